@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '#core/config/load-config';
+import { createProviderRegistry } from '#core/providers/create-provider-registry';
+import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
+import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
+import type { ImageRequest } from '#core/providers/ports';
+import { FakeGoogleGenAIApi } from '#tests/fakes/google-genai-api';
+import { FakeOpenAIApi } from '#tests/fakes/openai-api';
+import { colorForText, readPng } from '#tests/fakes/test-png';
+
+const demos = { demoImage: createDemoImageProvider(), demoVideo: createDemoVideoProvider() };
+const names = (providers: readonly { name: string }[]): string[] => providers.map((provider) => provider.name);
+
+describe('createProviderRegistry', () => {
+  let google: FakeGoogleGenAIApi;
+  let openai: FakeOpenAIApi;
+
+  beforeAll(async () => {
+    google = await FakeGoogleGenAIApi.start();
+    openai = await FakeOpenAIApi.start();
+  });
+
+  afterAll(async () => {
+    await google.close();
+    await openai.close();
+  });
+
+  it('serves both kinds from the demo providers when no key is configured', () => {
+    const registry = createProviderRegistry(loadConfig({}), demos);
+    expect(registry.image).toEqual([demos.demoImage]);
+    expect(registry.video).toEqual([demos.demoVideo]);
+  });
+
+  it('with every key: images from google, openrouter, openai in that order, videos from google, no demo', () => {
+    const registry = createProviderRegistry(
+      loadConfig({ GOOGLE_API_KEY: 'g', OPENROUTER_API_KEY: 'or', OPENAI_API_KEY: 'oa' }),
+      demos,
+    );
+    expect(names(registry.image)).toEqual(['google', 'openrouter', 'openai']);
+    expect(names(registry.video)).toEqual(['google']);
+  });
+
+  it('a kind no configured provider serves stays with the demo', () => {
+    const registry = createProviderRegistry(loadConfig({ OPENAI_API_KEY: 'oa', OPENROUTER_API_KEY: 'or' }), demos);
+    expect(names(registry.image)).toEqual(['openrouter', 'openai']);
+    expect(registry.video).toEqual([demos.demoVideo]);
+  });
+
+  it('wires each provider to its configured key and base URL, with the public URL and Imagine as OpenRouter attribution', async () => {
+    const config = loadConfig({
+      PUBLIC_URL: 'https://imagine.example/',
+      GOOGLE_API_KEY: google.apiKey,
+      GOOGLE_GENAI_BASE_URL: google.baseUrl,
+      OPENROUTER_API_KEY: openai.openrouterApiKey,
+      OPENROUTER_BASE_URL: openai.openrouterBaseURL,
+      OPENAI_API_KEY: openai.apiKey,
+      OPENAI_BASE_URL: openai.baseURL,
+    });
+    const registry = createProviderRegistry(config, demos);
+
+    for (const provider of registry.image) {
+      const request: ImageRequest = { prompt: `a test from ${provider.name}`, model: provider.capabilities.models[0] ?? '', aspectRatio: '1:1', count: 1, quality: 'standard' };
+      const [file] = await provider.generateImages(request);
+      expect(file && readPng(file.bytes).topLeft).toEqual(colorForText(request.prompt));
+    }
+    const video = registry.video[0];
+    const { operation } = (await video?.startVideo({ prompt: 'waves', model: video.capabilities.models[0] ?? '', aspectRatio: '16:9', durationSeconds: 4 })) ?? { operation: '' };
+    expect(operation).toMatch(/^models\/veo-3\.0-fast-generate-001\/operations\//);
+
+    expect(google.requests.map((r) => r.path)).toEqual([
+      '/v1beta/models/gemini-2.5-flash-image:generateContent',
+      '/v1beta/models/veo-3.0-fast-generate-001:predictLongRunning',
+    ]);
+    expect(openai.requests.map((r) => r.path)).toEqual(['/api/v1/chat/completions', '/v1/images/generations']);
+    expect(openai.requests[0]?.headers).toMatchObject({ 'http-referer': 'https://imagine.example', 'x-title': 'Imagine' });
+  });
+});
