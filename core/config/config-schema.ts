@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/** The contact the published policy names; the default for SUPPORT_EMAIL. */
+export const DEFAULT_SUPPORT_EMAIL = 'imagen2026@163.com';
+
+/** Every role a process can take; `ROLES` picks a subset. */
+export const ROLES = ['web', 'worker', 'telegram', 'discord'] as const;
+export type Role = (typeof ROLES)[number];
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const optionalUrl = (protocols: readonly string[], what: string) =>
+  optionalText.refine(
+    (value) => {
+      if (value === undefined) return true;
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be ${what}` },
+  );
+
+const httpUrl = optionalUrl(['http:', 'https:'], 'an http(s) URL');
+
+const integerInRange = (fallback: number, min: number, max: number) =>
+  optionalText
+    .refine((value) => value === undefined || /^\d+$/.test(value), { message: 'must be a whole number' })
+    .transform((value) => (value === undefined ? fallback : Number(value)))
+    .refine((value) => value >= min && value <= max, { message: `must be between ${min} and ${max}` });
+
+const booleanFlag = (fallback: boolean) =>
+  optionalText
+    .refine((value) => value === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(value.toLowerCase()), {
+      message: 'must be true or false',
+    })
+    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes'].includes(value.toLowerCase())));
+
+const emailList = optionalText
+  .transform((value) => (value ?? '').split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))
+  .refine((items) => items.every((item) => z.email().safeParse(item).success), { message: 'must be a comma-separated list of emails' });
+
+/**
+ * The environment contract of every process. Each variable is documented in `.env.example` and
+ * the README; `loadConfig` turns the parsed result into `AppConfig`.
+ */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'a postgres:// or postgresql:// URL'),
+  REDIS_URL: optionalUrl(['redis:', 'rediss:'], 'a redis:// or rediss:// URL'),
+  DATA_DIR: optionalText.transform((value) => value ?? './.data'),
+  PORT: integerInRange(3000, 0, 65535),
+  HOST: optionalText.transform((value) => value ?? '0.0.0.0'),
+  PUBLIC_URL: httpUrl,
+  ROLES: optionalText
+    .transform((value) => (value === undefined ? undefined : value.split(',').map((role) => role.trim()).filter(Boolean)))
+    .refine((roles) => roles === undefined || (roles.length > 0 && roles.every((role) => (ROLES as readonly string[]).includes(role))), {
+      message: `must be a comma-separated list of ${ROLES.join(', ')}`,
+    }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  TELEGRAM_BOT_TOKEN: optionalText.refine((value) => value === undefined || /^\d+:[\w-]{20,}$/.test(value), {
+    message: 'must look like 123456:ABC-DEF... (from @BotFather)',
+  }),
+  TELEGRAM_API_ROOT: httpUrl.transform((value) => (value ?? 'https://api.telegram.org').replace(/\/+$/, '')),
+  TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  TELEGRAM_WEBHOOK_SECRET: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(value), {
+    message: 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -',
+  }),
+
+  DISCORD_TOKEN: optionalText,
+  DISCORD_APPLICATION_ID: optionalText.refine((value) => value === undefined || /^\d{5,25}$/.test(value), {
+    message: 'must be the numeric application id',
+  }),
+  DISCORD_API_URL: httpUrl.transform((value) => (value ?? 'https://discord.com/api').replace(/\/+$/, '')),
+  DISCORD_DEV_GUILD_ID: optionalText,
+
+  STRIPE_SECRET_KEY: optionalText,
+  STRIPE_WEBHOOK_SECRET: optionalText,
+  STRIPE_API_BASE: httpUrl,
+
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: httpUrl,
+  OPENROUTER_API_KEY: optionalText,
+  OPENROUTER_BASE_URL: httpUrl.transform((value) => value ?? 'https://openrouter.ai/api/v1'),
+  GOOGLE_API_KEY: optionalText,
+  GOOGLE_GENAI_BASE_URL: httpUrl,
+
+  SMTP_URL: optionalUrl(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL'),
+  MAIL_FROM: optionalText,
+  GOOGLE_OAUTH_CLIENT_ID: optionalText,
+  GOOGLE_OAUTH_CLIENT_SECRET: optionalText,
+  GOOGLE_OIDC_ISSUER: httpUrl.transform((value) => value ?? 'https://accounts.google.com'),
+  SESSION_SECRET: optionalText.refine((value) => value === undefined || value.length >= 32, { message: 'must be at least 32 characters' }),
+  SUPPORT_EMAIL: optionalText
+    .transform((value) => value ?? DEFAULT_SUPPORT_EMAIL)
+    .refine((value) => z.email().safeParse(value).success, { message: 'must be an email address' }),
+  ADMIN_EMAILS: emailList,
+
+  SIGNUP_CREDITS: integerInRange(10, 0, 1_000_000),
+  PROMPT_MAX_LENGTH: integerInRange(1000, 10, 10_000),
+  MODERATION_MODE: z.enum(['fail-closed', 'local-only']).default('fail-closed'),
+  RETENTION_PROMPT_DAYS: integerInRange(90, 1, 3650),
+  RETENTION_LOGIN_DAYS: integerInRange(30, 1, 3650),
+  IMAGE_JOB_TIMEOUT_SECONDS: integerInRange(180, 5, 3600),
+  VIDEO_JOB_TIMEOUT_SECONDS: integerInRange(900, 30, 7200),
+  DEMO_PROVIDER_LATENCY_MS: integerInRange(0, 0, 60_000),
+  TRUST_PROXY: booleanFlag(false),
+  WORKER_CONCURRENCY: integerInRange(4, 1, 256),
+  MODERATION_RULES_FILE: optionalText,
+  PROVIDER_LIMITS: optionalText
+    .transform((value, context) => {
+      if (value === undefined) return {};
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"google":{"maxConcurrent":4,"requestsPerMinute":60}}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.strictObject({ maxConcurrent: z.number().int().positive().optional(), requestsPerMinute: z.number().int().positive().optional() }))),
+  GLOBAL_GENERATION_CONCURRENCY: integerInRange(64, 1, 10_000),
+  AUTO_MIGRATE: booleanFlag(true),
+  SHUTDOWN_TIMEOUT_SECONDS: integerInRange(30, 1, 600),
+});
+
+/** The raw, validated environment. */
+export type Env = z.infer<typeof EnvSchema>;

@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { EnvSchema, ROLES, type Env, type Role } from '#core/config/config-schema';
+
+/** The validated configuration of one process, built once at start-up. */
+export type AppConfig = {
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  /** Absolute path; embedded database, media and outbox live under it. */
+  dataDir: string;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  redisUrl: string | undefined;
+  port: number;
+  host: string;
+  publicUrl: string;
+  roles: readonly Role[];
+  logLevel: Env['LOG_LEVEL'];
+  telegram:
+    | { token: string; apiRoot: string; mode: Env['TELEGRAM_MODE']; webhookSecret: string | undefined }
+    | undefined;
+  discord: { token: string; applicationId: string; apiUrl: string; devGuildId: string | undefined } | undefined;
+  stripe: { secretKey: string; webhookSecret: string | undefined; apiBase: string | undefined } | undefined;
+  providers: {
+    openai: { apiKey: string; baseUrl: string | undefined } | undefined;
+    openrouter: { apiKey: string; baseUrl: string } | undefined;
+    google: { apiKey: string; baseUrl: string | undefined } | undefined;
+    demoLatencyMs: number;
+  };
+  mail: { smtpUrl: string | undefined; from: string };
+  googleOAuth: { clientId: string; clientSecret: string; issuer: string } | undefined;
+  sessionSecret: string;
+  supportEmail: string;
+  adminEmails: readonly string[];
+  signupCredits: number;
+  promptMaxLength: number;
+  moderationMode: Env['MODERATION_MODE'];
+  retention: { promptDays: number; loginDays: number };
+  jobTimeouts: { imageSeconds: number; videoSeconds: number };
+  trustProxy: boolean;
+  workerConcurrency: number;
+  /** A JSON file that extends or replaces the local moderation lists. */
+  moderationRulesFile: string | undefined;
+  /** Per-provider limits across all processes; providers not listed get 4 at once and 60 per minute. */
+  providerLimits: Record<string, { maxConcurrent?: number | undefined; requestsPerMinute?: number | undefined }>;
+  /** Provider calls at once across the whole deployment. */
+  globalGenerationConcurrency: number;
+  /** Apply pending migrations at start-up (always on for the embedded database). */
+  autoMigrate: boolean;
+  shutdownTimeoutMs: number;
+};
+
+/** Start-up failure listing every invalid variable by name. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses the environment once. Throws `ConfigError` naming every bad variable, so an operator
+ * fixes them all in one go. The only place in the product that reads `process.env`.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  const isProduction = env.NODE_ENV === 'production';
+  const dataDir = path.resolve(env.DATA_DIR);
+
+  if (env.TELEGRAM_MODE === 'webhook' && env.TELEGRAM_BOT_TOKEN && !env.TELEGRAM_WEBHOOK_SECRET) {
+    problems.push('TELEGRAM_WEBHOOK_SECRET: is required when TELEGRAM_MODE=webhook');
+  }
+  if (env.TELEGRAM_MODE === 'webhook' && env.TELEGRAM_BOT_TOKEN && !env.PUBLIC_URL) {
+    problems.push('PUBLIC_URL: is required when TELEGRAM_MODE=webhook (Telegram must reach it)');
+  }
+  if (Boolean(env.DISCORD_TOKEN) !== Boolean(env.DISCORD_APPLICATION_ID)) {
+    problems.push('DISCORD_TOKEN / DISCORD_APPLICATION_ID: set both or neither');
+  }
+  if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET && isProduction) {
+    problems.push('STRIPE_WEBHOOK_SECRET: is required in production when STRIPE_SECRET_KEY is set');
+  }
+  if (Boolean(env.GOOGLE_OAUTH_CLIENT_ID) !== Boolean(env.GOOGLE_OAUTH_CLIENT_SECRET)) {
+    problems.push('GOOGLE_OAUTH_CLIENT_ID / GOOGLE_OAUTH_CLIENT_SECRET: set both or neither');
+  }
+  if (isProduction && !env.SESSION_SECRET) {
+    problems.push('SESSION_SECRET: is required in production (at least 32 characters)');
+  }
+  if (isProduction && !env.PUBLIC_URL) {
+    problems.push('PUBLIC_URL: is required in production (links in chats and emails point at it)');
+  }
+
+  const configuredRoles: Role[] = ['web', 'worker'];
+  if (env.TELEGRAM_BOT_TOKEN) configuredRoles.push('telegram');
+  if (env.DISCORD_TOKEN) configuredRoles.push('discord');
+  const roles = (env.ROLES as Role[] | undefined) ?? configuredRoles;
+  if (roles.includes('telegram') && !env.TELEGRAM_BOT_TOKEN) problems.push('ROLES: telegram needs TELEGRAM_BOT_TOKEN');
+  if (roles.includes('discord') && !env.DISCORD_TOKEN) problems.push('ROLES: discord needs DISCORD_TOKEN and DISCORD_APPLICATION_ID');
+  if (roles.length > 1 && !env.REDIS_URL && !roles.includes('worker') && !env.DATABASE_URL) {
+    problems.push('ROLES: without REDIS_URL and DATABASE_URL a process must include the worker role');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: env.NODE_ENV,
+    isProduction,
+    dataDir,
+    database: env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    redisUrl: env.REDIS_URL,
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    roles: ROLES.filter((role) => roles.includes(role)),
+    logLevel: env.LOG_LEVEL,
+    telegram: env.TELEGRAM_BOT_TOKEN
+      ? { token: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT, mode: env.TELEGRAM_MODE, webhookSecret: env.TELEGRAM_WEBHOOK_SECRET }
+      : undefined,
+    discord:
+      env.DISCORD_TOKEN && env.DISCORD_APPLICATION_ID
+        ? { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID, apiUrl: env.DISCORD_API_URL, devGuildId: env.DISCORD_DEV_GUILD_ID }
+        : undefined,
+    stripe: env.STRIPE_SECRET_KEY
+      ? { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiBase: env.STRIPE_API_BASE }
+      : undefined,
+    providers: {
+      openai: env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL } : undefined,
+      openrouter: env.OPENROUTER_API_KEY ? { apiKey: env.OPENROUTER_API_KEY, baseUrl: env.OPENROUTER_BASE_URL } : undefined,
+      google: env.GOOGLE_API_KEY ? { apiKey: env.GOOGLE_API_KEY, baseUrl: env.GOOGLE_GENAI_BASE_URL } : undefined,
+      demoLatencyMs: env.DEMO_PROVIDER_LATENCY_MS,
+    },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `Imagine <no-reply@${hostOf(env.PUBLIC_URL) ?? 'localhost'}>` },
+    googleOAuth:
+      env.GOOGLE_OAUTH_CLIENT_ID && env.GOOGLE_OAUTH_CLIENT_SECRET
+        ? { clientId: env.GOOGLE_OAUTH_CLIENT_ID, clientSecret: env.GOOGLE_OAUTH_CLIENT_SECRET, issuer: env.GOOGLE_OIDC_ISSUER }
+        : undefined,
+    sessionSecret: env.SESSION_SECRET ?? 'embedded-development-secret-not-for-production!!',
+    supportEmail: env.SUPPORT_EMAIL,
+    adminEmails: env.ADMIN_EMAILS,
+    signupCredits: env.SIGNUP_CREDITS,
+    promptMaxLength: env.PROMPT_MAX_LENGTH,
+    moderationMode: env.MODERATION_MODE,
+    retention: { promptDays: env.RETENTION_PROMPT_DAYS, loginDays: env.RETENTION_LOGIN_DAYS },
+    jobTimeouts: { imageSeconds: env.IMAGE_JOB_TIMEOUT_SECONDS, videoSeconds: env.VIDEO_JOB_TIMEOUT_SECONDS },
+    trustProxy: env.TRUST_PROXY,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    moderationRulesFile: env.MODERATION_RULES_FILE,
+    providerLimits: env.PROVIDER_LIMITS,
+    globalGenerationConcurrency: env.GLOBAL_GENERATION_CONCURRENCY,
+    autoMigrate: env.AUTO_MIGRATE,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+  };
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  return url ? new URL(url).hostname : undefined;
+}

@@ -1,0 +1,42 @@
+import fs from 'node:fs/promises';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '#core/infra/db/generated/client';
+import type { AppConfig } from '#core/config/load-config';
+
+export type { PrismaClient } from '#core/infra/db/generated/client';
+export { Prisma } from '#core/infra/db/generated/client';
+
+/** The database of one process: the Prisma client and how to close it. */
+export type Database = {
+  prisma: PrismaClient;
+  kind: 'postgres' | 'pglite';
+  /** The embedded PGlite instance, for the start-up migration in embedded mode. */
+  pglite: PGlite | undefined;
+  close(): Promise<void>;
+};
+
+/**
+ * Opens the configured database: PostgreSQL through `@prisma/adapter-pg` (a pooled `pg`
+ * client), or PGlite (PostgreSQL in-process, kept in `dataDir`) when no DATABASE_URL is set.
+ */
+export async function createDatabase(config: AppConfig['database'], options: { poolSize?: number } = {}): Promise<Database> {
+  if (config.kind === 'postgres') {
+    const adapter = new PrismaPg({ connectionString: config.url, max: options.poolSize ?? 10 });
+    const prisma = new PrismaClient({ adapter });
+    return { prisma, kind: 'postgres', pglite: undefined, close: () => prisma.$disconnect() };
+  }
+  await fs.mkdir(config.dataDir, { recursive: true });
+  const pglite = await PGlite.create(config.dataDir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    prisma,
+    kind: 'pglite',
+    pglite,
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

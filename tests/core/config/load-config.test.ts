@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '#core/config/load-config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('runs embedded with no environment at all', () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: path.resolve('.data/pglite') });
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.port).toBe(3000);
+    expect(config.roles).toEqual(['web', 'worker']);
+    expect(config.supportEmail).toBe('imagen2026@163.com');
+    expect(config.signupCredits).toBe(10);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.telegram).toBeUndefined();
+  });
+
+  it('lists every bad variable by name at once', () => {
+    const problems = problemsOf({ PORT: 'abc', DATABASE_URL: 'nonsense', REDIS_URL: 'http://x', LOG_LEVEL: 'loud', ROLES: 'web,painter', SUPPORT_EMAIL: 'nope' });
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'REDIS_URL', 'ROLES', 'SUPPORT_EMAIL']);
+  });
+
+  it('rejects ports out of range and a malformed bot token', () => {
+    expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: must be between 0 and 65535']);
+    expect(problemsOf({ TELEGRAM_BOT_TOKEN: 'abc' })[0]).toMatch(/^TELEGRAM_BOT_TOKEN:/);
+  });
+
+  it('checks combinations: webhook mode, half-set pairs, production secrets', () => {
+    const token = '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345';
+    expect(problemsOf({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_MODE: 'webhook' })).toEqual([
+      'TELEGRAM_WEBHOOK_SECRET: is required when TELEGRAM_MODE=webhook',
+      'PUBLIC_URL: is required when TELEGRAM_MODE=webhook (Telegram must reach it)',
+    ]);
+    expect(problemsOf({ DISCORD_TOKEN: 'x' })).toEqual(['DISCORD_TOKEN / DISCORD_APPLICATION_ID: set both or neither']);
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'SESSION_SECRET: is required in production (at least 32 characters)',
+      'PUBLIC_URL: is required in production (links in chats and emails point at it)',
+    ]);
+    expect(problemsOf({ ROLES: 'telegram' })).toContain('ROLES: telegram needs TELEGRAM_BOT_TOKEN');
+  });
+
+  it('turns on the roles of configured bots and honours ROLES', () => {
+    const token = '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345';
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: token }).roles).toEqual(['web', 'worker', 'telegram']);
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: token, ROLES: 'worker', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r:6379' }).roles).toEqual(['worker']);
+    expect(loadConfig({ TELEGRAM_API_ROOT: 'http://127.0.0.1:9999/' }).telegram).toBeUndefined();
+  });
+
+  it('treats empty values as unset, as .env files write them', () => {
+    const config = loadConfig({ DATABASE_URL: '', PORT: '', STRIPE_SECRET_KEY: '  ' });
+    expect(config.database.kind).toBe('pglite');
+    expect(config.port).toBe(3000);
+    expect(config.stripe).toBeUndefined();
+  });
+});
