@@ -1,0 +1,36 @@
+import type { PrismaClient } from '#core/infra/db/create-database';
+
+export type Balance = {
+  /** Credits that can be spent now. */
+  available: number;
+  /** Credits held by jobs that have not finished. */
+  reserved: number;
+  /** Credits owed after a refund or dispute; generation is blocked while above zero. */
+  debt: number;
+  /** The soonest expiry among spendable lots, and how many credits lapse then. */
+  nextExpiry: { at: Date; amount: number } | undefined;
+};
+
+/** A user's balance as shown by /balance and the account page. */
+export async function getBalance(prisma: PrismaClient, userId: string, now: Date): Promise<Balance> {
+  const [lots, reserved, user] = await Promise.all([
+    prisma.creditLot.findMany({
+      where: { userId, remaining: { gt: 0 }, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+      select: { remaining: true, expiresAt: true },
+      orderBy: { expiresAt: { sort: 'asc', nulls: 'last' } },
+    }),
+    prisma.creditReservation.aggregate({ where: { userId, status: 'open' }, _sum: { amount: true } }),
+    prisma.user.findUnique({ where: { id: userId }, select: { creditDebt: true } }),
+  ]);
+  const first = lots[0];
+  const nextExpiry =
+    first?.expiresAt != null
+      ? { at: first.expiresAt, amount: lots.filter((lot) => lot.expiresAt?.getTime() === first.expiresAt?.getTime()).reduce((sum, lot) => sum + lot.remaining, 0) }
+      : undefined;
+  return {
+    available: lots.reduce((sum, lot) => sum + lot.remaining, 0),
+    reserved: reserved._sum.amount ?? 0,
+    debt: user?.creditDebt ?? 0,
+    nextExpiry,
+  };
+}

@@ -1,0 +1,52 @@
+import type { Prisma, PrismaClient } from '#core/infra/db/create-database';
+
+/** A Prisma client inside an interactive transaction. */
+export type Tx = Prisma.TransactionClient;
+
+/**
+ * Runs `work` in one transaction after locking the account's row, so every credit movement of
+ * one account is serialized (the lock order is always: user rows by id, then lots). Accounts
+ * never wait on each other, which keeps admissions of many users parallel.
+ */
+export async function withAccountLock<T>(prisma: PrismaClient, userIds: string | readonly string[], work: (tx: Tx) => Promise<T>): Promise<T> {
+  const ids = [...new Set(typeof userIds === 'string' ? [userIds] : userIds)].sort();
+  return prisma.$transaction(
+    async (tx) => {
+      for (const id of ids) {
+        await tx.$queryRaw`SELECT id FROM users WHERE id = ${id}::uuid FOR UPDATE`;
+      }
+      return work(tx);
+    },
+    { maxWait: 10_000, timeout: 20_000 },
+  );
+}
+
+/** Whether a ledger entry with this idempotency key was already written. */
+export async function isKeyApplied(tx: Tx, idempotencyKey: string): Promise<boolean> {
+  const existing = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey }, select: { id: true } });
+  return existing !== null;
+}
+
+/** The lots a user can spend from now, soonest-expiring first, then oldest. */
+export function findSpendableLots(tx: Tx, userId: string, now: Date) {
+  return tx.creditLot.findMany({
+    where: { userId, remaining: { gt: 0 }, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+    orderBy: [{ expiresAt: { sort: 'asc', nulls: 'last' } }, { createdAt: 'asc' }, { id: 'asc' }],
+    select: { id: true, remaining: true },
+  });
+}
+
+/**
+ * Splits `amount` over `lots` in order. Returns the takes, or undefined when the lots hold less.
+ */
+export function allocateFromLots(lots: readonly { id: string; remaining: number }[], amount: number): { lotId: string; amount: number }[] | undefined {
+  const takes: { lotId: string; amount: number }[] = [];
+  let left = amount;
+  for (const lot of lots) {
+    if (left === 0) break;
+    const take = Math.min(lot.remaining, left);
+    if (take > 0) takes.push({ lotId: lot.id, amount: take });
+    left -= take;
+  }
+  return left === 0 ? takes : undefined;
+}

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantCredits } from '#core/credits/grant-credits';
+import { reserveCredits } from '#core/credits/reserve-credits';
+import { captureReservation, releaseReservation } from '#core/credits/settle-reservation';
+import { expireCreditLots } from '#core/credits/expire-credit-lots';
+import { clawBackCredits } from '#core/credits/claw-back-credits';
+import { getBalance } from '#core/credits/get-balance';
+import { listLedger } from '#core/credits/list-ledger';
+import { isAppError } from '#core/errors/app-error';
+import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
+import { findLedgerViolations } from '#tests/support/ledger-invariants';
+
+const HOUR = 3_600_000;
+
+for (const kind of ['postgres', 'pglite'] as const) {
+  describe(`credits ledger on ${kind}`, () => {
+    let db: TestDatabase;
+    const now = new Date('2026-11-24T12:00:00Z');
+
+    beforeAll(async () => {
+      db = await createTestDatabase(kind);
+    });
+    afterAll(async () => {
+      await db.close();
+    });
+
+    async function newUser(): Promise<string> {
+      return (await db.prisma.user.create({ data: {}, select: { id: true } })).id;
+    }
+
+    it('grants once per idempotency key', async () => {
+      const userId = await newUser();
+      const first = await grantCredits(db.prisma, { userId, amount: 10, source: 'pack', idempotencyKey: `k:${userId}` });
+      const second = await grantCredits(db.prisma, { userId, amount: 10, source: 'pack', idempotencyKey: `k:${userId}` });
+      expect(first.applied).toBe(true);
+      expect(second.applied).toBe(false);
+      expect((await getBalance(db.prisma, userId, now)).available).toBe(10);
+      expect(await db.prisma.creditLedgerEntry.count({ where: { userId } })).toBe(1);
+    });
+
+    it('spends the soonest-expiring lot first and returns credits to the same lots on release', async () => {
+      const userId = await newUser();
+      const late = await grantCredits(db.prisma, { userId, amount: 5, source: 'pack', idempotencyKey: `late:${userId}`, expiresAt: new Date(now.getTime() + 48 * HOUR) });
+      const soon = await grantCredits(db.prisma, { userId, amount: 3, source: 'plan_period', idempotencyKey: `soon:${userId}`, expiresAt: new Date(now.getTime() + 2 * HOUR) });
+      const forever = await grantCredits(db.prisma, { userId, amount: 4, source: 'admin', idempotencyKey: `forever:${userId}` });
+      const reservation = await reserveCredits(db.prisma, { userId, amount: 6, idempotencyKey: `r:${userId}`, expiresAt: new Date(now.getTime() + HOUR), now });
+      const lots = new Map((await db.prisma.creditLot.findMany({ where: { userId } })).map((lot) => [lot.id, lot.remaining]));
+      expect(lots.get(soon.lotId as string)).toBe(0);
+      expect(lots.get(late.lotId as string)).toBe(2);
+      expect(lots.get(forever.lotId as string)).toBe(4);
+      expect(await releaseReservation(db.prisma, reservation.id, 'failed', now)).toBe('released');
+      expect(await releaseReservation(db.prisma, reservation.id, 'failed', now)).toBe('already_released');
+      const after = new Map((await db.prisma.creditLot.findMany({ where: { userId } })).map((lot) => [lot.id, lot.remaining]));
+      expect([after.get(soon.lotId as string), after.get(late.lotId as string), after.get(forever.lotId as string)]).toEqual([3, 5, 4]);
+      expect(await findLedgerViolations(db.prisma)).toEqual([]);
+    });
+
+    it('refuses a reservation it cannot cover and writes nothing', async () => {
+      const userId = await newUser();
+      await grantCredits(db.prisma, { userId, amount: 2, source: 'pack', idempotencyKey: `g:${userId}` });
+      const before = await db.prisma.creditLedgerEntry.count({ where: { userId } });
+      const error = await reserveCredits(db.prisma, { userId, amount: 3, idempotencyKey: `r:${userId}`, expiresAt: now, now }).catch((caught: unknown) => caught);
+      expect(isAppError(error) && error.code).toBe('insufficient_credits');
+      expect(isAppError(error) && error.vars).toEqual({ cost: 3, balance: 2 });
+      expect(await db.prisma.creditLedgerEntry.count({ where: { userId } })).toBe(before);
+      expect(await db.prisma.creditReservation.count({ where: { userId } })).toBe(0);
+    });
+
+    it('captures once, and a captured reservation cannot be released', async () => {
+      const userId = await newUser();
+      await grantCredits(db.prisma, { userId, amount: 5, source: 'pack', idempotencyKey: `g:${userId}` });
+      const reservation = await reserveCredits(db.prisma, { userId, amount: 2, idempotencyKey: `r:${userId}`, expiresAt: now, now });
+      expect(await captureReservation(db.prisma, reservation.id)).toBe('captured');
+      expect(await captureReservation(db.prisma, reservation.id)).toBe('already_captured');
+      expect(await releaseReservation(db.prisma, reservation.id, 'late', now)).toBe('already_captured');
+      expect((await getBalance(db.prisma, userId, now)).available).toBe(3);
+      const kinds = (await listLedger(db.prisma, userId, { includeCaptures: true })).map((line) => line.kind);
+      expect(kinds).toEqual(['capture', 'reserve', 'grant']);
+    });
+
+    it('expires lapsed lots once, and credits released into an expired lot expire too', async () => {
+      const userId = await newUser();
+      await grantCredits(db.prisma, { userId, amount: 5, source: 'plan_period', idempotencyKey: `g:${userId}`, expiresAt: new Date(now.getTime() + HOUR) });
+      const reservation = await reserveCredits(db.prisma, { userId, amount: 2, idempotencyKey: `r:${userId}`, expiresAt: now, now });
+      const later = new Date(now.getTime() + 2 * HOUR);
+      expect(await expireCreditLots(db.prisma, later)).toBeGreaterThanOrEqual(1);
+      expect(await expireCreditLots(db.prisma, later)).toBe(0);
+      expect(await releaseReservation(db.prisma, reservation.id, 'failed', later)).toBe('released');
+      expect((await getBalance(db.prisma, userId, later)).available).toBe(0);
+      const lot = await db.prisma.creditLot.findFirstOrThrow({ where: { userId } });
+      expect(lot.remaining).toBe(0);
+      expect(await findLedgerViolations(db.prisma)).toEqual([]);
+    });
+
+    it('claws back what it can, records the rest as debt, and the next grant settles it', async () => {
+      const userId = await newUser();
+      await grantCredits(db.prisma, { userId, amount: 3, source: 'pack', idempotencyKey: `g:${userId}` });
+      const clawback = await clawBackCredits(db.prisma, { userId, amount: 5, idempotencyKey: `c:${userId}`, reason: 'refund', now });
+      expect(clawback).toEqual({ applied: true, taken: 3, owed: 2 });
+      expect((await clawBackCredits(db.prisma, { userId, amount: 5, idempotencyKey: `c:${userId}`, reason: 'refund', now })).applied).toBe(false);
+      expect((await getBalance(db.prisma, userId, now)).debt).toBe(2);
+      const grant = await grantCredits(db.prisma, { userId, amount: 10, source: 'pack', idempotencyKey: `g2:${userId}` });
+      expect(grant.debtSettled).toBe(2);
+      const balance = await getBalance(db.prisma, userId, now);
+      expect([balance.available, balance.debt]).toEqual([8, 0]);
+      expect(await findLedgerViolations(db.prisma)).toEqual([]);
+    });
+
+    it('lets exactly as many concurrent reservations succeed as the credits cover', async () => {
+      const userId = await newUser();
+      await grantCredits(db.prisma, { userId, amount: 50, source: 'pack', idempotencyKey: `g:${userId}` });
+      const attempts = Array.from({ length: 200 }, (_, index) =>
+        reserveCredits(db.prisma, { userId, amount: 1, idempotencyKey: `r:${userId}:${index}`, expiresAt: now, now }).then(() => 'ok', (error: unknown) => (isAppError(error) ? error.code : String(error))),
+      );
+      const outcomes = await Promise.all(attempts);
+      expect(outcomes.filter((outcome) => outcome === 'ok')).toHaveLength(50);
+      expect(outcomes.filter((outcome) => outcome === 'insufficient_credits')).toHaveLength(150);
+      expect((await getBalance(db.prisma, userId, now)).available).toBe(0);
+      expect(await findLedgerViolations(db.prisma)).toEqual([]);
+    });
+  });
+}
