@@ -1,0 +1,93 @@
+import type { ChatContext } from '#core/chat/chat-context';
+import { textReply, type Button, type Reply, type Text } from '#core/chat/reply';
+import { getBalance } from '#core/credits/get-balance';
+import { findPack } from '#core/catalog/catalog';
+import { AppError } from '#core/errors/app-error';
+import { limitsFor } from '#core/generation/user-limits';
+import { buildResultReply } from '#core/generation/build-result-reply';
+
+const HISTORY_SIZE = 5;
+
+/** /balance: available, held, debt, next expiry, plan. */
+export async function runBalance(context: ChatContext): Promise<Reply[]> {
+  const { deps, account, now } = context;
+  const [balance, limits] = await Promise.all([getBalance(deps.prisma, account.id, now), limitsFor(deps, account.id, now)]);
+  const lines: Text[] = [{ key: 'balance.text', vars: { available: balance.available } }];
+  if (balance.reserved > 0) lines.push({ key: 'balance.reserved', vars: { reserved: balance.reserved } });
+  if (balance.nextExpiry) lines.push({ key: 'balance.expiry', vars: { amount: balance.nextExpiry.amount, date: balance.nextExpiry.at.toISOString().slice(0, 10) } });
+  if (balance.debt > 0) lines.push({ key: 'balance.debt', vars: { debt: balance.debt } });
+  if (limits.planId) {
+    const subscription = await deps.prisma.subscription.findFirst({ where: { userId: account.id, planId: limits.planId }, orderBy: { createdAt: 'desc' } });
+    lines.push({ key: 'balance.plan', vars: { plan: limits.planId, date: subscription?.currentPeriodEnd?.toISOString().slice(0, 10) ?? '-' } });
+  }
+  return [{ type: 'message', text: lines }];
+}
+
+/** /buy: the packs with their prices (Telegram Stars), and the card checkout when Stripe is set up. */
+export function runBuy(context: ChatContext): Reply[] {
+  const { deps } = context;
+  const rows: Button[][] = deps.catalog.packs.map((pack) => [
+    { label: { key: 'buy.pack_button', vars: { credits: pack.credits, stars: pack.stars } }, action: { name: 'buy_pack', arg: pack.id } },
+  ]);
+  if (deps.config.stripe) rows.push([{ label: { key: 'buy.web_button' }, url: `${deps.config.publicUrl}/pricing` }]);
+  if (context.request.actor.platform !== 'telegram') {
+    if (!deps.config.stripe) return [textReply('buy.unavailable', { support: deps.config.supportEmail })];
+    return [textReply('buy.choose', { days: deps.catalog.packCreditsValidDays ?? '∞' }, { buttons: rows.slice(-1) })];
+  }
+  return [textReply('buy.choose', { days: deps.catalog.packCreditsValidDays ?? '∞' }, { buttons: rows })];
+}
+
+/** A pack chosen: a Telegram Stars invoice. The payload names the pack and the account. */
+export function runBuyPack(context: ChatContext, packId: string): Reply[] {
+  const pack = findPack(context.deps.catalog, packId);
+  if (!pack) throw new AppError('unknown_product');
+  if (context.request.actor.platform !== 'telegram') throw new AppError('payments_unavailable');
+  return [{
+    type: 'invoice',
+    packId: pack.id,
+    title: { key: 'buy.invoice_title', vars: { credits: pack.credits } },
+    description: { key: 'buy.invoice_description', vars: { credits: pack.credits, imageCost: context.deps.catalog.costs.imageModels.default ?? 1 } },
+    stars: pack.stars,
+    payload: `pack:${pack.id}:${context.account.id}`,
+  }];
+}
+
+/** /paysupport: how to get help with a payment (Telegram requires this command). */
+export function runPaySupport(context: ChatContext): Reply[] {
+  return [textReply('paysupport.text', { support: context.deps.config.supportEmail })];
+}
+
+/** /history: the last creations with their status and cost, and buttons to re-send results. */
+export async function runHistory(context: ChatContext): Promise<Reply[]> {
+  const rows = await context.deps.prisma.generation.findMany({ where: { userId: context.account.id }, orderBy: { createdAt: 'desc' }, take: HISTORY_SIZE });
+  if (rows.length === 0) return [textReply('history.empty')];
+  const lines = rows.map((row) => ({
+    date: row.createdAt.toISOString().slice(0, 16).replace('T', ' '),
+    kind: `{kind.${row.kind}}`,
+    status: `{status.${row.status}}`,
+    cost: row.cost,
+    prompt: truncate((row.options as { subject?: string } | null)?.subject ?? row.prompt ?? '—', 60),
+  }));
+  const buttons: Button[][] = rows
+    .map((row, index) => ({ row, index }))
+    .filter(({ row }) => row.status === 'succeeded')
+    .map(({ row, index }) => [{ label: { key: 'history.resend_button' as const, vars: { index: index + 1 } }, action: { name: 'resend' as const, arg: row.id } }]);
+  const text = [{ key: 'history.header' as const }, ...lines.map((vars) => ({ key: 'history.line' as const, vars }))];
+  return [{ type: 'message', text, ...(buttons.length > 0 ? { buttons } : {}) }];
+}
+
+/** Re-send a stored result (from /history). */
+export async function runResend(context: ChatContext, generationId: string, asFile = false): Promise<Reply[]> {
+  const generation = /^[0-9a-f-]{36}$/.test(generationId)
+    ? await context.deps.prisma.generation.findUnique({ where: { id: generationId }, include: { media: { where: { role: 'output' }, orderBy: { createdAt: 'asc' } } } })
+    : null;
+  if (!generation || generation.media.length === 0) throw new AppError('job_not_found');
+  if (generation.userId !== context.account.id) throw new AppError('not_job_owner');
+  const reply = buildResultReply(context.deps, { generationId: generation.id, kind: generation.kind, prompt: (generation.options as { subject?: string }).subject ?? generation.prompt ?? '', provider: generation.provider, assets: generation.media });
+  return [reply.type === 'media' ? { ...reply, asFile } : reply];
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+

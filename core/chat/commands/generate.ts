@@ -1,0 +1,92 @@
+import { deliveryTargetOf, type ChatContext } from '#core/chat/chat-context';
+import { textReply, type Reply } from '#core/chat/reply';
+import { hasAcceptedTerms, termsPrompt } from '#core/chat/commands/onboarding';
+import { AppError } from '#core/errors/app-error';
+import { admitGeneration } from '#core/generation/admit-generation';
+import { cancelGeneration } from '#core/generation/cancel-generation';
+import { parseGenerationOptions, type GenerationOptions } from '#core/generation/parse-generation-options';
+import type { MediaFile } from '#core/providers/ports';
+
+/** The largest input photo accepted for editing. */
+export const MAX_INPUT_IMAGE_BYTES = 10 * 1024 * 1024;
+
+/** /imagine and /video: parse, admit, and answer with the job's status message. */
+export async function runGenerate(context: ChatContext, kind: 'image' | 'video', args: string): Promise<Reply[]> {
+  if (!hasAcceptedTerms(context)) return [termsPrompt(context)];
+  if (args.trim() === '' && !context.request.attachments?.length) return [textReply(kind === 'image' ? 'imagine.usage' : 'video.usage')];
+  const options = parseGenerationOptions(kind, args);
+  const inputImage = await loadAttachment(context);
+  return admit(context, options, { inputImage, eventId: context.request.eventId });
+}
+
+/** Reroll, vary and upscale: a new job from an earlier one of the same user. */
+export async function runFollowUp(context: ChatContext, action: 'reroll' | 'vary' | 'upscale', generationId: string): Promise<Reply[]> {
+  if (!hasAcceptedTerms(context)) return [termsPrompt(context)];
+  const parent = await findOwnGeneration(context, generationId);
+  const stored = (parent.options ?? {}) as { subject?: string; aspectRatio?: GenerationOptions['aspectRatio']; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
+  const options: GenerationOptions = {
+    kind: parent.kind,
+    prompt: stored.subject ?? parent.prompt ?? '',
+    aspectRatio: stored.aspectRatio,
+    count: action === 'upscale' ? 1 : (stored.count ?? 1),
+    quality: action === 'upscale' ? 'hd' : (stored.quality ?? 'standard'),
+    templateId: parent.templateId ?? undefined,
+    model: parent.model ?? undefined,
+    durationSeconds: stored.durationSeconds ?? 5,
+    seed: action === 'vary' && stored.seed !== undefined ? stored.seed + 1 : undefined,
+  };
+  if (action === 'vary' && options.seed === undefined) options.seed = Math.floor(Math.random() * 2 ** 31);
+  return admit(context, options, { inputImage: undefined, eventId: `${context.request.eventId}`, parentId: parent.id });
+}
+
+/** The cancel button on a job, or /cancel for the user's newest waiting job. */
+export async function runCancel(context: ChatContext, generationId: string | undefined): Promise<Reply[]> {
+  const id = generationId ?? (await context.deps.prisma.generation.findFirst({
+    where: { userId: context.account.id, status: { in: ['queued', 'running'] } },
+    orderBy: { createdAt: 'desc' },
+    select: { id: true },
+  }))?.id;
+  if (!id) return [textReply('job.nothing_to_cancel')];
+  if (generationId) await findOwnGeneration(context, generationId);
+  const outcome = await cancelGeneration(context.deps, id);
+  if (outcome === 'not_cancellable') throw new AppError('job_not_cancellable');
+  return [];
+}
+
+async function admit(context: ChatContext, options: GenerationOptions, extra: { inputImage: MediaFile | undefined; eventId: string; parentId?: string }): Promise<Reply[]> {
+  const admission = await admitGeneration(context.deps, {
+    account: context.account,
+    locale: context.locale,
+    options,
+    delivery: deliveryTargetOf(context),
+    eventId: extra.eventId,
+    ...(extra.parentId ? { parentId: extra.parentId } : {}),
+    ...(extra.inputImage ? { inputImage: extra.inputImage } : {}),
+  });
+  const position = admission.position ?? 0;
+  return [{
+    type: 'status',
+    generationId: admission.generationId,
+    text: position > 0 ? { key: 'job.queued', vars: { cost: admission.cost, position: position + 1 } } : { key: 'job.queued_next', vars: { cost: admission.cost } },
+    buttons: [[{ label: { key: 'job.cancel_button' }, action: { name: 'cancel_job', arg: admission.generationId } }]],
+  }];
+}
+
+async function findOwnGeneration(context: ChatContext, generationId: string) {
+  const generation = /^[0-9a-f-]{36}$/.test(generationId) ? await context.deps.prisma.generation.findUnique({ where: { id: generationId } }) : null;
+  if (!generation) throw new AppError('job_not_found');
+  if (generation.userId !== context.account.id) throw new AppError('not_job_owner');
+  return generation;
+}
+
+async function loadAttachment(context: ChatContext): Promise<MediaFile | undefined> {
+  const attachment = context.request.attachments?.[0];
+  if (!attachment) return undefined;
+  if (!/^image\/(png|jpeg|webp)$/.test(attachment.mime)) throw new AppError('invalid_option', { vars: { option: 'image', value: attachment.mime, allowed: 'PNG, JPEG, WebP' } });
+  if (attachment.sizeBytes !== undefined && attachment.sizeBytes > MAX_INPUT_IMAGE_BYTES) {
+    throw new AppError('invalid_option', { vars: { option: 'image', value: `${Math.ceil(attachment.sizeBytes / 1048576)} MB`, allowed: '≤ 10 MB' } });
+  }
+  const bytes = await attachment.fetch();
+  if (bytes.length > MAX_INPUT_IMAGE_BYTES) throw new AppError('invalid_option', { vars: { option: 'image', value: `${Math.ceil(bytes.length / 1048576)} MB`, allowed: '≤ 10 MB' } });
+  return { bytes, mime: attachment.mime };
+}

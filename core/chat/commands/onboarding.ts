@@ -1,0 +1,69 @@
+import type { ChatContext } from '#core/chat/chat-context';
+import { textReply, type Reply } from '#core/chat/reply';
+import { grantCreditsLocked } from '#core/credits/grant-credits';
+import { withAccountLock } from '#core/credits/ledger-transaction';
+import { getBalance } from '#core/credits/get-balance';
+import { MINIMUM_AGE, TERMS_VERSION } from '#core/legal/terms-version';
+
+/** Whether the account has accepted the current terms and confirmed its age. */
+export function hasAcceptedTerms(context: ChatContext): boolean {
+  const { account } = context;
+  return account.termsAcceptedAt !== null && account.ageConfirmedAt !== null && account.termsVersion === TERMS_VERSION;
+}
+
+/** The terms prompt with accept/decline buttons, shown before the first generation. */
+export function termsPrompt(context: ChatContext): Reply {
+  const base = context.deps.config.publicUrl;
+  return textReply('terms.prompt', { termsUrl: `${base}/terms`, privacyUrl: `${base}/privacy` }, {
+    buttons: [[
+      { label: { key: 'terms.accept_button' }, action: { name: 'accept_terms', arg: TERMS_VERSION } },
+      { label: { key: 'terms.decline_button' }, action: { name: 'decline_terms', arg: '' } },
+    ]],
+  });
+}
+
+/** /start: welcome, and the terms for someone who has not accepted them yet. */
+export async function runStart(context: ChatContext): Promise<Reply[]> {
+  if (!hasAcceptedTerms(context)) {
+    return [textReply('start.welcome', { credits: context.deps.config.signupCredits }), termsPrompt(context)];
+  }
+  const balance = await getBalance(context.deps.prisma, context.account.id, context.now);
+  return [textReply('start.welcome_back', { balance: balance.available })];
+}
+
+/** /help: commands and prices. */
+export function runHelp(context: ChatContext): Reply[] {
+  const { costs } = context.deps.catalog;
+  return [textReply('help.text', { imageCost: costs.imageModels.default ?? 1, hdMultiplier: costs.hdMultiplier, videoPerSecond: costs.videoModelsPerSecond.default ?? 2 })];
+}
+
+/** Accept button: nothing is stored yet; the age question follows. */
+export function runAcceptTerms(context: ChatContext): Reply[] {
+  return [textReply('terms.age_prompt', { age: MINIMUM_AGE }, {
+    buttons: [[
+      { label: { key: 'terms.age_confirm_button', vars: { age: MINIMUM_AGE } }, action: { name: 'confirm_age', arg: TERMS_VERSION } },
+      { label: { key: 'terms.age_deny_button' }, action: { name: 'deny_age', arg: '' } },
+    ]],
+  })];
+}
+
+/**
+ * Age confirmed: records acceptance of the terms version shown and the age confirmation, and
+ * grants the signup credits once (keyed by the account, so a second press grants nothing).
+ */
+export async function runConfirmAge(context: ChatContext, shownVersion: string): Promise<Reply[]> {
+  if (shownVersion !== TERMS_VERSION) return [termsPrompt(context)];
+  const { deps, account, now } = context;
+  const granted = await withAccountLock(deps.prisma, account.id, async (tx) => {
+    await tx.user.update({ where: { id: account.id }, data: { termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now } });
+    if (deps.config.signupCredits <= 0) return 0;
+    const grant = await grantCreditsLocked(tx, { userId: account.id, amount: deps.config.signupCredits, source: 'signup_bonus', idempotencyKey: `signup:${account.id}`, reason: 'signup_bonus' });
+    return grant.applied ? deps.config.signupCredits : 0;
+  });
+  return [granted > 0 ? textReply('terms.accepted', { credits: granted }) : textReply('terms.accepted_no_bonus')];
+}
+
+/** Declined terms or under age: nothing beyond the identity is kept. */
+export function runDecline(context: ChatContext, reason: 'terms' | 'age'): Reply[] {
+  return reason === 'age' ? [textReply('terms.age_denied', { age: MINIMUM_AGE })] : [textReply('terms.declined')];
+}

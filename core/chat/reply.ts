@@ -1,0 +1,32 @@
+import type { ActionName } from '#core/chat/command-request';
+import type { MessageKey } from '#core/i18n/catalog';
+
+/** A localized text: a catalog key and its variables. Adapters translate it in `render.ts`. */
+export type Text = { key: MessageKey; vars?: Record<string, string | number> };
+
+/** A button: an action to run, or a URL to open. */
+export type Button = { label: Text; action?: { name: ActionName; arg: string }; url?: string };
+
+/** A stored picture or video to send. `url` is a signed link to our own copy. */
+export type MediaItem = { assetId: string; mime: string; sizeBytes: number; width?: number | undefined; height?: number | undefined; url: string; load(): Promise<Buffer> };
+
+/**
+ * What core answers, as pure data. Adapters turn each into platform calls.
+ * - `message`: a text (several lines when an array) with optional buttons; `ephemeral` = only the
+ *   user sees it (Discord).
+ * - `status`: the one status message of a job, edited in place as the job moves on.
+ * - `media`: results; several become a media group, with buttons in a following message.
+ * - `document`: a file such as the data export.
+ * - `invoice`: a Telegram Stars invoice.
+ */
+export type Reply =
+  | { type: 'message'; text: Text | Text[]; buttons?: Button[][]; ephemeral?: boolean }
+  | { type: 'status'; generationId: string; text: Text; buttons?: Button[][]; progress?: number }
+  | { type: 'media'; generationId: string; kind: 'image' | 'video'; items: MediaItem[]; caption?: Text; buttons?: Button[][]; asFile?: boolean }
+  | { type: 'document'; filename: string; mime: string; bytes: Buffer; caption?: Text; ephemeral?: boolean }
+  | { type: 'invoice'; packId: string; title: Text; description: Text; stars: number; payload: string };
+
+/** Shorthand for a text reply. */
+export function textReply(key: MessageKey, vars?: Text['vars'], extra: { buttons?: Button[][]; ephemeral?: boolean } = {}): Reply {
+  return { type: 'message', text: vars ? { key, vars } : { key }, ...extra };
+}

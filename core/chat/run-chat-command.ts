@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { findOrCreateAccount } from '#core/accounts/find-or-create-account';
+import type { ChatContext } from '#core/chat/chat-context';
+import { ChatActorSchema, ChatPlaceSchema, type CommandRequest } from '#core/chat/command-request';
+import { textReply, type Reply } from '#core/chat/reply';
+import { runAcceptTerms, runConfirmAge, runDecline, runHelp, runStart } from '#core/chat/commands/onboarding';
+import { runCancel, runFollowUp, runGenerate } from '#core/chat/commands/generate';
+import { runBalance, runBuy, runBuyPack, runHistory, runPaySupport, runResend } from '#core/chat/commands/credits';
+import { runPickTemplate, runTemplates } from '#core/chat/commands/templates';
+import { runSet, runSettings } from '#core/chat/commands/settings';
+import { runLink, runPrivacy, runSupport, runTerms } from '#core/chat/commands/info';
+import { runConfirmDelete, runDeleteMe, runMyData } from '#core/chat/commands/my-data';
+import type { CoreDeps } from '#core/core-deps';
+import { AppError, isAppError } from '#core/errors/app-error';
+import { normalizeLocale, type Locale } from '#core/i18n/locales';
+
+/** Commands per user allowed in a burst before anything touches the database. */
+export const BURST_RULE = { points: 20, perMs: 10_000 };
+
+/**
+ * The one path of a chat command: validate, throttle bursts (before the database), find or
+ * create the account, run the command or button action, and always answer. Known failures
+ * become their localized message; anything else a generic message with a reference id that is
+ * in the log with the full error.
+ */
+export async function runChatCommand(deps: CoreDeps, request: CommandRequest): Promise<Reply[]> {
+  const log = deps.logger.child({ platform: request.actor?.platform, eventId: request.eventId, userId: request.actor?.platformUserId });
+  try {
+    const actor = ChatActorSchema.safeParse(request.actor);
+    const chat = ChatPlaceSchema.safeParse(request.chat);
+    if (!actor.success || !chat.success || (!request.command && !request.action)) throw new AppError('invalid_input');
+    const burst = await deps.limiter.tryTake(`chat:${actor.data.platform}:${actor.data.platformUserId}`, BURST_RULE);
+    if (!burst.allowed) throw new AppError('rate_limited', { vars: { seconds: Math.ceil(burst.retryAfterMs / 1000) } });
+    const { account, isNew } = await findOrCreateAccount(deps.prisma, actor.data);
+    const locale: Locale = normalizeLocale(account.settings.locale ?? request.actor.locale ?? account.locale);
+    const context: ChatContext = { deps, request, account, isNewAccount: isNew, locale, now: deps.clock.now(), log };
+    return await dispatch(context);
+  } catch (error) {
+    return [errorReply(error, log, deps.config.supportEmail)];
+  }
+}
+
+async function dispatch(context: ChatContext): Promise<Reply[]> {
+  const { request } = context;
+  if (request.command) {
+    const { name, args } = request.command;
+    switch (name) {
+      case 'start': return runStart(context);
+      case 'help': return runHelp(context);
+      case 'imagine': return runGenerate(context, 'image', args);
+      case 'video': return runGenerate(context, 'video', args);
+      case 'balance': return runBalance(context);
+      case 'buy': return runBuy(context);
+      case 'paysupport': return runPaySupport(context);
+      case 'history': return runHistory(context);
+      case 'templates': return runTemplates(context, args.trim());
+      case 'settings': return runSettings(context);
+      case 'link': return runLink(context);
+      case 'privacy': return runPrivacy(context);
+      case 'terms': return runTerms(context);
+      case 'support': return runSupport(context);
+      case 'mydata': return runMyData(context);
+      case 'deleteme': return runDeleteMe();
+      case 'cancel': return runCancel(context, undefined);
+    }
+  }
+  const action = request.action;
+  if (!action) throw new AppError('unknown_command');
+  switch (action.name) {
+    case 'accept_terms': return runAcceptTerms(context);
+    case 'decline_terms': return runDecline(context, 'terms');
+    case 'confirm_age': return runConfirmAge(context, action.arg);
+    case 'deny_age': return runDecline(context, 'age');
+    case 'pick_template': return runPickTemplate(context, action.arg);
+    case 'templates_page': {
+      const [page = '1', ...prefix] = action.arg.split(':');
+      return runTemplates(context, prefix.join(':'), Number(page) || 1);
+    }
+    case 'reroll':
+    case 'vary':
+    case 'upscale': return runFollowUp(context, action.name, action.arg);
+    case 'cancel_job': return runCancel(context, action.arg);
+    case 'confirm_delete': return runConfirmDelete(context);
+    case 'abort_delete': return [textReply('deleteme.aborted')];
+    case 'set': return runSet(context, action.arg);
+    case 'buy_pack': return runBuyPack(context, action.arg);
+    case 'resend': return runResend(context, action.arg);
+    case 'as_file': return runResend(context, action.arg, true);
+  }
+}
+
+/** The one error boundary of chat: every failure becomes a reply. */
+export function errorReply(error: unknown, log: ChatContext['log'], supportEmail: string): Reply {
+  if (isAppError(error)) {
+    log.info({ code: error.code }, 'command refused');
+    const vars: Record<string, string | number> = { support: supportEmail, ...error.vars };
+    if (error.code === 'content_blocked' && typeof vars.category === 'string' && !vars.category.startsWith('{')) vars.category = `{category.${vars.category}}`;
+    return textReply(`errors.${error.code}`, vars, { ephemeral: true });
+  }
+  const ref = randomBytes(4).toString('hex');
+  log.error({ err: error, ref }, 'command failed');
+  return textReply('errors.internal', { ref }, { ephemeral: true });
+}

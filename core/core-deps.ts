@@ -1,0 +1,33 @@
+import type { AppConfig } from '#core/config/load-config';
+import type { Catalog } from '#core/catalog/catalog';
+import type { NotifierRegistry } from '#core/chat/notifier';
+import type { Clock } from '#core/infra/clock';
+import type { PrismaClient } from '#core/infra/db/create-database';
+import type { Logger } from '#core/infra/logger';
+import type { JobQueue } from '#core/infra/queue/job-queue';
+import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
+import type { MediaStore } from '#core/infra/media/media-store';
+import type { Mailer } from '#core/infra/mail/mailer';
+import type { PromptModerator } from '#core/moderation/prompt-moderator';
+import type { ProviderRegistry } from '#core/providers/route-model';
+
+/**
+ * Everything core's use cases need, built once per process by the entry point
+ * (`loadConfig -> createLogger -> createCore(deps)`). No use case builds a client itself.
+ */
+export type CoreDeps = {
+  config: AppConfig;
+  logger: Logger;
+  prisma: PrismaClient;
+  queue: JobQueue;
+  limiter: RateLimiter;
+  media: MediaStore;
+  mailer: Mailer;
+  clock: Clock;
+  catalog: Catalog;
+  providers: ProviderRegistry;
+  moderator: PromptModerator;
+  notifiers: NotifierRegistry;
+  /** Pings the shared Redis; undefined in embedded mode (no Redis). */
+  pingRedis: (() => Promise<unknown>) | undefined;
+};

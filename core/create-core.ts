@@ -1,0 +1,41 @@
+import type { CoreDeps } from '#core/core-deps';
+import type { CommandRequest } from '#core/chat/command-request';
+import type { Reply } from '#core/chat/reply';
+import { runChatCommand } from '#core/chat/run-chat-command';
+import { rememberStatusMessage } from '#core/generation/remember-status-message';
+import { startGenerationWorker } from '#core/generation/start-generation-worker';
+import { openSignedMedia, type OpenedMedia } from '#core/generation/open-signed-media';
+import { checkReadiness, type Readiness } from '#core/health/check-readiness';
+
+/** The product as the adapters see it. Built once per process from its dependencies. */
+export type Core = {
+  chat: {
+    /** The one path of a chat command: request in, replies out. Never throws. */
+    run(request: CommandRequest): Promise<Reply[]>;
+    /** Records the chat message that shows a job's status, so progress edits that message. */
+    rememberStatusMessage(generationId: string, messageId: string): Promise<void>;
+  };
+  media: {
+    /** A stored file behind a signed, unexpired link; undefined otherwise (answer 404). */
+    openSigned(input: { assetId: string; exp: string; sig: string }): Promise<OpenedMedia | undefined>;
+  };
+  /** Starts consuming generation jobs in this process. Returns a stop function. */
+  startWorker(options: { concurrency: number }): Promise<() => Promise<void>>;
+  /** Whether the database (and Redis, when configured) answer. */
+  checkReadiness(): Promise<Readiness>;
+  deps: CoreDeps;
+};
+
+/** Builds the core from explicit dependencies (no hidden clients, no module singletons). */
+export function createCore(deps: CoreDeps): Core {
+  return {
+    chat: {
+      run: (request) => runChatCommand(deps, request),
+      rememberStatusMessage: (generationId, messageId) => rememberStatusMessage(deps, generationId, messageId),
+    },
+    media: { openSigned: (input) => openSignedMedia(deps, input) },
+    startWorker: (options) => startGenerationWorker(deps, options),
+    checkReadiness: () => checkReadiness(deps),
+    deps,
+  };
+}

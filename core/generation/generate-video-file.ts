@@ -1,0 +1,51 @@
+import type { CoreDeps } from '#core/core-deps';
+import { ProviderError } from '#core/providers/provider-error';
+import type { AspectRatio, MediaFile } from '#core/providers/ports';
+import type { Route } from '#core/providers/route-model';
+
+/** Pause between polls of a video operation. */
+export const VIDEO_POLL_INTERVAL_MS = 5_000;
+
+/**
+ * Starts (or resumes, when `operation` was stored by an earlier attempt) a provider's video
+ * operation and polls it until done, the job's deadline, or abort. The operation name is stored
+ * before the first poll so a restarted worker continues the same operation instead of paying twice.
+ */
+export async function generateVideoFile(
+  deps: CoreDeps,
+  input: { generationId: string; route: Route; prompt: string; options: { aspectRatio?: AspectRatio; durationSeconds?: number }; operation: string | null; signal: AbortSignal; inputImage: MediaFile | undefined; pollIntervalMs?: number },
+): Promise<MediaFile> {
+  const provider = deps.providers.video.find((candidate) => candidate.name === input.route.provider);
+  if (!provider) throw new ProviderError(input.route.provider, 'transient', 'video provider not configured in this process');
+  let operation = input.operation;
+  if (!operation) {
+    const started = await provider.startVideo({
+      prompt: input.prompt,
+      model: input.route.model,
+      aspectRatio: input.options.aspectRatio ?? '16:9',
+      durationSeconds: input.options.durationSeconds ?? 5,
+      ...(input.inputImage ? { inputImage: input.inputImage } : {}),
+      signal: input.signal,
+    });
+    operation = started.operation;
+    await deps.prisma.generation.update({ where: { id: input.generationId }, data: { providerOperation: operation } });
+  }
+  const interval = input.pollIntervalMs ?? VIDEO_POLL_INTERVAL_MS;
+  for (;;) {
+    input.signal.throwIfAborted();
+    const poll = await provider.pollVideo(operation, input.signal);
+    if (poll.state === 'done') return poll.file;
+    if (poll.progress !== undefined) await deps.prisma.generation.update({ where: { id: input.generationId }, data: { progress: Math.round(poll.progress) } });
+    await sleep(interval, input.signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}

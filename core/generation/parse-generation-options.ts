@@ -1,0 +1,111 @@
+import { AppError } from '#core/errors/app-error';
+import { ASPECT_RATIOS, type AspectRatio } from '#core/providers/ports';
+
+/** Everything a user can ask of one generation. */
+export type GenerationOptions = {
+  kind: 'image' | 'video';
+  prompt: string;
+  aspectRatio: AspectRatio | undefined;
+  count: number;
+  quality: 'standard' | 'hd';
+  templateId: string | undefined;
+  model: string | undefined;
+  durationSeconds: number;
+  seed: number | undefined;
+};
+
+const VIDEO_DURATIONS = [4, 5, 6, 8] as const;
+
+/**
+ * Parses `/imagine` and `/video` arguments: the prompt with `--ar 16:9`, `--n 2`, `--hd`,
+ * `--template id`, `--model name`, `--seconds 5`, `--seed 42` anywhere in it (`—` as typed by
+ * phones counts as `--`). Unknown options and bad values throw naming what is allowed; nothing else is checked here.
+ */
+export function parseGenerationOptions(kind: 'image' | 'video', args: string): GenerationOptions {
+  const tokens = args.replace(/[—–]/g, '--').split(/\s+/).filter(Boolean);
+  const words: string[] = [];
+  const options: GenerationOptions = { kind, prompt: '', aspectRatio: undefined, count: 1, quality: 'standard', templateId: undefined, model: undefined, durationSeconds: 5, seed: undefined };
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index] ?? '';
+    if (!token.startsWith('--') || token.length < 3) {
+      words.push(token);
+      continue;
+    }
+    const name = token.slice(2).toLowerCase();
+    const takeValue = (): string => {
+      const value = tokens[index + 1];
+      if (value === undefined || value.startsWith('--')) throw new AppError('invalid_option', { vars: { option: token, value: '—', allowed: allowedFor(name) } });
+      index += 1;
+      return value;
+    };
+    switch (name) {
+      case 'ar':
+      case 'aspect': {
+        const value = takeValue();
+        if (!(ASPECT_RATIOS as readonly string[]).includes(value)) throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('ar') } });
+        options.aspectRatio = value as AspectRatio;
+        break;
+      }
+      case 'n':
+      case 'count': {
+        const value = takeValue();
+        const count = Number(value);
+        if (kind === 'video') throw new AppError('unknown_option', { vars: { option: token } });
+        if (!Number.isInteger(count) || count < 1 || count > 4) throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('n') } });
+        options.count = count;
+        break;
+      }
+      case 'hd':
+        options.quality = 'hd';
+        break;
+      case 'template':
+      case 't':
+        options.templateId = takeValue().toLowerCase();
+        break;
+      case 'model':
+        options.model = takeValue();
+        break;
+      case 'seconds':
+      case 's': {
+        const value = takeValue();
+        const seconds = Number(value);
+        if (kind !== 'video') throw new AppError('unknown_option', { vars: { option: token } });
+        if (!(VIDEO_DURATIONS as readonly number[]).includes(seconds)) throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('seconds') } });
+        options.durationSeconds = seconds;
+        break;
+      }
+      case 'seed': {
+        const value = takeValue();
+        const seed = Number(value);
+        if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31) throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('seed') } });
+        options.seed = seed;
+        break;
+      }
+      default:
+        throw new AppError('unknown_option', { vars: { option: token } });
+    }
+  }
+  options.prompt = words.join(' ');
+  return options;
+}
+
+function allowedFor(name: string): string {
+  switch (name) {
+    case 'ar':
+    case 'aspect':
+      return ASPECT_RATIOS.join(', ');
+    case 'n':
+    case 'count':
+      return '1-4';
+    case 'seconds':
+    case 's':
+      return VIDEO_DURATIONS.join(', ');
+    case 'seed':
+      return '0-2147483648';
+    case 'template':
+    case 't':
+      return '/templates';
+    default:
+      return '…';
+  }
+}

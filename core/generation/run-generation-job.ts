@@ -1,0 +1,151 @@
+import type { CoreDeps } from '#core/core-deps';
+import type { Reply } from '#core/chat/reply';
+import type { DeliveryTarget } from '#core/generation/delivery-target';
+import { finishGeneration, TERMINAL_STATUSES } from '#core/generation/finish-generation';
+import { buildResultReply } from '#core/generation/build-result-reply';
+import { planRoutes, type Route } from '#core/providers/route-model';
+import { ProviderError } from '#core/providers/provider-error';
+import type { AspectRatio, MediaFile } from '#core/providers/ports';
+import { generateVideoFile } from '#core/generation/generate-video-file';
+import { GLOBAL_GENERATION_LIMIT, providerLimitName } from '#core/infra/build-limits';
+
+type StoredOptions = { requestedModel?: string; subject?: string; aspectRatio?: AspectRatio; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
+
+/**
+ * Runs one queued generation to its end. Safe to run again for the same generation (a retried
+ * or duplicated job, a worker that died): a finished generation is skipped, stored results are
+ * reused, and `finishGeneration` settles credits once, so nobody is charged or served twice.
+ * Transient provider failures fail over to the next route; a safety refusal ends it `blocked`.
+ */
+export async function runGenerationJob(deps: CoreDeps, job: { generationId: string; signal: AbortSignal }): Promise<void> {
+  const { prisma, clock, logger } = deps;
+  const log = logger.child({ generationId: job.generationId });
+  const generation = await prisma.generation.findUnique({ where: { id: job.generationId } });
+  if (!generation || (TERMINAL_STATUSES as readonly string[]).includes(generation.status)) return;
+  const target = generation.delivery as DeliveryTarget;
+  const now = clock.now();
+  if (generation.deadlineAt && generation.deadlineAt <= now) {
+    await finishGeneration(deps, generation.id, { status: 'failed', errorCode: 'generation_timeout' });
+    return;
+  }
+  const claimed = await prisma.generation.updateMany({
+    where: { id: generation.id, status: { in: ['queued', 'running', 'uploading'] } },
+    data: { status: 'running', startedAt: generation.startedAt ?? now, attempts: { increment: 1 } },
+  });
+  if (claimed.count === 0) return;
+  await notify(deps, target, [{ type: 'status', generationId: generation.id, text: { key: 'job.running', vars: { progress: 0 } } }]);
+
+  const deadlineMs = (generation.deadlineAt?.getTime() ?? now.getTime() + deps.config.jobTimeouts.imageSeconds * 1000) - now.getTime();
+  const signal = AbortSignal.any([job.signal, AbortSignal.timeout(Math.max(1, deadlineMs))]);
+  const options = (generation.options ?? {}) as StoredOptions;
+  const existing = await prisma.mediaAsset.findMany({ where: { generationId: generation.id, role: 'output' }, orderBy: { createdAt: 'asc' } });
+
+  let files: MediaFile[] | undefined;
+  if (existing.length === 0) {
+    const inputImage = generation.inputMediaId ? await loadInput(deps, generation.inputMediaId) : undefined;
+    const routes = orderRoutes(
+      planRoutes(deps.providers, { kind: generation.kind, requestedModel: options.requestedModel, needsEdit: inputImage !== undefined, count: options.count ?? 1 }),
+      { provider: generation.provider ?? '', model: generation.model ?? '' },
+    );
+    let lastError: unknown;
+    for (const route of routes) {
+      try {
+        files = await scheduleProviderCall(deps, route.provider, async () => {
+          if (generation.kind === 'video') {
+            return [await generateVideoFile(deps, { generationId: generation.id, route, prompt: generation.prompt ?? '', options, operation: generation.provider === route.provider ? generation.providerOperation : null, signal, inputImage })];
+          }
+          const provider = deps.providers.image.find((candidate) => candidate.name === route.provider);
+          if (!provider) throw new ProviderError(route.provider, 'transient', 'provider not configured in this process');
+          return provider.generateImages({
+            prompt: generation.prompt ?? '',
+            model: route.model,
+            aspectRatio: options.aspectRatio ?? '1:1',
+            count: options.count ?? 1,
+            quality: options.quality ?? 'standard',
+            ...(inputImage ? { inputImage } : {}),
+            ...(options.seed === undefined ? {} : { seed: options.seed }),
+            signal,
+          });
+        });
+        if (route.provider !== generation.provider || route.model !== generation.model) {
+          await prisma.generation.update({ where: { id: generation.id }, data: { provider: route.provider, model: route.model } });
+        }
+        break;
+      } catch (error) {
+        lastError = error;
+        if (signal.aborted) break;
+        if (error instanceof ProviderError && error.kind === 'refused') {
+          await recordRefusal(deps, generation.userId, generation.id, route.provider);
+          await finishGeneration(deps, generation.id, { status: 'blocked', category: 'provider_safety' });
+          return;
+        }
+        if (error instanceof ProviderError && error.kind === 'invalid') {
+          log.warn({ err: error, provider: route.provider }, 'provider rejected the request');
+          await finishGeneration(deps, generation.id, { status: 'failed', errorCode: 'invalid_input' });
+          return;
+        }
+        log.warn({ err: error, provider: route.provider }, 'provider failed; trying the next one');
+      }
+    }
+    if (!files) {
+      const timedOut = signal.aborted && !job.signal.aborted;
+      if (job.signal.aborted) throw lastError ?? new Error('job aborted');
+      await finishGeneration(deps, generation.id, { status: 'failed', errorCode: timedOut ? 'generation_timeout' : 'provider_unavailable' });
+      return;
+    }
+  }
+
+  const current = await prisma.generation.updateMany({ where: { id: generation.id, status: 'running' }, data: { status: 'uploading' } });
+  if (current.count === 0) return; // cancelled or ended while the provider worked: credits already settled
+  await notify(deps, target, [{ type: 'status', generationId: generation.id, text: { key: 'job.uploading' } }]);
+  const assets = existing.length > 0 ? existing : await storeOutputs(deps, generation.userId, generation.id, files ?? []);
+  const isFinished = await finishGeneration(deps, generation.id, { status: 'succeeded' });
+  if (!isFinished) return;
+  const claimedDelivery = await prisma.generation.updateMany({ where: { id: generation.id, deliveredAt: null }, data: { deliveredAt: clock.now() } });
+  if (claimedDelivery.count === 0) return;
+  const reply = buildResultReply(deps, { generationId: generation.id, kind: generation.kind, prompt: options.subject ?? generation.prompt ?? '', provider: generation.provider, assets });
+  await notify(deps, target, [reply]);
+}
+
+function orderRoutes(routes: Route[], preferred: Route): Route[] {
+  const first = routes.filter((route) => route.provider === preferred.provider);
+  return [...first.map((route) => ({ ...route, model: preferred.model || route.model })), ...routes.filter((route) => route.provider !== preferred.provider)];
+}
+
+async function loadInput(deps: CoreDeps, mediaId: string): Promise<MediaFile | undefined> {
+  const asset = await deps.prisma.mediaAsset.findUnique({ where: { id: mediaId } });
+  const bytes = asset ? await deps.media.get(asset.storageKey) : undefined;
+  return asset && bytes ? { bytes, mime: asset.mime } : undefined;
+}
+
+async function storeOutputs(deps: CoreDeps, userId: string, generationId: string, files: MediaFile[]) {
+  const assets = [];
+  for (const file of files) {
+    const stored = await deps.media.put({ bytes: file.bytes, mime: file.mime });
+    assets.push(
+      await deps.prisma.mediaAsset.create({
+        data: { userId, generationId, role: 'output', storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256, width: file.width ?? null, height: file.height ?? null },
+      }),
+    );
+  }
+  return assets;
+}
+
+async function recordRefusal(deps: CoreDeps, userId: string, generationId: string, provider: string): Promise<void> {
+  await deps.prisma.moderationEvent.create({ data: { userId, generationId, stage: `provider:${provider}`, verdict: 'blocked', categories: ['provider_safety'] } });
+}
+
+async function notify(deps: CoreDeps, target: DeliveryTarget, replies: Reply[]): Promise<void> {
+  const notifier = deps.notifiers[target.platform];
+  if (!notifier) return;
+  try {
+    await notifier.send(target, replies);
+  } catch (error) {
+    deps.logger.warn({ err: error, platform: target.platform }, 'delivery to the chat failed');
+  }
+}
+
+/** Runs a provider call under the deployment-wide cap and the provider's own limits. */
+function scheduleProviderCall<T>(deps: CoreDeps, provider: string, task: () => Promise<T>): Promise<T> {
+  return deps.limiter.schedule(GLOBAL_GENERATION_LIMIT, () => deps.limiter.schedule(providerLimitName(provider), task));
+}

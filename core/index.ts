@@ -1,0 +1,20 @@
+/**
+ * Core's public entry: the only module bots/, web/ and entry points import. Everything here is
+ * platform-neutral; adapters translate updates into `CommandRequest`s and `Reply`s into calls.
+ */
+export { loadConfig, ConfigError, type AppConfig } from '#core/config/load-config';
+export { ROLES, type Role } from '#core/config/config-schema';
+export { createLogger, redactText, type Logger } from '#core/infra/logger';
+export { openRuntime, type Runtime } from '#core/infra/open-runtime';
+export { createCore, type Core } from '#core/create-core';
+export type { CoreDeps } from '#core/core-deps';
+
+export { COMMAND_NAMES, ACTION_NAMES, encodeAction, decodeAction, type CommandName, type ActionName, type CommandRequest, type InputAttachment } from '#core/chat/command-request';
+export type { Reply, Text, Button, MediaItem } from '#core/chat/reply';
+export type { Notifier, NotifierRegistry } from '#core/chat/notifier';
+export type { DeliveryTarget } from '#core/generation/delivery-target';
+export { translate, catalogOf, type MessageKey, type Catalog } from '#core/i18n/catalog';
+export { LOCALES, normalizeLocale, type Locale } from '#core/i18n/locales';
+export { AppError, isAppError, APP_ERROR_STATUS, type AppErrorCode } from '#core/errors/app-error';
+export { TERMS_VERSION, MINIMUM_AGE } from '#core/legal/terms-version';
+export type { Clock } from '#core/infra/clock';

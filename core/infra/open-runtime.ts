@@ -1,0 +1,88 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import OpenAI from 'openai';
+import type { AppConfig } from '#core/config/load-config';
+import type { CoreDeps } from '#core/core-deps';
+import { CATALOG } from '#core/catalog/catalog';
+import { systemClock } from '#core/infra/clock';
+import { createDatabase } from '#core/infra/db/create-database';
+import type { Logger } from '#core/infra/logger';
+import { createJobQueue } from '#core/infra/queue/create-job-queue';
+import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
+import { createLocalMediaStore } from '#core/infra/media/local-media-store';
+import { createMailer } from '#core/infra/mail/create-mailer';
+import { closeRedisConnection, createRedisConnection } from '#core/infra/redis';
+import { buildLimits } from '#core/infra/build-limits';
+import { compileModerationRules } from '#core/moderation/compile-moderation-rules';
+import { DEFAULT_MODERATION_RULES, mergeModerationRules, ModerationRulesOverrideSchema } from '#core/moderation/moderation-rules';
+import { createPromptModerator } from '#core/moderation/create-prompt-moderator';
+import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
+import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
+import { createProviderRegistry } from '#core/providers/create-provider-registry';
+import { seedTemplates } from '#core/templates/seed-templates';
+import { applyMigrations } from '#prisma/migrate/index';
+
+/** An opened process: its core dependencies and how to close everything in order. */
+export type Runtime = { deps: CoreDeps; close(): Promise<void> };
+
+/** Key prefix of everything this product keeps in Redis. */
+export const REDIS_PREFIX = 'imagine';
+
+/**
+ * Opens every client the configuration asks for: the database (migrated first in embedded
+ * mode, or when AUTO_MIGRATE is on), the queue and limits (Redis or in-process), the media store
+ * and outbox under DATA_DIR, the providers (the demo one when no key is set) and moderation.
+ * The one place in the product that builds clients.
+ */
+export async function openRuntime(config: AppConfig, logger: Logger): Promise<Runtime> {
+  const database = await createDatabase(config.database);
+  if (database.pglite) {
+    const result = await applyMigrations({ kind: 'pglite', db: database.pglite });
+    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'embedded database migrated');
+  } else if (config.autoMigrate && config.database.kind === 'postgres') {
+    const result = await applyMigrations({ kind: 'postgres', url: config.database.url });
+    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
+  }
+  await seedTemplates(database.prisma);
+
+  const providers = createProviderRegistry(config, {
+    demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
+    demoVideo: createDemoVideoProvider(),
+  });
+  const providerNames = [...providers.image, ...providers.video].map((provider) => provider.name);
+  const queue = createJobQueue({ redisUrl: config.redisUrl, prefix: REDIS_PREFIX, queueName: 'generations', logger: logger.child({ component: 'queue' }) });
+  const limiter = createRateLimiter({ limits: buildLimits(config, providerNames), redisUrl: config.redisUrl, keyPrefix: `${REDIS_PREFIX}:rl:`, logger: logger.child({ component: 'limits' }) });
+  const redis = config.redisUrl ? createRedisConnection(config.redisUrl, { role: 'health' }) : undefined;
+  const media = createLocalMediaStore({ rootDir: path.join(config.dataDir, 'media') });
+  const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, outboxDir: path.join(config.dataDir, 'outbox'), logger: logger.child({ component: 'mail' }) });
+  const rules = config.moderationRulesFile
+    ? mergeModerationRules(DEFAULT_MODERATION_RULES, ModerationRulesOverrideSchema.parse(JSON.parse(await fs.readFile(config.moderationRulesFile, 'utf8'))))
+    : DEFAULT_MODERATION_RULES;
+  const openai = config.providers.openai ? new OpenAI({ apiKey: config.providers.openai.apiKey, baseURL: config.providers.openai.baseUrl, maxRetries: 1 }) : undefined;
+  const moderator = createPromptModerator({ rules: compileModerationRules(rules), openai, mode: config.moderationMode, logger: logger.child({ component: 'moderation' }) });
+
+  const deps: CoreDeps = {
+    config,
+    logger,
+    prisma: database.prisma,
+    queue,
+    limiter,
+    media,
+    mailer,
+    clock: systemClock,
+    catalog: CATALOG,
+    providers,
+    moderator,
+    notifiers: {},
+    pingRedis: redis ? () => redis.ping() : undefined,
+  };
+  return {
+    deps,
+    close: async () => {
+      await queue.close(config.shutdownTimeoutMs);
+      await limiter.close();
+      if (redis) await closeRedisConnection(redis);
+      await database.close();
+    },
+  };
+}

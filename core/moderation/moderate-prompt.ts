@@ -1,0 +1,31 @@
+import type { CoreDeps } from '#core/core-deps';
+import { AppError } from '#core/errors/app-error';
+import { STRIKE_POLICY } from '#core/moderation/strike-policy';
+import { suspendAccount } from '#core/moderation/suspend-account';
+
+/**
+ * Moderates a prompt before anything is reserved and stores the verdict as a moderation event.
+ * A block counts as a strike: too many in the window, or one severe, suspends generation.
+ * Throws `content_blocked` naming the category, so the user learns why and how to appeal.
+ */
+export async function moderatePrompt(deps: CoreDeps, input: { userId: string; prompt: string; now: Date; generationId?: string }): Promise<void> {
+  const result = await deps.moderator.check(input.prompt);
+  if (result.verdict === 'allowed') {
+    await deps.prisma.moderationEvent.create({ data: { userId: input.userId, stage: result.stage, verdict: 'allowed', categories: [] } });
+    return;
+  }
+  await deps.prisma.moderationEvent.create({
+    data: { userId: input.userId, stage: result.stage, verdict: 'blocked', categories: result.categories, isSevere: result.isSevere, prompt: input.prompt },
+  });
+  const category = result.categories[0] ?? 'other';
+  if (result.isSevere) {
+    await suspendAccount(deps, { userId: input.userId, reason: 'severe_content', category, until: new Date(input.now.getTime() + STRIKE_POLICY.severeSuspensionDays * 86_400_000), actor: 'moderation' });
+  } else {
+    const since = new Date(input.now.getTime() - STRIKE_POLICY.windowHours * 3_600_000);
+    const strikes = await deps.prisma.moderationEvent.count({ where: { userId: input.userId, verdict: 'blocked', createdAt: { gte: since } } });
+    if (strikes >= STRIKE_POLICY.limit) {
+      await suspendAccount(deps, { userId: input.userId, reason: 'repeated_blocked_prompts', category, until: new Date(input.now.getTime() + STRIKE_POLICY.suspensionHours * 3_600_000), actor: 'moderation' });
+    }
+  }
+  throw new AppError('content_blocked', { vars: { category } });
+}

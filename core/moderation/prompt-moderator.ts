@@ -1,0 +1,12 @@
+/** One moderation decision on a prompt. */
+export type ModerationResult =
+  | { verdict: 'allowed'; stage: string }
+  | { verdict: 'blocked'; stage: string; categories: string[]; isSevere: boolean };
+
+/**
+ * Decides whether a prompt may be generated. Runs before any credit is reserved. Throws
+ * `AppError('moderation_unavailable')` when a required stage cannot answer (fail-closed).
+ */
+export interface PromptModerator {
+  check(prompt: string): Promise<ModerationResult>;
+}

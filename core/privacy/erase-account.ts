@@ -1,0 +1,28 @@
+import type { CoreDeps } from '#core/core-deps';
+
+/**
+ * Erases an account (GDPR erasure): prompts, generations, media files, identities, sessions,
+ * tokens, credits and events go; payment records stay for tax law with the user unlinked and
+ * marked anonymized. The request is recorded without personal data. Erasing an account that is
+ * already gone changes nothing.
+ */
+export async function eraseAccount(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'media' | 'logger'>, userId: string, input: { actor: string; channel: string }): Promise<'erased' | 'already_erased'> {
+  const { prisma } = deps;
+  const now = deps.clock.now();
+  const keys = await prisma.$transaction(async (tx) => {
+    const user = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
+    if (user.length === 0) return undefined;
+    const media = await tx.mediaAsset.findMany({ where: { userId }, select: { storageKey: true } });
+    await tx.payment.updateMany({ where: { userId }, data: { userId: null, anonymizedAt: now, details: {} } });
+    await tx.dataSubjectRequest.updateMany({ where: { userId }, data: { email: null } });
+    await tx.dataSubjectRequest.create({ data: { userId: null, kind: 'erase', status: 'completed', channel: input.channel, completedAt: now, outcome: 'erased' } });
+    await tx.auditLog.create({ data: { actor: input.actor, action: 'privacy.erase', targetUserId: userId, details: { channel: input.channel } } });
+    await tx.user.delete({ where: { id: userId } });
+    return media.map((asset) => asset.storageKey);
+  });
+  if (!keys) return 'already_erased';
+  for (const key of keys) {
+    await deps.media.delete(key).catch((error: unknown) => deps.logger.error({ err: error, key }, 'could not delete an erased media file'));
+  }
+  return 'erased';
+}

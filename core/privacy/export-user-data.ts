@@ -1,0 +1,53 @@
+import type { CoreDeps } from '#core/core-deps';
+
+/** The format version of the data export. */
+export const EXPORT_FORMAT = 'imagine-export/1';
+
+/**
+ * Everything stored about a user, machine-readable (GDPR access and portability): account,
+ * identities, credits, payments, generations with prompts, media metadata, template and
+ * moderation events, login records and earlier data requests. Records the request.
+ */
+export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string, channel: string): Promise<Record<string, unknown>> {
+  const { prisma } = deps;
+  const user = await prisma.user.findUnique({ where: { id: userId } });
+  if (!user) return { format: EXPORT_FORMAT, account: null };
+  const [identities, lots, ledger, payments, subscriptions, generations, media, templateEvents, moderationEvents, suspensions, securityEvents, dataRequests] = await Promise.all([
+    prisma.identity.findMany({ where: { userId }, select: { provider: true, subject: true, username: true, createdAt: true } }),
+    prisma.creditLot.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
+    prisma.creditLedgerEntry.findMany({ where: { userId }, orderBy: { id: 'asc' } }),
+    prisma.payment.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
+    prisma.subscription.findMany({ where: { userId } }),
+    prisma.generation.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
+    prisma.mediaAsset.findMany({ where: { userId }, select: { id: true, generationId: true, role: true, mime: true, bytes: true, sha256: true, width: true, height: true, createdAt: true } }),
+    prisma.templateEvent.findMany({ where: { userId }, select: { templateId: true, kind: true, createdAt: true } }),
+    prisma.moderationEvent.findMany({ where: { userId } }),
+    prisma.suspension.findMany({ where: { userId } }),
+    prisma.securityEvent.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
+    prisma.dataSubjectRequest.findMany({ where: { userId } }),
+  ]);
+  const now = deps.clock.now();
+  await prisma.dataSubjectRequest.create({ data: { userId, kind: 'export', status: 'completed', channel, completedAt: now, outcome: 'exported' } });
+  const { passwordHash, ...account } = user;
+  return JSON.parse(
+    JSON.stringify(
+      {
+        format: EXPORT_FORMAT,
+        exportedAt: now,
+        account: { ...account, hasPassword: passwordHash !== null },
+        identities,
+        credits: { lots, ledger },
+        payments,
+        subscriptions,
+        generations,
+        media,
+        templateEvents,
+        moderationEvents,
+        suspensions,
+        securityEvents,
+        dataRequests,
+      },
+      (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
+    ),
+  ) as Record<string, unknown>;
+}
