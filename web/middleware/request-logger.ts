@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '#core';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      log: Logger;
+      id: string;
+    }
+  }
+}
+
+/** A child logger per request with its id; one line per finished request. */
+export function requestLogger(logger: Logger) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const id = request.get('x-request-id')?.slice(0, 64) ?? randomUUID();
+    const started = process.hrtime.bigint();
+    request.id = id;
+    request.log = logger.child({ requestId: id });
+    response.setHeader('X-Request-Id', id);
+    response.on('finish', () => {
+      if (request.path === '/healthz') return;
+      request.log.info({ method: request.method, path: request.path, status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    });
+    next();
+  };
+}
