@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Logger } from '#core/infra/logger';
+import { MailDeliveryError, type MailMessage, type Mailer } from '#core/infra/mail/mailer';
+
+/**
+ * A {@link Mailer} that writes each message as an RFC 822 `.eml` file into `outboxDir`
+ * (`DATA_DIR/outbox`), so development and the embedded mode need no SMTP server and a developer
+ * opens the sign-in link from the file. Nodemailer composes the message exactly as SMTP would send
+ * it. Files are named `<UTC timestamp>-<id>.eml`, so a directory listing is in sending order, and
+ * appear complete (written to a temporary name, then renamed).
+ */
+export function createOutboxMailer(options: { outboxDir: string; from: string; logger: Logger; now?: () => Date }): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  const now = options.now ?? (() => new Date());
+  return {
+    async send(message: MailMessage) {
+      const info = await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
+      const content = info.message;
+      if (!Buffer.isBuffer(content)) throw new MailDeliveryError('nodemailer did not produce the message as a buffer');
+      const timestamp = now().toISOString().replace(/[-:]/g, '').replace('.', '');
+      const id = info.messageId.replace(/^<|>$/g, '').split('@')[0]?.replace(/[^A-Za-z0-9-]/g, '') || randomUUID();
+      const file = path.join(options.outboxDir, `${timestamp}-${id}.eml`);
+      const temporary = path.join(options.outboxDir, `.${randomUUID()}.tmp`);
+      try {
+        await fs.mkdir(options.outboxDir, { recursive: true });
+        await fs.writeFile(temporary, content, { flag: 'wx' });
+        await fs.rename(temporary, file);
+      } catch (error) {
+        await fs.rm(temporary, { force: true });
+        throw new MailDeliveryError('the message could not be written to the outbox', { cause: error });
+      }
+      options.logger.info({ messageId: info.messageId, file }, 'mail written to the outbox');
+      return { messageId: info.messageId };
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The port for rate limits: provider quotas (requests per minute, parallel requests per key) that
+ * must hold across every worker process, and per-user spacing that answers at once.
+ *
+ * Implementation: `createRateLimiter` (Bottleneck; clustered through Redis when a URL is given,
+ * in memory otherwise).
+ */
+
+/** A limit's name, e.g. `provider:google:key1`; each name is one limit shared by all processes. */
+export type LimitName = string;
+
+/** One limit. Unset fields do not limit. */
+export type LimitConfig = {
+  /** Calls running at once, across all processes. */
+  maxConcurrent?: number;
+  /** Least time between the starts of two calls, across all processes. */
+  minTimeMs?: number;
+  /** `amount` calls per `refreshIntervalMs` window (requests per minute: see {@link requestsPerMinute}). */
+  reservoir?: { amount: number; refreshIntervalMs: number };
+  /**
+   * A call holding a slot longer than this gives the slot back (default 30 min). In Redis a slot is
+   * only freed by the process that took it, so without this a killed process would hold its slots
+   * for ever. The call itself is not cancelled. Set it to at least the longest call under this
+   * limit (a whole video generation, when that runs inside one call).
+   */
+  slotTimeoutMs?: number;
+};
+
+/** The limits of a deployment by name. */
+export type LimitsConfig = Readonly<Record<LimitName, LimitConfig>>;
+
+/** A per-user rule for {@link RateLimiter.tryTake}: at most `points` takes in any `perMs` window. */
+export type TakeRule = { points: number; perMs: number };
+
+/** The answer of {@link RateLimiter.tryTake}. */
+export type TakeResult = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+/** Options of one scheduled call. */
+export type ScheduleOptions = {
+  /**
+   * Longest wait for a slot before giving up with a {@link RateLimitError}; unset waits for ever.
+   * 0 runs only if a slot is free right now.
+   */
+  maxWaitMs?: number;
+  /** 0 goes first, 9 last; default 5. Orders this process's waiting calls of one limit. */
+  priority?: number;
+};
+
+/** Rate limits for provider calls and user actions. */
+export interface RateLimiter {
+  /**
+   * Runs `task` under the named limit, waiting for a slot. Resolves or rejects with the task's own
+   * result. Rejects with a {@link RateLimitError} (and never runs the task) when no slot came within
+   * `maxWaitMs`; throws for a limit name that is not configured, so a wiring mistake cannot run
+   * calls unlimited.
+   */
+  schedule<T>(limit: LimitName, task: () => Promise<T>, options?: ScheduleOptions): Promise<T>;
+  /**
+   * Non-blocking check-and-take for per-user spacing and bursts (a sliding window): allowed now and
+   * counted, or the milliseconds until a take would be allowed. Keys are independent of the
+   * configured limits; use e.g. `generate:<accountId>`.
+   */
+  tryTake(key: string, rule: TakeRule): Promise<TakeResult>;
+  /** Rejects calls still waiting, waits for running ones and closes connections. */
+  close(): Promise<void>;
+}
+
+/** A call could not get a slot in time. `retryAfterMs` is an estimate of when one may be free. */
+export class RateLimitError extends Error {
+  readonly limit: LimitName;
+  readonly retryAfterMs: number;
+
+  constructor(limit: LimitName, retryAfterMs: number) {
+    super(`rate limit "${limit}" is saturated; retry in about ${retryAfterMs} ms`);
+    this.name = 'RateLimitError';
+    this.limit = limit;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Whether `error` is a {@link RateLimitError} (also across module copies). */
+export function isRateLimitError(error: unknown): error is RateLimitError {
+  return error instanceof RateLimitError || (error instanceof Error && error.name === 'RateLimitError' && 'retryAfterMs' in error);
+}
+
+/** A provider's "N requests per minute" as a reservoir. */
+export function requestsPerMinute(amount: number): NonNullable<LimitConfig['reservoir']> {
+  return { amount, refreshIntervalMs: 60_000 };
+}
+
+/** Rejects a rule that cannot mean anything, before it reaches Redis. */
+export function assertValidTakeRule(rule: TakeRule): void {
+  if (!Number.isInteger(rule.points) || rule.points < 1 || !Number.isInteger(rule.perMs) || rule.perMs < 1) {
+    throw new Error(`A take rule needs whole points >= 1 and perMs >= 1, got ${JSON.stringify(rule)}`);
+  }
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
+import type { LimitsConfig } from '#core/infra/rate-limit/rate-limiter';
+import { closeRedisConnection, createRedisConnection, type Redis } from '#core/infra/redis';
+import { ConcurrencyProbe, describeRateLimiterContract } from '#tests/core/infra/rate-limit/rate-limiter-contract';
+import { TEST_REDIS_URL, deleteKeys, silentLogger, uniquePrefix } from '#tests/core/infra/test-kit';
+
+const prefix = uniquePrefix('rate-limit');
+let admin: Redis;
+let counter = 0;
+
+/** A key prefix of its own per test, since Bottleneck keeps a limit's state in Redis. */
+const freshPrefix = (): string => `${prefix}:${++counter}:`;
+
+beforeAll(() => {
+  admin = createRedisConnection(TEST_REDIS_URL, { role: 'test-admin' });
+});
+
+afterAll(async () => {
+  await deleteKeys(admin, `${prefix}:*`);
+  await deleteKeys(admin, `b_${prefix}:*`);
+  await closeRedisConnection(admin);
+});
+
+describeRateLimiterContract('local Bottleneck', (limits) => createRateLimiter({ limits, redisUrl: undefined, keyPrefix: freshPrefix(), logger: silentLogger() }));
+
+describeRateLimiterContract('clustered Bottleneck (Redis)', (limits) =>
+  createRateLimiter({ limits, redisUrl: TEST_REDIS_URL, keyPrefix: freshPrefix(), logger: silentLogger() }),
+);
+
+describe('clustered limits across processes', () => {
+  const pair = (limits: LimitsConfig) => {
+    const keyPrefix = freshPrefix();
+    // Two limiters with connections of their own stand for two worker processes.
+    return [0, 1].map(() => createRateLimiter({ limits, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger() }));
+  };
+
+  it('holds maxConcurrent across two limiter instances', async () => {
+    const limiters = pair({ 'provider:google:key1': { maxConcurrent: 2 } });
+    try {
+      const probe = new ConcurrencyProbe();
+      const ranBy = [0, 0];
+      await Promise.all(
+        limiters.flatMap((limiter, instance) =>
+          Array.from({ length: 6 }, () => {
+            const task = probe.task(150);
+            return limiter.schedule('provider:google:key1', async () => {
+              ranBy[instance]! += 1;
+              await task();
+            });
+          }),
+        ),
+      );
+      expect(probe.ran).toBe(12);
+      expect(ranBy).toEqual([6, 6]);
+      expect(probe.max).toBe(2);
+    } finally {
+      await Promise.all(limiters.map((limiter) => limiter.close()));
+    }
+  });
+
+  it('shares one reservoir between two limiter instances', async () => {
+    const limiters = pair({ 'provider:openai': { reservoir: { amount: 3, refreshIntervalMs: 60_000 } } });
+    try {
+      const [first, second] = limiters as [ReturnType<typeof createRateLimiter>, ReturnType<typeof createRateLimiter>];
+      await first.schedule('provider:openai', async () => undefined);
+      await first.schedule('provider:openai', async () => undefined);
+      await second.schedule('provider:openai', async () => undefined);
+      await expect(second.schedule('provider:openai', async () => undefined, { maxWaitMs: 300 })).rejects.toMatchObject({ name: 'RateLimitError' });
+      await expect(first.schedule('provider:openai', async () => undefined, { maxWaitMs: 0 })).rejects.toMatchObject({ name: 'RateLimitError' });
+    } finally {
+      await Promise.all(limiters.map((limiter) => limiter.close()));
+    }
+  });
+
+  it('shares tryTake windows between two limiter instances', async () => {
+    const [first, second] = pair({}) as [ReturnType<typeof createRateLimiter>, ReturnType<typeof createRateLimiter>];
+    try {
+      const rule = { points: 2, perMs: 10_000 };
+      expect(await first.tryTake('generate:user-1', rule)).toEqual({ allowed: true });
+      expect(await second.tryTake('generate:user-1', rule)).toEqual({ allowed: true });
+      const denied = await first.tryTake('generate:user-1', rule);
+      expect(denied).toMatchObject({ allowed: false });
+      expect(denied.allowed ? 0 : denied.retryAfterMs).toBeGreaterThan(9_000);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('applies a changed limit to state a previous deployment left in Redis, keeping the spent reservoir', async () => {
+    const keyPrefix = freshPrefix();
+    const before = createRateLimiter({ limits: { 'provider:x': { maxConcurrent: 1, reservoir: { amount: 2, refreshIntervalMs: 60_000 } } }, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger() });
+    await before.schedule('provider:x', async () => undefined);
+    await before.close();
+
+    const after = createRateLimiter({ limits: { 'provider:x': { maxConcurrent: 3, reservoir: { amount: 5, refreshIntervalMs: 60_000 } } }, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger() });
+    try {
+      const probe = new ConcurrencyProbe();
+      // One unit is left from before the restart: the restart does not refill the reservoir.
+      await after.schedule('provider:x', probe.task(10));
+      await expect(after.schedule('provider:x', probe.task(10), { maxWaitMs: 300 })).rejects.toMatchObject({ name: 'RateLimitError' });
+      const settings = await admin.hgetall(`b_${keyPrefix}provider:x_settings`);
+      expect(settings).toMatchObject({ maxConcurrent: '3', reservoirRefreshAmount: '5' });
+    } finally {
+      await after.close();
+    }
+  });
+});
