@@ -1,11 +1,14 @@
 import type { CoreDeps } from '#core/core-deps';
 import type { CommandRequest } from '#core/chat/command-request';
 import type { Reply } from '#core/chat/reply';
-import { runChatCommand } from '#core/chat/run-chat-command';
+import { errorReply, runChatCommand } from '#core/chat/run-chat-command';
+import { isAppError } from '#core/errors/app-error';
 import { rememberStatusMessage } from '#core/generation/remember-status-message';
 import { startGenerationWorker } from '#core/generation/start-generation-worker';
 import { openSignedMedia, type OpenedMedia } from '#core/generation/open-signed-media';
 import { checkReadiness, type Readiness } from '#core/health/check-readiness';
+import { applyStarsPayment, checkStarsPreCheckout } from '#core/payments/stars-payment';
+import { refundStarsPayment, type StarsRefunds } from '#core/payments/refund-stars-payment';
 
 /** The product as the adapters see it. Built once per process from its dependencies. */
 export type Core = {
@@ -14,6 +17,14 @@ export type Core = {
     run(request: CommandRequest): Promise<Reply[]>;
     /** Records the chat message that shows a job's status, so progress edits that message. */
     rememberStatusMessage(generationId: string, messageId: string): Promise<void>;
+  };
+  payments: {
+    /** Validates a Telegram pre-checkout query: `ok`, or the localized reason to refuse. */
+    checkStarsPreCheckout(input: { payload: string; currency: string; totalAmount: number; platformUserId: string }): Promise<{ ok: true } | { ok: false; reply: Reply }>;
+    /** Applies a successful Stars payment once per charge id; the reply tells the user. */
+    applyStarsPayment(input: { payload: string; chargeId: string; currency: string; totalAmount: number; platformUserId: string }): Promise<Reply>;
+    /** Refunds a Stars payment through Telegram and claws the credits back (admin). */
+    refundStarsPayment(refunds: StarsRefunds, input: { chargeId: string; actor: string }): Promise<'refunded' | 'already_refunded'>;
   };
   media: {
     /** A stored file behind a signed, unexpired link; undefined otherwise (answer 404). */
@@ -32,6 +43,19 @@ export function createCore(deps: CoreDeps): Core {
     chat: {
       run: (request) => runChatCommand(deps, request),
       rememberStatusMessage: (generationId, messageId) => rememberStatusMessage(deps, generationId, messageId),
+    },
+    payments: {
+      checkStarsPreCheckout: async (input) => {
+        try {
+          await checkStarsPreCheckout(deps, input);
+          return { ok: true };
+        } catch (error) {
+          if (!isAppError(error)) throw error;
+          return { ok: false, reply: errorReply(error, deps.logger, deps.config.supportEmail) };
+        }
+      },
+      applyStarsPayment: (input) => applyStarsPayment(deps, input),
+      refundStarsPayment: (refunds, input) => refundStarsPayment(deps, refunds, input),
     },
     media: { openSigned: (input) => openSignedMedia(deps, input) },
     startWorker: (options) => startGenerationWorker(deps, options),

@@ -18,3 +18,5 @@ export { LOCALES, normalizeLocale, type Locale } from '#core/i18n/locales';
 export { AppError, isAppError, APP_ERROR_STATUS, type AppErrorCode } from '#core/errors/app-error';
 export { TERMS_VERSION, MINIMUM_AGE } from '#core/legal/terms-version';
 export type { Clock } from '#core/infra/clock';
+export type { StarsRefunds } from '#core/payments/refund-stars-payment';
+export { STARS_CURRENCY } from '#core/payments/stars-payment';

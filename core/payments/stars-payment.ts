@@ -1,0 +1,54 @@
+import { findPack } from '#core/catalog/catalog';
+import type { CoreDeps } from '#core/core-deps';
+import { AppError } from '#core/errors/app-error';
+import { grantCreditsLocked } from '#core/credits/grant-credits';
+import { withAccountLock } from '#core/credits/ledger-transaction';
+import { getBalance } from '#core/credits/get-balance';
+import { textReply, type Reply } from '#core/chat/reply';
+
+/** Telegram Stars' currency code. */
+export const STARS_CURRENCY = 'XTR';
+
+type StarsPayload = { packId: string; userId: string };
+
+function parsePayload(payload: string): StarsPayload | undefined {
+  const match = /^pack:([a-z0-9_]{1,32}):([0-9a-f-]{36})$/.exec(payload);
+  return match ? { packId: match[1] as string, userId: match[2] as string } : undefined;
+}
+
+/**
+ * Answers Telegram's pre_checkout_query: the invoice must name a pack that exists at the same
+ * Stars price, in XTR, for the account of the user paying, and that account must be active.
+ * Throws an AppError with the reason to show; nothing is written either way.
+ */
+export async function checkStarsPreCheckout(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, input: { payload: string; currency: string; totalAmount: number; platformUserId: string }): Promise<void> {
+  const parsed = parsePayload(input.payload);
+  const pack = parsed ? findPack(deps.catalog, parsed.packId) : undefined;
+  if (!parsed || !pack || input.currency !== STARS_CURRENCY || input.totalAmount !== pack.stars) throw new AppError('unknown_product');
+  const identity = await deps.prisma.identity.findUnique({ where: { provider_subject: { provider: 'telegram', subject: input.platformUserId } }, select: { userId: true, user: { select: { status: true } } } });
+  if (!identity || identity.userId !== parsed.userId) throw new AppError('forbidden');
+  if (identity.user.status === 'deleted') throw new AppError('account_deleted');
+}
+
+/**
+ * Applies a successful Stars payment: records the payment and grants the pack's credits once,
+ * keyed by Telegram's charge id, so a redelivered update grants nothing more.
+ */
+export async function applyStarsPayment(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock'>, input: { payload: string; chargeId: string; currency: string; totalAmount: number; platformUserId: string }): Promise<Reply> {
+  const parsed = parsePayload(input.payload);
+  const pack = parsed ? findPack(deps.catalog, parsed.packId) : undefined;
+  if (!parsed || !pack) throw new AppError('unknown_product', { message: `unknown Stars payload ${input.payload}` });
+  const now = deps.clock.now();
+  const expiresAt = deps.catalog.packCreditsValidDays ? new Date(now.getTime() + deps.catalog.packCreditsValidDays * 86_400_000) : null;
+  await withAccountLock(deps.prisma, parsed.userId, async (tx) => {
+    const payment = await tx.payment.upsert({
+      where: { provider_externalId: { provider: 'telegram_stars', externalId: input.chargeId } },
+      create: { userId: parsed.userId, provider: 'telegram_stars', externalId: input.chargeId, amount: input.totalAmount, currency: input.currency, credits: pack.credits, status: 'succeeded', productId: pack.id, details: { platformUserId: input.platformUserId } },
+      update: {},
+      select: { id: true },
+    });
+    await grantCreditsLocked(tx, { userId: parsed.userId, amount: pack.credits, source: 'pack', idempotencyKey: `stars:${input.chargeId}`, expiresAt, paymentId: payment.id, reason: `pack:${pack.id}` });
+  });
+  const balance = await getBalance(deps.prisma, parsed.userId, now);
+  return textReply('buy.credited', { credits: pack.credits, balance: balance.available });
+}
