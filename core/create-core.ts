@@ -9,6 +9,8 @@ import { openSignedMedia, type OpenedMedia } from '#core/generation/open-signed-
 import { checkReadiness, type Readiness } from '#core/health/check-readiness';
 import { applyStarsPayment, checkStarsPreCheckout } from '#core/payments/stars-payment';
 import { refundStarsPayment, type StarsRefunds } from '#core/payments/refund-stars-payment';
+import { listTemplates } from '#core/templates/find-templates';
+import { normalizeLocale } from '#core/i18n/locales';
 
 /** The product as the adapters see it. Built once per process from its dependencies. */
 export type Core = {
@@ -25,6 +27,10 @@ export type Core = {
     applyStarsPayment(input: { payload: string; chargeId: string; currency: string; totalAmount: number; platformUserId: string }): Promise<Reply>;
     /** Refunds a Stars payment through Telegram and claws the credits back (admin). */
     refundStarsPayment(refunds: StarsRefunds, input: { chargeId: string; actor: string }): Promise<'refunded' | 'already_refunded'>;
+  };
+  templates: {
+    /** Templates whose id or name starts with `prefix`, most used first (for autocomplete; at most 25). */
+    suggest(prefix: string, locale: string | undefined): Promise<{ id: string; name: string; description: string }[]>;
   };
   media: {
     /** A stored file behind a signed, unexpired link; undefined otherwise (answer 404). */
@@ -56,6 +62,10 @@ export function createCore(deps: CoreDeps): Core {
       },
       applyStarsPayment: (input) => applyStarsPayment(deps, input),
       refundStarsPayment: (refunds, input) => refundStarsPayment(deps, refunds, input),
+    },
+    templates: {
+      suggest: async (prefix, locale) =>
+        (await listTemplates(deps.prisma, { locale: normalizeLocale(locale), prefix, limit: 25, now: deps.clock.now() })).map((template) => ({ id: template.id, name: template.name, description: template.description })),
     },
     media: { openSigned: (input) => openSignedMedia(deps, input) },
     startWorker: (options) => startGenerationWorker(deps, options),
