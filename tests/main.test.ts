@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
+type Started = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+
+function start(env: Record<string, string>): Started {
+  const child = spawn(TSX, ['main.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(port: number, deadlineMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < deadlineMs) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false);
+    if (ok) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no /healthz within ${deadlineMs} ms`);
+}
+
+describe('npm start (main.ts)', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs embedded with no settings, answers /healthz within 20 s, drains on SIGTERM and keeps its data across restarts', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const env = { DATA_DIR: dataDir, PORT: String(port) };
+
+    const first = start(env);
+    const tookMs = await waitForHealth(port, 20_000);
+    expect(tookMs).toBeLessThan(20_000);
+    const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
+    expect(ready).toEqual({ isReady: true, database: true });
+    expect(first.output()).toContain(`ready: http://localhost:${port}`);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('embedded database migrated');
+
+    const pglite = await PGlite.create(path.join(dataDir, 'pglite'));
+    await pglite.query(`INSERT INTO users (id, locale, "updatedAt") VALUES ('0190f0f0-0000-7000-8000-000000000001', 'en', now())`);
+    await pglite.close();
+
+    const second = start(env);
+    await waitForHealth(port, 20_000);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(second.output()).not.toContain('embedded database migrated');
+
+    const reopened = await PGlite.create(path.join(dataDir, 'pglite'));
+    const users = await reopened.query<{ count: number }>('SELECT count(*)::int AS count FROM users');
+    const templates = await reopened.query<{ count: number }>('SELECT count(*)::int AS count FROM templates');
+    await reopened.close();
+    expect(users.rows[0]?.count).toBe(1);
+    expect(templates.rows[0]?.count).toBeGreaterThanOrEqual(12);
+  }, 90_000);
+
+  it('refuses to start on bad variables, naming each', async () => {
+    const run = start({ PORT: 'abc', DATABASE_URL: 'nonsense' });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('PORT: must be a whole number');
+    expect(run.output()).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+  }, 30_000);
+});
