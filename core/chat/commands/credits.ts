@@ -1,12 +1,14 @@
 import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Button, type Reply, type Text } from '#core/chat/reply';
 import { getBalance } from '#core/credits/get-balance';
+import { listLedger } from '#core/credits/list-ledger';
 import { findPack } from '#core/catalog/catalog';
 import { AppError } from '#core/errors/app-error';
 import { limitsFor } from '#core/generation/user-limits';
 import { buildResultReply } from '#core/generation/build-result-reply';
 
 const HISTORY_SIZE = 5;
+const RECENT_MOVEMENTS = 5;
 
 /** /balance: available, held, debt, next expiry, plan. */
 export async function runBalance(context: ChatContext): Promise<Reply[]> {
@@ -19,6 +21,13 @@ export async function runBalance(context: ChatContext): Promise<Reply[]> {
   if (limits.planId) {
     const subscription = await deps.prisma.subscription.findFirst({ where: { userId: account.id, planId: limits.planId }, orderBy: { createdAt: 'desc' } });
     lines.push({ key: 'balance.plan', vars: { plan: limits.planId, date: subscription?.currentPeriodEnd?.toISOString().slice(0, 10) ?? '-' } });
+  }
+  const movements = await listLedger(deps.prisma, account.id, { limit: RECENT_MOVEMENTS });
+  if (movements.length > 0) {
+    lines.push({ key: 'balance.recent' });
+    for (const movement of movements) {
+      lines.push({ key: 'balance.movement', vars: { date: movement.at.toISOString().slice(0, 10), delta: movement.delta > 0 ? `+${movement.delta}` : String(movement.delta), reason: `{ledger.${movement.kind}}` } });
+    }
   }
   return [{ type: 'message', text: lines }];
 }

@@ -65,6 +65,9 @@ for (const database of ['postgres', 'pglite'] as const) {
       expect(renderText(media)).toContain('demo provider');
       expect(media.items[0]!.url).toMatch(/^http:\/\/127\.0\.0\.1:3999\/media\/[0-9a-f-]{36}\?exp=\d+&sig=/);
       expect(await balanceOf('1001')).toBe(9);
+      const balance = renderText((await user.command('balance'))[0]);
+      expect(balance).toContain('Balance: 9 credits.');
+      expect(balance).toMatch(/-1  used for a creation\n.*\+10  credits added/);
       const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId }, include: { media: true } });
       expect(generation.status).toBe('succeeded');
       expect(generation.media[0]?.bytes).toBe(bytes.length);
