@@ -77,6 +77,8 @@ export const zhCN: Catalog = {
   'balance.expiry': '{amount} 积分将于 {date} 过期。',
   'balance.debt': '退款后欠 {debt} 积分。购买积分结清前，暂停创作。',
   'balance.plan': '套餐：{plan}，{date} 续费。',
+  'balance.recent': '最近变动：',
+  'balance.movement': '{date}  {delta}  {reason}',
   'buy.choose': '请选择积分包。付款前会显示价格，积分有效期 {days} 天。',
   'buy.pack_button': '{credits} 积分 — {stars} ⭐',
   'buy.web_button': '在网站上刷卡支付',
