@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  applyMigrations,
+  DEFAULT_MIGRATIONS_DIR,
+  markMigrationRolledBack,
+  MigrateError,
+  migrationStatus,
+} from '#prisma/migrate/index';
+import { createScratchDatabase, createScratchPrisma, MODEL_TABLES } from '#tests/prisma/migrate-fixtures';
+import type { ScratchDatabase, ScratchPrisma } from '#tests/prisma/migrate-fixtures';
+
+const BROKEN = '99990101000000_broken';
+
+async function migrationNames(): Promise<string[]> {
+  const entries = await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true });
+  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+}
+
+async function tablesIn(database: ScratchDatabase): Promise<string[]> {
+  const rows = await database.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+  return rows.map((row) => String(row['table_name']));
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<MigrateError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(MigrateError);
+  return error as MigrateError;
+}
+
+for (const kind of ['postgres', 'pglite'] as const) {
+  describe(`applyMigrations on ${kind}`, () => {
+    let database: ScratchDatabase;
+    let scratch: ScratchPrisma;
+
+    beforeEach(async () => {
+      database = await createScratchDatabase(kind);
+      scratch = await createScratchPrisma();
+    });
+    afterEach(async () => {
+      await database.close();
+      await scratch.remove();
+    });
+
+    it('migrates a fresh database and records each migration the way Prisma does', async () => {
+      const names = await migrationNames();
+      expect(names.length).toBeGreaterThan(0);
+
+      const result = await applyMigrations(database.target);
+
+      expect(result.applied).toEqual(names);
+      expect(await tablesIn(database)).toEqual(expect.arrayContaining([...MODEL_TABLES, '_prisma_migrations']));
+      const rows = await database.query(
+        'SELECT migration_name, checksum, finished_at, rolled_back_at, logs, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
+      );
+      expect(rows.map((row) => row['migration_name'])).toEqual(names);
+      for (const row of rows) {
+        const script = await readFile(join(DEFAULT_MIGRATIONS_DIR, String(row['migration_name']), 'migration.sql'));
+        expect(row['checksum']).toBe(createHash('sha256').update(script).digest('hex'));
+        expect(row['finished_at']).toBeInstanceOf(Date);
+        expect(row['rolled_back_at']).toBeNull();
+        expect(row['logs']).toBeNull();
+        expect(row['applied_steps_count']).toBe(1);
+      }
+      expect(await migrationStatus(database.target)).toEqual({
+        hasMigrationsTable: true,
+        applied: names,
+        pending: [],
+        failed: [],
+        edited: [],
+        notInDirectory: [],
+      });
+    });
+
+    it('applies nothing the second time', async () => {
+      expect((await applyMigrations(database.target)).applied.length).toBeGreaterThan(0);
+      expect(await applyMigrations(database.target)).toEqual({ applied: [] });
+      const rows = await database.query('SELECT count(*)::int AS n FROM _prisma_migrations');
+      expect(rows[0]?.['n']).toBe((await migrationNames()).length);
+    });
+
+    it('reports every migration pending on an empty database', async () => {
+      const status = await migrationStatus(database.target);
+      expect(status.hasMigrationsTable).toBe(false);
+      expect(status.pending).toEqual(await migrationNames());
+      expect(status.applied).toEqual([]);
+    });
+
+    it('runs $$ bodies containing semicolons as written', async () => {
+      await scratch.addMigration(
+        '99990101000000_functions',
+        [
+          'CREATE TABLE "counters" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL);',
+          'CREATE FUNCTION bump(counter TEXT) RETURNS INTEGER LANGUAGE plpgsql AS $$',
+          'DECLARE result INTEGER;',
+          'BEGIN',
+          '  INSERT INTO "counters" VALUES (counter, 1) ON CONFLICT ("name") DO UPDATE SET "value" = "counters"."value" + 1',
+          '  RETURNING "value" INTO result;',
+          '  RETURN result;',
+          'END;',
+          '$$;',
+          "DO $body$ BEGIN PERFORM bump('seeded'); PERFORM bump('seeded'); END $body$;",
+          '',
+        ].join('\n'),
+      );
+
+      const result = await applyMigrations(database.target, { migrationsDir: scratch.migrationsDir, schemaPath: scratch.schemaPath });
+
+      expect(result.applied).toContain('99990101000000_functions');
+      expect(await database.query("SELECT bump('seeded') AS value")).toEqual([{ value: 3 }]);
+    });
+
+    it('rolls a failing migration back whole and names it with the database error', async () => {
+      await scratch.addMigration(
+        BROKEN,
+        'CREATE TABLE "broken_first" ("id" INTEGER);\nINSERT INTO "broken_first" VALUES (1);\nSELECT * FROM "no_such_table";\nCREATE TABLE "broken_last" ("id" INTEGER);\n',
+      );
+      const options = { migrationsDir: scratch.migrationsDir, schemaPath: scratch.schemaPath };
+
+      const error = await rejectionOf(applyMigrations(database.target, options));
+
+      expect(error.code).toBe('migration_failed');
+      expect(error.migrationName).toBe(BROKEN);
+      expect(error.message).toContain(BROKEN);
+      expect(error.databaseError).toMatch(/^42P01 relation "no_such_table" does not exist \(line 3\)/);
+      const tables = await tablesIn(database);
+      expect(tables).toEqual(expect.arrayContaining(MODEL_TABLES));
+      expect(tables).not.toContain('broken_first');
+      expect(tables).not.toContain('broken_last');
+      const status = await migrationStatus(database.target, options);
+      expect(status.failed).toEqual([BROKEN]);
+      expect(status.applied).toEqual(await migrationNames());
+
+      const blocked = await rejectionOf(applyMigrations(database.target, options));
+      expect(blocked.code).toBe('failed_migration_recorded');
+      expect(blocked.migrationName).toBe(BROKEN);
+
+      await scratch.removeMigration(BROKEN);
+      await scratch.addMigration(BROKEN, 'CREATE TABLE "broken_first" ("id" INTEGER);\n');
+      await markMigrationRolledBack(database.target, BROKEN, options);
+      expect(await applyMigrations(database.target, options)).toEqual({ applied: [BROKEN] });
+      expect(await tablesIn(database)).toContain('broken_first');
+    });
+
+    it('rolls back a failing migration whose $$ body holds semicolons', async () => {
+      await scratch.addMigration(
+        BROKEN,
+        [
+          'CREATE TABLE "audit_copy" ("id" BIGINT);',
+          'CREATE FUNCTION copy_audit() RETURNS TRIGGER LANGUAGE plpgsql AS $$',
+          'BEGIN',
+          '  INSERT INTO "audit_copy" VALUES (NEW."id");',
+          '  RETURN NEW;',
+          'END;',
+          '$$;',
+          'CREATE TRIGGER "audit_copy" AFTER INSERT ON "audit_log" FOR EACH ROW EXECUTE FUNCTION copy_audit();',
+          'ALTER TABLE "audit_log" ADD COLUMN "actor" TEXT;',
+          '',
+        ].join('\n'),
+      );
+
+      const error = await rejectionOf(applyMigrations(database.target, { migrationsDir: scratch.migrationsDir, schemaPath: scratch.schemaPath }));
+
+      expect(error.code).toBe('migration_failed');
+      expect(error.migrationName).toBe(BROKEN);
+      // PostgreSQL gives no position for DDL errors, so no line here.
+      expect(error.databaseError).toBe('42701 column "actor" of relation "audit_log" already exists');
+      expect(await tablesIn(database)).not.toContain('audit_copy');
+      expect(await database.query("SELECT proname FROM pg_proc WHERE proname = 'copy_audit'")).toEqual([]);
+      expect(await database.query("SELECT tgname FROM pg_trigger WHERE tgname = 'audit_copy'")).toEqual([]);
+    });
+  });
+}
+
+describe('applyMigrations from several processes at once', () => {
+  let database: ScratchDatabase;
+  beforeEach(async () => {
+    database = await createScratchDatabase('postgres');
+  });
+  afterEach(async () => {
+    await database.close();
+  });
+
+  it('applies each migration once: the engine serializes on an advisory lock', async () => {
+    const results = await Promise.all([applyMigrations(database.target), applyMigrations(database.target), applyMigrations(database.target)]);
+
+    expect(results.map((result) => result.applied).flat()).toEqual(await migrationNames());
+    expect(await database.query('SELECT count(*)::int AS n FROM _prisma_migrations')).toEqual([{ n: (await migrationNames()).length }]);
+    expect(await database.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'")).toEqual([{ n: 0 }]);
+  });
+});
