@@ -11,6 +11,40 @@ import { applyStarsPayment, checkStarsPreCheckout } from '#core/payments/stars-p
 import { refundStarsPayment, type StarsRefunds } from '#core/payments/refund-stars-payment';
 import { listTemplates } from '#core/templates/find-templates';
 import { normalizeLocale } from '#core/i18n/locales';
+import type Stripe from 'stripe';
+import { createStripeClient, stripeHostedOrigins } from '#core/infra/stripe-client';
+import { acceptTerms } from '#core/accounts/accept-terms';
+import { createWebSession } from '#core/accounts/create-web-session';
+import { endWebSession } from '#core/accounts/end-web-session';
+import { findWebSession, type FoundWebSession } from '#core/accounts/find-web-session';
+import { getAccountOverview, type AccountOverview } from '#core/accounts/get-account-overview';
+import { createGoogleSignIn, type GoogleSignIn } from '#core/accounts/google-sign-in';
+import { describeLinkToken, linkChatAccount } from '#core/accounts/link-chat-account';
+import type { MergeResult } from '#core/accounts/merge-accounts';
+import { openOwnMedia } from '#core/accounts/open-own-media';
+import type { RequestOrigin } from '#core/accounts/record-security-event';
+import { registerAccount, type RegisterInput } from '#core/accounts/register-account';
+import { requestPasswordReset } from '#core/accounts/request-password-reset';
+import { resendEmailVerification } from '#core/accounts/resend-email-verification';
+import { isPasswordResetUsable, resetPassword } from '#core/accounts/reset-password';
+import { saveWebSessionData } from '#core/accounts/save-web-session-data';
+import { signInWithPassword } from '#core/accounts/sign-in-with-password';
+import { requestEmailChange, updateProfile } from '#core/accounts/update-profile';
+import { verifyEmail } from '#core/accounts/verify-email';
+import type { WebSessionData } from '#core/accounts/web-session';
+import { createBillingPortalUrl } from '#core/payments/stripe-billing-portal';
+import { createStripeCheckout, type CheckoutProduct } from '#core/payments/stripe-checkout';
+import { createPricingUrl, verifyPricingToken } from '#core/payments/stripe-pricing-link';
+import { listPricing, type Pricing } from '#core/payments/stripe-pricing';
+import { handleStripeWebhook, type WebhookOutcome } from '#core/payments/stripe-webhook';
+import type { ExportArchive } from '#core/privacy/build-export-archive';
+import { eraseOwnAccount } from '#core/privacy/erase-own-account';
+import { fileDataRequest } from '#core/privacy/file-data-request';
+import { describeDataRequest, fulfilDataRequest, type DataRequestResult } from '#core/privacy/fulfil-data-request';
+import { listDataRequests, type DataRequestLine } from '#core/privacy/list-data-requests';
+import { setProcessingChoice, type ProcessingChoice } from '#core/privacy/set-processing-choices';
+import { openDataExport, requestDataExport } from '#core/privacy/web-data-export';
+import { runRetention, type RetentionReport } from '#core/retention/run-retention';
 
 /** The product as the adapters see it. Built once per process from its dependencies. */
 export type Core = {
@@ -30,11 +64,96 @@ export type Core = {
   };
   templates: {
     /** Templates whose id or name starts with `prefix`, most used first (for autocomplete; at most 25). */
-    suggest(prefix: string, locale: string | undefined): Promise<{ id: string; name: string; description: string }[]>;
+    suggest(prefix: string, locale: string | undefined, kind?: 'image' | 'video'): Promise<{ id: string; name: string; description: string }[]>;
   };
   media: {
     /** A stored file behind a signed, unexpired link; undefined otherwise (answer 404). */
     openSigned(input: { assetId: string; exp: string; sig: string }): Promise<OpenedMedia | undefined>;
+  };
+  /** Web accounts: registration, sign-in, email verification, password reset, Google, profile, linking chat accounts. */
+  accounts: {
+    /** Creates an email/password account with the terms and 13+ confirmation and its signup credits; emails a verification link. */
+    register(input: RegisterInput): Promise<{ userId: string }>;
+    /** Checks a password sign-in (throttled per account and IP: `login_throttled`); records the attempt. */
+    signIn(input: { email: string; password: string; origin: RequestOrigin }): Promise<{ userId: string }>;
+    /** Confirms an emailed verification link (the account's address, or a requested new one). */
+    verifyEmail(input: { token: string; origin: RequestOrigin }): Promise<{ userId: string; isChange: boolean }>;
+    /** Sends a new verification link to the account's unverified address. */
+    resendVerification(userId: string): Promise<boolean>;
+    /** Emails a 30-minute reset link when the address has an account (answer the same either way). */
+    requestPasswordReset(input: { email: string; locale: string; origin: RequestOrigin }): Promise<void>;
+    /** Whether a reset link can still be used. */
+    isPasswordResetUsable(token: string): Promise<boolean>;
+    /** Sets a new password with a reset link, once; ends every session of the account. */
+    resetPassword(input: { token: string; password: string; origin: RequestOrigin }): Promise<{ userId: string }>;
+    /** Records the current terms and the age confirmation; grants the signup credits once. */
+    acceptTerms(input: { userId: string; isAgeConfirmed: boolean; hasAcceptedTerms: boolean; origin: RequestOrigin }): Promise<{ granted: number }>;
+    /** Rectification: display name and language. */
+    updateProfile(input: { userId: string; displayName: string; locale: string }): Promise<void>;
+    /** Rectification of the email: the new address takes effect when its emailed link is opened. */
+    requestEmailChange(input: { userId: string; email: string; locale: string; origin: RequestOrigin }): Promise<void>;
+    /** Balance, ledger, payments, plan, identities and recent creations. */
+    overview(userId: string): Promise<AccountOverview>;
+    /** A stored file of the account's own (undefined for anyone else's: answer 404). */
+    openOwnMedia(input: { userId: string; assetId: string }): Promise<OpenedMedia | undefined>;
+    /** The platform a `/link/<token>` address is for, or undefined when it is not usable. */
+    describeLink(token: string): Promise<{ platform: 'telegram' | 'discord' } | undefined>;
+    /** Joins the chat account of a `/link` token into the signed-in account (merging credits and history). */
+    linkChatAccount(input: { token: string; userId: string; origin: RequestOrigin }): Promise<{ outcome: 'linked'; merged: MergeResult; platform: string } | { outcome: 'already_linked'; platform: string }>;
+    /** Google sign-in (OpenID Connect), or undefined when not configured. */
+    google: GoogleSignIn | undefined;
+  };
+  /** Server-side web sessions (the cookie holds only a random id). */
+  sessions: {
+    /** Starts a session (ending `replacesSid`), returning the new cookie id. */
+    create(input: { userId: string | null; data?: WebSessionData; origin: RequestOrigin; replacesSid?: string | undefined }): Promise<{ sid: string; expiresAt: Date }>;
+    /** The live session and its user behind a cookie id. */
+    find(sid: string): Promise<FoundWebSession | undefined>;
+    /** Replaces a live session's data. */
+    save(sid: string, data: WebSessionData): Promise<boolean>;
+    /** Signs out (records `logout`). */
+    end(sid: string, origin: RequestOrigin): Promise<void>;
+  };
+  /** Card payments through Stripe: pricing, checkout, portal, webhooks. */
+  billing: {
+    /** Packs and plans with prices, before anyone pays. */
+    pricing(currency?: string): Pricing;
+    /** The signed 30-minute `/pricing?t=` address for a chat user's /buy (no web sign-in needed). */
+    createPricingUrl(userId: string): string;
+    /** The account a pricing link names, if valid. */
+    verifyPricingToken(token: string): string | undefined;
+    /** A Stripe Checkout address for a pack (payment) or plan (subscription). */
+    checkout(input: { userId: string; product: CheckoutProduct; currency?: string; locale: string }): Promise<string>;
+    /** A Stripe Customer Portal address for the account. */
+    portal(userId: string): Promise<string>;
+    /** Verifies and applies one Stripe webhook delivery (raw body and `Stripe-Signature`). */
+    handleWebhook(input: { rawBody: Buffer; signature: string | undefined }): Promise<WebhookOutcome>;
+    /** Origins of Stripe's hosted pages (the web's CSP lets forms lead there). */
+    hostedOrigins: string[];
+  };
+  /** Privacy self-service (GDPR). */
+  privacy: {
+    /** Records an export request; its archive is opened with `openExport` within an hour. */
+    requestExport(input: { userId: string; origin: RequestOrigin }): Promise<string>;
+    /** The ZIP of the account's own export request (`not_found` for anyone else's). */
+    openExport(input: { userId: string; requestId: string }): Promise<ExportArchive>;
+    /** Sets or lifts restriction of processing or the objection to analytics. */
+    setChoice(input: { userId: string; choice: ProcessingChoice; isOn: boolean; origin: RequestOrigin }): Promise<void>;
+    /** Erases the signed-in account, confirmed with its password or the typed phrase. */
+    eraseOwnAccount(input: { userId: string; password: string; phrase: string }): Promise<'erased' | 'already_erased'>;
+    /** The account's data requests with timestamps and outcomes. */
+    listRequests(userId: string): Promise<DataRequestLine[]>;
+    /** A request by email from someone who cannot sign in; acts only after its emailed link is opened. */
+    fileRequest(input: { email: string; kind: string; message: string; locale: string; origin: RequestOrigin }): Promise<void>;
+    /** What an emailed request link is for, while it is usable. */
+    describeRequest(token: string): Promise<{ kind: string } | undefined>;
+    /** Acts on a verified emailed request. */
+    fulfilRequest(input: { token: string; phrase: string; origin: RequestOrigin }): Promise<DataRequestResult>;
+  };
+  /** Retention jobs (the worker runs them periodically). */
+  retention: {
+    /** Deletes old prompts and media, login IP records, expired sessions and tokens, as the privacy policy says. */
+    run(): Promise<RetentionReport>;
   };
   /** Starts consuming generation jobs in this process. Returns a stop function. */
   startWorker(options: { concurrency: number }): Promise<() => Promise<void>>;
@@ -43,8 +162,12 @@ export type Core = {
   deps: CoreDeps;
 };
 
-/** Builds the core from explicit dependencies (no hidden clients, no module singletons). */
-export function createCore(deps: CoreDeps): Core {
+/**
+ * Builds the core from explicit dependencies (no hidden clients, no module singletons). The
+ * Stripe client is built from the configuration unless one is given.
+ */
+export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): Core {
+  const stripe = options.stripe ?? createStripeClient(deps.config.stripe);
   return {
     chat: {
       run: (request) => runChatCommand(deps, request),
@@ -64,10 +187,56 @@ export function createCore(deps: CoreDeps): Core {
       refundStarsPayment: (refunds, input) => refundStarsPayment(deps, refunds, input),
     },
     templates: {
-      suggest: async (prefix, locale) =>
-        (await listTemplates(deps.prisma, { locale: normalizeLocale(locale), prefix, limit: 25, now: deps.clock.now() })).map((template) => ({ id: template.id, name: template.name, description: template.description })),
+      suggest: async (prefix, locale, kind) =>
+        (await listTemplates(deps.prisma, { locale: normalizeLocale(locale), prefix, limit: 100, now: deps.clock.now() }))
+          .filter((template) => !kind || template.kind === kind)
+          .slice(0, 25)
+          .map((template) => ({ id: template.id, name: template.name, description: template.description })),
     },
     media: { openSigned: (input) => openSignedMedia(deps, input) },
+    accounts: {
+      register: (input) => registerAccount(deps, input),
+      signIn: (input) => signInWithPassword(deps, input),
+      verifyEmail: (input) => verifyEmail(deps, input),
+      resendVerification: (userId) => resendEmailVerification(deps, userId),
+      requestPasswordReset: (input) => requestPasswordReset(deps, input),
+      isPasswordResetUsable: (token) => isPasswordResetUsable(deps, token),
+      resetPassword: (input) => resetPassword(deps, input),
+      acceptTerms: (input) => acceptTerms(deps, input),
+      updateProfile: (input) => updateProfile(deps, input),
+      requestEmailChange: (input) => requestEmailChange(deps, input),
+      overview: (userId) => getAccountOverview(deps, userId),
+      openOwnMedia: (input) => openOwnMedia(deps, input),
+      describeLink: (token) => describeLinkToken(deps, token),
+      linkChatAccount: (input) => linkChatAccount(deps, input),
+      google: createGoogleSignIn(deps),
+    },
+    sessions: {
+      create: (input) => createWebSession(deps, input),
+      find: (sid) => findWebSession(deps, sid),
+      save: (sid, data) => saveWebSessionData(deps, sid, data),
+      end: (sid, origin) => endWebSession(deps, sid, origin),
+    },
+    billing: {
+      pricing: (currency) => listPricing(deps, currency),
+      createPricingUrl: (userId) => createPricingUrl(deps, userId),
+      verifyPricingToken: (token) => verifyPricingToken(deps, token),
+      checkout: (input) => createStripeCheckout(deps, stripe, input),
+      portal: (userId) => createBillingPortalUrl(deps, stripe, userId),
+      handleWebhook: (input) => handleStripeWebhook(deps, stripe, input),
+      hostedOrigins: stripeHostedOrigins(deps.config.stripe),
+    },
+    privacy: {
+      requestExport: (input) => requestDataExport(deps, input),
+      openExport: (input) => openDataExport(deps, input),
+      setChoice: (input) => setProcessingChoice(deps, { ...input, channel: 'web' }),
+      eraseOwnAccount: (input) => eraseOwnAccount(deps, stripe, input),
+      listRequests: (userId) => listDataRequests(deps, userId),
+      fileRequest: (input) => fileDataRequest(deps, input),
+      describeRequest: (token) => describeDataRequest(deps, token),
+      fulfilRequest: (input) => fulfilDataRequest(deps, stripe, input),
+    },
+    retention: { run: () => runRetention(deps) },
     startWorker: (options) => startGenerationWorker(deps, options),
     checkReadiness: () => checkReadiness(deps),
     deps,

@@ -1,5 +1,6 @@
 import type { ActionName } from '#core/chat/command-request';
 import type { MessageKey } from '#core/i18n/catalog';
+import type { Locale } from '#core/i18n/locales';
 
 /** A localized text: a catalog key and its variables. Adapters translate it in `render.ts`. */
 export type Text = { key: MessageKey; vars?: Record<string, string | number> };
@@ -19,7 +20,12 @@ export type MediaItem = { assetId: string; mime: string; sizeBytes: number; widt
  * - `document`: a file such as the data export.
  * - `invoice`: a Telegram Stars invoice.
  */
-export type Reply =
+export type Reply = ReplyBody & {
+  /** The language core chose for this user (their setting wins over the platform's); render in it. */
+  locale?: Locale;
+};
+
+type ReplyBody =
   | { type: 'message'; text: Text | Text[]; buttons?: Button[][]; ephemeral?: boolean }
   | { type: 'status'; generationId: string; text: Text; buttons?: Button[][]; progress?: number }
   | { type: 'media'; generationId: string; kind: 'image' | 'video'; items: MediaItem[]; caption?: Text; buttons?: Button[][]; asFile?: boolean }

@@ -25,6 +25,7 @@ export const BURST_RULE = { points: 20, perMs: 10_000 };
  */
 export async function runChatCommand(deps: CoreDeps, request: CommandRequest): Promise<Reply[]> {
   const log = deps.logger.child({ platform: request.actor?.platform, eventId: request.eventId, userId: request.actor?.platformUserId });
+  let replyLocale: Locale | undefined;
   try {
     const actor = ChatActorSchema.safeParse(request.actor);
     const chat = ChatPlaceSchema.safeParse(request.chat);
@@ -34,9 +35,12 @@ export async function runChatCommand(deps: CoreDeps, request: CommandRequest): P
     const { account, isNew } = await findOrCreateAccount(deps.prisma, actor.data);
     const locale: Locale = normalizeLocale(account.settings.locale ?? request.actor.locale ?? account.locale);
     const context: ChatContext = { deps, request, account, isNewAccount: isNew, locale, now: deps.clock.now(), log };
-    return await dispatch(context);
+    replyLocale = locale;
+    const replies = await dispatch(context);
+    return replies.map((reply) => ({ ...reply, locale: context.locale }));
   } catch (error) {
-    return [errorReply(error, log, deps.config.supportEmail)];
+    const reply = errorReply(error, log, deps.config.supportEmail);
+    return [replyLocale ? { ...reply, locale: replyLocale } : reply];
   }
 }
 

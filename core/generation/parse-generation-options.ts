@@ -14,7 +14,8 @@ export type GenerationOptions = {
   seed: number | undefined;
 };
 
-const VIDEO_DURATIONS = [4, 5, 6, 8] as const;
+/** Video lengths users can ask for, in seconds. */
+export const VIDEO_DURATIONS = [4, 5, 6, 8] as const;
 
 /**
  * Parses `/imagine` and `/video` arguments: the prompt with `--ar 16:9`, `--n 2`, `--hd`,

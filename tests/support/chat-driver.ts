@@ -20,13 +20,21 @@ export class ChatUser {
   ) {}
 
   /** Sends `/name args`. */
-  command(name: CommandName, args = '', extra: Partial<CommandRequest> = {}): Promise<Reply[]> {
-    return this.testCore.core.chat.run({ ...this.base(), command: { name, args }, ...extra });
+  async command(name: CommandName, args = '', extra: Partial<CommandRequest> = {}): Promise<Reply[]> {
+    return this.shown(await this.testCore.core.chat.run({ ...this.base(), command: { name, args }, ...extra }));
   }
 
   /** Presses a button. */
-  press(name: ActionName, arg = ''): Promise<Reply[]> {
-    return this.testCore.core.chat.run({ ...this.base(), action: { name, arg } });
+  async press(name: ActionName, arg = ''): Promise<Reply[]> {
+    return this.shown(await this.testCore.core.chat.run({ ...this.base(), action: { name, arg } }));
+  }
+
+  /** Does what an adapter does after showing replies: records the message that shows a job's status. */
+  private async shown(replies: Reply[]): Promise<Reply[]> {
+    for (const reply of replies) {
+      if (reply.type === 'status') await this.testCore.core.chat.rememberStatusMessage(reply.generationId, `status-${reply.generationId}`);
+    }
+    return replies;
   }
 
   /** Accepts the terms and confirms the age, as the buttons would. */

@@ -39,7 +39,10 @@ export async function runFollowUp(context: ChatContext, action: 'reroll' | 'vary
   return admit(context, options, { inputImage: undefined, eventId: `${context.request.eventId}`, parentId: parent.id });
 }
 
-/** The cancel button on a job, or /cancel for the user's newest waiting job. */
+/**
+ * The cancel button on a job, or /cancel for the user's newest waiting job. The job's own
+ * message then says it was cancelled and refunded; /cancel also answers that it is cancelling.
+ */
 export async function runCancel(context: ChatContext, generationId: string | undefined): Promise<Reply[]> {
   const id = generationId ?? (await context.deps.prisma.generation.findFirst({
     where: { userId: context.account.id, status: { in: ['queued', 'running'] } },
@@ -50,7 +53,7 @@ export async function runCancel(context: ChatContext, generationId: string | und
   if (generationId) await findOwnGeneration(context, generationId);
   const outcome = await cancelGeneration(context.deps, id);
   if (outcome === 'not_cancellable') throw new AppError('job_not_cancellable');
-  return [];
+  return generationId ? [] : [textReply('job.cancel_requested')];
 }
 
 async function admit(context: ChatContext, options: GenerationOptions, extra: { inputImage: MediaFile | undefined; eventId: string; parentId?: string }): Promise<Reply[]> {
