@@ -4,8 +4,9 @@
  * SIGINT drains: stop taking work, let running jobs finish, close connections, exit 0.
  */
 import type { Server } from 'node:http';
-import { ConfigError, createCore, createLogger, loadConfig, openRuntime, type AppConfig } from '#core';
+import { ConfigError, createCore, createLogger, loadConfig, openRuntime, startMetricsServer, type AppConfig } from '#core';
 import { createWebApp } from '#web/create-web-app';
+import { createMetricsRoutes } from '#web/routes/metrics-routes';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -27,12 +28,17 @@ async function main(): Promise<void> {
     stops.push(await core.startWorker({ concurrency: config.workerConcurrency }));
   }
   if (config.roles.includes('web')) {
-    const app = createWebApp(core, { logger, trustProxy: config.trustProxy });
+    const mounts = [{ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) }];
+    const app = createWebApp(core, { logger, trustProxy: config.trustProxy, mounts });
     const server = await listen(app.listen(config.port, config.host));
     stops.unshift(() => closeServer(server));
     logger.info({ url: config.publicUrl, roles: config.roles, database: config.database.kind, queue: config.redisUrl ? 'redis' : 'in-process' }, `ready: ${config.publicUrl}`);
   } else {
     logger.info({ roles: config.roles }, 'ready');
+  }
+  if (config.metricsPort !== undefined && !config.roles.includes('web')) {
+    const metricsServer = await startMetricsServer(runtime.metrics.registry, { port: config.metricsPort, logger });
+    stops.push(() => metricsServer.close());
   }
 
   let isStopping = false;

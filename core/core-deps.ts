@@ -8,6 +8,7 @@ import type { JobQueue } from '#core/infra/queue/job-queue';
 import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
 import type { MediaStore } from '#core/infra/media/media-store';
 import type { Mailer } from '#core/infra/mail/mailer';
+import type { MetricsRecorder } from '#core/metrics/metrics-recorder';
 import type { PromptModerator } from '#core/moderation/prompt-moderator';
 import type { ProviderRegistry } from '#core/providers/route-model';
 
@@ -30,4 +31,6 @@ export type CoreDeps = {
   notifiers: NotifierRegistry;
   /** Pings the shared Redis; undefined in embedded mode (no Redis). */
   pingRedis: (() => Promise<unknown>) | undefined;
+  /** Where use cases record operational metrics (`createMetrics`); absent: nothing is recorded. */
+  metrics?: MetricsRecorder;
 };

@@ -39,3 +39,6 @@ export type { RetentionReport } from '#core/retention/run-retention';
 export { newSessionId, isSessionIdShape } from '#core/accounts/web-session';
 export { ASPECT_RATIOS, type AspectRatio } from '#core/providers/ports';
 export { VIDEO_DURATIONS } from '#core/generation/parse-generation-options';
+export { createMetrics, type Metrics } from '#core/metrics/create-metrics';
+export type { MetricsRecorder } from '#core/metrics/metrics-recorder';
+export { startMetricsServer } from '#core/metrics/start-metrics-server';

@@ -125,6 +125,10 @@ export const EnvSchema = z.object({
     })
     .pipe(z.record(z.string(), z.strictObject({ maxConcurrent: z.number().int().positive().optional(), requestsPerMinute: z.number().int().positive().optional() }))),
   GLOBAL_GENERATION_CONCURRENCY: integerInRange(64, 1, 10_000),
+  METRICS_TOKEN: optionalText,
+  METRICS_PORT: optionalText
+    .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) > 0 && Number(value) < 65536), { message: 'must be a port number' })
+    .transform((value) => (value === undefined ? undefined : Number(value))),
   AUTO_MIGRATE: booleanFlag(true),
   SHUTDOWN_TIMEOUT_SECONDS: integerInRange(30, 1, 600),
 });

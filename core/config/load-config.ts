@@ -43,6 +43,10 @@ export type AppConfig = {
   providerLimits: Record<string, { maxConcurrent?: number | undefined; requestsPerMinute?: number | undefined }>;
   /** Provider calls at once across the whole deployment. */
   globalGenerationConcurrency: number;
+  /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** A separate `/metrics` listener for processes without the web role (workers, bots). */
+  metricsPort: number | undefined;
   /** Apply pending migrations at start-up (always on for the embedded database). */
   autoMigrate: boolean;
   shutdownTimeoutMs: number;
@@ -151,6 +155,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     moderationRulesFile: env.MODERATION_RULES_FILE,
     providerLimits: env.PROVIDER_LIMITS,
     globalGenerationConcurrency: env.GLOBAL_GENERATION_CONCURRENCY,
+    metricsToken: env.METRICS_TOKEN,
+    metricsPort: env.METRICS_PORT,
     autoMigrate: env.AUTO_MIGRATE,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
   };

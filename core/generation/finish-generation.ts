@@ -2,9 +2,11 @@ import type { CoreDeps } from '#core/core-deps';
 import { captureReservationLocked, releaseReservationLocked } from '#core/credits/settle-reservation';
 import { withAccountLock } from '#core/credits/ledger-transaction';
 import type { AppErrorCode } from '#core/errors/app-error';
-import type { DeliveryTarget } from '#core/generation/delivery-target';
+import { notifyJob } from '#core/generation/notify-job';
+import { forgetDeliverySecrets } from '#core/generation/forget-delivery-secrets';
 import type { Reply } from '#core/chat/reply';
 import type { MessageKey } from '#core/i18n/catalog';
+import { recordGenerationEnd } from '#core/metrics/record-generation';
 
 /** How a generation ended. Only `succeeded` keeps the credits; every other end returns them. */
 export type GenerationOutcome =
@@ -21,34 +23,28 @@ export const TERMINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'blocked']
  * changes nothing and returns false, so racing workers, sweeps and cancels cannot charge or
  * refund twice. Tells the user about non-success ends unless `notify` is false.
  */
-export async function finishGeneration(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'notifiers' | 'logger' | 'config'>, generationId: string, outcome: GenerationOutcome, options: { notify?: boolean } = {}): Promise<boolean> {
+export async function finishGeneration(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'notifiers' | 'logger' | 'config' | 'metrics'>, generationId: string, outcome: GenerationOutcome, options: { notify?: boolean } = {}): Promise<boolean> {
   const now = deps.clock.now();
   const owner = await deps.prisma.generation.findUnique({ where: { id: generationId }, select: { userId: true } });
   if (!owner) return false;
   const finished = await withAccountLock(deps.prisma, owner.userId, async (tx) => {
-    const generation = await tx.generation.findUniqueOrThrow({ where: { id: generationId }, select: { status: true, cost: true, delivery: true } });
+    const generation = await tx.generation.findUniqueOrThrow({ where: { id: generationId }, select: { status: true, cost: true, delivery: true, kind: true, provider: true, createdAt: true } });
     if ((TERMINAL_STATUSES as readonly string[]).includes(generation.status)) return undefined;
     await tx.generation.update({
       where: { id: generationId },
       data: { status: outcome.status, finishedAt: now, errorCode: outcome.status === 'failed' ? outcome.errorCode : outcome.status === 'blocked' ? `blocked:${outcome.category}` : null },
     });
-    const reservation = await tx.creditReservation.findUnique({ where: { generationId }, select: { id: true } });
-    if (reservation) {
-      if (outcome.status === 'succeeded') await captureReservationLocked(tx, reservation.id);
-      else await releaseReservationLocked(tx, reservation.id, `generation_${outcome.status}`, now);
-    }
-    return generation;
+    const reservation = await tx.creditReservation.findUnique({ where: { generationId }, select: { id: true, amount: true } });
+    if (!reservation) return { ...generation, settled: undefined };
+    const settled = outcome.status === 'succeeded' ? await captureReservationLocked(tx, reservation.id) : await releaseReservationLocked(tx, reservation.id, `generation_${outcome.status}`, now);
+    return { ...generation, settled: { outcome: settled, amount: reservation.amount } };
   });
   if (!finished) return false;
+  recordGenerationEnd(deps.metrics, { kind: finished.kind, provider: finished.provider, status: outcome.status, createdAt: finished.createdAt, endedAt: now, settled: finished.settled });
   if (options.notify !== false && outcome.status !== 'succeeded') {
-    const target = finished.delivery as DeliveryTarget;
-    const notifier = deps.notifiers[target.platform];
-    if (notifier) {
-      await notifier.send(target, [outcomeReply(generationId, outcome, finished.cost, deps.config.supportEmail)]).catch((error: unknown) => {
-        deps.logger.warn({ err: error, generationId }, 'could not tell the user how the job ended');
-      });
-    }
+    await notifyJob(deps, generationId, [outcomeReply(generationId, outcome, finished.cost, deps.config.supportEmail)]);
   }
+  if (outcome.status !== 'succeeded') await forgetDeliverySecrets(deps, generationId);
   return true;
 }
 

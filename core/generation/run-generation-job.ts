@@ -1,6 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
-import type { Reply } from '#core/chat/reply';
-import type { DeliveryTarget } from '#core/generation/delivery-target';
+import { notifyJob } from '#core/generation/notify-job';
+import { forgetDeliverySecrets } from '#core/generation/forget-delivery-secrets';
 import { finishGeneration, TERMINAL_STATUSES } from '#core/generation/finish-generation';
 import { buildResultReply } from '#core/generation/build-result-reply';
 import { planRoutes, type Route } from '#core/providers/route-model';
@@ -8,6 +8,7 @@ import { ProviderError } from '#core/providers/provider-error';
 import type { AspectRatio, MediaFile } from '#core/providers/ports';
 import { generateVideoFile } from '#core/generation/generate-video-file';
 import { GLOBAL_GENERATION_LIMIT, providerLimitName } from '#core/infra/build-limits';
+import { measureProviderCall } from '#core/metrics/record-generation';
 
 type StoredOptions = { requestedModel?: string; subject?: string; aspectRatio?: AspectRatio; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
 
@@ -22,7 +23,6 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
   const log = logger.child({ generationId: job.generationId });
   const generation = await prisma.generation.findUnique({ where: { id: job.generationId } });
   if (!generation || (TERMINAL_STATUSES as readonly string[]).includes(generation.status)) return;
-  const target = generation.delivery as DeliveryTarget;
   const now = clock.now();
   if (generation.deadlineAt && generation.deadlineAt <= now) {
     await finishGeneration(deps, generation.id, { status: 'failed', errorCode: 'generation_timeout' });
@@ -33,7 +33,7 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
     data: { status: 'running', startedAt: generation.startedAt ?? now, attempts: { increment: 1 } },
   });
   if (claimed.count === 0) return;
-  await notify(deps, target, [{ type: 'status', generationId: generation.id, text: { key: 'job.running', vars: { progress: 0 } } }]);
+  await notifyJob(deps, generation.id, [{ type: 'status', generationId: generation.id, text: { key: 'job.running', vars: { progress: 0 } } }]);
 
   const deadlineMs = (generation.deadlineAt?.getTime() ?? now.getTime() + deps.config.jobTimeouts.imageSeconds * 1000) - now.getTime();
   const signal = AbortSignal.any([job.signal, AbortSignal.timeout(Math.max(1, deadlineMs))]);
@@ -50,7 +50,7 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
     let lastError: unknown;
     for (const route of routes) {
       try {
-        files = await scheduleProviderCall(deps, route.provider, async () => {
+        files = await scheduleProviderCall(deps, route.provider, () => measureProviderCall(deps.metrics, { provider: route.provider, kind: generation.kind, deadline: signal, interrupted: job.signal }, async () => {
           if (generation.kind === 'video') {
             return [await generateVideoFile(deps, { generationId: generation.id, route, prompt: generation.prompt ?? '', options, operation: generation.provider === route.provider ? generation.providerOperation : null, signal, inputImage })];
           }
@@ -66,7 +66,7 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
             ...(options.seed === undefined ? {} : { seed: options.seed }),
             signal,
           });
-        });
+        }));
         if (route.provider !== generation.provider || route.model !== generation.model) {
           await prisma.generation.update({ where: { id: generation.id }, data: { provider: route.provider, model: route.model } });
         }
@@ -97,14 +97,15 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
 
   const current = await prisma.generation.updateMany({ where: { id: generation.id, status: 'running' }, data: { status: 'uploading' } });
   if (current.count === 0) return; // cancelled or ended while the provider worked: credits already settled
-  await notify(deps, target, [{ type: 'status', generationId: generation.id, text: { key: 'job.uploading' } }]);
+  await notifyJob(deps, generation.id, [{ type: 'status', generationId: generation.id, text: { key: 'job.uploading' } }]);
   const assets = existing.length > 0 ? existing : await storeOutputs(deps, generation.userId, generation.id, files ?? []);
   const isFinished = await finishGeneration(deps, generation.id, { status: 'succeeded' });
   if (!isFinished) return;
   const claimedDelivery = await prisma.generation.updateMany({ where: { id: generation.id, deliveredAt: null }, data: { deliveredAt: clock.now() } });
   if (claimedDelivery.count === 0) return;
   const reply = buildResultReply(deps, { generationId: generation.id, kind: generation.kind, prompt: options.subject ?? generation.prompt ?? '', provider: generation.provider, assets });
-  await notify(deps, target, [reply]);
+  await notifyJob(deps, generation.id, [reply]);
+  await forgetDeliverySecrets(deps, generation.id);
 }
 
 function orderRoutes(routes: Route[], preferred: Route): Route[] {
@@ -135,15 +136,6 @@ async function recordRefusal(deps: CoreDeps, userId: string, generationId: strin
   await deps.prisma.moderationEvent.create({ data: { userId, generationId, stage: `provider:${provider}`, verdict: 'blocked', categories: ['provider_safety'] } });
 }
 
-async function notify(deps: CoreDeps, target: DeliveryTarget, replies: Reply[]): Promise<void> {
-  const notifier = deps.notifiers[target.platform];
-  if (!notifier) return;
-  try {
-    await notifier.send(target, replies);
-  } catch (error) {
-    deps.logger.warn({ err: error, platform: target.platform }, 'delivery to the chat failed');
-  }
-}
 
 /** Runs a provider call under the deployment-wide cap and the provider's own limits. */
 function scheduleProviderCall<T>(deps: CoreDeps, provider: string, task: () => Promise<T>): Promise<T> {

@@ -21,9 +21,10 @@ import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provide
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
 import { seedTemplates } from '#core/templates/seed-templates';
 import { applyMigrations } from '#prisma/migrate/index';
+import { createMetrics, type Metrics } from '#core/metrics/create-metrics';
 
 /** An opened process: its core dependencies and how to close everything in order. */
-export type Runtime = { deps: CoreDeps; close(): Promise<void> };
+export type Runtime = { deps: CoreDeps; metrics: Metrics; close(): Promise<void> };
 
 /** Key prefix of everything this product keeps in Redis. */
 export const REDIS_PREFIX = 'imagine';
@@ -61,6 +62,7 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
   const openai = config.providers.openai ? new OpenAI({ apiKey: config.providers.openai.apiKey, baseURL: config.providers.openai.baseUrl, maxRetries: 1 }) : undefined;
   const moderator = createPromptModerator({ rules: compileModerationRules(rules), openai, mode: config.moderationMode, logger: logger.child({ component: 'moderation' }) });
 
+  const metrics = createMetrics({ queue, logger: logger.child({ component: 'metrics' }) }, { defaultLabels: { roles: config.roles.join('+') } });
   const deps: CoreDeps = {
     config,
     logger,
@@ -75,9 +77,11 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     moderator,
     notifiers: {},
     pingRedis: redis ? () => redis.ping() : undefined,
+    metrics,
   };
   return {
     deps,
+    metrics,
     close: async () => {
       await queue.close(config.shutdownTimeoutMs);
       await limiter.close();

@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readCompose, ROOT } from '#tests/ops/compose';
+import { execForm, healthcheckCommand, parseDockerfile } from '#tests/ops/dockerfile';
+import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
+import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
+
+const runtime = parseDockerfile(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).at(-1);
+const CMD = execForm(runtime?.instructions.find((step) => step.keyword === 'CMD')?.args ?? '') ?? [];
+const HEALTHCHECK = healthcheckCommand(runtime?.instructions.find((step) => step.keyword === 'HEALTHCHECK')?.args ?? '').argv ?? [];
+
+/** Runs an argv the way the container would (`node` is this test's node), with only `env`. */
+function run(argv: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const [command = '', ...args] = argv;
+  const child = spawn(command === 'node' ? process.execPath : command, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Pids whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return parent === pid ? [Number(entry)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe("the image's commands, run as the container runs them", { timeout: 90_000 }, () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('CMD starts the web role as one node process, passes the HEALTHCHECK, and drains on SIGTERM to exit 0', async () => {
+    expect(CMD.length).toBeGreaterThan(0);
+    const database: TestDatabase = await createTestDatabase();
+    cleanups.push(() => database.close());
+    const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'imagine-cmd-'));
+    cleanups.push(() => fsp.rm(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const env = {
+      NODE_ENV: 'production',
+      DATABASE_URL: database.url ?? '',
+      ROLES: 'web',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      AUTO_MIGRATE: 'false',
+      SESSION_SECRET: randomBytes(24).toString('hex'),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SHUTDOWN_TIMEOUT_SECONDS: '10',
+    };
+    const app = run(CMD, env);
+    cleanups.push(async () => {
+      if (app.child.exitCode === null) app.child.kill('SIGKILL');
+    });
+    const healthcheck = () => run(HEALTHCHECK, { PORT: String(port) }).exited;
+
+    const deadline = Date.now() + 45_000;
+    let healthy = false;
+    while (!healthy && Date.now() < deadline && app.child.exitCode === null) {
+      healthy = (await healthcheck()) === 0;
+      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(healthy, app.output()).toBe(true);
+    const pid = app.child.pid ?? 0;
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('main.ts');
+    // tsx's CLI (and npm) would run main.ts in a child process; esbuild's service child is fine.
+    const appChildren = childrenOf(pid).filter((child) => fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes('main.ts'));
+    expect(appChildren, 'the signalled process must be the node running main.ts, not a wrapper around it').toEqual([]);
+
+    app.child.kill('SIGTERM');
+    expect(await app.exited, app.output()).toBe(0);
+    expect(app.output()).toContain('"msg":"draining"');
+    expect(app.output()).toContain('"msg":"stopped"');
+    expect(await healthcheck()).toBe(1);
+  });
+
+  it("the migrate service's command migrates an empty database", async () => {
+    const command = readCompose().services.migrate?.command;
+    expect(Array.isArray(command)).toBe(true);
+    const name = `imagine_ops_${randomBytes(5).toString('hex')}`;
+    await runAdminSql(`CREATE DATABASE "${name}"`);
+    cleanups.push(() => runAdminSql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+
+    const migrate = run(command as string[], { DATABASE_URL: postgresUrlFor(name) });
+    expect(await migrate.exited, migrate.output()).toBe(0);
+    expect(migrate.output()).toMatch(/Applied \d{14}_/);
+    const client = new pg.Client({ connectionString: postgresUrlFor(name) });
+    await client.connect();
+    try {
+      const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+      expect(tables.rows.map((row) => row.table_name)).toEqual(expect.arrayContaining(['users', 'credit_ledger', 'audit_log', 'generations']));
+    } finally {
+      await client.end();
+    }
+    const again = run(command as string[], { DATABASE_URL: postgresUrlFor(name) });
+    expect(await again.exited).toBe(0);
+    expect(again.output()).toContain('No pending migrations');
+  });
+});
