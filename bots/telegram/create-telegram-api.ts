@@ -1,0 +1,63 @@
+import { autoRetry } from '@grammyjs/auto-retry';
+import { apiThrottler } from '@grammyjs/transformer-throttler';
+import { Api, type Transformer } from 'grammy';
+
+/**
+ * Telegram's flood limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+ * about 1 message a second per chat, 20 a minute per group, 30 a second overall. The throttler's
+ * defaults are exactly these, one call at a time per chat.
+ */
+const CHAT_SPACING_MS = 1000;
+/** A chat action is no message and lasts only 5 s: it never waits for a message's turn. */
+const UNTHROTTLED = new Set(['sendChatAction']);
+/**
+ * A 429 is waited out (its whole `retry_after`, up to a minute) and retried at most three times;
+ * network failures are thrown at once instead of retried forever, so nothing loops.
+ */
+const RETRY = { maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true, rethrowInternalServerErrors: false };
+
+/**
+ * Installs, from the inside out: the per-chat spacing, the throttler, auto-retry. Auto-retry is
+ * outermost, so a retried call queues behind the chat's other messages again.
+ */
+export function installApiTransformers(api: Api): void {
+  const throttle = apiThrottler();
+  api.config.use(spaceChatCalls());
+  api.config.use((prev, method, payload, signal) => (UNTHROTTLED.has(method) ? prev(method, payload, signal) : throttle(prev, method, payload, signal)));
+  api.config.use(autoRetry(RETRY));
+}
+
+/**
+ * Telegram counts a message when it has handled it, a little after the throttler let it go (the
+ * throttler spaces starts). So the next call to a chat also waits a second after the previous
+ * one finished; under load the gap between the two moments would otherwise earn a 429.
+ * The throttler runs one call per chat at a time, so this only ever delays, never reorders.
+ */
+function spaceChatCalls(): Transformer {
+  const finishedAt = new Map<string, number>();
+  return async (prev, method, payload, signal) => {
+    const chatId = payload && typeof payload === 'object' && 'chat_id' in payload ? String(payload.chat_id) : undefined;
+    if (chatId === undefined || UNTHROTTLED.has(method)) return prev(method, payload, signal);
+    const wait = (finishedAt.get(chatId) ?? 0) + CHAT_SPACING_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    try {
+      return await prev(method, payload, signal);
+    } finally {
+      const now = Date.now();
+      finishedAt.set(chatId, now);
+      if (finishedAt.size > 10_000) {
+        for (const [key, at] of finishedAt) if (at < now - CHAT_SPACING_MS) finishedAt.delete(key);
+      }
+    }
+  };
+}
+
+/**
+ * A Bot API client for a process that only sends (the worker): the same API root, throttling
+ * and retries as the bot, without polling or a webhook.
+ */
+export function createTelegramApi(options: { token: string; apiRoot: string }): Api {
+  const api = new Api(options.token, { apiRoot: options.apiRoot });
+  installApiTransformers(api);
+  return api;
+}

@@ -1,0 +1,73 @@
+import type { Chat, Message, User } from 'grammy/types';
+import { COMMAND_NAMES, decodeAction, type CommandName, type CommandRequest } from '#core';
+import { attachmentsOf, type FileSource } from '#bots/telegram/telegram-attachment';
+import { parseCommand } from '#bots/telegram/parse-command';
+
+/** What the message handler does with a message. */
+export type MessageIntent =
+  | { kind: 'command'; request: CommandRequest }
+  /** A `/word` that names no command of ours, addressed to this bot (or sent in a private chat). */
+  | { kind: 'unknown_command' }
+  /** Not for us: plain text, another bot's command, a service message. */
+  | { kind: 'ignore' };
+
+/** The chat user as core's actor. */
+export function actorOf(from: User): CommandRequest['actor'] {
+  return {
+    platform: 'telegram',
+    platformUserId: String(from.id),
+    ...(from.language_code ? { locale: from.language_code.slice(0, 35) } : {}),
+    ...(from.username ? { username: from.username.slice(0, 64) } : {}),
+  };
+}
+
+/** Telegram's chat types as core's: supergroups are groups. */
+export function chatTypeOf(chat: Pick<Chat, 'type'>): 'private' | 'group' | 'channel' {
+  if (chat.type === 'private') return 'private';
+  if (chat.type === 'channel') return 'channel';
+  return 'group';
+}
+
+/**
+ * A message as a command request: `/name[@bot] args` in the text, or in the caption of a photo
+ * (its picture becomes the attachment). In groups, privacy mode delivers every command to every
+ * bot, so a command for another bot (`@other_bot`) and unknown commands without our name are ignored.
+ */
+export function intentOfMessage(input: { eventId: string; message: Message; botUsername: string; files: FileSource }): MessageIntent {
+  const { message } = input;
+  const from = message.from;
+  if (!from || from.is_bot || !message.chat) return { kind: 'ignore' };
+  const parsed = parseCommand(message.text ?? message.caption, message.text !== undefined ? message.entities : message.caption_entities);
+  if (!parsed) return { kind: 'ignore' };
+  const isForUs = parsed.mention === undefined ? true : parsed.mention.toLowerCase() === input.botUsername.toLowerCase();
+  if (!isForUs) return { kind: 'ignore' };
+  if (!(COMMAND_NAMES as readonly string[]).includes(parsed.name)) {
+    return message.chat.type === 'private' || parsed.mention !== undefined ? { kind: 'unknown_command' } : { kind: 'ignore' };
+  }
+  const attachments = attachmentsOf(message, input.files);
+  return {
+    kind: 'command',
+    request: {
+      eventId: input.eventId,
+      actor: actorOf(from),
+      chat: { id: String(message.chat.id), type: chatTypeOf(message.chat), messageId: String(message.message_id) },
+      command: { name: parsed.name as CommandName, args: parsed.args },
+      ...(attachments.length > 0 ? { attachments } : {}),
+    },
+  };
+}
+
+/**
+ * A button press as a request, or undefined when the data is not one of our actions (old
+ * buttons, forged data) or the button's message is unknown (inline mode).
+ */
+export function requestOfCallback(input: { eventId: string; from: User; data: string | undefined; message: Pick<Message, 'message_id' | 'chat'> | undefined }): CommandRequest | undefined {
+  const action = input.data === undefined ? undefined : decodeAction(input.data);
+  if (!action || !input.message || input.from.is_bot) return undefined;
+  return {
+    eventId: input.eventId,
+    actor: actorOf(input.from),
+    chat: { id: String(input.message.chat.id), type: chatTypeOf(input.message.chat), messageId: String(input.message.message_id) },
+    action,
+  };
+}
