@@ -4,9 +4,13 @@
  * SIGINT drains: stop taking work, let running jobs finish, close connections, exit 0.
  */
 import type { Server } from 'node:http';
-import { ConfigError, createCore, createLogger, loadConfig, openRuntime, startMetricsServer, type AppConfig } from '#core';
-import { createWebApp } from '#web/create-web-app';
+import { ConfigError, createCore, createLogger, loadConfig, openRuntime, startMetricsServer, type AppConfig, type Core, type Logger } from '#core';
+import { createWebApp, type WebMount } from '#web/create-web-app';
 import { createMetricsRoutes } from '#web/routes/metrics-routes';
+import { createTelegramApi, createTelegramBot, createTelegramNotifier } from '#bots/telegram/index';
+import { createDiscordBot, createDiscordNotifier, createDiscordRest } from '#bots/discord/index';
+
+type Stop = () => Promise<void>;
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -22,24 +26,47 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const runtime = await openRuntime(config, logger);
   const core = createCore(runtime.deps);
-  const stops: (() => Promise<void>)[] = [];
+  const has = (role: AppConfig['roles'][number]) => config.roles.includes(role);
+  /** Run in order on shutdown: intake first (web, bots), then workers, then connections. */
+  const stops: Stop[] = [];
+  const starts: (() => Promise<void>)[] = [];
+  const mounts: WebMount[] = [{ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) }];
 
-  if (config.roles.includes('worker')) {
-    stops.push(await core.startWorker({ concurrency: config.workerConcurrency }));
+  if (config.telegram) {
+    if (has('telegram')) {
+      const telegram = createTelegramBot(core, { config: config.telegram, publicUrl: config.publicUrl, logger });
+      runtime.deps.notifiers.telegram = telegram.notifier;
+      if (config.telegram.mode === 'webhook') mounts.push({ path: '/telegram/webhook', handler: telegram.webhookHandler });
+      starts.push(() => telegram.start());
+      stops.push(() => telegram.stop());
+    } else if (has('worker')) {
+      const notifier = createTelegramNotifier(createTelegramApi(config.telegram), { logger, rememberStatusMessage: core.chat.rememberStatusMessage });
+      runtime.deps.notifiers.telegram = notifier;
+      stops.push(async () => notifier.close());
+    }
   }
-  if (config.roles.includes('web')) {
-    const mounts = [{ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) }];
+  if (config.discord) {
+    if (has('discord')) {
+      const discord = createDiscordBot(core, { config: config.discord, publicUrl: config.publicUrl, logger });
+      runtime.deps.notifiers.discord = discord.notifier;
+      starts.push(() => discord.start());
+      stops.push(() => discord.stop());
+    } else if (has('worker')) {
+      runtime.deps.notifiers.discord = createDiscordNotifier(createDiscordRest(config.discord), { logger });
+    }
+  }
+
+  if (has('web')) {
     const app = createWebApp(core, { logger, trustProxy: config.trustProxy, mounts });
     const server = await listen(app.listen(config.port, config.host));
     stops.unshift(() => closeServer(server));
-    logger.info({ url: config.publicUrl, roles: config.roles, database: config.database.kind, queue: config.redisUrl ? 'redis' : 'in-process' }, `ready: ${config.publicUrl}`);
-  } else {
-    logger.info({ roles: config.roles }, 'ready');
-  }
-  if (config.metricsPort !== undefined && !config.roles.includes('web')) {
+  } else if (config.metricsPort !== undefined) {
     const metricsServer = await startMetricsServer(runtime.metrics.registry, { port: config.metricsPort, logger });
     stops.push(() => metricsServer.close());
   }
+  if (has('worker')) stops.push(await core.startWorker({ concurrency: config.workerConcurrency }));
+  for (const start of starts) await start();
+  announce(logger, config, core);
 
   let isStopping = false;
   const shutdown = async (signal: string) => {
@@ -54,13 +81,22 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();
-    for (const stop of stops) await stop();
+    for (const stop of stops) {
+      await stop().catch((error: unknown) => logger.error({ err: error }, 'a role did not stop cleanly'));
+    }
     await runtime.close();
     logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function announce(logger: Logger, config: AppConfig, core: Core): void {
+  const providers = [...new Set([...core.deps.providers.image, ...core.deps.providers.video].map((provider) => provider.name))];
+  const fields = { roles: config.roles, database: config.database.kind, queue: config.redisUrl ? 'redis' : 'in-process', providers };
+  if (config.roles.includes('web')) logger.info({ url: config.publicUrl, ...fields }, `ready: ${config.publicUrl}`);
+  else logger.info(fields, 'ready');
 }
 
 function listen(server: Server): Promise<Server> {

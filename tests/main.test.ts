@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startFakeTelegram } from '#tests/fakes/telegram-bot-api';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -85,4 +86,33 @@ describe('npm start (main.ts)', () => {
     expect(run.output()).toContain('PORT: must be a whole number');
     expect(run.output()).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
   }, 30_000);
+
+  it('runs the Telegram bot with only TELEGRAM_BOT_TOKEN set: terms, /imagine, a picture back', async () => {
+    const telegram = await startFakeTelegram({ token: '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345' });
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const run = start({ DATA_DIR: dataDir, PORT: String(port), TELEGRAM_BOT_TOKEN: '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345', TELEGRAM_API_ROOT: telegram.apiRoot });
+    try {
+      await waitForHealth(port, 30_000);
+      await telegram.waitForCall('getUpdates', undefined, 20_000);
+      expect(telegram.callsOf('setMyCommands').length).toBeGreaterThanOrEqual(2);
+      telegram.pushUpdate(telegram.messageUpdate({ chatId: 42, fromId: 42, text: '/start' }));
+      const terms = await telegram.waitForCall('sendMessage', (call) => JSON.stringify(call.params).includes('I accept'), 20_000);
+      const accept = (terms.params as { reply_markup: { inline_keyboard: { callback_data: string }[][] } }).reply_markup.inline_keyboard.flat()[0]!.callback_data;
+      telegram.pushUpdate(telegram.callbackUpdate({ chatId: 42, fromId: 42, data: accept, messageId: 1 }));
+      const age = await telegram.waitForCall('sendMessage', (call) => JSON.stringify(call.params).includes('or older'), 20_000);
+      const confirm = (age.params as { reply_markup: { inline_keyboard: { callback_data: string }[][] } }).reply_markup.inline_keyboard.flat()[0]!.callback_data;
+      telegram.pushUpdate(telegram.callbackUpdate({ chatId: 42, fromId: 42, data: confirm, messageId: 2 }));
+      await telegram.waitForCall('sendMessage', (call) => JSON.stringify(call.params).includes('free credits'), 20_000);
+      telegram.pushUpdate(telegram.messageUpdate({ chatId: 42, fromId: 42, text: '/imagine a fox in the snow' }));
+      const photo = await telegram.waitForCall('sendPhoto', undefined, 30_000);
+      const png = photo.files[0]!.bytes;
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+    } finally {
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      await telegram.close();
+    }
+  }, 120_000);
 });

@@ -20,6 +20,7 @@ export function requestBase(interaction: RepliableInteraction, originalMessageId
     chat: {
       id: interaction.channelId ?? interaction.user.id,
       type: isGroup ? 'group' : 'private',
+      canReplyPrivately: true,
       delivery: encodeDelivery({
         interactionToken: interaction.token,
         applicationId: interaction.applicationId,

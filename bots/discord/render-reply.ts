@@ -48,7 +48,7 @@ const EXTENSIONS: Record<string, string> = {
  * "buying is unavailable" message.
  */
 export async function renderReply(reply: Reply, options: RenderOptions): Promise<DiscordMessage> {
-  const { locale } = options;
+  const locale = reply.locale ?? options.locale;
   const text = (texts: Text | Text[] | undefined): string =>
     (texts === undefined ? [] : Array.isArray(texts) ? texts : [texts]).map((item) => translate(locale, item.key, item.vars)).join('\n');
   switch (reply.type) {

@@ -59,7 +59,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
   const { api, statusMessages, chatActions } = deps;
 
   async function renderOne(place: ChatPlace, reply: Reply, options: RenderOptions): Promise<string | undefined> {
-    const { locale } = options;
+    const locale = reply.locale ?? options.locale;
     switch (reply.type) {
       case 'message': {
         const keyboard = inlineKeyboardOf(reply.buttons, locale);
@@ -94,8 +94,8 @@ export function createRenderer(deps: RendererDeps): Renderer {
       if (statusMessages.isDelivered(generationId)) return statusMessages.messageIdOf(generationId);
       if (WORKING_STATUS_KEYS.has(reply.text.key)) chatActions.keep(generationId, chatIdOf(place));
       else if (!OPEN_STATUS_KEYS.has(reply.text.key)) chatActions.stop(generationId);
-      const text = fit(textOf(options.locale, reply.text), MAX_TEXT);
-      const keyboard = inlineKeyboardOf(reply.buttons, options.locale);
+      const text = fit(textOf(reply.locale ?? options.locale, reply.text), MAX_TEXT);
+      const keyboard = inlineKeyboardOf(reply.buttons, reply.locale ?? options.locale);
       const known = statusMessages.messageIdOf(generationId) ?? options.statusMessageId;
       if (known) {
         try {

@@ -29,6 +29,8 @@ export const ChatPlaceSchema = z.object({
   type: z.enum(['private', 'group', 'channel']),
   /** The message to reply to (Telegram message id); undefined for Discord interactions. */
   messageId: z.string().max(64).optional(),
+  /** Whether a reply can be shown to the user alone here (Discord ephemeral); private chats always can. */
+  canReplyPrivately: z.boolean().optional(),
   /** Platform data the adapter needs to deliver late results (e.g. Discord interaction token). */
   delivery: z.record(z.string(), z.string()).optional(),
 });

@@ -44,8 +44,16 @@ export async function runChatCommand(deps: CoreDeps, request: CommandRequest): P
   }
 }
 
+/** Commands and actions that show or change personal data: never in a shared chat others can read. */
+const PRIVATE_COMMANDS: ReadonlySet<string> = new Set(['link', 'mydata', 'deleteme']);
+const PRIVATE_ACTIONS: ReadonlySet<string> = new Set(['confirm_delete']);
+
 async function dispatch(context: ChatContext): Promise<Reply[]> {
   const { request } = context;
+  const isShared = request.chat.type !== 'private' && request.chat.canReplyPrivately !== true;
+  if (isShared && (PRIVATE_COMMANDS.has(request.command?.name ?? '') || PRIVATE_ACTIONS.has(request.action?.name ?? ''))) {
+    throw new AppError('private_chat_only');
+  }
   if (request.command) {
     const { name, args } = request.command;
     switch (name) {

@@ -35,6 +35,7 @@ export const APP_ERROR_STATUS = {
   email_taken: 409,
   invalid_credentials: 401,
   login_throttled: 429,
+  private_chat_only: 403,
   internal: 500,
 } as const;
 

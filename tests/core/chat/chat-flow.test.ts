@@ -152,3 +152,26 @@ for (const database of ['postgres', 'pglite'] as const) {
     });
   });
 }
+
+describe('personal data in shared chats', () => {
+  let t: TestCore;
+  beforeAll(async () => {
+    t = await createTestCore({ startWorker: false });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('refuses /link, /mydata and /deleteme in a group without private replies, and serves them in private', async () => {
+    const inGroup = new ChatUser(t, '2001', 'en', 'telegram', '-100777');
+    for (const name of ['link', 'mydata', 'deleteme'] as const) {
+      expect(renderText((await inGroup.command(name))[0]), name).toBe('This shows personal data, so please use it in a private chat with me.');
+    }
+    expect(await t.database.prisma.oneTimeToken.count()).toBe(0);
+    expect(await t.database.prisma.dataSubjectRequest.count()).toBe(0);
+    const inPrivate = new ChatUser(t, '2001');
+    expect(renderText((await inPrivate.command('link'))[0])).toMatch(/^Open this link within 10 minutes .* http:\/\/127\.0\.0\.1:3999\/link\/[\w-]{20,}$/);
+    const exported = await inPrivate.command('mydata');
+    expect(exported[0]?.type).toBe('document');
+  });
+});
