@@ -6,9 +6,10 @@ export const EXPORT_FORMAT = 'imagine-export/1';
 /**
  * Everything stored about a user, machine-readable (GDPR access and portability): account,
  * identities, credits, payments, generations with prompts, media metadata, template and
- * moderation events, login records and earlier data requests. Records the request.
+ * moderation events, login records and earlier data requests. Records the request (or completes
+ * the already recorded `requestId`).
  */
-export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string, channel: string): Promise<Record<string, unknown>> {
+export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string, channel: string, options: { requestId?: string } = {}): Promise<Record<string, unknown>> {
   const { prisma } = deps;
   const user = await prisma.user.findUnique({ where: { id: userId } });
   if (!user) return { format: EXPORT_FORMAT, account: null };
@@ -27,7 +28,11 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
     prisma.dataSubjectRequest.findMany({ where: { userId } }),
   ]);
   const now = deps.clock.now();
-  await prisma.dataSubjectRequest.create({ data: { userId, kind: 'export', status: 'completed', channel, completedAt: now, outcome: 'exported' } });
+  if (options.requestId) {
+    await prisma.dataSubjectRequest.update({ where: { id: options.requestId }, data: { status: 'completed', completedAt: now, outcome: 'exported' } });
+  } else {
+    await prisma.dataSubjectRequest.create({ data: { userId, kind: 'export', status: 'completed', channel, completedAt: now, outcome: 'exported' } });
+  }
   const { passwordHash, ...account } = user;
   return JSON.parse(
     JSON.stringify(
@@ -39,7 +44,7 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
         credits: { lots, ledger },
         payments,
         subscriptions,
-        generations,
+        generations: generations.map(({ delivery, ...generation }) => ({ ...generation, delivery: withoutPlatformSecrets(delivery) })),
         media,
         templateEvents,
         moderationEvents,
@@ -50,4 +55,11 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
       (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
     ),
   ) as Record<string, unknown>;
+}
+
+/** A delivery target without platform tokens (a Discord interaction token is a credential, not user data). */
+function withoutPlatformSecrets(delivery: unknown): unknown {
+  if (typeof delivery !== 'object' || delivery === null) return delivery;
+  const { extra: _extra, ...rest } = delivery as Record<string, unknown>;
+  return rest;
 }

@@ -12,7 +12,15 @@ declare global {
   }
 }
 
-/** A child logger per request with its id; one line per finished request. */
+// Paths whose last segment is a secret (emailed and chat links); only the route is logged.
+const SECRET_PATH = /^\/(verify-email|reset-password|link|privacy\/request)\/[^/]+/;
+
+/** The request path as it may be logged: single-use tokens in it are replaced. */
+export function loggablePath(path: string): string {
+  return path.replace(SECRET_PATH, '/$1/[redacted]');
+}
+
+/** A child logger per request with its id; one line per finished request (secrets in the path redacted). */
 export function requestLogger(logger: Logger) {
   return (request: Request, response: Response, next: NextFunction): void => {
     const id = request.get('x-request-id')?.slice(0, 64) ?? randomUUID();
@@ -22,7 +30,7 @@ export function requestLogger(logger: Logger) {
     response.setHeader('X-Request-Id', id);
     response.on('finish', () => {
       if (request.path === '/healthz') return;
-      request.log.info({ method: request.method, path: request.path, status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+      request.log.info({ method: request.method, path: loggablePath(request.path), status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
     });
     next();
   };

@@ -1,0 +1,62 @@
+import type { CoreDeps } from '#core/core-deps';
+import { getBalance, type Balance } from '#core/credits/get-balance';
+import { listLedger, type LedgerLine } from '#core/credits/list-ledger';
+import type { GenerationKind, GenerationStatus, IdentityProvider, PaymentStatus } from '#core/infra/db/generated/enums';
+
+/** Everything the account page shows. */
+export type AccountOverview = {
+  balance: Balance;
+  ledger: LedgerLine[];
+  payments: { id: string; provider: string; amount: number; currency: string; credits: number; status: PaymentStatus; productId: string | null; at: Date }[];
+  subscription: { planId: string; status: string; currentPeriodEnd: Date | null; cancelAtPeriodEnd: boolean } | undefined;
+  hasBillingAccount: boolean;
+  identities: { provider: IdentityProvider; username: string | null }[];
+  creations: { id: string; kind: GenerationKind; status: GenerationStatus; prompt: string | null; cost: number; at: Date; mediaIds: string[] }[];
+};
+
+/** The account page's data for one user: balance, ledger, payments, plan, linked identities, recent creations. */
+export async function getAccountOverview(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string): Promise<AccountOverview> {
+  const { prisma } = deps;
+  const [balance, ledger, payments, subscription, customer, identities, generations] = await Promise.all([
+    getBalance(prisma, userId, deps.clock.now()),
+    listLedger(prisma, userId, { limit: 50 }),
+    prisma.payment.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take: 50 }),
+    prisma.subscription.findFirst({ where: { userId }, orderBy: [{ updatedAt: 'desc' }] }),
+    prisma.stripeCustomer.findUnique({ where: { userId }, select: { customerId: true } }),
+    prisma.identity.findMany({ where: { userId }, select: { provider: true, username: true }, orderBy: { createdAt: 'asc' } }),
+    prisma.generation.findMany({
+      where: { userId },
+      orderBy: { createdAt: 'desc' },
+      take: 12,
+      include: { media: { where: { role: 'output' }, select: { id: true }, orderBy: { createdAt: 'asc' } } },
+    }),
+  ]);
+  return {
+    balance,
+    ledger,
+    payments: payments.map((payment) => ({
+      id: payment.id,
+      provider: payment.provider,
+      amount: payment.amount,
+      currency: payment.currency,
+      credits: payment.credits,
+      status: payment.status,
+      productId: payment.productId,
+      at: payment.createdAt,
+    })),
+    subscription: subscription
+      ? { planId: subscription.planId, status: subscription.status, currentPeriodEnd: subscription.currentPeriodEnd, cancelAtPeriodEnd: subscription.cancelAtPeriodEnd }
+      : undefined,
+    hasBillingAccount: customer !== null,
+    identities,
+    creations: generations.map((generation) => ({
+      id: generation.id,
+      kind: generation.kind,
+      status: generation.status,
+      prompt: (generation.options as { subject?: string } | null)?.subject ?? generation.prompt,
+      cost: generation.cost,
+      at: generation.createdAt,
+      mediaIds: generation.media.map((media) => media.id),
+    })),
+  };
+}

@@ -1,0 +1,82 @@
+import type Stripe from 'stripe';
+import type { CoreDeps } from '#core/core-deps';
+import { findPack } from '#core/catalog/catalog';
+import { grantCreditsLocked } from '#core/credits/grant-credits';
+import type { Tx } from '#core/credits/ledger-transaction';
+import { noEffect, type WebhookEffect } from '#core/payments/stripe-webhook-effect';
+import { resolveUserId } from '#core/payments/stripe-resolve-user';
+import { syncSubscriptionEffect } from '#core/payments/stripe-sync-subscription';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Stores the customer of a completed checkout for the account when it has none yet. */
+async function rememberCustomer(tx: Tx, userId: string, customer: Stripe.Checkout.Session['customer']): Promise<void> {
+  const customerId = typeof customer === 'string' ? customer : customer?.id;
+  if (!customerId) return;
+  const [mine, taken] = await Promise.all([tx.stripeCustomer.findUnique({ where: { userId } }), tx.stripeCustomer.findUnique({ where: { customerId } })]);
+  if (!mine && !taken) await tx.stripeCustomer.create({ data: { userId, customerId } });
+}
+
+/**
+ * `checkout.session.completed` / `checkout.session.async_payment_succeeded`. The session is
+ * re-read from Stripe. A paid pack checkout records the Payment and grants the pack's credits
+ * (key `stripe:checkout:<session id>`, expiring after the catalog's validity); an unpaid one
+ * (a delayed payment method) waits for its `async_payment_succeeded`. A subscription checkout
+ * only syncs the subscription: its credits come with `invoice.paid`.
+ */
+export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger'>, stripe: Stripe, sessionId: string): Promise<WebhookEffect> {
+  const session = await stripe.checkout.sessions.retrieve(sessionId);
+  if (session.mode === 'subscription') {
+    const subscriptionId = typeof session.subscription === 'string' ? session.subscription : session.subscription?.id;
+    if (!subscriptionId) return noEffect('subscription_checkout_without_subscription');
+    const effect = await syncSubscriptionEffect(deps, stripe, subscriptionId);
+    const { userId } = effect;
+    if (!userId) return effect;
+    return { ...effect, apply: async (tx) => { await effect.apply(tx); await rememberCustomer(tx, userId, session.customer); } };
+  }
+  if (session.mode !== 'payment') return noEffect('unsupported_mode');
+  if (session.payment_status !== 'paid') return noEffect('awaiting_payment');
+  const pack = findPack(deps.catalog, session.metadata?.packId ?? '');
+  const userId = await resolveUserId(deps.prisma, session.metadata?.userId ?? session.client_reference_id);
+  if (!pack || !userId) {
+    deps.logger.error({ sessionId, hasPack: pack !== undefined, hasUser: userId !== undefined }, 'paid stripe checkout without a known pack or account');
+    return noEffect('checkout_unmatched');
+  }
+  const paymentIntentId = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+  const now = deps.clock.now();
+  const validDays = deps.catalog.packCreditsValidDays;
+  return {
+    userId,
+    note: 'pack_credited',
+    apply: async (tx) => {
+      const externalId = paymentIntentId ?? session.id;
+      const payment = await tx.payment.upsert({
+        where: { provider_externalId: { provider: 'stripe', externalId } },
+        create: {
+          userId,
+          provider: 'stripe',
+          externalId,
+          amount: session.amount_total ?? 0,
+          currency: session.currency ?? 'usd',
+          credits: pack.credits,
+          status: 'succeeded',
+          productId: pack.id,
+          details: { checkoutSessionId: session.id, paymentIntentId: paymentIntentId ?? null, clawedBackCredits: 0 },
+        },
+        update: {},
+        select: { id: true },
+      });
+      await grantCreditsLocked(tx, {
+        userId,
+        amount: pack.credits,
+        source: 'pack',
+        idempotencyKey: `stripe:checkout:${session.id}`,
+        expiresAt: validDays === null ? null : new Date(now.getTime() + validDays * DAY_MS),
+        reason: 'pack',
+        paymentId: payment.id,
+        actor: 'stripe',
+      });
+      await rememberCustomer(tx, userId, session.customer);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type Stripe from 'stripe';
+import type { CoreDeps } from '#core/core-deps';
+import { grantCreditsLocked } from '#core/credits/grant-credits';
+import { noEffect, type WebhookEffect } from '#core/payments/stripe-webhook-effect';
+import { planOfSubscription, upsertSubscription, userIdOfSubscription } from '#core/payments/stripe-sync-subscription';
+
+/** The invoice's subscription id (Stripe moved it under `parent.subscription_details`). */
+function subscriptionIdOf(invoice: Stripe.Invoice): string | undefined {
+  const subscription = invoice.parent?.subscription_details?.subscription;
+  return typeof subscription === 'string' ? subscription : subscription?.id;
+}
+
+/** The end of the service period the invoice paid for: the latest end among its lines. */
+function servicePeriodEnd(invoice: Stripe.Invoice): Date | undefined {
+  const ends = invoice.lines.data.map((line) => line.period?.end).filter((end): end is number => typeof end === 'number');
+  return ends.length > 0 ? new Date(Math.max(...ends) * 1000) : undefined;
+}
+
+/** The PaymentIntent that paid the invoice, when Stripe lists one. */
+function paymentIntentOf(invoice: Stripe.Invoice): string | undefined {
+  for (const entry of invoice.payments?.data ?? []) {
+    const intent = entry.payment.payment_intent;
+    if (intent) return typeof intent === 'string' ? intent : intent.id;
+  }
+  return undefined;
+}
+
+/**
+ * `invoice.paid` of a plan: the invoice and its subscription are re-read from Stripe; the
+ * subscription row is brought up to date, the Payment recorded, and the plan's monthly credits
+ * granted, expiring at the end of the period the invoice paid for (key `stripe:invoice:<id>`).
+ * Invoices without a subscription are not ours to credit.
+ */
+export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger'>, stripe: Stripe, invoiceId: string): Promise<WebhookEffect> {
+  const invoice = await stripe.invoices.retrieve(invoiceId, { expand: ['payments'] });
+  const subscriptionId = subscriptionIdOf(invoice);
+  if (!subscriptionId) return noEffect('invoice_without_subscription');
+  if (invoice.status !== 'paid') return noEffect('invoice_not_paid');
+  const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+  const plan = planOfSubscription(deps.catalog, subscription);
+  const userId = await userIdOfSubscription(deps, subscription);
+  const periodEnd = servicePeriodEnd(invoice);
+  if (!plan || !userId || !periodEnd) {
+    deps.logger.error({ invoiceId, subscriptionId, hasPlan: plan !== undefined, hasUser: userId !== undefined }, 'paid stripe invoice without a known plan, account or period');
+    return noEffect('invoice_unmatched');
+  }
+  const paymentIntentId = paymentIntentOf(invoice);
+  return {
+    userId,
+    note: 'plan_credited',
+    apply: async (tx) => {
+      const subscriptionRowId = await upsertSubscription(tx, userId, subscription, plan);
+      const externalId = paymentIntentId ?? invoice.id;
+      const payment = await tx.payment.upsert({
+        where: { provider_externalId: { provider: 'stripe', externalId } },
+        create: {
+          userId,
+          provider: 'stripe',
+          externalId,
+          amount: invoice.amount_paid,
+          currency: invoice.currency,
+          credits: plan.monthlyCredits,
+          status: 'succeeded',
+          productId: plan.id,
+          details: { invoiceId: invoice.id, subscriptionId, paymentIntentId: paymentIntentId ?? null, clawedBackCredits: 0 },
+        },
+        update: {},
+        select: { id: true },
+      });
+      await grantCreditsLocked(tx, {
+        userId,
+        amount: plan.monthlyCredits,
+        source: 'plan_period',
+        idempotencyKey: `stripe:invoice:${invoice.id}`,
+        expiresAt: periodEnd,
+        reason: 'plan_period',
+        paymentId: payment.id,
+        subscriptionId: subscriptionRowId,
+        actor: 'stripe',
+      });
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { CoreDeps } from '#core/core-deps';
+import { purgeExpiredSecrets } from '#core/retention/purge-expired-secrets';
+import { purgeLoginRecords } from '#core/retention/purge-login-records';
+import { purgeOldMedia } from '#core/retention/purge-old-media';
+import { purgeOldPrompts } from '#core/retention/purge-old-prompts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What one retention run removed. */
+export type RetentionReport = {
+  prompts: number;
+  moderationPrompts: number;
+  media: number;
+  loginRecords: number;
+  sessionOrigins: number;
+  expiredSessions: number;
+  expiredTokens: number;
+};
+
+/**
+ * The retention the privacy policy promises, run by the worker (at start and then hourly is
+ * plenty): prompts and media older than RETENTION_PROMPT_DAYS, IP addresses and browsers of
+ * login records older than RETENTION_LOGIN_DAYS, and expired sessions and one-time tokens.
+ * Every step is idempotent, so overlapping or repeated runs are harmless.
+ */
+export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger' | 'clock' | 'config'>): Promise<RetentionReport> {
+  const now = deps.clock.now();
+  const promptCutoff = new Date(now.getTime() - deps.config.retention.promptDays * DAY_MS);
+  const loginCutoff = new Date(now.getTime() - deps.config.retention.loginDays * DAY_MS);
+  const prompts = await purgeOldPrompts(deps.prisma, promptCutoff);
+  const media = await purgeOldMedia(deps, promptCutoff);
+  const login = await purgeLoginRecords(deps.prisma, loginCutoff);
+  const secrets = await purgeExpiredSecrets(deps.prisma, now);
+  const report: RetentionReport = {
+    prompts: prompts.generations,
+    moderationPrompts: prompts.moderationEvents,
+    media,
+    loginRecords: login.securityEvents,
+    sessionOrigins: login.sessions,
+    expiredSessions: secrets.sessions,
+    expiredTokens: secrets.tokens,
+  };
+  deps.logger.info({ retention: report }, 'retention run');
+  return report;
+}

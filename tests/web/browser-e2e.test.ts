@@ -1,0 +1,109 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readZip } from '#tests/web/support/read-zip';
+import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
+
+const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe('in a real browser: register, buy on the hosted checkout, see the credits, download the data, delete the account', () => {
+  let h: WebHarness;
+  let browser: Browser;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    h = await startWebHarness({ stripe: true });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  }
+
+  it('goes from registration to an erased account through the pages a person uses', async () => {
+    const context = await browser.newContext({ viewport: { width: 420, height: 860 }, locale: 'en-US', acceptDownloads: true });
+    const page = await context.newPage();
+    // Script errors and CSP refusals; a 4xx answer the test asks for (a failed sign-in) is not one.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    page.on('response', (response) => {
+      if (response.url().startsWith(h.baseUrl) && response.status() === 404) consoleErrors.push(`404 ${response.url()}`);
+    });
+
+    await page.goto(`${h.baseUrl}/`);
+    await shot(page, 'home');
+    await page.getByRole('link', { name: 'Create account' }).first().click();
+    await page.getByLabel('Email').fill('browser@example.com');
+    await page.getByLabel('Display name').fill('Browser Person');
+    await page.getByLabel('New password').fill('a very long password');
+    await page.getByRole('checkbox').nth(0).check();
+    await page.getByRole('checkbox').nth(1).check();
+    await shot(page, 'register');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/account/);
+    await expect.poll(() => page.getByTestId('balance').textContent()).toBe('10 credits');
+
+    await page.goto(`${h.baseUrl}/pricing`);
+    await shot(page, 'pricing');
+    await page.getByRole('button', { name: 'Buy 50 credits for $4.99' }).click();
+    await page.waitForURL((url) => url.href.startsWith(`${h.stripe?.url}/checkout/`));
+    await expect.poll(() => page.locator('#total').textContent()).toContain('$4.99');
+    await shot(page, 'stripe-checkout');
+    await page.locator('#pay').click();
+    await page.waitForURL(`${h.baseUrl}/checkout/done`);
+    await shot(page, 'checkout-done');
+    expect(h.stripe?.deliveries.map((delivery) => [delivery.event.type, delivery.status])).toEqual([['checkout.session.completed', 200]]);
+
+    await page.getByRole('link', { name: 'My account' }).first().click();
+    await expect.poll(() => page.getByTestId('balance').textContent()).toBe('60 credits');
+    await expect.poll(() => page.locator('main').textContent()).toContain('$4.99');
+    await shot(page, 'account');
+
+    await page.getByRole('link', { name: 'Privacy and your data' }).click();
+    await shot(page, 'privacy-center');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my data' }).click()]);
+    const saved = path.join(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(saved);
+    const files = readZip(await fs.readFile(saved));
+    expect(JSON.parse(files.get('data.json')?.toString() ?? '{}')).toMatchObject({ account: { email: 'browser@example.com', displayName: 'Browser Person' } });
+
+    await page.goto(`${h.baseUrl}/account/privacy`);
+    await page.getByLabel('Your password, to confirm').fill('a very long password');
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    await expect.poll(() => page.locator('main').textContent()).toContain('Your account and data are deleted');
+    await shot(page, 'account-deleted');
+    expect(await h.t.database.prisma.user.count({ where: { email: 'browser@example.com' } })).toBe(0);
+
+    await page.goto(`${h.baseUrl}/login`);
+    await page.getByLabel('Email').fill('browser@example.com');
+    await page.getByLabel('Password').fill('a very long password');
+    await page.getByRole('button', { name: 'Sign in' }).last().click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong email or password.');
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it('shows the legal pages and the sign-in page in Chinese, laid out for a phone', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(`${h.baseUrl}/privacy`);
+    await expect.poll(() => page.locator('h1').first().textContent()).toBe('我们如何处理你的数据');
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, 'privacy-policy-zh');
+    await page.goto(`${h.baseUrl}/login`);
+    await shot(page, 'login-zh');
+    await page.getByRole('link', { name: 'English' }).click();
+    await expect.poll(() => page.locator('h1').first().textContent()).toBe('Sign in');
+    await context.close();
+  }, 60_000);
+});

@@ -1,0 +1,121 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getBalance } from '#core/credits/get-balance';
+import { OIDC_CLIENT, startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
+import { pageText, type WebClient } from '#tests/web/support/web-client';
+
+type Claims = { sub: string; email?: string; email_verified?: boolean; name?: string };
+
+describe('Google sign-in (OpenID Connect against a local issuer)', () => {
+  let h: WebHarness;
+  let claims: Claims = { sub: 'google-1' };
+
+  beforeAll(async () => {
+    h = await startWebHarness({ google: true });
+    h.oidc?.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
+      Object.assign(token.payload, claims);
+    });
+  });
+  afterEach(() => {
+    claims = { sub: 'google-1' };
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  /** Runs the browser's part: our redirect, the issuer's consent redirect, our callback. */
+  async function signInWithGoogle(client: WebClient, next = '/account'): Promise<{ callback: string; authorize: URL; final: Awaited<ReturnType<WebClient['get']>> }> {
+    const start = await client.get(`/auth/google?next=${encodeURIComponent(next)}`);
+    expect(start.status).toBe(303);
+    const authorize = new URL(start.location ?? '');
+    const consent = await fetch(authorize, { redirect: 'manual' });
+    expect(consent.status).toBe(302);
+    const callback = consent.headers.get('location') ?? '';
+    const final = await client.get(callback);
+    return { callback, authorize, final };
+  }
+
+  it('creates an account from a first Google sign-in with PKCE, state and nonce, then asks for the terms and grants the credits', async () => {
+    claims = { sub: 'google-new', email: 'New.Person@Gmail.com', email_verified: true, name: 'New Person' };
+    const client = h.client();
+    const { authorize, final } = await signInWithGoogle(client);
+    expect(authorize.origin).toBe(new URL(h.oidc?.issuer.url ?? '').origin);
+    expect(authorize.searchParams.get('client_id')).toBe(OIDC_CLIENT.id);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${h.baseUrl}/auth/google/callback`);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(authorize.searchParams.get('state')).toBeTruthy();
+    expect(authorize.searchParams.get('nonce')).toBeTruthy();
+    expect(authorize.searchParams.get('scope')).toBe('openid email profile');
+    expect(final.status).toBe(303);
+    expect(final.location).toBe('/welcome?next=%2Faccount');
+
+    const welcome = await client.get(final.location ?? '');
+    expect(pageText(welcome.text)).toContain('One more step');
+    const accepted = await client.post('/welcome', { next: '/account', age: 'yes', terms: 'yes' });
+    expect(accepted.location).toBe('/account');
+    const user = await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'new.person@gmail.com' }, include: { identities: true } });
+    expect(user.emailVerifiedAt).not.toBeNull();
+    expect(user.passwordHash).toBeNull();
+    expect(user.displayName).toBe('New Person');
+    expect(user.identities.map((identity) => [identity.provider, identity.subject])).toEqual([['google', 'google-new']]);
+    expect((await getBalance(h.t.database.prisma, user.id, h.t.clock.now())).available).toBe(10);
+    expect(pageText((await client.get('/account')).text)).toContain('Google');
+    const kinds = (await h.t.database.prisma.securityEvent.findMany({ where: { userId: user.id } })).map((event) => event.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['register', 'login.google', 'terms.accepted']));
+
+    const again = h.client();
+    const second = await signInWithGoogle(again);
+    expect(second.final.location).toBe('/account');
+    expect(await h.t.database.prisma.user.count({ where: { email: 'new.person@gmail.com' } })).toBe(1);
+    await again.get('/welcome');
+    expect((await getBalance(h.t.database.prisma, user.id, h.t.clock.now())).available).toBe(10);
+  });
+
+  it('refuses a callback whose state was changed, or one that no sign-in started, without signing in', async () => {
+    claims = { sub: 'google-evil', email: 'evil@gmail.com', email_verified: true };
+    const client = h.client();
+    const start = await client.get('/auth/google');
+    const consent = await fetch(new URL(start.location ?? ''), { redirect: 'manual' });
+    const callback = new URL(consent.headers.get('location') ?? '');
+    callback.searchParams.set('state', 'forged-state');
+    const forged = await client.get(`${callback.pathname}${callback.search}`);
+    expect(forged.status).toBe(400);
+    expect(pageText(forged.text)).toContain('invalid or expired');
+    expect((await client.get('/account')).status).toBe(303);
+    const stranger = h.client();
+    expect((await stranger.get(`/auth/google/callback?code=abc&state=xyz`)).status).toBe(400);
+    expect(await h.t.database.prisma.identity.count({ where: { provider: 'google', subject: 'google-evil' } })).toBe(0);
+  });
+
+  it('joins a verified Google email to an account whose own email was never verified, removing its password', async () => {
+    const squatter = h.client();
+    await squatter.get('/register');
+    await squatter.post('/register', { email: 'victim@gmail.com', password: 'squatter password', displayName: 'Squatter', age: 'yes', terms: 'yes' });
+    claims = { sub: 'google-victim', email: 'victim@gmail.com', email_verified: true, name: 'Victim' };
+    const victim = h.client();
+    const { final } = await signInWithGoogle(victim);
+    expect(final.location).toBe('/account');
+    const user = await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'victim@gmail.com' } });
+    expect(user.passwordHash).toBeNull();
+    expect(user.emailVerifiedAt).not.toBeNull();
+    expect((await squatter.get('/account')).status).toBe(303);
+    await squatter.get('/login');
+    expect((await squatter.post('/login', { email: 'victim@gmail.com', password: 'squatter password' })).status).toBe(401);
+  });
+
+  it('links Google to the signed-in account, and refuses a Google account that belongs to someone else', async () => {
+    const client = h.client();
+    await client.get('/register');
+    await client.post('/register', { email: 'linker@example.com', password: 'linker password', displayName: 'Linker', age: 'yes', terms: 'yes' });
+    claims = { sub: 'google-linker', email: 'other-address@gmail.com', email_verified: true };
+    const { final } = await signInWithGoogle(client);
+    expect(final.location).toBe('/account');
+    const user = await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'linker@example.com' }, include: { identities: true } });
+    expect(user.identities.map((identity) => identity.subject)).toEqual(['google-linker']);
+    expect(user.passwordHash).not.toBeNull();
+
+    claims = { sub: 'google-new' };
+    const clash = await signInWithGoogle(client);
+    expect(clash.final.status).toBe(409);
+  });
+});

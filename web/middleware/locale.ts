@@ -1,0 +1,33 @@
+import type { NextFunction, Request, Response } from 'express';
+import { LOCALES, normalizeLocale, type Locale } from '#core';
+import { parseCookies } from '#web/middleware/cookies';
+
+/** The cookie the language switch sets. */
+export const LOCALE_COOKIE = 'lang';
+
+/** The preferred supported language of an `Accept-Language` header, by quality. */
+export function localeFromAcceptLanguage(header: string | undefined): Locale {
+  const ranked = (header ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((param) => /^\s*q=([\d.]+)/.exec(param)?.[1]).find(Boolean);
+      return { tag: tag.trim().toLowerCase(), q: q === undefined ? 1 : Number(q) };
+    })
+    .filter((entry) => entry.tag !== '' && entry.q > 0)
+    .sort((a, b) => b.q - a.q);
+  const first = ranked.find((entry) => entry.tag.startsWith('zh') || entry.tag.startsWith('en'));
+  return first ? normalizeLocale(first.tag) : 'en';
+}
+
+/** Whether `value` is one of our locales exactly. */
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+}
+
+/** Picks the page language: the switch's cookie, else the account's language, else Accept-Language. */
+export function chooseLocale(request: Request, _response: Response, next: NextFunction): void {
+  const chosen = parseCookies(request.headers.cookie)[LOCALE_COOKIE];
+  request.locale = isLocale(chosen) ? chosen : request.user ? normalizeLocale(request.user.locale) : localeFromAcceptLanguage(request.get('accept-language'));
+  next();
+}

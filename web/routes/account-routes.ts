@@ -1,0 +1,98 @@
+import { Router, type Request, type Response } from 'express';
+import { isAppError } from '#core';
+import { errorMessage, field, requireUser, sendPage, setRetryAfter, statusOf, viewOf, type Site } from '#web/routes/route-kit';
+import { accountPage, settingsPage } from '#web/views/account-views';
+
+type Flash = { kind: 'error' | 'info' | 'success'; message: string };
+
+/**
+ * The account area: balance, credit history, payments and plan (with the Stripe Customer
+ * Portal), settings (display name, language, email), the account's own media, and resending the
+ * verification email. Everything needs a signed-in session.
+ */
+export function createAccountRoutes(site: Site): Router {
+  const { core } = site;
+  const router = Router();
+  router.use('/account', requireUser);
+
+  const showAccount = async (request: Request, response: Response, status: number, flash?: Flash) => {
+    const view = viewOf(site, request);
+    const overview = await core.accounts.overview(request.user?.id ?? '');
+    sendPage(response, status, accountPage(view, { overview, ...(flash ? { flash } : {}) }));
+  };
+
+  router.get('/account', async (request, response) => {
+    const { t } = viewOf(site, request);
+    const flash: Flash | undefined =
+      request.query.welcome === '1' ? { kind: 'success', message: t('web.account.flash_welcome') }
+      : request.query.verification === 'sent' ? { kind: 'success', message: t('web.account.flash_verification_sent') }
+      : request.query.saved === '1' ? { kind: 'success', message: t('web.settings.saved') }
+      : undefined;
+    await showAccount(request, response, 200, flash);
+  });
+
+  router.post('/account/verify-email', async (request, response) => {
+    try {
+      await core.accounts.resendVerification(request.user?.id ?? '');
+      response.redirect(303, '/account?verification=sent');
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      setRetryAfter(response, error);
+      await showAccount(request, response, statusOf(error), { kind: 'error', message: errorMessage(viewOf(site, request), error) ?? '' });
+    }
+  });
+
+  router.post('/account/billing-portal', async (request, response) => {
+    try {
+      response.redirect(303, await core.billing.portal(request.user?.id ?? ''));
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      await showAccount(request, response, statusOf(error), { kind: 'error', message: errorMessage(viewOf(site, request), error) ?? '' });
+    }
+  });
+
+  router.get('/account/settings', (request, response) => {
+    const { t } = viewOf(site, request);
+    const flash: Flash | undefined = request.query.email === 'sent' ? { kind: 'success', message: t('web.settings.email_sent') } : undefined;
+    sendPage(response, 200, settingsPage(viewOf(site, request), flash ? { flash } : {}));
+  });
+
+  router.post('/account/profile', async (request, response) => {
+    const view = viewOf(site, request);
+    try {
+      await core.accounts.updateProfile({ userId: request.user?.id ?? '', displayName: field(request, 'displayName'), locale: field(request, 'locale') });
+      response.clearCookie('lang', { path: '/' });
+      response.redirect(303, '/account?saved=1');
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      sendPage(response, statusOf(error), settingsPage(view, { flash: { kind: 'error', message: errorMessage(view, error) ?? '' } }));
+    }
+  });
+
+  router.post('/account/email', async (request, response) => {
+    const view = viewOf(site, request);
+    try {
+      await core.accounts.requestEmailChange({ userId: request.user?.id ?? '', email: field(request, 'email'), locale: request.locale, origin: request.origin });
+      response.redirect(303, '/account/settings?email=sent');
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      setRetryAfter(response, error);
+      sendPage(response, statusOf(error), settingsPage(view, { flash: { kind: 'error', message: errorMessage(view, error) ?? '' } }));
+    }
+  });
+
+  router.get('/account/media/:id', async (request, response) => {
+    const media = await core.accounts.openOwnMedia({ userId: request.user?.id ?? '', assetId: request.params.id });
+    if (!media) {
+      response.status(404).type('text/plain').send('Not found');
+      return;
+    }
+    response.setHeader('Content-Type', media.mime);
+    response.setHeader('Content-Length', String(media.bytes));
+    response.setHeader('Cache-Control', 'private, no-store');
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    (media.stream as NodeJS.ReadableStream).pipe(response);
+  });
+
+  return router;
+}

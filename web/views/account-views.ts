@@ -1,0 +1,111 @@
+import type { AccountOverview } from '#core';
+import { formatDate, formatDateTime, formatMoney } from '#web/html/format';
+import { html, type SafeHtml } from '#web/html/html';
+import { csrfField, layout, notice } from '#web/views/layout';
+import type { ViewContext } from '#web/views/view-context';
+
+function balanceCard(view: ViewContext, overview: AccountOverview): SafeHtml {
+  const { t, locale } = view;
+  const { balance } = overview;
+  return html`<section class="card" aria-labelledby="balance-h"><h2 id="balance-h">${t('web.account.balance')}</h2>
+<p class="balance" data-testid="balance">${t('web.account.credits', { credits: balance.available })}</p>
+${balance.reserved > 0 ? html`<p>${t('balance.reserved', { reserved: balance.reserved })}</p>` : ''}
+${balance.nextExpiry ? html`<p class="muted">${t('balance.expiry', { amount: balance.nextExpiry.amount, date: formatDate(locale, balance.nextExpiry.at) })}</p>` : ''}
+${balance.debt > 0 ? notice('error', t('balance.debt', { debt: balance.debt })) : ''}
+<p><a class="button" href="/pricing">${t('web.account.buy')}</a></p></section>`;
+}
+
+function planCard(view: ViewContext, overview: AccountOverview): SafeHtml {
+  const { t, locale } = view;
+  const plan = overview.subscription;
+  const portal = overview.hasBillingAccount
+    ? html`<form method="post" action="/account/billing-portal">${csrfField(view)}<button type="submit" class="secondary">${t('web.account.manage_billing')}</button></form>`
+    : html``;
+  const state = plan
+    ? html`<p>${t('web.account.plan_line', { plan: plan.planId, status: view.tx(`web.subscription_status.${plan.status}`, plan.status) })}</p>
+${plan.currentPeriodEnd ? html`<p class="muted">${plan.cancelAtPeriodEnd ? t('web.account.plan_ends', { date: formatDate(locale, plan.currentPeriodEnd) }) : t('web.account.plan_renews', { date: formatDate(locale, plan.currentPeriodEnd) })}</p>` : ''}`
+    : html`<p>${t('web.account.no_plan')} <a href="/pricing">${t('web.nav.pricing')}</a></p>`;
+  return html`<section class="card" aria-labelledby="plan-h"><h2 id="plan-h">${t('web.account.plan')}</h2>${state}${portal}</section>`;
+}
+
+function creations(view: ViewContext, overview: AccountOverview): SafeHtml {
+  const { t } = view;
+  const items = overview.creations.filter((creation) => creation.mediaIds.length > 0);
+  if (items.length === 0) return html``;
+  return html`<h2>${t('web.account.creations')}</h2><div class="thumbs">${items.map((creation) =>
+    creation.mediaIds.slice(0, 1).map((id) =>
+      creation.kind === 'image'
+        ? html`<a href="/account/media/${id}"><img src="/account/media/${id}" alt="${creation.prompt ?? t('kind.image')}" loading="lazy"></a>`
+        : html`<a href="/account/media/${id}">${t('kind.video')}</a>`,
+    ),
+  )}</div>`;
+}
+
+/** Why credits were granted, when the reason is one of ours (`pack:<id>` from Stars counts as a pack). */
+function grantReason(view: ViewContext, kind: string, reason: string | null): SafeHtml {
+  if (kind !== 'grant' || !reason) return html``;
+  const known = reason.startsWith('pack') ? 'pack' : reason;
+  const key = `web.grant_reason.${known}`;
+  return view.tx(key, '') ? html` <span class="muted">(${view.tx(key, '')})</span>` : html``;
+}
+
+function ledgerTable(view: ViewContext, overview: AccountOverview): SafeHtml {
+  const { t, locale } = view;
+  if (overview.ledger.length === 0) return html`<p class="muted">${t('web.account.ledger_empty')}</p>`;
+  return html`<div class="table-wrap"><table><thead><tr><th>${t('web.account.when')}</th><th>${t('web.account.what')}</th><th class="num">${t('web.account.change')}</th></tr></thead><tbody>
+${overview.ledger.map((line) => html`<tr><td>${formatDateTime(locale, line.at)}</td><td>${view.tx(`ledger.${line.kind}`, line.kind)}${grantReason(view, line.kind, line.reason)}</td><td class="num">${line.delta > 0 ? `+${line.delta}` : String(line.delta)}</td></tr>`)}
+</tbody></table></div>`;
+}
+
+function paymentsTable(view: ViewContext, overview: AccountOverview): SafeHtml {
+  const { t, locale } = view;
+  if (overview.payments.length === 0) return html`<p class="muted">${t('web.account.payments_empty')}</p>`;
+  return html`<div class="table-wrap"><table><thead><tr><th>${t('web.account.when')}</th><th>${t('web.account.product')}</th><th class="num">${t('web.account.amount')}</th><th class="num">${t('web.account.credits_col')}</th><th>${t('web.account.status')}</th></tr></thead><tbody>
+${overview.payments.map((payment) => html`<tr><td>${formatDate(locale, payment.at)}</td><td>${payment.productId ?? '-'}</td><td class="num">${payment.provider === 'telegram_stars' ? `${payment.amount} ⭐` : formatMoney(locale, payment.amount, payment.currency)}</td><td class="num">${payment.credits}</td><td>${view.tx(`web.payment_status.${payment.status}`, payment.status)}</td></tr>`)}
+</tbody></table></div>`;
+}
+
+/** The account page: balance, plan, creations, credit history, payments, linked sign-ins. */
+export function accountPage(view: ViewContext, input: { overview: AccountOverview; flash?: { kind: 'error' | 'info' | 'success'; message: string } }): SafeHtml {
+  const { t } = view;
+  const user = view.user;
+  const verify = user?.email && !user.isEmailVerified
+    ? html`<div class="notice notice-info">${t('web.account.unverified', { email: user.email })}
+<form method="post" action="/account/verify-email" class="inline">${csrfField(view)}<button type="submit" class="link">${t('web.account.resend')}</button></form></div>`
+    : html``;
+  return layout(view, {
+    title: t('web.account.title', { name: user?.displayName ?? user?.email ?? '' }),
+    body: html`${input.flash ? notice(input.flash.kind, input.flash.message) : ''}${verify}
+<div class="grid">${balanceCard(view, input.overview)}${planCard(view, input.overview)}</div>
+<p><a href="/account/settings">${t('web.account.settings_link')}</a> · <a href="/account/privacy">${t('web.account.privacy_link')}</a></p>
+${creations(view, input.overview)}
+<h2>${t('web.account.history')}</h2>${ledgerTable(view, input.overview)}
+<h2>${t('web.account.payments')}</h2>${paymentsTable(view, input.overview)}
+<h2>${t('web.account.sign_ins')}</h2>
+<ul>${user?.hasPassword ? html`<li>${t('web.account.sign_in_password')}</li>` : ''}${input.overview.identities.map((identity) => html`<li>${view.tx(`web.platform.${identity.provider}`, identity.provider)}${identity.username ? ` (${identity.username})` : ''}</li>`)}</ul>
+<p class="muted">${t('web.account.link_hint')}</p>`,
+  });
+}
+
+/** Settings: display name, language, email (rectification). */
+export function settingsPage(view: ViewContext, input: { flash?: { kind: 'error' | 'info' | 'success'; message: string } }): SafeHtml {
+  const { t } = view;
+  const user = view.user;
+  return layout(view, {
+    title: t('web.settings.title'),
+    body: html`${input.flash ? notice(input.flash.kind, input.flash.message) : ''}
+<h2>${t('web.settings.profile')}</h2>
+<form method="post" action="/account/profile" class="stack">${csrfField(view)}
+<label>${t('web.field_label.display_name')}<input type="text" name="displayName" required maxlength="60" value="${user?.displayName ?? ''}"></label>
+<label>${t('web.field_label.language')}<select name="locale">
+<option value="en" ${user?.locale === 'en' ? 'selected' : ''}>English</option>
+<option value="zh-CN" ${user?.locale === 'zh-CN' ? 'selected' : ''}>中文（简体）</option></select></label>
+<button type="submit">${t('web.settings.save')}</button></form>
+<h2>${t('web.settings.email')}</h2>
+<p>${user?.email ? t('web.settings.current_email', { email: user.email }) : t('web.settings.no_email')}</p>
+<form method="post" action="/account/email" class="stack">${csrfField(view)}
+<label>${t('web.field_label.new_email')}<input type="email" name="email" required autocomplete="email"></label>
+<button type="submit">${t('web.settings.change_email')}</button></form>
+<p><a href="/account">${t('web.nav.back_to_account')}</a></p>`,
+  });
+}

@@ -1,0 +1,30 @@
+import type { Request } from 'express';
+import { catalogOf, translate, type Locale, type MessageKey, type SessionUser } from '#core';
+
+/** What every page needs: the language, a translator, the CSRF token, the signed-in person. */
+export type ViewContext = {
+  locale: Locale;
+  t: (key: MessageKey, vars?: Record<string, string | number>) => string;
+  /** Translates a key built from data (a status, a kind); `fallback` (default: the raw value) when the catalog has no such key. */
+  tx: (key: string, fallback: string, vars?: Record<string, string | number>) => string;
+  csrfToken: string;
+  user: SessionUser | undefined;
+  path: string;
+  supportEmail: string;
+  isGoogleEnabled: boolean;
+};
+
+/** Builds the view context of a request. */
+export function viewContext(request: Request, site: { supportEmail: string; isGoogleEnabled: boolean }): ViewContext {
+  const locale = request.locale;
+  return {
+    locale,
+    t: (key, vars) => translate(locale, key, vars),
+    tx: (key, fallback, vars) => (key in catalogOf(locale) ? translate(locale, key as MessageKey, vars) : fallback),
+    csrfToken: request.csrfToken,
+    user: request.user,
+    path: request.originalUrl,
+    supportEmail: site.supportEmail,
+    isGoogleEnabled: site.isGoogleEnabled,
+  };
+}
