@@ -64,7 +64,10 @@ async function main(): Promise<void> {
     const metricsServer = await startMetricsServer(runtime.metrics.registry, { port: config.metricsPort, logger });
     stops.push(() => metricsServer.close());
   }
-  if (has('worker')) stops.push(await core.startWorker({ concurrency: config.workerConcurrency }));
+  if (has('worker')) {
+    stops.push(await core.startWorker({ concurrency: config.workerConcurrency }));
+    stops.push(scheduleRetention(core, logger));
+  }
   for (const start of starts) await start();
   announce(logger, config, core);
 
@@ -90,6 +93,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** How often a worker applies the retention the privacy policy promises. */
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+
+/** Runs the retention jobs now and hourly; returns the function that stops them. */
+function scheduleRetention(core: Core, logger: Logger): Stop {
+  const run = () =>
+    core.retention.run().then(
+      (report) => logger.info({ report }, 'retention applied'),
+      (error: unknown) => logger.error({ err: error }, 'retention failed; next try in an hour'),
+    );
+  void run();
+  const timer = setInterval(() => void run(), RETENTION_INTERVAL_MS);
+  timer.unref();
+  return async () => clearInterval(timer);
 }
 
 function announce(logger: Logger, config: AppConfig, core: Core): void {

@@ -9,6 +9,7 @@ import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
 import type { MediaStore } from '#core/infra/media/media-store';
 import type { Mailer } from '#core/infra/mail/mailer';
 import type { MetricsRecorder } from '#core/metrics/metrics-recorder';
+import type Stripe from 'stripe';
 import type { PromptModerator } from '#core/moderation/prompt-moderator';
 import type { ProviderRegistry } from '#core/providers/route-model';
 
@@ -33,4 +34,6 @@ export type CoreDeps = {
   pingRedis: (() => Promise<unknown>) | undefined;
   /** Where use cases record operational metrics (`createMetrics`); absent: nothing is recorded. */
   metrics?: MetricsRecorder;
+  /** The Stripe client when STRIPE_SECRET_KEY is set (`createCore` builds it from config otherwise). */
+  stripe?: Stripe | undefined;
 };

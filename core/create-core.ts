@@ -167,10 +167,11 @@ export type Core = {
  * Stripe client is built from the configuration unless one is given.
  */
 export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): Core {
-  const stripe = options.stripe ?? createStripeClient(deps.config.stripe);
+  const stripe = options.stripe ?? deps.stripe ?? createStripeClient(deps.config.stripe);
+  const chatDeps: CoreDeps = { ...deps, stripe };
   return {
     chat: {
-      run: (request) => runChatCommand(deps, request),
+      run: (request) => runChatCommand(chatDeps, request),
       rememberStatusMessage: (generationId, messageId) => rememberStatusMessage(deps, generationId, messageId),
     },
     payments: {

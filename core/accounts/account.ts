@@ -15,6 +15,7 @@ export type Account = {
   termsVersion: string | null;
   ageConfirmedAt: Date | null;
   isProcessingRestricted: boolean;
+  hasObjectedToAnalytics: boolean;
   creditDebt: number;
   settings: AccountSettings;
 };
@@ -39,6 +40,7 @@ export const ACCOUNT_SELECT = {
   termsVersion: true,
   ageConfirmedAt: true,
   isProcessingRestricted: true,
+  hasObjectedToAnalytics: true,
   creditDebt: true,
   settings: true,
 } as const;

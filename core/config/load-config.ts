@@ -97,6 +97,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (isProduction && !env.PUBLIC_URL) {
     problems.push('PUBLIC_URL: is required in production (links in chats and emails point at it)');
+  } else if (isProduction && env.PUBLIC_URL && !env.PUBLIC_URL.startsWith('https://') && !['localhost', '127.0.0.1'].includes(new URL(env.PUBLIC_URL).hostname)) {
+    problems.push('PUBLIC_URL: must be https:// in production (the privacy policy promises encrypted connections)');
   }
 
   const configuredRoles: Role[] = ['web', 'worker'];

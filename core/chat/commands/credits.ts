@@ -6,6 +6,7 @@ import { findPack } from '#core/catalog/catalog';
 import { AppError } from '#core/errors/app-error';
 import { limitsFor } from '#core/generation/user-limits';
 import { buildResultReply } from '#core/generation/build-result-reply';
+import { createPricingUrl } from '#core/payments/stripe-pricing-link';
 
 const HISTORY_SIZE = 5;
 const RECENT_MOVEMENTS = 5;
@@ -32,13 +33,16 @@ export async function runBalance(context: ChatContext): Promise<Reply[]> {
   return [{ type: 'message', text: lines }];
 }
 
-/** /buy: the packs with their prices (Telegram Stars), and the card checkout when Stripe is set up. */
+/**
+ * /buy: the packs with their prices (Telegram Stars), and the card checkout when Stripe is set
+ * up: a signed, short-lived link that names the user, so buying from chat needs no web login.
+ */
 export function runBuy(context: ChatContext): Reply[] {
   const { deps } = context;
   const rows: Button[][] = deps.catalog.packs.map((pack) => [
     { label: { key: 'buy.pack_button', vars: { credits: pack.credits, stars: pack.stars } }, action: { name: 'buy_pack', arg: pack.id } },
   ]);
-  if (deps.config.stripe) rows.push([{ label: { key: 'buy.web_button' }, url: `${deps.config.publicUrl}/pricing` }]);
+  if (deps.config.stripe) rows.push([{ label: { key: 'buy.web_button' }, url: createPricingUrl(deps, context.account.id) }]);
   if (context.request.actor.platform !== 'telegram') {
     if (!deps.config.stripe) return [textReply('buy.unavailable', { support: deps.config.supportEmail })];
     return [textReply('buy.choose', { days: deps.catalog.packCreditsValidDays ?? '∞' }, { buttons: rows.slice(-1) })];

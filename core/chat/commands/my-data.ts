@@ -1,6 +1,7 @@
 import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Reply } from '#core/chat/reply';
 import { eraseAccount } from '#core/privacy/erase-account';
+import { cancelStripeSubscriptions } from '#core/privacy/cancel-stripe-subscriptions';
 import { exportUserData } from '#core/privacy/export-user-data';
 
 /** /mydata: the JSON export as a file, and where to get the full archive with images. */
@@ -24,8 +25,9 @@ export function runDeleteMe(): Reply[] {
   })];
 }
 
-/** Confirmed: the account and its data are erased (payments kept anonymized). */
+/** Confirmed: live plans are cancelled at Stripe, then the account and its data are erased (payments kept anonymized). */
 export async function runConfirmDelete(context: ChatContext): Promise<Reply[]> {
+  await cancelStripeSubscriptions(context.deps, context.deps.stripe, context.account.id);
   await eraseAccount(context.deps, context.account.id, { actor: `user:${context.request.actor.platform}`, channel: context.request.actor.platform });
   return [textReply('deleteme.done')];
 }

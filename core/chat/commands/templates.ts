@@ -24,6 +24,6 @@ export async function runTemplates(context: ChatContext, prefix: string, page = 
 export async function runPickTemplate(context: ChatContext, templateId: string): Promise<Reply[]> {
   const template = await findTemplate(context.deps.prisma, templateId, context.locale);
   if (!template) throw new AppError('unknown_template', { vars: { template: templateId } });
-  await recordTemplateEvent(context.deps.prisma, { templateId: template.id, userId: context.account.id, kind: 'view', hasObjectedToAnalytics: false });
+  await recordTemplateEvent(context.deps.prisma, { templateId: template.id, userId: context.account.id, kind: 'view', hasObjectedToAnalytics: context.account.hasObjectedToAnalytics });
   return [textReply('templates.picked', { name: template.name, description: template.description, id: template.id })];
 }

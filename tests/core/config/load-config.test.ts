@@ -47,6 +47,11 @@ describe('loadConfig', () => {
       'PUBLIC_URL: is required in production (links in chats and emails point at it)',
     ]);
     expect(problemsOf({ ROLES: 'telegram' })).toContain('ROLES: telegram needs TELEGRAM_BOT_TOKEN');
+    const secret = 'x'.repeat(32);
+    expect(problemsOf({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'http://imagine.example.com' })).toEqual([
+      'PUBLIC_URL: must be https:// in production (the privacy policy promises encrypted connections)',
+    ]);
+    expect(problemsOf({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://imagine.example.com' })).toEqual([]);
   });
 
   it('turns on the roles of configured bots and honours ROLES', () => {
