@@ -45,6 +45,14 @@ import { listDataRequests, type DataRequestLine } from '#core/privacy/list-data-
 import { setProcessingChoice, type ProcessingChoice } from '#core/privacy/set-processing-choices';
 import { openDataExport, requestDataExport } from '#core/privacy/web-data-export';
 import { runRetention, type RetentionReport } from '#core/retention/run-retention';
+import type { AdminActor } from '#core/admin/admin-deps';
+import { createBotApiStarsRefunds } from '#core/admin/bot-api-stars-refunds';
+import { createAdmin, type Admin } from '#core/admin/create-admin';
+import type { AdminUser, UserRef } from '#core/admin/find-user';
+import { listAuditLog, type AuditLogLine } from '#core/admin/list-audit-log';
+import { viewPayments, type AdminPaymentLine } from '#core/admin/view-payments';
+import type { SessionUser } from '#core/accounts/web-session';
+import type { PaymentProvider } from '#core/infra/db/generated/enums';
 
 /** The product as the adapters see it. Built once per process from its dependencies. */
 export type Core = {
@@ -155,6 +163,22 @@ export type Core = {
     /** Deletes old prompts and media, login IP records, expired sessions and tokens, as the privacy policy says. */
     run(): Promise<RetentionReport>;
   };
+  /**
+   * The operator's use cases of the admin CLI (each audited with its actor), for the web admin
+   * area, plus who may use it and the look-ups only the web needs.
+   */
+  admin: Admin & {
+    /** Whether a signed-in person may use the admin area: a verified email listed in ADMIN_EMAILS. */
+    isAdmin(user: SessionUser | undefined): boolean;
+    /** The audit actor of a web admin: `web:<user id>` (never the email, which must stay out of logs). */
+    actorOf(user: SessionUser): AdminActor;
+    /** A user's recent payments (with ids, for refunds), audited. */
+    viewPayments(input: { ref: UserRef; limit?: number; actor: AdminActor }): Promise<{ user: AdminUser; payments: AdminPaymentLine[] }>;
+    /** The latest audit rows, newest first (optionally without look-ups), audited. */
+    listAuditLog(input: { limit?: number; isChangesOnly?: boolean; actor: AdminActor }): Promise<AuditLogLine[]>;
+    /** Which providers' payments this process can refund (Stars need TELEGRAM_BOT_TOKEN, cards STRIPE_SECRET_KEY). */
+    canRefund: Record<PaymentProvider, boolean>;
+  };
   /** Starts consuming generation jobs in this process. Returns a stop function. */
   startWorker(options: { concurrency: number }): Promise<() => Promise<void>>;
   /** Whether the database (and Redis, when configured) answer. */
@@ -169,6 +193,8 @@ export type Core = {
 export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): Core {
   const stripe = options.stripe ?? deps.stripe ?? createStripeClient(deps.config.stripe);
   const chatDeps: CoreDeps = { ...deps, stripe };
+  // Stars are refunded through the Bot API with the bot's token (https://core.telegram.org/bots/api#refundstarpayment).
+  const starsRefunds = deps.config.telegram ? createBotApiStarsRefunds({ token: deps.config.telegram.token, apiRoot: deps.config.telegram.apiRoot }) : undefined;
   return {
     chat: {
       run: (request) => runChatCommand(chatDeps, request),
@@ -238,6 +264,14 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       fulfilRequest: (input) => fulfilDataRequest(deps, stripe, input),
     },
     retention: { run: () => runRetention(deps) },
+    admin: {
+      ...createAdmin({ prisma: deps.prisma, clock: deps.clock }, { stars: starsRefunds, stripe }),
+      isAdmin: (user) => user !== undefined && user.isEmailVerified && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),
+      actorOf: (user) => `web:${user.id}`,
+      viewPayments: (input) => viewPayments(deps, input),
+      listAuditLog: (input) => listAuditLog(deps, input),
+      canRefund: { telegram_stars: starsRefunds !== undefined, stripe: stripe !== undefined },
+    },
     startWorker: (options) => startGenerationWorker(deps, options),
     checkReadiness: () => checkReadiness(deps),
     deps,

@@ -3,6 +3,7 @@ import { isAppError, type Core, type Logger } from '#core';
 import { createHealthRoutes } from '#web/routes/health-routes';
 import { createMediaRoutes } from '#web/routes/media-routes';
 import { createAccountRoutes } from '#web/routes/account-routes';
+import { createAdminRoutes } from '#web/routes/admin-routes';
 import { createAuthRoutes } from '#web/routes/auth-routes';
 import { createGoogleRoutes } from '#web/routes/google-routes';
 import { createLinkRoutes } from '#web/routes/link-routes';
@@ -25,7 +26,8 @@ export type WebMount = { path: string; handler: express.RequestHandler | express
  * The web app: health and signed media; the Stripe webhook (raw body, before any parser); the
  * entry point's mounts; then the site (sessions, CSRF on every form, en/zh-CN pages): accounts,
  * Google sign-in, chat linking, pricing and checkout, the account area, privacy self-service and
- * the legal pages. Unknown paths are 404; unexpected errors a page with a reference id.
+ * the legal pages; the admin area (`/admin`, a 404 for all but ADMIN_EMAILS). Unknown paths are
+ * 404; unexpected errors a page with a reference id.
  */
 export function createWebApp(core: Core, options: { logger: Logger; trustProxy: boolean; mounts?: WebMount[]; legalDir?: string }): Express {
   const { config } = core.deps;
@@ -69,6 +71,7 @@ export function createWebApp(core: Core, options: { logger: Logger; trustProxy: 
   app.use(createPricingRoutes(site));
   app.use(createAccountRoutes(site));
   app.use(createPrivacyRoutes(site));
+  app.use('/admin', createAdminRoutes(site));
 
   app.use((request: Request, response: Response) => {
     if (!request.locale) {

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { isAppError, MAX_SUSPENSION_HOURS, parseUserRef, type AppError, type MessageKey, type UserRef } from '#core';
+import { field, sendPage, statusOf, viewOf, type Site } from '#web/routes/route-kit';
+import { adminAuditPage, adminHomePage, adminStatsPage, adminUserPage, type AdminFlash } from '#web/views/admin-views';
+import type { ViewContext } from '#web/views/view-context';
+
+/** Flash messages a redirect after a change may ask for (`?done=<name>`). */
+const DONE = ['granted', 'revoked', 'repeated', 'suspended', 'unsuspended', 'refunded', 'refund_requested', 'already_refunded'] as const;
+type Done = (typeof DONE)[number];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FORM_KEY = /^[\w.:-]{1,100}$/;
+const MAX_REASON_LENGTH = 500;
+
+/** An admin action refused by the web layer (a form value typed wrong: 400), answered on the same page. */
+class AdminFormError extends Error {
+  constructor(
+    readonly messageKey: MessageKey,
+    readonly vars: Record<string, string | number> = {},
+    readonly options: { status?: number; detail?: string } = {},
+  ) {
+    super(messageKey);
+    this.name = 'AdminFormError';
+  }
+}
+
+function amountOf(request: Request): number {
+  const text = field(request, 'amount').trim();
+  if (!/^\d{1,9}$/.test(text) || Number(text) <= 0) throw new AdminFormError('web.admin.invalid.amount');
+  return Number(text);
+}
+
+function reasonOf(request: Request): string {
+  const reason = field(request, 'reason').trim();
+  if (reason === '' || reason.length > MAX_REASON_LENGTH) throw new AdminFormError('web.admin.invalid.reason', { max: MAX_REASON_LENGTH });
+  return reason;
+}
+
+function keyOf(request: Request): string {
+  const key = field(request, 'key');
+  if (!FORM_KEY.test(key)) throw new AdminFormError('web.admin.invalid.key');
+  return key;
+}
+
+function hoursOf(request: Request): number | undefined {
+  const text = field(request, 'hours').trim();
+  if (text === '') return undefined;
+  if (!/^\d{1,6}$/.test(text) || Number(text) <= 0 || Number(text) > MAX_SUSPENSION_HOURS) throw new AdminFormError('web.admin.invalid.hours', { max: MAX_SUSPENSION_HOURS });
+  return Number(text);
+}
+
+/** The flash for a refused admin action: the localized code, and the operator-facing reason core gave. */
+function refusal(view: ViewContext, error: AppError | AdminFormError): AdminFlash {
+  if (error instanceof AdminFormError) return { kind: 'error', message: view.t(error.messageKey, error.vars), ...(error.options.detail ? { detail: error.options.detail } : {}) };
+  const message = view.tx(`errors.${error.code}`, error.code, { support: view.supportEmail, ...error.vars });
+  return { kind: 'error', message, ...(error.message !== error.code ? { detail: error.message } : {}) };
+}
+
+/**
+ * The admin area at `/admin`, for signed-in people whose verified email is in ADMIN_EMAILS:
+ * find a user, see their balance, ledger, payments and moderation, grant or revoke credits,
+ * refund a payment, suspend and unsuspend; statistics; the audit log. Everyone else gets the
+ * site's ordinary 404 (the area is not revealed). Every look-up and change goes through core's
+ * admin use cases (the CLI's), audited as `web:<user id>`.
+ */
+export function createAdminRoutes(site: Site): Router {
+  const { core } = site;
+  const router = Router();
+
+  // Not an admin: leave this router, so the answer is the same 404 as for any unknown path.
+  router.use((request: Request, _response: Response, next: NextFunction) => {
+    if (core.admin.isAdmin(request.user)) next();
+    else next('router');
+  });
+
+  const actorOf = (request: Request) => (request.user ? core.admin.actorOf(request.user) : 'web:unknown');
+
+  const showUser = async (request: Request, response: Response, userId: string, status: number, flash?: AdminFlash) => {
+    const actor = actorOf(request);
+    const ref: UserRef = { kind: 'id', id: userId };
+    const [{ user, balance }, { lines }, { payments }, { events, suspensions }] = await Promise.all([
+      core.admin.viewBalance({ ref, actor }),
+      core.admin.viewLedger({ ref, limit: 20, actor }),
+      core.admin.viewPayments({ ref, limit: 20, actor }),
+      core.admin.viewModeration({ ref, limit: 20, actor }),
+    ]);
+    const keys = { grant: `web-${randomUUID()}`, revoke: `web-${randomUUID()}` };
+    sendPage(response, status, adminUserPage(viewOf(site, request), {
+      user, balance, ledger: lines, payments, events, suspensions, keys,
+      canRefund: core.admin.canRefund, maxSuspensionHours: MAX_SUSPENSION_HOURS,
+      ...(flash ? { flash } : {}),
+    }));
+  };
+
+  /** Runs a change on the user page: 303 back with `done` on success, the page with the reason when refused. */
+  const change = (run: (request: Request, userId: string) => Promise<{ userId: string; done: Done }>) =>
+    async (request: Request, response: Response, next: NextFunction) => {
+      const userId = String(request.params.id);
+      if (!UUID.test(userId)) return next();
+      try {
+        const result = await run(request, userId.toLowerCase());
+        response.redirect(303, `/admin/users/${result.userId}?done=${result.done}`);
+      } catch (error) {
+        if (!(error instanceof AdminFormError) && !isAppError(error)) throw error;
+        const status = error instanceof AdminFormError ? (error.options.status ?? 400) : statusOf(error);
+        await showUser(request, response, userId.toLowerCase(), status, refusal(viewOf(site, request), error));
+      }
+    };
+
+  router.get('/', (request, response) => {
+    sendPage(response, 200, adminHomePage(viewOf(site, request), {}));
+  });
+
+  router.post('/find', async (request, response) => {
+    const view = viewOf(site, request);
+    const typed = field(request, 'ref').trim();
+    const ref = parseUserRef(typed);
+    if (!ref) return sendPage(response, 400, adminHomePage(view, { ref: typed, flash: { kind: 'error', message: view.t('web.admin.find.invalid') } }));
+    try {
+      const user = await core.admin.findUser({ ref, actor: actorOf(request) });
+      response.redirect(303, `/admin/users/${user.id}`);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      sendPage(response, statusOf(error), adminHomePage(view, { ref: typed, flash: { kind: 'error', message: view.t('web.admin.find.none') } }));
+    }
+  });
+
+  router.get('/users/:id', async (request, response, next) => {
+    const userId = request.params.id;
+    if (!UUID.test(userId)) return next();
+    const { t } = viewOf(site, request);
+    const done = DONE.find((name) => name === request.query.done);
+    await showUser(request, response, userId.toLowerCase(), 200, done ? { kind: done === 'repeated' || done === 'already_refunded' ? 'info' : 'success', message: t(`web.admin.done.${done}`) } : undefined);
+  });
+
+  router.post('/users/:id/grant', change(async (request, userId) => {
+    const result = await core.admin.grantCredits({ ref: { kind: 'id', id: userId }, amount: amountOf(request), reason: reasonOf(request), key: keyOf(request), actor: actorOf(request) });
+    return { userId: result.user.id, done: result.applied ? 'granted' : 'repeated' };
+  }));
+
+  router.post('/users/:id/revoke', change(async (request, userId) => {
+    const result = await core.admin.revokeCredits({ ref: { kind: 'id', id: userId }, amount: amountOf(request), reason: reasonOf(request), key: keyOf(request), actor: actorOf(request) });
+    return { userId: result.user.id, done: result.applied ? 'revoked' : 'repeated' };
+  }));
+
+  router.post('/users/:id/suspend', change(async (request, userId) => {
+    const { user } = await core.admin.suspend({ ref: { kind: 'id', id: userId }, hours: hoursOf(request), reason: reasonOf(request), actor: actorOf(request) });
+    return { userId: user.id, done: 'suspended' };
+  }));
+
+  router.post('/users/:id/unsuspend', change(async (request, userId) => {
+    const { user } = await core.admin.unsuspend({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
+    return { userId: user.id, done: 'unsuspended' };
+  }));
+
+  router.post('/users/:id/payments/:paymentId/refund', change(async (request, userId) => {
+    const paymentId = String(request.params.paymentId);
+    if (!UUID.test(paymentId)) throw new AdminFormError('web.admin.invalid.payment');
+    try {
+      const result = await core.admin.refundPayment({ ref: paymentId, actor: actorOf(request) });
+      return { userId: result.userId ?? userId, done: result.outcome === 'requested' ? 'refund_requested' : result.outcome };
+    } catch (error) {
+      // E.g. no Telegram token in this process: the reason, and the CLI where the provider may be set up.
+      if (isAppError(error) && error.code === 'payments_unavailable') {
+        throw new AdminFormError('web.admin.refund_unavailable', { command: `npm run admin -- refund-payment ${paymentId}` }, { status: error.status, detail: error.message });
+      }
+      throw error;
+    }
+  }));
+
+  router.get('/stats', async (request, response) => {
+    const stats = await core.admin.stats({ actor: actorOf(request) });
+    sendPage(response, 200, adminStatsPage(viewOf(site, request), { stats }));
+  });
+
+  router.get('/audit', async (request, response) => {
+    const isChangesOnly = request.query.changes === '1';
+    const lines = await core.admin.listAuditLog({ limit: 100, isChangesOnly, actor: actorOf(request) });
+    sendPage(response, 200, adminAuditPage(viewOf(site, request), { lines, isChangesOnly }));
+  });
+
+  return router;
+}
