@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from '#core/infra/db/create-database';
+import { Prisma, type PrismaClient } from '#core/infra/db/create-database';
 
 /** A Prisma client inside an interactive transaction. */
 export type Tx = Prisma.TransactionClient;
@@ -27,13 +27,27 @@ export async function isKeyApplied(tx: Tx, idempotencyKey: string): Promise<bool
   return existing !== null;
 }
 
-/** The lots a user can spend from now, soonest-expiring first, then oldest. */
-export function findSpendableLots(tx: Tx, userId: string, now: Date) {
-  return tx.creditLot.findMany({
-    where: { userId, remaining: { gt: 0 }, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-    orderBy: [{ expiresAt: { sort: 'asc', nulls: 'last' } }, { createdAt: 'asc' }, { id: 'asc' }],
-    select: { id: true, remaining: true },
-  });
+/** The order lots are spent in: soonest-expiring first, then oldest. */
+const SPEND_ORDER = Prisma.sql`"expiresAt" ASC NULLS LAST, "createdAt" ASC, id ASC`;
+
+function spendableWhere(userId: string, now: Date): Prisma.Sql {
+  return Prisma.sql`"userId" = ${userId}::uuid AND remaining > 0 AND ("expiresAt" IS NULL OR "expiresAt" > ${now})`;
+}
+
+/**
+ * The lots a user can spend from now, in spending order. Raw SQL: it runs on every admission,
+ * where a Prisma model query costs several times as much CPU.
+ */
+export function findSpendableLots(tx: Tx, userId: string, now: Date): Promise<{ id: string; remaining: number }[]> {
+  return tx.$queryRaw<{ id: string; remaining: number }[]>`SELECT id, remaining FROM credit_lots WHERE ${spendableWhere(userId, now)} ORDER BY ${SPEND_ORDER}`;
+}
+
+/**
+ * The same lots as {@link findSpendableLots}, as one JSON array (`[{ id, remaining }]`) for a
+ * caller that reads them together with other values in one statement.
+ */
+export function spendableLotsJson(userId: string, now: Date): Prisma.Sql {
+  return Prisma.sql`(SELECT coalesce(json_agg(json_build_object('id', id, 'remaining', remaining) ORDER BY ${SPEND_ORDER}), '[]'::json) FROM credit_lots WHERE ${spendableWhere(userId, now)})`;
 }
 
 /**

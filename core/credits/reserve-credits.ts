@@ -1,4 +1,5 @@
-import type { PrismaClient } from '#core/infra/db/create-database';
+import { Prisma, type PrismaClient } from '#core/infra/db/create-database';
+import { newRowId } from '#core/infra/db/new-row-id';
 import { AppError } from '#core/errors/app-error';
 import { allocateFromLots, findSpendableLots, withAccountLock, type Tx } from '#core/credits/ledger-transaction';
 
@@ -32,34 +33,51 @@ export async function reserveCreditsLocked(tx: Tx, input: ReserveCreditsInput): 
     return { ...reservation, isNew: false };
   }
   const lots = await findSpendableLots(tx, input.userId, input.now);
-  const takes = allocateFromLots(lots, input.amount);
+  const plan = planReservation(lots, input.amount);
+  await tx.$executeRaw`WITH ${Prisma.join(reservationWrites(input, plan), ', ')} SELECT 1`;
+  return { id: plan.reservationId, amount: input.amount, isNew: true };
+}
+
+/** Where a reservation's credits come from: the id it will have and the take from each lot. */
+export type ReservationPlan = { reservationId: string; takes: { lotId: string; amount: number }[] };
+
+/**
+ * Splits `amount` over spendable lots read under the account lock, in spending order (see
+ * `findSpendableLots`). Throws `insufficient_credits` with the balance when they hold less.
+ */
+export function planReservation(lots: readonly { id: string; remaining: number }[], amount: number): ReservationPlan {
+  if (!Number.isInteger(amount) || amount <= 0) throw new AppError('invalid_input', { message: 'reserve amount must be a positive integer' });
+  const takes = allocateFromLots(lots, amount);
   if (!takes) {
     const balance = lots.reduce((sum, lot) => sum + lot.remaining, 0);
-    throw new AppError('insufficient_credits', { vars: { cost: input.amount, balance } });
+    throw new AppError('insufficient_credits', { vars: { cost: amount, balance } });
   }
-  const reservation = await tx.creditReservation.create({
-    data: {
-      userId: input.userId,
-      amount: input.amount,
-      expiresAt: input.expiresAt,
-      generationId: input.generationId ?? null,
-      allocations: { createMany: { data: takes } },
-    },
-    select: { id: true, amount: true },
-  });
-  for (const take of takes) {
-    await tx.creditLot.update({ where: { id: take.lotId }, data: { remaining: { decrement: take.amount } } });
-  }
-  await tx.creditLedgerEntry.create({
-    data: {
-      userId: input.userId,
-      kind: 'reserve',
-      delta: -input.amount,
-      idempotencyKey: input.idempotencyKey,
-      reason: 'generation',
-      reservationId: reservation.id,
-      generationId: input.generationId ?? null,
-    },
-  });
-  return { ...reservation, isNew: true };
+  return { reservationId: newRowId(), takes };
+}
+
+/**
+ * The writes of a planned reservation as parts of one `WITH` statement, named `reservation`,
+ * `allocation`, `spent` and `reserve_entry`: the reservation, its allocations, the lots'
+ * decrements and the `reserve` ledger entry. One statement instead of one per row, because
+ * admission is the hot path; a caller that writes more in the same step (the admission's
+ * generation row) adds parts of its own. Run it in the transaction that holds the account lock
+ * and read the lots, so nothing can spend them in between.
+ */
+export function reservationWrites(input: ReserveCreditsInput, plan: ReservationPlan): Prisma.Sql[] {
+  const createdAt = new Date();
+  const takes = Prisma.join(plan.takes.map((take) => Prisma.sql`(${take.lotId}::uuid, ${take.amount}::int)`));
+  return [
+    Prisma.sql`reservation AS (
+      INSERT INTO credit_reservations (id, "userId", "generationId", amount, "expiresAt", "createdAt")
+      VALUES (${plan.reservationId}::uuid, ${input.userId}::uuid, ${input.generationId ?? null}::uuid, ${input.amount}, ${input.expiresAt}, ${createdAt}))`,
+    Prisma.sql`allocation AS (
+      INSERT INTO reservation_allocations ("reservationId", "lotId", amount)
+      SELECT ${plan.reservationId}::uuid, take.lot_id, take.amount FROM (VALUES ${takes}) AS take(lot_id, amount))`,
+    Prisma.sql`spent AS (
+      UPDATE credit_lots AS lot SET remaining = lot.remaining - take.amount
+      FROM (VALUES ${takes}) AS take(lot_id, amount) WHERE lot.id = take.lot_id)`,
+    Prisma.sql`reserve_entry AS (
+      INSERT INTO credit_ledger ("userId", kind, delta, "idempotencyKey", reason, "reservationId", "generationId", "createdAt")
+      VALUES (${input.userId}::uuid, 'reserve', ${-input.amount}, ${input.idempotencyKey}, 'generation', ${plan.reservationId}::uuid, ${input.generationId ?? null}::uuid, ${createdAt}))`,
+  ];
 }

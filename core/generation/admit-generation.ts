@@ -1,20 +1,25 @@
 import type { Account } from '#core/accounts/account';
 import { assertCanGenerate } from '#core/accounts/assert-can-generate';
 import { quoteCost } from '#core/catalog/quote-cost';
-import { reserveCreditsLocked } from '#core/credits/reserve-credits';
-import { withAccountLock } from '#core/credits/ledger-transaction';
+import { planReservation, reservationWrites } from '#core/credits/reserve-credits';
+import { spendableLotsJson, withAccountLock } from '#core/credits/ledger-transaction';
 import { AppError } from '#core/errors/app-error';
 import type { CoreDeps } from '#core/core-deps';
+import { Prisma } from '#core/infra/db/create-database';
+import { newRowId } from '#core/infra/db/new-row-id';
 import { cleanPrompt } from '#core/generation/clean-prompt';
 import type { DeliveryTarget } from '#core/generation/delivery-target';
 import type { GenerationOptions } from '#core/generation/parse-generation-options';
-import { limitsFor } from '#core/generation/user-limits';
+import { limitsOfPlan, type UserLimits } from '#core/generation/user-limits';
 import { finishGeneration } from '#core/generation/finish-generation';
 import { moderatePrompt } from '#core/moderation/moderate-prompt';
 import { routeModel } from '#core/providers/route-model';
 import { applyTemplate, findTemplate, recordTemplateEvent } from '#core/templates/find-templates';
 import type { Locale } from '#core/i18n/locales';
 import type { MediaFile } from '#core/providers/ports';
+
+/** Generation statuses that count against a user's concurrency limit. */
+const OPEN_STATUSES = Prisma.sql`('queued', 'running', 'uploading')`;
 
 export type AdmitInput = {
   account: Account;
@@ -30,22 +35,29 @@ export type AdmitInput = {
 export type Admission = { generationId: string; cost: number; position: number | undefined; isNew: boolean };
 
 /**
- * Accepts a generation request: checks the account, cleans and moderates the prompt, applies
- * the template, quotes the cost, then in one transaction creates the generation and reserves
- * its credits, and finally enqueues the job. Every refusal happens before anything is written
- * (a blocked prompt writes only its moderation event); if enqueueing fails the credits go back.
+ * Accepts a generation request: checks the account, cleans the prompt, quotes the cost, checks
+ * the user's concurrency limit, moderates, then in one transaction creates the generation and
+ * reserves its credits, and finally enqueues the job. Every refusal happens before anything is
+ * written: `too_many_jobs` before moderation (no moderation call, no row), a blocked prompt
+ * writes only its moderation event, and an allowed prompt's event is written with the generation.
+ * If enqueueing fails the credits go back. The same event admitted again (a redelivered update)
+ * answers with the first admission and writes nothing.
+ *
+ * This is the hot path of the service, so it keeps round trips few: one query for the plan, the
+ * open jobs and an earlier admission; under the account lock one for the same again with the
+ * spendable lots; then one statement writing the generation, its reservation and its (allowed)
+ * moderation event.
  */
 export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promise<Admission> {
   const { prisma, config, clock } = deps;
   const now = clock.now();
+  const userId = input.account.id;
   assertCanGenerate(input.account, now, config.supportEmail);
   const { options } = input;
   const subject = cleanPrompt(options.prompt, config.promptMaxLength);
 
   const template = options.templateId ? await findTemplate(prisma, options.templateId, input.locale) : undefined;
   if (options.templateId && (!template || template.kind !== options.kind)) throw new AppError('unknown_template', { vars: { template: options.templateId } });
-
-  await moderatePrompt(deps, { userId: input.account.id, prompt: subject, now });
 
   const prompt = template ? applyTemplate(template, subject) : subject;
   const aspectRatio = options.aspectRatio ?? (template?.defaultAspect as GenerationOptions['aspectRatio']) ?? (input.account.settings.aspectRatio as GenerationOptions['aspectRatio']) ?? '1:1';
@@ -57,64 +69,91 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
     count: options.count,
   });
   const cost = quoteCost(deps.catalog, options.kind === 'image' ? { kind: 'image', model: route.model, count: options.count, quality: options.quality } : { kind: 'video', model: route.model, durationSeconds: options.durationSeconds });
-  const limits = await limitsFor(deps, input.account.id, now);
   const timeoutSeconds = options.kind === 'video' ? config.jobTimeouts.videoSeconds : config.jobTimeouts.imageSeconds;
   const admissionKey = `admit:${input.delivery.platform}:${input.eventId}`;
 
-  const inputMediaId = input.inputImage ? await storeInputImage(deps, input.account.id, input.inputImage) : undefined;
+  const state = await readAdmissionState(deps, { userId, admissionKey, now });
+  if (state.earlierId) return answerEarlier(deps, state.earlierId, cost);
+  assertBelowLimit(state.active, state.limits);
 
-  const admitted = await withAccountLock(prisma, input.account.id, async (tx) => {
-    const earlier = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: admissionKey }, select: { generationId: true } });
-    if (earlier?.generationId) return { generationId: earlier.generationId, isNew: false };
-    const active = await tx.generation.count({ where: { userId: input.account.id, status: { in: ['queued', 'running', 'uploading'] } } });
-    if (active >= limits.concurrency) throw new AppError('too_many_jobs', { vars: { running: active, limit: limits.concurrency } });
-    const generation = await tx.generation.create({
-      data: {
-        userId: input.account.id,
-        kind: options.kind,
-        prompt,
-        templateId: template?.id ?? null,
-        options: {
-          subject,
-          aspectRatio,
-          count: options.count,
-          quality: options.quality,
-          durationSeconds: options.durationSeconds,
-          ...(options.seed === undefined ? {} : { seed: options.seed }),
-          ...(requestedModel ? { requestedModel } : {}),
-        },
-        provider: route.provider,
-        model: route.model,
-        cost,
-        delivery: input.delivery,
-        parentId: input.parentId ?? null,
-        inputMediaId: inputMediaId ?? null,
-        deadlineAt: new Date(now.getTime() + timeoutSeconds * 1000),
-      },
-      select: { id: true },
-    });
-    await reserveCreditsLocked(tx, {
-      userId: input.account.id,
+  const moderation = await moderatePrompt(deps, { userId, prompt: subject, now }, { recordAllowed: false });
+  const inputMediaId = input.inputImage ? await storeInputImage(deps, userId, input.inputImage) : undefined;
+
+  const generationId = newRowId();
+  const admitted = await withAccountLock(prisma, userId, async (tx) => {
+    // Again under the lock, which a concurrent admission of this user may have held until now.
+    const [locked] = await tx.$queryRaw<{ earlierId: string | null; active: number; lots: { id: string; remaining: number }[] }[]>`
+      SELECT (SELECT "generationId" FROM credit_ledger WHERE "idempotencyKey" = ${admissionKey}) AS "earlierId",
+             (SELECT count(*)::int FROM generations WHERE "userId" = ${userId}::uuid AND status IN ${OPEN_STATUSES}) AS active,
+             ${spendableLotsJson(userId, now)} AS lots`;
+    if (!locked) throw new Error('the admission state query returned no row');
+    if (locked.earlierId) return { generationId: locked.earlierId, isNew: false };
+    assertBelowLimit(locked.active, state.limits);
+    const reservation = {
+      userId,
       amount: cost,
       idempotencyKey: admissionKey,
       expiresAt: new Date(now.getTime() + (timeoutSeconds + 60) * 1000),
-      generationId: generation.id,
+      generationId,
       now,
-    });
-    return { generationId: generation.id, isNew: true };
+    };
+    const plan = planReservation(locked.lots, cost);
+    const storedOptions = {
+      subject,
+      aspectRatio,
+      count: options.count,
+      quality: options.quality,
+      durationSeconds: options.durationSeconds,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(requestedModel ? { requestedModel } : {}),
+    };
+    await tx.$executeRaw`
+      WITH generation AS (
+        INSERT INTO generations (id, "userId", kind, prompt, "templateId", options, provider, model, cost, delivery, "parentId", "inputMediaId", "deadlineAt", "createdAt")
+        VALUES (${generationId}::uuid, ${userId}::uuid, ${options.kind}::"GenerationKind", ${prompt}, ${template?.id ?? null}, ${JSON.stringify(storedOptions)}::jsonb,
+                ${route.provider}, ${route.model}, ${cost}, ${JSON.stringify(input.delivery)}::jsonb, ${input.parentId ?? null}::uuid, ${inputMediaId ?? null}::uuid,
+                ${new Date(now.getTime() + timeoutSeconds * 1000)}, ${new Date()})
+      ), moderation AS (
+        INSERT INTO moderation_events (id, "userId", "generationId", stage, verdict, categories, "createdAt")
+        VALUES (${newRowId()}::uuid, ${userId}::uuid, ${generationId}::uuid, ${moderation.stage}, 'allowed', '{}', ${new Date()})
+      ), ${Prisma.join(reservationWrites(reservation, plan), ', ')}
+      SELECT 1`;
+    return { generationId, isNew: true };
   });
 
-  if (admitted.isNew) {
-    if (template) await recordTemplateEvent(prisma, { templateId: template.id, userId: input.account.id, kind: 'use' });
-    try {
-      await deps.queue.enqueue({ name: options.kind, generationId: admitted.generationId, priority: limits.priority });
-    } catch (error) {
-      await finishGeneration(deps, admitted.generationId, { status: 'failed', errorCode: 'provider_unavailable' }, { notify: false });
-      throw new AppError('provider_unavailable', { cause: error });
-    }
+  if (!admitted.isNew) return answerEarlier(deps, admitted.generationId, cost);
+  if (template) await recordTemplateEvent(prisma, { templateId: template.id, userId, kind: 'use' });
+  try {
+    await deps.queue.enqueue({ name: options.kind, generationId, priority: state.limits.priority });
+  } catch (error) {
+    await finishGeneration(deps, generationId, { status: 'failed', errorCode: 'provider_unavailable' }, { notify: false });
+    throw new AppError('provider_unavailable', { cause: error });
   }
-  const position = await deps.queue.positionOf(admitted.generationId);
-  return { generationId: admitted.generationId, cost, position, isNew: admitted.isNew };
+  const position = await deps.queue.positionOf(generationId);
+  return { generationId, cost, position, isNew: true };
+}
+
+/**
+ * One query for what admission checks before moderating: the user's plan (its limits), how many
+ * of the user's jobs are open, and the generation of an earlier admission of the same event.
+ */
+async function readAdmissionState(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, input: { userId: string; admissionKey: string; now: Date }): Promise<{ limits: UserLimits; active: number; earlierId: string | null }> {
+  const [row] = await deps.prisma.$queryRaw<{ planId: string | null; active: number; earlierId: string | null }[]>`
+    SELECT (SELECT "planId" FROM subscriptions
+              WHERE "userId" = ${input.userId}::uuid AND status IN ('active', 'trialing') AND ("currentPeriodEnd" IS NULL OR "currentPeriodEnd" > ${input.now})
+              ORDER BY "createdAt" DESC LIMIT 1) AS "planId",
+           (SELECT count(*)::int FROM generations WHERE "userId" = ${input.userId}::uuid AND status IN ${OPEN_STATUSES}) AS active,
+           (SELECT "generationId" FROM credit_ledger WHERE "idempotencyKey" = ${input.admissionKey}) AS "earlierId"`;
+  return { limits: limitsOfPlan(deps.catalog, row?.planId), active: row?.active ?? 0, earlierId: row?.earlierId ?? null };
+}
+
+function assertBelowLimit(active: number, limits: UserLimits): void {
+  if (active >= limits.concurrency) throw new AppError('too_many_jobs', { vars: { running: active, limit: limits.concurrency } });
+}
+
+/** A repeated admission (a redelivered update) answers with the first one. */
+async function answerEarlier(deps: Pick<CoreDeps, 'queue'>, generationId: string, cost: number): Promise<Admission> {
+  return { generationId, cost, position: await deps.queue.positionOf(generationId), isNew: false };
 }
 
 async function storeInputImage(deps: CoreDeps, userId: string, file: MediaFile): Promise<string> {

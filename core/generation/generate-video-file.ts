@@ -2,6 +2,7 @@ import type { CoreDeps } from '#core/core-deps';
 import { ProviderError } from '#core/providers/provider-error';
 import type { AspectRatio, MediaFile } from '#core/providers/ports';
 import type { Route } from '#core/providers/route-model';
+import { assertStillRunning } from '#core/generation/generation-ended';
 
 /** Pause between polls of a video operation. */
 export const VIDEO_POLL_INTERVAL_MS = 5_000;
@@ -10,6 +11,8 @@ export const VIDEO_POLL_INTERVAL_MS = 5_000;
  * Starts (or resumes, when `operation` was stored by an earlier attempt) a provider's video
  * operation and polls it until done, the job's deadline, or abort. The operation name is stored
  * before the first poll so a restarted worker continues the same operation instead of paying twice.
+ * Before each further poll it checks that the generation is still running, so a cancelled video
+ * stops holding the worker and the provider's slot (throws `GenerationEndedError`).
  */
 export async function generateVideoFile(
   deps: CoreDeps,
@@ -35,8 +38,8 @@ export async function generateVideoFile(
     input.signal.throwIfAborted();
     const poll = await provider.pollVideo(operation, input.signal);
     if (poll.state === 'done') return poll.file;
-    if (poll.progress !== undefined) await deps.prisma.generation.update({ where: { id: input.generationId }, data: { progress: Math.round(poll.progress) } });
     await sleep(interval, input.signal);
+    await assertStillRunning(deps, input.generationId, poll.progress);
   }
 }
 

@@ -7,6 +7,7 @@ import { planRoutes, type Route } from '#core/providers/route-model';
 import { ProviderError } from '#core/providers/provider-error';
 import type { AspectRatio, MediaFile } from '#core/providers/ports';
 import { generateVideoFile } from '#core/generation/generate-video-file';
+import { assertStillRunning, GenerationEndedError } from '#core/generation/generation-ended';
 import { GLOBAL_GENERATION_LIMIT, providerLimitName } from '#core/infra/build-limits';
 import { measureProviderCall } from '#core/metrics/record-generation';
 
@@ -22,7 +23,13 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
   const { prisma, clock, logger } = deps;
   const log = logger.child({ generationId: job.generationId });
   const generation = await prisma.generation.findUnique({ where: { id: job.generationId } });
-  if (!generation || (TERMINAL_STATUSES as readonly string[]).includes(generation.status)) return;
+  if (!generation) return;
+  if (generation.status === 'succeeded' && !generation.deliveredAt) {
+    // A worker died after settling the job and before sending its result: send it now.
+    await deliverResult(deps, generation, await findOutputs(deps, generation.id));
+    return;
+  }
+  if ((TERMINAL_STATUSES as readonly string[]).includes(generation.status)) return;
   const now = clock.now();
   if (generation.deadlineAt && generation.deadlineAt <= now) {
     await finishGeneration(deps, generation.id, { status: 'failed', errorCode: 'generation_timeout' });
@@ -38,7 +45,7 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
   const deadlineMs = (generation.deadlineAt?.getTime() ?? now.getTime() + deps.config.jobTimeouts.imageSeconds * 1000) - now.getTime();
   const signal = AbortSignal.any([job.signal, AbortSignal.timeout(Math.max(1, deadlineMs))]);
   const options = (generation.options ?? {}) as StoredOptions;
-  const existing = await prisma.mediaAsset.findMany({ where: { generationId: generation.id, role: 'output' }, orderBy: { createdAt: 'asc' } });
+  const existing = await findOutputs(deps, generation.id);
 
   let files: MediaFile[] | undefined;
   if (existing.length === 0) {
@@ -50,28 +57,33 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
     let lastError: unknown;
     for (const route of routes) {
       try {
-        files = await scheduleProviderCall(deps, route.provider, () => measureProviderCall(deps.metrics, { provider: route.provider, kind: generation.kind, deadline: signal, interrupted: job.signal }, async () => {
-          if (generation.kind === 'video') {
-            return [await generateVideoFile(deps, { generationId: generation.id, route, prompt: generation.prompt ?? '', options, operation: generation.provider === route.provider ? generation.providerOperation : null, signal, inputImage })];
-          }
-          const provider = deps.providers.image.find((candidate) => candidate.name === route.provider);
-          if (!provider) throw new ProviderError(route.provider, 'transient', 'provider not configured in this process');
-          return provider.generateImages({
-            prompt: generation.prompt ?? '',
-            model: route.model,
-            aspectRatio: options.aspectRatio ?? '1:1',
-            count: options.count ?? 1,
-            quality: options.quality ?? 'standard',
-            ...(inputImage ? { inputImage } : {}),
-            ...(options.seed === undefined ? {} : { seed: options.seed }),
-            signal,
+        files = await scheduleProviderCall(deps, route.provider, async () => {
+          // The slot may have taken a while: a job cancelled meanwhile must not pay for a call.
+          await assertStillRunning(deps, generation.id);
+          return measureProviderCall(deps.metrics, { provider: route.provider, kind: generation.kind, deadline: signal, interrupted: job.signal }, async () => {
+            if (generation.kind === 'video') {
+              return [await generateVideoFile(deps, { generationId: generation.id, route, prompt: generation.prompt ?? '', options, operation: generation.provider === route.provider ? generation.providerOperation : null, signal, inputImage })];
+            }
+            const provider = deps.providers.image.find((candidate) => candidate.name === route.provider);
+            if (!provider) throw new ProviderError(route.provider, 'transient', 'provider not configured in this process');
+            return provider.generateImages({
+              prompt: generation.prompt ?? '',
+              model: route.model,
+              aspectRatio: options.aspectRatio ?? '1:1',
+              count: options.count ?? 1,
+              quality: options.quality ?? 'standard',
+              ...(inputImage ? { inputImage } : {}),
+              ...(options.seed === undefined ? {} : { seed: options.seed }),
+              signal,
+            });
           });
-        }));
+        });
         if (route.provider !== generation.provider || route.model !== generation.model) {
           await prisma.generation.update({ where: { id: generation.id }, data: { provider: route.provider, model: route.model } });
         }
         break;
       } catch (error) {
+        if (error instanceof GenerationEndedError) return; // cancelled or swept meanwhile: credits already settled
         lastError = error;
         if (signal.aborted) break;
         if (error instanceof ProviderError && error.kind === 'refused') {
@@ -101,11 +113,24 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
   const assets = existing.length > 0 ? existing : await storeOutputs(deps, generation.userId, generation.id, files ?? []);
   const isFinished = await finishGeneration(deps, generation.id, { status: 'succeeded' });
   if (!isFinished) return;
-  const claimedDelivery = await prisma.generation.updateMany({ where: { id: generation.id, deliveredAt: null }, data: { deliveredAt: clock.now() } });
+  await deliverResult(deps, generation, assets);
+}
+
+/**
+ * Sends a succeeded generation's result to its chat, once: the first caller to mark it delivered
+ * sends it (a crash between the mark and the send loses that one message, never doubles it).
+ */
+async function deliverResult(deps: CoreDeps, generation: { id: string; kind: 'image' | 'video'; prompt: string | null; provider: string | null; options: unknown }, assets: Awaited<ReturnType<typeof findOutputs>>): Promise<void> {
+  const claimedDelivery = await deps.prisma.generation.updateMany({ where: { id: generation.id, deliveredAt: null }, data: { deliveredAt: deps.clock.now() } });
   if (claimedDelivery.count === 0) return;
+  const options = (generation.options ?? {}) as StoredOptions;
   const reply = buildResultReply(deps, { generationId: generation.id, kind: generation.kind, prompt: options.subject ?? generation.prompt ?? '', provider: generation.provider, assets });
   await notifyJob(deps, generation.id, [reply]);
   await forgetDeliverySecrets(deps, generation.id);
+}
+
+function findOutputs(deps: Pick<CoreDeps, 'prisma'>, generationId: string) {
+  return deps.prisma.mediaAsset.findMany({ where: { generationId, role: 'output' }, orderBy: { createdAt: 'asc' } });
 }
 
 function orderRoutes(routes: Route[], preferred: Route): Route[] {

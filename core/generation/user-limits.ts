@@ -1,4 +1,4 @@
-import { findPlan } from '#core/catalog/catalog';
+import { findPlan, type Catalog } from '#core/catalog/catalog';
 import type { CoreDeps } from '#core/core-deps';
 
 export type UserLimits = { planId: string | undefined; concurrency: number; minSpacingMs: number; priority: number };
@@ -10,6 +10,11 @@ export async function limitsFor(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, user
     select: { planId: true },
     orderBy: { createdAt: 'desc' },
   });
-  const plan = subscription ? findPlan(deps.catalog, subscription.planId) : undefined;
-  return { planId: plan?.id, ...(plan?.limits ?? deps.catalog.freeLimits) };
+  return limitsOfPlan(deps.catalog, subscription?.planId);
+}
+
+/** The limits of a plan by id (an active subscription's), or the free limits for none or an unknown one. */
+export function limitsOfPlan(catalog: Catalog, planId: string | null | undefined): UserLimits {
+  const plan = planId ? findPlan(catalog, planId) : undefined;
+  return { planId: plan?.id, ...(plan?.limits ?? catalog.freeLimits) };
 }

@@ -11,21 +11,37 @@ export function providerLimitName(provider: string): string {
 
 const DEFAULT_PROVIDER_LIMIT = { maxConcurrent: 4, requestsPerMinute: 60 };
 
+/** The providers of a deployment by kind (a provider serving both kinds appears in both). */
+export type LimitedProviders = { image: readonly { name: string }[]; video: readonly { name: string }[] };
+
 /**
  * The rate limits of a deployment: one global cap on provider calls, and per provider a cap on
  * parallel calls and on requests per minute (from PROVIDER_LIMITS, else 4 and 60). The demo
  * provider runs locally and is only held to the concurrency cap.
+ *
+ * A slot is held for a whole call: an image request, or a video operation from start to done. A
+ * worker killed mid-call cannot give its slot back, so the limiter frees it after `slotTimeoutMs`
+ * (see `LimitConfig`); until then the provider runs with one slot less across the deployment. That
+ * timeout is the longest a call of the provider can take, which is its job's deadline: the image
+ * job timeout for a provider that only makes images, the video job timeout for one that also
+ * makes videos (and for the global limit when any provider does). Given only names (kinds
+ * unknown), every limit gets the video timeout.
  */
-export function buildLimits(config: AppConfig, providerNames: readonly string[]): LimitsConfig {
+export function buildLimits(config: AppConfig, providers: LimitedProviders | readonly string[]): LimitsConfig {
+  const imageMs = config.jobTimeouts.imageSeconds * 1000;
+  const videoMs = config.jobTimeouts.videoSeconds * 1000;
+  const kinds: LimitedProviders = Array.isArray(providers) ? { image: [], video: providers.map((name) => ({ name })) } : (providers as LimitedProviders);
+  const makesVideo = new Set(kinds.video.map((provider) => provider.name));
+  const names = new Set([...kinds.image, ...kinds.video].map((provider) => provider.name));
   const limits: Record<string, LimitsConfig[string]> = {
-    [GLOBAL_GENERATION_LIMIT]: { maxConcurrent: config.globalGenerationConcurrency, slotTimeoutMs: config.jobTimeouts.videoSeconds * 1000 },
+    [GLOBAL_GENERATION_LIMIT]: { maxConcurrent: config.globalGenerationConcurrency, slotTimeoutMs: makesVideo.size > 0 ? videoMs : imageMs },
   };
-  for (const name of new Set(providerNames)) {
+  for (const name of names) {
     const own = { ...DEFAULT_PROVIDER_LIMIT, ...(config.providerLimits[name] ?? {}) };
     limits[providerLimitName(name)] = {
       maxConcurrent: own.maxConcurrent,
       ...(name === 'demo' && !config.providerLimits[name]?.requestsPerMinute ? {} : { reservoir: { amount: own.requestsPerMinute, refreshIntervalMs: 60_000 } }),
-      slotTimeoutMs: config.jobTimeouts.videoSeconds * 1000,
+      slotTimeoutMs: makesVideo.has(name) ? videoMs : imageMs,
     };
   }
   return limits;

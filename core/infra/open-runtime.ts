@@ -50,9 +50,8 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
     demoVideo: createDemoVideoProvider(),
   });
-  const providerNames = [...providers.image, ...providers.video].map((provider) => provider.name);
   const queue = createJobQueue({ redisUrl: config.redisUrl, prefix: REDIS_PREFIX, queueName: 'generations', logger: logger.child({ component: 'queue' }) });
-  const limiter = createRateLimiter({ limits: buildLimits(config, providerNames), redisUrl: config.redisUrl, keyPrefix: `${REDIS_PREFIX}:rl:`, logger: logger.child({ component: 'limits' }) });
+  const limiter = createRateLimiter({ limits: buildLimits(config, providers), redisUrl: config.redisUrl, keyPrefix: `${REDIS_PREFIX}:rl:`, logger: logger.child({ component: 'limits' }) });
   const redis = config.redisUrl ? createRedisConnection(config.redisUrl, { role: 'health' }) : undefined;
   const media = createLocalMediaStore({ rootDir: path.join(config.dataDir, 'media') });
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, outboxDir: path.join(config.dataDir, 'outbox'), logger: logger.child({ component: 'mail' }) });

@@ -7,12 +7,16 @@ import { suspendAccount } from '#core/moderation/suspend-account';
  * Moderates a prompt before anything is reserved and stores the verdict as a moderation event.
  * A block counts as a strike: too many in the window, or one severe, suspends generation.
  * Throws `content_blocked` naming the category, so the user learns why and how to appeal.
+ *
+ * With `recordAllowed: false` an allowed verdict is returned but not stored: the caller stores it
+ * with what it writes next (admission does, in the statement that creates the generation, linked
+ * to it), so an allowed prompt costs no write of its own. Blocks are always stored here.
  */
-export async function moderatePrompt(deps: CoreDeps, input: { userId: string; prompt: string; now: Date; generationId?: string }): Promise<void> {
+export async function moderatePrompt(deps: CoreDeps, input: { userId: string; prompt: string; now: Date; generationId?: string }, options: { recordAllowed?: boolean } = {}): Promise<{ stage: string }> {
   const result = await deps.moderator.check(input.prompt);
   if (result.verdict === 'allowed') {
-    await deps.prisma.moderationEvent.create({ data: { userId: input.userId, stage: result.stage, verdict: 'allowed', categories: [] } });
-    return;
+    if (options.recordAllowed !== false) await deps.prisma.moderationEvent.create({ data: { userId: input.userId, stage: result.stage, verdict: 'allowed', categories: [] } });
+    return { stage: result.stage };
   }
   await deps.prisma.moderationEvent.create({
     data: { userId: input.userId, stage: result.stage, verdict: 'blocked', categories: result.categories, isSevere: result.isSevere, prompt: input.prompt },

@@ -1,0 +1,250 @@
+/**
+ * The generation pipeline's benchmark (`npm run bench`). Writes nothing to the repository; makes a
+ * database of its own (dropped at the end) and Redis keys under a prefix of its own (deleted).
+ *
+ * 1. Admission: `/imagine` through `core.chat.run` (moderation, credits reserved, job enqueued on
+ *    BullMQ, limits clustered through Redis) by many distinct onboarded users, no worker running:
+ *    the sustained rate of one process over ~10 s, then a paced run at 200/s.
+ * 2. Workers: two worker processes against the demo provider with a fixed latency and a provider
+ *    limit K; throughput, and the most calls ever running at the provider at once (never above K).
+ *
+ * Options: --only admission|workers, --seconds 10, --concurrency 16, --rate 200, --users 30000,
+ * --jobs 200, --limit 4, --latency-ms 200. Profile with
+ * `node --cpu-prof --import tsx tests/bench/run.ts --only admission`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Notifier, Reply } from '#core';
+import { closeRedisConnection, createRedisConnection, type Redis } from '#core/infra/redis';
+import { seedTemplates } from '#core/templates/seed-templates';
+import { openProcessCore, TEST_REDIS_URL, type ProcessCore } from '#tests/core/generation/process-core';
+import { WorkerChild } from '#tests/core/generation/worker-child';
+import { findLedgerViolations } from '#tests/support/ledger-invariants';
+import { createBenchDatabase, seedOnboardedUsers, type BenchDatabase } from '#tests/bench/bench-database';
+import { percentile, runClosedLoop, runPaced, type LoadResult } from '#tests/bench/load';
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '16' },
+    rate: { type: 'string', default: '200' },
+    users: { type: 'string', default: '30000' },
+    jobs: { type: 'string', default: '200' },
+    limit: { type: 'string', default: '4' },
+    'latency-ms': { type: 'string', default: '200' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const CONCURRENCY = Number(args.concurrency);
+const RATE = Number(args.rate);
+const USERS = Number(args.users);
+const JOBS = Number(args.jobs);
+const LIMIT = Number(args.limit);
+const LATENCY_MS = Number(args['latency-ms']);
+const runs = (phase: 'admission' | 'workers') => args.only === undefined || args.only === phase;
+
+/** Seeded Telegram user ids are `<SUBJECT_BASE + n>` (platform ids are digits). */
+const SUBJECT_BASE = 900_000_000;
+const silentNotifier: Notifier = { send: async () => ({}) };
+
+type Row = { phase: string; ops: string; rate: string; p50: string; p99: string; cpu: string; rss: string; note: string };
+const rows: Row[] = [];
+
+function ms(value: number): string {
+  return Number.isNaN(value) ? '-' : `${value.toFixed(1)} ms`;
+}
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / 1024 / 1024)} MB`;
+}
+
+function addLoadRow(phase: string, result: LoadResult, note: string): void {
+  rows.push({
+    phase,
+    ops: `${result.ok}${result.failed > 0 ? ` (+${result.failed} failed)` : ''}`,
+    rate: `${((result.ok / result.elapsedMs) * 1000).toFixed(0)}/s`,
+    p50: ms(percentile(result.latenciesMs, 50)),
+    p99: ms(percentile(result.latenciesMs, 99)),
+    cpu: `${(result.cpuMs / Math.max(1, result.ok + result.failed)).toFixed(2)} ms`,
+    rss: mb(result.peakRssBytes),
+    note,
+  });
+}
+
+function printTable(): void {
+  const header: Row = { phase: 'phase', ops: 'ok ops', rate: 'rate', p50: 'p50', p99: 'p99', cpu: 'CPU/op', rss: 'peak RSS', note: 'note' };
+  const keys = Object.keys(header) as (keyof Row)[];
+  const widths = keys.map((key) => Math.max(...[header, ...rows].map((row) => row[key].length)));
+  const line = (row: Row) => `| ${keys.map((key, index) => row[key].padEnd(widths[index] ?? 0)).join(' | ')} |`;
+  process.stdout.write(`\n${line(header)}\n|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n${rows.map(line).join('\n')}\n`);
+}
+
+function log(message: string): void {
+  process.stdout.write(`${message}\n`);
+}
+
+/** Deletes every key under `prefix` (SCAN + UNLINK; the server is shared). */
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+/** Hands out each seeded user once: with no worker running, a free user may hold one open job. */
+class UserPool {
+  private next = 0;
+  constructor(readonly size: number) {}
+  take(): string | undefined {
+    if (this.next >= this.size) return undefined;
+    const subject = String(SUBJECT_BASE + this.next);
+    this.next += 1;
+    return subject;
+  }
+  get used(): number {
+    return this.next;
+  }
+}
+
+/**
+ * One `/imagine` by the next unused user; true when the job was admitted (a `status` reply). With
+ * `showStatus`, then also what an adapter does once it showed the reply: record the status
+ * message, which the worker waits for before its first update (not part of admission).
+ */
+function imagine(opened: ProcessCore, users: UserPool, options: { showStatus?: boolean } = {}): Promise<boolean> | undefined {
+  const subject = users.take();
+  if (subject === undefined) return undefined;
+  return opened.core.chat
+    .run({
+      eventId: randomUUID(),
+      actor: { platform: 'telegram', platformUserId: subject, locale: 'en' },
+      chat: { id: subject, type: 'private', messageId: '1' },
+      command: { name: 'imagine', args: 'a lighthouse on a cliff at dawn --ar 16:9' },
+    })
+    .then(async (replies: Reply[]) => {
+      const reply = replies[0];
+      if (reply?.type !== 'status' || !reply.text.key.startsWith('job.queued')) return false;
+      if (options.showStatus) await opened.core.chat.rememberStatusMessage(reply.generationId, `status-${reply.generationId}`);
+      return true;
+    });
+}
+
+async function benchAdmission(database: BenchDatabase, dataDir: string, prefix: string, users: UserPool): Promise<void> {
+  const opened = await openProcessCore({ databaseUrl: database.url, prefix, dataDir, notifier: silentNotifier });
+  try {
+    await seedTemplates(opened.deps.prisma);
+    log(`admission: warming up (2 s, ${CONCURRENCY} callers)…`);
+    await runClosedLoop(() => imagine(opened, users), { concurrency: CONCURRENCY, durationMs: 2_000 });
+    log(`admission: sustained (${SECONDS} s, ${CONCURRENCY} callers)…`);
+    const sustained = await runClosedLoop(() => imagine(opened, users), { concurrency: CONCURRENCY, durationMs: SECONDS * 1000 });
+    addLoadRow('admission, sustained', sustained, `${CONCURRENCY} callers, one job per user${users.used >= users.size ? ', RAN OUT OF USERS' : ''}`);
+    // Let the database catch up with the burst (autovacuum, checkpoints) before measuring latency.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    log(`admission: paced at ${RATE}/s (${SECONDS} s)…`);
+    const paced = await runPaced(() => imagine(opened, users), { ratePerSecond: RATE, durationMs: SECONDS * 1000 });
+    addLoadRow(`admission, paced ${RATE}/s`, paced, 'latency from the due time');
+
+    const prisma = opened.deps.prisma;
+    const [generations, reserves, violations, waiting] = await Promise.all([
+      prisma.generation.count(),
+      prisma.creditLedgerEntry.count({ where: { kind: 'reserve' } }),
+      findLedgerViolations(prisma),
+      opened.deps.queue.counts(),
+    ]);
+    const isConsistent = generations === reserves && generations === waiting.waiting && violations.length === 0;
+    rows.push({
+      phase: 'admission, check',
+      ops: String(generations),
+      rate: '-',
+      p50: '-',
+      p99: '-',
+      cpu: '-',
+      rss: '-',
+      note: `${generations} generations, ${reserves} reservations, ${waiting.waiting} jobs waiting, ledger invariants ${violations.length === 0 ? 'hold' : `BROKEN for ${violations.length} users`}${isConsistent ? '' : ' — MISMATCH'}`,
+    });
+  } finally {
+    await opened.close();
+  }
+}
+
+async function benchWorkers(dataDir: string, prefix: string, redis: Redis): Promise<void> {
+  // A database of its own: the admission phase leaves thousands of open generations, which a
+  // starting worker would queue again (requeueOpenGenerations) ahead of these jobs.
+  const database = await createBenchDatabase();
+  await seedOnboardedUsers(database.url, { count: JOBS, credits: 10, firstSubject: SUBJECT_BASE });
+  const users = new UserPool(JOBS);
+  const concurrencyKey = `${prefix}:provider-calls`;
+  const env = { DEMO_PROVIDER_LATENCY_MS: String(LATENCY_MS), PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: LIMIT } }) };
+  const opened = await openProcessCore({ databaseUrl: database.url, prefix, dataDir, notifier: silentNotifier, env });
+  const workers: WorkerChild[] = [];
+  try {
+    log(`workers: starting 2 worker processes (limit ${LIMIT}, latency ${LATENCY_MS} ms)…`);
+    const options = { databaseUrl: database.url, prefix, dataDir, env, concurrency: LIMIT * 2, concurrencyKey };
+    workers.push(...(await Promise.all([WorkerChild.start(options), WorkerChild.start(options)])));
+    log(`workers: admitting ${JOBS} jobs and waiting for them…`);
+    const firstAdmittedAt = Date.now();
+    const admitted = await runClosedLoop(() => imagine(opened, users, { showStatus: true }), { concurrency: 16, durationMs: 60_000 });
+    if (admitted.ok !== JOBS) throw new Error(`only ${admitted.ok} of ${JOBS} jobs were admitted`);
+    const prisma = opened.deps.prisma;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const open = await prisma.generation.count({ where: { finishedAt: null } });
+      if (open === 0) break;
+      if (Date.now() > deadline) throw new Error(`${open} jobs still open after 120 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const span = await prisma.generation.aggregate({ _max: { finishedAt: true } });
+    const succeeded = await prisma.generation.count({ where: { status: 'succeeded' } });
+    const elapsedMs = (span._max.finishedAt?.getTime() ?? 0) - firstAdmittedAt;
+    const maxAtProvider = Number((await redis.get(`${concurrencyKey}:max`)) ?? '0');
+    await Promise.all(workers.map((worker) => worker.stop()));
+    const perWorker = workers.map((worker) => worker.linesOf('media').length);
+    const violations = await findLedgerViolations(prisma);
+    const theoretical = (LIMIT * 1000) / LATENCY_MS;
+    rows.push({
+      phase: 'workers, 2 processes',
+      ops: `${succeeded}/${JOBS}`,
+      rate: `${((succeeded / elapsedMs) * 1000).toFixed(1)} jobs/s`,
+      p50: '-',
+      p99: '-',
+      cpu: '-',
+      rss: '-',
+      note: `K=${LIMIT}, latency ${LATENCY_MS} ms (ceiling ${theoretical.toFixed(0)} jobs/s); max at provider ${maxAtProvider}${maxAtProvider > LIMIT ? ' — EXCEEDS K' : ''}; delivered ${perWorker.join(' + ')}; ledger ${violations.length === 0 ? 'ok' : 'BROKEN'}`,
+    });
+  } finally {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await opened.close();
+    await database.drop();
+  }
+}
+
+const started = performance.now();
+const runId = randomBytes(4).toString('hex');
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-bench-'));
+const redis = createRedisConnection(TEST_REDIS_URL, { role: 'bench' });
+log(`bench ${runId}: ${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0]?.toFixed(2)} before the run`);
+try {
+  if (runs('admission')) {
+    log(`admission: creating a database with ${USERS} onboarded users…`);
+    const database = await createBenchDatabase();
+    try {
+      await seedOnboardedUsers(database.url, { count: USERS, credits: 10, firstSubject: SUBJECT_BASE });
+      await benchAdmission(database, dataDir, `bench:${runId}:admission`, new UserPool(USERS));
+    } finally {
+      await database.drop();
+    }
+  }
+  if (runs('workers')) await benchWorkers(dataDir, `bench:${runId}:workers`, redis);
+} finally {
+  printTable();
+  log(`\ntook ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${os.loadavg()[0]?.toFixed(2)} at the end (other processes on this machine skew the rates; CPU/op is this process's own)`);
+  await deleteKeys(redis, `bench:${runId}:`);
+  await closeRedisConnection(redis);
+  await fs.rm(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChatUser } from '#tests/support/chat-driver';
+import { findLedgerViolations } from '#tests/support/ledger-invariants';
+import type { TestCore } from '#tests/support/test-core';
+import { isPng } from '#tests/fakes/test-png';
+import { FakeOpenAIApi } from '#tests/fakes/openai-api';
+import { createTestCluster, type TestCluster } from '#tests/core/generation/test-cluster';
+import { admit, eventually, ledgerOf, mediaDeliveriesOf, sha256, waitForMedia, waitForStatus } from '#tests/core/generation/generation-helpers';
+
+/**
+ * Generation workers in processes of their own on one BullMQ queue and one set of clustered
+ * limits (Redis), as deployed: a worker killed mid-job, and a provider limit shared by two workers.
+ */
+describe('worker processes', () => {
+  // One cluster (database and Redis prefix) per test: a killed worker leaves its provider slot
+  // taken in the shared limits until the slot times out, which would skew the next test.
+  let cluster: TestCluster;
+  let front: TestCore;
+
+  beforeEach(async () => {
+    cluster = await createTestCluster();
+    front = await cluster.openCore();
+  });
+
+  afterEach(async () => {
+    await cluster?.close();
+  });
+
+  it('recovers the job of a worker killed mid-call: it completes once elsewhere, charged and delivered once', async () => {
+    const doomed = await cluster.startWorkerProcess({ concurrency: 1, env: { DEMO_PROVIDER_LATENCY_MS: '60000' } });
+    const user = new ChatUser(front, '7001');
+    await user.onboard();
+    const id = await admit(user, 'imagine', 'a lighthouse keeper at work');
+    await doomed.waitForLine((line) => line === 'provider-start demo');
+    expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'running', attempts: 1 });
+
+    await doomed.kill();
+    const survivor = await cluster.openCore({ startWorker: { concurrency: 1 } });
+    const media = await waitForMedia(survivor.notifier, id, 20_000);
+    const bytes = await media.items[0]!.load();
+    expect(isPng(bytes)).toBe(true);
+
+    const generation = await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id }, include: { media: true } });
+    expect(generation).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(generation.media.map((asset) => asset.sha256)).toEqual([sha256(bytes)]);
+    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(mediaDeliveriesOf(survivor.notifier, id)).toHaveLength(1);
+    expect(doomed.linesOf('media')).toEqual([]);
+    expect(doomed.linesOf('provider-end')).toEqual([]);
+    expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
+    await survivor.close();
+  });
+
+  it('holds a provider limit of K concurrent calls across two worker processes, and both serve jobs', async () => {
+    const limit = 2;
+    const concurrencyKey = `${cluster.prefix}:demo-calls`;
+    const env = { DEMO_PROVIDER_LATENCY_MS: '300', PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: limit } }) };
+    const workers = await Promise.all([cluster.startWorkerProcess({ concurrency: 3, env, concurrencyKey }), cluster.startWorkerProcess({ concurrency: 3, env, concurrencyKey })]);
+
+    const ids: string[] = [];
+    for (let index = 0; index < 10; index += 1) {
+      const user = new ChatUser(front, String(7100 + index));
+      await user.onboard();
+      ids.push(await admit(user, 'imagine', `a lighthouse number ${index}`));
+    }
+    const succeeded = () => cluster.database.prisma.generation.count({ where: { id: { in: ids }, status: 'succeeded' } });
+    await eventually(async () => (await succeeded()) === ids.length, 'every job to succeed', 30_000);
+    await eventually(async () => workers.reduce((sum, worker) => sum + worker.linesOf('media').length, 0) === ids.length, 'every result to be delivered');
+
+    const highest = Number(await cluster.redis.get(`${concurrencyKey}:max`));
+    expect(highest).toBeLessThanOrEqual(limit);
+    expect(highest).toBe(limit);
+    expect(Number(await cluster.redis.get(`${concurrencyKey}:now`))).toBe(0);
+    for (const worker of workers) expect(worker.linesOf('media').length).toBeGreaterThan(0);
+    const delivered = workers.flatMap((worker) => worker.linesOf('media').map((line) => line.split(' ')[0]));
+    expect(delivered.sort()).toEqual([...ids].sort());
+    for (const id of ids) expect(await ledgerOf(cluster.database.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
+  });
+
+  it('gives the provider slot of a killed worker back at its job deadline: that job is refunded once, the next one is served', async () => {
+    const openai = await FakeOpenAIApi.start();
+    try {
+      const env = {
+        OPENAI_API_KEY: openai.apiKey,
+        OPENAI_BASE_URL: openai.baseURL,
+        PROVIDER_LIMITS: JSON.stringify({ openai: { maxConcurrent: 1 } }),
+        IMAGE_JOB_TIMEOUT_SECONDS: '6',
+      };
+      const admitting = await cluster.openCore({ env });
+      const doomed = await cluster.startWorkerProcess({ concurrency: 1, env });
+      openai.hangNext('POST /v1/images/generations');
+      const first = new ChatUser(admitting, '7201');
+      await first.onboard();
+      const lost = await admit(first, 'imagine', 'a harbour crane at dusk');
+      await openai.waitForRequest((request) => request.path === '/v1/images/generations', 10_000);
+      await doomed.kill();
+
+      // The only openai slot is still held by the dead worker; the job it ran comes back to the
+      // survivor, waits for that slot, and by then is past its deadline: it ends refunded.
+      const survivor = await cluster.openCore({ env, startWorker: { concurrency: 2 } });
+      await waitForStatus(survivor.notifier, lost, 'job.timed_out', 20_000);
+      expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id: lost }, include: { media: true } })).toMatchObject({ status: 'failed', errorCode: 'generation_timeout', media: [] });
+      expect(await ledgerOf(cluster.database.prisma, lost)).toEqual([['reserve', -1], ['release', 1]]);
+
+      const second = new ChatUser(admitting, '7202');
+      await second.onboard();
+      const served = await admit(second, 'imagine', 'a harbour crane at dawn');
+      await waitForMedia(survivor.notifier, served, 10_000);
+      expect(await ledgerOf(cluster.database.prisma, served)).toEqual([['reserve', -1], ['capture', 0]]);
+      expect(mediaDeliveriesOf(survivor.notifier, lost)).toHaveLength(0);
+      expect(openai.requests.filter((request) => request.path === '/v1/images/generations')).toHaveLength(2);
+      expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
+    } finally {
+      await openai.close();
+    }
+  });
+});
