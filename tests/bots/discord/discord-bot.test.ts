@@ -63,7 +63,9 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     const original = h.fake.message(h.fake.interaction(imagine.id)?.originalMessageId ?? '');
     expect(original).toMatchObject({ content: translate('en', 'job.succeeded_demo', { prompt: 'a red fox in the snow' }), channel_id: CHANNEL_ID });
     expect((original?.attachments as unknown[]).length).toBe(1);
-    expect(generation?.delivery).toMatchObject({ platform: 'discord', chatId: CHANNEL_ID, chatType: 'group', statusMessageId: '@original', extra: { interactionToken: imagine.token, applicationId: h.fake.application.id } });
+    expect(generation?.delivery).toMatchObject({ platform: 'discord', chatId: CHANNEL_ID, chatType: 'group', statusMessageId: '@original' });
+    // The interaction token is a credential: once the job has delivered, core drops it from the job.
+    await expect.poll(async () => JSON.stringify((await generationsOf(alice))[0]?.delivery), { timeout: 5_000 }).not.toContain(imagine.token);
   });
 
   it('a slow first answer is not overwritten by the job: the result stays the last edit', async () => {
