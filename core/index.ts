@@ -11,7 +11,7 @@ export type { CoreDeps } from '#core/core-deps';
 
 export { COMMAND_NAMES, ACTION_NAMES, encodeAction, decodeAction, type CommandName, type ActionName, type CommandRequest, type InputAttachment } from '#core/chat/command-request';
 export type { Reply, Text, Button, MediaItem } from '#core/chat/reply';
-export type { Notifier, NotifierRegistry } from '#core/chat/notifier';
+export { ChatUnreachableError, type Notifier, type NotifierRegistry } from '#core/chat/notifier';
 export type { DeliveryTarget } from '#core/generation/delivery-target';
 export { translate, catalogOf, type MessageKey, type Catalog } from '#core/i18n/catalog';
 export { LOCALES, normalizeLocale, type Locale } from '#core/i18n/locales';

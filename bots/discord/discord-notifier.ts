@@ -1,5 +1,5 @@
 import { DiscordAPIError, MessageFlags, Routes, type APIChannel, type APIMessage, type REST, type RawFile } from 'discord.js';
-import type { DeliveryTarget, Logger, Notifier, Reply } from '#core';
+import { ChatUnreachableError, type DeliveryTarget, type Logger, type Notifier, type Reply } from '#core';
 import { decodeDelivery, isTokenUsable, ORIGINAL_MESSAGE, type DiscordDelivery } from '#bots/discord/delivery-data';
 import type { PendingRenders } from '#bots/discord/pending-renders';
 import { renderReply, type DiscordMessage } from '#bots/discord/render-reply';
@@ -13,6 +13,8 @@ export type DiscordNotifierOptions = {
   now?: () => number;
 };
 
+/** "Cannot send messages to this user" (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json). */
+const CANNOT_DM_CODE = 50007;
 /** Error codes meaning the interaction webhook can no longer be used. */
 const TOKEN_GONE_CODES = new Set([10015, 50027]);
 
@@ -25,6 +27,7 @@ const TOKEN_GONE_CODES = new Set([10015, 50027]);
  *   and the result is posted to the channel as a reply mentioning the user, or to the user's DM
  *   for DMs and for channels the bot cannot post in.
  * Results larger than the chat's upload limit are sent as signed links (see `renderReply`).
+ * Failures are thrown (the port's contract): `ChatUnreachableError` when even the DM is closed.
  */
 export function createDiscordNotifier(rest: REST, options: DiscordNotifierOptions): Notifier {
   const now = options.now ?? Date.now;
@@ -93,9 +96,15 @@ async function sendWithBot(rest: REST, target: DeliveryTarget, delivery: Discord
       if (!isUnreachable(error)) throw error;
     }
   }
-  const dm = (await rest.post(Routes.userChannels(), { body: { recipient_id: target.platformUserId } })) as APIChannel;
-  const sent = (await rest.post(Routes.channelMessages(dm.id), payload(message))) as APIMessage;
-  return sent.id;
+  try {
+    const dm = (await rest.post(Routes.userChannels(), { body: { recipient_id: target.platformUserId } })) as APIChannel;
+    const sent = (await rest.post(Routes.channelMessages(dm.id), payload(message))) as APIMessage;
+    return sent.id;
+  } catch (error) {
+    // The last way to reach the user is closed too (DMs off, the bot blocked): nothing to retry.
+    if (isUnreachable(error) || (error instanceof DiscordAPIError && error.code === CANNOT_DM_CODE)) throw new ChatUnreachableError(`discord user ${target.platformUserId} is unreachable`, { cause: error });
+    throw error;
+  }
 }
 
 /** The REST body (JSON, or `payload_json` with `files[n]`) of a message; mentions off unless `extra` allows some. */

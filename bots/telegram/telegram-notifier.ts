@@ -1,10 +1,10 @@
 import type { Api } from 'grammy';
-import type { DeliveryTarget, Logger, Notifier, Reply } from '#core';
+import { ChatUnreachableError, type DeliveryTarget, type Logger, type Notifier, type Reply } from '#core';
 import { createChatActionKeeper } from '#bots/telegram/chat-action-keeper';
 import type { ChatPlace } from '#bots/telegram/chat-place';
 import { createRenderer, type Renderer } from '#bots/telegram/render';
-import { reportFailure } from '#bots/telegram/report-failure';
 import { createStatusMessages } from '#bots/telegram/status-messages';
+import { isChatUnreachable } from '#bots/telegram/telegram-errors';
 
 /** The Telegram {@link Notifier}, with a way to stop its chat actions on shutdown. */
 export type TelegramNotifier = Notifier & { close(): void };
@@ -23,8 +23,9 @@ export type TelegramNotifierOptions = {
  * only a Bot API client (`createTelegramApi`), so a worker process can send without polling.
  *
  * Status replies edit `target.statusMessageId` (a new message when that one is gone); results
- * quote the request in groups. A chat that blocked the bot is logged, not retried. If rendering
- * fails otherwise, the user gets `errors.internal` with a reference that is in the log.
+ * quote the request in groups. What Telegram refuses is thrown, as the port asks: a chat that
+ * blocked the bot or is gone as `ChatUnreachableError` (core stops trying), anything else as it
+ * came (core retries a job's final message later). 429s were already waited out by auto-retry.
  */
 export function createTelegramNotifier(api: Api, options: TelegramNotifierOptions): TelegramNotifier {
   const renderer =
@@ -37,8 +38,8 @@ export function createTelegramNotifier(api: Api, options: TelegramNotifierOption
       try {
         return await renderer.render(place, replies, { locale: target.locale, log, statusMessageId: target.statusMessageId });
       } catch (error) {
-        await reportFailure({ error, log, renderer, place, locale: target.locale, what: `delivery of ${replies.map((reply) => reply.type).join(', ')}` });
-        return {};
+        if (isChatUnreachable(error)) throw new ChatUnreachableError(`telegram chat ${target.chatId} is unreachable`, { cause: error });
+        throw error;
       }
     },
     close: () => renderer.close(),

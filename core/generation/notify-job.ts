@@ -6,31 +6,45 @@ import type { DeliveryTarget } from '#core/generation/delivery-target';
 export const STATUS_MESSAGE_WAIT_MS = 3_000;
 const POLL_MS = 100;
 
+type NotifyDeps = Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger'>;
+
 /**
- * Sends a job's progress or result to its chat. Reads the delivery target fresh each time, so
- * the status message the adapter recorded (`rememberStatusMessage`) is the one edited; before
- * the first update it waits briefly for that record, so a fast worker in another process cannot
- * overwrite a result with a late "queued" edit. A status message id the notifier reports is
- * remembered. Delivery failures are logged, never thrown: the job's outcome is already stored.
+ * Sends a job's progress notice to its chat. Progress is best effort: a failure is logged, never
+ * thrown (the job goes on, and its final message is delivered with retries by
+ * `deliverFinalMessage`).
  */
-export async function notifyJob(deps: Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger'>, generationId: string, replies: Reply[]): Promise<void> {
+export async function notifyJob(deps: NotifyDeps, generationId: string, replies: Reply[]): Promise<void> {
+  try {
+    await sendToChat(deps, generationId, replies);
+  } catch (error) {
+    deps.logger.warn({ err: error, generationId }, 'progress notice to the chat failed');
+  }
+}
+
+/**
+ * Sends replies about a job to its chat and throws what the notifier throws. Returns false when
+ * this process has no notifier for the job's platform (nothing was sent).
+ *
+ * Reads the delivery target fresh each time, so the status message the adapter recorded
+ * (`rememberStatusMessage`) is the one edited; before the first update it waits briefly for that
+ * record, so a fast worker in another process cannot overwrite a result with a late "queued"
+ * edit. A status message id the notifier reports is remembered.
+ */
+export async function sendToChat(deps: NotifyDeps, generationId: string, replies: Reply[]): Promise<boolean> {
   let target = await readTarget(deps, generationId);
-  if (!target) return;
+  if (!target) return false;
   const notifier = deps.notifiers[target.platform];
-  if (!notifier) return;
+  if (!notifier) return false;
   const started = Date.now();
   while (!target.statusMessageId && Date.now() - started < STATUS_MESSAGE_WAIT_MS) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     target = (await readTarget(deps, generationId)) ?? target;
   }
-  try {
-    const result = await notifier.send(target, replies);
-    if (result.statusMessageId && result.statusMessageId !== target.statusMessageId) {
-      await deps.prisma.$executeRaw`UPDATE generations SET delivery = jsonb_set(delivery, '{statusMessageId}', to_jsonb(${result.statusMessageId}::text)) WHERE id = ${generationId}::uuid`;
-    }
-  } catch (error) {
-    deps.logger.warn({ err: error, generationId, platform: target.platform }, 'delivery to the chat failed');
+  const result = await notifier.send(target, replies);
+  if (result.statusMessageId && result.statusMessageId !== target.statusMessageId) {
+    await deps.prisma.$executeRaw`UPDATE generations SET delivery = jsonb_set(delivery, '{statusMessageId}', to_jsonb(${result.statusMessageId}::text)) WHERE id = ${generationId}::uuid`;
   }
+  return true;
 }
 
 async function readTarget(deps: Pick<CoreDeps, 'prisma'>, generationId: string): Promise<DeliveryTarget | undefined> {

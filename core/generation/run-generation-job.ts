@@ -1,8 +1,7 @@
 import type { CoreDeps } from '#core/core-deps';
 import { notifyJob } from '#core/generation/notify-job';
-import { forgetDeliverySecrets } from '#core/generation/forget-delivery-secrets';
+import { deliverFinalMessage } from '#core/generation/deliver-final-message';
 import { finishGeneration, TERMINAL_STATUSES } from '#core/generation/finish-generation';
-import { buildResultReply } from '#core/generation/build-result-reply';
 import { planRoutes, type Route } from '#core/providers/route-model';
 import { ProviderError } from '#core/providers/provider-error';
 import type { AspectRatio, MediaFile } from '#core/providers/ports';
@@ -11,12 +10,13 @@ import { assertStillRunning, GenerationEndedError } from '#core/generation/gener
 import { GLOBAL_GENERATION_LIMIT, providerLimitName } from '#core/infra/build-limits';
 import { measureProviderCall } from '#core/metrics/record-generation';
 
-type StoredOptions = { requestedModel?: string; subject?: string; aspectRatio?: AspectRatio; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
+type StoredOptions = { requestedModel?: string; aspectRatio?: AspectRatio; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
 
 /**
  * Runs one queued generation to its end. Safe to run again for the same generation (a retried
  * or duplicated job, a worker that died): a finished generation is skipped, stored results are
- * reused, and `finishGeneration` settles credits once, so nobody is charged or served twice.
+ * reused, `finishGeneration` settles credits once and `deliverFinalMessage` sends the result
+ * once (retrying until the chat accepts it), so nobody is charged or served twice.
  * Transient provider failures fail over to the next route; a safety refusal ends it `blocked`.
  */
 export async function runGenerationJob(deps: CoreDeps, job: { generationId: string; signal: AbortSignal }): Promise<void> {
@@ -24,9 +24,10 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
   const log = logger.child({ generationId: job.generationId });
   const generation = await prisma.generation.findUnique({ where: { id: job.generationId } });
   if (!generation) return;
-  if (generation.status === 'succeeded' && !generation.deliveredAt) {
-    // A worker died after settling the job and before sending its result: send it now.
-    await deliverResult(deps, generation, await findOutputs(deps, generation.id));
+  if (generation.status !== 'queued' && generation.status !== 'running' && generation.status !== 'uploading' && !generation.deliveredAt) {
+    // A worker died after ending the job and before its final message went out: send it now
+    // (unless another sender holds it; the sweep retries it otherwise).
+    await deliverFinalMessage(deps, generation.id);
     return;
   }
   if ((TERMINAL_STATUSES as readonly string[]).includes(generation.status)) return;
@@ -110,23 +111,10 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
   const current = await prisma.generation.updateMany({ where: { id: generation.id, status: 'running' }, data: { status: 'uploading' } });
   if (current.count === 0) return; // cancelled or ended while the provider worked: credits already settled
   await notifyJob(deps, generation.id, [{ type: 'status', generationId: generation.id, text: { key: 'job.uploading' } }]);
-  const assets = existing.length > 0 ? existing : await storeOutputs(deps, generation.userId, generation.id, files ?? []);
+  if (existing.length === 0) await storeOutputs(deps, generation.userId, generation.id, files ?? []);
   const isFinished = await finishGeneration(deps, generation.id, { status: 'succeeded' });
   if (!isFinished) return;
-  await deliverResult(deps, generation, assets);
-}
-
-/**
- * Sends a succeeded generation's result to its chat, once: the first caller to mark it delivered
- * sends it (a crash between the mark and the send loses that one message, never doubles it).
- */
-async function deliverResult(deps: CoreDeps, generation: { id: string; kind: 'image' | 'video'; prompt: string | null; provider: string | null; options: unknown }, assets: Awaited<ReturnType<typeof findOutputs>>): Promise<void> {
-  const claimedDelivery = await deps.prisma.generation.updateMany({ where: { id: generation.id, deliveredAt: null }, data: { deliveredAt: deps.clock.now() } });
-  if (claimedDelivery.count === 0) return;
-  const options = (generation.options ?? {}) as StoredOptions;
-  const reply = buildResultReply(deps, { generationId: generation.id, kind: generation.kind, prompt: options.subject ?? generation.prompt ?? '', provider: generation.provider, assets });
-  await notifyJob(deps, generation.id, [reply]);
-  await forgetDeliverySecrets(deps, generation.id);
+  await deliverFinalMessage(deps, generation.id);
 }
 
 function findOutputs(deps: Pick<CoreDeps, 'prisma'>, generationId: string) {

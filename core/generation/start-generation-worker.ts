@@ -3,23 +3,32 @@ import { expireCreditLots } from '#core/credits/expire-credit-lots';
 import { runGenerationJob } from '#core/generation/run-generation-job';
 import { sweepOverdueGenerations } from '#core/generation/sweep-overdue-generations';
 import { requeueOpenGenerations } from '#core/generation/requeue-open-generations';
+import { retryUndeliveredMessages } from '#core/generation/retry-undelivered-messages';
 
-/** How often a worker sweeps overdue jobs and lapsed credit lots. */
+/** How often a worker sweeps overdue jobs, undelivered final messages and lapsed credit lots. */
 export const SWEEP_INTERVAL_MS = 30_000;
 
 /**
  * Makes this process a worker: consumes generation jobs (open ones from before a restart
- * included) and sweeps overdue jobs and expired credits periodically. Returns a stop function that stops taking jobs and waits for running ones.
+ * included) and periodically ends overdue jobs, sends final messages again that a chat has not
+ * accepted yet, and expires credits. A sweep still running when the next is due is not doubled.
+ * Returns a stop function that stops the sweeps.
  */
 export async function startGenerationWorker(deps: CoreDeps, options: { concurrency: number; sweepIntervalMs?: number }): Promise<() => Promise<void>> {
   await deps.queue.startWorker((job) => runGenerationJob(deps, job), { concurrency: options.concurrency });
   await requeueOpenGenerations(deps);
+  let isSweeping = false;
   const sweep = async () => {
+    if (isSweeping) return;
+    isSweeping = true;
     try {
       await sweepOverdueGenerations(deps);
+      await retryUndeliveredMessages(deps);
       await expireCreditLots(deps.prisma, deps.clock.now());
     } catch (error) {
       deps.logger.error({ err: error }, 'periodic sweep failed');
+    } finally {
+      isSweeping = false;
     }
   };
   const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, type DeliveryTarget, type MediaItem, type Reply } from '#core';
+import { ChatUnreachableError, createLogger, type DeliveryTarget, type MediaItem, type Reply } from '#core';
 import { createTelegramApi, createTelegramNotifier, type TelegramNotifier } from '#bots/telegram/index';
 import { startFakeTelegram, type FakeTelegram } from '#tests/fakes/telegram-bot-api';
 import { makePng } from '#tests/fakes/test-png';
@@ -113,20 +113,16 @@ describe('Telegram notifier (a worker that only sends)', () => {
     expect(fake.callsOf('sendMessage')[0]?.params.reply_parameters).toEqual({ message_id: request.message?.message_id, allow_sending_without_reply: true });
   });
 
-  it('logs a chat that blocked the bot and does not retry', async () => {
+  it('reports a chat that blocked the bot as unreachable, after one try', async () => {
     fake.blockChat(9002);
-    await expect(notifier.send(targetFor(9002), [{ type: 'message', text: { key: 'job.cancelled', vars: { cost: 1 } } }])).resolves.toEqual({});
+    const sending = notifier.send(targetFor(9002), [{ type: 'message', text: { key: 'job.cancelled', vars: { cost: 1 } } }]);
+    await expect(sending).rejects.toBeInstanceOf(ChatUnreachableError);
     expect(callsTo(fake, 9002).map((call) => [call.method, call.status])).toEqual([['sendMessage', 403]]);
-    expect(logLines.some((line) => line.includes('chat unreachable'))).toBe(true);
   });
 
-  it('still answers when rendering fails, with a reference that is in the log', async () => {
+  it('throws what failed, without an error message to the chat, so core can send the result again', async () => {
     const broken = item(Buffer.alloc(0), 'image/png', { sizeBytes: 10, load: async () => { throw new Error('media store unreachable'); } });
-    await notifier.send(targetFor(CHAT), [{ type: 'media', generationId: randomUUID(), kind: 'image', items: [broken] }]);
-    const text = String(fake.callsOf('sendMessage')[0]?.params.text);
-    const ref = /\(ref ([0-9a-f]{8})\)/.exec(text)?.[1];
-    expect(text).toMatch(/^Something went wrong on our side \(ref [0-9a-f]{8}\)/);
-    const logged = logLines.map((line) => JSON.parse(line) as { ref?: string; err?: { message?: string } }).find((entry) => entry.ref === ref);
-    expect(logged?.err?.message).toBe('media store unreachable');
+    await expect(notifier.send(targetFor(CHAT), [{ type: 'media', generationId: randomUUID(), kind: 'image', items: [broken] }])).rejects.toThrow('media store unreachable');
+    expect(callsTo(fake, CHAT)).toEqual([]);
   });
 });

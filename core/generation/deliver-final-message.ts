@@ -1,0 +1,113 @@
+import { ChatUnreachableError } from '#core/chat/notifier';
+import type { CoreDeps } from '#core/core-deps';
+import { Prisma } from '#core/infra/db/create-database';
+import { buildFinalReply, type EndedGeneration } from '#core/generation/build-final-reply';
+import { forgetDeliverySecrets } from '#core/generation/forget-delivery-secrets';
+import { sendToChat } from '#core/generation/notify-job';
+
+/** How long a sender holds a final message before another process may take it over. */
+export const DELIVERY_LEASE_MS = 60_000;
+/** A sender renews its lease this often while the platform makes it wait (flood limits). */
+const LEASE_RENEW_MS = 20_000;
+/** Tries before a final message is given up; the result stays in /history and on the web. */
+export const MAX_DELIVERY_ATTEMPTS = 8;
+const FIRST_RETRY_MS = 15_000;
+const MAX_RETRY_MS = 30 * 60_000;
+
+/** How a try at delivering a final message went. */
+export type DeliveryOutcome =
+  /** The chat accepted the message. */
+  | 'delivered'
+  /** It failed for now; a later sweep tries again (see {@link deliveryBackoffMs}). */
+  | 'retry_later'
+  /** The chat cannot be reached any more, or the tries ran out: no more tries. */
+  | 'given_up'
+  /** Nothing to do now: delivered already, another sender holds it, not due yet, or not ended. */
+  | 'not_due'
+  /** This process has no notifier for the chat's platform; a worker that has one will send it. */
+  | 'no_notifier';
+
+type DeliverDeps = Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'clock' | 'config' | 'media'>;
+
+/** The wait after the `attempts`-th failed try: 15 s, 30 s, 1 min, … at most 30 min. */
+export function deliveryBackoffMs(attempts: number): number {
+  return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Sends an ended generation's final message (its result, or why it ended and that the credits
+ * went back) until the chat has accepted it, and never to a chat that already has it:
+ * - a sender first claims the delivery in the database (a lease, renewed while it sends), so
+ *   racing workers, sweeps and retried jobs send it once;
+ * - the chat accepted it → `deliveredAt` is set and platform secrets are dropped;
+ * - the platform refused it for now (flood limits, an outage, a worker shutting down) → the lease
+ *   is turned into the time of the next try, which the worker's sweep makes
+ *   (`retryUndeliveredMessages`); after {@link MAX_DELIVERY_ATTEMPTS} it gives up;
+ * - the chat is unreachable (blocked bot, deleted chat) → no more tries.
+ * A sender that dies mid-send leaves a lease that runs out after {@link DELIVERY_LEASE_MS}; the
+ * message is then sent again, so only a death between the platform's acceptance and our record
+ * of it can show a result twice.
+ */
+export async function deliverFinalMessage(deps: DeliverDeps, generationId: string): Promise<DeliveryOutcome> {
+  const platforms = Object.keys(deps.notifiers);
+  if (platforms.length === 0) return 'no_notifier';
+  const now = deps.clock.now();
+  const [claimed] = await deps.prisma.$queryRaw<(EndedGeneration & { deliveryAttempts: number; platform: string })[]>`
+    UPDATE generations SET "deliveryDueAt" = ${new Date(now.getTime() + DELIVERY_LEASE_MS)}, "deliveryAttempts" = "deliveryAttempts" + 1
+    WHERE id = ${generationId}::uuid AND "deliveredAt" IS NULL AND status IN ('succeeded', 'failed', 'cancelled', 'blocked')
+      AND "deliveryAttempts" < ${MAX_DELIVERY_ATTEMPTS} AND ("deliveryDueAt" IS NULL OR "deliveryDueAt" <= ${now})
+      AND delivery->>'platform' IN (${Prisma.join(platforms)})
+    RETURNING id::text, status::text, kind::text, prompt, provider, options, cost, "errorCode", "deliveryAttempts", delivery->>'platform' AS platform`;
+  if (!claimed) return (await hasNotifierFor(deps, generationId, platforms)) ? 'not_due' : 'no_notifier';
+
+  const log = deps.logger.child({ generationId, platform: claimed.platform, attempt: claimed.deliveryAttempts });
+  const renew = setInterval(() => {
+    void deps.prisma.$executeRaw`UPDATE generations SET "deliveryDueAt" = ${new Date(deps.clock.now().getTime() + DELIVERY_LEASE_MS)} WHERE id = ${generationId}::uuid AND "deliveredAt" IS NULL`.catch(
+      (error: unknown) => log.warn({ err: error }, 'could not renew the delivery lease'),
+    );
+  }, LEASE_RENEW_MS);
+  renew.unref();
+  try {
+    await sendToChat(deps, generationId, [await buildFinalReply(deps, claimed)]);
+  } catch (error) {
+    clearInterval(renew);
+    return recordFailure(deps, claimed, error, log);
+  }
+  clearInterval(renew);
+  await deps.prisma.generation.update({ where: { id: generationId }, data: { deliveredAt: deps.clock.now(), deliveryDueAt: null, deliveryError: null } });
+  await forgetDeliverySecrets(deps, generationId);
+  if (claimed.deliveryAttempts > 1) log.info('final message delivered after a retry');
+  return 'delivered';
+}
+
+async function recordFailure(deps: DeliverDeps, claimed: { id: string; deliveryAttempts: number }, error: unknown, log: DeliverDeps['logger']): Promise<DeliveryOutcome> {
+  const isUnreachable = error instanceof ChatUnreachableError;
+  const isLast = isUnreachable || claimed.deliveryAttempts >= MAX_DELIVERY_ATTEMPTS;
+  const reason = isUnreachable ? 'chat_unreachable' : (error instanceof Error ? error.message : String(error)).slice(0, 200);
+  await deps.prisma.generation.update({
+    where: { id: claimed.id },
+    data: {
+      deliveryError: reason,
+      deliveryDueAt: isLast ? null : new Date(deps.clock.now().getTime() + deliveryBackoffMs(claimed.deliveryAttempts)),
+      ...(isUnreachable ? { deliveryAttempts: MAX_DELIVERY_ATTEMPTS } : {}),
+    },
+  });
+  if (isUnreachable) {
+    log.info({ err: error }, 'final message not delivered: the chat is unreachable');
+    await forgetDeliverySecrets(deps, claimed.id);
+    return 'given_up';
+  }
+  if (isLast) {
+    log.error({ err: error }, 'final message not delivered after every try; the result stays in the history');
+    await forgetDeliverySecrets(deps, claimed.id);
+    return 'given_up';
+  }
+  log.warn({ err: error, retryInMs: deliveryBackoffMs(claimed.deliveryAttempts) }, 'final message not delivered; will try again');
+  return 'retry_later';
+}
+
+async function hasNotifierFor(deps: Pick<CoreDeps, 'prisma'>, generationId: string, platforms: string[]): Promise<boolean> {
+  const row = await deps.prisma.generation.findUnique({ where: { id: generationId }, select: { delivery: true } });
+  const platform = (row?.delivery as { platform?: string } | null)?.platform;
+  return platform === undefined || platforms.includes(platform);
+}
