@@ -8,6 +8,7 @@ import type { AspectRatio, MediaFile } from '#core/providers/ports';
 import { generateVideoFile } from '#core/generation/generate-video-file';
 import { assertStillRunning, GenerationEndedError } from '#core/generation/generation-ended';
 import { GLOBAL_GENERATION_LIMIT, providerLimitName } from '#core/infra/build-limits';
+import { RateLimiterClosedError } from '#core/infra/rate-limit/rate-limiter';
 import { measureProviderCall } from '#core/metrics/record-generation';
 
 type StoredOptions = { requestedModel?: string; aspectRatio?: AspectRatio; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
@@ -58,7 +59,7 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
     let lastError: unknown;
     for (const route of routes) {
       try {
-        files = await scheduleProviderCall(deps, route.provider, async () => {
+        files = await scheduleProviderCall(deps, route.provider, signal, async () => {
           // The slot may have taken a while: a job cancelled meanwhile must not pay for a call.
           await assertStillRunning(deps, generation.id);
           return measureProviderCall(deps.metrics, { provider: route.provider, kind: generation.kind, deadline: signal, interrupted: job.signal }, async () => {
@@ -150,7 +151,41 @@ async function recordRefusal(deps: CoreDeps, userId: string, generationId: strin
 }
 
 
-/** Runs a provider call under the deployment-wide cap and the provider's own limits. */
-function scheduleProviderCall<T>(deps: CoreDeps, provider: string, task: () => Promise<T>): Promise<T> {
-  return deps.limiter.schedule(GLOBAL_GENERATION_LIMIT, () => deps.limiter.schedule(providerLimitName(provider), task));
+/** The longest pause between tries at reaching an unavailable rate limiter (Redis). */
+const LIMITER_RETRY_MAX_MS = 5_000;
+
+/**
+ * Runs a provider call under the deployment-wide cap and the provider's own limits. When the
+ * limiter itself fails before the call started (its Redis restarting or unreachable), that is no
+ * provider failure: it waits and tries again until `signal` ends (the job's deadline or the
+ * worker's shutdown), so a short Redis outage delays jobs instead of failing them.
+ */
+async function scheduleProviderCall<T>(deps: CoreDeps, provider: string, signal: AbortSignal, task: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    let hasStarted = false;
+    try {
+      return await deps.limiter.schedule(GLOBAL_GENERATION_LIMIT, () =>
+        deps.limiter.schedule(providerLimitName(provider), () => {
+          hasStarted = true;
+          return task();
+        }),
+      );
+    } catch (error) {
+      if (hasStarted || signal.aborted || error instanceof RateLimiterClosedError) throw error;
+      deps.logger.warn({ err: error, provider, attempt }, 'rate limiter unavailable; trying again');
+      await sleep(Math.min(LIMITER_RETRY_MAX_MS, 250 * 2 ** (attempt - 1)), signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

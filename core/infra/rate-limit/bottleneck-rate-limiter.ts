@@ -5,6 +5,7 @@ import { settlesWithin } from '#core/infra/queue/settles-within';
 import { createRedisConnection } from '#core/infra/redis';
 import {
   RateLimitError,
+  RateLimiterClosedError,
   type LimitConfig,
   type LimitName,
   type LimitsConfig,
@@ -63,7 +64,7 @@ class Lane {
   ) {}
 
   async schedule<T>(task: () => Promise<T>, options: ScheduleOptions): Promise<T> {
-    if (this.closed) throw new Error('the rate limiter is closed');
+    if (this.closed) throw new RateLimiterClosedError();
     const maxWaitMs = options.maxWaitMs;
     const deadline = maxWaitMs !== undefined && maxWaitMs > 0 ? Date.now() + maxWaitMs : undefined;
     // The wait for the datastore (Redis down at start-up) counts against maxWaitMs too.
@@ -72,7 +73,7 @@ class Lane {
     } else {
       await this.ready;
     }
-    if (this.closed) throw new Error('the rate limiter is closed');
+    if (this.closed) throw new RateLimiterClosedError();
     if (maxWaitMs !== undefined && maxWaitMs <= 0) {
       // "Only if free now": ask the datastore, since reaching a slot takes a round trip of its own.
       if (this.waiters.length > 0 || !(await this.limiter.check())) throw new RateLimitError(this.name, this.estimateRetryAfterMs(this.waiters.length, 0));
@@ -100,7 +101,7 @@ class Lane {
     this.closed = true;
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
-      waiter.reject(new Error('the rate limiter is closed'));
+      waiter.reject(new RateLimiterClosedError());
     }
   }
 
@@ -243,7 +244,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
 
     tryTake(key: string, rule: TakeRule): Promise<TakeResult> {
-      if (closing) return Promise.reject(new Error('the rate limiter is closed'));
+      if (closing) return Promise.reject(new RateLimiterClosedError());
       return window.take(key, rule);
     },
 

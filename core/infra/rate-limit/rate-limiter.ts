@@ -66,6 +66,14 @@ export interface RateLimiter {
 }
 
 /** A call could not get a slot in time. `retryAfterMs` is an estimate of when one may be free. */
+/** The limiter was closed (the process is shutting down): nothing more is scheduled. */
+export class RateLimiterClosedError extends Error {
+  constructor() {
+    super('the rate limiter is closed');
+    this.name = 'RateLimiterClosedError';
+  }
+}
+
 export class RateLimitError extends Error {
   readonly limit: LimitName;
   readonly retryAfterMs: number;
