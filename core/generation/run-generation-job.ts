@@ -59,7 +59,7 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
     let lastError: unknown;
     for (const route of routes) {
       try {
-        files = await scheduleProviderCall(deps, route.provider, signal, async () => {
+        files = await scheduleProviderCall(deps, route.provider, generation.kind, signal, async () => {
           // The slot may have taken a while: a job cancelled meanwhile must not pay for a call.
           await assertStillRunning(deps, generation.id);
           return measureProviderCall(deps.metrics, { provider: route.provider, kind: generation.kind, deadline: signal, interrupted: job.signal }, async () => {
@@ -160,15 +160,24 @@ const LIMITER_RETRY_MAX_MS = 5_000;
  * provider failure: it waits and tries again until `signal` ends (the job's deadline or the
  * worker's shutdown), so a short Redis outage delays jobs instead of failing them.
  */
-async function scheduleProviderCall<T>(deps: CoreDeps, provider: string, signal: AbortSignal, task: () => Promise<T>): Promise<T> {
+async function scheduleProviderCall<T>(deps: CoreDeps, provider: string, kind: 'image' | 'video', signal: AbortSignal, task: () => Promise<T>): Promise<T> {
+  // A call ends by its job's deadline: a worker killed during it holds the slot no longer.
+  const slot = { slotTimeoutMs: (kind === 'video' ? deps.config.jobTimeouts.videoSeconds : deps.config.jobTimeouts.imageSeconds) * 1000 };
   for (let attempt = 1; ; attempt += 1) {
     let hasStarted = false;
     try {
-      return await deps.limiter.schedule(GLOBAL_GENERATION_LIMIT, () =>
-        deps.limiter.schedule(providerLimitName(provider), () => {
-          hasStarted = true;
-          return task();
-        }),
+      return await deps.limiter.schedule(
+        GLOBAL_GENERATION_LIMIT,
+        () =>
+          deps.limiter.schedule(
+            providerLimitName(provider),
+            () => {
+              hasStarted = true;
+              return task();
+            },
+            slot,
+          ),
+        slot,
       );
     } catch (error) {
       if (hasStarted || signal.aborted || error instanceof RateLimiterClosedError) throw error;

@@ -25,7 +25,9 @@ export type LimitedProviders = { image: readonly { name: string }[]; video: read
  * timeout is the longest a call of the provider can take, which is its job's deadline: the image
  * job timeout for a provider that only makes images, the video job timeout for one that also
  * makes videos (and for the global limit when any provider does). Given only names (kinds
- * unknown), every limit gets the video timeout.
+ * unknown), every limit gets the video timeout. Image calls ask for the image timeout per call
+ * (`ScheduleOptions.slotTimeoutMs`), so a killed worker's image slots come back after that
+ * even under a limit that also serves videos.
  */
 export function buildLimits(config: AppConfig, providers: LimitedProviders | readonly string[]): LimitsConfig {
   const imageMs = config.jobTimeouts.imageSeconds * 1000;

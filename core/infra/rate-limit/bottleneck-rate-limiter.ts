@@ -34,6 +34,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 type Waiter = {
   task: () => Promise<unknown>;
   priority: number;
+  slotTimeoutMs: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   timer: NodeJS.Timeout | undefined;
@@ -82,6 +83,7 @@ class Lane {
       const waiter: Waiter = {
         task,
         priority: Math.min(9, Math.max(0, Math.round(options.priority ?? DEFAULT_PRIORITY))),
+        slotTimeoutMs: Math.min(this.slotTimeoutMs, options.slotTimeoutMs ?? this.slotTimeoutMs),
         resolve: resolve as (value: unknown) => void,
         reject,
         timer: undefined,
@@ -112,16 +114,27 @@ class Lane {
     waiter.reject(new RateLimitError(this.name, this.estimateRetryAfterMs(ahead, maxWaitMs)));
   }
 
+  private get slotTimeoutMs(): number {
+    return this.config.slotTimeoutMs ?? DEFAULT_SLOT_TIMEOUT_MS;
+  }
+
+  /**
+   * The ticket's slot expires after the longest slot timeout among the callers waiting now, and
+   * runs the first caller (by priority, then arrival) whose own timeout fits in it, so no call
+   * ever runs under a slot that could expire before the call may end.
+   */
   private pump(): void {
     if (this.ticketQueued || this.closed || this.waiters.length === 0) return;
     this.ticketQueued = true;
     let granted = false;
     let started: { waiter: Waiter; outcome: Promise<Outcome> } | undefined;
+    const expiration = Math.max(...this.waiters.map((waiter) => waiter.slotTimeoutMs));
     this.limiter
-      .schedule({ expiration: this.config.slotTimeoutMs ?? DEFAULT_SLOT_TIMEOUT_MS }, async () => {
+      .schedule({ expiration }, async () => {
         granted = true;
         this.ticketQueued = false;
-        const waiter = this.waiters.shift();
+        const index = this.waiters.findIndex((candidate) => candidate.slotTimeoutMs <= expiration);
+        const [waiter] = index < 0 ? [] : this.waiters.splice(index, 1);
         this.pump();
         if (!waiter) return;
         clearTimeout(waiter.timer);

@@ -44,6 +44,12 @@ export type ScheduleOptions = {
   maxWaitMs?: number;
   /** 0 goes first, 9 last; default 5. Orders this process's waiting calls of one limit. */
   priority?: number;
+  /**
+   * This call's own {@link LimitConfig.slotTimeoutMs}, when it is known to end sooner than the
+   * limit's longest call (an image request under a limit that also runs videos): a process killed
+   * during it then holds the slot only that long. Never longer than the limit's own.
+   */
+  slotTimeoutMs?: number;
 };
 
 /** Rate limits for provider calls and user actions. */

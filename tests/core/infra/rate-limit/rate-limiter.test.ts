@@ -59,6 +59,26 @@ describe('clustered limits across processes', () => {
     }
   });
 
+  it("frees a slot a dead process held after that call's own slot timeout, not the limit's", async () => {
+    const [dead, alive] = pair({ 'provider:google': { maxConcurrent: 1, slotTimeoutMs: 60_000 } });
+    let release = () => {};
+    try {
+      // The "dead" process took the only slot for an image call and never gives it back.
+      const hung = dead!.schedule('provider:google', () => new Promise<void>((resolve) => { release = resolve; }), { slotTimeoutMs: 400 }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const started = Date.now();
+      await alive!.schedule('provider:google', async () => undefined, { slotTimeoutMs: 400 });
+      const waitedMs = Date.now() - started;
+      expect(waitedMs).toBeGreaterThanOrEqual(200);
+      expect(waitedMs).toBeLessThan(10_000);
+      release();
+      await hung;
+    } finally {
+      release();
+      await Promise.all([dead, alive].map((limiter) => limiter?.close()));
+    }
+  });
+
   it('shares one reservoir between two limiter instances', async () => {
     const limiters = pair({ 'provider:openai': { reservoir: { amount: 3, refreshIntervalMs: 60_000 } } });
     try {
