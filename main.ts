@@ -4,7 +4,7 @@
  * SIGINT drains: stop taking work, let running jobs finish, close connections, exit 0.
  */
 import type { Server } from 'node:http';
-import { ConfigError, createCore, createLogger, loadConfig, openRuntime, startMetricsServer, type AppConfig, type Core, type Logger } from '#core';
+import { ConfigError, createCore, createLogger, loadConfig, openRuntime, startMetricsServer, TELEGRAM_SEND_LIMIT, type AppConfig, type Core, type Logger } from '#core';
 import { createWebApp, type WebMount } from '#web/create-web-app';
 import { createMetricsRoutes } from '#web/routes/metrics-routes';
 import { createTelegramApi, createTelegramBot, createTelegramNotifier } from '#bots/telegram/index';
@@ -33,14 +33,15 @@ async function main(): Promise<void> {
   const mounts: WebMount[] = [{ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) }];
 
   if (config.telegram) {
+    const sharedPace = <T>(call: () => Promise<T>): Promise<T> => runtime.deps.limiter.schedule(TELEGRAM_SEND_LIMIT, call);
     if (has('telegram')) {
-      const telegram = createTelegramBot(core, { config: config.telegram, publicUrl: config.publicUrl, logger });
+      const telegram = createTelegramBot(core, { config: config.telegram, publicUrl: config.publicUrl, logger, sharedPace });
       runtime.deps.notifiers.telegram = telegram.notifier;
       if (config.telegram.mode === 'webhook') mounts.push({ path: '/telegram/webhook', handler: telegram.webhookHandler });
       starts.push(() => telegram.start());
       stops.push(() => telegram.stop());
     } else if (has('worker')) {
-      const notifier = createTelegramNotifier(createTelegramApi(config.telegram), { logger, rememberStatusMessage: core.chat.rememberStatusMessage });
+      const notifier = createTelegramNotifier(createTelegramApi({ ...config.telegram, sharedPace }), { logger, rememberStatusMessage: core.chat.rememberStatusMessage });
       runtime.deps.notifiers.telegram = notifier;
       stops.push(async () => notifier.close());
     }

@@ -17,14 +17,29 @@ const UNTHROTTLED = new Set(['sendChatAction']);
 const RETRY = { maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true, rethrowInternalServerErrors: false };
 
 /**
- * Installs, from the inside out: the per-chat spacing, the throttler, auto-retry. Auto-retry is
- * outermost, so a retried call queues behind the chat's other messages again.
+ * Runs one Telegram call in the deployment's shared pace (core's `TELEGRAM_SEND_LIMIT`, clustered
+ * through Redis when there is one), so the bot and every worker together stay under Telegram's
+ * overall limit.
  */
-export function installApiTransformers(api: Api): void {
+export type SharedSendPace = <T>(call: () => Promise<T>) => Promise<T>;
+
+/**
+ * Installs, from the inside out: the shared pace (when given), the per-chat spacing, the
+ * throttler, auto-retry. Auto-retry is outermost, so a retried call queues behind the chat's other
+ * messages again; the shared pace is innermost, so a call waiting for its chat holds no share.
+ */
+export function installApiTransformers(api: Api, options: { sharedPace?: SharedSendPace | undefined } = {}): void {
   const throttle = apiThrottler();
+  const { sharedPace } = options;
+  if (sharedPace) api.config.use((prev, method, payload, signal) => (isChatCall(method, payload) ? sharedPace(() => prev(method, payload, signal)) : prev(method, payload, signal)));
   api.config.use(spaceChatCalls());
   api.config.use((prev, method, payload, signal) => (UNTHROTTLED.has(method) ? prev(method, payload, signal) : throttle(prev, method, payload, signal)));
   api.config.use(autoRetry(RETRY));
+}
+
+/** A call that sends or changes something in a chat (what Telegram's limits count); chat actions are not messages. */
+function isChatCall(method: string, payload: unknown): boolean {
+  return !UNTHROTTLED.has(method) && payload !== null && typeof payload === 'object' && 'chat_id' in payload;
 }
 
 /**
@@ -56,8 +71,8 @@ function spaceChatCalls(): Transformer {
  * A Bot API client for a process that only sends (the worker): the same API root, throttling
  * and retries as the bot, without polling or a webhook.
  */
-export function createTelegramApi(options: { token: string; apiRoot: string }): Api {
+export function createTelegramApi(options: { token: string; apiRoot: string; sharedPace?: SharedSendPace | undefined }): Api {
   const api = new Api(options.token, { apiRoot: options.apiRoot });
-  installApiTransformers(api);
+  installApiTransformers(api, { sharedPace: options.sharedPace });
   return api;
 }

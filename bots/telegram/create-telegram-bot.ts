@@ -9,7 +9,7 @@ import { createChatActionKeeper } from '#bots/telegram/chat-action-keeper';
 import { setCommandMenus } from '#bots/telegram/command-menus';
 import { commandFeature } from '#bots/telegram/command-feature';
 import { placeOfContext } from '#bots/telegram/context-place';
-import { installApiTransformers } from '#bots/telegram/create-telegram-api';
+import { installApiTransformers, type SharedSendPace } from '#bots/telegram/create-telegram-api';
 import { createStarsRefunds, paymentsFeature } from '#bots/telegram/payments-feature';
 import { createRenderer } from '#bots/telegram/render';
 import { reportFailure } from '#bots/telegram/report-failure';
@@ -39,6 +39,8 @@ export type TelegramBotOptions = {
   /** The public origin; the webhook is `${publicUrl}/telegram/webhook`. */
   publicUrl: string;
   logger: Logger;
+  /** The deployment's shared pace of Telegram calls (see `installApiTransformers`). */
+  sharedPace?: SharedSendPace | undefined;
 };
 
 /**
@@ -52,7 +54,7 @@ export function createTelegramBot(core: Core, options: TelegramBotOptions): Tele
   const { config, logger } = options;
   const log = logger.child({ platform: 'telegram' });
   const bot = new Bot<BotContext>(config.token, { client: { apiRoot: config.apiRoot } });
-  installApiTransformers(bot.api);
+  installApiTransformers(bot.api, { sharedPace: options.sharedPace });
   const renderer = createRenderer({
     api: bot.api,
     statusMessages: createStatusMessages(),

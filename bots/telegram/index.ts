@@ -4,4 +4,4 @@
  */
 export { createTelegramBot, type TelegramBot, type TelegramBotOptions } from '#bots/telegram/create-telegram-bot';
 export { createTelegramNotifier, type TelegramNotifier, type TelegramNotifierOptions } from '#bots/telegram/telegram-notifier';
-export { createTelegramApi } from '#bots/telegram/create-telegram-api';
+export { createTelegramApi, type SharedSendPace } from '#bots/telegram/create-telegram-api';

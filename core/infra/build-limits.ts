@@ -4,6 +4,16 @@ import type { LimitsConfig } from '#core/infra/rate-limit/rate-limiter';
 /** The limit every provider call runs under, across the deployment. */
 export const GLOBAL_GENERATION_LIMIT = 'generation:global';
 
+/**
+ * The bot's messages to Telegram, across every process that sends them (the bot and the
+ * workers): Telegram allows a bot about 30 messages a second in all
+ * (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this), and each
+ * process's own throttler only sees its own share.
+ */
+export const TELEGRAM_SEND_LIMIT = 'telegram:send';
+/** Starts of Telegram calls spaced by this across the deployment: at most ~28 a second. */
+const TELEGRAM_SEND_SPACING_MS = 35;
+
 /** The limit name of one provider. */
 export function providerLimitName(provider: string): string {
   return `provider:${provider}`;
@@ -16,7 +26,8 @@ export type LimitedProviders = { image: readonly { name: string }[]; video: read
 
 /**
  * The rate limits of a deployment: one global cap on provider calls, and per provider a cap on
- * parallel calls and on requests per minute (from PROVIDER_LIMITS, else 4 and 60). The demo
+ * parallel calls and on requests per minute (from PROVIDER_LIMITS, else 4 and 60); with a
+ * Telegram bot, the shared pace of its messages ({@link TELEGRAM_SEND_LIMIT}). The demo
  * provider runs locally and is only held to the concurrency cap.
  *
  * A slot is held for a whole call: an image request, or a video operation from start to done. A
@@ -38,6 +49,7 @@ export function buildLimits(config: AppConfig, providers: LimitedProviders | rea
   const limits: Record<string, LimitsConfig[string]> = {
     [GLOBAL_GENERATION_LIMIT]: { maxConcurrent: config.globalGenerationConcurrency, slotTimeoutMs: makesVideo.size > 0 ? videoMs : imageMs },
   };
+  if (config.telegram) limits[TELEGRAM_SEND_LIMIT] = { minTimeMs: TELEGRAM_SEND_SPACING_MS, slotTimeoutMs: 120_000 };
   for (const name of names) {
     const own = { ...DEFAULT_PROVIDER_LIMIT, ...(config.providerLimits[name] ?? {}) };
     limits[providerLimitName(name)] = {
