@@ -19,6 +19,11 @@ const LOST_JOB_AGE_MS = 30_000;
 export async function startGenerationWorker(deps: CoreDeps, options: { concurrency: number; sweepIntervalMs?: number }): Promise<() => Promise<void>> {
   await deps.queue.startWorker((job) => runGenerationJob(deps, job), { concurrency: options.concurrency });
   await requeueOpenGenerations(deps);
+  // Redis back after an outage may have come back empty: offer the open jobs again at once
+  // rather than at the next sweep (a no-op for jobs it still holds).
+  deps.queue.onReconnect?.(() => {
+    void requeueOpenGenerations(deps).catch((error: unknown) => deps.logger.error({ err: error }, 'could not queue open generations again after Redis reconnected'));
+  });
   let isSweeping = false;
   const sweep = async () => {
     if (isSweeping) return;

@@ -88,6 +88,16 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
     },
   });
   queue.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+  const reconnectListeners: (() => void)[] = [];
+  let wasConnected = false;
+  queueConnection.on('ready', () => {
+    if (!wasConnected) {
+      wasConnected = true;
+      return;
+    }
+    logger.warn('job queue reconnected to Redis');
+    for (const listener of reconnectListeners) listener();
+  });
 
   let worker: Worker<JobData, void, JobName> | undefined;
   let workerConnection: Redis | undefined;
@@ -204,6 +214,10 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
         delayed: counts.delayed ?? 0,
         failed: counts.failed ?? 0,
       };
+    },
+
+    onReconnect(listener: () => void): void {
+      reconnectListeners.push(listener);
     },
 
     async ping(): Promise<void> {

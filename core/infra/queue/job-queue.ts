@@ -101,6 +101,12 @@ export interface JobQueue {
    */
   ping?(): Promise<void>;
   /**
+   * Calls `listener` each time the queue's store answers again after its connection was lost
+   * (BullMQ: Redis reconnected). A Redis that restarted without its data lost every job, so the
+   * owner should offer its open work again. Absent when the store cannot be lost (in-process).
+   */
+  onReconnect?(listener: () => void): void;
+  /**
    * Stops taking new jobs and waits up to `timeoutMs` for running handlers. Handlers still running
    * then are interrupted (their signal aborts with reason `shutdown`) and given a short grace; BullMQ
    * hands their jobs back to the queue for another worker. Closing twice is harmless. The process
