@@ -55,14 +55,52 @@ class Lane {
   private readonly waiters: Waiter[] = [];
   private ticketQueued = false;
   private closed = false;
+  private opened: OpenedLimiter;
+  private reopening: Promise<void> | undefined;
+  private lastReopenAt = 0;
 
   constructor(
     readonly name: LimitName,
     private readonly config: LimitConfig,
-    readonly limiter: Bottleneck,
-    private readonly ready: Promise<void>,
+    private readonly open: (onStateLost: () => void) => OpenedLimiter,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.opened = open(() => void this.reopen());
+  }
+
+  get limiter(): Bottleneck {
+    return this.opened.limiter;
+  }
+
+  private get ready(): Promise<void> {
+    return this.opened.ready;
+  }
+
+  /**
+   * Opens the limit anew after Redis lost its state (restarted empty). Bottleneck would do this
+   * itself, but it matches Redis's error text exactly and Redis 7 prefixes it with "ERR ", so
+   * every call would fail until the process restarts. At most once a second.
+   */
+  private reopen(): Promise<void> {
+    if (this.reopening || this.closed) return this.reopening ?? Promise.resolve();
+    const waitMs = Math.max(0, this.lastReopenAt + REOPEN_GAP_MS - Date.now());
+    this.reopening = (async () => {
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (this.closed) return;
+      this.lastReopenAt = Date.now();
+      const previous = this.opened;
+      this.logger.warn({ limit: this.name }, 'rate limit state lost in Redis; opening the limit again');
+      this.opened = this.open(() => void this.reopen());
+      // Stops the old instance's heartbeat; the shared connection stays open.
+      await Promise.resolve()
+        .then(() => previous.limiter.disconnect(false))
+        .catch(() => undefined);
+      await this.ready;
+    })().finally(() => {
+      this.reopening = undefined;
+    });
+    return this.reopening;
+  }
 
   async schedule<T>(task: () => Promise<T>, options: ScheduleOptions): Promise<T> {
     if (this.closed) throw new RateLimiterClosedError();
@@ -152,6 +190,11 @@ class Lane {
         }
         this.ticketQueued = false;
         if (this.closed) return;
+        if (isStateLost(error)) {
+          // Redis restarted empty: open the limit again and try once more; callers keep waiting.
+          void this.reopen().finally(() => this.pump());
+          return;
+        }
         // The datastore refused the ticket (Redis unreachable): fail the first caller rather than hang it.
         const waiter = this.waiters.shift();
         if (waiter) {
@@ -182,6 +225,16 @@ class Lane {
     if (estimates.length === 0) estimates.push(Math.max(waitedMs, 1_000));
     return Math.max(...estimates);
   }
+}
+
+/** A Bottleneck limiter with the promise of its settings being in place. */
+type OpenedLimiter = { limiter: Bottleneck; ready: Promise<void> };
+
+const REOPEN_GAP_MS = 1_000;
+
+/** Bottleneck's answers when Redis no longer holds a limit's state (Redis 7 adds "ERR "). */
+function isStateLost(error: unknown): boolean {
+  return error instanceof Error && /SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT/.test(error.message);
 }
 
 function assertValidLimit(name: LimitName, config: LimitConfig): void {
@@ -239,13 +292,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           }
         : {}),
     };
-    const limiter = new Bottleneck(settings);
-    limiter.on('error', (error: unknown) => logger.warn({ err: error, limit: name }, 'rate limiter error'));
-    // Never rejects: if the settings cannot be updated now, the limit runs on those already in Redis.
-    const ready = (connection ? limiter.ready().then(() => applyConfig(limiter, config)) : Promise.resolve()).catch((error: unknown) =>
-      logger.error({ err: error, limit: name }, 'rate limit settings could not be updated'),
-    );
-    lanes.set(name, new Lane(name, config, limiter, ready, logger));
+    const open = (onStateLost: () => void): OpenedLimiter => {
+      const limiter = new Bottleneck(settings);
+      limiter.on('error', (error: unknown) => {
+        if (isStateLost(error)) onStateLost();
+        else logger.warn({ err: error, limit: name }, 'rate limiter error');
+      });
+      // Never rejects: if the settings cannot be updated now, the limit runs on those already in Redis.
+      const ready = (connection ? limiter.ready().then(() => applyConfig(limiter, config)) : Promise.resolve()).catch((error: unknown) =>
+        logger.error({ err: error, limit: name }, 'rate limit settings could not be updated'),
+      );
+      return { limiter, ready };
+    };
+    lanes.set(name, new Lane(name, config, open, logger));
   }
 
   let closing: Promise<void> | undefined;
