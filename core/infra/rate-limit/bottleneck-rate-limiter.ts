@@ -24,6 +24,8 @@ export type RateLimiterOptions = {
   /** Namespaces Bottleneck ids and window keys, e.g. `imagine:rl:`; processes sharing limits use the same one. */
   keyPrefix: string;
   logger: Logger;
+  /** After how long without a heartbeat a process's slots are freed (default 15 s; tests shorten it). */
+  deadClientMs?: number;
 };
 
 const DEFAULT_SLOT_TIMEOUT_MS = 30 * 60_000;
@@ -307,6 +309,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     lanes.set(name, new Lane(name, config, open, logger));
   }
 
+  const reaper = client ? startDeadClientReaper(client, [...lanes.keys()].map((name) => `${options.keyPrefix}${name}`), options.deadClientMs ?? DEAD_CLIENT_MS, logger) : undefined;
   let closing: Promise<void> | undefined;
   return {
     schedule<T>(limit: LimitName, task: () => Promise<T>, scheduleOptions: ScheduleOptions = {}): Promise<T> {
@@ -324,6 +327,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       closing ??= (async () => {
         for (const lane of lanes.values()) lane.close();
         await Promise.all([...lanes.values()].map((lane) => lane.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined)));
+        if (reaper) clearInterval(reaper);
         window.close();
         if (connection) {
           if (!(await settlesWithin(connection.disconnect(true), 2_000))) await connection.disconnect(false);
@@ -334,6 +338,51 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return closing;
     },
   };
+}
+
+/** A process whose limiters have not been seen for this long is dead (Bottleneck's heartbeat is 5 s at most). */
+const DEAD_CLIENT_MS = 15_000;
+const REAP_INTERVAL_MS = 5_000;
+/**
+ * Marks every slot held by a dead Bottleneck client as expired; Bottleneck's next tick (any call
+ * or heartbeat of a live process) then frees it. KEYS: job expirations, job clients, clients'
+ * last seen (Bottleneck's own keys, `Scripts.allKeys` of bottleneck 2.19). ARGV: now, dead after.
+ */
+const REAP_DEAD_CLIENT_SLOTS = `
+local dead = redis.call('zrangebyscore', KEYS[3], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if #dead == 0 then return 0 end
+local isDead = {}
+for _, client in ipairs(dead) do isDead[client] = true end
+local held = redis.call('hgetall', KEYS[2])
+local reaped = 0
+for i = 1, #held, 2 do
+  if isDead[held[i + 1]] then
+    redis.call('zadd', KEYS[1], 0, held[i])
+    reaped = reaped + 1
+  end
+end
+return reaped`;
+
+/**
+ * Gives back the slots of processes that died holding them (SIGKILL, OOM, a lost machine).
+ * Bottleneck frees a running job's slot only when its own process does, or when the job's
+ * expiration passes, which for a provider call is its job's whole deadline: meanwhile every
+ * killed worker would shrink the provider's capacity across the deployment. Live processes
+ * refresh their "last seen" with every heartbeat; one silent for {@link DEAD_CLIENT_MS} is dead.
+ */
+function startDeadClientReaper(client: IORedis, ids: readonly string[], deadAfterMs: number, logger: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    for (const id of ids) {
+      client
+        .eval(REAP_DEAD_CLIENT_SLOTS, 3, `b_${id}_job_expirations`, `b_${id}_job_clients`, `b_${id}_client_last_seen`, Date.now(), deadAfterMs)
+        .then((reaped) => {
+          if (Number(reaped) > 0) logger.warn({ limit: id, slots: Number(reaped) }, 'freed the rate-limit slots of a process that died');
+        })
+        .catch((error: unknown) => logger.debug({ err: error, limit: id }, 'could not look for dead rate-limit clients'));
+    }
+  }, Math.min(REAP_INTERVAL_MS, deadAfterMs));
+  timer.unref();
+  return timer;
 }
 
 /** Brings settings a previous deployment left in Redis up to date with the config. */

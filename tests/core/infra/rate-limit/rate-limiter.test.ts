@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
 import type { LimitsConfig } from '#core/infra/rate-limit/rate-limiter';
@@ -76,6 +78,26 @@ describe('clustered limits across processes', () => {
     } finally {
       release();
       await Promise.all([dead, alive].map((limiter) => limiter?.close()));
+    }
+  });
+
+  it('frees the slots of a process killed while it held them, long before their slot timeout', { timeout: 60_000 }, async () => {
+    const keyPrefix = freshPrefix();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'hold-slot-child.ts'), TEST_REDIS_URL, keyPrefix, 'provider:google'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const alive = createRateLimiter({ limits: { 'provider:google': { maxConcurrent: 1, slotTimeoutMs: 600_000 } }, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger(), deadClientMs: 2_000 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('holding') && resolve());
+        child.on('exit', (code) => reject(new Error(`the child exited (${code}) before holding the slot`)));
+      });
+      child.kill('SIGKILL');
+      const started = Date.now();
+      await alive.schedule('provider:google', async () => undefined);
+      // Its heartbeat stops; after deadClientMs (2 s) and a reaper tick the slot is free again.
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      child.kill('SIGKILL');
+      await alive.close();
     }
   });
 
