@@ -126,7 +126,9 @@ export function createRenderer(deps: RendererDeps): Renderer {
       const statusMessageId = statusMessages.isDelivered(generationId) ? undefined : (statusMessages.messageIdOf(generationId) ?? options.statusMessageId);
       statusMessages.markDelivered(generationId);
       if (statusMessageId) {
-        await api.deleteMessage(chatIdOf(place), Number(statusMessageId)).catch((error: unknown) => {
+        // Not awaited: the result is out, and the caller records that at once (the per-chat
+        // spacing would hold this call for a second, a window in which a crash re-sends the result).
+        void api.deleteMessage(chatIdOf(place), Number(statusMessageId)).catch((error: unknown) => {
           options.log.debug({ err: error, generationId }, 'could not remove the status message');
         });
       }

@@ -73,11 +73,39 @@ export async function deliverFinalMessage(deps: DeliverDeps, generationId: strin
     clearInterval(renew);
     return recordFailure(deps, claimed, error, log);
   }
-  clearInterval(renew);
-  await deps.prisma.generation.update({ where: { id: generationId }, data: { deliveredAt: deps.clock.now(), deliveryDueAt: null, deliveryError: null } });
-  await forgetDeliverySecrets(deps, generationId);
+  try {
+    await recordDelivered(deps, generationId, log);
+  } finally {
+    clearInterval(renew);
+  }
+  await forgetDeliverySecrets(deps, generationId).catch((error: unknown) => log.warn({ err: error }, 'could not drop the delivery secrets'));
   if (claimed.deliveryAttempts > 1) log.info('final message delivered after a retry');
   return 'delivered';
+}
+
+/** Tries to record an accepted message for this long (a database outage), holding the lease meanwhile. */
+const RECORD_RETRY_MS = DELIVERY_LEASE_MS - 10_000;
+
+/**
+ * Records that the chat accepted the message. The database may be away just then (a restart):
+ * the write is retried while the lease is held, since a lost record means the message is sent
+ * again once the lease runs out.
+ */
+async function recordDelivered(deps: DeliverDeps, generationId: string, log: DeliverDeps['logger']): Promise<void> {
+  const giveUpAt = Date.now() + RECORD_RETRY_MS;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await deps.prisma.generation.update({ where: { id: generationId }, data: { deliveredAt: deps.clock.now(), deliveryDueAt: null, deliveryError: null } });
+      return;
+    } catch (error) {
+      if (Date.now() >= giveUpAt) {
+        log.error({ err: error }, 'the chat has the final message but it could not be recorded; it may be sent again');
+        throw error;
+      }
+      log.warn({ err: error, attempt }, 'could not record the delivered final message yet; trying again');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** (attempt - 1))));
+    }
+  }
 }
 
 async function recordFailure(deps: DeliverDeps, claimed: { id: string; deliveryAttempts: number }, error: unknown, log: DeliverDeps['logger']): Promise<DeliveryOutcome> {
