@@ -12,6 +12,7 @@ import { runLink, runPrivacy, runSupport, runTerms } from '#core/chat/commands/i
 import { runConfirmDelete, runDeleteMe, runMyData } from '#core/chat/commands/my-data';
 import type { CoreDeps } from '#core/core-deps';
 import { AppError, isAppError } from '#core/errors/app-error';
+import { isDatabaseUnreachable } from '#core/errors/is-database-unreachable';
 import { normalizeLocale, type Locale } from '#core/i18n/locales';
 
 /** Commands per user allowed in a burst before anything touches the database. */
@@ -110,6 +111,10 @@ export function errorReply(error: unknown, log: ChatContext['log'], supportEmail
     return textReply(`errors.${error.code}`, vars, { ephemeral: true });
   }
   const ref = randomBytes(4).toString('hex');
+  if (isDatabaseUnreachable(error)) {
+    log.warn({ err: error, ref }, 'command failed: the database is unreachable');
+    return textReply('errors.temporarily_unavailable', { ref }, { ephemeral: true });
+  }
   log.error({ err: error, ref }, 'command failed');
   return textReply('errors.internal', { ref }, { ephemeral: true });
 }

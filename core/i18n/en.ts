@@ -165,6 +165,7 @@ export const en = {
   'errors.invalid_credentials': 'Wrong email or password.',
   'errors.login_throttled': 'Too many attempts. Try again in {seconds} s.',
   'errors.private_chat_only': 'This shows personal data, so please use it in a private chat with me.',
+  'errors.temporarily_unavailable': 'We are briefly unavailable (ref {ref}). Please try again in a minute. If your request went through, its status or result still arrives here.',
   'errors.internal': 'Something went wrong on our side (ref {ref}). Please try again; support can look it up with that reference.',
 
   // moderation categories

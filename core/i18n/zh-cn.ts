@@ -162,6 +162,7 @@ export const zhCN: Catalog = {
   'errors.invalid_credentials': '邮箱或密码错误。',
   'errors.login_throttled': '尝试次数过多，请 {seconds} 秒后再试。',
   'errors.private_chat_only': '此操作涉及个人数据，请在与我的私聊中使用。',
+  'errors.temporarily_unavailable': '服务暂时不可用（编号 {ref}）。请一分钟后再试。如果你的请求已被接受，其状态或结果仍会发到这里。',
   'errors.internal': '我们这边出了点问题（编号 {ref}）。请重试；客服可凭该编号查询。',
 
   // moderation categories
