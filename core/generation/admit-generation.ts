@@ -10,7 +10,7 @@ import { newRowId } from '#core/infra/db/new-row-id';
 import { cleanPrompt } from '#core/generation/clean-prompt';
 import type { DeliveryTarget } from '#core/generation/delivery-target';
 import type { GenerationOptions } from '#core/generation/parse-generation-options';
-import { limitsOfPlan, type UserLimits } from '#core/generation/user-limits';
+import { assertSpacing, limitsOfPlan, type UserLimits } from '#core/generation/user-limits';
 import { finishGeneration } from '#core/generation/finish-generation';
 import { moderatePrompt } from '#core/moderation/moderate-prompt';
 import { routeModel } from '#core/providers/route-model';
@@ -20,6 +20,11 @@ import type { MediaFile } from '#core/providers/ports';
 
 /** Generation statuses that count against a user's concurrency limit. */
 const OPEN_STATUSES = Prisma.sql`('queued', 'running', 'uploading')`;
+
+/** When the user was last admitted a generation (any status; see `assertSpacing`), on the (userId, createdAt) index. */
+function lastAdmittedAtSql(userId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT "createdAt" FROM generations WHERE "userId" = ${userId}::uuid ORDER BY "createdAt" DESC LIMIT 1)`;
+}
 
 export type AdmitInput = {
   account: Account;
@@ -36,17 +41,20 @@ export type Admission = { generationId: string; cost: number; position: number |
 
 /**
  * Accepts a generation request: checks the account, cleans the prompt, quotes the cost, checks
- * the user's concurrency limit, moderates, then in one transaction creates the generation and
- * reserves its credits, and finally enqueues the job. Every refusal happens before anything is
- * written: `too_many_jobs` before moderation (no moderation call, no row), a blocked prompt
- * writes only its moderation event, and an allowed prompt's event is written with the generation.
- * If enqueueing fails the credits go back. The same event admitted again (a redelivered update)
- * answers with the first admission and writes nothing.
+ * the user's concurrency limit and the plan's minimum spacing between admissions, moderates, then
+ * in one transaction creates the generation and reserves its credits, and finally enqueues the
+ * job. Every refusal happens before anything is written: `too_many_jobs` and `rate_limited` before
+ * moderation (no moderation call, no row), a blocked prompt writes only its moderation event, and
+ * an allowed prompt's event is written with the generation. Both limits are checked again under
+ * the account lock, so they hold across processes; the generation's `createdAt` is the clock's
+ * `now`, the time the spacing is measured from. If enqueueing fails the credits go back. The
+ * same event admitted again (a redelivered update) answers with the first admission and writes
+ * nothing, even within the spacing.
  *
  * This is the hot path of the service, so it keeps round trips few: one query for the plan, the
- * open jobs and an earlier admission; under the account lock one for the same again with the
- * spendable lots; then one statement writing the generation, its reservation and its (allowed)
- * moderation event.
+ * open jobs, the last admission and an earlier admission of this event; under the account lock
+ * one for the same again with the spendable lots; then one statement writing the generation, its
+ * reservation and its (allowed) moderation event.
  */
 export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promise<Admission> {
   const { prisma, config, clock } = deps;
@@ -75,6 +83,7 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
   const state = await readAdmissionState(deps, { userId, admissionKey, now });
   if (state.earlierId) return answerEarlier(deps, state.earlierId, cost);
   assertBelowLimit(state.active, state.limits);
+  assertSpacing(state.limits, state.lastAdmittedAt, now);
 
   const moderation = await moderatePrompt(deps, { userId, prompt: subject, now }, { recordAllowed: false });
   const inputMediaId = input.inputImage ? await storeInputImage(deps, userId, input.inputImage) : undefined;
@@ -82,13 +91,15 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
   const generationId = newRowId();
   const admitted = await withAccountLock(prisma, userId, async (tx) => {
     // Again under the lock, which a concurrent admission of this user may have held until now.
-    const [locked] = await tx.$queryRaw<{ earlierId: string | null; active: number; lots: { id: string; remaining: number }[] }[]>`
+    const [locked] = await tx.$queryRaw<{ earlierId: string | null; active: number; lastAdmittedAt: Date | null; lots: { id: string; remaining: number }[] }[]>`
       SELECT (SELECT "generationId" FROM credit_ledger WHERE "idempotencyKey" = ${admissionKey}) AS "earlierId",
              (SELECT count(*)::int FROM generations WHERE "userId" = ${userId}::uuid AND status IN ${OPEN_STATUSES}) AS active,
+             ${lastAdmittedAtSql(userId)} AS "lastAdmittedAt",
              ${spendableLotsJson(userId, now)} AS lots`;
     if (!locked) throw new Error('the admission state query returned no row');
     if (locked.earlierId) return { generationId: locked.earlierId, isNew: false };
     assertBelowLimit(locked.active, state.limits);
+    assertSpacing(state.limits, locked.lastAdmittedAt, now);
     const reservation = {
       userId,
       amount: cost,
@@ -112,7 +123,7 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
         INSERT INTO generations (id, "userId", kind, prompt, "templateId", options, provider, model, cost, delivery, "parentId", "inputMediaId", "deadlineAt", "createdAt")
         VALUES (${generationId}::uuid, ${userId}::uuid, ${options.kind}::"GenerationKind", ${prompt}, ${template?.id ?? null}, ${JSON.stringify(storedOptions)}::jsonb,
                 ${route.provider}, ${route.model}, ${cost}, ${JSON.stringify(input.delivery)}::jsonb, ${input.parentId ?? null}::uuid, ${inputMediaId ?? null}::uuid,
-                ${new Date(now.getTime() + timeoutSeconds * 1000)}, ${new Date()})
+                ${new Date(now.getTime() + timeoutSeconds * 1000)}, ${now})
       ), moderation AS (
         INSERT INTO moderation_events (id, "userId", "generationId", stage, verdict, categories, "createdAt")
         VALUES (${newRowId()}::uuid, ${userId}::uuid, ${generationId}::uuid, ${moderation.stage}, 'allowed', '{}', ${new Date()})
@@ -135,16 +146,18 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
 
 /**
  * One query for what admission checks before moderating: the user's plan (its limits), how many
- * of the user's jobs are open, and the generation of an earlier admission of the same event.
+ * of the user's jobs are open, when the user was last admitted, and the generation of an earlier
+ * admission of the same event.
  */
-async function readAdmissionState(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, input: { userId: string; admissionKey: string; now: Date }): Promise<{ limits: UserLimits; active: number; earlierId: string | null }> {
-  const [row] = await deps.prisma.$queryRaw<{ planId: string | null; active: number; earlierId: string | null }[]>`
+async function readAdmissionState(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, input: { userId: string; admissionKey: string; now: Date }): Promise<{ limits: UserLimits; active: number; lastAdmittedAt: Date | null; earlierId: string | null }> {
+  const [row] = await deps.prisma.$queryRaw<{ planId: string | null; active: number; lastAdmittedAt: Date | null; earlierId: string | null }[]>`
     SELECT (SELECT "planId" FROM subscriptions
               WHERE "userId" = ${input.userId}::uuid AND status IN ('active', 'trialing') AND ("currentPeriodEnd" IS NULL OR "currentPeriodEnd" > ${input.now})
               ORDER BY "createdAt" DESC LIMIT 1) AS "planId",
            (SELECT count(*)::int FROM generations WHERE "userId" = ${input.userId}::uuid AND status IN ${OPEN_STATUSES}) AS active,
+           ${lastAdmittedAtSql(input.userId)} AS "lastAdmittedAt",
            (SELECT "generationId" FROM credit_ledger WHERE "idempotencyKey" = ${input.admissionKey}) AS "earlierId"`;
-  return { limits: limitsOfPlan(deps.catalog, row?.planId), active: row?.active ?? 0, earlierId: row?.earlierId ?? null };
+  return { limits: limitsOfPlan(deps.catalog, row?.planId), active: row?.active ?? 0, lastAdmittedAt: row?.lastAdmittedAt ?? null, earlierId: row?.earlierId ?? null };
 }
 
 function assertBelowLimit(active: number, limits: UserLimits): void {

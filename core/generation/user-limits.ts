@@ -1,5 +1,6 @@
 import { findPlan, type Catalog } from '#core/catalog/catalog';
 import type { CoreDeps } from '#core/core-deps';
+import { AppError } from '#core/errors/app-error';
 
 export type UserLimits = { planId: string | undefined; concurrency: number; minSpacingMs: number; priority: number };
 
@@ -17,4 +18,19 @@ export async function limitsFor(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, user
 export function limitsOfPlan(catalog: Catalog, planId: string | null | undefined): UserLimits {
   const plan = planId ? findPlan(catalog, planId) : undefined;
   return { planId: plan?.id, ...(plan?.limits ?? catalog.freeLimits) };
+}
+
+/**
+ * Refuses an admission that comes sooner than the plan's `minSpacingMs` after the user's
+ * previous admitted generation (`lastAdmittedAt`, its `createdAt`), with `rate_limited` naming
+ * the whole seconds left to wait, as the burst throttle does. Every generation the user was
+ * admitted counts, whatever became of it, including one whose enqueueing failed: spacing is
+ * about how often a user is admitted, and a queue that just failed is no better a second later.
+ * Refusals write no generation, so they never push the next allowed time further out. The wait
+ * named is at most the spacing, even if another process's clock ran ahead when it wrote the row.
+ */
+export function assertSpacing(limits: Pick<UserLimits, 'minSpacingMs'>, lastAdmittedAt: Date | null, now: Date): void {
+  if (limits.minSpacingMs <= 0 || !lastAdmittedAt) return;
+  const waitMs = lastAdmittedAt.getTime() + limits.minSpacingMs - now.getTime();
+  if (waitMs > 0) throw new AppError('rate_limited', { vars: { seconds: Math.max(1, Math.ceil(Math.min(waitMs, limits.minSpacingMs) / 1000)) } });
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOG } from '#core/catalog/catalog';
 import { renderText } from '#tests/support/chat-driver';
 import { chatUserWithImage, linkPathFrom } from '#tests/web/support/chat-helpers';
 import { lastLinkTo } from '#tests/web/support/outbox';
@@ -101,6 +102,7 @@ describe('privacy self-service', () => {
     expect(page).toContain('processing restricted');
     await client.post('/account/privacy/restriction', { on: 'no' });
     expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).isProcessingRestricted).toBe(false);
+    h.t.clock.advance(CATALOG.freeLimits.minSpacingMs);
     expect((await chat.command('imagine', 'another picture'))[0]?.type).toBe('status');
 
     await client.post('/account/privacy/objection', { on: 'yes' });

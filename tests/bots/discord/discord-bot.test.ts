@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import { decodeAction, translate } from '#core';
+import { CATALOG } from '#core/catalog/catalog';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { makePng, readPng } from '#tests/fakes/test-png';
@@ -104,6 +105,8 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     expect(await generationsOf(owner)).toHaveLength(1);
     expect(h.fake.message(resultMessageId)).toEqual(before);
 
+    // A reroll is a new admission, so it waits out the free plan's spacing like any other.
+    h.t.clock.advance(CATALOG.freeLimits.minSpacingMs);
     const rerolled = h.press(owner, reroll, resultMessageId);
     expect(await h.acknowledgement(rerolled)).toEqual({ type: 5, isEphemeral: false });
     const newResult = await h.originalEdit(rerolled, (r) => r.files.length > 0);

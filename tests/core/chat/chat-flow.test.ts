@@ -5,6 +5,7 @@ import { ProviderError } from '#core/providers/provider-error';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { getBalance } from '#core/credits/get-balance';
+import { CATALOG } from '#core/catalog/catalog';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
 import { ChatUser, renderText } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
@@ -97,6 +98,8 @@ for (const database of ['postgres', 'pglite'] as const) {
       expect((await t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId } })).status).toBe('blocked');
 
       const ledgerBefore = await t.database.prisma.creditLedgerEntry.count();
+      // Past the free plan's spacing, so moderation (not "too fast") is what answers.
+      t.clock.advance(CATALOG.freeLimits.minSpacingMs);
       const local = await user.command('imagine', 'n.u.d.e beach party');
       expect(renderText(local[0])).toBe('This prompt was blocked as sexual content; no credits were taken. If you think this is a mistake, write to imagen2026@163.com.');
       expect(await t.database.prisma.creditLedgerEntry.count()).toBe(ledgerBefore);
