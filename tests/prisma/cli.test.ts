@@ -23,9 +23,9 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRu
   });
 }
 
-async function initName(): Promise<string> {
-  const [name] = (await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-  return name ?? '';
+/** The project's migrations, oldest first, as deploy lists them ("Applied a, b (…)"). */
+async function migrationNames(): Promise<string[]> {
+  return (await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
 }
 
 describe('prisma/migrate/cli.ts', () => {
@@ -69,9 +69,9 @@ describe('prisma/migrate/cli.ts', () => {
     const url = () => (database.target.kind === 'postgres' ? database.target.url : '');
 
     it('deploy applies to DATABASE_URL, status reports it, a second deploy has nothing to do', async () => {
-      const name = await initName();
-      expect(await runCli(['deploy'], { DATABASE_URL: url() })).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Applied ${name} \\(`)) });
-      expect(await runCli(['status', '--url', url()])).toMatchObject({ code: 0, stdout: expect.stringContaining(`1 applied, 0 pending, 0 failed`) });
+      const names = await migrationNames();
+      expect(await runCli(['deploy'], { DATABASE_URL: url() })).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Applied ${names.join(', ')} \\(`)) });
+      expect(await runCli(['status', '--url', url()])).toMatchObject({ code: 0, stdout: expect.stringContaining(`${names.length} applied, 0 pending, 0 failed`) });
       expect(await runCli(['deploy', '--url', url()], { DATABASE_URL: UNREACHABLE_URL })).toMatchObject({ code: 0, stdout: expect.stringMatching(/^No pending migrations/) });
     });
 
@@ -79,7 +79,7 @@ describe('prisma/migrate/cli.ts', () => {
       await scratch.editSchema(withNicknameColumn);
       const run = await runCli(['new', 'add', 'nickname', ...paths()], { DATABASE_URL: url() });
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/^Created .*\/migrations\/\d{14}_add_nickname\/migration\.sql\nApplied \d{14}_init, \d{14}_add_nickname \(/);
+      expect(run.stdout).toMatch(/^Created .*\/migrations\/\d{14}_add_nickname\/migration\.sql\nApplied \d{14}_init, (\d{14}_\w+, )*\d{14}_add_nickname \(/);
       expect(await database.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'nickname'")).toHaveLength(1);
     });
 
@@ -107,10 +107,10 @@ describe('prisma/migrate/cli.ts', () => {
     });
 
     it('deploy migrates ${DATA_DIR}/pglite when no URL is set, and the data stays there', async () => {
-      const name = await initName();
-      expect(await runCli(['deploy'], { DATA_DIR: dataDir })).toMatchObject({ code: 0, stdout: expect.stringContaining(`Applied ${name}`) });
+      const names = await migrationNames();
+      expect(await runCli(['deploy'], { DATA_DIR: dataDir })).toMatchObject({ code: 0, stdout: expect.stringContaining(`Applied ${names.join(', ')}`) });
       expect(await readdir(join(dataDir, 'pglite'))).toContain('PG_VERSION');
-      expect(await runCli(['status'], { DATA_DIR: dataDir })).toMatchObject({ code: 0, stdout: expect.stringContaining('1 applied, 0 pending') });
+      expect(await runCli(['status'], { DATA_DIR: dataDir })).toMatchObject({ code: 0, stdout: expect.stringContaining(`${names.length} applied, 0 pending`) });
     });
   });
 });
