@@ -6,9 +6,9 @@ import { forgetDeliverySecrets } from '#core/generation/forget-delivery-secrets'
 import { sendToChat } from '#core/generation/notify-job';
 
 /** How long a sender holds a final message before another process may take it over. */
-export const DELIVERY_LEASE_MS = 60_000;
+export const DELIVERY_LEASE_MS = 30_000;
 /** A sender renews its lease this often while the platform makes it wait (flood limits). */
-const LEASE_RENEW_MS = 20_000;
+const LEASE_RENEW_MS = 10_000;
 /** Tries before a final message is given up; the result stays in /history and on the web. */
 export const MAX_DELIVERY_ATTEMPTS = 8;
 const FIRST_RETRY_MS = 15_000;
@@ -84,7 +84,7 @@ export async function deliverFinalMessage(deps: DeliverDeps, generationId: strin
 }
 
 /** Tries to record an accepted message for this long (a database outage), holding the lease meanwhile. */
-const RECORD_RETRY_MS = DELIVERY_LEASE_MS - 10_000;
+const RECORD_RETRY_MS = 50_000;
 
 /**
  * Records that the chat accepted the message. The database may be away just then (a restart):
