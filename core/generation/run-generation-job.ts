@@ -152,7 +152,7 @@ async function recordRefusal(deps: CoreDeps, userId: string, generationId: strin
 
 
 /** The longest pause between tries at reaching an unavailable rate limiter (Redis). */
-const LIMITER_RETRY_MAX_MS = 5_000;
+const LIMITER_RETRY_MAX_MS = 1_000;
 
 /**
  * Runs a provider call under the deployment-wide cap and the provider's own limits. When the
