@@ -6,7 +6,9 @@
  * made with initdb in a temp directory, a redis-server on a free port, the fake Bot API and the
  * fake Gemini API (the image provider, GOOGLE_API_KEY + GOOGLE_GENAI_BASE_URL). All on 127.0.0.1.
  *
- * Faults, one phase each: Redis killed and started empty; PostgreSQL crashed (`pg_ctl stop -m
+ * Faults, one phase each, each on a fresh start of the processes and an empty Redis (so one
+ * phase's damage does not spill into the next; the database and the checks carry over): Redis
+ * killed and started empty; Redis frozen for 12 s (SIGSTOP); PostgreSQL crashed (`pg_ctl stop -m
  * immediate`) and started; a worker SIGKILLed and restarted 20 times (alternating); the provider
  * answering 500, then 429, then hanging. After each phase:
  * - every generation ended (succeeded, or failed and refunded) by its deadline and a sweep;
@@ -16,17 +18,18 @@
  * - the service answers again within 10 s of the fault's end: /readyz 200 and a new /imagine's picture.
  * Prints a table, writes bench/fault-results.md and exits 1 on any violation.
  *
- * Options: --only redis,postgres,kill,provider  --kills 20  --env KEY=VALUE (repeatable, passed
+ * Options: --only redis,redis-stall,postgres,kill,provider  --kills 20  --env KEY=VALUE (repeatable, passed
  * to every service process, e.g. --env VIDEO_JOB_TIMEOUT_SECONDS=30).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DELIVERY_LEASE_MS } from '#core/generation/deliver-final-message';
 import { applyMigrations } from '#prisma/migrate/index';
 import { FakeGoogleGenAIApi } from '#tests/fakes/google-genai-api';
 import { startFakeTelegram, type FakeTelegram } from '#tests/fakes/telegram-bot-api';
-import { ChatWatcher, onboardUsers, openConsole, sendImagine, textOf, type Console } from '#tests/ops/scale-out/chat-users';
+import { ChatWatcher, onboardUsers, openConsole, sendImagine, textOf, type OperatorConsole } from '#tests/ops/scale-out/chat-users';
 import { Deployment } from '#tests/ops/scale-out/deployment';
 import { auditGenerations, waitUntilSettled } from '#tests/ops/scale-out/generation-audit';
 import { startOwnRedis, type OwnRedis } from '#tests/ops/scale-out/own-redis';
@@ -34,7 +37,7 @@ import { describeMachine, formatMs, markdownTable, writeResults } from '#tests/o
 import { startClosedLoop, type LoadTally } from '#tests/ops/fault/closed-loop-users';
 import { createDatabaseOn, startOwnPostgres, type OwnPostgres } from '#tests/ops/fault/own-postgres';
 
-const PHASES = ['redis', 'postgres', 'kill', 'provider'] as const;
+const PHASES = ['redis', 'redis-stall', 'postgres', 'kill', 'provider'] as const;
 type PhaseName = (typeof PHASES)[number];
 
 const { values: args } = parseArgs({
@@ -54,6 +57,8 @@ const BOT_TOKEN = '7000000002:AAFaultScriptFakeTokenForOps01';
 const LOAD_USERS = Array.from({ length: 12 }, (_, index) => 820_000_001 + index);
 const PROBE_USERS = Array.from({ length: 12 }, (_, index) => 820_100_001 + index);
 const WORKERS = ['worker-1', 'worker-2'] as const;
+/** The processes of the deployment and their roles. */
+const SERVICES = [...WORKERS.map((name) => ({ name, roles: ['worker'] as const })), { name: 'web', roles: ['web'] as const }, { name: 'telegram', roles: ['telegram'] as const }];
 /** Every job's deadline; lost jobs are refunded by the sweep after it. */
 const JOB_TIMEOUT_SECONDS = 45;
 /** The workers' sweep interval (SWEEP_INTERVAL_MS in start-generation-worker.ts). */
@@ -65,9 +70,9 @@ const WARMUP_MS = 6_000;
 const SCRIPT_LIMIT_MS = 15 * 60_000;
 const GENERATE_PATH = /:generateContent$/;
 
-type Context = { deployment: Deployment; operator: Console; telegram: FakeTelegram; watcher: ChatWatcher; google: FakeGoogleGenAIApi; redis: OwnRedis; postgres: OwnPostgres };
+type Context = { deployment: Deployment; operator: OperatorConsole; telegram: FakeTelegram; watcher: ChatWatcher; google: FakeGoogleGenAIApi; redis: OwnRedis; postgres: OwnPostgres };
 type PhaseSpec = { name: string; fault: string; inject(): Promise<string> };
-type PhaseResult = { name: string; fault: string; note: string; tally: LoadTally; readyMs: number | undefined; pictureMs: number | undefined; byStatus: Record<string, number>; problems: string[] };
+type PhaseResult = { name: string; fault: string; note: string; tally: LoadTally; readyMs: number | undefined; pictureMs: number | undefined; byStatus: Record<string, number>; resent: number; problems: string[] };
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let isCleaning = false;
@@ -98,6 +103,14 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: n
 
 function providerRequestsSince(google: FakeGoogleGenAIApi, since: number): number {
   return google.requests.filter((request) => GENERATE_PATH.test(request.path) && request.at.getTime() >= since).length;
+}
+
+/** Stops every process, empties Redis and starts them all again: the next phase begins clean. */
+async function restartDeployment(context: Context): Promise<void> {
+  await context.deployment.stopAll();
+  await context.redis.stop();
+  await context.redis.start();
+  await Promise.all(SERVICES.map((service) => context.deployment.start(service.name, service.roles)));
 }
 
 async function setUp(): Promise<Context> {
@@ -145,7 +158,7 @@ async function setUp(): Promise<Context> {
     await Promise.all(deployment.processes().map((service) => service.kill()));
   });
   log('starting web, telegram and two workers (main.ts)…');
-  await Promise.all([...WORKERS.map((name) => deployment.start(name, ['worker'])), deployment.start('web', ['web']), deployment.start('telegram', ['telegram'])]);
+  await Promise.all(SERVICES.map((service) => deployment.start(service.name, service.roles)));
   return { deployment, operator, telegram, watcher: new ChatWatcher(telegram), google, redis, postgres };
 }
 
@@ -158,6 +171,7 @@ function phasesOf(context: Context): Record<PhaseName, PhaseSpec[]> {
   };
   return {
     redis: [{ name: 'redis', fault: 'Redis killed, down 3 s, started empty', inject: async () => { await outage(() => redis.stop(), () => redis.start()); return 'all keys lost'; } }],
+    'redis-stall': [{ name: 'redis-stall', fault: 'Redis frozen 12 s (SIGSTOP), then resumed with its data', inject: async () => { await redis.freeze(12_000); return ''; } }],
     postgres: [{ name: 'postgres', fault: 'PostgreSQL crashed (stop -m immediate), down 3 s, started', inject: async () => { await outage(() => postgres.stop('immediate'), () => postgres.start()); return ''; } }],
     kill: [{
       name: 'kill',
@@ -218,18 +232,20 @@ async function probeRecovery(context: Context, userId: number, since: number): P
   return { readyMs, pictureMs, problems };
 }
 
-/** Waits until no generation is open, or until the last open one's deadline plus a sweep has passed. */
+/** Waits until no generation is open and every final message went out, or until that should have happened. */
 async function settle(context: Context): Promise<void> {
   const openDeadline = async () => {
     const row = await context.operator.prisma.generation.aggregate({ where: { status: { in: ['queued', 'running', 'uploading'] } }, _max: { deadlineAt: true } }).catch(() => undefined);
     return row?._max.deadlineAt?.getTime() ?? Date.now();
   };
-  const bound = Math.max(await openDeadline(), Date.now()) + SWEEP_MS + 15_000;
+  // A final message whose sender was killed waits for its lease, then for a sweep.
+  const bound = Math.max(await openDeadline(), Date.now()) + SWEEP_MS + DELIVERY_LEASE_MS + SWEEP_MS + 15_000;
   await waitUntilSettled(context.operator.prisma, bound - Date.now());
 }
 
 async function runPhase(context: Context, spec: PhaseSpec, probeUser: number, reported: Set<string>): Promise<PhaseResult> {
   log(`${spec.name}: load on, then ${spec.fault}…`);
+  const startedAt = new Date();
   const load = startClosedLoop(context.telegram, context.watcher, { userIds: LOAD_USERS, thinkMs: 3_200, answerTimeoutMs: (JOB_TIMEOUT_SECONDS * 1000) + SWEEP_MS + 30_000 });
   await sleep(WARMUP_MS);
   const note = await spec.inject();
@@ -239,14 +255,14 @@ async function runPhase(context: Context, spec: PhaseSpec, probeUser: number, re
   await sleep(2_000);
   const tally = await load.stop();
   await settle(context);
-  const audit = await auditGenerations(context.operator.prisma, { now: new Date(), isSettled: true, telegram: context.telegram });
-  // Audits are cumulative; a phase reports only what earlier phases did not.
+  const audit = await auditGenerations(context.operator.prisma, { now: new Date(), isSettled: true, telegram: context.telegram, since: startedAt });
+  // The ledger checks cover every phase so far; a phase reports only what earlier ones did not.
   const fresh = audit.problems.filter((problem) => !reported.has(problem));
   for (const problem of fresh) reported.add(problem);
   const silences = await Promise.all(tally.silences.map((silence) => describeSilence(context, silence)));
   const problems = [...recovery.problems, ...fresh, ...silences];
   log(`${spec.name}: ${tally.requests} requests, ${tally.pictures} pictures, ${tally.ended} ended without; ${problems.length === 0 ? 'all checks hold' : `${problems.length} problem(s)`}`);
-  return { name: spec.name, fault: spec.fault, note, tally, readyMs: recovery.readyMs, pictureMs: recovery.pictureMs, byStatus: audit.byStatus, problems };
+  return { name: spec.name, fault: spec.fault, note, tally, readyMs: recovery.readyMs, pictureMs: recovery.pictureMs, byStatus: audit.byStatus, resent: audit.resent, problems };
 }
 
 /** Why a request got no answer, as far as the database and the chat tell. */
@@ -266,14 +282,15 @@ function render(results: readonly PhaseResult[], tookMs: number, started: Date, 
     result.name,
     result.fault + (result.note ? ` (${result.note})` : ''),
     `${result.tally.requests} / ${result.tally.pictures} / ${result.tally.ended} / ${result.tally.unanswered}`,
+    `${result.byStatus.succeeded ?? 0} / ${Object.entries(result.byStatus).filter(([status]) => status !== 'succeeded').reduce((sum, [, count]) => sum + count, 0)}`,
+    String(result.resent),
     formatMs(result.readyMs ?? Number.NaN),
     formatMs(result.pictureMs ?? Number.NaN),
     result.problems.length === 0 ? 'ok' : `${result.problems.length} VIOLATION(S)`,
   ]);
-  const table = markdownTable(['phase', 'fault', 'requests / pictures / ended / unanswered', '/readyz 200 after', 'new picture after', 'checks'], rows);
+  const table = markdownTable(['phase', 'fault', 'requests / pictures / ended / unanswered', 'jobs succeeded / refunded', 'results sent twice (sender killed mid-send)', '/readyz 200 after', 'new picture after', 'checks'], rows);
   const details = results.flatMap((result) => result.problems.slice(0, 20).map((problem) => `- ${result.name}: ${problem}`));
   const endings = results.map((result) => `- ${result.name}: ${Object.entries(result.tally.endings).map(([text, count]) => `${count} × "${text}"`).join('; ') || 'none'}`);
-  const totals = results.at(-1)?.byStatus ?? {};
   return [
     '# Fault injection results',
     '',
@@ -282,8 +299,6 @@ function render(results: readonly PhaseResult[], tookMs: number, started: Date, 
     `Deployment: main.ts as web, telegram and two worker processes on a PostgreSQL cluster and a redis-server of the script's own; the fake Bot API; the fake Gemini API as the provider (${formatMs(PROVIDER_LATENCY_MS)} per call, ${PROVIDER_LIMIT} at once); IMAGE_JOB_TIMEOUT_SECONDS=${JOB_TIMEOUT_SECONDS}${Object.keys(EXTRA_ENV).length > 0 ? `; ${Object.entries(EXTRA_ENV).map(([key, value]) => `${key}=${value}`).join(', ')}` : ''}. Load: ${LOAD_USERS.length} Telegram users in a closed loop (/imagine, wait for the end, 3.2 s pause).`,
     '',
     table,
-    '',
-    `Generations at the end: ${Object.entries(totals).map(([status, count]) => `${count} ${status}`).join(', ') || 'none'}.`,
     '',
     details.length === 0 ? 'Every check held after every phase.' : `Violations:\n\n${details.join('\n')}`,
     '',
@@ -299,7 +314,10 @@ async function main(): Promise<number> {
   const specs = selected.flatMap((name) => phasesOf(context)[name]);
   const reported = new Set<string>();
   const results: PhaseResult[] = [];
-  for (const [index, spec] of specs.entries()) results.push(await runPhase(context, spec, PROBE_USERS[index] ?? 0, reported));
+  for (const [index, spec] of specs.entries()) {
+    if (index > 0) await restartDeployment(context);
+    results.push(await runPhase(context, spec, PROBE_USERS[index] ?? 0, reported));
+  }
   const text = render(results, Date.now() - started.getTime(), started, machine);
   process.stdout.write(`\n${text}\n`);
   log(`written to ${await writeResults('bench/fault-results.md', text)}`);

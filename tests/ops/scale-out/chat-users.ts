@@ -7,10 +7,10 @@ import type { FakeTelegram, TelegramCall } from '#tests/fakes/telegram-bot-api';
  * without Redis (nothing it does is queued). Used to onboard simulated users quickly and to read
  * the database for the checks.
  */
-export type Console = { core: Core; prisma: CoreDeps['prisma']; close(): Promise<void> };
+export type OperatorConsole = { core: Core; prisma: CoreDeps['prisma']; close(): Promise<void> };
 
-/** Opens a {@link Console}; `env` should carry the deployment's SIGNUP_CREDITS. */
-export async function openConsole(options: { databaseUrl: string; dataDir: string; env?: Record<string, string> }): Promise<Console> {
+/** Opens an {@link OperatorConsole}; `env` should carry the deployment's SIGNUP_CREDITS. */
+export async function openConsole(options: { databaseUrl: string; dataDir: string; env?: Record<string, string> }): Promise<OperatorConsole> {
   const config = loadConfig({ DATABASE_URL: options.databaseUrl, DATA_DIR: options.dataDir, AUTO_MIGRATE: 'false', LOG_LEVEL: 'silent', MODERATION_MODE: 'local-only', ...options.env });
   const runtime = await openRuntime(config, createLogger({ level: 'silent' }));
   return { core: createCore(runtime.deps), prisma: runtime.deps.prisma, close: () => runtime.close() };
@@ -49,10 +49,11 @@ function buttonOf(replies: Reply[], action: ActionName): string {
   throw new Error(`no ${action} button in ${JSON.stringify(replies)}`);
 }
 
-/** Sends `/imagine <prompt>` from a user in their private chat; returns when it was queued on the fake. */
+/** Sends `/imagine <prompt>` from a user in their private chat; returns when (just before it reached the fake's update queue). */
 export function sendImagine(telegram: FakeTelegram, userId: number, prompt: string): number {
+  const sentAt = Date.now();
   telegram.pushUpdate(telegram.messageUpdate({ chatId: userId, fromId: userId, text: `/imagine ${prompt}` }));
-  return Date.now();
+  return sentAt;
 }
 
 /** What a user saw as the end of a request: the picture, or a message that ends it (`key`: which one). */

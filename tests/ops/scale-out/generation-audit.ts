@@ -1,3 +1,4 @@
+import { MAX_DELIVERY_ATTEMPTS } from '#core/generation/deliver-final-message';
 import type { CoreDeps } from '#core';
 import type { FakeTelegram } from '#tests/fakes/telegram-bot-api';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
@@ -14,6 +15,11 @@ export type GenerationAudit = {
   open: number;
   /** Everything that breaks a rule, one sentence each (empty = all hold). */
   problems: string[];
+  /**
+   * Results a chat received twice because their sender died between Telegram's acceptance and our
+   * record of it (the message was retried after its lease ran out). Allowed, and counted.
+   */
+  resent: number;
 };
 
 type GenerationRow = {
@@ -25,6 +31,7 @@ type GenerationRow = {
   reserves: number;
   captures: number;
   releases: number;
+  deliveryAttempts: number;
 };
 
 /**
@@ -34,16 +41,26 @@ type GenerationRow = {
  *   an ended one released once and never captured, an open one neither;
  * - no generation is open past its deadline (when `isSettled`, none is open at all);
  * - per user, the credits left equal grants minus the cost of succeeded jobs minus open ones;
- * - with `telegram`: each chat received exactly one picture per succeeded generation of it.
+ * - with `telegram`: each chat received one picture per succeeded generation of it; one more is
+ *   allowed (and counted in `resent`) only for a result whose delivery was tried again;
+ * - when `isSettled`: every ended generation's final message was accepted by its chat.
+ *
+ * With `since`, the per-generation and per-chat checks look only at generations admitted and
+ * pictures sent from then on (one phase of a longer run, begun with nothing open); the ledger and
+ * balance checks always cover everything, and name each user with a difference that stays the
+ * same while the user goes on, so repeated audits report a problem once.
  */
-export async function auditGenerations(prisma: Prisma, options: { now: Date; isSettled: boolean; telegram?: FakeTelegram }): Promise<GenerationAudit> {
+export async function auditGenerations(prisma: Prisma, options: { now: Date; isSettled: boolean; telegram?: FakeTelegram; since?: Date }): Promise<GenerationAudit> {
   const problems: string[] = [];
+  let resent = 0;
+  const since = options.since ?? new Date(0);
   const rows = await prisma.$queryRaw<GenerationRow[]>`
-    SELECT g.id::text, g.status::text, g."userId"::text, g.delivery->>'chatId' AS "chatId", g."deadlineAt",
+    SELECT g.id::text, g.status::text, g."userId"::text, g.delivery->>'chatId' AS "chatId", g."deadlineAt", g."deliveryAttempts",
            count(l.id) FILTER (WHERE l.kind = 'reserve')::int AS reserves,
            count(l.id) FILTER (WHERE l.kind = 'capture')::int AS captures,
            count(l.id) FILTER (WHERE l.kind = 'release')::int AS releases
     FROM generations g LEFT JOIN credit_ledger l ON l."generationId" = g.id
+    WHERE g."createdAt" >= ${since}
     GROUP BY g.id`;
   const byStatus: Record<string, number> = {};
   for (const row of rows) {
@@ -58,7 +75,7 @@ export async function auditGenerations(prisma: Prisma, options: { now: Date; isS
   }
 
   for (const violation of await findLedgerViolations(prisma)) {
-    problems.push(`ledger invariant broken for user ${violation.userId}: ledger ${violation.ledger}, lots ${violation.lots}, debt ${violation.debt}/${violation.debtLedger}`);
+    problems.push(`ledger invariant broken for user ${violation.userId}: ledger sum - lots = ${violation.ledger - violation.lots}, debt - debt entries = ${violation.debt - violation.debtLedger}`);
   }
   const balances = await prisma.$queryRaw<{ userId: string; remaining: number; granted: number; captured: number; held: number }[]>`
     WITH lots AS (SELECT "userId", SUM(remaining)::int AS remaining FROM credit_lots GROUP BY "userId"),
@@ -70,35 +87,65 @@ export async function auditGenerations(prisma: Prisma, options: { now: Date; isS
            COALESCE(spent.captured, 0) AS captured, COALESCE(spent.held, 0) AS held
     FROM users u LEFT JOIN lots ON lots."userId" = u.id LEFT JOIN grants ON grants."userId" = u.id LEFT JOIN spent ON spent."userId" = u.id`;
   for (const balance of balances) {
-    if (balance.remaining !== balance.granted - balance.captured - balance.held) {
-      problems.push(`user ${balance.userId} has ${balance.remaining} credits; granted ${balance.granted} - captured ${balance.captured} - held ${balance.held} = ${balance.granted - balance.captured - balance.held}`);
+    const expected = balance.granted - balance.captured - balance.held;
+    if (balance.remaining !== expected) {
+      problems.push(`user ${balance.userId} has ${balance.remaining - expected} credit(s) more than grants - cost of succeeded jobs - cost of open jobs`);
     }
   }
 
   if (options.telegram) {
     const pictures = new Map<string, number>();
     for (const call of options.telegram.calls) {
-      if (call.method === 'sendPhoto' && call.status === 200) pictures.set(String(call.params.chat_id), (pictures.get(String(call.params.chat_id)) ?? 0) + 1);
+      if (call.method === 'sendPhoto' && call.status === 200 && call.at >= since.getTime()) pictures.set(String(call.params.chat_id), (pictures.get(String(call.params.chat_id)) ?? 0) + 1);
     }
     const succeeded = new Map<string, number>();
-    for (const row of rows) if (row.status === 'succeeded' && row.chatId) succeeded.set(row.chatId, (succeeded.get(row.chatId) ?? 0) + 1);
+    const retried = new Map<string, number>();
+    for (const row of rows) {
+      if (row.status !== 'succeeded' || !row.chatId) continue;
+      succeeded.set(row.chatId, (succeeded.get(row.chatId) ?? 0) + 1);
+      if (row.deliveryAttempts > 1) retried.set(row.chatId, (retried.get(row.chatId) ?? 0) + 1);
+    }
     for (const chatId of new Set([...pictures.keys(), ...succeeded.keys()])) {
       const sent = pictures.get(chatId) ?? 0;
       const paid = succeeded.get(chatId) ?? 0;
-      if (sent !== paid) problems.push(`chat ${chatId} received ${sent} picture(s) for ${paid} succeeded (charged) generation(s)`);
+      if (sent < paid || sent > paid + (retried.get(chatId) ?? 0)) problems.push(`chat ${chatId} received ${sent} picture(s) for ${paid} succeeded (charged) generation(s)`);
+      else resent += sent - paid;
     }
   }
 
-  return { generations: rows.length, byStatus, open: rows.filter((row) => OPEN_STATUSES.includes(row.status)).length, problems };
+  if (options.isSettled) {
+    const undelivered = await prisma.generation.findMany({
+      where: { createdAt: { gte: since }, finishedAt: { not: null }, deliveredAt: null },
+      select: { id: true, status: true, deliveryAttempts: true, deliveryError: true },
+    });
+    for (const row of undelivered) {
+      problems.push(`generation ${row.id} ended ${row.status} but no chat accepted its final message (${row.deliveryAttempts} tries; last error: ${row.deliveryError ?? 'none'})`);
+    }
+  }
+
+  return { resent, generations: rows.length, byStatus, open: rows.filter((row) => OPEN_STATUSES.includes(row.status)).length, problems };
 }
 
-/** Waits until no generation is open (polling), up to `timeoutMs`; resolves with how many are still open. */
+/**
+ * Waits until no generation is open and no final message is still to be sent (one not yet
+ * accepted by its chat with tries left: see `deliverFinalMessage`), polling, up to `timeoutMs`;
+ * resolves with how many are still pending.
+ */
 export async function waitUntilSettled(prisma: Prisma, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const open = await prisma.generation.count({ where: { status: { in: ['queued', 'running', 'uploading'] } } }).catch(() => Number.NaN);
-    if (open === 0) return 0;
-    if (Date.now() >= deadline) return Number.isNaN(open) ? -1 : open;
+    const pending = await prisma.generation
+      .count({
+        where: {
+          OR: [
+            { status: { in: ['queued', 'running', 'uploading'] } },
+            { deliveredAt: null, deliveryAttempts: { lt: MAX_DELIVERY_ATTEMPTS }, finishedAt: { not: null } },
+          ],
+        },
+      })
+      .catch(() => Number.NaN);
+    if (pending === 0) return 0;
+    if (Date.now() >= deadline) return Number.isNaN(pending) ? -1 : pending;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

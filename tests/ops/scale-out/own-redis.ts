@@ -10,6 +10,8 @@ export type OwnRedis = {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty: every key (queue, limits) is gone, as after a crash. */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP) for `ms`, then lets it go on (SIGCONT): a stall, data kept. */
+  freeze(ms: number): Promise<void>;
 };
 
 const READY_TIMEOUT_MS = 10_000;
@@ -54,6 +56,13 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     await exited;
   }
 
+  async function freeze(ms: number): Promise<void> {
+    if (!child) throw new Error('own redis is not running');
+    child.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    child.kill('SIGCONT');
+  }
+
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+  return { url: `redis://127.0.0.1:${port}`, port, start, stop, freeze };
 }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { catalogOf } from '#core';
 import { startFakeTelegram, type FakeTelegram, type TelegramCall } from '#tests/fakes/telegram-bot-api';
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
-import { ChatWatcher, onboardUsers, openConsole, sendImagine, textOf, type Console } from '#tests/ops/scale-out/chat-users';
+import { ChatWatcher, onboardUsers, openConsole, sendImagine, textOf, type OperatorConsole } from '#tests/ops/scale-out/chat-users';
 import { Deployment } from '#tests/ops/scale-out/deployment';
 import { auditGenerations, waitUntilSettled } from '#tests/ops/scale-out/generation-audit';
 import { startOwnRedis, type OwnRedis } from '#tests/ops/scale-out/own-redis';
@@ -25,7 +25,7 @@ describe('scale-out: two worker processes, a web and a Telegram bot process on o
   let redis: OwnRedis | undefined;
   let database: TestDatabase | undefined;
   let telegram: FakeTelegram | undefined;
-  let operator: Console | undefined;
+  let operator: OperatorConsole | undefined;
   let deployment: Deployment | undefined;
   let dataDir: string | undefined;
 
@@ -65,9 +65,10 @@ describe('scale-out: two worker processes, a web and a Telegram bot process on o
         DEMO_PROVIDER_LATENCY_MS: String(LATENCY_MS),
         PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: LIMIT } }),
         WORKER_CONCURRENCY: '3',
-        // A killed worker's provider slots stay taken in Redis until this timeout (build-limits.ts
-        // uses it for image calls too; 900 s by default, see the report); its minimum keeps a
-        // killed worker from stopping the provider for the rest of the test.
+        // A killed worker's provider slots stay taken until the limit's slot timeout, which for a
+        // provider that also makes videos (demo does) is this (900 s by default). Its minimum
+        // keeps a worker killed while it holds both slots from stopping the demo provider for
+        // longer than BullMQ takes to hand its jobs over.
         VIDEO_JOB_TIMEOUT_SECONDS: '30',
       },
     });
