@@ -7,8 +7,10 @@
  *    the sustained rate of one process over ~10 s, then a paced run at 200/s.
  * 2. Workers: two worker processes against the demo provider with a fixed latency and a provider
  *    limit K; throughput, and the most calls ever running at the provider at once (never above K).
+ * 3. Telegram load: 1,000 simulated users over the fake Bot API (with Telegram's flood limits) to
+ *    main.ts processes (`tests/bench/telegram-load.ts`); writes its section of bench/results.md.
  *
- * Options: --only admission|workers, --seconds 10, --concurrency 16, --rate 200, --users 30000,
+ * Options: --only admission|workers|telegram, --seconds 10, --concurrency 16, --rate 200, --users 30000,
  * --jobs 200, --limit 4, --latency-ms 200. Profile with
  * `node --cpu-prof --import tsx tests/bench/run.ts --only admission`.
  */
@@ -25,6 +27,7 @@ import { WorkerChild } from '#tests/core/generation/worker-child';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import { createBenchDatabase, seedOnboardedUsers, type BenchDatabase } from '#tests/bench/bench-database';
 import { percentile, runClosedLoop, runPaced, type LoadResult } from '#tests/bench/load';
+import { runTelegramLoad } from '#tests/bench/telegram-load';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,7 +48,7 @@ const USERS = Number(args.users);
 const JOBS = Number(args.jobs);
 const LIMIT = Number(args.limit);
 const LATENCY_MS = Number(args['latency-ms']);
-const runs = (phase: 'admission' | 'workers') => args.only === undefined || args.only === phase;
+const runs = (phase: 'admission' | 'workers' | 'telegram') => args.only === undefined || args.only === phase;
 
 /** Seeded Telegram user ids are `<SUBJECT_BASE + n>` (platform ids are digits). */
 const SUBJECT_BASE = 900_000_000;
@@ -241,6 +244,13 @@ try {
     }
   }
   if (runs('workers')) await benchWorkers(dataDir, `bench:${runId}:workers`, redis);
+  if (runs('telegram')) {
+    log('telegram: 1,000 users over the fake Bot API with flood limits (about 5 minutes)…');
+    const load = await runTelegramLoad({ flood: true });
+    process.stdout.write(`\n${load.markdown}\n`);
+    rows.push({ phase: 'telegram load', ops: '-', rate: '-', p50: '-', p99: '-', cpu: '-', rss: '-', note: `${load.problems.length === 0 ? 'all checks held' : `${load.problems.length} problem(s)`}; figures in ${load.file}` });
+    if (load.problems.length > 0) process.exitCode = 1;
+  }
 } finally {
   printTable();
   log(`\ntook ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${os.loadavg()[0]?.toFixed(2)} at the end (other processes on this machine skew the rates; CPU/op is this process's own)`);

@@ -149,7 +149,8 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
         lastPictureAt = Math.max(lastPictureAt, end.at);
       } else ended += 1;
     }
-    const open = await waitUntilSettled(operator.prisma, 30_000);
+    // Final messages Telegram refused are sent again by the workers' sweep (up to a few minutes).
+    const open = await waitUntilSettled(operator.prisma, 180_000);
     const audit = await auditGenerations(operator.prisma, { now: new Date(), isSettled: open === 0, telegram });
     const problems = [
       ...audit.problems,
