@@ -17,7 +17,7 @@ const UNTHROTTLED = new Set(['sendChatAction']);
 const RETRY = { maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true, rethrowInternalServerErrors: false };
 
 /**
- * Runs one Telegram call in the deployment's shared pace (core's `TELEGRAM_SEND_LIMIT`, clustered
+ * Runs one message send in the deployment's shared pace (core's `TELEGRAM_SEND_LIMIT`, clustered
  * through Redis when there is one), so the bot and every worker together stay under Telegram's
  * overall limit.
  */
@@ -31,15 +31,19 @@ export type SharedSendPace = <T>(call: () => Promise<T>) => Promise<T>;
 export function installApiTransformers(api: Api, options: { sharedPace?: SharedSendPace | undefined } = {}): void {
   const throttle = apiThrottler();
   const { sharedPace } = options;
-  if (sharedPace) api.config.use((prev, method, payload, signal) => (isChatCall(method, payload) ? sharedPace(() => prev(method, payload, signal)) : prev(method, payload, signal)));
+  if (sharedPace) api.config.use((prev, method, payload, signal) => (isMessageSend(method, payload) ? sharedPace(() => prev(method, payload, signal)) : prev(method, payload, signal)));
   api.config.use(spaceChatCalls());
   api.config.use((prev, method, payload, signal) => (UNTHROTTLED.has(method) ? prev(method, payload, signal) : throttle(prev, method, payload, signal)));
   api.config.use(autoRetry(RETRY));
 }
 
-/** A call that sends or changes something in a chat (what Telegram's limits count); chat actions are not messages. */
-function isChatCall(method: string, payload: unknown): boolean {
-  return !UNTHROTTLED.has(method) && payload !== null && typeof payload === 'object' && 'chat_id' in payload;
+/**
+ * A call that sends a new message to a chat: what Telegram's overall limit counts ("no more than
+ * 30 messages per second"). Edits and deletions are left to each process's own throttler, so
+ * progress edits never hold up answers and results; a chat action is no message.
+ */
+function isMessageSend(method: string, payload: unknown): boolean {
+  return /^(send|copy|forward)/.test(method) && !UNTHROTTLED.has(method) && payload !== null && typeof payload === 'object' && 'chat_id' in payload;
 }
 
 /**
