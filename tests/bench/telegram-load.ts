@@ -26,6 +26,9 @@ import { describeMachine, formatMiB, formatMs, markdownTable, percentile, writeR
 import type { Usage } from '#tests/ops/scale-out/service-process';
 import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
 
+/** The share of Bot API calls that may meet a 429 before the run counts as ignoring Telegram's limits. */
+const MAX_FLOOD_SHARE = 0.01;
+
 /** What {@link runTelegramLoad} takes; every field has a default. */
 export type TelegramLoadOptions = {
   users: number;
@@ -156,7 +159,9 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
       ...audit.problems,
       ...(silent > 0 ? [`${silent} user(s) got no answer within ${formatMs(options.drainTimeoutMs)} of the last update`] : []),
       ...(ended > 0 ? [`${ended} user(s) got no picture (an error or a refund)`] : []),
-      ...(telegram.tooManyRequests > 0 ? [`the fake Bot API answered 429 (flood control) ${telegram.tooManyRequests} times`] : []),
+      // Telegram expects an occasional 429 and its retry (auto-retry waits it out); many mean the
+      // deployment ignores the limits.
+      ...(telegram.tooManyRequests > telegram.calls.length * MAX_FLOOD_SHARE ? [`the fake Bot API answered 429 (flood control) ${telegram.tooManyRequests} times, over ${MAX_FLOOD_SHARE * 100}% of ${telegram.calls.length} calls`] : []),
     ];
 
     const spanMs = lastPictureAt - firstSent;
@@ -180,7 +185,7 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
         ['update → status reply', `p50 ${formatMs(percentile(statusMs, 50))}, p99 ${formatMs(percentile(statusMs, 99))}, max ${formatMs(Math.max(...statusMs))}`],
         ['update → picture', `p50 ${formatMs(percentile(pictureMs, 50))}, p99 ${formatMs(percentile(pictureMs, 99))}, max ${formatMs(Math.max(...pictureMs))}`],
         ['provider ceiling', `${((options.limit * 1000) / options.latencyMs).toFixed(0)} calls/s (${options.limit} at once × ${options.latencyMs} ms)`],
-        ['Bot API calls', `${telegram.calls.length} (${telegram.tooManyRequests} answered 429)`],
+        ['Bot API calls', `${telegram.calls.length} (${telegram.tooManyRequests} answered 429 and were retried)`],
         ['checks', problems.length === 0 ? 'ledger invariants hold, one reserve and one capture per job, one picture per charged job' : problems.slice(0, 5).join('; ')],
       ]),
       '',
