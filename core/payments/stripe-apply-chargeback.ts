@@ -3,6 +3,7 @@ import type { CoreDeps } from '#core/core-deps';
 import type { Prisma } from '#core/infra/db/create-database';
 import type { PaymentStatus } from '#core/infra/db/generated/enums';
 import { clawBackCredits } from '#core/credits/claw-back-credits';
+import { grantCreditsLocked } from '#core/credits/grant-credits';
 import { inTransaction, noEffect, type WebhookEffect } from '#core/payments/stripe-webhook-effect';
 
 type PaymentRow = { id: string; userId: string | null; amount: number; credits: number; status: PaymentStatus; details: Prisma.JsonValue };
@@ -89,4 +90,40 @@ export async function disputeCreatedEffect(deps: Pick<CoreDeps, 'prisma' | 'cloc
     return noEffect('dispute_unmatched');
   }
   return chargebackEffect(deps, payment, { targetClawed: payment.credits, idempotencyKey: `stripe:dispute:${dispute.id}`, reason: 'dispute', status: 'disputed' });
+}
+
+/**
+ * `charge.dispute.closed`: the dispute is re-read. Won (the bank sided with the merchant, the
+ * money stays with us): every credit that dispute took back is given back, as a `refund` lot
+ * that first settles any debt the dispute left (`grantCredits`; key `stripe:dispute-won:<id>`),
+ * and the payment returns to its status before the dispute. Lost or any other end: the
+ * clawback stands and nothing changes.
+ */
+export async function disputeClosedEffect(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'logger'>, stripe: Stripe, disputeId: string): Promise<WebhookEffect> {
+  const dispute = await stripe.disputes.retrieve(disputeId);
+  if (dispute.status !== 'won') return noEffect(`dispute_${dispute.status}`);
+  const chargeId = typeof dispute.charge === 'string' ? dispute.charge : dispute.charge.id;
+  const payment = await findPaymentOfCharge(deps, await stripe.charges.retrieve(chargeId));
+  if (!payment) {
+    deps.logger.warn({ disputeId }, 'won dispute of a charge with no recorded payment');
+    return noEffect('dispute_unmatched');
+  }
+  return {
+    userId: payment.userId ?? undefined,
+    note: 'dispute_won',
+    apply: async (tx) => {
+      const clawback = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: `stripe:dispute:${dispute.id}` }, select: { delta: true, debtDelta: true } });
+      const current = await tx.payment.findUniqueOrThrow({ where: { id: payment.id }, select: { userId: true, amount: true, refundedAmount: true, details: true } });
+      const returned = clawback ? -clawback.delta + clawback.debtDelta : 0;
+      if (returned > 0 && current.userId) {
+        await grantCreditsLocked(tx, { userId: current.userId, amount: returned, source: 'refund', idempotencyKey: `stripe:dispute-won:${dispute.id}`, reason: 'dispute_won', paymentId: payment.id, actor: 'stripe' });
+      }
+      const details = { ...((current.details as Record<string, unknown> | null) ?? {}), clawedBackCredits: Math.max(0, clawedSoFar({ ...payment, details: current.details }) - returned) };
+      const refunded = current.refundedAmount;
+      await tx.payment.update({
+        where: { id: payment.id },
+        data: { status: refunded >= current.amount ? 'refunded' : refunded > 0 ? 'partially_refunded' : 'succeeded', details: details as Prisma.InputJsonValue },
+      });
+    },
+  };
 }

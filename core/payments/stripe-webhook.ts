@@ -4,7 +4,7 @@ import { AppError } from '#core/errors/app-error';
 import { isUniqueViolation } from '#core/accounts/find-or-create-account';
 import { withAccountLock, type Tx } from '#core/credits/ledger-transaction';
 import { checkoutCompletedEffect } from '#core/payments/stripe-apply-checkout';
-import { chargeRefundedEffect, disputeCreatedEffect } from '#core/payments/stripe-apply-chargeback';
+import { chargeRefundedEffect, disputeClosedEffect, disputeCreatedEffect } from '#core/payments/stripe-apply-chargeback';
 import { invoicePaidEffect } from '#core/payments/stripe-apply-invoice';
 import { syncSubscriptionEffect } from '#core/payments/stripe-sync-subscription';
 import type { WebhookEffect } from '#core/payments/stripe-webhook-effect';
@@ -19,6 +19,7 @@ export const HANDLED_STRIPE_EVENTS = [
   'customer.subscription.deleted',
   'charge.refunded',
   'charge.dispute.created',
+  'charge.dispute.closed',
 ] as const;
 
 type HandledType = (typeof HANDLED_STRIPE_EVENTS)[number];
@@ -52,6 +53,8 @@ async function effectOf(deps: CoreDeps, stripe: Stripe, type: HandledType, objec
       return chargeRefundedEffect(deps, stripe, objectId);
     case 'charge.dispute.created':
       return disputeCreatedEffect(deps, stripe, objectId);
+    case 'charge.dispute.closed':
+      return disputeClosedEffect(deps, stripe, objectId);
   }
 }
 

@@ -270,4 +270,41 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     expect(page).toContain('Owed after a refund: 45 credits');
     expect(page).toContain('disputed');
   });
+
+  it('gives back what a dispute took once the dispute is won (its debt first), once; a lost dispute changes nothing', async () => {
+    const spendAndDispute = async () => {
+      const { client, userId } = await signUp();
+      await stripe.completeCheckout(await startCheckout(client, 'pack', 'starter'));
+      const reservation = await reserveCredits(h.t.database.prisma, { userId, amount: 55, idempotencyKey: `spend:${userId}`, expiresAt: new Date(h.t.clock.now().getTime() + DAY_MS), now: h.t.clock.now() });
+      await captureReservation(h.t.database.prisma, reservation.id);
+      const dispute = (await stripe.createDispute(await chargeOf(userId, 'starter'))) as Stripe.ChargeDisputeCreatedEvent;
+      expect(await balanceOf(userId)).toBe(0);
+      return { client, userId, disputeId: dispute.data.object.id };
+    };
+    const debtOf = async (userId: string) => (await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).creditDebt;
+
+    const winner = await spendAndDispute();
+    expect(await debtOf(winner.userId)).toBe(45);
+    const won = await stripe.closeDispute(winner.disputeId, 'won');
+    expect(stripe.deliveries.at(-1)?.status).toBe(200);
+    // The 50 credits the dispute took (5 from the balance, 45 as debt) come back: the debt is settled, 5 remain.
+    expect(await debtOf(winner.userId)).toBe(0);
+    expect(await balanceOf(winner.userId)).toBe(5);
+    await stripe.deliver(won, { times: 2 });
+    expect(await balanceOf(winner.userId)).toBe(5);
+    const payment = await h.t.database.prisma.payment.findFirstOrThrow({ where: { userId: winner.userId } });
+    expect(payment.status).toBe('succeeded');
+    expect(payment.details).toMatchObject({ clawedBackCredits: 0 });
+    const returned = await h.t.database.prisma.creditLedgerEntry.findMany({ where: { userId: winner.userId, reason: 'dispute_won' } });
+    expect(returned.map((entry) => [entry.kind, entry.delta])).toEqual([['grant', 50]]);
+    expect(pageText((await winner.client.get('/account')).text)).not.toContain('Owed after a refund');
+
+    const loser = await spendAndDispute();
+    await stripe.closeDispute(loser.disputeId, 'lost');
+    expect(stripe.deliveries.at(-1)?.status).toBe(200);
+    expect(await debtOf(loser.userId)).toBe(45);
+    expect(await balanceOf(loser.userId)).toBe(0);
+    expect((await h.t.database.prisma.payment.findFirstOrThrow({ where: { userId: loser.userId } })).status).toBe('disputed');
+    expect(await findLedgerViolations(h.t.database.prisma)).toEqual([]);
+  });
 });
