@@ -22,12 +22,23 @@ export type DeliveryOutcome =
   | 'retry_later'
   /** The chat cannot be reached any more, or the tries ran out: no more tries. */
   | 'given_up'
-  /** Nothing to do now: delivered already, another sender holds it, not due yet, or not ended. */
-  | 'not_due'
-  /** This process has no notifier for the chat's platform; a worker that has one will send it. */
-  | 'no_notifier';
+  /**
+   * Nothing for this process to do now: delivered already, another sender holds it, not due yet,
+   * not ended, or no notifier here for its platform (a worker that has one sends it).
+   */
+  | 'not_due';
 
 type DeliverDeps = Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'clock' | 'config' | 'media'>;
+
+/**
+ * The condition on a generation row that its final message is still to be sent now by a process
+ * with notifiers for `platforms`: not accepted yet, tries left, no lease held and no later try
+ * planned. The claim and the sweep's search share it, so they cannot drift apart.
+ */
+export function isFinalMessageDue(now: Date, platforms: readonly string[]): Prisma.Sql {
+  return Prisma.sql`"deliveredAt" IS NULL AND "deliveryAttempts" < ${MAX_DELIVERY_ATTEMPTS}
+    AND ("deliveryDueAt" IS NULL OR "deliveryDueAt" <= ${now}) AND delivery->>'platform' IN (${Prisma.join(platforms)})`;
+}
 
 /** The wait after the `attempts`-th failed try: 15 s, 30 s, 1 min, … at most 30 min. */
 export function deliveryBackoffMs(attempts: number): number {
@@ -50,15 +61,13 @@ export function deliveryBackoffMs(attempts: number): number {
  */
 export async function deliverFinalMessage(deps: DeliverDeps, generationId: string): Promise<DeliveryOutcome> {
   const platforms = Object.keys(deps.notifiers);
-  if (platforms.length === 0) return 'no_notifier';
+  if (platforms.length === 0) return 'not_due';
   const now = deps.clock.now();
   const [claimed] = await deps.prisma.$queryRaw<(EndedGeneration & { deliveryAttempts: number; platform: string })[]>`
     UPDATE generations SET "deliveryDueAt" = ${new Date(now.getTime() + DELIVERY_LEASE_MS)}, "deliveryAttempts" = "deliveryAttempts" + 1
-    WHERE id = ${generationId}::uuid AND "deliveredAt" IS NULL AND status IN ('succeeded', 'failed', 'cancelled', 'blocked')
-      AND "deliveryAttempts" < ${MAX_DELIVERY_ATTEMPTS} AND ("deliveryDueAt" IS NULL OR "deliveryDueAt" <= ${now})
-      AND delivery->>'platform' IN (${Prisma.join(platforms)})
+    WHERE id = ${generationId}::uuid AND status IN ('succeeded', 'failed', 'cancelled', 'blocked') AND ${isFinalMessageDue(now, platforms)}
     RETURNING id::text, status::text, kind::text, prompt, provider, options, cost, "errorCode", "deliveryAttempts", delivery->>'platform' AS platform`;
-  if (!claimed) return (await hasNotifierFor(deps, generationId, platforms)) ? 'not_due' : 'no_notifier';
+  if (!claimed) return 'not_due';
 
   const log = deps.logger.child({ generationId, platform: claimed.platform, attempt: claimed.deliveryAttempts });
   const renew = setInterval(() => {
@@ -132,10 +141,4 @@ async function recordFailure(deps: DeliverDeps, claimed: { id: string; deliveryA
   }
   log.warn({ err: error, retryInMs: deliveryBackoffMs(claimed.deliveryAttempts) }, 'final message not delivered; will try again');
   return 'retry_later';
-}
-
-async function hasNotifierFor(deps: Pick<CoreDeps, 'prisma'>, generationId: string, platforms: string[]): Promise<boolean> {
-  const row = await deps.prisma.generation.findUnique({ where: { id: generationId }, select: { delivery: true } });
-  const platform = (row?.delivery as { platform?: string } | null)?.platform;
-  return platform === undefined || platforms.includes(platform);
 }

@@ -1,6 +1,5 @@
 import type { CoreDeps } from '#core/core-deps';
-import { Prisma } from '#core/infra/db/create-database';
-import { deliverFinalMessage, MAX_DELIVERY_ATTEMPTS } from '#core/generation/deliver-final-message';
+import { deliverFinalMessage, isFinalMessageDue } from '#core/generation/deliver-final-message';
 
 /** Final messages older than this are not retried any more (the result stays in /history). */
 const RETRY_WINDOW_MS = 24 * 3600_000;
@@ -20,9 +19,7 @@ export async function retryUndeliveredMessages(deps: Pick<CoreDeps, 'prisma' | '
   const now = deps.clock.now();
   const due = await deps.prisma.$queryRaw<{ id: string }[]>`
     SELECT id::text FROM generations
-    WHERE "deliveredAt" IS NULL AND "finishedAt" > ${new Date(now.getTime() - RETRY_WINDOW_MS)}
-      AND "deliveryAttempts" < ${MAX_DELIVERY_ATTEMPTS} AND ("deliveryDueAt" IS NULL OR "deliveryDueAt" <= ${now})
-      AND delivery->>'platform' IN (${Prisma.join(platforms)})
+    WHERE "finishedAt" > ${new Date(now.getTime() - RETRY_WINDOW_MS)} AND ${isFinalMessageDue(now, platforms)}
     ORDER BY "finishedAt" LIMIT ${BATCH}`;
   let delivered = 0;
   const pending = [...due];
