@@ -1,23 +1,17 @@
 import type { CoreDeps } from '#core/core-deps';
 
 /**
- * Puts every generation that is still open back on the queue; with `olderThanMs`, only those
- * admitted at least that long ago. Returns how many were offered.
+ * Puts every generation that is still open back on the queue. Returns how many were offered.
  *
  * At a worker's start: the in-process queue forgets its jobs when the process stops, so a restart
- * would otherwise leave them waiting until the overdue sweep refunds them. In every sweep (with
- * `olderThanMs`): a Redis that restarted empty lost BullMQ's jobs, and this finds them again.
+ * would otherwise leave them waiting until the overdue sweep refunds them. When Redis reconnects:
+ * a Redis that restarted empty lost BullMQ's jobs, and this finds them again.
  * Adding a generation the queue still holds in any state is a no-op (job id = generation id), and
  * a job that runs again skips work already done, so nothing is generated, charged or sent twice.
  */
-export async function requeueOpenGenerations(deps: Pick<CoreDeps, 'prisma' | 'queue' | 'clock' | 'logger'>, options: { olderThanMs?: number } = {}): Promise<number> {
-  const now = deps.clock.now();
+export async function requeueOpenGenerations(deps: Pick<CoreDeps, 'prisma' | 'queue' | 'clock' | 'logger'>): Promise<number> {
   const open = await deps.prisma.generation.findMany({
-    where: {
-      status: { in: ['queued', 'running', 'uploading'] },
-      deadlineAt: { gt: now },
-      ...(options.olderThanMs === undefined ? {} : { createdAt: { lt: new Date(now.getTime() - options.olderThanMs) } }),
-    },
+    where: { status: { in: ['queued', 'running', 'uploading'] }, deadlineAt: { gt: deps.clock.now() } },
     select: { id: true, kind: true },
     orderBy: { createdAt: 'asc' },
     take: 10_000,
@@ -25,6 +19,6 @@ export async function requeueOpenGenerations(deps: Pick<CoreDeps, 'prisma' | 'qu
   for (const generation of open) {
     await deps.queue.enqueue({ name: generation.kind, generationId: generation.id });
   }
-  if (open.length > 0 && options.olderThanMs === undefined) deps.logger.info({ count: open.length }, 'open generations queued again');
+  if (open.length > 0) deps.logger.info({ count: open.length }, 'open generations queued again');
   return open.length;
 }

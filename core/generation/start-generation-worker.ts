@@ -7,13 +7,12 @@ import { retryUndeliveredMessages } from '#core/generation/retry-undelivered-mes
 
 /** How often a worker sweeps overdue jobs, undelivered final messages and lapsed credit lots. */
 export const SWEEP_INTERVAL_MS = 30_000;
-/** Open generations admitted this long ago are offered to the queue again, in case it lost them. */
-const LOST_JOB_AGE_MS = 30_000;
 
 /**
  * Makes this process a worker: consumes generation jobs (open ones from before a restart
- * included) and periodically ends overdue jobs, re-adds jobs a restarted Redis lost, sends final
- * messages again that a chat has not accepted yet, and expires credits. A sweep still running when the next is due is not doubled.
+ * included, and again whenever Redis reconnects, since a Redis that restarted empty lost them)
+ * and periodically ends overdue jobs, sends final messages again that a chat has not accepted
+ * yet, and expires credits. A sweep still running when the next is due is not doubled.
  * Returns a stop function that stops the sweeps.
  */
 export async function startGenerationWorker(deps: CoreDeps, options: { concurrency: number; sweepIntervalMs?: number }): Promise<() => Promise<void>> {
@@ -30,7 +29,6 @@ export async function startGenerationWorker(deps: CoreDeps, options: { concurren
     isSweeping = true;
     try {
       await sweepOverdueGenerations(deps);
-      await requeueOpenGenerations(deps, { olderThanMs: LOST_JOB_AGE_MS });
       await retryUndeliveredMessages(deps);
       await expireCreditLots(deps.prisma, deps.clock.now());
     } catch (error) {

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatUser } from '#tests/support/chat-driver';
+import { findLedgerViolations } from '#tests/support/ledger-invariants';
+import { startOwnRedis, type OwnRedis } from '#tests/ops/scale-out/own-redis';
+import { createTestCluster, type TestCluster } from '#tests/core/generation/test-cluster';
+import { admit, eventually, ledgerOf, mediaDeliveriesOf, waitForMedia, waitForStatus } from '#tests/core/generation/generation-helpers';
+
+/**
+ * A Redis that restarts empty loses every BullMQ job. A running worker offers the open
+ * generations to the queue again as soon as Redis answers (start-generation-worker.ts), so a job
+ * that was waiting still runs, once, instead of waiting for its deadline and a refund.
+ */
+describe('a worker across a Redis restart that lost every job', () => {
+  let redis: OwnRedis;
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    cluster = await createTestCluster();
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    await redis?.stop().catch(() => undefined);
+  });
+
+  it('runs the job that was waiting once Redis is back, charged and delivered once', { timeout: 60_000 }, async () => {
+    const env = { REDIS_URL: redis.url, DEMO_PROVIDER_LATENCY_MS: '1500', PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: 1 } }) };
+    const worker = await cluster.openCore({ env, startWorker: { concurrency: 1 } });
+    const first = new ChatUser(worker, '9101');
+    const second = new ChatUser(worker, '9102');
+    await first.onboard();
+    await second.onboard();
+    const running = await admit(first, 'imagine', 'a lantern on a pier');
+    await waitForStatus(worker.notifier, running, 'job.running');
+    const waiting = await admit(second, 'imagine', 'a boat in the fog');
+    expect(await worker.deps.queue.positionOf(waiting)).toBe(0);
+
+    await redis.stop();
+    await redis.start();
+
+    const media = await waitForMedia(worker.notifier, waiting, 30_000);
+    expect(media.items).toHaveLength(1);
+    await eventually(async () => (await cluster.database.prisma.generation.count({ where: { id: { in: [running, waiting] }, finishedAt: null } })) === 0, 'both jobs to end', 30_000);
+    expect(mediaDeliveriesOf(worker.notifier, waiting)).toHaveLength(1);
+    expect(await ledgerOf(cluster.database.prisma, waiting)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
+  });
+});
