@@ -1,33 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeTelegram } from '#tests/fakes/telegram-bot-api';
+import { freePort } from '#tests/ops/scale-out/free-port';
+import { spawnWithOutput, type SpawnedWithOutput } from '#tests/support/spawn-with-output';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
-type Started = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+type Started = SpawnedWithOutput;
 
 function start(env: Record<string, string>): Started {
-  const child = spawn(TSX, ['main.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  return spawnWithOutput(TSX, ['main.ts'], { cwd: ROOT, env });
 }
 
 async function waitForHealth(port: number, deadlineMs: number): Promise<number> {

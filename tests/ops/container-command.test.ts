@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,29 +9,17 @@ import { readCompose, ROOT } from '#tests/ops/compose';
 import { execForm, healthcheckCommand, parseDockerfile } from '#tests/ops/dockerfile';
 import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
+import { freePort } from '#tests/ops/scale-out/free-port';
+import { spawnWithOutput, type SpawnedWithOutput } from '#tests/support/spawn-with-output';
 
 const runtime = parseDockerfile(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).at(-1);
 const CMD = execForm(runtime?.instructions.find((step) => step.keyword === 'CMD')?.args ?? '') ?? [];
 const HEALTHCHECK = healthcheckCommand(runtime?.instructions.find((step) => step.keyword === 'HEALTHCHECK')?.args ?? '').argv ?? [];
 
 /** Runs an argv the way the container would (`node` is this test's node), with only `env`. */
-function run(argv: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function run(argv: string[], env: Record<string, string>): SpawnedWithOutput {
   const [command = '', ...args] = argv;
-  const child = spawn(command === 'node' ? process.execPath : command, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  return spawnWithOutput(command === 'node' ? process.execPath : command, args, { cwd: ROOT, env: { HOME: os.tmpdir(), ...env } });
 }
 
 /** Pids whose parent is `pid` (Linux /proc). */

@@ -1,10 +1,13 @@
-import net from 'node:net';
 import type { Server } from 'node:http';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { createWebApp } from '#web/create-web-app';
 import { FakeStripeApi } from '#tests/fakes/stripe-api';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
 import { WebClient } from '#tests/web/support/web-client';
+import { freePort } from '#tests/ops/scale-out/free-port';
+
+/** A free TCP port on 127.0.0.1 (PUBLIC_URL must be known before the core is built). */
+export { freePort };
 
 /** The site on a real port over a test core, with optional fake Stripe and a local OpenID issuer. */
 export type WebHarness = {
@@ -17,15 +20,6 @@ export type WebHarness = {
   close(): Promise<void>;
 };
 
-/** A free TCP port on 127.0.0.1 (PUBLIC_URL must be known before the core is built). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Client id and secret the local issuer accepts. */
 export const OIDC_CLIENT = { id: 'imagine-test-client', secret: 'imagine-test-secret' };
