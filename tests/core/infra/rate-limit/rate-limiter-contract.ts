@@ -56,7 +56,7 @@ export function describeRateLimiterContract(label: string, makeLimiter: MakeLimi
       const starts: number[] = [];
       await Promise.all(Array.from({ length: 4 }, () => limiter.schedule('provider:test', async () => void starts.push(Date.now()))));
       expect(starts).toHaveLength(4);
-      for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(140);
+      for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(100); // 150 apart when registered; a busy event loop can start the earlier one late
     });
 
     it('runs `amount` tasks per reservoir window and the rest after the refill', async () => {
