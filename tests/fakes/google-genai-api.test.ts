@@ -117,6 +117,23 @@ describe('FakeGoogleGenAIApi with the real @google/genai SDK', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it('counts requests in flight as the API sees them: answered and abandoned ones stop counting', async () => {
+    fake.delayMs = 150;
+    await Promise.all([1, 2, 3].map((n) => ai.models.generateContent({ model: IMAGE_MODEL, contents: `call ${n}` })));
+    expect(fake.peakInFlight).toBe(3);
+    expect(fake.inFlight).toBe(0);
+    expect(fake.requests.every((request) => request.endedAt !== undefined && request.endedAt.getTime() - request.at.getTime() >= 140)).toBe(true);
+
+    fake.hangNext('/v1beta/models/*');
+    const abandoned = ai.models.generateContent({ model: IMAGE_MODEL, contents: 'hang', config: { httpOptions: { timeout: 500 } } }).catch((e: unknown) => e);
+    await expect.poll(() => fake.inFlight, { interval: 10 }).toBe(1);
+    expect(fake.requests.at(-1)?.endedAt).toBeUndefined();
+    expect(await abandoned).toMatchObject({ name: 'AbortError' });
+    await expect.poll(() => fake.inFlight).toBe(0);
+    expect(fake.requests.at(-1)?.endedAt).toBeInstanceOf(Date);
+    expect(fake.peakInFlight).toBe(3);
+  });
+
   it('Veo: predictLongRunning, polls until done, then files.download writes the video bytes', async () => {
     const started = await ai.models.generateVideos({
       model: VIDEO_MODEL,

@@ -34,6 +34,8 @@ export type RecordedRequest = {
   body: unknown;
   rawBody: Buffer;
   at: Date;
+  /** When the answer was sent or the client dropped the request; undefined while it is in flight. */
+  endedAt?: Date;
 };
 
 /**
@@ -87,6 +89,10 @@ export abstract class FakeHttpServer {
   readonly handlerErrors: Error[] = [];
   /** Delay before every answer, in milliseconds; may be changed at any time. */
   delayMs: number;
+  /** Requests received and not yet answered (or dropped by the client), as the API itself would count them. */
+  inFlight = 0;
+  /** The most requests that were in flight at once since the fake started. */
+  peakInFlight = 0;
 
   private readonly server: Server;
   private injections: Injection[] = [];
@@ -99,6 +105,11 @@ export abstract class FakeHttpServer {
   protected constructor(options: FakeServerOptions = {}) {
     this.delayMs = options.delayMs ?? 0;
     this.server = createServer((req, res) => {
+      this.inFlight += 1;
+      this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+      res.once('close', () => {
+        this.inFlight -= 1;
+      });
       this.onRequest(req, res).catch((error: unknown) => {
         this.handlerErrors.push(toError(error));
         if (!res.headersSent && !res.destroyed) {
@@ -237,6 +248,8 @@ export abstract class FakeHttpServer {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const request = await readRequest(req);
+    if (res.closed) request.endedAt = new Date();
+    else res.once('close', () => (request.endedAt = new Date()));
     this.requests.push(request);
     for (const waiter of [...this.waiters]) {
       if (waiter.predicate(request)) {
