@@ -27,40 +27,24 @@ export async function isKeyApplied(tx: Tx, idempotencyKey: string): Promise<bool
   return existing !== null;
 }
 
-/** The order lots are spent in: soonest-expiring first, then oldest. */
+/**
+ * The order lots are spent in: soonest-expiring first, then oldest. The database function
+ * `reserve_credits_locked` (prisma/migrations/…_admit_generation_function) spends in this order too.
+ */
 const SPEND_ORDER = Prisma.sql`"expiresAt" ASC NULLS LAST, "createdAt" ASC, id ASC`;
 
 function spendableWhere(userId: string, now: Date): Prisma.Sql {
   return Prisma.sql`"userId" = ${userId}::uuid AND remaining > 0 AND ("expiresAt" IS NULL OR "expiresAt" > ${now})`;
 }
 
-/**
- * The lots a user can spend from now, in spending order. Raw SQL: it runs on every admission,
- * where a Prisma model query costs several times as much CPU.
- */
+/** The lots a user can spend from now, in spending order (claw-backs and account merges walk them). */
 export function findSpendableLots(tx: Tx, userId: string, now: Date): Promise<{ id: string; remaining: number }[]> {
   return tx.$queryRaw<{ id: string; remaining: number }[]>`SELECT id, remaining FROM credit_lots WHERE ${spendableWhere(userId, now)} ORDER BY ${SPEND_ORDER}`;
 }
 
-/**
- * The same lots as {@link findSpendableLots}, as one JSON array (`[{ id, remaining }]`) for a
- * caller that reads them together with other values in one statement.
- */
-export function spendableLotsJson(userId: string, now: Date): Prisma.Sql {
-  return Prisma.sql`(SELECT coalesce(json_agg(json_build_object('id', id, 'remaining', remaining) ORDER BY ${SPEND_ORDER}), '[]'::json) FROM credit_lots WHERE ${spendableWhere(userId, now)})`;
+/** What a user can spend now: the sum of {@link findSpendableLots}' remaining credits. */
+export async function spendableBalance(tx: Tx, userId: string, now: Date): Promise<number> {
+  const [row] = await tx.$queryRaw<{ balance: number }[]>`SELECT coalesce(sum(remaining), 0)::int AS balance FROM credit_lots WHERE ${spendableWhere(userId, now)}`;
+  return row?.balance ?? 0;
 }
 
-/**
- * Splits `amount` over `lots` in order. Returns the takes, or undefined when the lots hold less.
- */
-export function allocateFromLots(lots: readonly { id: string; remaining: number }[], amount: number): { lotId: string; amount: number }[] | undefined {
-  const takes: { lotId: string; amount: number }[] = [];
-  let left = amount;
-  for (const lot of lots) {
-    if (left === 0) break;
-    const take = Math.min(lot.remaining, left);
-    if (take > 0) takes.push({ lotId: lot.id, amount: take });
-    left -= take;
-  }
-  return left === 0 ? takes : undefined;
-}

@@ -1,7 +1,7 @@
-import { Prisma, type PrismaClient } from '#core/infra/db/create-database';
+import type { PrismaClient } from '#core/infra/db/create-database';
 import { newRowId } from '#core/infra/db/new-row-id';
 import { AppError } from '#core/errors/app-error';
-import { allocateFromLots, findSpendableLots, withAccountLock, type Tx } from '#core/credits/ledger-transaction';
+import { spendableBalance, withAccountLock, type Tx } from '#core/credits/ledger-transaction';
 
 export type ReserveCreditsInput = {
   userId: string;
@@ -17,7 +17,8 @@ export type Reservation = { id: string; amount: number; isNew: boolean };
 
 /**
  * Holds `amount` credits for a job, taking the soonest-expiring lots first, and writes a
- * `reserve` entry. Throws `insufficient_credits` (with the balance) when the lots hold less;
+ * `reserve` entry (the writes are the database function `reserve_credits_locked`, which
+ * admission calls too). Throws `insufficient_credits` (with the balance) when the lots hold less;
  * then nothing is written. The same key twice returns the first reservation.
  */
 export async function reserveCredits(prisma: PrismaClient, input: ReserveCreditsInput): Promise<Reservation> {
@@ -32,52 +33,20 @@ export async function reserveCreditsLocked(tx: Tx, input: ReserveCreditsInput): 
     const reservation = await tx.creditReservation.findUniqueOrThrow({ where: { id: existing.reservationId }, select: { id: true, amount: true } });
     return { ...reservation, isNew: false };
   }
-  const lots = await findSpendableLots(tx, input.userId, input.now);
-  const plan = planReservation(lots, input.amount);
-  await tx.$executeRaw`WITH ${Prisma.join(reservationWrites(input, plan), ', ')} SELECT 1`;
-  return { id: plan.reservationId, amount: input.amount, isNew: true };
+  assertReservable(input.amount, await spendableBalance(tx, input.userId, input.now));
+  const reservationId = newRowId();
+  await tx.$executeRaw`SELECT reserve_credits_locked(${input.userId}::uuid, ${input.amount}::int, ${input.idempotencyKey}, ${reservationId}::uuid, ${input.generationId ?? null}::uuid,
+    ${input.expiresAt}::timestamp(3), ${input.now}::timestamp(3), ${new Date()}::timestamp(3))`;
+  return { id: reservationId, amount: input.amount, isNew: true };
 }
 
-/** Where a reservation's credits come from: the id it will have and the take from each lot. */
-export type ReservationPlan = { reservationId: string; takes: { lotId: string; amount: number }[] };
-
 /**
- * Splits `amount` over spendable lots read under the account lock, in spending order (see
- * `findSpendableLots`). Throws `insufficient_credits` with the balance when they hold less.
+ * Refuses a reservation of `amount` from a spendable `balance`: `invalid_input` unless the amount
+ * is a positive integer, `insufficient_credits` (with cost and balance) when the balance is less.
+ * The database function `reserve_credits_locked` (prisma/migrations/…_admit_generation_function),
+ * which writes every reservation, expects a caller to have checked this.
  */
-export function planReservation(lots: readonly { id: string; remaining: number }[], amount: number): ReservationPlan {
+export function assertReservable(amount: number, balance: number): void {
   if (!Number.isInteger(amount) || amount <= 0) throw new AppError('invalid_input', { message: 'reserve amount must be a positive integer' });
-  const takes = allocateFromLots(lots, amount);
-  if (!takes) {
-    const balance = lots.reduce((sum, lot) => sum + lot.remaining, 0);
-    throw new AppError('insufficient_credits', { vars: { cost: amount, balance } });
-  }
-  return { reservationId: newRowId(), takes };
-}
-
-/**
- * The writes of a planned reservation as parts of one `WITH` statement, named `reservation`,
- * `allocation`, `spent` and `reserve_entry`: the reservation, its allocations, the lots'
- * decrements and the `reserve` ledger entry. One statement instead of one per row, because
- * admission is the hot path; a caller that writes more in the same step (the admission's
- * generation row) adds parts of its own. Run it in the transaction that holds the account lock
- * and read the lots, so nothing can spend them in between.
- */
-export function reservationWrites(input: ReserveCreditsInput, plan: ReservationPlan): Prisma.Sql[] {
-  const createdAt = new Date();
-  const takes = Prisma.join(plan.takes.map((take) => Prisma.sql`(${take.lotId}::uuid, ${take.amount}::int)`));
-  return [
-    Prisma.sql`reservation AS (
-      INSERT INTO credit_reservations (id, "userId", "generationId", amount, "expiresAt", "createdAt")
-      VALUES (${plan.reservationId}::uuid, ${input.userId}::uuid, ${input.generationId ?? null}::uuid, ${input.amount}, ${input.expiresAt}, ${createdAt}))`,
-    Prisma.sql`allocation AS (
-      INSERT INTO reservation_allocations ("reservationId", "lotId", amount)
-      SELECT ${plan.reservationId}::uuid, take.lot_id, take.amount FROM (VALUES ${takes}) AS take(lot_id, amount))`,
-    Prisma.sql`spent AS (
-      UPDATE credit_lots AS lot SET remaining = lot.remaining - take.amount
-      FROM (VALUES ${takes}) AS take(lot_id, amount) WHERE lot.id = take.lot_id)`,
-    Prisma.sql`reserve_entry AS (
-      INSERT INTO credit_ledger ("userId", kind, delta, "idempotencyKey", reason, "reservationId", "generationId", "createdAt")
-      VALUES (${input.userId}::uuid, 'reserve', ${-input.amount}, ${input.idempotencyKey}, 'generation', ${plan.reservationId}::uuid, ${input.generationId ?? null}::uuid, ${createdAt}))`,
-  ];
+  if (balance < amount) throw new AppError('insufficient_credits', { vars: { cost: amount, balance } });
 }

@@ -1,8 +1,7 @@
 import type { Account } from '#core/accounts/account';
 import { assertCanGenerate } from '#core/accounts/assert-can-generate';
 import { quoteCost } from '#core/catalog/quote-cost';
-import { planReservation, reservationWrites } from '#core/credits/reserve-credits';
-import { spendableLotsJson, withAccountLock } from '#core/credits/ledger-transaction';
+import { assertReservable } from '#core/credits/reserve-credits';
 import { AppError } from '#core/errors/app-error';
 import type { CoreDeps } from '#core/core-deps';
 import { Prisma } from '#core/infra/db/create-database';
@@ -25,6 +24,9 @@ const OPEN_STATUSES = Prisma.sql`('queued', 'running', 'uploading')`;
 function lastAdmittedAtSql(userId: string): Prisma.Sql {
   return Prisma.sql`(SELECT "createdAt" FROM generations WHERE "userId" = ${userId}::uuid ORDER BY "createdAt" DESC LIMIT 1)`;
 }
+
+/** What `admit_generation` (prisma/migrations/…_admit_generation_function) read under the lock, and whether it wrote. */
+type LockedAdmission = { admitted: boolean; earlier_id: string | null; open_jobs: number; last_admitted_at: Date | null; balance: number };
 
 export type AdmitInput = {
   account: Account;
@@ -52,9 +54,11 @@ export type Admission = { generationId: string; cost: number; position: number |
  * nothing, even within the spacing.
  *
  * This is the hot path of the service, so it keeps round trips few: one query for the plan, the
- * open jobs, the last admission and an earlier admission of this event; under the account lock
- * one for the same again with the spendable lots; then one statement writing the generation, its
- * reservation and its (allowed) moderation event.
+ * open jobs, the last admission and an earlier admission of this event; then one call of the
+ * database function `admit_generation`, which takes the account lock, reads the same again with
+ * the balance and, only if every check passes, writes the generation, its (allowed) moderation
+ * event and its reservation, in the implicit transaction of that one statement. A refusal there
+ * comes back as the state it read, and the same checks as before turn it into the answer.
  */
 export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promise<Admission> {
   const { prisma, config, clock } = deps;
@@ -89,50 +93,34 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
   const inputMediaId = input.inputImage ? await storeInputImage(deps, userId, input.inputImage) : undefined;
 
   const generationId = newRowId();
-  const admitted = await withAccountLock(prisma, userId, async (tx) => {
-    // Again under the lock, which a concurrent admission of this user may have held until now.
-    const [locked] = await tx.$queryRaw<{ earlierId: string | null; active: number; lastAdmittedAt: Date | null; lots: { id: string; remaining: number }[] }[]>`
-      SELECT (SELECT "generationId" FROM credit_ledger WHERE "idempotencyKey" = ${admissionKey}) AS "earlierId",
-             (SELECT count(*)::int FROM generations WHERE "userId" = ${userId}::uuid AND status IN ${OPEN_STATUSES}) AS active,
-             ${lastAdmittedAtSql(userId)} AS "lastAdmittedAt",
-             ${spendableLotsJson(userId, now)} AS lots`;
-    if (!locked) throw new Error('the admission state query returned no row');
-    if (locked.earlierId) return { generationId: locked.earlierId, isNew: false };
-    assertBelowLimit(locked.active, state.limits);
-    assertSpacing(state.limits, locked.lastAdmittedAt, now);
-    const reservation = {
-      userId,
-      amount: cost,
-      idempotencyKey: admissionKey,
-      expiresAt: new Date(now.getTime() + (timeoutSeconds + 60) * 1000),
-      generationId,
-      now,
-    };
-    const plan = planReservation(locked.lots, cost);
-    const storedOptions = {
-      subject,
-      aspectRatio,
-      count: options.count,
-      quality: options.quality,
-      durationSeconds: options.durationSeconds,
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-      ...(requestedModel ? { requestedModel } : {}),
-    };
-    await tx.$executeRaw`
-      WITH generation AS (
-        INSERT INTO generations (id, "userId", kind, prompt, "templateId", options, provider, model, cost, delivery, "parentId", "inputMediaId", "deadlineAt", "createdAt")
-        VALUES (${generationId}::uuid, ${userId}::uuid, ${options.kind}::"GenerationKind", ${prompt}, ${template?.id ?? null}, ${JSON.stringify(storedOptions)}::jsonb,
-                ${route.provider}, ${route.model}, ${cost}, ${JSON.stringify(input.delivery)}::jsonb, ${input.parentId ?? null}::uuid, ${inputMediaId ?? null}::uuid,
-                ${new Date(now.getTime() + timeoutSeconds * 1000)}, ${now})
-      ), moderation AS (
-        INSERT INTO moderation_events (id, "userId", "generationId", stage, verdict, categories, "createdAt")
-        VALUES (${newRowId()}::uuid, ${userId}::uuid, ${generationId}::uuid, ${moderation.stage}, 'allowed', '{}', ${new Date()})
-      ), ${Prisma.join(reservationWrites(reservation, plan), ', ')}
-      SELECT 1`;
-    return { generationId, isNew: true };
-  });
+  const storedOptions = {
+    subject,
+    aspectRatio,
+    count: options.count,
+    quality: options.quality,
+    durationSeconds: options.durationSeconds,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(requestedModel ? { requestedModel } : {}),
+  };
+  // Again under the account lock, which a concurrent admission of this user may have held until
+  // now, and the writes only if every check passes: one call (see the admit_generation migration).
+  const [locked] = await prisma.$queryRaw<LockedAdmission[]>`
+    SELECT admitted, earlier_id, open_jobs, last_admitted_at, balance FROM admit_generation(
+      ${userId}::uuid, ${admissionKey}, ${now}::timestamp(3), ${state.limits.concurrency}::int, ${state.limits.minSpacingMs}::int,
+      ${generationId}::uuid, ${options.kind}::"GenerationKind", ${prompt}, ${template?.id ?? null}::text, ${JSON.stringify(storedOptions)}::jsonb,
+      ${route.provider}::text, ${route.model}::text, ${cost}::int, ${JSON.stringify(input.delivery)}::jsonb, ${input.parentId ?? null}::uuid, ${inputMediaId ?? null}::uuid,
+      ${new Date(now.getTime() + timeoutSeconds * 1000)}::timestamp(3),
+      ${newRowId()}::uuid, ${moderation.stage}::text,
+      ${newRowId()}::uuid, ${new Date(now.getTime() + (timeoutSeconds + 60) * 1000)}::timestamp(3), ${new Date()}::timestamp(3))`;
+  if (!locked) throw new Error('admit_generation returned no row');
+  if (!locked.admitted) {
+    if (locked.earlier_id) return answerEarlier(deps, locked.earlier_id, cost);
+    assertBelowLimit(locked.open_jobs, state.limits);
+    assertSpacing(state.limits, locked.last_admitted_at, now);
+    assertReservable(cost, locked.balance);
+    throw new Error('admit_generation refused an admission that every check allows');
+  }
 
-  if (!admitted.isNew) return answerEarlier(deps, admitted.generationId, cost);
   if (template) await recordTemplateEvent(prisma, { templateId: template.id, userId, kind: 'use' });
   try {
     await deps.queue.enqueue({ name: options.kind, generationId, priority: state.limits.priority });
