@@ -11,9 +11,11 @@ export type ChatActor = { platform: Platform; platformUserId: string; locale?: s
  */
 export async function findOrCreateAccount(prisma: PrismaClient, actor: ChatActor): Promise<{ account: Account; isNew: boolean }> {
   const provider = identityProviderOf(actor.platform);
-  const where = { provider_subject: { provider, subject: actor.platformUserId } };
-  const existing = await prisma.identity.findUnique({ where, select: { user: { select: ACCOUNT_SELECT } } });
-  if (existing) return { account: toAccount(existing.user), isNew: false };
+  // The user by its identity in one query (EXISTS on the unique identity), not identity then user:
+  // every chat command starts here.
+  const where = { identities: { some: { provider, subject: actor.platformUserId } } };
+  const existing = await prisma.user.findFirst({ where, select: ACCOUNT_SELECT });
+  if (existing) return { account: toAccount(existing), isNew: false };
   try {
     const user = await prisma.user.create({
       data: {
@@ -25,8 +27,8 @@ export async function findOrCreateAccount(prisma: PrismaClient, actor: ChatActor
     return { account: toAccount(user), isNew: true };
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    const winner = await prisma.identity.findUniqueOrThrow({ where, select: { user: { select: ACCOUNT_SELECT } } });
-    return { account: toAccount(winner.user), isNew: false };
+    const winner = await prisma.user.findFirstOrThrow({ where, select: ACCOUNT_SELECT });
+    return { account: toAccount(winner), isNew: false };
   }
 }
 
