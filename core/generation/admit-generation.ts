@@ -9,7 +9,7 @@ import { newRowId } from '#core/infra/db/new-row-id';
 import { cleanPrompt } from '#core/generation/clean-prompt';
 import type { DeliveryTarget } from '#core/generation/delivery-target';
 import type { GenerationOptions } from '#core/generation/parse-generation-options';
-import { assertSpacing, limitsOfPlan, type UserLimits } from '#core/generation/user-limits';
+import { activePlanIdSql, assertSpacing, limitsOfPlan, type UserLimits } from '#core/generation/user-limits';
 import { finishGeneration } from '#core/generation/finish-generation';
 import { moderatePrompt } from '#core/moderation/moderate-prompt';
 import { routeModel } from '#core/providers/route-model';
@@ -139,9 +139,7 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
  */
 async function readAdmissionState(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, input: { userId: string; admissionKey: string; now: Date }): Promise<{ limits: UserLimits; active: number; lastAdmittedAt: Date | null; earlierId: string | null }> {
   const [row] = await deps.prisma.$queryRaw<{ planId: string | null; active: number; lastAdmittedAt: Date | null; earlierId: string | null }[]>`
-    SELECT (SELECT "planId" FROM subscriptions
-              WHERE "userId" = ${input.userId}::uuid AND status IN ('active', 'trialing') AND ("currentPeriodEnd" IS NULL OR "currentPeriodEnd" > ${input.now})
-              ORDER BY "createdAt" DESC LIMIT 1) AS "planId",
+    SELECT ${activePlanIdSql(Prisma.sql`${input.userId}::uuid`, input.now)} AS "planId",
            (SELECT count(*)::int FROM generations WHERE "userId" = ${input.userId}::uuid AND status IN ${OPEN_STATUSES}) AS active,
            ${lastAdmittedAtSql(input.userId)} AS "lastAdmittedAt",
            (SELECT "generationId" FROM credit_ledger WHERE "idempotencyKey" = ${input.admissionKey}) AS "earlierId"`;

@@ -1,6 +1,7 @@
 import { findPlan, type Catalog } from '#core/catalog/catalog';
 import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
+import { Prisma } from '#core/infra/db/create-database';
 
 export type UserLimits = { planId: string | undefined; concurrency: number; minSpacingMs: number; priority: number };
 
@@ -12,6 +13,17 @@ export async function limitsFor(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, user
     orderBy: { createdAt: 'desc' },
   });
   return limitsOfPlan(deps.catalog, subscription?.planId);
+}
+
+/**
+ * The plan id of the user's current subscription (active or trialing, period not over; the newest
+ * if several), as a scalar subquery on `userId` (a uuid expression), for queries that read it
+ * next to other things. The same rule as {@link limitsFor}.
+ */
+export function activePlanIdSql(userId: Prisma.Sql, now: Date): Prisma.Sql {
+  return Prisma.sql`(SELECT "planId" FROM subscriptions
+    WHERE "userId" = ${userId} AND status IN ('active', 'trialing') AND ("currentPeriodEnd" IS NULL OR "currentPeriodEnd" > ${now})
+    ORDER BY "createdAt" DESC LIMIT 1)`;
 }
 
 /** The limits of a plan by id (an active subscription's), or the free limits for none or an unknown one. */

@@ -3,7 +3,7 @@ import { ChatUser } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import { startOwnRedis, type OwnRedis } from '#tests/ops/scale-out/own-redis';
 import { createTestCluster, type TestCluster } from '#tests/core/generation/test-cluster';
-import { admit, eventually, ledgerOf, mediaDeliveriesOf, waitForMedia, waitForStatus } from '#tests/core/generation/generation-helpers';
+import { admit, eventually, ledgerOf, mediaDeliveriesOf, userIdOf, waitForMedia, waitForStatus } from '#tests/core/generation/generation-helpers';
 
 /**
  * A Redis that restarts empty loses every BullMQ job. A running worker offers the open
@@ -44,5 +44,51 @@ describe('a worker across a Redis restart that lost every job', () => {
     expect(mediaDeliveriesOf(worker.notifier, waiting)).toHaveLength(1);
     expect(await ledgerOf(cluster.database.prisma, waiting)).toEqual([['reserve', -1], ['capture', 0]]);
     expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
+  });
+});
+
+/**
+ * Jobs offered to the queue again after Redis lost them keep the priority of their user's plan, so
+ * a paying user's job that was ahead in line is still ahead.
+ */
+describe('jobs queued again after a Redis restart keep their plan priority', () => {
+  let redis: OwnRedis;
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    cluster = await createTestCluster();
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    await redis?.stop().catch(() => undefined);
+  });
+
+  it('keeps a pro user’s waiting job ahead of a free user’s that was admitted before it', { timeout: 60_000 }, async () => {
+    // One job at a time, each long enough that the first still runs while Redis restarts.
+    const env = { REDIS_URL: redis.url, DEMO_PROVIDER_LATENCY_MS: '5000', PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: 1 } }) };
+    const worker = await cluster.openCore({ env, startWorker: { concurrency: 1 } });
+    const [busy, free, pro] = [new ChatUser(worker, '9201'), new ChatUser(worker, '9202'), new ChatUser(worker, '9203')];
+    for (const user of [busy, free, pro]) await user.onboard();
+    await cluster.database.prisma.subscription.create({
+      data: { userId: await userIdOf(cluster.database.prisma, '9203'), stripeSubscriptionId: 'sub_requeue_pro', planId: 'pro', status: 'active', currentPeriodEnd: new Date(Date.now() + 30 * 86_400_000) },
+    });
+    const running = await admit(busy, 'imagine', 'a lantern on a pier');
+    await waitForStatus(worker.notifier, running, 'job.running');
+    const freeJob = await admit(free, 'imagine', 'a boat in the fog');
+    const proJob = await admit(pro, 'imagine', 'a gull over the harbour');
+    expect([await worker.deps.queue.positionOf(proJob), await worker.deps.queue.positionOf(freeJob)]).toEqual([0, 1]);
+
+    await redis.stop();
+    await redis.start();
+
+    await eventually(async () => (await worker.deps.queue.positionOf(freeJob)) !== undefined && (await worker.deps.queue.positionOf(proJob)) !== undefined, 'both waiting jobs to be queued again', 10_000);
+    expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id: running }, select: { status: true } })).toEqual({ status: 'running' });
+    // The running job is offered again too (its BullMQ job was lost with the rest), at its own priority.
+    expect(await worker.deps.queue.positionOf(proJob)).toBe(0);
+    expect(await worker.deps.queue.positionOf(freeJob)).toBeGreaterThan(0);
+    await waitForMedia(worker.notifier, freeJob, 40_000);
+    const deliveredOrder = worker.notifier.allReplies().filter((reply) => reply.type === 'media').map((reply) => (reply.type === 'media' ? reply.generationId : ''));
+    expect(deliveredOrder.filter((id) => id === proJob || id === freeJob)).toEqual([proJob, freeJob]);
   });
 });
