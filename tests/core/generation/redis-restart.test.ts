@@ -8,22 +8,30 @@ import { admit, eventually, ledgerOf, mediaDeliveriesOf, userIdOf, waitForMedia,
 /**
  * A Redis that restarts empty loses every BullMQ job. A running worker offers the open
  * generations to the queue again as soon as Redis answers (start-generation-worker.ts), so a job
- * that was waiting still runs, once, instead of waiting for its deadline and a refund.
+ * that was waiting still runs, once, instead of waiting for its deadline and a refund, and keeps
+ * the priority of its user's plan, so a paying user's job that was ahead in line is still ahead.
+ * Each test has a cluster (database and queue prefix) of its own on one redis-server.
  */
 describe('a worker across a Redis restart that lost every job', () => {
   let redis: OwnRedis;
-  let cluster: TestCluster;
+  const clusters: TestCluster[] = [];
 
   beforeAll(async () => {
     redis = await startOwnRedis();
-    cluster = await createTestCluster();
   });
   afterAll(async () => {
-    await cluster?.close();
+    for (const cluster of clusters) await cluster.close();
     await redis?.stop().catch(() => undefined);
   });
 
+  async function openCluster(): Promise<TestCluster> {
+    const cluster = await createTestCluster();
+    clusters.push(cluster);
+    return cluster;
+  }
+
   it('runs the job that was waiting once Redis is back, charged and delivered once', { timeout: 60_000 }, async () => {
+    const cluster = await openCluster();
     const env = { REDIS_URL: redis.url, DEMO_PROVIDER_LATENCY_MS: '1500', PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: 1 } }) };
     const worker = await cluster.openCore({ env, startWorker: { concurrency: 1 } });
     const first = new ChatUser(worker, '9101');
@@ -45,27 +53,10 @@ describe('a worker across a Redis restart that lost every job', () => {
     expect(await ledgerOf(cluster.database.prisma, waiting)).toEqual([['reserve', -1], ['capture', 0]]);
     expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
   });
-});
-
-/**
- * Jobs offered to the queue again after Redis lost them keep the priority of their user's plan, so
- * a paying user's job that was ahead in line is still ahead.
- */
-describe('jobs queued again after a Redis restart keep their plan priority', () => {
-  let redis: OwnRedis;
-  let cluster: TestCluster;
-
-  beforeAll(async () => {
-    redis = await startOwnRedis();
-    cluster = await createTestCluster();
-  });
-  afterAll(async () => {
-    await cluster?.close();
-    await redis?.stop().catch(() => undefined);
-  });
 
   it('keeps a pro user’s waiting job ahead of a free user’s that was admitted before it', { timeout: 60_000 }, async () => {
     // One job at a time, each long enough that the first still runs while Redis restarts.
+    const cluster = await openCluster();
     const env = { REDIS_URL: redis.url, DEMO_PROVIDER_LATENCY_MS: '5000', PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: 1 } }) };
     const worker = await cluster.openCore({ env, startWorker: { concurrency: 1 } });
     const [busy, free, pro] = [new ChatUser(worker, '9201'), new ChatUser(worker, '9202'), new ChatUser(worker, '9203')];
