@@ -25,9 +25,8 @@ export async function reserveCredits(prisma: PrismaClient, input: ReserveCredits
   return withAccountLock(prisma, input.userId, (tx) => reserveCreditsLocked(tx, input));
 }
 
-/** `reserveCredits` inside a transaction that already holds the account lock. */
-export async function reserveCreditsLocked(tx: Tx, input: ReserveCreditsInput): Promise<Reservation> {
-  if (!Number.isInteger(input.amount) || input.amount <= 0) throw new AppError('invalid_input', { message: 'reserve amount must be a positive integer' });
+/** `reserveCredits` inside the transaction that holds the account lock. */
+async function reserveCreditsLocked(tx: Tx, input: ReserveCreditsInput): Promise<Reservation> {
   const existing = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: input.idempotencyKey }, select: { reservationId: true } });
   if (existing?.reservationId) {
     const reservation = await tx.creditReservation.findUniqueOrThrow({ where: { id: existing.reservationId }, select: { id: true, amount: true } });

@@ -66,6 +66,17 @@ for (const kind of ['postgres', 'pglite'] as const) {
       expect(await db.prisma.creditReservation.count({ where: { userId } })).toBe(0);
     });
 
+    it('refuses a reservation of zero, a negative or a fractional amount as invalid input, writing nothing', async () => {
+      const userId = await newUser();
+      await grantCredits(db.prisma, { userId, amount: 5, source: 'pack', idempotencyKey: `g:${userId}` });
+      for (const amount of [0, -1, 1.5]) {
+        const error = await reserveCredits(db.prisma, { userId, amount, idempotencyKey: `bad:${amount}:${userId}`, expiresAt: now, now }).catch((caught: unknown) => caught);
+        expect(isAppError(error) && error.code).toBe('invalid_input');
+      }
+      expect(await db.prisma.creditReservation.count({ where: { userId } })).toBe(0);
+      expect((await getBalance(db.prisma, userId, now)).available).toBe(5);
+    });
+
     it('captures once, and a captured reservation cannot be released', async () => {
       const userId = await newUser();
       await grantCredits(db.prisma, { userId, amount: 5, source: 'pack', idempotencyKey: `g:${userId}` });
