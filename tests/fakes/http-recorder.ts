@@ -105,11 +105,6 @@ export abstract class FakeHttpServer {
   protected constructor(options: FakeServerOptions = {}) {
     this.delayMs = options.delayMs ?? 0;
     this.server = createServer((req, res) => {
-      this.inFlight += 1;
-      this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
-      res.once('close', () => {
-        this.inFlight -= 1;
-      });
       this.onRequest(req, res).catch((error: unknown) => {
         this.handlerErrors.push(toError(error));
         if (!res.headersSent && !res.destroyed) {
@@ -248,8 +243,7 @@ export abstract class FakeHttpServer {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const request = await readRequest(req);
-    if (res.closed) request.endedAt = new Date();
-    else res.once('close', () => (request.endedAt = new Date()));
+    this.trackInFlight(request, res);
     this.requests.push(request);
     for (const waiter of [...this.waiters]) {
       if (waiter.predicate(request)) {
@@ -289,6 +283,20 @@ export abstract class FakeHttpServer {
       }
     }
     writeReply(res, reply, this.commonHeaders(request));
+  }
+
+  /** Counts `request` in flight until its answer is sent or its client goes away, then stamps `endedAt`. */
+  private trackInFlight(request: RecordedRequest, res: ServerResponse): void {
+    if (res.closed) {
+      request.endedAt = new Date();
+      return;
+    }
+    this.inFlight += 1;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    res.once('close', () => {
+      this.inFlight -= 1;
+      request.endedAt = new Date();
+    });
   }
 
   private takeInjection(request: RecordedRequest): Injection | undefined {
