@@ -4,15 +4,13 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeTelegram } from '#tests/fakes/telegram-bot-api';
-import { freePort } from '#tests/ops/scale-out/free-port';
+import { freePort } from '#tests/support/free-port';
 import { spawnWithOutput, type SpawnedWithOutput } from '#tests/support/spawn-with-output';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
-type Started = SpawnedWithOutput;
-
-function start(env: Record<string, string>): Started {
+function start(env: Record<string, string>): SpawnedWithOutput {
   return spawnWithOutput(TSX, ['main.ts'], { cwd: ROOT, env });
 }
 

@@ -9,7 +9,7 @@ import { readCompose, ROOT } from '#tests/ops/compose';
 import { execForm, healthcheckCommand, parseDockerfile } from '#tests/ops/dockerfile';
 import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
-import { freePort } from '#tests/ops/scale-out/free-port';
+import { freePort } from '#tests/support/free-port';
 import { spawnWithOutput, type SpawnedWithOutput } from '#tests/support/spawn-with-output';
 
 const runtime = parseDockerfile(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).at(-1);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from '#tests/ops/scale-out/free-port';
+import { freePort } from '#tests/support/free-port';
 
 const run = promisify(execFile);
 

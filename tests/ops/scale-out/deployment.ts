@@ -1,5 +1,5 @@
 import type { Role } from '#core';
-import { freePort } from '#tests/ops/scale-out/free-port';
+import { freePort } from '#tests/support/free-port';
 import { ServiceProcess } from '#tests/ops/scale-out/service-process';
 
 /** What every process of a {@link Deployment} shares. */

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { freePort } from '#tests/ops/scale-out/free-port';
+import { freePort } from '#tests/support/free-port';
 
 /** A throw-away redis-server of one test or script: a child process on a free port of 127.0.0.1. */
 export type OwnRedis = {

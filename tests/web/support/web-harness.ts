@@ -4,10 +4,7 @@ import { createWebApp } from '#web/create-web-app';
 import { FakeStripeApi } from '#tests/fakes/stripe-api';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
 import { WebClient } from '#tests/web/support/web-client';
-import { freePort } from '#tests/ops/scale-out/free-port';
-
-/** A free TCP port on 127.0.0.1 (PUBLIC_URL must be known before the core is built). */
-export { freePort };
+import { freePort } from '#tests/support/free-port';
 
 /** The site on a real port over a test core, with optional fake Stripe and a local OpenID issuer. */
 export type WebHarness = {
