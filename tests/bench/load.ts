@@ -15,14 +15,6 @@ export type LoadResult = {
   cpuMs: number;
 };
 
-/** The `p`-th percentile (0..100) of `values` by the nearest-rank method; NaN when empty. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1] as number;
-}
-
 /** Samples this process's peak RSS and its CPU time from now until `stop`. */
 function sampleProcess(): { stop(): { peakRssBytes: number; cpuMs: number } } {
   let peak = process.memoryUsage().rss;

@@ -26,7 +26,8 @@ import { openProcessCore, TEST_REDIS_URL, type ProcessCore } from '#tests/core/g
 import { WorkerChild } from '#tests/core/generation/worker-child';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import { createBenchDatabase, seedOnboardedUsers, type BenchDatabase } from '#tests/bench/bench-database';
-import { percentile, runClosedLoop, runPaced, type LoadResult } from '#tests/bench/load';
+import { runClosedLoop, runPaced, type LoadResult } from '#tests/bench/load';
+import { percentile } from '#tests/bench/report';
 import { runTelegramLoad } from '#tests/bench/telegram-load';
 
 const { values: args } = parseArgs({

@@ -22,7 +22,7 @@ import { ChatWatcher, onboardUsers, openConsole, outcomeOf, sendImagine } from '
 import { Deployment } from '#tests/ops/scale-out/deployment';
 import { auditGenerations, waitUntilSettled } from '#tests/ops/scale-out/generation-audit';
 import { startOwnRedis } from '#tests/ops/scale-out/own-redis';
-import { describeMachine, formatMiB, formatMs, markdownTable, percentile, writeResults } from '#tests/ops/scale-out/report';
+import { describeMachine, formatMiB, formatMs, markdownTable, percentile, writeResultsSection } from '#tests/bench/report';
 import type { Usage } from '#tests/ops/scale-out/service-process';
 import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
 
@@ -52,8 +52,6 @@ export type TelegramLoadResult = { markdown: string; problems: string[]; file: s
 
 const BOT_TOKEN = '7000000003:AABenchTelegramLoadFakeToken1';
 const FIRST_USER = 830_000_001;
-const SECTION_START = '<!-- telegram-load:start -->';
-const SECTION_END = '<!-- telegram-load:end -->';
 
 function log(message: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
@@ -65,7 +63,7 @@ function log(message: string): void {
  */
 export async function runTelegramLoad(overrides: Partial<TelegramLoadOptions> = {}): Promise<TelegramLoadResult> {
   const measured = await measureTelegramLoad({ ...TELEGRAM_LOAD_DEFAULTS, ...overrides });
-  return { ...measured, file: await writeSection(measured.markdown) };
+  return { ...measured, file: await writeResultsSection('telegram-load', measured.markdown) };
 }
 
 async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<TelegramLoadResult, 'file'>> {
@@ -171,7 +169,6 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
       return [process, formatMiB(before?.rssBytes), formatMiB(peaks.get(process)), formatMiB(after?.peakRssBytes), after && before ? `${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} s` : '-'];
     });
     const markdown = [
-      SECTION_START,
       '## Telegram load (`tests/bench/telegram-load.ts`)',
       '',
       `Run ${startedAt.toISOString()} on ${machine}.`,
@@ -192,7 +189,6 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
       markdownTable(['process', 'RSS idle', 'RSS peak (sampled 1/s)', 'RSS high-water mark', 'CPU during the load'], processRows),
       '',
       `Took ${formatMs(finishedAt - startedAt.getTime())} in all.`,
-      SECTION_END,
     ].join('\n');
     return { markdown, problems };
   } finally {
@@ -203,16 +199,6 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
 async function usageByProcess(deployment: Deployment): Promise<Map<string, Usage>> {
   const entries = await Promise.all(deployment.processes().map(async (service) => [service.name, await service.usage()] as const));
   return new Map(entries.flatMap(([name, usage]) => (usage ? [[name, usage] as const] : [])));
-}
-
-/** Puts `section` into bench/results.md, replacing an earlier run's section and keeping the rest. */
-async function writeSection(section: string): Promise<string> {
-  const file = path.resolve(import.meta.dirname, '../../bench/results.md');
-  const current = await fs.readFile(file, 'utf8').catch(() => '# Benchmark results\n');
-  const start = current.indexOf(SECTION_START);
-  const end = current.indexOf(SECTION_END);
-  const next = start >= 0 && end > start ? `${current.slice(0, start)}${section}${current.slice(end + SECTION_END.length)}` : `${current.trimEnd()}\n\n${section}\n`;
-  return writeResults('bench/results.md', next);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -33,7 +33,7 @@ import { ChatWatcher, onboardUsers, openConsole, sendImagine, textOf, type Opera
 import { Deployment } from '#tests/ops/scale-out/deployment';
 import { auditGenerations, waitUntilSettled } from '#tests/ops/scale-out/generation-audit';
 import { startOwnRedis, type OwnRedis } from '#tests/ops/scale-out/own-redis';
-import { describeMachine, formatMs, markdownTable, writeResults } from '#tests/ops/scale-out/report';
+import { describeMachine, formatMs, markdownTable, writeResults } from '#tests/bench/report';
 import { startClosedLoop, type LoadTally } from '#tests/ops/fault/closed-loop-users';
 import { createDatabaseOn, startOwnPostgres, type OwnPostgres } from '#tests/ops/fault/own-postgres';
 

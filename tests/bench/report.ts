@@ -16,15 +16,31 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** Writes `text` to `relativePath` under the repository root (creating the folder). */
+/** Writes `text` to `relativePath` under the repository root (creating the folder); returns the file's path. */
 export async function writeResults(relativePath: string, text: string): Promise<string> {
-  const file = path.resolve(import.meta.dirname, '../../..', relativePath);
+  const file = path.resolve(import.meta.dirname, '../..', relativePath);
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, text);
   return file;
 }
 
-/** The `p`th percentile (nearest rank) of `values`; NaN when empty. */
+/**
+ * Puts `body` into bench/results.md between the markers of section `name`, replacing an earlier
+ * run's section and keeping the other sections; returns the file's path.
+ */
+export async function writeResultsSection(name: string, body: string): Promise<string> {
+  const relativePath = 'bench/results.md';
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const section = `${start}\n${body.trim()}\n${end}`;
+  const current = await fs.readFile(path.resolve(import.meta.dirname, '../..', relativePath), 'utf8').catch(() => '# Benchmark results\n');
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next = from >= 0 && to > from ? `${current.slice(0, from)}${section}${current.slice(to + end.length)}` : `${current.trimEnd()}\n\n${section}\n`;
+  return writeResults(relativePath, next);
+}
+
+/** The `p`th percentile (0..100, nearest rank) of `values`; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
