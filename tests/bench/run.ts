@@ -10,6 +10,10 @@
  * 3. Telegram load: 1,000 simulated users over the fake Bot API (with Telegram's flood limits) to
  *    main.ts processes (`tests/bench/telegram-load.ts`); writes its section of bench/results.md.
  *
+ * Phases 1 and 2 print a table, judge it against the issue's targets (≥ 500 admissions/s
+ * sustained, p99 ≤ 20 ms at 200/s, never more than K calls at the provider) and write it to the
+ * `pipeline` section of bench/results.md. The exit code is 1 when a target or a check failed.
+ *
  * Options: --only admission|workers|telegram, --seconds 10, --concurrency 16, --rate 200, --users 30000,
  * --jobs 200, --limit 4, --latency-ms 200. Profile with
  * `node --cpu-prof --import tsx tests/bench/run.ts --only admission`.
@@ -27,7 +31,7 @@ import { WorkerChild } from '#tests/core/generation/worker-child';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import { createBenchDatabase, seedOnboardedUsers, type BenchDatabase } from '#tests/bench/bench-database';
 import { runClosedLoop, runPaced, type LoadResult } from '#tests/bench/load';
-import { percentile } from '#tests/bench/report';
+import { describeMachine, markdownTable, percentile, writeResultsSection } from '#tests/bench/report';
 import { runTelegramLoad } from '#tests/bench/telegram-load';
 
 const { values: args } = parseArgs({
@@ -55,8 +59,19 @@ const runs = (phase: 'admission' | 'workers' | 'telegram') => args.only === unde
 const SUBJECT_BASE = 900_000_000;
 const silentNotifier: Notifier = { send: async () => ({}) };
 
-type Row = { phase: string; ops: string; rate: string; p50: string; p99: string; cpu: string; rss: string; note: string };
+/** The issue's targets for one process on this 2-core machine. */
+const TARGETS = { sustainedPerSecond: 500, pacedRate: 200, pacedP99Ms: 20 };
+
+type Row = { phase: string; ops: string; rate: string; p50: string; p99: string; cpu: string; rss: string; target: string; note: string };
 const rows: Row[] = [];
+/** Targets or checks that failed; the run exits 1 when any did. */
+const misses: string[] = [];
+
+/** The target cell of a row: what was asked and whether it held (a miss is also kept in `misses`). */
+function verdict(phase: string, wanted: string, isMet: boolean): string {
+  if (!isMet) misses.push(`${phase}: ${wanted}`);
+  return `${wanted}: ${isMet ? 'met' : 'MISSED'}`;
+}
 
 function ms(value: number): string {
   return Number.isNaN(value) ? '-' : `${value.toFixed(1)} ms`;
@@ -66,25 +81,45 @@ function mb(bytes: number): string {
   return `${Math.round(bytes / 1024 / 1024)} MB`;
 }
 
-function addLoadRow(phase: string, result: LoadResult, note: string): void {
+/** Adds a load phase's row; `target` judges it (see {@link verdict}). */
+function addLoadRow(phase: string, result: LoadResult, note: string, target: (rate: number, p99: number) => string): void {
+  const rate = (result.ok / result.elapsedMs) * 1000;
+  const p99 = percentile(result.latenciesMs, 99);
+  if (result.failed > 0) misses.push(`${phase}: ${result.failed} failed`);
   rows.push({
     phase,
     ops: `${result.ok}${result.failed > 0 ? ` (+${result.failed} failed)` : ''}`,
-    rate: `${((result.ok / result.elapsedMs) * 1000).toFixed(0)}/s`,
+    rate: `${rate.toFixed(0)}/s`,
     p50: ms(percentile(result.latenciesMs, 50)),
-    p99: ms(percentile(result.latenciesMs, 99)),
+    p99: ms(p99),
     cpu: `${(result.cpuMs / Math.max(1, result.ok + result.failed)).toFixed(2)} ms`,
     rss: mb(result.peakRssBytes),
+    target: target(rate, p99),
     note,
   });
 }
 
-function printTable(): void {
-  const header: Row = { phase: 'phase', ops: 'ok ops', rate: 'rate', p50: 'p50', p99: 'p99', cpu: 'CPU/op', rss: 'peak RSS', note: 'note' };
-  const keys = Object.keys(header) as (keyof Row)[];
-  const widths = keys.map((key) => Math.max(...[header, ...rows].map((row) => row[key].length)));
-  const line = (row: Row) => `| ${keys.map((key, index) => row[key].padEnd(widths[index] ?? 0)).join(' | ')} |`;
-  process.stdout.write(`\n${line(header)}\n|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n${rows.map(line).join('\n')}\n`);
+const HEADER: Row = { phase: 'phase', ops: 'ok ops', rate: 'rate', p50: 'p50', p99: 'p99', cpu: 'CPU/op', rss: 'peak RSS', target: 'target', note: 'note' };
+
+function resultsTable(shown: readonly Row[]): string {
+  const keys = Object.keys(HEADER) as (keyof Row)[];
+  return markdownTable(
+    keys.map((key) => HEADER[key]),
+    shown.map((row) => keys.map((key) => row[key])),
+  );
+}
+
+/** The `pipeline` section of bench/results.md: when, where and with which options phases 1 and 2 ran, and their rows. */
+function pipelineSection(startedAt: Date, machine: string): string {
+  return [
+    '## Admission and workers (`tests/bench/run.ts`)',
+    '',
+    `Run ${startedAt.toISOString()} on ${machine}.`,
+    '',
+    `Admission: \`/imagine\` through \`core.chat.run\` by ${USERS} onboarded users (one job each), the machine's PostgreSQL and Redis, one process, no worker; ${CONCURRENCY} callers for ${SECONDS} s, then ${RATE} requests/s for ${SECONDS} s with latency measured from each request's due time. Workers: ${JOBS} jobs, two worker processes, demo provider at ${LATENCY_MS} ms per call, K = ${LIMIT}.`,
+    '',
+    resultsTable(rows.filter((row) => !row.phase.startsWith('telegram'))),
+  ].join('\n');
 }
 
 function log(message: string): void {
@@ -147,12 +182,16 @@ async function benchAdmission(database: BenchDatabase, dataDir: string, prefix: 
     await runClosedLoop(() => imagine(opened, users), { concurrency: CONCURRENCY, durationMs: 2_000 });
     log(`admission: sustained (${SECONDS} s, ${CONCURRENCY} callers)…`);
     const sustained = await runClosedLoop(() => imagine(opened, users), { concurrency: CONCURRENCY, durationMs: SECONDS * 1000 });
-    addLoadRow('admission, sustained', sustained, `${CONCURRENCY} callers, one job per user${users.used >= users.size ? ', RAN OUT OF USERS' : ''}`);
+    addLoadRow('admission, sustained', sustained, `${CONCURRENCY} callers, one job per user${users.used >= users.size ? ', RAN OUT OF USERS' : ''}`, (rate) =>
+      verdict('admission, sustained', `≥ ${TARGETS.sustainedPerSecond}/s`, rate >= TARGETS.sustainedPerSecond),
+    );
     // Let the database catch up with the burst (autovacuum, checkpoints) before measuring latency.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     log(`admission: paced at ${RATE}/s (${SECONDS} s)…`);
     const paced = await runPaced(() => imagine(opened, users), { ratePerSecond: RATE, durationMs: SECONDS * 1000 });
-    addLoadRow(`admission, paced ${RATE}/s`, paced, 'latency from the due time');
+    addLoadRow(`admission, paced ${RATE}/s`, paced, 'latency from the due time', (_rate, p99) =>
+      RATE === TARGETS.pacedRate ? verdict(`admission, paced ${RATE}/s`, `p99 ≤ ${TARGETS.pacedP99Ms} ms`, p99 <= TARGETS.pacedP99Ms) : `(the target is at ${TARGETS.pacedRate}/s)`,
+    );
 
     const prisma = opened.deps.prisma;
     const [generations, reserves, violations, waiting] = await Promise.all([
@@ -170,6 +209,7 @@ async function benchAdmission(database: BenchDatabase, dataDir: string, prefix: 
       p99: '-',
       cpu: '-',
       rss: '-',
+      target: verdict('admission, check', 'one reservation and one job per generation', isConsistent),
       note: `${generations} generations, ${reserves} reservations, ${waiting.waiting} jobs waiting, ledger invariants ${violations.length === 0 ? 'hold' : `BROKEN for ${violations.length} users`}${isConsistent ? '' : ' — MISMATCH'}`,
     });
   } finally {
@@ -219,6 +259,7 @@ async function benchWorkers(dataDir: string, prefix: string, redis: Redis): Prom
       p99: '-',
       cpu: '-',
       rss: '-',
+      target: verdict('workers, 2 processes', `max at provider ≤ K, ledger ok`, maxAtProvider <= LIMIT && violations.length === 0 && succeeded === JOBS),
       note: `K=${LIMIT}, latency ${LATENCY_MS} ms (ceiling ${theoretical.toFixed(0)} jobs/s); max at provider ${maxAtProvider}${maxAtProvider > LIMIT ? ' — EXCEEDS K' : ''}; delivered ${perWorker.join(' + ')}; ledger ${violations.length === 0 ? 'ok' : 'BROKEN'}`,
     });
   } finally {
@@ -229,6 +270,8 @@ async function benchWorkers(dataDir: string, prefix: string, redis: Redis): Prom
 }
 
 const started = performance.now();
+const startedAt = new Date();
+const machine = describeMachine();
 const runId = randomBytes(4).toString('hex');
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-bench-'));
 const redis = createRedisConnection(TEST_REDIS_URL, { role: 'bench' });
@@ -245,15 +288,29 @@ try {
     }
   }
   if (runs('workers')) await benchWorkers(dataDir, `bench:${runId}:workers`, redis);
+  if (runs('admission') || runs('workers')) log(`pipeline figures written to ${await writeResultsSection('pipeline', pipelineSection(startedAt, machine))}`);
   if (runs('telegram')) {
     log('telegram: 1,000 users over the fake Bot API with flood limits (about 5 minutes)…');
     const load = await runTelegramLoad({ flood: true });
     process.stdout.write(`\n${load.markdown}\n`);
-    rows.push({ phase: 'telegram load', ops: '-', rate: '-', p50: '-', p99: '-', cpu: '-', rss: '-', note: `${load.problems.length === 0 ? 'all checks held' : `${load.problems.length} problem(s)`}; figures in ${load.file}` });
-    if (load.problems.length > 0) process.exitCode = 1;
+    rows.push({
+      phase: 'telegram load',
+      ops: '-',
+      rate: '-',
+      p50: '-',
+      p99: '-',
+      cpu: '-',
+      rss: '-',
+      target: verdict('telegram load', 'every check', load.problems.length === 0),
+      note: `${load.problems.length === 0 ? 'all checks held' : `${load.problems.length} problem(s)`}; figures in ${load.file}`,
+    });
   }
 } finally {
-  printTable();
+  process.stdout.write(`\n${resultsTable(rows)}\n`);
+  if (misses.length > 0) {
+    log(`\nmissed: ${misses.join('; ')}`);
+    process.exitCode = 1;
+  }
   log(`\ntook ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${os.loadavg()[0]?.toFixed(2)} at the end (other processes on this machine skew the rates; CPU/op is this process's own)`);
   await deleteKeys(redis, `bench:${runId}:`);
   await closeRedisConnection(redis);
