@@ -14,11 +14,9 @@ export type Balance = {
 /** A user's balance as shown by /balance and the account page. */
 export async function getBalance(prisma: PrismaClient, userId: string, now: Date): Promise<Balance> {
   const [lots, reserved, user] = await Promise.all([
-    prisma.creditLot.findMany({
-      where: { userId, remaining: { gt: 0 }, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-      select: { remaining: true, expiresAt: true },
-      orderBy: { expiresAt: { sort: 'asc', nulls: 'last' } },
-    }),
+    // What admission lets the user spend: the same rule (the database function spendable_lots).
+    prisma.$queryRaw<{ remaining: number; expiresAt: Date | null }[]>`
+      SELECT remaining, expires_at AS "expiresAt" FROM spendable_lots(${userId}::uuid, ${now}::timestamp(3)) ORDER BY spend_rank`,
     prisma.creditReservation.aggregate({ where: { userId, status: 'open' }, _sum: { amount: true } }),
     prisma.user.findUnique({ where: { id: userId }, select: { creditDebt: true } }),
   ]);

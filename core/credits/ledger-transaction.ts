@@ -28,23 +28,16 @@ export async function isKeyApplied(tx: Tx, idempotencyKey: string): Promise<bool
 }
 
 /**
- * The order lots are spent in: soonest-expiring first, then oldest. The database function
- * `reserve_credits_locked` (prisma/migrations/…_admit_generation_function) spends in this order too.
+ * The lots a user can spend at `now`, in spending order (soonest-expiring first, then oldest);
+ * claw-backs and account merges walk them. The rule is the database function `spendable_lots`
+ * (prisma/migrations/…_spendable_lots_function), which reservations and admission use too.
  */
-const SPEND_ORDER = Prisma.sql`"expiresAt" ASC NULLS LAST, "createdAt" ASC, id ASC`;
-
-function spendableWhere(userId: string, now: Date): Prisma.Sql {
-  return Prisma.sql`"userId" = ${userId}::uuid AND remaining > 0 AND ("expiresAt" IS NULL OR "expiresAt" > ${now})`;
-}
-
-/** The lots a user can spend from now, in spending order (claw-backs and account merges walk them). */
 export function findSpendableLots(tx: Tx, userId: string, now: Date): Promise<{ id: string; remaining: number }[]> {
-  return tx.$queryRaw<{ id: string; remaining: number }[]>`SELECT id, remaining FROM credit_lots WHERE ${spendableWhere(userId, now)} ORDER BY ${SPEND_ORDER}`;
+  return tx.$queryRaw<{ id: string; remaining: number }[]>`SELECT id, remaining FROM spendable_lots(${userId}::uuid, ${now}::timestamp(3)) ORDER BY spend_rank`;
 }
 
-/** What a user can spend now: the sum of {@link findSpendableLots}' remaining credits. */
+/** What a user can spend at `now`: the sum of {@link findSpendableLots}' remaining credits. */
 export async function spendableBalance(tx: Tx, userId: string, now: Date): Promise<number> {
-  const [row] = await tx.$queryRaw<{ balance: number }[]>`SELECT coalesce(sum(remaining), 0)::int AS balance FROM credit_lots WHERE ${spendableWhere(userId, now)}`;
+  const [row] = await tx.$queryRaw<{ balance: number }[]>`SELECT coalesce(sum(remaining), 0)::int AS balance FROM spendable_lots(${userId}::uuid, ${now}::timestamp(3))`;
   return row?.balance ?? 0;
 }
-

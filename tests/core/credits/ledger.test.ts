@@ -55,6 +55,21 @@ for (const kind of ['postgres', 'pglite'] as const) {
       expect(await findLedgerViolations(db.prisma)).toEqual([]);
     });
 
+    it('shows as available what a reservation may spend: a lapsed lot the expiry sweep has not reached yet is not counted', async () => {
+      const userId = await newUser();
+      await grantCredits(db.prisma, { userId, amount: 4, source: 'plan_period', idempotencyKey: `lapsed:${userId}`, expiresAt: new Date(now.getTime() - HOUR) });
+      const soon = new Date(now.getTime() + 2 * HOUR);
+      await grantCredits(db.prisma, { userId, amount: 3, source: 'plan_period', idempotencyKey: `soon:${userId}`, expiresAt: soon });
+      await grantCredits(db.prisma, { userId, amount: 5, source: 'admin', idempotencyKey: `forever:${userId}` });
+      const balance = await getBalance(db.prisma, userId, now);
+      expect(balance.available).toBe(8);
+      expect(balance.nextExpiry).toEqual({ at: soon, amount: 3 });
+      const refused = await reserveCredits(db.prisma, { userId, amount: 9, idempotencyKey: `r9:${userId}`, expiresAt: soon, now }).catch((error: unknown) => error);
+      expect(isAppError(refused) && refused.code === 'insufficient_credits' && refused.vars).toEqual({ cost: 9, balance: 8 });
+      await reserveCredits(db.prisma, { userId, amount: 8, idempotencyKey: `r8:${userId}`, expiresAt: soon, now });
+      expect((await getBalance(db.prisma, userId, now)).available).toBe(0);
+    });
+
     it('refuses a reservation it cannot cover and writes nothing', async () => {
       const userId = await newUser();
       await grantCredits(db.prisma, { userId, amount: 2, source: 'pack', idempotencyKey: `g:${userId}` });
