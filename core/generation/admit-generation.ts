@@ -11,14 +11,12 @@ import type { DeliveryTarget } from '#core/generation/delivery-target';
 import type { GenerationOptions } from '#core/generation/parse-generation-options';
 import { activePlanIdSql, assertSpacing, limitsOfPlan, type UserLimits } from '#core/generation/user-limits';
 import { finishGeneration } from '#core/generation/finish-generation';
+import { OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
 import { moderatePrompt } from '#core/moderation/moderate-prompt';
 import { routeModel } from '#core/providers/route-model';
 import { applyTemplate, findTemplate, recordTemplateEvent } from '#core/templates/find-templates';
 import type { Locale } from '#core/i18n/locales';
 import type { MediaFile } from '#core/providers/ports';
-
-/** Generation statuses that count against a user's concurrency limit. */
-const OPEN_STATUSES = Prisma.sql`('queued', 'running', 'uploading')`;
 
 /** When the user was last admitted a generation (any status; see `assertSpacing`), on the (userId, createdAt) index. */
 function lastAdmittedAtSql(userId: string): Prisma.Sql {
@@ -140,7 +138,7 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
 async function readAdmissionState(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, input: { userId: string; admissionKey: string; now: Date }): Promise<{ limits: UserLimits; active: number; lastAdmittedAt: Date | null; earlierId: string | null }> {
   const [row] = await deps.prisma.$queryRaw<{ planId: string | null; active: number; lastAdmittedAt: Date | null; earlierId: string | null }[]>`
     SELECT ${activePlanIdSql(Prisma.sql`${input.userId}::uuid`, input.now)} AS "planId",
-           (SELECT count(*)::int FROM generations WHERE "userId" = ${input.userId}::uuid AND status IN ${OPEN_STATUSES}) AS active,
+           (SELECT count(*)::int FROM generations WHERE "userId" = ${input.userId}::uuid AND status IN ${OPEN_STATUSES_SQL}) AS active,
            ${lastAdmittedAtSql(input.userId)} AS "lastAdmittedAt",
            (SELECT "generationId" FROM credit_ledger WHERE "idempotencyKey" = ${input.admissionKey}) AS "earlierId"`;
   return { limits: limitsOfPlan(deps.catalog, row?.planId), active: row?.active ?? 0, lastAdmittedAt: row?.lastAdmittedAt ?? null, earlierId: row?.earlierId ?? null };

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '#core/core-deps';
 import { Prisma } from '#core/infra/db/create-database';
 import { activePlanIdSql, limitsOfPlan } from '#core/generation/user-limits';
+import { OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
 
 /**
  * Puts every generation that is still open back on the queue, with the priority of its user's
@@ -17,7 +18,7 @@ export async function requeueOpenGenerations(deps: Pick<CoreDeps, 'prisma' | 'qu
   const open = await deps.prisma.$queryRaw<{ id: string; kind: 'image' | 'video'; planId: string | null }[]>`
     SELECT g.id, g.kind::text AS kind, ${activePlanIdSql(Prisma.sql`g."userId"`, now)} AS "planId"
     FROM generations AS g
-    WHERE g.status IN ('queued', 'running', 'uploading') AND g."deadlineAt" > ${now}
+    WHERE g.status IN ${OPEN_STATUSES_SQL} AND g."deadlineAt" > ${now}
     ORDER BY g."createdAt" ASC
     LIMIT 10000`;
   for (const generation of open) {

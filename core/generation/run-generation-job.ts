@@ -10,6 +10,7 @@ import { assertStillRunning, GenerationEndedError } from '#core/generation/gener
 import { GLOBAL_GENERATION_LIMIT, providerLimitName } from '#core/infra/build-limits';
 import { RateLimiterClosedError } from '#core/infra/rate-limit/rate-limiter';
 import { measureProviderCall } from '#core/metrics/record-generation';
+import { OPEN_STATUSES } from '#core/generation/open-statuses';
 
 type StoredOptions = { requestedModel?: string; aspectRatio?: AspectRatio; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
 
@@ -38,7 +39,7 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
     return;
   }
   const claimed = await prisma.generation.updateMany({
-    where: { id: generation.id, status: { in: ['queued', 'running', 'uploading'] } },
+    where: { id: generation.id, status: { in: [...OPEN_STATUSES] } },
     data: { status: 'running', startedAt: generation.startedAt ?? now, attempts: { increment: 1 } },
   });
   if (claimed.count === 0) return;

@@ -1,5 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
 import { finishGeneration } from '#core/generation/finish-generation';
+import { OPEN_STATUSES } from '#core/generation/open-statuses';
 
 /**
  * Ends every generation whose deadline passed while it was still open (a worker died and no
@@ -9,7 +10,7 @@ import { finishGeneration } from '#core/generation/finish-generation';
 export async function sweepOverdueGenerations(deps: CoreDeps): Promise<number> {
   const now = deps.clock.now();
   const overdue = await deps.prisma.generation.findMany({
-    where: { status: { in: ['queued', 'running', 'uploading'] }, deadlineAt: { lt: now } },
+    where: { status: { in: [...OPEN_STATUSES] }, deadlineAt: { lt: now } },
     select: { id: true },
     take: 500,
   });

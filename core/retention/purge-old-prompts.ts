@@ -1,4 +1,5 @@
 import type { PrismaClient } from '#core/infra/db/create-database';
+import { OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
 
 /**
  * Forgets the words of prompts older than `cutoff`: a finished generation's prompt and the
@@ -8,7 +9,7 @@ import type { PrismaClient } from '#core/infra/db/create-database';
 export async function purgeOldPrompts(prisma: PrismaClient, cutoff: Date): Promise<{ generations: number; moderationEvents: number }> {
   const generations = await prisma.$executeRaw`
     UPDATE generations SET prompt = NULL, options = options - 'subject'
-    WHERE "createdAt" < ${cutoff} AND status NOT IN ('queued', 'running', 'uploading')
+    WHERE "createdAt" < ${cutoff} AND status NOT IN ${OPEN_STATUSES_SQL}
       AND (prompt IS NOT NULL OR options ? 'subject')`;
   const moderationEvents = await prisma.moderationEvent.updateMany({ where: { createdAt: { lt: cutoff }, prompt: { not: null } }, data: { prompt: null } });
   return { generations, moderationEvents: moderationEvents.count };

@@ -1,0 +1,12 @@
+import { Prisma } from '#core/infra/db/create-database';
+import type { GenerationStatus } from '#core/infra/db/generated/enums';
+
+/**
+ * The statuses of a generation that has not ended: it counts against its user's concurrency
+ * limit, a worker may claim it, a restarted queue is offered it again and the overdue sweep may
+ * time it out. The database function `admit_generation` (prisma/migrations) lists them too.
+ */
+export const OPEN_STATUSES = ['queued', 'running', 'uploading'] as const satisfies readonly GenerationStatus[];
+
+/** {@link OPEN_STATUSES} as an SQL list, for `status IN ${OPEN_STATUSES_SQL}` in raw queries. */
+export const OPEN_STATUSES_SQL = Prisma.raw(`(${OPEN_STATUSES.map((status) => `'${status}'`).join(', ')})`);
