@@ -1,7 +1,7 @@
 import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
 import { NewPasswordSchema, parseField } from '#core/accounts/account-input';
-import { consumeOneTimeToken, peekOneTimeToken, revokeOneTimeTokens } from '#core/accounts/one-time-token';
+import { consumeOneTimeToken, peekOneTimeToken, revokeEmailChangeTokens, revokeOneTimeTokens } from '#core/accounts/one-time-token';
 import { hashPassword } from '#core/accounts/password-hash';
 import { recordSecurityEvent, type RequestOrigin } from '#core/accounts/record-security-event';
 
@@ -12,8 +12,9 @@ export async function isPasswordResetUsable(deps: Pick<CoreDeps, 'prisma' | 'clo
 
 /**
  * Sets a new password with a reset link, once: the link is used up, every other reset link of
- * the account stops working, every session of the account ends (a thief signed in with the old
- * password is signed out) and the address counts as verified (the link reached it).
+ * the account stops working, every pending email-change link is revoked, every session of the
+ * account ends (a thief signed in with the old password is signed out) and the address counts as
+ * verified (the link reached it).
  */
 export async function resetPassword(deps: CoreDeps, input: { token: string; password: string; origin: RequestOrigin }): Promise<{ userId: string }> {
   const password = parseField(NewPasswordSchema, input.password, 'password');
@@ -26,6 +27,7 @@ export async function resetPassword(deps: CoreDeps, input: { token: string; pass
     if (!user) throw new AppError('token_invalid');
     await tx.user.update({ where: { id: user.id }, data: { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? now } });
     await revokeOneTimeTokens(tx, { kind: 'password_reset', userId: user.id, now });
+    await revokeEmailChangeTokens(tx, { userId: user.id, now });
     await tx.webSession.deleteMany({ where: { userId: user.id } });
     await recordSecurityEvent(tx, { userId: user.id, kind: 'password.reset', origin: input.origin });
     return { userId: user.id };

@@ -13,7 +13,7 @@ declare global {
 }
 
 // Paths whose last segment is a secret (emailed and chat links); only the route is logged.
-const SECRET_PATH = /^\/(verify-email|reset-password|link|privacy\/request)\/[^/]+/;
+const SECRET_PATH = /^\/(verify-email|undo-email-change|reset-password|link|privacy\/request)\/[^/]+/;
 
 /** The request path as it may be logged: single-use tokens in it are replaced. */
 export function loggablePath(path: string): string {
