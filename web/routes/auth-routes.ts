@@ -134,6 +134,7 @@ export function createAuthRoutes(site: Site): Router {
     } catch (error) {
       if (!isAppError(error)) throw error;
       const isUsable = error.code !== 'token_invalid';
+      setRetryAfter(response, error);
       sendPage(response, statusOf(error), resetPasswordPage(view, { token: request.params.token, isUsable, error: errorMessage(view, error) }));
     }
   });
