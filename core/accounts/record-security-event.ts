@@ -14,6 +14,8 @@ export type SecurityEventKind =
   | 'email.verified'
   | 'email.change_requested'
   | 'email.changed'
+  | 'email.change_undone'
+  | 'logout.everywhere'
   | 'password.reset_requested'
   | 'password.reset'
   | 'password.cleared'

@@ -9,8 +9,6 @@ export const PENDING_SESSION_TTL_MS = 60 * 60 * 1000;
 
 /** State a session carries between requests (server-side only). */
 export type WebSessionData = {
-  /** A Google sign-in in progress: checked on the callback. */
-  oidc?: { state: string; nonce: string; verifier: string; returnTo: string };
   /** Where to go after signing in. */
   returnTo?: string;
 };

@@ -363,6 +363,21 @@ export const en = {
   'web.settings.no_email': 'No email address is set.',
   'web.settings.change_email': 'Change email',
   'web.settings.email_sent': 'We sent a link to the new address. The change takes effect when you open it.',
+  // web: email-change undo, sign out everywhere, reset throttling, Google sign-in state, lookups by key
+  'web.settings.sessions': 'Sessions',
+  'web.settings.sign_out_everywhere_hint': 'Signs out every browser signed in to this account (this one too) and cancels any email change waiting for confirmation.',
+  'web.settings.sign_out_everywhere': 'Sign out everywhere',
+  'web.login.signed_out_everywhere': 'You were signed out everywhere, and pending email changes were cancelled.',
+  'web.undo_email.title': 'Undo the email change',
+  'web.undo_email.intro': 'This restores {email} as the address of your account and signs out every other session.',
+  'web.undo_email.submit': 'Restore my address',
+  'web.undo_email.done': 'Your account uses {email} again, and every other session was signed out.',
+  'web.undo_email.set_password': 'The password was reset after the change, so it no longer works. Choose a new one with a reset link.',
+  'web.google.state_invalid': 'This Google sign-in expired or was started in another browser. Please start it again.',
+  'web.field.currency': 'That currency is not offered. Please choose one from the list.',
+  'web.bad_query': 'That address has a value we do not understand ({name}).',
+  'mail.email_changed.subject': 'The email address of your account was changed',
+  'mail.email_changed.body': 'Hello,\n\nthe email address of your account at {site} was changed to {email}. If that was you, there is nothing to do.\n\nIf it was not you, open this link within 7 days to get this address back and sign out everyone else (it works once):\n\n{url}\n\nSupport: {support}',
 
   // web: privacy self-service
   'web.privacy.title': 'Privacy and your data',

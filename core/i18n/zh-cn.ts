@@ -360,6 +360,21 @@ export const zhCN: Catalog = {
   'web.settings.no_email': '尚未设置邮箱。',
   'web.settings.change_email': '更换邮箱',
   'web.settings.email_sent': '我们已向新邮箱发送链接，打开后更改才会生效。',
+  // web: email-change undo, sign out everywhere, reset throttling, Google sign-in state, lookups by key
+  'web.settings.sessions': '登录会话',
+  'web.settings.sign_out_everywhere_hint': '退出此账号在所有浏览器上的登录（包括当前浏览器），并取消所有等待确认的邮箱更改。',
+  'web.settings.sign_out_everywhere': '在所有设备上退出',
+  'web.login.signed_out_everywhere': '你已在所有设备上退出登录，等待确认的邮箱更改已取消。',
+  'web.undo_email.title': '撤销邮箱更改',
+  'web.undo_email.intro': '此操作会将 {email} 恢复为你账号的邮箱，并退出其他所有登录。',
+  'web.undo_email.submit': '恢复我的邮箱',
+  'web.undo_email.done': '你的账号已重新使用 {email}，其他所有登录均已退出。',
+  'web.undo_email.set_password': '更改邮箱后密码被重置过，因此原密码已失效。请通过重置链接设置新密码。',
+  'web.google.state_invalid': '此次 Google 登录已过期，或是在其他浏览器中发起的。请重新开始。',
+  'web.field.currency': '不支持该币种，请从列表中选择。',
+  'web.bad_query': '该地址包含无法识别的参数值（{name}）。',
+  'mail.email_changed.subject': '你账号的邮箱地址已更改',
+  'mail.email_changed.body': '你好，\n\n你在 {site} 的账号邮箱已更改为 {email}。如果是你本人操作，无需任何处理。\n\n如果不是你本人操作，请在 7 天内打开以下链接，恢复此邮箱并让其他人退出登录（链接只能使用一次）：\n\n{url}\n\n客服：{support}',
 
   // web: privacy self-service
   'web.privacy.title': '隐私与个人数据',

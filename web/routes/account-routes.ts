@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { isAppError } from '#core';
+import { signOutSession } from '#web/middleware/session';
 import { errorMessage, field, requireUser, sendPage, setRetryAfter, statusOf, viewOf, type Site } from '#web/routes/route-kit';
 import { accountPage, settingsPage } from '#web/views/account-views';
 
@@ -8,7 +9,7 @@ type Flash = { kind: 'error' | 'info' | 'success'; message: string };
 /**
  * The account area: balance, credit history, payments and plan (with the Stripe Customer
  * Portal), settings (display name, language, email), the account's own media, and resending the
- * verification email. Everything needs a signed-in session.
+ * verification email, and signing out everywhere. Everything needs a signed-in session.
  */
 export function createAccountRoutes(site: Site): Router {
   const { core } = site;
@@ -79,6 +80,12 @@ export function createAccountRoutes(site: Site): Router {
       setRetryAfter(response, error);
       sendPage(response, statusOf(error), settingsPage(view, { flash: { kind: 'error', message: errorMessage(view, error) ?? '' } }));
     }
+  });
+
+  router.post('/account/sign-out-everywhere', async (request, response) => {
+    await core.sessions.endAll({ userId: request.user?.id ?? '', origin: request.origin });
+    await signOutSession(core, request, response, site);
+    response.redirect(303, '/login?signed_out=everywhere');
   });
 
   router.get('/account/media/:id', async (request, response) => {

@@ -106,6 +106,10 @@ export function settingsPage(view: ViewContext, input: { flash?: { kind: 'error'
 <form method="post" action="/account/email" class="stack">${csrfField(view)}
 <label>${t('web.field_label.new_email')}<input type="email" name="email" required autocomplete="email"></label>
 <button type="submit">${t('web.settings.change_email')}</button></form>
+<h2>${t('web.settings.sessions')}</h2>
+<p class="muted">${t('web.settings.sign_out_everywhere_hint')}</p>
+<form method="post" action="/account/sign-out-everywhere" class="stack">${csrfField(view)}
+<button type="submit">${t('web.settings.sign_out_everywhere')}</button></form>
 <p><a href="/account">${t('web.nav.back_to_account')}</a></p>`,
   });
 }

@@ -107,6 +107,16 @@ export function messagePage(view: ViewContext, input: { title: string; kind: 'er
   });
 }
 
+/** Confirming the undo of an email change (a POST, so a mail scanner opening the link changes nothing). */
+export function undoEmailChangePage(view: ViewContext, input: { token: string; email: string; error?: string }): SafeHtml {
+  const { t } = view;
+  return layout(view, {
+    title: t('web.undo_email.title'),
+    body: html`${notice('error', input.error)}<p>${t('web.undo_email.intro', { email: input.email })}</p>
+<form method="post" action="/undo-email-change/${input.token}" class="stack">${csrfField(view)}<button type="submit">${t('web.undo_email.submit')}</button></form>`,
+  });
+}
+
 /** Confirming that a chat account joins this web account. */
 export function linkPage(view: ViewContext, input: { token: string; platform: string; error?: string }): SafeHtml {
   const { t } = view;
