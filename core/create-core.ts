@@ -265,7 +265,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     },
     retention: { run: () => runRetention(deps) },
     admin: {
-      ...createAdmin({ prisma: deps.prisma, clock: deps.clock }, { stars: starsRefunds, stripe }),
+      ...createAdmin({ prisma: deps.prisma, clock: deps.clock, config: deps.config }, { stars: starsRefunds, stripe }),
       isAdmin: (user) => user !== undefined && user.isEmailVerified && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),
       actorOf: (user) => `web:${user.id}`,
       viewPayments: (input) => viewPayments(deps, input),
