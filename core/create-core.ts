@@ -263,7 +263,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       describeRequest: (token) => describeDataRequest(deps, token),
       fulfilRequest: (input) => fulfilDataRequest(deps, stripe, input),
     },
-    retention: { run: () => runRetention(deps) },
+    retention: { run: () => runRetention(chatDeps) },
     admin: {
       ...createAdmin({ prisma: deps.prisma, clock: deps.clock, config: deps.config }, { stars: starsRefunds, stripe }),
       isAdmin: (user) => user !== undefined && user.isEmailVerified && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),

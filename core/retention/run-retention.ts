@@ -1,6 +1,7 @@
 import type { CoreDeps } from '#core/core-deps';
 import { purgeExpiredSecrets } from '#core/retention/purge-expired-secrets';
 import { purgeIdentityMarks } from '#core/retention/purge-identity-marks';
+import { deleteStripeCustomers } from '#core/privacy/delete-stripe-customers';
 import { purgeLoginRecords } from '#core/retention/purge-login-records';
 import { purgeOldMedia } from '#core/retention/purge-old-media';
 import { purgeOldPrompts } from '#core/retention/purge-old-prompts';
@@ -18,16 +19,18 @@ export type RetentionReport = {
   expiredTokens: number;
   suspensionMarks: number;
   bonusMarks: number;
+  stripeCustomersDeleted: number;
 };
 
 /**
  * The retention the privacy policy promises, run by the worker (at start and then hourly is
  * plenty): prompts and media older than RETENTION_PROMPT_DAYS, IP addresses and browsers of
  * login records older than RETENTION_LOGIN_DAYS, expired sessions and one-time tokens, and the
- * identity marks whose time is up (ended suspensions, bonus marks after three years).
+ * identity marks whose time is up (ended suspensions, bonus marks after three years); and it
+ * retries deleting at Stripe the customers of erased accounts that Stripe could not delete then.
  * Every step is idempotent, so overlapping or repeated runs are harmless.
  */
-export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger' | 'clock' | 'config'>): Promise<RetentionReport> {
+export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger' | 'clock' | 'config' | 'stripe'>): Promise<RetentionReport> {
   const now = deps.clock.now();
   const promptCutoff = new Date(now.getTime() - deps.config.retention.promptDays * DAY_MS);
   const loginCutoff = new Date(now.getTime() - deps.config.retention.loginDays * DAY_MS);
@@ -36,6 +39,7 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
   const login = await purgeLoginRecords(deps.prisma, loginCutoff);
   const secrets = await purgeExpiredSecrets(deps.prisma, now);
   const marks = await purgeIdentityMarks(deps.prisma, now);
+  const stripeCustomers = await deleteStripeCustomers(deps, deps.stripe);
   const report: RetentionReport = {
     prompts: prompts.generations,
     moderationPrompts: prompts.moderationEvents,
@@ -46,6 +50,7 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
     expiredTokens: secrets.tokens,
     suspensionMarks: marks.suspensionMarks,
     bonusMarks: marks.bonusMarks,
+    stripeCustomersDeleted: stripeCustomers.deleted,
   };
   deps.logger.info({ retention: report }, 'retention run');
   return report;
