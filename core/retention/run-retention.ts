@@ -2,6 +2,7 @@ import type { CoreDeps } from '#core/core-deps';
 import { purgeExpiredSecrets } from '#core/retention/purge-expired-secrets';
 import { purgeIdentityMarks } from '#core/retention/purge-identity-marks';
 import { deleteStripeCustomers } from '#core/privacy/delete-stripe-customers';
+import { purgeChatUpdateClaims } from '#core/chat/claim-chat-update';
 import { purgeLoginRecords } from '#core/retention/purge-login-records';
 import { purgeOldMedia } from '#core/retention/purge-old-media';
 import { purgeOldPrompts } from '#core/retention/purge-old-prompts';
@@ -20,6 +21,7 @@ export type RetentionReport = {
   suspensionMarks: number;
   bonusMarks: number;
   stripeCustomersDeleted: number;
+  chatUpdateClaims: number;
 };
 
 /**
@@ -27,7 +29,8 @@ export type RetentionReport = {
  * plenty): prompts and media older than RETENTION_PROMPT_DAYS, IP addresses and browsers of
  * login records older than RETENTION_LOGIN_DAYS, expired sessions and one-time tokens, and the
  * identity marks whose time is up (ended suspensions, bonus marks after three years); and it
- * retries deleting at Stripe the customers of erased accounts that Stripe could not delete then.
+ * retries deleting at Stripe the customers of erased accounts that Stripe could not delete then;
+ * claimed Telegram update ids older than two days are forgotten.
  * Every step is idempotent, so overlapping or repeated runs are harmless.
  */
 export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger' | 'clock' | 'config' | 'stripe'>): Promise<RetentionReport> {
@@ -40,6 +43,7 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
   const secrets = await purgeExpiredSecrets(deps.prisma, now);
   const marks = await purgeIdentityMarks(deps.prisma, now);
   const stripeCustomers = await deleteStripeCustomers(deps, deps.stripe);
+  const chatUpdateClaims = await purgeChatUpdateClaims(deps, now);
   const report: RetentionReport = {
     prompts: prompts.generations,
     moderationPrompts: prompts.moderationEvents,
@@ -51,6 +55,7 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
     suspensionMarks: marks.suspensionMarks,
     bonusMarks: marks.bonusMarks,
     stripeCustomersDeleted: stripeCustomers.deleted,
+    chatUpdateClaims,
   };
   deps.logger.info({ retention: report }, 'retention run');
   return report;
