@@ -1,5 +1,5 @@
 import type { CoreDeps } from '#core/core-deps';
-import { hashIdentities, identitiesOfAccount, markSuspendedIdentities } from '#core/accounts/identity-marks';
+import { claimBonusMarks, hashIdentities, identitiesOfAccount, markSuspendedIdentities } from '#core/accounts/identity-marks';
 import { deleteStripeCustomers } from '#core/privacy/delete-stripe-customers';
 
 /**
@@ -9,7 +9,8 @@ import { deleteStripeCustomers } from '#core/privacy/delete-stripe-customers';
  * Stripe cannot be reached, the erasure still completes here and the retention job retries the
  * deletion). Payment records stay for tax law with the user unlinked and marked anonymized. The
  * request is recorded without personal data. A suspension that has not ended outlives the
- * account as keyed hashes of its identities (`suspension_marks`), and so do the bonus marks.
+ * account as keyed hashes of its identities (`suspension_marks`), and an account that had the
+ * signup bonus leaves every current identity in `bonus_marks`.
  * Erasing an account that is already gone changes nothing.
  */
 export async function eraseAccount(
@@ -23,9 +24,12 @@ export async function eraseAccount(
     const [user] = await tx.$queryRaw<{ status: string; suspendedUntil: Date | null; email: string | null }[]>`
       SELECT status, "suspendedUntil", email FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
     if (!user) return undefined;
+    const hashes = hashIdentities(deps.config.sessionSecret, await identitiesOfAccount(tx, userId));
     if (user.status === 'suspended' && (user.suspendedUntil === null || user.suspendedUntil > now)) {
-      await markSuspendedIdentities(tx, hashIdentities(deps.config.sessionSecret, await identitiesOfAccount(tx, userId)), user.suspendedUntil);
+      await markSuspendedIdentities(tx, hashes, user.suspendedUntil);
     }
+    // Identities added after the bonus (a linked Google account, a changed email) are marked too.
+    if ((await tx.creditLot.count({ where: { userId, source: 'signup_bonus' } })) > 0) await claimBonusMarks(tx, hashes);
     const media = await tx.mediaAsset.findMany({ where: { userId }, select: { storageKey: true } });
     const requests = await tx.dataSubjectRequest.findMany({ where: { userId, email: { not: null } }, select: { email: true } });
     const customer = await tx.stripeCustomer.findUnique({ where: { userId }, select: { customerId: true } });

@@ -47,6 +47,18 @@ describe('one signup bonus per person, not per account', () => {
     expect(JSON.stringify(marks)).not.toContain('7100001');
   });
 
+  it('an identity added after the bonus, or a bonus from before the marks existed, is marked at erasure', async () => {
+    const user = new ChatUser(t, '7100030');
+    await confirmAge(user);
+    const identity = await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '7100030' } } });
+    await t.database.prisma.bonusMark.deleteMany({ where: { identityHash: hashIdentity(t.deps.config.sessionSecret, { provider: 'telegram', subject: '7100030' }) } });
+    await t.database.prisma.user.update({ where: { id: identity.userId }, data: { email: 'Later.Address@example.com' } });
+    await eraseAccount(t.deps, identity.userId, { actor: 'test', channel: 'telegram' });
+    expect(await confirmAge(user)).not.toContain('free credits');
+    const web = await registerAccount(t.deps, { email: 'later.address@example.com', password: 'a long enough password 5', displayName: 'L', locale: 'en', isAgeConfirmed: true, hasAcceptedTerms: true, origin: origin(40) });
+    expect((await getBalance(t.database.prisma, web.userId, t.clock.now())).available).toBe(0);
+  });
+
   it('a web registration on an email that had a bonus gets none, also written another way', async () => {
     const first = await registerAccount(t.deps, { email: 'Ann.Lee@gmail.com', password: 'a long enough password 1', displayName: 'Ann', locale: 'en', isAgeConfirmed: true, hasAcceptedTerms: true, origin: origin(1) });
     expect((await getBalance(t.database.prisma, first.userId, t.clock.now())).available).toBe(10);
