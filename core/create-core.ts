@@ -4,6 +4,7 @@ import type { Reply } from '#core/chat/reply';
 import { errorReply, runChatCommand } from '#core/chat/run-chat-command';
 import { isAppError } from '#core/errors/app-error';
 import { rememberStatusMessage } from '#core/generation/remember-status-message';
+import { claimChatUpdate } from '#core/chat/claim-chat-update';
 import { startGenerationWorker } from '#core/generation/start-generation-worker';
 import { openSignedMedia, type OpenedMedia } from '#core/generation/open-signed-media';
 import { checkReadiness, type Readiness } from '#core/health/check-readiness';
@@ -63,6 +64,8 @@ export type Core = {
     run(request: CommandRequest): Promise<Reply[]>;
     /** Records the chat message that shows a job's status, so progress edits that message. */
     rememberStatusMessage(generationId: string, messageId: string): Promise<void>;
+    /** Claims a platform update before handling it: false when it was delivered before (skip it). */
+    claimUpdate(input: { platform: 'telegram'; updateId: string }): Promise<boolean>;
   };
   payments: {
     /** Validates a Telegram pre-checkout query: `ok`, or the localized reason to refuse. */
@@ -207,6 +210,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     chat: {
       run: (request) => runChatCommand(chatDeps, request),
       rememberStatusMessage: (generationId, messageId) => rememberStatusMessage(deps, generationId, messageId),
+      claimUpdate: (input) => claimChatUpdate(deps, input),
     },
     payments: {
       checkStarsPreCheckout: async (input) => {
@@ -274,9 +278,9 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       describeRequest: (token) => describeDataRequest(deps, token),
       fulfilRequest: (input) => fulfilDataRequest(deps, stripe, input),
     },
-    retention: { run: () => runRetention(deps) },
+    retention: { run: () => runRetention(chatDeps) },
     admin: {
-      ...createAdmin({ prisma: deps.prisma, clock: deps.clock }, { stars: starsRefunds, stripe }),
+      ...createAdmin({ prisma: deps.prisma, clock: deps.clock, config: deps.config }, { stars: starsRefunds, stripe }),
       isAdmin: (user) => user !== undefined && user.isEmailVerified && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),
       actorOf: (user) => `web:${user.id}`,
       viewPayments: (input) => viewPayments(deps, input),

@@ -37,6 +37,7 @@ export type { DataRequestResult } from '#core/privacy/fulfil-data-request';
 export { EMAIL_REQUEST_KINDS, type EmailRequestKind } from '#core/privacy/file-data-request';
 export { ERASE_PHRASES } from '#core/privacy/erase-own-account';
 export type { RetentionReport } from '#core/retention/run-retention';
+export { BONUS_MARK_RETENTION_YEARS } from '#core/retention/purge-identity-marks';
 export { newSessionId, isSessionIdShape } from '#core/accounts/web-session';
 export { ASPECT_RATIOS, type AspectRatio } from '#core/providers/ports';
 export { VIDEO_DURATIONS } from '#core/generation/parse-generation-options';

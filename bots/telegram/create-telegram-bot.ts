@@ -17,6 +17,7 @@ import { createStatusMessages } from '#bots/telegram/status-messages';
 import { createTelegramNotifier } from '#bots/telegram/telegram-notifier';
 import { createUpdateBoundary } from '#bots/telegram/update-boundary';
 import { createWebhookHandler, webhookDisabledHandler } from '#bots/telegram/webhook-handler';
+import { skipRepeatedUpdates } from '#bots/telegram/skip-repeated-updates';
 
 /** The Telegram adapter of one process. */
 export type TelegramBot = {
@@ -48,7 +49,7 @@ export type TelegramBotOptions = {
  *
  * Middleware, in order: a child logger per update `{ platform, eventId, userId }`; the error
  * boundary (in webhook mode the rest runs in the background, so Telegram gets its 200 at once);
- * payments; button presses; commands. API calls go through the throttler and auto-retry.
+ * in webhook mode, a repeated `update_id` is skipped; payments; button presses; commands. API calls go through the throttler and auto-retry.
  */
 export function createTelegramBot(core: Core, options: TelegramBotOptions): TelegramBot {
   const { config, logger } = options;
@@ -67,6 +68,7 @@ export function createTelegramBot(core: Core, options: TelegramBotOptions): Tele
   let runner: RunnerHandle | undefined;
 
   bot.use(boundary.middleware);
+  if (isWebhook) bot.use(skipRepeatedUpdates(core, config.token.split(':')[0] ?? ''));
   bot.use(paymentsFeature({ core, renderer }));
   bot.use(callbackFeature({ core, renderer }));
   bot.use(commandFeature({ core, renderer, files: { api: bot.api, token: config.token, apiRoot: config.apiRoot } }));

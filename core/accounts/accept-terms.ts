@@ -1,6 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
-import { grantCreditsLocked } from '#core/credits/grant-credits';
+import { grantSignupBonusLocked } from '#core/credits/grant-signup-bonus';
 import { withAccountLock } from '#core/credits/ledger-transaction';
 import { TERMS_VERSION } from '#core/legal/terms-version';
 import { recordSecurityEvent, type RequestOrigin } from '#core/accounts/record-security-event';
@@ -8,7 +8,7 @@ import { recordSecurityEvent, type RequestOrigin } from '#core/accounts/record-s
 /**
  * Records acceptance of the current terms and the age confirmation for an account that has not
  * given them (a Google sign-up, a linked chat account, or after the terms changed), and grants
- * the signup credits once per account (key `signup:<userId>`, shared with the chat onboarding).
+ * the signup credits once per person (`grantSignupBonusLocked`, shared with the chat onboarding).
  * Returns the credits granted now (0 when they were granted before).
  */
 export async function acceptTerms(deps: CoreDeps, input: { userId: string; isAgeConfirmed: boolean; hasAcceptedTerms: boolean; origin: RequestOrigin }): Promise<{ granted: number }> {
@@ -17,8 +17,6 @@ export async function acceptTerms(deps: CoreDeps, input: { userId: string; isAge
   return withAccountLock(deps.prisma, input.userId, async (tx) => {
     await tx.user.update({ where: { id: input.userId }, data: { termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now } });
     await recordSecurityEvent(tx, { userId: input.userId, kind: 'terms.accepted', origin: input.origin, details: { termsVersion: TERMS_VERSION } });
-    if (deps.config.signupCredits <= 0) return { granted: 0 };
-    const grant = await grantCreditsLocked(tx, { userId: input.userId, amount: deps.config.signupCredits, source: 'signup_bonus', idempotencyKey: `signup:${input.userId}`, reason: 'signup_bonus' });
-    return { granted: grant.applied ? deps.config.signupCredits : 0 };
+    return { granted: await grantSignupBonusLocked(tx, deps.config, input.userId) };
   });
 }

@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
 import { normalizeLocale } from '#core/i18n/locales';
+import { inheritedSuspensionData } from '#core/moderation/inherit-suspension';
 import { isUniqueViolation } from '#core/accounts/find-or-create-account';
 import { recordSecurityEvent, type RequestOrigin } from '#core/accounts/record-security-event';
 
@@ -111,7 +112,8 @@ type GoogleClaims = {
  * Finds, links or creates the account for verified Google claims. A verified Google email that
  * matches an account joins it; if that account's own address was never verified, its password
  * is removed and its sessions end, because whoever set that password never proved the address
- * (an attacker could have registered it first).
+ * (an attacker could have registered it first). A new account on a Google subject or email whose
+ * earlier account was suspended starts suspended until that suspension ends.
  */
 async function applyGoogleClaims(deps: CoreDeps, claims: GoogleClaims): Promise<{ userId: string; isNew: boolean }> {
   const now = deps.clock.now();
@@ -139,8 +141,10 @@ async function applyGoogleClaims(deps: CoreDeps, claims: GoogleClaims): Promise<
       await recordSecurityEvent(tx, { userId: target.id, kind: 'login.google', origin: claims.origin });
       return { userId: target.id, isNew: false };
     }
+    const markedIdentities = [{ provider: 'google' as const, subject: claims.subject }, ...(claims.email ? [{ provider: 'email' as const, subject: claims.email }] : [])];
     const user = await tx.user.create({
       data: {
+        ...(await inheritedSuspensionData(tx, deps.config.sessionSecret, markedIdentities, now)),
         email: hasVerifiedEmail ? claims.email : null,
         emailVerifiedAt: hasVerifiedEmail ? now : null,
         displayName: claims.name ?? null,

@@ -14,6 +14,9 @@ export type MergeResult = { movedCredits: number; movedDebt: number; identities:
  *   the old account and re-created on the target as a `merge` lot with the same expiry (and
  *   payment, so a later refund still finds it) and a `merge_in` entry (key `merge:<from>:<lot>`);
  *   a debt moves the same way and is settled from the target's credits where they cover it;
+ * - bonuses never add up: when the target already had a signup bonus, what is left of the chat
+ *   account's bonus lot is not moved (its `merge_out` entry, reason `signup_bonus_not_combined`,
+ *   has no `merge_in`), so the merged account keeps at most one bonus;
  * - generations, media, payments, subscriptions, template and moderation events, suspensions,
  *   security events, data requests, identities and the old ledger history are re-pointed;
  * - an active suspension, a restriction or an objection carries over (a merge never lifts one);
@@ -35,25 +38,42 @@ export async function mergeAccounts(deps: Pick<CoreDeps, 'prisma' | 'clock'>, in
     const openReservations = await tx.creditReservation.count({ where: { userId: from, status: 'open' } });
     if (openReservations > 0) throw new AppError('conflict', { message: 'the chat account has a job running' });
 
-    const movedCredits = await moveLots(tx, from, into, now);
+    const { moved: movedCredits, forfeitedBonus } = await moveLots(tx, from, into, now);
     const movedDebt = await moveDebt(tx, from, into, source.creditDebt);
     await settleDebtFromLots(tx, from, into, now);
     await repointRows(tx, from, into);
     const identities = (await tx.identity.findMany({ where: { userId: from }, select: { provider: true } })).map((identity) => identity.provider);
     await tx.identity.updateMany({ where: { userId: from }, data: { userId: into } });
     await tx.user.update({ where: { id: into }, data: mergedFlags(source, target, now) });
-    await tx.auditLog.create({ data: { actor: input.actor, action: 'account.merge', targetUserId: into, details: { from, movedCredits, movedDebt, identities } } });
+    await tx.auditLog.create({ data: { actor: input.actor, action: 'account.merge', targetUserId: into, details: { from, movedCredits, movedDebt, identities, forfeitedBonus } } });
     await recordSecurityEvent(tx, { userId: into, kind: 'account.merged', origin: input.origin, details: { identities: identities.join(',') } });
     await tx.user.delete({ where: { id: from } });
     return { movedCredits, movedDebt, identities };
   });
 }
 
-async function moveLots(tx: Tx, from: string, into: string, now: Date): Promise<number> {
+/**
+ * Empties the chat account's spendable lots into copies on the target. A signup-bonus lot is
+ * not copied when the target already has a bonus (any `signup_bonus` lot, spent or not, its own
+ * or merged in earlier): the same `merge_out` key then records the credits as not combined.
+ */
+async function moveLots(tx: Tx, from: string, into: string, now: Date): Promise<{ moved: number; forfeitedBonus: number }> {
   let moved = 0;
+  let forfeitedBonus = 0;
+  let hasBonus = (await tx.creditLot.count({ where: { userId: into, source: 'signup_bonus' } })) > 0;
   for (const { id } of await findSpendableLots(tx, from, now)) {
     const lot = await tx.creditLot.findUniqueOrThrow({ where: { id } });
     await tx.creditLot.update({ where: { id }, data: { remaining: 0 } });
+    if (lot.source === 'signup_bonus') {
+      if (hasBonus) {
+        await tx.creditLedgerEntry.create({
+          data: { userId: from, kind: 'merge_out', delta: -lot.remaining, idempotencyKey: `merge:${from}:${id}:out`, reason: 'signup_bonus_not_combined', lotId: id, actor: `merge:${into}` },
+        });
+        forfeitedBonus += lot.remaining;
+        continue;
+      }
+      hasBonus = true;
+    }
     await tx.creditLedgerEntry.create({
       data: { userId: from, kind: 'merge_out', delta: -lot.remaining, idempotencyKey: `merge:${from}:${id}:out`, reason: 'merge_out', lotId: id, paymentId: lot.paymentId, actor: `merge:${into}` },
     });
@@ -66,7 +86,7 @@ async function moveLots(tx: Tx, from: string, into: string, now: Date): Promise<
     });
     moved += lot.remaining;
   }
-  return moved;
+  return { moved, forfeitedBonus };
 }
 
 async function moveDebt(tx: Tx, from: string, into: string, debt: number): Promise<number> {

@@ -1,8 +1,9 @@
 import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
-import { grantCreditsLocked } from '#core/credits/grant-credits';
+import { grantSignupBonusLocked } from '#core/credits/grant-signup-bonus';
 import { normalizeLocale } from '#core/i18n/locales';
 import { TERMS_VERSION } from '#core/legal/terms-version';
+import { inheritedSuspensionData } from '#core/moderation/inherit-suspension';
 import { isUniqueViolation } from '#core/accounts/find-or-create-account';
 import { DisplayNameSchema, EmailSchema, NewPasswordSchema, parseField } from '#core/accounts/account-input';
 import { hashPassword } from '#core/accounts/password-hash';
@@ -23,8 +24,9 @@ export type RegisterInput = {
 
 /**
  * Creates a web account: email and scrypt-hashed password, display name, the 13+ confirmation and
- * the accepted terms version, and the signup credits (once, key `signup:<userId>`, as the chat
- * onboarding does). Then a verification link goes to the email. Throws `invalid_input` naming a
+ * the accepted terms version, and the signup credits (once per person, `grantSignupBonusLocked`,
+ * as the chat onboarding does); an email whose earlier account was suspended starts suspended
+ * until that suspension ends. Then a verification link goes to the email. Throws `invalid_input` naming a
  * field, `terms_required` without both confirmations, `email_taken`, or `rate_limited`.
  */
 export async function registerAccount(deps: CoreDeps, input: RegisterInput): Promise<{ userId: string }> {
@@ -41,13 +43,12 @@ export async function registerAccount(deps: CoreDeps, input: RegisterInput): Pro
   let userId: string;
   try {
     userId = await deps.prisma.$transaction(async (tx) => {
+      const inherited = await inheritedSuspensionData(tx, deps.config.sessionSecret, [{ provider: 'email', subject: email }], now);
       const user = await tx.user.create({
-        data: { email, passwordHash, displayName, locale, termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now },
+        data: { ...inherited, email, passwordHash, displayName, locale, termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now },
         select: { id: true },
       });
-      if (deps.config.signupCredits > 0) {
-        await grantCreditsLocked(tx, { userId: user.id, amount: deps.config.signupCredits, source: 'signup_bonus', idempotencyKey: `signup:${user.id}`, reason: 'signup_bonus' });
-      }
+      await grantSignupBonusLocked(tx, deps.config, user.id);
       await recordSecurityEvent(tx, { userId: user.id, kind: 'register', origin: input.origin, details: { termsVersion: TERMS_VERSION } });
       return user.id;
     });

@@ -1,8 +1,9 @@
+import type { AppConfig } from '#core/config/load-config';
 import type { CoreDeps } from '#core/core-deps';
 import type { Prisma } from '#core/infra/db/create-database';
 
-/** What the admin use cases need: the database and the clock. A CLI opens nothing else. */
-export type AdminDeps = Pick<CoreDeps, 'prisma' | 'clock'>;
+/** What the admin use cases need: the database, the clock and the secret of the identity marks. A CLI opens nothing else. */
+export type AdminDeps = Pick<CoreDeps, 'prisma' | 'clock'> & { config: Pick<AppConfig, 'sessionSecret'> };
 
 /**
  * Who did an admin action, as written to `AuditLog.actor` and `CreditLedgerEntry.actor`:

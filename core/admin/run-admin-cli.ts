@@ -114,7 +114,7 @@ export async function runAdminCli(argv: string[], io: { env: NodeJS.ProcessEnv; 
   const database = await createDatabase(config.database, { poolSize: 2 });
   try {
     const stars = config.telegram ? createBotApiStarsRefunds({ token: config.telegram.token, apiRoot: config.telegram.apiRoot }) : undefined;
-    const admin = createAdmin({ prisma: database.prisma, clock: systemClock }, { stars, stripe: parsed.name === 'refund-payment' ? createStripeClient(config.stripe) : undefined });
+    const admin = createAdmin({ prisma: database.prisma, clock: systemClock, config }, { stars, stripe: parsed.name === 'refund-payment' ? createStripeClient(config.stripe) : undefined });
     const text = await runCommand(admin, parsed, io.actor);
     io.stdout.write(isJson ? format.toJson(text.json) : text.human);
     return EXIT.ok;

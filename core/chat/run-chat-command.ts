@@ -33,7 +33,7 @@ export async function runChatCommand(deps: CoreDeps, request: CommandRequest): P
     if (!actor.success || !chat.success || (!request.command && !request.action)) throw new AppError('invalid_input');
     const burst = await deps.limiter.tryTake(`chat:${actor.data.platform}:${actor.data.platformUserId}`, BURST_RULE);
     if (!burst.allowed) throw new AppError('rate_limited', { vars: { seconds: Math.ceil(burst.retryAfterMs / 1000) } });
-    const { account, isNew } = await findOrCreateAccount(deps.prisma, actor.data);
+    const { account, isNew } = await findOrCreateAccount(deps.prisma, actor.data, { secret: deps.config.sessionSecret, now: deps.clock.now() });
     const locale: Locale = normalizeLocale(account.settings.locale ?? request.actor.locale ?? account.locale);
     const context: ChatContext = { deps, request, account, isNewAccount: isNew, locale, now: deps.clock.now(), log };
     replyLocale = locale;

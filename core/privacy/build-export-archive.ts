@@ -36,7 +36,7 @@ export async function buildExportArchive(deps: Pick<CoreDeps, 'prisma' | 'clock'
   const readme = [
     'Your data export',
     `Made: ${now.toISOString()}`,
-    'data.json: your account, sign-in methods, credits and their history, payments, creations with prompts, template and moderation records, login records and data requests.',
+    'data.json: your account, sign-in methods, credits and their history, payments and your Stripe customer id, creations with prompts, template and moderation records, login records, web sessions (IP address, browser, when started and last renewed) and data requests.',
     'media/: your stored images and videos, named by the ids used in data.json.',
     ...(missing.length > 0 ? [`Files listed in data.json but no longer stored: ${missing.join(', ')}`] : []),
   ].join('\n');

@@ -30,5 +30,5 @@ export async function eraseOwnAccount(
   const isConfirmed = user.passwordHash ? await verifyPassword(input.password, user.passwordHash) : isErasePhrase(input.phrase);
   if (!isConfirmed) throw new AppError('invalid_credentials');
   await cancelStripeSubscriptions(deps, stripe, input.userId);
-  return eraseAccount(deps, input.userId, { actor: 'user:web', channel: 'web' });
+  return eraseAccount({ ...deps, stripe }, input.userId, { actor: 'user:web', channel: 'web' });
 }

@@ -5,15 +5,24 @@ export const EXPORT_FORMAT = 'imagine-export/1';
 
 /**
  * Everything stored about a user, machine-readable (GDPR access and portability): account,
- * identities, credits, payments, generations with prompts, media metadata, template and
- * moderation events, login records and earlier data requests. Records the request (or completes
- * the already recorded `requestId`).
+ * identities, credits, payments and the Stripe customer id, generations with prompts, media
+ * metadata, template and moderation events, login records, web sessions (IP, browser, times; not
+ * the session id, which is a credential) and data requests. Records the request (or completes
+ * the already recorded `requestId`) first, so the export lists itself as completed.
  */
 export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string, channel: string, options: { requestId?: string } = {}): Promise<Record<string, unknown>> {
   const { prisma } = deps;
   const user = await prisma.user.findUnique({ where: { id: userId } });
   if (!user) return { format: EXPORT_FORMAT, account: null };
-  const [identities, lots, ledger, payments, subscriptions, generations, media, templateEvents, moderationEvents, suspensions, securityEvents, dataRequests] = await Promise.all([
+  const now = deps.clock.now();
+  if (options.requestId) {
+    await prisma.dataSubjectRequest.update({ where: { id: options.requestId }, data: { status: 'completed', completedAt: now, outcome: 'exported' } });
+  } else {
+    await prisma.dataSubjectRequest.create({ data: { userId, kind: 'export', status: 'completed', channel, completedAt: now, outcome: 'exported' } });
+  }
+  const [stripeCustomer, sessions, identities, lots, ledger, payments, subscriptions, generations, media, templateEvents, moderationEvents, suspensions, securityEvents, dataRequests] = await Promise.all([
+    prisma.stripeCustomer.findUnique({ where: { userId }, select: { customerId: true, createdAt: true } }),
+    prisma.webSession.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: { ip: true, userAgent: true, createdAt: true, updatedAt: true, expiresAt: true } }),
     prisma.identity.findMany({ where: { userId }, select: { provider: true, subject: true, username: true, createdAt: true } }),
     prisma.creditLot.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
     prisma.creditLedgerEntry.findMany({ where: { userId }, orderBy: { id: 'asc' } }),
@@ -25,14 +34,8 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
     prisma.moderationEvent.findMany({ where: { userId } }),
     prisma.suspension.findMany({ where: { userId } }),
     prisma.securityEvent.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
-    prisma.dataSubjectRequest.findMany({ where: { userId } }),
+    prisma.dataSubjectRequest.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
   ]);
-  const now = deps.clock.now();
-  if (options.requestId) {
-    await prisma.dataSubjectRequest.update({ where: { id: options.requestId }, data: { status: 'completed', completedAt: now, outcome: 'exported' } });
-  } else {
-    await prisma.dataSubjectRequest.create({ data: { userId, kind: 'export', status: 'completed', channel, completedAt: now, outcome: 'exported' } });
-  }
   const { passwordHash, ...account } = user;
   return JSON.parse(
     JSON.stringify(
@@ -43,6 +46,7 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
         identities,
         credits: { lots, ledger },
         payments,
+        stripeCustomer,
         subscriptions,
         generations: generations.map(({ delivery, ...generation }) => ({ ...generation, delivery: withoutPlatformSecrets(delivery) })),
         media,
@@ -50,6 +54,7 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
         moderationEvents,
         suspensions,
         securityEvents,
+        webSessions: sessions.map(({ updatedAt, ...session }) => ({ ...session, lastSeenAt: updatedAt })),
         dataRequests,
       },
       (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),

@@ -63,7 +63,7 @@ export async function fulfilDataRequest(
     case 'erase': {
       await cancelStripeSubscriptions(deps, stripe, user.id);
       await complete('erased');
-      await eraseAccount(deps, user.id, { actor: 'user:email-request', channel: 'email' });
+      await eraseAccount({ ...deps, stripe }, user.id, { actor: 'user:email-request', channel: 'email' });
       return { kind, outcome: 'done' };
     }
     case 'restrict':

@@ -1,5 +1,8 @@
 import type { CoreDeps } from '#core/core-deps';
 import { purgeExpiredSecrets } from '#core/retention/purge-expired-secrets';
+import { purgeIdentityMarks } from '#core/retention/purge-identity-marks';
+import { deleteStripeCustomers } from '#core/privacy/delete-stripe-customers';
+import { purgeChatUpdateClaims } from '#core/chat/claim-chat-update';
 import { purgeLoginRecords } from '#core/retention/purge-login-records';
 import { purgeOldMedia } from '#core/retention/purge-old-media';
 import { purgeOldPrompts } from '#core/retention/purge-old-prompts';
@@ -15,15 +18,22 @@ export type RetentionReport = {
   sessionOrigins: number;
   expiredSessions: number;
   expiredTokens: number;
+  suspensionMarks: number;
+  bonusMarks: number;
+  stripeCustomersDeleted: number;
+  chatUpdateClaims: number;
 };
 
 /**
  * The retention the privacy policy promises, run by the worker (at start and then hourly is
  * plenty): prompts and media older than RETENTION_PROMPT_DAYS, IP addresses and browsers of
- * login records older than RETENTION_LOGIN_DAYS, and expired sessions and one-time tokens.
+ * login records older than RETENTION_LOGIN_DAYS, expired sessions and one-time tokens, and the
+ * identity marks whose time is up (ended suspensions, bonus marks after three years); and it
+ * retries deleting at Stripe the customers of erased accounts that Stripe could not delete then;
+ * claimed Telegram update ids older than two days are forgotten.
  * Every step is idempotent, so overlapping or repeated runs are harmless.
  */
-export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger' | 'clock' | 'config'>): Promise<RetentionReport> {
+export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger' | 'clock' | 'config' | 'stripe'>): Promise<RetentionReport> {
   const now = deps.clock.now();
   const promptCutoff = new Date(now.getTime() - deps.config.retention.promptDays * DAY_MS);
   const loginCutoff = new Date(now.getTime() - deps.config.retention.loginDays * DAY_MS);
@@ -31,6 +41,9 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
   const media = await purgeOldMedia(deps, promptCutoff);
   const login = await purgeLoginRecords(deps.prisma, loginCutoff);
   const secrets = await purgeExpiredSecrets(deps.prisma, now);
+  const marks = await purgeIdentityMarks(deps.prisma, now);
+  const stripeCustomers = await deleteStripeCustomers(deps, deps.stripe);
+  const chatUpdateClaims = await purgeChatUpdateClaims(deps, now);
   const report: RetentionReport = {
     prompts: prompts.generations,
     moderationPrompts: prompts.moderationEvents,
@@ -39,6 +52,10 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
     sessionOrigins: login.sessions,
     expiredSessions: secrets.sessions,
     expiredTokens: secrets.tokens,
+    suspensionMarks: marks.suspensionMarks,
+    bonusMarks: marks.bonusMarks,
+    stripeCustomersDeleted: stripeCustomers.deleted,
+    chatUpdateClaims,
   };
   deps.logger.info({ retention: report }, 'retention run');
   return report;

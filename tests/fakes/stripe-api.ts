@@ -80,7 +80,7 @@ const NO_REQUEST: EventRequest = { id: null, idempotency_key: null };
  * webhooks: it signs events with the SDK's own `generateTestHeaderString` and POSTs them to the
  * endpoint given to {@link FakeStripeApi.configureWebhook}.
  *
- * API: customers (create, retrieve, update), checkout.sessions (create, retrieve with
+ * API: customers (create, retrieve, update, delete), checkout.sessions (create, retrieve with
  * `expand[]=line_items`, listLineItems, expire), billing_portal.sessions.create, prices.retrieve,
  * subscriptions (retrieve, update, cancel), invoices, charges, payment_intents, refunds
  * (create, retrieve), disputes and events (retrieve). Unknown ids answer Stripe's 404
@@ -416,6 +416,7 @@ export class FakeStripeApi extends FakeHttpServer {
       return this.view(this.mustFind(this.customers, id, 'customer'), expand);
     }
     if ((id = m(/^POST \/v1\/customers\/([^/]+)$/)) !== undefined) return this.updateCustomer(id, form, expand);
+    if ((id = m(/^DELETE \/v1\/customers\/([^/]+)$/)) !== undefined) return this.deleteCustomer(id);
 
     if (m(/^POST \/v1\/checkout\/sessions$/) !== undefined) return this.view(this.createSession(form), expand);
     if ((id = m(/^GET \/v1\/checkout\/sessions\/([^/]+)$/)) !== undefined) {
@@ -508,6 +509,13 @@ export class FakeStripeApi extends FakeHttpServer {
     };
     this.customers.set(customer.id, customer);
     return structuredClone(customer);
+  }
+
+  /** Stripe's `DELETE /v1/customers/:id`: the customer is gone (a second delete is 404 `resource_missing`). */
+  private deleteCustomer(id: string): Stripe.DeletedCustomer {
+    this.mustFind(this.customers, id, 'customer');
+    this.customers.delete(id);
+    return { id, object: 'customer', deleted: true };
   }
 
   private updateCustomer(id: string, form: Form, expand: string[]): unknown {

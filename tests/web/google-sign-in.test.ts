@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getBalance } from '#core/credits/get-balance';
+import { suspendAccount } from '#core/moderation/suspend-account';
+import { eraseAccount } from '#core/privacy/erase-account';
 import { OIDC_CLIENT, startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
 import { pageText, type WebClient } from '#tests/web/support/web-client';
 
@@ -167,5 +169,25 @@ describe('Google sign-in (OpenID Connect against a local issuer)', () => {
     await attempt((client) => client.cookies.delete('oidc'));
     await attempt(() => h.t.clock.advance(11 * 60_000));
     expect(await h.t.database.prisma.identity.count({ where: { provider: 'google', subject: 'google-tamper' } })).toBe(0);
+  });
+
+  it('a Google account whose earlier account was suspended, then erased, starts suspended until the same end, with no second bonus', async () => {
+    claims = { sub: 'google-marked', email: 'g.marked@example.com', email_verified: true, name: 'Marked' };
+    const first = h.client();
+    await first.get((await signInWithGoogle(first)).final.location ?? '');
+    await first.post('/welcome', { next: '/account', age: 'yes', terms: 'yes' });
+    const erased = await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'g.marked@example.com' } });
+    expect((await getBalance(h.t.database.prisma, erased.id, h.t.clock.now())).available).toBe(10);
+    const until = new Date(h.t.clock.now().getTime() + 48 * 3_600_000);
+    await suspendAccount(h.t.deps, { userId: erased.id, reason: 'severe_content', until, actor: 'moderation' });
+    await eraseAccount(h.t.deps, erased.id, { actor: 'test', channel: 'web' });
+
+    const second = h.client();
+    await second.get((await signInWithGoogle(second)).final.location ?? '');
+    await second.post('/welcome', { next: '/account', age: 'yes', terms: 'yes' });
+    const again = await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'g.marked@example.com' } });
+    expect(again.id).not.toBe(erased.id);
+    expect(again).toMatchObject({ status: 'suspended', suspendedUntil: until });
+    expect((await getBalance(h.t.database.prisma, again.id, h.t.clock.now())).available).toBe(0);
   });
 });

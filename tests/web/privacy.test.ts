@@ -74,6 +74,26 @@ describe('privacy self-service', () => {
     expect(page).toContain('data downloaded');
   });
 
+  it('the export holds the Stripe customer id and the web sessions, and lists its own request as completed', async () => {
+    const { client, userId } = await webUser();
+    await h.t.database.prisma.stripeCustomer.create({ data: { userId, customerId: 'cus_export_test_1' } });
+    const session = await h.t.database.prisma.webSession.findFirstOrThrow({ where: { userId } });
+    expect(session.ip).not.toBeNull();
+    const { files, location } = await exportOf(client);
+    const data = JSON.parse(files.get('data.json')?.toString('utf8') ?? '{}') as {
+      stripeCustomer: { customerId: string } | null;
+      webSessions: { ip: string | null; userAgent: string | null; createdAt: string; lastSeenAt: string; id?: string; data?: unknown }[];
+      dataRequests: { id: string; kind: string; status: string; completedAt: string | null }[];
+    };
+    expect(data.stripeCustomer?.customerId).toBe('cus_export_test_1');
+    expect(data.webSessions).toEqual([expect.objectContaining({ ip: session.ip, userAgent: session.userAgent, createdAt: session.createdAt.toISOString(), lastSeenAt: expect.any(String) })]);
+    expect(data.webSessions[0]).not.toHaveProperty('id');
+    expect(data.webSessions[0]).not.toHaveProperty('data');
+    const own = data.dataRequests.find((request) => location.includes(request.id));
+    expect(own).toMatchObject({ kind: 'export', status: 'completed' });
+    expect(own?.completedAt).not.toBeNull();
+  });
+
   it('never gives one person another person’s export or media: 404', async () => {
     const alice = await webUserWithImage('9002', 'alice secret prompt');
     const bob = await webUser();

@@ -29,6 +29,13 @@ describe('site pages: legal documents, languages, security headers, errors', () 
     expect(text).not.toContain('{{');
   });
 
+  it('says in both languages which marks outlive erasure, why and for how long', async () => {
+    const en = pageText((await h.client().get('/privacy')).text);
+    for (const point of ['keyed hash', 'cannot be read back', 'stays after you delete yours', 'prevent fraud', 'kept for 3 years from the free credits', 'kept until the suspension ends']) expect(en).toContain(point);
+    const zh = pageText((await h.client({ 'accept-language': 'zh-CN' }).get('/privacy')).text);
+    for (const point of ['带密钥哈希值', '无法从中还原', '注销账号后仍会保留', '防止欺诈', '保存 3 年', '保存到封禁结束']) expect(zh).toContain(point);
+  });
+
   it('renders the terms with the age, credits, liability and contact', async () => {
     const text = pageText((await h.client().get('/terms')).text);
     for (const point of ['at least 13 years old', '10 free credits', 'valid for 365 days', '12 months', 'Customer support', 'help@imagine.test', 'not refundable']) expect(text).toContain(point);

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router } from 'express';
-import { MINIMUM_AGE, TERMS_VERSION, type Locale } from '#core';
+import { BONUS_MARK_RETENTION_YEARS, MINIMUM_AGE, TERMS_VERSION, type Locale } from '#core';
 import { renderMarkdown } from '#web/html/markdown';
 import { SITE_CSS } from '#web/html/site-css';
 import { setCookie } from '#web/middleware/cookies';
@@ -32,6 +32,7 @@ export function createSiteRoutes(site: Site, facts: LegalFacts, legalDir: string
     packValidDays: facts.packValidDays === null ? '∞' : String(facts.packValidDays),
     termsVersion: TERMS_VERSION,
     minimumAge: String(MINIMUM_AGE),
+    bonusMarkYears: String(BONUS_MARK_RETENTION_YEARS),
   };
 
   router.get('/', (request, response) => {

@@ -1,6 +1,6 @@
 import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Reply } from '#core/chat/reply';
-import { grantCreditsLocked } from '#core/credits/grant-credits';
+import { grantSignupBonusLocked } from '#core/credits/grant-signup-bonus';
 import { withAccountLock } from '#core/credits/ledger-transaction';
 import { getBalance } from '#core/credits/get-balance';
 import { MINIMUM_AGE, TERMS_VERSION } from '#core/legal/terms-version';
@@ -49,16 +49,15 @@ export function runAcceptTerms(context: ChatContext): Reply[] {
 
 /**
  * Age confirmed: records acceptance of the terms version shown and the age confirmation, and
- * grants the signup credits once (keyed by the account, so a second press grants nothing).
+ * grants the signup credits once per person (`grantSignupBonusLocked`: a second press, or a new
+ * account on an identity that had them, grants nothing).
  */
 export async function runConfirmAge(context: ChatContext, shownVersion: string): Promise<Reply[]> {
   if (shownVersion !== TERMS_VERSION) return [termsPrompt(context)];
   const { deps, account, now } = context;
   const granted = await withAccountLock(deps.prisma, account.id, async (tx) => {
     await tx.user.update({ where: { id: account.id }, data: { termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now } });
-    if (deps.config.signupCredits <= 0) return 0;
-    const grant = await grantCreditsLocked(tx, { userId: account.id, amount: deps.config.signupCredits, source: 'signup_bonus', idempotencyKey: `signup:${account.id}`, reason: 'signup_bonus' });
-    return grant.applied ? deps.config.signupCredits : 0;
+    return grantSignupBonusLocked(tx, deps.config, account.id);
   });
   return [granted > 0 ? textReply('terms.accepted', { credits: granted }) : textReply('terms.accepted_no_bonus')];
 }

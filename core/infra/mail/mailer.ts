@@ -11,6 +11,11 @@ export type MailMessage = { to: string; subject: string; text: string; html?: st
 export interface Mailer {
   /** Resolves once the message was accepted (by the SMTP server, or written to the outbox). */
   send(message: MailMessage): Promise<{ messageId: string }>;
+  /**
+   * Deletes the messages to `address` that are still kept (the outbox's files), when an account is
+   * erased; resolves to how many went. Absent where nothing is kept after sending (SMTP).
+   */
+  forgetRecipient?(address: string): Promise<number>;
 }
 
 /** The mail layer failed: the SMTP server refused or could not be reached, or the outbox could not be written. */

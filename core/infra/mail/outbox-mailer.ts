@@ -35,5 +35,27 @@ export function createOutboxMailer(options: { outboxDir: string; from: string; l
       options.logger.info({ messageId: info.messageId, file }, 'mail written to the outbox');
       return { messageId: info.messageId };
     },
+    async forgetRecipient(address: string) {
+      const wanted = address.trim().toLowerCase();
+      const names = await fs.readdir(options.outboxDir).catch(() => [] as string[]);
+      let removed = 0;
+      for (const name of names.filter((entry) => entry.endsWith('.eml'))) {
+        const file = path.join(options.outboxDir, name);
+        const content = await fs.readFile(file, 'latin1').catch(() => '');
+        if (recipientsOf(content).includes(wanted)) {
+          await fs.rm(file, { force: true });
+          removed += 1;
+        }
+      }
+      return removed;
+    },
   };
+}
+
+/** The lower-case addresses in a message's `To:` header (with its folded continuation lines). */
+function recipientsOf(message: string): string[] {
+  const headerEnd = message.search(/\r?\n\r?\n/);
+  const headers = (headerEnd < 0 ? message : message.slice(0, headerEnd)).replace(/\r?\n[ \t]+/g, ' ');
+  const to = /^to:(.*)$/im.exec(headers)?.[1] ?? '';
+  return [...to.matchAll(/[^\s<>",;]+@[^\s<>",;]+/g)].map((match) => match[0].toLowerCase());
 }

@@ -71,6 +71,24 @@ describe('Telegram bot in webhook mode', () => {
     expect(await t.database.prisma.identity.count({ where: { subject: String(forger) } })).toBe(0);
   });
 
+  it('answers a resent update_id once, and the retention job forgets it after two days', async () => {
+    const { fake, t } = h;
+    const user = 6006;
+    const update = fake.messageUpdate({ fromId: user, text: '/help', languageCode: 'en' });
+    const statuses = await Promise.all([postWebhook(webhookUrl, update, WEBHOOK_SECRET), postWebhook(webhookUrl, update, WEBHOOK_SECRET)]);
+    expect(statuses).toEqual([200, 200]);
+    await waitForText(fake, user, 'Commands:');
+    expect(await postWebhook(webhookUrl, update, WEBHOOK_SECRET)).toBe(200);
+    sendText(fake, { fromId: user, text: '/balance' });
+    await waitForText(fake, user, 'Balance');
+    const helps = callsTo(fake, user).filter((call) => call.method === 'sendMessage' && String(call.params.text).includes('Commands:'));
+    expect(helps).toHaveLength(1);
+    const claim = await t.database.prisma.processedWebhookEvent.findFirstOrThrow({ where: { provider: 'telegram', eventId: { endsWith: `:${update.update_id}` } } });
+    await t.database.prisma.processedWebhookEvent.updateMany({ where: { provider: 'telegram' }, data: { processedAt: new Date(claim.processedAt.getTime() - 3 * 24 * 3_600_000) } });
+    expect((await t.core.retention.run()).chatUpdateClaims).toBeGreaterThanOrEqual(1);
+    expect(await t.database.prisma.processedWebhookEvent.count({ where: { provider: 'telegram', eventId: claim.eventId } })).toBe(0);
+  });
+
   it('admits a job once when Telegram delivers the same update twice', async () => {
     const { fake, t } = h;
     const user = 6005;
