@@ -18,6 +18,8 @@ export type SecurityEventKind =
   | 'password.reset'
   | 'password.cleared'
   | 'identity.linked'
+  | 'identity.link_requested'
+  | 'identity.removed'
   | 'account.merged'
   | 'terms.accepted'
   | 'privacy.export'
