@@ -21,13 +21,14 @@ export type ChatLinkOutcome =
   | { outcome: 'already_linked'; account: string }
   /** This chat account already belongs to another website account. */
   | { outcome: 'linked_elsewhere'; account: string }
-  /** The request was answered before (confirmed, cancelled) or its website account is gone. */
+  /** The request was answered before (confirmed, cancelled, or replaced after an unreachable chat). */
   | { outcome: 'used' }
   | { outcome: 'expired' }
   /** A button of someone else's chat account. */
   | { outcome: 'not_yours' }
   /** A job of the chat account holds credits; the button stays valid. */
   | { outcome: 'busy'; account: string }
+  /** Unknown, or its website account is gone. */
   | { outcome: 'invalid' };
 
 type Deps = Pick<CoreDeps, 'prisma' | 'clock' | 'notifiers' | 'logger' | 'mailer' | 'config'>;
@@ -47,7 +48,7 @@ async function labelOf(deps: Deps, userId: string): Promise<string | undefined> 
   return user && user.status !== 'deleted' ? webAccountLabel(user) : undefined;
 }
 
-/** Whether an account is a website account (it has an email, a password or a Google sign-in). */
+/** The label of a website account (one with an email, a password or a Google sign-in); undefined for a chat-only account. */
 async function webLabelOfAccount(deps: Deps, userId: string): Promise<string | undefined> {
   const user = await deps.prisma.user.findUnique({
     where: { id: userId },
@@ -88,7 +89,7 @@ export async function confirmLinkInChat(deps: Deps, input: { token: string; pres
   const account = await labelOf(deps, webUserId);
   const claimed = await deps.prisma.oneTimeToken.updateMany({ where: { id: row.id, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
   if (claimed.count !== 1) return staleOutcome(deps, row, input.presser, input.accountId);
-  if (!account) return { outcome: 'used' };
+  if (!account) return { outcome: 'invalid' };
   try {
     const merged = await mergeAccounts(deps, { fromUserId: input.accountId, intoUserId: webUserId, actor: `user:${input.presser.platform}:${input.presser.platformUserId}`, origin: input.origin });
     await deps.prisma.identity.updateMany({
