@@ -21,8 +21,8 @@ import { endWebSession } from '#core/accounts/end-web-session';
 import { findWebSession, type FoundWebSession } from '#core/accounts/find-web-session';
 import { getAccountOverview, type AccountOverview } from '#core/accounts/get-account-overview';
 import { createGoogleSignIn, type GoogleSignIn } from '#core/accounts/google-sign-in';
-import { describeLinkToken, linkChatAccount } from '#core/accounts/link-chat-account';
-import type { MergeResult } from '#core/accounts/merge-accounts';
+import { confirmLinkOnWeb, describeLinkToken, type LinkRequest, type WebLinkOutcome } from '#core/accounts/link-chat-account';
+import { removeIdentity, type RemoveIdentityOutcome } from '#core/accounts/remove-identity';
 import { openOwnMedia } from '#core/accounts/open-own-media';
 import type { RequestOrigin } from '#core/accounts/record-security-event';
 import { registerAccount, type RegisterInput } from '#core/accounts/register-account';
@@ -113,10 +113,12 @@ export type Core = {
     overview(userId: string): Promise<AccountOverview>;
     /** A stored file of the account's own (undefined for anyone else's: answer 404). */
     openOwnMedia(input: { userId: string; assetId: string }): Promise<OpenedMedia | undefined>;
-    /** The platform a `/link/<token>` address is for, or undefined when it is not usable. */
-    describeLink(token: string): Promise<{ platform: 'telegram' | 'discord' } | undefined>;
-    /** Joins the chat account of a `/link` token into the signed-in account (merging credits and history). */
-    linkChatAccount(input: { token: string; userId: string; origin: RequestOrigin }): Promise<{ outcome: 'linked'; merged: MergeResult; platform: string } | { outcome: 'already_linked'; platform: string }>;
+    /** The chat account a `/link/<token>` address names (platform, username, display name), or undefined when it is not usable. */
+    describeLink(token: string): Promise<LinkRequest | undefined>;
+    /** The website's confirmation of a `/link` token: sends the confirm button (naming this account) into that chat; nothing is joined yet. */
+    confirmLinkOnWeb(input: { token: string; userId: string; origin: RequestOrigin }): Promise<WebLinkOutcome>;
+    /** Removes a linked identity from the account (a chat identity becomes a separate, empty chat account); never the last web sign-in. */
+    removeIdentity(input: { userId: string; identityId: string; origin: RequestOrigin }): Promise<RemoveIdentityOutcome>;
     /** Google sign-in (OpenID Connect), or undefined when not configured. */
     google: GoogleSignIn | undefined;
   };
@@ -249,7 +251,8 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       overview: (userId) => getAccountOverview(deps, userId),
       openOwnMedia: (input) => openOwnMedia(deps, input),
       describeLink: (token) => describeLinkToken(deps, token),
-      linkChatAccount: (input) => linkChatAccount(deps, input),
+      confirmLinkOnWeb: (input) => confirmLinkOnWeb(deps, input),
+      removeIdentity: (input) => removeIdentity(deps, input),
       google: createGoogleSignIn(deps),
     },
     sessions: {

@@ -20,6 +20,8 @@ export type SecurityEventKind =
   | 'password.reset'
   | 'password.cleared'
   | 'identity.linked'
+  | 'identity.link_requested'
+  | 'identity.removed'
   | 'account.merged'
   | 'terms.accepted'
   | 'privacy.export'
