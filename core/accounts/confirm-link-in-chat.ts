@@ -15,7 +15,7 @@ export type LinkPresser = { platform: Platform; platformUserId: string; username
  * `cancelled` changed nothing; `account` names the website account concerned.
  */
 export type ChatLinkOutcome =
-  | { outcome: 'linked'; account: string; movedCredits: number }
+  | { outcome: 'linked'; account: string; movedCredits: number; forfeitedBonus: number }
   | { outcome: 'cancelled'; account: string }
   /** This chat already uses that website account (a repeated press, or the link was made before). */
   | { outcome: 'already_linked'; account: string }
@@ -97,7 +97,7 @@ export async function confirmLinkInChat(deps: Deps, input: { token: string; pres
       data: { username: input.presser.username ?? null },
     });
     await announceNewLink(deps, { userId: webUserId, presser: input.presser });
-    return { outcome: 'linked', account, movedCredits: merged.movedCredits };
+    return { outcome: 'linked', account, movedCredits: merged.movedCredits, forfeitedBonus: merged.forfeitedBonus };
   } catch (error) {
     if (!isAppError(error) || error.code !== 'conflict') throw error;
     if (error.message === 'the chat account has a job running') {

@@ -124,6 +124,7 @@ export const en = {
   'link.confirm_button': 'Confirm the link',
   'link.cancel_button': 'Cancel',
   'link.linked': 'Linked: this chat now uses the website account {account}. {credits} credits moved into it.',
+  'link.linked_bonus_not_combined': 'Linked: this chat now uses the website account {account}. {credits} credits moved into it. The free sign-up credits are given once per person, and that account already had them, so this chat\'s {bonus} unspent free credits were not added.',
   'link.cancelled': 'Cancelled. This chat account was not linked to {account}.',
   'link.already_linked': 'This chat account is already linked to the website account {account}. Nothing changed.',
   'link.linked_elsewhere': 'This chat account already belongs to the website account {account}, so it was not linked to another one. Nothing changed.',

@@ -121,6 +121,7 @@ export const zhCN: Catalog = {
   'link.confirm_button': '确认关联',
   'link.cancel_button': '取消',
   'link.linked': '已关联：此聊天现在使用网站账号 {account}。{credits} 积分已转入。',
+  'link.linked_bonus_not_combined': '已关联：此聊天现在使用网站账号 {account}。{credits} 积分已转入。注册赠送积分每人只发一次，该账号已领取过，因此此聊天未使用的 {bonus} 个赠送积分未并入。',
   'link.cancelled': '已取消。此聊天账号未关联到 {account}。',
   'link.already_linked': '此聊天账号已关联到网站账号 {account}。没有任何更改。',
   'link.linked_elsewhere': '此聊天账号已属于网站账号 {account}，因此没有关联到其他账号。没有任何更改。',

@@ -35,7 +35,7 @@ describe('the account page lists linked identities and removes one', () => {
     await chat.onboard();
     const { client, userId } = await webUser();
     await linkBothSides(h.t, chat, client);
-    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(20);
+    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
 
     const page = await client.get('/account');
     expect(pageText(page.text)).toContain('Telegram (detach_me)');
@@ -55,7 +55,7 @@ describe('the account page lists linked identities and removes one', () => {
     expect(detached.userId).not.toBe(userId);
     const newAccount = await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: detached.userId } });
     expect(newAccount).toMatchObject({ email: null, passwordHash: null, status: 'active', termsAcceptedAt: null });
-    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(20);
+    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
     expect((await getBalance(h.t.database.prisma, detached.userId, h.t.clock.now())).available).toBe(0);
     const told = await h.t.notifier.waitFor((delivery) => delivery.target.platformUserId === '7001' && renderText(delivery.replies[0]).includes('no longer linked'));
     expect(renderText(told.replies[0])).toBe(`This Telegram account is no longer linked to the website account Owner ${counter} (o***@example.com). It is a separate, new chat account now.`);

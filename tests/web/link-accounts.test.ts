@@ -65,12 +65,12 @@ describe('/link: both sides confirm, each naming the other', () => {
     expect(buttonsOf(prompt.reply).map((button) => button.action?.name)).toEqual(['confirm_link', 'cancel_link']);
 
     const linked = await chat.press('confirm_link', prompt.confirm);
-    expect(renderText(linked[0])).toBe('Linked: this chat now uses the website account Alice Web (l***@example.com). 9 credits moved into it.');
+    expect(renderText(linked[0])).toBe("Linked: this chat now uses the website account Alice Web (l***@example.com). 0 credits moved into it. The free sign-up credits are given once per person, and that account already had them, so this chat's 9 unspent free credits were not added.");
     expect(await h.t.database.prisma.user.count({ where: { id: chatUserId } })).toBe(0);
     expect(await identityOwner('telegram', '8001')).toBe(userId);
     expect((await h.t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '8001' } } })).username).toBe('fox_fan');
     expect((await h.t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId } })).userId).toBe(userId);
-    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(19);
+    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
     expect(await h.t.database.prisma.auditLog.count({ where: { action: 'account.merge', targetUserId: userId } })).toBe(1);
     expect(renderText((await chat.command('balance'))[0])).toContain('Balance: 19 credits.');
 
@@ -84,7 +84,7 @@ describe('/link: both sides confirm, each naming the other', () => {
     expect(renderText(again[0])).toBe('This chat account is already linked to the website account Alice Web (l***@example.com). Nothing changed.');
     const cancelLate = await chat.press('cancel_link', prompt.cancel);
     expect(renderText(cancelLate[0])).toContain('already linked to the website account Alice Web');
-    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(19);
+    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
     expect((await client.get(path)).status).toBe(400);
     expect((await client.post(path)).status).toBe(400);
   });
@@ -132,7 +132,7 @@ describe('/link: both sides confirm, each naming the other', () => {
 
     await releaseReservation(h.t.database.prisma, held.id, 'test', h.t.clock.now());
     expect(renderText((await chat.press('confirm_link', prompt.confirm))[0])).toContain('Linked');
-    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(19);
+    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
   });
 
   it('joins once when the chat presses Confirm twice at the same moment', async () => {
@@ -145,7 +145,7 @@ describe('/link: both sides confirm, each naming the other', () => {
     const answers = await Promise.all([chat.press('confirm_link', confirm), chat.press('confirm_link', confirm)]);
     const texts = answers.map((replies) => renderText(replies[0])).sort();
     expect(texts.filter((text) => text.startsWith('Linked'))).toHaveLength(1);
-    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(19);
+    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
     expect(await h.t.database.prisma.auditLog.count({ where: { action: 'account.merge', targetUserId: userId } })).toBe(1);
   });
 

@@ -10,7 +10,10 @@ function presserOf(context: ChatContext) {
 /** Each outcome of a link button as the words the presser reads. */
 function replyOf(result: ChatLinkOutcome): Reply {
   switch (result.outcome) {
-    case 'linked': return textReply('link.linked', { account: result.account, credits: result.movedCredits });
+    case 'linked':
+      return result.forfeitedBonus > 0
+        ? textReply('link.linked_bonus_not_combined', { account: result.account, credits: result.movedCredits, bonus: result.forfeitedBonus })
+        : textReply('link.linked', { account: result.account, credits: result.movedCredits });
     case 'cancelled': return textReply('link.cancelled', { account: result.account });
     case 'already_linked': return textReply('link.already_linked', { account: result.account }, { ephemeral: true });
     case 'linked_elsewhere': return textReply('link.linked_elsewhere', { account: result.account }, { ephemeral: true });

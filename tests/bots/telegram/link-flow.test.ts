@@ -27,11 +27,11 @@ describe('Telegram: the link confirmation button in the chat', () => {
 
     const press = await pressButton(h.fake, { chatId: user, fromId: user, label: 'Confirm the link' });
     await waitForAnswer(h.fake, press);
-    await waitForText(h.fake, user, 'Linked: this chat now uses the website account Tia (t***@example.com). 10 credits moved into it.');
-    expect(await balanceOf(h.t, user)).toBe(20);
+    await waitForText(h.fake, user, "Linked: this chat now uses the website account Tia (t***@example.com). 0 credits moved into it. The free sign-up credits are given once per person, and that account already had them, so this chat's 10 unspent free credits were not added.");
+    expect(await balanceOf(h.t, user)).toBe(10);
 
     const again = await pressButton(h.fake, { chatId: user, fromId: user, label: 'Confirm the link' });
     expect((await waitForAnswer(h.fake, again)).params).toMatchObject({ text: 'This chat account is already linked to the website account Tia (t***@example.com). Nothing changed.', show_alert: true });
-    expect(await balanceOf(h.t, user)).toBe(20);
+    expect(await balanceOf(h.t, user)).toBe(10);
   });
 });
