@@ -130,8 +130,8 @@ export type Core = {
     createPricingUrl(userId: string): string;
     /** The account a pricing link names, if valid. */
     verifyPricingToken(token: string): string | undefined;
-    /** A Stripe Checkout address for a pack (payment) or plan (subscription). */
-    checkout(input: { userId: string; product: CheckoutProduct; currency?: string; locale: string }): Promise<string>;
+    /** A Stripe Checkout address for a pack (payment) or plan (subscription); `pricingToken`: the chat /buy link it came through. */
+    checkout(input: { userId: string; product: CheckoutProduct; currency?: string; locale: string; pricingToken?: string | undefined }): Promise<string>;
     /** A Stripe Customer Portal address for the account. */
     portal(userId: string): Promise<string>;
     /** Verifies and applies one Stripe webhook delivery (raw body and `Stripe-Signature`). */

@@ -3,6 +3,7 @@ import { grantAdminCredits, revokeAdminCredits } from '#core/admin/change-credit
 import { computeStats } from '#core/admin/compute-stats';
 import { findUser, type UserRef } from '#core/admin/find-user';
 import { refundPayment, type RefundClients } from '#core/admin/refund-payment';
+import { listPaymentReviews, resolvePaymentReview } from '#core/admin/review-payments';
 import { suspendUser, unsuspendUser, viewModeration } from '#core/admin/suspend-user';
 import { viewBalance, viewLedger } from '#core/admin/view-credits';
 
@@ -25,5 +26,7 @@ export function createAdmin(deps: AdminDeps, clients: RefundClients = { stars: u
     unsuspend: (input: { ref: UserRef; actor: AdminActor }) => unsuspendUser(deps, input),
     viewModeration: (input: { ref: UserRef; limit?: number; actor: AdminActor }) => viewModeration(deps, input),
     stats: (input: { actor: AdminActor }) => computeStats(deps, input),
+    listPaymentReviews: (input: { limit?: number; actor: AdminActor }) => listPaymentReviews(deps, input),
+    resolvePaymentReview: (input: { id: string; resolution: string; actor: AdminActor }) => resolvePaymentReview(deps, input),
   };
 }
