@@ -47,6 +47,7 @@ import { openDataExport, requestDataExport } from '#core/privacy/web-data-export
 import { runRetention, type RetentionReport } from '#core/retention/run-retention';
 import type { AdminActor } from '#core/admin/admin-deps';
 import { createBotApiStarsRefunds } from '#core/admin/bot-api-stars-refunds';
+import { createBotApiStarTransactions } from '#core/admin/bot-api-star-transactions';
 import { createAdmin, type Admin } from '#core/admin/create-admin';
 import type { AdminUser, UserRef } from '#core/admin/find-user';
 import { listAuditLog, type AuditLogLine } from '#core/admin/list-audit-log';
@@ -195,6 +196,10 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
   const chatDeps: CoreDeps = { ...deps, stripe };
   // Stars are refunded through the Bot API with the bot's token (https://core.telegram.org/bots/api#refundstarpayment).
   const starsRefunds = deps.config.telegram ? createBotApiStarsRefunds({ token: deps.config.telegram.token, apiRoot: deps.config.telegram.apiRoot }) : undefined;
+  // Stars reconciliation reads https://core.telegram.org/bots/api#getstartransactions; the payer is told through this process's notifiers.
+  const starsReconcile = deps.config.telegram
+    ? { source: createBotApiStarTransactions({ token: deps.config.telegram.token, apiRoot: deps.config.telegram.apiRoot }), deps: { catalog: deps.catalog, config: deps.config, logger: deps.logger, notifiers: deps.notifiers } }
+    : undefined;
   return {
     chat: {
       run: (request) => runChatCommand(chatDeps, request),
@@ -265,7 +270,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     },
     retention: { run: () => runRetention(deps) },
     admin: {
-      ...createAdmin({ prisma: deps.prisma, clock: deps.clock }, { stars: starsRefunds, stripe }),
+      ...createAdmin({ prisma: deps.prisma, clock: deps.clock }, { stars: starsRefunds, stripe, starsReconcile }),
       isAdmin: (user) => user !== undefined && user.isEmailVerified && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),
       actorOf: (user) => `web:${user.id}`,
       viewPayments: (input) => viewPayments(deps, input),

@@ -88,6 +88,7 @@ export const en = {
   'buy.invoice_title': '{credits} credits',
   'buy.invoice_description': '{credits} credits for images and videos. One image costs {imageCost} credit.',
   'buy.credited': 'Payment received: {credits} credits added. Balance: {balance}.',
+  'buy.held_for_review': 'Payment received, but it is not the price of this pack, so no credits were added. We will look at it; write to {support} if you need help.',
   'buy.unavailable': 'Buying is not available right now. Please try again later or contact {support}.',
   'paysupport.text': 'For help with a payment, write to {support} with the date and amount. Purchases can be refunded as the terms describe.',
   'history.empty': 'Nothing yet. Try /imagine a fox in the snow',

@@ -85,6 +85,7 @@ export const zhCN: Catalog = {
   'buy.invoice_title': '{credits} 积分',
   'buy.invoice_description': '{credits} 积分，可用于生成图片和视频。每张图片 {imageCost} 积分。',
   'buy.credited': '已收到付款：到账 {credits} 积分。余额：{balance}。',
+  'buy.held_for_review': '已收到付款，但金额与该积分包的价格不符，因此没有发放积分。我们会进行核查；如需帮助请联系 {support}。',
   'buy.unavailable': '暂时无法购买，请稍后再试或联系 {support}。',
   'paysupport.text': '支付遇到问题？请联系 {support}，并注明付款日期和金额。可按服务条款的规定申请退款。',
   'history.empty': '还没有作品。试试：/imagine 雪地里的狐狸',
