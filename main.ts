@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   if (has('worker')) {
     stops.push(await core.startWorker({ concurrency: config.workerConcurrency }));
     stops.push(scheduleRetention(core, logger));
+    if (config.telegram) stops.push(scheduleStarsReconcile(core, logger));
   }
   for (const start of starts) await start();
   announce(logger, config, core);
@@ -111,6 +112,28 @@ function scheduleRetention(core: Core, logger: Logger): Stop {
   const timer = setInterval(() => void run(), RETENTION_INTERVAL_MS);
   timer.unref();
   return async () => clearInterval(timer);
+}
+
+/** How often a worker reconciles Telegram Stars payments with the bot's transactions. */
+const STARS_RECONCILE_INTERVAL_MS = 24 * 60 * 60 * 1000;
+/** The first run waits for the bots to start, so a payer can be told. */
+const STARS_RECONCILE_FIRST_DELAY_MS = 5 * 60 * 1000;
+
+/** Applies Stars payments whose update was lost (`npm run admin -- stars-reconcile`), daily; returns the function that stops it. */
+function scheduleStarsReconcile(core: Core, logger: Logger): Stop {
+  const run = () =>
+    core.admin.reconcileStars({ actor: 'job:stars-reconcile' }).then(
+      (report) => logger.info({ applied: report.applied.length, held: report.held.length, failed: report.failed.length, scanned: report.scanned }, 'stars reconciled'),
+      (error: unknown) => logger.error({ err: error }, 'stars reconciliation failed; next try tomorrow'),
+    );
+  const first = setTimeout(() => void run(), STARS_RECONCILE_FIRST_DELAY_MS);
+  const timer = setInterval(() => void run(), STARS_RECONCILE_INTERVAL_MS);
+  first.unref();
+  timer.unref();
+  return async () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
 }
 
 function announce(logger: Logger, config: AppConfig, core: Core): void {

@@ -50,6 +50,7 @@ import { openDataExport, requestDataExport } from '#core/privacy/web-data-export
 import { runRetention, type RetentionReport } from '#core/retention/run-retention';
 import type { AdminActor } from '#core/admin/admin-deps';
 import { createBotApiStarsRefunds } from '#core/admin/bot-api-stars-refunds';
+import { createBotApiStarTransactions } from '#core/admin/bot-api-star-transactions';
 import { createAdmin, type Admin } from '#core/admin/create-admin';
 import type { AdminUser, UserRef } from '#core/admin/find-user';
 import { listAuditLog, type AuditLogLine } from '#core/admin/list-audit-log';
@@ -143,8 +144,8 @@ export type Core = {
     createPricingUrl(userId: string): string;
     /** The account a pricing link names, if valid. */
     verifyPricingToken(token: string): string | undefined;
-    /** A Stripe Checkout address for a pack (payment) or plan (subscription). */
-    checkout(input: { userId: string; product: CheckoutProduct; currency?: string; locale: string }): Promise<string>;
+    /** A Stripe Checkout address for a pack (payment) or plan (subscription); `pricingToken`: the chat /buy link it came through. */
+    checkout(input: { userId: string; product: CheckoutProduct; currency?: string; locale: string; pricingToken?: string | undefined }): Promise<string>;
     /** A Stripe Customer Portal address for the account. */
     portal(userId: string): Promise<string>;
     /** Verifies and applies one Stripe webhook delivery (raw body and `Stripe-Signature`). */
@@ -208,6 +209,10 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
   const chatDeps: CoreDeps = { ...deps, stripe };
   // Stars are refunded through the Bot API with the bot's token (https://core.telegram.org/bots/api#refundstarpayment).
   const starsRefunds = deps.config.telegram ? createBotApiStarsRefunds({ token: deps.config.telegram.token, apiRoot: deps.config.telegram.apiRoot }) : undefined;
+  // Stars reconciliation reads https://core.telegram.org/bots/api#getstartransactions; the payer is told through this process's notifiers.
+  const starsReconcile = deps.config.telegram
+    ? { source: createBotApiStarTransactions({ token: deps.config.telegram.token, apiRoot: deps.config.telegram.apiRoot }), deps: { catalog: deps.catalog, config: deps.config, logger: deps.logger, notifiers: deps.notifiers } }
+    : undefined;
   return {
     chat: {
       run: (request) => runChatCommand(chatDeps, request),
@@ -283,7 +288,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     },
     retention: { run: () => runRetention(chatDeps) },
     admin: {
-      ...createAdmin({ prisma: deps.prisma, clock: deps.clock, config: deps.config }, { stars: starsRefunds, stripe }),
+      ...createAdmin({ prisma: deps.prisma, clock: deps.clock, config: deps.config }, { stars: starsRefunds, stripe, starsReconcile }),
       isAdmin: (user) => user !== undefined && user.isEmailVerified && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),
       actorOf: (user) => `web:${user.id}`,
       viewPayments: (input) => viewPayments(deps, input),

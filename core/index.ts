@@ -51,6 +51,7 @@ export { parseUserRef, type UserRef, type AdminUser } from '#core/admin/find-use
 export type { AdminLedgerLine } from '#core/admin/view-credits';
 export type { AdminPaymentLine } from '#core/admin/view-payments';
 export type { AuditLogLine } from '#core/admin/list-audit-log';
+export type { PaymentReviewLine } from '#core/admin/review-payments';
 export type { AdminStats, PeriodStats } from '#core/admin/compute-stats';
 export type { AdminRefundResult } from '#core/admin/refund-payment';
 export type { AdminGrantResult, AdminRevokeResult } from '#core/admin/change-credits';

@@ -3,6 +3,8 @@ import { grantAdminCredits, revokeAdminCredits } from '#core/admin/change-credit
 import { computeStats } from '#core/admin/compute-stats';
 import { findUser, type UserRef } from '#core/admin/find-user';
 import { refundPayment, type RefundClients } from '#core/admin/refund-payment';
+import { reconcileStars, type StarsReconcileClient } from '#core/admin/reconcile-stars';
+import { listPaymentReviews, resolvePaymentReview } from '#core/admin/review-payments';
 import { suspendUser, unsuspendUser, viewModeration } from '#core/admin/suspend-user';
 import { viewBalance, viewLedger } from '#core/admin/view-credits';
 
@@ -12,8 +14,11 @@ import { viewBalance, viewLedger } from '#core/admin/view-credits';
  */
 export type Admin = ReturnType<typeof createAdmin>;
 
-/** Binds the admin use cases to their dependencies (the refund clients only matter for `refundPayment`). */
-export function createAdmin(deps: AdminDeps, clients: RefundClients = { stars: undefined, stripe: undefined }) {
+/** The clients some admin commands need: refunds (`refundPayment`) and the bot's Star transactions (`reconcileStars`). */
+export type AdminClients = RefundClients & { starsReconcile?: StarsReconcileClient | undefined };
+
+/** Binds the admin use cases to their dependencies (the clients only matter for the commands that use them). */
+export function createAdmin(deps: AdminDeps, clients: AdminClients = { stars: undefined, stripe: undefined }) {
   return {
     findUser: (input: { ref: UserRef; actor: AdminActor }) => findUser(deps, input),
     viewBalance: (input: { ref: UserRef; actor: AdminActor }) => viewBalance(deps, input),
@@ -25,5 +30,8 @@ export function createAdmin(deps: AdminDeps, clients: RefundClients = { stars: u
     unsuspend: (input: { ref: UserRef; actor: AdminActor }) => unsuspendUser(deps, input),
     viewModeration: (input: { ref: UserRef; limit?: number; actor: AdminActor }) => viewModeration(deps, input),
     stats: (input: { actor: AdminActor }) => computeStats(deps, input),
+    reconcileStars: (input: { actor: AdminActor }) => reconcileStars(deps, clients.starsReconcile, input),
+    listPaymentReviews: (input: { limit?: number; actor: AdminActor }) => listPaymentReviews(deps, input),
+    resolvePaymentReview: (input: { id: string; resolution: string; actor: AdminActor }) => resolvePaymentReview(deps, input),
   };
 }

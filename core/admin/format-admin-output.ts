@@ -5,6 +5,7 @@ import type { AdminRefundResult } from '#core/admin/refund-payment';
 import type { AdminModerationEvent, AdminSuspension } from '#core/admin/suspend-user';
 import type { AdminLedgerLine } from '#core/admin/view-credits';
 import type { Balance } from '#core/credits/get-balance';
+import type { StarsReconcileReport } from '#core/payments/reconcile-stars-payments';
 
 /** Machine output: the result as indented JSON (dates ISO 8601, big integers as strings). */
 export function toJson(value: unknown): string {
@@ -119,6 +120,26 @@ export function formatStats(stats: AdminStats): string {
     ...providers.map((provider) => [`payments ${provider}`, ...pair((p) => p.payments[provider] ?? 0)]),
   ];
   return `Stats at ${iso(stats.at)}\n${table(['', 'last 24 h', 'all time'], body)}`;
+}
+
+/** `stars-reconcile` for people: the counts, then each payment applied, held or failed. */
+export function formatStarsReconcile(report: StarsReconcileReport): string {
+  const summary = rows([
+    ['transactions read', String(report.scanned)],
+    ['stars payments', String(report.payments)],
+    ['already applied', String(report.alreadyApplied)],
+    ['applied now', String(report.applied.length)],
+    ['held for review', String(report.held.length)],
+    ['held before', String(report.alreadyHeld)],
+    ['refunded, not applied', String(report.refunded)],
+    ['failed', String(report.failed.length)],
+  ]);
+  const lines = [
+    ...report.applied.map((entry) => `applied ${entry.chargeId} (telegram:${entry.platformUserId}, ${entry.amount} stars)`),
+    ...report.held.map((entry) => `held    ${entry.chargeId} (telegram:${entry.platformUserId}, ${entry.amount} stars): not the pack price, see the admin area`),
+    ...report.failed.map((entry) => `failed  ${entry.chargeId}: ${entry.reason}`),
+  ];
+  return `${summary}${lines.map((line) => `${line}\n`).join('')}`;
 }
 
 function balanceLine(balance: Balance): string {

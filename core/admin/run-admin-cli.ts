@@ -31,6 +31,7 @@ Commands:
   unsuspend <user>                                   lift every suspension
   moderation <user> [--limit N]                      moderation events and suspensions
   stats                                              users, generations and credits: 24 h and all time
+  stars-reconcile                                    apply Telegram Stars payments whose update was lost (once each)
 
 Options:
   --json   machine-readable output (errors too, on stdout)
@@ -64,6 +65,7 @@ const COMMANDS: Record<string, Command> = {
   unsuspend: { arity: 1, options: [], takesUser: true },
   moderation: { arity: 1, options: ['limit'], takesUser: true },
   stats: { arity: 0, options: [], takesUser: false },
+  'stars-reconcile': { arity: 0, options: [], takesUser: false },
 };
 
 class UsageError extends Error {}
@@ -105,16 +107,23 @@ export async function runAdminCli(argv: string[], io: { env: NodeJS.ProcessEnv; 
     throw error;
   }
   // Loaded only once the arguments are valid: a usage error answers at once.
-  const [{ createDatabase }, { createStripeClient }, { createBotApiStarsRefunds }, { createAdmin }] = await Promise.all([
+  const [{ createDatabase }, { createStripeClient }, { createBotApiStarsRefunds }, { createAdmin }, { createBotApiStarTransactions }, { CATALOG }, { createLogger }] = await Promise.all([
     import('#core/infra/db/create-database'),
     import('#core/infra/stripe-client'),
     import('#core/admin/bot-api-stars-refunds'),
     import('#core/admin/create-admin'),
+    import('#core/admin/bot-api-star-transactions'),
+    import('#core/catalog/catalog'),
+    import('#core/infra/logger'),
   ]);
   const database = await createDatabase(config.database, { poolSize: 2 });
   try {
     const stars = config.telegram ? createBotApiStarsRefunds({ token: config.telegram.token, apiRoot: config.telegram.apiRoot }) : undefined;
-    const admin = createAdmin({ prisma: database.prisma, clock: systemClock, config }, { stars, stripe: parsed.name === 'refund-payment' ? createStripeClient(config.stripe) : undefined });
+    // Logs of a command go to stderr, so stdout stays its result (JSON with --json).
+    const starsReconcile = config.telegram
+      ? { source: createBotApiStarTransactions({ token: config.telegram.token, apiRoot: config.telegram.apiRoot }), deps: { catalog: CATALOG, config, logger: createLogger({ level: config.logLevel, destination: process.stderr }) } }
+      : undefined;
+    const admin = createAdmin({ prisma: database.prisma, clock: systemClock, config }, { stars, stripe: parsed.name === 'refund-payment' ? createStripeClient(config.stripe) : undefined, starsReconcile });
     const text = await runCommand(admin, parsed, io.actor);
     io.stdout.write(isJson ? format.toJson(text.json) : text.human);
     return EXIT.ok;
@@ -213,6 +222,10 @@ async function runCommand(admin: Admin, parsed: Parsed, actor: AdminActor): Prom
     case 'stats': {
       const stats = await admin.stats({ actor });
       return { human: format.formatStats(stats), json: stats };
+    }
+    case 'stars-reconcile': {
+      const report = await admin.reconcileStars({ actor });
+      return { human: format.formatStarsReconcile(report), json: report };
     }
     default:
       throw new UsageError(`unknown command: ${name}`);

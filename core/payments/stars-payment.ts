@@ -5,6 +5,7 @@ import { grantCreditsLocked } from '#core/credits/grant-credits';
 import { withAccountLock } from '#core/credits/ledger-transaction';
 import { getBalance } from '#core/credits/get-balance';
 import { textReply, type Reply } from '#core/chat/reply';
+import { logHeldPayment, recordPaymentReview } from '#core/payments/hold-payment-for-review';
 
 /** Telegram Stars' currency code. */
 export const STARS_CURRENCY = 'XTR';
@@ -32,12 +33,22 @@ export async function checkStarsPreCheckout(deps: Pick<CoreDeps, 'prisma' | 'cat
 
 /**
  * Applies a successful Stars payment: records the payment and grants the pack's credits once,
- * keyed by Telegram's charge id, so a redelivered update grants nothing more.
+ * keyed by Telegram's charge id, so a redelivered update (or a reconciliation) grants nothing
+ * more. A payment that is not the pack's Stars price is held for review and credits nothing.
  */
-export async function applyStarsPayment(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock'>, input: { payload: string; chargeId: string; currency: string; totalAmount: number; platformUserId: string }): Promise<Reply> {
+export async function applyStarsPayment(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'config'>, input: { payload: string; chargeId: string; currency: string; totalAmount: number; platformUserId: string }): Promise<Reply> {
   const parsed = parsePayload(input.payload);
   const pack = parsed ? findPack(deps.catalog, parsed.packId) : undefined;
   if (!parsed || !pack) throw new AppError('unknown_product', { message: `unknown Stars payload ${input.payload}` });
+  if (input.currency !== STARS_CURRENCY || input.totalAmount !== pack.stars) {
+    const review = {
+      provider: 'telegram_stars' as const, objectId: input.chargeId, eventId: undefined, userId: parsed.userId, productKind: 'pack' as const, productId: pack.id,
+      paidAmount: input.totalAmount, paidCurrency: input.currency,
+      verdict: { isMatch: false as const, reason: input.currency === STARS_CURRENCY ? 'amount_mismatch' as const : 'currency_not_sold' as const, expectedAmount: pack.stars, expectedCurrency: STARS_CURRENCY },
+    };
+    if (await recordPaymentReview(deps.prisma, review)) logHeldPayment(deps, review);
+    return textReply('buy.held_for_review', { support: deps.config.supportEmail });
+  }
   const now = deps.clock.now();
   const expiresAt = deps.catalog.packCreditsValidDays ? new Date(now.getTime() + deps.catalog.packCreditsValidDays * 86_400_000) : null;
   await withAccountLock(deps.prisma, parsed.userId, async (tx) => {

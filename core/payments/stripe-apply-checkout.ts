@@ -6,6 +6,9 @@ import type { Tx } from '#core/credits/ledger-transaction';
 import { noEffect, type WebhookEffect } from '#core/payments/stripe-webhook-effect';
 import { resolveUserId } from '#core/payments/stripe-resolve-user';
 import { syncSubscriptionEffect } from '#core/payments/stripe-sync-subscription';
+import { checkPaidPrice } from '#core/payments/check-paid-price';
+import { holdForReview } from '#core/payments/hold-payment-for-review';
+import { announceCredits, chatOriginOf } from '#core/payments/announce-card-credits';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -19,12 +22,15 @@ async function rememberCustomer(tx: Tx, userId: string, customer: Stripe.Checkou
 
 /**
  * `checkout.session.completed` / `checkout.session.async_payment_succeeded`. The session is
- * re-read from Stripe. A paid pack checkout records the Payment and grants the pack's credits
- * (key `stripe:checkout:<session id>`, expiring after the catalog's validity); an unpaid one
- * (a delayed payment method) waits for its `async_payment_succeeded`. A subscription checkout
- * only syncs the subscription: its credits come with `invoice.paid`.
+ * re-read from Stripe. A paid pack checkout whose amount and currency are the catalog's price for
+ * that pack (`checkPaidPrice`) records the Payment and grants the pack's credits (key
+ * `stripe:checkout:<session id>`, expiring after the catalog's validity), then tells the chat the
+ * purchase started from, if any; any other amount is held for review and credits nothing. An
+ * unpaid one (a delayed payment method) waits for its `async_payment_succeeded`. A session
+ * without our pack or account is ignored. A subscription checkout only syncs the subscription:
+ * its credits come with `invoice.paid`.
  */
-export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger'>, stripe: Stripe, sessionId: string): Promise<WebhookEffect> {
+export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'notifiers'>, stripe: Stripe, sessionId: string, eventId: string): Promise<WebhookEffect> {
   const session = await stripe.checkout.sessions.retrieve(sessionId);
   if (session.mode === 'subscription') {
     const subscriptionId = typeof session.subscription === 'string' ? session.subscription : session.subscription?.id;
@@ -37,14 +43,22 @@ export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'c
   if (session.mode !== 'payment') return noEffect('unsupported_mode');
   if (session.payment_status !== 'paid') return noEffect('awaiting_payment');
   const pack = findPack(deps.catalog, session.metadata?.packId ?? '');
+  if (!pack) return noEffect('checkout_without_our_pack');
   const userId = await resolveUserId(deps.prisma, session.metadata?.userId ?? session.client_reference_id);
-  if (!pack || !userId) {
-    deps.logger.error({ sessionId, hasPack: pack !== undefined, hasUser: userId !== undefined }, 'paid stripe checkout without a known pack or account');
-    return noEffect('checkout_unmatched');
+  if (!userId) {
+    deps.logger.warn({ sessionId, packId: pack.id }, 'paid stripe checkout for an account that does not exist (erased?)');
+    return noEffect('checkout_unknown_account');
+  }
+  const paid = { amount: session.amount_total ?? 0, currency: session.currency ?? '' };
+  const lines = pack.stripePriceId ? (await stripe.checkout.sessions.listLineItems(session.id)).data.map((line) => ({ priceId: line.price?.id, quantity: line.quantity ?? 0 })) : undefined;
+  const verdict = await checkPaidPrice(stripe, deps.catalog, pack, { ...paid, ...(lines ? { lines } : {}) });
+  if (!verdict.isMatch) {
+    return holdForReview(deps, { provider: 'stripe', objectId: session.id, eventId, userId, productKind: 'pack', productId: pack.id, paidAmount: paid.amount, paidCurrency: paid.currency, verdict });
   }
   const paymentIntentId = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
   const now = deps.clock.now();
   const validDays = deps.catalog.packCreditsValidDays;
+  const origin = chatOriginOf(session.metadata);
   return {
     userId,
     note: 'pack_credited',
@@ -56,8 +70,8 @@ export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'c
           userId,
           provider: 'stripe',
           externalId,
-          amount: session.amount_total ?? 0,
-          currency: session.currency ?? 'usd',
+          amount: paid.amount,
+          currency: paid.currency,
           credits: pack.credits,
           status: 'succeeded',
           productId: pack.id,
@@ -78,5 +92,6 @@ export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'c
       });
       await rememberCustomer(tx, userId, session.customer);
     },
+    ...(origin ? { afterCommit: () => announceCredits(deps, { userId, credits: pack.credits, origin }) } : {}),
   };
 }

@@ -2,6 +2,9 @@ import type Stripe from 'stripe';
 import type { CoreDeps } from '#core/core-deps';
 import { grantCreditsLocked } from '#core/credits/grant-credits';
 import { noEffect, type WebhookEffect } from '#core/payments/stripe-webhook-effect';
+import { checkPaidPrice } from '#core/payments/check-paid-price';
+import { holdForReview } from '#core/payments/hold-payment-for-review';
+import { announceCredits, chatOriginOf } from '#core/payments/announce-card-credits';
 import { planOfSubscription, upsertSubscription, userIdOfSubscription } from '#core/payments/stripe-sync-subscription';
 
 /** The invoice's subscription id (Stripe moved it under `parent.subscription_details`). */
@@ -26,28 +29,43 @@ function paymentIntentOf(invoice: Stripe.Invoice): string | undefined {
 }
 
 /**
- * `invoice.paid` of a plan: the invoice and its subscription are re-read from Stripe; the
+ * `invoice.paid` of a plan: the invoice and its subscription are re-read from Stripe. When the
+ * amount paid (and currency, or Stripe price) is the catalog's price of the plan, the
  * subscription row is brought up to date, the Payment recorded, and the plan's monthly credits
- * granted, expiring at the end of the period the invoice paid for (key `stripe:invoice:<id>`).
- * Invoices without a subscription are not ours to credit.
+ * granted, expiring at the end of the period the invoice paid for (key `stripe:invoice:<id>`);
+ * any other amount is held for review and credits nothing. Invoices without a subscription, or
+ * of a subscription without our plan or account, are not ours to credit (ignored).
  */
-export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger'>, stripe: Stripe, invoiceId: string): Promise<WebhookEffect> {
+export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger' | 'clock' | 'notifiers'>, stripe: Stripe, invoiceId: string, eventId: string): Promise<WebhookEffect> {
   const invoice = await stripe.invoices.retrieve(invoiceId, { expand: ['payments'] });
   const subscriptionId = subscriptionIdOf(invoice);
   if (!subscriptionId) return noEffect('invoice_without_subscription');
   if (invoice.status !== 'paid') return noEffect('invoice_not_paid');
   const subscription = await stripe.subscriptions.retrieve(subscriptionId);
   const plan = planOfSubscription(deps.catalog, subscription);
+  if (!plan) return noEffect('invoice_without_our_plan');
   const userId = await userIdOfSubscription(deps, subscription);
+  if (!userId) {
+    deps.logger.warn({ invoiceId, subscriptionId, planId: plan.id }, 'paid stripe invoice of a plan for no account of ours');
+    return noEffect('invoice_unknown_account');
+  }
   const periodEnd = servicePeriodEnd(invoice);
-  if (!plan || !userId || !periodEnd) {
-    deps.logger.error({ invoiceId, subscriptionId, hasPlan: plan !== undefined, hasUser: userId !== undefined }, 'paid stripe invoice without a known plan, account or period');
-    return noEffect('invoice_unmatched');
+  if (!periodEnd) {
+    deps.logger.error({ invoiceId, subscriptionId }, 'paid stripe invoice without a service period');
+    return noEffect('invoice_without_period');
+  }
+  const lines = invoice.lines.data.map((line) => ({ priceId: line.pricing?.price_details?.price === undefined ? undefined : typeof line.pricing.price_details.price === 'string' ? line.pricing.price_details.price : line.pricing.price_details.price.id, quantity: line.quantity ?? 1 }));
+  const verdict = await checkPaidPrice(stripe, deps.catalog, plan, { amount: invoice.amount_paid, currency: invoice.currency, lines });
+  if (!verdict.isMatch) {
+    return holdForReview(deps, { provider: 'stripe', objectId: invoice.id, eventId, userId, productKind: 'plan', productId: plan.id, paidAmount: invoice.amount_paid, paidCurrency: invoice.currency, verdict });
   }
   const paymentIntentId = paymentIntentOf(invoice);
+  // The first invoice of a plan bought through a chat's /buy link is announced there.
+  const origin = invoice.billing_reason === 'subscription_create' ? chatOriginOf(subscription.metadata) : undefined;
   return {
     userId,
     note: 'plan_credited',
+    ...(origin ? { afterCommit: () => announceCredits(deps, { userId, credits: plan.monthlyCredits, origin }) } : {}),
     apply: async (tx) => {
       const subscriptionRowId = await upsertSubscription(tx, userId, subscription, plan);
       const externalId = paymentIntentId ?? invoice.id;

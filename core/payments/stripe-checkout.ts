@@ -6,6 +6,7 @@ import { translate } from '#core/i18n/catalog';
 import { normalizeLocale } from '#core/i18n/locales';
 import { TERMS_VERSION } from '#core/legal/terms-version';
 import { ensureStripeCustomer } from '#core/payments/stripe-customer';
+import { chatOriginMetadata, findChatOrigin } from '#core/payments/checkout-chat-origin';
 
 /** What to buy: a credit pack (one payment) or a monthly plan (a subscription). */
 export type CheckoutProduct = { kind: 'pack' | 'plan'; id: string };
@@ -18,13 +19,13 @@ export const CHECKOUT_RETURN_PATHS = { success: '/checkout/done', cancel: '/pric
  * address. Packs are `payment` mode, plans `subscription` mode; the price comes from the catalog
  * (`price_data`) unless the product names a `stripePriceId`. The account id travels in the
  * session's metadata (and the subscription's and payment's), so the webhook knows whom to
- * credit. Throws `unknown_product`, `terms_required`, `conflict` (a plan while one is active) or
+ * credit, and the chat a /buy link was given in (where the credits are announced). Throws `unknown_product`, `terms_required`, `conflict` (a plan while one is active) or
  * `payments_unavailable`.
  */
 export async function createStripeCheckout(
-  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'config' | 'logger'>,
+  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'config' | 'logger' | 'clock'>,
   stripe: Stripe | undefined,
-  input: { userId: string; product: CheckoutProduct; currency?: string; locale: string },
+  input: { userId: string; product: CheckoutProduct; currency?: string; locale: string; pricingToken?: string | undefined },
 ): Promise<string> {
   if (!stripe) throw new AppError('payments_unavailable');
   const user = await deps.prisma.user.findUnique({ where: { id: input.userId }, select: { status: true, termsAcceptedAt: true, termsVersion: true, ageConfirmedAt: true } });
@@ -33,6 +34,8 @@ export async function createStripeCheckout(
   const locale = normalizeLocale(input.locale);
   const currency = input.currency ?? deps.catalog.defaultCurrency;
   const base = deps.config.publicUrl;
+  // The chat a /buy link came from, told of the credits when they arrive.
+  const origin = chatOriginMetadata(input.pricingToken ? await findChatOrigin(deps, { pricingToken: input.pricingToken, userId: input.userId }) : undefined);
   const common = {
     client_reference_id: input.userId,
     success_url: `${base}${CHECKOUT_RETURN_PATHS.success}`,
@@ -45,7 +48,7 @@ export async function createStripeCheckout(
     if (!pack) throw new AppError('unknown_product');
     const amount = ownValue(pack.prices, currency);
     if (amount === undefined) throw new AppError('invalid_input', { vars: { field: 'currency' } });
-    const metadata = { userId: input.userId, kind: 'pack', packId: pack.id };
+    const metadata = { userId: input.userId, kind: 'pack', packId: pack.id, ...origin };
     params = {
       ...common,
       mode: 'payment',
@@ -64,7 +67,7 @@ export async function createStripeCheckout(
     if (amount === undefined) throw new AppError('invalid_input', { vars: { field: 'currency' } });
     const active = await deps.prisma.subscription.findFirst({ where: { userId: input.userId, status: { in: ['active', 'trialing', 'past_due'] } }, select: { id: true } });
     if (active) throw new AppError('conflict', { message: 'a plan is already active' });
-    const metadata = { userId: input.userId, kind: 'plan', planId: plan.id };
+    const metadata = { userId: input.userId, kind: 'plan', planId: plan.id, ...origin };
     params = {
       ...common,
       mode: 'subscription',

@@ -18,8 +18,13 @@ function sign(secret: string, userId: string, exp: number): string {
  * The link only lets its holder pay for that account's credits.
  */
 export function createPricingUrl(deps: Pick<CoreDeps, 'config' | 'clock'>, userId: string): string {
+  return `${deps.config.publicUrl}/pricing?t=${createPricingToken(deps, userId)}`;
+}
+
+/** The `t` of {@link createPricingUrl}: `<userId>.<exp>.<HMAC>`. */
+export function createPricingToken(deps: Pick<CoreDeps, 'config' | 'clock'>, userId: string): string {
   const exp = Math.floor((deps.clock.now().getTime() + PRICING_LINK_TTL_MS) / 1000);
-  return `${deps.config.publicUrl}/pricing?t=${userId}.${exp}.${sign(deps.config.sessionSecret, userId, exp)}`;
+  return `${userId}.${exp}.${sign(deps.config.sessionSecret, userId, exp)}`;
 }
 
 /** The account a pricing link names, when its signature is right and it has not expired; else undefined. */

@@ -146,6 +146,8 @@ export class FakeTelegram {
   private readonly openCallbackQueries = new Set<string>();
   private readonly openPreCheckoutQueries = new Set<string>();
   private readonly charges = new Map<string, { userId: number; refunded: boolean }>();
+  /** The bot's Star transactions in chronological order, as getStarTransactions lists them. */
+  private readonly starTransactions: JsonObject[] = [];
   private readonly blockedChats = new Set<number>();
   private readonly commands = new Map<string, unknown[]>();
   private readonly failures = new Map<string, TelegramFailure[]>();
@@ -391,6 +393,15 @@ export class FakeTelegram {
     const chat = this.rememberChat(options.chatId ?? options.fromId, 'private', from);
     const chargeId = options.telegram_payment_charge_id ?? `stxFakeCharge${this.nextQueryId++}`;
     this.charges.set(chargeId, { userId: options.fromId, refunded: false });
+    if ((options.currency ?? 'XTR') === 'XTR') {
+      // The payment is a transaction of the bot whether or not its update ever reaches the bot.
+      this.starTransactions.push({
+        id: chargeId,
+        amount: options.total_amount,
+        date: unixNow(),
+        source: { type: 'user', transaction_type: 'invoice_payment', user: from, invoice_payload: options.payload },
+      });
+    }
     const message: JsonObject = {
       message_id: this.allocateMessageId(),
       from,
@@ -880,9 +891,20 @@ export class FakeTelegram {
       if (!charge || charge.userId !== params.user_id) return fail(400, 'Bad Request: CHARGE_NOT_FOUND');
       if (charge.refunded) return fail(400, 'Bad Request: CHARGE_ALREADY_REFUNDED');
       charge.refunded = true;
+      // A refund is an outgoing transaction with the id of the payment it returns.
+      const paid = this.starTransactions.find((transaction) => transaction.id === params.telegram_payment_charge_id && transaction.source !== undefined);
+      const user = this.users.get(charge.userId) ?? { id: charge.userId, is_bot: false, first_name: 'User' };
+      this.starTransactions.push({ id: params.telegram_payment_charge_id, amount: paid?.amount ?? 0, date: unixNow(), receiver: { type: 'user', transaction_type: 'invoice_payment', user } });
       return { result: true };
     });
-    on('getStarTransactions', () => ({ result: { transactions: [] } }));
+    // https://core.telegram.org/bots/api#getstartransactions: chronological, `offset` skipped, `limit` 1-100 (default 100).
+    on('getStarTransactions', ({ params }) => {
+      const offset = params.offset === undefined ? 0 : Number(params.offset);
+      const limit = params.limit === undefined ? 100 : Number(params.limit);
+      if (!Number.isInteger(offset) || offset < 0) return fail(400, 'Bad Request: invalid offset specified');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail(400, 'Bad Request: invalid limit specified');
+      return { result: { transactions: structuredClone(this.starTransactions.slice(offset, offset + limit)) } };
+    });
     on('sendChatAction', ({ params }) => {
       if (toChatId(params.chat_id) === undefined) return fail(400, 'Bad Request: chat_id is empty');
       if (typeof params.action !== 'string' || !CHAT_ACTIONS.has(params.action)) return fail(400, 'Bad Request: wrong parameter action in request');

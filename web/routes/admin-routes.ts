@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { isAppError, MAX_SUSPENSION_HOURS, parseUserRef, type AppError, type MessageKey, type UserRef } from '#core';
 import { field, sendPage, statusOf, viewOf, type Site } from '#web/routes/route-kit';
-import { adminAuditPage, adminHomePage, adminStatsPage, adminUserPage, type AdminFlash } from '#web/views/admin-views';
+import { adminAuditPage, adminHomePage, adminPaymentReviewsPage, adminStatsPage, adminUserPage, type AdminFlash } from '#web/views/admin-views';
 import type { ViewContext } from '#web/views/view-context';
 
 /** Flash messages a redirect after a change may ask for (`?done=<name>`). */
@@ -178,6 +178,32 @@ export function createAdminRoutes(site: Site): Router {
     const isChangesOnly = request.query.changes === '1';
     const lines = await core.admin.listAuditLog({ limit: 100, isChangesOnly, actor: actorOf(request) });
     sendPage(response, 200, adminAuditPage(viewOf(site, request), { lines, isChangesOnly }));
+  });
+
+  const showReviews = async (request: Request, response: Response, status: number, flash?: AdminFlash) => {
+    const reviews = await core.admin.listPaymentReviews({ limit: 200, actor: actorOf(request) });
+    sendPage(response, status, adminPaymentReviewsPage(viewOf(site, request), { reviews, ...(flash ? { flash } : {}) }));
+  };
+
+  router.get('/payment-reviews', async (request, response) => {
+    const { t } = viewOf(site, request);
+    const done = (['resolved', 'already_resolved'] as const).find((name) => name === request.query.done);
+    await showReviews(request, response, 200, done ? { kind: done === 'resolved' ? 'success' : 'info', message: t(`web.admin.reviews.done.${done}`) } : undefined);
+  });
+
+  router.post('/payment-reviews/:id/resolve', async (request, response) => {
+    const { t } = viewOf(site, request);
+    const resolution = field(request, 'resolution').trim();
+    if (resolution === '' || resolution.length > MAX_REASON_LENGTH) {
+      return showReviews(request, response, 400, { kind: 'error', message: t('web.admin.reviews.invalid.resolution', { max: MAX_REASON_LENGTH }) });
+    }
+    try {
+      const outcome = await core.admin.resolvePaymentReview({ id: String(request.params.id), resolution, actor: actorOf(request) });
+      response.redirect(303, `/admin/payment-reviews?done=${outcome}`);
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'not_found') throw error;
+      await showReviews(request, response, 404, { kind: 'error', message: t('web.admin.reviews.not_found') });
+    }
   });
 
   return router;

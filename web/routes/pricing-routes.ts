@@ -60,7 +60,7 @@ export function createPricingRoutes(site: Site): Router {
     const currency = field(request, 'currency');
     try {
       if (kind !== 'pack' && kind !== 'plan') throw new AppError('unknown_product');
-      const url = await core.billing.checkout({ userId: buyer.userId, product: { kind, id: field(request, 'product') }, ...(currency ? { currency } : {}), locale: request.locale });
+      const url = await core.billing.checkout({ userId: buyer.userId, product: { kind, id: field(request, 'product') }, ...(currency ? { currency } : {}), locale: request.locale, ...(buyer.via === 'link' ? { pricingToken: token } : {}) });
       response.redirect(303, url);
     } catch (error) {
       if (!isAppError(error)) throw error;

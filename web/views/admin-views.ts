@@ -1,4 +1,4 @@
-import type { AdminLedgerLine, AdminModerationEvent, AdminPaymentLine, AdminStats, AdminSuspension, AdminUser, AuditLogLine, Balance, PeriodStats } from '#core';
+import type { AdminLedgerLine, AdminModerationEvent, AdminPaymentLine, AdminStats, AdminSuspension, AdminUser, AuditLogLine, Balance, PaymentReviewLine, PeriodStats } from '#core';
 import { formatDateTime, formatMoney } from '#web/html/format';
 import { html, type SafeHtml } from '#web/html/html';
 import { csrfField, layout, notice } from '#web/views/layout';
@@ -32,7 +32,7 @@ function flashOf(input: { flash?: AdminFlash }): SafeHtml {
 
 function adminNav(view: ViewContext): SafeHtml {
   const { t } = view;
-  return html`<nav aria-label="${t('web.admin.nav_label')}"><p><a href="/admin">${t('web.admin.nav.find')}</a> · <a href="/admin/stats">${t('web.admin.nav.stats')}</a> · <a href="/admin/audit">${t('web.admin.nav.audit')}</a></p></nav>`;
+  return html`<nav aria-label="${t('web.admin.nav_label')}"><p><a href="/admin">${t('web.admin.nav.find')}</a> · <a href="/admin/stats">${t('web.admin.nav.stats')}</a> · <a href="/admin/audit">${t('web.admin.nav.audit')}</a> · <a href="/admin/payment-reviews">${t('web.admin.nav.reviews')}</a></p></nav>`;
 }
 
 function adminLayout(view: ViewContext, page: { title: string; body: SafeHtml }): SafeHtml {
@@ -199,5 +199,27 @@ ${input.lines.map((line) => html`<tr><td>${formatDateTime(locale, line.at)}</td>
 <label class="check"><input type="checkbox" name="changes" value="1"${input.isChangesOnly ? html` checked` : ''}>${t('web.admin.audit.changes_only')}</label>
 <button type="submit" class="secondary">${t('web.admin.audit.filter')}</button></form>
 ${rows}`,
+  });
+}
+
+function moneyOf(view: ViewContext, provider: PaymentReviewLine['provider'], amount: number | null, currency: string | null): string {
+  if (amount === null || currency === null) return '-';
+  return provider === 'telegram_stars' ? `${amount} ⭐` : formatMoney(view.locale, amount, currency);
+}
+
+/** Payments held for review (paid, not at the catalog price; nothing credited), with a form to mark each resolved. */
+export function adminPaymentReviewsPage(view: ViewContext, input: { reviews: PaymentReviewLine[]; flash?: AdminFlash }): SafeHtml {
+  const { t, locale } = view;
+  const resolveCell = (review: PaymentReviewLine): SafeHtml => review.status === 'resolved'
+    ? html`${review.resolution ?? ''}<br><span class="muted">${review.resolvedAt ? formatDateTime(locale, review.resolvedAt) : ''} ${review.resolvedBy ?? ''}</span>`
+    : html`<form method="post" action="/admin/payment-reviews/${review.id}/resolve" class="stack">${csrfField(view)}<label>${t('web.admin.reviews.field.resolution')}<input type="text" name="resolution" required maxlength="500" autocomplete="off"></label><button type="submit">${t('web.admin.reviews.resolve')}</button></form>`;
+  const rows = input.reviews.length === 0
+    ? html`<p class="muted">${t('web.admin.reviews.empty')}</p>`
+    : html`<div class="table-wrap"><table data-testid="payment-reviews"><thead><tr><th scope="col">${t('web.admin.col.when')}</th><th scope="col">${t('web.admin.reviews.col.object')}</th><th scope="col">${t('web.admin.reviews.col.account')}</th><th scope="col">${t('web.admin.reviews.col.product')}</th><th scope="col" class="num">${t('web.admin.reviews.col.expected')}</th><th scope="col" class="num">${t('web.admin.reviews.col.paid')}</th><th scope="col">${t('web.admin.reviews.col.reason')}</th><th scope="col">${t('web.admin.col.status')}</th><th scope="col">${t('web.admin.reviews.col.resolution')}</th></tr></thead><tbody>
+${input.reviews.map((review) => html`<tr><td>${formatDateTime(locale, review.at)}</td><td>${view.tx(`web.admin.provider.${review.provider}`, review.provider)}<br><code>${review.objectId}</code></td><td>${review.userId ? html`<a href="/admin/users/${review.userId}">${review.userId.slice(0, 8)}</a>` : '-'}</td><td>${review.productKind} ${review.productId ?? ''}</td><td class="num">${moneyOf(view, review.provider, review.expectedAmount, review.expectedCurrency)}</td><td class="num">${moneyOf(view, review.provider, review.paidAmount, review.paidCurrency)}</td><td>${view.tx(`web.admin.reviews.reason.${review.reason}`, review.reason)}</td><td>${t(`web.admin.reviews.status.${review.status}`)}</td><td>${resolveCell(review)}</td></tr>`)}
+</tbody></table></div>`;
+  return adminLayout(view, {
+    title: t('web.admin.reviews.title'),
+    body: html`${flashOf(input)}<p>${t('web.admin.reviews.intro')}</p>${rows}`,
   });
 }

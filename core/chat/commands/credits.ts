@@ -6,7 +6,8 @@ import { findPack } from '#core/catalog/catalog';
 import { AppError } from '#core/errors/app-error';
 import { limitsFor } from '#core/generation/user-limits';
 import { buildResultReply } from '#core/generation/build-result-reply';
-import { createPricingUrl } from '#core/payments/stripe-pricing-link';
+import { createPricingToken } from '#core/payments/stripe-pricing-link';
+import { rememberChatOrigin } from '#core/payments/checkout-chat-origin';
 
 const HISTORY_SIZE = 5;
 const RECENT_MOVEMENTS = 5;
@@ -36,13 +37,19 @@ export async function runBalance(context: ChatContext): Promise<Reply[]> {
 /**
  * /buy: the packs with their prices (Telegram Stars), and the card checkout when Stripe is set
  * up: a signed, short-lived link that names the user, so buying from chat needs no web login.
+ * The chat is remembered with the link, so a card payment made through it is announced here.
  */
-export function runBuy(context: ChatContext): Reply[] {
-  const { deps } = context;
+export async function runBuy(context: ChatContext): Promise<Reply[]> {
+  const { deps, request } = context;
   const rows: Button[][] = deps.catalog.packs.map((pack) => [
     { label: { key: 'buy.pack_button', vars: { credits: pack.credits, stars: pack.stars } }, action: { name: 'buy_pack', arg: pack.id } },
   ]);
-  if (deps.config.stripe) rows.push([{ label: { key: 'buy.web_button' }, url: createPricingUrl(deps, context.account.id) }]);
+  if (deps.config.stripe) {
+    const pricingToken = createPricingToken(deps, context.account.id);
+    const origin = { platform: request.actor.platform, chatId: request.chat.id, chatType: request.chat.type, platformUserId: request.actor.platformUserId, locale: context.locale };
+    await rememberChatOrigin(deps, { pricingToken, userId: context.account.id, origin });
+    rows.push([{ label: { key: 'buy.web_button' }, url: `${deps.config.publicUrl}/pricing?t=${pricingToken}` }]);
+  }
   if (context.request.actor.platform !== 'telegram') {
     if (!deps.config.stripe) return [textReply('buy.unavailable', { support: deps.config.supportEmail })];
     return [textReply('buy.choose', { days: deps.catalog.packCreditsValidDays ?? '∞' }, { buttons: rows.slice(-1) })];

@@ -78,6 +78,21 @@ describe('Telegram Stars purchases', () => {
     expect(forbidden.params).toMatchObject({ ok: false, error_message: 'You are not allowed to do that.' });
   });
 
+  it('credits nothing for a successful_payment that is not the pack\'s Stars price, says so, and holds it for review once', async () => {
+    const { fake, t } = h;
+    const user = 7103;
+    await onboard(fake, user);
+    const payload = (await buyStarterInvoice(user)).replace('pack:starter:', 'pack:studio:');
+    const payment = { chatId: user, fromId: user, payload, total_amount: 250, telegram_payment_charge_id: 'stxCharge-7103' };
+    fake.pushUpdate(fake.successfulPaymentUpdate(payment));
+    fake.pushUpdate(fake.successfulPaymentUpdate(payment));
+    await waitUntil(() => (fake.calls.filter((call) => call.params.chat_id === user && String(call.params.text).startsWith('Payment received, but')).length === 2 ? true : undefined), () => 'both deliveries answered');
+    expect(await balanceOf(t, user)).toBe(10);
+    expect(await t.database.prisma.payment.count({ where: { externalId: 'stxCharge-7103' } })).toBe(0);
+    const reviews = await t.database.prisma.paymentReview.findMany({ where: { provider: 'telegram_stars', objectId: 'stxCharge-7103' } });
+    expect(reviews.map((row) => [row.productId, row.expectedAmount, row.paidAmount, row.reason])).toEqual([['studio', 1750, 250, 'amount_mismatch']]);
+  });
+
   it('answers /paysupport', async () => {
     sendText(h.fake, { fromId: 7104, text: '/paysupport' });
     await waitForText(h.fake, 7104, 'For help with a payment, write to');
