@@ -41,7 +41,8 @@ describe('/link: a chat account joins the web account', () => {
     expect(await h.t.database.prisma.user.count({ where: { id: chatUserId } })).toBe(1);
     const linked = await client.post(path);
     expect(linked.status).toBe(200);
-    expect(pageText(linked.text)).toContain('Linked. 9 credits moved into this account.');
+    // The chat account's credits are what is left of its signup bonus: bonuses never add up.
+    expect(pageText(linked.text)).toContain('Linked. 0 credits moved into this account.');
 
     expect(await h.t.database.prisma.user.count({ where: { id: chatUserId } })).toBe(0);
     const identity = await h.t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '8001' } } });
@@ -49,9 +50,9 @@ describe('/link: a chat account joins the web account', () => {
     expect((await h.t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId } })).userId).toBe(userId);
     const media = await h.t.database.prisma.mediaAsset.findFirstOrThrow({ where: { generationId } });
     expect(media.userId).toBe(userId);
-    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(19);
-    const mergeIn = await h.t.database.prisma.creditLedgerEntry.findMany({ where: { userId, kind: 'merge_in' } });
-    expect(mergeIn.map((entry) => entry.idempotencyKey)).toEqual([expect.stringMatching(new RegExp(`^merge:${chatUserId}:[0-9a-f-]{36}$`))]);
+    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
+    const mergeOut = await h.t.database.prisma.creditLedgerEntry.findMany({ where: { userId, kind: 'merge_out' } });
+    expect(mergeOut.map((entry) => [entry.idempotencyKey, entry.delta, entry.reason])).toEqual([[expect.stringMatching(new RegExp(`^merge:${chatUserId}:[0-9a-f-]{36}:out$`)), -9, 'signup_bonus_not_combined']]);
     expect(await h.t.database.prisma.auditLog.count({ where: { action: 'account.merge', targetUserId: userId } })).toBe(1);
 
     const account = await client.get('/account');
@@ -60,7 +61,7 @@ describe('/link: a chat account joins the web account', () => {
     const file = await client.get(`/account/media/${media.id}`);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toBe('image/png');
-    expect(renderText((await chat.command('balance'))[0])).toContain('Balance: 19 credits.');
+    expect(renderText((await chat.command('balance'))[0])).toContain('Balance: 10 credits.');
 
     expect((await client.get(path)).status).toBe(400);
     expect((await client.post(path)).status).toBe(400);
@@ -80,7 +81,7 @@ describe('/link: a chat account joins the web account', () => {
 
     await releaseReservation(h.t.database.prisma, held.id, 'test', h.t.clock.now());
     expect((await client.post(path)).status).toBe(200);
-    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(19);
+    expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
   });
 
   it('says so when the chat account is already linked, and rejects made-up links', async () => {
