@@ -9,7 +9,6 @@ CREATE TABLE "bonus_marks" (
 -- CreateTable
 CREATE TABLE "suspension_marks" (
     "identityHash" TEXT NOT NULL,
-    "groupId" UUID NOT NULL,
     "until" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
@@ -32,6 +31,3 @@ CREATE INDEX "bonus_marks_createdAt_idx" ON "bonus_marks"("createdAt");
 
 -- CreateIndex
 CREATE INDEX "suspension_marks_until_idx" ON "suspension_marks"("until");
-
--- CreateIndex
-CREATE INDEX "suspension_marks_groupId_idx" ON "suspension_marks"("groupId");
