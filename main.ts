@@ -40,7 +40,8 @@ async function main(): Promise<void> {
       if (config.telegram.mode === 'webhook') mounts.push({ path: '/telegram/webhook', handler: telegram.webhookHandler });
       starts.push(() => telegram.start());
       stops.push(() => telegram.stop());
-    } else if (has('worker')) {
+    } else if (has('worker') || has('web')) {
+      // The web sends chat messages too (the link confirmation and its announcements).
       const notifier = createTelegramNotifier(createTelegramApi({ ...config.telegram, sharedPace }), { logger, rememberStatusMessage: core.chat.rememberStatusMessage });
       runtime.deps.notifiers.telegram = notifier;
       stops.push(async () => notifier.close());
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
       runtime.deps.notifiers.discord = discord.notifier;
       starts.push(() => discord.start());
       stops.push(() => discord.stop());
-    } else if (has('worker')) {
+    } else if (has('worker') || has('web')) {
       runtime.deps.notifiers.discord = createDiscordNotifier(createDiscordRest(config.discord), { logger });
     }
   }

@@ -16,12 +16,13 @@ import type Stripe from 'stripe';
 import { createStripeClient, stripeHostedOrigins } from '#core/infra/stripe-client';
 import { acceptTerms } from '#core/accounts/accept-terms';
 import { createWebSession } from '#core/accounts/create-web-session';
+import { endAllWebSessions } from '#core/accounts/end-all-web-sessions';
 import { endWebSession } from '#core/accounts/end-web-session';
 import { findWebSession, type FoundWebSession } from '#core/accounts/find-web-session';
 import { getAccountOverview, type AccountOverview } from '#core/accounts/get-account-overview';
 import { createGoogleSignIn, type GoogleSignIn } from '#core/accounts/google-sign-in';
-import { describeLinkToken, linkChatAccount } from '#core/accounts/link-chat-account';
-import type { MergeResult } from '#core/accounts/merge-accounts';
+import { confirmLinkOnWeb, describeLinkToken, type LinkRequest, type WebLinkOutcome } from '#core/accounts/link-chat-account';
+import { removeIdentity, type RemoveIdentityOutcome } from '#core/accounts/remove-identity';
 import { openOwnMedia } from '#core/accounts/open-own-media';
 import type { RequestOrigin } from '#core/accounts/record-security-event';
 import { registerAccount, type RegisterInput } from '#core/accounts/register-account';
@@ -31,6 +32,7 @@ import { isPasswordResetUsable, resetPassword } from '#core/accounts/reset-passw
 import { saveWebSessionData } from '#core/accounts/save-web-session-data';
 import { signInWithPassword } from '#core/accounts/sign-in-with-password';
 import { requestEmailChange, updateProfile } from '#core/accounts/update-profile';
+import { describeEmailChangeUndo, undoEmailChange } from '#core/accounts/undo-email-change';
 import { verifyEmail } from '#core/accounts/verify-email';
 import type { WebSessionData } from '#core/accounts/web-session';
 import { createBillingPortalUrl } from '#core/payments/stripe-billing-portal';
@@ -103,14 +105,20 @@ export type Core = {
     updateProfile(input: { userId: string; displayName: string; locale: string }): Promise<void>;
     /** Rectification of the email: the new address takes effect when its emailed link is opened. */
     requestEmailChange(input: { userId: string; email: string; locale: string; origin: RequestOrigin }): Promise<void>;
+    /** The previous address an undo link (mailed to it after a change) would restore, while usable. */
+    describeEmailChangeUndo(token: string): Promise<{ email: string } | undefined>;
+    /** Restores the previous address from its undo link, once within 7 days; ends every other session. */
+    undoEmailChange(input: { token: string; currentSid: string | undefined; origin: RequestOrigin }): Promise<{ userId: string; email: string; isPasswordCleared: boolean }>;
     /** Balance, ledger, payments, plan, identities and recent creations. */
     overview(userId: string): Promise<AccountOverview>;
     /** A stored file of the account's own (undefined for anyone else's: answer 404). */
     openOwnMedia(input: { userId: string; assetId: string }): Promise<OpenedMedia | undefined>;
-    /** The platform a `/link/<token>` address is for, or undefined when it is not usable. */
-    describeLink(token: string): Promise<{ platform: 'telegram' | 'discord' } | undefined>;
-    /** Joins the chat account of a `/link` token into the signed-in account (merging credits and history). */
-    linkChatAccount(input: { token: string; userId: string; origin: RequestOrigin }): Promise<{ outcome: 'linked'; merged: MergeResult; platform: string } | { outcome: 'already_linked'; platform: string }>;
+    /** The chat account a `/link/<token>` address names (platform, username, display name), or undefined when it is not usable. */
+    describeLink(token: string): Promise<LinkRequest | undefined>;
+    /** The website's confirmation of a `/link` token: sends the confirm button (naming this account) into that chat; nothing is joined yet. */
+    confirmLinkOnWeb(input: { token: string; userId: string; origin: RequestOrigin }): Promise<WebLinkOutcome>;
+    /** Removes a linked identity from the account (a chat identity becomes a separate, empty chat account); never the last web sign-in. */
+    removeIdentity(input: { userId: string; identityId: string; origin: RequestOrigin }): Promise<RemoveIdentityOutcome>;
     /** Google sign-in (OpenID Connect), or undefined when not configured. */
     google: GoogleSignIn | undefined;
   };
@@ -124,6 +132,8 @@ export type Core = {
     save(sid: string, data: WebSessionData): Promise<boolean>;
     /** Signs out (records `logout`). */
     end(sid: string, origin: RequestOrigin): Promise<void>;
+    /** Signs out every session of the account and revokes its pending email-change links. */
+    endAll(input: { userId: string; origin: RequestOrigin }): Promise<{ ended: number }>;
   };
   /** Card payments through Stripe: pricing, checkout, portal, webhooks. */
   billing: {
@@ -236,10 +246,13 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       acceptTerms: (input) => acceptTerms(deps, input),
       updateProfile: (input) => updateProfile(deps, input),
       requestEmailChange: (input) => requestEmailChange(deps, input),
+      describeEmailChangeUndo: (token) => describeEmailChangeUndo(deps, token),
+      undoEmailChange: (input) => undoEmailChange(deps, input),
       overview: (userId) => getAccountOverview(deps, userId),
       openOwnMedia: (input) => openOwnMedia(deps, input),
       describeLink: (token) => describeLinkToken(deps, token),
-      linkChatAccount: (input) => linkChatAccount(deps, input),
+      confirmLinkOnWeb: (input) => confirmLinkOnWeb(deps, input),
+      removeIdentity: (input) => removeIdentity(deps, input),
       google: createGoogleSignIn(deps),
     },
     sessions: {
@@ -247,6 +260,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       find: (sid) => findWebSession(deps, sid),
       save: (sid, data) => saveWebSessionData(deps, sid, data),
       end: (sid, origin) => endWebSession(deps, sid, origin),
+      endAll: (input) => endAllWebSessions(deps, input),
     },
     billing: {
       pricing: (currency) => listPricing(deps, currency),

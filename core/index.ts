@@ -25,6 +25,8 @@ export type { SessionUser, WebSessionData } from '#core/accounts/web-session';
 export type { FoundWebSession } from '#core/accounts/find-web-session';
 export type { RequestOrigin } from '#core/accounts/record-security-event';
 export type { AccountOverview } from '#core/accounts/get-account-overview';
+export type { LinkRequest, WebLinkOutcome } from '#core/accounts/link-chat-account';
+export type { RemoveIdentityOutcome } from '#core/accounts/remove-identity';
 export type { GoogleSignIn, PendingGoogleSignIn } from '#core/accounts/google-sign-in';
 export { GOOGLE_CALLBACK_PATH } from '#core/accounts/google-sign-in';
 export { MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from '#core/accounts/password-hash';

@@ -66,7 +66,7 @@ export function createWebApp(core: Core, options: { logger: Logger; trustProxy: 
     }, options.legalDir),
   );
   app.use(createAuthRoutes(site));
-  app.use(createGoogleRoutes(site, config.publicUrl));
+  app.use(createGoogleRoutes(site, { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret }));
   app.use(createLinkRoutes(site));
   app.use(createPricingRoutes(site));
   app.use(createAccountRoutes(site));

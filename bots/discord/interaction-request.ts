@@ -16,7 +16,7 @@ export function requestBase(interaction: RepliableInteraction, originalMessageId
   const isGroup = interaction.guildId !== null || interaction.context === InteractionContextType.PrivateChannel;
   return {
     eventId: interaction.id,
-    actor: { platform: 'discord', platformUserId: interaction.user.id, locale: interaction.locale, username: interaction.user.username.slice(0, 64) },
+    actor: { platform: 'discord', platformUserId: interaction.user.id, locale: interaction.locale, username: interaction.user.username.slice(0, 64), ...(interaction.user.globalName ? { displayName: interaction.user.globalName.slice(0, 128) } : {}) },
     chat: {
       id: interaction.channelId ?? interaction.user.id,
       type: isGroup ? 'group' : 'private',

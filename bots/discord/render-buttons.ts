@@ -15,6 +15,7 @@ const STYLES: Partial<Record<ActionName, APIButtonComponentWithCustomId['style']
   confirm_age: ButtonStyle.Success,
   cancel_job: ButtonStyle.Danger,
   confirm_delete: ButtonStyle.Danger,
+  confirm_link: ButtonStyle.Success,
 };
 
 /**

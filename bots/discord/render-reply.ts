@@ -87,7 +87,7 @@ async function attachMedia(kind: 'image' | 'video', items: MediaItem[], limit: n
       continue;
     }
     total += data.length;
-    const name = `${kind}${index === 0 ? '' : `-${index + 1}`}.${EXTENSIONS[item.mime] ?? 'bin'}`;
+    const name = `${kind}${index === 0 ? '' : `-${index + 1}`}.${(Object.hasOwn(EXTENSIONS, item.mime) ? EXTENSIONS[item.mime] : undefined) ?? 'bin'}`;
     files.push({ name, data, contentType: item.mime });
   }
   return { files, links };

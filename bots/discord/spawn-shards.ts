@@ -10,7 +10,7 @@ export type SpawnShardsOptions = {
   entry: string;
   /** Shards to run; default: Discord's recommendation from `GET /gateway/bot` (one per ~1,000 servers). */
   totalShards?: number;
-  /** Node options of each shard process; default loads tsx so the entry may be TypeScript. */
+  /** Node options of each shard process; default: tsx for a TypeScript entry, none for JavaScript. */
   execArgv?: string[];
 };
 
@@ -25,7 +25,7 @@ export type SpawnShardsOptions = {
 export async function spawnDiscordShards(options: SpawnShardsOptions): Promise<ShardingManager> {
   const { config, logger } = options;
   const totalShards = options.totalShards ?? ((await createDiscordRest(config).get(Routes.gatewayBot())) as RESTGetAPIGatewayBotResult).shards;
-  const manager = new ShardingManager(options.entry, { token: config.token, totalShards, mode: 'process', respawn: true, execArgv: options.execArgv ?? ['--import', 'tsx'] });
+  const manager = new ShardingManager(options.entry, { token: config.token, totalShards, mode: 'process', respawn: true, execArgv: options.execArgv ?? (options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []) });
   manager.on('shardCreate', (shard) => {
     Object.assign(shard.env as Record<string, string>, { ROLES: 'discord' });
     shard.on('death', () => logger.warn({ shardId: shard.id }, 'shard process exited'));

@@ -68,7 +68,7 @@ function isGroupable(entries: Planned[]): boolean {
 
 /** Every upload is named: Telegram shows the name for files, and grammY needs one for the multipart part. */
 function fileOf(reply: MediaReply, item: MediaItem, bytes: Buffer): InputFile {
-  return new InputFile(bytes, `${reply.kind}-${item.assetId.slice(0, 8)}.${EXTENSIONS[item.mime] ?? 'bin'}`);
+  return new InputFile(bytes, `${reply.kind}-${item.assetId.slice(0, 8)}.${(Object.hasOwn(EXTENSIONS, item.mime) ? EXTENSIONS[item.mime] : undefined) ?? 'bin'}`);
 }
 
 async function sendOne(api: Api, place: ChatPlace, reply: MediaReply, entry: Planned, extra: { caption?: string | undefined; keyboard?: InlineKeyboardMarkup | undefined }): Promise<void> {

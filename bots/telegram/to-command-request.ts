@@ -18,6 +18,7 @@ export function actorOf(from: User): CommandRequest['actor'] {
     platformUserId: String(from.id),
     ...(from.language_code ? { locale: from.language_code.slice(0, 35) } : {}),
     ...(from.username ? { username: from.username.slice(0, 64) } : {}),
+    ...(from.first_name ? { displayName: [from.first_name, from.last_name].filter(Boolean).join(' ').slice(0, 128) } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ export type AccountOverview = {
   payments: { id: string; provider: string; amount: number; currency: string; credits: number; status: PaymentStatus; productId: string | null; at: Date }[];
   subscription: { planId: string; status: string; currentPeriodEnd: Date | null; cancelAtPeriodEnd: boolean } | undefined;
   hasBillingAccount: boolean;
-  identities: { provider: IdentityProvider; username: string | null }[];
+  identities: { id: string; provider: IdentityProvider; username: string | null }[];
   creations: { id: string; kind: GenerationKind; status: GenerationStatus; prompt: string | null; cost: number; at: Date; mediaIds: string[] }[];
 };
 
@@ -23,7 +23,7 @@ export async function getAccountOverview(deps: Pick<CoreDeps, 'prisma' | 'clock'
     prisma.payment.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take: 50 }),
     prisma.subscription.findFirst({ where: { userId }, orderBy: [{ updatedAt: 'desc' }] }),
     prisma.stripeCustomer.findUnique({ where: { userId }, select: { customerId: true } }),
-    prisma.identity.findMany({ where: { userId }, select: { provider: true, username: true }, orderBy: { createdAt: 'asc' } }),
+    prisma.identity.findMany({ where: { userId }, select: { id: true, provider: true, username: true }, orderBy: { createdAt: 'asc' } }),
     prisma.generation.findMany({
       where: { userId },
       orderBy: { createdAt: 'desc' },

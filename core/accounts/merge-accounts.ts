@@ -5,7 +5,8 @@ import { TERMS_VERSION } from '#core/legal/terms-version';
 import { recordSecurityEvent, type RequestOrigin } from '#core/accounts/record-security-event';
 
 /** What a merge moved. */
-export type MergeResult = { movedCredits: number; movedDebt: number; identities: string[] };
+/** What a merge moved, and the chat account's free credits it did not add (one bonus per person). */
+export type MergeResult = { movedCredits: number; movedDebt: number; identities: string[]; forfeitedBonus: number };
 
 /**
  * Joins a chat-only account (`fromUserId`) into a web account (`intoUserId`), as `/link` asks:
@@ -28,7 +29,7 @@ export type MergeResult = { movedCredits: number; movedDebt: number; identities:
  */
 export async function mergeAccounts(deps: Pick<CoreDeps, 'prisma' | 'clock'>, input: { fromUserId: string; intoUserId: string; actor: string; origin: RequestOrigin }): Promise<MergeResult> {
   const { fromUserId: from, intoUserId: into } = input;
-  if (from === into) return { movedCredits: 0, movedDebt: 0, identities: [] };
+  if (from === into) return { movedCredits: 0, movedDebt: 0, identities: [], forfeitedBonus: 0 };
   const now = deps.clock.now();
   return withAccountLock(deps.prisma, [from, into], async (tx) => {
     const [source, target] = await Promise.all([tx.user.findUnique({ where: { id: from } }), tx.user.findUnique({ where: { id: into } })]);
@@ -48,7 +49,7 @@ export async function mergeAccounts(deps: Pick<CoreDeps, 'prisma' | 'clock'>, in
     await tx.auditLog.create({ data: { actor: input.actor, action: 'account.merge', targetUserId: into, details: { from, movedCredits, movedDebt, identities, forfeitedBonus } } });
     await recordSecurityEvent(tx, { userId: into, kind: 'account.merged', origin: input.origin, details: { identities: identities.join(',') } });
     await tx.user.delete({ where: { id: from } });
-    return { movedCredits, movedDebt, identities };
+    return { movedCredits, movedDebt, identities, forfeitedBonus };
   });
 }
 

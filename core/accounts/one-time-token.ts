@@ -6,7 +6,7 @@ import { hashToken } from '#core/accounts/create-link-token';
 type Db = PrismaClient | Prisma.TransactionClient;
 
 /** A token as found by {@link consumeOneTimeToken}. */
-export type ConsumedToken = { id: string; userId: string | null; payload: Record<string, unknown> };
+export type ConsumedToken = { id: string; userId: string | null; payload: Record<string, unknown>; createdAt: Date };
 
 /**
  * Issues a single-use secret of `kind` for a user; only its SHA-256 is stored. Returns the
@@ -31,7 +31,7 @@ export async function peekOneTimeToken(db: Db, input: { kind: TokenKind; token: 
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(input.token)) return undefined;
   const row = await db.oneTimeToken.findUnique({ where: { tokenHash: hashToken(input.token) } });
   if (!row || row.kind !== input.kind || row.usedAt !== null || row.expiresAt <= input.now) return undefined;
-  return { id: row.id, userId: row.userId, payload: (row.payload ?? {}) as Record<string, unknown> };
+  return { id: row.id, userId: row.userId, payload: (row.payload ?? {}) as Record<string, unknown>, createdAt: row.createdAt };
 }
 
 /**
@@ -49,4 +49,16 @@ export async function consumeOneTimeToken(db: Db, input: { kind: TokenKind; toke
 /** Marks every unused token of `kind` of a user as used (e.g. older reset links after a reset). */
 export async function revokeOneTimeTokens(db: Db, input: { kind: TokenKind; userId: string; now: Date }): Promise<void> {
   await db.oneTimeToken.updateMany({ where: { kind: input.kind, userId: input.userId, usedAt: null }, data: { usedAt: input.now } });
+}
+
+/**
+ * Marks every unused email-change link of a user as used: after a password reset, a newer change
+ * request or "sign out everywhere", a link mailed earlier (perhaps by someone who held the
+ * session) must not move the account to another address.
+ */
+export async function revokeEmailChangeTokens(db: Db, input: { userId: string; now: Date }): Promise<void> {
+  await db.oneTimeToken.updateMany({
+    where: { kind: 'email_verification', userId: input.userId, usedAt: null, payload: { path: ['isChange'], equals: true } },
+    data: { usedAt: input.now },
+  });
 }

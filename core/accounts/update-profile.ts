@@ -2,6 +2,7 @@ import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
 import { LOCALES } from '#core/i18n/locales';
 import { DisplayNameSchema, EmailSchema, parseField } from '#core/accounts/account-input';
+import { revokeEmailChangeTokens } from '#core/accounts/one-time-token';
 import { recordSecurityEvent, type RequestOrigin } from '#core/accounts/record-security-event';
 import { sendEmailVerification } from '#core/accounts/send-email-verification';
 import { MAIL_RULES, takeAttempts } from '#core/accounts/throttle';
@@ -26,7 +27,8 @@ export async function updateProfile(deps: Pick<CoreDeps, 'prisma' | 'clock'>, in
 
 /**
  * Rectification of the email: a link goes to the new address, which replaces the old one only
- * when the link is opened (so nobody can point an account at an address they do not hold).
+ * when the link is opened (so nobody can point an account at an address they do not hold). A new
+ * request revokes every earlier change link, so only the latest address can take effect.
  * Throws `email_taken` when another account has it.
  */
 export async function requestEmailChange(deps: CoreDeps, input: { userId: string; email: string; locale: string; origin: RequestOrigin }): Promise<void> {
@@ -34,6 +36,7 @@ export async function requestEmailChange(deps: CoreDeps, input: { userId: string
   await takeAttempts(deps, [{ key: `mail:change:${input.userId}`, rule: MAIL_RULES.perAddress }]);
   const owner = await deps.prisma.user.findUnique({ where: { email }, select: { id: true } });
   if (owner && owner.id !== input.userId) throw new AppError('email_taken');
+  await revokeEmailChangeTokens(deps.prisma, { userId: input.userId, now: deps.clock.now() });
   await recordSecurityEvent(deps.prisma, { userId: input.userId, kind: 'email.change_requested', origin: input.origin });
   await deps.prisma.dataSubjectRequest.create({
     data: { userId: input.userId, kind: 'rectify', status: 'pending_verification', channel: 'web', details: { fields: ['email'] } },

@@ -4,13 +4,11 @@ import { TERMS_VERSION } from '#core/legal/terms-version';
 
 /** How long a signed-in web session lasts without use. */
 export const SESSION_TTL_MS = 14 * 24 * 60 * 60 * 1000;
-/** How long a session that holds only a sign-in in progress (Google, a link) lasts. */
+/** How long a session without a signed-in user lasts. */
 export const PENDING_SESSION_TTL_MS = 60 * 60 * 1000;
 
 /** State a session carries between requests (server-side only). */
 export type WebSessionData = {
-  /** A Google sign-in in progress: checked on the callback. */
-  oidc?: { state: string; nonce: string; verifier: string; returnTo: string };
   /** Where to go after signing in. */
   returnTo?: string;
 };

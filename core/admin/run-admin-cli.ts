@@ -144,7 +144,7 @@ function parseCommand(argv: string[]): Parsed | 'help' {
   const [name, ...args] = positionals;
   if (options.help || name === 'help') return 'help';
   if (!name) throw new UsageError('a command is needed');
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`unknown command: ${name}`);
   if (args.length !== command.arity) throw new UsageError(`${name} takes ${command.arity} argument${command.arity === 1 ? '' : 's'}, got ${args.length}`);
   for (const option of ['limit', 'reason', 'key', 'hours'] as const) {

@@ -73,3 +73,16 @@ export function findPack(catalog: Catalog, id: string): CreditPack | undefined {
 export function findPlan(catalog: Catalog, id: string): Plan | undefined {
   return catalog.plans.find((plan) => plan.id === id);
 }
+
+/**
+ * The value a catalog table holds under `key`, or undefined. Only the table's own keys count: a
+ * key from a request such as `constructor` or `__proto__` names nothing, never a prototype member.
+ */
+export function ownValue<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** Whether every pack is sold in `currency` (the currencies the pricing page offers). */
+export function isOfferedCurrency(catalog: Catalog, currency: string): boolean {
+  return catalog.packs.every((pack) => ownValue(pack.prices, currency) !== undefined);
+}

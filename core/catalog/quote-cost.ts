@@ -1,4 +1,4 @@
-import type { Catalog } from '#core/catalog/catalog';
+import { ownValue, type Catalog } from '#core/catalog/catalog';
 
 export type CostInput =
   | { kind: 'image'; model: string; count: number; quality: 'standard' | 'hd' }
@@ -8,9 +8,9 @@ export type CostInput =
 export function quoteCost(catalog: Catalog, input: CostInput): number {
   const { costs } = catalog;
   if (input.kind === 'image') {
-    const perImage = costs.imageModels[input.model] ?? costs.imageModels.default ?? 1;
+    const perImage = ownValue(costs.imageModels, input.model) ?? costs.imageModels.default ?? 1;
     return perImage * input.count * (input.quality === 'hd' ? costs.hdMultiplier : 1);
   }
-  const perSecond = costs.videoModelsPerSecond[input.model] ?? costs.videoModelsPerSecond.default ?? 2;
+  const perSecond = ownValue(costs.videoModelsPerSecond, input.model) ?? costs.videoModelsPerSecond.default ?? 2;
   return perSecond * input.durationSeconds;
 }

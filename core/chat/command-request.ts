@@ -11,6 +11,7 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 export const ACTION_NAMES = [
   'accept_terms', 'decline_terms', 'confirm_age', 'deny_age', 'pick_template', 'reroll', 'vary', 'upscale',
   'cancel_job', 'confirm_delete', 'abort_delete', 'set', 'buy_pack', 'resend', 'as_file', 'templates_page',
+  'confirm_link', 'cancel_link',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
@@ -22,6 +23,8 @@ export const ChatActorSchema = z.object({
   platformUserId: z.string().regex(/^\d{1,25}$/),
   locale: z.string().max(35).optional(),
   username: z.string().max(64).optional(),
+  /** The name the platform shows (Telegram first and last name, Discord display name); named when linking. */
+  displayName: z.string().max(128).optional(),
 });
 
 export const ChatPlaceSchema = z.object({

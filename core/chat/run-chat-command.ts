@@ -10,6 +10,7 @@ import { runPickTemplate, runTemplates } from '#core/chat/commands/templates';
 import { runSet, runSettings } from '#core/chat/commands/settings';
 import { runLink, runPrivacy, runSupport, runTerms } from '#core/chat/commands/info';
 import { runConfirmDelete, runDeleteMe, runMyData } from '#core/chat/commands/my-data';
+import { runCancelLink, runConfirmLink } from '#core/chat/commands/link';
 import type { CoreDeps } from '#core/core-deps';
 import { AppError, isAppError } from '#core/errors/app-error';
 import { isDatabaseUnreachable } from '#core/errors/is-database-unreachable';
@@ -47,7 +48,7 @@ export async function runChatCommand(deps: CoreDeps, request: CommandRequest): P
 
 /** Commands and actions that show or change personal data: never in a shared chat others can read. */
 const PRIVATE_COMMANDS: ReadonlySet<string> = new Set(['link', 'mydata', 'deleteme']);
-const PRIVATE_ACTIONS: ReadonlySet<string> = new Set(['confirm_delete']);
+const PRIVATE_ACTIONS: ReadonlySet<string> = new Set(['confirm_delete', 'confirm_link', 'cancel_link']);
 
 async function dispatch(context: ChatContext): Promise<Reply[]> {
   const { request } = context;
@@ -73,7 +74,7 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
       case 'terms': return runTerms(context);
       case 'support': return runSupport(context);
       case 'mydata': return runMyData(context);
-      case 'deleteme': return runDeleteMe();
+      case 'deleteme': return runDeleteMe(context);
       case 'cancel': return runCancel(context, undefined);
     }
   }
@@ -99,6 +100,8 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
     case 'buy_pack': return runBuyPack(context, action.arg);
     case 'resend': return runResend(context, action.arg);
     case 'as_file': return runResend(context, action.arg, true);
+    case 'confirm_link': return runConfirmLink(context, action.arg);
+    case 'cancel_link': return runCancelLink(context, action.arg);
   }
 }
 

@@ -23,9 +23,9 @@ export function catalogOf(locale: Locale): Catalog {
 export function translate(locale: Locale, key: MessageKey, vars: Record<string, string | number> = {}): string {
   const catalog = CATALOGS[locale];
   return catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) => {
-    if (!(name in vars)) return whole;
+    if (!Object.hasOwn(vars, name)) return whole;
     const value = String(vars[name]);
     const nested = /^\{([\w.]+)\}$/.exec(value)?.[1];
-    return nested && nested in catalog ? catalog[nested as MessageKey] : value;
+    return nested && Object.hasOwn(catalog, nested) ? catalog[nested as MessageKey] : value;
   });
 }

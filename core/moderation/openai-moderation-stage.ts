@@ -29,6 +29,6 @@ export async function checkWithOpenAi(client: OpenAI, prompt: string, signal?: A
   const result = response.results[0];
   if (!result?.flagged) return { categories: [], isSevere: false };
   const flagged = Object.entries(result.categories as unknown as Record<string, boolean | null>).filter(([, isFlagged]) => isFlagged === true).map(([name]) => name);
-  const mapped = flagged.flatMap((name) => (CATEGORY_MAP[name] ? [CATEGORY_MAP[name]] : []));
+  const mapped = flagged.flatMap((name) => (Object.hasOwn(CATEGORY_MAP, name) && CATEGORY_MAP[name] ? [CATEGORY_MAP[name]] : []));
   return { categories: [...new Set(mapped.map((entry) => entry.category))], isSevere: mapped.some((entry) => entry.isSevere) };
 }

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { CoreDeps } from '#core/core-deps';
-import { findPack, findPlan } from '#core/catalog/catalog';
+import { findPack, findPlan, ownValue } from '#core/catalog/catalog';
 import { AppError } from '#core/errors/app-error';
 import { translate } from '#core/i18n/catalog';
 import { normalizeLocale } from '#core/i18n/locales';
@@ -42,8 +42,9 @@ export async function createStripeCheckout(
   let params: Stripe.Checkout.SessionCreateParams;
   if (input.product.kind === 'pack') {
     const pack = findPack(deps.catalog, input.product.id);
-    const amount = pack?.prices[currency];
-    if (!pack || amount === undefined) throw new AppError('unknown_product');
+    if (!pack) throw new AppError('unknown_product');
+    const amount = ownValue(pack.prices, currency);
+    if (amount === undefined) throw new AppError('invalid_input', { vars: { field: 'currency' } });
     const metadata = { userId: input.userId, kind: 'pack', packId: pack.id };
     params = {
       ...common,
@@ -58,8 +59,9 @@ export async function createStripeCheckout(
     };
   } else {
     const plan = findPlan(deps.catalog, input.product.id);
-    const amount = plan?.prices[currency];
-    if (!plan || amount === undefined) throw new AppError('unknown_product');
+    if (!plan) throw new AppError('unknown_product');
+    const amount = ownValue(plan.prices, currency);
+    if (amount === undefined) throw new AppError('invalid_input', { vars: { field: 'currency' } });
     const active = await deps.prisma.subscription.findFirst({ where: { userId: input.userId, status: { in: ['active', 'trialing', 'past_due'] } }, select: { id: true } });
     if (active) throw new AppError('conflict', { message: 'a plan is already active' });
     const metadata = { userId: input.userId, kind: 'plan', planId: plan.id };

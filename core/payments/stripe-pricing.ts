@@ -1,4 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
+import { isOfferedCurrency, ownValue } from '#core/catalog/catalog';
+import { AppError } from '#core/errors/app-error';
 
 /** One thing for sale, priced in one currency (minor units). */
 export type PriceTag = { kind: 'pack' | 'plan'; id: string; credits: number; amount: number; currency: string };
@@ -14,14 +16,26 @@ export type Pricing = {
   costs: { imageCost: number; hdMultiplier: number; videoPerSecond: number };
 };
 
-/** The pricing page: packs and plans in `currency` (the catalog's default when not sold in it), and how long pack credits last. */
+/**
+ * The pricing page: packs and plans in `currency` (the catalog's default when none is asked
+ * for), and how long pack credits last. Throws `invalid_input` (field `currency`) for a currency
+ * the catalog does not offer.
+ */
 export function listPricing(deps: Pick<CoreDeps, 'catalog' | 'config'>, currency?: string): Pricing {
   const { catalog } = deps;
-  const chosen = currency && catalog.packs.every((pack) => pack.prices[currency] !== undefined) ? currency : catalog.defaultCurrency;
+  const asked = currency?.toLowerCase();
+  if (asked !== undefined && !isOfferedCurrency(catalog, asked)) throw new AppError('invalid_input', { vars: { field: 'currency' } });
+  const chosen = asked ?? catalog.defaultCurrency;
   return {
     currency: chosen,
-    packs: catalog.packs.flatMap((pack) => (pack.prices[chosen] ? [{ kind: 'pack' as const, id: pack.id, credits: pack.credits, amount: pack.prices[chosen], currency: chosen }] : [])),
-    plans: catalog.plans.flatMap((plan) => (plan.prices[chosen] ? [{ kind: 'plan' as const, id: plan.id, credits: plan.monthlyCredits, amount: plan.prices[chosen], currency: chosen }] : [])),
+    packs: catalog.packs.flatMap((pack) => {
+      const amount = ownValue(pack.prices, chosen);
+      return amount === undefined ? [] : [{ kind: 'pack' as const, id: pack.id, credits: pack.credits, amount, currency: chosen }];
+    }),
+    plans: catalog.plans.flatMap((plan) => {
+      const amount = ownValue(plan.prices, chosen);
+      return amount === undefined ? [] : [{ kind: 'plan' as const, id: plan.id, credits: plan.monthlyCredits, amount, currency: chosen }];
+    }),
     packValidDays: catalog.packCreditsValidDays,
     isCardPaymentEnabled: deps.config.stripe !== undefined,
     costs: { imageCost: catalog.costs.imageModels.default ?? 1, hdMultiplier: catalog.costs.hdMultiplier, videoPerSecond: catalog.costs.videoModelsPerSecond.default ?? 2 },

@@ -8,7 +8,7 @@ type Row = { id: string; kind: 'image' | 'video'; name: unknown; description: un
 
 function localized(value: unknown, locale: Locale): string {
   const map = (value ?? {}) as Record<string, string>;
-  return map[locale] ?? map.en ?? '';
+  return (Object.hasOwn(map, locale) ? map[locale] : undefined) ?? (Object.hasOwn(map, 'en') ? map.en : undefined) ?? '';
 }
 
 function toView(row: Row, locale: Locale, uses = 0): TemplateView {

@@ -122,9 +122,9 @@ describe('the services of a production deployment', () => {
     expect(commandOf(redis).join(' ')).toContain('--maxmemory-policy noeviction');
   });
 
-  it('migrate is a one-shot `npm run db:migrate` after postgres is healthy, from the app image', () => {
+  it('migrate is a one-shot deploy of the compiled migrate tool after postgres is healthy, from the app image', () => {
     const migrate = service('migrate');
-    expect(commandOf(migrate)).toEqual(['npm', 'run', 'db:migrate']);
+    expect(commandOf(migrate)).toEqual(['node', 'dist/prisma/migrate/cli.js', 'deploy']);
     expect(packageJson.scripts['db:migrate']).toBe('tsx prisma/migrate/cli.ts deploy');
     expect(dependsOn(migrate)).toEqual({ postgres: 'service_healthy' });
     expect(migrate.restart).toBe('no');
@@ -208,7 +208,7 @@ describe('Dockerfile', () => {
     expect(stages.map((stage) => [stage.from, stage.name])).toEqual([['node:20-slim', 'build'], ['node:20-slim', 'runtime']]);
   });
 
-  it('generates the Prisma client in the build stage and copies it into a runtime with production dependencies only', () => {
+  it('generates the Prisma client and compiles the code in the build stage, and copies the build into a runtime with production dependencies only', () => {
     expect(runs(build)).toMatch(/npm ci\b/);
     expect(runs(build)).toMatch(/npm run db:generate|prisma generate/);
     expect(packageJson.scripts['db:generate']).toBe('prisma generate');
@@ -217,7 +217,8 @@ describe('Dockerfile', () => {
     if (packageJson.scripts.postinstall) {
       expect(runtimeInstall, 'the postinstall needs the Prisma CLI, which a production install may not have').toMatch(/npm ci\b[^\n]*--ignore-scripts/);
     }
-    expect(runtime?.instructions).toContainEqual({ keyword: 'COPY', args: '--from=build /app/core/infra/db/generated ./core/infra/db/generated' });
+    expect(runtime?.instructions).toContainEqual({ keyword: 'COPY', args: '--from=build /app/dist ./dist' });
+    expect(build?.instructions).toContainEqual({ keyword: 'RUN', args: 'npm run build' });
   });
 
   it('runs as a non-root user with a HEALTHCHECK on /readyz and an exec-form CMD that is node itself', () => {
@@ -230,7 +231,8 @@ describe('Dockerfile', () => {
     const cmd = execForm(runtime?.instructions.find((step) => step.keyword === 'CMD')?.args ?? '');
     expect(cmd, 'exec form, so SIGTERM reaches the process').toBeDefined();
     expect(cmd?.[0], 'no npm or tsx wrapper process between Docker and node').toBe('node');
-    expect(cmd?.at(-1)).toBe('main.ts');
+    expect(cmd?.at(-1), 'the compiled build, not TypeScript transpiled at run time').toBe('dist/main.js');
+    expect(cmd).not.toContain('tsx');
     expect(runtime?.instructions.some((step) => step.keyword === 'ENTRYPOINT')).toBe(false);
   });
 
@@ -259,7 +261,7 @@ describe('Dockerfile', () => {
 
   it('.dockerignore keeps secrets, local state and installs out of the build context', () => {
     const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
-    for (const entry of ['.env', '.git', 'node_modules', '.data', 'core/infra/db/generated']) expect(ignored, entry).toContain(entry);
+    for (const entry of ['.env', '.git', 'node_modules', '.data', 'core/infra/db/generated', 'dist']) expect(ignored, entry).toContain(entry);
     expect(ignored).toContain('!.env.example');
   });
 });

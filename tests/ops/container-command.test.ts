@@ -4,7 +4,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCompose, ROOT } from '#tests/ops/compose';
 import { execForm, healthcheckCommand, parseDockerfile } from '#tests/ops/dockerfile';
 import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
@@ -37,6 +37,11 @@ function childrenOf(pid: number): number[] {
 
 describe("the image's commands, run as the container runs them", { timeout: 90_000 }, () => {
   const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    // The image runs the compiled build; make it from the code under test, as the image's build stage does.
+    const build = run([process.execPath, '.config/build.mjs', '--no-check'], { PATH: process.env.PATH ?? '' });
+    expect(await build.exited, build.output()).toBe(0);
+  }, 180_000);
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
@@ -74,10 +79,13 @@ describe("the image's commands, run as the container runs them", { timeout: 90_0
     }
     expect(healthy, app.output()).toBe(true);
     const pid = app.child.pid ?? 0;
-    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('main.ts');
-    // tsx's CLI (and npm) would run main.ts in a child process; esbuild's service child is fine.
-    const appChildren = childrenOf(pid).filter((child) => fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes('main.ts'));
-    expect(appChildren, 'the signalled process must be the node running main.ts, not a wrapper around it').toEqual([]);
+    const entry = CMD.at(-1) ?? '';
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain(entry);
+    // npm (or a loader's CLI) would run the entry in a child process.
+    const appChildren = childrenOf(pid).filter((child) => fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes(entry));
+    expect(appChildren, 'the signalled process must be the node running the entry, not a wrapper around it').toEqual([]);
+    const loaders = childrenOf(pid).filter((child) => fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('esbuild'));
+    expect(loaders, 'no TypeScript loader (tsx starts an esbuild service) at run time').toEqual([]);
 
     app.child.kill('SIGTERM');
     expect(await app.exited, app.output()).toBe(0);

@@ -11,6 +11,9 @@ export function renderText(reply: Reply | undefined, locale: Locale = 'en'): str
 
 /** A chat user talking to core through `core.chat.run`, as a bot adapter would. */
 export class ChatUser {
+  /** The username and display name the platform reports with each update. */
+  profile: { username?: string; displayName?: string } = {};
+
   constructor(
     private readonly testCore: TestCore,
     readonly platformUserId: string,
@@ -49,7 +52,7 @@ export class ChatUser {
   private base(): Omit<CommandRequest, 'command' | 'action'> {
     return {
       eventId: randomUUID(),
-      actor: { platform: this.platform, platformUserId: this.platformUserId, locale: this.locale },
+      actor: { platform: this.platform, platformUserId: this.platformUserId, locale: this.locale, ...this.profile },
       chat: { id: this.chatId, type: this.chatId === this.platformUserId ? 'private' : 'group', messageId: String(Math.floor(Math.random() * 1e6)) },
     };
   }

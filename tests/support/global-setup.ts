@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '#prisma/migrate/index';
 import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
@@ -9,6 +11,7 @@ import pg from 'pg';
 declare module 'vitest' {
   export interface ProvidedContext {
     templateDatabase: string;
+    pgliteTemplateFile: string;
   }
 }
 
@@ -22,7 +25,8 @@ export default async function setup(project: TestProject): Promise<void> {
   const names = (await fs.readdir(migrationsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
   const hash = createHash('sha256');
   for (const name of names) hash.update(name).update(await fs.readFile(path.join(migrationsDir, name, 'migration.sql')));
-  const template = `imagine_template_${hash.digest('hex').slice(0, 12)}`;
+  const migrationsHash = hash.digest('hex').slice(0, 12);
+  const template = `imagine_template_${migrationsHash}`;
   const client = new pg.Client({ connectionString: postgresUrlFor('postgres') });
   await client.connect();
   const exists = (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [template])).rowCount === 1;
@@ -37,4 +41,23 @@ export default async function setup(project: TestProject): Promise<void> {
     });
   }
   project.provide('templateDatabase', template);
+  project.provide('pgliteTemplateFile', await buildPgliteTemplate(migrationsHash));
+}
+
+/**
+ * The same migrated database for the embedded engine: PGlite migrated once, its data directory
+ * dumped to a tar file that each PGlite test database loads (a copy, not a fresh migration).
+ */
+async function buildPgliteTemplate(migrationsHash: string): Promise<string> {
+  const file = path.join(os.tmpdir(), `imagine-pglite-template-${migrationsHash}.tar`);
+  const exists = await fs.access(file).then(() => true, () => false);
+  if (exists) return file;
+  const pglite = await PGlite.create();
+  await applyMigrations({ kind: 'pglite', db: pglite });
+  const dump = await pglite.dumpDataDir('none');
+  await pglite.close();
+  const building = `${file}.${process.pid}`;
+  await fs.writeFile(building, Buffer.from(await dump.arrayBuffer()));
+  await fs.rename(building, file);
+  return file;
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { inject } from 'vitest';
 import { PrismaClient } from '#core/infra/db/generated/client';
-import { applyMigrations } from '#prisma/migrate/index';
 import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
 
 /** A database of one test file, and how to drop it. */
@@ -12,12 +12,12 @@ export type TestDatabase = { kind: 'postgres' | 'pglite'; url: string | undefine
 
 /**
  * A fresh, migrated database for one test file: a clone of the run's template on the real
- * PostgreSQL server (default), or an in-memory PGlite for suites that also run embedded.
+ * PostgreSQL server (default), or an in-memory PGlite loaded from the run's migrated PGlite
+ * template, for suites that also run embedded.
  */
 export async function createTestDatabase(kind: 'postgres' | 'pglite' = 'postgres'): Promise<TestDatabase> {
   if (kind === 'pglite') {
-    const pglite = await PGlite.create();
-    await applyMigrations({ kind: 'pglite', db: pglite });
+    const pglite = await PGlite.create({ loadDataDir: new Blob([await readFile(inject('pgliteTemplateFile'))]) });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     return { kind, url: undefined, prisma, close: async () => { await prisma.$disconnect(); await pglite.close(); } };
   }

@@ -252,4 +252,35 @@ describe('request logs', () => {
       await h.close();
     }
   });
+
+  it('keep a well-formed client X-Request-Id and replace a long or odd one before it reaches a log line or a header', async () => {
+    const h = await startWebHarness();
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } });
+    const app = createWebApp(h.t.core, { logger, trustProxy: false });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const good = await fetch(`${base}/login`, { headers: { 'x-request-id': 'edge-1.abc:DEF_9-z' } });
+      expect(good.headers.get('x-request-id')).toBe('edge-1.abc:DEF_9-z');
+      const bad = ['a'.repeat(129), 'forged\tline', '<script>', 'a b', '"quoted"', '{"admin":true}', '%0aInjected', 'id;drop', 'a/b', '../..'];
+      for (const id of bad) {
+        const response = await fetch(`${base}/login`, { headers: { 'x-request-id': id } });
+        const sent = response.headers.get('x-request-id') ?? '';
+        expect(sent).not.toBe(id);
+        expect(sent).toMatch(/^[0-9a-f-]{36}$/);
+      }
+      expect((await fetch(`${base}/login`, { headers: { 'x-request-id': 'b'.repeat(128) } })).headers.get('x-request-id')).toBe('b'.repeat(128));
+      const ids = lines.map((line) => (JSON.parse(line) as { requestId?: string }).requestId).filter((id) => id !== undefined);
+      expect(ids).toContain('edge-1.abc:DEF_9-z');
+      for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+      expect(lines.join('\n')).not.toContain('a'.repeat(129));
+      expect(lines.join('\n')).not.toContain('Injected');
+    } finally {
+      server.close();
+      server.closeAllConnections();
+      await h.close();
+    }
+  });
 });

@@ -121,6 +121,56 @@ describe('Google sign-in (OpenID Connect against a local issuer)', () => {
     expect(clash.final.status).toBe(409);
   });
 
+  it('keeps no session row for anonymous starts: 50 GET /auth/google store nothing, and the callback still signs in', async () => {
+    const before = await h.t.database.prisma.webSession.count();
+    const client = h.client();
+    for (let start = 0; start < 50; start += 1) {
+      const response = await h.client().get('/auth/google');
+      expect(response.status).toBe(303);
+    }
+    expect(await h.t.database.prisma.webSession.count()).toBe(before);
+
+    claims = { sub: 'google-cookie', email: 'cookie.person@gmail.com', email_verified: true };
+    const start = await client.get('/auth/google?next=%2Faccount%2Fsettings');
+    expect(await h.t.database.prisma.webSession.count()).toBe(before);
+    const cookie = start.headers.getSetCookie().find((line) => line.startsWith('oidc='));
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(Number(/Max-Age=(\d+)/.exec(cookie ?? '')?.[1])).toBeLessThanOrEqual(600);
+    const consent = await fetch(new URL(start.location ?? ''), { redirect: 'manual' });
+    const final = await client.get(consent.headers.get('location') ?? '');
+    expect(final.status).toBe(303);
+    expect(final.location).toBe('/welcome?next=%2Faccount%2Fsettings');
+    expect(client.cookies.has('oidc')).toBe(false);
+    expect(await h.t.database.prisma.identity.count({ where: { provider: 'google', subject: 'google-cookie' } })).toBe(1);
+  });
+
+  it('refuses a callback whose state cookie was tampered with, is missing or has expired, with a clear message', async () => {
+    claims = { sub: 'google-tamper', email: 'tamper@gmail.com', email_verified: true };
+    const attempt = async (change: (client: WebClient) => void) => {
+      const client = h.client();
+      const start = await client.get('/auth/google');
+      const consent = await fetch(new URL(start.location ?? ''), { redirect: 'manual' });
+      change(client);
+      const callback = await client.get(consent.headers.get('location') ?? '');
+      expect(callback.status).toBe(400);
+      expect(pageText(callback.text)).toContain('This Google sign-in expired or was started in another browser. Please start it again.');
+      expect((await client.get('/account')).status).toBe(303);
+    };
+    await attempt((client) => {
+      const value = client.cookies.get('oidc') ?? '';
+      const [payload = '', signature = ''] = value.split('.');
+      const data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+      data.returnTo = '/admin';
+      client.cookies.set('oidc', `${Buffer.from(JSON.stringify(data)).toString('base64url')}.${signature}`);
+    });
+    await attempt((client) => client.cookies.set('oidc', `${client.cookies.get('oidc') ?? ''}x`));
+    await attempt((client) => client.cookies.set('oidc', 'constructor'));
+    await attempt((client) => client.cookies.delete('oidc'));
+    await attempt(() => h.t.clock.advance(11 * 60_000));
+    expect(await h.t.database.prisma.identity.count({ where: { provider: 'google', subject: 'google-tamper' } })).toBe(0);
+  });
+
   it('a Google account whose earlier account was suspended, then erased, starts suspended until the same end, with no second bonus', async () => {
     claims = { sub: 'google-marked', email: 'g.marked@example.com', email_verified: true, name: 'Marked' };
     const first = h.client();

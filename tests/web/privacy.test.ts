@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '#core/catalog/catalog';
 import { renderText } from '#tests/support/chat-driver';
-import { chatUserWithImage, linkPathFrom } from '#tests/web/support/chat-helpers';
+import { chatUserWithImage, linkBothSides } from '#tests/web/support/chat-helpers';
 import { lastLinkTo } from '#tests/web/support/outbox';
 import { readZip } from '#tests/web/support/read-zip';
 import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
@@ -33,9 +33,7 @@ describe('privacy self-service', () => {
   async function webUserWithImage(platformUserId: string, prompt: string) {
     const { chat, generationId } = await chatUserWithImage(h.t, platformUserId, prompt);
     const user = await webUser();
-    const path = await linkPathFrom(chat);
-    await user.client.get(path);
-    expect((await user.client.post(path)).status).toBe(200);
+    expect(renderText((await linkBothSides(h.t, chat, user.client))[0])).toContain('Linked');
     return { ...user, chat, generationId };
   }
 

@@ -7,7 +7,7 @@ import { escapeHtml, trustedHtml, type SafeHtml } from '#web/html/html';
  * before any markup is added, so raw HTML in a file shows as text and never runs.
  */
 export function renderMarkdown(source: string, vars: Record<string, string> = {}): SafeHtml {
-  const filled = source.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => vars[name] ?? whole);
+  const filled = source.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => (Object.hasOwn(vars, name) ? vars[name] : undefined) ?? whole);
   const blocks: string[] = [];
   let paragraph: string[] = [];
   let list: { tag: 'ul' | 'ol'; items: string[] } | undefined;

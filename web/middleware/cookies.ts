@@ -2,12 +2,13 @@ import type { CookieOptions, Response } from 'express';
 
 /** Parses a `Cookie` header into name → value (first value wins, bad encodings kept raw). */
 export function parseCookies(header: string | undefined): Record<string, string> {
-  const cookies: Record<string, string> = {};
+  // No prototype: a cookie named `constructor` or `__proto__` is just an unknown cookie.
+  const cookies: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const part of (header ?? '').split(';')) {
     const index = part.indexOf('=');
     if (index <= 0) continue;
     const name = part.slice(0, index).trim();
-    if (name in cookies) continue;
+    if (Object.hasOwn(cookies, name)) continue;
     const value = part.slice(index + 1).trim().replace(/^"(.*)"$/, '$1');
     try {
       cookies[name] = decodeURIComponent(value);

@@ -13,17 +13,29 @@ declare global {
 }
 
 // Paths whose last segment is a secret (emailed and chat links); only the route is logged.
-const SECRET_PATH = /^\/(verify-email|reset-password|link|privacy\/request)\/[^/]+/;
+const SECRET_PATH = /^\/(verify-email|undo-email-change|reset-password|link|privacy\/request)\/[^/]+/;
 
 /** The request path as it may be logged: single-use tokens in it are replaced. */
 export function loggablePath(path: string): string {
   return path.replace(SECRET_PATH, '/$1/[redacted]');
 }
 
+// What a client (or the proxy in front) may choose as its request id: short, no spaces, quotes or control characters.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The id of a request: the client's `X-Request-Id` when it is well-formed (so a proxy's id
+ * follows the request through our logs), else a new UUID. A forged id never reaches a log line
+ * or a response header.
+ */
+export function requestIdOf(given: string | undefined): string {
+  return given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 /** A child logger per request with its id; one line per finished request (secrets in the path redacted). */
 export function requestLogger(logger: Logger) {
   return (request: Request, response: Response, next: NextFunction): void => {
-    const id = request.get('x-request-id')?.slice(0, 64) ?? randomUUID();
+    const id = requestIdOf(request.get('x-request-id'));
     const started = process.hrtime.bigint();
     request.id = id;
     request.log = logger.child({ requestId: id });

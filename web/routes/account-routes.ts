@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { isAppError } from '#core';
+import { signOutSession } from '#web/middleware/session';
 import { errorMessage, field, requireUser, sendPage, setRetryAfter, statusOf, viewOf, type Site } from '#web/routes/route-kit';
 import { accountPage, settingsPage } from '#web/views/account-views';
 
@@ -8,7 +9,8 @@ type Flash = { kind: 'error' | 'info' | 'success'; message: string };
 /**
  * The account area: balance, credit history, payments and plan (with the Stripe Customer
  * Portal), settings (display name, language, email), the account's own media, and resending the
- * verification email. Everything needs a signed-in session.
+ * verification email, removing a linked identity, and signing out everywhere. Everything needs a
+ * signed-in session.
  */
 export function createAccountRoutes(site: Site): Router {
   const { core } = site;
@@ -78,6 +80,28 @@ export function createAccountRoutes(site: Site): Router {
       if (!isAppError(error)) throw error;
       setRetryAfter(response, error);
       sendPage(response, statusOf(error), settingsPage(view, { flash: { kind: 'error', message: errorMessage(view, error) ?? '' } }));
+    }
+  });
+
+  router.post('/account/sign-out-everywhere', async (request, response) => {
+    await core.sessions.endAll({ userId: request.user?.id ?? '', origin: request.origin });
+    await signOutSession(core, request, response, site);
+    response.redirect(303, '/login?signed_out=everywhere');
+  });
+
+  router.post('/account/identities/:id/remove', async (request, response) => {
+    const view = viewOf(site, request);
+    try {
+      const result = await core.accounts.removeIdentity({ userId: request.user?.id ?? '', identityId: request.params.id, origin: request.origin });
+      const platform = view.tx(`web.platform.${result.provider}`, result.provider);
+      if (result.outcome === 'last_sign_in') return await showAccount(request, response, 409, { kind: 'error', message: view.t('web.account.identity_last_sign_in') });
+      const message = result.provider === 'telegram' || result.provider === 'discord'
+        ? view.t('web.account.identity_removed', { platform, username: result.username ?? '' })
+        : view.t('web.account.identity_removed_sign_in', { platform });
+      await showAccount(request, response, 200, { kind: 'success', message });
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      await showAccount(request, response, statusOf(error), { kind: 'error', message: errorMessage(view, error) ?? '' });
     }
   });
 

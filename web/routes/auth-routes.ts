@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { isAppError } from '#core';
 import { signInSession, signOutSession } from '#web/middleware/session';
 import { errorMessage, field, isChecked, requireUser, safeNext, sendPage, setRetryAfter, statusOf, viewOf, type Site } from '#web/routes/route-kit';
-import { forgotPasswordPage, loginPage, messagePage, registerPage, resetPasswordPage, welcomePage } from '#web/views/auth-views';
+import { forgotPasswordPage, loginPage, messagePage, registerPage, resetPasswordPage, undoEmailChangePage, welcomePage } from '#web/views/auth-views';
 
 /** Where to go after signing in: the terms first when they are not accepted yet. */
 function afterSignIn(hasAcceptedTerms: boolean, next: string): string {
@@ -10,8 +10,8 @@ function afterSignIn(hasAcceptedTerms: boolean, next: string): string {
 }
 
 /**
- * Registration, password sign-in and sign-out, email verification, password reset, and the
- * terms acceptance page. Sign-in rotates the session id; every outcome is recorded by core.
+ * Registration, password sign-in and sign-out, email verification (and undoing an email change
+ * from the previous address), password reset, and the terms acceptance page. Sign-in rotates the session id; every outcome is recorded by core.
  */
 export function createAuthRoutes(site: Site): Router {
   const { core } = site;
@@ -48,7 +48,7 @@ export function createAuthRoutes(site: Site): Router {
   router.get('/login', (request, response) => {
     if (request.user) return response.redirect(303, safeNext(request.query.next));
     const view = viewOf(site, request);
-    const info = request.query.reset === '1' ? view.t('web.reset.done') : undefined;
+    const info = request.query.reset === '1' ? view.t('web.reset.done') : request.query.signed_out === 'everywhere' ? view.t('web.login.signed_out_everywhere') : undefined;
     sendPage(response, 200, loginPage(view, { next: safeNext(request.query.next), ...(info ? { info } : {}) }));
   });
 
@@ -84,6 +84,26 @@ export function createAuthRoutes(site: Site): Router {
     }
   });
 
+  router.get('/undo-email-change/:token', async (request, response) => {
+    const view = viewOf(site, request);
+    const undo = await core.accounts.describeEmailChangeUndo(request.params.token);
+    if (!undo) return sendPage(response, 400, messagePage(view, { title: view.t('web.undo_email.title'), kind: 'error', message: view.t('errors.token_invalid') }));
+    sendPage(response, 200, undoEmailChangePage(view, { token: request.params.token, email: undo.email }));
+  });
+
+  router.post('/undo-email-change/:token', async (request, response) => {
+    const view = viewOf(site, request);
+    try {
+      const { email, isPasswordCleared } = await core.accounts.undoEmailChange({ token: request.params.token, currentSid: request.webSession ? request.sid : undefined, origin: request.origin });
+      const message = isPasswordCleared ? `${view.t('web.undo_email.done', { email })} ${view.t('web.undo_email.set_password')}` : view.t('web.undo_email.done', { email });
+      const link = isPasswordCleared ? { href: '/forgot-password', label: view.t('web.reset.again') } : { href: '/account', label: view.t('web.nav.account') };
+      sendPage(response, 200, messagePage(view, { title: view.t('web.undo_email.title'), kind: 'success', message, link }));
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      sendPage(response, statusOf(error), messagePage(view, { title: view.t('web.undo_email.title'), kind: 'error', message: errorMessage(view, error) ?? '' }));
+    }
+  });
+
   router.get('/forgot-password', (request, response) => {
     sendPage(response, 200, forgotPasswordPage(viewOf(site, request), {}));
   });
@@ -114,6 +134,7 @@ export function createAuthRoutes(site: Site): Router {
     } catch (error) {
       if (!isAppError(error)) throw error;
       const isUsable = error.code !== 'token_invalid';
+      setRetryAfter(response, error);
       sendPage(response, statusOf(error), resetPasswordPage(view, { token: request.params.token, isUsable, error: errorMessage(view, error) }));
     }
   });

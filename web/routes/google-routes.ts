@@ -1,44 +1,45 @@
 import { Router } from 'express';
 import { GOOGLE_CALLBACK_PATH, isAppError } from '#core';
-import { setCookie } from '#web/middleware/cookies';
-import { sessionCookieName, signInSession } from '#web/middleware/session';
+import { baseCookieOptions, parseCookies } from '#web/middleware/cookies';
+import { OIDC_STATE_TTL_MS, oidcStateCookieName, openOidcState, sealOidcState } from '#web/middleware/oidc-state-cookie';
+import { signInSession } from '#web/middleware/session';
 import { afterSignIn } from '#web/routes/auth-routes';
 import { errorMessage, safeNext, sendPage, statusOf, viewOf, type Site } from '#web/routes/route-kit';
 import { messagePage } from '#web/views/auth-views';
 
 /**
  * Google sign-in (OpenID Connect with PKCE, state and nonce). The state, nonce and code verifier
- * wait in the server-side session between the redirect and the callback; a signed-in person's
- * Google account is linked to their account.
+ * wait in a signed, 10-minute, HttpOnly cookie between the redirect and the callback (so a
+ * visitor who only starts a sign-in stores nothing on the server); a signed-in person's Google
+ * account is linked to their account.
  */
-export function createGoogleRoutes(site: Site, publicUrl: string): Router {
+export function createGoogleRoutes(site: Site, options: { publicUrl: string; sessionSecret: string }): Router {
   const { core } = site;
   const router = Router();
   const google = core.accounts.google;
   if (!google) return router;
+  const cookieName = oidcStateCookieName(site.isSecure);
+  const nowMs = () => core.deps.clock.now().getTime();
 
   router.get('/auth/google', async (request, response) => {
     const { url, pending } = await google.start();
-    const oidc = { ...pending, returnTo: safeNext(request.query.next) };
-    if (request.webSession) {
-      await core.sessions.save(request.sid, { ...request.webSession.data, oidc });
-    } else {
-      const { sid } = await core.sessions.create({ userId: null, data: { oidc }, origin: request.origin, replacesSid: request.sid });
-      setCookie(response, sessionCookieName(site.isSecure), sid, site.isSecure);
-    }
+    const sealed = sealOidcState(options.sessionSecret, { ...pending, returnTo: safeNext(request.query.next) }, nowMs());
+    response.cookie(cookieName, sealed, { ...baseCookieOptions(site.isSecure), maxAge: OIDC_STATE_TTL_MS });
     response.redirect(303, url);
   });
 
   router.get(GOOGLE_CALLBACK_PATH, async (request, response) => {
     const view = viewOf(site, request);
-    const oidc = request.webSession?.data.oidc;
     const fail = (status: number, message: string) => sendPage(response, status, messagePage(view, { title: view.t('web.google.title'), kind: 'error', message, link: { href: '/login', label: view.t('web.nav.sign_in') } }));
-    if (!oidc || !request.webSession) return fail(400, view.t('errors.token_invalid'));
-    const { oidc: _used, ...rest } = request.webSession.data;
-    await core.sessions.save(request.sid, rest);
+    const oidc = openOidcState(options.sessionSecret, parseCookies(request.headers.cookie)[cookieName], nowMs());
+    response.clearCookie(cookieName, baseCookieOptions(site.isSecure));
+    if (!oidc) {
+      request.log.warn('google callback without a valid sign-in state cookie');
+      return fail(400, view.t('web.google.state_invalid'));
+    }
     try {
       const { userId } = await google.finish({
-        callbackUrl: `${publicUrl}${request.originalUrl}`,
+        callbackUrl: `${options.publicUrl}${request.originalUrl}`,
         pending: { state: oidc.state, nonce: oidc.nonce, verifier: oidc.verifier },
         signedInUserId: request.user?.id,
         locale: request.locale,

@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { AppError, isAppError, type Core } from '#core';
+import { AppError, isAppError, type Core, type Pricing } from '#core';
 import { errorMessage, field, sendPage, setRetryAfter, statusOf, viewOf, type Site } from '#web/routes/route-kit';
 import { messagePage } from '#web/views/auth-views';
 import { pricingPage } from '#web/views/pricing-views';
@@ -9,6 +9,19 @@ function buyerOf(core: Core, request: Request, token: string): { userId: string;
   if (request.user) return { userId: request.user.id, via: 'session' };
   const userId = token ? core.billing.verifyPricingToken(token) : undefined;
   return userId ? { userId, via: 'link' } : undefined;
+}
+
+/**
+ * The prices in the currency asked for, or in the default currency with the error's message
+ * when that currency is not offered (any other value, `constructor` included, is just unknown).
+ */
+function pricingIn(core: Core, currency: string | undefined): { pricing: Pricing; error?: unknown } {
+  try {
+    return { pricing: core.billing.pricing(currency) };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { pricing: core.billing.pricing(), error };
+  }
 }
 
 /**
@@ -24,15 +37,17 @@ export function createPricingRoutes(site: Site): Router {
     const view = viewOf(site, request);
     const token = typeof request.query.t === 'string' ? request.query.t : '';
     const buyer = buyerOf(core, request, token);
-    const currency = typeof request.query.currency === 'string' ? request.query.currency : undefined;
+    const currency = typeof request.query.currency === 'string' && request.query.currency !== '' ? request.query.currency : undefined;
+    const { pricing, error } = pricingIn(core, currency);
     const cancelled = request.query.checkout === 'cancelled' ? { kind: 'info' as const, message: view.t('web.pricing.cancelled') } : undefined;
     const expired = token && !buyer ? { kind: 'error' as const, message: view.t('web.pricing.link_expired') } : undefined;
-    const status = expired ? 400 : 200;
+    const refused = error ? { kind: 'error' as const, message: errorMessage(view, error) ?? '' } : undefined;
+    const status = expired || refused ? 400 : 200;
     sendPage(response, status, pricingPage(view, {
-      pricing: core.billing.pricing(currency),
+      pricing,
       token: buyer?.via === 'link' ? token : undefined,
       buyer: buyer?.via,
-      ...((expired ?? cancelled) ? { notice: expired ?? cancelled } : {}),
+      ...((refused ?? expired ?? cancelled) ? { notice: refused ?? expired ?? cancelled } : {}),
     }));
   });
 
@@ -53,7 +68,7 @@ export function createPricingRoutes(site: Site): Router {
       setRetryAfter(response, error);
       const message = error.code === 'terms_required' ? view.t('web.pricing.terms_in_chat') : error.code === 'conflict' ? view.t('web.pricing.plan_exists') : (errorMessage(view, error) ?? '');
       sendPage(response, statusOf(error), pricingPage(view, {
-        pricing: core.billing.pricing(currency || undefined),
+        pricing: pricingIn(core, currency || undefined).pricing,
         token: buyer.via === 'link' ? token : undefined,
         buyer: buyer.via,
         notice: { kind: 'error', message },

@@ -65,6 +65,13 @@ ${overview.payments.map((payment) => html`<tr><td>${formatDate(locale, payment.a
 </tbody></table></div>`;
 }
 
+/** One linked identity (platform and username) with its "Remove" form. */
+function identityItem(view: ViewContext, identity: AccountOverview['identities'][number]): SafeHtml {
+  const { t } = view;
+  return html`<li data-testid="identity">${view.tx(`web.platform.${identity.provider}`, identity.provider)}${identity.username ? ` (${identity.username})` : ''}
+<form method="post" action="/account/identities/${identity.id}/remove" class="inline">${csrfField(view)}<button type="submit" class="link">${t('web.account.identity_remove')}</button></form></li>`;
+}
+
 /** The account page: balance, plan, creations, credit history, payments, linked sign-ins. */
 export function accountPage(view: ViewContext, input: { overview: AccountOverview; flash?: { kind: 'error' | 'info' | 'success'; message: string } }): SafeHtml {
   const { t } = view;
@@ -82,7 +89,7 @@ ${creations(view, input.overview)}
 <h2>${t('web.account.history')}</h2>${ledgerTable(view, input.overview)}
 <h2>${t('web.account.payments')}</h2>${paymentsTable(view, input.overview)}
 <h2>${t('web.account.sign_ins')}</h2>
-<ul>${user?.hasPassword ? html`<li>${t('web.account.sign_in_password')}</li>` : ''}${input.overview.identities.map((identity) => html`<li>${view.tx(`web.platform.${identity.provider}`, identity.provider)}${identity.username ? ` (${identity.username})` : ''}</li>`)}</ul>
+<ul class="identities">${user?.hasPassword ? html`<li>${t('web.account.sign_in_password')}</li>` : ''}${input.overview.identities.map((identity) => identityItem(view, identity))}</ul>
 <p class="muted">${t('web.account.link_hint')}</p>`,
   });
 }
@@ -106,6 +113,10 @@ export function settingsPage(view: ViewContext, input: { flash?: { kind: 'error'
 <form method="post" action="/account/email" class="stack">${csrfField(view)}
 <label>${t('web.field_label.new_email')}<input type="email" name="email" required autocomplete="email"></label>
 <button type="submit">${t('web.settings.change_email')}</button></form>
+<h2>${t('web.settings.sessions')}</h2>
+<p class="muted">${t('web.settings.sign_out_everywhere_hint')}</p>
+<form method="post" action="/account/sign-out-everywhere" class="stack">${csrfField(view)}
+<button type="submit">${t('web.settings.sign_out_everywhere')}</button></form>
 <p><a href="/account">${t('web.nav.back_to_account')}</a></p>`,
   });
 }

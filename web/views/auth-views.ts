@@ -1,4 +1,4 @@
-import { MIN_PASSWORD_LENGTH, MINIMUM_AGE } from '#core';
+import { MIN_PASSWORD_LENGTH, MINIMUM_AGE, type LinkRequest } from '#core';
 import { html, type SafeHtml } from '#web/html/html';
 import { csrfField, layout, notice } from '#web/views/layout';
 import type { ViewContext } from '#web/views/view-context';
@@ -107,13 +107,33 @@ export function messagePage(view: ViewContext, input: { title: string; kind: 'er
   });
 }
 
-/** Confirming that a chat account joins this web account. */
-export function linkPage(view: ViewContext, input: { token: string; platform: string; error?: string }): SafeHtml {
+/** Confirming the undo of an email change (a POST, so a mail scanner opening the link changes nothing). */
+export function undoEmailChangePage(view: ViewContext, input: { token: string; email: string; error?: string }): SafeHtml {
   const { t } = view;
   return layout(view, {
+    title: t('web.undo_email.title'),
+    body: html`${notice('error', input.error)}<p>${t('web.undo_email.intro', { email: input.email })}</p>
+<form method="post" action="/undo-email-change/${input.token}" class="stack">${csrfField(view)}<button type="submit">${t('web.undo_email.submit')}</button></form>`,
+  });
+}
+
+/** The website half of linking: names exactly which chat account would be joined, and what happens next. */
+export function linkPage(view: ViewContext, input: { token: string; request: LinkRequest; error?: string }): SafeHtml {
+  const { t } = view;
+  const { request } = input;
+  const platform = view.tx(`web.platform.${request.platform}`, request.platform);
+  const none = t('web.link.none');
+  return layout(view, {
     title: t('web.link.title'),
-    body: html`${notice('error', input.error)}<p>${t('web.link.intro', { platform: view.tx(`web.platform.${input.platform}`, input.platform) })}</p>
+    body: html`${notice('error', input.error)}<p>${t('web.link.intro', { platform })}</p>
+<dl class="facts" data-testid="chat-account">
+<dt>${t('web.link.field_platform')}</dt><dd>${platform}</dd>
+<dt>${t('web.link.field_username')}</dt><dd>${request.username ? `@${request.username}` : none}</dd>
+<dt>${t('web.link.field_name')}</dt><dd>${request.displayName ?? none}</dd>
+<dt>${t('web.link.field_id')}</dt><dd>${request.platformUserId}</dd>
+</dl>
 <p class="muted">${t('web.link.what_moves')}</p>
+<p>${t('web.link.two_steps')}</p>
 <form method="post" action="/link/${input.token}" class="stack">${csrfField(view)}<button type="submit">${t('web.link.submit')}</button></form>`,
   });
 }

@@ -20,7 +20,7 @@ export function viewContext(request: Request, site: { supportEmail: string; isGo
   return {
     locale,
     t: (key, vars) => translate(locale, key, vars),
-    tx: (key, fallback, vars) => (key in catalogOf(locale) ? translate(locale, key as MessageKey, vars) : fallback),
+    tx: (key, fallback, vars) => (Object.hasOwn(catalogOf(locale), key) ? translate(locale, key as MessageKey, vars) : fallback),
     csrfToken: request.csrfToken,
     user: request.user,
     path: request.originalUrl,

@@ -17,8 +17,13 @@ export function runSupport(context: ChatContext): Reply[] {
   return [textReply('support.text', { support: context.deps.config.supportEmail, userId: context.account.id.slice(0, 8) })];
 }
 
-/** /link: a one-time web address (10 minutes) that joins this chat identity to a web account. */
+/**
+ * /link: a one-time web address (10 minutes). The website page names this chat account and asks
+ * for a confirmation there; then a button sent into this chat, naming the website account, asks
+ * again. Only both together join the accounts (see `confirmLinkOnWeb`, `confirmLinkInChat`).
+ */
 export async function runLink(context: ChatContext): Promise<Reply[]> {
-  const token = await createLinkToken(context.deps, { userId: context.account.id, platform: context.request.actor.platform, platformUserId: context.request.actor.platformUserId });
+  const { actor } = context.request;
+  const token = await createLinkToken(context.deps, { userId: context.account.id, platform: actor.platform, platformUserId: actor.platformUserId, username: actor.username, displayName: actor.displayName });
   return [textReply('link.text', { url: `${context.deps.config.publicUrl}/link/${token}` }, { ephemeral: true })];
 }

@@ -3,6 +3,12 @@ import { textReply, type Reply } from '#core/chat/reply';
 import { eraseAccount } from '#core/privacy/erase-account';
 import { cancelStripeSubscriptions } from '#core/privacy/cancel-stripe-subscriptions';
 import { exportUserData } from '#core/privacy/export-user-data';
+import { hasWebSignIn } from '#core/accounts/has-web-sign-in';
+
+/** The answer for an account that signs in on the website: erase it there, where the password is asked. */
+function eraseOnWeb(context: ChatContext): Reply[] {
+  return [textReply('deleteme.use_web', { url: `${context.deps.config.publicUrl}/account/privacy` }, { ephemeral: true })];
+}
 
 /** /mydata: the JSON export as a file, and where to get the full archive with images. */
 export async function runMyData(context: ChatContext): Promise<Reply[]> {
@@ -14,8 +20,9 @@ export async function runMyData(context: ChatContext): Promise<Reply[]> {
   ];
 }
 
-/** /deleteme: asks for confirmation first. */
-export function runDeleteMe(): Reply[] {
+/** /deleteme: asks for confirmation first; an account with a password or Google sign-in is sent to the website. */
+export async function runDeleteMe(context: ChatContext): Promise<Reply[]> {
+  if (await hasWebSignIn(context.deps, context.account.id)) return eraseOnWeb(context);
   return [textReply('deleteme.confirm', undefined, {
     ephemeral: true,
     buttons: [[
@@ -25,8 +32,13 @@ export function runDeleteMe(): Reply[] {
   })];
 }
 
-/** Confirmed: live plans are cancelled at Stripe, then the account and its data are erased (payments kept anonymized). */
+/**
+ * Confirmed: live plans are cancelled at Stripe, then the account and its data are erased
+ * (payments kept anonymized). A button shown before the account got a website sign-in (it was
+ * linked since) erases nothing and sends to the website instead.
+ */
 export async function runConfirmDelete(context: ChatContext): Promise<Reply[]> {
+  if (await hasWebSignIn(context.deps, context.account.id)) return eraseOnWeb(context);
   await cancelStripeSubscriptions(context.deps, context.deps.stripe, context.account.id);
   await eraseAccount(context.deps, context.account.id, { actor: `user:${context.request.actor.platform}`, channel: context.request.actor.platform });
   return [textReply('deleteme.done')];

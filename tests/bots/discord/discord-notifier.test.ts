@@ -63,6 +63,25 @@ describe('Discord notifier with the bot token only (a worker process: REST, no g
     expect(fake.requests.some((r) => r.path.includes('/webhooks/'))).toBe(false);
   });
 
+  it('a message to a user known only by id (the link confirmation) goes to their DM with its buttons', async () => {
+    const token = 'A'.repeat(43);
+    const prompt: Reply = {
+      type: 'message',
+      text: { key: 'link.confirm_prompt', vars: { account: 'Alice (a***@example.com)', platform: '{web.platform.discord}' } },
+      buttons: [[{ label: { key: 'link.confirm_button' }, action: { name: 'confirm_link', arg: token } }, { label: { key: 'link.cancel_button' }, action: { name: 'cancel_link', arg: token } }]],
+    };
+    await notifier().send({ platform: 'discord', chatId: USER_ID, chatType: 'private', platformUserId: USER_ID, locale: 'en' }, [prompt]);
+    const open = await fake.waitForRequest((r) => r.method === 'POST' && r.path === '/users/@me/channels');
+    expect(open.json).toEqual({ recipient_id: USER_ID });
+    const post = await fake.waitForRequest((r) => r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path));
+    const body = post.json as { content: string; components: { components: { label: string; custom_id: string; style: number }[] }[] };
+    expect(body.content).toContain('The website account Alice (a***@example.com) asks to join this Discord account.');
+    expect(body.components[0]?.components.map((button) => [button.label, button.custom_id, button.style])).toEqual([
+      ['Confirm the link', `${(16).toString(36)}:${token}`, 3],
+      ['Cancel', `${(17).toString(36)}:${token}`, 2],
+    ]);
+  });
+
   it('a young token the webhook no longer knows falls back to a channel message', async () => {
     await notifier().send(target({ createdAt: Date.now(), token: 'unknown-token' }), [result()]);
     const webhook = fake.requests.find((r) => r.path.startsWith('/webhooks/'));

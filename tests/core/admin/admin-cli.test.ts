@@ -52,6 +52,8 @@ describe('npm run admin (core/admin/admin-cli.ts)', { timeout: 90_000 }, () => {
     const cases: [string[], RegExp][] = [
       [[], /a command is needed/],
       [['launch-rockets'], /unknown command: launch-rockets/],
+      [['constructor'], /unknown command: constructor/],
+      [['__proto__'], /unknown command: __proto__/],
       [['grant', 'telegram:7001', '5'], /grant needs --reason/],
       [['grant', 'telegram:7001', 'five', '--reason', 'x'], /credits must be a positive whole number, got five/],
       [['balance', 'not-a-user'], /not a user: not-a-user/],
