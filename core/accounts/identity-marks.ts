@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Tx } from '#core/credits/ledger-transaction';
 import type { IdentityProvider } from '#core/infra/db/generated/enums';
 
@@ -68,18 +68,25 @@ export async function claimBonusMarks(tx: Tx, hashes: readonly string[]): Promis
 /**
  * Records that the identities belong to a suspension ending at `until` (null: until lifted). A
  * newer suspension replaces the end of an earlier mark, as it replaces the account's own end.
+ * The marks join the group of any of them already marked (one person), else a new group.
  */
 export async function markSuspendedIdentities(tx: Tx, hashes: readonly string[], until: Date | null): Promise<void> {
   if (hashes.length === 0) return;
+  const existing = await tx.suspensionMark.findFirst({ where: { identityHash: { in: [...hashes] } }, select: { groupId: true } });
+  const groupId = existing?.groupId ?? randomUUID();
   await tx.$executeRaw`
-    INSERT INTO suspension_marks ("identityHash", "until") SELECT unnest(${hashes}::text[]), ${until}::timestamp(3)
+    INSERT INTO suspension_marks ("identityHash", "groupId", "until") SELECT unnest(${hashes}::text[]), ${groupId}::uuid, ${until}::timestamp(3)
     ON CONFLICT ("identityHash") DO UPDATE SET "until" = EXCLUDED."until"`;
 }
 
-/** Removes the suspension marks of the identities (the suspension was lifted). */
+/**
+ * Removes the suspension marks of the identities and every mark in their groups (the suspension
+ * was lifted: an identity of an erased earlier account, not on this one, is freed too).
+ */
 export async function clearSuspensionMarks(tx: Tx, hashes: readonly string[]): Promise<number> {
   if (hashes.length === 0) return 0;
-  return (await tx.suspensionMark.deleteMany({ where: { identityHash: { in: [...hashes] } } })).count;
+  const groups = await tx.suspensionMark.findMany({ where: { identityHash: { in: [...hashes] } }, select: { groupId: true }, distinct: ['groupId'] });
+  return (await tx.suspensionMark.deleteMany({ where: { OR: [{ identityHash: { in: [...hashes] } }, { groupId: { in: groups.map((group) => group.groupId) } }] } })).count;
 }
 
 /**

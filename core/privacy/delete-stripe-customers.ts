@@ -19,11 +19,11 @@ export async function deleteStripeCustomers(deps: Pick<CoreDeps, 'prisma' | 'log
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'resource_missing') {
         deps.logger.warn({ err: error, customerId }, 'could not delete an erased account’s Stripe customer; the retention job retries');
-        await deps.prisma.stripeCustomerErasure.update({ where: { customerId }, data: { attempts: { increment: 1 }, lastError: String((error as Error).message ?? error).slice(0, 500) } });
+        await deps.prisma.stripeCustomerErasure.updateMany({ where: { customerId }, data: { attempts: { increment: 1 }, lastError: String((error as Error).message ?? error).slice(0, 500) } });
         continue;
       }
     }
-    await deps.prisma.stripeCustomerErasure.delete({ where: { customerId } });
+    await deps.prisma.stripeCustomerErasure.deleteMany({ where: { customerId } });
     deleted += 1;
   }
   return { deleted, pending: waiting.length - deleted };

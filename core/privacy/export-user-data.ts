@@ -6,8 +6,8 @@ export const EXPORT_FORMAT = 'imagine-export/1';
 /**
  * Everything stored about a user, machine-readable (GDPR access and portability): account,
  * identities, credits, payments and the Stripe customer id, generations with prompts, media
- * metadata, template and moderation events, login records, web sessions (IP, browser, times; not
- * the session id, which is a credential) and data requests. Records the request (or completes
+ * metadata, template and moderation events, login records, web sessions (IP, browser, start,
+ * last renewal and expiry; not the session id, which is a credential) and data requests. Records the request (or completes
  * the already recorded `requestId`) first, so the export lists itself as completed.
  */
 export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string, channel: string, options: { requestId?: string } = {}): Promise<Record<string, unknown>> {
@@ -54,7 +54,7 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
         moderationEvents,
         suspensions,
         securityEvents,
-        webSessions: sessions.map(({ updatedAt, ...session }) => ({ ...session, lastSeenAt: updatedAt })),
+        webSessions: sessions.map(({ updatedAt, ...session }) => ({ ...session, lastRenewedAt: updatedAt })),
         dataRequests,
       },
       (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),

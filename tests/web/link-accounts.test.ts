@@ -72,7 +72,7 @@ describe('/link: both sides confirm, each naming the other', () => {
     expect((await h.t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId } })).userId).toBe(userId);
     expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
     expect(await h.t.database.prisma.auditLog.count({ where: { action: 'account.merge', targetUserId: userId } })).toBe(1);
-    expect(renderText((await chat.command('balance'))[0])).toContain('Balance: 19 credits.');
+    expect(renderText((await chat.command('balance'))[0])).toContain('Balance: 10 credits.');
 
     const mail = (await readOutbox(h.t.dataDir)).filter((candidate) => candidate.to.includes(email) && candidate.subject === 'A chat account was linked to your account');
     expect(mail).toHaveLength(1);

@@ -80,11 +80,11 @@ describe('privacy self-service', () => {
     const { files, location } = await exportOf(client);
     const data = JSON.parse(files.get('data.json')?.toString('utf8') ?? '{}') as {
       stripeCustomer: { customerId: string } | null;
-      webSessions: { ip: string | null; userAgent: string | null; createdAt: string; lastSeenAt: string; id?: string; data?: unknown }[];
+      webSessions: { ip: string | null; userAgent: string | null; createdAt: string; lastRenewedAt: string; id?: string; data?: unknown }[];
       dataRequests: { id: string; kind: string; status: string; completedAt: string | null }[];
     };
     expect(data.stripeCustomer?.customerId).toBe('cus_export_test_1');
-    expect(data.webSessions).toEqual([expect.objectContaining({ ip: session.ip, userAgent: session.userAgent, createdAt: session.createdAt.toISOString(), lastSeenAt: expect.any(String) })]);
+    expect(data.webSessions).toEqual([expect.objectContaining({ ip: session.ip, userAgent: session.userAgent, createdAt: session.createdAt.toISOString(), lastRenewedAt: expect.any(String) })]);
     expect(data.webSessions[0]).not.toHaveProperty('id');
     expect(data.webSessions[0]).not.toHaveProperty('data');
     const own = data.dataRequests.find((request) => location.includes(request.id));

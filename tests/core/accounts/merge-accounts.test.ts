@@ -37,7 +37,7 @@ describe('mergeAccounts (a chat account joins a web account)', () => {
     await grantCredits(t.database.prisma, { userId: web.id, amount: 10, source: 'signup_bonus', idempotencyKey: 'm1:web' });
 
     const result = await mergeAccounts(t.deps, { fromUserId: chat.id, intoUserId: web.id, actor: 'test', origin });
-    expect(result).toEqual({ movedCredits: 57, movedDebt: 0, identities: ['telegram'] });
+    expect(result).toEqual({ movedCredits: 57, movedDebt: 0, identities: ['telegram'], forfeitedBonus: 0 });
     expect((await getBalance(t.database.prisma, web.id, now)).available).toBe(67);
     const merged = await t.database.prisma.creditLot.findMany({ where: { userId: web.id, source: 'merge' }, orderBy: { amount: 'desc' } });
     expect(merged.map((lot) => [lot.amount, lot.expiresAt?.getTime() ?? null, lot.paymentId])).toEqual([[50, soon.getTime(), payment.id], [7, null, null]]);

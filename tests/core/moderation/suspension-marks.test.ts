@@ -81,4 +81,18 @@ describe('a suspension survives erasure', () => {
     await user.command('start');
     expect((await accountOf('7200004')).status).toBe('active');
   });
+
+  it('lifting the suspension of the new account frees every identity of the erased one', async () => {
+    const admin = createAdmin(t.deps);
+    const web = await registerAccount(t.deps, { email: 'both@example.com', password: 'a long enough password 3', displayName: 'B', locale: 'en', isAgeConfirmed: true, hasAcceptedTerms: true, origin: origin(3) });
+    await t.database.prisma.identity.create({ data: { userId: web.userId, provider: 'telegram', subject: '7200005' } });
+    await admin.suspend({ ref: { kind: 'id', id: web.userId }, hours: undefined, reason: 'abuse', actor: 'cli:test' });
+    await eraseAccount(t.deps, web.userId, { actor: 'test', channel: 'web' });
+    await new ChatUser(t, '7200005').command('start');
+    expect((await accountOf('7200005')).status).toBe('suspended');
+    await admin.unsuspend({ ref: { kind: 'identity', provider: 'telegram', subject: '7200005' }, actor: 'cli:test' });
+    const again = await registerAccount(t.deps, { email: 'both@example.com', password: 'a long enough password 4', displayName: 'B', locale: 'en', isAgeConfirmed: true, hasAcceptedTerms: true, origin: origin(4) });
+    expect((await t.database.prisma.user.findUniqueOrThrow({ where: { id: again.userId } })).status).toBe('active');
+    expect(await t.database.prisma.suspensionMark.count({ where: { until: null } })).toBe(0);
+  });
 });
