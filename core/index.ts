@@ -52,4 +52,7 @@ export type { AdminStats, PeriodStats } from '#core/admin/compute-stats';
 export type { AdminRefundResult } from '#core/admin/refund-payment';
 export type { AdminGrantResult, AdminRevokeResult } from '#core/admin/change-credits';
 export { MAX_SUSPENSION_HOURS, type AdminModerationEvent, type AdminSuspension } from '#core/admin/suspend-user';
+export type { OpenAppealLine } from '#core/moderation/list-open-appeals';
+export type { AppealDecision } from '#core/moderation/decide-appeal';
+export type { SuspensionStatus } from '#core/moderation/get-suspension-status';
 export type { Balance } from '#core/credits/get-balance';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Slash commands every chat platform offers. */
 export const COMMAND_NAMES = [
   'start', 'help', 'imagine', 'video', 'balance', 'buy', 'templates', 'history', 'settings',
-  'link', 'privacy', 'terms', 'mydata', 'deleteme', 'support', 'cancel', 'paysupport',
+  'link', 'privacy', 'terms', 'mydata', 'deleteme', 'support', 'cancel', 'paysupport', 'appeal',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 

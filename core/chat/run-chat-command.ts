@@ -10,6 +10,7 @@ import { runPickTemplate, runTemplates } from '#core/chat/commands/templates';
 import { runSet, runSettings } from '#core/chat/commands/settings';
 import { runLink, runPrivacy, runSupport, runTerms } from '#core/chat/commands/info';
 import { runConfirmDelete, runDeleteMe, runMyData } from '#core/chat/commands/my-data';
+import { runAppeal } from '#core/chat/commands/appeal';
 import type { CoreDeps } from '#core/core-deps';
 import { AppError, isAppError } from '#core/errors/app-error';
 import { isDatabaseUnreachable } from '#core/errors/is-database-unreachable';
@@ -46,7 +47,7 @@ export async function runChatCommand(deps: CoreDeps, request: CommandRequest): P
 }
 
 /** Commands and actions that show or change personal data: never in a shared chat others can read. */
-const PRIVATE_COMMANDS: ReadonlySet<string> = new Set(['link', 'mydata', 'deleteme']);
+const PRIVATE_COMMANDS: ReadonlySet<string> = new Set(['link', 'mydata', 'deleteme', 'appeal']);
 const PRIVATE_ACTIONS: ReadonlySet<string> = new Set(['confirm_delete']);
 
 async function dispatch(context: ChatContext): Promise<Reply[]> {
@@ -75,6 +76,7 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
       case 'mydata': return runMyData(context);
       case 'deleteme': return runDeleteMe();
       case 'cancel': return runCancel(context, undefined);
+      case 'appeal': return runAppeal(context, args);
     }
   }
   const action = request.action;
@@ -107,7 +109,7 @@ export function errorReply(error: unknown, log: ChatContext['log'], supportEmail
   if (isAppError(error)) {
     log.info({ code: error.code }, 'command refused');
     const vars: Record<string, string | number> = { support: supportEmail, ...error.vars };
-    if (error.code === 'content_blocked' && typeof vars.category === 'string' && !vars.category.startsWith('{')) vars.category = `{category.${vars.category}}`;
+    if ((error.code === 'content_blocked' || error.code === 'content_blocked_suspended') && typeof vars.category === 'string' && !vars.category.startsWith('{')) vars.category = `{category.${vars.category}}`;
     return textReply(`errors.${error.code}`, vars, { ephemeral: true });
   }
   const ref = randomBytes(4).toString('hex');
