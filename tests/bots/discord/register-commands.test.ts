@@ -63,7 +63,7 @@ describe('registering the slash commands', () => {
         env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: fake.application.id, DISCORD_API_URL: fake.restUrl },
       });
       expect(stdout).toMatch(new RegExp(`^registered 17 commands in guild ${GUILD_ID}: /start /imagine .*/cancel /appeal\\n$`));
-      expect(fake.commands(GUILD_ID)).toHaveLength(16);
+      expect(fake.commands(GUILD_ID)).toHaveLength(17);
       expect(fake.commands()).toHaveLength(0);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
