@@ -187,7 +187,7 @@ export const en = {
   'unit.hours': 'hours',
   'command.appeal': 'Appeal a suspension of your account',
   'option.appeal_text': 'Why you think the suspension is a mistake',
-  'errors.appeal_empty': 'Write why you think the suspension is a mistake after the command, for example: /appeal My prompt was for a medical poster.',
+  'errors.appeal_empty': 'Please write why you think the suspension is a mistake. In a chat, put it after the command, for example: /appeal My prompt was for a medical poster.',
   'errors.appeal_too_long': 'Your appeal is {length} characters; the limit is {max}. Please shorten it.',
   'errors.appeal_not_suspended': 'Your account is not suspended, so there is nothing to appeal.',
   'errors.appeal_already_open': 'You already appealed this suspension on {date}; an admin will answer soon. There is one appeal per suspension.',

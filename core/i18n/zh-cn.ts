@@ -184,7 +184,7 @@ export const zhCN: Catalog = {
   'unit.hours': '小时',
   'command.appeal': '对账号暂停提出申诉',
   'option.appeal_text': '你认为暂停有误的理由',
-  'errors.appeal_empty': '请在命令后写明你认为暂停有误的理由，例如：/appeal 我的提示词是医学宣传海报。',
+  'errors.appeal_empty': '请写明你认为暂停有误的理由。在聊天中请写在命令后面，例如：/appeal 我的提示词是医学宣传海报。',
   'errors.appeal_too_long': '你的申诉有 {length} 个字符，上限为 {max}。请缩短后再发送。',
   'errors.appeal_not_suspended': '你的账号没有被暂停，无需申诉。',
   'errors.appeal_already_open': '你已于 {date} 对本次暂停提出申诉，管理员会尽快答复。每次暂停只能申诉一次。',
