@@ -24,6 +24,7 @@ export const APP_ERROR_STATUS = {
   appeal_not_suspended: 409,
   appeal_already_open: 409,
   appeal_already_decided: 409,
+  image_invalid: 400,
   rate_limited: 429,
   too_many_jobs: 429,
   job_not_found: 404,

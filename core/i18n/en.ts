@@ -215,6 +215,7 @@ export const en = {
   'web.admin.appeals.keep': 'Keep the suspension',
   'web.admin.done.appeal_lifted': 'The appeal is accepted and the suspension lifted; the user is told.',
   'web.admin.done.appeal_kept': 'The appeal is answered and the suspension kept; the user is told.',
+  'errors.image_invalid': 'This file is not a PNG, JPEG, WebP or GIF picture, so it cannot be edited. Nothing was charged. Send a photo or a picture file.',
 
   // statuses
   'status.queued': 'queued',

@@ -212,6 +212,7 @@ export const zhCN: Catalog = {
   'web.admin.appeals.keep': '维持暂停',
   'web.admin.done.appeal_lifted': '申诉已通过，暂停已解除，并已通知用户。',
   'web.admin.done.appeal_kept': '申诉已答复，暂停维持不变，并已通知用户。',
+  'errors.image_invalid': '这个文件不是 PNG、JPEG、WebP 或 GIF 图片，无法编辑。未扣除积分。请发送照片或图片文件。',
 
   // statuses
   'status.queued': '排队中',

@@ -21,6 +21,24 @@ export async function moderatePrompt(deps: CoreDeps, input: { userId: string; pr
     if (options.recordAllowed !== false) await deps.prisma.moderationEvent.create({ data: { userId: input.userId, stage: result.stage, verdict: 'allowed', categories: [] } });
     return { stage: result.stage };
   }
+  return refuseBlocked(deps, { userId: input.userId, now: input.now, prompt: input.prompt }, result);
+}
+
+/** What a blocked input image is recorded as in place of a prompt (the image itself is not kept). */
+export const INPUT_IMAGE_MARK = '[photo sent for editing]';
+
+/**
+ * Moderates a photo sent for editing, where a moderation provider that sees images is configured.
+ * A block is recorded and counted exactly like a blocked prompt (strikes, severe suspension) and
+ * answered the same way, before anything is stored or reserved.
+ */
+export async function moderateInputImage(deps: CoreDeps, input: { userId: string; image: { bytes: Buffer; mime: string }; now: Date }): Promise<{ stage: string }> {
+  const result = await deps.moderator.checkImage(input.image);
+  if (result.verdict === 'allowed') return { stage: result.stage };
+  return refuseBlocked(deps, { userId: input.userId, now: input.now, prompt: INPUT_IMAGE_MARK }, result);
+}
+
+async function refuseBlocked(deps: CoreDeps, input: { userId: string; now: Date; prompt: string }, result: { stage: string; categories: string[]; isSevere: boolean }): Promise<never> {
   await deps.prisma.moderationEvent.create({
     data: { userId: input.userId, stage: result.stage, verdict: 'blocked', categories: result.categories, isSevere: result.isSevere, prompt: input.prompt },
   });
