@@ -215,6 +215,9 @@ export const en = {
   'web.admin.appeals.keep': 'Keep the suspension',
   'web.admin.done.appeal_lifted': 'The appeal is accepted and the suspension lifted; the user is told.',
   'web.admin.done.appeal_kept': 'The appeal is answered and the suspension kept; the user is told.',
+  'terms.already_accepted': 'You accepted the terms on {date} and confirmed you are {age} or older on {ageDate}; this button is from before, and nothing changed. To stop using the service and erase your data, use /deleteme.',
+  'terms.declined_kept': 'Understood: you cannot create until you accept the current terms with /start. Your account and its {balance} credits are kept; /mydata shows what is stored and /deleteme erases it.',
+  'terms.age_denied_kept': 'Sorry, you must be at least {age} to use this service, so you cannot create. Your account and its {balance} credits are kept until you erase them with /deleteme; /mydata shows what is stored.',
   'errors.image_invalid': 'This file is not a PNG, JPEG, WebP or GIF picture, so it cannot be edited. Nothing was charged. Send a photo or a picture file.',
 
   // statuses

@@ -212,6 +212,9 @@ export const zhCN: Catalog = {
   'web.admin.appeals.keep': '维持暂停',
   'web.admin.done.appeal_lifted': '申诉已通过，暂停已解除，并已通知用户。',
   'web.admin.done.appeal_kept': '申诉已答复，暂停维持不变，并已通知用户。',
+  'terms.already_accepted': '你已于 {date} 接受条款，并于 {ageDate} 确认年满 {age} 岁；这是之前的按钮，没有任何更改。如需停止使用并删除你的数据，请使用 /deleteme。',
+  'terms.declined_kept': '明白了：在你通过 /start 接受当前条款之前无法创作。你的账号及其 {balance} 积分会保留；/mydata 可查看保存的内容，/deleteme 可删除。',
+  'terms.age_denied_kept': '抱歉，本服务仅限 {age} 岁及以上用户使用，因此你无法创作。你的账号及其 {balance} 积分会保留，直到你用 /deleteme 删除；/mydata 可查看保存的内容。',
   'errors.image_invalid': '这个文件不是 PNG、JPEG、WebP 或 GIF 图片，无法编辑。未扣除积分。请发送照片或图片文件。',
 
   // statuses
