@@ -55,6 +55,10 @@ import { createAdmin, type Admin } from '#core/admin/create-admin';
 import type { AdminUser, UserRef } from '#core/admin/find-user';
 import { listAuditLog, type AuditLogLine } from '#core/admin/list-audit-log';
 import { viewPayments, type AdminPaymentLine } from '#core/admin/view-payments';
+import { decideAppeal, type AppealDecision } from '#core/moderation/decide-appeal';
+import { fileAppeal } from '#core/moderation/file-appeal';
+import { getSuspensionStatus, type SuspensionStatus } from '#core/moderation/get-suspension-status';
+import { listOpenAppeals, type OpenAppealLine } from '#core/moderation/list-open-appeals';
 import type { SessionUser } from '#core/accounts/web-session';
 import type { PaymentProvider } from '#core/infra/db/generated/enums';
 
@@ -122,6 +126,10 @@ export type Core = {
     removeIdentity(input: { userId: string; identityId: string; origin: RequestOrigin }): Promise<RemoveIdentityOutcome>;
     /** Google sign-in (OpenID Connect), or undefined when not configured. */
     google: GoogleSignIn | undefined;
+    /** The current suspension in words and the newest appeal, for the account page. */
+    suspensionStatus(userId: string): Promise<SuspensionStatus>;
+    /** Files an appeal against the current suspension (one per suspension). */
+    fileAppeal(input: { userId: string; text: string }): Promise<{ appealId: string; until: string }>;
   };
   /** Server-side web sessions (the cookie holds only a random id). */
   sessions: {
@@ -192,6 +200,10 @@ export type Core = {
     listAuditLog(input: { limit?: number; isChangesOnly?: boolean; actor: AdminActor }): Promise<AuditLogLine[]>;
     /** Which providers' payments this process can refund (Stars need TELEGRAM_BOT_TOKEN, cards STRIPE_SECRET_KEY). */
     canRefund: Record<PaymentProvider, boolean>;
+    /** Open appeals with the suspension and blocked prompts behind each, audited. */
+    listOpenAppeals(input: { actor: AdminActor; limit?: number }): Promise<OpenAppealLine[]>;
+    /** Lifts or keeps the suspension an open appeal contests, audited; the user is told. */
+    decideAppeal(input: { appealId: string; decision: AppealDecision; actor: AdminActor }): Promise<{ userId: string; status: 'lifted' | 'kept' }>;
   };
   /** Starts consuming generation jobs in this process. Returns a stop function. */
   startWorker(options: { concurrency: number }): Promise<() => Promise<void>>;
@@ -259,6 +271,8 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       confirmLinkOnWeb: (input) => confirmLinkOnWeb(deps, input),
       removeIdentity: (input) => removeIdentity(deps, input),
       google: createGoogleSignIn(deps),
+      suspensionStatus: (userId) => getSuspensionStatus(deps, userId),
+      fileAppeal: (input) => fileAppeal(deps, input),
     },
     sessions: {
       create: (input) => createWebSession(deps, input),
@@ -294,6 +308,8 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       viewPayments: (input) => viewPayments(deps, input),
       listAuditLog: (input) => listAuditLog(deps, input),
       canRefund: { telegram_stars: starsRefunds !== undefined, stripe: stripe !== undefined },
+      listOpenAppeals: (input) => listOpenAppeals(deps, input),
+      decideAppeal: (input) => decideAppeal(deps, input),
     },
     startWorker: (options) => startGenerationWorker(deps, options),
     checkReadiness: () => checkReadiness(deps),

@@ -10,7 +10,7 @@ export { TELEGRAM_SEND_LIMIT } from '#core/infra/build-limits';
 export { createCore, type Core } from '#core/create-core';
 export type { CoreDeps } from '#core/core-deps';
 
-export { COMMAND_NAMES, ACTION_NAMES, encodeAction, decodeAction, type CommandName, type ActionName, type CommandRequest, type InputAttachment } from '#core/chat/command-request';
+export { COMMAND_NAMES, ACTION_NAMES, ONE_TIME_ACTIONS, encodeAction, decodeAction, type CommandName, type ActionName, type CommandRequest, type InputAttachment } from '#core/chat/command-request';
 export type { Reply, Text, Button, MediaItem } from '#core/chat/reply';
 export { ChatUnreachableError, type Notifier, type NotifierRegistry } from '#core/chat/notifier';
 export type { DeliveryTarget } from '#core/generation/delivery-target';
@@ -56,4 +56,7 @@ export type { AdminStats, PeriodStats } from '#core/admin/compute-stats';
 export type { AdminRefundResult } from '#core/admin/refund-payment';
 export type { AdminGrantResult, AdminRevokeResult } from '#core/admin/change-credits';
 export { MAX_SUSPENSION_HOURS, type AdminModerationEvent, type AdminSuspension } from '#core/admin/suspend-user';
+export type { OpenAppealLine } from '#core/moderation/list-open-appeals';
+export type { AppealDecision } from '#core/moderation/decide-appeal';
+export type { SuspensionStatus } from '#core/moderation/get-suspension-status';
 export type { Balance } from '#core/credits/get-balance';

@@ -10,12 +10,15 @@ import { catalogOf, type CommandName, type MessageKey } from '#core';
 /** The slash commands the bot registers (Telegram's /paysupport has no use here). */
 export const DISCORD_COMMANDS = [
   'start', 'imagine', 'video', 'templates', 'balance', 'buy', 'history', 'settings',
-  'link', 'privacy', 'terms', 'mydata', 'deleteme', 'help', 'support', 'cancel',
+  'link', 'privacy', 'terms', 'mydata', 'deleteme', 'help', 'support', 'cancel', 'appeal',
 ] as const satisfies readonly CommandName[];
 export type DiscordCommandName = (typeof DISCORD_COMMANDS)[number];
 
 /** Option names of /imagine and /video; `buildCommandArgs` reads them back. */
-export const OPTION = { prompt: 'prompt', template: 'template', aspect: 'aspect', count: 'count', image: 'image', seconds: 'seconds' } as const;
+export const OPTION = { prompt: 'prompt', template: 'template', aspect: 'aspect', count: 'count', image: 'image', seconds: 'seconds', text: 'text' } as const;
+
+/** The longest text Discord lets a string option carry (core checks its own, shorter limit). */
+const MAX_STRING_OPTION_LENGTH = 6000;
 
 /** Aspect ratios offered as choices; core validates again (its ASPECT_RATIOS is not exported). */
 export const ASPECT_CHOICES = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3'] as const;
@@ -55,6 +58,9 @@ export function buildCommandDefinitions(): RESTPostAPIChatInputApplicationComman
         .addStringOption((option) => localized(option, OPTION.prompt, 'option.prompt').setRequired(true))
         .addStringOption((option) => localized(option, OPTION.aspect, 'option.aspect').addChoices(ASPECT_CHOICES.map((aspect) => ({ name: aspect, value: aspect }))))
         .addIntegerOption((option) => localized(option, OPTION.seconds, 'option.duration').addChoices(VIDEO_SECONDS_CHOICES.map((seconds) => ({ name: String(seconds), value: seconds }))));
+    }
+    if (name === 'appeal') {
+      command.addStringOption((option) => localized(option, OPTION.text, 'option.appeal_text').setRequired(true).setMaxLength(MAX_STRING_OPTION_LENGTH));
     }
     return command.toJSON();
   });

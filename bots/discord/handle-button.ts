@@ -1,5 +1,5 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
-import { decodeAction, normalizeLocale, translate } from '#core';
+import { decodeAction, normalizeLocale, ONE_TIME_ACTIONS, translate } from '#core';
 import { acknowledgementOfAction } from '#bots/discord/acknowledgement';
 import type { InteractionContext } from '#bots/discord/interaction-context';
 import { requestBase } from '#bots/discord/interaction-request';
@@ -9,7 +9,8 @@ import { runAndReply } from '#bots/discord/run-and-reply';
  * A button press: decode the action from the custom_id, acknowledge at once (see
  * `acknowledgementOfAction`), run it through core and render the replies. Core decides who may
  * press what (e.g. `not_job_owner`, answered privately while the message stays as it is).
- * A custom_id that is not ours gets a private "not valid" note.
+ * A custom_id that is not ours gets a private "not valid" note. The buttons of a one-time
+ * question (terms, age) are removed once pressed (an update replaces them with the answer's).
  */
 export async function handleButton(interaction: ButtonInteraction, context: InteractionContext): Promise<void> {
   const action = decodeAction(interaction.customId);
@@ -27,4 +28,8 @@ export async function handleButton(interaction: ButtonInteraction, context: Inte
     originalMessageId = deferred.resource?.message?.id;
   }
   await runAndReply(interaction, acknowledgement, { ...requestBase(interaction, originalMessageId), action }, context);
+  if (ONE_TIME_ACTIONS.has(action.name) && acknowledgement.defer === 'reply') {
+    // The answer is a new message; the question's buttons go from the message they were on.
+    await interaction.webhook.editMessage(interaction.message.id, { components: [] }).catch((error: unknown) => context.log.warn({ err: error }, 'could not remove used buttons'));
+  }
 }

@@ -30,6 +30,7 @@ export async function handleChatCommand(interaction: ChatInputCommandInteraction
 }
 
 function argsOf(interaction: ChatInputCommandInteraction, name: string): string {
+  if (name === 'appeal') return interaction.options.getString(OPTION.text) ?? '';
   if (name !== 'imagine' && name !== 'video') return '';
   const { options } = interaction;
   return buildCommandArgs({

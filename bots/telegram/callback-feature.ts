@@ -1,5 +1,5 @@
 import { Composer } from 'grammy';
-import { normalizeLocale, type Core, type Locale, type Reply } from '#core';
+import { normalizeLocale, ONE_TIME_ACTIONS, type Core, type Locale, type Reply } from '#core';
 import type { BotContext } from '#bots/telegram/bot-context';
 import { placeOfContext } from '#bots/telegram/context-place';
 import { eventIdOf } from '#bots/telegram/event-id';
@@ -11,7 +11,8 @@ import { requestOfCallback } from '#bots/telegram/to-command-request';
  * Button presses. Every callback query is answered exactly once, whatever happens
  * (https://core.telegram.org/bots/api#answercallbackquery): data that is not one of our actions
  * gets an empty answer and nothing else; a refusal meant for the presser alone (an ephemeral
- * message, e.g. someone else's job) is shown as an alert; other replies go to the chat.
+ * message, e.g. someone else's job) is shown as an alert; other replies go to the chat. The
+ * buttons of a one-time question (terms, age) are removed from its message once pressed.
  */
 export function callbackFeature(deps: { core: Core; renderer: Renderer }): Composer<BotContext> {
   const composer = new Composer<BotContext>();
@@ -36,6 +37,10 @@ export function callbackFeature(deps: { core: Core; renderer: Renderer }): Compo
       }
       await answer();
       await deps.renderer.render(place, replies, { locale, log: ctx.log });
+      if (request.action && ONE_TIME_ACTIONS.has(request.action.name) && query.message) {
+        // A one-time question is answered: its buttons go (https://core.telegram.org/bots/api#editmessagereplymarkup).
+        await ctx.api.editMessageReplyMarkup(query.message.chat.id, query.message.message_id).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not remove used buttons'));
+      }
     } finally {
       await answer();
     }

@@ -1,6 +1,7 @@
 import type { Account } from '#core/accounts/account';
 import { TERMS_VERSION } from '#core/legal/terms-version';
 import { AppError } from '#core/errors/app-error';
+import { suspensionReasonVar, suspensionUntilVar } from '#core/moderation/suspension-notice';
 
 /**
  * Throws the reason an account may not start a generation now: terms or age not confirmed
@@ -12,7 +13,7 @@ export function assertCanGenerate(account: Account, now: Date, supportEmail: str
   if (!account.termsAcceptedAt || !account.ageConfirmedAt || account.termsVersion !== TERMS_VERSION) throw new AppError('terms_required');
   if (account.status === 'suspended' && (account.suspendedUntil === null || account.suspendedUntil > now)) {
     throw new AppError('account_suspended', {
-      vars: { until: account.suspendedUntil ? account.suspendedUntil.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '∞', reason: account.suspendedReason ?? '-', support: supportEmail },
+      vars: { until: suspensionUntilVar(account.suspendedUntil), reason: suspensionReasonVar(account.suspendedReason), support: supportEmail },
     });
   }
   if (account.isProcessingRestricted) throw new AppError('processing_restricted');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Slash commands every chat platform offers. */
 export const COMMAND_NAMES = [
   'start', 'help', 'imagine', 'video', 'balance', 'buy', 'templates', 'history', 'settings',
-  'link', 'privacy', 'terms', 'mydata', 'deleteme', 'support', 'cancel', 'paysupport',
+  'link', 'privacy', 'terms', 'mydata', 'deleteme', 'support', 'cancel', 'paysupport', 'appeal',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -14,6 +14,12 @@ export const ACTION_NAMES = [
   'confirm_link', 'cancel_link',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
+
+/**
+ * Buttons that answer a one-time question (the terms, the age): once pressed, adapters remove
+ * the buttons from that message, so an old one cannot be pressed again by mistake.
+ */
+export const ONE_TIME_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>(['accept_terms', 'decline_terms', 'confirm_age', 'deny_age']);
 
 /** An image the user sent with the command (Telegram photo, Discord attachment). Fetched only when needed. */
 export type InputAttachment = { mime: string; sizeBytes: number | undefined; fetch(): Promise<Buffer> };

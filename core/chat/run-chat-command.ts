@@ -11,6 +11,7 @@ import { runSet, runSettings } from '#core/chat/commands/settings';
 import { runLink, runPrivacy, runSupport, runTerms } from '#core/chat/commands/info';
 import { runConfirmDelete, runDeleteMe, runMyData } from '#core/chat/commands/my-data';
 import { runCancelLink, runConfirmLink } from '#core/chat/commands/link';
+import { runAppeal } from '#core/chat/commands/appeal';
 import type { CoreDeps } from '#core/core-deps';
 import { AppError, isAppError } from '#core/errors/app-error';
 import { isDatabaseUnreachable } from '#core/errors/is-database-unreachable';
@@ -47,7 +48,7 @@ export async function runChatCommand(deps: CoreDeps, request: CommandRequest): P
 }
 
 /** Commands and actions that show or change personal data: never in a shared chat others can read. */
-const PRIVATE_COMMANDS: ReadonlySet<string> = new Set(['link', 'mydata', 'deleteme']);
+const PRIVATE_COMMANDS: ReadonlySet<string> = new Set(['link', 'mydata', 'deleteme', 'appeal']);
 const PRIVATE_ACTIONS: ReadonlySet<string> = new Set(['confirm_delete', 'confirm_link', 'cancel_link']);
 
 async function dispatch(context: ChatContext): Promise<Reply[]> {
@@ -76,6 +77,7 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
       case 'mydata': return runMyData(context);
       case 'deleteme': return runDeleteMe(context);
       case 'cancel': return runCancel(context, undefined);
+      case 'appeal': return runAppeal(context, args);
     }
   }
   const action = request.action;
@@ -110,7 +112,7 @@ export function errorReply(error: unknown, log: ChatContext['log'], supportEmail
   if (isAppError(error)) {
     log.info({ code: error.code }, 'command refused');
     const vars: Record<string, string | number> = { support: supportEmail, ...error.vars };
-    if (error.code === 'content_blocked' && typeof vars.category === 'string' && !vars.category.startsWith('{')) vars.category = `{category.${vars.category}}`;
+    if ((error.code === 'content_blocked' || error.code === 'content_blocked_suspended') && typeof vars.category === 'string' && !vars.category.startsWith('{')) vars.category = `{category.${vars.category}}`;
     return textReply(`errors.${error.code}`, vars, { ephemeral: true });
   }
   const ref = randomBytes(4).toString('hex');

@@ -12,7 +12,7 @@ import type { GenerationOptions } from '#core/generation/parse-generation-option
 import { activePlanIdSql, assertSpacing, limitsOfPlan, type UserLimits } from '#core/generation/user-limits';
 import { finishGeneration } from '#core/generation/finish-generation';
 import { OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
-import { moderatePrompt } from '#core/moderation/moderate-prompt';
+import { moderateInputImage, moderatePrompt } from '#core/moderation/moderate-prompt';
 import { routeModel } from '#core/providers/route-model';
 import { applyTemplate, findTemplate, recordTemplateEvent } from '#core/templates/find-templates';
 import type { Locale } from '#core/i18n/locales';
@@ -88,6 +88,7 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
   assertSpacing(state.limits, state.lastAdmittedAt, now);
 
   const moderation = await moderatePrompt(deps, { userId, prompt: subject, now }, { recordAllowed: false });
+  if (input.inputImage) await moderateInputImage(deps, { userId, image: input.inputImage, now });
   const inputMediaId = input.inputImage ? await storeInputImage(deps, userId, input.inputImage) : undefined;
 
   const generationId = newRowId();

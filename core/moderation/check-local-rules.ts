@@ -30,7 +30,7 @@ const MAX_MATCHED_LENGTH = 100;
  * pattern, a few tens of microseconds for a 1000-character prompt.
  */
 export function checkLocalRules(prompt: string, rules: CompiledModerationRules): LocalModerationResult {
-  const { folded, compact, spelled } = normalizeForMatching(prompt);
+  const { folded, compact, spelled, unmasked } = normalizeForMatching(prompt);
   const hits = new Map<string, Set<string>>();
 
   collectTermHits(folded, rules.foldedLatin, hits);
@@ -40,6 +40,7 @@ export function checkLocalRules(prompt: string, rules: CompiledModerationRules):
   }
   if (compact !== folded) collectTermHits(compact, rules.compactLatin, hits);
   for (const run of spelled) collectTermHits(run, rules.spelledLatin, hits);
+  for (const reading of unmasked) collectTermHits(reading, rules.foldedLatin, hits);
   for (const pattern of rules.patterns) {
     const found = pattern.regex.exec(folded);
     if (found !== null) addHit(hits, pattern.category, (found[1] ?? found[0]).slice(0, MAX_MATCHED_LENGTH));

@@ -8,7 +8,7 @@ import type { CompiledModerationRules } from '#core/moderation/compile-moderatio
 
 /**
  * The moderation pipeline: local rules first (offline, fast), then OpenAI's moderation when a
- * key is configured. If OpenAI cannot answer, `fail-closed` refuses the prompt with
+ * key is configured (which also checks input images; without a key they are not checked). If OpenAI cannot answer, `fail-closed` refuses the prompt with
  * `moderation_unavailable` (nothing is charged) and `local-only` lets the local verdict stand.
  */
 export function createPromptModerator(options: { rules: CompiledModerationRules; openai: OpenAI | undefined; mode: 'fail-closed' | 'local-only'; logger: Logger; timeoutMs?: number }): PromptModerator {
@@ -25,6 +25,18 @@ export function createPromptModerator(options: { rules: CompiledModerationRules;
         options.logger.warn({ err: error }, 'OpenAI moderation unavailable');
         if (options.mode === 'fail-closed') throw new AppError('moderation_unavailable', { cause: error });
         return { verdict: 'allowed', stage: 'local' };
+      }
+    },
+    async checkImage(image): Promise<ModerationResult> {
+      if (!options.openai) return { verdict: 'allowed', stage: 'none' };
+      try {
+        const remote = await checkWithOpenAi(options.openai, image, AbortSignal.timeout(options.timeoutMs ?? 10_000));
+        if (remote.categories.length > 0) return { verdict: 'blocked', stage: 'openai:image', categories: remote.categories, isSevere: remote.isSevere };
+        return { verdict: 'allowed', stage: 'openai:image' };
+      } catch (error) {
+        options.logger.warn({ err: error }, 'OpenAI image moderation unavailable');
+        if (options.mode === 'fail-closed') throw new AppError('moderation_unavailable', { cause: error });
+        return { verdict: 'allowed', stage: 'none' };
       }
     },
   };

@@ -213,11 +213,16 @@ function foldTermKey(term: ModerationTerm): string {
 }
 
 /**
- * The rules used when an operator configures nothing: a few real terms per category in English
- * and Simplified Chinese, kept small on purpose. This stage is a fast first filter; the provider's
+ * The rules used when an operator configures nothing, in English and Simplified Chinese
+ * (Traditional Chinese is folded to Simplified before matching, so it needs no list of its own).
+ * Terms are chosen by class: for minors, ages, school grades and words for children; for sexual
+ * content, explicit acts and every way of saying undressed; obfuscated spellings of each (the
+ * matcher reads leetspeak and masked letters). This stage is a fast first filter; the provider's
  * moderation stage after it sees meaning, not words. Terms that have common innocent uses
  * (`suicide` in "suicide doors", `cock`, `tit`, `pussy`, `dick`, `cp` which in Chinese fandom means
- * a pairing) are left out, and `sexy` alone is allowed (fashion, cars) but counts with an age term.
+ * a pairing, `baby` which is also a pet name, `想死` as in "miss you to death") are left out, and
+ * `sexy` alone is allowed (fashion, cars, pin-up styles) but counts with an age term. The labelled
+ * prompts in `tests/core/moderation/labelled-prompts.ts` measure recall and false positives.
  */
 export const DEFAULT_MODERATION_RULES: ModerationRules = ModerationRulesSchema.parse({
   compactMinLength: 4,
@@ -232,6 +237,23 @@ export const DEFAULT_MODERATION_RULES: ModerationRules = ModerationRulesSchema.p
     'nude nail*',
     'nude tone*',
     'naked eye',
+    'naked mole*',
+    'naked truth',
+    'naked cake*',
+    'naked flame*',
+    'topless car*',
+    'topless convertible*',
+    'topless bus*',
+    'topless roadster*',
+    'white power drill*',
+    'white power tool*',
+    'white power strip*',
+    'white power cord*',
+    'white power cable*',
+    'white power bank*',
+    'white power button*',
+    'white power outlet*',
+    'white power supply',
     'gore tex',
     'al gore',
     '血腥玛丽',
@@ -240,11 +262,15 @@ export const DEFAULT_MODERATION_RULES: ModerationRules = ModerationRulesSchema.p
     '性交友',
     '性交往',
     '性交流',
+    '跳楼价',
+    '跳楼大甩卖',
+    '去死海',
+    '赤裸裸',
   ],
   categories: {
     sexual_minors: {
       isSevere: true,
-      terms: ['child porn*', 'kiddie porn*', 'pedophil*', 'paedophil*', 'jailbait', 'lolicon', 'shotacon', 'csam', '儿童色情', '恋童', '幼交'],
+      terms: ['child porn*', 'kiddie porn*', 'pedophil*', 'paedophil*', 'pedo', 'jailbait', 'lolicon', 'shotacon', 'csam', '儿童色情', '恋童', '幼交'],
       combinations: [
         ['minor_age', 'sexual'],
         ['minor_age', 'suggestive'],
@@ -253,53 +279,91 @@ export const DEFAULT_MODERATION_RULES: ModerationRules = ModerationRulesSchema.p
     minor_age: {
       isBlocking: false,
       terms: [
-        'child', 'children', 'kid', 'kids', 'toddler', 'underage', 'preteen', 'teen', 'teens', 'teenage', 'teenager',
-        'schoolgirl', 'schoolboy', 'little girl', 'little boy', 'loli', 'shota',
-        '儿童', '小孩', '幼女', '幼童', '女童', '男童', '小女孩', '小男孩', '小学生', '初中生', '未成年', '萝莉', '正太',
+        'child', 'children', 'kid', 'kids', 'toddler', 'toddlers', 'infant', 'infants', 'newborn', 'underage', 'minor', 'minors',
+        'preteen', 'preteens', 'tween', 'tweens', 'teen', 'teens', 'teenage', 'teenager', 'teenagers', 'adolescent', 'pubescent', 'prepubescent',
+        'schoolgirl', 'schoolboy', 'schoolkid', 'schoolchild', 'schoolchildren', 'little girl', 'little boy', 'young girl', 'young boy', 'little kid',
+        'kindergartner', 'kindergartener', 'preschooler', 'elementary schooler', 'grade schooler', 'primary schooler', 'middle schooler',
+        'high schooler', 'highschooler', 'junior high', 'middle school girl', 'middle school boy', 'high school girl', 'high school boy', 'loli', 'shota',
+        '儿童', '小孩', '孩子', '幼女', '幼童', '幼儿', '婴儿', '女童', '男童', '小女孩', '小男孩', '小学', '初中', '中学生', '高中生', '国中生', '幼儿园',
+        '未成年', '萝莉', '正太',
       ],
       patterns: [
+        // Ages reach this form as `<n> year old` (see normalize-prompt.ts), whatever the spelling.
         String.raw`(?<![a-z0-9.])(?:1[0-7]|[1-9])\s*-?\s*(?:(?:years?|yrs?)\s*-?\s*old|y\.?o\.?)(?![a-z0-9])`,
-        String.raw`(?<![a-z0-9])aged?\s*:?\s*(?:1[0-7]|[1-9])(?![a-z0-9])`,
+        String.raw`(?<![a-z0-9])aged?\s*(?:of\s*)?:?\s*(?:1[0-7]|[1-9])(?![a-z0-9])`,
+        String.raw`(?<![a-z0-9])under\s*-?\s*(?:1[0-8])(?![0-9])`,
+        // School grades 1 to 12, as `5th grader`, `fifth-grade`, `11th grade`.
+        String.raw`grade(?<=(?<![a-z0-9])((?:(?:1[0-2]|[1-9])(?:st|nd|rd|th)?|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)\s*-?\s*grade))(?:rs?)?(?![a-z])`,
         // Starts at the rare 岁 and looks back for the number: a search that starts with a lookbehind is slow on CJK text.
         String.raw`岁(?<=(?<![\d一二三四五六七八九十两百])((?:1[0-7]|[1-9]|十[一二三四五六七]?|[一二三四五六七八九两])\s*周?岁))`,
+        String.raw`年级(?<=((?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])\s*年级))`,
       ],
     },
     suggestive: {
       isBlocking: false,
-      terms: ['sexy', 'seductive', 'sensual', 'lingerie', 'provocative', '性感'],
+      terms: [
+        'sexy', 'seductive', 'seductively', 'sensual', 'sultry', 'alluring', 'provocative', 'suggestive', 'sexualised', 'sexualized',
+        'lingerie', 'underwear', 'panties', 'thong', 'g string', 'negligee', 'boudoir', 'stripping', 'spread legs',
+        '性感', '内衣', '内裤', '情趣', '诱惑', '挑逗', '撩人', '丝袜', '妩媚', '风骚',
+      ],
     },
     sexual: {
       terms: [
-        'porn*', 'nude', 'nudes', 'nudity', 'naked', 'nsfw', 'hentai', { term: 'sex', compactMatch: true }, 'blow job', 'hand job',
-        'orgasm*', 'masturbat*', 'genitals', 'penis', 'vagina', 'erotic*', 'lewd', 'rape', 'raped', 'raping', 'rapist',
-        '色情', '裸体', '裸照', '全裸', '性交', '做爱', '口交', '自慰', '无码', '强奸', '轮奸', '黄片',
+        'porn*', 'pron', 'nude', 'nudes', 'nudity', 'naked', 'nsfw', 'hentai', { term: 'sex', compactMatch: true }, 'blow job', 'hand job',
+        'orgasm*', 'masturbat*', 'genitals', 'penis', 'vagina', 'nipple*', 'areola*', 'erotic*', 'lewd', 'intercourse',
+        'topless', 'bottomless', 'unclothed', 'undressed', 'undressing', 'no clothes', 'without clothes', 'wearing nothing', 'striptease',
+        'cumshot', 'creampie', 'gangbang', 'threesome', 'deepthroat', 'bukkake',
+        'rape', 'raped', 'raping', 'rapist',
+        '色情', '裸体', '裸照', '全裸', '赤裸', '一丝不挂', '脱光', '不穿衣服', '没穿衣服', '性交', '做爱', '性爱', '口交', '自慰', '无码', '黄片',
+        '乳头', '阴茎', '阴道', '淫秽', '强奸', '轮奸',
       ],
+      patterns: [String.raw`(?<![a-z])(?:tak(?:e|es|ing)\s+off|remov(?:e|es|ing)|strip(?:s|ping)?\s+off)\s+(?:all\s+)?(?:of\s+)?(?:her|his|their|my|your)\s+clothes`],
     },
     violence_graphic: {
       terms: [
-        'gore', 'gory', 'dismember*', 'decapitat*', 'behead*', 'disembowel*', 'mutilat*', 'snuff film',
-        '血腥', '肢解', '斩首', '碎尸', '虐杀', '开膛',
+        'gore', 'gory', 'dismember*', 'decapitat*', 'behead*', 'disembowel*', 'eviscerat*', 'mutilat*', 'snuff film', 'severed head*',
+        'severed limb*', 'skinned alive', 'flayed alive', 'burned alive', 'entrails', 'guts spilling',
+        '血腥', '肢解', '斩首', '砍头', '碎尸', '分尸', '虐杀', '开膛', '血肉横飞', '剥皮',
       ],
     },
     self_harm: {
       terms: [
-        'suicide note', 'commit suicide', 'kill myself', 'self harm*', 'self injur*', 'slit wrist*', 'slit my wrist*', 'cutting myself', 'hang myself',
-        '自杀', '自残', '割腕', '轻生',
+        'suicide note', 'suicidal', 'suicide attempt*', 'attempted suicide', 'suicide method*', 'kill myself', 'killing myself',
+        'self harm*', 'self injur*', 'self inflicted', 'cutting myself', 'hang myself', 'hanging myself', 'unalive*', 'end my life',
+        'end my own life', 'ending my life', 'take my own life', 'take my life', 'want to die', 'wanna die', 'overdosing',
+        '自杀', '自残', '割腕', '轻生', '不想活', '上吊', '自尽', '寻死', '结束自己的生命', '结束我的生命', '跳楼',
+      ],
+      patterns: [
+        String.raw`(?<![a-z])commit(?:s|ted|ting)?\s+suicide`,
+        String.raw`(?<![a-z])(?:slit|slits|slitting|cut|cuts|cutting)\s+(?:(?:my|her|his|their|own)\s+)*wrists?`,
+        String.raw`(?<![a-z])(?:cut|cuts|cutting|hang|hangs|hanging|hanged|kill|kills|killing|starve|starving|drown|drowning)\s+(?:myself|herself|himself|themselves)`,
       ],
     },
     hate: {
       terms: [
-        'nigger', 'nigga', 'faggot', 'kike', 'tranny', 'heil hitler', 'sieg heil', 'white power', 'gas the jews',
+        'nigger', 'nigga', 'faggot', 'kike', 'tranny', 'heil hitler', 'sieg heil', 'white power', 'white supremac*', 'gas the jews',
         '支那', '黑鬼', '死基佬', '尼哥',
+      ],
+      patterns: [
+        String.raw`(?<![a-z])(?:kill|gas|exterminate|death\s+to)\s+(?:all\s+)?(?:the\s+)?(?:jews|muslims|blacks|gays|christians|asians|arabs|immigrants|mexicans|chinese|whites|women)(?![a-z])`,
       ],
     },
     harassment: {
-      terms: ['kill yourself', 'kys', 'hope you die', 'doxx*', 'slut', 'whore', 'cunt', '去死吧', '死全家', '人肉搜索', '婊子', '贱人'],
+      terms: [
+        'kill yourself', 'kill urself', 'kill yoself', 'kill yaself', 'kys', 'neck yourself', 'hope you die', 'go die',
+        'die in a fire', 'drink bleach', 'doxx*', 'slut', 'whore', 'cunt',
+        '去死', '死全家', '人肉搜索', '婊子', '贱人',
+      ],
     },
     illegal: {
-      terms: ['pipe bomb', 'nail bomb', 'ghost gun', 'meth recipe', 'cook meth', 'bomb making', '制毒', '制作炸弹', '炸弹制作', '自制枪支', '买卖枪支', '冰毒配方'],
+      terms: [
+        'pipe bomb', 'nail bomb', 'pressure cooker bomb', 'improvised explosive*', 'ied', 'ieds', 'homemade explosive*', 'homemade bomb*',
+        'suicide vest*', 'explosive vest*', 'bomb vest*', 'ghost gun', '3d printed gun*', '3d printed firearm*', 'untraceable gun*',
+        'meth recipe', 'cook meth', 'bomb making',
+        '制毒', '制作炸弹', '炸弹制作', '自制炸弹', '自制炸药', '土制炸弹', '简易爆炸装置', '自制枪支', '买卖枪支', '冰毒配方',
+      ],
       patterns: [
-        String.raw`(?<![\p{L}\p{N}])how\s+(?:to|do\s+i|can\s+i)\s+(?:make|build|cook|synthesi[sz]e|manufacture)\s+(?:an?\s+|some\s+)?(?:pipe\s*)?(?:bombs?|explosives?|meth|methamphetamine|napalm|ricin|sarin|fentanyl)(?![\p{L}\p{N}])`,
+        String.raw`(?<![\p{L}\p{N}])how\s+(?:to|do\s+i|can\s+i)\s+(?:make|build|cook|synthesi[sz]e|manufacture)\s+(?:an?\s+|some\s+)?(?:pipe\s*|improvised\s+)?(?:bombs?|explosives?|explosive\s+devices?|ieds?|meth|methamphetamine|napalm|ricin|sarin|fentanyl|nerve\s+agents?|silencers?)(?![\p{L}\p{N}])`,
         String.raw`(?:如何|怎么|怎样)\s*(?:制作|制造|自制|合成|做)\s*(?:炸弹|炸药|冰毒|毒品|枪支?)`,
       ],
     },

@@ -8,14 +8,24 @@
  * for more than one letter (`1` is `i` or `l`), and rewriting the text would also damage real
  * numbers that patterns need (`15yo`, `4k`, `1080p`). The compiled rules accept every reading
  * instead, and the skeleton (a prefilter) merges the readings.
+ *
+ * A few rewrites make one spelling of a class out of many, so that rules name it once:
+ * Traditional Chinese is folded to Simplified (`戀童` is `恋童`), number words become digits
+ * (`eleven` is `11`, `twenty-one` is `21`), an age written after a number becomes `year old`
+ * (`17 y/o`, `12yrs`, `13-year-old`, `9yo` all read `<n> year old`), and a reflexive pronoun
+ * written in two words is joined (`your self`, `ur self`).
  */
+import { createRequire } from 'node:module';
+import type { ConverterFunction } from 'opencc-js/core';
 
 /** The two forms of a prompt that terms are matched against. */
 export type NormalizedPrompt = {
   /**
    * NFKC, lower-case, invisible characters removed, accents removed from Latin letters, Cyrillic
-   * and Greek look-alikes inside Latin words turned into Latin letters, whitespace collapsed to
-   * one space. Word boundaries are intact, so whole-word matching is safe on this form.
+   * and Greek look-alikes inside Latin words turned into Latin letters, Traditional Chinese
+   * folded to Simplified, number words written as digits, ages after a number written
+   * `<n> year old`, `your self` joined, whitespace collapsed to one space. Word boundaries are intact, so whole-word
+   * matching is safe on this form.
    */
   folded: string;
   /**
@@ -30,6 +40,11 @@ export type NormalizedPrompt = {
    * start anywhere inside one, because a spelled-out run swallows a neighbouring `a` or `i`.
    */
   spelled: string[];
+  /**
+   * When letters are masked with `*` inside a word (`p*rn`, `n**ed`, `k*ll`): `folded` once per
+   * vowel, each masked run read as that vowel (`porn`, `naaed`...). Empty when nothing is masked.
+   */
+  unmasked: string[];
 };
 
 /**
@@ -138,12 +153,13 @@ const SKELETON_GAP = 0x20;
  */
 export function normalizeForMatching(text: string): NormalizedPrompt {
   const folded = foldForMatching(text);
-  return { folded, ...compactFolded(folded) };
+  return { folded, ...compactFolded(folded), unmasked: unmaskFolded(folded) };
 }
 
 /**
  * The `folded` form alone; also used on the terms of the rules, so that a term written with
- * capitals, accents or full-width letters matches the same way as a prompt written so.
+ * capitals, accents, full-width letters or Traditional characters matches the same way as a
+ * prompt written so.
  */
 export function foldForMatching(text: string): string {
   let folded: string;
@@ -152,8 +168,74 @@ export function foldForMatching(text: string): string {
   } else {
     folded = text.normalize('NFKC').toLowerCase();
     if (NEEDS_REPAIR.test(folded)) folded = repairFolded(folded);
+    if (HAN.test(folded)) folded = foldTraditionalChinese(folded);
   }
-  return IRREGULAR_WHITESPACE.test(folded) ? folded.replace(WHITESPACE_RUN, ' ').trim() : folded;
+  if (IRREGULAR_WHITESPACE.test(folded)) folded = folded.replace(WHITESPACE_RUN, ' ').trim();
+  if (NUMBER_HINT.test(folded)) folded = rewriteNumbers(folded);
+  return SPLIT_REFLEXIVE_HINT.test(folded) ? folded.replace(SPLIT_REFLEXIVE, '$1$2') : folded;
+}
+
+const SPLIT_REFLEXIVE_HINT = / sel(?:f|ves)/;
+/** `your self`, `ur self`, `my self`: a reflexive pronoun written in two words is one word here. */
+const SPLIT_REFLEXIVE = /(?<![\p{L}\p{N}])(my|your|ur|yo|ya|her|him|it|our|them|thy)\s+(self|selves)(?![\p{L}\p{N}])/gu;
+
+const HAN = /[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\u{20000}-\u{323AF}]/u;
+const requireModule = createRequire(import.meta.url);
+let traditionalToSimplified: ConverterFunction | undefined;
+
+/**
+ * Folds Traditional Chinese (Taiwan and Hong Kong variants) to Simplified with OpenCC's
+ * dictionaries, in one converter (variants to standard Traditional, then to Simplified).
+ * Building it takes ~0.2 s and a few MB, so it happens on the first text with Han characters
+ * (the rules' own terms, at start-up), once per process; Simplified text passes through unchanged.
+ * @see https://github.com/nk2028/opencc-js
+ */
+function foldTraditionalChinese(text: string): string {
+  if (traditionalToSimplified === undefined) {
+    const { ConverterFactory, Locale } = requireModule('opencc-js/t2cn') as typeof import('opencc-js/t2cn');
+    const variants = [...(Locale.from['hk']?.[0] ?? []), ...(Locale.from['tw']?.[0] ?? [])];
+    const convert = ConverterFactory([variants], ...(Locale.to['cn'] ?? []));
+    traditionalToSimplified = convert;
+    return convert(text);
+  }
+  return traditionalToSimplified(text);
+}
+
+const UNITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+const TEENS = ['ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
+const TENS = ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+const NUMBER_VALUES: ReadonlyMap<string, number> = new Map([
+  ...UNITS.map((word, index): [string, number] => [word, index]),
+  ...TEENS.map((word, index): [string, number] => [word, 10 + index]),
+  ...TENS.map((word, index): [string, number] => [word, 20 + index * 10]),
+]);
+/** A cheap test for anything {@link rewriteNumbers} might change. */
+const NUMBER_HINT = /(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|ty)(?![a-z])|\d\s*-?\s*y/;
+const NUMBER_WORD = new RegExp(
+  String.raw`(?<![\p{L}\p{N}])(?:(${TENS.join('|')})(?:[\s-]?(${UNITS.slice(1).join('|')}))?|(${[...TEENS, ...UNITS].join('|')}))(?![\p{L}\p{N}])`,
+  'gu',
+);
+/** A number followed by a way of writing "years old": `y/o`, `y.o.`, `yo`, `yr`, `yrs`, `years old`, with or without spaces and dashes. */
+const AGE_AFTER_NUMBER =
+  /(?<![\p{L}\p{N}.])(\d{1,3})\s*-?\s*(?:y\s*\/\s*o|y\.\s*o\.?|yo|yrs?\.?(?:\s*-?\s*olds?)?|years?\s*-?\s*olds?)(?![\p{L}\p{N}])/gu;
+
+/** Number words to digits (`twenty-one` to `21`), then every way of writing an age after a number to `<n> year old`. */
+function rewriteNumbers(folded: string): string {
+  const withDigits = folded.replace(NUMBER_WORD, (_match, tens: string | undefined, unit: string | undefined, single: string | undefined) =>
+    String((NUMBER_VALUES.get(tens ?? single ?? '') ?? 0) + (NUMBER_VALUES.get(unit ?? '') ?? 0)),
+  );
+  return withDigits.replace(AGE_AFTER_NUMBER, '$1 year old');
+}
+
+const MASKED = /(?<=[a-z])\*{1,3}(?=[a-z])/g;
+const MASKED_HINT = /[a-z]\*/;
+
+/** See `NormalizedPrompt.unmasked`. */
+function unmaskFolded(folded: string): string[] {
+  if (!MASKED_HINT.test(folded)) return [];
+  MASKED.lastIndex = 0;
+  if (!MASKED.test(folded)) return [];
+  return [...'aeiou'].map((vowel) => folded.replace(MASKED, (mask) => vowel.repeat(mask.length)));
 }
 
 function repairFolded(normalized: string): string {

@@ -20,12 +20,14 @@ const CATEGORY_MAP: Record<string, { category: string; isSevere: boolean }> = {
 export const OPENAI_MODERATION_MODEL = 'omni-moderation-latest';
 
 /**
- * Asks OpenAI's moderation endpoint about a prompt. Returns our categories for what it flagged
+ * Asks OpenAI's moderation endpoint about a prompt or an image. Returns our categories for what it flagged
  * (plain `violence` alone is allowed: action scenes are fine; graphic violence is not).
  * Throws on any API failure; the caller decides whether that blocks (fail-closed).
  */
-export async function checkWithOpenAi(client: OpenAI, prompt: string, signal?: AbortSignal): Promise<{ categories: string[]; isSevere: boolean }> {
-  const response = await client.moderations.create({ model: OPENAI_MODERATION_MODEL, input: prompt }, signal ? { signal } : {});
+export async function checkWithOpenAi(client: OpenAI, prompt: string | { bytes: Buffer; mime: string }, signal?: AbortSignal): Promise<{ categories: string[]; isSevere: boolean }> {
+  // Images go as a data URL (https://platform.openai.com/docs/guides/moderation#quickstart).
+  const input = typeof prompt === 'string' ? prompt : [{ type: 'image_url' as const, image_url: { url: `data:${prompt.mime};base64,${prompt.bytes.toString('base64')}` } }];
+  const response = await client.moderations.create({ model: OPENAI_MODERATION_MODEL, input }, signal ? { signal } : {});
   const result = response.results[0];
   if (!result?.flagged) return { categories: [], isSevere: false };
   const flagged = Object.entries(result.categories as unknown as Record<string, boolean | null>).filter(([, isFlagged]) => isFlagged === true).map(([name]) => name);

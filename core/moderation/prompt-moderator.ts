@@ -9,4 +9,10 @@ export type ModerationResult =
  */
 export interface PromptModerator {
   check(prompt: string): Promise<ModerationResult>;
+  /**
+   * Decides whether an input image (a photo sent for editing) may be used, where a provider that
+   * sees images is configured (OpenAI's omni-moderation); without one it is allowed at stage
+   * `none`. Same failure rule as `check`.
+   */
+  checkImage(image: { bytes: Buffer; mime: string }): Promise<ModerationResult>;
 }

@@ -9,12 +9,15 @@
  *    limit K; throughput, and the most calls ever running at the provider at once (never above K).
  * 3. Telegram load: 1,000 simulated users over the fake Bot API (with Telegram's flood limits) to
  *    main.ts processes (`tests/bench/telegram-load.ts`); writes its section of bench/results.md.
+ * 4. Moderation quality: the local rules on the labelled prompt set, recall per category (≥ 97% on
+ *    severe categories) and false positives (≤ 2%) (`tests/bench/moderation-quality.ts`); about a
+ *    second, no database: `npm run bench -- --only moderation`. Writes the `moderation` section.
  *
  * Phases 1 and 2 print a table, judge it against the issue's targets (≥ 500 admissions/s
  * sustained, p99 ≤ 20 ms at 200/s, never more than K calls at the provider) and write it to the
  * `pipeline` section of bench/results.md. The exit code is 1 when a target or a check failed.
  *
- * Options: --only admission|workers|telegram, --seconds 10, --concurrency 16, --rate 200, --users 30000,
+ * Options: --only admission|workers|telegram|moderation, --seconds 10, --concurrency 16, --rate 200, --users 30000,
  * --jobs 200, --limit 4, --latency-ms 200. Profile with
  * `node --cpu-prof --import tsx tests/bench/run.ts --only admission`.
  */
@@ -33,6 +36,7 @@ import { createBenchDatabase, seedOnboardedUsers, type BenchDatabase } from '#te
 import { runClosedLoop, runPaced, type LoadResult } from '#tests/bench/load';
 import { describeMachine, markdownTable, percentile, writeResultsSection } from '#tests/bench/report';
 import { runTelegramLoad } from '#tests/bench/telegram-load';
+import { measureModerationQuality } from '#tests/bench/moderation-quality';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,7 +57,13 @@ const USERS = Number(args.users);
 const JOBS = Number(args.jobs);
 const LIMIT = Number(args.limit);
 const LATENCY_MS = Number(args['latency-ms']);
-const runs = (phase: 'admission' | 'workers' | 'telegram') => args.only === undefined || args.only === phase;
+const PHASES = ['admission', 'workers', 'telegram', 'moderation'] as const;
+if (args.only !== undefined && !(PHASES as readonly string[]).includes(args.only)) {
+  process.stderr.write(`--only takes one of ${PHASES.join(', ')}\n`);
+  process.exit(2);
+}
+const runs = (phase: (typeof PHASES)[number]) => args.only === undefined || args.only === phase;
+const needsServices = runs('admission') || runs('workers') || runs('telegram');
 
 /** Seeded Telegram user ids are `<SUBJECT_BASE + n>` (platform ids are digits). */
 const SUBJECT_BASE = 900_000_000;
@@ -118,7 +128,7 @@ function pipelineSection(startedAt: Date, machine: string): string {
     '',
     `Admission: \`/imagine\` through \`core.chat.run\` by ${USERS} onboarded users (one job each), the machine's PostgreSQL and Redis, one process, no worker; ${CONCURRENCY} callers for ${SECONDS} s, then ${RATE} requests/s for ${SECONDS} s with latency measured from each request's due time. Workers: ${JOBS} jobs, two worker processes, demo provider at ${LATENCY_MS} ms per call, K = ${LIMIT}.`,
     '',
-    resultsTable(rows.filter((row) => !row.phase.startsWith('telegram'))),
+    resultsTable(rows.filter((row) => row.phase.startsWith('admission') || row.phase.startsWith('workers'))),
   ].join('\n');
 }
 
@@ -274,9 +284,28 @@ const startedAt = new Date();
 const machine = describeMachine();
 const runId = randomBytes(4).toString('hex');
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-bench-'));
-const redis = createRedisConnection(TEST_REDIS_URL, { role: 'bench' });
+const redis = needsServices ? createRedisConnection(TEST_REDIS_URL, { role: 'bench' }) : undefined;
 log(`bench ${runId}: ${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0]?.toFixed(2)} before the run`);
 try {
+  if (runs('moderation')) {
+    log('moderation: the local rules on the labelled prompts…');
+    const quality = measureModerationQuality();
+    process.stdout.write(`\n${quality.markdown}\n\n`);
+    for (const row of quality.rows) {
+      rows.push({
+        phase: `moderation, ${row.what}`,
+        ops: row.prompts,
+        rate: row.measured,
+        p50: '-',
+        p99: '-',
+        cpu: '-',
+        rss: '-',
+        target: row.target.startsWith('(') ? row.target : verdict(`moderation, ${row.what}`, row.target.replace(/: (met|MISSED)$/, ''), row.isMet),
+        note: row.note,
+      });
+    }
+    log(`moderation figures written to ${await writeResultsSection('moderation', quality.markdown)}`);
+  }
   if (runs('admission')) {
     log(`admission: creating a database with ${USERS} onboarded users…`);
     const database = await createBenchDatabase();
@@ -287,7 +316,7 @@ try {
       await database.drop();
     }
   }
-  if (runs('workers')) await benchWorkers(dataDir, `bench:${runId}:workers`, redis);
+  if (runs('workers') && redis !== undefined) await benchWorkers(dataDir, `bench:${runId}:workers`, redis);
   if (runs('admission') || runs('workers')) log(`pipeline figures written to ${await writeResultsSection('pipeline', pipelineSection(startedAt, machine))}`);
   if (runs('telegram')) {
     log('telegram: 1,000 users over the fake Bot API with flood limits (about 5 minutes)…');
@@ -312,7 +341,9 @@ try {
     process.exitCode = 1;
   }
   log(`\ntook ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${os.loadavg()[0]?.toFixed(2)} at the end (other processes on this machine skew the rates; CPU/op is this process's own)`);
-  await deleteKeys(redis, `bench:${runId}:`);
-  await closeRedisConnection(redis);
+  if (redis !== undefined) {
+    await deleteKeys(redis, `bench:${runId}:`);
+    await closeRedisConnection(redis);
+  }
   await fs.rm(dataDir, { recursive: true, force: true });
 }

@@ -345,6 +345,8 @@ export class FakeOpenAIApi extends FakeHttpServer {
       groups = (input as string[]).map((text) => ({ texts: [text], imageUrls: [] }));
     } else if (Array.isArray(input)) {
       const parts = input as Array<{ type?: string; text?: string; image_url?: { url?: string } }>;
+      const badImage = parts.find((p) => p.type === 'image_url' && !isUsableImageUrl(p.image_url?.url ?? ''));
+      if (badImage) return this.invalid(400, 'Invalid image: the data URL is not a PNG, JPEG, WebP or non-animated GIF image.', 'input', 'invalid_image_format');
       groups = [
         {
           texts: parts.filter((p) => p.type === 'text').map((p) => p.text ?? ''),
@@ -367,7 +369,7 @@ export class FakeOpenAIApi extends FakeHttpServer {
     const hitsImage = new Set<ModerationCategory>();
     for (const [word, category] of Object.entries(this.moderationWords)) {
       if (texts.some((t) => containsWord(t, word))) hitsText.add(category);
-      if (imageUrls.some((u) => u.toLowerCase().includes(word.toLowerCase()))) hitsImage.add(category);
+      if (imageUrls.some((u) => imageContent(u).includes(word.toLowerCase()))) hitsImage.add(category);
     }
     const categories = {} as Record<ModerationCategory, boolean>;
     const scores = {} as Record<ModerationCategory, number>;
@@ -520,4 +522,20 @@ function promptText(messages: unknown[]): string {
 
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * What the fake "sees" in an image: for a `data:` URL (how clients send local files), the decoded
+ * bytes as text, so a test flags an image by putting a word in it (a PNG text chunk); for an
+ * `https:` URL, the address itself.
+ */
+function imageContent(url: string): string {
+  const data = /^data:image\/[a-z]+;base64,(.*)$/s.exec(url);
+  return (data ? Buffer.from(data[1] ?? '', 'base64').toString('latin1') : url).toLowerCase();
+}
+
+/** OpenAI accepts `https:` URLs and `data:image/{png,jpeg,webp,gif};base64,` URLs. */
+function isUsableImageUrl(url: string): boolean {
+  if (url.startsWith('https://') || url.startsWith('http://')) return true;
+  return /^data:image\/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/=]+$/.test(url);
 }

@@ -13,6 +13,7 @@ import { buildLimits } from '#core/infra/build-limits';
 import { compileModerationRules } from '#core/moderation/compile-moderation-rules';
 import { DEFAULT_MODERATION_RULES } from '#core/moderation/moderation-rules';
 import { createPromptModerator } from '#core/moderation/create-prompt-moderator';
+import type { PromptModerator } from '#core/moderation/prompt-moderator';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import type { ProviderRegistry } from '#core/providers/route-model';
@@ -43,6 +44,8 @@ export async function createTestCore(options: {
   env?: Record<string, string>;
   providers?: ProviderRegistry;
   startWorker?: boolean;
+  /** Another moderation pipeline (e.g. with OpenAI's moderation on a fake); default: local rules only. */
+  moderator?: PromptModerator;
 } = {}): Promise<TestCore> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-test-'));
   const config: AppConfig = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PUBLIC_URL: 'http://127.0.0.1:3999', ...options.env });
@@ -69,7 +72,7 @@ export async function createTestCore(options: {
     clock,
     catalog: CATALOG,
     providers,
-    moderator: createPromptModerator({ rules: compileModerationRules(DEFAULT_MODERATION_RULES), openai: undefined, mode: 'local-only', logger }),
+    moderator: options.moderator ?? createPromptModerator({ rules: compileModerationRules(DEFAULT_MODERATION_RULES), openai: undefined, mode: 'local-only', logger }),
     notifiers: { telegram: notifier, discord: notifier },
     pingRedis: undefined,
   };

@@ -7,20 +7,21 @@ import { accountPage, settingsPage } from '#web/views/account-views';
 type Flash = { kind: 'error' | 'info' | 'success'; message: string };
 
 /**
- * The account area: balance, credit history, payments and plan (with the Stripe Customer
- * Portal), settings (display name, language, email), the account's own media, and resending the
- * verification email, removing a linked identity, and signing out everywhere. Everything needs a
- * signed-in session.
+ * The account area: a suspension and the appeal against it, balance, credit history, payments
+ * and plan (with the Stripe Customer Portal), settings (display name, language, email), the
+ * account's own media, resending the verification email, removing a linked identity, and signing
+ * out everywhere. Everything needs a signed-in session.
  */
 export function createAccountRoutes(site: Site): Router {
   const { core } = site;
   const router = Router();
   router.use('/account', requireUser);
 
-  const showAccount = async (request: Request, response: Response, status: number, flash?: Flash) => {
+  const showAccount = async (request: Request, response: Response, status: number, flash?: Flash, appealText?: string) => {
     const view = viewOf(site, request);
-    const overview = await core.accounts.overview(request.user?.id ?? '');
-    sendPage(response, status, accountPage(view, { overview, ...(flash ? { flash } : {}) }));
+    const userId = request.user?.id ?? '';
+    const [overview, suspension] = await Promise.all([core.accounts.overview(userId), core.accounts.suspensionStatus(userId)]);
+    sendPage(response, status, accountPage(view, { overview, suspension, ...(appealText ? { appealText } : {}), ...(flash ? { flash } : {}) }));
   };
 
   router.get('/account', async (request, response) => {
@@ -29,6 +30,7 @@ export function createAccountRoutes(site: Site): Router {
       request.query.welcome === '1' ? { kind: 'success', message: t('web.account.flash_welcome') }
       : request.query.verification === 'sent' ? { kind: 'success', message: t('web.account.flash_verification_sent') }
       : request.query.saved === '1' ? { kind: 'success', message: t('web.settings.saved') }
+      : request.query.appeal === 'filed' ? { kind: 'success', message: t('web.account.appeal.filed') }
       : undefined;
     await showAccount(request, response, 200, flash);
   });
@@ -41,6 +43,17 @@ export function createAccountRoutes(site: Site): Router {
       if (!isAppError(error)) throw error;
       setRetryAfter(response, error);
       await showAccount(request, response, statusOf(error), { kind: 'error', message: errorMessage(viewOf(site, request), error) ?? '' });
+    }
+  });
+
+  router.post('/account/appeal', async (request, response) => {
+    const text = field(request, 'text');
+    try {
+      await core.accounts.fileAppeal({ userId: request.user?.id ?? '', text });
+      response.redirect(303, '/account?appeal=filed');
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      await showAccount(request, response, statusOf(error), { kind: 'error', message: errorMessage(viewOf(site, request), error) ?? '' }, text.slice(0, 5_000));
     }
   });
 

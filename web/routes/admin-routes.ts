@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { isAppError, MAX_SUSPENSION_HOURS, parseUserRef, type AppError, type MessageKey, type UserRef } from '#core';
 import { field, sendPage, statusOf, viewOf, type Site } from '#web/routes/route-kit';
-import { adminAuditPage, adminHomePage, adminPaymentReviewsPage, adminStatsPage, adminUserPage, type AdminFlash } from '#web/views/admin-views';
+import { adminAppealsPage, adminAuditPage, adminHomePage, adminPaymentReviewsPage, adminStatsPage, adminUserPage, type AdminFlash } from '#web/views/admin-views';
 import type { ViewContext } from '#web/views/view-context';
 
 /** Flash messages a redirect after a change may ask for (`?done=<name>`). */
@@ -60,7 +60,7 @@ function refusal(view: ViewContext, error: AppError | AdminFormError): AdminFlas
 /**
  * The admin area at `/admin`, for signed-in people whose verified email is in ADMIN_EMAILS:
  * find a user, see their balance, ledger, payments and moderation, grant or revoke credits,
- * refund a payment, suspend and unsuspend; statistics; the audit log. Everyone else gets the
+ * refund a payment, suspend and unsuspend, answer appeals (lift or keep); statistics; the audit log. Everyone else gets the
  * site's ordinary 404 (the area is not revealed). Every look-up and change goes through core's
  * admin use cases (the CLI's), audited as `web:<user id>`.
  */
@@ -168,6 +168,30 @@ export function createAdminRoutes(site: Site): Router {
       throw error;
     }
   }));
+
+  const showAppeals = async (request: Request, response: Response, status: number, flash?: AdminFlash) => {
+    const appeals = await core.admin.listOpenAppeals({ actor: actorOf(request) });
+    sendPage(response, status, adminAppealsPage(viewOf(site, request), { appeals, ...(flash ? { flash } : {}) }));
+  };
+
+  router.get('/appeals', async (request, response) => {
+    const { t } = viewOf(site, request);
+    const done = request.query.done === 'lifted' || request.query.done === 'kept' ? request.query.done : undefined;
+    await showAppeals(request, response, 200, done ? { kind: 'success', message: t(done === 'lifted' ? 'web.admin.done.appeal_lifted' : 'web.admin.done.appeal_kept') } : undefined);
+  });
+
+  router.post('/appeals/:id/:decision', async (request, response, next) => {
+    const appealId = String(request.params.id);
+    const decision = request.params.decision;
+    if (!UUID.test(appealId) || (decision !== 'lift' && decision !== 'keep')) return next();
+    try {
+      const result = await core.admin.decideAppeal({ appealId: appealId.toLowerCase(), decision, actor: actorOf(request) });
+      response.redirect(303, `/admin/appeals?done=${result.status}`);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      await showAppeals(request, response, statusOf(error), refusal(viewOf(site, request), error));
+    }
+  });
 
   router.get('/stats', async (request, response) => {
     const stats = await core.admin.stats({ actor: actorOf(request) });

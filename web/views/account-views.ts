@@ -1,4 +1,4 @@
-import type { AccountOverview } from '#core';
+import type { AccountOverview, SuspensionStatus } from '#core';
 import { formatDate, formatDateTime, formatMoney } from '#web/html/format';
 import { html, type SafeHtml } from '#web/html/html';
 import { csrfField, layout, notice } from '#web/views/layout';
@@ -72,8 +72,26 @@ function identityItem(view: ViewContext, identity: AccountOverview['identities']
 <form method="post" action="/account/identities/${identity.id}/remove" class="inline">${csrfField(view)}<button type="submit" class="link">${t('web.account.identity_remove')}</button></form></li>`;
 }
 
-/** The account page: balance, plan, creations, credit history, payments, linked sign-ins. */
-export function accountPage(view: ViewContext, input: { overview: AccountOverview; flash?: { kind: 'error' | 'info' | 'success'; message: string } }): SafeHtml {
+
+/** The current suspension in words, the newest appeal's outcome, and the appeal form while one can be filed. */
+function suspensionCard(view: ViewContext, status: SuspensionStatus | undefined, appealText: string): SafeHtml {
+  const { t, locale } = view;
+  if (!status || (!status.current && !status.lastAppeal)) return html``;
+  const appeal = status.lastAppeal;
+  const outcome = !appeal ? html``
+    : appeal.status === 'open' ? html`<p data-testid="appeal-status">${t('web.account.appeal.open', { date: formatDateTime(locale, appeal.filedAt) })}</p>`
+    : html`<p data-testid="appeal-status">${t(`web.account.appeal.${appeal.status}`, { date: formatDateTime(locale, appeal.filedAt), decided: formatDateTime(locale, appeal.decidedAt ?? appeal.filedAt) })}</p>`;
+  const form = status.current?.canAppeal
+    ? html`<form method="post" action="/account/appeal" class="stack">${csrfField(view)}
+<label>${t('web.account.appeal.label', { max: status.maxAppealLength })}<textarea name="text" rows="4" maxlength="${String(status.maxAppealLength)}" required>${appealText}</textarea></label>
+<button type="submit">${t('web.account.appeal.submit')}</button></form>`
+    : html``;
+  return html`<section class="card" aria-labelledby="suspension-h"><h2 id="suspension-h">${t('web.account.suspension.title')}</h2>
+${status.current ? html`<p data-testid="suspension">${t('web.account.suspension.active', { until: status.current.until, reason: status.current.reason })}</p>` : ''}${outcome}${form}</section>`;
+}
+
+/** The account page: suspension and appeal, balance, plan, creations, credit history, payments, linked sign-ins. */
+export function accountPage(view: ViewContext, input: { overview: AccountOverview; suspension?: SuspensionStatus; appealText?: string; flash?: { kind: 'error' | 'info' | 'success'; message: string } }): SafeHtml {
   const { t } = view;
   const user = view.user;
   const verify = user?.email && !user.isEmailVerified
@@ -83,6 +101,7 @@ export function accountPage(view: ViewContext, input: { overview: AccountOvervie
   return layout(view, {
     title: t('web.account.title', { name: user?.displayName ?? user?.email ?? '' }),
     body: html`${input.flash ? notice(input.flash.kind, input.flash.message) : ''}${verify}
+${suspensionCard(view, input.suspension, input.appealText ?? '')}
 <div class="grid">${balanceCard(view, input.overview)}${planCard(view, input.overview)}</div>
 <p><a href="/account/settings">${t('web.account.settings_link')}</a> · <a href="/account/privacy">${t('web.account.privacy_link')}</a></p>
 ${creations(view, input.overview)}

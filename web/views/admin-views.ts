@@ -1,4 +1,4 @@
-import type { AdminLedgerLine, AdminModerationEvent, AdminPaymentLine, AdminStats, AdminSuspension, AdminUser, AuditLogLine, Balance, PaymentReviewLine, PeriodStats } from '#core';
+import type { AdminLedgerLine, AdminModerationEvent, AdminPaymentLine, AdminStats, AdminSuspension, AdminUser, AuditLogLine, Balance, OpenAppealLine, PaymentReviewLine, PeriodStats } from '#core';
 import { formatDateTime, formatMoney } from '#web/html/format';
 import { html, type SafeHtml } from '#web/html/html';
 import { csrfField, layout, notice } from '#web/views/layout';
@@ -32,7 +32,7 @@ function flashOf(input: { flash?: AdminFlash }): SafeHtml {
 
 function adminNav(view: ViewContext): SafeHtml {
   const { t } = view;
-  return html`<nav aria-label="${t('web.admin.nav_label')}"><p><a href="/admin">${t('web.admin.nav.find')}</a> · <a href="/admin/stats">${t('web.admin.nav.stats')}</a> · <a href="/admin/audit">${t('web.admin.nav.audit')}</a> · <a href="/admin/payment-reviews">${t('web.admin.nav.reviews')}</a></p></nav>`;
+  return html`<nav aria-label="${t('web.admin.nav_label')}"><p><a href="/admin">${t('web.admin.nav.find')}</a> · <a href="/admin/stats">${t('web.admin.nav.stats')}</a> · <a href="/admin/audit">${t('web.admin.nav.audit')}</a> · <a href="/admin/payment-reviews">${t('web.admin.nav.reviews')}</a> · <a href="/admin/appeals">${t('web.admin.appeals.link')}</a></p></nav>`;
 }
 
 function adminLayout(view: ViewContext, page: { title: string; body: SafeHtml }): SafeHtml {
@@ -221,5 +221,29 @@ ${input.reviews.map((review) => html`<tr><td>${formatDateTime(locale, review.at)
   return adminLayout(view, {
     title: t('web.admin.reviews.title'),
     body: html`${flashOf(input)}<p>${t('web.admin.reviews.intro')}</p>${rows}`,
+  });
+}
+
+/** Open appeals, oldest first: who, when, the suspension, the blocked prompts behind it, the appeal, and lift or keep. */
+export function adminAppealsPage(view: ViewContext, input: { appeals: OpenAppealLine[]; flash?: AdminFlash }): SafeHtml {
+  const { t, locale } = view;
+  const item = (appeal: OpenAppealLine) => html`<section class="card" data-testid="appeal">
+<p>${t('web.admin.appeals.filed', { date: formatDateTime(locale, appeal.filedAt) })} <a href="/admin/users/${appeal.userId}">${appeal.userId}</a></p>
+<p>${t('web.admin.appeals.suspension', {
+    start: formatDateTime(locale, appeal.suspension.startsAt),
+    until: appeal.suspension.endsAt ? formatDateTime(locale, appeal.suspension.endsAt) : '∞',
+    reason: appeal.suspension.reason,
+    category: appeal.suspension.category ?? '-',
+  })}</p>
+${appeal.prompts.length === 0
+    ? html`<p class="muted">${t('web.admin.appeals.no_prompt')}</p>`
+    : appeal.prompts.map((prompt) => html`<p>${t('web.admin.appeals.prompt', { date: formatDateTime(locale, prompt.at), categories: prompt.categories.join(', ') })}</p><blockquote data-testid="appeal-prompt">${prompt.prompt}</blockquote>`)}
+<p>${t('web.admin.appeals.text')}</p><blockquote data-testid="appeal-text">${appeal.text}</blockquote>
+<form method="post" action="/admin/appeals/${appeal.id}/lift" class="inline">${csrfField(view)}<button type="submit">${t('web.admin.appeals.lift')}</button></form>
+<form method="post" action="/admin/appeals/${appeal.id}/keep" class="inline">${csrfField(view)}<button type="submit" class="secondary">${t('web.admin.appeals.keep')}</button></form>
+</section>`;
+  return adminLayout(view, {
+    title: t('web.admin.appeals.title'),
+    body: html`${flashOf(input)}${input.appeals.length === 0 ? html`<p>${t('web.admin.appeals.empty')}</p>` : input.appeals.map(item)}`,
   });
 }

@@ -6,6 +6,7 @@ import { admitGeneration } from '#core/generation/admit-generation';
 import { cancelGeneration } from '#core/generation/cancel-generation';
 import { parseGenerationOptions, type GenerationOptions } from '#core/generation/parse-generation-options';
 import type { MediaFile } from '#core/providers/ports';
+import { checkInputImage } from '#core/generation/check-input-image';
 
 /** The largest input photo accepted for editing. */
 export const MAX_INPUT_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -85,11 +86,12 @@ async function findOwnGeneration(context: ChatContext, generationId: string) {
 async function loadAttachment(context: ChatContext): Promise<MediaFile | undefined> {
   const attachment = context.request.attachments?.[0];
   if (!attachment) return undefined;
-  if (!/^image\/(png|jpeg|webp)$/.test(attachment.mime)) throw new AppError('invalid_option', { vars: { option: 'image', value: attachment.mime, allowed: 'PNG, JPEG, WebP' } });
+  if (!/^image\/(png|jpeg|webp|gif)$/.test(attachment.mime)) throw new AppError('invalid_option', { vars: { option: 'image', value: attachment.mime, allowed: 'PNG, JPEG, WebP, GIF' } });
   if (attachment.sizeBytes !== undefined && attachment.sizeBytes > MAX_INPUT_IMAGE_BYTES) {
     throw new AppError('invalid_option', { vars: { option: 'image', value: `${Math.ceil(attachment.sizeBytes / 1048576)} MB`, allowed: '≤ 10 MB' } });
   }
   const bytes = await attachment.fetch();
   if (bytes.length > MAX_INPUT_IMAGE_BYTES) throw new AppError('invalid_option', { vars: { option: 'image', value: `${Math.ceil(bytes.length / 1048576)} MB`, allowed: '≤ 10 MB' } });
-  return { bytes, mime: attachment.mime };
+  const { mime } = checkInputImage(bytes);
+  return { bytes, mime };
 }

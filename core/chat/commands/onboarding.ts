@@ -4,6 +4,7 @@ import { grantSignupBonusLocked } from '#core/credits/grant-signup-bonus';
 import { withAccountLock } from '#core/credits/ledger-transaction';
 import { getBalance } from '#core/credits/get-balance';
 import { MINIMUM_AGE, TERMS_VERSION } from '#core/legal/terms-version';
+import { formatUtc } from '#core/moderation/suspension-notice';
 
 /** Whether the account has accepted the current terms and confirmed its age. */
 export function hasAcceptedTerms(context: ChatContext): boolean {
@@ -37,8 +38,18 @@ export function runHelp(context: ChatContext): Reply[] {
   return [textReply('help.text', { imageCost: costs.imageModels.default ?? 1, hdMultiplier: costs.hdMultiplier, videoPerSecond: costs.videoModelsPerSecond.default ?? 2 })];
 }
 
+/**
+ * What an old consent button (terms or age) answers once the current terms are accepted: the
+ * state as it is, with its dates; nothing is changed or granted again.
+ */
+function alreadyAccepted(context: ChatContext): Reply {
+  const { account } = context;
+  return textReply('terms.already_accepted', { date: formatUtc(account.termsAcceptedAt ?? context.now), ageDate: formatUtc(account.ageConfirmedAt ?? context.now), age: MINIMUM_AGE });
+}
+
 /** Accept button: nothing is stored yet; the age question follows. */
 export function runAcceptTerms(context: ChatContext): Reply[] {
+  if (hasAcceptedTerms(context)) return [alreadyAccepted(context)];
   return [textReply('terms.age_prompt', { age: MINIMUM_AGE }, {
     buttons: [[
       { label: { key: 'terms.age_confirm_button', vars: { age: MINIMUM_AGE } }, action: { name: 'confirm_age', arg: TERMS_VERSION } },
@@ -53,6 +64,7 @@ export function runAcceptTerms(context: ChatContext): Reply[] {
  * account on an identity that had them, grants nothing).
  */
 export async function runConfirmAge(context: ChatContext, shownVersion: string): Promise<Reply[]> {
+  if (hasAcceptedTerms(context)) return [alreadyAccepted(context)];
   if (shownVersion !== TERMS_VERSION) return [termsPrompt(context)];
   const { deps, account, now } = context;
   const granted = await withAccountLock(deps.prisma, account.id, async (tx) => {
@@ -62,7 +74,21 @@ export async function runConfirmAge(context: ChatContext, shownVersion: string):
   return [granted > 0 ? textReply('terms.accepted', { credits: granted }) : textReply('terms.accepted_no_bonus')];
 }
 
-/** Declined terms or under age: nothing beyond the identity is kept. */
-export function runDecline(context: ChatContext, reason: 'terms' | 'age'): Reply[] {
+/**
+ * Declined terms or under age. Answers from the account as it is: an account that already
+ * accepted the current terms is told so (an old button); one that holds credits or history is
+ * told that they are kept (and how to erase them); only an account with nothing is told that
+ * nothing beyond its chat id is kept.
+ */
+export async function runDecline(context: ChatContext, reason: 'terms' | 'age'): Promise<Reply[]> {
+  if (hasAcceptedTerms(context)) return [alreadyAccepted(context)];
+  const { deps, account } = context;
+  const [balance, entries, generations] = await Promise.all([
+    getBalance(deps.prisma, account.id, context.now),
+    deps.prisma.creditLedgerEntry.count({ where: { userId: account.id } }),
+    deps.prisma.generation.count({ where: { userId: account.id } }),
+  ]);
+  const hasData = account.termsAcceptedAt !== null || entries > 0 || generations > 0;
+  if (hasData) return [textReply(reason === 'age' ? 'terms.age_denied_kept' : 'terms.declined_kept', { age: MINIMUM_AGE, balance: balance.available })];
   return reason === 'age' ? [textReply('terms.age_denied', { age: MINIMUM_AGE })] : [textReply('terms.declined')];
 }

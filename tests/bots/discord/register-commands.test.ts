@@ -31,7 +31,7 @@ describe('registering the slash commands', () => {
     expect(put.authorization).toBe(`Bot ${TOKEN}`);
     const commands = put.json as Command[];
     expect(commands.map((command) => command.name).sort()).toEqual(
-      ['balance', 'buy', 'cancel', 'deleteme', 'help', 'history', 'imagine', 'link', 'mydata', 'privacy', 'start', 'support', 'templates', 'terms', 'video', 'settings'].sort(),
+      ['appeal', 'balance', 'buy', 'cancel', 'deleteme', 'help', 'history', 'imagine', 'link', 'mydata', 'privacy', 'start', 'support', 'templates', 'terms', 'video', 'settings'].sort(),
     );
     const en = catalogOf('en');
     const zh = catalogOf('zh-CN');
@@ -48,6 +48,9 @@ describe('registering the slash commands', () => {
     expect(imagine?.options?.find((option) => option.name === 'prompt')?.description_localizations).toEqual({ 'zh-CN': zh['option.prompt'] });
     const video = commands.find((command) => command.name === 'video');
     expect(video?.options?.find((option) => option.name === 'seconds')?.choices?.map((choice) => choice.value)).toEqual([4, 5, 6, 8]);
+    const appeal = commands.find((command) => command.name === 'appeal');
+    expect(appeal?.options?.map((option) => [option.name, option.type, option.required ?? false])).toEqual([['text', 3, true]]);
+    expect(appeal?.options?.[0]?.description_localizations).toEqual({ 'zh-CN': zh['option.appeal_text'] });
     expect(registered).toHaveLength(commands.length);
     expect(fake.commands().map((command) => command.name)).toEqual(commands.map((command) => command.name));
   });
@@ -59,8 +62,8 @@ describe('registering the slash commands', () => {
         cwd: path.resolve(import.meta.dirname, '../../..'),
         env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: fake.application.id, DISCORD_API_URL: fake.restUrl },
       });
-      expect(stdout).toMatch(new RegExp(`^registered 16 commands in guild ${GUILD_ID}: /start /imagine .*/cancel\\n$`));
-      expect(fake.commands(GUILD_ID)).toHaveLength(16);
+      expect(stdout).toMatch(new RegExp(`^registered 17 commands in guild ${GUILD_ID}: /start /imagine .*/cancel /appeal\\n$`));
+      expect(fake.commands(GUILD_ID)).toHaveLength(17);
       expect(fake.commands()).toHaveLength(0);
     } finally {
       await rm(dataDir, { recursive: true, force: true });

@@ -73,6 +73,13 @@ describe('Telegram bot in polling mode', () => {
     const confirm = await pressButton(fake, { chatId: user, fromId: user, label: 'I am 13 or older' });
     expect((await waitForAnswer(fake, confirm)).status).toBe(200);
     await waitForText(fake, user, 'Thanks! 10 free credits are in your balance.');
+    // The answered questions lose their buttons; an old one pressed again tells the truth and grants nothing.
+    for (const pressed of [accept, confirm]) {
+      const messageId = pressed.callback_query?.message?.message_id;
+      await fake.waitForCall('editMessageReplyMarkup', (call) => call.params.chat_id === user && call.params.message_id === messageId && call.params.reply_markup === undefined);
+    }
+    fake.pushUpdate(fake.callbackUpdate({ chatId: user, fromId: user, data: accept.callback_query?.data ?? '', messageId: accept.callback_query?.message?.message_id ?? 0 }));
+    await waitForText(fake, user, 'You accepted the terms on');
 
     const request = sendText(fake, { fromId: user, text: '/imagine a fox' });
     const photo = await fake.waitForCall('sendPhoto', (call) => call.params.chat_id === user, 15_000);

@@ -101,7 +101,7 @@ for (const database of ['postgres', 'pglite'] as const) {
       // Past the free plan's spacing, so moderation (not "too fast") is what answers.
       t.clock.advance(CATALOG.freeLimits.minSpacingMs);
       const local = await user.command('imagine', 'n.u.d.e beach party');
-      expect(renderText(local[0])).toBe('This prompt was blocked as sexual content; no credits were taken. If you think this is a mistake, write to imagen2026@163.com.');
+      expect(renderText(local[0])).toBe('This prompt was blocked as sexual content; no credits were taken. Your account is not affected for now: this is block 2 of 3 within 24 hours, and at 3 creating is paused for 24 hours. If you think this is a mistake, write to imagen2026@163.com.');
       expect(await t.database.prisma.creditLedgerEntry.count()).toBe(ledgerBefore);
       const events = await t.database.prisma.moderationEvent.findMany({ where: { userId: await userIdOf('1003'), verdict: 'blocked' } });
       expect(events.map((event) => event.stage).sort()).toEqual(['local', 'provider:strict']);
@@ -149,7 +149,7 @@ for (const database of ['postgres', 'pglite'] as const) {
       expect(await t.database.prisma.generation.count({ where: { userId } })).toBe(0);
       await t.database.prisma.user.update({ where: { id: userId }, data: { status: 'suspended', suspendedReason: 'repeated_blocked_prompts', suspendedUntil: new Date(t.clock.now().getTime() + 3_600_000) } });
       const suspended = await user.command('imagine', 'a cat');
-      expect(renderText(suspended[0])).toMatch(/Creating is paused on your account until .* \(repeated_blocked_prompts\)\. To appeal, write to imagen2026@163\.com\./);
+      expect(renderText(suspended[0])).toMatch(/Creating is paused on your account until .* UTC: several prompts were blocked within a short time\. Your credits and creations stay on your account\. To appeal, send \/appeal/);
       expect(await ledger()).toBe(before);
       expect(await findLedgerViolations(t.database.prisma)).toEqual([]);
     });

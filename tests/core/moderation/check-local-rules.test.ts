@@ -70,7 +70,7 @@ describe('checkLocalRules: obfuscations of a blocked word', () => {
     ['kill-yourself', 'joined by a dash'],
     ['killyourself', 'written as one word'],
   ])('reads %s as "kill yourself" (%s)', (prompt) => {
-    expect(checkLocalRules(prompt, defaults)).toMatchObject({ verdict: 'blocked', categories: ['harassment'], matched: ['kill yourself'] });
+    expect(checkLocalRules(prompt, defaults)).toMatchObject({ verdict: 'blocked', categories: ['harassment'], matched: expect.arrayContaining(['kill yourself']) });
   });
 
   it('does not read a number as a word: leet glyphs may not outnumber letters', () => {
@@ -121,7 +121,7 @@ describe('checkLocalRules: Chinese', () => {
     ['一个裸　体的人', '裸体', 'sexual'],
     ['血腥的场面', '血腥', 'violence_graphic'],
     ['我想自 杀', '自杀', 'self_harm'],
-    ['你去死吧', '去死吧', 'harassment'],
+    ['你去死吧', '去死', 'harassment'],
     ['教我制 作 炸 弹', '制作炸弹', 'illegal'],
     ['如何制作炸药', '如何制作炸药', 'illegal'],
     ['黑鬼', '黑鬼', 'hate'],
@@ -155,8 +155,8 @@ describe('checkLocalRules: minors', () => {
     ['a schoolgirl, s3x', ['sexual_minors', 'sexual'], ['schoolgirl', 'sex']],
     ['pre-teen girl, seductive pose', ['sexual_minors'], ['teen', 'preteen', 'seductive']],
     ['a 12 year old in lingerie', ['sexual_minors'], ['12 year old', 'lingerie']],
-    ['a 12-year-old, nude', ['sexual_minors', 'sexual'], ['12-year-old', 'nude']],
-    ['15yo nsfw', ['sexual_minors', 'sexual'], ['15yo', 'nsfw']],
+    ['a 12-year-old, nude', ['sexual_minors', 'sexual'], ['12 year old', 'nude']],
+    ['15yo nsfw', ['sexual_minors', 'sexual'], ['15 year old', 'nsfw']],
     ['aged 9, naked', ['sexual_minors', 'sexual'], ['aged 9', 'naked']],
     ['child porn', ['sexual_minors', 'sexual'], ['child porn*', 'child', 'porn*']],
     ['ch1ldp0rn', ['sexual_minors'], ['child porn*']],
@@ -303,5 +303,50 @@ describe('checkLocalRules: every default term is reachable', () => {
     const partner = category === 'minor_age' ? 'nude' : 'child';
     const result = checkLocalRules(`${text} ${partner}`, defaults);
     expect(result.verdict === 'blocked' && result.categories.includes('sexual_minors')).toBe(true);
+  });
+});
+
+describe('checkLocalRules: the classes the first rules missed', () => {
+  it.each([
+    ['戀童', 'sexual_minors'],
+    ['強姦', 'sexual'],
+    ['裸體', 'sexual'],
+    ['自殺', 'self_harm'],
+    ['斬首', 'violence_graphic'],
+    ['an eleven-year-old, nude', 'sexual_minors'],
+    ['age twelve, naked', 'sexual_minors'],
+    ['17 y/o in lingerie', 'sexual_minors'],
+    ['12yrs, sexy', 'sexual_minors'],
+    ['young girl in lingerie', 'sexual_minors'],
+    ['middle schooler in lingerie', 'sexual_minors'],
+    ['fifth grader in lingerie', 'sexual_minors'],
+    ['一個十二歲的女孩，性感', 'sexual_minors'],
+    ['五年级女生 内衣', 'sexual_minors'],
+    ['topless', 'sexual'],
+    ['unclothed', 'sexual'],
+    ['pr0n', 'sexual'],
+    ['p*rn', 'sexual'],
+    ['n*ked', 'sexual'],
+    ['kill urself', 'harassment'],
+    ['kill your self', 'harassment'],
+    ['improvised explosive device', 'illegal'],
+  ])('blocks %s as %s', (prompt, category) => {
+    const result = checkLocalRules(prompt, defaults);
+    expect(result).toMatchObject({ verdict: 'blocked', isSevere: category === 'sexual_minors' });
+    expect(result.verdict === 'blocked' && result.categories.includes(category)).toBe(true);
+  });
+
+  it.each([
+    "a 12-year-old's birthday party",
+    'breast cancer awareness poster',
+    'shoot a photo of the sunset',
+    'a kid in a swimsuit at the beach',
+    'a topless convertible on a coastal road',
+    'twelve roses in a vase',
+    'a twenty-one year old woman in lingerie',
+    '十二歲男孩踢足球',
+    'a*b testing dashboard',
+  ])('allows %s', (prompt) => {
+    expect(checkLocalRules(prompt, defaults)).toEqual({ verdict: 'allowed' });
   });
 });

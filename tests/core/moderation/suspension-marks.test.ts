@@ -38,6 +38,8 @@ describe('a suspension survives erasure', () => {
     expect(await t.database.prisma.suspension.count({ where: { userId: again.id, liftedAt: null } })).toBe(1);
     const reply = renderText((await user.command('imagine', 'a fox'))[0]);
     expect(reply).toContain('Creating is paused on your account until');
+    expect(reply).toContain('an earlier account of yours was suspended and erased before the suspension ended');
+    expect(reply).not.toContain('earlier_account_suspended');
   });
 
   it('a severe-content suspension of a web account comes back on a new registration with that email', async () => {
