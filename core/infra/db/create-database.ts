@@ -3,7 +3,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '#core/infra/db/generated/client';
-import { acquireDataDirLock } from '#core/infra/db/data-dir-lock';
+import { acquireDataDirLock, embeddedLockPath } from '#core/infra/db/data-dir-lock';
 import type { AppConfig } from '#core/config/load-config';
 
 export type { PrismaClient } from '#core/infra/db/generated/client';
@@ -17,11 +17,6 @@ export type Database = {
   pglite: PGlite | undefined;
   close(): Promise<void>;
 };
-
-/** The single-writer lock file of an embedded database kept in `dataDir`. */
-export function embeddedLockPath(dataDir: string): string {
-  return `${dataDir.replace(/[\\/]+$/, '')}.lock`;
-}
 
 /**
  * Opens the configured database: PostgreSQL through `@prisma/adapter-pg` (a pooled `pg`

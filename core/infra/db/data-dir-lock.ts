@@ -18,6 +18,11 @@ export type LockHolder = {
   nonce: string;
 };
 
+/** The single-writer lock file of an embedded database kept in `dataDir`: `<dataDir>.lock`, beside it. */
+export function embeddedLockPath(dataDir: string): string {
+  return `${path.resolve(dataDir)}.lock`;
+}
+
 /** The embedded database is held by another live process (or one this host cannot check). */
 export class DataDirLockedError extends Error {
   readonly holder: LockHolder | undefined;
@@ -112,7 +117,7 @@ function refusal(holder: LockHolder | 'unreadable', verdict: 'alive' | 'elsewher
 
 async function judgeHolder(holder: LockHolder): Promise<'alive' | 'dead' | 'elsewhere'> {
   if (holder.hostname !== os.hostname()) return 'elsewhere';
-  if (holder.pid === process.pid) return 'dead';
+  if (holder.pid === process.pid) return [...heldHere.values()].some((held) => held.nonce === holder.nonce) ? 'alive' : 'dead';
   try {
     process.kill(holder.pid, 0);
   } catch (error) {
