@@ -187,4 +187,48 @@ describe('npm start (main.ts)', () => {
       await telegram.close();
     }
   }, 400_000);
+
+  it('npm start is one service: SIGTERM to npm, or Ctrl-C to the group, drains it and leaves no process and no lock', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const env = { DATA_DIR: dataDir, PORT: String(port), npm_config_update_notifier: 'false' };
+    const groupIsGone = async (group: number, withinMs: number) => {
+      const started = Date.now();
+      while (Date.now() - started < withinMs) {
+        try {
+          process.kill(-group, 0);
+        } catch {
+          return true;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return false;
+    };
+    for (const stop of ['SIGTERM to npm', 'SIGINT to the group'] as const) {
+      const npm = spawn('npm', ['start'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let output = '';
+      npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+      const group = npm.pid as number;
+      try {
+        await waitForHealth(port, 90_000);
+        if (stop === 'SIGTERM to npm') process.kill(group, 'SIGTERM');
+        else process.kill(-group, 'SIGINT');
+        expect(await groupIsGone(group, 10_000), `${stop}: processes left in the group; output:\n${output}`).toBe(true);
+        expect(await exited).toBe(0);
+        expect(output).toContain('"msg":"stopped"');
+        expect(output).not.toContain('second signal');
+        await expect(fs.stat(path.join(dataDir, 'pglite.lock'))).rejects.toThrow(/ENOENT/);
+        expect(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => 'answered', () => 'closed')).toBe('closed');
+      } finally {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // Already gone, as it should be.
+        }
+      }
+    }
+  }, 400_000);
 });
