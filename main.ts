@@ -24,11 +24,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
+  for (const warning of config.warnings) logger.warn(warning);
   // A stop asked for during start-up waits until everything is open, then drains like any other.
+  // The listeners stay the same for the whole life of the process: a signal libuv has caught but
+  // not yet dispatched is dropped if its listener is removed, so they are never swapped.
   let signalDuringStart: string | undefined;
-  const recordEarlySignal = (signal: string) => (signalDuringStart ??= signal);
-  process.on('SIGTERM', recordEarlySignal);
-  process.on('SIGINT', recordEarlySignal);
+  let onStop = (signal: string) => {
+    signalDuringStart ??= signal;
+  };
+  process.on('SIGTERM', () => onStop('SIGTERM'));
+  process.on('SIGINT', () => onStop('SIGINT'));
   let runtime: Awaited<ReturnType<typeof openRuntime>>;
   try {
     runtime = await openRuntime(config, logger);
@@ -44,7 +49,8 @@ async function main(): Promise<void> {
   /** Run in order on shutdown: intake first (web, bots), then workers, then connections. */
   const stops: Stop[] = [];
   const starts: (() => Promise<void>)[] = [];
-  const mounts: WebMount[] = [{ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) }];
+  // With METRICS_PORT, /metrics lives on that listener only, not on the public web port.
+  const mounts: WebMount[] = config.metricsPort === undefined ? [{ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) }] : [];
 
   if (config.telegram) {
     const sharedPace = <T>(call: () => Promise<T>): Promise<T> => runtime.deps.limiter.schedule(TELEGRAM_SEND_LIMIT, call);
@@ -75,8 +81,9 @@ async function main(): Promise<void> {
     const app = createWebApp(core, { logger, trustProxy: config.trustProxy, mounts });
     const server = await listen(app.listen(config.port, config.host));
     stops.unshift(() => closeServer(server));
-  } else if (config.metricsPort !== undefined) {
-    const metricsServer = await startMetricsServer(runtime.metrics.registry, { port: config.metricsPort, logger });
+  }
+  if (config.metricsPort !== undefined) {
+    const metricsServer = await startMetricsServer(runtime.metrics.registry, { port: config.metricsPort, host: config.metricsHost, bearerToken: config.metricsToken, logger });
     stops.push(() => metricsServer.close());
   }
   if (has('worker')) {
@@ -114,10 +121,7 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  process.off('SIGTERM', recordEarlySignal);
-  process.off('SIGINT', recordEarlySignal);
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  onStop = (signal) => void shutdown(signal);
   if (signalDuringStart) void shutdown(signalDuringStart);
 }
 

@@ -76,6 +76,7 @@ describe('npm start (main.ts)', () => {
     const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
     expect(ready).toEqual({ isReady: true, database: true });
     expect(first.output()).toContain(`ready: http://localhost:${port}`);
+    expect(first.output()).toContain('HOST=0.0.0.0 listens beyond this machine while SESSION_SECRET is the development value');
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('embedded database migrated');
@@ -103,6 +104,9 @@ describe('npm start (main.ts)', () => {
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('PORT: must be a whole number');
     expect(run.output()).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+    const production = start({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://imagine.example.com', DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' });
+    expect(await production.exited).toBe(1);
+    expect(production.output()).toContain('METRICS_TOKEN: is required in production');
   }, 30_000);
 
   it('runs the Telegram bot with only TELEGRAM_BOT_TOKEN set: terms, /imagine, a picture back', async () => {
@@ -192,7 +196,8 @@ describe('npm start (main.ts)', () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
     dirs.push(dataDir);
     const port = await freePort();
-    const env = { DATA_DIR: dataDir, PORT: String(port), npm_config_update_notifier: 'false' };
+    const metricsPort = await freePort();
+    const env = { DATA_DIR: dataDir, PORT: String(port), METRICS_PORT: String(metricsPort), npm_config_update_notifier: 'false' };
     const groupIsGone = async (group: number, withinMs: number) => {
       const started = Date.now();
       while (Date.now() - started < withinMs) {
@@ -214,6 +219,8 @@ describe('npm start (main.ts)', () => {
       const group = npm.pid as number;
       try {
         await waitForHealth(port, 90_000);
+        expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 'with METRICS_PORT, not on the web port').toBe(404);
+        expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
         if (stop === 'SIGTERM to npm') process.kill(group, 'SIGTERM');
         else process.kill(-group, 'SIGINT');
         expect(await groupIsGone(group, 10_000), `${stop}: processes left in the group; output:\n${output}`).toBe(true);
