@@ -107,7 +107,7 @@ describe('npm start (main.ts)', () => {
     const production = start({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://imagine.example.com', DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' });
     expect(await production.exited).toBe(1);
     expect(production.output()).toContain('METRICS_TOKEN: is required in production');
-  }, 30_000);
+  }, 60_000);
 
   it('runs the Telegram bot with only TELEGRAM_BOT_TOKEN set: terms, /imagine, a picture back', async () => {
     const telegram = await startFakeTelegram({ token: '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345' });
