@@ -4,7 +4,7 @@
  * SIGINT drains: stop taking work, let running jobs finish, close connections, exit 0.
  */
 import type { Server } from 'node:http';
-import { ConfigError, createCore, createLogger, loadConfig, openRuntime, startMetricsServer, TELEGRAM_SEND_LIMIT, type AppConfig, type Core, type Logger } from '#core';
+import { adminSocketPath, ConfigError, createCore, DataDirLockedError, createLogger, loadConfig, openRuntime, runAdminCommand, serveAdminSocket, startMetricsServer, TELEGRAM_SEND_LIMIT, type AppConfig, type Core, type Logger } from '#core';
 import { createWebApp, type WebMount } from '#web/create-web-app';
 import { createMetricsRoutes } from '#web/routes/metrics-routes';
 import { createTelegramApi, createTelegramBot, createTelegramNotifier } from '#bots/telegram/index';
@@ -24,13 +24,33 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
-  const runtime = await openRuntime(config, logger);
+  for (const warning of config.warnings) logger.warn(warning);
+  // A stop asked for during start-up waits until everything is open, then drains like any other.
+  // The listeners stay the same for the whole life of the process: a signal libuv has caught but
+  // not yet dispatched is dropped if its listener is removed, so they are never swapped.
+  let signalDuringStart: string | undefined;
+  let onStop = (signal: string) => {
+    signalDuringStart ??= signal;
+  };
+  process.on('SIGTERM', () => onStop('SIGTERM'));
+  process.on('SIGINT', () => onStop('SIGINT'));
+  let runtime: Awaited<ReturnType<typeof openRuntime>>;
+  try {
+    runtime = await openRuntime(config, logger);
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      process.stderr.write(`Not starting: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
   const core = createCore(runtime.deps);
   const has = (role: AppConfig['roles'][number]) => config.roles.includes(role);
   /** Run in order on shutdown: intake first (web, bots), then workers, then connections. */
   const stops: Stop[] = [];
   const starts: (() => Promise<void>)[] = [];
-  const mounts: WebMount[] = [{ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) }];
+  // With METRICS_PORT, /metrics lives on that listener only, not on the public web port.
+  const mounts: WebMount[] = config.metricsPort === undefined ? [{ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) }] : [];
 
   if (config.telegram) {
     const sharedPace = <T>(call: () => Promise<T>): Promise<T> => runtime.deps.limiter.schedule(TELEGRAM_SEND_LIMIT, call);
@@ -62,8 +82,9 @@ async function main(): Promise<void> {
     const app = createWebApp(core, { logger, trustProxy: config.trustProxy, mounts });
     const server = await listen(app.listen(config.port, config.host));
     stops.unshift(() => closeServer(server));
-  } else if (config.metricsPort !== undefined) {
-    const metricsServer = await startMetricsServer(runtime.metrics.registry, { port: config.metricsPort, logger });
+  }
+  if (config.metricsPort !== undefined) {
+    const metricsServer = await startMetricsServer(runtime.metrics.registry, { port: config.metricsPort, host: config.metricsHost, bearerToken: config.metricsToken, logger });
     stops.push(() => metricsServer.close());
   }
   if (has('worker')) {
@@ -71,16 +92,24 @@ async function main(): Promise<void> {
     stops.push(scheduleRetention(core, logger));
     if (config.telegram) stops.push(scheduleStarsReconcile(core, logger));
   }
+  if (config.database.kind === 'pglite') {
+    // The embedded database is this process's alone: admin commands come to it.
+    const { prisma } = runtime.deps;
+    const adminSocket = await serveAdminSocket(adminSocketPath(config.dataDir), { run: (argv, io) => runAdminCommand(argv, { config, prisma }, io), logger });
+    stops.unshift(() => adminSocket.close());
+  }
   for (const start of starts) await start();
   announce(logger, config, core);
 
-  let isStopping = false;
+  let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
-    if (isStopping) {
+    if (stoppingSince !== undefined) {
+      // Ctrl-C reaches this process twice (the terminal signals the whole group, and npm relays it): a repeat within a second is the same request.
+      if (Date.now() - stoppingSince < REPEATED_SIGNAL_MS) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    isStopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal }, 'draining');
     const deadline = setTimeout(() => {
       logger.error('drain timed out; exiting');
@@ -94,9 +123,12 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  onStop = (signal) => void shutdown(signal);
+  if (signalDuringStart) void shutdown(signalDuringStart);
 }
+
+/** A second signal this soon after the first is the same stop request, not "exit now". */
+const REPEATED_SIGNAL_MS = 1000;
 
 /** How often a worker applies the retention the privacy policy promises. */
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;

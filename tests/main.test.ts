@@ -1,17 +1,51 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startFakeTelegram } from '#tests/fakes/telegram-bot-api';
+import { startFakeTelegram, type FakeTelegram } from '#tests/fakes/telegram-bot-api';
 import { freePort } from '#tests/support/free-port';
 import { spawnWithOutput, type SpawnedWithOutput } from '#tests/support/spawn-with-output';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
+/** Starts the service as `npm start` and the container do: one node process running main.ts. */
 function start(env: Record<string, string>): SpawnedWithOutput {
-  return spawnWithOutput(TSX, ['main.ts'], { cwd: ROOT, env });
+  return spawnWithOutput(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env });
+}
+
+type AdminRun = { code: number | null; stdout: string; stderr: string };
+
+/** Runs `npm run admin -- <args>` the way the script does, with only `env` set. */
+async function admin(args: string[], env: Record<string, string>): Promise<AdminRun> {
+  const run = spawn(process.execPath, ['--import', 'tsx', 'core/admin/admin-cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  run.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  run.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => run.once('close', resolve));
+  return { code, stdout, stderr };
+}
+
+/** Walks a new Telegram user through /start, the terms and the age check: 10 free credits. */
+async function onboard(telegram: FakeTelegram, chatId: number): Promise<void> {
+  const buttonOf = (call: { params: unknown }) => (call.params as { reply_markup: { inline_keyboard: { callback_data: string }[][] } }).reply_markup.inline_keyboard.flat()[0]!.callback_data;
+  const toChat = (text: string) => (call: { params: unknown }) => (call.params as { chat_id?: unknown }).chat_id === chatId && JSON.stringify(call.params).includes(text);
+  telegram.pushUpdate(telegram.messageUpdate({ chatId, fromId: chatId, text: '/start' }));
+  const terms = await telegram.waitForCall('sendMessage', toChat('I accept'), 20_000);
+  telegram.pushUpdate(telegram.callbackUpdate({ chatId, fromId: chatId, data: buttonOf(terms), messageId: 1 }));
+  const age = await telegram.waitForCall('sendMessage', toChat('or older'), 20_000);
+  telegram.pushUpdate(telegram.callbackUpdate({ chatId, fromId: chatId, data: buttonOf(age), messageId: 2 }));
+  await telegram.waitForCall('sendMessage', toChat('free credits'), 20_000);
+}
+
+/** Sends /balance in the chat and returns the answer's text. */
+async function chatBalance(telegram: FakeTelegram, chatId: number): Promise<string> {
+  const earlier = new Set(telegram.callsOf('sendMessage'));
+  telegram.pushUpdate(telegram.messageUpdate({ chatId, fromId: chatId, text: '/balance' }));
+  const answer = await telegram.waitForCall('sendMessage', (call) => !earlier.has(call) && JSON.stringify(call.params).includes('Balance:'), 20_000);
+  return (answer.params as { text: string }).text;
 }
 
 async function waitForHealth(port: number, deadlineMs: number): Promise<number> {
@@ -42,6 +76,7 @@ describe('npm start (main.ts)', () => {
     const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
     expect(ready).toEqual({ isReady: true, database: true });
     expect(first.output()).toContain(`ready: http://localhost:${port}`);
+    expect(first.output()).toContain('HOST=0.0.0.0 listens beyond this machine while SESSION_SECRET is the development value');
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('embedded database migrated');
@@ -69,7 +104,10 @@ describe('npm start (main.ts)', () => {
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('PORT: must be a whole number');
     expect(run.output()).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
-  }, 30_000);
+    const production = start({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://imagine.example.com', DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' });
+    expect(await production.exited).toBe(1);
+    expect(production.output()).toContain('METRICS_TOKEN: is required in production');
+  }, 60_000);
 
   it('runs the Telegram bot with only TELEGRAM_BOT_TOKEN set: terms, /imagine, a picture back', async () => {
     const telegram = await startFakeTelegram({ token: '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345' });
@@ -99,4 +137,105 @@ describe('npm start (main.ts)', () => {
       await telegram.close();
     }
   }, 120_000);
+
+  it('one process owns the embedded database: a second start is refused naming it, admin commands run inside it, nothing is lost', async () => {
+    const token = '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345';
+    const telegram = await startFakeTelegram({ token });
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const env = { DATA_DIR: dataDir, PORT: String(port), TELEGRAM_BOT_TOKEN: token, TELEGRAM_API_ROOT: telegram.apiRoot };
+    const cli = { DATA_DIR: dataDir };
+    const first = start(env);
+    try {
+      await waitForHealth(port, 90_000);
+      await onboard(telegram, 42);
+
+      const second = start({ ...env, PORT: String(await freePort()) });
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toContain(`The embedded database is in use by pid ${first.child.pid} on host ${os.hostname()}`);
+      expect(second.output()).toMatch(/started \d{4}-\d\d-\d\dT[^,]+, command: \S*node --import tsx \S*main\.ts/);
+
+      const grant = await admin(['grant', 'telegram:42', '25', '--reason', 'ticket 1', '--key', 'ticket-1'], cli);
+      expect([grant.code, grant.stderr]).toEqual([0, '']);
+      expect(grant.stdout).toContain('balance: 35 available, 0 reserved, 0 owed');
+      expect(await chatBalance(telegram, 42)).toContain('Balance: 35 credits.');
+      const usage = await admin(['grant', 'telegram:42', 'lots', '--reason', 'x'], cli);
+      expect([usage.code, usage.stderr]).toEqual([2, 'credits must be a positive whole number, got lots\nRun npm run admin -- --help for the commands.\n']);
+      const missing = await admin(['balance', 'telegram:999', '--json'], cli);
+      expect([missing.code, JSON.parse(missing.stdout)]).toEqual([1, { error: { code: 'not_found', message: 'no user matches telegram:999' } }]);
+      expect((await fs.stat(path.join(dataDir, 'run'))).mode & 0o777).toBe(0o700);
+      expect((await fs.stat(path.join(dataDir, 'run/admin.sock'))).mode & 0o777).toBe(0o600);
+    } finally {
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+    }
+    await expect(fs.stat(path.join(dataDir, 'pglite.lock'))).rejects.toThrow(/ENOENT/);
+
+    // No server: the CLI opens the database itself; the grant made through the server is there.
+    const replay = await admin(['grant', 'telegram:42', '25', '--reason', 'ticket 1', '--key', 'ticket-1'], cli);
+    expect(replay.stdout).toContain('Nothing changed: key ticket-1 was already used for a grant.');
+    expect(replay.stdout).toContain('balance: 35 available');
+
+    const again = start(env);
+    try {
+      await waitForHealth(port, 90_000);
+      expect(await chatBalance(telegram, 42)).toContain('Balance: 35 credits.');
+      const more = await admin(['grant', 'telegram:42', '5', '--reason', 'ticket 2', '--json'], cli);
+      expect(more.code).toBe(0);
+      expect(JSON.parse(more.stdout)).toMatchObject({ applied: true, balance: { available: 40 } });
+      expect(await chatBalance(telegram, 42)).toContain('Balance: 40 credits.');
+    } finally {
+      again.child.kill('SIGTERM');
+      expect(await again.exited).toBe(0);
+      await telegram.close();
+    }
+  }, 400_000);
+
+  it('npm start is one service: SIGTERM to npm, or Ctrl-C to the group, drains it and leaves no process and no lock', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const env = { DATA_DIR: dataDir, PORT: String(port), METRICS_PORT: String(metricsPort), npm_config_update_notifier: 'false' };
+    const groupIsGone = async (group: number, withinMs: number) => {
+      const started = Date.now();
+      while (Date.now() - started < withinMs) {
+        try {
+          process.kill(-group, 0);
+        } catch {
+          return true;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return false;
+    };
+    for (const stop of ['SIGTERM to npm', 'SIGINT to the group'] as const) {
+      const npm = spawn('npm', ['start'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let output = '';
+      npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+      const group = npm.pid as number;
+      try {
+        await waitForHealth(port, 90_000);
+        expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 'with METRICS_PORT, not on the web port').toBe(404);
+        expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
+        if (stop === 'SIGTERM to npm') process.kill(group, 'SIGTERM');
+        else process.kill(-group, 'SIGINT');
+        expect(await groupIsGone(group, 10_000), `${stop}: processes left in the group; output:\n${output}`).toBe(true);
+        expect(await exited).toBe(0);
+        expect(output).toContain('"msg":"stopped"');
+        expect(output).not.toContain('second signal');
+        await expect(fs.stat(path.join(dataDir, 'pglite.lock'))).rejects.toThrow(/ENOENT/);
+        expect(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => 'answered', () => 'closed')).toBe('closed');
+      } finally {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // Already gone, as it should be.
+        }
+      }
+    }
+  }, 400_000);
 });

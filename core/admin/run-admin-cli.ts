@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { AdminActor } from '#core/admin/admin-deps';
+import type { AdminActor, AdminDeps } from '#core/admin/admin-deps';
 import type { Admin } from '#core/admin/create-admin';
 import { parseUserRef, type UserRef } from '#core/admin/find-user';
 import * as format from '#core/admin/format-admin-output';
@@ -74,41 +74,97 @@ type Parsed = { name: string; args: string[]; options: Options; ref: UserRef | u
 
 /**
  * Runs one `npm run admin -- <command>` invocation and returns its exit code. Arguments are
- * checked before anything is opened, so a usage error never touches the database. Opens only
- * the database (and, for refunds, the Telegram or Stripe client the configuration has); never
- * migrates. In embedded mode (no DATABASE_URL) stop the app first: PGlite allows one process.
+ * checked before anything is opened, so a usage error never touches the database. Against
+ * PostgreSQL it opens the database itself. Against the embedded database, which one process
+ * at a time may open, it hands the command to the running server over its admin socket
+ * (`DATA_DIR/run/admin.sock`) and prints what comes back; with no server running it opens the
+ * database itself, under the same lock. Never migrates.
  */
 export async function runAdminCli(argv: string[], io: { env: NodeJS.ProcessEnv; stdout: CliOutput; stderr: CliOutput; actor: AdminActor }): Promise<number> {
-  let parsed: Parsed;
+  const parsed = parseOrExplain(argv, io);
+  if (typeof parsed === 'number') return parsed;
+  let config: AppConfig;
+  try {
+    config = loadConfig(io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) return failure(parsed, io, 'config', error.message);
+    throw error;
+  }
+  // Loaded only once the arguments are valid: a usage error answers at once.
+  const [{ createDatabase }, { sendAdminCommand, adminSocketPath }, { DataDirLockedError }] = await Promise.all([
+    import('#core/infra/db/create-database'),
+    import('#core/admin/admin-socket'),
+    import('#core/infra/db/data-dir-lock'),
+  ]);
+  const isEmbedded = config.database.kind === 'pglite';
+  const deadline = Date.now() + EMBEDDED_WAIT_MS;
+  for (;;) {
+    if (isEmbedded) {
+      try {
+        const forwarded = await sendAdminCommand(adminSocketPath(config.dataDir), { argv, actor: io.actor }, io);
+        if (forwarded !== 'no-server') return forwarded;
+      } catch (error) {
+        return failure(parsed, io, 'internal', error instanceof Error ? error.message : String(error));
+      }
+    }
+    let database: Awaited<ReturnType<typeof createDatabase>>;
+    try {
+      database = await createDatabase(config.database, { poolSize: 2 });
+    } catch (error) {
+      // The holder may be a server still starting (its socket comes once it has migrated) or another command.
+      if (error instanceof DataDirLockedError && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        continue;
+      }
+      if (error instanceof DataDirLockedError) return failure(parsed, io, 'conflict', error.message);
+      throw error;
+    }
+    try {
+      return await executeAdminCommand(parsed, { config, prisma: database.prisma }, io);
+    } finally {
+      await database.close();
+    }
+  }
+}
+
+/** How long the CLI waits for an embedded database held by a process that is not (yet) answering on its socket. */
+const EMBEDDED_WAIT_MS = 15_000;
+
+/**
+ * Runs one admin command line inside a process that already has the database open: the
+ * server, for commands that reach it over the admin socket. The arguments are checked again
+ * here (the same command table as the CLI), so the socket accepts nothing the CLI would refuse.
+ */
+export async function runAdminCommand(argv: string[], context: AdminContext, io: { stdout: CliOutput; stderr: CliOutput; actor: AdminActor }): Promise<number> {
+  const parsed = parseOrExplain(argv, io);
+  if (typeof parsed === 'number') return parsed;
+  return executeAdminCommand(parsed, context, io);
+}
+
+/** What a command runs against: the configuration (for the refund clients) and an open database. */
+export type AdminContext = { config: AppConfig; prisma: AdminDeps['prisma'] };
+
+function parseOrExplain(argv: string[], io: { stdout: CliOutput; stderr: CliOutput }): Parsed | number {
   try {
     const result = parseCommand(argv);
-    if (result === 'help') {
-      io.stdout.write(ADMIN_USAGE);
-      return EXIT.ok;
-    }
-    parsed = result;
+    if (result !== 'help') return result;
+    io.stdout.write(ADMIN_USAGE);
+    return EXIT.ok;
   } catch (error) {
     const message = error instanceof UsageError || error instanceof TypeError ? error.message : String(error);
     io.stderr.write(`${message}\nRun npm run admin -- --help for the commands.\n`);
     return EXIT.usage;
   }
-  const isJson = parsed.options.json === true;
-  const fail = (code: AppErrorCode | 'config' | 'internal', message: string) => {
-    if (isJson) io.stdout.write(format.toJson({ error: { code, message } }));
-    else io.stderr.write(`${message}\n`);
-    return EXIT.refused;
-  };
+}
 
-  let config: AppConfig;
-  try {
-    config = loadConfig(io.env);
-  } catch (error) {
-    if (error instanceof ConfigError) return fail('config', error.message);
-    throw error;
-  }
-  // Loaded only once the arguments are valid: a usage error answers at once.
-  const [{ createDatabase }, { createStripeClient }, { createBotApiStarsRefunds }, { createAdmin }, { createBotApiStarTransactions }, { CATALOG }, { createLogger }] = await Promise.all([
-    import('#core/infra/db/create-database'),
+function failure(parsed: Parsed, io: { stdout: CliOutput; stderr: CliOutput }, code: AppErrorCode | 'config' | 'internal', message: string): number {
+  if (parsed.options.json === true) io.stdout.write(format.toJson({ error: { code, message } }));
+  else io.stderr.write(`${message}\n`);
+  return EXIT.refused;
+}
+
+async function executeAdminCommand(parsed: Parsed, context: AdminContext, io: { stdout: CliOutput; stderr: CliOutput; actor: AdminActor }): Promise<number> {
+  const [{ createStripeClient }, { createBotApiStarsRefunds }, { createAdmin }, { createBotApiStarTransactions }, { CATALOG }, { createLogger }] = await Promise.all([
     import('#core/infra/stripe-client'),
     import('#core/admin/bot-api-stars-refunds'),
     import('#core/admin/create-admin'),
@@ -116,22 +172,20 @@ export async function runAdminCli(argv: string[], io: { env: NodeJS.ProcessEnv; 
     import('#core/catalog/catalog'),
     import('#core/infra/logger'),
   ]);
-  const database = await createDatabase(config.database, { poolSize: 2 });
+  const { config } = context;
   try {
     const stars = config.telegram ? createBotApiStarsRefunds({ token: config.telegram.token, apiRoot: config.telegram.apiRoot }) : undefined;
     // Logs of a command go to stderr, so stdout stays its result (JSON with --json).
     const starsReconcile = config.telegram
       ? { source: createBotApiStarTransactions({ token: config.telegram.token, apiRoot: config.telegram.apiRoot }), deps: { catalog: CATALOG, config, logger: createLogger({ level: config.logLevel, destination: process.stderr }) } }
       : undefined;
-    const admin = createAdmin({ prisma: database.prisma, clock: systemClock, config }, { stars, stripe: parsed.name === 'refund-payment' ? createStripeClient(config.stripe) : undefined, starsReconcile });
+    const admin = createAdmin({ prisma: context.prisma, clock: systemClock, config }, { stars, stripe: parsed.name === 'refund-payment' ? createStripeClient(config.stripe) : undefined, starsReconcile });
     const text = await runCommand(admin, parsed, io.actor);
-    io.stdout.write(isJson ? format.toJson(text.json) : text.human);
+    io.stdout.write(parsed.options.json === true ? format.toJson(text.json) : text.human);
     return EXIT.ok;
   } catch (error) {
-    if (isAppError(error)) return fail(error.code, error.message === error.code ? describeCode(error.code) : error.message);
-    return fail('internal', `failed: ${redactText(error instanceof Error ? error.message : String(error))}`);
-  } finally {
-    await database.close();
+    if (isAppError(error)) return failure(parsed, io, error.code, error.message === error.code ? describeCode(error.code) : error.message);
+    return failure(parsed, io, 'internal', `failed: ${redactText(error instanceof Error ? error.message : String(error))}`);
   }
 }
 

@@ -129,6 +129,7 @@ export const EnvSchema = z.object({
   METRICS_PORT: optionalText
     .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) > 0 && Number(value) < 65536), { message: 'must be a port number' })
     .transform((value) => (value === undefined ? undefined : Number(value))),
+  METRICS_HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
   AUTO_MIGRATE: booleanFlag(true),
   SHUTDOWN_TIMEOUT_SECONDS: integerInRange(30, 1, 600),
 });

@@ -45,8 +45,12 @@ export type AppConfig = {
   globalGenerationConcurrency: number;
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
-  /** A separate `/metrics` listener for processes without the web role (workers, bots). */
+  /** When set, `/metrics` is served on this port (any role) and no longer by the web app. */
   metricsPort: number | undefined;
+  /** The address the `METRICS_PORT` listener binds; loopback by default. */
+  metricsHost: string;
+  /** Risky but allowed settings, logged as warnings at start-up. */
+  warnings: readonly string[];
   /** Apply pending migrations at start-up (always on for the embedded database). */
   autoMigrate: boolean;
   shutdownTimeoutMs: number;
@@ -110,6 +114,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (roles.length > 1 && !env.REDIS_URL && !roles.includes('worker') && !env.DATABASE_URL) {
     problems.push('ROLES: without REDIS_URL and DATABASE_URL a process must include the worker role');
   }
+  const warnings: string[] = [];
+  if (isProduction && !env.METRICS_TOKEN) {
+    if (env.METRICS_PORT !== undefined && !isLoopback(env.METRICS_HOST)) {
+      problems.push(`METRICS_TOKEN: is required in production when /metrics listens on METRICS_HOST=${env.METRICS_HOST}, which is not a loopback address`);
+    } else if (env.METRICS_PORT === undefined && roles.includes('web')) {
+      problems.push('METRICS_TOKEN: is required in production (/metrics names providers, queue depth and revenue), unless METRICS_PORT serves it on 127.0.0.1 only');
+    }
+  }
+  if (!isProduction && !env.SESSION_SECRET && !isLoopback(env.HOST)) {
+    warnings.push(`HOST=${env.HOST} listens beyond this machine while SESSION_SECRET is the development value anyone can read in the source: sessions and media links can be forged. Set SESSION_SECRET, or HOST=127.0.0.1.`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -159,9 +175,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     globalGenerationConcurrency: env.GLOBAL_GENERATION_CONCURRENCY,
     metricsToken: env.METRICS_TOKEN,
     metricsPort: env.METRICS_PORT,
+    metricsHost: env.METRICS_HOST,
+    warnings,
     autoMigrate: env.AUTO_MIGRATE,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
   };
+}
+
+/** Whether a listen address reaches this machine only (127.0.0.0/8, ::1, localhost). */
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || bare === '::ffff:127.0.0.1';
 }
 
 function hostOf(url: string | undefined): string | undefined {

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -7,15 +8,24 @@ import type { Logger } from '#core/infra/logger';
 export type MetricsServer = { port: number; close(): Promise<void> };
 
 /**
- * Serves `GET /metrics` (Prometheus text format) on its own port, for processes without the web
- * role (workers and bots have no HTTP server, yet they record provider latency and credits).
+ * Serves `GET /metrics` (Prometheus text format) on its own port (`METRICS_PORT`): for processes
+ * without the web role (workers and bots have no HTTP server, yet they record provider latency
+ * and credits), and for web processes that keep `/metrics` off the public port. With
+ * `bearerToken`, a scrape must send `Authorization: Bearer <token>` or gets 401.
  * Plain node:http on purpose: core never imports express. Anything but `GET /metrics` is 404.
  */
-export async function startMetricsServer(registry: Pick<Registry, 'metrics' | 'contentType'>, options: { port: number; host?: string; logger?: Logger }): Promise<MetricsServer> {
+export async function startMetricsServer(
+  registry: Pick<Registry, 'metrics' | 'contentType'>,
+  options: { port: number; host?: string; bearerToken?: string | undefined; logger?: Logger },
+): Promise<MetricsServer> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' || path !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      return;
+    }
+    if (options.bearerToken !== undefined && !hasBearer(request.headers.authorization, options.bearerToken)) {
+      response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('Unauthorized');
       return;
     }
     registry.metrics().then(
@@ -38,4 +48,12 @@ export async function startMetricsServer(registry: Pick<Registry, 'metrics' | 'c
         server.closeIdleConnections();
       }),
   };
+}
+
+function hasBearer(header: string | undefined, token: string): boolean {
+  const match = /^Bearer (.+)$/.exec(header ?? '');
+  if (!match) return false;
+  const given = Buffer.from(match[1] as string);
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -5,6 +5,7 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 import type { Logger } from 'pino';
+import { acquireDataDirLock, embeddedLockPath, type DataDirLock } from '#core/infra/db/data-dir-lock';
 import { trackConnections } from '#prisma/migrate/adapter-tracking';
 import { toMigrateError } from '#prisma/migrate/errors';
 import type { ScriptFailure } from '#prisma/migrate/errors';
@@ -85,6 +86,7 @@ function createBackend(target: EngineTarget, logger: Logger, onScriptFailure: On
     return { factory: createPostgresAdapterFactory({ url: target.url, onScriptFailure, logger }), close: async () => {} };
   }
   let opened: PGlite | undefined;
+  let lock: DataDirLock | undefined;
   const db = target.kind === 'pglite' ? target.db : undefined;
   const dataDir = target.kind === 'pglite' ? target.dataDir : undefined;
   const pglite = createPgliteAdapterFactory({
@@ -99,6 +101,8 @@ function createBackend(target: EngineTarget, logger: Logger, onScriptFailure: On
       }
       const startedAt = performance.now();
       await mkdir(dataDir, { recursive: true });
+      // The same single-writer lock as the app: never migrate files a running server has open.
+      lock = await acquireDataDirLock(embeddedLockPath(dataDir));
       opened = await PGlite.create({ dataDir });
       logger.debug({ dataDir, ms: Math.round(performance.now() - startedAt) }, 'opened PGlite');
       return opened;
@@ -107,8 +111,12 @@ function createBackend(target: EngineTarget, logger: Logger, onScriptFailure: On
   return {
     factory: pglite.factory,
     close: async () => {
-      await pglite.close();
-      await opened?.close();
+      try {
+        await pglite.close();
+        await opened?.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }

@@ -32,6 +32,7 @@ const APP_SERVICES = Object.keys(APP_ROLES) as (keyof typeof APP_ROLES)[];
 const OPERATOR_ENV = {
   POSTGRES_PASSWORD: 'a1b2c3d4e5f6a7b8c9d0e1f2',
   SESSION_SECRET: 'x'.repeat(48),
+  METRICS_TOKEN: 'a-scrape-token-of-the-operators-choice',
   TELEGRAM_BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abc',
   DISCORD_TOKEN: 'discord-token',
   DISCORD_APPLICATION_ID: '123456789012345678',

@@ -64,6 +64,7 @@ describe("the image's commands, run as the container runs them", { timeout: 90_0
       SESSION_SECRET: randomBytes(24).toString('hex'),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       SHUTDOWN_TIMEOUT_SECONDS: '10',
+      METRICS_TOKEN: randomBytes(16).toString('hex'),
     };
     const app = run(CMD, env);
     cleanups.push(async () => {

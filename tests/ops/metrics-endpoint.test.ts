@@ -68,5 +68,13 @@ describe('GET /metrics for Prometheus', () => {
     expect(await response.text()).toContain('imagine_credits_refunded_total{reason="generation_cancelled"} 3');
     expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${server.port}/metrics`, { method: 'POST' })).status).toBe(404);
+
+    const guarded: MetricsServer = await startMetricsServer(metrics.registry, { port: 0, host: '127.0.0.1', bearerToken: 'scrape-secret-0123456789' });
+    closers.push(() => guarded.close());
+    const anonymous = await fetch(`http://127.0.0.1:${guarded.port}/metrics`);
+    expect([anonymous.status, anonymous.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
+    expect(await anonymous.text()).not.toContain('imagine_');
+    expect((await fetch(`http://127.0.0.1:${guarded.port}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456788' } })).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${guarded.port}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456789' } })).status).toBe(200);
   });
 });

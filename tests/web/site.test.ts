@@ -110,7 +110,7 @@ describe('site pages: legal documents, languages, security headers, errors', () 
 
 describe('production cookies', () => {
   it('uses a Secure __Host- session cookie in production', async () => {
-    const h = await startWebHarness({ env: { NODE_ENV: 'production' } });
+    const h = await startWebHarness({ env: { NODE_ENV: 'production', METRICS_TOKEN: 'a-scrape-token' } });
     try {
       const page = await h.client().get('/login');
       const cookie = page.headers.getSetCookie().find((line) => line.startsWith('__Host-sid='));

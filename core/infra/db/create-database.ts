@@ -3,6 +3,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '#core/infra/db/generated/client';
+import { acquireDataDirLock, embeddedLockPath } from '#core/infra/db/data-dir-lock';
 import type { AppConfig } from '#core/config/load-config';
 
 export type { PrismaClient } from '#core/infra/db/generated/client';
@@ -20,6 +21,9 @@ export type Database = {
 /**
  * Opens the configured database: PostgreSQL through `@prisma/adapter-pg` (a pooled `pg`
  * client), or PGlite (PostgreSQL in-process, kept in `dataDir`) when no DATABASE_URL is set.
+ * PGlite files are safe for one process only: a second opener would write pages the first
+ * never sees and lose them. So the embedded database is opened under a lock file
+ * (`<dataDir>.lock`), and a second opener gets `DataDirLockedError` naming the holder.
  */
 export async function createDatabase(config: AppConfig['database'], options: { poolSize?: number } = {}): Promise<Database> {
   if (config.kind === 'postgres') {
@@ -28,15 +32,26 @@ export async function createDatabase(config: AppConfig['database'], options: { p
     return { prisma, kind: 'postgres', pglite: undefined, close: () => prisma.$disconnect() };
   }
   await fs.mkdir(config.dataDir, { recursive: true });
-  const pglite = await PGlite.create(config.dataDir);
+  const lock = await acquireDataDirLock(embeddedLockPath(config.dataDir));
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(config.dataDir);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,
     kind: 'pglite',
     pglite,
     close: async () => {
-      await prisma.$disconnect();
-      await pglite.close();
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        await lock.release();
+      }
     },
   };
 }

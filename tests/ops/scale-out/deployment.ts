@@ -111,6 +111,7 @@ export class Deployment {
       HOME: process.env.HOME ?? '',
       NODE_ENV: 'production',
       SESSION_SECRET: 'scale-out-session-secret-0123456789abcdef',
+      METRICS_TOKEN: 'scale-out-metrics-token',
       PUBLIC_URL: this.webUrl,
       HOST: '127.0.0.1',
       PORT: String(this.webPort),
