@@ -20,7 +20,7 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
   } else {
     await prisma.dataSubjectRequest.create({ data: { userId, kind: 'export', status: 'completed', channel, completedAt: now, outcome: 'exported' } });
   }
-  const [stripeCustomer, sessions, identities, lots, ledger, payments, subscriptions, generations, media, templateEvents, moderationEvents, suspensions, securityEvents, dataRequests] = await Promise.all([
+  const [stripeCustomer, sessions, identities, lots, ledger, payments, subscriptions, generations, media, templateEvents, moderationEvents, suspensions, securityEvents, dataRequests, appeals, paymentReviews] = await Promise.all([
     prisma.stripeCustomer.findUnique({ where: { userId }, select: { customerId: true, createdAt: true } }),
     prisma.webSession.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: { ip: true, userAgent: true, createdAt: true, updatedAt: true, expiresAt: true } }),
     prisma.identity.findMany({ where: { userId }, select: { provider: true, subject: true, username: true, createdAt: true } }),
@@ -35,6 +35,8 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
     prisma.suspension.findMany({ where: { userId } }),
     prisma.securityEvent.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
     prisma.dataSubjectRequest.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
+    prisma.appeal.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: { suspensionId: true, text: true, status: true, createdAt: true, decidedAt: true } }),
+    prisma.paymentReview.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
   ]);
   const { passwordHash, ...account } = user;
   return JSON.parse(
@@ -53,6 +55,8 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
         templateEvents,
         moderationEvents,
         suspensions,
+        appeals,
+        paymentReviews,
         securityEvents,
         webSessions: sessions.map(({ updatedAt, ...session }) => ({ ...session, lastRenewedAt: updatedAt })),
         dataRequests,

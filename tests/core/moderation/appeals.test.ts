@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translate, type Reply } from '#core';
+import { exportUserData } from '#core/privacy/export-user-data';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
 import { ChatUser, renderText } from '#tests/support/chat-driver';
 
@@ -76,6 +77,8 @@ describe('what a blocked prompt says, and appeals', () => {
     expect(texts[1]).toMatch(/^Your appeal is filed\. An admin will review it; you will get the answer here and on your account page\. Until then the suspension stays \(until .* UTC\)\.$/);
     expect(await t.database.prisma.appeal.count({ where: { userId: await userIdOf('7005') } })).toBe(1);
     expect(await t.database.prisma.auditLog.count({ where: { action: 'appeal.file', targetUserId: await userIdOf('7005') } })).toBe(1);
+    const exported = await exportUserData(t.deps, await userIdOf('7005'), 'telegram');
+    expect(exported.appeals).toEqual([expect.objectContaining({ status: 'open', text: expect.stringMatching(/^(It was a museum painting\.|Same, sent twice\.)$/) })]);
   });
 
   it('lists the open appeal with the prompt that caused the suspension; lifting it is audited, the user told, and creating works again', async () => {
