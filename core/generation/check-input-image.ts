@@ -14,13 +14,13 @@ export const MAX_INPUT_IMAGE_SIDE = 10_000;
  * `image_invalid` before anything is stored or charged. Returns the file with its real type.
  */
 export function checkInputImage(bytes: Buffer): MediaFile & { width: number; height: number } {
-  let size: ReturnType<typeof imageSize>;
+  let size: { type?: string; width?: number; height?: number };
   try {
     size = imageSize(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch {
     throw new AppError('image_invalid');
   }
-  const mime = size.type ? RASTER_MIME[size.type] : undefined;
+  const mime = size.type && Object.hasOwn(RASTER_MIME, size.type) ? RASTER_MIME[size.type] : undefined;
   const { width, height } = size;
   if (!mime || !width || !height || width > MAX_INPUT_IMAGE_SIDE || height > MAX_INPUT_IMAGE_SIDE) throw new AppError('image_invalid');
   return { bytes, mime, width, height };
