@@ -1,6 +1,6 @@
 /**
  * The operator's command line: `npm run admin -- <command>` (see `ADMIN_USAGE`). In docker
- * compose: `docker compose run --rm web npm run admin -- <command>`. Results go to stdout,
+ * compose (the compiled build): `docker compose exec web node dist/core/admin/admin-cli.js <command>`. Results go to stdout,
  * reasons for refusing to stderr (or stdout as JSON with --json); the exit code says which.
  */
 import os from 'node:os';
