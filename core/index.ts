@@ -46,6 +46,7 @@ export { VIDEO_DURATIONS } from '#core/generation/parse-generation-options';
 export { createMetrics, type Metrics } from '#core/metrics/create-metrics';
 export type { MetricsRecorder } from '#core/metrics/metrics-recorder';
 export { startMetricsServer } from '#core/metrics/start-metrics-server';
+export { hasBearerToken } from '#core/metrics/has-bearer-token';
 export type { Admin } from '#core/admin/create-admin';
 export { runAdminCommand } from '#core/admin/run-admin-cli';
 export { serveAdminSocket, adminSocketPath } from '#core/admin/admin-socket';

@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '#core/infra/logger';
+import { hasBearerToken } from '#core/metrics/has-bearer-token';
 
 /** A running metrics listener: where it listens and how to stop it. */
 export type MetricsServer = { port: number; close(): Promise<void> };
@@ -24,7 +24,7 @@ export async function startMetricsServer(
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
       return;
     }
-    if (options.bearerToken !== undefined && !hasBearer(request.headers.authorization, options.bearerToken)) {
+    if (options.bearerToken !== undefined && !hasBearerToken(request.headers.authorization, options.bearerToken)) {
       response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('Unauthorized');
       return;
     }
@@ -48,12 +48,4 @@ export async function startMetricsServer(
         server.closeIdleConnections();
       }),
   };
-}
-
-function hasBearer(header: string | undefined, token: string): boolean {
-  const match = /^Bearer (.+)$/.exec(header ?? '');
-  if (!match) return false;
-  const given = Buffer.from(match[1] as string);
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

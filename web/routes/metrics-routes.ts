@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
+import { hasBearerToken } from '#core';
 
 /** What the route needs of a prom-client `Registry` (`Metrics.registry` from `createMetrics`). */
 export type ScrapableRegistry = { contentType: string; metrics(): Promise<string> };
@@ -14,7 +14,7 @@ export type ScrapableRegistry = { contentType: string; metrics(): Promise<string
 export function createMetricsRoutes(registry: ScrapableRegistry, options: { bearerToken?: string | undefined } = {}): Router {
   const router = Router();
   router.get('/metrics', async (request, response, next) => {
-    if (options.bearerToken !== undefined && !hasBearer(request.get('authorization'), options.bearerToken)) {
+    if (options.bearerToken !== undefined && !hasBearerToken(request.get('authorization'), options.bearerToken)) {
       response.status(401).set('www-authenticate', 'Bearer').type('text/plain').send('Unauthorized');
       return;
     }
@@ -26,12 +26,4 @@ export function createMetricsRoutes(registry: ScrapableRegistry, options: { bear
     }
   });
   return router;
-}
-
-function hasBearer(header: string | undefined, token: string): boolean {
-  const match = /^Bearer (.+)$/.exec(header ?? '');
-  if (!match) return false;
-  const given = Buffer.from(match[1] as string);
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
