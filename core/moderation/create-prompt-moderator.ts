@@ -16,28 +16,27 @@ export function createPromptModerator(options: { rules: CompiledModerationRules;
     async check(prompt: string): Promise<ModerationResult> {
       const local = checkLocalRules(prompt, options.rules);
       if (local.verdict === 'blocked') return { verdict: 'blocked', stage: 'local', categories: local.categories, isSevere: local.isSevere };
-      if (!options.openai) return { verdict: 'allowed', stage: 'local' };
-      try {
-        const remote = await checkWithOpenAi(options.openai, prompt, AbortSignal.timeout(options.timeoutMs ?? 5_000));
-        if (remote.categories.length > 0) return { verdict: 'blocked', stage: 'openai', categories: remote.categories, isSevere: remote.isSevere };
-        return { verdict: 'allowed', stage: 'openai' };
-      } catch (error) {
-        options.logger.warn({ err: error }, 'OpenAI moderation unavailable');
-        if (options.mode === 'fail-closed') throw new AppError('moderation_unavailable', { cause: error });
-        return { verdict: 'allowed', stage: 'local' };
-      }
+      return checkRemotely(prompt, { timeoutMs: options.timeoutMs ?? 5_000, stage: 'openai', fallbackStage: 'local', what: 'OpenAI moderation' });
     },
     async checkImage(image): Promise<ModerationResult> {
-      if (!options.openai) return { verdict: 'allowed', stage: 'none' };
-      try {
-        const remote = await checkWithOpenAi(options.openai, image, AbortSignal.timeout(options.timeoutMs ?? 10_000));
-        if (remote.categories.length > 0) return { verdict: 'blocked', stage: 'openai:image', categories: remote.categories, isSevere: remote.isSevere };
-        return { verdict: 'allowed', stage: 'openai:image' };
-      } catch (error) {
-        options.logger.warn({ err: error }, 'OpenAI image moderation unavailable');
-        if (options.mode === 'fail-closed') throw new AppError('moderation_unavailable', { cause: error });
-        return { verdict: 'allowed', stage: 'none' };
-      }
+      return checkRemotely(image, { timeoutMs: options.timeoutMs ?? 10_000, stage: 'openai:image', fallbackStage: 'none', what: 'OpenAI image moderation' });
     },
   };
+
+  /** One OpenAI moderation call; when it fails, fail-closed refuses and fail-open allows under `fallbackStage`. */
+  async function checkRemotely(
+    input: Parameters<typeof checkWithOpenAi>[1],
+    how: { timeoutMs: number; stage: string; fallbackStage: string; what: string },
+  ): Promise<ModerationResult> {
+    if (!options.openai) return { verdict: 'allowed', stage: how.fallbackStage };
+    try {
+      const remote = await checkWithOpenAi(options.openai, input, AbortSignal.timeout(how.timeoutMs));
+      if (remote.categories.length > 0) return { verdict: 'blocked', stage: how.stage, categories: remote.categories, isSevere: remote.isSevere };
+      return { verdict: 'allowed', stage: how.stage };
+    } catch (error) {
+      options.logger.warn({ err: error }, `${how.what} unavailable`);
+      if (options.mode === 'fail-closed') throw new AppError('moderation_unavailable', { cause: error });
+      return { verdict: 'allowed', stage: how.fallbackStage };
+    }
+  }
 }
