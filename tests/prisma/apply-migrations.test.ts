@@ -191,6 +191,6 @@ describe('applyMigrations from several processes at once', () => {
 
     expect(results.map((result) => result.applied).flat()).toEqual(await migrationNames());
     expect(await database.query('SELECT count(*)::int AS n FROM _prisma_migrations')).toEqual([{ n: (await migrationNames()).length }]);
-    expect(await database.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'")).toEqual([{ n: 0 }]);
+    expect(await database.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).toEqual([{ n: 0 }]);
   });
 });
