@@ -147,6 +147,33 @@ function suspensionForms(view: ViewContext, input: AdminUserPageInput): SafeHtml
 <button type="submit" class="danger">${t('web.admin.suspend.submit')}</button></form>`;
 }
 
+/** What a change will do, asked before it is done: the effect in words and the form that does it. */
+export type AdminConfirmation = {
+  /** The change's effect, one sentence per line, with amounts, credits and the user named. */
+  effects: string[];
+  /** Where the confirmed form posts. */
+  action: string;
+  /** The values the admin typed, sent again with `confirmed=yes`. */
+  fields: Record<string, string>;
+  /** The confirm button's label. */
+  submit: string;
+  /** The user page, where Cancel goes back to. */
+  backHref: string;
+};
+
+/** The second step of a refund, revoke, suspension or lift: nothing has changed until the admin confirms here. */
+export function adminConfirmPage(view: ViewContext, input: AdminConfirmation): SafeHtml {
+  const { t } = view;
+  return adminLayout(view, {
+    title: t('web.admin.confirm.title'),
+    body: html`<section class="card" aria-labelledby="confirm-h"><h2 id="confirm-h">${t('web.admin.confirm.title')}</h2>
+${input.effects.map((effect) => html`<p data-testid="effect">${effect}</p>`)}
+<p class="muted">${t('web.admin.confirm.nothing_yet')}</p>
+<form method="post" action="${input.action}" class="inline">${csrfField(view)}${Object.entries(input.fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<input type="hidden" name="confirmed" value="yes"><button type="submit" class="danger">${input.submit}</button></form>
+<a href="${input.backHref}">${t('web.admin.confirm.cancel')}</a></section>`,
+  });
+}
+
 /** A user: account, balance, recent ledger, payments (with refunds), moderation, and the forms that change them. */
 export function adminUserPage(view: ViewContext, input: AdminUserPageInput): SafeHtml {
   const { t } = view;
