@@ -303,7 +303,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     retention: { run: () => runRetention(chatDeps) },
     admin: {
       ...createAdmin({ prisma: deps.prisma, clock: deps.clock, config: deps.config }, { stars: starsRefunds, stripe, starsReconcile }),
-      isAdmin: (user) => user !== undefined && user.isEmailVerified && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),
+      isAdmin: (user) => user?.isEmailVerified === true && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),
       actorOf: (user) => `web:${user.id}`,
       viewPayments: (input) => viewPayments(deps, input),
       listAuditLog: (input) => listAuditLog(deps, input),
