@@ -123,8 +123,9 @@ export function createAdminRoutes(site: Site): Router {
       }
     };
 
-  router.get('/', (request, response) => {
-    sendPage(response, 200, adminHomePage(viewOf(site, request), {}));
+  router.get('/', async (request, response) => {
+    const dashboard = await core.admin.dashboard({ actor: actorOf(request) });
+    sendPage(response, 200, adminHomePage(viewOf(site, request), { dashboard }));
   });
 
   router.post('/find', async (request, response) => {

@@ -1,6 +1,7 @@
-import type { AdminLedgerLine, AdminModerationEvent, AdminPaymentLine, AdminStats, AdminSuspension, AdminUser, AuditLogLine, Balance, OpenAppealLine, PaymentReviewLine, PeriodStats } from '#core';
+import type { AdminDashboard, AdminLedgerLine, AdminModerationEvent, AdminPaymentLine, AdminStats, AdminSuspension, AdminUser, AuditLogLine, Balance, OpenAppealLine, PaymentReviewLine, PeriodStats } from '#core';
 import { formatDateTime, formatMoney } from '#web/html/format';
 import { html, type SafeHtml } from '#web/html/html';
+import { adminDashboardSection } from '#web/views/admin-dashboard-views';
 import { csrfField, layout, notice } from '#web/views/layout';
 import type { ViewContext } from '#web/views/view-context';
 
@@ -43,8 +44,8 @@ function signed(value: number): string {
   return value > 0 ? `+${value}` : String(value);
 }
 
-/** The admin home: find a user by email, `telegram:<id>`, `discord:<id>` or account id. */
-export function adminHomePage(view: ViewContext, input: { ref?: string; flash?: AdminFlash }): SafeHtml {
+/** The admin home: find a user by email, `telegram:<id>`, `discord:<id>` or account id; then the dashboard. */
+export function adminHomePage(view: ViewContext, input: { ref?: string; flash?: AdminFlash; dashboard?: AdminDashboard }): SafeHtml {
   const { t } = view;
   return adminLayout(view, {
     title: t('web.admin.title'),
@@ -52,7 +53,8 @@ export function adminHomePage(view: ViewContext, input: { ref?: string; flash?: 
 <h2>${t('web.admin.nav.find')}</h2>
 <form method="post" action="/admin/find" class="stack" role="search">${csrfField(view)}
 <label>${t('web.admin.find.label')}<input type="text" name="ref" required maxlength="320" autocomplete="off" spellcheck="false" value="${input.ref ?? ''}"></label>
-<button type="submit">${t('web.admin.find.submit')}</button></form>`,
+<button type="submit">${t('web.admin.find.submit')}</button></form>
+${input.dashboard ? adminDashboardSection(view, input.dashboard) : ''}`,
   });
 }
 
@@ -166,7 +168,7 @@ export function adminConfirmPage(view: ViewContext, input: AdminConfirmation): S
   const { t } = view;
   return adminLayout(view, {
     title: t('web.admin.confirm.title'),
-    body: html`<section class="card" aria-labelledby="confirm-h"><h2 id="confirm-h">${t('web.admin.confirm.title')}</h2>
+    body: html`<section class="card" aria-label="${t('web.admin.confirm.title')}">
 ${input.effects.map((effect) => html`<p data-testid="effect">${effect}</p>`)}
 <p class="muted">${t('web.admin.confirm.nothing_yet')}</p>
 <form method="post" action="${input.action}" class="inline">${csrfField(view)}${Object.entries(input.fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<input type="hidden" name="confirmed" value="yes"><button type="submit" class="danger">${input.submit}</button></form>
