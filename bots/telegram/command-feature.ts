@@ -8,9 +8,10 @@ import type { FileSource } from '#bots/telegram/telegram-attachment';
 import { intentOfMessage } from '#bots/telegram/to-command-request';
 
 /**
- * Slash commands in messages and photo captions: the update becomes a `CommandRequest`, core
- * answers, the renderer shows the answer. A `/word` that is no command of ours gets core's
- * "unknown command" text; everything else in a message (plain text, service messages) is ignored.
+ * Slash commands in messages and photo captions, and in private chats plain text and photos: the
+ * update becomes a `CommandRequest`, core answers, the renderer shows the answer. A `/word` that
+ * is no command of ours gets core's "unknown command" text; everything else (plain text in
+ * groups, service messages) is ignored.
  */
 export function commandFeature(deps: { core: Core; renderer: Renderer; files: FileSource }): Composer<BotContext> {
   const composer = new Composer<BotContext>();

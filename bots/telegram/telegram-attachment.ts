@@ -18,7 +18,12 @@ export type FileSource = { api: Api; token: string; apiRoot: string };
 export function attachmentsOf(message: Message, source: FileSource): InputAttachment[] {
   const file = pictureOf(message) ?? (message.reply_to_message ? pictureOf(message.reply_to_message) : undefined);
   if (!file) return [];
-  return [{ mime: file.mime, sizeBytes: file.sizeBytes, fetch: () => downloadFile(source, file.fileId) }];
+  return [{ mime: file.mime, sizeBytes: file.sizeBytes, ref: file.fileId, fetch: () => downloadFile(source, file.fileId) }];
+}
+
+/** Downloads a file the user sent earlier by its `file_id` (Telegram keeps file ids valid for the bot). */
+export function fetcherOf(source: FileSource): (fileId: string) => Promise<Buffer> {
+  return (fileId) => downloadFile(source, fileId);
 }
 
 function pictureOf(message: Message): { fileId: string; mime: string; sizeBytes: number | undefined } | undefined {

@@ -1,14 +1,15 @@
 import type { Chat, Message, User } from 'grammy/types';
 import { COMMAND_NAMES, decodeAction, type CommandName, type CommandRequest } from '#core';
-import { attachmentsOf, type FileSource } from '#bots/telegram/telegram-attachment';
+import { attachmentsOf, fetcherOf, type FileSource } from '#bots/telegram/telegram-attachment';
 import { parseCommand } from '#bots/telegram/parse-command';
 
 /** What the message handler does with a message. */
 export type MessageIntent =
+  /** A command of ours, or (in a private chat) a message for core: a prompt, a photo to edit, an answer. */
   | { kind: 'command'; request: CommandRequest }
   /** A `/word` that names no command of ours, addressed to this bot (or sent in a private chat). */
   | { kind: 'unknown_command' }
-  /** Not for us: plain text, another bot's command, a service message. */
+  /** Not for us: plain text in a group, another bot's command, a service message. */
   | { kind: 'ignore' };
 
 /** The chat user as core's actor. */
@@ -33,13 +34,15 @@ export function chatTypeOf(chat: Pick<Chat, 'type'>): 'private' | 'group' | 'cha
  * A message as a command request: `/name[@bot] args` in the text, or in the caption of a photo
  * (its picture becomes the attachment). In groups, privacy mode delivers every command to every
  * bot, so a command for another bot (`@other_bot`) and unknown commands without our name are ignored.
+ * In a private chat, a text or a photo without a command goes to core as a `message` (a prompt,
+ * a photo to edit, or the answer to the bot's question); in groups it stays ignored.
  */
 export function intentOfMessage(input: { eventId: string; message: Message; botUsername: string; files: FileSource }): MessageIntent {
   const { message } = input;
   const from = message.from;
   if (!from || from.is_bot || !message.chat) return { kind: 'ignore' };
   const parsed = parseCommand(message.text ?? message.caption, message.text !== undefined ? message.entities : message.caption_entities);
-  if (!parsed) return { kind: 'ignore' };
+  if (!parsed) return message.chat.type === 'private' ? privateMessageIntent(input) : { kind: 'ignore' };
   const isForUs = parsed.mention === undefined ? true : parsed.mention.toLowerCase() === input.botUsername.toLowerCase();
   if (!isForUs) return { kind: 'ignore' };
   if (!(COMMAND_NAMES as readonly string[]).includes(parsed.name)) {
@@ -54,6 +57,27 @@ export function intentOfMessage(input: { eventId: string; message: Message; botU
       chat: { id: String(message.chat.id), type: chatTypeOf(message.chat), messageId: String(message.message_id) },
       command: { name: parsed.name as CommandName, args: parsed.args },
       ...(attachments.length > 0 ? { attachments } : {}),
+      fetchAttachment: fetcherOf(input.files),
+    },
+  };
+}
+
+/** A private message without a command: its text or caption, and its picture (or the one it replies to). */
+function privateMessageIntent(input: { eventId: string; message: Message; files: FileSource }): MessageIntent {
+  const { message } = input;
+  const text = (message.text ?? message.caption ?? '').trim();
+  const attachments = attachmentsOf(message, input.files);
+  const hasOwnPicture = message.photo !== undefined || message.document !== undefined;
+  if (!message.from || (text === '' && !(hasOwnPicture && attachments.length > 0))) return { kind: 'ignore' };
+  return {
+    kind: 'command',
+    request: {
+      eventId: input.eventId,
+      actor: actorOf(message.from),
+      chat: { id: String(message.chat.id), type: 'private', messageId: String(message.message_id) },
+      message: { text },
+      ...(attachments.length > 0 ? { attachments } : {}),
+      fetchAttachment: fetcherOf(input.files),
     },
   };
 }

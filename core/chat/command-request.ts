@@ -11,7 +11,7 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 export const ACTION_NAMES = [
   'accept_terms', 'decline_terms', 'confirm_age', 'deny_age', 'pick_template', 'reroll', 'vary', 'upscale',
   'cancel_job', 'confirm_delete', 'abort_delete', 'set', 'buy_pack', 'resend', 'as_file', 'templates_page',
-  'confirm_link', 'cancel_link',
+  'confirm_link', 'cancel_link', 'cancel_input',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
@@ -22,7 +22,13 @@ export type ActionName = (typeof ACTION_NAMES)[number];
 export const ONE_TIME_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>(['accept_terms', 'decline_terms', 'confirm_age', 'deny_age']);
 
 /** An image the user sent with the command (Telegram photo, Discord attachment). Fetched only when needed. */
-export type InputAttachment = { mime: string; sizeBytes: number | undefined; fetch(): Promise<Buffer> };
+export type InputAttachment = {
+  mime: string;
+  sizeBytes: number | undefined;
+  fetch(): Promise<Buffer>;
+  /** The platform's lasting reference to the file (Telegram `file_id`), so it can be fetched again later with `CommandRequest.fetchAttachment`. */
+  ref?: string;
+};
 
 export const ChatActorSchema = z.object({
   platform: z.enum(['telegram', 'discord']),
@@ -55,6 +61,13 @@ export type CommandRequest = {
   command?: { name: CommandName; args: string };
   action?: { name: ActionName; arg: string };
   attachments?: InputAttachment[];
+  /**
+   * A message that is no command (the adapter sends these from private chats only): a prompt,
+   * a photo to edit (with `attachments`), or the answer to a question the bot asked.
+   */
+  message?: { text: string };
+  /** Fetches a file the user sent earlier by its `InputAttachment.ref` (a photo the bot asked about). */
+  fetchAttachment?: (ref: string) => Promise<Buffer>;
 };
 
 /** Encodes an action for a button (≤ 64 bytes). */

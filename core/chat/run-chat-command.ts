@@ -4,7 +4,8 @@ import type { ChatContext } from '#core/chat/chat-context';
 import { ChatActorSchema, ChatPlaceSchema, type CommandRequest } from '#core/chat/command-request';
 import { textReply, type Reply } from '#core/chat/reply';
 import { runAcceptTerms, runConfirmAge, runDecline, runHelp, runStart } from '#core/chat/commands/onboarding';
-import { runCancel, runFollowUp, runGenerate } from '#core/chat/commands/generate';
+import { runCancel, runFollowUp } from '#core/chat/commands/generate';
+import { runCancelCommand, runCancelInput, runGenerateOrKeep, runKeptPrompt, runPlainMessage } from '#core/chat/commands/chat-input';
 import { runBalance, runBuy, runBuyPack, runHistory, runPaySupport, runResend } from '#core/chat/commands/credits';
 import { runPickTemplate, runTemplates } from '#core/chat/commands/templates';
 import { runSet, runSettings } from '#core/chat/commands/settings';
@@ -32,7 +33,7 @@ export async function runChatCommand(deps: CoreDeps, request: CommandRequest): P
   try {
     const actor = ChatActorSchema.safeParse(request.actor);
     const chat = ChatPlaceSchema.safeParse(request.chat);
-    if (!actor.success || !chat.success || (!request.command && !request.action)) throw new AppError('invalid_input');
+    if (!actor.success || !chat.success || (!request.command && !request.action && !request.message)) throw new AppError('invalid_input');
     const burst = await deps.limiter.tryTake(`chat:${actor.data.platform}:${actor.data.platformUserId}`, BURST_RULE);
     if (!burst.allowed) throw new AppError('rate_limited', { vars: { seconds: Math.ceil(burst.retryAfterMs / 1000) } });
     const { account, isNew } = await findOrCreateAccount(deps.prisma, actor.data, { secret: deps.config.sessionSecret, now: deps.clock.now() });
@@ -62,8 +63,8 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
     switch (name) {
       case 'start': return runStart(context);
       case 'help': return runHelp(context);
-      case 'imagine': return runGenerate(context, 'image', args);
-      case 'video': return runGenerate(context, 'video', args);
+      case 'imagine': return runGenerateOrKeep(context, 'image', args);
+      case 'video': return runGenerateOrKeep(context, 'video', args);
       case 'balance': return runBalance(context);
       case 'buy': return runBuy(context);
       case 'paysupport': return runPaySupport(context);
@@ -76,16 +77,23 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
       case 'support': return runSupport(context);
       case 'mydata': return runMyData(context);
       case 'deleteme': return runDeleteMe(context);
-      case 'cancel': return runCancel(context, undefined);
+      case 'cancel': return runCancelCommand(context);
       case 'appeal': return runAppeal(context, args);
     }
   }
   const action = request.action;
-  if (!action) throw new AppError('unknown_command');
+  if (!action) {
+    if (request.message) return runPlainMessage(context);
+    throw new AppError('unknown_command');
+  }
   switch (action.name) {
     case 'accept_terms': return runAcceptTerms(context);
     case 'decline_terms': return runDecline(context, 'terms');
-    case 'confirm_age': return runConfirmAge(context, action.arg);
+    case 'confirm_age': {
+      const replies = await runConfirmAge(context, action.arg);
+      const kept = await runKeptPrompt(context, action.arg).catch((error: unknown) => [errorReply(error, context.log, context.deps.config.supportEmail)]);
+      return [...replies, ...kept];
+    }
     case 'deny_age': return runDecline(context, 'age');
     case 'pick_template': return runPickTemplate(context, action.arg);
     case 'templates_page': {
@@ -104,6 +112,7 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
     case 'as_file': return runResend(context, action.arg, true);
     case 'confirm_link': return runConfirmLink(context, action.arg);
     case 'cancel_link': return runCancelLink(context, action.arg);
+    case 'cancel_input': return runCancelInput(context);
   }
 }
 

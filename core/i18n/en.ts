@@ -696,4 +696,9 @@ export const en = {
   'web.admin.dash.col.failed': 'Failed',
   'web.admin.dash.col.error_rate': 'Error rate',
   'web.admin.dash.at': 'Figures as of {date}.',
+  'input.photo_question': 'What should I change? Send me the instruction within {minutes} minutes, e.g. "make it a watercolour".',
+  'input.template_subject': '{name}: {description}\nNow send me your subject (within {minutes} minutes).',
+  'input.cancel_button': 'Cancel',
+  'input.cancelled': 'OK, cancelled.',
+  'input.nothing_pending': 'There is no question waiting for an answer.',
 } as const;

@@ -693,4 +693,9 @@ export const zhCN: Catalog = {
   'web.admin.dash.col.failed': '失败',
   'web.admin.dash.col.error_rate': '错误率',
   'web.admin.dash.at': '数据截至 {date}。',
+  'input.photo_question': '要怎么改？请在 {minutes} 分钟内发送修改说明，例如“改成水彩画风格”。',
+  'input.template_subject': '{name}：{description}\n现在请发送你的主题（{minutes} 分钟内有效）。',
+  'input.cancel_button': '取消',
+  'input.cancelled': '好的，已取消。',
+  'input.nothing_pending': '当前没有等待回答的问题。',
 };

@@ -7,7 +7,8 @@ export const EXPORT_FORMAT = 'imagine-export/1';
  * Everything stored about a user, machine-readable (GDPR access and portability): account,
  * identities, credits, payments and the Stripe customer id, generations with prompts, media
  * metadata, template and moderation events, login records, web sessions (IP, browser, start,
- * last renewal and expiry; not the session id, which is a credential) and data requests. Records the request (or completes
+ * last renewal and expiry; not the session id, which is a credential), data requests and what a
+ * chat waits for (a prompt kept until the terms are accepted, a photo's pending instruction). Records the request (or completes
  * the already recorded `requestId`) first, so the export lists itself as completed.
  */
 export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string, channel: string, options: { requestId?: string } = {}): Promise<Record<string, unknown>> {
@@ -20,7 +21,7 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
   } else {
     await prisma.dataSubjectRequest.create({ data: { userId, kind: 'export', status: 'completed', channel, completedAt: now, outcome: 'exported' } });
   }
-  const [stripeCustomer, sessions, identities, lots, ledger, payments, subscriptions, generations, media, templateEvents, moderationEvents, suspensions, securityEvents, dataRequests, appeals, paymentReviews] = await Promise.all([
+  const [stripeCustomer, sessions, identities, lots, ledger, payments, subscriptions, generations, media, templateEvents, moderationEvents, suspensions, securityEvents, dataRequests, appeals, paymentReviews, pendingInputs] = await Promise.all([
     prisma.stripeCustomer.findUnique({ where: { userId }, select: { customerId: true, createdAt: true } }),
     prisma.webSession.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: { ip: true, userAgent: true, createdAt: true, updatedAt: true, expiresAt: true } }),
     prisma.identity.findMany({ where: { userId }, select: { provider: true, subject: true, username: true, createdAt: true } }),
@@ -37,6 +38,7 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
     prisma.dataSubjectRequest.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
     prisma.appeal.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: { suspensionId: true, text: true, status: true, createdAt: true, decidedAt: true } }),
     prisma.paymentReview.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
+    prisma.chatPendingInput.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: { platform: true, chatId: true, kind: true, text: true, mediaKind: true, templateId: true, createdAt: true, expiresAt: true } }),
   ]);
   const { passwordHash, ...account } = user;
   return JSON.parse(
@@ -60,6 +62,7 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
         securityEvents,
         webSessions: sessions.map(({ updatedAt, ...session }) => ({ ...session, lastRenewedAt: updatedAt })),
         dataRequests,
+        pendingChatInputs: pendingInputs,
       },
       (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
     ),

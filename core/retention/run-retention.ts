@@ -3,6 +3,7 @@ import { purgeExpiredSecrets } from '#core/retention/purge-expired-secrets';
 import { purgeIdentityMarks } from '#core/retention/purge-identity-marks';
 import { deleteStripeCustomers } from '#core/privacy/delete-stripe-customers';
 import { purgeChatUpdateClaims } from '#core/chat/claim-chat-update';
+import { purgeExpiredPendingInputs } from '#core/chat/pending-input';
 import { purgeLoginRecords } from '#core/retention/purge-login-records';
 import { purgeOldMedia } from '#core/retention/purge-old-media';
 import { purgeOldPrompts } from '#core/retention/purge-old-prompts';
@@ -22,6 +23,8 @@ export type RetentionReport = {
   bonusMarks: number;
   stripeCustomersDeleted: number;
   chatUpdateClaims: number;
+  /** Expired questions of the bot and prompts kept until the terms were accepted. */
+  pendingInputs: number;
 };
 
 /**
@@ -30,7 +33,8 @@ export type RetentionReport = {
  * login records older than RETENTION_LOGIN_DAYS, expired sessions and one-time tokens, and the
  * identity marks whose time is up (ended suspensions, bonus marks after three years); and it
  * retries deleting at Stripe the customers of erased accounts that Stripe could not delete then;
- * claimed Telegram update ids older than two days are forgotten.
+ * claimed Telegram update ids older than two days are forgotten, and so are expired pending chat
+ * inputs (a photo awaiting its instruction, a kept prompt).
  * Every step is idempotent, so overlapping or repeated runs are harmless.
  */
 export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger' | 'clock' | 'config' | 'stripe'>): Promise<RetentionReport> {
@@ -44,6 +48,7 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
   const marks = await purgeIdentityMarks(deps.prisma, now);
   const stripeCustomers = await deleteStripeCustomers(deps, deps.stripe);
   const chatUpdateClaims = await purgeChatUpdateClaims(deps, now);
+  const pendingInputs = await purgeExpiredPendingInputs(deps, now);
   const report: RetentionReport = {
     prompts: prompts.generations,
     moderationPrompts: prompts.moderationEvents,
@@ -56,6 +61,7 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
     bonusMarks: marks.bonusMarks,
     stripeCustomersDeleted: stripeCustomers.deleted,
     chatUpdateClaims,
+    pendingInputs,
   };
   deps.logger.info({ retention: report }, 'retention run');
   return report;

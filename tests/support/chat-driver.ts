@@ -27,6 +27,11 @@ export class ChatUser {
     return this.shown(await this.testCore.core.chat.run({ ...this.base(), command: { name, args }, ...extra }));
   }
 
+  /** Sends a message that is no command (a prompt, a photo via `extra.attachments`, an answer). */
+  async say(text: string, extra: Partial<CommandRequest> = {}): Promise<Reply[]> {
+    return this.shown(await this.testCore.core.chat.run({ ...this.base(), message: { text }, ...extra }));
+  }
+
   /** Presses a button. */
   async press(name: ActionName, arg = ''): Promise<Reply[]> {
     return this.shown(await this.testCore.core.chat.run({ ...this.base(), action: { name, arg } }));
@@ -49,7 +54,7 @@ export class ChatUser {
     await this.press('confirm_age', confirm?.action?.arg ?? '');
   }
 
-  private base(): Omit<CommandRequest, 'command' | 'action'> {
+  private base(): Omit<CommandRequest, 'command' | 'action' | 'message'> {
     return {
       eventId: randomUUID(),
       actor: { platform: this.platform, platformUserId: this.platformUserId, locale: this.locale, ...this.profile },

@@ -2,6 +2,8 @@ import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Button, type Reply } from '#core/chat/reply';
 import { AppError } from '#core/errors/app-error';
 import { findTemplate, listTemplates, recordTemplateEvent } from '#core/templates/find-templates';
+import { CANCEL_INPUT_BUTTON, PENDING_INPUT_MINUTES, pendingKeyOf } from '#core/chat/commands/chat-input';
+import { rememberPendingInput } from '#core/chat/pending-input';
 
 const PAGE_SIZE = 6;
 
@@ -20,10 +22,17 @@ export async function runTemplates(context: ChatContext, prefix: string, page = 
   return [textReply('templates.header', { page: current, pages }, { buttons })];
 }
 
-/** A template picked: its description and how to use it; recorded as a view. */
+/**
+ * A template picked: its description, recorded as a view. In a private chat the next message is
+ * its subject (for a while, with a Cancel button); elsewhere, how to use it with /imagine.
+ */
 export async function runPickTemplate(context: ChatContext, templateId: string): Promise<Reply[]> {
   const template = await findTemplate(context.deps.prisma, templateId, context.locale);
   if (!template) throw new AppError('unknown_template', { vars: { template: templateId } });
   await recordTemplateEvent(context.deps.prisma, { templateId: template.id, userId: context.account.id, kind: 'view', hasObjectedToAnalytics: context.account.hasObjectedToAnalytics });
+  if (context.request.chat.type === 'private') {
+    await rememberPendingInput(context.deps, pendingKeyOf(context), { userId: context.account.id, now: context.now, kind: 'template_subject', eventId: context.request.eventId, templateId: template.id });
+    return [textReply('input.template_subject', { name: template.name, description: template.description, minutes: PENDING_INPUT_MINUTES }, { buttons: [[CANCEL_INPUT_BUTTON]] })];
+  }
   return [textReply('templates.picked', { name: template.name, description: template.description, id: template.id })];
 }

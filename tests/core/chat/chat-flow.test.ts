@@ -48,6 +48,8 @@ for (const database of ['postgres', 'pglite'] as const) {
       const user = new ChatUser(t, '1001');
       const beforeTerms = await user.command('imagine', 'a fox in the snow');
       expect(renderText(beforeTerms[0])).toContain('Before your first creation');
+      // The prompt would run once the terms are accepted; /cancel forgets it.
+      expect(renderText((await user.command('cancel'))[0])).toBe('OK, cancelled.');
       expect(await t.database.prisma.creditLedgerEntry.count({ where: { userId: await userIdOf('1001') } })).toBe(0);
 
       await user.onboard();
