@@ -146,7 +146,7 @@ describe('Telegram bot in polling mode', () => {
       { message: { message_id: 90_005, date: 1, chat: { id: 0, type: 'private' }, from: { id: 'x' }, text: 42 } },
     ];
     for (const update of malformed) fake.pushUpdate(update as unknown as Omit<Update, 'update_id'>);
-    sendText(fake, { fromId: stranger, text: 'just chatting, no command' });
+    sendText(fake, { fromId: stranger, chatId: -1_009_999_000_001, text: 'just chatting in a group, no command' });
     sendText(fake, { fromId: stranger, text: '/imagine@some_other_bot a cat' });
     const garbage = fake.pushUpdate(fake.callbackUpdate({ chatId: stranger, fromId: stranger, data: 'not-our-data', messageId: 77 }));
     const noMessage = fake.callbackUpdate({ chatId: stranger, fromId: stranger, data: '0:x', messageId: 78 });
