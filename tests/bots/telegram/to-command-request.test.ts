@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { encodeAction } from '#core';
-import { actorOf, requestOfCallback } from '#bots/telegram/to-command-request';
+import type { Api } from 'grammy';
+import type { Message } from 'grammy/types';
+import { actorOf, intentOfMessage, requestOfCallback } from '#bots/telegram/to-command-request';
+
+const FILES = { api: {} as Api, token: 'unused', apiRoot: 'http://127.0.0.1:9' };
+const FROM = { id: 42, is_bot: false, first_name: 'Fiona' };
+
+function intentOf(fields: Partial<Message>, chat: Message['chat'] = { id: 42, type: 'private', first_name: 'Fiona' }) {
+  const message = { message_id: 5, date: 1, chat, from: FROM, ...fields } as Message;
+  return intentOfMessage({ eventId: 'e1', message, botUsername: 'imagine_test_bot', files: FILES });
+}
 
 describe('Telegram updates as core requests', () => {
   it('carries the username and the display name, which the link confirmation names', () => {
@@ -15,5 +25,22 @@ describe('Telegram updates as core requests', () => {
     expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
     const request = requestOfCallback({ eventId: 'e1', from: { id: 42, is_bot: false, first_name: 'Fiona' }, data, message: { message_id: 7, chat: { id: 42, type: 'private', first_name: 'Fiona' } } });
     expect(request?.action).toEqual({ name: 'confirm_link', arg: 'A'.repeat(43) });
+  });
+
+  it('sends private text and photos without a command to core as a message, and leaves them alone in groups', () => {
+    const text = intentOf({ text: '  a fox in the snow ' });
+    expect(text.kind === 'command' && text.request.message).toEqual({ text: 'a fox in the snow' });
+    expect(text.kind === 'command' && text.request.command).toBeUndefined();
+
+    const photo = intentOf({ photo: [{ file_id: 'small', file_unique_id: 's', width: 90, height: 90 }, { file_id: 'large', file_unique_id: 'l', width: 800, height: 800, file_size: 1234 }] });
+    expect(photo.kind === 'command' && photo.request.message).toEqual({ text: '' });
+    expect(photo.kind === 'command' && photo.request.attachments?.map((attachment) => [attachment.ref, attachment.mime, attachment.sizeBytes])).toEqual([['large', 'image/jpeg', 1234]]);
+    expect(photo.kind === 'command' && typeof photo.request.fetchAttachment).toBe('function');
+
+    const group = { id: -100, type: 'supergroup', title: 'G' } as Message['chat'];
+    expect(intentOf({ text: 'a fox' }, group)).toEqual({ kind: 'ignore' });
+    expect(intentOf({ photo: [{ file_id: 'p', file_unique_id: 'p', width: 9, height: 9 }] }, group)).toEqual({ kind: 'ignore' });
+    expect(intentOf({ sticker: { file_id: 's' } } as Partial<Message>)).toEqual({ kind: 'ignore' });
+    expect(intentOf({ text: '   ' })).toEqual({ kind: 'ignore' });
   });
 });
