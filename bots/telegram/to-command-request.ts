@@ -65,10 +65,13 @@ export function intentOfMessage(input: { eventId: string; message: Message; botU
 /** A private message without a command: its text or caption, and its picture (or the one it replies to). */
 function privateMessageIntent(input: { eventId: string; message: Message; files: FileSource }): MessageIntent {
   const { message } = input;
-  const text = (message.text ?? message.caption ?? '').trim();
+  const raw: unknown = message.text ?? message.caption ?? '';
+  // Malformed updates (a number as text, a sender without a numeric id) are not worth an answer.
+  if (typeof raw !== 'string' || !message.from || typeof message.from.id !== 'number') return { kind: 'ignore' };
+  const text = raw.trim();
   const attachments = attachmentsOf(message, input.files);
   const hasOwnPicture = message.photo !== undefined || message.document !== undefined;
-  if (!message.from || (text === '' && !(hasOwnPicture && attachments.length > 0))) return { kind: 'ignore' };
+  if (text === '' && !(hasOwnPicture && attachments.length > 0)) return { kind: 'ignore' };
   return {
     kind: 'command',
     request: {

@@ -42,5 +42,7 @@ describe('Telegram updates as core requests', () => {
     expect(intentOf({ photo: [{ file_id: 'p', file_unique_id: 'p', width: 9, height: 9 }] }, group)).toEqual({ kind: 'ignore' });
     expect(intentOf({ sticker: { file_id: 's' } } as Partial<Message>)).toEqual({ kind: 'ignore' });
     expect(intentOf({ text: '   ' })).toEqual({ kind: 'ignore' });
+    expect(intentOf({ text: 42 } as unknown as Partial<Message>)).toEqual({ kind: 'ignore' });
+    expect(intentOf({ text: 'hi', from: { id: 'x' } } as unknown as Partial<Message>)).toEqual({ kind: 'ignore' });
   });
 });
