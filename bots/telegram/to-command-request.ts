@@ -30,6 +30,12 @@ export function chatTypeOf(chat: Pick<Chat, 'type'>): 'private' | 'group' | 'cha
   return 'group';
 }
 
+/** A chat as core's place; in private chats plain messages reach core (see {@link intentOfMessage}). */
+function placeOf(chat: Pick<Chat, 'id' | 'type'>, messageId: number): CommandRequest['chat'] {
+  const type = chatTypeOf(chat);
+  return { id: String(chat.id), type, messageId: String(messageId), ...(type === 'private' ? { takesPlainMessages: true } : {}) };
+}
+
 /**
  * A message as a command request: `/name[@bot] args` in the text, or in the caption of a photo
  * (its picture becomes the attachment). In groups, privacy mode delivers every command to every
@@ -54,7 +60,7 @@ export function intentOfMessage(input: { eventId: string; message: Message; botU
     request: {
       eventId: input.eventId,
       actor: actorOf(from),
-      chat: { id: String(message.chat.id), type: chatTypeOf(message.chat), messageId: String(message.message_id) },
+      chat: placeOf(message.chat, message.message_id),
       command: { name: parsed.name as CommandName, args: parsed.args },
       ...(attachments.length > 0 ? { attachments } : {}),
       fetchAttachment: fetcherOf(input.files),
@@ -77,7 +83,7 @@ function privateMessageIntent(input: { eventId: string; message: Message; files:
     request: {
       eventId: input.eventId,
       actor: actorOf(message.from),
-      chat: { id: String(message.chat.id), type: 'private', messageId: String(message.message_id) },
+      chat: placeOf(message.chat, message.message_id),
       message: { text },
       ...(attachments.length > 0 ? { attachments } : {}),
       fetchAttachment: fetcherOf(input.files),
@@ -95,7 +101,7 @@ export function requestOfCallback(input: { eventId: string; from: User; data: st
   return {
     eventId: input.eventId,
     actor: actorOf(input.from),
-    chat: { id: String(input.message.chat.id), type: chatTypeOf(input.message.chat), messageId: String(input.message.message_id) },
+    chat: placeOf(input.message.chat, input.message.message_id),
     action,
   };
 }

@@ -46,6 +46,8 @@ export const ChatPlaceSchema = z.object({
   messageId: z.string().max(64).optional(),
   /** Whether a reply can be shown to the user alone here (Discord ephemeral); private chats always can. */
   canReplyPrivately: z.boolean().optional(),
+  /** Whether the adapter passes this chat's messages without a command to core (Telegram private chats), so the bot may ask and wait for an answer. */
+  takesPlainMessages: z.boolean().optional(),
   /** Platform data the adapter needs to deliver late results (e.g. Discord interaction token). */
   delivery: z.record(z.string(), z.string()).optional(),
 });

@@ -58,7 +58,7 @@ export class ChatUser {
     return {
       eventId: randomUUID(),
       actor: { platform: this.platform, platformUserId: this.platformUserId, locale: this.locale, ...this.profile },
-      chat: { id: this.chatId, type: this.chatId === this.platformUserId ? 'private' : 'group', messageId: String(Math.floor(Math.random() * 1e6)) },
+      chat: { id: this.chatId, type: this.chatId === this.platformUserId ? 'private' : 'group', messageId: String(Math.floor(Math.random() * 1e6)), ...(this.chatId === this.platformUserId && this.platform === 'telegram' ? { takesPlainMessages: true } : {}) },
     };
   }
 }

@@ -24,13 +24,14 @@ export async function runTemplates(context: ChatContext, prefix: string, page = 
 
 /**
  * A template picked: its description, recorded as a view. In a private chat the next message is
- * its subject (for a while, with a Cancel button); elsewhere, how to use it with /imagine.
+ * its subject (for a while, with a Cancel button) when the adapter passes such messages on;
+ * elsewhere, how to use it with /imagine.
  */
 export async function runPickTemplate(context: ChatContext, templateId: string): Promise<Reply[]> {
   const template = await findTemplate(context.deps.prisma, templateId, context.locale);
   if (!template) throw new AppError('unknown_template', { vars: { template: templateId } });
   await recordTemplateEvent(context.deps.prisma, { templateId: template.id, userId: context.account.id, kind: 'view', hasObjectedToAnalytics: context.account.hasObjectedToAnalytics });
-  if (context.request.chat.type === 'private') {
+  if (context.request.chat.type === 'private' && context.request.chat.takesPlainMessages === true) {
     await rememberPendingInput(context.deps, pendingKeyOf(context), { userId: context.account.id, now: context.now, kind: 'template_subject', eventId: context.request.eventId, templateId: template.id });
     return [textReply('input.template_subject', { name: template.name, description: template.description, minutes: PENDING_INPUT_MINUTES }, { buttons: [[CANCEL_INPUT_BUTTON]] })];
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWebhook } from '#tests/fakes/telegram-bot-api';
-import { readPng } from '#tests/fakes/test-png';
+import { makePng, readPng } from '#tests/fakes/test-png';
 import {
   balanceOf,
   callsTo,
@@ -101,6 +101,27 @@ describe('Telegram bot in webhook mode', () => {
     await waitForText(fake, user, 'Balance: 9 credits.');
     const identity = await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: String(user) } } });
     expect(await t.database.prisma.generation.count({ where: { userId: identity.userId } })).toBe(1);
+    expect(await balanceOf(t, user)).toBe(9);
+  });
+
+  it('asks about a photo once and edits it once when Telegram delivers each update twice', async () => {
+    const { fake, t } = h;
+    const user = 6007;
+    await onboard(fake, user);
+    const photo = fake.messageUpdate({ fromId: user, photo: makePng(30, 30, [10, 10, 200, 255]), languageCode: 'en' });
+    expect(await postWebhook(webhookUrl, photo, WEBHOOK_SECRET)).toBe(200);
+    expect(await postWebhook(webhookUrl, photo, WEBHOOK_SECRET)).toBe(200);
+    await waitForText(fake, user, 'What should I change?');
+    const answer = fake.messageUpdate({ fromId: user, text: 'make it sepia', languageCode: 'en' });
+    expect(await postWebhook(webhookUrl, answer, WEBHOOK_SECRET)).toBe(200);
+    expect(await postWebhook(webhookUrl, answer, WEBHOOK_SECRET)).toBe(200);
+    await fake.waitForCall('sendPhoto', (call) => call.params.chat_id === user, 15_000);
+    sendText(fake, { fromId: user, text: '/balance' });
+    await waitForText(fake, user, 'Balance: 9 credits.');
+    expect(callsTo(fake, user).filter((call) => call.method === 'sendMessage' && String(call.params.text).startsWith('What should I change?'))).toHaveLength(1);
+    const identity = await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: String(user) } } });
+    const generations = await t.database.prisma.generation.findMany({ where: { userId: identity.userId } });
+    expect(generations.map((generation) => [generation.prompt, generation.inputMediaId !== null])).toEqual([['make it sepia', true]]);
     expect(await balanceOf(t, user)).toBe(9);
   });
 });

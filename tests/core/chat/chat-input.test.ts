@@ -144,9 +144,11 @@ describe('natural chat input', () => {
     expect(generation?.templateId).toBe('product');
     expect((generation?.options as { subject?: string } | null)?.subject).toBe('a red teapot');
 
-    // In a group the old text stays: use /imagine with --template.
+    // In a group, or where plain messages do not reach core (Discord), the old text stays: use /imagine with --template.
     const inGroup = new ChatUser(t, '8007', 'en', 'telegram', '-100200301');
     expect(renderText((await inGroup.press('pick_template', 'product'))[0])).toContain('/imagine <your subject> --template product');
+    const onDiscord = new ChatUser(t, '8017', 'en', 'discord');
+    expect(renderText((await onDiscord.press('pick_template', 'product'))[0])).toContain('/imagine <your subject> --template product');
   });
 
   it('runs an /imagine sent before the terms once they are accepted, and not again on a second press', async () => {
