@@ -4,6 +4,7 @@ import type { BotContext } from '#bots/telegram/bot-context';
 import { placeOfContext } from '#bots/telegram/context-place';
 import { eventIdOf } from '#bots/telegram/event-id';
 import type { Renderer } from '#bots/telegram/render';
+import type { FileSource } from '#bots/telegram/telegram-attachment';
 import { MAX_ALERT, textOf } from '#bots/telegram/reply-text';
 import { requestOfCallback } from '#bots/telegram/to-command-request';
 
@@ -14,7 +15,7 @@ import { requestOfCallback } from '#bots/telegram/to-command-request';
  * message, e.g. someone else's job) is shown as an alert; other replies go to the chat. The
  * buttons of a one-time question (terms, age) are removed from its message once pressed.
  */
-export function callbackFeature(deps: { core: Core; renderer: Renderer }): Composer<BotContext> {
+export function callbackFeature(deps: { core: Core; renderer: Renderer; files?: FileSource }): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.on('callback_query', async (ctx) => {
     const query = ctx.callbackQuery;
@@ -25,7 +26,7 @@ export function callbackFeature(deps: { core: Core; renderer: Renderer }): Compo
       await ctx.api.answerCallbackQuery(query.id, other).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not answer the callback query'));
     };
     try {
-      const request = requestOfCallback({ eventId: eventIdOf(ctx.update), from: query.from, data: query.data, message: query.message });
+      const request = requestOfCallback({ eventId: eventIdOf(ctx.update), from: query.from, data: query.data, message: query.message, ...(deps.files ? { files: deps.files } : {}) });
       const place = placeOfContext(ctx);
       if (!request || !place) return;
       const locale = normalizeLocale(query.from.language_code);

@@ -70,8 +70,9 @@ export function createTelegramBot(core: Core, options: TelegramBotOptions): Tele
   bot.use(boundary.middleware);
   if (isWebhook) bot.use(skipRepeatedUpdates(core, config.token.split(':')[0] ?? ''));
   bot.use(paymentsFeature({ core, renderer }));
-  bot.use(callbackFeature({ core, renderer }));
-  bot.use(commandFeature({ core, renderer, files: { api: bot.api, token: config.token, apiRoot: config.apiRoot } }));
+  const files = { api: bot.api, token: config.token, apiRoot: config.apiRoot };
+  bot.use(callbackFeature({ core, renderer, files }));
+  bot.use(commandFeature({ core, renderer, files }));
   bot.catch(async (error) => {
     const ctx = error.ctx;
     await reportFailure({ error: error.error, log: ctx.log ?? log, renderer, place: placeOfContext(ctx), locale: normalizeLocale(ctx.from?.language_code), what: 'update' });

@@ -95,7 +95,7 @@ function privateMessageIntent(input: { eventId: string; message: Message; files:
  * A button press as a request, or undefined when the data is not one of our actions (old
  * buttons, forged data) or the button's message is unknown (inline mode).
  */
-export function requestOfCallback(input: { eventId: string; from: User; data: string | undefined; message: Pick<Message, 'message_id' | 'chat'> | undefined }): CommandRequest | undefined {
+export function requestOfCallback(input: { eventId: string; from: User; data: string | undefined; message: Pick<Message, 'message_id' | 'chat'> | undefined; files?: FileSource }): CommandRequest | undefined {
   const action = input.data === undefined ? undefined : decodeAction(input.data);
   if (!action || !input.message || input.from.is_bot) return undefined;
   return {
@@ -103,5 +103,7 @@ export function requestOfCallback(input: { eventId: string; from: User; data: st
     actor: actorOf(input.from),
     chat: placeOf(input.message.chat, input.message.message_id),
     action,
+    // Accepting the terms runs a kept /imagine, whose photo is fetched again.
+    ...(input.files ? { fetchAttachment: fetcherOf(input.files) } : {}),
   };
 }

@@ -3,9 +3,9 @@ import { findOrCreateAccount } from '#core/accounts/find-or-create-account';
 import type { ChatContext } from '#core/chat/chat-context';
 import { ChatActorSchema, ChatPlaceSchema, type CommandRequest } from '#core/chat/command-request';
 import { textReply, type Reply } from '#core/chat/reply';
-import { runAcceptTerms, runConfirmAge, runDecline, runHelp, runStart } from '#core/chat/commands/onboarding';
+import { runAcceptTerms, runConfirmAge, runHelp, runStart } from '#core/chat/commands/onboarding';
 import { runCancel, runFollowUp } from '#core/chat/commands/generate';
-import { runCancelCommand, runCancelInput, runGenerateOrKeep, runKeptPrompt, runPlainMessage } from '#core/chat/commands/chat-input';
+import { runCancelCommand, runCancelInput, runDeclineForgetting, runGenerateOrKeep, runKeptPrompt, runPlainMessage } from '#core/chat/commands/chat-input';
 import { runBalance, runBuy, runBuyPack, runHistory, runPaySupport, runResend } from '#core/chat/commands/credits';
 import { runPickTemplate, runTemplates } from '#core/chat/commands/templates';
 import { runSet, runSettings } from '#core/chat/commands/settings';
@@ -88,13 +88,13 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
   }
   switch (action.name) {
     case 'accept_terms': return runAcceptTerms(context);
-    case 'decline_terms': return runDecline(context, 'terms');
+    case 'decline_terms': return runDeclineForgetting(context, 'terms');
     case 'confirm_age': {
       const replies = await runConfirmAge(context, action.arg);
       const kept = await runKeptPrompt(context, action.arg).catch((error: unknown) => [errorReply(error, context.log, context.deps.config.supportEmail)]);
       return [...replies, ...kept];
     }
-    case 'deny_age': return runDecline(context, 'age');
+    case 'deny_age': return runDeclineForgetting(context, 'age');
     case 'pick_template': return runPickTemplate(context, action.arg);
     case 'templates_page': {
       const [page = '1', ...prefix] = action.arg.split(':');

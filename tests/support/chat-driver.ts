@@ -33,8 +33,8 @@ export class ChatUser {
   }
 
   /** Presses a button. */
-  async press(name: ActionName, arg = ''): Promise<Reply[]> {
-    return this.shown(await this.testCore.core.chat.run({ ...this.base(), action: { name, arg } }));
+  async press(name: ActionName, arg = '', extra: Partial<CommandRequest> = {}): Promise<Reply[]> {
+    return this.shown(await this.testCore.core.chat.run({ ...this.base(), action: { name, arg }, ...extra }));
   }
 
   /** Does what an adapter does after showing replies: records the message that shows a job's status. */

@@ -2,7 +2,7 @@ import type { ChatContext } from '#core/chat/chat-context';
 import type { InputAttachment } from '#core/chat/command-request';
 import { textReply, type Reply } from '#core/chat/reply';
 import { runCancel, runGenerate } from '#core/chat/commands/generate';
-import { hasAcceptedTerms, termsPrompt } from '#core/chat/commands/onboarding';
+import { hasAcceptedTerms, runDecline, termsPrompt } from '#core/chat/commands/onboarding';
 import { forgetPendingInput, PENDING_INPUT_TTL_MS, rememberPendingInput, takePendingInput, type PendingAttachment, type PendingInputKey } from '#core/chat/pending-input';
 import { TERMS_VERSION } from '#core/legal/terms-version';
 
@@ -88,6 +88,12 @@ export async function runKeptPrompt(context: ChatContext, shownVersion: string):
     request: { ...request, eventId: kept.eventId },
   };
   return runGenerate(kept.attachment ? withAttachment(accepted, kept.attachment) : accepted, kept.mediaKind, kept.text ?? '');
+}
+
+/** Declined terms or under age: a prompt kept for after the terms is forgotten at once. */
+export async function runDeclineForgetting(context: ChatContext, reason: 'terms' | 'age'): Promise<Reply[]> {
+  if (!hasAcceptedTerms(context)) await takePendingInput(context.deps, pendingKeyOf(context), ['prompt'], context.now);
+  return runDecline(context, reason);
 }
 
 /** The Cancel button under a question: it is forgotten. */

@@ -172,4 +172,17 @@ describe('Telegram: plain text and photos in a private chat', () => {
     expect(await balanceOf(t, user)).toBe(9);
     expect(callsTo(fake, user).filter((call) => call.method === 'sendPhoto')).toHaveLength(1);
   });
+
+  it('edits a photo sent before the terms once they are accepted, downloading it then', async () => {
+    const { fake } = h;
+    const user = 9109;
+    const input = makePng(24, 24, [120, 60, 0, 255]);
+    const seen = recorded.length;
+    fake.pushUpdate(fake.messageUpdate({ fromId: user, photo: input, caption: 'make it gold --model recorder-model', languageCode: 'en' }));
+    await waitForText(fake, user, 'Before your first creation');
+    await waitForAnswer(fake, await pressButton(fake, { chatId: user, fromId: user, label: 'I accept' }));
+    await waitForAnswer(fake, await pressButton(fake, { chatId: user, fromId: user, label: 'I am 13 or older' }));
+    await waitUntil(() => (photosTo(user).length > 0 ? true : undefined), () => 'the edited picture', 15_000);
+    expect(recorded.slice(seen).map((request) => [request.prompt, request.inputImage?.bytes.equals(input)])).toEqual([['make it gold', true]]);
+  });
 });

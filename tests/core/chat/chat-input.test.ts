@@ -176,6 +176,30 @@ describe('natural chat input', () => {
     expect(await balanceOf('8009')).toBe(9);
   });
 
+  it('runs a photo edit sent before the terms as an edit, fetching the photo again', async () => {
+    const user = new ChatUser(t, '8013');
+    const fetched: string[] = [];
+    await user.say('make it gold', { attachments: [photoFrom(fetched, 'photo-g')], fetchAttachment: fetcher(fetched) });
+    expect(fetched).toEqual([]);
+    await user.press('confirm_age', TERMS_VERSION, { fetchAttachment: fetcher(fetched) });
+    expect(fetched).toEqual(['photo-g']);
+    const [generation] = await generationsOf('8013');
+    expect(generation?.prompt).toBe('make it gold');
+    expect(generation?.inputMediaId).not.toBeNull();
+  });
+
+  it('forgets a kept prompt when the terms or the age are declined', async () => {
+    for (const [subject, action] of [['8014', 'decline_terms'], ['8015', 'deny_age']] as const) {
+      const user = new ChatUser(t, subject);
+      await user.command('imagine', 'a declined idea');
+      expect(await t.database.prisma.chatPendingInput.count({ where: { platformUserId: subject } })).toBe(1);
+      await user.press(action);
+      expect(await t.database.prisma.chatPendingInput.count({ where: { platformUserId: subject } })).toBe(0);
+      await user.press('confirm_age', TERMS_VERSION);
+      expect(await generationsOf(subject)).toEqual([]);
+    }
+  });
+
   it('does not keep a prompt past its time: an old one is not run on a late acceptance', async () => {
     const user = new ChatUser(t, '8010');
     await user.command('imagine', 'a forgotten idea');
