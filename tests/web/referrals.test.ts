@@ -18,8 +18,11 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
   let counter = 0;
 
   beforeAll(async () => {
-    h = await startWebHarness({ stripe: true, env: { TELEGRAM_BOT_USERNAME: `@${BOT}` } });
+    h = await startWebHarness({ stripe: true, google: true, env: { TELEGRAM_BOT_USERNAME: `@${BOT}` } });
     stripe = h.stripe as NonNullable<WebHarness['stripe']>;
+    h.oidc?.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
+      Object.assign(token.payload, { sub: 'google-invitee', email: 'google.invitee@example.com', email_verified: true, name: 'Google Invitee' });
+    });
   });
   afterAll(async () => {
     expect(await findLedgerViolations(h.t.database.prisma)).toEqual([]);
@@ -121,6 +124,24 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     expect((await prisma().user.findUniqueOrThrow({ where: { id: inviteeId } })).referredById).toBe(inviter.userId);
   });
 
+  it('gives Discord users the web link, and applies a ?ref= code at a first Google sign-in', async () => {
+    const discord = new ChatUser(h.t, '5401', 'en', 'discord');
+    await discord.onboard();
+    const { link, code } = await inviteOf(discord);
+    expect(link).toBe(`${h.baseUrl}/?ref=${code}`);
+
+    const client = h.client();
+    await client.get(`/?ref=${code}`);
+    const start = await client.get('/auth/google?next=%2Faccount');
+    const consent = await fetch(new URL(start.location ?? ''), { redirect: 'manual' });
+    const final = await client.get(consent.headers.get('location') ?? '');
+    expect(final.status).toBe(303);
+    expect(final.headers.getSetCookie().some((line) => /^ref=;/.test(line))).toBe(true);
+    const user = await prisma().user.findUniqueOrThrow({ where: { email: 'google.invitee@example.com' } });
+    const discordUser = (await prisma().identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'discord', subject: '5401' } } })).userId;
+    expect(user.referredById).toBe(discordUser);
+  });
+
   it('rewards once when two first purchases race', async () => {
     const inviter = await chatUser('5101');
     const { code } = await inviteOf(inviter.chat);
@@ -192,6 +213,14 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     const self = await chatUser('5201');
     const own = await inviteOf(self.chat);
     expect(renderText((await self.chat.command('start', `ref_${own.code}`))[0])).toContain('That invite link is your own');
+    expect((await prisma().user.findUniqueOrThrow({ where: { id: self.userId } })).referredById).toBeNull();
+
+    // A invited B: B's code cannot then make A invited by B (a loop).
+    const invited = new ChatUser(h.t, '5203');
+    await invited.command('start', `ref_${own.code}`);
+    await invited.onboard();
+    const back = await inviteOf(invited);
+    expect(renderText((await self.chat.command('start', `ref_${back.code}`))[0])).toContain('That invite link is your own');
     expect((await prisma().user.findUniqueOrThrow({ where: { id: self.userId } })).referredById).toBeNull();
 
     // The same Gmail mailbox under another spelling is the same person.
