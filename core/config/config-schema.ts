@@ -69,6 +69,9 @@ export const EnvSchema = z.object({
   }),
   TELEGRAM_API_ROOT: httpUrl.transform((value) => (value ?? 'https://api.telegram.org').replace(/\/+$/, '')),
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  TELEGRAM_BOT_USERNAME: optionalText.transform((value) => value?.replace(/^@/, '')).refine((value) => value === undefined || /^[A-Za-z][A-Za-z0-9_]{3,31}$/.test(value), {
+    message: 'must be the bot\'s username (5-32 letters, digits and _), with or without @',
+  }),
   TELEGRAM_WEBHOOK_SECRET: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(value), {
     message: 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -',
   }),

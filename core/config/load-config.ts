@@ -17,6 +17,8 @@ export type AppConfig = {
   telegram:
     | { token: string; apiRoot: string; mode: Env['TELEGRAM_MODE']; webhookSecret: string | undefined }
     | undefined;
+  /** The Telegram bot's username, for `t.me` invite links; without it invite links lead to the web. */
+  telegramBotUsername: string | undefined;
   discord: { token: string; applicationId: string; apiUrl: string; devGuildId: string | undefined } | undefined;
   stripe: { secretKey: string; webhookSecret: string | undefined; apiBase: string | undefined } | undefined;
   providers: {
@@ -142,6 +144,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     telegram: env.TELEGRAM_BOT_TOKEN
       ? { token: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT, mode: env.TELEGRAM_MODE, webhookSecret: env.TELEGRAM_WEBHOOK_SECRET }
       : undefined,
+    telegramBotUsername: env.TELEGRAM_BOT_USERNAME,
     discord:
       env.DISCORD_TOKEN && env.DISCORD_APPLICATION_ID
         ? { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID, apiUrl: env.DISCORD_API_URL, devGuildId: env.DISCORD_DEV_GUILD_ID }

@@ -8,11 +8,13 @@ import { limitsFor } from '#core/generation/user-limits';
 import { buildResultReply } from '#core/generation/build-result-reply';
 import { createPricingToken } from '#core/payments/stripe-pricing-link';
 import { rememberChatOrigin } from '#core/payments/checkout-chat-origin';
+import { getReferralSummary } from '#core/referrals/get-referral-summary';
+import { inviteLinkFor } from '#core/referrals/invite-links';
 
 const HISTORY_SIZE = 5;
 const RECENT_MOVEMENTS = 5;
 
-/** /balance: available, held, debt, next expiry, plan. */
+/** /balance: available, held, debt, next expiry, plan, recent movements, and the invite link with what it earned. */
 export async function runBalance(context: ChatContext): Promise<Reply[]> {
   const { deps, account, now } = context;
   const [balance, limits] = await Promise.all([getBalance(deps.prisma, account.id, now), limitsFor(deps, account.id, now)]);
@@ -31,6 +33,10 @@ export async function runBalance(context: ChatContext): Promise<Reply[]> {
       lines.push({ key: 'balance.movement', vars: { date: movement.at.toISOString().slice(0, 10), delta: movement.delta > 0 ? `+${movement.delta}` : String(movement.delta), reason: `{ledger.${movement.kind}}` } });
     }
   }
+  const referral = await getReferralSummary(deps, account.id);
+  const { inviterCredits, inviteeCredits } = referral;
+  lines.push({ key: 'referral.invite', vars: { link: inviteLinkFor(referral.links, context.request.actor.platform), inviterCredits, inviteeCredits } });
+  lines.push({ key: 'referral.earned', vars: { buyers: referral.buyers, credits: referral.creditsEarned } });
   return [{ type: 'message', text: lines }];
 }
 

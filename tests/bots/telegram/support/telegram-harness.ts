@@ -33,7 +33,7 @@ export async function startTelegramHarness(options: { mode: 'polling' | 'webhook
   const t = await createTestCore({
     startWorker: false,
     ...(options.providers ? { providers: options.providers } : {}),
-    env: { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_MODE: options.mode, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    env: { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_BOT_USERNAME: BOT_USERNAME, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_MODE: options.mode, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET },
   });
   const config = t.deps.config.telegram;
   if (!config) throw new Error('telegram config missing');
