@@ -1,6 +1,7 @@
 import type { CoreDeps } from '#core/core-deps';
 import { purgeExpiredSecrets } from '#core/retention/purge-expired-secrets';
 import { purgeIdentityMarks } from '#core/retention/purge-identity-marks';
+import { deleteErasedMedia } from '#core/privacy/delete-erased-media';
 import { deleteStripeCustomers } from '#core/privacy/delete-stripe-customers';
 import { purgeChatUpdateClaims } from '#core/chat/claim-chat-update';
 import { purgeLoginRecords } from '#core/retention/purge-login-records';
@@ -22,6 +23,8 @@ export type RetentionReport = {
   bonusMarks: number;
   stripeCustomersDeleted: number;
   chatUpdateClaims: number;
+  /** Files of erased accounts the media store could not delete at erasure, deleted now. */
+  erasedMediaDeleted: number;
 };
 
 /**
@@ -29,7 +32,8 @@ export type RetentionReport = {
  * plenty): prompts and media older than RETENTION_PROMPT_DAYS, IP addresses and browsers of
  * login records older than RETENTION_LOGIN_DAYS, expired sessions and one-time tokens, and the
  * identity marks whose time is up (ended suspensions, bonus marks after three years); and it
- * retries deleting at Stripe the customers of erased accounts that Stripe could not delete then;
+ * retries deleting at Stripe the customers of erased accounts that Stripe could not delete then,
+ * and the media files of erased accounts that the media store could not delete then;
  * claimed Telegram update ids older than two days are forgotten.
  * Every step is idempotent, so overlapping or repeated runs are harmless.
  */
@@ -44,6 +48,7 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
   const marks = await purgeIdentityMarks(deps.prisma, now);
   const stripeCustomers = await deleteStripeCustomers(deps, deps.stripe);
   const chatUpdateClaims = await purgeChatUpdateClaims(deps, now);
+  const erasedMedia = await deleteErasedMedia(deps);
   const report: RetentionReport = {
     prompts: prompts.generations,
     moderationPrompts: prompts.moderationEvents,
@@ -56,6 +61,7 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
     bonusMarks: marks.bonusMarks,
     stripeCustomersDeleted: stripeCustomers.deleted,
     chatUpdateClaims,
+    erasedMediaDeleted: erasedMedia.deleted,
   };
   deps.logger.info({ retention: report }, 'retention run');
   return report;
