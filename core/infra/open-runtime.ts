@@ -36,7 +36,12 @@ export const REDIS_PREFIX = 'imagine';
  * The one place in the product that builds clients.
  */
 export async function openRuntime(config: AppConfig, logger: Logger): Promise<Runtime> {
-  const database = await createDatabase(config.database);
+  // First: a media store without credentials is a configuration error, reported before anything opens.
+  const media = await createMediaStore(config.media);
+  const database = await createDatabase(config.database).catch((error: unknown) => {
+    media.close();
+    throw error;
+  });
   if (database.pglite) {
     const result = await applyMigrations({ kind: 'pglite', db: database.pglite });
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'embedded database migrated');
@@ -45,13 +50,6 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
   }
   await seedTemplates(database.prisma);
-  let media: Awaited<ReturnType<typeof createMediaStore>>;
-  try {
-    media = await createMediaStore(config.media);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
 
   const providers = createProviderRegistry(config, {
     demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
