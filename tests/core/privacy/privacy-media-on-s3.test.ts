@@ -1,13 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildExportArchive } from '#core/privacy/build-export-archive';
 import { FakeS3Api } from '#tests/fakes/s3-api';
+import { readZip } from '#tests/web/support/read-zip';
+import { eventually } from '#tests/core/generation/generation-helpers';
 import { ChatUser } from '#tests/support/chat-driver';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
 
 const BUCKET = 'imagine-media';
 const DAY = 86_400_000;
 
-/** Erasure and retention with media on S3: the published policy promises the files are deleted, so the objects must go. */
-describe('media deletion on S3', () => {
+/**
+ * The privacy promises with media on S3: the export holds every object, and erasure and
+ * retention delete them (the published policy promises deletion, so the objects must go).
+ */
+describe('privacy export and media deletion on S3', () => {
   let s3: FakeS3Api;
   let t: TestCore;
   beforeAll(async () => {
@@ -39,6 +45,37 @@ describe('media deletion on S3', () => {
   }
 
   const isDeleteObjects = (request: { method: string; query: Record<string, unknown> }) => request.method === 'POST' && 'delete' in request.query;
+
+  it('the data export streams every object of the account from the bucket, and names one the bucket no longer has', async () => {
+    const owner = await userWithFiles('7500', 3);
+    s3.buckets.get(BUCKET)?.delete(owner.keys[2]!);
+    const assets = await t.database.prisma.mediaAsset.findMany({ where: { userId: owner.userId }, orderBy: { createdAt: 'asc' } });
+
+    const archive = await buildExportArchive(t.deps, { userId: owner.userId, channel: 'web' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive.stream) chunks.push(Buffer.from(chunk as Buffer));
+    const files = readZip(Buffer.concat(chunks));
+
+    for (const asset of assets.filter((row) => row.storageKey !== owner.keys[2])) {
+      expect(files.get(`media/${asset.id}.png`)?.toString()).toBe(s3.buckets.get(BUCKET)?.get(asset.storageKey)?.bytes.toString());
+    }
+    const missing = assets.find((row) => row.storageKey === owner.keys[2]);
+    expect(files.has(`media/${missing?.id}.png`)).toBe(false);
+    expect(files.get('README.txt')?.toString()).toContain(`no longer stored: ${missing?.id}`);
+  });
+
+  it('an export the person abandons mid-download releases the S3 connection of the file being read', async () => {
+    const { userId } = await userWithFiles('7506', 0);
+    const stored = await t.deps.media.put({ bytes: Buffer.alloc(16 * 1024 * 1024, 3), mime: 'video/mp4' });
+    await t.database.prisma.mediaAsset.create({ data: { userId, storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256 } });
+
+    const archive = await buildExportArchive(t.deps, { userId, channel: 'web' });
+    const stream = archive.stream as NodeJS.ReadableStream & { destroy(): void };
+    await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+    await eventually(async () => s3.inFlight > 0, 'the export to read the video from S3', 5_000);
+    stream.destroy();
+    await eventually(async () => s3.inFlight === 0, `the abandoned export's S3 GetObject is still open (${s3.inFlight} in flight)`, 5_000);
+  });
 
   it('erasing an account deletes every one of its objects from the bucket in one DeleteObjects call, and nobody else’s', async () => {
     const leaver = await userWithFiles('7501', 3);
