@@ -4,6 +4,9 @@ import { createLocalMediaStore } from '#core/infra/media/local-media-store';
 import type { MediaStore } from '#core/infra/media/media-store';
 import { createS3MediaStore } from '#core/infra/media/s3-media-store';
 
+/** Connections to the store at once per process: downloads stream through them while people watch. */
+const MAX_SOCKETS = 256;
+
 /** An opened media store and how to release its connections. */
 export type OpenedMediaStore = { store: MediaStore; close(): void };
 
@@ -29,7 +32,14 @@ export async function createMediaStore(config: MediaConfig): Promise<OpenedMedia
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+    // An unreachable store fails a call in seconds, a stalled transfer after a minute of silence;
+    // the SDK's default of 50 sockets would queue the 51st video being watched at once.
+    requestHandler: {
+      connectionTimeout: 5_000,
+      socketTimeout: 60_000,
+      httpAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+      httpsAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
+    },
   });
   if (!config.credentials) {
     try {

@@ -70,10 +70,13 @@ export function createLocalMediaStore(options: { rootDir: string; now?: () => Da
     },
 
     async deleteMany(keys) {
-      const paths = keys.map((key) => [key, pathFor(key)] as const);
       const failures: MediaDeleteFailure[] = [];
-      for (const [key, file] of paths) {
-        await fs.rm(file, { force: true }).catch((error: unknown) => failures.push({ key, error }));
+      for (const key of keys) {
+        try {
+          await fs.rm(pathFor(key), { force: true });
+        } catch (error) {
+          failures.push({ key, error });
+        }
       }
       return failures;
     },

@@ -34,7 +34,8 @@ export interface MediaStore {
   /**
    * Removes every file of `keys` (an erased account's, a retention batch), in as few calls as the
    * store allows, and returns the ones it could not remove with the reason, so the caller keeps
-   * them for another try. Missing files count as removed.
+   * them for another try. Missing files count as removed; a key the store did not make is a
+   * failure ({@link InvalidMediaKeyError}) and touches nothing, without stopping the others.
    */
   deleteMany(keys: readonly string[]): Promise<MediaDeleteFailure[]>;
   exists(key: string): Promise<boolean>;

@@ -66,10 +66,18 @@ export function createS3MediaStore(options: { client: S3Client; bucket: string; 
     },
 
     async deleteMany(keys) {
-      for (const key of keys) assertMediaKey(key);
       const failures: MediaDeleteFailure[] = [];
-      for (let start = 0; start < keys.length; start += DELETE_BATCH) {
-        const batch = keys.slice(start, start + DELETE_BATCH);
+      const valid: string[] = [];
+      for (const key of keys) {
+        try {
+          assertMediaKey(key);
+          valid.push(key);
+        } catch (error) {
+          failures.push({ key, error });
+        }
+      }
+      for (let start = 0; start < valid.length; start += DELETE_BATCH) {
+        const batch = valid.slice(start, start + DELETE_BATCH);
         try {
           const result = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((key) => ({ Key: key })), Quiet: true } }));
           for (const error of result.Errors ?? []) {

@@ -99,9 +99,17 @@ export function describeMediaStoreContract(name: string, open: (now: () => Date)
         await expect(store.exists(key), key).rejects.toBeInstanceOf(InvalidMediaKeyError);
         await expect(store.createReadStream(key), key).rejects.toBeInstanceOf(InvalidMediaKeyError);
         await expect(store.delete(key), key).rejects.toBeInstanceOf(InvalidMediaKeyError);
-        await expect(store.deleteMany([stored.key, key]), key).rejects.toBeInstanceOf(InvalidMediaKeyError);
       }
       expect(await opened.storedKeys()).toEqual([stored.key]);
+    });
+
+    it('deleteMany reports keys it did not make as failures, touches nothing for them, and still deletes the rest', async () => {
+      const kept = await store.put({ bytes: PNG_BYTES, mime: 'image/png' });
+      const gone = await store.put({ bytes: PNG_BYTES, mime: 'image/png' });
+      const failures = await store.deleteMany(['../secret.png', gone.key, `${kept.key}/..`]);
+      expect(failures.map((failure) => failure.key)).toEqual(['../secret.png', `${kept.key}/..`]);
+      expect(failures.every((failure) => failure.error instanceof InvalidMediaKeyError)).toBe(true);
+      expect(await opened.storedKeys()).toEqual([kept.key]);
     });
   });
 }
