@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildExportArchive } from '#core/privacy/build-export-archive';
+import type { ImageProvider } from '#core/providers/ports';
+import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
+import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { FakeS3Api } from '#tests/fakes/s3-api';
 import { readZip } from '#tests/web/support/read-zip';
 import { eventually } from '#tests/core/generation/generation-helpers';
@@ -123,5 +126,56 @@ describe('privacy export and media deletion on S3', () => {
     for (const key of old.keys) expect(s3.keysOf(BUCKET)).not.toContain(key);
     expect(s3.keysOf(BUCKET)).toEqual(expect.arrayContaining(recent.keys));
     expect(await t.database.prisma.mediaAsset.count({ where: { userId: old.userId } })).toBe(0);
+  });
+});
+
+describe('an account erased while its picture is being made', () => {
+  let s3: FakeS3Api;
+  let t: TestCore;
+  let release: () => void = () => {};
+  let providerStarted: Promise<void>;
+
+  beforeAll(async () => {
+    s3 = await FakeS3Api.start({ buckets: [BUCKET] });
+    const demo = createDemoImageProvider();
+    let started: () => void = () => {};
+    providerStarted = new Promise((resolve) => (started = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held: ImageProvider = {
+      name: demo.name,
+      capabilities: demo.capabilities,
+      async generateImages(request) {
+        started();
+        await gate;
+        return demo.generateImages(request);
+      },
+    };
+    t = await createTestCore({
+      providers: { image: [held], video: [createDemoVideoProvider()] },
+      env: { S3_BUCKET: BUCKET, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey },
+    });
+  });
+  afterAll(async () => {
+    release();
+    await t?.close();
+    await s3?.close();
+  });
+
+  it('leaves no object of the erased account in the bucket when the erasure lands while the picture uploads', async () => {
+    const chat = new ChatUser(t, '7601');
+    await chat.onboard();
+    await chat.command('imagine', 'a boat on a quiet lake');
+    await providerStarted;
+
+    // The upload takes a while (a video on a slow link); the person erases the account meanwhile.
+    s3.delayMs = 1_500;
+    release();
+    await s3.waitForRequest((request) => request.method === 'PUT', 10_000);
+    await chat.press('confirm_delete');
+    expect(await t.database.prisma.user.count()).toBe(0);
+
+    await eventually(async () => s3.requests.some((request) => request.method === 'PUT' && request.endedAt !== undefined), 'the upload to finish', 10_000);
+    s3.delayMs = 0;
+    await eventually(async () => s3.keysOf(BUCKET).length === 0, `the erased account's picture to leave the bucket (left: ${s3.keysOf(BUCKET).join(', ')})`, 10_000);
   });
 });
