@@ -6,6 +6,7 @@ import { deleteStripeCustomers } from '#core/privacy/delete-stripe-customers';
 import { purgeChatUpdateClaims } from '#core/chat/claim-chat-update';
 import { purgeLoginRecords } from '#core/retention/purge-login-records';
 import { purgeOldMedia } from '#core/retention/purge-old-media';
+import { purgeOrphanMedia } from '#core/retention/purge-orphan-media';
 import { purgeOldPrompts } from '#core/retention/purge-old-prompts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -25,11 +26,13 @@ export type RetentionReport = {
   chatUpdateClaims: number;
   /** Files of erased accounts the media store could not delete at erasure, deleted now. */
   erasedMediaDeleted: number;
+  /** Stored files no row named (their process died before recording them), deleted now. */
+  orphanMedia: number;
 };
 
 /**
  * The retention the privacy policy promises, run by the worker (at start and then hourly is
- * plenty): prompts and media older than RETENTION_PROMPT_DAYS, IP addresses and browsers of
+ * plenty): prompts and media older than RETENTION_PROMPT_DAYS (and stored files no row names), IP addresses and browsers of
  * login records older than RETENTION_LOGIN_DAYS, expired sessions and one-time tokens, and the
  * identity marks whose time is up (ended suspensions, bonus marks after three years); and it
  * retries deleting at Stripe the customers of erased accounts that Stripe could not delete then,
@@ -43,6 +46,7 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
   const loginCutoff = new Date(now.getTime() - deps.config.retention.loginDays * DAY_MS);
   const prompts = await purgeOldPrompts(deps.prisma, promptCutoff);
   const media = await purgeOldMedia(deps, promptCutoff);
+  const orphanMedia = await purgeOrphanMedia(deps, promptCutoff);
   const login = await purgeLoginRecords(deps.prisma, loginCutoff);
   const secrets = await purgeExpiredSecrets(deps.prisma, now);
   const marks = await purgeIdentityMarks(deps.prisma, now);
@@ -62,6 +66,7 @@ export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'lo
     stripeCustomersDeleted: stripeCustomers.deleted,
     chatUpdateClaims,
     erasedMediaDeleted: erasedMedia.deleted,
+    orphanMedia,
   };
   deps.logger.info({ retention: report }, 'retention run');
   return report;

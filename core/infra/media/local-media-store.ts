@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { assertMediaKey, newMediaKey } from '#core/infra/media/media-key';
+import { assertMediaKey, isMediaKey, mediaMonthPrefix, newMediaKey } from '#core/infra/media/media-key';
 import { InvalidMediaKeyError, type MediaDeleteFailure, type MediaStore, type StoredMedia } from '#core/infra/media/media-store';
 
 /**
@@ -79,6 +79,19 @@ export function createLocalMediaStore(options: { rootDir: string; now?: () => Da
         }
       }
       return failures;
+    },
+
+    async *listMonth(input) {
+      const folder = path.join(rootDir, mediaMonthPrefix(input));
+      const names = await fs.readdir(folder).catch((error: unknown) => {
+        if (isNotFound(error)) return [];
+        throw error;
+      });
+      // Temporary files of writes in progress start with a dot and never match a key.
+      for (const name of names) {
+        const key = `${mediaMonthPrefix(input)}${name}`;
+        if (isMediaKey(key)) yield key;
+      }
     },
 
     async exists(key) {

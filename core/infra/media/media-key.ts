@@ -21,5 +21,21 @@ export function newMediaKey(input: { date: Date; mime: string; keyHint?: string 
 
 /** Throws {@link InvalidMediaKeyError} unless `key` has exactly the shape {@link newMediaKey} makes. */
 export function assertMediaKey(key: string): void {
-  if (!KEY_PATTERN.test(key)) throw new InvalidMediaKeyError(key);
+  if (!isMediaKey(key)) throw new InvalidMediaKeyError(key);
+}
+
+/**
+ * The folder of one month's keys, `[<keyHint>/]yyyy/mm/`, the prefix {@link newMediaKey} gives
+ * every file stored that month. Throws {@link InvalidMediaKeyError} for a month or hint it never makes.
+ */
+export function mediaMonthPrefix(input: { year: number; month: number; keyHint?: string | undefined }): string {
+  const isMonth = Number.isInteger(input.year) && input.year >= 1970 && input.year <= 9999 && Number.isInteger(input.month) && input.month >= 1 && input.month <= 12;
+  if (!isMonth) throw new InvalidMediaKeyError(`${input.year}/${input.month}`);
+  if (input.keyHint !== undefined && !HINT_PATTERN.test(input.keyHint)) throw new InvalidMediaKeyError(input.keyHint);
+  return `${input.keyHint ? `${input.keyHint}/` : ''}${input.year}/${String(input.month).padStart(2, '0')}/`;
+}
+
+/** Whether `key` has exactly the shape {@link newMediaKey} makes. */
+export function isMediaKey(key: string): boolean {
+  return KEY_PATTERN.test(key);
 }

@@ -39,6 +39,13 @@ export interface MediaStore {
    */
   deleteMany(keys: readonly string[]): Promise<MediaDeleteFailure[]>;
   exists(key: string): Promise<boolean>;
+  /**
+   * The keys of the files stored in one month (`year`, `month` 1-12, UTC, as in the keys), in the
+   * `keyHint` folder or none, read `pageSize` at a time. Retention compares them with the
+   * database to find files no row names (a process that died between storing a file and
+   * recording it), which it could not find otherwise.
+   */
+  listMonth(input: { year: number; month: number; keyHint?: string; pageSize?: number }): AsyncIterable<string>;
 }
 
 /** A key that the store did not make: a traversal attempt or a wiring bug, never a user error. */

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { assertMediaKey, newMediaKey } from '#core/infra/media/media-key';
+import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { assertMediaKey, isMediaKey, mediaMonthPrefix, newMediaKey } from '#core/infra/media/media-key';
 import type { MediaDeleteFailure, MediaStore, StoredMedia } from '#core/infra/media/media-store';
+
+/** Keys per ListObjectsV2 page, S3's maximum. */
+const LIST_PAGE = 1000;
 
 /** Keys per DeleteObjects call, S3's maximum (docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html). */
 const DELETE_BATCH = 1000;
@@ -88,6 +91,18 @@ export function createS3MediaStore(options: { client: S3Client; bucket: string; 
         }
       }
       return failures;
+    },
+
+    async *listMonth(input) {
+      const prefix = mediaMonthPrefix(input);
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: input.pageSize ?? LIST_PAGE, ContinuationToken: token }));
+        for (const object of page.Contents ?? []) {
+          if (object.Key && isMediaKey(object.Key)) yield object.Key;
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
     },
 
     async exists(key) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildExportArchive } from '#core/privacy/build-export-archive';
 import type { ImageProvider } from '#core/providers/ports';
@@ -111,6 +112,26 @@ describe('privacy export and media deletion on S3', () => {
     for (const key of leaver.keys) expect(s3.keysOf(BUCKET)).not.toContain(key);
     expect(await t.database.prisma.mediaErasure.count()).toBe(0);
     expect((await t.core.retention.run()).erasedMediaDeleted).toBe(0);
+  });
+
+  it('retention deletes objects no row names in months before the cutoff, and leaves recent ones (they may be being recorded)', async () => {
+    const cutoff = new Date(t.clock.now().getTime() - 30 * DAY);
+    const folder = (monthsBefore: number) => {
+      const date = new Date(Date.UTC(cutoff.getUTCFullYear(), cutoff.getUTCMonth() - monthsBefore, 1));
+      return `${date.getUTCFullYear()}/${String(date.getUTCMonth() + 1).padStart(2, '0')}/`;
+    };
+    const put = (key: string) => s3.buckets.get(BUCKET)?.set(key, { bytes: Buffer.from(key), contentType: 'image/png', etag: '"x"', lastModified: new Date() });
+    const orphans = [`${folder(1)}${randomUUID()}.png`, `${folder(2)}${randomUUID()}.mp4`, `${folder(11)}${randomUUID()}.png`];
+    const recentOrphan = `${folder(-1)}${randomUUID()}.png`;
+    const recorded = `${folder(2)}${randomUUID()}.png`;
+    for (const key of [...orphans, recentOrphan, recorded]) put(key);
+    const { userId } = await userWithFiles('7507', 0);
+    await t.database.prisma.mediaAsset.create({ data: { userId, storageKey: recorded, mime: 'image/png', bytes: 1, sha256: 'x' } });
+
+    expect((await t.core.retention.run()).orphanMedia).toBe(3);
+    for (const key of orphans) expect(s3.keysOf(BUCKET)).not.toContain(key);
+    expect(s3.keysOf(BUCKET)).toEqual(expect.arrayContaining([recentOrphan, recorded]));
+    expect((await t.core.retention.run()).orphanMedia).toBe(0);
   });
 
   it('retention deletes old objects from the bucket; a file S3 could not delete keeps its row for the next run', async () => {

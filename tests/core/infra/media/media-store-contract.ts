@@ -90,6 +90,21 @@ export function describeMediaStoreContract(name: string, open: (now: () => Date)
       expect(await store.get(keep.key)).toEqual(Buffer.from('keep'));
     });
 
+    it('lists the keys stored in one month, across pages, and nothing of other months or folders', async () => {
+      const march = await Promise.all(Array.from({ length: 5 }, (_, n) => store.put({ bytes: Buffer.from(`m${n}`), mime: 'image/png' })));
+      const hinted = await store.put({ bytes: Buffer.from('h'), mime: 'image/png', keyHint: 'inputs' });
+      const listed: string[] = [];
+      for await (const key of store.listMonth({ year: 2025, month: 3, pageSize: 2 })) listed.push(key);
+      expect(listed.sort()).toEqual(march.map((file) => file.key).sort());
+      const inputs: string[] = [];
+      for await (const key of store.listMonth({ year: 2025, month: 3, keyHint: 'inputs' })) inputs.push(key);
+      expect(inputs).toEqual([hinted.key]);
+      const april: string[] = [];
+      for await (const key of store.listMonth({ year: 2025, month: 4 })) april.push(key);
+      expect(april).toEqual([]);
+      await expect(store.listMonth({ year: 2025, month: 13 })[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(InvalidMediaKeyError);
+    });
+
     it('refuses keys it did not make, before touching the storage', async () => {
       const stored = await store.put({ bytes: PNG_BYTES, mime: 'image/png' });
       const uuidName = stored.key.split('/').at(-1) ?? '';
