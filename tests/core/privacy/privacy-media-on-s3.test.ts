@@ -96,6 +96,21 @@ describe('privacy export and media deletion on S3', () => {
     expect(await t.database.prisma.mediaErasure.count()).toBe(0);
   });
 
+  it('erasing an account with more files than one DeleteObjects call takes deletes them all, 1000 at a time', async () => {
+    const { chat, userId } = await userWithFiles('7508', 0);
+    const month = `${t.clock.now().getUTCFullYear()}/${String(t.clock.now().getUTCMonth() + 1).padStart(2, '0')}/`;
+    const keys = Array.from({ length: 1001 }, () => `${month}${randomUUID()}.png`);
+    for (const key of keys) s3.buckets.get(BUCKET)?.set(key, { bytes: Buffer.from('x'), contentType: 'image/png', etag: '"x"', lastModified: new Date() });
+    await t.database.prisma.mediaAsset.createMany({ data: keys.map((storageKey) => ({ userId, storageKey, mime: 'image/png', bytes: 1, sha256: 'x' })) });
+    const seen = s3.requests.length;
+
+    await chat.press('confirm_delete');
+
+    expect(s3.requests.slice(seen).filter(isDeleteObjects)).toHaveLength(2);
+    for (const key of keys) expect(s3.buckets.get(BUCKET)?.has(key)).toBe(false);
+    expect(await t.database.prisma.mediaErasure.count()).toBe(0);
+  });
+
   it('with S3 down the erasure still completes, and the retention job deletes the objects later, once', async () => {
     const leaver = await userWithFiles('7503', 2);
     s3.failNext(isDeleteObjects, { status: 503, times: 10 });
