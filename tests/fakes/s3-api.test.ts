@@ -89,6 +89,14 @@ describe('FakeS3Api with the real @aws-sdk/client-s3', () => {
     expect(request.rawBody.toString('utf8')).toContain('<Delete');
   });
 
+  it('with requireContentMd5, refuses a DeleteObjects that carries only the SDK’s CRC32, as older S3-compatible stores do', async () => {
+    fake.requireContentMd5 = true;
+    await client.send(new PutObjectCommand({ Bucket: 'media', Key: 'x/1.png', Body: Buffer.from('1') }));
+    const error = await client.send(new DeleteObjectsCommand({ Bucket: 'media', Delete: { Objects: [{ Key: 'x/1.png' }] } })).catch((caught: unknown) => caught);
+    expect((error as S3ServiceException).name).toBe('InvalidRequest');
+    expect(fake.keysOf('media')).toEqual(['x/1.png']);
+  });
+
   it('refuses a request without a SigV4 signature and one with an unknown access key id, in S3 XML', async () => {
     const response = await fetch(`${fake.endpoint}/media/x/1.png`);
     expect(response.status).toBe(403);

@@ -14,6 +14,11 @@ export type FakeS3Options = FakeServerOptions & {
   accessKeyId?: string;
   /** The secret that goes with it (not checked: the signature is the SDK's business). */
   secretAccessKey?: string;
+  /**
+   * Answer DeleteObjects without a Content-MD5 header with 400 `InvalidRequest`, as older MinIO,
+   * s3proxy and other S3-compatible stores do (AWS also accepts an `x-amz-checksum-*` header).
+   */
+  requireContentMd5?: boolean;
 };
 
 const XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -40,6 +45,8 @@ const MAX_LIST_KEYS = 1000;
 export class FakeS3Api extends FakeHttpServer {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  /** See {@link FakeS3Options.requireContentMd5}; may be changed at any time. */
+  requireContentMd5: boolean;
   /** Objects by bucket, then key; tests read and change it directly. */
   readonly buckets = new Map<string, Map<string, FakeS3Object>>();
 
@@ -47,6 +54,7 @@ export class FakeS3Api extends FakeHttpServer {
     super(options);
     this.accessKeyId = options.accessKeyId ?? 'AKIAFAKES3TEST';
     this.secretAccessKey = options.secretAccessKey ?? 'fake-s3-secret-access-key';
+    this.requireContentMd5 = options.requireContentMd5 ?? false;
     for (const bucket of options.buckets ?? ['media']) this.buckets.set(bucket, new Map());
   }
 
@@ -90,7 +98,7 @@ export class FakeS3Api extends FakeHttpServer {
     if (!bucket) return s3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', `/${bucketName}`, request);
     if (key === '') {
       if (request.method === 'GET' && request.query['list-type'] === '2') return this.listObjects(bucket, bucketName, request);
-      if (request.method === 'POST' && 'delete' in request.query) return deleteObjects(bucket, request);
+      if (request.method === 'POST' && 'delete' in request.query) return deleteObjects(bucket, request, this.requireContentMd5);
       return s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', `/${bucketName}`, request);
     }
     switch (request.method) {
@@ -151,9 +159,10 @@ function putObject(bucket: Map<string, FakeS3Object>, key: string, request: Reco
   return { status: 200, headers: { etag } };
 }
 
-/** DeleteObjects: `<Delete><Object><Key>…</Key></Object>…<Quiet>true</Quiet></Delete>`; needs Content-MD5 or a checksum, as S3 does. */
-function deleteObjects(bucket: Map<string, FakeS3Object>, request: RecordedRequest): FakeReply {
-  const hasIntegrity = request.headers['content-md5'] !== undefined || Object.keys(request.headers).some((name) => name.startsWith('x-amz-checksum-'));
+/** DeleteObjects: `<Delete><Object><Key>…</Key></Object>…<Quiet>true</Quiet></Delete>`; needs Content-MD5 or (unless `requireContentMd5`) a checksum, as S3 does. */
+function deleteObjects(bucket: Map<string, FakeS3Object>, request: RecordedRequest, requireContentMd5: boolean): FakeReply {
+  const hasChecksum = !requireContentMd5 && Object.keys(request.headers).some((name) => name.startsWith('x-amz-checksum-'));
+  const hasIntegrity = request.headers['content-md5'] !== undefined || hasChecksum;
   if (!hasIntegrity) return s3Error(400, 'InvalidRequest', 'Missing required header for this request: Content-MD5', request.path, request);
   const digestProblem = checkDigests(request.rawBody, request);
   if (digestProblem) return digestProblem;

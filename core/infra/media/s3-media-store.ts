@@ -82,7 +82,7 @@ export function createS3MediaStore(options: { client: S3Client; bucket: string; 
       for (let start = 0; start < valid.length; start += DELETE_BATCH) {
         const batch = valid.slice(start, start + DELETE_BATCH);
         try {
-          const result = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((key) => ({ Key: key })), Quiet: true } }));
+          const result = await client.send(deleteObjectsWithMd5(bucket, batch));
           for (const error of result.Errors ?? []) {
             failures.push({ key: error.Key ?? '', error: new Error(`S3 DeleteObjects: ${error.Code ?? 'error'}: ${error.Message ?? ''}`) });
           }
@@ -116,6 +116,29 @@ export function createS3MediaStore(options: { client: S3Client; bucket: string; 
       }
     },
   };
+}
+
+/**
+ * A DeleteObjects call carrying Content-MD5 instead of the SDK's CRC32 checksum: S3 requires
+ * one of them, and older MinIO, s3proxy and other S3-compatible stores accept only the MD5
+ * (github.com/aws/aws-sdk-js-v3/blob/main/supplemental-docs/MD5_FALLBACK.md). Set on this
+ * command alone, just before signing, so the signature covers the header.
+ */
+function deleteObjectsWithMd5(bucket: string, keys: readonly string[]): DeleteObjectsCommand {
+  const command = new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((key) => ({ Key: key })), Quiet: true } });
+  const withMd5 = (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
+    const request = args.request as { headers?: Record<string, string>; body?: unknown };
+    if (request.headers && (typeof request.body === 'string' || request.body instanceof Uint8Array)) {
+      for (const name of Object.keys(request.headers)) {
+        if (/^x-amz-(sdk-)?checksum-/i.test(name)) delete request.headers[name];
+      }
+      request.headers['content-md5'] = createHash('md5').update(request.body).digest('base64');
+    }
+    return next(args);
+  };
+  type Middleware = Parameters<DeleteObjectsCommand['middlewareStack']['addRelativeTo']>[0];
+  command.middlewareStack.addRelativeTo(withMd5 as unknown as Middleware, { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'deleteObjectsContentMd5' });
+  return command;
 }
 
 /** S3's "no such object": NoSuchKey on GET, a bodiless 404 (the SDK's NotFound) on HEAD. */
