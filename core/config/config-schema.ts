@@ -136,7 +136,9 @@ export const EnvSchema = z.object({
   S3_BUCKET: optionalText.refine((value) => value === undefined || /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value), {
     message: 'must be a bucket name: 3-63 lowercase letters, digits, dots and dashes',
   }),
-  S3_ENDPOINT: optionalUrl(['http:', 'https:'], 'an http(s) URL, e.g. http://minio:9000 or https://<account>.r2.cloudflarestorage.com').transform((value) => value?.replace(/\/+$/, '')),
+  S3_ENDPOINT: optionalUrl(['http:', 'https:'], 'an http(s) URL, e.g. http://minio:9000 or https://<account>.r2.cloudflarestorage.com').transform(
+    (value) => value?.replace(/\/+$/, ''),
+  ),
   S3_REGION: optionalText
     .refine((value) => value === undefined || /^[a-z0-9-]{1,32}$/.test(value), { message: 'must be a region name such as us-east-1 (auto for R2)' })
     .transform((value) => value ?? 'us-east-1'),

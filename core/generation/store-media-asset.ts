@@ -17,7 +17,9 @@ export async function storeMediaAsset(deps: Pick<CoreDeps, 'prisma' | 'media' | 
       data: { ...fields, storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256 },
     });
   } catch (error) {
-    await deps.media.delete(stored.key).catch((deleteError: unknown) => deps.logger.error({ err: deleteError, key: stored.key }, 'could not delete a media file whose row was not written'));
+    await deps.media
+      .delete(stored.key)
+      .catch((deleteError: unknown) => deps.logger.error({ err: deleteError, key: stored.key }, 'could not delete a media file whose row was not written'));
     throw error;
   }
 }

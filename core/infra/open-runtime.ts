@@ -32,7 +32,8 @@ export const REDIS_PREFIX = 'imagine';
 /**
  * Opens every client the configuration asks for: the database (migrated first in embedded
  * mode, or when AUTO_MIGRATE is on), the queue and limits (Redis or in-process), the media store
- * (DATA_DIR, or the S3 bucket of S3_BUCKET), the outbox under DATA_DIR, the providers (the demo one when no key is set) and moderation.
+ * (DATA_DIR, or the bucket of S3_BUCKET), the outbox under DATA_DIR, the providers (the demo one
+ * when no key is set) and moderation.
  * The one place in the product that builds clients.
  */
 export async function openRuntime(config: AppConfig, logger: Logger): Promise<Runtime> {

@@ -48,7 +48,9 @@ export async function eraseAccount(
   });
   if (!erased) return 'already_erased';
   // The account is gone; files left here are in media_erasures for the retention job.
-  if (erased.keys.length > 0) await deleteErasedMedia(deps, erased.keys).catch((error: unknown) => deps.logger.error({ err: error }, 'could not delete an erased account’s media files; the retention job retries'));
+  if (erased.keys.length > 0) {
+    await deleteErasedMedia(deps, erased.keys).catch((error: unknown) => deps.logger.error({ err: error }, 'could not delete an erased account’s media files; the retention job retries'));
+  }
   for (const address of erased.addresses) {
     await deps.mailer.forgetRecipient?.(address).catch((error: unknown) => deps.logger.error({ err: error }, 'could not delete an erased account’s mail from the outbox'));
   }

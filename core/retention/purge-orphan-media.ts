@@ -38,6 +38,8 @@ async function deleteUnrecorded(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logge
   const orphans = keys.filter((key) => !recorded.has(key));
   if (orphans.length === 0) return 0;
   const failures = await deps.media.deleteMany(orphans);
-  if (failures.length > 0) deps.logger.error({ err: failures[0]!.error, files: failures.length }, 'retention could not delete unrecorded media files; the next run tries again');
+  if (failures.length > 0) {
+    deps.logger.error({ err: failures[0]!.error, files: failures.length }, 'retention could not delete unrecorded media files; the next run tries again');
+  }
   return orphans.length - failures.length;
 }

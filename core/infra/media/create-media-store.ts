@@ -46,8 +46,10 @@ export async function createMediaStore(config: MediaConfig): Promise<OpenedMedia
       await client.config.credentials();
     } catch (error) {
       client.destroy();
+      const reason = error instanceof Error ? error.message : String(error);
       throw new ConfigError([
-        `S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: S3_BUCKET=${config.bucket} is set but no credentials were found: set both, or give the process AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or container role) (${error instanceof Error ? error.message : String(error)})`,
+        `S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: S3_BUCKET=${config.bucket} is set but no credentials were found: set both, ` +
+          `or give the process AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or container role) (${reason})`,
       ]);
     }
   }
