@@ -42,6 +42,10 @@ async function main(): Promise<void> {
       process.stderr.write(`Not starting: ${error.message}\n`);
       process.exit(1);
     }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
     throw error;
   }
   const core = createCore(runtime.deps);

@@ -135,6 +135,21 @@ export const EnvSchema = z.object({
   METRICS_HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
   AUTO_MIGRATE: booleanFlag(true),
   SHUTDOWN_TIMEOUT_SECONDS: integerInRange(30, 1, 600),
+
+  S3_BUCKET: optionalText.refine((value) => value === undefined || /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value), {
+    message: 'must be a bucket name: 3-63 lowercase letters, digits, dots and dashes',
+  }),
+  S3_ENDPOINT: optionalUrl(['http:', 'https:'], 'an http(s) URL, e.g. http://minio:9000 or https://<account>.r2.cloudflarestorage.com').transform(
+    (value) => value?.replace(/\/+$/, ''),
+  ),
+  S3_REGION: optionalText
+    .refine((value) => value === undefined || /^[a-z0-9-]{1,32}$/.test(value), { message: 'must be a region name such as us-east-1 (auto for R2)' })
+    .transform((value) => value ?? 'us-east-1'),
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  S3_FORCE_PATH_STYLE: optionalText
+    .refine((value) => value === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(value.toLowerCase()), { message: 'must be true or false' })
+    .transform((value) => (value === undefined ? undefined : ['true', '1', 'yes'].includes(value.toLowerCase()))),
 });
 
 /** The raw, validated environment. */

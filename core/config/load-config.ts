@@ -56,7 +56,24 @@ export type AppConfig = {
   /** Apply pending migrations at start-up (always on for the embedded database). */
   autoMigrate: boolean;
   shutdownTimeoutMs: number;
+  /** Where media files live: `DATA_DIR/media`, or a bucket of an S3-compatible store when S3_BUCKET is set. */
+  media: MediaConfig;
 };
+
+/** The media store's settings; see `createMediaStore`. */
+export type MediaConfig =
+  | { kind: 'local'; rootDir: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** An S3-compatible store's URL (MinIO, Garage, R2); undefined for AWS S3 itself. */
+      endpoint: string | undefined;
+      region: string;
+      /** `endpoint/bucket/key` instead of `bucket.endpoint/key`; the default with an endpoint. */
+      forcePathStyle: boolean;
+      /** Undefined: the AWS SDK's default credential chain (AWS_* variables, profiles, instance and container roles). */
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    };
 
 /** Start-up failure listing every invalid variable by name. */
 export class ConfigError extends Error {
@@ -128,6 +145,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     warnings.push(`HOST=${env.HOST} listens beyond this machine while SESSION_SECRET is the development value anyone can read in the source: sessions and media links can be forged. Set SESSION_SECRET, or HOST=127.0.0.1.`);
   }
 
+  const s3Settings = (['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter((name) => env[name] !== undefined);
+  if (!env.S3_BUCKET && s3Settings.length > 0) {
+    problems.push(`S3_BUCKET: is required when ${s3Settings.join(', ')} ${s3Settings.length > 1 ? 'are' : 'is'} set (media stay on the local disk without it)`);
+  }
+  if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+    problems.push('S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: set both or neither (neither: the AWS SDK’s default credential chain)');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -182,6 +207,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     warnings,
     autoMigrate: env.AUTO_MIGRATE,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    media: env.S3_BUCKET
+      ? {
+          kind: 's3',
+          bucket: env.S3_BUCKET,
+          endpoint: env.S3_ENDPOINT,
+          region: env.S3_REGION,
+          forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_ENDPOINT !== undefined,
+          credentials: env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } : undefined,
+        }
+      : { kind: 'local', rootDir: path.join(dataDir, 'media') },
   };
 }
 

@@ -17,6 +17,7 @@ import { routeModel } from '#core/providers/route-model';
 import { applyTemplate, findTemplate, recordTemplateEvent } from '#core/templates/find-templates';
 import type { Locale } from '#core/i18n/locales';
 import type { MediaFile } from '#core/providers/ports';
+import { storeMediaAsset } from '#core/generation/store-media-asset';
 
 /** When the user was last admitted a generation (any status; see `assertSpacing`), on the (userId, createdAt) index. */
 function lastAdmittedAtSql(userId: string): Prisma.Sql {
@@ -155,10 +156,5 @@ async function answerEarlier(deps: Pick<CoreDeps, 'queue'>, generationId: string
 }
 
 async function storeInputImage(deps: CoreDeps, userId: string, file: MediaFile): Promise<string> {
-  const stored = await deps.media.put({ bytes: file.bytes, mime: file.mime });
-  const asset = await deps.prisma.mediaAsset.create({
-    data: { userId, role: 'input', storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256 },
-    select: { id: true },
-  });
-  return asset.id;
+  return (await storeMediaAsset(deps, file, { userId, role: 'input' })).id;
 }

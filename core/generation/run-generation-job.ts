@@ -11,6 +11,7 @@ import { GLOBAL_GENERATION_LIMIT, providerLimitName } from '#core/infra/build-li
 import { RateLimiterClosedError } from '#core/infra/rate-limit/rate-limiter';
 import { measureProviderCall } from '#core/metrics/record-generation';
 import { OPEN_STATUSES } from '#core/generation/open-statuses';
+import { storeMediaAsset } from '#core/generation/store-media-asset';
 
 type StoredOptions = { requestedModel?: string; aspectRatio?: AspectRatio; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
 
@@ -137,12 +138,7 @@ async function loadInput(deps: CoreDeps, mediaId: string): Promise<MediaFile | u
 async function storeOutputs(deps: CoreDeps, userId: string, generationId: string, files: MediaFile[]) {
   const assets = [];
   for (const file of files) {
-    const stored = await deps.media.put({ bytes: file.bytes, mime: file.mime });
-    assets.push(
-      await deps.prisma.mediaAsset.create({
-        data: { userId, generationId, role: 'output', storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256, width: file.width ?? null, height: file.height ?? null },
-      }),
-    );
+    assets.push(await storeMediaAsset(deps, file, { userId, generationId, role: 'output', width: file.width ?? null, height: file.height ?? null }));
   }
   return assets;
 }

@@ -9,7 +9,7 @@ import { createDatabase } from '#core/infra/db/create-database';
 import type { Logger } from '#core/infra/logger';
 import { createJobQueue } from '#core/infra/queue/create-job-queue';
 import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
-import { createLocalMediaStore } from '#core/infra/media/local-media-store';
+import { createMediaStore } from '#core/infra/media/create-media-store';
 import { createMailer } from '#core/infra/mail/create-mailer';
 import { closeRedisConnection, createRedisConnection } from '#core/infra/redis';
 import { buildLimits } from '#core/infra/build-limits';
@@ -32,11 +32,17 @@ export const REDIS_PREFIX = 'imagine';
 /**
  * Opens every client the configuration asks for: the database (migrated first in embedded
  * mode, or when AUTO_MIGRATE is on), the queue and limits (Redis or in-process), the media store
- * and outbox under DATA_DIR, the providers (the demo one when no key is set) and moderation.
+ * (DATA_DIR, or the bucket of S3_BUCKET), the outbox under DATA_DIR, the providers (the demo one
+ * when no key is set) and moderation.
  * The one place in the product that builds clients.
  */
 export async function openRuntime(config: AppConfig, logger: Logger): Promise<Runtime> {
-  const database = await createDatabase(config.database);
+  // First: a media store without credentials is a configuration error, reported before anything opens.
+  const media = await createMediaStore(config.media);
+  const database = await createDatabase(config.database).catch((error: unknown) => {
+    media.close();
+    throw error;
+  });
   if (database.pglite) {
     const result = await applyMigrations({ kind: 'pglite', db: database.pglite });
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'embedded database migrated');
@@ -53,7 +59,6 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
   const queue = createJobQueue({ redisUrl: config.redisUrl, prefix: REDIS_PREFIX, queueName: 'generations', logger: logger.child({ component: 'queue' }) });
   const limiter = createRateLimiter({ limits: buildLimits(config, providers), redisUrl: config.redisUrl, keyPrefix: `${REDIS_PREFIX}:rl:`, logger: logger.child({ component: 'limits' }) });
   const redis = config.redisUrl ? createRedisConnection(config.redisUrl, { role: 'health' }) : undefined;
-  const media = createLocalMediaStore({ rootDir: path.join(config.dataDir, 'media') });
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, outboxDir: path.join(config.dataDir, 'outbox'), logger: logger.child({ component: 'mail' }) });
   const rules = config.moderationRulesFile
     ? mergeModerationRules(DEFAULT_MODERATION_RULES, ModerationRulesOverrideSchema.parse(JSON.parse(await fs.readFile(config.moderationRulesFile, 'utf8'))))
@@ -68,7 +73,7 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     prisma: database.prisma,
     queue,
     limiter,
-    media,
+    media: media.store,
     mailer,
     clock: systemClock,
     catalog: CATALOG,
@@ -85,6 +90,7 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
       await queue.close(config.shutdownTimeoutMs);
       await limiter.close();
       if (redis) await closeRedisConnection(redis);
+      media.close();
       await database.close();
     },
   };

@@ -21,6 +21,9 @@ export async function buildExportArchive(deps: Pick<CoreDeps, 'prisma' | 'clock'
   const now = deps.clock.now();
   zip.addBuffer(Buffer.from(JSON.stringify(data, null, 2)), 'data.json', { mtime: now });
   const missing: string[] = [];
+  // The file being read when the download is abandoned: closed with the archive, or its source
+  // (an S3 response) would stay open, paused, for the life of the process.
+  const reading = new Set<NodeJS.ReadableStream>();
   for (const asset of assets) {
     if (!(await deps.media.exists(asset.storageKey))) {
       missing.push(asset.id);
@@ -28,7 +31,13 @@ export async function buildExportArchive(deps: Pick<CoreDeps, 'prisma' | 'clock'
     }
     zip.addReadStreamLazy(`media/${asset.id}.${extensionForMime(asset.mime)}`, { mtime: asset.createdAt, compress: false }, (callback) => {
       deps.media.createReadStream(asset.storageKey).then(
-        (stream) => callback(stream ? null : new Error('media file vanished'), stream ?? Readable.from([])),
+        (stream) => {
+          if (stream) {
+            reading.add(stream);
+            stream.once('close', () => reading.delete(stream));
+          }
+          callback(stream ? null : new Error('media file vanished'), stream ?? Readable.from([]));
+        },
         (error: unknown) => callback(error, Readable.from([])),
       );
     });
@@ -43,5 +52,8 @@ export async function buildExportArchive(deps: Pick<CoreDeps, 'prisma' | 'clock'
   zip.addBuffer(Buffer.from(`${readme}\n`), 'README.txt', { mtime: now });
   zip.end();
   zip.outputStream.on('error', (error: unknown) => deps.logger.error({ err: error }, 'export archive failed'));
+  zip.outputStream.once('close', () => {
+    for (const stream of reading) (stream as Readable).destroy();
+  });
   return { filename: `my-data-${now.toISOString().slice(0, 10)}.zip`, stream: zip.outputStream };
 }

@@ -3,6 +3,7 @@ import { isAppError } from '#core';
 import { signOutSession } from '#web/middleware/session';
 import { errorMessage, field, requireUser, sendPage, setRetryAfter, statusOf, viewOf, type Site } from '#web/routes/route-kit';
 import { accountPage, settingsPage } from '#web/views/account-views';
+import { sendStream } from '#web/routes/send-stream';
 
 const REFERRAL_NOTES = ['applied', 'unknown_code', 'own_code', 'already_referred', 'already_purchased'] as const;
 
@@ -139,7 +140,7 @@ export function createAccountRoutes(site: Site): Router {
     response.setHeader('Content-Length', String(media.bytes));
     response.setHeader('Cache-Control', 'private, no-store');
     response.setHeader('X-Content-Type-Options', 'nosniff');
-    (media.stream as NodeJS.ReadableStream).pipe(response);
+    sendStream(request, response, media.stream);
   });
 
   return router;
