@@ -20,7 +20,6 @@ import { createDemoImageProvider } from '#core/providers/demo/demo-image-provide
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
 import { seedTemplates } from '#core/templates/seed-templates';
-import { applyMigrations } from '#prisma/migrate/index';
 import { createMetrics, type Metrics } from '#core/metrics/create-metrics';
 
 /** An opened process: its core dependencies and how to close everything in order. */
@@ -37,10 +36,13 @@ export const REDIS_PREFIX = 'imagine';
  */
 export async function openRuntime(config: AppConfig, logger: Logger): Promise<Runtime> {
   const database = await createDatabase(config.database);
+  // The migration toolchain (the schema engine's wasm) is loaded only by a process that migrates.
   if (database.pglite) {
+    const { applyMigrations } = await import('#prisma/migrate/index');
     const result = await applyMigrations({ kind: 'pglite', db: database.pglite });
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'embedded database migrated');
   } else if (config.autoMigrate && config.database.kind === 'postgres') {
+    const { applyMigrations } = await import('#prisma/migrate/index');
     const result = await applyMigrations({ kind: 'postgres', url: config.database.url });
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
   }
