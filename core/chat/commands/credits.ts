@@ -1,6 +1,6 @@
 import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Button, type Reply, type Text } from '#core/chat/reply';
-import { getBalance } from '#core/credits/get-balance';
+import { readBalanceSummary } from '#core/credits/read-balance-summary';
 import { listLedger } from '#core/credits/list-ledger';
 import { findPack } from '#core/catalog/catalog';
 import { AppError } from '#core/errors/app-error';
@@ -12,19 +12,15 @@ import { rememberChatOrigin } from '#core/payments/checkout-chat-origin';
 const HISTORY_SIZE = 5;
 const RECENT_MOVEMENTS = 5;
 
-/** /balance: available, held, debt, next expiry, plan. */
+/** /balance: available, held, debt, next expiry, plan, the last movements (one query after the account's). */
 export async function runBalance(context: ChatContext): Promise<Reply[]> {
   const { deps, account, now } = context;
-  const [balance, limits] = await Promise.all([getBalance(deps.prisma, account.id, now), limitsFor(deps, account.id, now)]);
+  const { balance, planId, planPeriodEnd, movements } = await readBalanceSummary(deps, account.id, now, { movements: RECENT_MOVEMENTS });
   const lines: Text[] = [{ key: 'balance.text', vars: { available: balance.available } }];
   if (balance.reserved > 0) lines.push({ key: 'balance.reserved', vars: { reserved: balance.reserved } });
   if (balance.nextExpiry) lines.push({ key: 'balance.expiry', vars: { amount: balance.nextExpiry.amount, date: balance.nextExpiry.at.toISOString().slice(0, 10) } });
   if (balance.debt > 0) lines.push({ key: 'balance.debt', vars: { debt: balance.debt } });
-  if (limits.planId) {
-    const subscription = await deps.prisma.subscription.findFirst({ where: { userId: account.id, planId: limits.planId }, orderBy: { createdAt: 'desc' } });
-    lines.push({ key: 'balance.plan', vars: { plan: limits.planId, date: subscription?.currentPeriodEnd?.toISOString().slice(0, 10) ?? '-' } });
-  }
-  const movements = await listLedger(deps.prisma, account.id, { limit: RECENT_MOVEMENTS });
+  if (planId) lines.push({ key: 'balance.plan', vars: { plan: planId, date: planPeriodEnd?.toISOString().slice(0, 10) ?? '-' } });
   if (movements.length > 0) {
     lines.push({ key: 'balance.recent' });
     for (const movement of movements) {
