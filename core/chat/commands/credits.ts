@@ -1,10 +1,8 @@
 import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Button, type Reply, type Text } from '#core/chat/reply';
 import { readBalanceSummary } from '#core/credits/read-balance-summary';
-import { listLedger } from '#core/credits/list-ledger';
 import { findPack } from '#core/catalog/catalog';
 import { AppError } from '#core/errors/app-error';
-import { limitsFor } from '#core/generation/user-limits';
 import { buildResultReply } from '#core/generation/build-result-reply';
 import { createPricingToken } from '#core/payments/stripe-pricing-link';
 import { rememberChatOrigin } from '#core/payments/checkout-chat-origin';
