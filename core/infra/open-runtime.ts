@@ -16,6 +16,7 @@ import { buildLimits } from '#core/infra/build-limits';
 import { compileModerationRules } from '#core/moderation/compile-moderation-rules';
 import { DEFAULT_MODERATION_RULES, mergeModerationRules, ModerationRulesOverrideSchema } from '#core/moderation/moderation-rules';
 import { createPromptModerator } from '#core/moderation/create-prompt-moderator';
+import { createLazyModerator } from '#core/moderation/create-lazy-moderator';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
@@ -61,7 +62,9 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     ? mergeModerationRules(DEFAULT_MODERATION_RULES, ModerationRulesOverrideSchema.parse(JSON.parse(await fs.readFile(config.moderationRulesFile, 'utf8'))))
     : DEFAULT_MODERATION_RULES;
   const openai = config.providers.openai ? new OpenAI({ apiKey: config.providers.openai.apiKey, baseURL: config.providers.openai.baseUrl, maxRetries: 1 }) : undefined;
-  const moderator = createPromptModerator({ rules: compileModerationRules(rules), openai, mode: config.moderationMode, logger: logger.child({ component: 'moderation' }) });
+  const buildModerator = () => createPromptModerator({ rules: compileModerationRules(rules), openai, mode: config.moderationMode, logger: logger.child({ component: 'moderation' }) });
+  // The built-in rules are compiled on the first check; an operator's rules file at start-up, so a bad one stops the start.
+  const moderator = config.moderationRulesFile ? buildModerator() : createLazyModerator(buildModerator);
 
   const metrics = createMetrics({ queue, logger: logger.child({ component: 'metrics' }) }, { defaultLabels: { roles: config.roles.join('+') } });
   const deps: CoreDeps = {
