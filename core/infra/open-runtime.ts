@@ -16,11 +16,11 @@ import { buildLimits } from '#core/infra/build-limits';
 import { compileModerationRules } from '#core/moderation/compile-moderation-rules';
 import { DEFAULT_MODERATION_RULES, mergeModerationRules, ModerationRulesOverrideSchema } from '#core/moderation/moderation-rules';
 import { createPromptModerator } from '#core/moderation/create-prompt-moderator';
+import { createLazyModerator } from '#core/moderation/create-lazy-moderator';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
 import { seedTemplates } from '#core/templates/seed-templates';
-import { applyMigrations } from '#prisma/migrate/index';
 import { createMetrics, type Metrics } from '#core/metrics/create-metrics';
 
 /** An opened process: its core dependencies and how to close everything in order. */
@@ -43,10 +43,13 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     media.close();
     throw error;
   });
+  // The migration toolchain (the schema engine's wasm) is loaded only by a process that migrates.
   if (database.pglite) {
+    const { applyMigrations } = await import('#prisma/migrate/index');
     const result = await applyMigrations({ kind: 'pglite', db: database.pglite });
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'embedded database migrated');
   } else if (config.autoMigrate && config.database.kind === 'postgres') {
+    const { applyMigrations } = await import('#prisma/migrate/index');
     const result = await applyMigrations({ kind: 'postgres', url: config.database.url });
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
   }
@@ -64,7 +67,9 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     ? mergeModerationRules(DEFAULT_MODERATION_RULES, ModerationRulesOverrideSchema.parse(JSON.parse(await fs.readFile(config.moderationRulesFile, 'utf8'))))
     : DEFAULT_MODERATION_RULES;
   const openai = config.providers.openai ? new OpenAI({ apiKey: config.providers.openai.apiKey, baseURL: config.providers.openai.baseUrl, maxRetries: 1 }) : undefined;
-  const moderator = createPromptModerator({ rules: compileModerationRules(rules), openai, mode: config.moderationMode, logger: logger.child({ component: 'moderation' }) });
+  const buildModerator = () => createPromptModerator({ rules: compileModerationRules(rules), openai, mode: config.moderationMode, logger: logger.child({ component: 'moderation' }) });
+  // The built-in rules are compiled on the first check; an operator's rules file at start-up, so a bad one stops the start.
+  const moderator = config.moderationRulesFile ? buildModerator() : createLazyModerator(buildModerator);
 
   const metrics = createMetrics({ queue, logger: logger.child({ component: 'metrics' }) }, { defaultLabels: { roles: config.roles.join('+') } });
   const deps: CoreDeps = {

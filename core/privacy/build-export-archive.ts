@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import yazl from 'yazl';
 import type { CoreDeps } from '#core/core-deps';
 import { extensionForMime } from '#core/infra/media/media-store';
 import { exportUserData } from '#core/privacy/export-user-data';
@@ -17,6 +16,8 @@ export type ExportArchive = { filename: string; stream: NodeJS.ReadableStream };
 export async function buildExportArchive(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'media' | 'logger'>, input: { userId: string; channel: string; requestId?: string }): Promise<ExportArchive> {
   const data = await exportUserData(deps, input.userId, input.channel, input.requestId ? { requestId: input.requestId } : {});
   const assets = await deps.prisma.mediaAsset.findMany({ where: { userId: input.userId }, orderBy: { createdAt: 'asc' }, select: { id: true, storageKey: true, mime: true, createdAt: true } });
+  // yazl is loaded with the first export: most processes never build one.
+  const { default: yazl } = await import('yazl');
   const zip = new yazl.ZipFile();
   const now = deps.clock.now();
   zip.addBuffer(Buffer.from(JSON.stringify(data, null, 2)), 'data.json', { mtime: now });
