@@ -15,7 +15,7 @@ const RECENT_MOVEMENTS = 5;
 /** /balance: available, held, debt, next expiry, plan, the last movements (one query after the account's), and the invite link with what it earned. */
 export async function runBalance(context: ChatContext): Promise<Reply[]> {
   const { deps, account, now } = context;
-  const { balance, planId, planPeriodEnd, movements } = await readBalanceSummary(deps, account.id, now, { movements: RECENT_MOVEMENTS });
+  const { balance, planId, planPeriodEnd, movements, referral: known } = await readBalanceSummary(deps, account.id, now, { movements: RECENT_MOVEMENTS });
   const lines: Text[] = [{ key: 'balance.text', vars: { available: balance.available } }];
   if (balance.reserved > 0) lines.push({ key: 'balance.reserved', vars: { reserved: balance.reserved } });
   if (balance.nextExpiry) lines.push({ key: 'balance.expiry', vars: { amount: balance.nextExpiry.amount, date: balance.nextExpiry.at.toISOString().slice(0, 10) } });
@@ -27,7 +27,7 @@ export async function runBalance(context: ChatContext): Promise<Reply[]> {
       lines.push({ key: 'balance.movement', vars: { date: movement.at.toISOString().slice(0, 10), delta: movement.delta > 0 ? `+${movement.delta}` : String(movement.delta), reason: `{ledger.${movement.kind}}` } });
     }
   }
-  const referral = await getReferralSummary(deps, account.id);
+  const referral = await getReferralSummary(deps, account.id, known);
   const { inviterCredits, inviteeCredits } = referral;
   lines.push({ key: 'referral.invite', vars: { link: inviteLinkFor(referral.links, context.request.actor.platform), inviterCredits, inviteeCredits } });
   lines.push({ key: 'referral.earned', vars: { buyers: referral.buyers, credits: referral.creditsEarned } });
