@@ -71,7 +71,6 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-/** A call could not get a slot in time. `retryAfterMs` is an estimate of when one may be free. */
 /** The limiter was closed (the process is shutting down): nothing more is scheduled. */
 export class RateLimiterClosedError extends Error {
   constructor() {
@@ -80,6 +79,7 @@ export class RateLimiterClosedError extends Error {
   }
 }
 
+/** A call could not get a slot in time. `retryAfterMs` is an estimate of when one may be free. */
 export class RateLimitError extends Error {
   readonly limit: LimitName;
   readonly retryAfterMs: number;

@@ -62,6 +62,26 @@ describe('clustered limits across processes', () => {
     }
   });
 
+  it('lets another process take a freed slot while one process still has a backlog', async () => {
+    const [busy, other] = pair({ 'provider:google': { maxConcurrent: 1 } });
+    try {
+      const order: string[] = [];
+      const backlog = Array.from({ length: 20 }, (_, index) =>
+        busy!.schedule('provider:google', async () => {
+          order.push(`busy-${index}`);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await other!.schedule('provider:google', async () => void order.push('other'));
+      await Promise.all(backlog);
+      // The busy process does not hand its own freed slot straight to its next caller.
+      expect(order.indexOf('other')).toBeLessThan(19);
+    } finally {
+      await Promise.all([busy, other].map((limiter) => limiter?.close()));
+    }
+  });
+
   it("frees a slot a dead process held after that call's own slot timeout, not the limit's", async () => {
     const [dead, alive] = pair({ 'provider:google': { maxConcurrent: 1, slotTimeoutMs: 60_000 } });
     let release = () => {};
