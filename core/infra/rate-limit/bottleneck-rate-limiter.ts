@@ -212,7 +212,9 @@ class Lane {
   private pump(): void {
     if (this.ticketWaiting || this.closed || this.waiters.length === 0) return;
     this.ticketWaiting = true;
-    const ticket = this.runTicket().finally(() => this.tickets.delete(ticket));
+    const ticket = this.runTicket()
+      .catch((error: unknown) => this.logger.error({ err: error, limit: this.name }, 'rate-limit ticket failed'))
+      .finally(() => this.tickets.delete(ticket));
     this.tickets.add(ticket);
   }
 
