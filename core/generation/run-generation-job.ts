@@ -158,7 +158,7 @@ const LIMITER_RETRY_MAX_MS = 1_000;
  * worker's shutdown), so a short Redis outage delays jobs instead of failing them.
  */
 async function scheduleProviderCall<T>(deps: CoreDeps, provider: string, kind: 'image' | 'video', signal: AbortSignal, task: () => Promise<T>): Promise<T> {
-  // A call ends by its job's deadline: a worker killed during it holds the slot no longer.
+  // A call ends by its job's deadline: one that hangs past it gives its slot back then (a killed worker's slots lapse with their lease).
   const slot = { slotTimeoutMs: (kind === 'video' ? deps.config.jobTimeouts.videoSeconds : deps.config.jobTimeouts.imageSeconds) * 1000 };
   for (let attempt = 1; ; attempt += 1) {
     let hasStarted = false;
