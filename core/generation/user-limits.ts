@@ -5,17 +5,10 @@ import { Prisma } from '#core/infra/db/create-database';
 
 export type UserLimits = { planId: string | undefined; concurrency: number; minSpacingMs: number; priority: number };
 
-/** The limits of a user's active plan, or the free limits. */
-export async function limitsFor(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, userId: string, now: Date): Promise<UserLimits> {
-  const [row] = await deps.prisma.$queryRaw<{ planId: string | null }[]>`SELECT ${activePlanIdSql(Prisma.sql`${userId}::uuid`, now)} AS "planId"`;
-  return limitsOfPlan(deps.catalog, row?.planId);
-}
-
 /**
  * The plan id of the user's current subscription (active or trialing, period not over; the newest
  * if several), as a scalar subquery on `userId` (a uuid expression): the one rule for which plan
- * applies, read on its own by {@link limitsFor} and next to other things by admission and the
- * requeue of open jobs.
+ * applies, read next to other things by /balance, admission and the requeue of open jobs.
  */
 export function activePlanIdSql(userId: Prisma.Sql, now: Date): Prisma.Sql {
   return Prisma.sql`(SELECT "planId" FROM subscriptions

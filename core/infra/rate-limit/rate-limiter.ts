@@ -15,7 +15,7 @@ export type LimitConfig = {
   maxConcurrent?: number;
   /** Least time between the starts of two calls, across all processes. */
   minTimeMs?: number;
-  /** `amount` calls per `refreshIntervalMs` window (requests per minute: see {@link requestsPerMinute}). */
+  /** `amount` calls per `refreshIntervalMs` window (requests per minute: `amount` per 60,000 ms). */
   reservoir?: { amount: number; refreshIntervalMs: number };
   /**
    * A call holding a slot longer than this gives the slot back (default 30 min), so a call that
@@ -90,16 +90,6 @@ export class RateLimitError extends Error {
     this.limit = limit;
     this.retryAfterMs = retryAfterMs;
   }
-}
-
-/** Whether `error` is a {@link RateLimitError} (also across module copies). */
-export function isRateLimitError(error: unknown): error is RateLimitError {
-  return error instanceof RateLimitError || (error instanceof Error && error.name === 'RateLimitError' && 'retryAfterMs' in error);
-}
-
-/** A provider's "N requests per minute" as a reservoir. */
-export function requestsPerMinute(amount: number): NonNullable<LimitConfig['reservoir']> {
-  return { amount, refreshIntervalMs: 60_000 };
 }
 
 /** Rejects a rule that cannot mean anything, before it reaches Redis. */
