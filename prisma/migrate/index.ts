@@ -9,6 +9,7 @@ export { MigrateError } from '#prisma/migrate/errors';
 export type { MigrateErrorCode } from '#prisma/migrate/errors';
 export { markMigrationRolledBack } from '#prisma/migrate/mark-rolled-back';
 export { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '#prisma/migrate/migration-files';
+export { DEFAULT_FUNCTIONS_DIR } from '#prisma/migrate/function-files';
 export { migrationStatus } from '#prisma/migrate/migration-status';
 export type { MigrationStatus } from '#prisma/migrate/migration-status';
 export type { MigrateOptions, MigrationTarget } from '#prisma/migrate/types';

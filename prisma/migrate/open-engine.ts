@@ -7,6 +7,8 @@ import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 import type { Logger } from 'pino';
 import { acquireDataDirLock, embeddedLockPath, type DataDirLock } from '#core/infra/db/data-dir-lock';
 import { trackConnections } from '#prisma/migrate/adapter-tracking';
+import { pgliteTransactions, postgresTransactions } from '#prisma/migrate/apply-function-sources';
+import type { RunInTransaction } from '#prisma/migrate/apply-function-sources';
 import { toMigrateError } from '#prisma/migrate/errors';
 import type { ScriptFailure } from '#prisma/migrate/errors';
 import { loadSchemaEngine } from '#prisma/migrate/load-wasm-engine';
@@ -21,6 +23,8 @@ export type EngineSession = {
   engine: SchemaEngine;
   /** Runs a read-only query without parameters on the main database; rows as arrays. */
   queryMain: (sql: string) => Promise<unknown[][]>;
+  /** Runs work in a transaction on the main database, outside the engine. */
+  inMainTransaction: RunInTransaction;
 };
 
 /** The engine's target; `pglite-throw-away` is an in-memory PGlite that is also the shadow database. */
@@ -56,7 +60,7 @@ export async function withSchemaEngine<T>(
       bindMigrationAwareSqlAdapterFactory(factory),
     );
     try {
-      return await command({ engine, queryMain: (sql) => queryOnce(factory, sql) });
+      return await command({ engine, queryMain: (sql) => queryOnce(factory, sql), inMainTransaction: backend.inMainTransaction });
     } finally {
       engine.free();
     }
@@ -79,11 +83,15 @@ async function queryOnce(factory: SqlMigrationAwareDriverAdapterFactory, sql: st
   }
 }
 
-type Backend = { factory: SqlMigrationAwareDriverAdapterFactory; close: () => Promise<void> };
+type Backend = { factory: SqlMigrationAwareDriverAdapterFactory; inMainTransaction: RunInTransaction; close: () => Promise<void> };
 
 function createBackend(target: EngineTarget, logger: Logger, onScriptFailure: OnScriptFailure): Backend {
   if (target.kind === 'postgres') {
-    return { factory: createPostgresAdapterFactory({ url: target.url, onScriptFailure, logger }), close: async () => {} };
+    return {
+      factory: createPostgresAdapterFactory({ url: target.url, onScriptFailure, logger }),
+      inMainTransaction: postgresTransactions(target.url),
+      close: async () => {},
+    };
   }
   let opened: PGlite | undefined;
   let lock: DataDirLock | undefined;
@@ -110,6 +118,7 @@ function createBackend(target: EngineTarget, logger: Logger, onScriptFailure: On
   });
   return {
     factory: pglite.factory,
+    inMainTransaction: pgliteTransactions(pglite.main),
     close: async () => {
       try {
         await pglite.close();
