@@ -41,13 +41,25 @@ WHERE p.proname = $1 AND p.pronamespace = current_schema()::regnamespace`;
 export async function applyFunctionSources(inTransaction: RunInTransaction, sources: FunctionSource[]): Promise<string[]> {
   if (sources.length === 0) return [];
   return inTransaction(async (tx) => {
+    // The usual deploy changes nothing: it need not wait for the lock to find that out.
+    if (changedSources(sources, await readRecorded(tx)).length === 0) return [];
     await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATE_LOCK_KEY})`);
     await tx.exec(RECORD_TABLE);
-    const recorded = new Map((await tx.query('SELECT name, sha256 FROM _function_sources')).map((row) => [String(row['name']), String(row['sha256'])]));
-    const changed = sources.filter((source) => recorded.get(source.name) !== source.sha256);
+    const changed = changedSources(sources, await readRecorded(tx));
     for (const source of changed) await applyOne(tx, source);
     return changed.map((source) => source.name);
   });
+}
+
+/** What `_function_sources` records (nothing before the first deploy that had function files). */
+async function readRecorded(tx: SqlTransaction): Promise<Map<string, string>> {
+  const [table] = await tx.query("SELECT to_regclass('_function_sources') IS NOT NULL AS present");
+  if (table?.['present'] !== true) return new Map();
+  return new Map((await tx.query('SELECT name, sha256 FROM _function_sources')).map((row) => [String(row['name']), String(row['sha256'])]));
+}
+
+function changedSources(sources: FunctionSource[], recorded: Map<string, string>): FunctionSource[] {
+  return sources.filter((source) => recorded.get(source.name) !== source.sha256);
 }
 
 async function applyOne(tx: SqlTransaction, source: FunctionSource): Promise<void> {

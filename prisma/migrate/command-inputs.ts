@@ -12,7 +12,7 @@ import type { MigrateOptions } from '#prisma/migrate/types';
  * What the schema engine leaves alone: `_function_sources`, where deploy records which function
  * files it applied (apply-function-sources.ts). Every other table and enum is Prisma's.
  */
-export const NO_FILTERS: SchemaFilter = { externalTables: ['_function_sources'], externalEnums: [] };
+export const NO_FILTERS: SchemaFilter = { externalTables: ['public._function_sources'], externalEnums: [] };
 
 /** The inputs of one command, defaults applied and files read. */
 export type CommandInputs = {

@@ -10,6 +10,8 @@ import {
   MigrateError,
   migrationStatus,
 } from '#prisma/migrate/index';
+import { applyFunctionSources, postgresTransactions } from '#prisma/migrate/apply-function-sources';
+import { readFunctionSources } from '#prisma/migrate/function-files';
 import { createScratchDatabase, createScratchPrisma, MODEL_TABLES, withMarkedSpendableLots } from '#tests/prisma/migrate-fixtures';
 import type { ScratchDatabase, ScratchPrisma } from '#tests/prisma/migrate-fixtures';
 
@@ -269,17 +271,22 @@ describe('applyMigrations from several processes at once', () => {
     expect(await database.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).toEqual([{ n: 0 }]);
   });
 
-  it('applies a changed function file once across three concurrent deploys', async () => {
+  // Deploys run the engine first, whose own lock gives up after 10 s: on a loaded machine three
+  // whole deploys at once can time out there. The function step is what this is about, so three of
+  // it run at once, as three deploys' steps would.
+  it('applies a changed function file once when three deploys reach the function step at once', async () => {
     const scratch = await createScratchPrisma();
     try {
       await applyMigrations(database.target, scratch.options);
       await scratch.editFunction('spendable_lots', withMarkedSpendableLots('edited concurrently'));
+      const sources = await readFunctionSources(scratch.functionsDir);
+      const url = database.target.kind === 'postgres' ? database.target.url : '';
 
-      const results = await Promise.all([1, 2, 3].map(() => applyMigrations(database.target, scratch.options)));
+      const results = await Promise.all([1, 2, 3].map(() => applyFunctionSources(postgresTransactions(url), sources)));
 
-      expect(results.map((result) => result.functions).flat()).toEqual(['spendable_lots']);
-      expect(results.map((result) => result.applied).flat()).toEqual([]);
+      expect(results.flat()).toEqual(['spendable_lots']);
       expect((await functionState(database)).find((row) => row.name === 'spendable_lots')?.body).toContain('-- edited concurrently');
+      expect(await applyMigrations(database.target, scratch.options)).toEqual({ applied: [], functions: [] });
     } finally {
       await scratch.remove();
     }
