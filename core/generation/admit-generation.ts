@@ -53,8 +53,9 @@ export type Admission = { generationId: string; cost: number; position: number |
  * database function `admit_generation`, which takes the account lock, reads the same again with
  * the balance and, only if every check passes, writes the generation, its (allowed) moderation
  * event and its reservation, in the implicit transaction of that one statement. A refusal there
- * comes back as its reason (AdmissionRefusal) with what it read, which only words the answer: the
- * checks themselves live in the function (prisma/functions/admit_generation.sql).
+ * comes back as its reason (AdmissionRefusal) with what it read, which TypeScript only words
+ * (prisma/functions/admit_generation.sql holds the checks). The early check before moderation
+ * is a cheap gate on the unlocked read, so a request that will be refused costs no moderation call.
  */
 export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promise<Admission> {
   const { prisma, config, clock } = deps;
@@ -112,9 +113,9 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
   if (!locked) throw new Error('admit_generation returned no row');
   if (locked.refusal !== null) {
     if (!isAdmissionRefusal(locked.refusal)) throw new Error(`admit_generation gave an unknown refusal: ${String(locked.refusal)}`);
-    if (locked.refusal === 'already_admitted' && locked.earlier_id) return answerEarlier(deps, locked.earlier_id, cost);
-    if (locked.refusal === 'already_admitted') throw new Error('admit_generation refused an earlier admission without naming it');
-    throw refusalError({ ...locked, refusal: locked.refusal }, { cost, limits: state.limits, now });
+    if (locked.refusal !== 'already_admitted') throw refusalError({ ...locked, refusal: locked.refusal }, { cost, limits: state.limits, now });
+    if (!locked.earlier_id) throw new Error('admit_generation refused an earlier admission without naming it');
+    return answerEarlier(deps, locked.earlier_id, cost);
   }
 
   if (template) await recordTemplateEvent(prisma, { templateId: template.id, userId, kind: 'use' });

@@ -39,10 +39,10 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
   const database = await createDatabase(config.database);
   if (database.pglite) {
     const result = await applyMigrations({ kind: 'pglite', db: database.pglite });
-    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'embedded database migrated');
+    if (result.applied.length > 0 || result.functions.length > 0) logger.info(result, 'embedded database migrated');
   } else if (config.autoMigrate && config.database.kind === 'postgres') {
     const result = await applyMigrations({ kind: 'postgres', url: config.database.url });
-    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
+    if (result.applied.length > 0 || result.functions.length > 0) logger.info(result, 'database migrated');
   }
   await seedTemplates(database.prisma);
 
