@@ -23,14 +23,12 @@ export type FunctionSource = { name: string; sql: string; sha256: string };
 const FUNCTION_NAME = /^[a-z_][a-z0-9_]*$/;
 
 /**
- * Reads every `<name>.sql` of `functionsDir`, sorted by name. A missing directory holds no
- * functions; a file whose name is not a plain lower-case SQL identifier is refused.
+ * Reads every `<name>.sql` of `functionsDir`, sorted by name. A missing directory is an error (a
+ * build or image without it would otherwise deploy stale functions in silence); a file whose name
+ * is not a plain lower-case SQL identifier is refused.
  */
 export async function readFunctionSources(functionsDir: string): Promise<FunctionSource[]> {
-  const files = await readdir(functionsDir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw error;
-  });
+  const files = await readdir(functionsDir);
   const names = files.filter((file) => file.endsWith('.sql')).map((file) => file.slice(0, -'.sql'.length)).sort();
   return Promise.all(
     names.map(async (name) => {
