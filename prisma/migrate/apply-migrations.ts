@@ -19,10 +19,16 @@ import type { MigrateOptions, MigrationTarget } from '#prisma/migrate/types';
 export async function applyMigrations(target: MigrationTarget, options: MigrateOptions = {}): Promise<{ applied: string[]; functions: string[] }> {
   const { schema, migrations, functions: sources, logger } = await readCommandInputs(options);
   const startedAt = performance.now();
-  const { applied, functions } = await withSchemaEngine(target, schema, logger, async ({ engine, inMainTransaction }) => {
-    const result = await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTERS });
-    return { applied: result.appliedMigrationNames, functions: await applyFunctionSources(inMainTransaction, sources) };
-  });
+  let functions: string[] = [];
+  const applied = await withSchemaEngine(
+    target,
+    schema,
+    logger,
+    async ({ engine }) => (await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTERS })).appliedMigrationNames,
+    async (inMainTransaction) => {
+      functions = await applyFunctionSources(inMainTransaction, sources);
+    },
+  );
   const ms = Math.round(performance.now() - startedAt);
   logger.info({ applied, functions, ms }, applied.length > 0 || functions.length > 0 ? 'migrations and functions applied' : 'no pending migrations or functions');
   return { applied, functions };

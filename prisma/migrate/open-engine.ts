@@ -23,8 +23,6 @@ export type EngineSession = {
   engine: SchemaEngine;
   /** Runs a read-only query without parameters on the main database; rows as arrays. */
   queryMain: (sql: string) => Promise<unknown[][]>;
-  /** Runs work in a transaction on the main database, outside the engine. */
-  inMainTransaction: RunInTransaction;
 };
 
 /** The engine's target; `pglite-throw-away` is an in-memory PGlite that is also the shadow database. */
@@ -37,12 +35,17 @@ export type EngineTarget = MigrationTarget | { kind: 'pglite-throw-away' };
  *
  * `{ kind: 'pglite-throw-away' }` suits commands that never touch the main database (the drift
  * check): one PGlite start instead of two.
+ *
+ * `afterEngine` runs once the engine is freed and its connections are closed, with transactions on
+ * the main database: the engine keeps the migrations' advisory lock until its connection closes,
+ * so work that takes that lock on a connection of its own (the function files) must wait till then.
  */
 export async function withSchemaEngine<T>(
   target: EngineTarget,
   schema: { path: string; content: string },
   logger: Logger,
   command: (session: EngineSession) => Promise<T>,
+  afterEngine?: (inMainTransaction: RunInTransaction) => Promise<void>,
 ): Promise<T> {
   let lastScriptFailure: ScriptFailure | undefined;
   const backend = createBackend(target, logger, (failure) => {
@@ -59,11 +62,17 @@ export async function withSchemaEngine<T>(
       (line: string) => logger.trace({ engine: line }, 'schema engine log'),
       bindMigrationAwareSqlAdapterFactory(factory),
     );
+    let result: T;
     try {
-      return await command({ engine, queryMain: (sql) => queryOnce(factory, sql), inMainTransaction: backend.inMainTransaction });
+      result = await command({ engine, queryMain: (sql) => queryOnce(factory, sql) });
     } finally {
       engine.free();
     }
+    if (afterEngine) {
+      await disposeAll();
+      await afterEngine(backend.inMainTransaction);
+    }
+    return result;
   } catch (error) {
     throw toMigrateError(error, lastScriptFailure);
   } finally {
