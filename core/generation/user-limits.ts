@@ -33,6 +33,14 @@ export function limitsOfPlan(catalog: Catalog, planId: string | null | undefined
  */
 export function assertSpacing(limits: Pick<UserLimits, 'minSpacingMs'>, lastAdmittedAt: Date | null, now: Date): void {
   if (limits.minSpacingMs <= 0 || !lastAdmittedAt) return;
-  const waitMs = lastAdmittedAt.getTime() + limits.minSpacingMs - now.getTime();
-  if (waitMs > 0) throw new AppError('rate_limited', { vars: { seconds: Math.max(1, Math.ceil(Math.min(waitMs, limits.minSpacingMs) / 1000)) } });
+  if (lastAdmittedAt.getTime() + limits.minSpacingMs > now.getTime()) throw rateLimitedError(limits.minSpacingMs, lastAdmittedAt, now);
+}
+
+/**
+ * `rate_limited` for an admission within `minSpacingMs` of `lastAdmittedAt`: the whole seconds
+ * left, at least 1 and at most the spacing (the whole spacing when the last admission is unknown).
+ */
+export function rateLimitedError(minSpacingMs: number, lastAdmittedAt: Date | null, now: Date): AppError {
+  const waitMs = lastAdmittedAt ? lastAdmittedAt.getTime() + minSpacingMs - now.getTime() : minSpacingMs;
+  return new AppError('rate_limited', { vars: { seconds: Math.max(1, Math.ceil(Math.min(waitMs, minSpacingMs) / 1000)) } });
 }

@@ -47,11 +47,11 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
   if (database.pglite) {
     const { applyMigrations } = await import('#prisma/migrate/index');
     const result = await applyMigrations({ kind: 'pglite', db: database.pglite });
-    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'embedded database migrated');
+    if (result.applied.length > 0 || result.functions.length > 0) logger.info(result, 'embedded database migrated');
   } else if (config.autoMigrate && config.database.kind === 'postgres') {
     const { applyMigrations } = await import('#prisma/migrate/index');
     const result = await applyMigrations({ kind: 'postgres', url: config.database.url });
-    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
+    if (result.applied.length > 0 || result.functions.length > 0) logger.info(result, 'database migrated');
   }
   await seedTemplates(database.prisma);
 
