@@ -658,4 +658,5 @@ export const en = {
   'web.admin.reviews.done.already_resolved': 'That review was already resolved; nothing changed.',
   'web.admin.reviews.invalid.resolution': 'Please say what was done (at most {max} characters).',
   'web.admin.reviews.not_found': 'There is no such payment review.',
+  'job.provider_busy': 'The image service is busy, retrying…',
 } as const;

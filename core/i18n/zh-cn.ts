@@ -655,4 +655,5 @@ export const zhCN: Catalog = {
   'web.admin.reviews.done.already_resolved': '该审核已处理过，没有任何更改。',
   'web.admin.reviews.invalid.resolution': '请说明处理方式（最多 {max} 个字符）。',
   'web.admin.reviews.not_found': '没有这条付款审核。',
+  'job.provider_busy': '图片服务繁忙，正在重试…',
 };

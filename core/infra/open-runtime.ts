@@ -19,6 +19,8 @@ import { createPromptModerator } from '#core/moderation/create-prompt-moderator'
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
+import { createMemoryProviderCoolDown, createRedisProviderCoolDown } from '#core/providers/provider-cool-down';
+import { createProviderResilience } from '#core/providers/provider-resilience';
 import { seedTemplates } from '#core/templates/seed-templates';
 import { applyMigrations } from '#prisma/migrate/index';
 import { createMetrics, type Metrics } from '#core/metrics/create-metrics';
@@ -53,6 +55,14 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
   const queue = createJobQueue({ redisUrl: config.redisUrl, prefix: REDIS_PREFIX, queueName: 'generations', logger: logger.child({ component: 'queue' }) });
   const limiter = createRateLimiter({ limits: buildLimits(config, providers), redisUrl: config.redisUrl, keyPrefix: `${REDIS_PREFIX}:rl:`, logger: logger.child({ component: 'limits' }) });
   const redis = config.redisUrl ? createRedisConnection(config.redisUrl, { role: 'health' }) : undefined;
+  // Its own connection that gives up on a command quickly: a Redis outage must not stall a job's provider loop.
+  const coolDownRedis = config.redisUrl ? createRedisConnection(config.redisUrl, { role: 'provider-cool-down', maxRetriesPerRequest: 1 }) : undefined;
+  const providerResilience = createProviderResilience({
+    settings: config.providerRetry,
+    coolDown: coolDownRedis
+      ? createRedisProviderCoolDown({ redis: coolDownRedis, keyPrefix: `${REDIS_PREFIX}:provider-cool-down:`, logger: logger.child({ component: 'provider-cool-down' }) })
+      : createMemoryProviderCoolDown(),
+  });
   const media = createLocalMediaStore({ rootDir: path.join(config.dataDir, 'media') });
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, outboxDir: path.join(config.dataDir, 'outbox'), logger: logger.child({ component: 'mail' }) });
   const rules = config.moderationRulesFile
@@ -73,6 +83,7 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     clock: systemClock,
     catalog: CATALOG,
     providers,
+    providerResilience,
     moderator,
     notifiers: {},
     pingRedis: redis ? () => redis.ping() : undefined,
@@ -85,6 +96,7 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
       await queue.close(config.shutdownTimeoutMs);
       await limiter.close();
       if (redis) await closeRedisConnection(redis);
+      if (coolDownRedis) await closeRedisConnection(coolDownRedis);
       await database.close();
     },
   };

@@ -1,0 +1,78 @@
+import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { ProviderError } from '#core/providers/provider-error';
+import type { ProviderCoolDown } from '#core/providers/provider-cool-down';
+
+/** How provider calls are retried and when a provider is skipped; from config (`PROVIDER_RETRY_*`, `PROVIDER_BREAKER_*`). */
+export type RetrySettings = {
+  /** First backoff after a transient failure; doubles per retry (with jitter). */
+  baseDelayMs: number;
+  /** The longest backoff between two tries of one route. */
+  maxDelayMs: number;
+  /** Tries of one route in a row before the next route is tried (the routes are walked again while time is left). */
+  attemptsPerRoute: number;
+  /** Failures in a row (5xx, time-outs, broken connections) after which a provider is skipped. */
+  breakerFailures: number;
+  /** How long a broken provider is skipped before one probe call is let through (half-open). */
+  breakerOpenMs: number;
+};
+
+/** Defaults an operator rarely changes: 1 s doubling to 20 s, 3 tries per route, skip after 5 failures for 30 s. */
+export const DEFAULT_RETRY_SETTINGS: RetrySettings = { baseDelayMs: 1_000, maxDelayMs: 20_000, attemptsPerRoute: 3, breakerFailures: 5, breakerOpenMs: 30_000 };
+
+/**
+ * What the provider-call loop shares across jobs: the provider cool-downs (after a 429) and one
+ * circuit breaker per provider, in this process. The breakers are cockatiel's
+ * (`ConsecutiveBreaker`): `breakerFailures` failures in a row open a provider's circuit, calls then
+ * fail at once with `BrokenCircuitError` for `breakerOpenMs`, after which one call probes it
+ * (half-open): success closes the circuit, failure opens it again.
+ */
+export type ProviderResilience = {
+  settings: RetrySettings;
+  coolDown: ProviderCoolDown;
+  /** The breaker of `provider`, made on first use. */
+  breakerFor(provider: string): CircuitBreakerPolicy;
+  /** True while calls to `provider` are refused or a probe is in flight (no new call would be let through now). */
+  isSkipped(provider: string): boolean;
+};
+
+/** Builds the shared retry state of one process. */
+export function createProviderResilience(options: { settings: RetrySettings; coolDown: ProviderCoolDown }): ProviderResilience {
+  const breakers = new Map<string, CircuitBreakerPolicy>();
+  function breakerFor(provider: string): CircuitBreakerPolicy {
+    let breaker = breakers.get(provider);
+    if (!breaker) {
+      breaker = circuitBreaker(handleWhen(countsAgainstProvider), {
+        halfOpenAfter: options.settings.breakerOpenMs,
+        breaker: new ConsecutiveBreaker(options.settings.breakerFailures),
+      });
+      breakers.set(provider, breaker);
+    }
+    return breaker;
+  }
+  return {
+    settings: options.settings,
+    coolDown: options.coolDown,
+    breakerFor,
+    isSkipped: (provider) => breakers.get(provider)?.state === CircuitState.HalfOpen,
+  };
+}
+
+/**
+ * The pause before try `attempt + 1` of a route (`attempt` >= 1): exponential from `baseDelayMs`,
+ * capped at `maxDelayMs`, with "equal jitter" (half fixed, half random) so jobs that failed
+ * together do not come back together; never shorter than what the provider asked for.
+ */
+export function backoffDelayMs(settings: Pick<RetrySettings, 'baseDelayMs' | 'maxDelayMs'>, attempt: number, providerAskedMs: number | undefined, random: () => number = Math.random): number {
+  const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return Math.max(jittered, providerAskedMs ?? 0);
+}
+
+/**
+ * Failures that speak of the provider's health: server errors, time-outs of one call, broken
+ * connections. A 429 is the provider working as agreed (it slows us through the cool-down instead),
+ * and refusals, invalid requests and auth errors say nothing about whether it is up.
+ */
+function countsAgainstProvider(error: unknown): boolean {
+  return error instanceof ProviderError && error.kind === 'transient' && ['server_error', 'timeout', 'network', 'operation_failed'].includes(error.reason);
+}
