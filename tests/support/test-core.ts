@@ -14,7 +14,6 @@ import { compileModerationRules } from '#core/moderation/compile-moderation-rule
 import { DEFAULT_MODERATION_RULES } from '#core/moderation/moderation-rules';
 import { createPromptModerator } from '#core/moderation/create-prompt-moderator';
 import type { PromptModerator } from '#core/moderation/prompt-moderator';
-import type { MetricsRecorder } from '#core/metrics/metrics-recorder';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import type { ProviderRegistry } from '#core/providers/route-model';
@@ -49,8 +48,6 @@ export async function createTestCore(options: {
   startWorker?: boolean;
   /** Another moderation pipeline (e.g. with OpenAI's moderation on a fake); default: local rules only. */
   moderator?: PromptModerator;
-  /** Where core records metrics (e.g. `createMetrics`); default: nothing is recorded. */
-  metrics?: MetricsRecorder;
 } = {}): Promise<TestCore> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-test-'));
   const config: AppConfig = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PUBLIC_URL: 'http://127.0.0.1:3999', ...options.env });
@@ -81,7 +78,6 @@ export async function createTestCore(options: {
     moderator: options.moderator ?? createPromptModerator({ rules: compileModerationRules(DEFAULT_MODERATION_RULES), openai: undefined, mode: 'local-only', logger }),
     notifiers: { telegram: notifier, discord: notifier },
     pingRedis: undefined,
-    ...(options.metrics ? { metrics: options.metrics } : {}),
   };
   const core = createCore(deps);
   const stopWorker = options.startWorker === false ? undefined : await core.startWorker({ concurrency: 2 });

@@ -2,8 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '#core/metrics/create-metrics';
 import { createGoogleImageProvider } from '#core/providers/google/google-image-provider';
 import { createOpenAiImageProvider } from '#core/providers/openai/openai-image-provider';
-import { createInProcessQueue } from '#core/infra/queue/in-process-queue';
-import { createLogger } from '#core';
 import { FakeGoogleGenAIApi } from '#tests/fakes/google-genai-api';
 import { FakeOpenAIApi } from '#tests/fakes/openai-api';
 import type { RecordedRequest } from '#tests/fakes/http-recorder';
@@ -12,6 +10,9 @@ import { createTestCore, type TestCore } from '#tests/support/test-core';
 import { ChatUser } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import { admit, balanceOf, ledgerOf, mediaDeliveriesOf, sha256, statusKeysOf, waitForMedia, waitForStatus } from '#tests/core/generation/generation-helpers';
+
+/** How long an opened circuit skips its provider in the breaker tests: long enough for a second job to meet it open on a loaded machine. */
+const BREAKER_OPEN_MS = 4_000;
 
 /** Per-request timeout of the Google adapter here. */
 const GOOGLE_TIMEOUT_MS = 1_000;
@@ -28,10 +29,8 @@ type Setup = { google: FakeGoogleGenAIApi; openai: FakeOpenAIApi; t: TestCore; m
 async function openSetup(env: Record<string, string>, firstUser: number): Promise<Setup> {
   const google = await FakeGoogleGenAIApi.start();
   const openai = await FakeOpenAIApi.start();
-  const metrics = createMetrics({ queue: createInProcessQueue({ logger: createLogger({ level: 'silent', name: 'metrics' }) }) });
   const t = await createTestCore({
     env: { PROVIDER_RETRY_BASE_MS: '50', PROVIDER_RETRY_MAX_MS: '200', PROVIDER_ATTEMPTS_PER_ROUTE: '3', ...env },
-    metrics,
     providers: {
       image: [
         createGoogleImageProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl, timeoutMs: GOOGLE_TIMEOUT_MS }),
@@ -40,6 +39,8 @@ async function openSetup(env: Record<string, string>, firstUser: number): Promis
       video: [],
     },
   });
+  const metrics = createMetrics({ queue: t.deps.queue, logger: t.deps.logger });
+  t.deps.metrics = metrics;
   let nextUser = firstUser;
   return {
     google,
@@ -190,7 +191,7 @@ describe('a provider that keeps failing', () => {
   let setup: Setup;
 
   beforeAll(async () => {
-    setup = await openSetup({ PROVIDER_BREAKER_FAILURES: '3', PROVIDER_BREAKER_OPEN_SECONDS: '1', IMAGE_JOB_TIMEOUT_SECONDS: '6' }, 7100);
+    setup = await openSetup({ PROVIDER_BREAKER_FAILURES: '3', PROVIDER_BREAKER_OPEN_SECONDS: String(BREAKER_OPEN_MS / 1000), IMAGE_JOB_TIMEOUT_SECONDS: '6' }, 7100);
   });
 
   afterAll(async () => {
@@ -215,7 +216,8 @@ describe('a provider that keeps failing', () => {
     expect(openAiCallsFor(openai, secondPrompt)).toHaveLength(1);
     expect(await counterValue(setup.metrics, 'imagine_provider_skips_total', { provider: 'google', reason: 'breaker_open' })).toBeGreaterThanOrEqual(1);
 
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const openedAt = googleCallsFor(google, firstPrompt)[2]!.at.getTime();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, openedAt + BREAKER_OPEN_MS + 200 - Date.now())));
     const third = await setup.newUser();
     const thirdPrompt = 'a cat on a warm stove';
     const thirdId = await admit(third, 'imagine', thirdPrompt);
