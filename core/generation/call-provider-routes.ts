@@ -26,7 +26,7 @@ type CallJob = {
   signal: AbortSignal;
   /** Fires only when the worker lets the job go (shutdown, lost lock): then nothing is retried. */
   interrupted: AbortSignal;
-  /** When the job's deadline passes (epoch ms). */
+  /** When the job's deadline passes, in `Date.now()` terms (the same instant as `signal`'s timer, whatever the `Clock` says). */
   deadlineMs: number;
 };
 
@@ -73,10 +73,12 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
     const breaker = deps.providerResilience.breakerFor(route.provider);
 
     if (skipsInARow >= routes.length) {
-      // Every route is broken or paused: wait a little for a circuit to half-open, within the deadline.
+      // Every route is broken or paused: wait for the first to take calls again, unless that is past the deadline.
       hasFailed = true;
+      const callableAt = Math.min(...(await Promise.all(routes.map(async (candidate) => Math.max(deps.providerResilience.openUntilMs(candidate.provider), Date.now() + (await coolDown.remainingMs(candidate.provider)))))));
+      if (callableAt >= job.deadlineMs) return gaveUp();
       await tellUserOnce();
-      await sleep(Math.min(settings.baseDelayMs, Math.max(0, timeLeft())), job.signal);
+      await sleep(Math.max(callableAt - Date.now(), Math.min(settings.baseDelayMs, timeLeft())), job.signal);
       skipsInARow = 0;
       continue;
     }

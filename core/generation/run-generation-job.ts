@@ -59,7 +59,7 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
       planRoutes(deps.providers, { kind: generation.kind, requestedModel: options.requestedModel, needsEdit: inputImage !== undefined, count: options.count ?? 1 }),
       { provider: generation.provider ?? '', model: generation.model ?? '' },
     );
-    const outcome = await callProviderRoutes(deps, { generationId: generation.id, signal, interrupted: job.signal, deadlineMs: now.getTime() + deadlineMs }, routes, (route) =>
+    const outcome = await callProviderRoutes(deps, { generationId: generation.id, signal, interrupted: job.signal, deadlineMs: Date.now() + deadlineMs }, routes, (route) =>
       scheduleProviderCall(deps, route.provider, generation.kind, signal, async () => {
         // The slot may have taken a while: a job cancelled meanwhile must not pay for a call.
         await assertStillRunning(deps, generation.id);

@@ -31,13 +31,14 @@ export type ProviderResilience = {
   coolDown: ProviderCoolDown;
   /** The breaker of `provider`, made on first use. */
   breakerFor(provider: string): CircuitBreakerPolicy;
-  /** True while calls to `provider` are refused or a probe is in flight (no new call would be let through now). */
-  isSkipped(provider: string): boolean;
+  /** When `provider`'s open circuit lets a probe through (epoch ms); 0 when its circuit is not open. */
+  openUntilMs(provider: string): number;
 };
 
 /** Builds the shared retry state of one process. */
 export function createProviderResilience(options: { settings: RetrySettings; coolDown: ProviderCoolDown }): ProviderResilience {
   const breakers = new Map<string, CircuitBreakerPolicy>();
+  const openUntil = new Map<string, number>();
   function breakerFor(provider: string): CircuitBreakerPolicy {
     let breaker = breakers.get(provider);
     if (!breaker) {
@@ -45,6 +46,9 @@ export function createProviderResilience(options: { settings: RetrySettings; coo
         halfOpenAfter: options.settings.breakerOpenMs,
         breaker: new ConsecutiveBreaker(options.settings.breakerFailures),
       });
+      breaker.onBreak(() => openUntil.set(provider, Date.now() + options.settings.breakerOpenMs));
+      breaker.onHalfOpen(() => openUntil.delete(provider));
+      breaker.onReset(() => openUntil.delete(provider));
       breakers.set(provider, breaker);
     }
     return breaker;
@@ -53,7 +57,7 @@ export function createProviderResilience(options: { settings: RetrySettings; coo
     settings: options.settings,
     coolDown: options.coolDown,
     breakerFor,
-    isSkipped: (provider) => breakers.get(provider)?.state === CircuitState.HalfOpen,
+    openUntilMs: (provider) => (breakers.get(provider)?.state === CircuitState.Open ? (openUntil.get(provider) ?? 0) : 0),
   };
 }
 
