@@ -129,7 +129,7 @@ export const EnvSchema = z.object({
   PROVIDER_RETRY_MAX_MS: integerInRange(20_000, 10, 600_000),
   PROVIDER_ATTEMPTS_PER_ROUTE: integerInRange(3, 1, 20),
   PROVIDER_BREAKER_FAILURES: integerInRange(5, 1, 1_000),
-  PROVIDER_BREAKER_OPEN_SECONDS: integerInRange(30, 1, 3_600),
+  PROVIDER_BREAKER_OPEN_SECONDS: integerInRange(15, 1, 3_600),
   METRICS_TOKEN: optionalText,
   METRICS_PORT: optionalText
     .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) > 0 && Number(value) < 65536), { message: 'must be a port number' })

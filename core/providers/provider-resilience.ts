@@ -2,7 +2,11 @@ import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type Circ
 import { ProviderError } from '#core/providers/provider-error';
 import type { ProviderCoolDown } from '#core/providers/provider-cool-down';
 
-/** How provider calls are retried and when a provider is skipped; from config (`PROVIDER_RETRY_*`, `PROVIDER_BREAKER_*`). */
+/**
+ * How provider calls are retried and when a provider is skipped: `AppConfig.providerRetry`, from
+ * `PROVIDER_RETRY_*`, `PROVIDER_ATTEMPTS_PER_ROUTE` and `PROVIDER_BREAKER_*` (defaults: 1 s doubling
+ * to 20 s, 3 tries per route, skip after 5 failures for 15 s).
+ */
 export type RetrySettings = {
   /** First backoff after a transient failure; doubles per retry (with jitter). */
   baseDelayMs: number;
@@ -15,9 +19,6 @@ export type RetrySettings = {
   /** How long a broken provider is skipped before one probe call is let through (half-open). */
   breakerOpenMs: number;
 };
-
-/** Defaults an operator rarely changes: 1 s doubling to 20 s, 3 tries per route, skip after 5 failures for 30 s. */
-export const DEFAULT_RETRY_SETTINGS: RetrySettings = { baseDelayMs: 1_000, maxDelayMs: 20_000, attemptsPerRoute: 3, breakerFailures: 5, breakerOpenMs: 30_000 };
 
 /**
  * What the provider-call loop shares across jobs: the provider cool-downs (after a 429) and one
