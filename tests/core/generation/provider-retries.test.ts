@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '#core/metrics/create-metrics';
 import { createGoogleImageProvider } from '#core/providers/google/google-image-provider';
+import { createGoogleVideoProvider } from '#core/providers/google/google-video-provider';
 import { createOpenAiImageProvider } from '#core/providers/openai/openai-image-provider';
 import { FakeGoogleGenAIApi } from '#tests/fakes/google-genai-api';
 import { FakeOpenAIApi } from '#tests/fakes/openai-api';
@@ -36,7 +37,7 @@ async function openSetup(env: Record<string, string>, firstUser: number): Promis
         createGoogleImageProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl, timeoutMs: GOOGLE_TIMEOUT_MS }),
         createOpenAiImageProvider({ apiKey: openai.apiKey, baseUrl: openai.baseURL }),
       ],
-      video: [],
+      video: [createGoogleVideoProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl })],
     },
   });
   const metrics = createMetrics({ queue: t.deps.queue, logger: t.deps.logger });
@@ -180,6 +181,36 @@ describe('transient provider failures cost the user nothing', () => {
     expect(generation).toMatchObject({ status: 'succeeded', provider: 'openai', model: 'gpt-image-1', providerAttempts: 4 });
     expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
     google.clearInjections();
+  });
+
+  it('retries a failed poll of a video by resuming the same operation, never paying for a second one', async () => {
+    const { google, t } = setup;
+    const user = await setup.newUser();
+    const prompt = 'tides over a basalt shore';
+    google.failNext((request) => request.method === 'GET' && request.path.includes('/operations/'), { status: 503, times: 1 });
+    const id = await admit(user, 'video', `${prompt} --seconds 4`);
+    await waitForMedia(t.notifier, id, 30_000);
+    expect(google.requests.filter((request) => request.path.endsWith(':predictLongRunning') && mentions(prompt)(request))).toHaveLength(1);
+    const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id } });
+    expect(generation).toMatchObject({ status: 'succeeded', providerAttempts: 2, providerLastError: 'google:server_error:503' });
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -8], ['capture', 0]]);
+  });
+
+  it('starts a new video operation when the stored one failed, and charges once', async () => {
+    const { google, t } = setup;
+    const user = await setup.newUser();
+    const prompt = 'a glacier calving at noon';
+    google.videoErrorTriggers.push('glacier');
+    const isStart = (request: RecordedRequest) => request.path.endsWith(':predictLongRunning') && mentions(prompt)(request);
+    const id = await admit(user, 'video', `${prompt} --seconds 4`);
+    await google.waitForRequest(isStart, 10_000);
+    // Only the first operation is made to fail: the fake decides when it starts one, which it has once it is polled.
+    await google.waitForRequest((request) => request.method === 'GET' && request.path.includes('/operations/'), 10_000);
+    google.videoErrorTriggers.splice(google.videoErrorTriggers.indexOf('glacier'), 1);
+    await waitForMedia(t.notifier, id, 30_000);
+    expect(google.requests.filter(isStart)).toHaveLength(2);
+    expect(await t.database.prisma.generation.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'succeeded', providerAttempts: 2, providerLastError: 'google:operation_failed' });
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -8], ['capture', 0]]);
   });
 
   it('keeps the ledger consistent for every user', async () => {
