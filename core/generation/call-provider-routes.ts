@@ -47,6 +47,8 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
   const { settings, coolDown } = deps.providerResilience;
   const log = deps.logger.child({ generationId: job.generationId });
   const failuresOf = new Map<string, number>();
+  /** Routes whose provider refused our key (`auth`): never called again in this job. */
+  const refused = new Set<string>();
   let index = 0;
   let streak = 0;
   let skipsInARow = 0;
@@ -70,12 +72,17 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
     if (job.interrupted.aborted) throw lastError ?? new Error('job interrupted');
     if (job.signal.aborted) return gaveUp();
     const route = routes[index] as Route;
+    if (refused.has(routeKey(route))) {
+      moveOn();
+      continue;
+    }
     const breaker = deps.providerResilience.breakerFor(route.provider);
 
-    if (skipsInARow >= routes.length) {
+    if (skipsInARow >= routes.length - refused.size) {
       // Every route is broken or paused: wait for the first to take calls again, unless that is past the deadline.
       hasFailed = true;
-      const callableAt = Math.min(...(await Promise.all(routes.map(async (candidate) => Math.max(deps.providerResilience.openUntilMs(candidate.provider), Date.now() + (await coolDown.remainingMs(candidate.provider)))))));
+      const open = routes.filter((candidate) => !refused.has(routeKey(candidate)));
+      const callableAt = Math.min(...(await Promise.all(open.map(async (candidate) => Math.max(deps.providerResilience.openUntilMs(candidate.provider), Date.now() + (await coolDown.remainingMs(candidate.provider)))))));
       if (callableAt >= job.deadlineMs) return gaveUp();
       await tellUserOnce();
       await sleep(Math.max(callableAt - Date.now(), Math.min(settings.baseDelayMs, timeLeft())), job.signal);
@@ -91,7 +98,7 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
     if (pause > 0) {
       if (pause >= timeLeft()) {
         skip(route, 'cooling_down');
-        if (routes.every((candidate) => candidate.provider === route.provider)) return gaveUp();
+        if (routes.every((candidate) => candidate.provider === route.provider || refused.has(routeKey(candidate)))) return gaveUp();
         continue;
       }
       await tellUserOnce();
@@ -122,7 +129,7 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
         where: { id: job.generationId },
         data: { providerLastError: `${route.provider}:${cause}${failure.status === undefined ? '' : `:${failure.status}`}` },
       });
-      const key = `${route.provider}/${route.model}`;
+      const key = routeKey(route);
       const failures = (failuresOf.get(key) ?? 0) + 1;
       failuresOf.set(key, failures);
       streak += 1;
@@ -131,10 +138,15 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
       log.warn({ err: failure, provider: route.provider, model: route.model, attempt: failures }, 'provider call failed; trying again');
       await tellUserOnce();
 
-      const current = route.provider;
+      if (failure.kind === 'auth') refused.add(key);
+      if (refused.size === routes.length) return gaveUp(); // every route's key was refused: nothing left to try
       if (failure.kind === 'auth' || streak >= settings.attemptsPerRoute || breaker.state !== CircuitState.Closed) moveOn();
-      if (routes[index]?.provider !== current || cause === 'rate_limited') continue; // another provider: no wait; a 429's wait is the cool-down
-      const delay = backoffDelayMs(settings, failures, failure.retryAfterMs);
+      while (refused.has(routeKey(routes[index] as Route))) moveOn();
+      // A route that failed before in this job waits its backoff; a fresh one is called at once. A 429's wait is the cool-down.
+      const next = routes[index] as Route;
+      const nextFailures = failuresOf.get(routeKey(next)) ?? 0;
+      if (nextFailures === 0 || (next === route && cause === 'rate_limited')) continue;
+      const delay = backoffDelayMs(settings, nextFailures, next === route ? failure.retryAfterMs : undefined);
       if (delay >= timeLeft()) return gaveUp();
       await sleep(delay, job.signal);
     }
@@ -145,6 +157,10 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
     skipsInARow += 1;
     moveOn();
   }
+}
+
+function routeKey(route: Route): string {
+  return `${route.provider}/${route.model}`;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

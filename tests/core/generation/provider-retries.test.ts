@@ -167,6 +167,22 @@ describe('transient provider failures cost the user nothing', () => {
     google.clearInjections();
   });
 
+  it('refunds at once when every provider refuses our key, asking each only once', async () => {
+    const { google, openai, t } = setup;
+    const user = await setup.newUser();
+    const prompt = 'a parrot reading a map';
+    google.failNext((request) => isGenerateContent(request) && mentions(prompt)(request), { status: 401, times: 5 });
+    openai.failNext((request) => isOpenAiImage(request) && mentions(prompt)(request), { status: 401, times: 5 });
+    const id = await admit(user, 'imagine', prompt);
+    const failed = await waitForStatus(t.notifier, id, 'job.failed', 10_000);
+    expect(failed).toMatchObject({ text: { vars: { cost: 1, reason: '{reason.provider_unavailable}' } } });
+    expect(googleCallsFor(google, prompt)).toHaveLength(1);
+    expect(openAiCallsFor(openai, prompt)).toHaveLength(1);
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -1], ['release', 1]]);
+    google.clearInjections();
+    openai.clearInjections();
+  });
+
   it('fails over to the second configured provider when the first stays down', async () => {
     const { google, openai, t } = setup;
     const user = await setup.newUser();
