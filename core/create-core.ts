@@ -195,7 +195,7 @@ export type Core = {
     /** The audit actor of a web admin: `web:<user id>` (never the email, which must stay out of logs). */
     actorOf(user: SessionUser): AdminActor;
     /** A user's recent payments (with ids, for refunds), audited. */
-    viewPayments(input: { ref: UserRef; limit?: number; actor: AdminActor }): Promise<{ user: AdminUser; payments: AdminPaymentLine[] }>;
+    viewPayments(input: { ref: UserRef; limit?: number; paymentId?: string; actor: AdminActor }): Promise<{ user: AdminUser; payments: AdminPaymentLine[] }>;
     /** The latest audit rows, newest first (optionally without look-ups), audited. */
     listAuditLog(input: { limit?: number; isChangesOnly?: boolean; actor: AdminActor }): Promise<AuditLogLine[]>;
     /** Which providers' payments this process can refund (Stars need TELEGRAM_BOT_TOKEN, cards STRIPE_SECRET_KEY). */
@@ -303,7 +303,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     retention: { run: () => runRetention(chatDeps) },
     admin: {
       ...createAdmin({ prisma: deps.prisma, clock: deps.clock, config: deps.config }, { stars: starsRefunds, stripe, starsReconcile }),
-      isAdmin: (user) => user !== undefined && user.isEmailVerified && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),
+      isAdmin: (user) => user?.isEmailVerified === true && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),
       actorOf: (user) => `web:${user.id}`,
       viewPayments: (input) => viewPayments(deps, input),
       listAuditLog: (input) => listAuditLog(deps, input),

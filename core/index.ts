@@ -57,6 +57,7 @@ export type { AdminPaymentLine } from '#core/admin/view-payments';
 export type { AuditLogLine } from '#core/admin/list-audit-log';
 export type { PaymentReviewLine } from '#core/admin/review-payments';
 export type { AdminStats, PeriodStats } from '#core/admin/compute-stats';
+export type { AdminDashboard, DailySeries, ModelHealth } from '#core/admin/compute-dashboard';
 export type { AdminRefundResult } from '#core/admin/refund-payment';
 export type { AdminGrantResult, AdminRevokeResult } from '#core/admin/change-credits';
 export { MAX_SUSPENSION_HOURS, type AdminModerationEvent, type AdminSuspension } from '#core/admin/suspend-user';

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startFakeTelegram, type FakeTelegram } from '#tests/fakes/telegram-bot-api';
 import { freePort } from '#tests/support/free-port';
 import { spawnWithOutput, type SpawnedWithOutput } from '#tests/support/spawn-with-output';
@@ -46,6 +46,17 @@ async function chatBalance(telegram: FakeTelegram, chatId: number): Promise<stri
   telegram.pushUpdate(telegram.messageUpdate({ chatId, fromId: chatId, text: '/balance' }));
   const answer = await telegram.waitForCall('sendMessage', (call) => !earlier.has(call) && JSON.stringify(call.params).includes('Balance:'), 20_000);
   return (answer.params as { text: string }).text;
+}
+
+/**
+ * A new DATA_DIR whose embedded database is already migrated: a copy of the run's migrated PGlite
+ * template. The first start's migrations are the first test's subject; the others need not pay them.
+ */
+async function migratedDataDir(): Promise<string> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
+  const pglite = await PGlite.create({ dataDir: path.join(dataDir, 'pglite'), loadDataDir: new Blob([await fs.readFile(inject('pgliteTemplateFile'))]) });
+  await pglite.close();
+  return dataDir;
 }
 
 async function waitForHealth(port: number, deadlineMs: number): Promise<number> {
@@ -112,7 +123,7 @@ describe('npm start (main.ts)', () => {
 
   it('runs the Telegram bot with only TELEGRAM_BOT_TOKEN set: terms, /imagine, a picture back', async () => {
     const telegram = await startFakeTelegram({ token: '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345' });
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
+    const dataDir = await migratedDataDir();
     dirs.push(dataDir);
     const port = await freePort();
     const run = start({ DATA_DIR: dataDir, PORT: String(port), TELEGRAM_BOT_TOKEN: '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345', TELEGRAM_API_ROOT: telegram.apiRoot });
@@ -142,7 +153,7 @@ describe('npm start (main.ts)', () => {
   it('one process owns the embedded database: a second start is refused naming it, admin commands run inside it, nothing is lost', async () => {
     const token = '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345';
     const telegram = await startFakeTelegram({ token });
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
+    const dataDir = await migratedDataDir();
     dirs.push(dataDir);
     const port = await freePort();
     const env = { DATA_DIR: dataDir, PORT: String(port), TELEGRAM_BOT_TOKEN: token, TELEGRAM_API_ROOT: telegram.apiRoot };
@@ -194,7 +205,7 @@ describe('npm start (main.ts)', () => {
   }, 400_000);
 
   it('npm start is one service: SIGTERM to npm, or Ctrl-C to the group, drains it and leaves no process and no lock', async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
+    const dataDir = await migratedDataDir();
     dirs.push(dataDir);
     const port = await freePort();
     const metricsPort = await freePort();

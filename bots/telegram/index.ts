@@ -2,6 +2,6 @@
  * The Telegram adapter (grammY): what the entry point wires. `createTelegramBot` for a process
  * with the telegram role; `createTelegramApi` + `createTelegramNotifier` for a worker that only sends.
  */
-export { createTelegramBot, type TelegramBot, type TelegramBotOptions } from '#bots/telegram/create-telegram-bot';
-export { createTelegramNotifier, type TelegramNotifier, type TelegramNotifierOptions } from '#bots/telegram/telegram-notifier';
-export { createTelegramApi, type SharedSendPace } from '#bots/telegram/create-telegram-api';
+export { createTelegramBot, type TelegramBot } from '#bots/telegram/create-telegram-bot';
+export { createTelegramNotifier, type TelegramNotifier } from '#bots/telegram/telegram-notifier';
+export { createTelegramApi } from '#bots/telegram/create-telegram-api';

@@ -38,7 +38,7 @@ type ConfirmRow = { id: string; userId: string | null; usedAt: Date | null; expi
 async function findConfirmRow(deps: Deps, token: string): Promise<ConfirmRow | undefined> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
   const row = await deps.prisma.oneTimeToken.findUnique({ where: { tokenHash: hashToken(token) } });
-  if (!row || row.kind !== 'account_link_confirm') return undefined;
+  if (row?.kind !== 'account_link_confirm') return undefined;
   const payload = (row.payload ?? {}) as Record<string, unknown>;
   return { id: row.id, userId: row.userId, usedAt: row.usedAt, expiresAt: row.expiresAt, platform: payload.platform, platformUserId: payload.platformUserId, webUserId: payload.webUserId };
 }

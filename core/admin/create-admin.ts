@@ -1,5 +1,6 @@
 import type { AdminActor, AdminDeps } from '#core/admin/admin-deps';
 import { grantAdminCredits, revokeAdminCredits } from '#core/admin/change-credits';
+import { computeDashboard } from '#core/admin/compute-dashboard';
 import { computeStats } from '#core/admin/compute-stats';
 import { findUser, type UserRef } from '#core/admin/find-user';
 import { refundPayment, type RefundClients } from '#core/admin/refund-payment';
@@ -30,6 +31,7 @@ export function createAdmin(deps: AdminDeps, clients: AdminClients = { stars: un
     unsuspend: (input: { ref: UserRef; actor: AdminActor }) => unsuspendUser(deps, input),
     viewModeration: (input: { ref: UserRef; limit?: number; actor: AdminActor }) => viewModeration(deps, input),
     stats: (input: { actor: AdminActor }) => computeStats(deps, input),
+    dashboard: (input: { actor: AdminActor }) => computeDashboard(deps, input),
     reconcileStars: (input: { actor: AdminActor }) => reconcileStars(deps, clients.starsReconcile, input),
     listPaymentReviews: (input: { limit?: number; actor: AdminActor }) => listPaymentReviews(deps, input),
     resolvePaymentReview: (input: { id: string; resolution: string; actor: AdminActor }) => resolvePaymentReview(deps, input),

@@ -148,13 +148,13 @@ function balanceLine(balance: Balance): string {
 
 function rows(pairs: [string, string][]): string {
   const width = Math.max(...pairs.map(([label]) => label.length));
-  return pairs.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n';
+  return `${pairs.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n')}\n`;
 }
 
 function table(head: string[], body: string[][]): string {
   const widths = head.map((title, index) => Math.max(title.length, ...body.map((row) => (row[index] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
-  return [line(head), ...body.map(line)].join('\n') + '\n';
+  return `${[line(head), ...body.map(line)].join('\n')}\n`;
 }
 
 function iso(date: Date): string {

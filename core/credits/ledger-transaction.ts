@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from '#core/infra/db/create-database';
+import type { Prisma, PrismaClient } from '#core/infra/db/create-database';
 
 /** A Prisma client inside an interactive transaction. */
 export type Tx = Prisma.TransactionClient;

@@ -18,7 +18,7 @@ export type GenerationEnd = {
 
 /**
  * The port through which core records operational metrics. `createMetrics` implements it with
- * prom-client; {@link NO_METRICS} records nothing (tests, scripts, a process without /metrics).
+ * prom-client.
  * Every method is synchronous and must never throw: a metric is never worth a failed job.
  */
 export interface MetricsRecorder {
@@ -42,15 +42,3 @@ export interface MetricsRecorder {
    */
   observeWebhookLag(provider: string, seconds: number): void;
 }
-
-/** A recorder that records nothing. */
-export const NO_METRICS: MetricsRecorder = {
-  observeProviderCall: () => undefined,
-  countProviderRetry: () => undefined,
-  countProviderSkip: () => undefined,
-  observeGenerationEnd: () => undefined,
-  countCreditsGranted: () => undefined,
-  countCreditsSpent: () => undefined,
-  countCreditsRefunded: () => undefined,
-  observeWebhookLag: () => undefined,
-};

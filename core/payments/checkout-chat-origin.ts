@@ -37,7 +37,7 @@ export async function rememberChatOrigin(deps: Pick<CoreDeps, 'prisma' | 'clock'
 /** The chat a pricing link was given in, when the link's account is `userId` and the row is live. */
 export async function findChatOrigin(deps: Pick<CoreDeps, 'prisma' | 'clock'>, input: { pricingToken: string; userId: string }): Promise<ChatOrigin | undefined> {
   const row = await deps.prisma.oneTimeToken.findUnique({ where: { tokenHash: hashToken(`pricing:${input.pricingToken}`) } });
-  if (!row || row.kind !== 'checkout' || row.userId !== input.userId || row.expiresAt <= deps.clock.now()) return undefined;
+  if (row?.kind !== 'checkout' || row.userId !== input.userId || row.expiresAt <= deps.clock.now()) return undefined;
   const parsed = ChatOriginSchema.safeParse(row.payload);
   return parsed.success ? parsed.data : undefined;
 }

@@ -2,13 +2,9 @@
 // driver adapters, for PostgreSQL servers and embedded PGlite. CLI: prisma/migrate/cli.ts.
 export { applyMigrations } from '#prisma/migrate/apply-migrations';
 export { checkMigrations } from '#prisma/migrate/check-migrations';
-export type { MigrationCheck } from '#prisma/migrate/check-migrations';
 export { createMigration } from '#prisma/migrate/create-migration';
-export type { CreatedMigration } from '#prisma/migrate/create-migration';
 export { MigrateError } from '#prisma/migrate/errors';
-export type { MigrateErrorCode } from '#prisma/migrate/errors';
 export { markMigrationRolledBack } from '#prisma/migrate/mark-rolled-back';
 export { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '#prisma/migrate/migration-files';
 export { migrationStatus } from '#prisma/migrate/migration-status';
-export type { MigrationStatus } from '#prisma/migrate/migration-status';
 export type { MigrateOptions, MigrationTarget } from '#prisma/migrate/types';

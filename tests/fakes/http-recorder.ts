@@ -410,7 +410,7 @@ function arraysFromIndexedObjects(value: unknown): unknown {
   );
   const isIndexed =
     entries.length > 0 && entries.every(([k]) => /^\d+$/.test(k)) &&
-    entries.every((_, i) => Object.prototype.hasOwnProperty.call(value, String(i)));
+    entries.every((_, i) => Object.hasOwn(value, String(i)));
   if (isIndexed) {
     return entries
       .sort(([a], [b]) => Number(a) - Number(b))

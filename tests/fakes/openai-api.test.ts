@@ -1,4 +1,4 @@
-import OpenAI, { APIError, toFile } from 'openai';
+import OpenAI, { type APIError, toFile } from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeOpenAIApi } from '#tests/fakes/openai-api';
 import type { OpenRouterChatCompletion } from '#tests/fakes/openai-api';

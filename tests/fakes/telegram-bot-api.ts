@@ -14,6 +14,7 @@ import {
   imageSize,
   listenOnRandomPort,
   parseBody,
+  type ParsedBody,
   RecordLog,
   type UploadedFile,
 } from '#tests/fakes/fake-http';
@@ -459,7 +460,7 @@ export class FakeTelegram {
     }
     const token = decodeURIComponent(match[1] ?? '');
     const method = match[2] ?? '';
-    let body;
+    let body: ParsedBody;
     try {
       body = await parseBody(req);
     } catch (error) {
@@ -1154,7 +1155,7 @@ function collectAttachRefs(value: unknown, path: string, refs: Map<string, strin
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => collectAttachRefs(item, `${path}[${index}]`, refs));
+    for (const [index, item] of value.entries()) collectAttachRefs(item, `${path}[${index}]`, refs);
     return;
   }
   if (isObject(value)) {

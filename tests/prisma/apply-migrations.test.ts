@@ -189,7 +189,7 @@ describe('applyMigrations from several processes at once', () => {
   it('applies each migration once: the engine serializes on an advisory lock', async () => {
     const results = await Promise.all([applyMigrations(database.target), applyMigrations(database.target), applyMigrations(database.target)]);
 
-    expect(results.map((result) => result.applied).flat()).toEqual(await migrationNames());
+    expect(results.flatMap((result) => result.applied)).toEqual(await migrationNames());
     expect(await database.query('SELECT count(*)::int AS n FROM _prisma_migrations')).toEqual([{ n: (await migrationNames()).length }]);
     expect(await database.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).toEqual([{ n: 0 }]);
   });

@@ -253,6 +253,30 @@ describe('request logs', () => {
     }
   });
 
+  it('log the full path of a request a sub-router answered, without its query', async () => {
+    const h = await startWebHarness({ env: { ADMIN_EMAILS: 'logs@example.com' } });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } });
+    const app = createWebApp(h.t.core, { logger, trustProxy: false });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const client = new WebClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      await client.get('/register');
+      await client.post('/register', { email: 'logs@example.com', password: 'my secret passphrase', displayName: 'Log', age: 'yes', terms: 'yes' });
+      const { url } = await lastLinkTo(h.t.dataDir, 'logs@example.com', '/verify-email/');
+      await client.get(new URL(url).pathname);
+      await client.post('/admin/find', { ref: 'telegram:1' });
+      await client.get('/admin/audit?changes=1');
+      const paths = lines.map((line) => JSON.parse(line) as { method?: string; path?: string }).filter((line) => line.path?.startsWith('/admin') || line.path === '/find' || line.path === '/audit');
+      expect(paths.map((line) => `${line.method} ${line.path}`)).toEqual(['POST /admin/find', 'GET /admin/audit']);
+    } finally {
+      server.close();
+      server.closeAllConnections();
+      await h.close();
+    }
+  });
+
   it('keep a well-formed client X-Request-Id and replace a long or odd one before it reaches a log line or a header', async () => {
     const h = await startWebHarness();
     const lines: string[] = [];

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastLinkTo } from '#tests/web/support/outbox';
 import { readZip } from '#tests/web/support/read-zip';
 import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
 
@@ -106,4 +107,73 @@ describe('in a real browser: register, buy on the hosted checkout, see the credi
     await expect.poll(() => page.locator('h1').first().textContent()).toBe('Sign in');
     await context.close();
   }, 60_000);
+});
+
+describe('in a real browser: the admin dashboard draws its charts and a refund asks first', () => {
+  const ADMIN_EMAIL = 'browser-admin@example.com';
+  let h: WebHarness;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    h = await startWebHarness({ stripe: true, env: { ADMIN_EMAILS: ADMIN_EMAIL } });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('shows non-empty charts on a desktop and a phone, and refunds only after the confirmation page', async () => {
+    const prisma = h.t.database.prisma;
+    const errors: string[] = [];
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${h.baseUrl}/register`);
+    await page.getByLabel('Email').fill(ADMIN_EMAIL);
+    await page.getByLabel('Display name').fill('Browser Admin');
+    await page.getByLabel('New password').fill('a very long password');
+    await page.getByRole('checkbox').nth(0).check();
+    await page.getByRole('checkbox').nth(1).check();
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/account/);
+    const { url } = await lastLinkTo(h.t.dataDir, ADMIN_EMAIL, '/verify-email/');
+    await page.goto(url);
+    await page.goto(`${h.baseUrl}/account`);
+    const adminId = (await prisma.user.findUniqueOrThrow({ where: { email: ADMIN_EMAIL } })).id;
+    const now = h.t.clock.now().getTime();
+    for (const [days, status] of [[0, 'succeeded'], [1, 'succeeded'], [1, 'failed'], [5, 'succeeded']] as const) {
+      const at = new Date(now - days * 86_400_000);
+      await prisma.generation.create({ data: { userId: adminId, kind: 'image', cost: 1, status, provider: 'demo', model: 'demo', createdAt: at, startedAt: at, finishedAt: new Date(at.getTime() + 1_800) } });
+    }
+    const payment = await prisma.payment.create({ data: { userId: adminId, provider: 'stripe', externalId: 'pi_browser_refund', amount: 499, currency: 'usd', credits: 50, status: 'succeeded' } });
+
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.waitForURL(/\/admin$/);
+    const charts = page.locator('figure.chart svg');
+    expect(await charts.count()).toBeGreaterThanOrEqual(5);
+    expect(await page.locator('figure.chart svg rect').count()).toBeGreaterThan(4);
+    expect(await charts.first().boundingBox().then((box) => box?.width ?? 0)).toBeGreaterThan(600);
+    await shot(page, 'admin-dashboard');
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
+    await shot(page, 'admin-dashboard-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await page.goto(`${h.baseUrl}/admin/users/${adminId}`);
+    await page.getByRole('button', { name: 'Refund' }).click();
+    await expect.poll(() => page.getByTestId('effect').first().textContent()).toContain('Refund $4.99 (payment pi_browser_refund)');
+    await shot(page, 'admin-refund-confirm');
+    await page.getByRole('link', { name: 'Cancel and change nothing' }).click();
+    await page.waitForURL(new RegExp(`/admin/users/${adminId}$`));
+    expect((await prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe('succeeded');
+    expect(errors).toEqual([]);
+    async function shot(target: Page, name: string): Promise<void> {
+      await target.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+    }
+    await context.close();
+  }, 90_000);
 });

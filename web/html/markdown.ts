@@ -53,7 +53,7 @@ export function renderMarkdown(source: string, vars: Record<string, string> = {}
 function inline(text: string): string {
   let out = escapeHtml(text);
   out = out.replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>');
-  out = out.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (whole, label: string, href: string) => (isSafeHref(href) ? `<a href="${href}">${label}</a>` : label));
+  out = out.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_whole, label: string, href: string) => (isSafeHref(href) ? `<a href="${href}">${label}</a>` : label));
   return out;
 }
 

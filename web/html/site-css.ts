@@ -42,4 +42,6 @@ th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);v
 .thumbs img{width:100%;height:auto;border-radius:.4rem;border:1px solid var(--line)}
 .legal h2{margin-top:2rem}.legal li{margin:.2rem 0}
 .divider{display:flex;align-items:center;gap:.75rem;color:var(--muted);max-width:28rem}.divider::before,.divider::after{content:"";flex:1;border-top:1px solid var(--line)}
+.chart{margin:1.2rem 0}.chart figcaption{font-weight:600;margin-bottom:.3rem}.chart svg{max-width:100%;height:auto;background:var(--card);border:1px solid var(--line);border-radius:.4rem}
+.chart svg text{fill:currentColor}.legend{display:flex;flex-wrap:wrap;gap:.8rem;font-size:.9rem;margin:.3rem 0}
 `;

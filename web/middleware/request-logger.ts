@@ -32,6 +32,16 @@ export function requestIdOf(given: string | undefined): string {
   return given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/**
+ * The path the client asked for, as the app received it: `request.path` is relative to the router
+ * that answered (`/find` for `POST /admin/find`) by the time the response finishes. No query string.
+ */
+function fullPathOf(request: Request): string {
+  const url = request.originalUrl;
+  const end = url.indexOf('?');
+  return end === -1 ? url : url.slice(0, end);
+}
+
 /** A child logger per request with its id; one line per finished request (secrets in the path redacted). */
 export function requestLogger(logger: Logger) {
   return (request: Request, response: Response, next: NextFunction): void => {
@@ -41,8 +51,8 @@ export function requestLogger(logger: Logger) {
     request.log = logger.child({ requestId: id });
     response.setHeader('X-Request-Id', id);
     response.on('finish', () => {
-      if (request.path === '/healthz') return;
-      request.log.info({ method: request.method, path: loggablePath(request.path), status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+      if (fullPathOf(request) === '/healthz') return;
+      request.log.info({ method: request.method, path: loggablePath(fullPathOf(request)), status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
     });
     next();
   };

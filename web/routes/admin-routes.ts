@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { isAppError, MAX_SUSPENSION_HOURS, parseUserRef, type AppError, type MessageKey, type UserRef } from '#core';
+import { isAppError, MAX_SUSPENSION_HOURS, parseUserRef, type AdminUser, type AppError, type MessageKey, type UserRef } from '#core';
 import { field, sendPage, statusOf, viewOf, type Site } from '#web/routes/route-kit';
-import { adminAppealsPage, adminAuditPage, adminHomePage, adminPaymentReviewsPage, adminStatsPage, adminUserPage, type AdminFlash } from '#web/views/admin-views';
+import { formatDateTime, formatMoney } from '#web/html/format';
+import { adminAppealsPage, adminAuditPage, adminConfirmPage, adminHomePage, adminPaymentReviewsPage, adminStatsPage, adminUserPage, type AdminConfirmation, type AdminFlash } from '#web/views/admin-views';
 import type { ViewContext } from '#web/views/view-context';
 
 /** Flash messages a redirect after a change may ask for (`?done=<name>`). */
@@ -93,12 +94,26 @@ export function createAdminRoutes(site: Site): Router {
     }));
   };
 
-  /** Runs a change on the user page: 303 back with `done` on success, the page with the reason when refused. */
-  const change = (run: (request: Request, userId: string) => Promise<{ userId: string; done: Done }>) =>
+  /**
+   * Runs a change on the user page: 303 back with `done` on success, the page with the reason when
+   * refused. With `confirm`, a form without `confirmed=yes` only gets the confirmation page that
+   * `confirm` describes (after the values were checked); nothing changes until it is sent back.
+   * `confirm` answers undefined for a target that is not there (404).
+   */
+  const change = (
+    run: (request: Request, userId: string) => Promise<{ userId: string; done: Done }>,
+    confirm?: (request: Request, userId: string, view: ViewContext) => Promise<AdminConfirmation | undefined>,
+  ) =>
     async (request: Request, response: Response, next: NextFunction) => {
       const userId = String(request.params.id);
       if (!UUID.test(userId)) return next();
       try {
+        if (confirm && field(request, 'confirmed') !== 'yes') {
+          const view = viewOf(site, request);
+          const confirmation = await confirm(request, userId.toLowerCase(), view);
+          if (!confirmation) return next();
+          return sendPage(response, 200, adminConfirmPage(view, confirmation));
+        }
         const result = await run(request, userId.toLowerCase());
         response.redirect(303, `/admin/users/${result.userId}?done=${result.done}`);
       } catch (error) {
@@ -108,8 +123,9 @@ export function createAdminRoutes(site: Site): Router {
       }
     };
 
-  router.get('/', (request, response) => {
-    sendPage(response, 200, adminHomePage(viewOf(site, request), {}));
+  router.get('/', async (request, response) => {
+    const dashboard = await core.admin.dashboard({ actor: actorOf(request) });
+    sendPage(response, 200, adminHomePage(viewOf(site, request), { dashboard }));
   });
 
   router.post('/find', async (request, response) => {
@@ -139,24 +155,71 @@ export function createAdminRoutes(site: Site): Router {
     return { userId: result.user.id, done: result.applied ? 'granted' : 'repeated' };
   }));
 
+  /** What a confirmation page says about the user: the name the user page shows, and the id. */
+  const labelOf = (user: AdminUser) => `${user.displayName ?? user.email ?? user.id} (${user.id})`;
+  const userHref = (userId: string) => `/admin/users/${userId}`;
+
   router.post('/users/:id/revoke', change(async (request, userId) => {
     const result = await core.admin.revokeCredits({ ref: { kind: 'id', id: userId }, amount: amountOf(request), reason: reasonOf(request), key: keyOf(request), actor: actorOf(request) });
     return { userId: result.user.id, done: result.applied ? 'revoked' : 'repeated' };
+  }, async (request, userId, view) => {
+    const fields = { amount: String(amountOf(request)), reason: reasonOf(request), key: keyOf(request) };
+    const { user, balance } = await core.admin.viewBalance({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
+    const amount = Number(fields.amount);
+    const debt = Math.max(amount - balance.available, 0);
+    return {
+      effects: [
+        view.t('web.admin.confirm.revoke', { amount, user: labelOf(user), reason: fields.reason }),
+        debt > 0
+          ? view.t('web.admin.confirm.revoke_debt', { available: balance.available, debt })
+          : view.t('web.admin.confirm.revoke_balance', { available: balance.available, after: balance.available - amount }),
+      ],
+      action: `${userHref(user.id)}/revoke`, fields, submit: view.t('web.admin.revoke.submit'), backHref: userHref(user.id),
+    };
   }));
 
   router.post('/users/:id/suspend', change(async (request, userId) => {
     const { user } = await core.admin.suspend({ ref: { kind: 'id', id: userId }, hours: hoursOf(request), reason: reasonOf(request), actor: actorOf(request) });
     return { userId: user.id, done: 'suspended' };
+  }, async (request, userId, view) => {
+    const hours = hoursOf(request);
+    const reason = reasonOf(request);
+    const { user } = await core.admin.viewBalance({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
+    const until = hours === undefined ? undefined : new Date(core.deps.clock.now().getTime() + hours * 3_600_000);
+    return {
+      effects: [until === undefined
+        ? view.t('web.admin.confirm.suspend_open', { user: labelOf(user), reason })
+        : view.t('web.admin.confirm.suspend_hours', { user: labelOf(user), hours: hours ?? 0, date: formatDateTime(view.locale, until), reason })],
+      action: `${userHref(user.id)}/suspend`, fields: { hours: hours === undefined ? '' : String(hours), reason }, submit: view.t('web.admin.suspend.submit'), backHref: userHref(user.id),
+    };
   }));
 
   router.post('/users/:id/unsuspend', change(async (request, userId) => {
     const { user } = await core.admin.unsuspend({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
     return { userId: user.id, done: 'unsuspended' };
+  }, async (request, userId, view) => {
+    const { user } = await core.admin.viewBalance({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
+    // Not suspended: no question to ask; the change itself answers why nothing happens.
+    if (user.status !== 'suspended') return { effects: [view.t('web.admin.confirm.not_suspended', { user: labelOf(user) })], action: `${userHref(user.id)}/unsuspend`, fields: {}, submit: view.t('web.admin.unsuspend.submit'), backHref: userHref(user.id) };
+    return {
+      effects: [view.t('web.admin.confirm.unsuspend', { user: labelOf(user), date: user.suspendedUntil ? formatDateTime(view.locale, user.suspendedUntil) : view.t('web.admin.until_lifted') })],
+      action: `${userHref(user.id)}/unsuspend`, fields: {}, submit: view.t('web.admin.unsuspend.submit'), backHref: userHref(user.id),
+    };
   }));
+
+  /** The payment a refund form names, if it is this user's (else undefined: 404). */
+  const paymentOf = async (request: Request, userId: string) => {
+    const paymentId = String(request.params.paymentId);
+    if (!UUID.test(paymentId)) throw new AdminFormError('web.admin.invalid.payment');
+    const { user, payments } = await core.admin.viewPayments({ ref: { kind: 'id', id: userId }, paymentId: paymentId.toLowerCase(), actor: actorOf(request) });
+    const payment = payments[0];
+    return payment ? { user, payment } : undefined;
+  };
 
   router.post('/users/:id/payments/:paymentId/refund', change(async (request, userId) => {
     const paymentId = String(request.params.paymentId);
     if (!UUID.test(paymentId)) throw new AdminFormError('web.admin.invalid.payment');
+    if (!(await paymentOf(request, userId))) throw new AdminFormError('web.admin.invalid.payment', {}, { status: 404 });
     try {
       const result = await core.admin.refundPayment({ ref: paymentId, actor: actorOf(request) });
       return { userId: result.userId ?? userId, done: result.outcome === 'requested' ? 'refund_requested' : result.outcome };
@@ -167,6 +230,18 @@ export function createAdminRoutes(site: Site): Router {
       }
       throw error;
     }
+  }, async (request, userId, view) => {
+    const found = await paymentOf(request, userId);
+    if (!found) return undefined;
+    const { user, payment } = found;
+    if (!core.admin.canRefund[payment.provider]) {
+      throw new AdminFormError('web.admin.refund_unavailable', { command: `npm run admin -- refund-payment ${payment.id}` }, { status: 503, detail: `${payment.provider === 'telegram_stars' ? 'TELEGRAM_BOT_TOKEN' : 'STRIPE_SECRET_KEY'} is not set in this process` });
+    }
+    const amount = payment.provider === 'telegram_stars' ? `${payment.amount} ⭐` : formatMoney(view.locale, payment.amount - payment.refundedAmount, payment.currency);
+    return {
+      effects: [view.t('web.admin.confirm.refund', { amount, payment: payment.externalId, user: labelOf(user), credits: payment.credits })],
+      action: `${userHref(user.id)}/payments/${payment.id}/refund`, fields: {}, submit: view.t('web.admin.refund'), backHref: userHref(user.id),
+    };
   }));
 
   const showAppeals = async (request: Request, response: Response, status: number, flash?: AdminFlash) => {

@@ -8,7 +8,7 @@ export type Site = { core: Core; isSecure: boolean; supportEmail: string; isGoog
 
 /** The view context of a request on this site. */
 export function viewOf(site: Site, request: Request): ViewContext {
-  return viewContext(request, { supportEmail: site.supportEmail, isGoogleEnabled: site.isGoogleEnabled });
+  return viewContext(request, { supportEmail: site.supportEmail, isGoogleEnabled: site.isGoogleEnabled, isAdmin: site.core.admin.isAdmin });
 }
 
 /** Sends a rendered page: never cached (pages carry a session's CSRF token and personal data). */

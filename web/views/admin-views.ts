@@ -1,6 +1,7 @@
-import type { AdminLedgerLine, AdminModerationEvent, AdminPaymentLine, AdminStats, AdminSuspension, AdminUser, AuditLogLine, Balance, OpenAppealLine, PaymentReviewLine, PeriodStats } from '#core';
+import type { AdminDashboard, AdminLedgerLine, AdminModerationEvent, AdminPaymentLine, AdminStats, AdminSuspension, AdminUser, AuditLogLine, Balance, OpenAppealLine, PaymentReviewLine, PeriodStats } from '#core';
 import { formatDateTime, formatMoney } from '#web/html/format';
 import { html, type SafeHtml } from '#web/html/html';
+import { adminDashboardSection } from '#web/views/admin-dashboard-views';
 import { csrfField, layout, notice } from '#web/views/layout';
 import type { ViewContext } from '#web/views/view-context';
 
@@ -43,8 +44,8 @@ function signed(value: number): string {
   return value > 0 ? `+${value}` : String(value);
 }
 
-/** The admin home: find a user by email, `telegram:<id>`, `discord:<id>` or account id. */
-export function adminHomePage(view: ViewContext, input: { ref?: string; flash?: AdminFlash }): SafeHtml {
+/** The admin home: find a user by email, `telegram:<id>`, `discord:<id>` or account id; then the dashboard. */
+export function adminHomePage(view: ViewContext, input: { ref?: string; flash?: AdminFlash; dashboard?: AdminDashboard }): SafeHtml {
   const { t } = view;
   return adminLayout(view, {
     title: t('web.admin.title'),
@@ -52,7 +53,8 @@ export function adminHomePage(view: ViewContext, input: { ref?: string; flash?: 
 <h2>${t('web.admin.nav.find')}</h2>
 <form method="post" action="/admin/find" class="stack" role="search">${csrfField(view)}
 <label>${t('web.admin.find.label')}<input type="text" name="ref" required maxlength="320" autocomplete="off" spellcheck="false" value="${input.ref ?? ''}"></label>
-<button type="submit">${t('web.admin.find.submit')}</button></form>`,
+<button type="submit">${t('web.admin.find.submit')}</button></form>
+${input.dashboard ? adminDashboardSection(view, input.dashboard) : ''}`,
   });
 }
 
@@ -145,6 +147,33 @@ function suspensionForms(view: ViewContext, input: AdminUserPageInput): SafeHtml
 <label>${t('web.admin.field.hours')}<input type="text" name="hours" inputmode="numeric" pattern="[0-9]{1,6}" autocomplete="off" aria-describedby="hours-hint"><span class="muted" id="hours-hint">${t('web.admin.field.hours_hint', { max: input.maxSuspensionHours })}</span></label>
 <label>${t('web.admin.field.suspend_reason')}<input type="text" name="reason" required maxlength="500" autocomplete="off"></label>
 <button type="submit" class="danger">${t('web.admin.suspend.submit')}</button></form>`;
+}
+
+/** What a change will do, asked before it is done: the effect in words and the form that does it. */
+export type AdminConfirmation = {
+  /** The change's effect, one sentence per line, with amounts, credits and the user named. */
+  effects: string[];
+  /** Where the confirmed form posts. */
+  action: string;
+  /** The values the admin typed, sent again with `confirmed=yes`. */
+  fields: Record<string, string>;
+  /** The confirm button's label. */
+  submit: string;
+  /** The user page, where Cancel goes back to. */
+  backHref: string;
+};
+
+/** The second step of a refund, revoke, suspension or lift: nothing has changed until the admin confirms here. */
+export function adminConfirmPage(view: ViewContext, input: AdminConfirmation): SafeHtml {
+  const { t } = view;
+  return adminLayout(view, {
+    title: t('web.admin.confirm.title'),
+    body: html`<section class="card" aria-label="${t('web.admin.confirm.title')}">
+${input.effects.map((effect) => html`<p data-testid="effect">${effect}</p>`)}
+<p class="muted">${t('web.admin.confirm.nothing_yet')}</p>
+<form method="post" action="${input.action}" class="inline">${csrfField(view)}${Object.entries(input.fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<input type="hidden" name="confirmed" value="yes"><button type="submit" class="danger">${input.submit}</button></form>
+<a href="${input.backHref}">${t('web.admin.confirm.cancel')}</a></section>`,
+  });
 }
 
 /** A user: account, balance, recent ledger, payments (with refunds), moderation, and the forms that change them. */

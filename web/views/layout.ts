@@ -23,7 +23,7 @@ function languageSwitch(view: ViewContext): SafeHtml {
 export function layout(view: ViewContext, page: { title: string; body: SafeHtml }): SafeHtml {
   const { t } = view;
   const account = view.user
-    ? html`<a href="/account">${t('web.nav.account')}</a>
+    ? html`${view.isAdmin ? html`<a href="/admin">${t('web.nav.admin')}</a> ` : ''}<a href="/account">${t('web.nav.account')}</a>
         <form method="post" action="/logout" class="inline">${csrfField(view)}<button type="submit" class="link">${t('web.nav.sign_out')}</button></form>`
     : html`<a href="/login">${t('web.nav.sign_in')}</a> <a href="/register">${t('web.nav.register')}</a>`;
   return html`<!doctype html>

@@ -12,10 +12,12 @@ export type ViewContext = {
   path: string;
   supportEmail: string;
   isGoogleEnabled: boolean;
+  /** The signed-in person may use the admin area (the navigation links to it). */
+  isAdmin: boolean;
 };
 
 /** Builds the view context of a request. */
-export function viewContext(request: Request, site: { supportEmail: string; isGoogleEnabled: boolean }): ViewContext {
+export function viewContext(request: Request, site: { supportEmail: string; isGoogleEnabled: boolean; isAdmin: (user: SessionUser | undefined) => boolean }): ViewContext {
   const locale = request.locale;
   return {
     locale,
@@ -26,5 +28,6 @@ export function viewContext(request: Request, site: { supportEmail: string; isGo
     path: request.originalUrl,
     supportEmail: site.supportEmail,
     isGoogleEnabled: site.isGoogleEnabled,
+    isAdmin: site.isAdmin(request.user),
   };
 }

@@ -96,6 +96,21 @@ export function findGlyph(char: string): Uint8Array {
   return GLYPHS.get(char.toUpperCase()) ?? PLACEHOLDER_BITS;
 }
 
+/** Whether the font has a glyph of its own for `char` (whitespace counts as the space). */
+export function hasGlyph(char: string): boolean {
+  return /^\s$/u.test(char) || GLYPHS.has(char.toUpperCase());
+}
+
+/**
+ * The part of `text` the font can draw: accented letters folded to their base letter (é → e),
+ * every other character it lacks (CJK, Cyrillic, emoji) left out, whitespace collapsed. So a
+ * caption never shows a row of boxes; a prompt in a script the font lacks gets no caption.
+ */
+export function drawableText(text: string): string {
+  const folded = text.normalize('NFKD').replace(/\p{M}+/gu, '');
+  return [...folded].map((char) => (hasGlyph(char) ? char : ' ')).join('').replace(/\s+/gu, ' ').trim();
+}
+
 /** How many pixels `text` covers at `scale` (each font pixel a `scale`x`scale` square). */
 export function measureText(text: string, scale: number): { width: number; height: number } {
   const length = [...text].length;

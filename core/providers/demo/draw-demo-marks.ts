@@ -1,4 +1,4 @@
-import { drawText, GLYPH_ADVANCE, LINE_ADVANCE, measureText, wrapText } from '#core/providers/demo/bitmap-font';
+import { drawableText, drawText, GLYPH_ADVANCE, LINE_ADVANCE, measureText, wrapText } from '#core/providers/demo/bitmap-font';
 import { fillRect, type Raster, type Rgb } from '#core/providers/demo/raster';
 
 /**
@@ -70,12 +70,13 @@ export type CaptionLayout = {
 /**
  * Lays out as much of the prompt as fits in two lines along the bottom of a picture of this
  * size, `inset` pixels in from the edge; the last line ends in "..." when the prompt is longer.
+ * Only what the font draws is written ({@link drawableText}): no boxes for other scripts.
  */
 export function layoutDemoCaption(width: number, height: number, prompt: string, inset = 0): CaptionLayout {
   const scale = Math.max(1, Math.round(Math.max(width, height) / 256));
   const textX = inset + 4 * scale;
   const maxChars = Math.floor((width - 2 * textX + scale) / (GLYPH_ADVANCE * scale));
-  const lines = wrapText(prompt, maxChars, CAPTION_LINES);
+  const lines = wrapText(drawableText(prompt), maxChars, CAPTION_LINES);
   const padding = 3 * scale;
   const bandHeight = lines.length === 0 ? 0 : lines.length * LINE_ADVANCE * scale - 3 * scale + 2 * padding;
   const bandTop = height - inset - bandHeight;
@@ -85,7 +86,7 @@ export function layoutDemoCaption(width: number, height: number, prompt: string,
 
 /**
  * Writes the start of the prompt along the bottom, white on a darkened band (see
- * {@link layoutDemoCaption}). The font is ASCII only: other characters show as hollow boxes.
+ * {@link layoutDemoCaption}). The font is ASCII only: other characters are left out.
  */
 export function drawDemoCaption(raster: Raster, prompt: string, inset = 0): void {
   const caption = layoutDemoCaption(raster.width, raster.height, prompt, inset);

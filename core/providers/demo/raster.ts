@@ -149,7 +149,7 @@ export function fillBelowRidge(raster: Raster, ridge: Float64Array, rowColors: F
 }
 
 function clamp(value: number, low: number, high: number): number {
-  return value < low ? low : value > high ? high : value;
+  return value < low ? low : Math.min(value , high);
 }
 
 /**

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCli } from '#core/admin/run-admin-cli';
 import { getBalance } from '#core/credits/get-balance';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
 import { ChatUser } from '#tests/support/chat-driver';
@@ -13,8 +14,25 @@ const BOT_TOKEN = '654321:ZYXWVUTSRQPONMLKJIHGFEDCBA_xyz';
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
+/**
+ * Runs `npm run admin -- <args>` in this process: the entry's own function with only `env` set and
+ * the entry's actor. Spawning a process per command cost ~1 s of CPU each; {@link adminProcess}
+ * checks the entry itself (exit codes through the process, the actor from the OS user).
+ */
+async function admin(args: string[], env: Record<string, string>): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runAdminCli(args, {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    actor: ACTOR,
+  });
+  return { code, stdout, stderr };
+}
+
 /** Runs `npm run admin -- <args>` the way the script does (node --import tsx core/admin/admin-cli.ts), with only `env` set. */
-function admin(args: string[], env: Record<string, string>): Promise<Run> {
+function adminProcess(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'core/admin/admin-cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -26,7 +44,7 @@ function admin(args: string[], env: Record<string, string>): Promise<Run> {
   });
 }
 
-// Every test spawns a few CLI processes (about 1 s of CPU each): more room than the default under a loaded CI.
+// Two tests spawn the CLI (about 1 s of CPU each): more room than the default under a loaded CI.
 describe('npm run admin (core/admin/admin-cli.ts)', { timeout: 90_000 }, () => {
   let t: TestCore;
   let telegram: FakeTelegram;
@@ -68,7 +86,11 @@ describe('npm run admin (core/admin/admin-cli.ts)', { timeout: 90_000 }, () => {
       expect(run.stderr).toMatch(cases[index]?.[1] as RegExp);
       expect(run.stdout).toBe('');
     });
-    const help = await admin(['--help'], nowhere);
+    // The entry itself: the exit code reaches the shell.
+    const spawned = await adminProcess(['launch-rockets'], nowhere);
+    expect([spawned.code, spawned.stdout]).toEqual([2, '']);
+    expect(spawned.stderr).toMatch(/unknown command: launch-rockets/);
+    const help = await adminProcess(['--help'], nowhere);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('refund-payment <payment id | external id>');
   });
@@ -90,7 +112,8 @@ describe('npm run admin (core/admin/admin-cli.ts)', { timeout: 90_000 }, () => {
   });
 
   it('grant prints the key it used; the same key again changes nothing; both audited as cli:<os user>', async () => {
-    const generated = await admin(['grant', 'telegram:7001', '25', '--reason', 'ticket 7'], env);
+    // Through the entry, so the audit actor is the one it derives from the OS user.
+    const generated = await adminProcess(['grant', 'telegram:7001', '25', '--reason', 'ticket 7'], env);
     expect(generated.code).toBe(0);
     expect(generated.stdout).toContain(`Granted 25 credits to ${userId}.`);
     const key = /^key: (\S+)$/m.exec(generated.stdout)?.[1] ?? '';

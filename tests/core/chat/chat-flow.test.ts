@@ -70,7 +70,7 @@ for (const database of ['postgres', 'pglite'] as const) {
       expect(await balanceOf('1001')).toBe(9);
       const balance = renderText((await user.command('balance'))[0]);
       expect(balance).toContain('Balance: 9 credits.');
-      expect(balance).toMatch(/-1  used for a creation\n.*\+10  credits added/);
+      expect(balance).toMatch(/-1 {2}used for a creation\n.*\+10 {2}credits added/);
       const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId }, include: { media: true } });
       expect(generation.status).toBe('succeeded');
       expect(generation.media[0]?.bytes).toBe(bytes.length);

@@ -139,7 +139,7 @@ export class ServiceProcess {
       const parsed = JSON.parse(raw) as Record<string, unknown>;
       line = { ...parsed, time: typeof parsed.time === 'string' ? Date.parse(parsed.time) : Number(parsed.time), level: Number(parsed.level), msg: String(parsed.msg ?? '') };
     } catch {
-      this.text = (this.text + raw + '\n').slice(-8_000);
+      this.text = (`${this.text + raw}\n`).slice(-8_000);
       return;
     }
     this.logs.push(line);

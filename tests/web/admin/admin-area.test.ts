@@ -71,10 +71,10 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     const posts: [string, Record<string, string>][] = [
       ['/admin/find', { ref: `telegram:${target.telegramId}` }],
       [`/admin/users/${target.userId}/grant`, { amount: '50', reason: 'probe', key: 'probe-grant' }],
-      [`/admin/users/${target.userId}/revoke`, { amount: '50', reason: 'probe', key: 'probe-revoke' }],
-      [`/admin/users/${target.userId}/suspend`, { hours: '1', reason: 'probe' }],
-      [`/admin/users/${target.userId}/unsuspend`, {}],
-      [`/admin/users/${target.userId}/payments/${target.userId}/refund`, {}],
+      [`/admin/users/${target.userId}/revoke`, { amount: '50', reason: 'probe', key: 'probe-revoke', confirmed: 'yes' }],
+      [`/admin/users/${target.userId}/suspend`, { hours: '1', reason: 'probe', confirmed: 'yes' }],
+      [`/admin/users/${target.userId}/unsuspend`, { confirmed: 'yes' }],
+      [`/admin/users/${target.userId}/payments/${target.userId}/refund`, { confirmed: 'yes' }],
     ];
     for (const client of [visitor, plain, unverified]) {
       const unknown = await client.get('/no-such-page');
@@ -98,6 +98,13 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     expect(await prisma().auditLog.count({ where: { actor: { startsWith: 'web:' }, targetUserId: target.userId } })).toBe(0);
     // The same routes are there for the admin.
     for (const path of gets) expect((await admin.client.get(path)).status, `admin GET ${path}`).toBe(200);
+  });
+
+  it('links the admin area in the navigation for admins only', async () => {
+    expect((await admin.client.get('/account')).text).toContain('<a href="/admin">Admin</a>');
+    const plain = (await signUp('plain-nav@example.com', { verify: true })).client;
+    expect((await plain.get('/account')).text).not.toContain('href="/admin"');
+    expect((await h.client().get('/pricing')).text).not.toContain('href="/admin"');
   });
 
   it('finds a user by telegram:<id> and shows the account, balance and sign-ins; the look-up is audited as web:<user id>', async () => {
@@ -160,7 +167,7 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     const before = (await balanceOf(target.userId)).available;
     expect(before).toBeGreaterThan(0);
     const key = await formKey(admin.client, target.userId, 'revoke');
-    const revoked = await admin.client.post(`/admin/users/${target.userId}/revoke`, { amount: String(before + 7), reason: 'chargeback', key });
+    const revoked = await admin.client.post(`/admin/users/${target.userId}/revoke`, { amount: String(before + 7), reason: 'chargeback', key, confirmed: 'yes' });
     expect(revoked.status).toBe(303);
     expect(revoked.location).toBe(`/admin/users/${target.userId}?done=revoked`);
 
@@ -179,7 +186,7 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
   it('suspends for some hours with a reason and lifts it again; the user status follows', async () => {
     const target = await telegramUser();
     await admin.client.get(`/admin/users/${target.userId}`);
-    const suspended = await admin.client.post(`/admin/users/${target.userId}/suspend`, { hours: '12', reason: 'spamming prompts' });
+    const suspended = await admin.client.post(`/admin/users/${target.userId}/suspend`, { hours: '12', reason: 'spamming prompts', confirmed: 'yes' });
     expect(suspended.status).toBe(303);
     expect(suspended.location).toBe(`/admin/users/${target.userId}?done=suspended`);
     const user = await prisma().user.findUniqueOrThrow({ where: { id: target.userId } });
@@ -191,13 +198,13 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     expect(pageText(page.text)).toContain('Lift the suspension');
     expect(await auditRows(target.userId, 'account.suspend')).toHaveLength(1);
 
-    const lifted = await admin.client.post(`/admin/users/${target.userId}/unsuspend`);
+    const lifted = await admin.client.post(`/admin/users/${target.userId}/unsuspend`, { confirmed: 'yes' });
     expect(lifted.status).toBe(303);
     expect(lifted.location).toBe(`/admin/users/${target.userId}?done=unsuspended`);
     expect((await prisma().user.findUniqueOrThrow({ where: { id: target.userId } })).status).toBe('active');
     expect(await auditRows(target.userId, 'account.unsuspend')).toHaveLength(1);
 
-    const notSuspended = await admin.client.post(`/admin/users/${target.userId}/unsuspend`);
+    const notSuspended = await admin.client.post(`/admin/users/${target.userId}/unsuspend`, { confirmed: 'yes' });
     expect(notSuspended.status).toBe(409);
     expect(pageText(notSuspended.text)).toContain('not suspended; nothing changed');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findGlyph, measureText, wrapText } from '#core/providers/demo/bitmap-font';
+import { drawableText, findGlyph, hasGlyph, measureText, wrapText } from '#core/providers/demo/bitmap-font';
+import { layoutDemoCaption } from '#core/providers/demo/draw-demo-marks';
 
 describe('wrapText', () => {
   it('keeps text that fits on one line', () => {
@@ -42,5 +43,22 @@ describe('the bitmap font', () => {
 
   it('measures text in pixels at a scale', () => {
     expect(measureText('DEMO', 4)).toEqual({ width: (4 * 6 - 1) * 4, height: 28 });
+  });
+});
+
+describe('captions in any script', () => {
+  it('keeps what the font draws, folds accents to their letters and leaves out the rest', () => {
+    expect(drawableText('Café crème brûlée')).toBe('Cafe creme brulee');
+    expect(drawableText('一只狐狸 in the snow 🦊')).toBe('in the snow');
+    expect(drawableText('Лиса fox')).toBe('fox');
+    expect(drawableText('  a  \t b ')).toBe('a b');
+  });
+
+  it('writes no caption, rather than a row of boxes, for a prompt with nothing the font draws', () => {
+    expect(layoutDemoCaption(512, 512, '一只在雪地里的狐狸').lines).toEqual([]);
+    expect(layoutDemoCaption(512, 512, 'キツネ').lines).toEqual([]);
+    const mixed = layoutDemoCaption(512, 512, '雪地里的 fox, 4K');
+    expect(mixed.lines).toEqual(['fox, 4K']);
+    expect([...mixed.lines.join('')].every(hasGlyph)).toBe(true);
   });
 });
