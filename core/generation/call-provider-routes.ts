@@ -43,7 +43,12 @@ type CallJob = {
  * retry in the metrics; on the first retry the user's status message says the service is busy.
  * `GenerationEndedError` (cancelled or swept meanwhile) and the worker's own interruption are thrown.
  */
-export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes: Route[], call: (route: Route) => Promise<T>): Promise<RoutesOutcome<T>> {
+export async function callProviderRoutes<T>(
+  deps: CoreDeps,
+  job: CallJob,
+  routes: Route[],
+  call: (route: Route) => Promise<T>,
+): Promise<RoutesOutcome<T>> {
   const { settings, coolDown } = deps.providerResilience;
   const log = deps.logger.child({ generationId: job.generationId });
   const failuresOf = new Map<string, number>();
@@ -56,11 +61,17 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
   let hasToldUser = false;
   let lastError: unknown;
   const timeLeft = () => job.deadlineMs - Date.now();
-  const gaveUp = (): RoutesOutcome<T> => ({ kind: 'gave_up', errorCode: hasFailed ? 'provider_unavailable' : 'generation_timeout', lastError });
+  const gaveUp = (): RoutesOutcome<T> => ({
+    kind: 'gave_up',
+    errorCode: hasFailed ? 'provider_unavailable' : 'generation_timeout',
+    lastError,
+  });
   const tellUserOnce = async () => {
     if (hasToldUser) return;
     hasToldUser = true;
-    await notifyJob(deps, job.generationId, [{ type: 'status', generationId: job.generationId, text: { key: 'job.provider_busy' } }]);
+    await notifyJob(deps, job.generationId, [
+      { type: 'status', generationId: job.generationId, text: { key: 'job.provider_busy' } },
+    ]);
   };
   const moveOn = () => {
     index = (index + 1) % routes.length;
@@ -82,7 +93,16 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
       // Every route is broken or paused: wait for the first to take calls again, unless that is past the deadline.
       hasFailed = true;
       const open = routes.filter((candidate) => !refused.has(routeKey(candidate)));
-      const callableAt = Math.min(...(await Promise.all(open.map(async (candidate) => Math.max(deps.providerResilience.openUntilMs(candidate.provider), Date.now() + (await coolDown.remainingMs(candidate.provider)))))));
+      const callableAt = Math.min(
+        ...(await Promise.all(
+          open.map(async (candidate) =>
+            Math.max(
+              deps.providerResilience.openUntilMs(candidate.provider),
+              Date.now() + (await coolDown.remainingMs(candidate.provider)),
+            ),
+          ),
+        )),
+      );
       if (callableAt >= job.deadlineMs) return gaveUp();
       await tellUserOnce();
       await sleep(Math.max(callableAt - Date.now(), Math.min(settings.baseDelayMs, timeLeft())), job.signal);
@@ -98,7 +118,8 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
     if (pause > 0) {
       if (pause >= timeLeft()) {
         skip(route, 'cooling_down');
-        if (routes.every((candidate) => candidate.provider === route.provider || refused.has(routeKey(candidate)))) return gaveUp();
+        if (routes.every((candidate) => candidate.provider === route.provider || refused.has(routeKey(candidate))))
+          return gaveUp();
         continue;
       }
       await tellUserOnce();
@@ -107,7 +128,10 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
     }
 
     try {
-      await deps.prisma.generation.update({ where: { id: job.generationId }, data: { providerAttempts: { increment: 1 } } });
+      await deps.prisma.generation.update({
+        where: { id: job.generationId },
+        data: { providerAttempts: { increment: 1 } },
+      });
       const value = await breaker.execute(() => call(route));
       return { kind: 'done', value, route };
     } catch (error) {
@@ -119,7 +143,10 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
       skipsInARow = 0;
       lastError = error;
       if (job.interrupted.aborted) throw error;
-      const failure = error instanceof ProviderError ? error : new ProviderError(route.provider, 'transient', `${route.provider}: ${String(error)}`, { cause: error });
+      const failure =
+        error instanceof ProviderError
+          ? error
+          : new ProviderError(route.provider, 'transient', `${route.provider}: ${String(error)}`, { cause: error });
       if (failure.kind === 'refused') return { kind: 'refused', route, error: failure };
       if (failure.kind === 'invalid') return { kind: 'invalid', route, error: failure };
       if (job.signal.aborted) return gaveUp(); // the deadline cut this call short: not the provider's failure
@@ -127,20 +154,27 @@ export async function callProviderRoutes<T>(deps: CoreDeps, job: CallJob, routes
       const cause = failure.reason;
       await deps.prisma.generation.update({
         where: { id: job.generationId },
-        data: { providerLastError: `${route.provider}:${cause}${failure.status === undefined ? '' : `:${failure.status}`}` },
+        data: {
+          providerLastError: `${route.provider}:${cause}${failure.status === undefined ? '' : `:${failure.status}`}`,
+        },
       });
       const key = routeKey(route);
       const failures = (failuresOf.get(key) ?? 0) + 1;
       failuresOf.set(key, failures);
       streak += 1;
-      if (cause === 'rate_limited') await coolDown.coolDown(route.provider, backoffDelayMs(settings, failures, failure.retryAfterMs));
+      if (cause === 'rate_limited')
+        await coolDown.coolDown(route.provider, backoffDelayMs(settings, failures, failure.retryAfterMs));
       deps.metrics?.countProviderRetry(route.provider, failure.kind === 'auth' ? 'auth' : cause);
-      log.warn({ err: failure, provider: route.provider, model: route.model, attempt: failures }, 'provider call failed; trying again');
+      log.warn(
+        { err: failure, provider: route.provider, model: route.model, attempt: failures },
+        'provider call failed; trying again',
+      );
       await tellUserOnce();
 
       if (failure.kind === 'auth') refused.add(key);
       if (refused.size === routes.length) return gaveUp(); // every route's key was refused: nothing left to try
-      if (failure.kind === 'auth' || streak >= settings.attemptsPerRoute || breaker.state !== CircuitState.Closed) moveOn();
+      if (failure.kind === 'auth' || streak >= settings.attemptsPerRoute || breaker.state !== CircuitState.Closed)
+        moveOn();
       while (refused.has(routeKey(routes[index] as Route))) moveOn();
       // A route that failed before in this job waits its backoff; a fresh one is called at once. A 429's wait is the cool-down.
       const next = routes[index] as Route;

@@ -38,7 +38,11 @@ const REDIS_ANSWER_LIMIT_MS = 500;
  * or does not answer within 500 ms it falls back to this process's own memory (and logs it): a
  * Redis outage must neither fail nor stall a job.
  */
-export function createRedisProviderCoolDown(options: { redis: Pick<Redis, 'eval' | 'pttl'>; keyPrefix: string; logger?: Logger }): ProviderCoolDown {
+export function createRedisProviderCoolDown(options: {
+  redis: Pick<Redis, 'eval' | 'pttl'>;
+  keyPrefix: string;
+  logger?: Logger;
+}): ProviderCoolDown {
   const local = createMemoryProviderCoolDown();
   const key = (provider: string) => `${options.keyPrefix}${provider}`;
   return {
@@ -48,7 +52,10 @@ export function createRedisProviderCoolDown(options: { redis: Pick<Redis, 'eval'
       try {
         await withinLimit(options.redis.eval(EXTEND_SCRIPT, 1, key(provider), String(wholeMs)));
       } catch (error) {
-        options.logger?.warn({ err: error, provider }, 'provider cool-down: Redis unavailable; pausing this process only');
+        options.logger?.warn(
+          { err: error, provider },
+          'provider cool-down: Redis unavailable; pausing this process only',
+        );
       }
     },
     remainingMs: async (provider) => {
@@ -56,7 +63,10 @@ export function createRedisProviderCoolDown(options: { redis: Pick<Redis, 'eval'
       try {
         return Math.max(own, await withinLimit(options.redis.pttl(key(provider))));
       } catch (error) {
-        options.logger?.warn({ err: error, provider }, 'provider cool-down: Redis unavailable; using this process\'s pause');
+        options.logger?.warn(
+          { err: error, provider },
+          "provider cool-down: Redis unavailable; using this process's pause",
+        );
         return own;
       }
     },
@@ -66,7 +76,10 @@ export function createRedisProviderCoolDown(options: { redis: Pick<Redis, 'eval'
 function withinLimit<T>(command: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${REDIS_ANSWER_LIMIT_MS} ms`)), REDIS_ANSWER_LIMIT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`Redis did not answer within ${REDIS_ANSWER_LIMIT_MS} ms`)),
+      REDIS_ANSWER_LIMIT_MS,
+    );
   });
   command.catch(() => undefined);
   return Promise.race([command, limit]).finally(() => clearTimeout(timer));

@@ -1,6 +1,6 @@
-import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
-import { ProviderError } from '#core/providers/provider-error';
+import { type CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import type { ProviderCoolDown } from '#core/providers/provider-cool-down';
+import { ProviderError } from '#core/providers/provider-error';
 
 /**
  * How provider calls are retried and when a provider is skipped: `AppConfig.providerRetry`, from
@@ -37,7 +37,10 @@ export type ProviderResilience = {
 };
 
 /** Builds the shared retry state of one process. */
-export function createProviderResilience(options: { settings: RetrySettings; coolDown: ProviderCoolDown }): ProviderResilience {
+export function createProviderResilience(options: {
+  settings: RetrySettings;
+  coolDown: ProviderCoolDown;
+}): ProviderResilience {
   const breakers = new Map<string, CircuitBreakerPolicy>();
   const openUntil = new Map<string, number>();
   function breakerFor(provider: string): CircuitBreakerPolicy {
@@ -58,7 +61,8 @@ export function createProviderResilience(options: { settings: RetrySettings; coo
     settings: options.settings,
     coolDown: options.coolDown,
     breakerFor,
-    openUntilMs: (provider) => (breakers.get(provider)?.state === CircuitState.Open ? (openUntil.get(provider) ?? 0) : 0),
+    openUntilMs: (provider) =>
+      breakers.get(provider)?.state === CircuitState.Open ? (openUntil.get(provider) ?? 0) : 0,
   };
 }
 
@@ -67,7 +71,12 @@ export function createProviderResilience(options: { settings: RetrySettings; coo
  * capped at `maxDelayMs`, with "equal jitter" (half fixed, half random) so jobs that failed
  * together do not come back together; never shorter than what the provider asked for.
  */
-export function backoffDelayMs(settings: Pick<RetrySettings, 'baseDelayMs' | 'maxDelayMs'>, attempt: number, providerAskedMs: number | undefined, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  settings: Pick<RetrySettings, 'baseDelayMs' | 'maxDelayMs'>,
+  attempt: number,
+  providerAskedMs: number | undefined,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   const jittered = Math.round(ceiling / 2 + random() * (ceiling / 2));
   return Math.max(jittered, providerAskedMs ?? 0);
@@ -79,5 +88,9 @@ export function backoffDelayMs(settings: Pick<RetrySettings, 'baseDelayMs' | 'ma
  * and refusals, invalid requests and auth errors say nothing about whether it is up.
  */
 function countsAgainstProvider(error: unknown): boolean {
-  return error instanceof ProviderError && error.kind === 'transient' && ['server_error', 'timeout', 'network', 'operation_failed'].includes(error.reason);
+  return (
+    error instanceof ProviderError &&
+    error.kind === 'transient' &&
+    ['server_error', 'timeout', 'network', 'operation_failed'].includes(error.reason)
+  );
 }

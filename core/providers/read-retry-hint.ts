@@ -12,9 +12,14 @@ type HeaderSource = Headers | Record<string, string | string[] | undefined> | un
  * `x-ratelimit-reset-requests` / `-tokens` (durations like `1s`, `6m0s`, `20ms`) and
  * OpenRouter's `X-RateLimit-Reset` (epoch milliseconds, openrouter.ai/docs/api-reference/limits).
  */
-export function readRetryAfterHeaders(headers: HeaderSource, status: number | undefined, nowMs = Date.now()): number | undefined {
+export function readRetryAfterHeaders(
+  headers: HeaderSource,
+  status: number | undefined,
+  nowMs = Date.now(),
+): number | undefined {
   const retryAfterMs = Number(header(headers, 'retry-after-ms'));
-  if (header(headers, 'retry-after-ms') !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) return bounded(retryAfterMs);
+  if (header(headers, 'retry-after-ms') !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0)
+    return bounded(retryAfterMs);
   const retryAfter = header(headers, 'retry-after');
   if (retryAfter !== undefined) {
     const seconds = Number(retryAfter);
@@ -23,13 +28,16 @@ export function readRetryAfterHeaders(headers: HeaderSource, status: number | un
     if (Number.isFinite(at)) return bounded(Math.max(0, at - nowMs));
   }
   if (status !== 429) return undefined;
-  const resets = [header(headers, 'x-ratelimit-reset-requests'), header(headers, 'x-ratelimit-reset-tokens')].flatMap((value) => {
-    const ms = value === undefined ? undefined : parseGoDuration(value);
-    return ms === undefined ? [] : [ms];
-  });
+  const resets = [header(headers, 'x-ratelimit-reset-requests'), header(headers, 'x-ratelimit-reset-tokens')].flatMap(
+    (value) => {
+      const ms = value === undefined ? undefined : parseGoDuration(value);
+      return ms === undefined ? [] : [ms];
+    },
+  );
   if (resets.length > 0) return bounded(Math.max(...resets));
   const resetAt = Number(header(headers, 'x-ratelimit-reset'));
-  if (Number.isFinite(resetAt) && resetAt > 0) return bounded(Math.max(0, (resetAt < 1e12 ? resetAt * 1000 : resetAt) - nowMs));
+  if (Number.isFinite(resetAt) && resetAt > 0)
+    return bounded(Math.max(0, (resetAt < 1e12 ? resetAt * 1000 : resetAt) - nowMs));
   return undefined;
 }
 
@@ -42,7 +50,11 @@ export function readGoogleRetryInfo(body: unknown): number | undefined {
   const details = (body as { error?: { details?: unknown } } | undefined)?.error?.details;
   if (!Array.isArray(details)) return undefined;
   for (const detail of details as Array<{ '@type'?: unknown; retryDelay?: unknown }>) {
-    if (typeof detail?.['@type'] === 'string' && detail['@type'].endsWith('google.rpc.RetryInfo') && typeof detail.retryDelay === 'string') {
+    if (
+      typeof detail?.['@type'] === 'string' &&
+      detail['@type'].endsWith('google.rpc.RetryInfo') &&
+      typeof detail.retryDelay === 'string'
+    ) {
       const match = /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay.trim());
       if (match) return bounded(Number(match[1]) * 1000);
     }

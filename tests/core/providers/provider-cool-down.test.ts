@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedisConnection, createRedisConnection, type Redis } from '#core/infra/redis';
-import { createMemoryProviderCoolDown, createRedisProviderCoolDown, type ProviderCoolDown } from '#core/providers/provider-cool-down';
+import {
+  createMemoryProviderCoolDown,
+  createRedisProviderCoolDown,
+  type ProviderCoolDown,
+} from '#core/providers/provider-cool-down';
 
 const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -66,7 +70,10 @@ describe('Redis provider cool-down across processes', () => {
     };
   }
 
-  coolDownContract('Redis', fresh(() => redis));
+  coolDownContract(
+    'Redis',
+    fresh(() => redis),
+  );
 
   it('shows a pause set by one process to another process', async () => {
     const keyPrefix = `test:${randomBytes(4).toString('hex')}:cool-down:`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readGoogleRetryInfo, readRetryAfterHeaders } from '#core/providers/read-retry-hint';
 import { backoffDelayMs } from '#core/providers/provider-resilience';
+import { readGoogleRetryInfo, readRetryAfterHeaders } from '#core/providers/read-retry-hint';
 
 const NOW = Date.parse('2026-12-07T12:00:00Z');
 
@@ -12,7 +12,13 @@ describe('readRetryAfterHeaders', () => {
   });
 
   it('reads the rate-limit reset headers on a 429 only', () => {
-    expect(readRetryAfterHeaders(new Headers({ 'x-ratelimit-reset-requests': '6m0s', 'x-ratelimit-reset-tokens': '20ms' }), 429, NOW)).toBe(360_000);
+    expect(
+      readRetryAfterHeaders(
+        new Headers({ 'x-ratelimit-reset-requests': '6m0s', 'x-ratelimit-reset-tokens': '20ms' }),
+        429,
+        NOW,
+      ),
+    ).toBe(360_000);
     expect(readRetryAfterHeaders(new Headers({ 'x-ratelimit-reset': String(NOW + 4_000) }), 429, NOW)).toBe(4_000);
     expect(readRetryAfterHeaders(new Headers({ 'x-ratelimit-reset-requests': '1s' }), 200, NOW)).toBeUndefined();
   });
@@ -26,7 +32,16 @@ describe('readRetryAfterHeaders', () => {
 
 describe('readGoogleRetryInfo', () => {
   it('reads retryDelay from a google.rpc.RetryInfo detail', () => {
-    expect(readGoogleRetryInfo({ error: { details: [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure' }, { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '1.5s' }] } })).toBe(1_500);
+    expect(
+      readGoogleRetryInfo({
+        error: {
+          details: [
+            { '@type': 'type.googleapis.com/google.rpc.QuotaFailure' },
+            { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '1.5s' },
+          ],
+        },
+      }),
+    ).toBe(1_500);
     expect(readGoogleRetryInfo({ error: { message: 'no details' } })).toBeUndefined();
   });
 });
@@ -35,8 +50,12 @@ describe('backoffDelayMs', () => {
   const settings = { baseDelayMs: 1_000, maxDelayMs: 20_000 };
 
   it('doubles from the base with half of it jittered, up to the cap', () => {
-    expect([1, 2, 3].map((attempt) => backoffDelayMs(settings, attempt, undefined, () => 0))).toEqual([500, 1_000, 2_000]);
-    expect([1, 2, 3].map((attempt) => backoffDelayMs(settings, attempt, undefined, () => 1))).toEqual([1_000, 2_000, 4_000]);
+    expect([1, 2, 3].map((attempt) => backoffDelayMs(settings, attempt, undefined, () => 0))).toEqual([
+      500, 1_000, 2_000,
+    ]);
+    expect([1, 2, 3].map((attempt) => backoffDelayMs(settings, attempt, undefined, () => 1))).toEqual([
+      1_000, 2_000, 4_000,
+    ]);
     expect(backoffDelayMs(settings, 12, undefined, () => 1)).toBe(20_000);
   });
 
