@@ -24,8 +24,8 @@ import { createTestCore, type TestCore } from '#tests/support/test-core';
 /** How long an opened circuit skips its provider in the breaker tests: long enough for a second job to meet it open on a loaded machine. */
 const BREAKER_OPEN_MS = 4_000;
 
-/** Per-request timeout of the Google adapter here. */
-const GOOGLE_TIMEOUT_MS = 1_000;
+/** Per-request timeout of the Google adapter here: long enough that a loaded machine never times a call out by accident. */
+const GOOGLE_TIMEOUT_MS = 10_000;
 
 const isGenerateContent = (request: RecordedRequest) =>
   request.method === 'POST' && request.path.endsWith(':generateContent');
