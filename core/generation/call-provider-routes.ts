@@ -73,6 +73,14 @@ export async function callProviderRoutes<T>(
       { type: 'status', generationId: job.generationId, text: { key: 'job.provider_busy' } },
     ]);
   };
+  // The record is for operators: a database blip while writing it must not cost the job its picture.
+  const recordAttempt = async (data: { providerAttempts: { increment: number } } | { providerLastError: string }) => {
+    try {
+      await deps.prisma.generation.update({ where: { id: job.generationId }, data });
+    } catch (error) {
+      log.warn({ err: error }, 'could not record a provider attempt on the generation');
+    }
+  };
   const moveOn = () => {
     index = (index + 1) % routes.length;
     streak = 0;
@@ -128,10 +136,7 @@ export async function callProviderRoutes<T>(
     }
 
     try {
-      await deps.prisma.generation.update({
-        where: { id: job.generationId },
-        data: { providerAttempts: { increment: 1 } },
-      });
+      await recordAttempt({ providerAttempts: { increment: 1 } });
       const value = await breaker.execute(() => call(route));
       return { kind: 'done', value, route };
     } catch (error) {
@@ -152,11 +157,8 @@ export async function callProviderRoutes<T>(
       if (job.signal.aborted) return gaveUp(); // the deadline cut this call short: not the provider's failure
       hasFailed = true;
       const cause = failure.reason;
-      await deps.prisma.generation.update({
-        where: { id: job.generationId },
-        data: {
-          providerLastError: `${route.provider}:${cause}${failure.status === undefined ? '' : `:${failure.status}`}`,
-        },
+      await recordAttempt({
+        providerLastError: `${route.provider}:${cause}${failure.status === undefined ? '' : `:${failure.status}`}`,
       });
       const key = routeKey(route);
       const failures = (failuresOf.get(key) ?? 0) + 1;
