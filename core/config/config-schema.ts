@@ -128,6 +128,16 @@ export const EnvSchema = z.object({
     })
     .pipe(z.record(z.string(), z.strictObject({ maxConcurrent: z.number().int().positive().optional(), requestsPerMinute: z.number().int().positive().optional() }))),
   GLOBAL_GENERATION_CONCURRENCY: integerInRange(64, 1, 10_000),
+  PROVIDER_RETRY_BASE_MS: integerInRange(1_000, 10, 60_000),
+  PROVIDER_RETRY_MAX_MS: integerInRange(20_000, 10, 600_000),
+  PROVIDER_ATTEMPTS_PER_ROUTE: integerInRange(3, 1, 20),
+  PROVIDER_BREAKER_FAILURES: integerInRange(5, 1, 1_000),
+  PROVIDER_BREAKER_OPEN_SECONDS: integerInRange(15, 1, 3_600),
+  PROVIDER_CALL_TIMEOUT_SECONDS: optionalText
+    .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 3_600), {
+      message: 'must be a whole number of seconds between 1 and 3600',
+    })
+    .transform((value) => (value === undefined ? undefined : Number(value))),
   METRICS_TOKEN: optionalText,
   METRICS_PORT: optionalText
     .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) > 0 && Number(value) < 65536), { message: 'must be a port number' })

@@ -45,6 +45,10 @@ export type AppConfig = {
   providerLimits: Record<string, { maxConcurrent?: number | undefined; requestsPerMinute?: number | undefined }>;
   /** Provider calls at once across the whole deployment. */
   globalGenerationConcurrency: number;
+  /** How transient provider failures are retried and when a failing provider is skipped (see `RetrySettings`). */
+  providerRetry: { baseDelayMs: number; maxDelayMs: number; attemptsPerRoute: number; breakerFailures: number; breakerOpenMs: number };
+  /** Time-out of one provider request (each image call, each video start or poll); unset: each adapter's own (60-150 s). */
+  providerCallTimeoutMs: number | undefined;
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
   /** When set, `/metrics` is served on this port (any role) and no longer by the web app. */
@@ -201,6 +205,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     moderationRulesFile: env.MODERATION_RULES_FILE,
     providerLimits: env.PROVIDER_LIMITS,
     globalGenerationConcurrency: env.GLOBAL_GENERATION_CONCURRENCY,
+    providerRetry: {
+      baseDelayMs: env.PROVIDER_RETRY_BASE_MS,
+      maxDelayMs: env.PROVIDER_RETRY_MAX_MS,
+      attemptsPerRoute: env.PROVIDER_ATTEMPTS_PER_ROUTE,
+      breakerFailures: env.PROVIDER_BREAKER_FAILURES,
+      breakerOpenMs: env.PROVIDER_BREAKER_OPEN_SECONDS * 1000,
+    },
+    providerCallTimeoutMs: env.PROVIDER_CALL_TIMEOUT_SECONDS === undefined ? undefined : env.PROVIDER_CALL_TIMEOUT_SECONDS * 1000,
     metricsToken: env.METRICS_TOKEN,
     metricsPort: env.METRICS_PORT,
     metricsHost: env.METRICS_HOST,

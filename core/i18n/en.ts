@@ -707,4 +707,5 @@ export const en = {
   'web.account.referral.web_link': 'Web link',
   'web.account.referral.telegram_link': 'Telegram link',
   'web.account.referral.how': 'Share your link. When someone you invite makes a first purchase, you get {inviterCredits} credits and they get {inviteeCredits}.',
+  'job.provider_busy': 'The image service is busy, retrying…',
 } as const;

@@ -704,4 +704,5 @@ export const zhCN: Catalog = {
   'web.account.referral.web_link': '网页链接',
   'web.account.referral.telegram_link': 'Telegram 链接',
   'web.account.referral.how': '分享你的链接。你邀请的人首次购买时，你获得 {inviterCredits} 积分，对方获得 {inviteeCredits} 积分。',
+  'job.provider_busy': '图片服务繁忙，正在重试…',
 };

@@ -20,6 +20,8 @@ import { createLazyModerator } from '#core/moderation/create-lazy-moderator';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
+import { createMemoryProviderCoolDown, createRedisProviderCoolDown } from '#core/providers/provider-cool-down';
+import { createProviderResilience } from '#core/providers/provider-resilience';
 import { seedTemplates } from '#core/templates/seed-templates';
 import { createMetrics, type Metrics } from '#core/metrics/create-metrics';
 
@@ -62,6 +64,14 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
   const queue = createJobQueue({ redisUrl: config.redisUrl, prefix: REDIS_PREFIX, queueName: 'generations', logger: logger.child({ component: 'queue' }) });
   const limiter = createRateLimiter({ limits: buildLimits(config, providers), redisUrl: config.redisUrl, keyPrefix: `${REDIS_PREFIX}:rl:`, logger: logger.child({ component: 'limits' }) });
   const redis = config.redisUrl ? createRedisConnection(config.redisUrl, { role: 'health' }) : undefined;
+  // Its own connection that gives up on a command quickly: a Redis outage must not stall a job's provider loop.
+  const coolDownRedis = config.redisUrl ? createRedisConnection(config.redisUrl, { role: 'provider-cool-down', maxRetriesPerRequest: 1 }) : undefined;
+  const providerResilience = createProviderResilience({
+    settings: config.providerRetry,
+    coolDown: coolDownRedis
+      ? createRedisProviderCoolDown({ redis: coolDownRedis, keyPrefix: `${REDIS_PREFIX}:provider-cool-down:`, logger: logger.child({ component: 'provider-cool-down' }) })
+      : createMemoryProviderCoolDown(),
+  });
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, outboxDir: path.join(config.dataDir, 'outbox'), logger: logger.child({ component: 'mail' }) });
   const rules = config.moderationRulesFile
     ? mergeModerationRules(DEFAULT_MODERATION_RULES, ModerationRulesOverrideSchema.parse(JSON.parse(await fs.readFile(config.moderationRulesFile, 'utf8'))))
@@ -83,6 +93,7 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     clock: systemClock,
     catalog: CATALOG,
     providers,
+    providerResilience,
     moderator,
     notifiers: {},
     pingRedis: redis ? () => redis.ping() : undefined,
@@ -95,6 +106,7 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
       await queue.close(config.shutdownTimeoutMs);
       await limiter.close();
       if (redis) await closeRedisConnection(redis);
+      if (coolDownRedis) await closeRedisConnection(coolDownRedis);
       media.close();
       await database.close();
     },

@@ -17,6 +17,8 @@ import type { PromptModerator } from '#core/moderation/prompt-moderator';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import type { ProviderRegistry } from '#core/providers/route-model';
+import { createMemoryProviderCoolDown } from '#core/providers/provider-cool-down';
+import { createProviderResilience } from '#core/providers/provider-resilience';
 import { seedTemplates } from '#core/templates/seed-templates';
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
 import { RecordingNotifier } from '#tests/support/recording-notifier';
@@ -73,6 +75,7 @@ export async function createTestCore(options: {
     clock,
     catalog: CATALOG,
     providers,
+    providerResilience: createProviderResilience({ settings: config.providerRetry, coolDown: createMemoryProviderCoolDown() }),
     moderator: options.moderator ?? createPromptModerator({ rules: compileModerationRules(DEFAULT_MODERATION_RULES), openai: undefined, mode: 'local-only', logger }),
     notifiers: { telegram: notifier, discord: notifier },
     pingRedis: undefined,

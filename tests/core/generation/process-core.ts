@@ -16,6 +16,8 @@ import { createDemoImageProvider } from '#core/providers/demo/demo-image-provide
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
 import type { ProviderRegistry } from '#core/providers/route-model';
+import { createMemoryProviderCoolDown } from '#core/providers/provider-cool-down';
+import { createProviderResilience } from '#core/providers/provider-resilience';
 
 /** The Redis the generation tests and the bench use; each run isolates itself under a key prefix. */
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -88,6 +90,7 @@ export async function openProcessCore(options: ProcessCoreOptions): Promise<Proc
     clock: options.clock ?? systemClock,
     catalog: CATALOG,
     providers,
+    providerResilience: createProviderResilience({ settings: config.providerRetry, coolDown: createMemoryProviderCoolDown() }),
     moderator: createPromptModerator({ rules: compileModerationRules(DEFAULT_MODERATION_RULES), openai: undefined, mode: 'local-only', logger }),
     notifiers: { telegram: options.notifier, discord: options.notifier },
     pingRedis: undefined,
