@@ -4,11 +4,11 @@
  * SIGINT drains: stop taking work, let running jobs finish, close connections, exit 0.
  */
 import type { Server } from 'node:http';
-import { adminSocketPath, ConfigError, createCore, DataDirLockedError, createLogger, loadConfig, openRuntime, runAdminCommand, serveAdminSocket, startMetricsServer, TELEGRAM_SEND_LIMIT, type AppConfig, type Core, type Logger } from '#core';
-import { createWebApp, type WebMount } from '#web/create-web-app';
-import { createMetricsRoutes } from '#web/routes/metrics-routes';
-import { createTelegramApi, createTelegramBot, createTelegramNotifier } from '#bots/telegram/index';
-import { createDiscordBot, createDiscordNotifier, createDiscordRest } from '#bots/discord/index';
+import { adminSocketPath, ConfigError, createCore, createLazyNotifier, DataDirLockedError, createLogger, loadConfig, openRuntime, runAdminCommand, serveAdminSocket, startMetricsServer, TELEGRAM_SEND_LIMIT, type AppConfig, type Core, type Logger } from '#core';
+import type { WebMount } from '#web/create-web-app';
+
+// The web app, each bot and their SDKs (express, grammY, discord.js) are imported only by the
+// processes whose roles use them: a `ROLES=telegram` process never loads discord.js or express.
 
 type Stop = () => Promise<void>;
 
@@ -42,6 +42,10 @@ async function main(): Promise<void> {
       process.stderr.write(`Not starting: ${error.message}\n`);
       process.exit(1);
     }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
     throw error;
   }
   const core = createCore(runtime.deps);
@@ -50,9 +54,14 @@ async function main(): Promise<void> {
   const stops: Stop[] = [];
   const starts: (() => Promise<void>)[] = [];
   // With METRICS_PORT, /metrics lives on that listener only, not on the public web port.
-  const mounts: WebMount[] = config.metricsPort === undefined ? [{ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) }] : [];
+  const mounts: WebMount[] = [];
+  if (has('web') && config.metricsPort === undefined) {
+    const { createMetricsRoutes } = await import('#web/routes/metrics-routes');
+    mounts.push({ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) });
+  }
 
-  if (config.telegram) {
+  if (config.telegram && (has('telegram') || has('worker') || has('web'))) {
+    const { createTelegramApi, createTelegramBot, createTelegramNotifier } = await import('#bots/telegram/index');
     const sharedPace = <T>(call: () => Promise<T>): Promise<T> => runtime.deps.limiter.schedule(TELEGRAM_SEND_LIMIT, call);
     if (has('telegram')) {
       const telegram = createTelegramBot(core, { config: config.telegram, publicUrl: config.publicUrl, logger, sharedPace });
@@ -68,17 +77,24 @@ async function main(): Promise<void> {
     }
   }
   if (config.discord) {
+    const discordConfig = config.discord;
     if (has('discord')) {
-      const discord = createDiscordBot(core, { config: config.discord, publicUrl: config.publicUrl, logger });
+      const { createDiscordBot } = await import('#bots/discord/index');
+      const discord = createDiscordBot(core, { config: discordConfig, publicUrl: config.publicUrl, logger });
       runtime.deps.notifiers.discord = discord.notifier;
       starts.push(() => discord.start());
       stops.push(() => discord.stop());
     } else if (has('worker') || has('web')) {
-      runtime.deps.notifiers.discord = createDiscordNotifier(createDiscordRest(config.discord), { logger });
+      // discord.js (~36 MiB) is loaded with the first message this process sends to Discord.
+      runtime.deps.notifiers.discord = createLazyNotifier(async () => {
+        const { createDiscordNotifier, createDiscordRest } = await import('#bots/discord/index');
+        return createDiscordNotifier(createDiscordRest(discordConfig), { logger });
+      });
     }
   }
 
   if (has('web')) {
+    const { createWebApp } = await import('#web/create-web-app');
     const app = createWebApp(core, { logger, trustProxy: config.trustProxy, mounts });
     const server = await listen(app.listen(config.port, config.host));
     stops.unshift(() => closeServer(server));

@@ -12,6 +12,7 @@ import type { MetricsRecorder } from '#core/metrics/metrics-recorder';
 import type Stripe from 'stripe';
 import type { PromptModerator } from '#core/moderation/prompt-moderator';
 import type { ProviderRegistry } from '#core/providers/route-model';
+import type { ProviderResilience } from '#core/providers/provider-resilience';
 
 /**
  * Everything core's use cases need, built once per process by the entry point
@@ -28,6 +29,8 @@ export type CoreDeps = {
   clock: Clock;
   catalog: Catalog;
   providers: ProviderRegistry;
+  /** Retry settings, provider cool-downs (shared through Redis when configured) and circuit breakers (`createProviderResilience`). */
+  providerResilience: ProviderResilience;
   moderator: PromptModerator;
   notifiers: NotifierRegistry;
   /** Pings the shared Redis; undefined in embedded mode (no Redis). */

@@ -20,6 +20,7 @@ import { endAllWebSessions } from '#core/accounts/end-all-web-sessions';
 import { endWebSession } from '#core/accounts/end-web-session';
 import { findWebSession, type FoundWebSession } from '#core/accounts/find-web-session';
 import { getAccountOverview, type AccountOverview } from '#core/accounts/get-account-overview';
+import { applyReferralCode, type ReferralCodeOutcome } from '#core/referrals/apply-referral-code';
 import { createGoogleSignIn, type GoogleSignIn } from '#core/accounts/google-sign-in';
 import { confirmLinkOnWeb, describeLinkToken, type LinkRequest, type WebLinkOutcome } from '#core/accounts/link-chat-account';
 import { removeIdentity, type RemoveIdentityOutcome } from '#core/accounts/remove-identity';
@@ -126,6 +127,8 @@ export type Core = {
     removeIdentity(input: { userId: string; identityId: string; origin: RequestOrigin }): Promise<RemoveIdentityOutcome>;
     /** Google sign-in (OpenID Connect), or undefined when not configured. */
     google: GoogleSignIn | undefined;
+    /** Records who invited the account from an invite link's code (once, before its first purchase); says what became of it. */
+    applyReferralCode(input: { userId: string; code: string }): Promise<ReferralCodeOutcome>;
     /** The current suspension in words and the newest appeal, for the account page. */
     suspensionStatus(userId: string): Promise<SuspensionStatus>;
     /** Files an appeal against the current suspension (one per suspension). */
@@ -271,6 +274,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       confirmLinkOnWeb: (input) => confirmLinkOnWeb(deps, input),
       removeIdentity: (input) => removeIdentity(deps, input),
       google: createGoogleSignIn(deps),
+      applyReferralCode: (input) => applyReferralCode(deps, input),
       suspensionStatus: (userId) => getSuspensionStatus(deps, userId),
       fileAppeal: (input) => fileAppeal(deps, input),
     },

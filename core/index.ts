@@ -13,6 +13,7 @@ export type { CoreDeps } from '#core/core-deps';
 export { COMMAND_NAMES, ACTION_NAMES, ONE_TIME_ACTIONS, encodeAction, decodeAction, type CommandName, type ActionName, type CommandRequest, type InputAttachment } from '#core/chat/command-request';
 export type { Reply, Text, Button, MediaItem } from '#core/chat/reply';
 export { ChatUnreachableError, type Notifier, type NotifierRegistry } from '#core/chat/notifier';
+export { createLazyNotifier } from '#core/chat/lazy-notifier';
 export type { DeliveryTarget } from '#core/generation/delivery-target';
 export { translate, catalogOf, type MessageKey, type Catalog } from '#core/i18n/catalog';
 export { LOCALES, normalizeLocale, type Locale } from '#core/i18n/locales';

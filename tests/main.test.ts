@@ -250,4 +250,22 @@ describe('npm start (main.ts)', () => {
       }
     }
   }, 400_000);
+
+  it('refuses to start with S3_BUCKET and a malformed S3_ENDPOINT, or with no S3 credentials anywhere, naming the variables', async () => {
+    const badEndpoint = start({ S3_BUCKET: 'imagine-media', S3_ENDPOINT: 'minio:9000', S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' });
+    expect(await badEndpoint.exited).toBe(1);
+    expect(badEndpoint.output()).toContain('S3_ENDPOINT: must be an http(s) URL');
+    // No keys and no AWS credentials in the environment, a profile or instance metadata.
+    const noCredentials = start({
+      S3_BUCKET: 'imagine-media',
+      S3_ENDPOINT: 'http://127.0.0.1:1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent/aws-config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+      DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none',
+    });
+    expect(await noCredentials.exited).toBe(1);
+    expect(noCredentials.output()).toContain('S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: S3_BUCKET=imagine-media is set but no credentials were found');
+    expect(noCredentials.output(), 'an operator reads the problem, not a stack trace').not.toMatch(/^\s+at /m);
+  }, 60_000);
 });

@@ -14,6 +14,7 @@ const PROCESS_FILES = [
   'tests/prisma/cli.test.ts',
   'tests/bots/discord/spawn-shards.test.ts',
   'tests/core/admin/admin-cli.test.ts',
+  'tests/core/generation/media-on-s3.test.ts',
 ];
 
 /**

@@ -11,6 +11,7 @@ import { createPricingRoutes } from '#web/routes/pricing-routes';
 import { createPrivacyRoutes } from '#web/routes/privacy-routes';
 import { errorMessage, sendPage, viewOf, type Site } from '#web/routes/route-kit';
 import { createSiteRoutes } from '#web/routes/site-routes';
+import { rememberReferralCode } from '#web/middleware/referral-cookie';
 import { createStripeWebhookRoutes } from '#web/routes/stripe-webhook-routes';
 import { requestLogger } from '#web/middleware/request-logger';
 import { chooseLocale } from '#web/middleware/locale';
@@ -48,6 +49,7 @@ export function createWebApp(core: Core, options: { logger: Logger; trustProxy: 
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(loadSession(core, { isSecure }));
   app.use(chooseLocale);
+  app.use(rememberReferralCode(isSecure));
   app.use(provideCsrfToken(config.sessionSecret));
   app.use(
     requireCsrfToken((request, response) => {

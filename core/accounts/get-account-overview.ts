@@ -1,6 +1,7 @@
 import type { CoreDeps } from '#core/core-deps';
 import { getBalance, type Balance } from '#core/credits/get-balance';
 import { listLedger, type LedgerLine } from '#core/credits/list-ledger';
+import { getReferralSummary, type ReferralSummary } from '#core/referrals/get-referral-summary';
 import type { GenerationKind, GenerationStatus, IdentityProvider, PaymentStatus } from '#core/infra/db/generated/enums';
 
 /** Everything the account page shows. */
@@ -12,12 +13,14 @@ export type AccountOverview = {
   hasBillingAccount: boolean;
   identities: { id: string; provider: IdentityProvider; username: string | null }[];
   creations: { id: string; kind: GenerationKind; status: GenerationStatus; prompt: string | null; cost: number; at: Date; mediaIds: string[] }[];
+  /** The invite code and links, and what invitations earned. */
+  referral: ReferralSummary;
 };
 
-/** The account page's data for one user: balance, ledger, payments, plan, linked identities, recent creations. */
-export async function getAccountOverview(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string): Promise<AccountOverview> {
+/** The account page's data for one user: balance, ledger, payments, plan, linked identities, recent creations, invitations. */
+export async function getAccountOverview(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'config' | 'catalog'>, userId: string): Promise<AccountOverview> {
   const { prisma } = deps;
-  const [balance, ledger, payments, subscription, customer, identities, generations] = await Promise.all([
+  const [balance, ledger, payments, subscription, customer, identities, generations, referral] = await Promise.all([
     getBalance(prisma, userId, deps.clock.now()),
     listLedger(prisma, userId, { limit: 50 }),
     prisma.payment.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take: 50 }),
@@ -30,6 +33,7 @@ export async function getAccountOverview(deps: Pick<CoreDeps, 'prisma' | 'clock'
       take: 12,
       include: { media: { where: { role: 'output' }, select: { id: true }, orderBy: { createdAt: 'asc' } } },
     }),
+    getReferralSummary(deps, userId),
   ]);
   return {
     balance,
@@ -58,5 +62,6 @@ export async function getAccountOverview(deps: Pick<CoreDeps, 'prisma' | 'clock'
       at: generation.createdAt,
       mediaIds: generation.media.map((media) => media.id),
     })),
+    referral,
   };
 }

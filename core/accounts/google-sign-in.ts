@@ -1,4 +1,4 @@
-import * as oidc from 'openid-client';
+import type * as Oidc from 'openid-client';
 import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
 import { normalizeLocale } from '#core/i18n/locales';
@@ -29,18 +29,22 @@ export const GOOGLE_CALLBACK_PATH = '/auth/google/callback';
  * Builds the Google sign-in from `GOOGLE_OAUTH_CLIENT_ID/SECRET` and `GOOGLE_OIDC_ISSUER`, or
  * undefined when not configured. The issuer's discovery document is fetched on first use and
  * kept for this core (plain http is allowed only for a local issuer in development and tests).
+ * openid-client is imported then too, so processes that never sign anyone in do not load it.
  */
 export function createGoogleSignIn(deps: CoreDeps): GoogleSignIn | undefined {
   const settings = deps.config.googleOAuth;
   if (!settings) return undefined;
-  let configuration: Promise<oidc.Configuration> | undefined;
+  let configuration: Promise<{ oidc: typeof Oidc; config: Oidc.Configuration }> | undefined;
   const redirectUri = `${deps.config.publicUrl}${GOOGLE_CALLBACK_PATH}`;
-  const load = (): Promise<oidc.Configuration> => {
-    configuration ??= oidc
-      .discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, {
-        ...(new URL(settings.issuer).protocol === 'http:' && !deps.config.isProduction ? { execute: [oidc.allowInsecureRequests] } : {}),
-        timeout: 10,
-      })
+  const load = (): Promise<{ oidc: typeof Oidc; config: Oidc.Configuration }> => {
+    configuration ??= import('openid-client')
+      .then(async (oidc) => ({
+        oidc,
+        config: await oidc.discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, {
+          ...(new URL(settings.issuer).protocol === 'http:' && !deps.config.isProduction ? { execute: [oidc.allowInsecureRequests] } : {}),
+          timeout: 10,
+        }),
+      }))
       .catch((error: unknown) => {
         configuration = undefined;
         throw new AppError('provider_unavailable', { cause: error, message: 'OpenID discovery failed' });
@@ -50,7 +54,7 @@ export function createGoogleSignIn(deps: CoreDeps): GoogleSignIn | undefined {
 
   return {
     async start() {
-      const config = await load();
+      const { oidc, config } = await load();
       const pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
       const url = oidc.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
@@ -65,8 +69,8 @@ export function createGoogleSignIn(deps: CoreDeps): GoogleSignIn | undefined {
     },
 
     async finish(input) {
-      const config = await load();
-      let claims: oidc.IDToken | undefined;
+      const { oidc, config } = await load();
+      let claims: Oidc.IDToken | undefined;
       try {
         const tokens = await oidc.authorizationCodeGrant(config, new URL(input.callbackUrl), {
           pkceCodeVerifier: input.pending.verifier,

@@ -37,6 +37,11 @@ export const CatalogSchema = z.object({
   costs: CostTableSchema,
   /** How long pack credits last; null = no expiry. */
   packCreditsValidDays: z.number().int().positive().nullable(),
+  /**
+   * Credits for an invitation, given once when the invited person makes a first purchase: to the
+   * inviter and to the invitee (0 turns that share off). They last as long as pack credits.
+   */
+  referral: z.object({ inviterCredits: z.number().int().nonnegative(), inviteeCredits: z.number().int().nonnegative() }),
 });
 export type Catalog = z.infer<typeof CatalogSchema>;
 
@@ -62,6 +67,7 @@ export const CATALOG: Catalog = CatalogSchema.parse({
     videoModelsPerSecond: { default: 2 },
   },
   packCreditsValidDays: 365,
+  referral: { inviterCredits: 25, inviteeCredits: 15 },
 });
 
 /** The pack with this id, or undefined. */

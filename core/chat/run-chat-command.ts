@@ -61,7 +61,7 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
   if (request.command) {
     const { name, args } = request.command;
     switch (name) {
-      case 'start': return runStart(context);
+      case 'start': return runStart(context, args);
       case 'help': return runHelp(context);
       case 'imagine': return runGenerateOrKeep(context, 'image', args);
       case 'video': return runGenerateOrKeep(context, 'video', args);

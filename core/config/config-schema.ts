@@ -69,6 +69,9 @@ export const EnvSchema = z.object({
   }),
   TELEGRAM_API_ROOT: httpUrl.transform((value) => (value ?? 'https://api.telegram.org').replace(/\/+$/, '')),
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  TELEGRAM_BOT_USERNAME: optionalText.transform((value) => value?.replace(/^@/, '')).refine((value) => value === undefined || /^[A-Za-z][A-Za-z0-9_]{3,31}$/.test(value), {
+    message: 'must be the bot\'s username (5-32 letters, digits and _), with or without @',
+  }),
   TELEGRAM_WEBHOOK_SECRET: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(value), {
     message: 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -',
   }),
@@ -125,6 +128,16 @@ export const EnvSchema = z.object({
     })
     .pipe(z.record(z.string(), z.strictObject({ maxConcurrent: z.number().int().positive().optional(), requestsPerMinute: z.number().int().positive().optional() }))),
   GLOBAL_GENERATION_CONCURRENCY: integerInRange(64, 1, 10_000),
+  PROVIDER_RETRY_BASE_MS: integerInRange(1_000, 10, 60_000),
+  PROVIDER_RETRY_MAX_MS: integerInRange(20_000, 10, 600_000),
+  PROVIDER_ATTEMPTS_PER_ROUTE: integerInRange(3, 1, 20),
+  PROVIDER_BREAKER_FAILURES: integerInRange(5, 1, 1_000),
+  PROVIDER_BREAKER_OPEN_SECONDS: integerInRange(15, 1, 3_600),
+  PROVIDER_CALL_TIMEOUT_SECONDS: optionalText
+    .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 3_600), {
+      message: 'must be a whole number of seconds between 1 and 3600',
+    })
+    .transform((value) => (value === undefined ? undefined : Number(value))),
   METRICS_TOKEN: optionalText,
   METRICS_PORT: optionalText
     .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) > 0 && Number(value) < 65536), { message: 'must be a port number' })
@@ -132,6 +145,21 @@ export const EnvSchema = z.object({
   METRICS_HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
   AUTO_MIGRATE: booleanFlag(true),
   SHUTDOWN_TIMEOUT_SECONDS: integerInRange(30, 1, 600),
+
+  S3_BUCKET: optionalText.refine((value) => value === undefined || /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value), {
+    message: 'must be a bucket name: 3-63 lowercase letters, digits, dots and dashes',
+  }),
+  S3_ENDPOINT: optionalUrl(['http:', 'https:'], 'an http(s) URL, e.g. http://minio:9000 or https://<account>.r2.cloudflarestorage.com').transform(
+    (value) => value?.replace(/\/+$/, ''),
+  ),
+  S3_REGION: optionalText
+    .refine((value) => value === undefined || /^[a-z0-9-]{1,32}$/.test(value), { message: 'must be a region name such as us-east-1 (auto for R2)' })
+    .transform((value) => value ?? 'us-east-1'),
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  S3_FORCE_PATH_STYLE: optionalText
+    .refine((value) => value === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(value.toLowerCase()), { message: 'must be true or false' })
+    .transform((value) => (value === undefined ? undefined : ['true', '1', 'yes'].includes(value.toLowerCase()))),
 });
 
 /** The raw, validated environment. */

@@ -17,6 +17,8 @@ export type AppConfig = {
   telegram:
     | { token: string; apiRoot: string; mode: Env['TELEGRAM_MODE']; webhookSecret: string | undefined }
     | undefined;
+  /** The Telegram bot's username, for `t.me` invite links; without it invite links lead to the web. */
+  telegramBotUsername: string | undefined;
   discord: { token: string; applicationId: string; apiUrl: string; devGuildId: string | undefined } | undefined;
   stripe: { secretKey: string; webhookSecret: string | undefined; apiBase: string | undefined } | undefined;
   providers: {
@@ -43,6 +45,10 @@ export type AppConfig = {
   providerLimits: Record<string, { maxConcurrent?: number | undefined; requestsPerMinute?: number | undefined }>;
   /** Provider calls at once across the whole deployment. */
   globalGenerationConcurrency: number;
+  /** How transient provider failures are retried and when a failing provider is skipped (see `RetrySettings`). */
+  providerRetry: { baseDelayMs: number; maxDelayMs: number; attemptsPerRoute: number; breakerFailures: number; breakerOpenMs: number };
+  /** Time-out of one provider request (each image call, each video start or poll); unset: each adapter's own (60-150 s). */
+  providerCallTimeoutMs: number | undefined;
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
   /** When set, `/metrics` is served on this port (any role) and no longer by the web app. */
@@ -54,7 +60,24 @@ export type AppConfig = {
   /** Apply pending migrations at start-up (always on for the embedded database). */
   autoMigrate: boolean;
   shutdownTimeoutMs: number;
+  /** Where media files live: `DATA_DIR/media`, or a bucket of an S3-compatible store when S3_BUCKET is set. */
+  media: MediaConfig;
 };
+
+/** The media store's settings; see `createMediaStore`. */
+export type MediaConfig =
+  | { kind: 'local'; rootDir: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** An S3-compatible store's URL (MinIO, Garage, R2); undefined for AWS S3 itself. */
+      endpoint: string | undefined;
+      region: string;
+      /** `endpoint/bucket/key` instead of `bucket.endpoint/key`; the default with an endpoint. */
+      forcePathStyle: boolean;
+      /** Undefined: the AWS SDK's default credential chain (AWS_* variables, profiles, instance and container roles). */
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    };
 
 /** Start-up failure listing every invalid variable by name. */
 export class ConfigError extends Error {
@@ -126,6 +149,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     warnings.push(`HOST=${env.HOST} listens beyond this machine while SESSION_SECRET is the development value anyone can read in the source: sessions and media links can be forged. Set SESSION_SECRET, or HOST=127.0.0.1.`);
   }
 
+  const s3Settings = (['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter((name) => env[name] !== undefined);
+  if (!env.S3_BUCKET && s3Settings.length > 0) {
+    problems.push(`S3_BUCKET: is required when ${s3Settings.join(', ')} ${s3Settings.length > 1 ? 'are' : 'is'} set (media stay on the local disk without it)`);
+  }
+  if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+    problems.push('S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: set both or neither (neither: the AWS SDK’s default credential chain)');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -142,6 +173,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     telegram: env.TELEGRAM_BOT_TOKEN
       ? { token: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT, mode: env.TELEGRAM_MODE, webhookSecret: env.TELEGRAM_WEBHOOK_SECRET }
       : undefined,
+    telegramBotUsername: env.TELEGRAM_BOT_USERNAME,
     discord:
       env.DISCORD_TOKEN && env.DISCORD_APPLICATION_ID
         ? { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID, apiUrl: env.DISCORD_API_URL, devGuildId: env.DISCORD_DEV_GUILD_ID }
@@ -173,12 +205,30 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     moderationRulesFile: env.MODERATION_RULES_FILE,
     providerLimits: env.PROVIDER_LIMITS,
     globalGenerationConcurrency: env.GLOBAL_GENERATION_CONCURRENCY,
+    providerRetry: {
+      baseDelayMs: env.PROVIDER_RETRY_BASE_MS,
+      maxDelayMs: env.PROVIDER_RETRY_MAX_MS,
+      attemptsPerRoute: env.PROVIDER_ATTEMPTS_PER_ROUTE,
+      breakerFailures: env.PROVIDER_BREAKER_FAILURES,
+      breakerOpenMs: env.PROVIDER_BREAKER_OPEN_SECONDS * 1000,
+    },
+    providerCallTimeoutMs: env.PROVIDER_CALL_TIMEOUT_SECONDS === undefined ? undefined : env.PROVIDER_CALL_TIMEOUT_SECONDS * 1000,
     metricsToken: env.METRICS_TOKEN,
     metricsPort: env.METRICS_PORT,
     metricsHost: env.METRICS_HOST,
     warnings,
     autoMigrate: env.AUTO_MIGRATE,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    media: env.S3_BUCKET
+      ? {
+          kind: 's3',
+          bucket: env.S3_BUCKET,
+          endpoint: env.S3_ENDPOINT,
+          region: env.S3_REGION,
+          forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_ENDPOINT !== undefined,
+          credentials: env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } : undefined,
+        }
+      : { kind: 'local', rootDir: path.join(dataDir, 'media') },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '#core/infra/db/create-database';
+import { Prisma, type PrismaClient } from '#core/infra/db/create-database';
 
 export type Balance = {
   /** Credits that can be spent now. */
@@ -11,24 +11,39 @@ export type Balance = {
   nextExpiry: { at: Date; amount: number } | undefined;
 };
 
-/** A user's balance as shown by /balance and the account page. */
+/** The columns {@link balanceColumnsSql} selects, as `$queryRaw` returns them. */
+export type BalanceColumns = { lots: { remaining: number; expiresAtMs: number | null }[]; reserved: number; debt: number | null };
+
+/** A user's balance as shown by /balance and the account page, in one query. */
 export async function getBalance(prisma: PrismaClient, userId: string, now: Date): Promise<Balance> {
-  const [lots, reserved, user] = await Promise.all([
-    // What admission lets the user spend: the same rule (the database function spendable_lots).
-    prisma.$queryRaw<{ remaining: number; expiresAt: Date | null }[]>`
-      SELECT remaining, expires_at AS "expiresAt" FROM spendable_lots(${userId}::uuid, ${now}::timestamp(3)) ORDER BY spend_rank`,
-    prisma.creditReservation.aggregate({ where: { userId, status: 'open' }, _sum: { amount: true } }),
-    prisma.user.findUnique({ where: { id: userId }, select: { creditDebt: true } }),
-  ]);
-  const first = lots[0];
-  const nextExpiry =
-    first?.expiresAt != null
-      ? { at: first.expiresAt, amount: lots.filter((lot) => lot.expiresAt?.getTime() === first.expiresAt?.getTime()).reduce((sum, lot) => sum + lot.remaining, 0) }
-      : undefined;
+  const [row] = await prisma.$queryRaw<BalanceColumns[]>`SELECT ${balanceColumnsSql(userId, now)}`;
+  return toBalance(row);
+}
+
+/**
+ * The select list of a balance (`lots`, `reserved`, `debt`), for one query that may read more next
+ * to it. Spendable lots follow the rule admission spends by (the database function
+ * spendable_lots), in spending order; times as epoch milliseconds, so JSON keeps them exact.
+ */
+export function balanceColumnsSql(userId: string, now: Date): Prisma.Sql {
+  return Prisma.sql`
+    (SELECT coalesce(json_agg(json_build_object('remaining', remaining, 'expiresAtMs', (extract(epoch FROM expires_at) * 1000)::bigint) ORDER BY spend_rank), '[]'::json)
+       FROM spendable_lots(${userId}::uuid, ${now}::timestamp(3))) AS lots,
+    (SELECT coalesce(sum(amount), 0)::int FROM credit_reservations WHERE "userId" = ${userId}::uuid AND status = 'open') AS reserved,
+    (SELECT "creditDebt" FROM users WHERE id = ${userId}::uuid) AS debt`;
+}
+
+/** The {@link Balance} of the columns {@link balanceColumnsSql} selected (none: an empty balance). */
+export function toBalance(row: BalanceColumns | undefined): Balance {
+  const lots = row?.lots ?? [];
+  const firstExpiry = lots[0]?.expiresAtMs ?? null;
   return {
     available: lots.reduce((sum, lot) => sum + lot.remaining, 0),
-    reserved: reserved._sum.amount ?? 0,
-    debt: user?.creditDebt ?? 0,
-    nextExpiry,
+    reserved: Number(row?.reserved ?? 0),
+    debt: row?.debt ?? 0,
+    nextExpiry:
+      firstExpiry === null
+        ? undefined
+        : { at: new Date(Number(firstExpiry)), amount: lots.filter((lot) => lot.expiresAtMs !== null && Number(lot.expiresAtMs) === Number(firstExpiry)).reduce((sum, lot) => sum + lot.remaining, 0) },
   };
 }

@@ -30,7 +30,7 @@ export async function isKeyApplied(tx: Tx, idempotencyKey: string): Promise<bool
 /**
  * The lots a user can spend at `now`, in spending order (soonest-expiring first, then oldest);
  * claw-backs and account merges walk them. The rule is the database function `spendable_lots`
- * (prisma/migrations/…_spendable_lots_function), which reservations and admission use too.
+ * (prisma/functions/spendable_lots.sql), which reservations and admission use too.
  */
 export function findSpendableLots(tx: Tx, userId: string, now: Date): Promise<{ id: string; remaining: number }[]> {
   return tx.$queryRaw<{ id: string; remaining: number }[]>`SELECT id, remaining FROM spendable_lots(${userId}::uuid, ${now}::timestamp(3)) ORDER BY spend_rank`;

@@ -42,10 +42,15 @@ async function reserveCreditsLocked(tx: Tx, input: ReserveCreditsInput): Promise
 /**
  * Refuses a reservation of `amount` from a spendable `balance`: `invalid_input` unless the amount
  * is a positive integer, `insufficient_credits` (with cost and balance) when the balance is less.
- * The database function `reserve_credits_locked` (prisma/migrations/…_admit_generation_function),
+ * The database function `reserve_credits_locked` (prisma/functions/reserve_credits_locked.sql),
  * which writes every reservation, expects a caller to have checked this.
  */
 export function assertReservable(amount: number, balance: number): void {
   if (!Number.isInteger(amount) || amount <= 0) throw new AppError('invalid_input', { message: 'reserve amount must be a positive integer' });
-  if (balance < amount) throw new AppError('insufficient_credits', { vars: { cost: amount, balance } });
+  if (balance < amount) throw insufficientCreditsError(amount, balance);
+}
+
+/** `insufficient_credits`, naming the cost and the spendable balance. */
+export function insufficientCreditsError(cost: number, balance: number): AppError {
+  return new AppError('insufficient_credits', { vars: { cost, balance } });
 }

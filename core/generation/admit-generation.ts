@@ -1,7 +1,6 @@
 import type { Account } from '#core/accounts/account';
 import { assertCanGenerate } from '#core/accounts/assert-can-generate';
 import { quoteCost } from '#core/catalog/quote-cost';
-import { assertReservable } from '#core/credits/reserve-credits';
 import { AppError } from '#core/errors/app-error';
 import type { CoreDeps } from '#core/core-deps';
 import { Prisma } from '#core/infra/db/create-database';
@@ -11,20 +10,19 @@ import type { DeliveryTarget } from '#core/generation/delivery-target';
 import type { GenerationOptions } from '#core/generation/parse-generation-options';
 import { activePlanIdSql, assertSpacing, limitsOfPlan, type UserLimits } from '#core/generation/user-limits';
 import { finishGeneration } from '#core/generation/finish-generation';
-import { OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
+import { isAdmissionRefusal, refusalError, tooManyJobsError, type LockedAdmission } from '#core/generation/admission-refusal';
+import { OPEN_STATUSES_ARRAY_SQL, OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
 import { moderateInputImage, moderatePrompt } from '#core/moderation/moderate-prompt';
 import { routeModel } from '#core/providers/route-model';
 import { applyTemplate, findTemplate, recordTemplateEvent } from '#core/templates/find-templates';
 import type { Locale } from '#core/i18n/locales';
 import type { MediaFile } from '#core/providers/ports';
+import { storeMediaAsset } from '#core/generation/store-media-asset';
 
 /** When the user was last admitted a generation (any status; see `assertSpacing`), on the (userId, createdAt) index. */
 function lastAdmittedAtSql(userId: string): Prisma.Sql {
   return Prisma.sql`(SELECT "createdAt" FROM generations WHERE "userId" = ${userId}::uuid ORDER BY "createdAt" DESC LIMIT 1)`;
 }
-
-/** What `admit_generation` (prisma/migrations/…_admit_generation_function) read under the lock, and whether it wrote. */
-type LockedAdmission = { admitted: boolean; earlier_id: string | null; open_jobs: number; last_admitted_at: Date | null; balance: number };
 
 export type AdmitInput = {
   account: Account;
@@ -56,7 +54,9 @@ export type Admission = { generationId: string; cost: number; position: number |
  * database function `admit_generation`, which takes the account lock, reads the same again with
  * the balance and, only if every check passes, writes the generation, its (allowed) moderation
  * event and its reservation, in the implicit transaction of that one statement. A refusal there
- * comes back as the state it read, and the same checks as before turn it into the answer.
+ * comes back as its reason (AdmissionRefusal) with what it read, which TypeScript only words
+ * (prisma/functions/admit_generation.sql holds the checks). The early check before moderation
+ * is a cheap gate on the unlocked read, so a request that will be refused costs no moderation call.
  */
 export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promise<Admission> {
   const { prisma, config, clock } = deps;
@@ -102,22 +102,21 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
     ...(requestedModel ? { requestedModel } : {}),
   };
   // Again under the account lock, which a concurrent admission of this user may have held until
-  // now, and the writes only if every check passes: one call (see the admit_generation migration).
+  // now, and the writes only if every check passes: one call (prisma/functions/admit_generation.sql).
   const [locked] = await prisma.$queryRaw<LockedAdmission[]>`
-    SELECT admitted, earlier_id, open_jobs, last_admitted_at, balance FROM admit_generation(
-      ${userId}::uuid, ${admissionKey}, ${now}::timestamp(3), ${state.limits.concurrency}::int, ${state.limits.minSpacingMs}::int,
+    SELECT refusal, earlier_id, open_jobs, last_admitted_at, balance FROM admit_generation(
+      ${userId}::uuid, ${admissionKey}, ${now}::timestamp(3), ${state.limits.concurrency}::int, ${state.limits.minSpacingMs}::int, ${OPEN_STATUSES_ARRAY_SQL},
       ${generationId}::uuid, ${options.kind}::"GenerationKind", ${prompt}, ${template?.id ?? null}::text, ${JSON.stringify(storedOptions)}::jsonb,
       ${route.provider}::text, ${route.model}::text, ${cost}::int, ${JSON.stringify(input.delivery)}::jsonb, ${input.parentId ?? null}::uuid, ${inputMediaId ?? null}::uuid,
       ${new Date(now.getTime() + timeoutSeconds * 1000)}::timestamp(3),
       ${newRowId()}::uuid, ${moderation.stage}::text,
       ${newRowId()}::uuid, ${new Date(now.getTime() + (timeoutSeconds + 60) * 1000)}::timestamp(3), ${new Date()}::timestamp(3))`;
   if (!locked) throw new Error('admit_generation returned no row');
-  if (!locked.admitted) {
-    if (locked.earlier_id) return answerEarlier(deps, locked.earlier_id, cost);
-    assertBelowLimit(locked.open_jobs, state.limits);
-    assertSpacing(state.limits, locked.last_admitted_at, now);
-    assertReservable(cost, locked.balance);
-    throw new Error('admit_generation refused an admission that every check allows');
+  if (locked.refusal !== null) {
+    if (!isAdmissionRefusal(locked.refusal)) throw new Error(`admit_generation gave an unknown refusal: ${String(locked.refusal)}`);
+    if (locked.refusal !== 'already_admitted') throw refusalError({ ...locked, refusal: locked.refusal }, { cost, limits: state.limits, now });
+    if (!locked.earlier_id) throw new Error('admit_generation refused an earlier admission without naming it');
+    return answerEarlier(deps, locked.earlier_id, cost);
   }
 
   if (template) await recordTemplateEvent(prisma, { templateId: template.id, userId, kind: 'use' });
@@ -146,7 +145,7 @@ async function readAdmissionState(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, in
 }
 
 function assertBelowLimit(active: number, limits: UserLimits): void {
-  if (active >= limits.concurrency) throw new AppError('too_many_jobs', { vars: { running: active, limit: limits.concurrency } });
+  if (active >= limits.concurrency) throw tooManyJobsError(active, limits.concurrency);
 }
 
 /** A repeated admission (a redelivered update) answers with the first one. */
@@ -155,10 +154,5 @@ async function answerEarlier(deps: Pick<CoreDeps, 'queue'>, generationId: string
 }
 
 async function storeInputImage(deps: CoreDeps, userId: string, file: MediaFile): Promise<string> {
-  const stored = await deps.media.put({ bytes: file.bytes, mime: file.mime });
-  const asset = await deps.prisma.mediaAsset.create({
-    data: { userId, role: 'input', storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256 },
-    select: { id: true },
-  });
-  return asset.id;
+  return (await storeMediaAsset(deps, file, { userId, role: 'input' })).id;
 }

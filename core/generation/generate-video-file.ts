@@ -1,6 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
 import { ProviderError } from '#core/providers/provider-error';
-import type { AspectRatio, MediaFile } from '#core/providers/ports';
+import type { AspectRatio, MediaFile, VideoPoll } from '#core/providers/ports';
 import type { Route } from '#core/providers/route-model';
 import { assertStillRunning } from '#core/generation/generation-ended';
 
@@ -36,10 +36,22 @@ export async function generateVideoFile(
   const interval = input.pollIntervalMs ?? VIDEO_POLL_INTERVAL_MS;
   for (;;) {
     input.signal.throwIfAborted();
-    const poll = await provider.pollVideo(operation, input.signal);
+    const poll = await pollOrForget(deps, input.generationId, () => provider.pollVideo(operation as string, input.signal));
     if (poll.state === 'done') return poll.file;
     await sleep(interval, input.signal);
     await assertStillRunning(deps, input.generationId, poll.progress);
+  }
+}
+
+/** Polls once; an operation that itself failed is forgotten, so a retry starts a new one instead of polling a dead one. */
+async function pollOrForget(deps: CoreDeps, generationId: string, poll: () => Promise<VideoPoll>): Promise<VideoPoll> {
+  try {
+    return await poll();
+  } catch (error) {
+    if (error instanceof ProviderError && error.reason === 'operation_failed') {
+      await deps.prisma.generation.update({ where: { id: generationId }, data: { providerOperation: null } });
+    }
+    throw error;
   }
 }
 

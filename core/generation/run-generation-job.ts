@@ -11,6 +11,8 @@ import { GLOBAL_GENERATION_LIMIT, providerLimitName } from '#core/infra/build-li
 import { RateLimiterClosedError } from '#core/infra/rate-limit/rate-limiter';
 import { measureProviderCall } from '#core/metrics/record-generation';
 import { OPEN_STATUSES } from '#core/generation/open-statuses';
+import { storeMediaAsset } from '#core/generation/store-media-asset';
+import { callProviderRoutes } from '#core/generation/call-provider-routes';
 
 type StoredOptions = { requestedModel?: string; aspectRatio?: AspectRatio; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
 
@@ -19,7 +21,8 @@ type StoredOptions = { requestedModel?: string; aspectRatio?: AspectRatio; count
  * or duplicated job, a worker that died): a finished generation is skipped, stored results are
  * reused, `finishGeneration` settles credits once and `deliverFinalMessage` sends the result
  * once (retrying until the chat accepts it), so nobody is charged or served twice.
- * Transient provider failures fail over to the next route; a safety refusal ends it `blocked`.
+ * Transient provider failures are retried and fail over until the deadline (`callProviderRoutes`);
+ * a safety refusal ends it `blocked`.
  */
 export async function runGenerationJob(deps: CoreDeps, job: { generationId: string; signal: AbortSignal }): Promise<void> {
   const { prisma, clock, logger } = deps;
@@ -57,56 +60,54 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
       planRoutes(deps.providers, { kind: generation.kind, requestedModel: options.requestedModel, needsEdit: inputImage !== undefined, count: options.count ?? 1 }),
       { provider: generation.provider ?? '', model: generation.model ?? '' },
     );
-    let lastError: unknown;
-    for (const route of routes) {
-      try {
-        files = await scheduleProviderCall(deps, route.provider, generation.kind, signal, async () => {
-          // The slot may have taken a while: a job cancelled meanwhile must not pay for a call.
-          await assertStillRunning(deps, generation.id);
-          return measureProviderCall(deps.metrics, { provider: route.provider, kind: generation.kind, deadline: signal, interrupted: job.signal }, async () => {
-            if (generation.kind === 'video') {
-              return [await generateVideoFile(deps, { generationId: generation.id, route, prompt: generation.prompt ?? '', options, operation: generation.provider === route.provider ? generation.providerOperation : null, signal, inputImage })];
-            }
-            const provider = deps.providers.image.find((candidate) => candidate.name === route.provider);
-            if (!provider) throw new ProviderError(route.provider, 'transient', 'provider not configured in this process');
-            return provider.generateImages({
-              prompt: generation.prompt ?? '',
-              model: route.model,
-              aspectRatio: options.aspectRatio ?? '1:1',
-              count: options.count ?? 1,
-              quality: options.quality ?? 'standard',
-              ...(inputImage ? { inputImage } : {}),
-              ...(options.seed === undefined ? {} : { seed: options.seed }),
-              signal,
-            });
+    const outcome = await callProviderRoutes(deps, { generationId: generation.id, signal, interrupted: job.signal, deadlineMs: Date.now() + deadlineMs }, routes, (route) =>
+      scheduleProviderCall(deps, route.provider, generation.kind, signal, async () => {
+        // The slot may have taken a while: a job cancelled meanwhile must not pay for a call.
+        await assertStillRunning(deps, generation.id);
+        return measureProviderCall(deps.metrics, { provider: route.provider, kind: generation.kind, deadline: signal, interrupted: job.signal }, async () => {
+          if (generation.kind === 'video') {
+            // Read afresh: an earlier try of this job may have started an operation to resume (or forgotten a failed one).
+            const stored = await prisma.generation.findUniqueOrThrow({ where: { id: generation.id }, select: { provider: true, providerOperation: true } });
+            const operation = stored.provider === route.provider ? stored.providerOperation : null;
+            return [await generateVideoFile(deps, { generationId: generation.id, route, prompt: generation.prompt ?? '', options, operation, signal, inputImage })];
+          }
+          const provider = deps.providers.image.find((candidate) => candidate.name === route.provider);
+          if (!provider) throw new ProviderError(route.provider, 'transient', 'provider not configured in this process');
+          return provider.generateImages({
+            prompt: generation.prompt ?? '',
+            model: route.model,
+            aspectRatio: options.aspectRatio ?? '1:1',
+            count: options.count ?? 1,
+            quality: options.quality ?? 'standard',
+            ...(inputImage ? { inputImage } : {}),
+            ...(options.seed === undefined ? {} : { seed: options.seed }),
+            signal,
           });
         });
-        if (route.provider !== generation.provider || route.model !== generation.model) {
-          await prisma.generation.update({ where: { id: generation.id }, data: { provider: route.provider, model: route.model } });
-        }
-        break;
-      } catch (error) {
-        if (error instanceof GenerationEndedError) return; // cancelled or swept meanwhile: credits already settled
-        lastError = error;
-        if (signal.aborted) break;
-        if (error instanceof ProviderError && error.kind === 'refused') {
-          await recordRefusal(deps, generation.userId, generation.id, route.provider);
-          await finishGeneration(deps, generation.id, { status: 'blocked', category: 'provider_safety' });
-          return;
-        }
-        if (error instanceof ProviderError && error.kind === 'invalid') {
-          log.warn({ err: error, provider: route.provider }, 'provider rejected the request');
-          await finishGeneration(deps, generation.id, { status: 'failed', errorCode: 'invalid_input' });
-          return;
-        }
-        log.warn({ err: error, provider: route.provider }, 'provider failed; trying the next one');
-      }
-    }
-    if (!files) {
-      const timedOut = signal.aborted && !job.signal.aborted;
-      if (job.signal.aborted) throw lastError ?? new Error('job aborted');
-      await finishGeneration(deps, generation.id, { status: 'failed', errorCode: timedOut ? 'generation_timeout' : 'provider_unavailable' });
+      }),
+    ).catch((error: unknown) => {
+      if (error instanceof GenerationEndedError) return undefined; // cancelled or swept meanwhile: credits already settled
+      throw error;
+    });
+    if (!outcome) return;
+    if (outcome.kind === 'refused') {
+      await recordRefusal(deps, generation.userId, generation.id, outcome.route.provider);
+      await finishGeneration(deps, generation.id, { status: 'blocked', category: 'provider_safety' });
       return;
+    }
+    if (outcome.kind === 'invalid') {
+      log.warn({ err: outcome.error, provider: outcome.route.provider }, 'provider rejected the request');
+      await finishGeneration(deps, generation.id, { status: 'failed', errorCode: 'invalid_input' });
+      return;
+    }
+    if (outcome.kind === 'gave_up') {
+      log.warn({ err: outcome.lastError, errorCode: outcome.errorCode }, 'no provider delivered before the deadline');
+      await finishGeneration(deps, generation.id, { status: 'failed', errorCode: outcome.errorCode });
+      return;
+    }
+    files = outcome.value;
+    if (outcome.route.provider !== generation.provider || outcome.route.model !== generation.model) {
+      await prisma.generation.update({ where: { id: generation.id }, data: { provider: outcome.route.provider, model: outcome.route.model } });
     }
   }
 
@@ -137,12 +138,7 @@ async function loadInput(deps: CoreDeps, mediaId: string): Promise<MediaFile | u
 async function storeOutputs(deps: CoreDeps, userId: string, generationId: string, files: MediaFile[]) {
   const assets = [];
   for (const file of files) {
-    const stored = await deps.media.put({ bytes: file.bytes, mime: file.mime });
-    assets.push(
-      await deps.prisma.mediaAsset.create({
-        data: { userId, generationId, role: 'output', storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256, width: file.width ?? null, height: file.height ?? null },
-      }),
-    );
+    assets.push(await storeMediaAsset(deps, file, { userId, generationId, role: 'output', width: file.width ?? null, height: file.height ?? null }));
   }
   return assets;
 }
@@ -162,7 +158,7 @@ const LIMITER_RETRY_MAX_MS = 1_000;
  * worker's shutdown), so a short Redis outage delays jobs instead of failing them.
  */
 async function scheduleProviderCall<T>(deps: CoreDeps, provider: string, kind: 'image' | 'video', signal: AbortSignal, task: () => Promise<T>): Promise<T> {
-  // A call ends by its job's deadline: a worker killed during it holds the slot no longer.
+  // A call ends by its job's deadline: one that hangs past it gives its slot back then (a killed worker's slots lapse with their lease).
   const slot = { slotTimeoutMs: (kind === 'video' ? deps.config.jobTimeouts.videoSeconds : deps.config.jobTimeouts.imageSeconds) * 1000 };
   for (let attempt = 1; ; attempt += 1) {
     let hasStarted = false;

@@ -5,17 +5,10 @@ import { Prisma } from '#core/infra/db/create-database';
 
 export type UserLimits = { planId: string | undefined; concurrency: number; minSpacingMs: number; priority: number };
 
-/** The limits of a user's active plan, or the free limits. */
-export async function limitsFor(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, userId: string, now: Date): Promise<UserLimits> {
-  const [row] = await deps.prisma.$queryRaw<{ planId: string | null }[]>`SELECT ${activePlanIdSql(Prisma.sql`${userId}::uuid`, now)} AS "planId"`;
-  return limitsOfPlan(deps.catalog, row?.planId);
-}
-
 /**
  * The plan id of the user's current subscription (active or trialing, period not over; the newest
  * if several), as a scalar subquery on `userId` (a uuid expression): the one rule for which plan
- * applies, read on its own by {@link limitsFor} and next to other things by admission and the
- * requeue of open jobs.
+ * applies, read next to other things by /balance, admission and the requeue of open jobs.
  */
 export function activePlanIdSql(userId: Prisma.Sql, now: Date): Prisma.Sql {
   return Prisma.sql`(SELECT "planId" FROM subscriptions
@@ -40,6 +33,14 @@ export function limitsOfPlan(catalog: Catalog, planId: string | null | undefined
  */
 export function assertSpacing(limits: Pick<UserLimits, 'minSpacingMs'>, lastAdmittedAt: Date | null, now: Date): void {
   if (limits.minSpacingMs <= 0 || !lastAdmittedAt) return;
-  const waitMs = lastAdmittedAt.getTime() + limits.minSpacingMs - now.getTime();
-  if (waitMs > 0) throw new AppError('rate_limited', { vars: { seconds: Math.max(1, Math.ceil(Math.min(waitMs, limits.minSpacingMs) / 1000)) } });
+  if (lastAdmittedAt.getTime() + limits.minSpacingMs > now.getTime()) throw rateLimitedError(limits.minSpacingMs, lastAdmittedAt, now);
+}
+
+/**
+ * `rate_limited` for an admission within `minSpacingMs` of `lastAdmittedAt`: the whole seconds
+ * left, at least 1 and at most the spacing (the whole spacing when the last admission is unknown).
+ */
+export function rateLimitedError(minSpacingMs: number, lastAdmittedAt: Date | null, now: Date): AppError {
+  const waitMs = lastAdmittedAt ? lastAdmittedAt.getTime() + minSpacingMs - now.getTime() : minSpacingMs;
+  return new AppError('rate_limited', { vars: { seconds: Math.max(1, Math.ceil(Math.min(waitMs, minSpacingMs) / 1000)) } });
 }

@@ -1,5 +1,9 @@
-import Stripe from 'stripe';
+import { createRequire } from 'node:module';
+import type Stripe from 'stripe';
 import type { AppConfig } from '#core/config/load-config';
+
+/** The SDK is loaded (synchronously) only when card payments are configured: it costs ~18 MiB. */
+const requireStripe = (): typeof Stripe => createRequire(import.meta.url)('stripe') as typeof Stripe;
 
 /**
  * Builds the Stripe SDK client from the configuration, or undefined when `STRIPE_SECRET_KEY` is
@@ -12,7 +16,8 @@ export function createStripeClient(stripe: AppConfig['stripe'], options: { maxNe
   if (!stripe) return undefined;
   const base = stripe.apiBase ? new URL(stripe.apiBase) : undefined;
   const protocol = base?.protocol === 'http:' ? 'http' : 'https';
-  return new Stripe(stripe.secretKey, {
+  const StripeSdk = requireStripe();
+  return new StripeSdk(stripe.secretKey, {
     maxNetworkRetries: options.maxNetworkRetries ?? (base ? 0 : 2),
     telemetry: false,
     timeout: 20_000,

@@ -70,6 +70,18 @@ export function createMetrics(deps: { queue: Pick<JobQueue, 'counts'>; logger?: 
     labelNames: ['provider', 'kind', 'error'],
     registers,
   });
+  const providerRetries = new Counter({
+    name: `${METRIC_PREFIX}provider_retries_total`,
+    help: 'Provider calls tried again after a transient failure, by provider and cause (rate_limited, server_error, timeout, network, ...).',
+    labelNames: ['provider', 'cause'],
+    registers,
+  });
+  const providerSkips = new Counter({
+    name: `${METRIC_PREFIX}provider_skips_total`,
+    help: 'Times a provider was passed over without a call: circuit open, or cooling down past the job deadline.',
+    labelNames: ['provider', 'reason'],
+    registers,
+  });
   const creditsGranted = new Counter({
     name: `${METRIC_PREFIX}credits_granted_total`,
     help: 'Credits added to accounts, by source.',
@@ -101,6 +113,12 @@ export function createMetrics(deps: { queue: Pick<JobQueue, 'counts'>; logger?: 
     observeProviderCall: (call) => {
       providerCallSeconds.observe({ provider: call.provider, kind: call.kind, outcome: call.outcome }, nonNegative(call.seconds));
       if (call.outcome !== 'ok') providerErrors.inc({ provider: call.provider, kind: call.kind, error: call.outcome });
+    },
+    countProviderRetry: (provider, cause) => {
+      providerRetries.inc({ provider, cause });
+    },
+    countProviderSkip: (provider, why) => {
+      providerSkips.inc({ provider, reason: why });
     },
     observeGenerationEnd: (end) => {
       generationSeconds.observe({ kind: end.kind, provider: end.provider ?? 'none', status: end.status }, nonNegative(end.seconds));

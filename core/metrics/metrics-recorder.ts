@@ -24,6 +24,10 @@ export type GenerationEnd = {
 export interface MetricsRecorder {
   /** One call to a provider (limiter wait excluded), with its outcome. Failures also count as provider errors. */
   observeProviderCall(call: { provider: string; kind: GenerationKind; seconds: number; outcome: ProviderCallOutcome }): void;
+  /** A provider call failed transiently and the job tries again (same provider or the next), by why it failed. */
+  countProviderRetry(provider: string, cause: string): void;
+  /** A provider was passed over without a call: its circuit is open (`breaker_open`) or it asked us to wait past the deadline (`cooling_down`). */
+  countProviderSkip(provider: string, why: 'breaker_open' | 'cooling_down'): void;
   /** A generation ended; its latency from admission, by kind, provider and final status. */
   observeGenerationEnd(end: GenerationEnd): void;
   /** Credits added to an account (`source`: pack, plan_period, admin, signup_bonus...). */

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
 import { clawBackCredits } from '#core/credits/claw-back-credits';
+import { clawBackReferral } from '#core/referrals/claw-back-referral';
 
 /** Telegram's refund call, implemented by the Telegram adapter (`refundStarPayment`). */
 export interface StarsRefunds {
@@ -9,7 +10,8 @@ export interface StarsRefunds {
 
 /**
  * Refunds a Stars payment (admin action): asks Telegram to return the Stars, then claws the
- * pack's credits back (a debt when they were spent) and marks the payment refunded, audited.
+ * pack's credits back (a debt when they were spent), and the referral credits the purchase gave
+ * (`clawBackReferral`), and marks the payment refunded, audited.
  * Refunding twice changes nothing the second time.
  */
 export async function refundStarsPayment(deps: Pick<CoreDeps, 'prisma' | 'clock'>, refunds: StarsRefunds, input: { chargeId: string; actor: string }): Promise<'refunded' | 'already_refunded'> {
@@ -22,6 +24,7 @@ export async function refundStarsPayment(deps: Pick<CoreDeps, 'prisma' | 'clock'
   if (payment.userId) {
     await clawBackCredits(deps.prisma, { userId: payment.userId, amount: payment.credits, idempotencyKey: `stars-refund:${input.chargeId}`, reason: 'refund', paymentId: payment.id, actor: input.actor, now: deps.clock.now() });
   }
+  await clawBackReferral(deps.prisma, { paymentId: payment.id, actor: input.actor, now: deps.clock.now() });
   await deps.prisma.$transaction([
     deps.prisma.payment.update({ where: { id: payment.id }, data: { status: 'refunded', refundedAmount: payment.amount } }),
     deps.prisma.auditLog.create({ data: { actor: input.actor, action: 'payment.refund', targetUserId: payment.userId, details: { provider: 'telegram_stars', chargeId: input.chargeId } } }),

@@ -6,6 +6,7 @@ import { withAccountLock } from '#core/credits/ledger-transaction';
 import { getBalance } from '#core/credits/get-balance';
 import { textReply, type Reply } from '#core/chat/reply';
 import { logHeldPayment, recordPaymentReview } from '#core/payments/hold-payment-for-review';
+import { rewardFirstPurchaseLocked } from '#core/referrals/reward-first-purchase';
 
 /** Telegram Stars' currency code. */
 export const STARS_CURRENCY = 'XTR';
@@ -35,6 +36,7 @@ export async function checkStarsPreCheckout(deps: Pick<CoreDeps, 'prisma' | 'cat
  * Applies a successful Stars payment: records the payment and grants the pack's credits once,
  * keyed by Telegram's charge id, so a redelivered update (or a reconciliation) grants nothing
  * more. A payment that is not the pack's Stars price is held for review and credits nothing.
+ * The account's first purchase also rewards its invitation, if any (`rewardFirstPurchaseLocked`).
  */
 export async function applyStarsPayment(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'config'>, input: { payload: string; chargeId: string; currency: string; totalAmount: number; platformUserId: string }): Promise<Reply> {
   const parsed = parsePayload(input.payload);
@@ -59,6 +61,7 @@ export async function applyStarsPayment(deps: Pick<CoreDeps, 'prisma' | 'catalog
       select: { id: true },
     });
     await grantCreditsLocked(tx, { userId: parsed.userId, amount: pack.credits, source: 'pack', idempotencyKey: `stars:${input.chargeId}`, expiresAt, paymentId: payment.id, reason: `pack:${pack.id}` });
+    await rewardFirstPurchaseLocked(tx, deps, { userId: parsed.userId, paymentId: payment.id, now });
   });
   const balance = await getBalance(deps.prisma, parsed.userId, now);
   return textReply('buy.credited', { credits: pack.credits, balance: balance.available });

@@ -4,6 +4,7 @@ import type { Prisma } from '#core/infra/db/create-database';
 import type { PaymentStatus } from '#core/infra/db/generated/enums';
 import { clawBackCredits } from '#core/credits/claw-back-credits';
 import { grantCreditsLocked } from '#core/credits/grant-credits';
+import { clawBackReferral } from '#core/referrals/claw-back-referral';
 import { inTransaction, noEffect, type WebhookEffect } from '#core/payments/stripe-webhook-effect';
 
 type PaymentRow = { id: string; userId: string | null; amount: number; credits: number; status: PaymentStatus; details: Prisma.JsonValue };
@@ -27,7 +28,8 @@ async function findPaymentOfCharge(deps: Pick<CoreDeps, 'prisma'>, charge: Strip
  * The writes of a refund or dispute: credits taken back through core's `clawBackCredits` (what
  * the balance cannot cover becomes a debt that blocks generation and is shown), and the Payment's
  * status, refunded amount and clawed-back total. `targetClawed` is how many of the payment's
- * credits should be gone in total, so repeated or out-of-order events take nothing twice.
+ * credits should be gone in total, so repeated or out-of-order events take nothing twice. Any
+ * refund or dispute also takes back the referral credits the purchase gave (`clawBackReferral`).
  */
 function chargebackEffect(
   deps: Pick<CoreDeps, 'clock'>,
@@ -53,6 +55,7 @@ function chargebackEffect(
           ...(input.refundedAmount === undefined ? {} : { refundedAmount: input.refundedAmount }),
         },
       });
+      if (input.status !== 'succeeded') await clawBackReferral(inTransaction(tx), { paymentId: current.id, actor: 'stripe', now: deps.clock.now() });
     },
   };
 }

@@ -9,6 +9,7 @@ import { syncSubscriptionEffect } from '#core/payments/stripe-sync-subscription'
 import { checkPaidPrice } from '#core/payments/check-paid-price';
 import { holdForReview } from '#core/payments/hold-payment-for-review';
 import { announceCredits, chatOriginOf } from '#core/payments/announce-card-credits';
+import { rewardFirstPurchaseLocked } from '#core/referrals/reward-first-purchase';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -28,9 +29,9 @@ async function rememberCustomer(tx: Tx, userId: string, customer: Stripe.Checkou
  * purchase started from, if any; any other amount is held for review and credits nothing. An
  * unpaid one (a delayed payment method) waits for its `async_payment_succeeded`. A session
  * without our pack or account is ignored. A subscription checkout only syncs the subscription:
- * its credits come with `invoice.paid`.
+ * its credits come with `invoice.paid`. The account's first purchase also rewards its invitation.
  */
-export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'notifiers'>, stripe: Stripe, sessionId: string, eventId: string): Promise<WebhookEffect> {
+export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'notifiers' | 'config'>, stripe: Stripe, sessionId: string, eventId: string): Promise<WebhookEffect> {
   const session = await stripe.checkout.sessions.retrieve(sessionId);
   if (session.mode === 'subscription') {
     const subscriptionId = typeof session.subscription === 'string' ? session.subscription : session.subscription?.id;
@@ -91,6 +92,7 @@ export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'c
         actor: 'stripe',
       });
       await rememberCustomer(tx, userId, session.customer);
+      await rewardFirstPurchaseLocked(tx, deps, { userId, paymentId: payment.id, now });
     },
     ...(origin ? { afterCommit: () => announceCredits(deps, { userId, credits: pack.credits, origin }) } : {}),
   };

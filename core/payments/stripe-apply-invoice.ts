@@ -5,6 +5,7 @@ import { noEffect, type WebhookEffect } from '#core/payments/stripe-webhook-effe
 import { checkPaidPrice } from '#core/payments/check-paid-price';
 import { holdForReview } from '#core/payments/hold-payment-for-review';
 import { announceCredits, chatOriginOf } from '#core/payments/announce-card-credits';
+import { rewardFirstPurchaseLocked } from '#core/referrals/reward-first-purchase';
 import { planOfSubscription, upsertSubscription, userIdOfSubscription } from '#core/payments/stripe-sync-subscription';
 
 /** The invoice's subscription id (Stripe moved it under `parent.subscription_details`). */
@@ -34,9 +35,11 @@ function paymentIntentOf(invoice: Stripe.Invoice): string | undefined {
  * subscription row is brought up to date, the Payment recorded, and the plan's monthly credits
  * granted, expiring at the end of the period the invoice paid for (key `stripe:invoice:<id>`);
  * any other amount is held for review and credits nothing. Invoices without a subscription, or
- * of a subscription without our plan or account, are not ours to credit (ignored).
+ * of a subscription without our plan or account, are not ours to credit (ignored). A
+ * subscription's first invoice (`subscription_create`) that is the account's first purchase
+ * rewards its invitation; renewals never do.
  */
-export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger' | 'clock' | 'notifiers'>, stripe: Stripe, invoiceId: string, eventId: string): Promise<WebhookEffect> {
+export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger' | 'clock' | 'notifiers' | 'config'>, stripe: Stripe, invoiceId: string, eventId: string): Promise<WebhookEffect> {
   const invoice = await stripe.invoices.retrieve(invoiceId, { expand: ['payments'] });
   const subscriptionId = subscriptionIdOf(invoice);
   if (!subscriptionId) return noEffect('invoice_without_subscription');
@@ -96,6 +99,7 @@ export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog
         subscriptionId: subscriptionRowId,
         actor: 'stripe',
       });
+      if (invoice.billing_reason === 'subscription_create') await rewardFirstPurchaseLocked(tx, deps, { userId, paymentId: payment.id, now: deps.clock.now() });
     },
   };
 }

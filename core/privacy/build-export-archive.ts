@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import yazl from 'yazl';
 import type { CoreDeps } from '#core/core-deps';
 import { extensionForMime } from '#core/infra/media/media-store';
 import { exportUserData } from '#core/privacy/export-user-data';
@@ -17,10 +16,15 @@ export type ExportArchive = { filename: string; stream: NodeJS.ReadableStream };
 export async function buildExportArchive(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'media' | 'logger'>, input: { userId: string; channel: string; requestId?: string }): Promise<ExportArchive> {
   const data = await exportUserData(deps, input.userId, input.channel, input.requestId ? { requestId: input.requestId } : {});
   const assets = await deps.prisma.mediaAsset.findMany({ where: { userId: input.userId }, orderBy: { createdAt: 'asc' }, select: { id: true, storageKey: true, mime: true, createdAt: true } });
+  // yazl is loaded with the first export: most processes never build one.
+  const { default: yazl } = await import('yazl');
   const zip = new yazl.ZipFile();
   const now = deps.clock.now();
   zip.addBuffer(Buffer.from(JSON.stringify(data, null, 2)), 'data.json', { mtime: now });
   const missing: string[] = [];
+  // The file being read when the download is abandoned: closed with the archive, or its source
+  // (an S3 response) would stay open, paused, for the life of the process.
+  const reading = new Set<NodeJS.ReadableStream>();
   for (const asset of assets) {
     if (!(await deps.media.exists(asset.storageKey))) {
       missing.push(asset.id);
@@ -28,7 +32,13 @@ export async function buildExportArchive(deps: Pick<CoreDeps, 'prisma' | 'clock'
     }
     zip.addReadStreamLazy(`media/${asset.id}.${extensionForMime(asset.mime)}`, { mtime: asset.createdAt, compress: false }, (callback) => {
       deps.media.createReadStream(asset.storageKey).then(
-        (stream) => callback(stream ? null : new Error('media file vanished'), stream ?? Readable.from([])),
+        (stream) => {
+          if (stream) {
+            reading.add(stream);
+            stream.once('close', () => reading.delete(stream));
+          }
+          callback(stream ? null : new Error('media file vanished'), stream ?? Readable.from([]));
+        },
         (error: unknown) => callback(error, Readable.from([])),
       );
     });
@@ -43,5 +53,8 @@ export async function buildExportArchive(deps: Pick<CoreDeps, 'prisma' | 'clock'
   zip.addBuffer(Buffer.from(`${readme}\n`), 'README.txt', { mtime: now });
   zip.end();
   zip.outputStream.on('error', (error: unknown) => deps.logger.error({ err: error }, 'export archive failed'));
+  zip.outputStream.once('close', () => {
+    for (const stream of reading) (stream as Readable).destroy();
+  });
   return { filename: `my-data-${now.toISOString().slice(0, 10)}.zip`, stream: zip.outputStream };
 }

@@ -1,9 +1,12 @@
 import type { CoreDeps } from '#core/core-deps';
 import { claimBonusMarks, hashIdentities, identitiesOfAccount, markSuspendedIdentities } from '#core/accounts/identity-marks';
+import { deleteErasedMedia } from '#core/privacy/delete-erased-media';
 import { deleteStripeCustomers } from '#core/privacy/delete-stripe-customers';
 
 /**
- * Erases an account (GDPR erasure): prompts, generations, media files, identities, sessions,
+ * Erases an account (GDPR erasure): prompts, generations, media files (listed in
+ * `media_erasures` in the same transaction, so files the media store cannot delete now are
+ * deleted by the retention job later), identities, sessions,
  * tokens, credits and events go, as do the free text of the account's data requests and the
  * mails to its addresses still in the outbox; its Stripe customer is deleted at Stripe (when
  * Stripe cannot be reached, the erasure still completes here and the retention job retries the
@@ -32,6 +35,7 @@ export async function eraseAccount(
     if ((await tx.creditLot.count({ where: { userId, source: 'signup_bonus' } })) > 0) await claimBonusMarks(tx, hashes);
     const media = await tx.mediaAsset.findMany({ where: { userId }, select: { storageKey: true } });
     const requests = await tx.dataSubjectRequest.findMany({ where: { userId, email: { not: null } }, select: { email: true } });
+    if (media.length > 0) await tx.mediaErasure.createMany({ data: media.map((asset) => ({ storageKey: asset.storageKey })), skipDuplicates: true });
     const customer = await tx.stripeCustomer.findUnique({ where: { userId }, select: { customerId: true } });
     if (customer) await tx.stripeCustomerErasure.createMany({ data: [{ customerId: customer.customerId }], skipDuplicates: true });
     await tx.payment.updateMany({ where: { userId }, data: { userId: null, anonymizedAt: now, details: {} } });
@@ -43,8 +47,9 @@ export async function eraseAccount(
     return { keys: media.map((asset) => asset.storageKey), addresses, customerId: customer?.customerId };
   });
   if (!erased) return 'already_erased';
-  for (const key of erased.keys) {
-    await deps.media.delete(key).catch((error: unknown) => deps.logger.error({ err: error, key }, 'could not delete an erased media file'));
+  // The account is gone; files left here are in media_erasures for the retention job.
+  if (erased.keys.length > 0) {
+    await deleteErasedMedia(deps, erased.keys).catch((error: unknown) => deps.logger.error({ err: error }, 'could not delete an erased account’s media files; the retention job retries'));
   }
   for (const address of erased.addresses) {
     await deps.mailer.forgetRecipient?.(address).catch((error: unknown) => deps.logger.error({ err: error }, 'could not delete an erased account’s mail from the outbox'));

@@ -7,8 +7,9 @@ export const EXPORT_FORMAT = 'imagine-export/1';
  * Everything stored about a user, machine-readable (GDPR access and portability): account,
  * identities, credits, payments and the Stripe customer id, generations with prompts, media
  * metadata, template and moderation events, login records, web sessions (IP, browser, start,
- * last renewal and expiry; not the session id, which is a credential), data requests and what a
- * chat waits for (a prompt kept until the terms are accepted, a photo's pending instruction). Records the request (or completes
+ * last renewal and expiry; not the session id, which is a credential), data requests, the
+ * invite code with who invited the account (that account's id only), and what a chat waits for
+ * (a prompt kept until the terms are accepted, a photo's pending instruction). Records the request (or completes
  * the already recorded `requestId`) first, so the export lists itself as completed.
  */
 export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string, channel: string, options: { requestId?: string } = {}): Promise<Record<string, unknown>> {
@@ -47,6 +48,7 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
         format: EXPORT_FORMAT,
         exportedAt: now,
         account: { ...account, hasPassword: passwordHash !== null },
+        referral: { code: user.referralCode, referredById: user.referredById },
         identities,
         credits: { lots, ledger },
         payments,

@@ -22,16 +22,18 @@ export function createProviderRegistry(config: AppConfig, options: DemoProviders
   const { google, openrouter, openai } = config.providers;
   const image: ImageProvider[] = [];
   const video: VideoProvider[] = [];
+  // PROVIDER_CALL_TIMEOUT_SECONDS, when set, bounds each request so a hung one is retried within the job's deadline.
+  const timeout = config.providerCallTimeoutMs === undefined ? {} : { timeoutMs: config.providerCallTimeoutMs };
   if (google) {
-    image.push(createGoogleImageProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl }));
-    video.push(createGoogleVideoProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl }));
+    image.push(createGoogleImageProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl, ...timeout }));
+    video.push(createGoogleVideoProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl, ...timeout }));
   }
   if (openrouter) {
     image.push(
-      createOpenRouterImageProvider({ apiKey: openrouter.apiKey, baseUrl: openrouter.baseUrl, referer: config.publicUrl, title: OPENROUTER_APP_TITLE }),
+      createOpenRouterImageProvider({ apiKey: openrouter.apiKey, baseUrl: openrouter.baseUrl, referer: config.publicUrl, title: OPENROUTER_APP_TITLE, ...timeout }),
     );
   }
-  if (openai) image.push(createOpenAiImageProvider({ apiKey: openai.apiKey, baseUrl: openai.baseUrl }));
+  if (openai) image.push(createOpenAiImageProvider({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, ...timeout }));
   return {
     image: image.length > 0 ? image : [options.demoImage],
     video: video.length > 0 ? video : [options.demoVideo],

@@ -1,6 +1,7 @@
 import { ApiError } from '@google/genai';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { ProviderError, type ProviderFailureKind } from '#core/providers/provider-error';
+import { readGoogleRetryInfo, readRetryAfterHeaders } from '#core/providers/read-retry-hint';
 
 /**
  * One table from what an SDK threw to a `ProviderError`, so every adapter fails the same way:
@@ -33,7 +34,8 @@ export function kindForHttpStatus(status: number): ProviderFailureKind {
  */
 export function abortedProviderError(provider: string, signal: AbortSignal | undefined, cause: unknown): ProviderError {
   const message = signal?.aborted === true ? `${provider}: request aborted by the caller` : `${provider}: request timed out`;
-  return new ProviderError(provider, 'transient', message, { cause });
+  // Only a call's own time-out speaks of the provider; the caller's abort (deadline, shutdown) does not.
+  return new ProviderError(provider, 'transient', message, { cause, reason: signal?.aborted === true ? 'other' : 'timeout' });
 }
 
 /**
@@ -47,13 +49,13 @@ export function mapOpenAiError(provider: string, error: unknown, signal?: AbortS
   if (signal?.aborted === true || error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError || isAbortError(error)) {
     return abortedProviderError(provider, signal, error);
   }
-  if (error instanceof APIConnectionError) return new ProviderError(provider, 'transient', `${provider}: ${error.message}`, { cause: error });
+  if (error instanceof APIConnectionError) return new ProviderError(provider, 'transient', `${provider}: ${error.message}`, { cause: error, reason: 'network' });
   if (!(error instanceof APIError) || error.status === undefined) return unknownError(provider, error);
 
   const status = error.status;
   const code = typeof error.code === 'string' ? error.code : undefined;
   const message = `${provider} ${status}${code ? ` ${code}` : ''}: ${error.message}`;
-  const options = { status, cause: error };
+  const options = { status, cause: error, retryAfterMs: readRetryAfterHeaders(error.headers, status) };
   if ((code !== undefined && OPENAI_REFUSAL_CODES.has(code)) || isOpenRouterModeration(error)) {
     return new ProviderError(provider, 'refused', message, options);
   }
@@ -68,17 +70,18 @@ export function mapOpenAiError(provider: string, error: unknown, signal?: AbortS
  * both `auth`. A timeout (`httpOptions.timeout`) or an aborted signal rejects with a DOMException
  * named `AbortError`, not an `ApiError`.
  */
-export function mapGoogleError(provider: string, error: unknown, signal?: AbortSignal): ProviderError {
+export function mapGoogleError(provider: string, error: unknown, signal?: AbortSignal, answer?: { headers: Headers }): ProviderError {
   if (error instanceof ProviderError) return error;
   if (signal?.aborted === true || isAbortError(error)) return abortedProviderError(provider, signal, error);
   if (!(error instanceof ApiError)) return unknownError(provider, error);
 
   const status = error.status;
   const body = parseGoogleError(error.message);
+  const retryAfterMs = readRetryAfterHeaders(answer?.headers, status) ?? body.retryAfterMs;
   const message = `${provider} ${status}${body.status ? ` ${body.status}` : ''}: ${body.message ?? error.message}`;
   const isAccountProblem = body.reasons.includes('API_KEY_INVALID') || body.status === 'FAILED_PRECONDITION';
   const kind = status === 400 && isAccountProblem ? 'auth' : kindForHttpStatus(status);
-  return new ProviderError(provider, kind, message, { status, cause: error });
+  return new ProviderError(provider, kind, message, { status, cause: error, retryAfterMs });
 }
 
 /**
@@ -90,7 +93,7 @@ export function mapGoogleOperationError(provider: string, error: Record<string, 
   const text = typeof error.message === 'string' ? error.message : JSON.stringify(error);
   const kind: ProviderFailureKind =
     code === 3 || code === 9 || code === 11 || code === 12 ? 'invalid' : code === 7 || code === 16 ? 'auth' : 'transient';
-  return new ProviderError(provider, kind, `${provider}: operation failed (code ${code ?? '?'}): ${text}`, { cause: error });
+  return new ProviderError(provider, kind, `${provider}: operation failed (code ${code ?? '?'}): ${text}`, { cause: error, reason: 'operation_failed' });
 }
 
 /** True for the DOMException (or Error) named `AbortError` that fetch rejects with when its signal fires. */
@@ -100,7 +103,8 @@ export function isAbortError(error: unknown): boolean {
 
 function unknownError(provider: string, error: unknown): ProviderError {
   const text = error instanceof Error ? error.message : String(error);
-  return new ProviderError(provider, 'transient', `${provider}: ${text}`, { cause: error });
+  // fetch rejects a reset or refused connection with a TypeError ("fetch failed").
+  return new ProviderError(provider, 'transient', `${provider}: ${text}`, { cause: error, reason: error instanceof TypeError ? 'network' : 'other' });
 }
 
 function isOpenRouterModeration(error: APIError): boolean {
@@ -109,7 +113,7 @@ function isOpenRouterModeration(error: APIError): boolean {
   return metadata !== undefined && (Array.isArray(metadata.reasons) || typeof metadata.flagged_input === 'string');
 }
 
-function parseGoogleError(raw: string): { status: string | undefined; message: string | undefined; reasons: string[] } {
+function parseGoogleError(raw: string): { status: string | undefined; message: string | undefined; reasons: string[]; retryAfterMs: number | undefined } {
   try {
     const parsed = JSON.parse(raw) as { error?: { status?: unknown; message?: unknown; details?: unknown } };
     const details = Array.isArray(parsed.error?.details) ? (parsed.error.details as Array<{ reason?: unknown }>) : [];
@@ -117,8 +121,9 @@ function parseGoogleError(raw: string): { status: string | undefined; message: s
       status: typeof parsed.error?.status === 'string' ? parsed.error.status : undefined,
       message: typeof parsed.error?.message === 'string' ? parsed.error.message : undefined,
       reasons: details.flatMap((detail) => (typeof detail.reason === 'string' ? [detail.reason] : [])),
+      retryAfterMs: readGoogleRetryInfo(parsed),
     };
   } catch {
-    return { status: undefined, message: undefined, reasons: [] };
+    return { status: undefined, message: undefined, reasons: [], retryAfterMs: undefined };
   }
 }

@@ -1,13 +1,19 @@
 import type { DiffTarget } from '@prisma/schema-engine-wasm';
+import { checkFunctions } from '#prisma/migrate/check-functions';
 import { NO_FILTERS, readCommandInputs } from '#prisma/migrate/command-inputs';
 import { withSchemaEngine } from '#prisma/migrate/open-engine';
 import type { MigrateOptions, MigrationTarget } from '#prisma/migrate/types';
 
-/** Whether prisma/schema.prisma and prisma/migrations describe the same database. */
+/**
+ * Whether prisma/schema.prisma and prisma/migrations describe the same database, and prisma/functions
+ * is the one home of the functions it holds.
+ */
 export type MigrationCheck = {
   inSync: boolean;
-  /** The SQL a new migration would need to contain, when they do not agree. */
+  /** The SQL a new migration would need to contain, when the schema and the migrations do not agree. */
   diffSql?: string;
+  /** What is wrong with the function files' place (check-functions.ts), one line each, when anything is. */
+  functionProblems?: string[];
 };
 
 // `diff --exit-code` convention of Prisma's CLI: 0 = no difference, 2 = difference.
@@ -21,9 +27,13 @@ const EXIT_CODE_DIFFERENT = 2;
  * server, in which case a throw-away database is created and dropped there. The target database
  * itself is never read or changed. A migration that does not apply to an empty database throws
  * MigrateError `shadow_apply_failed`.
+ *
+ * Then checks the function files (check-functions.ts): no later migration re-creates one of their
+ * functions, each applies to a freshly migrated database (else MigrateError `function_failed`), and,
+ * with a PostgreSQL `target` that has been deployed, its functions are what the files define.
  */
 export async function checkMigrations(target?: MigrationTarget, options: MigrateOptions = {}): Promise<MigrationCheck> {
-  const { schema, migrations, logger } = await readCommandInputs(options);
+  const { schema, migrations, functions, logger } = await readCommandInputs(options);
   const startedAt = performance.now();
   const engineTarget = target?.kind === 'postgres' ? target : { kind: 'pglite-throw-away' as const };
   const from: DiffTarget = migrations.migrationDirectories.length === 0 ? { tag: 'empty' } : { tag: 'migrations', ...migrations };
@@ -36,7 +46,13 @@ export async function checkMigrations(target?: MigrationTarget, options: Migrate
       filters: NO_FILTERS,
     }),
   );
-  const inSync = result.exitCode !== EXIT_CODE_DIFFERENT;
-  logger.info({ inSync, ms: Math.round(performance.now() - startedAt) }, inSync ? 'schema and migrations agree' : 'schema and migrations differ');
-  return inSync ? { inSync } : { inSync, diffSql: result.stdout ?? '' };
+  const schemaInSync = result.exitCode !== EXIT_CODE_DIFFERENT;
+  const functionProblems = await checkFunctions(target, migrations, functions, logger);
+  const inSync = schemaInSync && functionProblems.length === 0;
+  logger.info({ schemaInSync, functionProblems, ms: Math.round(performance.now() - startedAt) }, inSync ? 'schema, migrations and functions agree' : 'schema, migrations and functions differ');
+  return {
+    inSync,
+    ...(schemaInSync ? {} : { diffSql: result.stdout ?? '' }),
+    ...(functionProblems.length === 0 ? {} : { functionProblems }),
+  };
 }

@@ -17,9 +17,11 @@ import type { MigrateOptions } from '#prisma/migrate/index';
 const USAGE = `Usage: tsx prisma/migrate/cli.ts <command> [options]
 
 Commands:
-  deploy                       apply pending migrations              (npm run db:migrate)
+  deploy                       apply pending migrations, then changed prisma/functions files (npm run db:migrate)
   new <name> [--create-only]   create a migration from schema.prisma (npm run db:new -- <name>)
-  check                        exit 2 when schema.prisma and the migrations differ (npm run db:check)
+  check                        exit 2 when schema.prisma and the migrations differ, a migration re-creates a
+                               function of prisma/functions, or (with --url) a deployed function differs
+                               from its file (npm run db:check)
   status                       applied, pending and failed migrations
   resolve --rolled-back <name> mark a failed migration rolled back, so deploy retries it
 
@@ -28,6 +30,7 @@ Options:
                          (check uses an in-memory PGlite unless --url is given: no server needed)
   --schema <path>        default prisma/schema.prisma
   --migrations <dir>     default prisma/migrations
+  --functions <dir>      default prisma/functions
   --verbose              log what happens (JSON lines on stderr)
 `;
 
@@ -45,6 +48,7 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, out: Output, err: 
       url: { type: 'string' },
       schema: { type: 'string' },
       migrations: { type: 'string' },
+      functions: { type: 'string' },
       'create-only': { type: 'boolean' },
       'rolled-back': { type: 'string' },
       verbose: { type: 'boolean' },
@@ -57,15 +61,19 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, out: Output, err: 
     return values.help ? 0 : EXIT_ERROR;
   }
   const logger: Logger = pino({ level: values.verbose ? 'debug' : 'silent' }, pino.destination(2));
-  const options: MigrateOptions = { schemaPath: values.schema, migrationsDir: values.migrations, logger };
+  const options: MigrateOptions = { schemaPath: values.schema, migrationsDir: values.migrations, functionsDir: values.functions, logger };
   const startedAt = performance.now();
   const took = () => `(${((performance.now() - startedAt) / 1000).toFixed(1)} s)`;
 
   try {
     switch (command) {
       case 'deploy': {
-        const { applied } = await applyMigrations(resolveCliTarget(values.url, env), options);
-        out.write(applied.length === 0 ? `No pending migrations ${took()}\n` : `Applied ${applied.join(', ')} ${took()}\n`);
+        const { applied, functions } = await applyMigrations(resolveCliTarget(values.url, env), options);
+        const parts = [
+          applied.length === 0 ? 'No pending migrations' : `Applied ${applied.join(', ')}`,
+          ...(functions.length === 0 ? [] : [`functions ${functions.join(', ')}`]),
+        ];
+        out.write(`${parts.join('; ')} ${took()}\n`);
         return 0;
       }
       case 'new': {
@@ -88,11 +96,14 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, out: Output, err: 
         const target = values.url ? resolveCliTarget(values.url, env) : undefined;
         const result = await checkMigrations(target, options);
         if (result.inSync) {
-          out.write(`schema.prisma and the migrations agree ${took()}\n`);
+          out.write(`schema.prisma, the migrations and the function files agree ${took()}\n`);
           return 0;
         }
-        out.write(`schema.prisma and the migrations differ ${took()}. A new migration would contain:\n\n${result.diffSql}\n`);
-        out.write('Create it with: npm run db:new -- <name>\n');
+        if (result.diffSql !== undefined) {
+          out.write(`schema.prisma and the migrations differ ${took()}. A new migration would contain:\n\n${result.diffSql}\n`);
+          out.write('Create it with: npm run db:new -- <name>\n');
+        }
+        for (const problem of result.functionProblems ?? []) out.write(`function: ${problem}\n`);
         return EXIT_DRIFT;
       }
       case 'status': {

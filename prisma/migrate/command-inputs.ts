@@ -4,28 +4,39 @@ import type { Logger } from 'pino';
 import type { MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm';
 import { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH, readMigrationList } from '#prisma/migrate/migration-files';
 import { readFile } from 'node:fs/promises';
+import { DEFAULT_FUNCTIONS_DIR, readFunctionSources } from '#prisma/migrate/function-files';
+import type { FunctionSource } from '#prisma/migrate/function-files';
 import type { MigrateOptions } from '#prisma/migrate/types';
 
-/** No table or enum is managed outside Prisma in this project. */
-export const NO_FILTERS: SchemaFilter = { externalTables: [], externalEnums: [] };
+/**
+ * What the schema engine leaves alone: `_function_sources`, where deploy records which function
+ * files it applied (apply-function-sources.ts). Every other table and enum is Prisma's.
+ */
+export const NO_FILTERS: SchemaFilter = { externalTables: ['public._function_sources'], externalEnums: [] };
 
 /** The inputs of one command, defaults applied and files read. */
 export type CommandInputs = {
   schema: { path: string; content: string };
   migrationsDir: string;
   migrations: MigrationList;
+  functions: FunctionSource[];
   logger: Logger;
 };
 
-/** Applies the defaults (this repository's schema and migrations, a silent logger) and reads both. */
+/** Applies the defaults (this repository's schema, migrations and function files, a silent logger) and reads them. */
 export async function readCommandInputs(options: MigrateOptions = {}): Promise<CommandInputs> {
   const schemaPath = options.schemaPath ?? DEFAULT_SCHEMA_PATH;
   const migrationsDir = options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
-  const [content, migrations] = await Promise.all([readFile(schemaPath, 'utf8'), readMigrationList(migrationsDir)]);
+  const [content, migrations, functions] = await Promise.all([
+    readFile(schemaPath, 'utf8'),
+    readMigrationList(migrationsDir),
+    readFunctionSources(options.functionsDir ?? DEFAULT_FUNCTIONS_DIR),
+  ]);
   return {
     schema: { path: schemaPath, content },
     migrationsDir,
     migrations,
+    functions,
     logger: options.logger ?? pino({ level: 'silent' }),
   };
 }

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
+import { applyFunctionSources } from '#prisma/migrate/apply-function-sources';
+import type { RunInTransaction } from '#prisma/migrate/apply-function-sources';
 import { NO_FILTERS, readCommandInputs } from '#prisma/migrate/command-inputs';
 import { MigrateError } from '#prisma/migrate/errors';
 import { readMigrationList, writeMigration } from '#prisma/migrate/migration-files';
@@ -23,7 +25,7 @@ export type CreatedMigration = {
  * up to date, diffs prisma/schema.prisma against the migration history replayed on a shadow
  * database (a throw-away database on the same PostgreSQL server, or an in-memory PGlite), writes
  * `<migrationsDir>/<timestamp>_<name>/migration.sql` and migration_lock.toml, then applies the new
- * migration unless `createOnly`. Returns null when the schema and the migrations already agree.
+ * migration and the changed function files as deploy does, unless `createOnly`. Returns null when the schema and the migrations already agree.
  *
  * Refuses (`needs_reset`) when the target's history disagrees with the migrations directory; it
  * never resets a database.
@@ -34,8 +36,11 @@ export async function createMigration(
   options: MigrateOptions & { createOnly?: boolean } = {},
 ): Promise<CreatedMigration | null> {
   const migrationName = toMigrationName(name);
-  const { schema, migrations, migrationsDir, logger } = await readCommandInputs(options);
+  const { schema, migrations, functions, migrationsDir, logger } = await readCommandInputs(options);
   const startedAt = performance.now();
+  const applyFunctions = async (inMainTransaction: RunInTransaction) => {
+    await applyFunctionSources(inMainTransaction, functions);
+  };
   const created = await withSchemaEngine(target, schema, logger, async ({ engine }) => {
     const schemas = { files: [schema] };
     // The wasm engine's createMigration and evaluateDataLoss reuse the shadow-database state
@@ -74,7 +79,7 @@ export async function createMigration(
     }
     const written = { name: generated.generatedMigrationName, path: join(directory, `migration.${generated.extension}`), warnings };
     return { applied, written };
-  });
+  }, options.createOnly ? undefined : applyFunctions);
   const ms = Math.round(performance.now() - startedAt);
   if (!created.written) {
     logger.info({ applied: created.applied, ms }, 'schema and migrations agree, no migration created');

@@ -10,6 +10,8 @@
  *   migrations, or changes made outside them); `new` will not reset a database for you.
  * - `unexecutable_change`: the next migration cannot run on this database's data as generated.
  * - `invalid_schema`: schema.prisma does not validate (the message quotes the line).
+ * - `function_failed`: a file of prisma/functions failed to apply (or does not define the function
+ *   it is named after); no function file was applied, the database keeps what it had.
  * - `engine_error`: anything else the schema engine reported.
  */
 export type MigrateErrorCode =
@@ -19,6 +21,7 @@ export type MigrateErrorCode =
   | 'needs_reset'
   | 'unexecutable_change'
   | 'invalid_schema'
+  | 'function_failed'
   | 'engine_error';
 
 /** An error from the migrate tool: which migration, and what the database said. */
@@ -26,6 +29,8 @@ export class MigrateError extends Error {
   override readonly name = 'MigrateError';
   readonly code: MigrateErrorCode;
   readonly migrationName: string | undefined;
+  /** The function file (prisma/functions/<name>.sql) a `function_failed` is about. */
+  readonly functionName: string | undefined;
   readonly databaseError: string | undefined;
   /** Prisma's error code when the engine gave one (P3006, P3009, ...). */
   readonly engineCode: string | undefined;
@@ -33,11 +38,12 @@ export class MigrateError extends Error {
   constructor(
     code: MigrateErrorCode,
     message: string,
-    details: { migrationName?: string; databaseError?: string; engineCode?: string; cause?: unknown } = {},
+    details: { migrationName?: string; functionName?: string; databaseError?: string; engineCode?: string; cause?: unknown } = {},
   ) {
     super(message, { cause: details.cause });
     this.code = code;
     this.migrationName = details.migrationName;
+    this.functionName = details.functionName;
     this.databaseError = details.databaseError;
     this.engineCode = details.engineCode;
   }

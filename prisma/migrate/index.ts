@@ -6,5 +6,6 @@ export { createMigration } from '#prisma/migrate/create-migration';
 export { MigrateError } from '#prisma/migrate/errors';
 export { markMigrationRolledBack } from '#prisma/migrate/mark-rolled-back';
 export { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '#prisma/migrate/migration-files';
+export { DEFAULT_FUNCTIONS_DIR } from '#prisma/migrate/function-files';
 export { migrationStatus } from '#prisma/migrate/migration-status';
 export type { MigrateOptions, MigrationTarget } from '#prisma/migrate/types';

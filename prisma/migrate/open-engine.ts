@@ -7,6 +7,8 @@ import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 import type { Logger } from 'pino';
 import { acquireDataDirLock, embeddedLockPath, type DataDirLock } from '#core/infra/db/data-dir-lock';
 import { trackConnections } from '#prisma/migrate/adapter-tracking';
+import { pgliteTransactions, postgresTransactions } from '#prisma/migrate/apply-function-sources';
+import type { RunInTransaction } from '#prisma/migrate/apply-function-sources';
 import { toMigrateError } from '#prisma/migrate/errors';
 import type { ScriptFailure } from '#prisma/migrate/errors';
 import { loadSchemaEngine } from '#prisma/migrate/load-wasm-engine';
@@ -33,12 +35,17 @@ export type EngineTarget = MigrationTarget | { kind: 'pglite-throw-away' };
  *
  * `{ kind: 'pglite-throw-away' }` suits commands that never touch the main database (the drift
  * check): one PGlite start instead of two.
+ *
+ * `afterEngine` runs once the engine is freed and its connections are closed, with transactions on
+ * the main database: the engine keeps the migrations' advisory lock until its connection closes,
+ * so work that takes that lock on a connection of its own (the function files) must wait till then.
  */
 export async function withSchemaEngine<T>(
   target: EngineTarget,
   schema: { path: string; content: string },
   logger: Logger,
   command: (session: EngineSession) => Promise<T>,
+  afterEngine?: (inMainTransaction: RunInTransaction) => Promise<void>,
 ): Promise<T> {
   let lastScriptFailure: ScriptFailure | undefined;
   const backend = createBackend(target, logger, (failure) => {
@@ -55,11 +62,17 @@ export async function withSchemaEngine<T>(
       (line: string) => logger.trace({ engine: line }, 'schema engine log'),
       bindMigrationAwareSqlAdapterFactory(factory),
     );
+    let result: T;
     try {
-      return await command({ engine, queryMain: (sql) => queryOnce(factory, sql) });
+      result = await command({ engine, queryMain: (sql) => queryOnce(factory, sql) });
     } finally {
       engine.free();
     }
+    if (afterEngine) {
+      await disposeAll();
+      await afterEngine(backend.inMainTransaction);
+    }
+    return result;
   } catch (error) {
     throw toMigrateError(error, lastScriptFailure);
   } finally {
@@ -79,11 +92,15 @@ async function queryOnce(factory: SqlMigrationAwareDriverAdapterFactory, sql: st
   }
 }
 
-type Backend = { factory: SqlMigrationAwareDriverAdapterFactory; close: () => Promise<void> };
+type Backend = { factory: SqlMigrationAwareDriverAdapterFactory; inMainTransaction: RunInTransaction; close: () => Promise<void> };
 
 function createBackend(target: EngineTarget, logger: Logger, onScriptFailure: OnScriptFailure): Backend {
   if (target.kind === 'postgres') {
-    return { factory: createPostgresAdapterFactory({ url: target.url, onScriptFailure, logger }), close: async () => {} };
+    return {
+      factory: createPostgresAdapterFactory({ url: target.url, onScriptFailure, logger }),
+      inMainTransaction: postgresTransactions(target.url),
+      close: async () => {},
+    };
   }
   let opened: PGlite | undefined;
   let lock: DataDirLock | undefined;
@@ -110,6 +127,7 @@ function createBackend(target: EngineTarget, logger: Logger, onScriptFailure: On
   });
   return {
     factory: pglite.factory,
+    inMainTransaction: pgliteTransactions(pglite.main),
     close: async () => {
       try {
         await pglite.close();

@@ -27,6 +27,8 @@ CREATE SCHEMA public;
 /** Adapter factory for PGlite and the PGlite instances it started, to be closed by the caller. */
 export type PgliteAdapterFactory = {
   factory: SqlMigrationAwareDriverAdapterFactory;
+  /** The main database, opened on first use (by the engine or by this). */
+  main: () => Promise<PGlite>;
   close: () => Promise<void>;
 };
 
@@ -70,6 +72,7 @@ export function createPgliteAdapterFactory(options: {
   };
 
   return {
+    main: getMain,
     factory: {
       provider: 'postgres',
       adapterName: ADAPTER_NAME,

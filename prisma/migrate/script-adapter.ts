@@ -64,8 +64,11 @@ export async function runScriptAsOneQuery(
 
 type PostgresErrorFields = { code: string; severity?: string; detail?: string; hint?: string; position?: string };
 
-// pg's DatabaseError and PGlite's carry the same fields from PostgreSQL's ErrorResponse.
-function readPostgresError(error: unknown, script: string): ScriptFailure | undefined {
+/**
+ * PostgreSQL's own error from pg's DatabaseError or PGlite's (the same ErrorResponse fields), with
+ * the line of `script` it points at; undefined for anything else.
+ */
+export function readPostgresError(error: unknown, script: string): ScriptFailure | undefined {
   if (!(error instanceof Error) || typeof (error as { code?: unknown }).code !== 'string') return undefined;
   const fields = error as Error & PostgresErrorFields;
   const position = Number(fields.position);

@@ -13,6 +13,8 @@ export type MigrateOptions = {
   schemaPath?: string;
   /** Defaults to prisma/migrations. */
   migrationsDir?: string;
+  /** Defaults to prisma/functions. */
+  functionsDir?: string;
   /** Defaults to a silent pino logger. */
   logger?: Logger;
 };

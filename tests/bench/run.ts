@@ -17,7 +17,12 @@
  * sustained, p99 ≤ 20 ms at 200/s, never more than K calls at the provider) and write it to the
  * `pipeline` section of bench/results.md. The exit code is 1 when a target or a check failed.
  *
- * Options: --only admission|workers|telegram|moderation, --seconds 10, --concurrency 16, --rate 200, --users 30000,
+ * 5. Lean: the compiled product against bare baselines (a grammY + Prisma bot, an Express + Prisma
+ *    app; tests/bench/baselines/): CPU per update, peak RSS per role, start to ready, the embedded
+ *    start (`tests/bench/lean.ts`); about 6 minutes: `npm run bench -- --only lean`. Writes the
+ *    `lean` section; `--lean-updates 2000 --lean-block 100` set its size.
+ *
+ * Options: --only admission|workers|telegram|moderation|lean, --seconds 10, --concurrency 16, --rate 200, --users 30000,
  * --jobs 200, --limit 4, --latency-ms 200. Profile with
  * `node --cpu-prof --import tsx tests/bench/run.ts --only admission`.
  */
@@ -37,6 +42,7 @@ import { runClosedLoop, runPaced, type LoadResult } from '#tests/bench/load';
 import { describeMachine, markdownTable, percentile, writeResultsSection } from '#tests/bench/report';
 import { runTelegramLoad } from '#tests/bench/telegram-load';
 import { measureModerationQuality } from '#tests/bench/moderation-quality';
+import { runLeanBench } from '#tests/bench/lean';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,6 +54,8 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '200' },
     limit: { type: 'string', default: '4' },
     'latency-ms': { type: 'string', default: '200' },
+    'lean-updates': { type: 'string', default: '2000' },
+    'lean-block': { type: 'string', default: '100' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -57,7 +65,7 @@ const USERS = Number(args.users);
 const JOBS = Number(args.jobs);
 const LIMIT = Number(args.limit);
 const LATENCY_MS = Number(args['latency-ms']);
-const PHASES = ['admission', 'workers', 'telegram', 'moderation'] as const;
+const PHASES = ['admission', 'workers', 'telegram', 'moderation', 'lean'] as const;
 if (args.only !== undefined && !(PHASES as readonly string[]).includes(args.only)) {
   process.stderr.write(`--only takes one of ${PHASES.join(', ')}\n`);
   process.exit(2);
@@ -318,6 +326,26 @@ try {
   }
   if (runs('workers') && redis !== undefined) await benchWorkers(dataDir, `bench:${runId}:workers`, redis);
   if (runs('admission') || runs('workers')) log(`pipeline figures written to ${await writeResultsSection('pipeline', pipelineSection(startedAt, machine))}`);
+  if (runs('lean')) {
+    log('lean: the compiled product against bare baselines (about 6 minutes)…');
+    const lean = await runLeanBench({ updates: Number(args['lean-updates']), block: Number(args['lean-block']) });
+    process.stdout.write(`\n${lean.markdown}\n`);
+    for (const row of lean.rows) {
+      const phase = `lean, ${row.what}`;
+      rows.push({
+        phase,
+        ops: row.ops,
+        rate: '-',
+        p50: '-',
+        p99: '-',
+        cpu: row.what.startsWith('CPU') ? `${row.product} vs ${row.baseline} (${row.ratio})` : '-',
+        rss: row.what.includes('RSS') ? `${row.product}${row.baseline === '-' ? '' : ` vs ${row.baseline} (${row.ratio})`}` : '-',
+        target: verdict(phase, row.target, row.isMet),
+        note: row.what.startsWith('start') || row.what.startsWith('embedded first') ? `${row.product}${row.baseline === '-' ? '' : ` vs ${row.baseline} (${row.ratio})`}; ${row.note}` : row.note,
+      });
+    }
+    log(`lean figures written to ${await writeResultsSection('lean', lean.markdown)}`);
+  }
   if (runs('telegram')) {
     log('telegram: 1,000 users over the fake Bot API with flood limits (about 5 minutes)…');
     const load = await runTelegramLoad({ flood: true });

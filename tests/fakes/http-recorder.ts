@@ -67,7 +67,8 @@ export type FakeServerOptions = {
 
 type Injection =
   | { kind: 'fail'; matcher: RouteMatcher; remaining: number; spec: FailureSpec }
-  | { kind: 'hang'; matcher: RouteMatcher; remaining: number };
+  | { kind: 'hang'; matcher: RouteMatcher; remaining: number }
+  | { kind: 'reset'; matcher: RouteMatcher; remaining: number };
 
 type Waiter = {
   predicate: (request: RecordedRequest) => boolean;
@@ -163,6 +164,11 @@ export abstract class FakeHttpServer {
     this.injections.push({ kind: 'hang', matcher, remaining: options.times ?? 1 });
   }
 
+  /** The next `times` (default 1) requests matching `matcher` are recorded, then their connection is reset with no answer. */
+  resetNext(matcher: RouteMatcher, options: { times?: number } = {}): void {
+    this.injections.push({ kind: 'reset', matcher, remaining: options.times ?? 1 });
+  }
+
   /** Drops injected failures and hangs that have not fired yet. */
   clearInjections(): void {
     this.injections = [];
@@ -253,6 +259,10 @@ export abstract class FakeHttpServer {
     }
 
     const injection = this.takeInjection(request);
+    if (injection?.kind === 'reset') {
+      res.socket?.resetAndDestroy();
+      return;
+    }
     if (injection?.kind === 'hang') {
       this.held.add(res);
       res.on('close', () => this.held.delete(res));

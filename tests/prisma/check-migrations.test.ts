@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkMigrations, MigrateError } from '#prisma/migrate/index';
-import { createScratchDatabase, createScratchPrisma, withNicknameColumn } from '#tests/prisma/migrate-fixtures';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { applyMigrations, checkMigrations, DEFAULT_FUNCTIONS_DIR, MigrateError } from '#prisma/migrate/index';
+import { createScratchDatabase, createScratchPrisma, withMarkedSpendableLots, withNicknameColumn } from '#tests/prisma/migrate-fixtures';
 import type { ScratchDatabase, ScratchPrisma } from '#tests/prisma/migrate-fixtures';
 
 const ADD_NICKNAME = '99990101000000_add_nickname';
@@ -14,7 +16,7 @@ describe('checkMigrations', () => {
   afterEach(async () => {
     await scratch.remove();
   });
-  const options = () => ({ schemaPath: scratch.schemaPath, migrationsDir: scratch.migrationsDir });
+  const options = () => scratch.options;
 
   it("finds this repository's schema and migrations in sync without a database server", async () => {
     expect(await checkMigrations()).toEqual({ inSync: true });
@@ -51,6 +53,31 @@ describe('checkMigrations', () => {
     expect((error as MigrateError).message).toContain('42P01 relation "no_such_table" does not exist');
   });
 
+  it('refuses a migration that re-creates a function whose home is a function file', async () => {
+    const pasted = await readFile(join(DEFAULT_FUNCTIONS_DIR, 'spendable_lots.sql'), 'utf8');
+    await scratch.addMigration('99990101000000_repaste', `ALTER TABLE "users" ADD COLUMN "nickname" TEXT;\n${pasted}`);
+    await scratch.editSchema(withNicknameColumn);
+
+    const result = await checkMigrations(undefined, options());
+
+    expect(result.inSync).toBe(false);
+    expect(result.diffSql).toBeUndefined();
+    expect(result.functionProblems).toEqual([
+      'migration 99990101000000_repaste re-creates spendable_lots: edit prisma/functions/spendable_lots.sql instead (deploy applies it)',
+    ]);
+  });
+
+  it('names a function file that does not apply to a freshly migrated database', async () => {
+    await scratch.editFunction('spendable_lots', (sql) => sql.replace('FROM credit_lots', 'FROM no_such_lots'));
+
+    const error = await checkMigrations(undefined, options()).catch((reason: unknown) => reason);
+
+    expect(error).toBeInstanceOf(MigrateError);
+    expect(error).toMatchObject({ code: 'function_failed' });
+    expect((error as MigrateError).message).toContain('spendable_lots.sql');
+    expect((error as MigrateError).message).toContain('42P01 relation "no_such_lots" does not exist');
+  });
+
   describe('with a PostgreSQL shadow database', () => {
     let database: ScratchDatabase;
     beforeEach(async () => {
@@ -71,6 +98,22 @@ describe('checkMigrations', () => {
       const leftovers = await database.query("SELECT datname FROM pg_database WHERE datname LIKE $1 || '_shadow_%'", [own?.['name']]);
       expect(leftovers).toEqual([]);
       expect(await database.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).toEqual([]);
+    });
+
+    it('catches a function edited in the deployed database, and a function file not deployed yet', async () => {
+      await applyMigrations(database.target, options());
+      expect(await checkMigrations(database.target, options())).toEqual({ inSync: true });
+
+      const file = await readFile(join(scratch.functionsDir, 'spendable_lots.sql'), 'utf8');
+      await database.query(withMarkedSpendableLots('edited by hand')(file));
+      await scratch.editFunction('reserve_credits_locked', (sql) => sql.replace('take int;', 'take int; -- edited in the file'));
+      const result = await checkMigrations(database.target, options());
+
+      expect(result.inSync).toBe(false);
+      expect(result.functionProblems).toEqual([
+        'reserve_credits_locked in the database differs from prisma/functions/reserve_credits_locked.sql: deploy applies the file when it changed; after an edit in the database, delete its row from _function_sources and deploy',
+        'spendable_lots in the database differs from prisma/functions/spendable_lots.sql: deploy applies the file when it changed; after an edit in the database, delete its row from _function_sources and deploy',
+      ]);
     });
   });
 });

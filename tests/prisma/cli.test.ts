@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MIGRATIONS_DIR } from '#prisma/migrate/index';
+import { DEFAULT_FUNCTIONS_DIR, DEFAULT_MIGRATIONS_DIR } from '#prisma/migrate/index';
 import { createScratchDatabase, createScratchPrisma, withNicknameColumn } from '#tests/prisma/migrate-fixtures';
 import type { ScratchDatabase, ScratchPrisma } from '#tests/prisma/migrate-fixtures';
 
@@ -36,12 +36,12 @@ describe('prisma/migrate/cli.ts', () => {
   afterEach(async () => {
     await scratch.remove();
   });
-  const paths = () => ['--schema', scratch.schemaPath, '--migrations', scratch.migrationsDir];
+  const paths = () => ['--schema', scratch.schemaPath, '--migrations', scratch.migrationsDir, '--functions', scratch.functionsDir];
 
   it('check passes on this repository without any database server', async () => {
     const run = await runCli(['check'], { DATABASE_URL: UNREACHABLE_URL });
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toMatch(/^schema\.prisma and the migrations agree \(\d+\.\d s\)\n$/);
+    expect(run.stdout).toMatch(/^schema\.prisma, the migrations and the function files agree \(\d+\.\d s\)\n$/);
   });
 
   it('check exits 2 and prints the SQL when the schema drifted', async () => {
@@ -50,6 +50,13 @@ describe('prisma/migrate/cli.ts', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toContain('schema.prisma and the migrations differ');
     expect(run.stdout).toContain('ALTER TABLE "users" ADD COLUMN     "nickname" TEXT;');
+  });
+
+  it('check exits 2 and names a migration that re-creates a function of prisma/functions', async () => {
+    await scratch.addMigration('99990101000000_repaste', await readFile(join(scratch.functionsDir, 'spendable_lots.sql'), 'utf8'));
+    const run = await runCli(['check', ...paths()]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('function: migration 99990101000000_repaste re-creates spendable_lots: edit prisma/functions/spendable_lots.sql instead');
   });
 
   it('prints usage and fails without a command', async () => {
@@ -70,7 +77,11 @@ describe('prisma/migrate/cli.ts', () => {
 
     it('deploy applies to DATABASE_URL, status reports it, a second deploy has nothing to do', async () => {
       const names = await migrationNames();
-      expect(await runCli(['deploy'], { DATABASE_URL: url() })).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Applied ${names.join(', ')} \\(`)) });
+      const functions = (await readdir(DEFAULT_FUNCTIONS_DIR)).map((file) => file.replace(/\.sql$/, '')).sort();
+      expect(await runCli(['deploy'], { DATABASE_URL: url() })).toMatchObject({
+        code: 0,
+        stdout: expect.stringMatching(new RegExp(`^Applied ${names.join(', ')}; functions ${functions.join(', ')} \\(`)),
+      });
       expect(await runCli(['status', '--url', url()])).toMatchObject({ code: 0, stdout: expect.stringContaining(`${names.length} applied, 0 pending, 0 failed`) });
       expect(await runCli(['deploy', '--url', url()], { DATABASE_URL: UNREACHABLE_URL })).toMatchObject({ code: 0, stdout: expect.stringMatching(/^No pending migrations/) });
     });

@@ -43,7 +43,8 @@ for (const kind of ['postgres', 'pglite'] as const) {
 
       expect(await createMigration(database.target, 'again', options())).toBeNull();
       expect(await checkMigrations(kind === 'postgres' ? database.target : undefined, options())).toEqual({ inSync: true });
-    });
+      // Two engine runs and a drift check that also migrates a fresh database for the function files.
+    }, 60_000);
 
     it('returns null when nothing changed, after applying what was pending', async () => {
       expect(await createMigration(database.target, 'nothing', options())).toBeNull();

@@ -16,15 +16,18 @@ declare module 'vitest' {
 }
 
 /**
- * Once per run: a template database with every migration applied, named by a hash of the
- * migrations so a changed migration makes a new one. Each test file clones it (fast) into a
+ * Once per run: a template database with every migration and function file applied, named by a
+ * hash of both so a changed migration or function file makes a new one. Each test file clones it (fast) into a
  * database of its own, so files run in parallel without sharing rows.
  */
 export default async function setup(project: TestProject): Promise<void> {
   const migrationsDir = path.resolve('prisma/migrations');
+  const functionsDir = path.resolve('prisma/functions');
   const names = (await fs.readdir(migrationsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
   const hash = createHash('sha256');
   for (const name of names) hash.update(name).update(await fs.readFile(path.join(migrationsDir, name, 'migration.sql')));
+  // The function files are applied with the migrations (applyMigrations): a changed one makes a new template too.
+  for (const name of (await fs.readdir(functionsDir)).sort()) hash.update(`functions/${name}`).update(await fs.readFile(path.join(functionsDir, name)));
   const migrationsHash = hash.digest('hex').slice(0, 12);
   const template = `imagine_template_${migrationsHash}`;
   const client = new pg.Client({ connectionString: postgresUrlFor('postgres') });

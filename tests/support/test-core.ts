@@ -7,7 +7,7 @@ import { CATALOG } from '#core/catalog/catalog';
 import { createInProcessQueue } from '#core/infra/queue/in-process-queue';
 import { createBullmqQueue } from '#core/infra/queue/bullmq-queue';
 import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
-import { createLocalMediaStore } from '#core/infra/media/local-media-store';
+import { createMediaStore } from '#core/infra/media/create-media-store';
 import { createMailer } from '#core/infra/mail/create-mailer';
 import { buildLimits } from '#core/infra/build-limits';
 import { compileModerationRules } from '#core/moderation/compile-moderation-rules';
@@ -17,6 +17,8 @@ import type { PromptModerator } from '#core/moderation/prompt-moderator';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import type { ProviderRegistry } from '#core/providers/route-model';
+import { createMemoryProviderCoolDown } from '#core/providers/provider-cool-down';
+import { createProviderResilience } from '#core/providers/provider-resilience';
 import { seedTemplates } from '#core/templates/seed-templates';
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
 import { RecordingNotifier } from '#tests/support/recording-notifier';
@@ -61,17 +63,19 @@ export async function createTestCore(options: {
   const limiter = createRateLimiter({ limits: buildLimits(config, names), redisUrl: options.queue === 'bullmq' ? 'redis://127.0.0.1:6379' : undefined, keyPrefix: `${prefix}:rl:`, logger });
   const notifier = new RecordingNotifier();
   const clock = new TestClock();
+  const media = await createMediaStore(config.media);
   const deps: CoreDeps = {
     config,
     logger,
     prisma: database.prisma,
     queue,
     limiter,
-    media: createLocalMediaStore({ rootDir: path.join(dataDir, 'media') }),
+    media: media.store,
     mailer: createMailer({ smtpUrl: undefined, from: config.mail.from, outboxDir: path.join(dataDir, 'outbox'), logger }),
     clock,
     catalog: CATALOG,
     providers,
+    providerResilience: createProviderResilience({ settings: config.providerRetry, coolDown: createMemoryProviderCoolDown() }),
     moderator: options.moderator ?? createPromptModerator({ rules: compileModerationRules(DEFAULT_MODERATION_RULES), openai: undefined, mode: 'local-only', logger }),
     notifiers: { telegram: notifier, discord: notifier },
     pingRedis: undefined,
@@ -89,6 +93,7 @@ export async function createTestCore(options: {
       await stopWorker?.();
       await queue.close(5_000);
       await limiter.close();
+      media.close();
       await database.close();
       await fs.rm(dataDir, { recursive: true, force: true });
     },

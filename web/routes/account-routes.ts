@@ -3,6 +3,14 @@ import { isAppError } from '#core';
 import { signOutSession } from '#web/middleware/session';
 import { errorMessage, field, requireUser, sendPage, setRetryAfter, statusOf, viewOf, type Site } from '#web/routes/route-kit';
 import { accountPage, settingsPage } from '#web/views/account-views';
+import { sendStream } from '#web/routes/send-stream';
+
+const REFERRAL_NOTES = ['applied', 'unknown_code', 'own_code', 'already_referred', 'already_purchased'] as const;
+
+/** What became of an invite code at registration, as the redirect names it (`?referral=`), when it is one of ours. */
+function referralNoteOf(value: unknown): (typeof REFERRAL_NOTES)[number] | undefined {
+  return REFERRAL_NOTES.find((note) => note === value);
+}
 
 type Flash = { kind: 'error' | 'info' | 'success'; message: string };
 
@@ -32,7 +40,11 @@ export function createAccountRoutes(site: Site): Router {
       : request.query.saved === '1' ? { kind: 'success', message: t('web.settings.saved') }
       : request.query.appeal === 'filed' ? { kind: 'success', message: t('web.account.appeal.filed') }
       : undefined;
-    await showAccount(request, response, 200, flash);
+    const note = referralNoteOf(request.query.referral);
+    const shown: Flash | undefined = note
+      ? { kind: flash?.kind ?? (note === 'applied' ? 'success' : 'info'), message: [flash?.message, t(`referral.${note}`, core.deps.catalog.referral)].filter(Boolean).join(' ') }
+      : flash;
+    await showAccount(request, response, 200, shown);
   });
 
   router.post('/account/verify-email', async (request, response) => {
@@ -128,7 +140,7 @@ export function createAccountRoutes(site: Site): Router {
     response.setHeader('Content-Length', String(media.bytes));
     response.setHeader('Cache-Control', 'private, no-store');
     response.setHeader('X-Content-Type-Options', 'nosniff');
-    (media.stream as NodeJS.ReadableStream).pipe(response);
+    sendStream(request, response, media.stream);
   });
 
   return router;

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { isAppError } from '#core';
 import { signInSession, signOutSession } from '#web/middleware/session';
+import { applyReferralCookie } from '#web/middleware/referral-cookie';
 import { errorMessage, field, isChecked, requireUser, safeNext, sendPage, setRetryAfter, statusOf, viewOf, type Site } from '#web/routes/route-kit';
 import { forgotPasswordPage, loginPage, messagePage, registerPage, resetPasswordPage, undoEmailChangePage, welcomePage } from '#web/views/auth-views';
 
@@ -37,7 +38,8 @@ export function createAuthRoutes(site: Site): Router {
         origin: request.origin,
       });
       await signInSession(core, request, response, userId, site);
-      response.redirect(303, next === '/account' ? '/account?welcome=1' : next);
+      const referral = await applyReferralCookie(core, request, response, userId, site.isSecure);
+      response.redirect(303, next === '/account' ? `/account?welcome=1${referral ? `&referral=${referral}` : ''}` : next);
     } catch (error) {
       if (!isAppError(error)) throw error;
       setRetryAfter(response, error);

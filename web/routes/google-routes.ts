@@ -3,6 +3,7 @@ import { GOOGLE_CALLBACK_PATH, isAppError } from '#core';
 import { baseCookieOptions, parseCookies } from '#web/middleware/cookies';
 import { OIDC_STATE_TTL_MS, oidcStateCookieName, openOidcState, sealOidcState } from '#web/middleware/oidc-state-cookie';
 import { signInSession } from '#web/middleware/session';
+import { applyReferralCookie } from '#web/middleware/referral-cookie';
 import { afterSignIn } from '#web/routes/auth-routes';
 import { errorMessage, safeNext, sendPage, statusOf, viewOf, type Site } from '#web/routes/route-kit';
 import { messagePage } from '#web/views/auth-views';
@@ -46,6 +47,7 @@ export function createGoogleRoutes(site: Site, options: { publicUrl: string; ses
         origin: request.origin,
       });
       await signInSession(core, request, response, userId, site);
+      await applyReferralCookie(core, request, response, userId, site.isSecure);
       const session = await core.sessions.find(request.sid);
       response.redirect(303, afterSignIn(session?.user?.hasAcceptedTerms ?? false, oidc.returnTo));
     } catch (error) {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Core } from '#core';
+import { sendStream } from '#web/routes/send-stream';
 
 /**
  * `/media/:id?exp=..&sig=..`: results at signed, expiring addresses of our own, so chats never
@@ -20,7 +21,7 @@ export function createMediaRoutes(core: Core): Router {
     response.setHeader('Cache-Control', 'private, max-age=3600');
     response.setHeader('ETag', `"${media.sha256}"`);
     response.setHeader('X-Content-Type-Options', 'nosniff');
-    (media.stream as NodeJS.ReadableStream).pipe(response);
+    sendStream(request, response, media.stream);
   });
   return router;
 }

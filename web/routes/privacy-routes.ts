@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { isAppError, type ExportArchive } from '#core';
 import { signOutSession } from '#web/middleware/session';
+import { sendStream } from '#web/routes/send-stream';
 import { errorMessage, field, requireUser, sendPage, setRetryAfter, statusOf, viewOf, type Site } from '#web/routes/route-kit';
 import { messagePage } from '#web/views/auth-views';
 import { dataRequestConfirmPage, dataRequestPage, privacyCenterPage } from '#web/views/privacy-views';
@@ -8,12 +9,12 @@ import { dataRequestConfirmPage, dataRequestPage, privacyCenterPage } from '#web
 type Flash = { kind: 'error' | 'info' | 'success'; message: string };
 
 /** Streams an export ZIP as a download. */
-function sendArchive(response: Response, archive: ExportArchive): void {
+function sendArchive(request: Request, response: Response, archive: ExportArchive): void {
   response.status(200);
   response.setHeader('Content-Type', 'application/zip');
   response.setHeader('Content-Disposition', `attachment; filename="${archive.filename}"`);
   response.setHeader('Cache-Control', 'private, no-store');
-  archive.stream.pipe(response);
+  sendStream(request, response, archive.stream);
 }
 
 /**
@@ -52,7 +53,7 @@ export function createPrivacyRoutes(site: Site): Router {
 
   router.get('/account/privacy/exports/:id', async (request, response) => {
     try {
-      sendArchive(response, await core.privacy.openExport({ userId: request.user?.id ?? '', requestId: request.params.id }));
+      sendArchive(request, response, await core.privacy.openExport({ userId: request.user?.id ?? '', requestId: request.params.id }));
     } catch (error) {
       if (!isAppError(error) || error.code !== 'not_found') throw error;
       response.status(404).type('text/plain').send('Not found');
@@ -107,7 +108,7 @@ export function createPrivacyRoutes(site: Site): Router {
     const token = request.params.token;
     try {
       const result = await core.privacy.fulfilRequest({ token, phrase: field(request, 'phrase'), origin: request.origin });
-      if ('archive' in result) return sendArchive(response, result.archive);
+      if ('archive' in result) return sendArchive(request, response, result.archive);
       const message = view.tx(`web.dsr.result.${result.outcome === 'done' ? result.kind : result.outcome}`, view.t('web.dsr.result.forwarded'));
       sendPage(response, 200, messagePage(view, { title: view.t('web.dsr.confirm_title'), kind: 'success', message }));
     } catch (error) {

@@ -15,6 +15,17 @@ ${balance.debt > 0 ? notice('error', t('balance.debt', { debt: balance.debt })) 
 <p><a class="button" href="/pricing">${t('web.account.buy')}</a></p></section>`;
 }
 
+/** The invite links, how invitations are rewarded, and what they earned. */
+function referralCard(view: ViewContext, overview: AccountOverview): SafeHtml {
+  const { t } = view;
+  const { referral } = overview;
+  return html`<section class="card" aria-labelledby="referral-h" data-testid="referral"><h2 id="referral-h">${t('web.account.referral.title')}</h2>
+<p>${t('web.account.referral.how', { inviterCredits: referral.inviterCredits, inviteeCredits: referral.inviteeCredits })}</p>
+<p>${t('web.account.referral.web_link')}: <code>${referral.links.web}</code></p>
+${referral.links.telegram ? html`<p>${t('web.account.referral.telegram_link')}: <code>${referral.links.telegram}</code></p>` : ''}
+<p class="muted">${t('referral.earned', { buyers: referral.buyers, credits: referral.creditsEarned })}</p></section>`;
+}
+
 function planCard(view: ViewContext, overview: AccountOverview): SafeHtml {
   const { t, locale } = view;
   const plan = overview.subscription;
@@ -102,7 +113,7 @@ export function accountPage(view: ViewContext, input: { overview: AccountOvervie
     title: t('web.account.title', { name: user?.displayName ?? user?.email ?? '' }),
     body: html`${input.flash ? notice(input.flash.kind, input.flash.message) : ''}${verify}
 ${suspensionCard(view, input.suspension, input.appealText ?? '')}
-<div class="grid">${balanceCard(view, input.overview)}${planCard(view, input.overview)}</div>
+<div class="grid">${balanceCard(view, input.overview)}${planCard(view, input.overview)}${referralCard(view, input.overview)}</div>
 <p><a href="/account/settings">${t('web.account.settings_link')}</a> · <a href="/account/privacy">${t('web.account.privacy_link')}</a></p>
 ${creations(view, input.overview)}
 <h2>${t('web.account.history')}</h2>${ledgerTable(view, input.overview)}

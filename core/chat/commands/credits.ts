@@ -1,36 +1,36 @@
 import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Button, type Reply, type Text } from '#core/chat/reply';
-import { getBalance } from '#core/credits/get-balance';
-import { listLedger } from '#core/credits/list-ledger';
+import { readBalanceSummary } from '#core/credits/read-balance-summary';
 import { findPack } from '#core/catalog/catalog';
 import { AppError } from '#core/errors/app-error';
-import { limitsFor } from '#core/generation/user-limits';
 import { buildResultReply } from '#core/generation/build-result-reply';
 import { createPricingToken } from '#core/payments/stripe-pricing-link';
 import { rememberChatOrigin } from '#core/payments/checkout-chat-origin';
+import { getReferralSummary } from '#core/referrals/get-referral-summary';
+import { inviteLinkFor } from '#core/referrals/invite-links';
 
 const HISTORY_SIZE = 5;
 const RECENT_MOVEMENTS = 5;
 
-/** /balance: available, held, debt, next expiry, plan. */
+/** /balance: available, held, debt, next expiry, plan, the last movements (one query after the account's), and the invite link with what it earned. */
 export async function runBalance(context: ChatContext): Promise<Reply[]> {
   const { deps, account, now } = context;
-  const [balance, limits] = await Promise.all([getBalance(deps.prisma, account.id, now), limitsFor(deps, account.id, now)]);
+  const { balance, planId, planPeriodEnd, movements, referral: known } = await readBalanceSummary(deps, account.id, now, { movements: RECENT_MOVEMENTS });
   const lines: Text[] = [{ key: 'balance.text', vars: { available: balance.available } }];
   if (balance.reserved > 0) lines.push({ key: 'balance.reserved', vars: { reserved: balance.reserved } });
   if (balance.nextExpiry) lines.push({ key: 'balance.expiry', vars: { amount: balance.nextExpiry.amount, date: balance.nextExpiry.at.toISOString().slice(0, 10) } });
   if (balance.debt > 0) lines.push({ key: 'balance.debt', vars: { debt: balance.debt } });
-  if (limits.planId) {
-    const subscription = await deps.prisma.subscription.findFirst({ where: { userId: account.id, planId: limits.planId }, orderBy: { createdAt: 'desc' } });
-    lines.push({ key: 'balance.plan', vars: { plan: limits.planId, date: subscription?.currentPeriodEnd?.toISOString().slice(0, 10) ?? '-' } });
-  }
-  const movements = await listLedger(deps.prisma, account.id, { limit: RECENT_MOVEMENTS });
+  if (planId) lines.push({ key: 'balance.plan', vars: { plan: planId, date: planPeriodEnd?.toISOString().slice(0, 10) ?? '-' } });
   if (movements.length > 0) {
     lines.push({ key: 'balance.recent' });
     for (const movement of movements) {
       lines.push({ key: 'balance.movement', vars: { date: movement.at.toISOString().slice(0, 10), delta: movement.delta > 0 ? `+${movement.delta}` : String(movement.delta), reason: `{ledger.${movement.kind}}` } });
     }
   }
+  const referral = await getReferralSummary(deps, account.id, known);
+  const { inviterCredits, inviteeCredits } = referral;
+  lines.push({ key: 'referral.invite', vars: { link: inviteLinkFor(referral.links, context.request.actor.platform), inviterCredits, inviteeCredits } });
+  lines.push({ key: 'referral.earned', vars: { buyers: referral.buyers, credits: referral.creditsEarned } });
   return [{ type: 'message', text: lines }];
 }
 

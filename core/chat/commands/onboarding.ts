@@ -5,6 +5,8 @@ import { withAccountLock } from '#core/credits/ledger-transaction';
 import { getBalance } from '#core/credits/get-balance';
 import { MINIMUM_AGE, TERMS_VERSION } from '#core/legal/terms-version';
 import { formatUtc } from '#core/moderation/suspension-notice';
+import { applyReferralCode } from '#core/referrals/apply-referral-code';
+import { START_PAYLOAD_PREFIX } from '#core/referrals/referral-code';
 
 /** Whether the account has accepted the current terms and confirmed its age. */
 export function hasAcceptedTerms(context: ChatContext): boolean {
@@ -23,13 +25,26 @@ export function termsPrompt(context: ChatContext): Reply {
   });
 }
 
-/** /start: welcome, and the terms for someone who has not accepted them yet. */
-export async function runStart(context: ChatContext): Promise<Reply[]> {
+/**
+ * /start: welcome, and the terms for someone who has not accepted them yet. A deep-link payload
+ * `ref_<code>` (`https://t.me/<bot>?start=ref_<code>`) first records the invitation
+ * (`applyReferralCode`) and says what became of it; the rest of /start runs as always.
+ */
+export async function runStart(context: ChatContext, payload = ''): Promise<Reply[]> {
+  const invitation = await referralNote(context, payload.trim());
   if (!hasAcceptedTerms(context)) {
-    return [textReply('start.welcome', { credits: context.deps.config.signupCredits }), termsPrompt(context)];
+    return [...invitation, textReply('start.welcome', { credits: context.deps.config.signupCredits }), termsPrompt(context)];
   }
   const balance = await getBalance(context.deps.prisma, context.account.id, context.now);
-  return [textReply('start.welcome_back', { balance: balance.available })];
+  return [...invitation, textReply('start.welcome_back', { balance: balance.available })];
+}
+
+/** The note about an invite code in a /start payload; none for any other payload. */
+async function referralNote(context: ChatContext, payload: string): Promise<Reply[]> {
+  if (!payload.toLowerCase().startsWith(START_PAYLOAD_PREFIX)) return [];
+  const { deps, account } = context;
+  const outcome = await applyReferralCode(deps, { userId: account.id, code: payload.slice(START_PAYLOAD_PREFIX.length) });
+  return [textReply(`referral.${outcome}`, { inviteeCredits: deps.catalog.referral.inviteeCredits, inviterCredits: deps.catalog.referral.inviterCredits })];
 }
 
 /** /help: commands and prices. */

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaClient } from '#core/infra/db/generated/client';
 import { acquireDataDirLock, embeddedLockPath } from '#core/infra/db/data-dir-lock';
 import type { AppConfig } from '#core/config/load-config';
@@ -24,6 +23,7 @@ export type Database = {
  * PGlite files are safe for one process only: a second opener would write pages the first
  * never sees and lose them. So the embedded database is opened under a lock file
  * (`<dataDir>.lock`), and a second opener gets `DataDirLockedError` naming the holder.
+ * PGlite and its adapter are imported only in embedded mode (they cost ~12 MiB to load).
  */
 export async function createDatabase(config: AppConfig['database'], options: { poolSize?: number } = {}): Promise<Database> {
   if (config.kind === 'postgres') {
@@ -31,6 +31,7 @@ export async function createDatabase(config: AppConfig['database'], options: { p
     const prisma = new PrismaClient({ adapter });
     return { prisma, kind: 'postgres', pglite: undefined, close: () => prisma.$disconnect() };
   }
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   await fs.mkdir(config.dataDir, { recursive: true });
   const lock = await acquireDataDirLock(embeddedLockPath(config.dataDir));
   let pglite: PGlite;

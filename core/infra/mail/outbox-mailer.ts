@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from '#core/infra/logger';
 import { MailDeliveryError, type MailMessage, type Mailer } from '#core/infra/mail/mailer';
 
@@ -10,14 +10,16 @@ import { MailDeliveryError, type MailMessage, type Mailer } from '#core/infra/ma
  * (`DATA_DIR/outbox`), so development and the embedded mode need no SMTP server and a developer
  * opens the sign-in link from the file. Nodemailer composes the message exactly as SMTP would send
  * it. Files are named `<UTC timestamp>-<id>.eml`, so a directory listing is in sending order, and
- * appear complete (written to a temporary name, then renamed).
+ * appear complete (written to a temporary name, then renamed). Nodemailer (~8 MiB) is loaded with
+ * the first message: most processes never send one.
  */
 export function createOutboxMailer(options: { outboxDir: string; from: string; logger: Logger; now?: () => Date }): Mailer {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  let transport: Promise<Transporter> | undefined;
+  const transportOf = () => (transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' })));
   const now = options.now ?? (() => new Date());
   return {
     async send(message: MailMessage) {
-      const info = await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
+      const info = await (await transportOf()).sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
       const content = info.message;
       if (!Buffer.isBuffer(content)) throw new MailDeliveryError('nodemailer did not produce the message as a buffer');
       const timestamp = now().toISOString().replace(/[-:]/g, '').replace('.', '');

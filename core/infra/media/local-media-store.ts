@@ -1,12 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidMediaKeyError, extensionForMime, type MediaStore, type StoredMedia } from '#core/infra/media/media-store';
-
-// The only keys this store makes and reads: [<hint>/]yyyy/mm/<uuid>.<ext>. Anything else
-// (`..`, absolute paths, backslashes, NUL, other names) is refused before touching the disk.
-const KEY_PATTERN = /^(?:[a-z0-9][a-z0-9-]{0,31}\/)?\d{4}\/\d{2}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[a-z0-9]{1,8}$/;
-const HINT_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+import { assertMediaKey, isMediaKey, mediaMonthPrefix, newMediaKey } from '#core/infra/media/media-key';
+import { InvalidMediaKeyError, type MediaDeleteFailure, type MediaStore, type StoredMedia } from '#core/infra/media/media-store';
 
 /**
  * A {@link MediaStore} in a directory (`DATA_DIR/media`), for a single host or a shared volume.
@@ -21,7 +17,7 @@ export function createLocalMediaStore(options: { rootDir: string; now?: () => Da
   const now = options.now ?? (() => new Date());
 
   function pathFor(key: string): string {
-    if (!KEY_PATTERN.test(key)) throw new InvalidMediaKeyError(key);
+    assertMediaKey(key);
     const resolved = path.resolve(rootDir, key);
     if (!resolved.startsWith(rootDir + path.sep)) throw new InvalidMediaKeyError(key);
     return resolved;
@@ -29,10 +25,7 @@ export function createLocalMediaStore(options: { rootDir: string; now?: () => Da
 
   return {
     async put(input): Promise<StoredMedia> {
-      if (input.keyHint !== undefined && !HINT_PATTERN.test(input.keyHint)) throw new InvalidMediaKeyError(input.keyHint);
-      const date = now();
-      const folder = `${date.getUTCFullYear()}/${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
-      const key = `${input.keyHint ? `${input.keyHint}/` : ''}${folder}/${randomUUID()}.${extensionForMime(input.mime)}`;
+      const key = newMediaKey({ date: now(), mime: input.mime, keyHint: input.keyHint });
       const target = pathFor(key);
       await fs.mkdir(path.dirname(target), { recursive: true });
       const temporary = path.join(path.dirname(target), `.${randomUUID()}.tmp`);
@@ -74,6 +67,31 @@ export function createLocalMediaStore(options: { rootDir: string; now?: () => Da
 
     async delete(key) {
       await fs.rm(pathFor(key), { force: true });
+    },
+
+    async deleteMany(keys) {
+      const failures: MediaDeleteFailure[] = [];
+      for (const key of keys) {
+        try {
+          await fs.rm(pathFor(key), { force: true });
+        } catch (error) {
+          failures.push({ key, error });
+        }
+      }
+      return failures;
+    },
+
+    async *listMonth(input) {
+      const folder = path.join(rootDir, mediaMonthPrefix(input));
+      const names = await fs.readdir(folder).catch((error: unknown) => {
+        if (isNotFound(error)) return [];
+        throw error;
+      });
+      // Temporary files of writes in progress start with a dot and never match a key.
+      for (const name of names) {
+        const key = `${mediaMonthPrefix(input)}${name}`;
+        if (isMediaKey(key)) yield key;
+      }
     },
 
     async exists(key) {

@@ -2,8 +2,8 @@
  * The port for rate limits: provider quotas (requests per minute, parallel requests per key) that
  * must hold across every worker process, and per-user spacing that answers at once.
  *
- * Implementation: `createRateLimiter` (Bottleneck; clustered through Redis when a URL is given,
- * in memory otherwise).
+ * Implementation: `createRateLimiter` (Bottleneck for starts and redis-semaphore leases for
+ * concurrency, both through Redis when a URL is given; in memory otherwise).
  */
 
 /** A limit's name, e.g. `provider:google:key1`; each name is one limit shared by all processes. */
@@ -15,12 +15,12 @@ export type LimitConfig = {
   maxConcurrent?: number;
   /** Least time between the starts of two calls, across all processes. */
   minTimeMs?: number;
-  /** `amount` calls per `refreshIntervalMs` window (requests per minute: see {@link requestsPerMinute}). */
+  /** `amount` calls per `refreshIntervalMs` window (requests per minute: `amount` per 60,000 ms). */
   reservoir?: { amount: number; refreshIntervalMs: number };
   /**
-   * A call holding a slot longer than this gives the slot back (default 30 min). In Redis a slot is
-   * only freed by the process that took it, so without this a killed process would hold its slots
-   * for ever. The call itself is not cancelled. Set it to at least the longest call under this
+   * A call holding a slot longer than this gives the slot back (default 30 min), so a call that
+   * hangs in a live process cannot hold it for ever (a dead process's slots lapse much sooner, with
+   * their lease). The call itself is not cancelled. Set it to at least the longest call under this
    * limit (a whole video generation, when that runs inside one call).
    */
   slotTimeoutMs?: number;
@@ -46,8 +46,8 @@ export type ScheduleOptions = {
   priority?: number;
   /**
    * This call's own {@link LimitConfig.slotTimeoutMs}, when it is known to end sooner than the
-   * limit's longest call (an image request under a limit that also runs videos): a process killed
-   * during it then holds the slot only that long. Never longer than the limit's own.
+   * limit's longest call (an image request under a limit that also runs videos): if it hangs, it
+   * then holds the slot only that long. Never longer than the limit's own.
    */
   slotTimeoutMs?: number;
 };
@@ -71,7 +71,6 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-/** A call could not get a slot in time. `retryAfterMs` is an estimate of when one may be free. */
 /** The limiter was closed (the process is shutting down): nothing more is scheduled. */
 export class RateLimiterClosedError extends Error {
   constructor() {
@@ -80,6 +79,7 @@ export class RateLimiterClosedError extends Error {
   }
 }
 
+/** A call could not get a slot in time. `retryAfterMs` is an estimate of when one may be free. */
 export class RateLimitError extends Error {
   readonly limit: LimitName;
   readonly retryAfterMs: number;
@@ -90,16 +90,6 @@ export class RateLimitError extends Error {
     this.limit = limit;
     this.retryAfterMs = retryAfterMs;
   }
-}
-
-/** Whether `error` is a {@link RateLimitError} (also across module copies). */
-export function isRateLimitError(error: unknown): error is RateLimitError {
-  return error instanceof RateLimitError || (error instanceof Error && error.name === 'RateLimitError' && 'retryAfterMs' in error);
-}
-
-/** A provider's "N requests per minute" as a reservoir. */
-export function requestsPerMinute(amount: number): NonNullable<LimitConfig['reservoir']> {
-  return { amount, refreshIntervalMs: 60_000 };
 }
 
 /** Rejects a rule that cannot mean anything, before it reaches Redis. */

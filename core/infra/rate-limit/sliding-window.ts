@@ -31,12 +31,23 @@ local freeing = redis.call('ZRANGE', KEYS[1], count - points, count - points, 'W
 return {0, tonumber(freeing[2]) + perMs - now}
 `;
 
-/** The window in Redis, under `<keyPrefix>window:<key>`; keys expire with their window. */
+/** The client with {@link TAKE_SCRIPT} defined on it as a command. */
+type WindowRedis = Redis & {
+  slidingWindowTake(key: string, points: number, perMs: number, member: string): Promise<[number, number]>;
+};
+
+/**
+ * The window in Redis, under `<keyPrefix>window:<key>`; keys expire with their window. The script
+ * is an ioredis command (https://github.com/redis/ioredis#lua-scripting): each take sends only its
+ * SHA (EVALSHA), and the script itself only when Redis does not have it yet (after a restart).
+ */
 export function createRedisSlidingWindow(redis: Redis, keyPrefix: string): SlidingWindow {
+  redis.defineCommand('slidingWindowTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+  const client = redis as WindowRedis;
   return {
     async take(key, rule) {
       assertValidTakeRule(rule);
-      const [allowed, retryAfterMs] = (await redis.eval(TAKE_SCRIPT, 1, `${keyPrefix}window:${key}`, rule.points, rule.perMs, randomUUID())) as [number, number];
+      const [allowed, retryAfterMs] = await client.slidingWindowTake(`${keyPrefix}window:${key}`, rule.points, rule.perMs, randomUUID());
       return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterMs };
     },
     close() {},

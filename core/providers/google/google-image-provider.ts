@@ -58,7 +58,9 @@ export function createGoogleImageProvider(options: GoogleImageProviderOptions): 
   const ai = new GoogleGenAI({
     apiKey: options.apiKey,
     vertexai: false,
-    httpOptions: { timeout: timeoutMs, ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }) },
+    // One request per call (`attempts: 1`): the job's call loop retries within its deadline,
+    // so the SDK's own retries would multiply ours.
+    httpOptions: { timeout: timeoutMs, retryOptions: { attempts: 1 }, ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }) },
   });
 
   async function generateOne(request: ImageRequest, index: number, signal: AbortSignal): Promise<MediaFile> {
@@ -66,7 +68,15 @@ export function createGoogleImageProvider(options: GoogleImageProviderOptions): 
     if (request.inputImage) {
       parts.push({ inlineData: { mimeType: request.inputImage.mime, data: request.inputImage.bytes.toString('base64') } });
     }
+    // The SDK's ApiError drops the answer's headers; this fetch keeps a failed answer's, for `Retry-After`.
+    let failedAnswer: { headers: Headers } | undefined;
+    const keepFailedHeaders = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
+      const answer = await fetch(input, init);
+      if (!answer.ok) failedAnswer = { headers: answer.headers };
+      return answer;
+    };
     const config: GenerateContentConfig = {
+      httpOptions: { fetch: keepFailedHeaders },
       responseModalities: [Modality.TEXT, Modality.IMAGE],
       imageConfig: {
         aspectRatio: request.aspectRatio,
@@ -79,7 +89,7 @@ export function createGoogleImageProvider(options: GoogleImageProviderOptions): 
     try {
       response = await ai.models.generateContent({ model: request.model, contents: [{ role: 'user', parts }], config });
     } catch (error) {
-      throw mapGoogleError(NAME, error, request.signal);
+      throw mapGoogleError(NAME, error, request.signal, failedAnswer);
     }
     return imageFromResponse(response);
   }

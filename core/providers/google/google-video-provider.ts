@@ -54,7 +54,8 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
   const ai = new GoogleGenAI({
     apiKey: options.apiKey,
     vertexai: false,
-    httpOptions: { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }) },
+    // One request per call: the job's call loop owns retries and the deadline.
+    httpOptions: { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, retryOptions: { attempts: 1 }, ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }) },
   });
 
   async function download(video: Video, signal: AbortSignal | undefined): Promise<MediaFile> {
@@ -114,7 +115,7 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
         if (filtered > 0 || reasons.length > 0) {
           throw new ProviderError(NAME, 'refused', `${NAME}: video withheld by the RAI filter: ${reasons.join('; ') || `${filtered} filtered`}`, { cause: polled.response });
         }
-        throw new ProviderError(NAME, 'transient', `${NAME}: operation ${operation} finished without a video`, { cause: polled.response });
+        throw new ProviderError(NAME, 'transient', `${NAME}: operation ${operation} finished without a video`, { cause: polled.response, reason: 'operation_failed' });
       }
       return { state: 'done', file: await download(video, signal) };
     },

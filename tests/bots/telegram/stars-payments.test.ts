@@ -62,6 +62,34 @@ describe('Telegram Stars purchases', () => {
     expect(await balanceOf(t, user)).toBe(10);
   });
 
+  it('rewards an invitation from a /start ref_ deep link at the first Stars purchase, once, and takes it back with the refund', async () => {
+    const { fake, t } = h;
+    const inviter = 7201;
+    const invitee = 7202;
+    await onboard(fake, inviter);
+    sendText(fake, { fromId: inviter, text: '/balance' });
+    const balance = await waitForText(fake, inviter, /t\.me\/imagine_test_bot\?start=ref_[a-z0-9]+/);
+    const code = /start=ref_([a-z0-9]+)/.exec(String(balance.params.text))?.[1] ?? '';
+
+    sendText(fake, { fromId: invitee, text: `/start ref_${code}` });
+    await waitForText(fake, invitee, 'Invitation accepted. On your first purchase you get 15 extra credits, and the friend who invited you gets 25.');
+    await waitForText(fake, invitee, 'You get 10 free credits once you accept the terms.');
+    await onboard(fake, invitee);
+    const payload = await buyStarterInvoice(invitee);
+    const payment = { chatId: invitee, fromId: invitee, payload, total_amount: 250, telegram_payment_charge_id: 'stxCharge-7202' };
+    fake.pushUpdate(fake.successfulPaymentUpdate(payment));
+    fake.pushUpdate(fake.successfulPaymentUpdate(payment));
+    await waitUntil(() => (fake.calls.filter((call) => call.params.chat_id === invitee && String(call.params.text).startsWith('Payment received')).length === 2 ? true : undefined), () => 'both deliveries answered');
+    expect(await balanceOf(t, invitee)).toBe(10 + 50 + 15);
+    expect(await balanceOf(t, inviter)).toBe(10 + 25);
+    expect(await t.database.prisma.creditLedgerEntry.count({ where: { idempotencyKey: { startsWith: 'referral:' } } })).toBe(2);
+
+    expect(await t.core.payments.refundStarsPayment(h.telegram.refunds, { chargeId: 'stxCharge-7202', actor: 'admin:test' })).toBe('refunded');
+    expect(await balanceOf(t, invitee)).toBe(10);
+    expect(await balanceOf(t, inviter)).toBe(10);
+    expect(await t.database.prisma.creditLedgerEntry.count({ where: { idempotencyKey: { startsWith: 'referral-clawback:' } } })).toBe(2);
+  });
+
   it('refuses a pre-checkout query that does not match the invoice, with the reason in the payer\'s language', async () => {
     const { fake } = h;
     const user = 7102;

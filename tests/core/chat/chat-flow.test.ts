@@ -29,6 +29,8 @@ for (const database of ['postgres', 'pglite'] as const) {
       t = await createTestCore({
         database,
         providers: { image: [createDemoImageProvider(), failingProvider('broken', 'transient'), failingProvider('strict', 'refused')], video: [createDemoVideoProvider({ pollsBeforeDone: 1 })] },
+        // The broken provider is tried twice, then skipped past any deadline: its job is refunded at once.
+        env: { PROVIDER_RETRY_BASE_MS: '50', PROVIDER_BREAKER_FAILURES: '2', PROVIDER_BREAKER_OPEN_SECONDS: '3600' },
       });
     });
     afterAll(async () => {

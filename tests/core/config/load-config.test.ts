@@ -30,6 +30,12 @@ describe('loadConfig', () => {
     expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'REDIS_URL', 'ROLES', 'SUPPORT_EMAIL']);
   });
 
+  it('retries providers with sensible defaults an operator can tune, and rejects nonsense', () => {
+    expect(loadConfig({}).providerRetry).toEqual({ baseDelayMs: 1_000, maxDelayMs: 20_000, attemptsPerRoute: 3, breakerFailures: 5, breakerOpenMs: 15_000 });
+    expect(loadConfig({ PROVIDER_RETRY_BASE_MS: '500', PROVIDER_BREAKER_OPEN_SECONDS: '60' }).providerRetry).toMatchObject({ baseDelayMs: 500, breakerOpenMs: 60_000 });
+    expect(problemsOf({ PROVIDER_ATTEMPTS_PER_ROUTE: '0', PROVIDER_RETRY_MAX_MS: 'soon' }).sort()).toEqual(['PROVIDER_ATTEMPTS_PER_ROUTE: must be between 1 and 20', 'PROVIDER_RETRY_MAX_MS: must be a whole number']);
+  });
+
   it('rejects ports out of range and a malformed bot token', () => {
     expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: must be between 0 and 65535']);
     expect(problemsOf({ TELEGRAM_BOT_TOKEN: 'abc' })[0]).toMatch(/^TELEGRAM_BOT_TOKEN:/);

@@ -7,7 +7,7 @@ import { createDatabase } from '#core/infra/db/create-database';
 import { buildLimits } from '#core/infra/build-limits';
 import { createJobQueue } from '#core/infra/queue/create-job-queue';
 import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
-import { createLocalMediaStore } from '#core/infra/media/local-media-store';
+import { createMediaStore } from '#core/infra/media/create-media-store';
 import { createMailer } from '#core/infra/mail/create-mailer';
 import { compileModerationRules } from '#core/moderation/compile-moderation-rules';
 import { DEFAULT_MODERATION_RULES } from '#core/moderation/moderation-rules';
@@ -16,6 +16,8 @@ import { createDemoImageProvider } from '#core/providers/demo/demo-image-provide
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
 import type { ProviderRegistry } from '#core/providers/route-model';
+import { createMemoryProviderCoolDown } from '#core/providers/provider-cool-down';
+import { createProviderResilience } from '#core/providers/provider-resilience';
 
 /** The Redis the generation tests and the bench use; each run isolates itself under a key prefix. */
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -46,7 +48,7 @@ export type ProcessCore = { core: Core; deps: CoreDeps; config: AppConfig; close
 
 /**
  * Opens a core the way `openRuntime` does in production (PostgreSQL, BullMQ and clustered
- * Bottleneck limits on Redis, local media, local moderation, providers from the config), except
+ * Bottleneck limits on Redis, media as configured (local, or S3 with S3_BUCKET in `env`), local moderation, providers from the config), except
  * that the Redis key prefix is the caller's, so several processes of one test (or of the bench)
  * share a queue and limits that nothing else sees. The database must already be migrated.
  */
@@ -76,17 +78,19 @@ export async function openProcessCore(options: ProcessCoreOptions): Promise<Proc
     ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
   });
   const limiter = createRateLimiter({ limits: buildLimits(config, providers), redisUrl: config.redisUrl, keyPrefix: `${options.prefix}:rl:`, logger });
+  const media = await createMediaStore(config.media);
   const deps: CoreDeps = {
     config,
     logger,
     prisma: database.prisma,
     queue,
     limiter,
-    media: createLocalMediaStore({ rootDir: path.join(config.dataDir, 'media') }),
+    media: media.store,
     mailer: createMailer({ smtpUrl: undefined, from: config.mail.from, outboxDir: path.join(config.dataDir, 'outbox'), logger }),
     clock: options.clock ?? systemClock,
     catalog: CATALOG,
     providers,
+    providerResilience: createProviderResilience({ settings: config.providerRetry, coolDown: createMemoryProviderCoolDown() }),
     moderator: createPromptModerator({ rules: compileModerationRules(DEFAULT_MODERATION_RULES), openai: undefined, mode: 'local-only', logger }),
     notifiers: { telegram: options.notifier, discord: options.notifier },
     pingRedis: undefined,
@@ -98,6 +102,7 @@ export async function openProcessCore(options: ProcessCoreOptions): Promise<Proc
     close: async () => {
       await queue.close(config.shutdownTimeoutMs);
       await limiter.close();
+      media.close();
       await database.close();
     },
   };

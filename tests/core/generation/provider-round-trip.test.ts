@@ -23,7 +23,7 @@ const mentions = (text: string) => (request: RecordedRequest) => request.rawBody
 /**
  * A generation from chat to chat through each real provider adapter and SDK, against the local
  * fakes of Google's and OpenAI's APIs: images from Google, OpenRouter and OpenAI (the registry's
- * fallback order), a Veo video, failover on a 500 and on a hang, and a refusal.
+ * fallback order), a Veo video, failover when the first stays down, a retry after a hang, and a refusal.
  */
 describe('generation through the provider SDKs', () => {
   let google: FakeGoogleGenAIApi;
@@ -35,6 +35,7 @@ describe('generation through the provider SDKs', () => {
     google = await FakeGoogleGenAIApi.start();
     openai = await FakeOpenAIApi.start();
     t = await createTestCore({
+      env: { PROVIDER_RETRY_BASE_MS: '50', PROVIDER_RETRY_MAX_MS: '200' },
       providers: {
         image: [
           createGoogleImageProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl, timeoutMs: GOOGLE_TIMEOUT_MS }),
@@ -110,27 +111,30 @@ describe('generation through the provider SDKs', () => {
     expect(calls[0]!.body).toMatchObject({ model: 'gpt-image-1', size: '1536x1024', n: 1 });
   });
 
-  it('fails over to the next provider when the first answers 500, and charges once', async () => {
+  it('fails over to the next provider when the first answers 500 to every try of its route, and charges once', async () => {
     const user = await newUser();
     const prompt = 'a lantern in the fog';
-    google.failNext((request) => isGenerateContent(request) && mentions(prompt)(request), { status: 500 });
+    google.failNext((request) => isGenerateContent(request) && mentions(prompt)(request), { status: 500, times: 3 });
     const id = await admit(user, 'imagine', prompt);
     await expectDeliveredOnce(id, { bytes: makePng(1024, 1024, colorForText(prompt)), mime: 'image/png', provider: 'openrouter', model: 'google/gemini-2.5-flash-image', cost: 1 });
-    expect(google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request))).toHaveLength(1);
+    expect(google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request))).toHaveLength(3);
     expect(openai.requests.filter((request) => isOpenRouterCompletion(request) && mentions(prompt)(request))).toHaveLength(1);
     expect(openai.requests.filter((request) => isOpenAiImage(request) && mentions(prompt)(request))).toHaveLength(0);
     expect(await balanceOf(t, user.platformUserId)).toBe(9);
   });
 
-  it('fails over when the first provider hangs past its per-request timeout', async () => {
+  it('tries the same provider again when a call hangs past its per-request timeout', async () => {
     const user = await newUser();
     const prompt = 'a kite above the dunes';
     google.hangNext((request) => isGenerateContent(request) && mentions(prompt)(request));
     const startedAt = Date.now();
     const id = await admit(user, 'imagine', prompt);
-    await expectDeliveredOnce(id, { bytes: makePng(1024, 1024, colorForText(prompt)), mime: 'image/png', provider: 'openrouter', model: 'google/gemini-2.5-flash-image', cost: 1 });
+    await expectDeliveredOnce(id, { bytes: makePng(1024, 1024, colorForText(prompt)), mime: 'image/png', provider: 'google', model: 'gemini-2.5-flash-image', cost: 1 });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(GOOGLE_TIMEOUT_MS);
-    expect(google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request))).toHaveLength(1);
+    expect(google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request))).toHaveLength(2);
+    expect(openai.requests.filter(mentions(prompt))).toHaveLength(0);
+    const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id } });
+    expect(generation).toMatchObject({ providerAttempts: 2, providerLastError: 'google:timeout' });
     expect(await balanceOf(t, user.platformUserId)).toBe(9);
   });
 

@@ -46,9 +46,9 @@ export type TestCluster = {
   /** A plain connection for assertions on Redis. */
   redis: Redis;
   /** A core in this process on the shared database and queue, shaped like `createTestCore`'s. */
-  openCore(options?: { providers?: (config: AppConfig) => ProviderRegistry; env?: Record<string, string>; startWorker?: { concurrency: number } }): Promise<TestCore>;
-  /** A worker in a child process (see worker-process.ts) on the shared database and queue. */
-  startWorkerProcess(options: Omit<WorkerProcessOptions, 'databaseUrl' | 'prefix' | 'dataDir'>): Promise<WorkerChild>;
+  openCore(options?: { providers?: (config: AppConfig) => ProviderRegistry; env?: Record<string, string>; startWorker?: { concurrency: number }; dataDir?: string }): Promise<TestCore>;
+  /** A worker in a child process (see worker-process.ts) on the shared database and queue; `dataDir` to give it a DATA_DIR of its own. */
+  startWorkerProcess(options: Omit<WorkerProcessOptions, 'databaseUrl' | 'prefix' | 'dataDir'> & { dataDir?: string }): Promise<WorkerChild>;
   close(): Promise<void>;
 };
 
@@ -74,7 +74,7 @@ export async function createTestCluster(): Promise<TestCluster> {
       const opened = await openProcessCore({
         databaseUrl: url,
         prefix,
-        dataDir,
+        dataDir: options.dataDir ?? dataDir,
         notifier,
         clock,
         ...FAST_RECOVERY,
@@ -90,10 +90,10 @@ export async function createTestCluster(): Promise<TestCluster> {
         await opened.close();
       };
       closers.push(close);
-      return { core: opened.core, deps: opened.deps, database, notifier, clock, dataDir, close };
+      return { core: opened.core, deps: opened.deps, database, notifier, clock, dataDir: options.dataDir ?? dataDir, close };
     },
     async startWorkerProcess(options) {
-      const worker = await WorkerChild.start({ databaseUrl: url, prefix, dataDir, ...FAST_RECOVERY, ...options });
+      const worker = await WorkerChild.start({ databaseUrl: url, prefix, ...FAST_RECOVERY, ...options, dataDir: options.dataDir ?? dataDir });
       closers.push(() => worker.stop());
       return worker;
     },

@@ -13,7 +13,7 @@ import { admit, eventually, ledgerOf, mediaDeliveriesOf, sha256, waitForMedia, w
  */
 describe('worker processes', () => {
   // One cluster (database and Redis prefix) per test: a killed worker leaves its provider slot
-  // taken in the shared limits until the slot times out, which would skew the next test.
+  // taken in the shared limits until its lease lapses, which would skew the next test.
   let cluster: TestCluster;
   let front: TestCore;
 
@@ -78,7 +78,7 @@ describe('worker processes', () => {
     expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
   });
 
-  it('gives the provider slot of a killed worker back at its job deadline: that job is refunded once, the next one is served', async () => {
+  it('gives the provider slot of a killed worker back when its lease lapses: that job is refunded once, the next one is served', { timeout: 60_000 }, async () => {
     const openai = await FakeOpenAIApi.start();
     try {
       const env = {
@@ -96,8 +96,9 @@ describe('worker processes', () => {
       await openai.waitForRequest((request) => request.path === '/v1/images/generations', 10_000);
       await doomed.kill();
 
-      // The only openai slot is still held by the dead worker; the job it ran comes back to the
-      // survivor, waits for that slot, and by then is past its deadline: it ends refunded.
+      // The only openai slot is still held by the dead worker (until its lease lapses, 15 s); the job
+      // it ran comes back to the survivor, waits for that slot, and by then is past its deadline:
+      // it ends refunded.
       const survivor = await cluster.openCore({ env, startWorker: { concurrency: 2 } });
       await waitForStatus(survivor.notifier, lost, 'job.timed_out', 20_000);
       expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id: lost }, include: { media: true } })).toMatchObject({ status: 'failed', errorCode: 'generation_timeout', media: [] });
@@ -106,7 +107,8 @@ describe('worker processes', () => {
       const second = new ChatUser(admitting, '7202');
       await second.onboard();
       const served = await admit(second, 'imagine', 'a harbour crane at dawn');
-      await waitForMedia(survivor.notifier, served, 10_000);
+      // Served once the dead worker's lease has lapsed: up to 15 s after the kill.
+      await waitForMedia(survivor.notifier, served, 20_000);
       expect(await ledgerOf(cluster.database.prisma, served)).toEqual([['reserve', -1], ['capture', 0]]);
       expect(mediaDeliveriesOf(survivor.notifier, lost)).toHaveLength(0);
       expect(openai.requests.filter((request) => request.path === '/v1/images/generations')).toHaveLength(2);

@@ -36,7 +36,11 @@ describe('metrics recorded by a generation running through core', () => {
   let metrics: Metrics;
 
   beforeAll(async () => {
-    t = await createTestCore({ providers: { image: [createDemoImageProvider(), brokenProvider()], video: [createDemoVideoProvider({ pollsBeforeDone: 1 })] } });
+    t = await createTestCore({
+      // Short retries and deadline, and a breaker that opens after 3 failures: the broken provider is called exactly 3 times.
+      env: { IMAGE_JOB_TIMEOUT_SECONDS: '5', PROVIDER_RETRY_BASE_MS: '50', PROVIDER_RETRY_MAX_MS: '100', PROVIDER_BREAKER_FAILURES: '3' },
+      providers: { image: [createDemoImageProvider(), brokenProvider()], video: [createDemoVideoProvider({ pollsBeforeDone: 1 })] },
+    });
     metrics = createMetrics({ queue: t.deps.queue, logger: t.deps.logger });
     t.deps.metrics = metrics;
   });
@@ -66,16 +70,18 @@ describe('metrics recorded by a generation running through core', () => {
     expect(sample(scrape, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
   });
 
-  it('counts a provider error and the credits returned when the only provider fails', async () => {
+  it('counts every failed attempt, the retries by cause, the skips and the credits returned when the only provider stays down', async () => {
     const user = new ChatUser(t, '5002');
     await user.onboard();
     const replies = await user.command('imagine', 'a lighthouse --model broken-model --n 2');
     const generationId = replies[0]?.type === 'status' ? replies[0].generationId : '';
-    await t.notifier.waitFor((delivery) => delivery.replies.some((reply) => reply.type === 'status' && reply.generationId === generationId && reply.text.key === 'job.failed'));
+    await t.notifier.waitFor((delivery) => delivery.replies.some((reply) => reply.type === 'status' && reply.generationId === generationId && reply.text.key === 'job.failed'), 15_000);
 
     const scrape = await metrics.registry.metrics();
-    expect(sample(scrape, 'imagine_provider_errors_total', { provider: 'broken', kind: 'image', error: 'transient' })).toBe(1);
-    expect(sample(scrape, 'imagine_provider_call_duration_seconds_count', { provider: 'broken', kind: 'image', outcome: 'transient' })).toBe(1);
+    expect(sample(scrape, 'imagine_provider_errors_total', { provider: 'broken', kind: 'image', error: 'transient' })).toBe(3);
+    expect(sample(scrape, 'imagine_provider_call_duration_seconds_count', { provider: 'broken', kind: 'image', outcome: 'transient' })).toBe(3);
+    expect(sample(scrape, 'imagine_provider_retries_total', { provider: 'broken', cause: 'server_error' })).toBe(3);
+    expect(sample(scrape, 'imagine_provider_skips_total', { provider: 'broken', reason: 'breaker_open' })).toBeGreaterThan(0);
     expect(sample(scrape, 'imagine_generation_duration_seconds_count', { kind: 'image', provider: 'broken', status: 'failed' })).toBe(1);
     expect(sample(scrape, 'imagine_credits_refunded_total', { reason: 'generation_failed' })).toBe(2);
     expect(sample(scrape, 'imagine_credits_spent_total', { kind: 'image' })).toBe(1);

@@ -49,6 +49,6 @@ describe('retention jobs (core.retention.run)', () => {
     expect(await prisma.webSession.findMany({ where: { userId: user.id }, select: { id: true, ip: true } })).toEqual([{ id: sessionKey('live'), ip: null }]);
     expect((await prisma.oneTimeToken.findMany({ where: { userId: user.id } })).map((token) => token.tokenHash)).toEqual(['live-token']);
 
-    expect(await t.core.retention.run()).toEqual({ prompts: 0, moderationPrompts: 0, media: 0, loginRecords: 0, sessionOrigins: 0, expiredSessions: 0, expiredTokens: 0, suspensionMarks: 0, bonusMarks: 0, stripeCustomersDeleted: 0, chatUpdateClaims: 0, pendingInputs: 0 });
+    expect(await t.core.retention.run()).toEqual({ prompts: 0, moderationPrompts: 0, media: 0, loginRecords: 0, sessionOrigins: 0, expiredSessions: 0, expiredTokens: 0, suspensionMarks: 0, bonusMarks: 0, stripeCustomersDeleted: 0, chatUpdateClaims: 0, erasedMediaDeleted: 0, orphanMedia: 0, pendingInputs: 0 });
   });
 });

@@ -74,4 +74,29 @@ describe('createProviderRegistry', () => {
     expect(openai.requests.map((r) => r.path)).toEqual(['/api/v1/chat/completions', '/v1/images/generations']);
     expect(openai.requests[0]?.headers).toMatchObject({ 'http-referer': 'https://imagine.example', 'x-title': 'Imagine' });
   });
+
+  it('cuts every image call at PROVIDER_CALL_TIMEOUT_SECONDS, so a hung call is retried within the job deadline', async () => {
+    const config = loadConfig({
+      PROVIDER_CALL_TIMEOUT_SECONDS: '1',
+      GOOGLE_API_KEY: google.apiKey,
+      GOOGLE_GENAI_BASE_URL: google.baseUrl,
+      OPENROUTER_API_KEY: openai.openrouterApiKey,
+      OPENROUTER_BASE_URL: openai.openrouterBaseURL,
+      OPENAI_API_KEY: openai.apiKey,
+      OPENAI_BASE_URL: openai.baseURL,
+    });
+    google.hangNext('/v1beta/models/*');
+    openai.hangNext('/api/v1/*');
+    openai.hangNext('/v1/images/*');
+    for (const provider of createProviderRegistry(config, demos).image) {
+      const startedAt = Date.now();
+      const request: ImageRequest = { prompt: 'a hung call', model: provider.capabilities.models[0] ?? '', aspectRatio: '1:1', count: 1, quality: 'standard' };
+      const error = await provider.generateImages(request).then(
+        () => undefined,
+        (failure: unknown) => failure as { kind?: string; reason?: string },
+      );
+      expect([provider.name, error?.kind, error?.reason]).toEqual([provider.name, 'transient', 'timeout']);
+      expect(Date.now() - startedAt).toBeLessThan(5_000);
+    }
+  });
 });

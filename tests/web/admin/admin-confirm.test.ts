@@ -48,7 +48,7 @@ describe('web admin: refund, revoke, suspend and lift ask for confirmation first
     const userId = await telegramUser();
     const before = await balanceOf(userId);
     const page = await admin.get(`/admin/users/${userId}`);
-    const key = /action="\/admin\/users\/[^"]+\/revoke"[^]*?name="key" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    const key = /action="\/admin\/users\/[^"]+\/revoke"[\s\S]*?name="key" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
     const audits = await auditCount(userId);
 
     const asked = await admin.post(`/admin/users/${userId}/revoke`, { amount: String(before.available + 3), reason: 'chargeback', key });

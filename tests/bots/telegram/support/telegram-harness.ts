@@ -28,12 +28,12 @@ export type TelegramHarness = {
  * the entry point does), and the adapter in polling or webhook mode. In webhook mode the real
  * web app serves `/telegram/webhook` on a random port.
  */
-export async function startTelegramHarness(options: { mode: 'polling' | 'webhook'; providers?: ProviderRegistry; floodLimit?: boolean }): Promise<TelegramHarness> {
+export async function startTelegramHarness(options: { mode: 'polling' | 'webhook'; providers?: ProviderRegistry; floodLimit?: boolean; env?: Record<string, string> }): Promise<TelegramHarness> {
   const fake = await startFakeTelegram({ token: BOT_TOKEN, botInfo: { username: BOT_USERNAME }, ...(options.floodLimit ? { floodLimit: true } : {}) });
   const t = await createTestCore({
     startWorker: false,
     ...(options.providers ? { providers: options.providers } : {}),
-    env: { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_MODE: options.mode, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    env: { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_BOT_USERNAME: BOT_USERNAME, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_MODE: options.mode, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, ...options.env },
   });
   const config = t.deps.config.telegram;
   if (!config) throw new Error('telegram config missing');

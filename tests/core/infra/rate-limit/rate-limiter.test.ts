@@ -5,7 +5,7 @@ import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limite
 import type { LimitsConfig } from '#core/infra/rate-limit/rate-limiter';
 import { closeRedisConnection, createRedisConnection, type Redis } from '#core/infra/redis';
 import { ConcurrencyProbe, describeRateLimiterContract } from '#tests/core/infra/rate-limit/rate-limiter-contract';
-import { TEST_REDIS_URL, deleteKeys, silentLogger, uniquePrefix } from '#tests/core/infra/test-kit';
+import { TEST_REDIS_URL, deferred, deleteKeys, silentLogger, uniquePrefix } from '#tests/core/infra/test-kit';
 
 const prefix = uniquePrefix('rate-limit');
 let admin: Redis;
@@ -21,6 +21,7 @@ beforeAll(() => {
 afterAll(async () => {
   await deleteKeys(admin, `${prefix}:*`);
   await deleteKeys(admin, `b_${prefix}:*`);
+  await deleteKeys(admin, `semaphore:${prefix}:*`);
   await closeRedisConnection(admin);
 });
 
@@ -31,10 +32,10 @@ describeRateLimiterContract('clustered Bottleneck (Redis)', (limits) =>
 );
 
 describe('clustered limits across processes', () => {
-  const pair = (limits: LimitsConfig) => {
+  const pair = (limits: LimitsConfig, slotLeaseMs?: number) => {
     const keyPrefix = freshPrefix();
     // Two limiters with connections of their own stand for two worker processes.
-    return [0, 1].map(() => createRateLimiter({ limits, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger() }));
+    return [0, 1].map(() => createRateLimiter({ limits, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger(), slotLeaseMs }));
   };
 
   it('holds maxConcurrent across two limiter instances', async () => {
@@ -61,6 +62,26 @@ describe('clustered limits across processes', () => {
     }
   });
 
+  it('lets another process take a freed slot while one process still has a backlog', async () => {
+    const [busy, other] = pair({ 'provider:google': { maxConcurrent: 1 } });
+    try {
+      const order: string[] = [];
+      const backlog = Array.from({ length: 20 }, (_, index) =>
+        busy!.schedule('provider:google', async () => {
+          order.push(`busy-${index}`);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await other!.schedule('provider:google', async () => void order.push('other'));
+      await Promise.all(backlog);
+      // The busy process does not hand its own freed slot straight to its next caller.
+      expect(order.indexOf('other')).toBeLessThan(19);
+    } finally {
+      await Promise.all([busy, other].map((limiter) => limiter?.close()));
+    }
+  });
+
   it("frees a slot a dead process held after that call's own slot timeout, not the limit's", async () => {
     const [dead, alive] = pair({ 'provider:google': { maxConcurrent: 1, slotTimeoutMs: 60_000 } });
     let release = () => {};
@@ -83,8 +104,10 @@ describe('clustered limits across processes', () => {
 
   it('frees the slots of a process killed while it held them, long before their slot timeout', { timeout: 60_000 }, async () => {
     const keyPrefix = freshPrefix();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'hold-slot-child.ts'), TEST_REDIS_URL, keyPrefix, 'provider:google'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const alive = createRateLimiter({ limits: { 'provider:google': { maxConcurrent: 1, slotTimeoutMs: 600_000 } }, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger(), deadClientMs: 2_000 });
+    const childArgs = [path.join(import.meta.dirname, 'hold-slot-child.ts'), TEST_REDIS_URL, keyPrefix, 'provider:google', '2000'];
+    const child = spawn(process.execPath, ['--import', 'tsx', ...childArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const limits = { 'provider:google': { maxConcurrent: 1, slotTimeoutMs: 600_000 } };
+    const alive = createRateLimiter({ limits, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger(), slotLeaseMs: 2_000 });
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('holding') && resolve());
@@ -93,11 +116,32 @@ describe('clustered limits across processes', () => {
       child.kill('SIGKILL');
       const started = Date.now();
       await alive.schedule('provider:google', async () => undefined);
-      // Its heartbeat stops; after deadClientMs (2 s) and a reaper tick the slot is free again.
-      expect(Date.now() - started).toBeLessThan(30_000);
+      // Its lease is no longer renewed and lapses after slotLeaseMs (2 s), not after the 10-minute slot timeout.
+      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       child.kill('SIGKILL');
       await alive.close();
+    }
+  });
+
+  it('keeps the slot of a live process that holds it longer than the lease lasts', async () => {
+    const [holder, other] = pair({ 'provider:google': { maxConcurrent: 1 } }, 600);
+    const holding = deferred<void>();
+    const running = deferred<void>();
+    try {
+      const held = holder!.schedule('provider:google', () => {
+        running.resolve();
+        return holding.promise;
+      });
+      await running.promise;
+      // Three lease lengths: the holder renews its lease, so the slot stays taken.
+      await expect(other!.schedule('provider:google', async () => undefined, { maxWaitMs: 1_800 })).rejects.toMatchObject({ name: 'RateLimitError' });
+      holding.resolve();
+      await held;
+      await expect(other!.schedule('provider:google', async () => 'after', { maxWaitMs: 2_000 })).resolves.toBe('after');
+    } finally {
+      holding.resolve();
+      await Promise.all([holder, other].map((limiter) => limiter?.close()));
     }
   });
 
@@ -141,8 +185,46 @@ describe('clustered limits across processes', () => {
       // One unit is left from before the restart: the restart does not refill the reservoir.
       await after.schedule('provider:x', probe.task(10));
       await expect(after.schedule('provider:x', probe.task(10), { maxWaitMs: 300 })).rejects.toMatchObject({ name: 'RateLimitError' });
-      const settings = await admin.hgetall(`b_${keyPrefix}provider:x_settings`);
-      expect(settings).toMatchObject({ maxConcurrent: '3', reservoirRefreshAmount: '5' });
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('applies changed concurrency, spacing and refill amount to state a previous deployment left in Redis', { timeout: 30_000 }, async () => {
+    const keyPrefix = freshPrefix();
+    const before = createRateLimiter({
+      limits: { 'provider:y': { maxConcurrent: 1, minTimeMs: 3_000 }, 'provider:z': { reservoir: { amount: 1, refreshIntervalMs: 1_500 } } },
+      redisUrl: TEST_REDIS_URL,
+      keyPrefix,
+      logger: silentLogger(),
+    });
+    await Promise.all([before.schedule('provider:y', async () => undefined), before.schedule('provider:z', async () => undefined)]);
+    await before.close();
+
+    const after = createRateLimiter({
+      limits: { 'provider:y': { maxConcurrent: 3, minTimeMs: 10 }, 'provider:z': { reservoir: { amount: 3, refreshIntervalMs: 1_500 } } },
+      redisUrl: TEST_REDIS_URL,
+      keyPrefix,
+      logger: silentLogger(),
+    });
+    try {
+      // Three at once and no longer 3 s apart (the first may still wait out the gap after the last start before).
+      const probe = new ConcurrencyProbe();
+      const spacedStarts: number[] = [];
+      const task = probe.task(300);
+      const startAndWork = async (): Promise<void> => {
+        spacedStarts.push(Date.now());
+        await task();
+      };
+      await Promise.all(Array.from({ length: 3 }, () => after.schedule('provider:y', startAndWork)));
+      expect(probe.max).toBe(3);
+      expect(Math.max(...spacedStarts) - Math.min(...spacedStarts)).toBeLessThan(1_000);
+
+      // The spent unit stays spent; the next refill brings 3, so three calls start close together.
+      const starts: number[] = [];
+      await Promise.all(Array.from({ length: 3 }, () => after.schedule('provider:z', async () => void starts.push(Date.now()))));
+      expect(starts).toHaveLength(3);
+      expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(1_000);
     } finally {
       await after.close();
     }

@@ -110,6 +110,28 @@ describe('createGoogleImageProvider over the real @google/genai SDK', () => {
     expect([limited.kind, limited.status]).toEqual(['transient', 429]);
   });
 
+  it('makes one request per call on a 503 (no SDK retries under ours) and reads the wait Google asks for', async () => {
+    fake.failNext(`POST /v1beta/models/${MODEL}:generateContent`, { status: 503, headers: { 'retry-after': '3' } });
+    const unavailable = await providerErrorOf(provider.generateImages(REQUEST));
+    expect([unavailable.kind, unavailable.reason, unavailable.status, unavailable.retryAfterMs]).toEqual(['transient', 'server_error', 503, 3_000]);
+    expect(generateCalls()).toHaveLength(1);
+
+    fake.failNext(`POST /v1beta/models/${MODEL}:generateContent`, {
+      status: 429,
+      body: { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Quota exceeded', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' }] } },
+    });
+    const limited = await providerErrorOf(provider.generateImages(REQUEST));
+    expect([limited.kind, limited.reason, limited.retryAfterMs]).toEqual(['transient', 'rate_limited', 7_000]);
+    expect(generateCalls()).toHaveLength(2);
+  });
+
+  it('a reset connection is a transient network failure', async () => {
+    fake.resetNext(`POST /v1beta/models/${MODEL}:generateContent`);
+    const error = await providerErrorOf(provider.generateImages(REQUEST));
+    expect([error.kind, error.reason]).toEqual(['transient', 'network']);
+    expect(generateCalls()).toHaveLength(1);
+  });
+
   it('a 400 that is not about the key is invalid', async () => {
     fake.failNext(`POST /v1beta/models/${MODEL}:generateContent`, { status: 400 });
     const error = await providerErrorOf(provider.generateImages(REQUEST));

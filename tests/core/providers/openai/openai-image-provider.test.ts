@@ -95,6 +95,21 @@ describe('createOpenAiImageProvider over the real openai SDK', () => {
     expect([quota.kind, quota.status]).toEqual(['auth', 429]);
   });
 
+  it('makes one request per call on a 429 (no SDK retries under ours) and reads Retry-After and the rate-limit reset', async () => {
+    fake.failNext('POST /v1/images/generations', { status: 429, headers: { 'retry-after': '2' } });
+    const limited = await providerErrorOf(provider.generateImages(REQUEST));
+    expect([limited.kind, limited.reason, limited.retryAfterMs]).toEqual(['transient', 'rate_limited', 2_000]);
+
+    fake.failNext('POST /v1/images/generations', { status: 429, headers: { 'x-ratelimit-reset-requests': '1m3s' } });
+    const reset = await providerErrorOf(provider.generateImages(REQUEST));
+    expect(reset.retryAfterMs).toBe(63_000);
+
+    fake.failNext('POST /v1/images/generations', { status: 503 });
+    const unavailable = await providerErrorOf(provider.generateImages(REQUEST));
+    expect([unavailable.reason, unavailable.retryAfterMs]).toEqual(['server_error', undefined]);
+    expect(fake.requests.filter((request) => request.path === '/v1/images/generations')).toHaveLength(3);
+  });
+
   it('a 400 about the request is invalid', async () => {
     fake.failNext('POST /v1/images/generations', { status: 400 });
     const error = await providerErrorOf(provider.generateImages(REQUEST));
