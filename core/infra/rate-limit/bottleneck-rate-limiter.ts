@@ -290,7 +290,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         ? {
             connection,
             // The heartbeat is what refills a clustered reservoir for waiting calls; tick often enough.
-            heartbeatInterval: config.reservoir ? Math.min(5_000, Math.max(250, Math.floor(config.reservoir.refreshIntervalMs / 10))) : 5_000,
+            heartbeatInterval: config.reservoir ? Math.min(HEARTBEAT_MS, Math.max(250, Math.floor(config.reservoir.refreshIntervalMs / 10))) : HEARTBEAT_MS,
           }
         : {}),
     };
@@ -340,9 +340,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 }
 
-/** A process whose limiters have not been seen for this long is dead (Bottleneck's heartbeat is 5 s at most). */
-const DEAD_CLIENT_MS = 15_000;
-const REAP_INTERVAL_MS = 5_000;
+/** How often each process's limiters tell Redis they are alive (Bottleneck's heartbeat). */
+const HEARTBEAT_MS = 2_000;
+/**
+ * A process whose limiters have not been seen for this long is dead: three heartbeats missed, so
+ * a busy event loop is not mistaken for a crash, and short enough that a killed worker's
+ * provider slot is back (with the reaper's tick) within the 10 s its job takes to move to another
+ * worker (see `WORKER_HANDOFF` in bullmq-queue.ts).
+ */
+const DEAD_CLIENT_MS = 6_000;
+const REAP_INTERVAL_MS = 1_000;
 /**
  * Marks every slot held by a dead Bottleneck client as expired; Bottleneck's next tick (any call
  * or heartbeat of a live process) then frees it. KEYS: job expirations, job clients, clients'

@@ -47,8 +47,11 @@ export type TestCluster = {
   redis: Redis;
   /** A core in this process on the shared database and queue, shaped like `createTestCore`'s. */
   openCore(options?: { providers?: (config: AppConfig) => ProviderRegistry; env?: Record<string, string>; startWorker?: { concurrency: number } }): Promise<TestCore>;
-  /** A worker in a child process (see worker-process.ts) on the shared database and queue. */
-  startWorkerProcess(options: Omit<WorkerProcessOptions, 'databaseUrl' | 'prefix' | 'dataDir'>): Promise<WorkerChild>;
+  /**
+   * A worker in a child process (see worker-process.ts) on the shared database and queue; with
+   * `recovery: 'production'` it keeps the product's hand-off settings instead of {@link FAST_RECOVERY}.
+   */
+  startWorkerProcess(options: Omit<WorkerProcessOptions, 'databaseUrl' | 'prefix' | 'dataDir'> & { recovery?: 'fast' | 'production' }): Promise<WorkerChild>;
   close(): Promise<void>;
 };
 
@@ -92,8 +95,8 @@ export async function createTestCluster(): Promise<TestCluster> {
       closers.push(close);
       return { core: opened.core, deps: opened.deps, database, notifier, clock, dataDir, close };
     },
-    async startWorkerProcess(options) {
-      const worker = await WorkerChild.start({ databaseUrl: url, prefix, dataDir, ...FAST_RECOVERY, ...options });
+    async startWorkerProcess({ recovery = 'fast', ...options }) {
+      const worker = await WorkerChild.start({ databaseUrl: url, prefix, dataDir, ...(recovery === 'fast' ? FAST_RECOVERY : {}), ...options });
       closers.push(() => worker.stop());
       return worker;
     },
