@@ -54,6 +54,11 @@ export type AppConfig = {
   /** Apply pending migrations at start-up (always on for the embedded database). */
   autoMigrate: boolean;
   shutdownTimeoutMs: number;
+  /**
+   * Generation requests that arrive while the database is unreachable are held this long at most
+   * (0: not held), at most `maxRequests` of them across the deployment, and admitted once it answers.
+   */
+  chatHold: { seconds: number; maxRequests: number };
 };
 
 /** Start-up failure listing every invalid variable by name. */
@@ -179,6 +184,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     warnings,
     autoMigrate: env.AUTO_MIGRATE,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    chatHold: { seconds: env.CHAT_HOLD_SECONDS, maxRequests: env.CHAT_HOLD_MAX_REQUESTS },
   };
 }
 

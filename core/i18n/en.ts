@@ -658,4 +658,5 @@ export const en = {
   'web.admin.reviews.done.already_resolved': 'That review was already resolved; nothing changed.',
   'web.admin.reviews.invalid.resolution': 'Please say what was done (at most {max} characters).',
   'web.admin.reviews.not_found': 'There is no such payment review.',
+  'job.held': 'Received, waiting for the service to recover… Your request is kept and goes ahead by itself; nothing is charged yet.',
 } as const;

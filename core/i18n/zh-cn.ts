@@ -655,4 +655,5 @@ export const zhCN: Catalog = {
   'web.admin.reviews.done.already_resolved': '该审核已处理过，没有任何更改。',
   'web.admin.reviews.invalid.resolution': '请说明处理方式（最多 {max} 个字符）。',
   'web.admin.reviews.not_found': '没有这条付款审核。',
+  'job.held': '已收到，正在等待服务恢复… 你的请求已保留，恢复后会自动继续；目前尚未扣除积分。',
 };
