@@ -12,6 +12,8 @@ export type LoadTally = {
   unanswered: number;
   /** How many times each ending message was seen (numbers shown as #). */
   endings: Record<string, number>;
+  /** The same by the ending message's catalog key (`other` when it is none of ours). */
+  endingKeys: Record<string, number>;
   /** Which requests got no answer: the user and when the update was sent. */
   silences: { userId: number; sentAt: Date }[];
 };
@@ -25,7 +27,7 @@ export type RunningLoad = { stop(): Promise<LoadTally> };
  * Every wait is bounded by `answerTimeoutMs`.
  */
 export function startClosedLoop(telegram: FakeTelegram, watcher: ChatWatcher, options: { userIds: readonly number[]; thinkMs: number; answerTimeoutMs: number }): RunningLoad {
-  const tally: LoadTally = { requests: 0, pictures: 0, ended: 0, unanswered: 0, endings: {}, silences: [] };
+  const tally: LoadTally = { requests: 0, pictures: 0, ended: 0, unanswered: 0, endings: {}, endingKeys: {}, silences: [] };
   let isStopping = false;
   const loop = async (userId: number, index: number) => {
     await new Promise((resolve) => setTimeout(resolve, index * 150));
@@ -42,6 +44,8 @@ export function startClosedLoop(telegram: FakeTelegram, watcher: ChatWatcher, op
         tally.ended += 1;
         const label = (textOf(outcome.call) ?? outcome.key ?? 'other').replace(/\(ref \w+\)/, '(ref …)').replace(/\d+/g, '#').slice(0, 90);
         tally.endings[label] = (tally.endings[label] ?? 0) + 1;
+        const key = outcome.key ?? 'other';
+        tally.endingKeys[key] = (tally.endingKeys[key] ?? 0) + 1;
       }
       // Past the free plan's 3 s spacing, so a fast answer is not followed by "too fast".
       await new Promise((resolve) => setTimeout(resolve, options.thinkMs));
