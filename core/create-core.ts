@@ -233,7 +233,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       run: (request) => runChatCommand(chatDeps, request, { hold: chatHold }),
       rememberStatusMessage: async (generationId, messageId) => {
         // A held request's status message is kept with it until its generation exists.
-        if (await chatHold.store.attachStatusMessage(generationId, messageId).catch(() => false)) return;
+        if (chatHold.awaitingStatusMessage.delete(generationId) && (await chatHold.store.attachStatusMessage(generationId, messageId).catch(() => false))) return;
         await rememberStatusMessage(deps, generationId, messageId);
       },
       claimUpdate: (input) => claimChatUpdate(deps, input),

@@ -110,6 +110,29 @@ describe('chat requests and jobs across a PostgreSQL outage', () => {
     expect(await findLedgerViolations(t.deps.prisma)).toEqual([]);
   }, 90_000);
 
+  it('admits a user\'s held requests in the order sent, each once, waiting for the plan\'s spacing and job limit between them', async () => {
+    const t = await openCore({ DEMO_PROVIDER_LATENCY_MS: '200', CHAT_HOLD_SECONDS: '30' });
+    const user = new ChatUser(t, '9251');
+    await user.onboard();
+    await cluster.stop('immediate');
+    const ids: string[] = [];
+    for (const prompt of ['a first paper lantern', 'a second paper lantern']) {
+      const [reply] = await user.command('imagine', prompt);
+      expect(reply).toMatchObject({ type: 'status', text: { key: 'job.held' } });
+      ids.push(reply?.type === 'status' ? reply.generationId : '');
+    }
+    await sleep(1_000);
+    await cluster.start();
+
+    for (const id of ids) await waitForMedia(t.notifier, id, 30_000);
+    const [first, second] = await Promise.all(ids.map((id) => t.deps.prisma.generation.findUniqueOrThrow({ where: { id } })));
+    expect([first?.prompt, second?.prompt]).toEqual([expect.stringContaining('first'), expect.stringContaining('second')]);
+    // The free plan's 3 s between admissions holds: the second waited for it rather than being refused.
+    expect((second?.createdAt.getTime() ?? 0) - (first?.createdAt.getTime() ?? 0)).toBeGreaterThanOrEqual(3_000);
+    for (const id of ids) expect(await ledgerOf(t.deps.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(t.notifier.allReplies().filter((reply) => reply.type === 'status' && reply.text.key.startsWith('errors.'))).toEqual([]);
+  }, 90_000);
+
   it('answers "briefly unavailable" past the hold limit or when the hold is full, and charges nothing', async () => {
     const t = await openCore({ DEMO_PROVIDER_LATENCY_MS: '200', CHAT_HOLD_SECONDS: '3', CHAT_HOLD_MAX_REQUESTS: '1' });
     const waiting = new ChatUser(t, '9301');
