@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FakeTelegram } from '#tests/fakes/telegram-bot-api';
 import { sendImagine, textOf, type ChatWatcher } from '#tests/ops/scale-out/chat-users';
 
@@ -24,7 +25,8 @@ export type RunningLoad = { stop(): Promise<LoadTally> };
 /**
  * Users who each send `/imagine`, wait for its end (picture or ending message), pause and send
  * again: a closed loop, so the load adapts to the service instead of piling up without bound.
- * Every wait is bounded by `answerTimeoutMs`.
+ * Every wait is bounded by `answerTimeoutMs`; a picture counts only when it is this request's
+ * (its caption shows the request's prompt).
  */
 export function startClosedLoop(telegram: FakeTelegram, watcher: ChatWatcher, options: { userIds: readonly number[]; thinkMs: number; answerTimeoutMs: number }): RunningLoad {
   const tally: LoadTally = { requests: 0, pictures: 0, ended: 0, unanswered: 0, endings: {}, endingKeys: {}, silences: [] };
@@ -32,9 +34,11 @@ export function startClosedLoop(telegram: FakeTelegram, watcher: ChatWatcher, op
   const loop = async (userId: number, index: number) => {
     await new Promise((resolve) => setTimeout(resolve, index * 150));
     while (!isStopping) {
-      const since = sendImagine(telegram, userId, `a paper boat on a pond, take ${tally.requests + 1}`);
+      // A token of this request in the prompt, which the result's caption repeats.
+      const prompt = `a paper boat on a pond, take ${tally.requests + 1} ${randomBytes(3).toString('hex')}`;
+      const since = sendImagine(telegram, userId, prompt);
       tally.requests += 1;
-      const outcome = await watcher.waitForOutcome(userId, since, options.answerTimeoutMs);
+      const outcome = await watcher.waitForOutcome(userId, since, options.answerTimeoutMs, { prompt });
       if (!outcome) {
         tally.unanswered += 1;
         tally.silences.push({ userId, sentAt: new Date(since) });

@@ -72,7 +72,7 @@ const PROVIDER_LATENCY_MS = 1_000;
 const PROVIDER_LIMIT = 4;
 const RECOVERY_LIMIT_MS = 10_000;
 const WARMUP_MS = 6_000;
-const SCRIPT_LIMIT_MS = 15 * 60_000;
+const SCRIPT_LIMIT_MS = 30 * 60_000;
 const GENERATE_PATH = /:generateContent$/;
 const OPENAI_IMAGES_PATH = '/v1/images/generations';
 /** How long the long PostgreSQL outage and the provider outage last. */
