@@ -93,11 +93,15 @@ class Lane {
       const previous = this.opened;
       this.logger.warn({ limit: this.name }, 'rate limit state lost in Redis; opening the limit again');
       this.opened = this.open(() => void this.reopen());
+      // A ticket still queued in the old instance is never granted (its state is gone, and
+      // disconnecting does not reject it): the callers behind it take a ticket of the new one.
+      this.ticketQueued = false;
       // Stops the old instance's heartbeat; the shared connection stays open.
       await Promise.resolve()
         .then(() => previous.limiter.disconnect(false))
         .catch(() => undefined);
       await this.ready;
+      this.pump();
     })().finally(() => {
       this.reopening = undefined;
     });
@@ -169,8 +173,11 @@ class Lane {
     let granted = false;
     let started: { waiter: Waiter; outcome: Promise<Outcome> } | undefined;
     const expiration = Math.max(...this.waiters.map((waiter) => waiter.slotTimeoutMs));
-    this.limiter
+    const opened = this.opened;
+    opened.limiter
       .schedule({ expiration }, async () => {
+        // A ticket of an instance opened again since: the new instance serves the callers.
+        if (opened !== this.opened) return;
         granted = true;
         this.ticketQueued = false;
         const index = this.waiters.findIndex((candidate) => candidate.slotTimeoutMs <= expiration);
@@ -190,6 +197,7 @@ class Lane {
           this.logger.warn({ err: error, limit: this.name }, 'rate-limit slot held past slotTimeoutMs; given back');
           return;
         }
+        if (opened !== this.opened) return;
         this.ticketQueued = false;
         if (this.closed) return;
         if (isStateLost(error)) {
