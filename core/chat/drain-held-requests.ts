@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { HeldRequest } from '#core/chat/chat-hold';
+import type { ChatHold, HeldRequest } from '#core/chat/chat-hold';
 import type { ChatHoldRuntime } from '#core/chat/hold-chat-request';
 import type { Reply } from '#core/chat/reply';
 import { errorReply, executeChatCommand } from '#core/chat/run-chat-command';
@@ -8,7 +8,6 @@ import { isAppError } from '#core/errors/app-error';
 import { isDatabaseUnreachable } from '#core/errors/is-database-unreachable';
 import type { DeliveryTarget } from '#core/generation/delivery-target';
 import { normalizeLocale, type Locale } from '#core/i18n/locales';
-import type { ChatHold } from '#core/chat/chat-hold';
 
 /** How often a drain looks at the hold and asks the database whether it answers. */
 const POLL_MS = 500;
