@@ -1,3 +1,4 @@
+import type { ChatHold } from '#core/chat/chat-hold';
 import type { AppConfig } from '#core/config/load-config';
 import type { Catalog } from '#core/catalog/catalog';
 import type { NotifierRegistry } from '#core/chat/notifier';
@@ -37,6 +38,8 @@ export type CoreDeps = {
   pingRedis: (() => Promise<unknown>) | undefined;
   /** Where use cases record operational metrics (`createMetrics`); absent: nothing is recorded. */
   metrics?: MetricsRecorder;
+  /** Where generation requests wait during a database outage (Redis when configured); absent: this process's memory. */
+  chatHold?: ChatHold;
   /** The Stripe client when STRIPE_SECRET_KEY is set (`createCore` builds it from config otherwise). */
   stripe?: Stripe | undefined;
 };

@@ -5,6 +5,8 @@ import { errorReply, runChatCommand } from '#core/chat/run-chat-command';
 import { isAppError } from '#core/errors/app-error';
 import { rememberStatusMessage } from '#core/generation/remember-status-message';
 import { claimChatUpdate } from '#core/chat/claim-chat-update';
+import { createHeldRequestDrain } from '#core/chat/drain-held-requests';
+import { createMemoryChatHold } from '#core/infra/chat-hold/memory-chat-hold';
 import { startGenerationWorker } from '#core/generation/start-generation-worker';
 import { openSignedMedia, type OpenedMedia } from '#core/generation/open-signed-media';
 import { checkReadiness, type Readiness } from '#core/health/check-readiness';
@@ -222,6 +224,7 @@ export type Core = {
 export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): Core {
   const stripe = options.stripe ?? deps.stripe ?? createStripeClient(deps.config.stripe);
   const chatDeps: CoreDeps = { ...deps, stripe };
+  const chatHold = createHeldRequestDrain(chatDeps, deps.chatHold ?? createMemoryChatHold());
   // Stars are refunded through the Bot API with the bot's token (https://core.telegram.org/bots/api#refundstarpayment).
   const starsRefunds = deps.config.telegram ? createBotApiStarsRefunds({ token: deps.config.telegram.token, apiRoot: deps.config.telegram.apiRoot }) : undefined;
   // Stars reconciliation reads https://core.telegram.org/bots/api#getstartransactions; the payer is told through this process's notifiers.
@@ -230,8 +233,12 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     : undefined;
   return {
     chat: {
-      run: (request) => runChatCommand(chatDeps, request),
-      rememberStatusMessage: (generationId, messageId) => rememberStatusMessage(deps, generationId, messageId),
+      run: (request) => runChatCommand(chatDeps, request, { hold: chatHold }),
+      rememberStatusMessage: async (generationId, messageId) => {
+        // A held request's status message is kept with it until its generation exists.
+        if (chatHold.awaitingStatusMessage.delete(generationId) && (await chatHold.store.attachStatusMessage(generationId, messageId).catch(() => false))) return;
+        await rememberStatusMessage(deps, generationId, messageId);
+      },
       claimUpdate: (input) => claimChatUpdate(deps, input),
     },
     payments: {

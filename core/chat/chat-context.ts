@@ -14,6 +14,8 @@ export type ChatContext = {
   locale: Locale;
   now: Date;
   log: Logger;
+  /** Set when this request was held during a database outage and runs now (see `holdChatRequest`). */
+  held?: { generationId: string; statusMessageId: string | undefined };
 };
 
 /** The delivery target for jobs started by this request. */
@@ -27,5 +29,6 @@ export function deliveryTargetOf(context: ChatContext): DeliveryTarget {
     locale: context.locale,
     replyToMessageId: request.chat.messageId,
     extra: request.chat.delivery,
+    ...(context.held?.statusMessageId ? { statusMessageId: context.held.statusMessageId } : {}),
   };
 }

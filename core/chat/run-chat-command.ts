@@ -17,35 +17,52 @@ import type { CoreDeps } from '#core/core-deps';
 import { AppError, isAppError } from '#core/errors/app-error';
 import { isDatabaseUnreachable } from '#core/errors/is-database-unreachable';
 import { normalizeLocale, type Locale } from '#core/i18n/locales';
+import { holdChatRequest, type ChatHoldRuntime } from '#core/chat/hold-chat-request';
 
 /** Commands per user allowed in a burst before anything touches the database. */
 export const BURST_RULE = { points: 20, perMs: 10_000 };
+
+/** A request held during a database outage, now run: its generation id and the status message shown. */
+export type HeldRun = { generationId: string; statusMessageId: string | undefined };
 
 /**
  * The one path of a chat command: validate, throttle bursts (before the database), find or
  * create the account, run the command or button action, and always answer. Known failures
  * become their localized message; anything else a generic message with a reference id that is
- * in the log with the full error.
+ * in the log with the full error. A generation request the database is too far away to admit
+ * is held (`options.hold`, see `holdChatRequest`) and answered "Received, waiting…" instead.
  */
-export async function runChatCommand(deps: CoreDeps, request: CommandRequest): Promise<Reply[]> {
+export async function runChatCommand(deps: CoreDeps, request: CommandRequest, options: { hold?: ChatHoldRuntime } = {}): Promise<Reply[]> {
   const log = deps.logger.child({ platform: request.actor?.platform, eventId: request.eventId, userId: request.actor?.platformUserId });
-  let replyLocale: Locale | undefined;
+  const state: { locale?: Locale } = {};
   try {
-    const actor = ChatActorSchema.safeParse(request.actor);
-    const chat = ChatPlaceSchema.safeParse(request.chat);
-    if (!actor.success || !chat.success || (!request.command && !request.action && !request.message)) throw new AppError('invalid_input');
-    const burst = await deps.limiter.tryTake(`chat:${actor.data.platform}:${actor.data.platformUserId}`, BURST_RULE);
-    if (!burst.allowed) throw new AppError('rate_limited', { vars: { seconds: Math.ceil(burst.retryAfterMs / 1000) } });
-    const { account, isNew } = await findOrCreateAccount(deps.prisma, actor.data, { secret: deps.config.sessionSecret, now: deps.clock.now() });
-    const locale: Locale = normalizeLocale(account.settings.locale ?? request.actor.locale ?? account.locale);
-    const context: ChatContext = { deps, request, account, isNewAccount: isNew, locale, now: deps.clock.now(), log };
-    replyLocale = locale;
-    const replies = await dispatch(context);
-    return replies.map((reply) => ({ ...reply, locale: context.locale }));
+    return await executeChatCommand(deps, request, { log, state });
   } catch (error) {
+    if (options.hold && isDatabaseUnreachable(error)) {
+      const held = await holdChatRequest(deps, options.hold, request, log);
+      if (held) return held;
+    }
     const reply = errorReply(error, log, deps.config.supportEmail);
-    return [replyLocale ? { ...reply, locale: replyLocale } : reply];
+    return [state.locale ? { ...reply, locale: state.locale } : reply];
   }
+}
+
+/**
+ * The command without the error boundary: throws what failed. `state.locale` is set once the
+ * reply language is known; `held` runs a held request as the generation it was promised to be.
+ */
+export async function executeChatCommand(deps: CoreDeps, request: CommandRequest, options: { log: ChatContext['log']; state: { locale?: Locale }; held?: HeldRun }): Promise<Reply[]> {
+  const actor = ChatActorSchema.safeParse(request.actor);
+  const chat = ChatPlaceSchema.safeParse(request.chat);
+  if (!actor.success || !chat.success || (!request.command && !request.action && !request.message)) throw new AppError('invalid_input');
+  const burst = await deps.limiter.tryTake(`chat:${actor.data.platform}:${actor.data.platformUserId}`, BURST_RULE);
+  if (!burst.allowed) throw new AppError('rate_limited', { vars: { seconds: Math.ceil(burst.retryAfterMs / 1000) } });
+  const { account, isNew } = await findOrCreateAccount(deps.prisma, actor.data, { secret: deps.config.sessionSecret, now: deps.clock.now() });
+  const locale: Locale = normalizeLocale(account.settings.locale ?? request.actor.locale ?? account.locale);
+  const context: ChatContext = { deps, request, account, isNewAccount: isNew, locale, now: deps.clock.now(), log: options.log, ...(options.held ? { held: options.held } : {}) };
+  options.state.locale = locale;
+  const replies = await dispatch(context);
+  return replies.map((reply) => ({ ...reply, locale: context.locale }));
 }
 
 /** Commands and actions that show or change personal data: never in a shared chat others can read. */

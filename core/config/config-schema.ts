@@ -112,6 +112,8 @@ export const EnvSchema = z.object({
   RETENTION_LOGIN_DAYS: integerInRange(30, 1, 3650),
   IMAGE_JOB_TIMEOUT_SECONDS: integerInRange(180, 5, 3600),
   VIDEO_JOB_TIMEOUT_SECONDS: integerInRange(900, 30, 7200),
+  CHAT_HOLD_SECONDS: integerInRange(30, 0, 300),
+  CHAT_HOLD_MAX_REQUESTS: integerInRange(500, 1, 100_000),
   DEMO_PROVIDER_LATENCY_MS: integerInRange(0, 0, 60_000),
   TRUST_PROXY: booleanFlag(false),
   WORKER_CONCURRENCY: integerInRange(4, 1, 256),

@@ -62,6 +62,11 @@ export type AppConfig = {
   shutdownTimeoutMs: number;
   /** Where media files live: `DATA_DIR/media`, or a bucket of an S3-compatible store when S3_BUCKET is set. */
   media: MediaConfig;
+  /**
+   * Generation requests that arrive while the database is unreachable are held this long at most
+   * (0: not held), at most `maxRequests` of them across the deployment, and admitted once it answers.
+   */
+  chatHold: { seconds: number; maxRequests: number };
 };
 
 /** The media store's settings; see `createMediaStore`. */
@@ -229,6 +234,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
           credentials: env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } : undefined,
         }
       : { kind: 'local', rootDir: path.join(dataDir, 'media') },
+    chatHold: { seconds: env.CHAT_HOLD_SECONDS, maxRequests: env.CHAT_HOLD_MAX_REQUESTS },
   };
 }
 

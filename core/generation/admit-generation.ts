@@ -31,6 +31,8 @@ export type AdmitInput = {
   delivery: DeliveryTarget;
   /** The idempotency key of the admission: the platform event id, so a redelivered update admits once. */
   eventId: string;
+  /** The new generation's id when it was promised before (a request held during an outage); a fresh one otherwise. */
+  generationId?: string;
   parentId?: string;
   inputImage?: MediaFile;
 };
@@ -91,7 +93,7 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
   if (input.inputImage) await moderateInputImage(deps, { userId, image: input.inputImage, now });
   const inputMediaId = input.inputImage ? await storeInputImage(deps, userId, input.inputImage) : undefined;
 
-  const generationId = newRowId();
+  const generationId = input.generationId ?? newRowId();
   const storedOptions = {
     subject,
     aspectRatio,

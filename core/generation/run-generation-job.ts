@@ -13,6 +13,7 @@ import { measureProviderCall } from '#core/metrics/record-generation';
 import { OPEN_STATUSES } from '#core/generation/open-statuses';
 import { storeMediaAsset } from '#core/generation/store-media-asset';
 import { callProviderRoutes } from '#core/generation/call-provider-routes';
+import { retryWhileDatabaseUnreachable } from '#core/infra/db/retry-while-unreachable';
 
 type StoredOptions = { requestedModel?: string; aspectRatio?: AspectRatio; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
 
@@ -111,11 +112,16 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
     }
   }
 
-  const current = await prisma.generation.updateMany({ where: { id: generation.id, status: 'running' }, data: { status: 'uploading' } });
+  // The result is in hand: a database away just now (a restart) must not lose it, so these
+  // writes are tried again until the job's deadline.
+  const settle = <T>(what: string, task: () => Promise<T>) => retryWhileDatabaseUnreachable(task, { until: now.getTime() + deadlineMs, signal: job.signal, log, what });
+  const current = await settle('mark the job uploading', () => prisma.generation.updateMany({ where: { id: generation.id, status: 'running' }, data: { status: 'uploading' } }));
   if (current.count === 0) return; // cancelled or ended while the provider worked: credits already settled
   await notifyJob(deps, generation.id, [{ type: 'status', generationId: generation.id, text: { key: 'job.uploading' } }]);
-  if (existing.length === 0) await storeOutputs(deps, generation.userId, generation.id, files ?? []);
-  const isFinished = await finishGeneration(deps, generation.id, { status: 'succeeded' });
+  if (existing.length === 0) {
+    await settle('store the results', async () => storeOutputs(deps, generation.userId, generation.id, (files ?? []).slice((await findOutputs(deps, generation.id)).length)));
+  }
+  const isFinished = await settle('settle the job', () => finishGeneration(deps, generation.id, { status: 'succeeded' }));
   if (!isFinished) return;
   await deliverFinalMessage(deps, generation.id);
 }

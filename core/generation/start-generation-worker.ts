@@ -4,6 +4,19 @@ import { runGenerationJob } from '#core/generation/run-generation-job';
 import { sweepOverdueGenerations } from '#core/generation/sweep-overdue-generations';
 import { requeueOpenGenerations } from '#core/generation/requeue-open-generations';
 import { retryUndeliveredMessages } from '#core/generation/retry-undelivered-messages';
+import { retryWhileDatabaseUnreachable } from '#core/infra/db/retry-while-unreachable';
+import type { QueuedJob } from '#core/infra/queue/job-queue';
+
+/**
+ * Runs a job, and runs it again while it fails only because the database is away (a restart),
+ * until the longest the job may take: `runGenerationJob` is safe to repeat, and a job that
+ * failed on the database would otherwise wait for the sweep to refund it at its deadline.
+ */
+function runThroughDatabaseOutages(deps: CoreDeps, job: QueuedJob): Promise<void> {
+  const timeoutSeconds = job.name === 'video' ? deps.config.jobTimeouts.videoSeconds : deps.config.jobTimeouts.imageSeconds;
+  const log = deps.logger.child({ generationId: job.generationId });
+  return retryWhileDatabaseUnreachable(() => runGenerationJob(deps, job), { until: Date.now() + timeoutSeconds * 1000, signal: job.signal, log, what: 'generation job' });
+}
 
 /** How often a worker sweeps overdue jobs, undelivered final messages and lapsed credit lots. */
 export const SWEEP_INTERVAL_MS = 30_000;
@@ -16,7 +29,7 @@ export const SWEEP_INTERVAL_MS = 30_000;
  * Returns a stop function that stops the sweeps.
  */
 export async function startGenerationWorker(deps: CoreDeps, options: { concurrency: number; sweepIntervalMs?: number }): Promise<() => Promise<void>> {
-  await deps.queue.startWorker((job) => runGenerationJob(deps, job), { concurrency: options.concurrency });
+  await deps.queue.startWorker((job) => runThroughDatabaseOutages(deps, job), { concurrency: options.concurrency });
   await requeueOpenGenerations(deps);
   // Redis back after an outage may have come back empty: offer the open jobs again at once
   // rather than at the next sweep (a no-op for jobs it still holds).

@@ -713,4 +713,5 @@ export const en = {
   'input.cancel_button': 'Cancel',
   'input.cancelled': 'OK, cancelled.',
   'input.nothing_pending': 'There is no question waiting for an answer.',
+  'job.held': 'Received, waiting for the service to recover… Your request is kept and goes ahead by itself; nothing is charged yet.',
 } as const;

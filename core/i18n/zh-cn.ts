@@ -710,4 +710,5 @@ export const zhCN: Catalog = {
   'input.cancel_button': '取消',
   'input.cancelled': '好的，已取消。',
   'input.nothing_pending': '当前没有等待回答的问题。',
+  'job.held': '已收到，正在等待服务恢复… 你的请求已保留，恢复后会自动继续；目前尚未扣除积分。',
 };

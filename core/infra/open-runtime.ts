@@ -8,6 +8,7 @@ import { systemClock } from '#core/infra/clock';
 import { createDatabase } from '#core/infra/db/create-database';
 import type { Logger } from '#core/infra/logger';
 import { createJobQueue } from '#core/infra/queue/create-job-queue';
+import { createRedisChatHold } from '#core/infra/chat-hold/redis-chat-hold';
 import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
 import { createMediaStore } from '#core/infra/media/create-media-store';
 import { createMailer } from '#core/infra/mail/create-mailer';
@@ -98,6 +99,7 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     notifiers: {},
     pingRedis: redis ? () => redis.ping() : undefined,
     metrics,
+    ...(redis ? { chatHold: createRedisChatHold(redis, REDIS_PREFIX) } : {}),
   };
   return {
     deps,

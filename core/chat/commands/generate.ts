@@ -64,6 +64,7 @@ async function admit(context: ChatContext, options: GenerationOptions, extra: { 
     options,
     delivery: deliveryTargetOf(context),
     eventId: extra.eventId,
+    ...(context.held ? { generationId: context.held.generationId } : {}),
     ...(extra.parentId ? { parentId: extra.parentId } : {}),
     ...(extra.inputImage ? { inputImage: extra.inputImage } : {}),
   });

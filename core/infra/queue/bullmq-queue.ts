@@ -25,15 +25,15 @@ export type BullmqQueueOptions = {
   queueName: string;
   logger: Logger;
   /**
-   * How often this worker looks for jobs whose worker died (default 30 s). A job is recovered after
-   * its lock expired and two checks saw it without one, so at most `lockDurationMs + 2 × this`.
+   * How often this worker looks for jobs whose worker died (default {@link WORKER_HANDOFF}). A job
+   * is recovered by the first check after its lock expired, so at most `lockDurationMs + this`.
    */
   stalledIntervalMs?: number;
-  /** How long a worker's claim on a job lasts without renewal (default 30 s; renewed every half). */
+  /** How long a worker's claim on a job lasts without renewal (default {@link WORKER_HANDOFF}; renewed every third, at most every 2 s). */
   lockDurationMs?: number;
   /**
-   * How many times one job may be recovered from a dead worker before it is failed (default 2, so
-   * a video job survives a deploy and a rollback). BullMQ fails such a job inside its stalled check,
+   * How many times one job may be recovered from a dead worker before it is failed (default
+   * {@link WORKER_HANDOFF}). BullMQ fails such a job inside its stalled check,
    * without a worker event: the handler never records that outcome, so core must sweep
    * generations left running.
    */
@@ -45,6 +45,18 @@ export type BullmqQueueOptions = {
 };
 
 type JobData = { generationId: string };
+
+/**
+ * How fast a job moves from a worker that died (SIGKILL, OOM, a lost machine) to a live one:
+ * the dead worker's lock runs out at most `lockDurationMs` after its last renewal, and the next
+ * stalled check of any live worker (every `stalledIntervalMs`) moves the job back to waiting,
+ * where a free worker takes it at once: within 6 + 2 = 8 s, under the 10 s we promise. The lock
+ * is renewed every `lockRenewMs`, so a live worker's event loop may stall 4 s before its job
+ * is wrongly taken from it. A job may move this way `maxStalledCount` times (a deploy, a
+ * rollback and a few crashes) before BullMQ fails it; the job's deadline bounds the total anyway.
+ * See https://docs.bullmq.io/guide/workers/stalled-jobs.
+ */
+export const WORKER_HANDOFF = { lockDurationMs: 6_000, lockRenewMs: 2_000, stalledIntervalMs: 2_000, maxStalledCount: 5 } as const;
 
 // The job's place in line, in one step so it cannot move between two reads. BullMQ runs the
 // `wait` list (LPUSH to add, RPOPLPUSH from the right to take) before the `prioritized` sorted set.
@@ -167,6 +179,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
     async startWorker(handler: JobHandler, workerOptions: { concurrency: number }): Promise<void> {
       if (worker) throw new Error('startWorker was already called on this queue');
       if (closing) throw new Error('the queue is closed');
+      const lockDurationMs = options.lockDurationMs ?? WORKER_HANDOFF.lockDurationMs;
       workerConnection = createRedisConnection(options.redisUrl, {
         role: `worker:${options.queueName}`,
         maxRetriesPerRequest: null,
@@ -177,9 +190,10 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
         prefix: options.prefix,
         name: `${os.hostname()}:${process.pid}`,
         concurrency: workerOptions.concurrency,
-        maxStalledCount: options.maxStalledCount ?? 2,
-        ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),
-        ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
+        maxStalledCount: options.maxStalledCount ?? WORKER_HANDOFF.maxStalledCount,
+        stalledInterval: options.stalledIntervalMs ?? WORKER_HANDOFF.stalledIntervalMs,
+        lockDuration: lockDurationMs,
+        lockRenewTime: Math.min(WORKER_HANDOFF.lockRenewMs, Math.floor(lockDurationMs / 3)),
       });
       worker.on('error', (error) => logger.error({ err: error }, 'job worker error'));
       worker.on('stalled', (jobId) => logger.warn({ generationId: jobId }, 'job stalled (its worker died); running it again'));

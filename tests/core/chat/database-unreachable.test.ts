@@ -67,4 +67,16 @@ describe('a chat command while the database is unreachable', () => {
     expect(ref).toMatch(/^[0-9a-f]{8}$/);
     expect(translate('zh-CN', 'errors.temporarily_unavailable', { ref })).toContain(ref);
   });
+
+  it('handles a webhook update it cannot claim rather than failing it', async () => {
+    expect(await core.chat.claimUpdate({ platform: 'telegram', updateId: '1:99' })).toBe(true);
+  });
+
+  it('holds /imagine in memory when there is no Redis, answering that it was received', async () => {
+    const base = { eventId: 'update-2', actor: { platform: 'telegram' as const, platformUserId: '4243', locale: 'en' as const }, chat: { id: '4243', type: 'private' as const, messageId: '8' } };
+    const replies = await core.chat.run({ ...base, command: { name: 'imagine', args: 'a lamp post in fog' } });
+    expect(replies).toEqual([expect.objectContaining({ type: 'status', text: { key: 'job.held' } })]);
+    expect(translate('en', 'job.held')).toMatch(/^Received, waiting for the service to recover/);
+    expect(translate('zh-CN', 'job.held')).not.toBe(translate('en', 'job.held'));
+  });
 });

@@ -6,6 +6,8 @@ import { systemClock } from '#core/infra/clock';
 import { createDatabase } from '#core/infra/db/create-database';
 import { buildLimits } from '#core/infra/build-limits';
 import { createJobQueue } from '#core/infra/queue/create-job-queue';
+import { createRedisChatHold } from '#core/infra/chat-hold/redis-chat-hold';
+import { closeRedisConnection, createRedisConnection } from '#core/infra/redis';
 import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
 import { createMediaStore } from '#core/infra/media/create-media-store';
 import { createMailer } from '#core/infra/mail/create-mailer';
@@ -79,6 +81,7 @@ export async function openProcessCore(options: ProcessCoreOptions): Promise<Proc
   });
   const limiter = createRateLimiter({ limits: buildLimits(config, providers), redisUrl: config.redisUrl, keyPrefix: `${options.prefix}:rl:`, logger });
   const media = await createMediaStore(config.media);
+  const holdRedis = createRedisConnection(TEST_REDIS_URL, { role: 'test-chat-hold' });
   const deps: CoreDeps = {
     config,
     logger,
@@ -94,6 +97,7 @@ export async function openProcessCore(options: ProcessCoreOptions): Promise<Proc
     moderator: createPromptModerator({ rules: compileModerationRules(DEFAULT_MODERATION_RULES), openai: undefined, mode: 'local-only', logger }),
     notifiers: { telegram: options.notifier, discord: options.notifier },
     pingRedis: undefined,
+    chatHold: createRedisChatHold(holdRedis, options.prefix),
   };
   return {
     core: createCore(deps),
@@ -103,6 +107,7 @@ export async function openProcessCore(options: ProcessCoreOptions): Promise<Proc
       await queue.close(config.shutdownTimeoutMs);
       await limiter.close();
       media.close();
+      await closeRedisConnection(holdRedis);
       await database.close();
     },
   };

@@ -51,6 +51,31 @@ describe('worker processes', () => {
     await survivor.close();
   });
 
+  it('hands a killed worker\'s job and its provider slot to another worker within 10 s, with the product\'s settings', async () => {
+    const limits = JSON.stringify({ demo: { maxConcurrent: 1 } });
+    const doomed = await cluster.startWorkerProcess({ concurrency: 1, recovery: 'production', env: { DEMO_PROVIDER_LATENCY_MS: '60000', PROVIDER_LIMITS: limits } });
+    const user = new ChatUser(front, '7301');
+    await user.onboard();
+    const id = await admit(user, 'imagine', 'a ferry leaving the quay');
+    await doomed.waitForLine((line) => line === 'provider-start demo');
+    const survivor = await cluster.startWorkerProcess({ concurrency: 1, recovery: 'production', env: { DEMO_PROVIDER_LATENCY_MS: '200', PROVIDER_LIMITS: limits } });
+
+    const killedAt = Date.now();
+    await doomed.kill();
+    // The job comes back once the dead worker's lock ran out, and its provider call waits for the
+    // only demo slot, which the dead worker held until its heartbeat was missed.
+    await survivor.waitForLine((line) => line === 'provider-start demo', 20_000);
+    const handOffMs = Date.now() - killedAt;
+    await survivor.waitForLine((line) => line.startsWith(`media ${id}`), 20_000);
+    expect(handOffMs).toBeLessThan(10_000);
+
+    expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(survivor.linesOf(`media ${id}`)).toHaveLength(1);
+    expect(doomed.linesOf('media')).toEqual([]);
+    expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
+  });
+
   it('holds a provider limit of K concurrent calls across two worker processes, and both serve jobs', async () => {
     const limit = 2;
     const concurrencyKey = `${cluster.prefix}:demo-calls`;

@@ -9,16 +9,20 @@
  * Faults, one phase each, each on a fresh start of the processes and an empty Redis (so one
  * phase's damage does not spill into the next; the database and the checks carry over): Redis
  * killed and started empty; Redis frozen for 12 s (SIGSTOP); PostgreSQL crashed (`pg_ctl stop -m
- * immediate`) and started; a worker SIGKILLed and restarted 20 times (alternating); the provider
- * answering 500, then 429, then hanging. After each phase:
+ * immediate`) and started, after 3 s and after 20 s; a worker SIGKILLed and restarted 20 times
+ * (alternating); the provider answering 500, then 429, then hanging; the provider down 20 s with
+ * a second one (the fake OpenAI API) configured. After each phase:
  * - every generation ended (succeeded, or failed and refunded) by its deadline and a sweep;
  * - no credit lost or doubled: ledger invariants, one reserve and one capture or release per job,
  *   per user credits = grants - cost of succeeded jobs, one picture per charged job;
  * - every simulated request got an answer;
  * - the service answers again within 10 s of the fault's end: /readyz 200 and a new /imagine's picture.
- * Prints a table, writes bench/fault-results.md and exits 1 on any violation.
+ * And the loss the users saw: the requests of the load that ended without a picture, by cause
+ * (the ending message's key, or "no answer"). No phase may lose any, except the provider hang,
+ * whose hung calls may end refunded at the job deadline (`job.timed_out`); anything else is MISSED.
+ * Prints a table, writes bench/fault-results.md and exits 1 on any violation or miss.
  *
- * Options: --only redis,redis-stall,postgres,kill,provider  --kills 20  --env KEY=VALUE (repeatable, passed
+ * Options: --only redis,redis-stall,postgres,postgres-long,kill,provider,provider-down  --kills 20  --env KEY=VALUE (repeatable, passed
  * to every service process, e.g. --env VIDEO_JOB_TIMEOUT_SECONDS=30).
  */
 import fs from 'node:fs/promises';
@@ -28,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { DELIVERY_LEASE_MS } from '#core/generation/deliver-final-message';
 import { applyMigrations } from '#prisma/migrate/index';
 import { FakeGoogleGenAIApi } from '#tests/fakes/google-genai-api';
+import { FakeOpenAIApi } from '#tests/fakes/openai-api';
 import { startFakeTelegram, type FakeTelegram } from '#tests/fakes/telegram-bot-api';
 import { ChatWatcher, onboardUsers, openConsole, sendImagine, textOf, type OperatorConsole } from '#tests/ops/scale-out/chat-users';
 import { Deployment } from '#tests/ops/scale-out/deployment';
@@ -37,7 +42,7 @@ import { describeMachine, formatMs, markdownTable, writeResults } from '#tests/b
 import { startClosedLoop, type LoadTally } from '#tests/ops/fault/closed-loop-users';
 import { createDatabaseOn, startOwnPostgres, type OwnPostgres } from '#tests/ops/fault/own-postgres';
 
-const PHASES = ['redis', 'redis-stall', 'postgres', 'kill', 'provider'] as const;
+const PHASES = ['redis', 'redis-stall', 'postgres', 'postgres-long', 'kill', 'provider', 'provider-down'] as const;
 type PhaseName = (typeof PHASES)[number];
 
 const { values: args } = parseArgs({
@@ -67,12 +72,20 @@ const PROVIDER_LATENCY_MS = 1_000;
 const PROVIDER_LIMIT = 4;
 const RECOVERY_LIMIT_MS = 10_000;
 const WARMUP_MS = 6_000;
-const SCRIPT_LIMIT_MS = 15 * 60_000;
+const SCRIPT_LIMIT_MS = 30 * 60_000;
 const GENERATE_PATH = /:generateContent$/;
+const OPENAI_IMAGES_PATH = '/v1/images/generations';
+/** How long the long PostgreSQL outage and the provider outage last. */
+const LONG_OUTAGE_MS = 20_000;
+/** Endings a phase may show: only the hung provider calls, refunded at the job deadline. */
+const ALLOWED_ENDINGS: Record<string, readonly string[]> = { 'provider hang': ['job.timed_out'] };
 
-type Context = { deployment: Deployment; operator: OperatorConsole; telegram: FakeTelegram; watcher: ChatWatcher; google: FakeGoogleGenAIApi; redis: OwnRedis; postgres: OwnPostgres };
-type PhaseSpec = { name: string; fault: string; inject(): Promise<string> };
-type PhaseResult = { name: string; fault: string; note: string; tally: LoadTally; readyMs: number | undefined; pictureMs: number | undefined; byStatus: Record<string, number>; resent: number; problems: string[] };
+type Context = { deployment: Deployment; operator: OperatorConsole; telegram: FakeTelegram; watcher: ChatWatcher; google: FakeGoogleGenAIApi; openai: FakeOpenAIApi; redis: OwnRedis; postgres: OwnPostgres };
+/** One phase; `env` is added to every process for it (the deployment restarts with it). */
+type PhaseSpec = { name: string; fault: string; env?: Record<string, string>; inject(): Promise<string> };
+/** The load's requests that ended without a picture, by cause, and whether that is within the phase's allowance. */
+type Loss = { causes: Record<string, number>; total: number; missed: boolean };
+type PhaseResult = { name: string; fault: string; note: string; tally: LoadTally; loss: Loss; readyMs: number | undefined; pictureMs: number | undefined; byStatus: Record<string, number>; resent: number; problems: string[] };
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let isCleaning = false;
@@ -105,12 +118,12 @@ function providerRequestsSince(google: FakeGoogleGenAIApi, since: number): numbe
   return google.requests.filter((request) => GENERATE_PATH.test(request.path) && request.at.getTime() >= since).length;
 }
 
-/** Stops every process, empties Redis and starts them all again: the next phase begins clean. */
-async function restartDeployment(context: Context): Promise<void> {
+/** Stops every process, empties Redis and starts them all again (with `env` added): the next phase begins clean. */
+async function restartDeployment(context: Context, env: Record<string, string> = {}): Promise<void> {
   await context.deployment.stopAll();
   await context.redis.stop();
   await context.redis.start();
-  await Promise.all(SERVICES.map((service) => context.deployment.start(service.name, service.roles)));
+  await Promise.all(SERVICES.map((service) => context.deployment.start(service.name, service.roles, env)));
 }
 
 async function setUp(): Promise<Context> {
@@ -125,6 +138,8 @@ async function setUp(): Promise<Context> {
   cleanups.push(() => telegram.close());
   const google = await FakeGoogleGenAIApi.start({ delayMs: PROVIDER_LATENCY_MS });
   cleanups.push(() => google.close());
+  const openai = await FakeOpenAIApi.start({ delayMs: PROVIDER_LATENCY_MS });
+  cleanups.push(() => openai.close());
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-fault-'));
   cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
 
@@ -159,20 +174,41 @@ async function setUp(): Promise<Context> {
   });
   log('starting web, telegram and two workers (main.ts)…');
   await Promise.all(SERVICES.map((service) => deployment.start(service.name, service.roles)));
-  return { deployment, operator, telegram, watcher: new ChatWatcher(telegram), google, redis, postgres };
+  return { deployment, operator, telegram, watcher: new ChatWatcher(telegram), google, openai, redis, postgres };
 }
 
 function phasesOf(context: Context): Record<PhaseName, PhaseSpec[]> {
-  const { redis, postgres, deployment, google } = context;
-  const outage = async (stop: () => Promise<void>, start: () => Promise<void>) => {
+  const { redis, postgres, deployment, google, openai } = context;
+  const outage = async (stop: () => Promise<void>, start: () => Promise<void>, downMs = 3_000) => {
     await stop();
-    await sleep(3_000);
+    await sleep(downMs);
     await start();
   };
   return {
     redis: [{ name: 'redis', fault: 'Redis killed, down 3 s, started empty', inject: async () => { await outage(() => redis.stop(), () => redis.start()); return 'all keys lost'; } }],
     'redis-stall': [{ name: 'redis-stall', fault: 'Redis frozen 12 s (SIGSTOP), then resumed with its data', inject: async () => { await redis.freeze(12_000); return ''; } }],
     postgres: [{ name: 'postgres', fault: 'PostgreSQL crashed (stop -m immediate), down 3 s, started', inject: async () => { await outage(() => postgres.stop('immediate'), () => postgres.start()); return ''; } }],
+    'postgres-long': [{
+      name: 'postgres 20 s',
+      fault: `PostgreSQL crashed (stop -m immediate), down ${formatMs(LONG_OUTAGE_MS)}, started`,
+      inject: async () => {
+        await outage(() => postgres.stop('immediate'), () => postgres.start(), LONG_OUTAGE_MS);
+        return 'requests held meanwhile';
+      },
+    }],
+    'provider-down': [{
+      name: 'provider down',
+      fault: `the provider answers 503 to every call for ${formatMs(LONG_OUTAGE_MS)}; a second provider (OpenAI) is configured`,
+      env: { OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.baseURL },
+      inject: async () => {
+        const since = Date.now();
+        google.failNext(GENERATE_PATH, { status: 503, times: 1_000_000 });
+        await sleep(LONG_OUTAGE_MS);
+        google.clearInjections();
+        const served = openai.requests.filter((request) => request.path === OPENAI_IMAGES_PATH && request.at.getTime() >= since).length;
+        return `${served} call(s) served by the second provider`;
+      },
+    }],
     kill: [{
       name: 'kill',
       fault: `a worker SIGKILLed and restarted ${KILLS} times (alternating)`,
@@ -261,8 +297,27 @@ async function runPhase(context: Context, spec: PhaseSpec, probeUser: number, re
   for (const problem of fresh) reported.add(problem);
   const silences = await Promise.all(tally.silences.map((silence) => describeSilence(context, silence)));
   const problems = [...recovery.problems, ...fresh, ...silences];
-  log(`${spec.name}: ${tally.requests} requests, ${tally.pictures} pictures, ${tally.ended} ended without; ${problems.length === 0 ? 'all checks hold' : `${problems.length} problem(s)`}`);
-  return { name: spec.name, fault: spec.fault, note, tally, readyMs: recovery.readyMs, pictureMs: recovery.pictureMs, byStatus: audit.byStatus, resent: audit.resent, problems };
+  const loss = judgeLoss(spec.name, tally);
+  log(`${spec.name}: ${tally.requests} requests, ${tally.pictures} pictures, ${tally.ended} ended without, ${tally.unanswered} unanswered; ${problems.length === 0 ? 'all checks hold' : `${problems.length} problem(s)`}; loss ${formatLoss(loss)}`);
+  return { name: spec.name, fault: spec.fault, note, tally, loss, readyMs: recovery.readyMs, pictureMs: recovery.pictureMs, byStatus: audit.byStatus, resent: audit.resent, problems };
+}
+
+/**
+ * The requests of the load that ended without a picture, by cause: the ending message's key
+ * (`errors.temporarily_unavailable`, `job.timed_out`, `errors.internal`…) or "no answer". Any
+ * is a miss, except the endings {@link ALLOWED_ENDINGS} allows the phase.
+ */
+function judgeLoss(phase: string, tally: LoadTally): Loss {
+  const causes: Record<string, number> = { ...tally.endingKeys };
+  if (tally.unanswered > 0) causes['no answer'] = tally.unanswered;
+  const allowed = ALLOWED_ENDINGS[phase] ?? [];
+  const total = Object.values(causes).reduce((sum, count) => sum + count, 0);
+  return { causes, total, missed: Object.keys(causes).some((cause) => !allowed.includes(cause)) };
+}
+
+function formatLoss(loss: Loss): string {
+  const causes = Object.entries(loss.causes).map(([cause, count]) => `${count} ${cause}`).join(', ');
+  return `${loss.total}${causes ? ` (${causes})` : ''}${loss.missed ? ' MISSED' : ''}`;
 }
 
 /** Why a request got no answer, as far as the database and the chat tell. */
@@ -282,14 +337,16 @@ function render(results: readonly PhaseResult[], tookMs: number, started: Date, 
     result.name,
     result.fault + (result.note ? ` (${result.note})` : ''),
     `${result.tally.requests} / ${result.tally.pictures} / ${result.tally.ended} / ${result.tally.unanswered}`,
+    formatLoss(result.loss),
     `${result.byStatus.succeeded ?? 0} / ${Object.entries(result.byStatus).filter(([status]) => status !== 'succeeded').reduce((sum, [, count]) => sum + count, 0)}`,
     String(result.resent),
     formatMs(result.readyMs ?? Number.NaN),
     formatMs(result.pictureMs ?? Number.NaN),
     result.problems.length === 0 ? 'ok' : `${result.problems.length} VIOLATION(S)`,
   ]);
-  const table = markdownTable(['phase', 'fault', 'requests / pictures / ended / unanswered', 'jobs succeeded / refunded', 'results sent twice (sender killed mid-send)', '/readyz 200 after', 'new picture after', 'checks'], rows);
+  const table = markdownTable(['phase', 'fault', 'requests / pictures / ended / unanswered', 'requests that ended without a picture, by cause', 'jobs succeeded / refunded', 'results sent twice (sender killed mid-send)', '/readyz 200 after', 'new picture after', 'checks'], rows);
   const details = results.flatMap((result) => result.problems.slice(0, 20).map((problem) => `- ${result.name}: ${problem}`));
+  const misses = results.filter((result) => result.loss.missed).map((result) => `- ${result.name}: ${formatLoss(result.loss)}`);
   const endings = results.map((result) => `- ${result.name}: ${Object.entries(result.tally.endings).map(([text, count]) => `${count} × "${text}"`).join('; ') || 'none'}`);
   return [
     '# Fault injection results',
@@ -301,6 +358,8 @@ function render(results: readonly PhaseResult[], tookMs: number, started: Date, 
     table,
     '',
     details.length === 0 ? 'Every check held after every phase.' : `Violations:\n\n${details.join('\n')}`,
+    '',
+    misses.length === 0 ? 'No request of the load ended without a picture beyond what its phase allows (only the provider hang may refund, at the job deadline).' : `MISSED (requests that ended without a picture where none may):\n\n${misses.join('\n')}`,
     '',
     `Requests of the load that ended without a picture, by what the user read:\n\n${endings.join('\n')}`,
     '',
@@ -315,13 +374,13 @@ async function main(): Promise<number> {
   const reported = new Set<string>();
   const results: PhaseResult[] = [];
   for (const [index, spec] of specs.entries()) {
-    if (index > 0) await restartDeployment(context);
+    if (index > 0 || spec.env) await restartDeployment(context, spec.env);
     results.push(await runPhase(context, spec, PROBE_USERS[index] ?? 0, reported));
   }
   const text = render(results, Date.now() - started.getTime(), started, machine);
   process.stdout.write(`\n${text}\n`);
   log(`written to ${await writeResults('bench/fault-results.md', text)}`);
-  return results.some((result) => result.problems.length > 0) ? 1 : 0;
+  return results.some((result) => result.problems.length > 0 || result.loss.missed) ? 1 : 0;
 }
 
 const watchdog = setTimeout(() => {

@@ -109,11 +109,16 @@ export class ChatWatcher {
     return this.callsTo(chatId).find((call) => call.at >= since && predicate(call));
   }
 
-  /** The first outcome in `chatId` at or after `since`, waiting up to `timeoutMs` (undefined when none came). */
-  async waitForOutcome(chatId: number, since: number, timeoutMs: number): Promise<Outcome | undefined> {
+  /**
+   * The first outcome in `chatId` at or after `since`, waiting up to `timeoutMs` (undefined when
+   * none came). With `prompt`, a photo counts only when its caption shows that prompt: a result of
+   * an earlier request sent again (a sender killed mid-send) is not this request's answer.
+   */
+  async waitForOutcome(chatId: number, since: number, timeoutMs: number, options: { prompt?: string } = {}): Promise<Outcome | undefined> {
     const deadline = Date.now() + timeoutMs;
+    const isOwn = (call: TelegramCall) => !options.prompt || call.method !== 'sendPhoto' || (textOf(call) ?? '').includes(options.prompt);
     for (;;) {
-      const call = this.firstCall(chatId, since, (candidate) => outcomeOf(candidate) !== undefined);
+      const call = this.firstCall(chatId, since, (candidate) => outcomeOf(candidate) !== undefined && isOwn(candidate));
       const outcome = call && outcomeOf(call);
       if (call && outcome) return { ...outcome, at: call.at, call };
       if (Date.now() >= deadline) return undefined;

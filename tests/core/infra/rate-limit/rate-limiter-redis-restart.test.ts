@@ -58,4 +58,27 @@ describe('clustered limits across a Redis restart that lost their state', () => 
     })));
     expect(most).toBe(2);
   });
+
+  it('runs a call that was waiting for a slot when Redis restarted empty, instead of leaving it waiting for ever', { timeout: 60_000 }, async () => {
+    const waiting = createRateLimiter({ limits: { 'provider:google': { maxConcurrent: 1 } }, redisUrl: redis.url, keyPrefix: 'restart-waiting:', logger: silentLogger() });
+    try {
+      let release: () => void = () => undefined;
+      const holding = waiting.schedule('provider:google', () => new Promise<string>((resolve) => {
+        release = () => resolve('held');
+      }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Queued behind the only slot: its ticket waits in the limiter when Redis loses the state.
+      const queued = waiting.schedule('provider:google', async () => 'queued');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      await redis.stop();
+      await redis.start();
+      release();
+      await holding.catch(() => undefined);
+      const outcome = await Promise.race([queued, new Promise((resolve) => setTimeout(() => resolve('still waiting after 15 s'), 15_000))]);
+      expect(outcome).toBe('queued');
+    } finally {
+      await waiting.close();
+    }
+  });
 });

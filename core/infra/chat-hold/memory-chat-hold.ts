@@ -1,0 +1,34 @@
+import type { ChatHold, HeldRequest } from '#core/chat/chat-hold';
+
+/** A {@link ChatHold} in this process's memory (embedded mode, or no Redis): lost with the process. */
+export function createMemoryChatHold(): ChatHold {
+  const entries = new Map<string, HeldRequest>();
+  let drainOwner: { owner: string; until: number } | undefined;
+  return {
+    async add(entry, maxRequests) {
+      if (entries.size >= maxRequests) return false;
+      entries.set(entry.id, { ...entry });
+      return true;
+    },
+    async attachStatusMessage(id, messageId) {
+      const entry = entries.get(id);
+      if (!entry) return false;
+      entry.statusMessageId = messageId;
+      return true;
+    },
+    async list() {
+      return [...entries.values()].map((entry) => ({ ...entry }));
+    },
+    async remove(id) {
+      entries.delete(id);
+    },
+    async claimDrain(owner, ms) {
+      if (drainOwner && drainOwner.owner !== owner && drainOwner.until > Date.now()) return false;
+      drainOwner = { owner, until: Date.now() + ms };
+      return true;
+    },
+    async releaseDrain(owner) {
+      if (drainOwner?.owner === owner) drainOwner = undefined;
+    },
+  };
+}
