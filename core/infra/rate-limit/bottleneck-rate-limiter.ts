@@ -27,13 +27,14 @@ export type RateLimiterOptions = {
   logger: Logger;
   /**
    * How long a concurrency slot's lease lasts unless its process renews it: a process that died
-   * holding slots loses them after this (default 15 s; tests shorten it). The same in every process.
+   * holding slots loses them after this (default 6 s, renewed every 2 s: a killed worker's provider
+   * slot is back within the 10 s its job takes to move to another worker). The same in every process.
    */
   slotLeaseMs?: number;
 };
 
 const DEFAULT_SLOT_TIMEOUT_MS = 30 * 60_000;
-const DEFAULT_SLOT_LEASE_MS = 15_000;
+const DEFAULT_SLOT_LEASE_MS = 6_000;
 const DEFAULT_PRIORITY = 5;
 /**
  * Pause between two asks for a full limit's slot, jittered by ±50%. Every process waits the same
