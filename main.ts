@@ -4,7 +4,23 @@
  * SIGINT drains: stop taking work, let running jobs finish, close connections, exit 0.
  */
 import type { Server } from 'node:http';
-import { adminSocketPath, ConfigError, createCore, createLazyNotifier, DataDirLockedError, createLogger, loadConfig, openRuntime, runAdminCommand, serveAdminSocket, startMetricsServer, TELEGRAM_SEND_LIMIT, type AppConfig, type Core, type Logger } from '#core';
+import {
+  adminSocketPath,
+  ConfigError,
+  createCore,
+  createLazyNotifier,
+  DataDirLockedError,
+  createLogger,
+  loadConfig,
+  openRuntime,
+  runAdminCommand,
+  serveAdminSocket,
+  startMetricsServer,
+  TELEGRAM_SEND_LIMIT,
+  type AppConfig,
+  type Core,
+  type Logger,
+} from '#core';
 import type { WebMount } from '#web/create-web-app';
 
 // The web app, each bot and their SDKs (express, grammY, discord.js) are imported only by the
@@ -57,21 +73,34 @@ async function main(): Promise<void> {
   const mounts: WebMount[] = [];
   if (has('web') && config.metricsPort === undefined) {
     const { createMetricsRoutes } = await import('#web/routes/metrics-routes');
-    mounts.push({ path: '/', handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }) });
+    mounts.push({
+      path: '/',
+      handler: createMetricsRoutes(runtime.metrics.registry, { bearerToken: config.metricsToken }),
+    });
   }
 
   if (config.telegram && (has('telegram') || has('worker') || has('web'))) {
     const { createTelegramApi, createTelegramBot, createTelegramNotifier } = await import('#bots/telegram/index');
-    const sharedPace = <T>(call: () => Promise<T>): Promise<T> => runtime.deps.limiter.schedule(TELEGRAM_SEND_LIMIT, call);
+    const sharedPace = <T>(call: () => Promise<T>): Promise<T> =>
+      runtime.deps.limiter.schedule(TELEGRAM_SEND_LIMIT, call);
     if (has('telegram')) {
-      const telegram = createTelegramBot(core, { config: config.telegram, publicUrl: config.publicUrl, logger, sharedPace });
+      const telegram = createTelegramBot(core, {
+        config: config.telegram,
+        publicUrl: config.publicUrl,
+        logger,
+        sharedPace,
+      });
       runtime.deps.notifiers.telegram = telegram.notifier;
-      if (config.telegram.mode === 'webhook') mounts.push({ path: '/telegram/webhook', handler: telegram.webhookHandler });
+      if (config.telegram.mode === 'webhook')
+        mounts.push({ path: '/telegram/webhook', handler: telegram.webhookHandler });
       starts.push(() => telegram.start());
       stops.push(() => telegram.stop());
     } else if (has('worker') || has('web')) {
       // The web sends chat messages too (the link confirmation and its announcements).
-      const notifier = createTelegramNotifier(createTelegramApi({ ...config.telegram, sharedPace }), { logger, rememberStatusMessage: core.chat.rememberStatusMessage });
+      const notifier = createTelegramNotifier(createTelegramApi({ ...config.telegram, sharedPace }), {
+        logger,
+        rememberStatusMessage: core.chat.rememberStatusMessage,
+      });
       runtime.deps.notifiers.telegram = notifier;
       stops.push(async () => notifier.close());
     }
@@ -100,7 +129,12 @@ async function main(): Promise<void> {
     stops.unshift(() => closeServer(server));
   }
   if (config.metricsPort !== undefined) {
-    const metricsServer = await startMetricsServer(runtime.metrics.registry, { port: config.metricsPort, host: config.metricsHost, bearerToken: config.metricsToken, logger });
+    const metricsServer = await startMetricsServer(runtime.metrics.registry, {
+      port: config.metricsPort,
+      host: config.metricsHost,
+      bearerToken: config.metricsToken,
+      logger,
+    });
     stops.push(() => metricsServer.close());
   }
   if (has('worker')) {
@@ -111,7 +145,10 @@ async function main(): Promise<void> {
   if (config.database.kind === 'pglite') {
     // The embedded database is this process's alone: admin commands come to it.
     const { prisma } = runtime.deps;
-    const adminSocket = await serveAdminSocket(adminSocketPath(config.dataDir), { run: (argv, io) => runAdminCommand(argv, { config, prisma }, io), logger });
+    const adminSocket = await serveAdminSocket(adminSocketPath(config.dataDir), {
+      run: (argv, io) => runAdminCommand(argv, { config, prisma }, io),
+      logger,
+    });
     stops.unshift(() => adminSocket.close());
   }
   for (const start of starts) await start();
@@ -171,7 +208,16 @@ const STARS_RECONCILE_FIRST_DELAY_MS = 5 * 60 * 1000;
 function scheduleStarsReconcile(core: Core, logger: Logger): Stop {
   const run = () =>
     core.admin.reconcileStars({ actor: 'job:stars-reconcile' }).then(
-      (report) => logger.info({ applied: report.applied.length, held: report.held.length, failed: report.failed.length, scanned: report.scanned }, 'stars reconciled'),
+      (report) =>
+        logger.info(
+          {
+            applied: report.applied.length,
+            held: report.held.length,
+            failed: report.failed.length,
+            scanned: report.scanned,
+          },
+          'stars reconciled',
+        ),
       (error: unknown) => logger.error({ err: error }, 'stars reconciliation failed; next try tomorrow'),
     );
   const first = setTimeout(() => void run(), STARS_RECONCILE_FIRST_DELAY_MS);
@@ -185,8 +231,15 @@ function scheduleStarsReconcile(core: Core, logger: Logger): Stop {
 }
 
 function announce(logger: Logger, config: AppConfig, core: Core): void {
-  const providers = [...new Set([...core.deps.providers.image, ...core.deps.providers.video].map((provider) => provider.name))];
-  const fields = { roles: config.roles, database: config.database.kind, queue: config.redisUrl ? 'redis' : 'in-process', providers };
+  const providers = [
+    ...new Set([...core.deps.providers.image, ...core.deps.providers.video].map((provider) => provider.name)),
+  ];
+  const fields = {
+    roles: config.roles,
+    database: config.database.kind,
+    queue: config.redisUrl ? 'redis' : 'in-process',
+    providers,
+  };
   if (config.roles.includes('web')) logger.info({ url: config.publicUrl, ...fields }, `ready: ${config.publicUrl}`);
   else logger.info(fields, 'ready');
 }

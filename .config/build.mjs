@@ -12,7 +12,12 @@ const dist = `${root}dist/`;
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 await rm(dist, { recursive: true, force: true });
-const args = [tsc, '-p', `${root}.config/tsconfig.build.json`, ...(process.argv.includes('--no-check') ? ['--noCheck'] : [])];
+const args = [
+  tsc,
+  '-p',
+  `${root}.config/tsconfig.build.json`,
+  ...(process.argv.includes('--no-check') ? ['--noCheck'] : []),
+];
 const compiled = spawnSync(process.execPath, args, { stdio: 'inherit' });
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 

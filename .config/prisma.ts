@@ -4,7 +4,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'prisma/config';
 
-process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= fileURLToPath(new URL('../prisma/migrate/schema-engine-stub.sh', import.meta.url));
+process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= fileURLToPath(
+  new URL('../prisma/migrate/schema-engine-stub.sh', import.meta.url),
+);
 
 export default defineConfig({
   schema: '../prisma/schema.prisma',

@@ -24,7 +24,12 @@ import { findWebSession, type FoundWebSession } from '#core/accounts/find-web-se
 import { getAccountOverview, type AccountOverview } from '#core/accounts/get-account-overview';
 import { applyReferralCode, type ReferralCodeOutcome } from '#core/referrals/apply-referral-code';
 import { createGoogleSignIn, type GoogleSignIn } from '#core/accounts/google-sign-in';
-import { confirmLinkOnWeb, describeLinkToken, type LinkRequest, type WebLinkOutcome } from '#core/accounts/link-chat-account';
+import {
+  confirmLinkOnWeb,
+  describeLinkToken,
+  type LinkRequest,
+  type WebLinkOutcome,
+} from '#core/accounts/link-chat-account';
 import { removeIdentity, type RemoveIdentityOutcome } from '#core/accounts/remove-identity';
 import { openOwnMedia } from '#core/accounts/open-own-media';
 import type { RequestOrigin } from '#core/accounts/record-security-event';
@@ -77,15 +82,33 @@ export type Core = {
   };
   payments: {
     /** Validates a Telegram pre-checkout query: `ok`, or the localized reason to refuse. */
-    checkStarsPreCheckout(input: { payload: string; currency: string; totalAmount: number; platformUserId: string }): Promise<{ ok: true } | { ok: false; reply: Reply }>;
+    checkStarsPreCheckout(input: {
+      payload: string;
+      currency: string;
+      totalAmount: number;
+      platformUserId: string;
+    }): Promise<{ ok: true } | { ok: false; reply: Reply }>;
     /** Applies a successful Stars payment once per charge id; the reply tells the user. */
-    applyStarsPayment(input: { payload: string; chargeId: string; currency: string; totalAmount: number; platformUserId: string }): Promise<Reply>;
+    applyStarsPayment(input: {
+      payload: string;
+      chargeId: string;
+      currency: string;
+      totalAmount: number;
+      platformUserId: string;
+    }): Promise<Reply>;
     /** Refunds a Stars payment through Telegram and claws the credits back (admin). */
-    refundStarsPayment(refunds: StarsRefunds, input: { chargeId: string; actor: string }): Promise<'refunded' | 'already_refunded'>;
+    refundStarsPayment(
+      refunds: StarsRefunds,
+      input: { chargeId: string; actor: string },
+    ): Promise<'refunded' | 'already_refunded'>;
   };
   templates: {
     /** Templates whose id or name starts with `prefix`, most used first (for autocomplete; at most 25). */
-    suggest(prefix: string, locale: string | undefined, kind?: 'image' | 'video'): Promise<{ id: string; name: string; description: string }[]>;
+    suggest(
+      prefix: string,
+      locale: string | undefined,
+      kind?: 'image' | 'video',
+    ): Promise<{ id: string; name: string; description: string }[]>;
   };
   media: {
     /** A stored file behind a signed, unexpired link; undefined otherwise (answer 404). */
@@ -108,7 +131,12 @@ export type Core = {
     /** Sets a new password with a reset link, once; ends every session of the account. */
     resetPassword(input: { token: string; password: string; origin: RequestOrigin }): Promise<{ userId: string }>;
     /** Records the current terms and the age confirmation; grants the signup credits once. */
-    acceptTerms(input: { userId: string; isAgeConfirmed: boolean; hasAcceptedTerms: boolean; origin: RequestOrigin }): Promise<{ granted: number }>;
+    acceptTerms(input: {
+      userId: string;
+      isAgeConfirmed: boolean;
+      hasAcceptedTerms: boolean;
+      origin: RequestOrigin;
+    }): Promise<{ granted: number }>;
     /** Rectification: display name and language. */
     updateProfile(input: { userId: string; displayName: string; locale: string }): Promise<void>;
     /** Rectification of the email: the new address takes effect when its emailed link is opened. */
@@ -116,7 +144,11 @@ export type Core = {
     /** The previous address an undo link (mailed to it after a change) would restore, while usable. */
     describeEmailChangeUndo(token: string): Promise<{ email: string } | undefined>;
     /** Restores the previous address from its undo link, once within 7 days; ends every other session. */
-    undoEmailChange(input: { token: string; currentSid: string | undefined; origin: RequestOrigin }): Promise<{ userId: string; email: string; isPasswordCleared: boolean }>;
+    undoEmailChange(input: {
+      token: string;
+      currentSid: string | undefined;
+      origin: RequestOrigin;
+    }): Promise<{ userId: string; email: string; isPasswordCleared: boolean }>;
     /** Balance, ledger, payments, plan, identities and recent creations. */
     overview(userId: string): Promise<AccountOverview>;
     /** A stored file of the account's own (undefined for anyone else's: answer 404). */
@@ -126,7 +158,11 @@ export type Core = {
     /** The website's confirmation of a `/link` token: sends the confirm button (naming this account) into that chat; nothing is joined yet. */
     confirmLinkOnWeb(input: { token: string; userId: string; origin: RequestOrigin }): Promise<WebLinkOutcome>;
     /** Removes a linked identity from the account (a chat identity becomes a separate, empty chat account); never the last web sign-in. */
-    removeIdentity(input: { userId: string; identityId: string; origin: RequestOrigin }): Promise<RemoveIdentityOutcome>;
+    removeIdentity(input: {
+      userId: string;
+      identityId: string;
+      origin: RequestOrigin;
+    }): Promise<RemoveIdentityOutcome>;
     /** Google sign-in (OpenID Connect), or undefined when not configured. */
     google: GoogleSignIn | undefined;
     /** Records who invited the account from an invite link's code (once, before its first purchase); says what became of it. */
@@ -139,7 +175,12 @@ export type Core = {
   /** Server-side web sessions (the cookie holds only a random id). */
   sessions: {
     /** Starts a session (ending `replacesSid`), returning the new cookie id. */
-    create(input: { userId: string | null; data?: WebSessionData; origin: RequestOrigin; replacesSid?: string | undefined }): Promise<{ sid: string; expiresAt: Date }>;
+    create(input: {
+      userId: string | null;
+      data?: WebSessionData;
+      origin: RequestOrigin;
+      replacesSid?: string | undefined;
+    }): Promise<{ sid: string; expiresAt: Date }>;
     /** The live session and its user behind a cookie id. */
     find(sid: string): Promise<FoundWebSession | undefined>;
     /** Replaces a live session's data. */
@@ -158,7 +199,13 @@ export type Core = {
     /** The account a pricing link names, if valid. */
     verifyPricingToken(token: string): string | undefined;
     /** A Stripe Checkout address for a pack (payment) or plan (subscription); `pricingToken`: the chat /buy link it came through. */
-    checkout(input: { userId: string; product: CheckoutProduct; currency?: string; locale: string; pricingToken?: string | undefined }): Promise<string>;
+    checkout(input: {
+      userId: string;
+      product: CheckoutProduct;
+      currency?: string;
+      locale: string;
+      pricingToken?: string | undefined;
+    }): Promise<string>;
     /** A Stripe Customer Portal address for the account. */
     portal(userId: string): Promise<string>;
     /** Verifies and applies one Stripe webhook delivery (raw body and `Stripe-Signature`). */
@@ -179,7 +226,13 @@ export type Core = {
     /** The account's data requests with timestamps and outcomes. */
     listRequests(userId: string): Promise<DataRequestLine[]>;
     /** A request by email from someone who cannot sign in; acts only after its emailed link is opened. */
-    fileRequest(input: { email: string; kind: string; message: string; locale: string; origin: RequestOrigin }): Promise<void>;
+    fileRequest(input: {
+      email: string;
+      kind: string;
+      message: string;
+      locale: string;
+      origin: RequestOrigin;
+    }): Promise<void>;
     /** What an emailed request link is for, while it is usable. */
     describeRequest(token: string): Promise<{ kind: string } | undefined>;
     /** Acts on a verified emailed request. */
@@ -200,7 +253,12 @@ export type Core = {
     /** The audit actor of a web admin: `web:<user id>` (never the email, which must stay out of logs). */
     actorOf(user: SessionUser): AdminActor;
     /** A user's recent payments (with ids, for refunds), audited. */
-    viewPayments(input: { ref: UserRef; limit?: number; paymentId?: string; actor: AdminActor }): Promise<{ user: AdminUser; payments: AdminPaymentLine[] }>;
+    viewPayments(input: {
+      ref: UserRef;
+      limit?: number;
+      paymentId?: string;
+      actor: AdminActor;
+    }): Promise<{ user: AdminUser; payments: AdminPaymentLine[] }>;
     /** The latest audit rows, newest first (optionally without look-ups), audited. */
     listAuditLog(input: { limit?: number; isChangesOnly?: boolean; actor: AdminActor }): Promise<AuditLogLine[]>;
     /** Which providers' payments this process can refund (Stars need TELEGRAM_BOT_TOKEN, cards STRIPE_SECRET_KEY). */
@@ -208,7 +266,11 @@ export type Core = {
     /** Open appeals with the suspension and blocked prompts behind each, audited. */
     listOpenAppeals(input: { actor: AdminActor; limit?: number }): Promise<OpenAppealLine[]>;
     /** Lifts or keeps the suspension an open appeal contests, audited; the user is told. */
-    decideAppeal(input: { appealId: string; decision: AppealDecision; actor: AdminActor }): Promise<{ userId: string; status: 'lifted' | 'kept' }>;
+    decideAppeal(input: {
+      appealId: string;
+      decision: AppealDecision;
+      actor: AdminActor;
+    }): Promise<{ userId: string; status: 'lifted' | 'kept' }>;
   };
   /** Starts consuming generation jobs in this process. Returns a stop function. */
   startWorker(options: { concurrency: number }): Promise<() => Promise<void>>;
@@ -226,17 +288,29 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
   const chatDeps: CoreDeps = { ...deps, stripe };
   const chatHold = createHeldRequestDrain(chatDeps, deps.chatHold ?? createMemoryChatHold());
   // Stars are refunded through the Bot API with the bot's token (https://core.telegram.org/bots/api#refundstarpayment).
-  const starsRefunds = deps.config.telegram ? createBotApiStarsRefunds({ token: deps.config.telegram.token, apiRoot: deps.config.telegram.apiRoot }) : undefined;
+  const starsRefunds = deps.config.telegram
+    ? createBotApiStarsRefunds({ token: deps.config.telegram.token, apiRoot: deps.config.telegram.apiRoot })
+    : undefined;
   // Stars reconciliation reads https://core.telegram.org/bots/api#getstartransactions; the payer is told through this process's notifiers.
   const starsReconcile = deps.config.telegram
-    ? { source: createBotApiStarTransactions({ token: deps.config.telegram.token, apiRoot: deps.config.telegram.apiRoot }), deps: { catalog: deps.catalog, config: deps.config, logger: deps.logger, notifiers: deps.notifiers } }
+    ? {
+        source: createBotApiStarTransactions({
+          token: deps.config.telegram.token,
+          apiRoot: deps.config.telegram.apiRoot,
+        }),
+        deps: { catalog: deps.catalog, config: deps.config, logger: deps.logger, notifiers: deps.notifiers },
+      }
     : undefined;
   return {
     chat: {
       run: (request) => runChatCommand(chatDeps, request, { hold: chatHold }),
       rememberStatusMessage: async (generationId, messageId) => {
         // A held request's status message is kept with it until its generation exists.
-        if (chatHold.awaitingStatusMessage.delete(generationId) && (await chatHold.store.attachStatusMessage(generationId, messageId).catch(() => false))) return;
+        if (
+          chatHold.awaitingStatusMessage.delete(generationId) &&
+          (await chatHold.store.attachStatusMessage(generationId, messageId).catch(() => false))
+        )
+          return;
         await rememberStatusMessage(deps, generationId, messageId);
       },
       claimUpdate: (input) => claimChatUpdate(deps, input),
@@ -256,7 +330,14 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     },
     templates: {
       suggest: async (prefix, locale, kind) =>
-        (await listTemplates(deps.prisma, { locale: normalizeLocale(locale), prefix, limit: 100, now: deps.clock.now() }))
+        (
+          await listTemplates(deps.prisma, {
+            locale: normalizeLocale(locale),
+            prefix,
+            limit: 100,
+            now: deps.clock.now(),
+          })
+        )
           .filter((template) => !kind || template.kind === kind)
           .slice(0, 25)
           .map((template) => ({ id: template.id, name: template.name, description: template.description })),
@@ -313,8 +394,14 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     },
     retention: { run: () => runRetention(chatDeps) },
     admin: {
-      ...createAdmin({ prisma: deps.prisma, clock: deps.clock, config: deps.config }, { stars: starsRefunds, stripe, starsReconcile }),
-      isAdmin: (user) => user?.isEmailVerified === true && user.email !== null && deps.config.adminEmails.includes(user.email.toLowerCase()),
+      ...createAdmin(
+        { prisma: deps.prisma, clock: deps.clock, config: deps.config },
+        { stars: starsRefunds, stripe, starsReconcile },
+      ),
+      isAdmin: (user) =>
+        user?.isEmailVerified === true &&
+        user.email !== null &&
+        deps.config.adminEmails.includes(user.email.toLowerCase()),
       actorOf: (user) => `web:${user.id}`,
       viewPayments: (input) => viewPayments(deps, input),
       listAuditLog: (input) => listAuditLog(deps, input),

@@ -10,7 +10,17 @@ export { TELEGRAM_SEND_LIMIT } from '#core/infra/build-limits';
 export { createCore, type Core } from '#core/create-core';
 export type { CoreDeps } from '#core/core-deps';
 
-export { COMMAND_NAMES, ACTION_NAMES, ONE_TIME_ACTIONS, encodeAction, decodeAction, type CommandName, type ActionName, type CommandRequest, type InputAttachment } from '#core/chat/command-request';
+export {
+  COMMAND_NAMES,
+  ACTION_NAMES,
+  ONE_TIME_ACTIONS,
+  encodeAction,
+  decodeAction,
+  type CommandName,
+  type ActionName,
+  type CommandRequest,
+  type InputAttachment,
+} from '#core/chat/command-request';
 export type { Reply, Text, Button, MediaItem } from '#core/chat/reply';
 export { ChatUnreachableError, type Notifier, type NotifierRegistry } from '#core/chat/notifier';
 export { createLazyNotifier } from '#core/chat/lazy-notifier';

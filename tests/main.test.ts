@@ -19,7 +19,11 @@ type AdminRun = { code: number | null; stdout: string; stderr: string };
 
 /** Runs `npm run admin -- <args>` the way the script does, with only `env` set. */
 async function admin(args: string[], env: Record<string, string>): Promise<AdminRun> {
-  const run = spawn(process.execPath, ['--import', 'tsx', 'core/admin/admin-cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawn(process.execPath, ['--import', 'tsx', 'core/admin/admin-cli.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   run.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -30,8 +34,12 @@ async function admin(args: string[], env: Record<string, string>): Promise<Admin
 
 /** Walks a new Telegram user through /start, the terms and the age check: 10 free credits. */
 async function onboard(telegram: FakeTelegram, chatId: number): Promise<void> {
-  const buttonOf = (call: { params: unknown }) => (call.params as { reply_markup: { inline_keyboard: { callback_data: string }[][] } }).reply_markup.inline_keyboard.flat()[0]!.callback_data;
-  const toChat = (text: string) => (call: { params: unknown }) => (call.params as { chat_id?: unknown }).chat_id === chatId && JSON.stringify(call.params).includes(text);
+  const buttonOf = (call: { params: unknown }) =>
+    (
+      call.params as { reply_markup: { inline_keyboard: { callback_data: string }[][] } }
+    ).reply_markup.inline_keyboard.flat()[0]!.callback_data;
+  const toChat = (text: string) => (call: { params: unknown }) =>
+    (call.params as { chat_id?: unknown }).chat_id === chatId && JSON.stringify(call.params).includes(text);
   telegram.pushUpdate(telegram.messageUpdate({ chatId, fromId: chatId, text: '/start' }));
   const terms = await telegram.waitForCall('sendMessage', toChat('I accept'), 20_000);
   telegram.pushUpdate(telegram.callbackUpdate({ chatId, fromId: chatId, data: buttonOf(terms), messageId: 1 }));
@@ -44,7 +52,11 @@ async function onboard(telegram: FakeTelegram, chatId: number): Promise<void> {
 async function chatBalance(telegram: FakeTelegram, chatId: number): Promise<string> {
   const earlier = new Set(telegram.callsOf('sendMessage'));
   telegram.pushUpdate(telegram.messageUpdate({ chatId, fromId: chatId, text: '/balance' }));
-  const answer = await telegram.waitForCall('sendMessage', (call) => !earlier.has(call) && JSON.stringify(call.params).includes('Balance:'), 20_000);
+  const answer = await telegram.waitForCall(
+    'sendMessage',
+    (call) => !earlier.has(call) && JSON.stringify(call.params).includes('Balance:'),
+    20_000,
+  );
   return (answer.params as { text: string }).text;
 }
 
@@ -54,7 +66,10 @@ async function chatBalance(telegram: FakeTelegram, chatId: number): Promise<stri
  */
 async function migratedDataDir(): Promise<string> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-start-'));
-  const pglite = await PGlite.create({ dataDir: path.join(dataDir, 'pglite'), loadDataDir: new Blob([await fs.readFile(inject('pgliteTemplateFile'))]) });
+  const pglite = await PGlite.create({
+    dataDir: path.join(dataDir, 'pglite'),
+    loadDataDir: new Blob([await fs.readFile(inject('pgliteTemplateFile'))]),
+  });
   await pglite.close();
   return dataDir;
 }
@@ -62,7 +77,10 @@ async function migratedDataDir(): Promise<string> {
 async function waitForHealth(port: number, deadlineMs: number): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < deadlineMs) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) return Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -88,13 +106,17 @@ describe('npm start (main.ts)', () => {
     const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
     expect(ready).toEqual({ isReady: true, database: true });
     expect(first.output()).toContain(`ready: http://localhost:${port}`);
-    expect(first.output()).toContain('HOST=0.0.0.0 listens beyond this machine while SESSION_SECRET is the development value');
+    expect(first.output()).toContain(
+      'HOST=0.0.0.0 listens beyond this machine while SESSION_SECRET is the development value',
+    );
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('embedded database migrated');
 
     const pglite = await PGlite.create(path.join(dataDir, 'pglite'));
-    await pglite.query(`INSERT INTO users (id, locale, "updatedAt") VALUES ('0190f0f0-0000-7000-8000-000000000001', 'en', now())`);
+    await pglite.query(
+      `INSERT INTO users (id, locale, "updatedAt") VALUES ('0190f0f0-0000-7000-8000-000000000001', 'en', now())`,
+    );
     await pglite.close();
 
     const second = start(env);
@@ -116,7 +138,12 @@ describe('npm start (main.ts)', () => {
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('PORT: must be a whole number');
     expect(run.output()).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
-    const production = start({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://imagine.example.com', DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' });
+    const production = start({
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(32),
+      PUBLIC_URL: 'https://imagine.example.com',
+      DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none',
+    });
     expect(await production.exited).toBe(1);
     expect(production.output()).toContain('METRICS_TOKEN: is required in production');
   }, 60_000);
@@ -126,17 +153,34 @@ describe('npm start (main.ts)', () => {
     const dataDir = await migratedDataDir();
     dirs.push(dataDir);
     const port = await freePort();
-    const run = start({ DATA_DIR: dataDir, PORT: String(port), TELEGRAM_BOT_TOKEN: '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345', TELEGRAM_API_ROOT: telegram.apiRoot });
+    const run = start({
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      TELEGRAM_BOT_TOKEN: '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345',
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+    });
     try {
       await waitForHealth(port, 30_000);
       await telegram.waitForCall('getUpdates', undefined, 20_000);
       expect(telegram.callsOf('setMyCommands').length).toBeGreaterThanOrEqual(2);
       telegram.pushUpdate(telegram.messageUpdate({ chatId: 42, fromId: 42, text: '/start' }));
-      const terms = await telegram.waitForCall('sendMessage', (call) => JSON.stringify(call.params).includes('I accept'), 20_000);
-      const accept = (terms.params as { reply_markup: { inline_keyboard: { callback_data: string }[][] } }).reply_markup.inline_keyboard.flat()[0]!.callback_data;
+      const terms = await telegram.waitForCall(
+        'sendMessage',
+        (call) => JSON.stringify(call.params).includes('I accept'),
+        20_000,
+      );
+      const accept = (
+        terms.params as { reply_markup: { inline_keyboard: { callback_data: string }[][] } }
+      ).reply_markup.inline_keyboard.flat()[0]!.callback_data;
       telegram.pushUpdate(telegram.callbackUpdate({ chatId: 42, fromId: 42, data: accept, messageId: 1 }));
-      const age = await telegram.waitForCall('sendMessage', (call) => JSON.stringify(call.params).includes('or older'), 20_000);
-      const confirm = (age.params as { reply_markup: { inline_keyboard: { callback_data: string }[][] } }).reply_markup.inline_keyboard.flat()[0]!.callback_data;
+      const age = await telegram.waitForCall(
+        'sendMessage',
+        (call) => JSON.stringify(call.params).includes('or older'),
+        20_000,
+      );
+      const confirm = (
+        age.params as { reply_markup: { inline_keyboard: { callback_data: string }[][] } }
+      ).reply_markup.inline_keyboard.flat()[0]!.callback_data;
       telegram.pushUpdate(telegram.callbackUpdate({ chatId: 42, fromId: 42, data: confirm, messageId: 2 }));
       await telegram.waitForCall('sendMessage', (call) => JSON.stringify(call.params).includes('free credits'), 20_000);
       telegram.pushUpdate(telegram.messageUpdate({ chatId: 42, fromId: 42, text: '/imagine a fox in the snow' }));
@@ -156,7 +200,12 @@ describe('npm start (main.ts)', () => {
     const dataDir = await migratedDataDir();
     dirs.push(dataDir);
     const port = await freePort();
-    const env = { DATA_DIR: dataDir, PORT: String(port), TELEGRAM_BOT_TOKEN: token, TELEGRAM_API_ROOT: telegram.apiRoot };
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      TELEGRAM_BOT_TOKEN: token,
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+    };
     const cli = { DATA_DIR: dataDir };
     const first = start(env);
     try {
@@ -165,7 +214,9 @@ describe('npm start (main.ts)', () => {
 
       const second = start({ ...env, PORT: String(await freePort()) });
       expect(await second.exited).toBe(1);
-      expect(second.output()).toContain(`The embedded database is in use by pid ${first.child.pid} on host ${os.hostname()}`);
+      expect(second.output()).toContain(
+        `The embedded database is in use by pid ${first.child.pid} on host ${os.hostname()}`,
+      );
       expect(second.output()).toMatch(/started \d{4}-\d\d-\d\dT[^,]+, command: \S*node --import tsx \S*main\.ts/);
 
       const grant = await admin(['grant', 'telegram:42', '25', '--reason', 'ticket 1', '--key', 'ticket-1'], cli);
@@ -173,9 +224,15 @@ describe('npm start (main.ts)', () => {
       expect(grant.stdout).toContain('balance: 35 available, 0 reserved, 0 owed');
       expect(await chatBalance(telegram, 42)).toContain('Balance: 35 credits.');
       const usage = await admin(['grant', 'telegram:42', 'lots', '--reason', 'x'], cli);
-      expect([usage.code, usage.stderr]).toEqual([2, 'credits must be a positive whole number, got lots\nRun npm run admin -- --help for the commands.\n']);
+      expect([usage.code, usage.stderr]).toEqual([
+        2,
+        'credits must be a positive whole number, got lots\nRun npm run admin -- --help for the commands.\n',
+      ]);
       const missing = await admin(['balance', 'telegram:999', '--json'], cli);
-      expect([missing.code, JSON.parse(missing.stdout)]).toEqual([1, { error: { code: 'not_found', message: 'no user matches telegram:999' } }]);
+      expect([missing.code, JSON.parse(missing.stdout)]).toEqual([
+        1,
+        { error: { code: 'not_found', message: 'no user matches telegram:999' } },
+      ]);
       expect((await fs.stat(path.join(dataDir, 'run'))).mode & 0o777).toBe(0o700);
       expect((await fs.stat(path.join(dataDir, 'run/admin.sock'))).mode & 0o777).toBe(0o600);
     } finally {
@@ -209,7 +266,12 @@ describe('npm start (main.ts)', () => {
     dirs.push(dataDir);
     const port = await freePort();
     const metricsPort = await freePort();
-    const env = { DATA_DIR: dataDir, PORT: String(port), METRICS_PORT: String(metricsPort), npm_config_update_notifier: 'false' };
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      npm_config_update_notifier: 'false',
+    };
     const groupIsGone = async (group: number, withinMs: number) => {
       const started = Date.now();
       while (Date.now() - started < withinMs) {
@@ -223,7 +285,12 @@ describe('npm start (main.ts)', () => {
       return false;
     };
     for (const stop of ['SIGTERM to npm', 'SIGINT to the group'] as const) {
-      const npm = spawn('npm', ['start'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const npm = spawn('npm', ['start'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
       let output = '';
       npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -231,7 +298,9 @@ describe('npm start (main.ts)', () => {
       const group = npm.pid as number;
       try {
         await waitForHealth(port, 90_000);
-        expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 'with METRICS_PORT, not on the web port').toBe(404);
+        expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 'with METRICS_PORT, not on the web port').toBe(
+          404,
+        );
         expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
         if (stop === 'SIGTERM to npm') process.kill(group, 'SIGTERM');
         else process.kill(-group, 'SIGINT');
@@ -240,7 +309,12 @@ describe('npm start (main.ts)', () => {
         expect(output).toContain('"msg":"stopped"');
         expect(output).not.toContain('second signal');
         await expect(fs.stat(path.join(dataDir, 'pglite.lock'))).rejects.toThrow(/ENOENT/);
-        expect(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => 'answered', () => 'closed')).toBe('closed');
+        expect(
+          await fetch(`http://127.0.0.1:${port}/healthz`).then(
+            () => 'answered',
+            () => 'closed',
+          ),
+        ).toBe('closed');
       } finally {
         try {
           process.kill(-group, 'SIGKILL');
@@ -252,7 +326,11 @@ describe('npm start (main.ts)', () => {
   }, 400_000);
 
   it('refuses to start with S3_BUCKET and a malformed S3_ENDPOINT, or with no S3 credentials anywhere, naming the variables', async () => {
-    const badEndpoint = start({ S3_BUCKET: 'imagine-media', S3_ENDPOINT: 'minio:9000', S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' });
+    const badEndpoint = start({
+      S3_BUCKET: 'imagine-media',
+      S3_ENDPOINT: 'minio:9000',
+      S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    });
     expect(await badEndpoint.exited).toBe(1);
     expect(badEndpoint.output()).toContain('S3_ENDPOINT: must be an http(s) URL');
     // No keys and no AWS credentials in the environment, a profile or instance metadata.
@@ -265,7 +343,9 @@ describe('npm start (main.ts)', () => {
       DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none',
     });
     expect(await noCredentials.exited).toBe(1);
-    expect(noCredentials.output()).toContain('S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: S3_BUCKET=imagine-media is set but no credentials were found');
+    expect(noCredentials.output()).toContain(
+      'S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: S3_BUCKET=imagine-media is set but no credentials were found',
+    );
     expect(noCredentials.output(), 'an operator reads the problem, not a stack trace').not.toMatch(/^\s+at /m);
   }, 60_000);
 });

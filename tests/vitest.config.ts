@@ -59,7 +59,13 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'serial', include: SERIAL_FILES, fileParallelism: false, maxWorkers: 1, sequence: { groupOrder: 2 } },
+        test: {
+          name: 'serial',
+          include: SERIAL_FILES,
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+        },
       },
     ],
   },

@@ -30,17 +30,30 @@ export type WebMount = { path: string; handler: express.RequestHandler | express
  * the legal pages; the admin area (`/admin`, a 404 for all but ADMIN_EMAILS). Unknown paths are
  * 404; unexpected errors a page with a reference id.
  */
-export function createWebApp(core: Core, options: { logger: Logger; trustProxy: boolean; mounts?: WebMount[]; legalDir?: string }): Express {
+export function createWebApp(
+  core: Core,
+  options: { logger: Logger; trustProxy: boolean; mounts?: WebMount[]; legalDir?: string },
+): Express {
   const { config } = core.deps;
   const isSecure = config.isProduction;
-  const site: Site = { core, isSecure, supportEmail: config.supportEmail, isGoogleEnabled: core.accounts.google !== undefined };
+  const site: Site = {
+    core,
+    isSecure,
+    supportEmail: config.supportEmail,
+    isGoogleEnabled: core.accounts.google !== undefined,
+  };
   const googleOrigin = config.googleOAuth ? [new URL(config.googleOAuth.issuer).origin] : [];
 
   const app = express();
   app.disable('x-powered-by');
   if (options.trustProxy) app.set('trust proxy', 1);
   app.use(requestLogger(options.logger));
-  app.use(securityHeaders({ isProduction: config.isProduction, formTargets: [...core.billing.hostedOrigins, ...googleOrigin] }));
+  app.use(
+    securityHeaders({
+      isProduction: config.isProduction,
+      formTargets: [...core.billing.hostedOrigins, ...googleOrigin],
+    }),
+  );
   app.use(createHealthRoutes(core));
   app.use(createMediaRoutes(core));
   app.use(createStripeWebhookRoutes(core));
@@ -58,14 +71,18 @@ export function createWebApp(core: Core, options: { logger: Logger; trustProxy: 
     }),
   );
   app.use(
-    createSiteRoutes(site, {
-      supportEmail: config.supportEmail,
-      publicUrl: config.publicUrl,
-      retentionPromptDays: config.retention.promptDays,
-      retentionLoginDays: config.retention.loginDays,
-      signupCredits: config.signupCredits,
-      packValidDays: core.deps.catalog.packCreditsValidDays,
-    }, options.legalDir),
+    createSiteRoutes(
+      site,
+      {
+        supportEmail: config.supportEmail,
+        publicUrl: config.publicUrl,
+        retentionPromptDays: config.retention.promptDays,
+        retentionLoginDays: config.retention.loginDays,
+        signupCredits: config.signupCredits,
+        packValidDays: core.deps.catalog.packCreditsValidDays,
+      },
+      options.legalDir,
+    ),
   );
   app.use(createAuthRoutes(site));
   app.use(createGoogleRoutes(site, { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret }));
@@ -85,15 +102,25 @@ export function createWebApp(core: Core, options: { logger: Logger; trustProxy: 
   });
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
     const ref = request.id?.slice(0, 8) ?? 'unknown';
-    const status = isAppError(error) ? error.status : typeof (error as { status?: unknown }).status === 'number' && (error as { status: number }).status < 500 ? (error as { status: number }).status : 500;
+    const status = isAppError(error)
+      ? error.status
+      : typeof (error as { status?: unknown }).status === 'number' && (error as { status: number }).status < 500
+        ? (error as { status: number }).status
+        : 500;
     if (status >= 500) (request.log ?? options.logger).error({ err: error, ref }, 'request failed');
     if (response.headersSent) return;
     if (!request.locale || !request.csrfToken) {
-      response.status(status).type('text/plain').send(status >= 500 ? `Something went wrong (ref ${ref}).` : 'Bad request');
+      response
+        .status(status)
+        .type('text/plain')
+        .send(status >= 500 ? `Something went wrong (ref ${ref}).` : 'Bad request');
       return;
     }
     const view = viewOf(site, request);
-    const message = status >= 500 ? view.t('errors.internal', { ref }) : (errorMessage(view, error) ?? view.t('errors.invalid_input'));
+    const message =
+      status >= 500
+        ? view.t('errors.internal', { ref })
+        : (errorMessage(view, error) ?? view.t('errors.invalid_input'));
     sendPage(response, status, errorPage(view, { status, message }));
   });
   return app;

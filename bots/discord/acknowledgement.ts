@@ -12,7 +12,18 @@ import type { DiscordCommandName } from '#bots/discord/command-definitions';
 export type Acknowledgement = { defer: 'reply' | 'update'; isPrivate: boolean };
 
 /** Commands about the user's own account: answered so only they see it. */
-const PRIVATE_COMMANDS: ReadonlySet<DiscordCommandName> = new Set(['start', 'balance', 'history', 'settings', 'mydata', 'deleteme', 'link', 'support', 'cancel', 'appeal']);
+const PRIVATE_COMMANDS: ReadonlySet<DiscordCommandName> = new Set([
+  'start',
+  'balance',
+  'history',
+  'settings',
+  'mydata',
+  'deleteme',
+  'link',
+  'support',
+  'cancel',
+  'appeal',
+]);
 
 /** Buttons that start a job or repost a result: the answer is a new public message (the job's message). */
 const NEW_MESSAGE_ACTIONS: ReadonlySet<ActionName> = new Set(['reroll', 'vary', 'upscale', 'as_file']);

@@ -9,13 +9,36 @@ import { catalogOf, type CommandName, type MessageKey } from '#core';
 
 /** The slash commands the bot registers (Telegram's /paysupport has no use here). */
 export const DISCORD_COMMANDS = [
-  'start', 'imagine', 'video', 'templates', 'balance', 'buy', 'history', 'settings',
-  'link', 'privacy', 'terms', 'mydata', 'deleteme', 'help', 'support', 'cancel', 'appeal',
+  'start',
+  'imagine',
+  'video',
+  'templates',
+  'balance',
+  'buy',
+  'history',
+  'settings',
+  'link',
+  'privacy',
+  'terms',
+  'mydata',
+  'deleteme',
+  'help',
+  'support',
+  'cancel',
+  'appeal',
 ] as const satisfies readonly CommandName[];
 export type DiscordCommandName = (typeof DISCORD_COMMANDS)[number];
 
 /** Option names of /imagine and /video; `buildCommandArgs` reads them back. */
-export const OPTION = { prompt: 'prompt', template: 'template', aspect: 'aspect', count: 'count', image: 'image', seconds: 'seconds', text: 'text' } as const;
+export const OPTION = {
+  prompt: 'prompt',
+  template: 'template',
+  aspect: 'aspect',
+  count: 'count',
+  image: 'image',
+  seconds: 'seconds',
+  text: 'text',
+} as const;
 
 /** The longest text Discord lets a string option carry (core checks its own, shorter limit). */
 const MAX_STRING_OPTION_LENGTH = 6000;
@@ -49,18 +72,32 @@ export function buildCommandDefinitions(): RESTPostAPIChatInputApplicationComman
       command
         .addStringOption((option) => localized(option, OPTION.prompt, 'option.prompt').setRequired(true))
         .addStringOption((option) => localized(option, OPTION.template, 'option.template').setAutocomplete(true))
-        .addStringOption((option) => localized(option, OPTION.aspect, 'option.aspect').addChoices(ASPECT_CHOICES.map((aspect) => ({ name: aspect, value: aspect }))))
+        .addStringOption((option) =>
+          localized(option, OPTION.aspect, 'option.aspect').addChoices(
+            ASPECT_CHOICES.map((aspect) => ({ name: aspect, value: aspect })),
+          ),
+        )
         .addIntegerOption((option) => localized(option, OPTION.count, 'option.count').setMinValue(1).setMaxValue(4))
         .addAttachmentOption((option) => localized(option, OPTION.image, 'option.image'));
     }
     if (name === 'video') {
       command
         .addStringOption((option) => localized(option, OPTION.prompt, 'option.prompt').setRequired(true))
-        .addStringOption((option) => localized(option, OPTION.aspect, 'option.aspect').addChoices(ASPECT_CHOICES.map((aspect) => ({ name: aspect, value: aspect }))))
-        .addIntegerOption((option) => localized(option, OPTION.seconds, 'option.duration').addChoices(VIDEO_SECONDS_CHOICES.map((seconds) => ({ name: String(seconds), value: seconds }))));
+        .addStringOption((option) =>
+          localized(option, OPTION.aspect, 'option.aspect').addChoices(
+            ASPECT_CHOICES.map((aspect) => ({ name: aspect, value: aspect })),
+          ),
+        )
+        .addIntegerOption((option) =>
+          localized(option, OPTION.seconds, 'option.duration').addChoices(
+            VIDEO_SECONDS_CHOICES.map((seconds) => ({ name: String(seconds), value: seconds })),
+          ),
+        );
     }
     if (name === 'appeal') {
-      command.addStringOption((option) => localized(option, OPTION.text, 'option.appeal_text').setRequired(true).setMaxLength(MAX_STRING_OPTION_LENGTH));
+      command.addStringOption((option) =>
+        localized(option, OPTION.text, 'option.appeal_text').setRequired(true).setMaxLength(MAX_STRING_OPTION_LENGTH),
+      );
     }
     return command.toJSON();
   });
@@ -68,7 +105,10 @@ export function buildCommandDefinitions(): RESTPostAPIChatInputApplicationComman
 
 /** Names an option and describes it in English with the zh-CN localization. */
 function localized<T extends SharedNameAndDescription>(option: T, name: string, key: MessageKey): T {
-  return option.setName(name).setDescription(describe('en', key)).setDescriptionLocalizations({ 'zh-CN': describe('zh-CN', key) });
+  return option
+    .setName(name)
+    .setDescription(describe('en', key))
+    .setDescriptionLocalizations({ 'zh-CN': describe('zh-CN', key) });
 }
 
 function describe(locale: 'en' | 'zh-CN', key: MessageKey): string {

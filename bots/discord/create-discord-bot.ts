@@ -39,19 +39,26 @@ const DRAIN_TIMEOUT_MS = 10_000;
 export function createDiscordBot(core: Core, options: DiscordBotOptions): DiscordBot {
   const { config, logger } = options;
   const log = logger.child({ platform: 'discord' });
-  const client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages], rest: { api: config.apiUrl } });
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
+    rest: { api: config.apiUrl },
+  });
   const pendingRenders = createPendingRenders();
   const notifier = createDiscordNotifier(createDiscordRest(config), { logger, pendingRenders });
   const inFlight = new Set<Promise<void>>();
 
   const onInteraction = (interaction: Interaction): void => {
-    const handled = handleInteraction(interaction, { core, logger, pendingRenders }).finally(() => inFlight.delete(handled));
+    const handled = handleInteraction(interaction, { core, logger, pendingRenders }).finally(() =>
+      inFlight.delete(handled),
+    );
     inFlight.add(handled);
   };
   client.on(Events.InteractionCreate, onInteraction);
   client.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => log.warn({ detail: message }, 'discord client warning'));
-  client.on(Events.ShardDisconnect, (event, shardId) => log.warn({ code: event.code, shardId }, 'gateway disconnected'));
+  client.on(Events.ShardDisconnect, (event, shardId) =>
+    log.warn({ code: event.code, shardId }, 'gateway disconnected'),
+  );
 
   return {
     client,
@@ -65,7 +72,10 @@ export function createDiscordBot(core: Core, options: DiscordBotOptions): Discor
     async stop() {
       client.off(Events.InteractionCreate, onInteraction);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)))]);
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS))),
+      ]);
       clearTimeout(timer);
       await client.destroy();
       log.info('discord gateway stopped');

@@ -28,7 +28,13 @@ export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000 - 30_000;
 export const ORIGINAL_MESSAGE = '@original';
 
 /** The string record core stores, from what the adapter knows when it acknowledges an interaction. */
-export function encodeDelivery(input: { interactionToken: string; applicationId: string; interactionCreatedAt: number; originalMessageId: string | undefined; attachmentSizeLimit: number | undefined }): Record<string, string> {
+export function encodeDelivery(input: {
+  interactionToken: string;
+  applicationId: string;
+  interactionCreatedAt: number;
+  originalMessageId: string | undefined;
+  attachmentSizeLimit: number | undefined;
+}): Record<string, string> {
   return {
     interactionToken: input.interactionToken,
     applicationId: input.applicationId,
@@ -52,7 +58,10 @@ export function decodeDelivery(extra: Record<string, string> | undefined): Disco
 }
 
 /** Whether the interaction token can still edit and follow up (created less than ~15 minutes ago). */
-export function isTokenUsable(delivery: DiscordDelivery, now: number): delivery is DiscordDelivery & { interactionToken: string; applicationId: string } {
+export function isTokenUsable(
+  delivery: DiscordDelivery,
+  now: number,
+): delivery is DiscordDelivery & { interactionToken: string; applicationId: string } {
   return (
     delivery.interactionToken !== undefined &&
     delivery.applicationId !== undefined &&

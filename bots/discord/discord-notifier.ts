@@ -1,4 +1,12 @@
-import { DiscordAPIError, MessageFlags, Routes, type APIChannel, type APIMessage, type REST, type RawFile } from 'discord.js';
+import {
+  DiscordAPIError,
+  MessageFlags,
+  Routes,
+  type APIChannel,
+  type APIMessage,
+  type REST,
+  type RawFile,
+} from 'discord.js';
 import { ChatUnreachableError, type DeliveryTarget, type Logger, type Notifier, type Reply } from '#core';
 import { decodeDelivery, isTokenUsable, ORIGINAL_MESSAGE, type DiscordDelivery } from '#bots/discord/delivery-data';
 import type { PendingRenders } from '#bots/discord/pending-renders';
@@ -39,7 +47,11 @@ export function createDiscordNotifier(rest: REST, options: DiscordNotifierOption
       await options.pendingRenders?.settled(delivery.interactionToken);
       let statusMessageId = target.statusMessageId;
       for (const reply of replies) {
-        const message = await renderReply(reply, { locale: target.locale, attachmentSizeLimit: delivery.attachmentSizeLimit, supportEmail: undefined });
+        const message = await renderReply(reply, {
+          locale: target.locale,
+          attachmentSizeLimit: delivery.attachmentSizeLimit,
+          supportEmail: undefined,
+        });
         if (isTokenUsable(delivery, now())) {
           try {
             const sent = await sendWithToken(rest, delivery, statusMessageId, message);
@@ -47,7 +59,10 @@ export function createDiscordNotifier(rest: REST, options: DiscordNotifierOption
             continue;
           } catch (error) {
             if (!isGone(error)) throw error;
-            log.info({ code: (error as DiscordAPIError).code }, 'interaction webhook unusable; sending with the bot token');
+            log.info(
+              { code: (error as DiscordAPIError).code },
+              'interaction webhook unusable; sending with the bot token',
+            );
           }
         }
         const sent = await sendWithBot(rest, target, delivery, statusMessageId, message, reply);
@@ -58,11 +73,20 @@ export function createDiscordNotifier(rest: REST, options: DiscordNotifierOption
   };
 }
 
-async function sendWithToken(rest: REST, delivery: DiscordDelivery & { interactionToken: string; applicationId: string }, statusMessageId: string | undefined, message: DiscordMessage): Promise<string> {
+async function sendWithToken(
+  rest: REST,
+  delivery: DiscordDelivery & { interactionToken: string; applicationId: string },
+  statusMessageId: string | undefined,
+  message: DiscordMessage,
+): Promise<string> {
   const { applicationId, interactionToken } = delivery;
   if (message.isJobMessage) {
-    const reference = !statusMessageId || statusMessageId === delivery.originalMessageId ? ORIGINAL_MESSAGE : statusMessageId;
-    await rest.patch(Routes.webhookMessage(applicationId, interactionToken, reference), { auth: false, ...payload(message) });
+    const reference =
+      !statusMessageId || statusMessageId === delivery.originalMessageId ? ORIGINAL_MESSAGE : statusMessageId;
+    await rest.patch(Routes.webhookMessage(applicationId, interactionToken, reference), {
+      auth: false,
+      ...payload(message),
+    });
     return reference;
   }
   const sent = (await rest.post(Routes.webhook(applicationId, interactionToken), {
@@ -73,8 +97,18 @@ async function sendWithToken(rest: REST, delivery: DiscordDelivery & { interacti
   return sent.id;
 }
 
-async function sendWithBot(rest: REST, target: DeliveryTarget, delivery: DiscordDelivery, statusMessageId: string | undefined, message: DiscordMessage, reply: Reply): Promise<string> {
-  const messageId = statusMessageId === undefined || statusMessageId === ORIGINAL_MESSAGE ? delivery.originalMessageId : statusMessageId;
+async function sendWithBot(
+  rest: REST,
+  target: DeliveryTarget,
+  delivery: DiscordDelivery,
+  statusMessageId: string | undefined,
+  message: DiscordMessage,
+  reply: Reply,
+): Promise<string> {
+  const messageId =
+    statusMessageId === undefined || statusMessageId === ORIGINAL_MESSAGE
+      ? delivery.originalMessageId
+      : statusMessageId;
   if (reply.type === 'status' && messageId) {
     try {
       await rest.patch(Routes.channelMessage(target.chatId, messageId), payload(message));
@@ -87,7 +121,9 @@ async function sendWithBot(rest: REST, target: DeliveryTarget, delivery: Discord
     try {
       const mention = reply.type === 'media' ? target.platformUserId : undefined;
       const extra = {
-        ...(mention ? { content: `<@${mention}> ${message.content}`.trim(), allowed_mentions: { parse: [], users: [mention] } } : {}),
+        ...(mention
+          ? { content: `<@${mention}> ${message.content}`.trim(), allowed_mentions: { parse: [], users: [mention] } }
+          : {}),
         ...(messageId ? { message_reference: { message_id: messageId, fail_if_not_exists: false } } : {}),
       };
       const sent = (await rest.post(Routes.channelMessages(target.chatId), payload(message, extra))) as APIMessage;
@@ -97,26 +133,43 @@ async function sendWithBot(rest: REST, target: DeliveryTarget, delivery: Discord
     }
   }
   try {
-    const dm = (await rest.post(Routes.userChannels(), { body: { recipient_id: target.platformUserId } })) as APIChannel;
+    const dm = (await rest.post(Routes.userChannels(), {
+      body: { recipient_id: target.platformUserId },
+    })) as APIChannel;
     const sent = (await rest.post(Routes.channelMessages(dm.id), payload(message))) as APIMessage;
     return sent.id;
   } catch (error) {
     // The last way to reach the user is closed too (DMs off, the bot blocked): nothing to retry.
-    if (isUnreachable(error) || (error instanceof DiscordAPIError && error.code === CANNOT_DM_CODE)) throw new ChatUnreachableError(`discord user ${target.platformUserId} is unreachable`, { cause: error });
+    if (isUnreachable(error) || (error instanceof DiscordAPIError && error.code === CANNOT_DM_CODE))
+      throw new ChatUnreachableError(`discord user ${target.platformUserId} is unreachable`, { cause: error });
     throw error;
   }
 }
 
 /** The REST body (JSON, or `payload_json` with `files[n]`) of a message; mentions off unless `extra` allows some. */
-function payload(message: DiscordMessage, extra: Record<string, unknown> = {}): { body: Record<string, unknown>; files?: RawFile[] } {
-  const body: Record<string, unknown> = { content: message.content, components: message.components, allowed_mentions: { parse: [] }, ...extra };
+function payload(
+  message: DiscordMessage,
+  extra: Record<string, unknown> = {},
+): { body: Record<string, unknown>; files?: RawFile[] } {
+  const body: Record<string, unknown> = {
+    content: message.content,
+    components: message.components,
+    allowed_mentions: { parse: [] },
+    ...extra,
+  };
   if (message.files.length === 0) return { body };
   body.attachments = message.files.map((file, index) => ({ id: index, filename: file.name }));
-  return { body, files: message.files.map((file) => ({ name: file.name, data: file.data, contentType: file.contentType })) };
+  return {
+    body,
+    files: message.files.map((file) => ({ name: file.name, data: file.data, contentType: file.contentType })),
+  };
 }
 
 function isGone(error: unknown): boolean {
-  return error instanceof DiscordAPIError && (TOKEN_GONE_CODES.has(Number(error.code)) || error.status === 401 || error.status === 404);
+  return (
+    error instanceof DiscordAPIError &&
+    (TOKEN_GONE_CODES.has(Number(error.code)) || error.status === 401 || error.status === 404)
+  );
 }
 
 /** The channel or message is gone or closed to the bot: fall back to a new message or a DM. */

@@ -12,7 +12,10 @@ const MAX_CHOICE_LENGTH = 100;
  * their language, as `{ name, value: id }`. Autocomplete cannot be deferred, so any failure
  * answers with no choices (and is logged) rather than leaving the menu spinning.
  */
-export async function handleAutocomplete(interaction: AutocompleteInteraction, context: InteractionContext): Promise<void> {
+export async function handleAutocomplete(
+  interaction: AutocompleteInteraction,
+  context: InteractionContext,
+): Promise<void> {
   const focused = interaction.options.getFocused(true);
   if (focused.name !== OPTION.template) {
     await interaction.respond([]);
@@ -21,7 +24,10 @@ export async function handleAutocomplete(interaction: AutocompleteInteraction, c
   let choices: { name: string; value: string }[] = [];
   try {
     const templates = await context.core.templates.suggest(String(focused.value), interaction.locale);
-    choices = templates.slice(0, MAX_CHOICES).map((template) => ({ name: truncate(template.name, MAX_CHOICE_LENGTH), value: template.id.slice(0, MAX_CHOICE_LENGTH) }));
+    choices = templates.slice(0, MAX_CHOICES).map((template) => ({
+      name: truncate(template.name, MAX_CHOICE_LENGTH),
+      value: template.id.slice(0, MAX_CHOICE_LENGTH),
+    }));
   } catch (error) {
     context.log.error({ err: error }, 'template suggestions failed');
   }

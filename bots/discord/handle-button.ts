@@ -15,7 +15,10 @@ import { runAndReply } from '#bots/discord/run-and-reply';
 export async function handleButton(interaction: ButtonInteraction, context: InteractionContext): Promise<void> {
   const action = decodeAction(interaction.customId);
   if (!action) {
-    await interaction.reply({ content: translate(normalizeLocale(interaction.locale), 'errors.invalid_input'), flags: MessageFlags.Ephemeral });
+    await interaction.reply({
+      content: translate(normalizeLocale(interaction.locale), 'errors.invalid_input'),
+      flags: MessageFlags.Ephemeral,
+    });
     return;
   }
   const acknowledgement = acknowledgementOfAction(action.name, interaction.message.flags.has(MessageFlags.Ephemeral));
@@ -24,12 +27,17 @@ export async function handleButton(interaction: ButtonInteraction, context: Inte
   if (acknowledgement.defer === 'update') {
     await interaction.deferUpdate();
   } else {
-    const deferred = await interaction.deferReply({ ...(acknowledgement.isPrivate ? { flags: MessageFlags.Ephemeral } : {}), withResponse: true });
+    const deferred = await interaction.deferReply({
+      ...(acknowledgement.isPrivate ? { flags: MessageFlags.Ephemeral } : {}),
+      withResponse: true,
+    });
     originalMessageId = deferred.resource?.message?.id;
   }
   await runAndReply(interaction, acknowledgement, { ...requestBase(interaction, originalMessageId), action }, context);
   if (ONE_TIME_ACTIONS.has(action.name) && acknowledgement.defer === 'reply') {
     // The answer is a new message; the question's buttons go from the message they were on.
-    await interaction.webhook.editMessage(interaction.message.id, { components: [] }).catch((error: unknown) => context.log.warn({ err: error }, 'could not remove used buttons'));
+    await interaction.webhook
+      .editMessage(interaction.message.id, { components: [] })
+      .catch((error: unknown) => context.log.warn({ err: error }, 'could not remove used buttons'));
   }
 }

@@ -11,15 +11,24 @@ import { runAndReply } from '#bots/discord/run-and-reply';
  * A slash command: acknowledge at once (public or ephemeral by command), translate the options
  * into core's request, run it, and render the replies into the deferred response.
  */
-export async function handleChatCommand(interaction: ChatInputCommandInteraction, context: InteractionContext): Promise<void> {
+export async function handleChatCommand(
+  interaction: ChatInputCommandInteraction,
+  context: InteractionContext,
+): Promise<void> {
   const name = interaction.commandName;
   if (!isDiscordCommand(name)) {
-    await interaction.reply({ content: translate(normalizeLocale(interaction.locale), 'errors.unknown_command'), flags: MessageFlags.Ephemeral });
+    await interaction.reply({
+      content: translate(normalizeLocale(interaction.locale), 'errors.unknown_command'),
+      flags: MessageFlags.Ephemeral,
+    });
     return;
   }
   const acknowledgement = acknowledgementOfCommand(name);
   context.log.debug({ command: name, acknowledgement }, 'slash command');
-  const deferred = await interaction.deferReply({ ...(acknowledgement.isPrivate ? { flags: MessageFlags.Ephemeral } : {}), withResponse: true });
+  const deferred = await interaction.deferReply({
+    ...(acknowledgement.isPrivate ? { flags: MessageFlags.Ephemeral } : {}),
+    withResponse: true,
+  });
   const image = interaction.options.getAttachment(OPTION.image);
   const request: CommandRequest = {
     ...requestBase(interaction, deferred.resource?.message?.id),

@@ -12,7 +12,10 @@ import type { PendingRenders } from '#bots/discord/pending-renders';
  * escapes (Discord refused a call, a download failed) is logged with a short reference and the
  * user is told privately, in their language, with that reference.
  */
-export async function handleInteraction(interaction: Interaction, deps: { core: Core; logger: Logger; pendingRenders: PendingRenders }): Promise<void> {
+export async function handleInteraction(
+  interaction: Interaction,
+  deps: { core: Core; logger: Logger; pendingRenders: PendingRenders },
+): Promise<void> {
   const log = deps.logger.child({ platform: 'discord', eventId: interaction.id, userId: interaction.user.id });
   const context = { core: deps.core, log, pendingRenders: deps.pendingRenders };
   try {
@@ -23,7 +26,10 @@ export async function handleInteraction(interaction: Interaction, deps: { core: 
   } catch (error) {
     const ref = randomBytes(4).toString('hex');
     log.error({ err: error, ref }, 'interaction failed');
-    if (interaction.isRepliable()) await tellFailure(interaction, ref).catch((cause: unknown) => log.warn({ err: cause, ref }, 'could not tell the user about the failure'));
+    if (interaction.isRepliable())
+      await tellFailure(interaction, ref).catch((cause: unknown) =>
+        log.warn({ err: cause, ref }, 'could not tell the user about the failure'),
+      );
   }
 }
 

@@ -12,11 +12,20 @@ const DOWNLOAD_TIMEOUT_MS = 20_000;
  * upload limit). Uses `channelId`/`guildId`, which are set even when discord.js has not cached
  * the channel or guild.
  */
-export function requestBase(interaction: RepliableInteraction, originalMessageId: string | undefined): Omit<CommandRequest, 'command' | 'action'> {
+export function requestBase(
+  interaction: RepliableInteraction,
+  originalMessageId: string | undefined,
+): Omit<CommandRequest, 'command' | 'action'> {
   const isGroup = interaction.guildId !== null || interaction.context === InteractionContextType.PrivateChannel;
   return {
     eventId: interaction.id,
-    actor: { platform: 'discord', platformUserId: interaction.user.id, locale: interaction.locale, username: interaction.user.username.slice(0, 64), ...(interaction.user.globalName ? { displayName: interaction.user.globalName.slice(0, 128) } : {}) },
+    actor: {
+      platform: 'discord',
+      platformUserId: interaction.user.id,
+      locale: interaction.locale,
+      username: interaction.user.username.slice(0, 64),
+      ...(interaction.user.globalName ? { displayName: interaction.user.globalName.slice(0, 128) } : {}),
+    },
     chat: {
       id: interaction.channelId ?? interaction.user.id,
       type: isGroup ? 'group' : 'private',

@@ -11,10 +11,16 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.discord) throw new ConfigError(['DISCORD_TOKEN / DISCORD_APPLICATION_ID: required to register commands']);
   const guildFlag = args.indexOf('--guild');
-  const guildId = args.includes('--global') ? undefined : guildFlag >= 0 ? args[guildFlag + 1] : config.discord.devGuildId;
+  const guildId = args.includes('--global')
+    ? undefined
+    : guildFlag >= 0
+      ? args[guildFlag + 1]
+      : config.discord.devGuildId;
   if (guildFlag >= 0 && !/^\d{5,25}$/.test(guildId ?? '')) throw new Error('--guild needs a server id');
   const registered = await registerCommands({ ...config.discord, guildId });
-  process.stdout.write(`registered ${registered.length} commands ${guildId ? `in guild ${guildId}` : 'globally'}: ${registered.map((command) => `/${command.name}`).join(' ')}\n`);
+  process.stdout.write(
+    `registered ${registered.length} commands ${guildId ? `in guild ${guildId}` : 'globally'}: ${registered.map((command) => `/${command.name}`).join(' ')}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

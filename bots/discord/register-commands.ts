@@ -8,8 +8,15 @@ import { createDiscordRest } from '#bots/discord/discord-rest';
  * 200 command creations while developing).
  * https://discord.com/developers/docs/interactions/application-commands#bulk-overwrite-global-application-commands
  */
-export async function registerCommands(options: { token: string; applicationId: string; apiUrl: string; guildId?: string | undefined }): Promise<RESTPutAPIApplicationCommandsResult> {
+export async function registerCommands(options: {
+  token: string;
+  applicationId: string;
+  apiUrl: string;
+  guildId?: string | undefined;
+}): Promise<RESTPutAPIApplicationCommandsResult> {
   const rest = createDiscordRest(options);
-  const route = options.guildId ? Routes.applicationGuildCommands(options.applicationId, options.guildId) : Routes.applicationCommands(options.applicationId);
+  const route = options.guildId
+    ? Routes.applicationGuildCommands(options.applicationId, options.guildId)
+    : Routes.applicationCommands(options.applicationId);
   return (await rest.put(route, { body: buildCommandDefinitions() })) as RESTPutAPIApplicationCommandsResult;
 }

@@ -1,4 +1,10 @@
-import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIButtonComponentWithCustomId } from 'discord.js';
+import {
+  ButtonStyle,
+  ComponentType,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIButtonComponentWithCustomId,
+} from 'discord.js';
 import { encodeAction, translate, type ActionName, type Button, type Locale } from '#core';
 
 /** Discord's component limits: 5 rows of 5 buttons, labels up to 80 characters, custom_id up to 100. https://discord.com/developers/docs/components/reference#button */
@@ -23,7 +29,10 @@ const STYLES: Partial<Record<ActionName, APIButtonComponentWithCustomId['style']
  * `encodeAction` output (decoded again when pressed), a URL a link button. Rows longer than
  * Discord allows wrap; anything beyond five rows is dropped.
  */
-export function renderButtons(rows: Button[][] | undefined, locale: Locale): APIActionRowComponent<APIButtonComponent>[] {
+export function renderButtons(
+  rows: Button[][] | undefined,
+  locale: Locale,
+): APIActionRowComponent<APIButtonComponent>[] {
   const buttons = (rows ?? []).map((row) => row.flatMap((button) => renderButton(button, locale)));
   const wrapped = buttons.flatMap((row) => chunk(row, MAX_PER_ROW));
   return wrapped.slice(0, MAX_ROWS).map((components) => ({ type: ComponentType.ActionRow, components }));
@@ -35,7 +44,14 @@ function renderButton(button: Button, locale: Locale): APIButtonComponent[] {
     if (HIDDEN_ACTIONS.has(button.action.name)) return [];
     const customId = encodeAction(button.action.name, button.action.arg);
     if (customId.length > MAX_CUSTOM_ID) return [];
-    return [{ type: ComponentType.Button, style: STYLES[button.action.name] ?? ButtonStyle.Secondary, label, custom_id: customId }];
+    return [
+      {
+        type: ComponentType.Button,
+        style: STYLES[button.action.name] ?? ButtonStyle.Secondary,
+        label,
+        custom_id: customId,
+      },
+    ];
   }
   if (button.url) return [{ type: ComponentType.Button, style: ButtonStyle.Link, label, url: button.url }];
   return [];

@@ -50,29 +50,58 @@ const EXTENSIONS: Record<string, string> = {
 export async function renderReply(reply: Reply, options: RenderOptions): Promise<DiscordMessage> {
   const locale = reply.locale ?? options.locale;
   const text = (texts: Text | Text[] | undefined): string =>
-    (texts === undefined ? [] : Array.isArray(texts) ? texts : [texts]).map((item) => translate(locale, item.key, item.vars)).join('\n');
+    (texts === undefined ? [] : Array.isArray(texts) ? texts : [texts])
+      .map((item) => translate(locale, item.key, item.vars))
+      .join('\n');
   switch (reply.type) {
     case 'message':
-      return message(text(reply.text), renderButtons(reply.buttons, locale), [], { isPrivate: reply.ephemeral === true, isJobMessage: false });
+      return message(text(reply.text), renderButtons(reply.buttons, locale), [], {
+        isPrivate: reply.ephemeral === true,
+        isJobMessage: false,
+      });
     case 'status':
-      return message(text(reply.text), renderButtons(reply.buttons, locale), [], { isPrivate: false, isJobMessage: true });
+      return message(text(reply.text), renderButtons(reply.buttons, locale), [], {
+        isPrivate: false,
+        isJobMessage: true,
+      });
     case 'media': {
       const { files, links } = await attachMedia(reply.kind, reply.items, options.attachmentSizeLimit);
-      const lines = [text(reply.caption), ...links.map((url) => translate(locale, 'job.too_large_link', { url }))].filter(Boolean);
-      return message(lines.join('\n'), renderButtons(reply.buttons, locale), files, { isPrivate: false, isJobMessage: true });
+      const lines = [
+        text(reply.caption),
+        ...links.map((url) => translate(locale, 'job.too_large_link', { url })),
+      ].filter(Boolean);
+      return message(lines.join('\n'), renderButtons(reply.buttons, locale), files, {
+        isPrivate: false,
+        isJobMessage: true,
+      });
     }
     case 'document':
-      return message(text(reply.caption), [], [{ name: reply.filename, data: reply.bytes, contentType: reply.mime }], { isPrivate: reply.ephemeral === true, isJobMessage: false });
+      return message(text(reply.caption), [], [{ name: reply.filename, data: reply.bytes, contentType: reply.mime }], {
+        isPrivate: reply.ephemeral === true,
+        isJobMessage: false,
+      });
     case 'invoice':
-      return message(translate(locale, 'buy.unavailable', { support: options.supportEmail ?? '' }), [], [], { isPrivate: true, isJobMessage: false });
+      return message(translate(locale, 'buy.unavailable', { support: options.supportEmail ?? '' }), [], [], {
+        isPrivate: true,
+        isJobMessage: false,
+      });
   }
 }
 
-function message(content: string, components: DiscordMessage['components'], files: DiscordFile[], flags: Pick<DiscordMessage, 'isPrivate' | 'isJobMessage'>): DiscordMessage {
+function message(
+  content: string,
+  components: DiscordMessage['components'],
+  files: DiscordFile[],
+  flags: Pick<DiscordMessage, 'isPrivate' | 'isJobMessage'>,
+): DiscordMessage {
   return { content: truncate(content, MAX_CONTENT), components, files, ...flags };
 }
 
-async function attachMedia(kind: 'image' | 'video', items: MediaItem[], limit: number): Promise<{ files: DiscordFile[]; links: string[] }> {
+async function attachMedia(
+  kind: 'image' | 'video',
+  items: MediaItem[],
+  limit: number,
+): Promise<{ files: DiscordFile[]; links: string[] }> {
   const files: DiscordFile[] = [];
   const links: string[] = [];
   let total = 0;

@@ -18,7 +18,12 @@ export type InteractionReplyContext = RenderOptions & {
  * so nobody else sees it. A job's status message is recorded so progress edits it. No replies:
  * the placeholder is removed.
  */
-export async function replyToInteraction(interaction: RepliableInteraction, acknowledgement: Acknowledgement, replies: Reply[], context: InteractionReplyContext): Promise<void> {
+export async function replyToInteraction(
+  interaction: RepliableInteraction,
+  acknowledgement: Acknowledgement,
+  replies: Reply[],
+  context: InteractionReplyContext,
+): Promise<void> {
   let isOriginalTaken = false;
   for (const reply of replies) {
     const message = await renderReply(reply, context);
@@ -33,9 +38,13 @@ export async function replyToInteraction(interaction: RepliableInteraction, ackn
         await interaction.deleteReply();
         isOriginalTaken = true;
       }
-      sent = await interaction.followUp({ ...messageOptions(message), ...(isPrivate ? { flags: MessageFlags.Ephemeral } : {}) });
+      sent = await interaction.followUp({
+        ...messageOptions(message),
+        ...(isPrivate ? { flags: MessageFlags.Ephemeral } : {}),
+      });
     }
-    if (reply.type === 'status') await context.rememberStatusMessage(reply.generationId, canEditOriginal ? ORIGINAL_MESSAGE : sent.id);
+    if (reply.type === 'status')
+      await context.rememberStatusMessage(reply.generationId, canEditOriginal ? ORIGINAL_MESSAGE : sent.id);
   }
   if (!isOriginalTaken && acknowledgement.defer === 'reply') await interaction.deleteReply();
 }
@@ -45,6 +54,8 @@ function messageOptions(message: DiscordMessage) {
     content: message.content,
     components: message.components,
     allowedMentions: { parse: [] },
-    ...(message.files.length > 0 ? { files: message.files.map((file) => ({ attachment: file.data, name: file.name })) } : {}),
+    ...(message.files.length > 0
+      ? { files: message.files.map((file) => ({ attachment: file.data, name: file.name })) }
+      : {}),
   };
 }

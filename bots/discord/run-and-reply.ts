@@ -10,13 +10,19 @@ import { replyToInteraction } from '#bots/discord/reply-to-interaction';
  * rendered into the interaction. Marks the interaction as being rendered meanwhile, so a job it
  * starts cannot edit the message before its first answer is there.
  */
-export async function runAndReply(interaction: RepliableInteraction, acknowledgement: Acknowledgement, request: CommandRequest, context: InteractionContext): Promise<void> {
+export async function runAndReply(
+  interaction: RepliableInteraction,
+  acknowledgement: Acknowledgement,
+  request: CommandRequest,
+  context: InteractionContext,
+): Promise<void> {
   const finishRender = context.pendingRenders.begin(interaction.token);
   try {
     const replies = await context.core.chat.run(request);
     await replyToInteraction(interaction, acknowledgement, replies, {
       ...renderOptionsOf(context.core, interaction),
-      rememberStatusMessage: (generationId, messageId) => context.core.chat.rememberStatusMessage(generationId, messageId),
+      rememberStatusMessage: (generationId, messageId) =>
+        context.core.chat.rememberStatusMessage(generationId, messageId),
     });
   } finally {
     finishRender();

@@ -10,7 +10,8 @@ import { spawnDiscordShards } from '#bots/discord/spawn-shards';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.discord) throw new ConfigError(['DISCORD_TOKEN / DISCORD_APPLICATION_ID: required to run Discord shards']);
+  if (!config.discord)
+    throw new ConfigError(['DISCORD_TOKEN / DISCORD_APPLICATION_ID: required to run Discord shards']);
   const logger = createLogger({ level: config.logLevel, name: 'discord-shards' });
   // main.ts beside the sources, main.js beside the compiled build.
   const entry = fileURLToPath(new URL(`../../main${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`discord sharding failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `discord sharding failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -24,8 +24,16 @@ export type SpawnShardsOptions = {
  */
 export async function spawnDiscordShards(options: SpawnShardsOptions): Promise<ShardingManager> {
   const { config, logger } = options;
-  const totalShards = options.totalShards ?? ((await createDiscordRest(config).get(Routes.gatewayBot())) as RESTGetAPIGatewayBotResult).shards;
-  const manager = new ShardingManager(options.entry, { token: config.token, totalShards, mode: 'process', respawn: true, execArgv: options.execArgv ?? (options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []) });
+  const totalShards =
+    options.totalShards ??
+    ((await createDiscordRest(config).get(Routes.gatewayBot())) as RESTGetAPIGatewayBotResult).shards;
+  const manager = new ShardingManager(options.entry, {
+    token: config.token,
+    totalShards,
+    mode: 'process',
+    respawn: true,
+    execArgv: options.execArgv ?? (options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []),
+  });
   manager.on('shardCreate', (shard) => {
     Object.assign(shard.env as Record<string, string>, { ROLES: 'discord' });
     shard.on('death', () => logger.warn({ shardId: shard.id }, 'shard process exited'));

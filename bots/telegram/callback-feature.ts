@@ -23,10 +23,18 @@ export function callbackFeature(deps: { core: Core; renderer: Renderer; files?: 
     const answer = async (other: { text?: string; show_alert?: boolean } = {}) => {
       if (isAnswered) return;
       isAnswered = true;
-      await ctx.api.answerCallbackQuery(query.id, other).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not answer the callback query'));
+      await ctx.api
+        .answerCallbackQuery(query.id, other)
+        .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not answer the callback query'));
     };
     try {
-      const request = requestOfCallback({ eventId: eventIdOf(ctx.update), from: query.from, data: query.data, message: query.message, ...(deps.files ? { files: deps.files } : {}) });
+      const request = requestOfCallback({
+        eventId: eventIdOf(ctx.update),
+        from: query.from,
+        data: query.data,
+        message: query.message,
+        ...(deps.files ? { files: deps.files } : {}),
+      });
       const place = placeOfContext(ctx);
       if (!request || !place) return;
       const locale = normalizeLocale(query.from.language_code);
@@ -40,7 +48,9 @@ export function callbackFeature(deps: { core: Core; renderer: Renderer; files?: 
       await deps.renderer.render(place, replies, { locale, log: ctx.log });
       if (request.action && ONE_TIME_ACTIONS.has(request.action.name) && query.message) {
         // A one-time question is answered: its buttons go (https://core.telegram.org/bots/api#editmessagereplymarkup).
-        await ctx.api.editMessageReplyMarkup(query.message.chat.id, query.message.message_id).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not remove used buttons'));
+        await ctx.api
+          .editMessageReplyMarkup(query.message.chat.id, query.message.message_id)
+          .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not remove used buttons'));
       }
     } finally {
       await answer();
@@ -52,7 +62,8 @@ export function callbackFeature(deps: { core: Core; renderer: Renderer; files?: 
 /** A lone ephemeral text without buttons that fits an alert: only the presser should see it. */
 function alertOf(replies: readonly Reply[], locale: Locale): string | undefined {
   const [only] = replies;
-  if (replies.length !== 1 || only?.type !== 'message' || only.ephemeral !== true || (only.buttons?.length ?? 0) > 0) return undefined;
+  if (replies.length !== 1 || only?.type !== 'message' || only.ephemeral !== true || (only.buttons?.length ?? 0) > 0)
+    return undefined;
   const text = textOf(locale, only.text);
   return text.length <= MAX_ALERT ? text : undefined;
 }

@@ -16,11 +16,22 @@ import { intentOfMessage } from '#bots/telegram/to-command-request';
 export function commandFeature(deps: { core: Core; renderer: Renderer; files: FileSource }): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.on('message', async (ctx) => {
-    const intent = intentOfMessage({ eventId: eventIdOf(ctx.update), message: ctx.message, botUsername: ctx.me.username, files: deps.files });
+    const intent = intentOfMessage({
+      eventId: eventIdOf(ctx.update),
+      message: ctx.message,
+      botUsername: ctx.me.username,
+      files: deps.files,
+    });
     const place = placeOfContext(ctx);
     if (intent.kind === 'ignore' || !place) return;
-    const replies: Reply[] = intent.kind === 'command' ? await deps.core.chat.run(intent.request) : [{ type: 'message', text: { key: 'errors.unknown_command' } }];
-    await deps.renderer.render(place, replies, { locale: normalizeLocale(ctx.message.from?.language_code), log: ctx.log });
+    const replies: Reply[] =
+      intent.kind === 'command'
+        ? await deps.core.chat.run(intent.request)
+        : [{ type: 'message', text: { key: 'errors.unknown_command' } }];
+    await deps.renderer.render(place, replies, {
+      locale: normalizeLocale(ctx.message.from?.language_code),
+      log: ctx.log,
+    });
   });
   return composer;
 }

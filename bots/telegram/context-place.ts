@@ -10,9 +10,23 @@ import type { BotContext } from '#bots/telegram/bot-context';
 export function placeOfContext(ctx: BotContext): ChatPlace | undefined {
   const userId = ctx.from ? String(ctx.from.id) : undefined;
   const query = ctx.callbackQuery;
-  if (query) return query.message ? { chatId: String(query.message.chat.id), chatType: chatTypeOf(query.message.chat), replyToMessageId: String(query.message.message_id), userId } : undefined;
+  if (query)
+    return query.message
+      ? {
+          chatId: String(query.message.chat.id),
+          chatType: chatTypeOf(query.message.chat),
+          replyToMessageId: String(query.message.message_id),
+          userId,
+        }
+      : undefined;
   const message = ctx.message;
-  if (message?.chat) return { chatId: String(message.chat.id), chatType: chatTypeOf(message.chat), replyToMessageId: String(message.message_id), userId };
+  if (message?.chat)
+    return {
+      chatId: String(message.chat.id),
+      chatType: chatTypeOf(message.chat),
+      replyToMessageId: String(message.message_id),
+      userId,
+    };
   if (ctx.preCheckoutQuery && userId) return { chatId: userId, chatType: 'private', userId };
   return undefined;
 }

@@ -31,9 +31,14 @@ export type SharedSendPace = <T>(call: () => Promise<T>) => Promise<T>;
 export function installApiTransformers(api: Api, options: { sharedPace?: SharedSendPace | undefined } = {}): void {
   const throttle = apiThrottler();
   const { sharedPace } = options;
-  if (sharedPace) api.config.use((prev, method, payload, signal) => (isMessageSend(method, payload) ? sharedPace(() => prev(method, payload, signal)) : prev(method, payload, signal)));
+  if (sharedPace)
+    api.config.use((prev, method, payload, signal) =>
+      isMessageSend(method, payload) ? sharedPace(() => prev(method, payload, signal)) : prev(method, payload, signal),
+    );
   api.config.use(spaceChatCalls());
-  api.config.use((prev, method, payload, signal) => (UNTHROTTLED.has(method) ? prev(method, payload, signal) : throttle(prev, method, payload, signal)));
+  api.config.use((prev, method, payload, signal) =>
+    UNTHROTTLED.has(method) ? prev(method, payload, signal) : throttle(prev, method, payload, signal),
+  );
   api.config.use(autoRetry(RETRY));
 }
 
@@ -43,7 +48,13 @@ export function installApiTransformers(api: Api, options: { sharedPace?: SharedS
  * progress edits never hold up answers and results; a chat action is no message.
  */
 function isMessageSend(method: string, payload: unknown): boolean {
-  return /^(send|copy|forward)/.test(method) && !UNTHROTTLED.has(method) && payload !== null && typeof payload === 'object' && 'chat_id' in payload;
+  return (
+    /^(send|copy|forward)/.test(method) &&
+    !UNTHROTTLED.has(method) &&
+    payload !== null &&
+    typeof payload === 'object' &&
+    'chat_id' in payload
+  );
 }
 
 /**
@@ -75,7 +86,11 @@ function spaceChatCalls(): Transformer {
  * A Bot API client for a process that only sends (the worker): the same API root, throttling
  * and retries as the bot, without polling or a webhook.
  */
-export function createTelegramApi(options: { token: string; apiRoot: string; sharedPace?: SharedSendPace | undefined }): Api {
+export function createTelegramApi(options: {
+  token: string;
+  apiRoot: string;
+  sharedPace?: SharedSendPace | undefined;
+}): Api {
   const api = new Api(options.token, { apiRoot: options.apiRoot });
   installApiTransformers(api, { sharedPace: options.sharedPace });
   return api;

@@ -75,10 +75,18 @@ export function createTelegramBot(core: Core, options: TelegramBotOptions): Tele
   bot.use(commandFeature({ core, renderer, files }));
   bot.catch(async (error) => {
     const ctx = error.ctx;
-    await reportFailure({ error: error.error, log: ctx.log ?? log, renderer, place: placeOfContext(ctx), locale: normalizeLocale(ctx.from?.language_code), what: 'update' });
+    await reportFailure({
+      error: error.error,
+      log: ctx.log ?? log,
+      renderer,
+      place: placeOfContext(ctx),
+      locale: normalizeLocale(ctx.from?.language_code),
+      what: 'update',
+    });
   });
 
-  const webhookHandler = isWebhook && config.webhookSecret ? createWebhookHandler(bot, config.webhookSecret) : webhookDisabledHandler;
+  const webhookHandler =
+    isWebhook && config.webhookSecret ? createWebhookHandler(bot, config.webhookSecret) : webhookDisabledHandler;
 
   return {
     bot,
@@ -87,7 +95,9 @@ export function createTelegramBot(core: Core, options: TelegramBotOptions): Tele
     webhookHandler,
     async start() {
       await bot.init();
-      await setCommandMenus(bot.api).catch((error: unknown) => log.warn({ err: error }, 'could not set the command menus'));
+      await setCommandMenus(bot.api).catch((error: unknown) =>
+        log.warn({ err: error }, 'could not set the command menus'),
+      );
       if (isWebhook) {
         const url = `${options.publicUrl.replace(/\/+$/, '')}/telegram/webhook`;
         await bot.api.setWebhook(url, { secret_token: config.webhookSecret, allowed_updates: [...ALLOWED_UPDATES] });

@@ -6,7 +6,10 @@ import { encodeAction, translate, type Button, type Locale } from '#core';
  * `encodeAction` checks), a link a `url` button. Undefined when there are none, so Telegram
  * shows no keyboard (and an edit without one removes the old keyboard).
  */
-export function inlineKeyboardOf(buttons: readonly (readonly Button[])[] | undefined, locale: Locale): InlineKeyboardMarkup | undefined {
+export function inlineKeyboardOf(
+  buttons: readonly (readonly Button[])[] | undefined,
+  locale: Locale,
+): InlineKeyboardMarkup | undefined {
   const rows = (buttons ?? [])
     .map((row) => row.flatMap((button) => toTelegramButton(button, locale)))
     .filter((row) => row.length > 0);

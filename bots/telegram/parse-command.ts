@@ -8,7 +8,10 @@ export type ParsedCommand = { name: string; mention: string | undefined; args: s
  * Telegram's clients (https://core.telegram.org/bots/features#commands); anything else is not a
  * command. The name is lower-cased; the arguments keep their inner line breaks.
  */
-export function parseCommand(text: string | undefined, entities: readonly MessageEntity[] | undefined): ParsedCommand | undefined {
+export function parseCommand(
+  text: string | undefined,
+  entities: readonly MessageEntity[] | undefined,
+): ParsedCommand | undefined {
   if (!text) return undefined;
   const entity = entities?.find((candidate) => candidate.type === 'bot_command' && candidate.offset === 0);
   if (!entity || entity.length < 2) return undefined;

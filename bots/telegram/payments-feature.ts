@@ -22,7 +22,12 @@ export function paymentsFeature(deps: { core: Core; renderer: Renderer }): Compo
   composer.on('pre_checkout_query', async (ctx) => {
     const query = ctx.preCheckoutQuery;
     const locale = normalizeLocale(query.from.language_code);
-    const check = deps.core.payments.checkStarsPreCheckout({ payload: query.invoice_payload, currency: query.currency, totalAmount: query.total_amount, platformUserId: String(query.from.id) });
+    const check = deps.core.payments.checkStarsPreCheckout({
+      payload: query.invoice_payload,
+      currency: query.currency,
+      totalAmount: query.total_amount,
+      platformUserId: String(query.from.id),
+    });
     const verdict = await withDeadline(check, PRE_CHECKOUT_DEADLINE_MS).catch((error: unknown) => {
       ctx.log.error({ err: error }, 'pre-checkout check failed; refusing the payment');
       return undefined;
@@ -40,9 +45,18 @@ export function paymentsFeature(deps: { core: Core; renderer: Renderer }): Compo
     const from = ctx.message.from;
     const place = placeOfContext(ctx);
     if (!from || !place) return;
-    ctx.log.info({ chargeId: payment.telegram_payment_charge_id, amount: payment.total_amount, currency: payment.currency }, 'Stars payment received');
+    ctx.log.info(
+      { chargeId: payment.telegram_payment_charge_id, amount: payment.total_amount, currency: payment.currency },
+      'Stars payment received',
+    );
     const reply = await applyWithRetry(() =>
-      deps.core.payments.applyStarsPayment({ payload: payment.invoice_payload, chargeId: payment.telegram_payment_charge_id, currency: payment.currency, totalAmount: payment.total_amount, platformUserId: String(from.id) }),
+      deps.core.payments.applyStarsPayment({
+        payload: payment.invoice_payload,
+        chargeId: payment.telegram_payment_charge_id,
+        currency: payment.currency,
+        totalAmount: payment.total_amount,
+        platformUserId: String(from.id),
+      }),
     );
     await deps.renderer.render(place, [reply], { locale: normalizeLocale(from.language_code), log: ctx.log });
   });
@@ -60,7 +74,9 @@ export function createStarsRefunds(api: Api): StarsRefunds {
 }
 
 function replyText(reply: Reply, locale: ReturnType<typeof normalizeLocale>): string {
-  return reply.type === 'message' || reply.type === 'status' ? textOf(locale, reply.text) : translate(locale, 'errors.payments_unavailable');
+  return reply.type === 'message' || reply.type === 'status'
+    ? textOf(locale, reply.text)
+    : translate(locale, 'errors.payments_unavailable');
 }
 
 async function applyWithRetry(apply: () => Promise<Reply>): Promise<Reply> {

@@ -14,7 +14,15 @@ const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
 /** A media group holds 2-10 items (https://core.telegram.org/bots/api#sendmediagroup). */
 const MAX_GROUP = 10;
-const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'image/gif': 'gif', 'video/mp4': 'mp4', 'video/webm': 'webm', 'video/quicktime': 'mov' };
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'video/quicktime': 'mov',
+};
 /** Telegram refuses some pictures as photos (too wide, too large after decoding): they go as files. */
 const PHOTO_REFUSED = /PHOTO_INVALID_DIMENSIONS|PHOTO_SAVE_FILE_INVALID|IMAGE_PROCESS_FAILED/;
 
@@ -30,7 +38,11 @@ export async function sendMediaReply(api: Api, place: ChatPlace, reply: MediaRep
   const planned = reply.items.map((item): Planned => ({ item, kind: sendKindOf(item, reply.asFile === true) }));
   const sendable = planned.filter(fitsUpload);
   for (const { item } of planned.filter((entry) => !fitsUpload(entry))) {
-    await api.sendMessage(chatIdOf(place), translate(locale, 'job.too_large_link', { url: item.url }), replyParametersOf(place));
+    await api.sendMessage(
+      chatIdOf(place),
+      translate(locale, 'job.too_large_link', { url: item.url }),
+      replyParametersOf(place),
+    );
   }
   const [only] = sendable;
   if (only && sendable.length === 1) {
@@ -39,13 +51,17 @@ export async function sendMediaReply(api: Api, place: ChatPlace, reply: MediaRep
   }
   if (sendable.length > 1) {
     if (isGroupable(sendable)) {
-      for (let start = 0; start < sendable.length; start += MAX_GROUP) await sendGroup(api, place, reply, sendable.slice(start, start + MAX_GROUP));
+      for (let start = 0; start < sendable.length; start += MAX_GROUP)
+        await sendGroup(api, place, reply, sendable.slice(start, start + MAX_GROUP));
     } else {
       for (const entry of sendable) await sendOne(api, place, reply, entry, {});
     }
   }
   if (caption || keyboard) {
-    await api.sendMessage(chatIdOf(place), fit(caption ?? translate(locale, 'status.succeeded'), MAX_TEXT), { ...(keyboard ? { reply_markup: keyboard } : {}), ...replyParametersOf(place) });
+    await api.sendMessage(chatIdOf(place), fit(caption ?? translate(locale, 'status.succeeded'), MAX_TEXT), {
+      ...(keyboard ? { reply_markup: keyboard } : {}),
+      ...replyParametersOf(place),
+    });
   }
 }
 
@@ -63,18 +79,34 @@ function fitsUpload(entry: Planned): boolean {
 
 /** Photos and videos can share a group, documents only with documents; animations never. */
 function isGroupable(entries: Planned[]): boolean {
-  return entries.every((entry) => entry.kind === 'photo' || entry.kind === 'video') || entries.every((entry) => entry.kind === 'document');
+  return (
+    entries.every((entry) => entry.kind === 'photo' || entry.kind === 'video') ||
+    entries.every((entry) => entry.kind === 'document')
+  );
 }
 
 /** Every upload is named: Telegram shows the name for files, and grammY needs one for the multipart part. */
 function fileOf(reply: MediaReply, item: MediaItem, bytes: Buffer): InputFile {
-  return new InputFile(bytes, `${reply.kind}-${item.assetId.slice(0, 8)}.${(Object.hasOwn(EXTENSIONS, item.mime) ? EXTENSIONS[item.mime] : undefined) ?? 'bin'}`);
+  return new InputFile(
+    bytes,
+    `${reply.kind}-${item.assetId.slice(0, 8)}.${(Object.hasOwn(EXTENSIONS, item.mime) ? EXTENSIONS[item.mime] : undefined) ?? 'bin'}`,
+  );
 }
 
-async function sendOne(api: Api, place: ChatPlace, reply: MediaReply, entry: Planned, extra: { caption?: string | undefined; keyboard?: InlineKeyboardMarkup | undefined }): Promise<void> {
+async function sendOne(
+  api: Api,
+  place: ChatPlace,
+  reply: MediaReply,
+  entry: Planned,
+  extra: { caption?: string | undefined; keyboard?: InlineKeyboardMarkup | undefined },
+): Promise<void> {
   const bytes = await entry.item.load();
   const chatId = chatIdOf(place);
-  const other = { ...(extra.caption ? { caption: extra.caption } : {}), ...(extra.keyboard ? { reply_markup: extra.keyboard } : {}), ...replyParametersOf(place) };
+  const other = {
+    ...(extra.caption ? { caption: extra.caption } : {}),
+    ...(extra.keyboard ? { reply_markup: extra.keyboard } : {}),
+    ...replyParametersOf(place),
+  };
   switch (entry.kind) {
     case 'photo':
       try {
@@ -102,12 +134,16 @@ async function sendGroup(api: Api, place: ChatPlace, reply: MediaReply, entries:
     await sendOne(api, place, reply, only, {});
     return;
   }
-  const files = await Promise.all(entries.map(async (entry) => ({ entry, file: fileOf(reply, entry.item, await entry.item.load()) })));
+  const files = await Promise.all(
+    entries.map(async (entry) => ({ entry, file: fileOf(reply, entry.item, await entry.item.load()) })),
+  );
   if (files.every(({ entry }) => entry.kind === 'document')) {
     const media: InputMediaDocument[] = files.map(({ file }) => InputMediaBuilder.document(file));
     await api.sendMediaGroup(chatIdOf(place), media, replyParametersOf(place));
     return;
   }
-  const media: (InputMediaPhoto | InputMediaVideo)[] = files.map(({ entry, file }) => (entry.kind === 'video' ? InputMediaBuilder.video(file) : InputMediaBuilder.photo(file)));
+  const media: (InputMediaPhoto | InputMediaVideo)[] = files.map(({ entry, file }) =>
+    entry.kind === 'video' ? InputMediaBuilder.video(file) : InputMediaBuilder.photo(file),
+  );
   await api.sendMediaGroup(chatIdOf(place), media, replyParametersOf(place));
 }

@@ -30,7 +30,11 @@ export type RenderOptions = {
 /** Turns core's replies into Bot API calls. */
 export type Renderer = {
   /** Renders replies in order; returns the status message shown, if any. Throws what Telegram refused. */
-  render(place: ChatPlace, replies: readonly Reply[], options: RenderOptions): Promise<{ statusMessageId?: string | undefined }>;
+  render(
+    place: ChatPlace,
+    replies: readonly Reply[],
+    options: RenderOptions,
+  ): Promise<{ statusMessageId?: string | undefined }>;
   /** The last word of the error boundary: `errors.internal` with the reference that is in the log. */
   sendInternalError(place: ChatPlace, locale: Locale, ref: string): Promise<void>;
   /** Stops chat actions (shutdown). */
@@ -63,7 +67,10 @@ export function createRenderer(deps: RendererDeps): Renderer {
     switch (reply.type) {
       case 'message': {
         const keyboard = inlineKeyboardOf(reply.buttons, locale);
-        await api.sendMessage(chatIdOf(place), fit(textOf(locale, reply.text), MAX_TEXT), { ...(keyboard ? { reply_markup: keyboard } : {}), ...replyParametersOf(place) });
+        await api.sendMessage(chatIdOf(place), fit(textOf(locale, reply.text), MAX_TEXT), {
+          ...(keyboard ? { reply_markup: keyboard } : {}),
+          ...replyParametersOf(place),
+        });
         return undefined;
       }
       case 'status':
@@ -79,10 +86,18 @@ export function createRenderer(deps: RendererDeps): Renderer {
         return undefined;
       case 'invoice': {
         const title = fit(textOf(locale, reply.title), MAX_INVOICE_TITLE);
-        await api.sendInvoice(chatIdOf(place), title, fit(textOf(locale, reply.description), MAX_INVOICE_DESCRIPTION), reply.payload, STARS_CURRENCY, [{ label: title, amount: reply.stars }], {
-          provider_token: '',
-          ...replyParametersOf(place),
-        });
+        await api.sendInvoice(
+          chatIdOf(place),
+          title,
+          fit(textOf(locale, reply.description), MAX_INVOICE_DESCRIPTION),
+          reply.payload,
+          STARS_CURRENCY,
+          [{ label: title, amount: reply.stars }],
+          {
+            provider_token: '',
+            ...replyParametersOf(place),
+          },
+        );
         return undefined;
       }
     }
@@ -108,7 +123,10 @@ export function createRenderer(deps: RendererDeps): Renderer {
           options.log.info({ generationId, messageId: known }, 'status message is gone; sending a new one');
         }
       }
-      const sent = await api.sendMessage(chatIdOf(place), text, { ...(keyboard ? { reply_markup: keyboard } : {}), ...replyParametersOf(place) });
+      const sent = await api.sendMessage(chatIdOf(place), text, {
+        ...(keyboard ? { reply_markup: keyboard } : {}),
+        ...replyParametersOf(place),
+      });
       const messageId = String(sent.message_id);
       statusMessages.remember(generationId, messageId);
       await deps.rememberStatusMessage?.(generationId, messageId).catch((error: unknown) => {
@@ -123,7 +141,9 @@ export function createRenderer(deps: RendererDeps): Renderer {
     return statusMessages.serialize(generationId, async () => {
       chatActions.stop(generationId);
       await sendMediaReply(api, place, reply, options.locale);
-      const statusMessageId = statusMessages.isDelivered(generationId) ? undefined : (statusMessages.messageIdOf(generationId) ?? options.statusMessageId);
+      const statusMessageId = statusMessages.isDelivered(generationId)
+        ? undefined
+        : (statusMessages.messageIdOf(generationId) ?? options.statusMessageId);
       statusMessages.markDelivered(generationId);
       if (statusMessageId) {
         // Not awaited: the result is out, and the caller records that at once (the per-chat
@@ -139,7 +159,11 @@ export function createRenderer(deps: RendererDeps): Renderer {
     async render(place, replies, options) {
       let statusMessageId: string | undefined;
       for (const reply of replies) {
-        const isPrivateOnly = (reply.type === 'message' || reply.type === 'document') && reply.ephemeral === true && place.chatType !== 'private' && place.userId !== undefined;
+        const isPrivateOnly =
+          (reply.type === 'message' || reply.type === 'document') &&
+          reply.ephemeral === true &&
+          place.chatType !== 'private' &&
+          place.userId !== undefined;
         if (isPrivateOnly && place.userId) {
           try {
             await renderOne({ chatId: place.userId, chatType: 'private', userId: place.userId }, reply, options);

@@ -10,7 +10,14 @@ import { isChatUnreachable } from '#bots/telegram/telegram-errors';
  * user gets `errors.internal` with that reference, so nobody is left without an answer. A chat
  * that blocked the bot is only logged: nothing can reach it.
  */
-export async function reportFailure(input: { error: unknown; log: Logger; renderer: Renderer; place: ChatPlace | undefined; locale: Locale; what: string }): Promise<void> {
+export async function reportFailure(input: {
+  error: unknown;
+  log: Logger;
+  renderer: Renderer;
+  place: ChatPlace | undefined;
+  locale: Locale;
+  what: string;
+}): Promise<void> {
   const { error, log } = input;
   if (isChatUnreachable(error)) {
     log.info({ err: error }, `${input.what}: chat unreachable (blocked or left)`);

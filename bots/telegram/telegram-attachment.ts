@@ -18,7 +18,9 @@ export type FileSource = { api: Api; token: string; apiRoot: string };
 export function attachmentsOf(message: Message, source: FileSource): InputAttachment[] {
   const file = pictureOf(message) ?? (message.reply_to_message ? pictureOf(message.reply_to_message) : undefined);
   if (!file) return [];
-  return [{ mime: file.mime, sizeBytes: file.sizeBytes, ref: file.fileId, fetch: () => downloadFile(source, file.fileId) }];
+  return [
+    { mime: file.mime, sizeBytes: file.sizeBytes, ref: file.fileId, fetch: () => downloadFile(source, file.fileId) },
+  ];
 }
 
 /** Downloads a file the user sent earlier by its `file_id` (Telegram keeps file ids valid for the bot). */
@@ -31,7 +33,8 @@ function pictureOf(message: Message): { fileId: string; mime: string; sizeBytes:
   // Telegram re-encodes photos as JPEG.
   if (largest) return { fileId: largest.file_id, mime: 'image/jpeg', sizeBytes: largest.file_size };
   const document = message.document;
-  if (document?.mime_type && IMAGE_DOCUMENT.test(document.mime_type)) return { fileId: document.file_id, mime: document.mime_type, sizeBytes: document.file_size };
+  if (document?.mime_type && IMAGE_DOCUMENT.test(document.mime_type))
+    return { fileId: document.file_id, mime: document.mime_type, sizeBytes: document.file_size };
   return undefined;
 }
 
@@ -39,10 +42,14 @@ function pictureOf(message: Message): { fileId: string; mime: string; sizeBytes:
 async function downloadFile(source: FileSource, fileId: string): Promise<Buffer> {
   const file = await source.api.getFile(fileId);
   if (!file.file_path) throw new Error('Telegram returned no file_path for the attachment');
-  if (file.file_size !== undefined && file.file_size > MAX_DOWNLOAD_BYTES) throw new Error(`attachment is ${file.file_size} bytes, over the download limit`);
-  const response = await fetch(`${source.apiRoot}/file/bot${source.token}/${file.file_path}`, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+  if (file.file_size !== undefined && file.file_size > MAX_DOWNLOAD_BYTES)
+    throw new Error(`attachment is ${file.file_size} bytes, over the download limit`);
+  const response = await fetch(`${source.apiRoot}/file/bot${source.token}/${file.file_path}`, {
+    signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS),
+  });
   if (!response.ok) throw new Error(`attachment download failed with HTTP ${response.status}`);
   const bytes = Buffer.from(await response.arrayBuffer());
-  if (bytes.length > MAX_DOWNLOAD_BYTES) throw new Error(`attachment is ${bytes.length} bytes, over the download limit`);
+  if (bytes.length > MAX_DOWNLOAD_BYTES)
+    throw new Error(`attachment is ${bytes.length} bytes, over the download limit`);
   return bytes;
 }

@@ -30,15 +30,30 @@ export type TelegramNotifierOptions = {
 export function createTelegramNotifier(api: Api, options: TelegramNotifierOptions): TelegramNotifier {
   const renderer =
     options.renderer ??
-    createRenderer({ api, statusMessages: createStatusMessages(), chatActions: createChatActionKeeper(api, options.logger), rememberStatusMessage: options.rememberStatusMessage });
+    createRenderer({
+      api,
+      statusMessages: createStatusMessages(),
+      chatActions: createChatActionKeeper(api, options.logger),
+      rememberStatusMessage: options.rememberStatusMessage,
+    });
   return {
     async send(target: DeliveryTarget, replies: Reply[]) {
       const log = options.logger.child({ platform: 'telegram', chatId: target.chatId, userId: target.platformUserId });
-      const place: ChatPlace = { chatId: target.chatId, chatType: target.chatType, replyToMessageId: target.replyToMessageId, userId: target.platformUserId };
+      const place: ChatPlace = {
+        chatId: target.chatId,
+        chatType: target.chatType,
+        replyToMessageId: target.replyToMessageId,
+        userId: target.platformUserId,
+      };
       try {
-        return await renderer.render(place, replies, { locale: target.locale, log, statusMessageId: target.statusMessageId });
+        return await renderer.render(place, replies, {
+          locale: target.locale,
+          log,
+          statusMessageId: target.statusMessageId,
+        });
       } catch (error) {
-        if (isChatUnreachable(error)) throw new ChatUnreachableError(`telegram chat ${target.chatId} is unreachable`, { cause: error });
+        if (isChatUnreachable(error))
+          throw new ChatUnreachableError(`telegram chat ${target.chatId} is unreachable`, { cause: error });
         throw error;
       }
     },

@@ -19,7 +19,9 @@ export function actorOf(from: User): CommandRequest['actor'] {
     platformUserId: String(from.id),
     ...(from.language_code ? { locale: from.language_code.slice(0, 35) } : {}),
     ...(from.username ? { username: from.username.slice(0, 64) } : {}),
-    ...(from.first_name ? { displayName: [from.first_name, from.last_name].filter(Boolean).join(' ').slice(0, 128) } : {}),
+    ...(from.first_name
+      ? { displayName: [from.first_name, from.last_name].filter(Boolean).join(' ').slice(0, 128) }
+      : {}),
   };
 }
 
@@ -33,7 +35,12 @@ export function chatTypeOf(chat: Pick<Chat, 'type'>): 'private' | 'group' | 'cha
 /** A chat as core's place; in private chats plain messages reach core (see {@link intentOfMessage}). */
 function placeOf(chat: Pick<Chat, 'id' | 'type'>, messageId: number): CommandRequest['chat'] {
   const type = chatTypeOf(chat);
-  return { id: String(chat.id), type, messageId: String(messageId), ...(type === 'private' ? { takesPlainMessages: true } : {}) };
+  return {
+    id: String(chat.id),
+    type,
+    messageId: String(messageId),
+    ...(type === 'private' ? { takesPlainMessages: true } : {}),
+  };
 }
 
 /**
@@ -43,16 +50,27 @@ function placeOf(chat: Pick<Chat, 'id' | 'type'>, messageId: number): CommandReq
  * In a private chat, a text or a photo without a command goes to core as a `message` (a prompt,
  * a photo to edit, or the answer to the bot's question); in groups it stays ignored.
  */
-export function intentOfMessage(input: { eventId: string; message: Message; botUsername: string; files: FileSource }): MessageIntent {
+export function intentOfMessage(input: {
+  eventId: string;
+  message: Message;
+  botUsername: string;
+  files: FileSource;
+}): MessageIntent {
   const { message } = input;
   const from = message.from;
   if (!from || from.is_bot || !message.chat) return { kind: 'ignore' };
-  const parsed = parseCommand(message.text ?? message.caption, message.text !== undefined ? message.entities : message.caption_entities);
+  const parsed = parseCommand(
+    message.text ?? message.caption,
+    message.text !== undefined ? message.entities : message.caption_entities,
+  );
   if (!parsed) return message.chat.type === 'private' ? privateMessageIntent(input) : { kind: 'ignore' };
-  const isForUs = parsed.mention === undefined ? true : parsed.mention.toLowerCase() === input.botUsername.toLowerCase();
+  const isForUs =
+    parsed.mention === undefined ? true : parsed.mention.toLowerCase() === input.botUsername.toLowerCase();
   if (!isForUs) return { kind: 'ignore' };
   if (!(COMMAND_NAMES as readonly string[]).includes(parsed.name)) {
-    return message.chat.type === 'private' || parsed.mention !== undefined ? { kind: 'unknown_command' } : { kind: 'ignore' };
+    return message.chat.type === 'private' || parsed.mention !== undefined
+      ? { kind: 'unknown_command' }
+      : { kind: 'ignore' };
   }
   const attachments = attachmentsOf(message, input.files);
   return {
@@ -95,7 +113,13 @@ function privateMessageIntent(input: { eventId: string; message: Message; files:
  * A button press as a request, or undefined when the data is not one of our actions (old
  * buttons, forged data) or the button's message is unknown (inline mode).
  */
-export function requestOfCallback(input: { eventId: string; from: User; data: string | undefined; message: Pick<Message, 'message_id' | 'chat'> | undefined; files?: FileSource }): CommandRequest | undefined {
+export function requestOfCallback(input: {
+  eventId: string;
+  from: User;
+  data: string | undefined;
+  message: Pick<Message, 'message_id' | 'chat'> | undefined;
+  files?: FileSource;
+}): CommandRequest | undefined {
   const action = input.data === undefined ? undefined : decodeAction(input.data);
   if (!action || !input.message || input.from.is_bot) return undefined;
   return {

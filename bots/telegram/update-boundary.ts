@@ -18,13 +18,24 @@ export type UpdateBoundary = {
  * it in the error boundary (`reportFailure`). With `inBackground` (webhook mode) the rest runs
  * after grammY has returned, so the webhook answers Telegram at once.
  */
-export function createUpdateBoundary(options: { logger: Logger; renderer: Renderer; inBackground: boolean }): UpdateBoundary {
+export function createUpdateBoundary(options: {
+  logger: Logger;
+  renderer: Renderer;
+  inBackground: boolean;
+}): UpdateBoundary {
   const inFlight = new Set<Promise<void>>();
   const guarded = async (ctx: BotContext, next: NextFunction): Promise<void> => {
     try {
       await next();
     } catch (error) {
-      await reportFailure({ error, log: ctx.log, renderer: options.renderer, place: placeOfContext(ctx), locale: normalizeLocale(ctx.from?.language_code), what: 'update' });
+      await reportFailure({
+        error,
+        log: ctx.log,
+        renderer: options.renderer,
+        place: placeOfContext(ctx),
+        locale: normalizeLocale(ctx.from?.language_code),
+        what: 'update',
+      });
     }
   };
   return {

@@ -11,12 +11,23 @@ import { recordSecurityEvent, type RequestOrigin } from '#core/accounts/record-s
  * the signup credits once per person (`grantSignupBonusLocked`, shared with the chat onboarding).
  * Returns the credits granted now (0 when they were granted before).
  */
-export async function acceptTerms(deps: CoreDeps, input: { userId: string; isAgeConfirmed: boolean; hasAcceptedTerms: boolean; origin: RequestOrigin }): Promise<{ granted: number }> {
+export async function acceptTerms(
+  deps: CoreDeps,
+  input: { userId: string; isAgeConfirmed: boolean; hasAcceptedTerms: boolean; origin: RequestOrigin },
+): Promise<{ granted: number }> {
   if (!input.isAgeConfirmed || !input.hasAcceptedTerms) throw new AppError('terms_required');
   const now = deps.clock.now();
   return withAccountLock(deps.prisma, input.userId, async (tx) => {
-    await tx.user.update({ where: { id: input.userId }, data: { termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now } });
-    await recordSecurityEvent(tx, { userId: input.userId, kind: 'terms.accepted', origin: input.origin, details: { termsVersion: TERMS_VERSION } });
+    await tx.user.update({
+      where: { id: input.userId },
+      data: { termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now },
+    });
+    await recordSecurityEvent(tx, {
+      userId: input.userId,
+      kind: 'terms.accepted',
+      origin: input.origin,
+      details: { termsVersion: TERMS_VERSION },
+    });
     return { granted: await grantSignupBonusLocked(tx, deps.config, input.userId) };
   });
 }

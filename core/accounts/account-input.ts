@@ -3,12 +3,7 @@ import { AppError } from '#core/errors/app-error';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '#core/accounts/password-hash';
 
 /** An email as stored: trimmed, lower-case, at most 254 characters. */
-export const EmailSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(254)
-  .pipe(z.email());
+export const EmailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email());
 
 /** A new password: 10 to 200 characters. */
 export const NewPasswordSchema = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);

@@ -16,7 +16,11 @@ export function maskEmail(email: string): string {
 
 /** A user-chosen name as plain text: letters, digits, spaces and a little punctuation (. , ' @ _ -), at most 40 characters. */
 export function plainName(name: string | null | undefined): string {
-  const kept = (name ?? '').normalize('NFKC').replace(/[^\p{L}\p{N}\p{M} .,'@_-]/gu, ' ').replace(/\s+/g, ' ').trim();
+  const kept = (name ?? '')
+    .normalize('NFKC')
+    .replace(/[^\p{L}\p{N}\p{M} .,'@_-]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return kept.length > MAX_NAME ? `${kept.slice(0, MAX_NAME - 1)}…` : kept;
 }
 
@@ -29,7 +33,11 @@ export function webAccountLabel(user: { displayName: string | null; email: strin
 }
 
 /** A chat account as messages name it: `@alice (Alice Smith)`, or whichever part exists. */
-export function chatAccountLabel(input: { username?: string | null | undefined; displayName?: string | null | undefined; platformUserId: string }): string {
+export function chatAccountLabel(input: {
+  username?: string | null | undefined;
+  displayName?: string | null | undefined;
+  platformUserId: string;
+}): string {
   const username = input.username ? `@${plainName(input.username)}` : '';
   const name = plainName(input.displayName);
   if (username && name) return `${username} (${name})`;

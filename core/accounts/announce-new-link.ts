@@ -13,20 +13,38 @@ import { textReply } from '#core/chat/reply';
  */
 export async function announceNewLink(
   deps: Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'mailer' | 'config'>,
-  input: { userId: string; presser: { platform: Platform; platformUserId: string; username?: string | undefined; displayName?: string | undefined } },
+  input: {
+    userId: string;
+    presser: {
+      platform: Platform;
+      platformUserId: string;
+      username?: string | undefined;
+      displayName?: string | undefined;
+    };
+  },
 ): Promise<void> {
   const user = await deps.prisma.user.findUnique({
     where: { id: input.userId },
-    select: { email: true, locale: true, settings: true, identities: { where: { provider: { in: ['telegram', 'discord'] } }, select: { provider: true, subject: true } } },
+    select: {
+      email: true,
+      locale: true,
+      settings: true,
+      identities: { where: { provider: { in: ['telegram', 'discord'] } }, select: { provider: true, subject: true } },
+    },
   });
   if (!user) return;
   const account = chatAccountLabel(input.presser);
   const platform = `{web.platform.${input.presser.platform}}`;
   const url = `${deps.config.publicUrl}/account`;
   const locale = (user.settings as { locale?: string } | null)?.locale ?? user.locale;
-  if (user.email) await sendAccountMail(deps, { to: user.email, locale, kind: 'account_linked', url, vars: { account, platform } });
-  const others = user.identities.filter((identity) => !(identity.provider === input.presser.platform && identity.subject === input.presser.platformUserId));
+  if (user.email)
+    await sendAccountMail(deps, { to: user.email, locale, kind: 'account_linked', url, vars: { account, platform } });
+  const others = user.identities.filter(
+    (identity) => !(identity.provider === input.presser.platform && identity.subject === input.presser.platformUserId),
+  );
   for (const other of others) {
-    await notifyChatIdentity(deps, { platform: other.provider as Platform, platformUserId: other.subject, locale }, [textReply('link.announce', { account, platform, url })]);
+    await notifyChatIdentity(deps, { platform: other.provider as Platform, platformUserId: other.subject, locale }, [
+      textReply('link.announce', { account, platform, url }),
+    ]);
   }
 }

@@ -10,10 +10,15 @@ import { suspensionReasonVar, suspensionUntilVar } from '#core/moderation/suspen
  */
 export function assertCanGenerate(account: Account, now: Date, supportEmail: string): void {
   if (account.status === 'deleted') throw new AppError('account_deleted');
-  if (!account.termsAcceptedAt || !account.ageConfirmedAt || account.termsVersion !== TERMS_VERSION) throw new AppError('terms_required');
+  if (!account.termsAcceptedAt || !account.ageConfirmedAt || account.termsVersion !== TERMS_VERSION)
+    throw new AppError('terms_required');
   if (account.status === 'suspended' && (account.suspendedUntil === null || account.suspendedUntil > now)) {
     throw new AppError('account_suspended', {
-      vars: { until: suspensionUntilVar(account.suspendedUntil), reason: suspensionReasonVar(account.suspendedReason), support: supportEmail },
+      vars: {
+        until: suspensionUntilVar(account.suspendedUntil),
+        reason: suspensionReasonVar(account.suspendedReason),
+        support: supportEmail,
+      },
     });
   }
   if (account.isProcessingRestricted) throw new AppError('processing_restricted');

@@ -8,7 +8,12 @@ import { mergeAccounts } from '#core/accounts/merge-accounts';
 import type { RequestOrigin } from '#core/accounts/record-security-event';
 
 /** Who pressed the button, as the platform told us. */
-export type LinkPresser = { platform: Platform; platformUserId: string; username?: string | undefined; displayName?: string | undefined };
+export type LinkPresser = {
+  platform: Platform;
+  platformUserId: string;
+  username?: string | undefined;
+  displayName?: string | undefined;
+};
 
 /**
  * What pressing the confirm (or cancel) button of a link did. Every outcome but `linked` and
@@ -33,18 +38,37 @@ export type ChatLinkOutcome =
 
 type Deps = Pick<CoreDeps, 'prisma' | 'clock' | 'notifiers' | 'logger' | 'mailer' | 'config'>;
 
-type ConfirmRow = { id: string; userId: string | null; usedAt: Date | null; expiresAt: Date; platform: unknown; platformUserId: unknown; webUserId: unknown };
+type ConfirmRow = {
+  id: string;
+  userId: string | null;
+  usedAt: Date | null;
+  expiresAt: Date;
+  platform: unknown;
+  platformUserId: unknown;
+  webUserId: unknown;
+};
 
 async function findConfirmRow(deps: Deps, token: string): Promise<ConfirmRow | undefined> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
   const row = await deps.prisma.oneTimeToken.findUnique({ where: { tokenHash: hashToken(token) } });
   if (row?.kind !== 'account_link_confirm') return undefined;
   const payload = (row.payload ?? {}) as Record<string, unknown>;
-  return { id: row.id, userId: row.userId, usedAt: row.usedAt, expiresAt: row.expiresAt, platform: payload.platform, platformUserId: payload.platformUserId, webUserId: payload.webUserId };
+  return {
+    id: row.id,
+    userId: row.userId,
+    usedAt: row.usedAt,
+    expiresAt: row.expiresAt,
+    platform: payload.platform,
+    platformUserId: payload.platformUserId,
+    webUserId: payload.webUserId,
+  };
 }
 
 async function labelOf(deps: Deps, userId: string): Promise<string | undefined> {
-  const user = await deps.prisma.user.findUnique({ where: { id: userId }, select: { displayName: true, email: true, status: true } });
+  const user = await deps.prisma.user.findUnique({
+    where: { id: userId },
+    select: { displayName: true, email: true, status: true },
+  });
   return user && user.status !== 'deleted' ? webAccountLabel(user) : undefined;
 }
 
@@ -52,7 +76,12 @@ async function labelOf(deps: Deps, userId: string): Promise<string | undefined> 
 async function webLabelOfAccount(deps: Deps, userId: string): Promise<string | undefined> {
   const user = await deps.prisma.user.findUnique({
     where: { id: userId },
-    select: { displayName: true, email: true, passwordHash: true, identities: { where: { provider: { in: ['google', 'email'] } }, select: { id: true } } },
+    select: {
+      displayName: true,
+      email: true,
+      passwordHash: true,
+      identities: { where: { provider: { in: ['google', 'email'] } }, select: { id: true } },
+    },
   });
   if (!user || (user.email === null && user.passwordHash === null && user.identities.length === 0)) return undefined;
   return webAccountLabel(user);
@@ -62,10 +91,17 @@ async function webLabelOfAccount(deps: Deps, userId: string): Promise<string | u
  * The state a stale or foreign press is answered from: the request is read whatever its state,
  * and the answer says what is true now (linked to which account, expired, someone else's).
  */
-async function staleOutcome(deps: Deps, row: ConfirmRow | undefined, presser: LinkPresser, accountId: string): Promise<ChatLinkOutcome> {
-  if (row && (row.platform !== presser.platform || row.platformUserId !== presser.platformUserId)) return { outcome: 'not_yours' };
+async function staleOutcome(
+  deps: Deps,
+  row: ConfirmRow | undefined,
+  presser: LinkPresser,
+  accountId: string,
+): Promise<ChatLinkOutcome> {
+  if (row && (row.platform !== presser.platform || row.platformUserId !== presser.platformUserId))
+    return { outcome: 'not_yours' };
   const current = await webLabelOfAccount(deps, accountId);
-  if (row && typeof row.webUserId === 'string' && row.webUserId === accountId && current) return { outcome: 'already_linked', account: current };
+  if (row && typeof row.webUserId === 'string' && row.webUserId === accountId && current)
+    return { outcome: 'already_linked', account: current };
   if (current) return { outcome: row ? 'linked_elsewhere' : 'already_linked', account: current };
   if (!row) return { outcome: 'invalid' };
   if (row.usedAt !== null) return { outcome: 'used' };
@@ -79,19 +115,36 @@ async function staleOutcome(deps: Deps, row: ConfirmRow | undefined, presser: Li
  * announced by email and in the account's other chats. Any other press changes nothing and is
  * answered from the current state.
  */
-export async function confirmLinkInChat(deps: Deps, input: { token: string; presser: LinkPresser; accountId: string; origin: RequestOrigin }): Promise<ChatLinkOutcome> {
+export async function confirmLinkInChat(
+  deps: Deps,
+  input: { token: string; presser: LinkPresser; accountId: string; origin: RequestOrigin },
+): Promise<ChatLinkOutcome> {
   const now = deps.clock.now();
   const row = await findConfirmRow(deps, input.token);
-  const isUsable = row !== undefined && row.usedAt === null && row.expiresAt > now && row.userId === input.accountId
-    && row.platform === input.presser.platform && row.platformUserId === input.presser.platformUserId && typeof row.webUserId === 'string';
+  const isUsable =
+    row !== undefined &&
+    row.usedAt === null &&
+    row.expiresAt > now &&
+    row.userId === input.accountId &&
+    row.platform === input.presser.platform &&
+    row.platformUserId === input.presser.platformUserId &&
+    typeof row.webUserId === 'string';
   if (!row || !isUsable) return staleOutcome(deps, row, input.presser, input.accountId);
   const webUserId = row.webUserId as string;
   const account = await labelOf(deps, webUserId);
-  const claimed = await deps.prisma.oneTimeToken.updateMany({ where: { id: row.id, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+  const claimed = await deps.prisma.oneTimeToken.updateMany({
+    where: { id: row.id, usedAt: null, expiresAt: { gt: now } },
+    data: { usedAt: now },
+  });
   if (claimed.count !== 1) return staleOutcome(deps, row, input.presser, input.accountId);
   if (!account) return { outcome: 'invalid' };
   try {
-    const merged = await mergeAccounts(deps, { fromUserId: input.accountId, intoUserId: webUserId, actor: `user:${input.presser.platform}:${input.presser.platformUserId}`, origin: input.origin });
+    const merged = await mergeAccounts(deps, {
+      fromUserId: input.accountId,
+      intoUserId: webUserId,
+      actor: `user:${input.presser.platform}:${input.presser.platformUserId}`,
+      origin: input.origin,
+    });
     await deps.prisma.identity.updateMany({
       where: { provider: input.presser.platform, subject: input.presser.platformUserId },
       data: { username: input.presser.username ?? null },
@@ -113,12 +166,23 @@ export async function confirmLinkInChat(deps: Deps, input: { token: string; pres
  * "Cancel" on the link message: the request is used up without joining anything. A stale or
  * foreign press is answered like a stale confirm.
  */
-export async function cancelLinkInChat(deps: Deps, input: { token: string; presser: LinkPresser; accountId: string }): Promise<ChatLinkOutcome> {
+export async function cancelLinkInChat(
+  deps: Deps,
+  input: { token: string; presser: LinkPresser; accountId: string },
+): Promise<ChatLinkOutcome> {
   const now = deps.clock.now();
   const row = await findConfirmRow(deps, input.token);
-  const isMine = row !== undefined && row.userId === input.accountId && row.platform === input.presser.platform && row.platformUserId === input.presser.platformUserId;
-  if (!row || !isMine || typeof row.webUserId !== 'string') return staleOutcome(deps, row, input.presser, input.accountId);
-  const claimed = await deps.prisma.oneTimeToken.updateMany({ where: { id: row.id, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+  const isMine =
+    row !== undefined &&
+    row.userId === input.accountId &&
+    row.platform === input.presser.platform &&
+    row.platformUserId === input.presser.platformUserId;
+  if (!row || !isMine || typeof row.webUserId !== 'string')
+    return staleOutcome(deps, row, input.presser, input.accountId);
+  const claimed = await deps.prisma.oneTimeToken.updateMany({
+    where: { id: row.id, usedAt: null, expiresAt: { gt: now } },
+    data: { usedAt: now },
+  });
   if (claimed.count !== 1) return staleOutcome(deps, row, input.presser, input.accountId);
   return { outcome: 'cancelled', account: (await labelOf(deps, row.webUserId)) ?? '{link.unnamed_account}' };
 }

@@ -19,7 +19,13 @@ export type LinkTokenPayload = { platform: string; platformUserId: string; usern
  */
 export async function createLinkToken(
   deps: Pick<CoreDeps, 'prisma' | 'clock'>,
-  input: { userId: string; platform: string; platformUserId: string; username?: string | undefined; displayName?: string | undefined },
+  input: {
+    userId: string;
+    platform: string;
+    platformUserId: string;
+    username?: string | undefined;
+    displayName?: string | undefined;
+  },
 ): Promise<string> {
   const token = randomBytes(24).toString('base64url');
   const payload: LinkTokenPayload = {

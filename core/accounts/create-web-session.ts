@@ -1,6 +1,12 @@
 import type { CoreDeps } from '#core/core-deps';
 import type { Prisma } from '#core/infra/db/create-database';
-import { newSessionId, PENDING_SESSION_TTL_MS, SESSION_TTL_MS, sessionKey, type WebSessionData } from '#core/accounts/web-session';
+import {
+  newSessionId,
+  PENDING_SESSION_TTL_MS,
+  SESSION_TTL_MS,
+  sessionKey,
+  type WebSessionData,
+} from '#core/accounts/web-session';
 import type { RequestOrigin } from '#core/accounts/record-security-event';
 
 /**

@@ -3,7 +3,12 @@ import { ACCOUNT_SELECT, identityProviderOf, toAccount, type Account, type Platf
 import { normalizeLocale } from '#core/i18n/locales';
 import { inheritedSuspensionData } from '#core/moderation/inherit-suspension';
 
-export type ChatActor = { platform: Platform; platformUserId: string; locale?: string | undefined; username?: string | undefined };
+export type ChatActor = {
+  platform: Platform;
+  platformUserId: string;
+  locale?: string | undefined;
+  username?: string | undefined;
+};
 
 /**
  * The account behind a chat identity, created on first contact. Only the identity and the
@@ -12,7 +17,11 @@ export type ChatActor = { platform: Platform; platformUserId: string; locale?: s
  * identity whose earlier account was suspended (a suspension mark, keyed with `marks.secret`)
  * starts suspended until that suspension ends.
  */
-export async function findOrCreateAccount(prisma: PrismaClient, actor: ChatActor, marks: { secret: string; now: Date }): Promise<{ account: Account; isNew: boolean }> {
+export async function findOrCreateAccount(
+  prisma: PrismaClient,
+  actor: ChatActor,
+  marks: { secret: string; now: Date },
+): Promise<{ account: Account; isNew: boolean }> {
   const provider = identityProviderOf(actor.platform);
   // The user by its identity in one query (EXISTS on the unique identity), not identity then user:
   // every chat command starts here.
@@ -20,7 +29,12 @@ export async function findOrCreateAccount(prisma: PrismaClient, actor: ChatActor
   const existing = await prisma.user.findFirst({ where, select: ACCOUNT_SELECT });
   if (existing) return { account: toAccount(existing), isNew: false };
   try {
-    const inherited = await inheritedSuspensionData(prisma, marks.secret, [{ provider, subject: actor.platformUserId }], marks.now);
+    const inherited = await inheritedSuspensionData(
+      prisma,
+      marks.secret,
+      [{ provider, subject: actor.platformUserId }],
+      marks.now,
+    );
     const user = await prisma.user.create({
       data: {
         ...inherited,

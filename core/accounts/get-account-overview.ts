@@ -8,17 +8,39 @@ import type { GenerationKind, GenerationStatus, IdentityProvider, PaymentStatus 
 export type AccountOverview = {
   balance: Balance;
   ledger: LedgerLine[];
-  payments: { id: string; provider: string; amount: number; currency: string; credits: number; status: PaymentStatus; productId: string | null; at: Date }[];
-  subscription: { planId: string; status: string; currentPeriodEnd: Date | null; cancelAtPeriodEnd: boolean } | undefined;
+  payments: {
+    id: string;
+    provider: string;
+    amount: number;
+    currency: string;
+    credits: number;
+    status: PaymentStatus;
+    productId: string | null;
+    at: Date;
+  }[];
+  subscription:
+    | { planId: string; status: string; currentPeriodEnd: Date | null; cancelAtPeriodEnd: boolean }
+    | undefined;
   hasBillingAccount: boolean;
   identities: { id: string; provider: IdentityProvider; username: string | null }[];
-  creations: { id: string; kind: GenerationKind; status: GenerationStatus; prompt: string | null; cost: number; at: Date; mediaIds: string[] }[];
+  creations: {
+    id: string;
+    kind: GenerationKind;
+    status: GenerationStatus;
+    prompt: string | null;
+    cost: number;
+    at: Date;
+    mediaIds: string[];
+  }[];
   /** The invite code and links, and what invitations earned. */
   referral: ReferralSummary;
 };
 
 /** The account page's data for one user: balance, ledger, payments, plan, linked identities, recent creations, invitations. */
-export async function getAccountOverview(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'config' | 'catalog'>, userId: string): Promise<AccountOverview> {
+export async function getAccountOverview(
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'config' | 'catalog'>,
+  userId: string,
+): Promise<AccountOverview> {
   const { prisma } = deps;
   const [balance, ledger, payments, subscription, customer, identities, generations, referral] = await Promise.all([
     getBalance(prisma, userId, deps.clock.now()),
@@ -26,7 +48,11 @@ export async function getAccountOverview(deps: Pick<CoreDeps, 'prisma' | 'clock'
     prisma.payment.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take: 50 }),
     prisma.subscription.findFirst({ where: { userId }, orderBy: [{ updatedAt: 'desc' }] }),
     prisma.stripeCustomer.findUnique({ where: { userId }, select: { customerId: true } }),
-    prisma.identity.findMany({ where: { userId }, select: { id: true, provider: true, username: true }, orderBy: { createdAt: 'asc' } }),
+    prisma.identity.findMany({
+      where: { userId },
+      select: { id: true, provider: true, username: true },
+      orderBy: { createdAt: 'asc' },
+    }),
     prisma.generation.findMany({
       where: { userId },
       orderBy: { createdAt: 'desc' },
@@ -49,7 +75,12 @@ export async function getAccountOverview(deps: Pick<CoreDeps, 'prisma' | 'clock'
       at: payment.createdAt,
     })),
     subscription: subscription
-      ? { planId: subscription.planId, status: subscription.status, currentPeriodEnd: subscription.currentPeriodEnd, cancelAtPeriodEnd: subscription.cancelAtPeriodEnd }
+      ? {
+          planId: subscription.planId,
+          status: subscription.status,
+          currentPeriodEnd: subscription.currentPeriodEnd,
+          cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
+        }
       : undefined,
     hasBillingAccount: customer !== null,
     identities,

@@ -19,7 +19,13 @@ export type GoogleSignIn = {
    * linked to that account. Throws `token_invalid` for any failed check, `conflict` when the
    * Google account already belongs to another account.
    */
-  finish(input: { callbackUrl: string; pending: PendingGoogleSignIn; signedInUserId: string | undefined; locale: string; origin: RequestOrigin }): Promise<{ userId: string; isNew: boolean }>;
+  finish(input: {
+    callbackUrl: string;
+    pending: PendingGoogleSignIn;
+    signedInUserId: string | undefined;
+    locale: string;
+    origin: RequestOrigin;
+  }): Promise<{ userId: string; isNew: boolean }>;
 };
 
 /** The callback path registered with Google. */
@@ -41,7 +47,9 @@ export function createGoogleSignIn(deps: CoreDeps): GoogleSignIn | undefined {
       .then(async (oidc) => ({
         oidc,
         config: await oidc.discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, {
-          ...(new URL(settings.issuer).protocol === 'http:' && !deps.config.isProduction ? { execute: [oidc.allowInsecureRequests] } : {}),
+          ...(new URL(settings.issuer).protocol === 'http:' && !deps.config.isProduction
+            ? { execute: [oidc.allowInsecureRequests] }
+            : {}),
           timeout: 10,
         }),
       }))
@@ -122,7 +130,10 @@ type GoogleClaims = {
 async function applyGoogleClaims(deps: CoreDeps, claims: GoogleClaims): Promise<{ userId: string; isNew: boolean }> {
   const now = deps.clock.now();
   return deps.prisma.$transaction(async (tx) => {
-    const identity = await tx.identity.findUnique({ where: { provider_subject: { provider: 'google', subject: claims.subject } }, select: { userId: true } });
+    const identity = await tx.identity.findUnique({
+      where: { provider_subject: { provider: 'google', subject: claims.subject } },
+      select: { userId: true },
+    });
     if (identity) {
       if (claims.signedInUserId && claims.signedInUserId !== identity.userId) throw new AppError('conflict');
       await recordSecurityEvent(tx, { userId: identity.userId, kind: 'login.google', origin: claims.origin });
@@ -130,22 +141,41 @@ async function applyGoogleClaims(deps: CoreDeps, claims: GoogleClaims): Promise<
     }
     const hasVerifiedEmail = claims.isEmailVerified && claims.email !== undefined;
     const target = claims.signedInUserId
-      ? await tx.user.findUnique({ where: { id: claims.signedInUserId }, select: { id: true, emailVerifiedAt: true, email: true } })
+      ? await tx.user.findUnique({
+          where: { id: claims.signedInUserId },
+          select: { id: true, emailVerifiedAt: true, email: true },
+        })
       : hasVerifiedEmail
-        ? await tx.user.findUnique({ where: { email: claims.email }, select: { id: true, emailVerifiedAt: true, email: true } })
+        ? await tx.user.findUnique({
+            where: { email: claims.email },
+            select: { id: true, emailVerifiedAt: true, email: true },
+          })
         : null;
     if (target) {
       await tx.identity.create({ data: { userId: target.id, provider: 'google', subject: claims.subject } });
       if (!claims.signedInUserId && target.emailVerifiedAt === null) {
         await tx.user.update({ where: { id: target.id }, data: { passwordHash: null, emailVerifiedAt: now } });
         await tx.webSession.deleteMany({ where: { userId: target.id } });
-        await recordSecurityEvent(tx, { userId: target.id, kind: 'password.cleared', origin: claims.origin, details: { reason: 'unverified_email_claimed_by_google' } });
+        await recordSecurityEvent(tx, {
+          userId: target.id,
+          kind: 'password.cleared',
+          origin: claims.origin,
+          details: { reason: 'unverified_email_claimed_by_google' },
+        });
       }
-      await recordSecurityEvent(tx, { userId: target.id, kind: 'identity.linked', origin: claims.origin, details: { provider: 'google' } });
+      await recordSecurityEvent(tx, {
+        userId: target.id,
+        kind: 'identity.linked',
+        origin: claims.origin,
+        details: { provider: 'google' },
+      });
       await recordSecurityEvent(tx, { userId: target.id, kind: 'login.google', origin: claims.origin });
       return { userId: target.id, isNew: false };
     }
-    const markedIdentities = [{ provider: 'google' as const, subject: claims.subject }, ...(claims.email ? [{ provider: 'email' as const, subject: claims.email }] : [])];
+    const markedIdentities = [
+      { provider: 'google' as const, subject: claims.subject },
+      ...(claims.email ? [{ provider: 'email' as const, subject: claims.email }] : []),
+    ];
     const user = await tx.user.create({
       data: {
         ...(await inheritedSuspensionData(tx, deps.config.sessionSecret, markedIdentities, now)),
@@ -157,9 +187,13 @@ async function applyGoogleClaims(deps: CoreDeps, claims: GoogleClaims): Promise<
       },
       select: { id: true },
     });
-    await recordSecurityEvent(tx, { userId: user.id, kind: 'register', origin: claims.origin, details: { method: 'google' } });
+    await recordSecurityEvent(tx, {
+      userId: user.id,
+      kind: 'register',
+      origin: claims.origin,
+      details: { method: 'google' },
+    });
     await recordSecurityEvent(tx, { userId: user.id, kind: 'login.google', origin: claims.origin });
     return { userId: user.id, isNew: true };
   });
 }
-

@@ -47,7 +47,10 @@ export function hashIdentities(secret: string, identities: readonly IdentityRef[
 
 /** Every identity of an account: its chat and Google identities and its email address. */
 export async function identitiesOfAccount(tx: Tx, userId: string): Promise<IdentityRef[]> {
-  const user = await tx.user.findUnique({ where: { id: userId }, select: { email: true, identities: { select: { provider: true, subject: true } } } });
+  const user = await tx.user.findUnique({
+    where: { id: userId },
+    select: { email: true, identities: { select: { provider: true, subject: true } } },
+  });
   if (!user) return [];
   return [...user.identities, ...(user.email ? [{ provider: 'email' as const, subject: user.email }] : [])];
 }
@@ -72,7 +75,10 @@ export async function claimBonusMarks(tx: Tx, hashes: readonly string[]): Promis
  */
 export async function markSuspendedIdentities(tx: Tx, hashes: readonly string[], until: Date | null): Promise<void> {
   if (hashes.length === 0) return;
-  const existing = await tx.suspensionMark.findFirst({ where: { identityHash: { in: [...hashes] } }, select: { groupId: true } });
+  const existing = await tx.suspensionMark.findFirst({
+    where: { identityHash: { in: [...hashes] } },
+    select: { groupId: true },
+  });
   const groupId = existing?.groupId ?? randomUUID();
   await tx.$executeRaw`
     INSERT INTO suspension_marks ("identityHash", "groupId", "until") SELECT unnest(${hashes}::text[]), ${groupId}::uuid, ${until}::timestamp(3)
@@ -85,17 +91,32 @@ export async function markSuspendedIdentities(tx: Tx, hashes: readonly string[],
  */
 export async function clearSuspensionMarks(tx: Tx, hashes: readonly string[]): Promise<number> {
   if (hashes.length === 0) return 0;
-  const groups = await tx.suspensionMark.findMany({ where: { identityHash: { in: [...hashes] } }, select: { groupId: true }, distinct: ['groupId'] });
-  return (await tx.suspensionMark.deleteMany({ where: { OR: [{ identityHash: { in: [...hashes] } }, { groupId: { in: groups.map((group) => group.groupId) } }] } })).count;
+  const groups = await tx.suspensionMark.findMany({
+    where: { identityHash: { in: [...hashes] } },
+    select: { groupId: true },
+    distinct: ['groupId'],
+  });
+  return (
+    await tx.suspensionMark.deleteMany({
+      where: { OR: [{ identityHash: { in: [...hashes] } }, { groupId: { in: groups.map((group) => group.groupId) } }] },
+    })
+  ).count;
 }
 
 /**
  * The suspension a new account on these identities inherits: the latest end among their marks
  * that have not ended (`until: null` when one lasts until lifted), or undefined when none applies.
  */
-export async function findInheritedSuspension(tx: Tx, hashes: readonly string[], now: Date): Promise<{ until: Date | null } | undefined> {
+export async function findInheritedSuspension(
+  tx: Tx,
+  hashes: readonly string[],
+  now: Date,
+): Promise<{ until: Date | null } | undefined> {
   if (hashes.length === 0) return undefined;
-  const marks = await tx.suspensionMark.findMany({ where: { identityHash: { in: [...hashes] }, OR: [{ until: null }, { until: { gt: now } }] }, select: { until: true } });
+  const marks = await tx.suspensionMark.findMany({
+    where: { identityHash: { in: [...hashes] }, OR: [{ until: null }, { until: { gt: now } }] },
+    select: { until: true },
+  });
   if (marks.length === 0) return undefined;
   if (marks.some((mark) => mark.until === null)) return { until: null };
   return { until: new Date(Math.max(...marks.map((mark) => mark.until?.getTime() ?? 0))) };

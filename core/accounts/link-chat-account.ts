@@ -12,7 +12,12 @@ import { textReply } from '#core/chat/reply';
 const CHAT_PLATFORMS: readonly string[] = ['telegram', 'discord'];
 
 /** The chat account a `/link/<token>` address would join, as the page names it. */
-export type LinkRequest = { platform: Platform; platformUserId: string; username: string | undefined; displayName: string | undefined };
+export type LinkRequest = {
+  platform: Platform;
+  platformUserId: string;
+  username: string | undefined;
+  displayName: string | undefined;
+};
 
 /** What the confirmation on the web did. */
 export type WebLinkOutcome =
@@ -28,7 +33,8 @@ export type LinkConfirmPayload = { platform: Platform; platformUserId: string; w
 
 function requestOf(payload: Record<string, unknown>): LinkRequest | undefined {
   const { platform, platformUserId, username, displayName } = payload;
-  if (typeof platform !== 'string' || !CHAT_PLATFORMS.includes(platform) || typeof platformUserId !== 'string') return undefined;
+  if (typeof platform !== 'string' || !CHAT_PLATFORMS.includes(platform) || typeof platformUserId !== 'string')
+    return undefined;
   return {
     platform: platform as Platform,
     platformUserId,
@@ -38,7 +44,10 @@ function requestOf(payload: Record<string, unknown>): LinkRequest | undefined {
 }
 
 /** What a `/link/<token>` address is about (platform, username, display name), while it is usable. */
-export async function describeLinkToken(deps: Pick<CoreDeps, 'prisma' | 'clock'>, token: string): Promise<LinkRequest | undefined> {
+export async function describeLinkToken(
+  deps: Pick<CoreDeps, 'prisma' | 'clock'>,
+  token: string,
+): Promise<LinkRequest | undefined> {
   const found = await peekOneTimeToken(deps.prisma, { kind: 'account_link', token, now: deps.clock.now() });
   return found ? requestOf(found.payload) : undefined;
 }
@@ -60,7 +69,18 @@ export async function confirmLinkOnWeb(
   if (!found || !request) throw new AppError('token_invalid');
   const identity = await deps.prisma.identity.findUnique({
     where: { provider_subject: { provider: request.platform as IdentityProvider, subject: request.platformUserId } },
-    select: { userId: true, user: { select: { email: true, passwordHash: true, locale: true, settings: true, identities: { where: { provider: { in: ['google', 'email'] } }, select: { id: true } } } } },
+    select: {
+      userId: true,
+      user: {
+        select: {
+          email: true,
+          passwordHash: true,
+          locale: true,
+          settings: true,
+          identities: { where: { provider: { in: ['google', 'email'] } }, select: { id: true } },
+        },
+      },
+    },
   });
   if (!identity) throw new AppError('token_invalid');
   if (identity.userId === input.userId) {
@@ -68,28 +88,61 @@ export async function confirmLinkOnWeb(
     return { outcome: 'already_linked', request };
   }
   const chatUser = identity.user;
-  if (chatUser.email !== null || chatUser.passwordHash !== null || chatUser.identities.length > 0) throw new AppError('conflict', { message: 'the chat account is itself a web account' });
-  const webUser = await deps.prisma.user.findUnique({ where: { id: input.userId }, select: { displayName: true, email: true, status: true } });
+  if (chatUser.email !== null || chatUser.passwordHash !== null || chatUser.identities.length > 0)
+    throw new AppError('conflict', { message: 'the chat account is itself a web account' });
+  const webUser = await deps.prisma.user.findUnique({
+    where: { id: input.userId },
+    select: { displayName: true, email: true, status: true },
+  });
   if (!webUser || webUser.status === 'deleted') throw new AppError('token_invalid');
 
   const confirmToken = await deps.prisma.$transaction(async (tx) => {
-    if (!(await consumeOneTimeToken(tx, { kind: 'account_link', token: input.token, now }))) throw new AppError('token_invalid');
-    const payload: LinkConfirmPayload = { platform: request.platform, platformUserId: request.platformUserId, webUserId: input.userId };
-    return issueOneTimeToken(tx, { kind: 'account_link_confirm', userId: identity.userId, payload, now, ttlMs: LINK_TOKEN_TTL_MS });
+    if (!(await consumeOneTimeToken(tx, { kind: 'account_link', token: input.token, now })))
+      throw new AppError('token_invalid');
+    const payload: LinkConfirmPayload = {
+      platform: request.platform,
+      platformUserId: request.platformUserId,
+      webUserId: input.userId,
+    };
+    return issueOneTimeToken(tx, {
+      kind: 'account_link_confirm',
+      userId: identity.userId,
+      payload,
+      now,
+      ttlMs: LINK_TOKEN_TTL_MS,
+    });
   });
   const settings = chatUser.settings as { locale?: string } | null;
-  const isSent = await notifyChatIdentity(deps, { platform: request.platform, platformUserId: request.platformUserId, locale: settings?.locale ?? chatUser.locale }, [
-    textReply('link.confirm_prompt', { account: webAccountLabel(webUser), platform: `{web.platform.${request.platform}}` }, {
-      buttons: [[
-        { label: { key: 'link.confirm_button' }, action: { name: 'confirm_link', arg: confirmToken } },
-        { label: { key: 'link.cancel_button' }, action: { name: 'cancel_link', arg: confirmToken } },
-      ]],
-    }),
-  ]);
+  const isSent = await notifyChatIdentity(
+    deps,
+    { platform: request.platform, platformUserId: request.platformUserId, locale: settings?.locale ?? chatUser.locale },
+    [
+      textReply(
+        'link.confirm_prompt',
+        { account: webAccountLabel(webUser), platform: `{web.platform.${request.platform}}` },
+        {
+          buttons: [
+            [
+              { label: { key: 'link.confirm_button' }, action: { name: 'confirm_link', arg: confirmToken } },
+              { label: { key: 'link.cancel_button' }, action: { name: 'cancel_link', arg: confirmToken } },
+            ],
+          ],
+        },
+      ),
+    ],
+  );
   if (!isSent) {
-    await deps.prisma.oneTimeToken.updateMany({ where: { tokenHash: hashToken(confirmToken), usedAt: null }, data: { usedAt: now } });
+    await deps.prisma.oneTimeToken.updateMany({
+      where: { tokenHash: hashToken(confirmToken), usedAt: null },
+      data: { usedAt: now },
+    });
     return { outcome: 'chat_unreachable', request };
   }
-  await recordSecurityEvent(deps.prisma, { userId: input.userId, kind: 'identity.link_requested', origin: input.origin, details: { provider: request.platform } });
+  await recordSecurityEvent(deps.prisma, {
+    userId: input.userId,
+    kind: 'identity.link_requested',
+    origin: input.origin,
+    details: { provider: request.platform },
+  });
   return { outcome: 'awaiting_chat', request };
 }

@@ -27,15 +27,22 @@ export type MergeResult = { movedCredits: number; movedDebt: number; identities:
  * it is itself a web account (an email, password or Google sign-in). Runs in one transaction
  * holding both accounts' locks, so no job can start on either side meanwhile.
  */
-export async function mergeAccounts(deps: Pick<CoreDeps, 'prisma' | 'clock'>, input: { fromUserId: string; intoUserId: string; actor: string; origin: RequestOrigin }): Promise<MergeResult> {
+export async function mergeAccounts(
+  deps: Pick<CoreDeps, 'prisma' | 'clock'>,
+  input: { fromUserId: string; intoUserId: string; actor: string; origin: RequestOrigin },
+): Promise<MergeResult> {
   const { fromUserId: from, intoUserId: into } = input;
   if (from === into) return { movedCredits: 0, movedDebt: 0, identities: [], forfeitedBonus: 0 };
   const now = deps.clock.now();
   return withAccountLock(deps.prisma, [from, into], async (tx) => {
-    const [source, target] = await Promise.all([tx.user.findUnique({ where: { id: from } }), tx.user.findUnique({ where: { id: into } })]);
+    const [source, target] = await Promise.all([
+      tx.user.findUnique({ where: { id: from } }),
+      tx.user.findUnique({ where: { id: into } }),
+    ]);
     if (!source || !target || target.status === 'deleted') throw new AppError('token_invalid');
     const webIdentities = await tx.identity.count({ where: { userId: from, provider: { in: ['google', 'email'] } } });
-    if (source.email !== null || source.passwordHash !== null || webIdentities > 0) throw new AppError('conflict', { message: 'the chat account is itself a web account' });
+    if (source.email !== null || source.passwordHash !== null || webIdentities > 0)
+      throw new AppError('conflict', { message: 'the chat account is itself a web account' });
     const openReservations = await tx.creditReservation.count({ where: { userId: from, status: 'open' } });
     if (openReservations > 0) throw new AppError('conflict', { message: 'the chat account has a job running' });
 
@@ -43,11 +50,25 @@ export async function mergeAccounts(deps: Pick<CoreDeps, 'prisma' | 'clock'>, in
     const movedDebt = await moveDebt(tx, from, into, source.creditDebt);
     await settleDebtFromLots(tx, from, into, now);
     await repointRows(tx, from, into);
-    const identities = (await tx.identity.findMany({ where: { userId: from }, select: { provider: true } })).map((identity) => identity.provider);
+    const identities = (await tx.identity.findMany({ where: { userId: from }, select: { provider: true } })).map(
+      (identity) => identity.provider,
+    );
     await tx.identity.updateMany({ where: { userId: from }, data: { userId: into } });
     await tx.user.update({ where: { id: into }, data: mergedFlags(source, target, now) });
-    await tx.auditLog.create({ data: { actor: input.actor, action: 'account.merge', targetUserId: into, details: { from, movedCredits, movedDebt, identities, forfeitedBonus } } });
-    await recordSecurityEvent(tx, { userId: into, kind: 'account.merged', origin: input.origin, details: { identities: identities.join(',') } });
+    await tx.auditLog.create({
+      data: {
+        actor: input.actor,
+        action: 'account.merge',
+        targetUserId: into,
+        details: { from, movedCredits, movedDebt, identities, forfeitedBonus },
+      },
+    });
+    await recordSecurityEvent(tx, {
+      userId: into,
+      kind: 'account.merged',
+      origin: input.origin,
+      details: { identities: identities.join(',') },
+    });
     await tx.user.delete({ where: { id: from } });
     return { movedCredits, movedDebt, identities, forfeitedBonus };
   });
@@ -58,7 +79,12 @@ export async function mergeAccounts(deps: Pick<CoreDeps, 'prisma' | 'clock'>, in
  * not copied when the target already has a bonus (any `signup_bonus` lot, spent or not, its own
  * or merged in earlier): the same `merge_out` key then records the credits as not combined.
  */
-async function moveLots(tx: Tx, from: string, into: string, now: Date): Promise<{ moved: number; forfeitedBonus: number }> {
+async function moveLots(
+  tx: Tx,
+  from: string,
+  into: string,
+  now: Date,
+): Promise<{ moved: number; forfeitedBonus: number }> {
   let moved = 0;
   let forfeitedBonus = 0;
   let hasBonus = (await tx.creditLot.count({ where: { userId: into, source: 'signup_bonus' } })) > 0;
@@ -68,7 +94,15 @@ async function moveLots(tx: Tx, from: string, into: string, now: Date): Promise<
     if (lot.source === 'signup_bonus') {
       if (hasBonus) {
         await tx.creditLedgerEntry.create({
-          data: { userId: from, kind: 'merge_out', delta: -lot.remaining, idempotencyKey: `merge:${from}:${id}:out`, reason: 'signup_bonus_not_combined', lotId: id, actor: `merge:${into}` },
+          data: {
+            userId: from,
+            kind: 'merge_out',
+            delta: -lot.remaining,
+            idempotencyKey: `merge:${from}:${id}:out`,
+            reason: 'signup_bonus_not_combined',
+            lotId: id,
+            actor: `merge:${into}`,
+          },
         });
         forfeitedBonus += lot.remaining;
         continue;
@@ -76,14 +110,40 @@ async function moveLots(tx: Tx, from: string, into: string, now: Date): Promise<
       hasBonus = true;
     }
     await tx.creditLedgerEntry.create({
-      data: { userId: from, kind: 'merge_out', delta: -lot.remaining, idempotencyKey: `merge:${from}:${id}:out`, reason: 'merge_out', lotId: id, paymentId: lot.paymentId, actor: `merge:${into}` },
+      data: {
+        userId: from,
+        kind: 'merge_out',
+        delta: -lot.remaining,
+        idempotencyKey: `merge:${from}:${id}:out`,
+        reason: 'merge_out',
+        lotId: id,
+        paymentId: lot.paymentId,
+        actor: `merge:${into}`,
+      },
     });
     const copy = await tx.creditLot.create({
-      data: { userId: into, source: 'merge', amount: lot.remaining, remaining: lot.remaining, expiresAt: lot.expiresAt, paymentId: lot.paymentId, subscriptionId: lot.subscriptionId },
+      data: {
+        userId: into,
+        source: 'merge',
+        amount: lot.remaining,
+        remaining: lot.remaining,
+        expiresAt: lot.expiresAt,
+        paymentId: lot.paymentId,
+        subscriptionId: lot.subscriptionId,
+      },
       select: { id: true },
     });
     await tx.creditLedgerEntry.create({
-      data: { userId: into, kind: 'merge_in', delta: lot.remaining, idempotencyKey: `merge:${from}:${id}`, reason: 'merge_in', lotId: copy.id, paymentId: lot.paymentId, actor: `merge:${from}` },
+      data: {
+        userId: into,
+        kind: 'merge_in',
+        delta: lot.remaining,
+        idempotencyKey: `merge:${from}:${id}`,
+        reason: 'merge_in',
+        lotId: copy.id,
+        paymentId: lot.paymentId,
+        actor: `merge:${from}`,
+      },
     });
     moved += lot.remaining;
   }
@@ -93,9 +153,27 @@ async function moveLots(tx: Tx, from: string, into: string, now: Date): Promise<
 async function moveDebt(tx: Tx, from: string, into: string, debt: number): Promise<number> {
   if (debt <= 0) return 0;
   await tx.user.update({ where: { id: from }, data: { creditDebt: 0 } });
-  await tx.creditLedgerEntry.create({ data: { userId: from, kind: 'merge_out', delta: 0, debtDelta: -debt, idempotencyKey: `merge:${from}:debt:out`, reason: 'merge_out' } });
+  await tx.creditLedgerEntry.create({
+    data: {
+      userId: from,
+      kind: 'merge_out',
+      delta: 0,
+      debtDelta: -debt,
+      idempotencyKey: `merge:${from}:debt:out`,
+      reason: 'merge_out',
+    },
+  });
   await tx.user.update({ where: { id: into }, data: { creditDebt: { increment: debt } } });
-  await tx.creditLedgerEntry.create({ data: { userId: into, kind: 'merge_in', delta: 0, debtDelta: debt, idempotencyKey: `merge:${from}:debt`, reason: 'merge_in' } });
+  await tx.creditLedgerEntry.create({
+    data: {
+      userId: into,
+      kind: 'merge_in',
+      delta: 0,
+      debtDelta: debt,
+      idempotencyKey: `merge:${from}:debt`,
+      reason: 'merge_in',
+    },
+  });
   return debt;
 }
 
@@ -108,7 +186,15 @@ async function settleDebtFromLots(tx: Tx, from: string, into: string, now: Date)
     await tx.creditLot.update({ where: { id: lot.id }, data: { remaining: { decrement: take } } });
     await tx.user.update({ where: { id: into }, data: { creditDebt: { decrement: take } } });
     await tx.creditLedgerEntry.create({
-      data: { userId: into, kind: 'debt_settle', delta: -take, debtDelta: -take, idempotencyKey: `merge:${from}:settle:${lot.id}`, reason: 'debt_settle', lotId: lot.id },
+      data: {
+        userId: into,
+        kind: 'debt_settle',
+        delta: -take,
+        debtDelta: -take,
+        idempotencyKey: `merge:${from}:settle:${lot.id}`,
+        reason: 'debt_settle',
+        lotId: lot.id,
+      },
     });
     owed -= take;
   }
@@ -147,16 +233,27 @@ type FlagRow = {
 
 /** The target's flags after a merge: the stricter of both for suspensions and privacy choices. */
 function mergedFlags(source: FlagRow, target: FlagRow, now: Date) {
-  const isSourceSuspended = source.status === 'suspended' && (source.suspendedUntil === null || source.suspendedUntil > now);
-  const isTargetSuspended = target.status === 'suspended' && (target.suspendedUntil === null || target.suspendedUntil > now);
+  const isSourceSuspended =
+    source.status === 'suspended' && (source.suspendedUntil === null || source.suspendedUntil > now);
+  const isTargetSuspended =
+    target.status === 'suspended' && (target.suspendedUntil === null || target.suspendedUntil > now);
   const suspension =
-    isSourceSuspended && (!isTargetSuspended || (target.suspendedUntil !== null && (source.suspendedUntil === null || source.suspendedUntil > target.suspendedUntil)))
+    isSourceSuspended &&
+    (!isTargetSuspended ||
+      (target.suspendedUntil !== null &&
+        (source.suspendedUntil === null || source.suspendedUntil > target.suspendedUntil)))
       ? { status: 'suspended' as const, suspendedUntil: source.suspendedUntil, suspendedReason: source.suspendedReason }
       : {};
-  const hasTargetTerms = target.termsAcceptedAt !== null && target.ageConfirmedAt !== null && target.termsVersion === TERMS_VERSION;
-  const terms = !hasTargetTerms && source.termsVersion === TERMS_VERSION && source.termsAcceptedAt && source.ageConfirmedAt
-    ? { termsAcceptedAt: source.termsAcceptedAt, termsVersion: source.termsVersion, ageConfirmedAt: source.ageConfirmedAt }
-    : {};
+  const hasTargetTerms =
+    target.termsAcceptedAt !== null && target.ageConfirmedAt !== null && target.termsVersion === TERMS_VERSION;
+  const terms =
+    !hasTargetTerms && source.termsVersion === TERMS_VERSION && source.termsAcceptedAt && source.ageConfirmedAt
+      ? {
+          termsAcceptedAt: source.termsAcceptedAt,
+          termsVersion: source.termsVersion,
+          ageConfirmedAt: source.ageConfirmedAt,
+        }
+      : {};
   return {
     ...suspension,
     ...terms,

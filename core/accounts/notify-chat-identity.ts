@@ -12,7 +12,11 @@ export type ChatIdentity = { platform: Platform; platformUserId: string; locale:
  * when there is no notifier for the platform here or the platform refused: the caller decides
  * whether that matters.
  */
-export async function notifyChatIdentity(deps: Pick<CoreDeps, 'notifiers' | 'logger'>, identity: ChatIdentity, replies: Reply[]): Promise<boolean> {
+export async function notifyChatIdentity(
+  deps: Pick<CoreDeps, 'notifiers' | 'logger'>,
+  identity: ChatIdentity,
+  replies: Reply[],
+): Promise<boolean> {
   const notifier = deps.notifiers[identity.platform];
   const log = deps.logger.child({ platform: identity.platform, userId: identity.platformUserId });
   if (!notifier) {
@@ -22,7 +26,13 @@ export async function notifyChatIdentity(deps: Pick<CoreDeps, 'notifiers' | 'log
   const locale = normalizeLocale(identity.locale);
   try {
     await notifier.send(
-      { platform: identity.platform, chatId: identity.platformUserId, chatType: 'private', platformUserId: identity.platformUserId, locale },
+      {
+        platform: identity.platform,
+        chatId: identity.platformUserId,
+        chatType: 'private',
+        platformUserId: identity.platformUserId,
+        locale,
+      },
       replies.map((reply) => ({ ...reply, locale })),
     );
     return true;

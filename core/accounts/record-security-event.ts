@@ -31,7 +31,12 @@ export type SecurityEventKind =
 /** Appends one security event with the request's IP and user agent. Never carries a password or token. */
 export async function recordSecurityEvent(
   db: PrismaClient | Prisma.TransactionClient,
-  input: { userId: string | null; kind: SecurityEventKind; origin: RequestOrigin; details?: Record<string, string | number | boolean | null> },
+  input: {
+    userId: string | null;
+    kind: SecurityEventKind;
+    origin: RequestOrigin;
+    details?: Record<string, string | number | boolean | null>;
+  },
 ): Promise<void> {
   await db.securityEvent.create({
     data: {

@@ -43,13 +43,32 @@ export async function registerAccount(deps: CoreDeps, input: RegisterInput): Pro
   let userId: string;
   try {
     userId = await deps.prisma.$transaction(async (tx) => {
-      const inherited = await inheritedSuspensionData(tx, deps.config.sessionSecret, [{ provider: 'email', subject: email }], now);
+      const inherited = await inheritedSuspensionData(
+        tx,
+        deps.config.sessionSecret,
+        [{ provider: 'email', subject: email }],
+        now,
+      );
       const user = await tx.user.create({
-        data: { ...inherited, email, passwordHash, displayName, locale, termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now },
+        data: {
+          ...inherited,
+          email,
+          passwordHash,
+          displayName,
+          locale,
+          termsAcceptedAt: now,
+          termsVersion: TERMS_VERSION,
+          ageConfirmedAt: now,
+        },
         select: { id: true },
       });
       await grantSignupBonusLocked(tx, deps.config, user.id);
-      await recordSecurityEvent(tx, { userId: user.id, kind: 'register', origin: input.origin, details: { termsVersion: TERMS_VERSION } });
+      await recordSecurityEvent(tx, {
+        userId: user.id,
+        kind: 'register',
+        origin: input.origin,
+        details: { termsVersion: TERMS_VERSION },
+      });
       return user.id;
     });
   } catch (error) {

@@ -39,8 +39,11 @@ export async function removeIdentity(
     if (!identity || identity.userId !== input.userId) throw new AppError('not_found');
     const user = await tx.user.findUniqueOrThrow({ where: { id: input.userId } });
     if (!CHAT_PROVIDERS.includes(identity.provider)) {
-      const otherWebSignIns = await tx.identity.count({ where: { userId: input.userId, provider: { in: ['google', 'email'] }, id: { not: identity.id } } });
-      if (user.passwordHash === null && otherWebSignIns === 0) return { outcome: 'last_sign_in' as const, provider: identity.provider };
+      const otherWebSignIns = await tx.identity.count({
+        where: { userId: input.userId, provider: { in: ['google', 'email'] }, id: { not: identity.id } },
+      });
+      if (user.passwordHash === null && otherWebSignIns === 0)
+        return { outcome: 'last_sign_in' as const, provider: identity.provider };
       await tx.identity.delete({ where: { id: identity.id } });
     } else {
       const isSuspended = user.status === 'suspended' && (user.suspendedUntil === null || user.suspendedUntil > now);
@@ -49,27 +52,64 @@ export async function removeIdentity(
           locale: user.locale,
           isProcessingRestricted: user.isProcessingRestricted,
           hasObjectedToAnalytics: user.hasObjectedToAnalytics,
-          ...(isSuspended ? { status: 'suspended' as const, suspendedUntil: user.suspendedUntil, suspendedReason: user.suspendedReason } : {}),
+          ...(isSuspended
+            ? {
+                status: 'suspended' as const,
+                suspendedUntil: user.suspendedUntil,
+                suspendedReason: user.suspendedReason,
+              }
+            : {}),
         },
         select: { id: true },
       });
       if (isSuspended) {
-        const running = await tx.suspension.findMany({ where: { userId: input.userId, liftedAt: null, OR: [{ endsAt: null }, { endsAt: { gt: now } }] } });
+        const running = await tx.suspension.findMany({
+          where: { userId: input.userId, liftedAt: null, OR: [{ endsAt: null }, { endsAt: { gt: now } }] },
+        });
         for (const suspension of running) {
-          await tx.suspension.create({ data: { userId: detached.id, reason: suspension.reason, category: suspension.category, startsAt: suspension.startsAt, endsAt: suspension.endsAt } });
+          await tx.suspension.create({
+            data: {
+              userId: detached.id,
+              reason: suspension.reason,
+              category: suspension.category,
+              startsAt: suspension.startsAt,
+              endsAt: suspension.endsAt,
+            },
+          });
         }
       }
       await tx.identity.update({ where: { id: identity.id }, data: { userId: detached.id } });
-      await tx.auditLog.create({ data: { actor: `user:${input.userId}`, action: 'account.identity_detached', targetUserId: input.userId, details: { provider: identity.provider, detachedUserId: detached.id } } });
+      await tx.auditLog.create({
+        data: {
+          actor: `user:${input.userId}`,
+          action: 'account.identity_detached',
+          targetUserId: input.userId,
+          details: { provider: identity.provider, detachedUserId: detached.id },
+        },
+      });
     }
-    await recordSecurityEvent(tx, { userId: input.userId, kind: 'identity.removed', origin: input.origin, details: { provider: identity.provider } });
-    return { outcome: 'removed' as const, provider: identity.provider, username: identity.username, subject: identity.subject, label: webAccountLabel(user), locale: (user.settings as { locale?: string } | null)?.locale ?? user.locale };
+    await recordSecurityEvent(tx, {
+      userId: input.userId,
+      kind: 'identity.removed',
+      origin: input.origin,
+      details: { provider: identity.provider },
+    });
+    return {
+      outcome: 'removed' as const,
+      provider: identity.provider,
+      username: identity.username,
+      subject: identity.subject,
+      label: webAccountLabel(user),
+      locale: (user.settings as { locale?: string } | null)?.locale ?? user.locale,
+    };
   });
   if (result.outcome === 'last_sign_in') return result;
   if (CHAT_PROVIDERS.includes(result.provider)) {
-    await notifyChatIdentity(deps, { platform: result.provider as Platform, platformUserId: result.subject, locale: result.locale }, [
-      textReply('link.detached', { account: result.label, platform: `{web.platform.${result.provider}}` }),
-    ]);
+    await notifyChatIdentity(
+      deps,
+      { platform: result.provider as Platform, platformUserId: result.subject, locale: result.locale },
+      [textReply('link.detached', { account: result.label, platform: `{web.platform.${result.provider}}` })],
+    );
   }
   return { outcome: 'removed', provider: result.provider, username: result.username };
 }

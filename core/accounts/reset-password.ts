@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
 import { NewPasswordSchema, parseField } from '#core/accounts/account-input';
-import { consumeOneTimeToken, peekOneTimeToken, revokeEmailChangeTokens, revokeOneTimeTokens } from '#core/accounts/one-time-token';
+import {
+  consumeOneTimeToken,
+  peekOneTimeToken,
+  revokeEmailChangeTokens,
+  revokeOneTimeTokens,
+} from '#core/accounts/one-time-token';
 import { hashPassword } from '#core/accounts/password-hash';
 import { recordSecurityEvent, type RequestOrigin } from '#core/accounts/record-security-event';
 import { RESET_RULES, takeAttempts } from '#core/accounts/throttle';
@@ -22,7 +27,10 @@ export async function isPasswordResetUsable(deps: Pick<CoreDeps, 'prisma' | 'clo
  * the link is looked up (by its hash) before the password is checked or hashed, so guessed
  * links cost no scrypt work.
  */
-export async function resetPassword(deps: CoreDeps, input: { token: string; password: string; origin: RequestOrigin }): Promise<{ userId: string }> {
+export async function resetPassword(
+  deps: CoreDeps,
+  input: { token: string; password: string; origin: RequestOrigin },
+): Promise<{ userId: string }> {
   // The limiter key never holds the token itself.
   const tokenKey = createHash('sha256').update(input.token).digest('hex').slice(0, 32);
   await takeAttempts(
@@ -42,7 +50,10 @@ export async function resetPassword(deps: CoreDeps, input: { token: string; pass
     if (!found?.userId) throw new AppError('token_invalid');
     const user = await tx.user.findUnique({ where: { id: found.userId }, select: { id: true, emailVerifiedAt: true } });
     if (!user) throw new AppError('token_invalid');
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? now } });
+    await tx.user.update({
+      where: { id: user.id },
+      data: { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? now },
+    });
     await revokeOneTimeTokens(tx, { kind: 'password_reset', userId: user.id, now });
     await revokeEmailChangeTokens(tx, { userId: user.id, now });
     await tx.webSession.deleteMany({ where: { userId: user.id } });

@@ -3,7 +3,13 @@ import { translate, type MessageKey } from '#core/i18n/catalog';
 import { normalizeLocale } from '#core/i18n/locales';
 
 /** The emails the account pages send; each has `mail.<kind>.subject` and `mail.<kind>.body` in the catalogs. */
-export type AccountMailKind = 'verify_email' | 'password_reset' | 'change_email' | 'email_changed' | 'data_request' | 'account_linked';
+export type AccountMailKind =
+  | 'verify_email'
+  | 'password_reset'
+  | 'change_email'
+  | 'email_changed'
+  | 'data_request'
+  | 'account_linked';
 
 /**
  * Sends one localized account email with its link. A mail failure is logged and reported as

@@ -20,5 +20,10 @@ export async function sendEmailVerification(
     now: deps.clock.now(),
     ttlMs: EMAIL_VERIFICATION_TTL_MS,
   });
-  return sendAccountMail(deps, { to: input.email, locale: input.locale, kind: input.isChange ? 'change_email' : 'verify_email', url: `${deps.config.publicUrl}/verify-email/${token}` });
+  return sendAccountMail(deps, {
+    to: input.email,
+    locale: input.locale,
+    kind: input.isChange ? 'change_email' : 'verify_email',
+    url: `${deps.config.publicUrl}/verify-email/${token}`,
+  });
 }

@@ -21,7 +21,10 @@ export function maskEmail(email: string): string {
  * 7 days. Throws `token_invalid` for an unknown, used or expired link, or when the address no
  * longer belongs to the account; `email_taken` when another account took the new address meanwhile.
  */
-export async function verifyEmail(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'mailer' | 'logger' | 'config'>, input: { token: string; origin: RequestOrigin }): Promise<{ userId: string; isChange: boolean }> {
+export async function verifyEmail(
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'mailer' | 'logger' | 'config'>,
+  input: { token: string; origin: RequestOrigin },
+): Promise<{ userId: string; isChange: boolean }> {
   const now = deps.clock.now();
   const result = await deps.prisma.$transaction(async (tx) => {
     const found = await consumeOneTimeToken(tx, { kind: 'email_verification', token: input.token, now });
@@ -45,11 +48,21 @@ export async function verifyEmail(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'mai
         data: { status: 'completed', verifiedAt: now, completedAt: now, outcome: 'email_changed' },
       });
       if (user.email && user.email !== email) {
-        const token = await issueOneTimeToken(tx, { kind: 'email_change_undo', userId: found.userId, payload: { email: user.email, replacedBy: email }, now, ttlMs: EMAIL_CHANGE_UNDO_TTL_MS });
+        const token = await issueOneTimeToken(tx, {
+          kind: 'email_change_undo',
+          userId: found.userId,
+          payload: { email: user.email, replacedBy: email },
+          now,
+          ttlMs: EMAIL_CHANGE_UNDO_TTL_MS,
+        });
         undo = { to: user.email, token, locale: user.locale };
       }
     }
-    await recordSecurityEvent(tx, { userId: found.userId, kind: isChange ? 'email.changed' : 'email.verified', origin: input.origin });
+    await recordSecurityEvent(tx, {
+      userId: found.userId,
+      kind: isChange ? 'email.changed' : 'email.verified',
+      origin: input.origin,
+    });
     return { userId: found.userId, isChange, undo, newEmail: email };
   });
   if (result.undo) {

@@ -15,4 +15,9 @@ function cliActor(): string {
   }
 }
 
-process.exitCode = await runAdminCli(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr, actor: cliActor() });
+process.exitCode = await runAdminCli(process.argv.slice(2), {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  actor: cliActor(),
+});

@@ -20,5 +20,12 @@ export async function auditAdminAction(
   db: Pick<CoreDeps['prisma'], 'auditLog'> | Prisma.TransactionClient,
   entry: { actor: AdminActor; action: string; targetUserId?: string | null; details?: Prisma.InputJsonObject },
 ): Promise<void> {
-  await db.auditLog.create({ data: { actor: entry.actor, action: entry.action, targetUserId: entry.targetUserId ?? null, details: entry.details ?? {} } });
+  await db.auditLog.create({
+    data: {
+      actor: entry.actor,
+      action: entry.action,
+      targetUserId: entry.targetUserId ?? null,
+      details: entry.details ?? {},
+    },
+  });
 }

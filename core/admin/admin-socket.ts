@@ -16,7 +16,10 @@ export function adminSocketPath(dataDir: string): string {
 }
 
 /** What the server does with one command line; returns the exit code. */
-export type AdminCommandRunner = (argv: string[], io: { stdout: Writer; stderr: Writer; actor: AdminActor }) => Promise<number>;
+export type AdminCommandRunner = (
+  argv: string[],
+  io: { stdout: Writer; stderr: Writer; actor: AdminActor },
+) => Promise<number>;
 
 type Writer = { write(text: string): unknown };
 
@@ -35,15 +38,20 @@ const ACTOR_PATTERN = /^cli:[\w.@-]{1,64}$/;
  * dead server is removed. Refuses to start when the directory is not the process owner's,
  * is a symbolic link, or the path holds something other than a socket.
  */
-export async function serveAdminSocket(socketPath: string, options: { run: AdminCommandRunner; logger: Logger }): Promise<AdminSocketServer> {
+export async function serveAdminSocket(
+  socketPath: string,
+  options: { run: AdminCommandRunner; logger: Logger },
+): Promise<AdminSocketServer> {
   const dir = path.dirname(socketPath);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const dirStat = await fs.lstat(dir);
   const uid = process.getuid?.();
-  if (!dirStat.isDirectory() || (uid !== undefined && dirStat.uid !== uid)) throw new Error(`admin socket: ${dir} must be a directory owned by this user`);
+  if (!dirStat.isDirectory() || (uid !== undefined && dirStat.uid !== uid))
+    throw new Error(`admin socket: ${dir} must be a directory owned by this user`);
   if ((dirStat.mode & 0o077) !== 0) await fs.chmod(dir, 0o700);
   const existing = await fs.lstat(socketPath).catch(() => undefined);
-  if (existing && !existing.isSocket()) throw new Error(`admin socket: ${socketPath} exists and is not a socket; remove it`);
+  if (existing && !existing.isSocket())
+    throw new Error(`admin socket: ${socketPath} exists and is not a socket; remove it`);
   if (existing) await fs.rm(socketPath);
 
   const idle = new Set<net.Socket>();
@@ -84,14 +92,23 @@ export async function serveAdminSocket(socketPath: string, options: { run: Admin
   };
 }
 
-async function answer(socket: net.Socket, line: string, options: { run: AdminCommandRunner; logger: Logger }): Promise<void> {
+async function answer(
+  socket: net.Socket,
+  line: string,
+  options: { run: AdminCommandRunner; logger: Logger },
+): Promise<void> {
   const send = (frame: object) => {
     if (!socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
   };
   let request: { argv: string[]; actor: string };
   try {
     const parsed = JSON.parse(line) as { argv?: unknown; actor?: unknown };
-    if (!Array.isArray(parsed.argv) || !parsed.argv.every((item) => typeof item === 'string') || typeof parsed.actor !== 'string' || !ACTOR_PATTERN.test(parsed.actor)) {
+    if (
+      !Array.isArray(parsed.argv) ||
+      !parsed.argv.every((item) => typeof item === 'string') ||
+      typeof parsed.actor !== 'string' ||
+      !ACTOR_PATTERN.test(parsed.actor)
+    ) {
       throw new Error('bad request');
     }
     request = { argv: parsed.argv as string[], actor: parsed.actor };
@@ -104,7 +121,11 @@ async function answer(socket: net.Socket, line: string, options: { run: AdminCom
   const log = options.logger.child({ component: 'admin-socket', actor: request.actor });
   log.info({ command: request.argv[0] }, 'admin command');
   try {
-    const exit = await options.run(request.argv, { stdout: { write: (text: string) => send({ out: text }) }, stderr: { write: (text: string) => send({ err: text }) }, actor: request.actor });
+    const exit = await options.run(request.argv, {
+      stdout: { write: (text: string) => send({ out: text }) },
+      stderr: { write: (text: string) => send({ err: text }) },
+      actor: request.actor,
+    });
     send({ exit });
   } catch (error) {
     log.error({ err: error }, 'admin command failed');
@@ -120,7 +141,11 @@ async function answer(socket: net.Socket, line: string, options: { run: AdminCom
  * itself). Throws when the socket's directory could belong to someone else: a command is
  * never handed to a process this user does not own.
  */
-export async function sendAdminCommand(socketPath: string, request: { argv: string[]; actor: AdminActor }, io: { stdout: Writer; stderr: Writer }): Promise<number | 'no-server'> {
+export async function sendAdminCommand(
+  socketPath: string,
+  request: { argv: string[]; actor: AdminActor },
+  io: { stdout: Writer; stderr: Writer },
+): Promise<number | 'no-server'> {
   const dirStat = await fs.lstat(path.dirname(socketPath)).catch(() => undefined);
   if (!dirStat) return 'no-server';
   const socketStat = await fs.lstat(socketPath).catch(() => undefined);
@@ -128,9 +153,12 @@ export async function sendAdminCommand(socketPath: string, request: { argv: stri
   const uid = process.getuid?.();
   const isTrusted = (stat: { uid: number }) => uid === undefined || uid === 0 || stat.uid === uid;
   if (!dirStat.isDirectory() || !isTrusted(dirStat) || (dirStat.mode & 0o077) !== 0) {
-    throw new Error(`refusing the admin socket: ${path.dirname(socketPath)} must be a directory of this user that nobody else can open (mode 0700)`);
+    throw new Error(
+      `refusing the admin socket: ${path.dirname(socketPath)} must be a directory of this user that nobody else can open (mode 0700)`,
+    );
   }
-  if (!socketStat.isSocket() || !isTrusted(socketStat)) throw new Error(`refusing the admin socket: ${socketPath} is not a socket of this user`);
+  if (!socketStat.isSocket() || !isTrusted(socketStat))
+    throw new Error(`refusing the admin socket: ${socketPath} is not a socket of this user`);
 
   return new Promise((resolve, reject) => {
     const socket = net.createConnection(socketPath);
@@ -155,11 +183,21 @@ export async function sendAdminCommand(socketPath: string, request: { argv: stri
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       if (!isConnected && (error.code === 'ECONNREFUSED' || error.code === 'ENOENT')) resolve('no-server');
-      else if (exit === undefined) reject(new Error(`the server's admin socket failed mid-command (${error.code ?? error.message}); check the result (ledger, audit log) before repeating it`));
+      else if (exit === undefined)
+        reject(
+          new Error(
+            `the server's admin socket failed mid-command (${error.code ?? error.message}); check the result (ledger, audit log) before repeating it`,
+          ),
+        );
     });
     socket.once('close', () => {
       if (exit !== undefined) resolve(exit);
-      else if (isConnected) reject(new Error("the server closed the admin socket before the command finished; check the result (ledger, audit log) before repeating it"));
+      else if (isConnected)
+        reject(
+          new Error(
+            'the server closed the admin socket before the command finished; check the result (ledger, audit log) before repeating it',
+          ),
+        );
     });
   });
 }

@@ -5,7 +5,11 @@ import type { StarTransaction, StarTransactions } from '#core/payments/reconcile
  * `StarTransactions` over the Telegram Bot API with plain `fetch` (core never imports grammY):
  * https://core.telegram.org/bots/api#getstartransactions. The token is never put in an error.
  */
-export function createBotApiStarTransactions(options: { token: string; apiRoot: string; timeoutMs?: number }): StarTransactions {
+export function createBotApiStarTransactions(options: {
+  token: string;
+  apiRoot: string;
+  timeoutMs?: number;
+}): StarTransactions {
   return {
     async list(input) {
       const method = 'getStarTransactions';
@@ -20,8 +24,11 @@ export function createBotApiStarTransactions(options: { token: string; apiRoot: 
       } catch (error) {
         throw new BotApiTransportError(method, { cause: error });
       }
-      const body = (await response.json().catch(() => undefined)) as { ok?: boolean; result?: { transactions?: unknown }; error_code?: number; description?: string } | undefined;
-      if (body?.ok === true && Array.isArray(body.result?.transactions)) return body.result.transactions as StarTransaction[];
+      const body = (await response.json().catch(() => undefined)) as
+        | { ok?: boolean; result?: { transactions?: unknown }; error_code?: number; description?: string }
+        | undefined;
+      if (body?.ok === true && Array.isArray(body.result?.transactions))
+        return body.result.transactions as StarTransaction[];
       if (body?.ok !== false) throw new BotApiTransportError(method, { status: response.status });
       throw new BotApiError(method, body.error_code ?? response.status, body.description ?? 'no description');
     },

@@ -18,7 +18,9 @@ export class BotApiError extends Error {
 /** The Bot API could not be reached or answered something that is not its JSON envelope (the wire failed). */
 export class BotApiTransportError extends Error {
   constructor(method: string, options: { cause?: unknown; status?: number }) {
-    super(`Telegram ${method}: no usable answer${options.status ? ` (HTTP ${options.status})` : ''}`, { cause: options.cause });
+    super(`Telegram ${method}: no usable answer${options.status ? ` (HTTP ${options.status})` : ''}`, {
+      cause: options.cause,
+    });
     this.name = 'BotApiTransportError';
   }
 }
@@ -30,7 +32,11 @@ export class BotApiTransportError extends Error {
  * refunded counts as refunded, so a CLI run that died after Telegram's refund but before the
  * clawback can be repeated to finish it. The token is never put in an error message.
  */
-export function createBotApiStarsRefunds(options: { token: string; apiRoot: string; timeoutMs?: number }): StarsRefunds {
+export function createBotApiStarsRefunds(options: {
+  token: string;
+  apiRoot: string;
+  timeoutMs?: number;
+}): StarsRefunds {
   return {
     async refund(platformUserId, chargeId) {
       const method = 'refundStarPayment';
@@ -45,7 +51,9 @@ export function createBotApiStarsRefunds(options: { token: string; apiRoot: stri
       } catch (error) {
         throw new BotApiTransportError(method, { cause: error });
       }
-      const body = (await response.json().catch(() => undefined)) as { ok?: boolean; error_code?: number; description?: string } | undefined;
+      const body = (await response.json().catch(() => undefined)) as
+        | { ok?: boolean; error_code?: number; description?: string }
+        | undefined;
       if (body?.ok === true) return;
       if (body?.ok !== false) throw new BotApiTransportError(method, { status: response.status });
       const description = body.description ?? 'no description';

@@ -35,7 +35,15 @@ export type AdminDashboard = {
   queue: { queued: number; running: number; uploading: number; oldestQueuedAt: Date | null };
 };
 
-const GENERATION_STATUSES: GenerationStatus[] = ['queued', 'running', 'uploading', 'succeeded', 'failed', 'cancelled', 'blocked'];
+const GENERATION_STATUSES: GenerationStatus[] = [
+  'queued',
+  'running',
+  'uploading',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'blocked',
+];
 const GENERATION_KINDS: GenerationKind[] = ['image', 'video'];
 
 type DayCount = { day: string; key: string; n: number };
@@ -43,7 +51,9 @@ type DayCount = { day: string; key: string; n: number };
 /** The UTC days of the period, oldest first. */
 function daysEndingAt(at: Date): string[] {
   const today = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
-  return Array.from({ length: DASHBOARD_DAYS }, (_, index) => new Date(today - (DASHBOARD_DAYS - 1 - index) * 86_400_000).toISOString().slice(0, 10));
+  return Array.from({ length: DASHBOARD_DAYS }, (_, index) =>
+    new Date(today - (DASHBOARD_DAYS - 1 - index) * 86_400_000).toISOString().slice(0, 10),
+  );
 }
 
 /** Spreads rows of (day, key, n) into one series per key, zero where a day has no row. */
@@ -72,17 +82,29 @@ export async function computeDashboard(deps: AdminDeps, input: { actor: AdminAct
   const since = new Date(`${days[0]}T00:00:00.000Z`);
   const prisma = deps.prisma;
   const [byStatus, byKind, revenue, granted, settled, models, queue] = await Promise.all([
-    prisma.$queryRaw<DayCount[]>`SELECT to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, status::text AS key, count(*)::int AS n
+    prisma.$queryRaw<
+      DayCount[]
+    >`SELECT to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, status::text AS key, count(*)::int AS n
       FROM generations WHERE "createdAt" >= ${since} GROUP BY 1, 2`,
-    prisma.$queryRaw<DayCount[]>`SELECT to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, kind::text AS key, count(*)::int AS n
+    prisma.$queryRaw<
+      DayCount[]
+    >`SELECT to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, kind::text AS key, count(*)::int AS n
       FROM generations WHERE "createdAt" >= ${since} GROUP BY 1, 2`,
-    prisma.$queryRaw<DayCount[]>`SELECT to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, provider::text || ' ' || upper(currency) AS key, sum(amount)::int AS n
+    prisma.$queryRaw<
+      DayCount[]
+    >`SELECT to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, provider::text || ' ' || upper(currency) AS key, sum(amount)::int AS n
       FROM payments WHERE "createdAt" >= ${since} AND status IN ('succeeded', 'refunded', 'partially_refunded', 'disputed') GROUP BY 1, 2`,
-    prisma.$queryRaw<DayCount[]>`SELECT to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, 'granted' AS key, sum(delta)::int AS n
+    prisma.$queryRaw<
+      DayCount[]
+    >`SELECT to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, 'granted' AS key, sum(delta)::int AS n
       FROM credit_ledger WHERE "createdAt" >= ${since} AND kind = 'grant' GROUP BY 1, 2`,
-    prisma.$queryRaw<DayCount[]>`SELECT to_char("settledAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, CASE status WHEN 'captured' THEN 'spent' ELSE 'refunded' END AS key, sum(amount)::int AS n
+    prisma.$queryRaw<
+      DayCount[]
+    >`SELECT to_char("settledAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, CASE status WHEN 'captured' THEN 'spent' ELSE 'refunded' END AS key, sum(amount)::int AS n
       FROM credit_reservations WHERE "settledAt" >= ${since} AND status IN ('captured', 'released') GROUP BY 1, 2`,
-    prisma.$queryRaw<{ provider: string; model: string; ended: number; failed: number; p50: number | null; p95: number | null }[]>`
+    prisma.$queryRaw<
+      { provider: string; model: string; ended: number; failed: number; p50: number | null; p95: number | null }[]
+    >`
       SELECT provider, coalesce(model, '-') AS model, count(*)::int AS ended, count(*) FILTER (WHERE status = 'failed')::int AS failed,
              (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "finishedAt" - "startedAt")) FILTER (WHERE status = 'succeeded'))::float8 AS p50,
              (percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM "finishedAt" - "startedAt")) FILTER (WHERE status = 'succeeded'))::float8 AS p95
@@ -115,6 +137,11 @@ export async function computeDashboard(deps: AdminDeps, input: { actor: AdminAct
       p50Ms: row.p50 === null ? null : Math.round(row.p50 * 1000),
       p95Ms: row.p95 === null ? null : Math.round(row.p95 * 1000),
     })),
-    queue: { queued: now?.queued ?? 0, running: now?.running ?? 0, uploading: now?.uploading ?? 0, oldestQueuedAt: now?.oldest ?? null },
+    queue: {
+      queued: now?.queued ?? 0,
+      running: now?.running ?? 0,
+      uploading: now?.uploading ?? 0,
+      oldestQueuedAt: now?.oldest ?? null,
+    },
   };
 }

@@ -21,7 +21,15 @@ export type PeriodStats = {
 export type AdminStats = { at: Date; last24h: PeriodStats; allTime: PeriodStats };
 
 const USER_STATUSES: UserStatus[] = ['active', 'suspended', 'deleted'];
-const GENERATION_STATUSES: GenerationStatus[] = ['queued', 'running', 'uploading', 'succeeded', 'failed', 'cancelled', 'blocked'];
+const GENERATION_STATUSES: GenerationStatus[] = [
+  'queued',
+  'running',
+  'uploading',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'blocked',
+];
 
 /**
  * `stats`: users, generations by status, credits sold (granted with a payment), spent
@@ -41,14 +49,31 @@ async function statsSince(deps: AdminDeps, since: Date | undefined): Promise<Per
   const [users, generations, sold, spent, clawedBack, payments] = await Promise.all([
     deps.prisma.user.groupBy({ by: ['status'], where: created, _count: { _all: true } }),
     deps.prisma.generation.groupBy({ by: ['status'], where: created, _count: { _all: true } }),
-    deps.prisma.creditLedgerEntry.aggregate({ where: { kind: 'grant', paymentId: { not: null }, ...created }, _sum: { delta: true } }),
-    deps.prisma.creditReservation.aggregate({ where: { status: 'captured', ...(since ? { settledAt: { gte: since } } : {}) }, _sum: { amount: true } }),
-    deps.prisma.creditLedgerEntry.aggregate({ where: { kind: 'clawback', ...created }, _sum: { delta: true, debtDelta: true } }),
-    deps.prisma.payment.groupBy({ by: ['provider'], where: { status: { in: ['succeeded', 'refunded', 'partially_refunded', 'disputed'] }, ...created }, _count: { _all: true } }),
+    deps.prisma.creditLedgerEntry.aggregate({
+      where: { kind: 'grant', paymentId: { not: null }, ...created },
+      _sum: { delta: true },
+    }),
+    deps.prisma.creditReservation.aggregate({
+      where: { status: 'captured', ...(since ? { settledAt: { gte: since } } : {}) },
+      _sum: { amount: true },
+    }),
+    deps.prisma.creditLedgerEntry.aggregate({
+      where: { kind: 'clawback', ...created },
+      _sum: { delta: true, debtDelta: true },
+    }),
+    deps.prisma.payment.groupBy({
+      by: ['provider'],
+      where: { status: { in: ['succeeded', 'refunded', 'partially_refunded', 'disputed'] }, ...created },
+      _count: { _all: true },
+    }),
   ]);
   return {
-    users: Object.fromEntries(USER_STATUSES.map((status) => [status, users.find((row) => row.status === status)?._count._all ?? 0])) as Record<UserStatus, number>,
-    generations: Object.fromEntries(GENERATION_STATUSES.map((status) => [status, generations.find((row) => row.status === status)?._count._all ?? 0])) as Record<GenerationStatus, number>,
+    users: Object.fromEntries(
+      USER_STATUSES.map((status) => [status, users.find((row) => row.status === status)?._count._all ?? 0]),
+    ) as Record<UserStatus, number>,
+    generations: Object.fromEntries(
+      GENERATION_STATUSES.map((status) => [status, generations.find((row) => row.status === status)?._count._all ?? 0]),
+    ) as Record<GenerationStatus, number>,
     creditsSold: sold._sum.delta ?? 0,
     creditsSpent: spent._sum.amount ?? 0,
     creditsClawedBack: -(clawedBack._sum.delta ?? 0) + (clawedBack._sum.debtDelta ?? 0),

@@ -24,16 +24,20 @@ export function createAdmin(deps: AdminDeps, clients: AdminClients = { stars: un
     findUser: (input: { ref: UserRef; actor: AdminActor }) => findUser(deps, input),
     viewBalance: (input: { ref: UserRef; actor: AdminActor }) => viewBalance(deps, input),
     viewLedger: (input: { ref: UserRef; limit?: number; actor: AdminActor }) => viewLedger(deps, input),
-    grantCredits: (input: { ref: UserRef; amount: number; reason: string; key: string; actor: AdminActor }) => grantAdminCredits(deps, input),
-    revokeCredits: (input: { ref: UserRef; amount: number; reason: string; key: string; actor: AdminActor }) => revokeAdminCredits(deps, input),
+    grantCredits: (input: { ref: UserRef; amount: number; reason: string; key: string; actor: AdminActor }) =>
+      grantAdminCredits(deps, input),
+    revokeCredits: (input: { ref: UserRef; amount: number; reason: string; key: string; actor: AdminActor }) =>
+      revokeAdminCredits(deps, input),
     refundPayment: (input: { ref: string; actor: AdminActor }) => refundPayment(deps, clients, input),
-    suspend: (input: { ref: UserRef; hours: number | undefined; reason: string; actor: AdminActor }) => suspendUser(deps, input),
+    suspend: (input: { ref: UserRef; hours: number | undefined; reason: string; actor: AdminActor }) =>
+      suspendUser(deps, input),
     unsuspend: (input: { ref: UserRef; actor: AdminActor }) => unsuspendUser(deps, input),
     viewModeration: (input: { ref: UserRef; limit?: number; actor: AdminActor }) => viewModeration(deps, input),
     stats: (input: { actor: AdminActor }) => computeStats(deps, input),
     dashboard: (input: { actor: AdminActor }) => computeDashboard(deps, input),
     reconcileStars: (input: { actor: AdminActor }) => reconcileStars(deps, clients.starsReconcile, input),
     listPaymentReviews: (input: { limit?: number; actor: AdminActor }) => listPaymentReviews(deps, input),
-    resolvePaymentReview: (input: { id: string; resolution: string; actor: AdminActor }) => resolvePaymentReview(deps, input),
+    resolvePaymentReview: (input: { id: string; resolution: string; actor: AdminActor }) =>
+      resolvePaymentReview(deps, input),
   };
 }

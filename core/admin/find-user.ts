@@ -32,7 +32,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function parseUserRef(text: string): UserRef | undefined {
   const value = text.trim();
   const platform = /^(telegram|discord):(\d{1,25})$/i.exec(value);
-  if (platform) return { kind: 'identity', provider: (platform[1] as string).toLowerCase() as 'telegram' | 'discord', subject: platform[2] as string };
+  if (platform)
+    return {
+      kind: 'identity',
+      provider: (platform[1] as string).toLowerCase() as 'telegram' | 'discord',
+      subject: platform[2] as string,
+    };
   if (UUID.test(value)) return { kind: 'id', id: value.toLowerCase() };
   if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return { kind: 'email', email: value.toLowerCase() };
   return undefined;
@@ -44,11 +49,18 @@ export async function resolveUser(deps: Pick<AdminDeps, 'prisma'>, ref: UserRef)
     ref.kind === 'id'
       ? { id: ref.id }
       : ref.kind === 'email'
-        ? { OR: [{ email: { equals: ref.email, mode: 'insensitive' as const } }, { identities: { some: { provider: 'email' as const, subject: ref.email } } }] }
+        ? {
+            OR: [
+              { email: { equals: ref.email, mode: 'insensitive' as const } },
+              { identities: { some: { provider: 'email' as const, subject: ref.email } } },
+            ],
+          }
         : { identities: { some: { provider: ref.provider, subject: ref.subject } } };
   const user = await deps.prisma.user.findFirst({
     where,
-    include: { identities: { select: { provider: true, subject: true, username: true }, orderBy: { createdAt: 'asc' } } },
+    include: {
+      identities: { select: { provider: true, subject: true, username: true }, orderBy: { createdAt: 'asc' } },
+    },
   });
   if (!user) throw new AppError('not_found', { message: `no user matches ${describeRef(ref)}` });
   return {
@@ -74,7 +86,12 @@ export async function resolveUser(deps: Pick<AdminDeps, 'prisma'>, ref: UserRef)
  */
 export async function findUser(deps: AdminDeps, input: { ref: UserRef; actor: AdminActor }): Promise<AdminUser> {
   const user = await resolveUser(deps, input.ref);
-  await auditAdminAction(deps.prisma, { actor: input.actor, action: 'admin.find_user', targetUserId: user.id, details: { by: input.ref.kind === 'identity' ? input.ref.provider : input.ref.kind } });
+  await auditAdminAction(deps.prisma, {
+    actor: input.actor,
+    action: 'admin.find_user',
+    targetUserId: user.id,
+    details: { by: input.ref.kind === 'identity' ? input.ref.provider : input.ref.kind },
+  });
   return user;
 }
 

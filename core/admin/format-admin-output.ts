@@ -29,7 +29,15 @@ export function formatUser(user: AdminUser): string {
     ['created', iso(user.createdAt)],
     ...(user.deletedAt ? [['deleted', iso(user.deletedAt)] as [string, string]] : []),
     ...(user.mergedIntoId ? [['merged into', user.mergedIntoId] as [string, string]] : []),
-    ['identities', user.identities.map((identity) => `${identity.provider}:${identity.subject}${identity.username ? ` (@${identity.username})` : ''}`).join(', ') || '-'],
+    [
+      'identities',
+      user.identities
+        .map(
+          (identity) =>
+            `${identity.provider}:${identity.subject}${identity.username ? ` (@${identity.username})` : ''}`,
+        )
+        .join(', ') || '-',
+    ],
   ]);
 }
 
@@ -49,7 +57,15 @@ export function formatLedger(user: AdminUser, lines: AdminLedgerLine[]): string 
   if (lines.length === 0) return `No credit movements for ${user.id}.\n`;
   return `Ledger of ${user.id}, newest first:\n${table(
     ['id', 'at', 'kind', 'delta', 'debt', 'reason', 'actor'],
-    lines.map((line) => [line.id, iso(line.at), line.kind, signed(line.delta), line.debtDelta === 0 ? '' : signed(line.debtDelta), line.reason ?? '', line.actor ?? '']),
+    lines.map((line) => [
+      line.id,
+      iso(line.at),
+      line.kind,
+      signed(line.delta),
+      line.debtDelta === 0 ? '' : signed(line.debtDelta),
+      line.reason ?? '',
+      line.actor ?? '',
+    ]),
   )}`;
 }
 
@@ -89,31 +105,58 @@ export function formatSuspension(user: AdminUser, change: { suspendedUntil: Date
 }
 
 /** `moderation` for people. */
-export function formatModeration(user: AdminUser, events: AdminModerationEvent[], suspensions: AdminSuspension[]): string {
-  const eventText = events.length === 0
-    ? 'No moderation events.\n'
-    : `Moderation events, newest first:\n${table(
-        ['at', 'stage', 'verdict', 'categories', 'severe', 'prompt'],
-        events.map((event) => [iso(event.at), event.stage, event.verdict, event.categories.join(',') || '-', event.isSevere ? 'yes' : '', clip(event.prompt ?? '', 60)]),
-      )}`;
-  const suspensionText = suspensions.length === 0
-    ? 'No suspensions.\n'
-    : `Suspensions, newest first:\n${table(
-        ['from', 'until', 'lifted', 'category', 'reason'],
-        suspensions.map((suspension) => [iso(suspension.startsAt), suspension.endsAt ? iso(suspension.endsAt) : 'until lifted', suspension.liftedAt ? `${iso(suspension.liftedAt)} by ${suspension.liftedBy ?? '?'}` : '', suspension.category ?? '', suspension.reason]),
-      )}`;
+export function formatModeration(
+  user: AdminUser,
+  events: AdminModerationEvent[],
+  suspensions: AdminSuspension[],
+): string {
+  const eventText =
+    events.length === 0
+      ? 'No moderation events.\n'
+      : `Moderation events, newest first:\n${table(
+          ['at', 'stage', 'verdict', 'categories', 'severe', 'prompt'],
+          events.map((event) => [
+            iso(event.at),
+            event.stage,
+            event.verdict,
+            event.categories.join(',') || '-',
+            event.isSevere ? 'yes' : '',
+            clip(event.prompt ?? '', 60),
+          ]),
+        )}`;
+  const suspensionText =
+    suspensions.length === 0
+      ? 'No suspensions.\n'
+      : `Suspensions, newest first:\n${table(
+          ['from', 'until', 'lifted', 'category', 'reason'],
+          suspensions.map((suspension) => [
+            iso(suspension.startsAt),
+            suspension.endsAt ? iso(suspension.endsAt) : 'until lifted',
+            suspension.liftedAt ? `${iso(suspension.liftedAt)} by ${suspension.liftedBy ?? '?'}` : '',
+            suspension.category ?? '',
+            suspension.reason,
+          ]),
+        )}`;
   return `User ${user.id} (${user.status})\n${eventText}${suspensionText}`;
 }
 
 /** `stats` for people: one column per period. */
 export function formatStats(stats: AdminStats): string {
-  const pair = (pick: (period: PeriodStats) => number | string): [string, string] => [String(pick(stats.last24h)), String(pick(stats.allTime))];
-  const providers = [...new Set([...Object.keys(stats.last24h.payments), ...Object.keys(stats.allTime.payments)])].sort();
+  const pair = (pick: (period: PeriodStats) => number | string): [string, string] => [
+    String(pick(stats.last24h)),
+    String(pick(stats.allTime)),
+  ];
+  const providers = [
+    ...new Set([...Object.keys(stats.last24h.payments), ...Object.keys(stats.allTime.payments)]),
+  ].sort();
   const body: string[][] = [
     ['users (new)', ...pair((p) => p.users.active + p.users.suspended + p.users.deleted)],
     ...(['active', 'suspended', 'deleted'] as const).map((status) => [`  ${status}`, ...pair((p) => p.users[status])]),
     ['generations', ...pair((p) => Object.values(p.generations).reduce((sum, count) => sum + count, 0))],
-    ...(['queued', 'running', 'uploading', 'succeeded', 'failed', 'cancelled', 'blocked'] as const).map((status) => [`  ${status}`, ...pair((p) => p.generations[status])]),
+    ...(['queued', 'running', 'uploading', 'succeeded', 'failed', 'cancelled', 'blocked'] as const).map((status) => [
+      `  ${status}`,
+      ...pair((p) => p.generations[status]),
+    ]),
     ['credits sold', ...pair((p) => p.creditsSold)],
     ['credits spent', ...pair((p) => p.creditsSpent)],
     ['credits clawed back', ...pair((p) => p.creditsClawedBack)],
@@ -135,8 +178,13 @@ export function formatStarsReconcile(report: StarsReconcileReport): string {
     ['failed', String(report.failed.length)],
   ]);
   const lines = [
-    ...report.applied.map((entry) => `applied ${entry.chargeId} (telegram:${entry.platformUserId}, ${entry.amount} stars)`),
-    ...report.held.map((entry) => `held    ${entry.chargeId} (telegram:${entry.platformUserId}, ${entry.amount} stars): not the pack price, see the admin area`),
+    ...report.applied.map(
+      (entry) => `applied ${entry.chargeId} (telegram:${entry.platformUserId}, ${entry.amount} stars)`,
+    ),
+    ...report.held.map(
+      (entry) =>
+        `held    ${entry.chargeId} (telegram:${entry.platformUserId}, ${entry.amount} stars): not the pack price, see the admin area`,
+    ),
     ...report.failed.map((entry) => `failed  ${entry.chargeId}: ${entry.reason}`),
   ];
   return `${summary}${lines.map((line) => `${line}\n`).join('')}`;
@@ -153,7 +201,11 @@ function rows(pairs: [string, string][]): string {
 
 function table(head: string[], body: string[][]): string {
   const widths = head.map((title, index) => Math.max(title.length, ...body.map((row) => (row[index] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd();
   return `${[line(head), ...body.map(line)].join('\n')}\n`;
 }
 

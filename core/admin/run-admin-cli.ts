@@ -80,7 +80,10 @@ type Parsed = { name: string; args: string[]; options: Options; ref: UserRef | u
  * (`DATA_DIR/run/admin.sock`) and prints what comes back; with no server running it opens the
  * database itself, under the same lock. Never migrates.
  */
-export async function runAdminCli(argv: string[], io: { env: NodeJS.ProcessEnv; stdout: CliOutput; stderr: CliOutput; actor: AdminActor }): Promise<number> {
+export async function runAdminCli(
+  argv: string[],
+  io: { env: NodeJS.ProcessEnv; stdout: CliOutput; stderr: CliOutput; actor: AdminActor },
+): Promise<number> {
   const parsed = parseOrExplain(argv, io);
   if (typeof parsed === 'number') return parsed;
   let config: AppConfig;
@@ -135,7 +138,11 @@ const EMBEDDED_WAIT_MS = 15_000;
  * server, for commands that reach it over the admin socket. The arguments are checked again
  * here (the same command table as the CLI), so the socket accepts nothing the CLI would refuse.
  */
-export async function runAdminCommand(argv: string[], context: AdminContext, io: { stdout: CliOutput; stderr: CliOutput; actor: AdminActor }): Promise<number> {
+export async function runAdminCommand(
+  argv: string[],
+  context: AdminContext,
+  io: { stdout: CliOutput; stderr: CliOutput; actor: AdminActor },
+): Promise<number> {
   const parsed = parseOrExplain(argv, io);
   if (typeof parsed === 'number') return parsed;
   return executeAdminCommand(parsed, context, io);
@@ -157,14 +164,30 @@ function parseOrExplain(argv: string[], io: { stdout: CliOutput; stderr: CliOutp
   }
 }
 
-function failure(parsed: Parsed, io: { stdout: CliOutput; stderr: CliOutput }, code: AppErrorCode | 'config' | 'internal', message: string): number {
+function failure(
+  parsed: Parsed,
+  io: { stdout: CliOutput; stderr: CliOutput },
+  code: AppErrorCode | 'config' | 'internal',
+  message: string,
+): number {
   if (parsed.options.json === true) io.stdout.write(format.toJson({ error: { code, message } }));
   else io.stderr.write(`${message}\n`);
   return EXIT.refused;
 }
 
-async function executeAdminCommand(parsed: Parsed, context: AdminContext, io: { stdout: CliOutput; stderr: CliOutput; actor: AdminActor }): Promise<number> {
-  const [{ createStripeClient }, { createBotApiStarsRefunds }, { createAdmin }, { createBotApiStarTransactions }, { CATALOG }, { createLogger }] = await Promise.all([
+async function executeAdminCommand(
+  parsed: Parsed,
+  context: AdminContext,
+  io: { stdout: CliOutput; stderr: CliOutput; actor: AdminActor },
+): Promise<number> {
+  const [
+    { createStripeClient },
+    { createBotApiStarsRefunds },
+    { createAdmin },
+    { createBotApiStarTransactions },
+    { CATALOG },
+    { createLogger },
+  ] = await Promise.all([
     import('#core/infra/stripe-client'),
     import('#core/admin/bot-api-stars-refunds'),
     import('#core/admin/create-admin'),
@@ -174,18 +197,40 @@ async function executeAdminCommand(parsed: Parsed, context: AdminContext, io: { 
   ]);
   const { config } = context;
   try {
-    const stars = config.telegram ? createBotApiStarsRefunds({ token: config.telegram.token, apiRoot: config.telegram.apiRoot }) : undefined;
+    const stars = config.telegram
+      ? createBotApiStarsRefunds({ token: config.telegram.token, apiRoot: config.telegram.apiRoot })
+      : undefined;
     // Logs of a command go to stderr, so stdout stays its result (JSON with --json).
     const starsReconcile = config.telegram
-      ? { source: createBotApiStarTransactions({ token: config.telegram.token, apiRoot: config.telegram.apiRoot }), deps: { catalog: CATALOG, config, logger: createLogger({ level: config.logLevel, destination: process.stderr }) } }
+      ? {
+          source: createBotApiStarTransactions({ token: config.telegram.token, apiRoot: config.telegram.apiRoot }),
+          deps: {
+            catalog: CATALOG,
+            config,
+            logger: createLogger({ level: config.logLevel, destination: process.stderr }),
+          },
+        }
       : undefined;
-    const admin = createAdmin({ prisma: context.prisma, clock: systemClock, config }, { stars, stripe: parsed.name === 'refund-payment' ? createStripeClient(config.stripe) : undefined, starsReconcile });
+    const admin = createAdmin(
+      { prisma: context.prisma, clock: systemClock, config },
+      {
+        stars,
+        stripe: parsed.name === 'refund-payment' ? createStripeClient(config.stripe) : undefined,
+        starsReconcile,
+      },
+    );
     const text = await runCommand(admin, parsed, io.actor);
     io.stdout.write(parsed.options.json === true ? format.toJson(text.json) : text.human);
     return EXIT.ok;
   } catch (error) {
-    if (isAppError(error)) return failure(parsed, io, error.code, error.message === error.code ? describeCode(error.code) : error.message);
-    return failure(parsed, io, 'internal', `failed: ${redactText(error instanceof Error ? error.message : String(error))}`);
+    if (isAppError(error))
+      return failure(parsed, io, error.code, error.message === error.code ? describeCode(error.code) : error.message);
+    return failure(
+      parsed,
+      io,
+      'internal',
+      `failed: ${redactText(error instanceof Error ? error.message : String(error))}`,
+    );
   }
 }
 
@@ -209,9 +254,13 @@ function parseCommand(argv: string[]): Parsed | 'help' {
   if (!name) throw new UsageError('a command is needed');
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`unknown command: ${name}`);
-  if (args.length !== command.arity) throw new UsageError(`${name} takes ${command.arity} argument${command.arity === 1 ? '' : 's'}, got ${args.length}`);
+  if (args.length !== command.arity)
+    throw new UsageError(
+      `${name} takes ${command.arity} argument${command.arity === 1 ? '' : 's'}, got ${args.length}`,
+    );
   for (const option of ['limit', 'reason', 'key', 'hours'] as const) {
-    if (options[option] !== undefined && !command.options.includes(option)) throw new UsageError(`${name} does not take --${option}`);
+    if (options[option] !== undefined && !command.options.includes(option))
+      throw new UsageError(`${name} does not take --${option}`);
   }
   for (const option of command.required ?? []) {
     const value = options[option];
@@ -219,12 +268,14 @@ function parseCommand(argv: string[]): Parsed | 'help' {
   }
   if (options.limit !== undefined) positiveInteger(options.limit, '--limit');
   if (options.hours !== undefined) positiveInteger(options.hours, '--hours');
-  if (options.key !== undefined && !/^[\w.:-]{1,100}$/.test(options.key)) throw new UsageError('--key must be 1-100 of letters, digits, _ . : -');
+  if (options.key !== undefined && !/^[\w.:-]{1,100}$/.test(options.key))
+    throw new UsageError('--key must be 1-100 of letters, digits, _ . : -');
   if (name === 'grant' || name === 'revoke') positiveInteger(args[1] ?? '', 'credits');
   let ref: UserRef | undefined;
   if (command.takesUser) {
     ref = parseUserRef(args[0] ?? '');
-    if (!ref) throw new UsageError(`not a user: ${args[0] ?? ''} (use an email, telegram:<id>, discord:<id> or an account id)`);
+    if (!ref)
+      throw new UsageError(`not a user: ${args[0] ?? ''} (use an email, telegram:<id>, discord:<id> or an account id)`);
   }
   return { name, args, options, ref };
 }
@@ -252,26 +303,61 @@ async function runCommand(admin: Admin, parsed: Parsed, actor: AdminActor): Prom
       const input = { ref, amount, reason: (options.reason ?? '').trim(), key: options.key ?? randomUUID(), actor };
       if (name === 'grant') {
         const result = await admin.grantCredits(input);
-        return { human: format.formatGrant(result, amount), json: { userId: result.user.id, applied: result.applied, key: result.key, lotId: result.lotId ?? null, debtSettled: result.debtSettled, balance: result.balance } };
+        return {
+          human: format.formatGrant(result, amount),
+          json: {
+            userId: result.user.id,
+            applied: result.applied,
+            key: result.key,
+            lotId: result.lotId ?? null,
+            debtSettled: result.debtSettled,
+            balance: result.balance,
+          },
+        };
       }
       const result = await admin.revokeCredits(input);
-      return { human: format.formatRevoke(result, amount), json: { userId: result.user.id, applied: result.applied, key: result.key, taken: result.taken, owed: result.owed, balance: result.balance } };
+      return {
+        human: format.formatRevoke(result, amount),
+        json: {
+          userId: result.user.id,
+          applied: result.applied,
+          key: result.key,
+          taken: result.taken,
+          owed: result.owed,
+          balance: result.balance,
+        },
+      };
     }
     case 'refund-payment': {
       const result = await admin.refundPayment({ ref: args[0] ?? '', actor });
       return { human: format.formatRefund(result), json: result };
     }
     case 'suspend': {
-      const { user, until } = await admin.suspend({ ref, hours: options.hours === undefined ? undefined : Number(options.hours), reason: (options.reason ?? '').trim(), actor });
-      return { human: format.formatSuspension(user, { suspendedUntil: until }), json: { userId: user.id, status: user.status, until, reason: user.suspendedReason } };
+      const { user, until } = await admin.suspend({
+        ref,
+        hours: options.hours === undefined ? undefined : Number(options.hours),
+        reason: (options.reason ?? '').trim(),
+        actor,
+      });
+      return {
+        human: format.formatSuspension(user, { suspendedUntil: until }),
+        json: { userId: user.id, status: user.status, until, reason: user.suspendedReason },
+      };
     }
     case 'unsuspend': {
       const { user } = await admin.unsuspend({ ref, actor });
       return { human: format.formatSuspension(user, 'lifted'), json: { userId: user.id, status: user.status } };
     }
     case 'moderation': {
-      const { user, events, suspensions } = await admin.viewModeration({ ref, ...(limit === undefined ? {} : { limit }), actor });
-      return { human: format.formatModeration(user, events, suspensions), json: { userId: user.id, status: user.status, events, suspensions } };
+      const { user, events, suspensions } = await admin.viewModeration({
+        ref,
+        ...(limit === undefined ? {} : { limit }),
+        actor,
+      });
+      return {
+        human: format.formatModeration(user, events, suspensions),
+        json: { userId: user.id, status: user.status, events, suspensions },
+      };
     }
     case 'stats': {
       const stats = await admin.stats({ actor });
@@ -287,7 +373,8 @@ async function runCommand(admin: Admin, parsed: Parsed, actor: AdminActor): Prom
 }
 
 function positiveInteger(text: string, what: string): number {
-  if (!/^\d{1,9}$/.test(text) || Number(text) <= 0) throw new UsageError(`${what} must be a positive whole number, got ${text || 'nothing'}`);
+  if (!/^\d{1,9}$/.test(text) || Number(text) <= 0)
+    throw new UsageError(`${what} must be a positive whole number, got ${text || 'nothing'}`);
   return Number(text);
 }
 

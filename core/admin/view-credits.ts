@@ -21,7 +21,10 @@ export type AdminLedgerLine = {
 export const MAX_LEDGER_LINES = 500;
 
 /** `balance`: a user's available, reserved and owed credits, audited as a look-up. */
-export async function viewBalance(deps: AdminDeps, input: { ref: UserRef; actor: AdminActor }): Promise<{ user: AdminUser; balance: Balance }> {
+export async function viewBalance(
+  deps: AdminDeps,
+  input: { ref: UserRef; actor: AdminActor },
+): Promise<{ user: AdminUser; balance: Balance }> {
   const user = await resolveUser(deps, input.ref);
   const balance = await getBalance(deps.prisma, user.id, deps.clock.now());
   await auditAdminAction(deps.prisma, { actor: input.actor, action: 'admin.view_balance', targetUserId: user.id });
@@ -29,10 +32,22 @@ export async function viewBalance(deps: AdminDeps, input: { ref: UserRef; actor:
 }
 
 /** `ledger`: a user's last `limit` credit movements (default 20, at most 500), newest first, audited. */
-export async function viewLedger(deps: AdminDeps, input: { ref: UserRef; limit?: number; actor: AdminActor }): Promise<{ user: AdminUser; lines: AdminLedgerLine[] }> {
+export async function viewLedger(
+  deps: AdminDeps,
+  input: { ref: UserRef; limit?: number; actor: AdminActor },
+): Promise<{ user: AdminUser; lines: AdminLedgerLine[] }> {
   const user = await resolveUser(deps, input.ref);
-  const rows = await deps.prisma.creditLedgerEntry.findMany({ where: { userId: user.id }, orderBy: { id: 'desc' }, take: Math.min(Math.max(input.limit ?? 20, 1), MAX_LEDGER_LINES) });
-  await auditAdminAction(deps.prisma, { actor: input.actor, action: 'admin.view_ledger', targetUserId: user.id, details: { lines: rows.length } });
+  const rows = await deps.prisma.creditLedgerEntry.findMany({
+    where: { userId: user.id },
+    orderBy: { id: 'desc' },
+    take: Math.min(Math.max(input.limit ?? 20, 1), MAX_LEDGER_LINES),
+  });
+  await auditAdminAction(deps.prisma, {
+    actor: input.actor,
+    action: 'admin.view_ledger',
+    targetUserId: user.id,
+    details: { lines: rows.length },
+  });
   return {
     user,
     lines: rows.map((row) => ({

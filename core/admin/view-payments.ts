@@ -25,10 +25,22 @@ export const MAX_PAYMENT_LINES = 200;
  * `admin.view_payments` (payment history is personal data, so looking is recorded like the ledger).
  * With `paymentId`, only that payment, if it is this user's.
  */
-export async function viewPayments(deps: AdminDeps, input: { ref: UserRef; limit?: number; paymentId?: string; actor: AdminActor }): Promise<{ user: AdminUser; payments: AdminPaymentLine[] }> {
+export async function viewPayments(
+  deps: AdminDeps,
+  input: { ref: UserRef; limit?: number; paymentId?: string; actor: AdminActor },
+): Promise<{ user: AdminUser; payments: AdminPaymentLine[] }> {
   const user = await resolveUser(deps, input.ref);
-  const rows = await deps.prisma.payment.findMany({ where: { userId: user.id, ...(input.paymentId === undefined ? {} : { id: input.paymentId }) }, orderBy: { createdAt: 'desc' }, take: Math.min(Math.max(input.limit ?? 20, 1), MAX_PAYMENT_LINES) });
-  await auditAdminAction(deps.prisma, { actor: input.actor, action: 'admin.view_payments', targetUserId: user.id, details: { payments: rows.length } });
+  const rows = await deps.prisma.payment.findMany({
+    where: { userId: user.id, ...(input.paymentId === undefined ? {} : { id: input.paymentId }) },
+    orderBy: { createdAt: 'desc' },
+    take: Math.min(Math.max(input.limit ?? 20, 1), MAX_PAYMENT_LINES),
+  });
+  await auditAdminAction(deps.prisma, {
+    actor: input.actor,
+    action: 'admin.view_payments',
+    targetUserId: user.id,
+    details: { payments: rows.length },
+  });
   return {
     user,
     payments: rows.map((row) => ({

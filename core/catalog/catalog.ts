@@ -16,7 +16,11 @@ export const PlanSchema = z.object({
   monthlyCredits: z.number().int().positive(),
   prices: z.record(z.string().regex(/^[a-z]{3}$/), z.number().int().positive()),
   stripePriceId: z.string().optional(),
-  limits: z.object({ concurrency: z.number().int().positive(), minSpacingMs: z.number().int().nonnegative(), priority: z.number().int().min(1).max(100) }),
+  limits: z.object({
+    concurrency: z.number().int().positive(),
+    minSpacingMs: z.number().int().nonnegative(),
+    priority: z.number().int().min(1).max(100),
+  }),
 });
 export type Plan = z.infer<typeof PlanSchema>;
 
@@ -41,7 +45,10 @@ export const CatalogSchema = z.object({
    * Credits for an invitation, given once when the invited person makes a first purchase: to the
    * inviter and to the invitee (0 turns that share off). They last as long as pack credits.
    */
-  referral: z.object({ inviterCredits: z.number().int().nonnegative(), inviteeCredits: z.number().int().nonnegative() }),
+  referral: z.object({
+    inviterCredits: z.number().int().nonnegative(),
+    inviteeCredits: z.number().int().nonnegative(),
+  }),
 });
 export type Catalog = z.infer<typeof CatalogSchema>;
 
@@ -57,8 +64,18 @@ export const CATALOG: Catalog = CatalogSchema.parse({
     { id: 'studio', credits: 500, prices: { usd: 3499, eur: 3499 }, stars: 1750 },
   ],
   plans: [
-    { id: 'plus', monthlyCredits: 300, prices: { usd: 999, eur: 999 }, limits: { concurrency: 2, minSpacingMs: 1000, priority: 5 } },
-    { id: 'pro', monthlyCredits: 1000, prices: { usd: 2499, eur: 2499 }, limits: { concurrency: 4, minSpacingMs: 0, priority: 1 } },
+    {
+      id: 'plus',
+      monthlyCredits: 300,
+      prices: { usd: 999, eur: 999 },
+      limits: { concurrency: 2, minSpacingMs: 1000, priority: 5 },
+    },
+    {
+      id: 'pro',
+      monthlyCredits: 1000,
+      prices: { usd: 2499, eur: 2499 },
+      limits: { concurrency: 4, minSpacingMs: 0, priority: 1 },
+    },
   ],
   freeLimits: { concurrency: 1, minSpacingMs: 3000, priority: 10 },
   costs: {

@@ -2,16 +2,48 @@ import { z } from 'zod';
 
 /** Slash commands every chat platform offers. */
 export const COMMAND_NAMES = [
-  'start', 'help', 'imagine', 'video', 'balance', 'buy', 'templates', 'history', 'settings',
-  'link', 'privacy', 'terms', 'mydata', 'deleteme', 'support', 'cancel', 'paysupport', 'appeal',
+  'start',
+  'help',
+  'imagine',
+  'video',
+  'balance',
+  'buy',
+  'templates',
+  'history',
+  'settings',
+  'link',
+  'privacy',
+  'terms',
+  'mydata',
+  'deleteme',
+  'support',
+  'cancel',
+  'paysupport',
+  'appeal',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Actions behind buttons. Encoded into at most 64 bytes (Telegram's callback_data limit). */
 export const ACTION_NAMES = [
-  'accept_terms', 'decline_terms', 'confirm_age', 'deny_age', 'pick_template', 'reroll', 'vary', 'upscale',
-  'cancel_job', 'confirm_delete', 'abort_delete', 'set', 'buy_pack', 'resend', 'as_file', 'templates_page',
-  'confirm_link', 'cancel_link', 'cancel_input',
+  'accept_terms',
+  'decline_terms',
+  'confirm_age',
+  'deny_age',
+  'pick_template',
+  'reroll',
+  'vary',
+  'upscale',
+  'cancel_job',
+  'confirm_delete',
+  'abort_delete',
+  'set',
+  'buy_pack',
+  'resend',
+  'as_file',
+  'templates_page',
+  'confirm_link',
+  'cancel_link',
+  'cancel_input',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
@@ -19,7 +51,12 @@ export type ActionName = (typeof ACTION_NAMES)[number];
  * Buttons that answer a one-time question (the terms, the age): once pressed, adapters remove
  * the buttons from that message, so an old one cannot be pressed again by mistake.
  */
-export const ONE_TIME_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>(['accept_terms', 'decline_terms', 'confirm_age', 'deny_age']);
+export const ONE_TIME_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>([
+  'accept_terms',
+  'decline_terms',
+  'confirm_age',
+  'deny_age',
+]);
 
 /** An image the user sent with the command (Telegram photo, Discord attachment). Fetched only when needed. */
 export type InputAttachment = {

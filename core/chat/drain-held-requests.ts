@@ -61,7 +61,10 @@ export function createHeldRequestDrain(deps: CoreDeps, store: ChatHold): ChatHol
   }
 
   async function drainOnce(entries: HeldRequest[]): Promise<void> {
-    const isUp = await deps.prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
+    const isUp = await deps.prisma.$queryRaw`SELECT 1`.then(
+      () => true,
+      () => false,
+    );
     // A user whose request must wait (the plan's spacing since the one just admitted) keeps the
     // rest of theirs waiting too, so each user's requests stay in order; others go on.
     const waitingUsers = new Set<string>();
@@ -70,8 +73,15 @@ export function createHeldRequestDrain(deps: CoreDeps, store: ChatHold): ChatHol
       const user = `${entry.request.actor.platform}:${entry.request.actor.platformUserId}`;
       if (Date.now() - entry.heldAt > deps.config.chatHold.seconds * 1000) {
         const ref = randomBytes(4).toString('hex');
-        log.warn({ heldId: entry.id, ref }, 'a held request waited too long for the database; answered "briefly unavailable"');
-        await tell(entry, [{ type: 'status', generationId: entry.id, text: { key: 'errors.temporarily_unavailable', vars: { ref } } }], localeOf(entry));
+        log.warn(
+          { heldId: entry.id, ref },
+          'a held request waited too long for the database; answered "briefly unavailable"',
+        );
+        await tell(
+          entry,
+          [{ type: 'status', generationId: entry.id, text: { key: 'errors.temporarily_unavailable', vars: { ref } } }],
+          localeOf(entry),
+        );
         await store.remove(entry.id);
         waitingUsers.add(user);
         continue;
@@ -95,11 +105,20 @@ export function createHeldRequestDrain(deps: CoreDeps, store: ChatHold): ChatHol
    * stays held.
    */
   async function runHeld(entry: HeldRequest): Promise<'done' | 'later' | 'unreachable'> {
-    const entryLog = deps.logger.child({ platform: entry.request.actor.platform, eventId: entry.request.eventId, userId: entry.request.actor.platformUserId, heldId: entry.id });
+    const entryLog = deps.logger.child({
+      platform: entry.request.actor.platform,
+      eventId: entry.request.eventId,
+      userId: entry.request.actor.platformUserId,
+      heldId: entry.id,
+    });
     const state: { locale?: Locale } = {};
     let replies: Reply[];
     try {
-      replies = await executeChatCommand(deps, entry.request, { log: entryLog, state, held: { generationId: entry.id, statusMessageId: entry.statusMessageId } });
+      replies = await executeChatCommand(deps, entry.request, {
+        log: entryLog,
+        state,
+        held: { generationId: entry.id, statusMessageId: entry.statusMessageId },
+      });
     } catch (error) {
       if (isDatabaseUnreachable(error)) return 'unreachable';
       if (isAppError(error) && WAIT_CODES.has(error.code)) return 'later';
@@ -122,7 +141,9 @@ export function createHeldRequestDrain(deps: CoreDeps, store: ChatHold): ChatHol
     if (!first) return;
     let shown: Reply[];
     if (first.type === 'status' && first.generationId === entry.id) {
-      const generation = await deps.prisma.generation.findUnique({ where: { id: entry.id }, select: { status: true } }).catch(() => null);
+      const generation = await deps.prisma.generation
+        .findUnique({ where: { id: entry.id }, select: { status: true } })
+        .catch(() => null);
       shown = generation && generation.status !== 'queued' ? rest : replies;
     } else if (first.type === 'message' && !Array.isArray(first.text) && !first.buttons) {
       shown = [{ type: 'status', generationId: entry.id, text: first.text, locale: first.locale ?? locale }, ...rest];
@@ -130,7 +151,11 @@ export function createHeldRequestDrain(deps: CoreDeps, store: ChatHold): ChatHol
       shown = replies;
     }
     if (shown.length === 0) return;
-    await notifier.send(targetOf(entry, locale), shown).catch((error: unknown) => log.warn({ err: error, heldId: entry.id }, 'could not tell the user how the held request went'));
+    await notifier
+      .send(targetOf(entry, locale), shown)
+      .catch((error: unknown) =>
+        log.warn({ err: error, heldId: entry.id }, 'could not tell the user how the held request went'),
+      );
   }
 
   return {

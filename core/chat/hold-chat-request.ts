@@ -41,7 +41,12 @@ export function isHoldable(request: CommandRequest): boolean {
  * not held (not a generation request, holding is off, the hold is full or unreachable): the
  * caller answers "briefly unavailable" as before.
  */
-export async function holdChatRequest(deps: Pick<CoreDeps, 'config'>, runtime: ChatHoldRuntime, request: CommandRequest, log: ChatContext['log']): Promise<Reply[] | undefined> {
+export async function holdChatRequest(
+  deps: Pick<CoreDeps, 'config'>,
+  runtime: ChatHoldRuntime,
+  request: CommandRequest,
+  log: ChatContext['log'],
+): Promise<Reply[] | undefined> {
   const { seconds, maxRequests } = deps.config.chatHold;
   if (seconds === 0 || !isHoldable(request)) return undefined;
   const { attachments: _attachments, ...kept } = request;
@@ -58,7 +63,10 @@ export async function holdChatRequest(deps: Pick<CoreDeps, 'config'>, runtime: C
   if (!isAdded) {
     // Refused after all: a late add must not be admitted behind the user's back.
     void adding.then((isLate) => (isLate ? runtime.store.remove(entry.id) : undefined)).catch(() => undefined);
-    log.warn({ maxRequests }, 'the database is unreachable and the hold is full or unreachable; the request is refused');
+    log.warn(
+      { maxRequests },
+      'the database is unreachable and the hold is full or unreachable; the request is refused',
+    );
     return undefined;
   }
   log.warn({ heldId: entry.id }, 'the database is unreachable; the request is held until it answers');

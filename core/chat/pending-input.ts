@@ -29,7 +29,15 @@ export type PendingInput = {
   expiresAt: Date;
 };
 
-type Row = { kind: string; text: string | null; mediaKind: string | null; templateId: string | null; attachment: unknown; eventId: string; expiresAt: Date };
+type Row = {
+  kind: string;
+  text: string | null;
+  mediaKind: string | null;
+  templateId: string | null;
+  attachment: unknown;
+  eventId: string;
+  expiresAt: Date;
+};
 
 /**
  * Remembers what the bot waits for, replacing anything pending for the same chat and user (at
@@ -38,9 +46,24 @@ type Row = { kind: string; text: string | null; mediaKind: string | null; templa
 export async function rememberPendingInput(
   deps: Pick<CoreDeps, 'prisma'>,
   key: PendingInputKey,
-  input: { userId: string; now: Date; kind: PendingInputKind; eventId: string; text?: string; mediaKind?: 'image' | 'video'; templateId?: string; attachment?: PendingAttachment },
+  input: {
+    userId: string;
+    now: Date;
+    kind: PendingInputKind;
+    eventId: string;
+    text?: string;
+    mediaKind?: 'image' | 'video';
+    templateId?: string;
+    attachment?: PendingAttachment;
+  },
 ): Promise<void> {
-  const attachment = input.attachment ? JSON.stringify({ ref: input.attachment.ref, mime: input.attachment.mime, sizeBytes: input.attachment.sizeBytes ?? null }) : null;
+  const attachment = input.attachment
+    ? JSON.stringify({
+        ref: input.attachment.ref,
+        mime: input.attachment.mime,
+        sizeBytes: input.attachment.sizeBytes ?? null,
+      })
+    : null;
   const expiresAt = new Date(input.now.getTime() + PENDING_INPUT_TTL_MS);
   await deps.prisma.$executeRaw`
     INSERT INTO chat_pending_inputs (platform, "chatId", "platformUserId", "userId", kind, text, "mediaKind", "templateId", attachment, "eventId", "expiresAt", "createdAt")
@@ -56,7 +79,12 @@ export async function rememberPendingInput(
  * `DELETE … RETURNING`, so of two updates racing for it only one gets it. An expired one is
  * deleted as well and answered as nothing pending, so an old question never applies to a later message.
  */
-export async function takePendingInput(deps: Pick<CoreDeps, 'prisma'>, key: PendingInputKey, kinds: readonly PendingInputKind[], now: Date): Promise<PendingInput | undefined> {
+export async function takePendingInput(
+  deps: Pick<CoreDeps, 'prisma'>,
+  key: PendingInputKey,
+  kinds: readonly PendingInputKind[],
+  now: Date,
+): Promise<PendingInput | undefined> {
   const rows = await deps.prisma.$queryRaw<Row[]>`
     DELETE FROM chat_pending_inputs
     WHERE platform = ${key.platform} AND "chatId" = ${key.chatId} AND "platformUserId" = ${key.platformUserId} AND kind IN (${Prisma.join([...kinds])})
@@ -75,7 +103,11 @@ export async function takePendingInput(deps: Pick<CoreDeps, 'prisma'>, key: Pend
 }
 
 /** Forgets whatever is pending for this chat and user (the Cancel button, /cancel); true when something unexpired was. */
-export async function forgetPendingInput(deps: Pick<CoreDeps, 'prisma'>, key: PendingInputKey, now: Date): Promise<boolean> {
+export async function forgetPendingInput(
+  deps: Pick<CoreDeps, 'prisma'>,
+  key: PendingInputKey,
+  now: Date,
+): Promise<boolean> {
   return (await takePendingInput(deps, key, ['photo_edit', 'template_subject', 'prompt'], now)) !== undefined;
 }
 

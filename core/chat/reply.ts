@@ -9,7 +9,15 @@ export type Text = { key: MessageKey; vars?: Record<string, string | number> };
 export type Button = { label: Text; action?: { name: ActionName; arg: string }; url?: string };
 
 /** A stored picture or video to send. `url` is a signed link to our own copy. */
-export type MediaItem = { assetId: string; mime: string; sizeBytes: number; width?: number | undefined; height?: number | undefined; url: string; load(): Promise<Buffer> };
+export type MediaItem = {
+  assetId: string;
+  mime: string;
+  sizeBytes: number;
+  width?: number | undefined;
+  height?: number | undefined;
+  url: string;
+  load(): Promise<Buffer>;
+};
 
 /**
  * What core answers, as pure data. Adapters turn each into platform calls.
@@ -28,11 +36,23 @@ export type Reply = ReplyBody & {
 type ReplyBody =
   | { type: 'message'; text: Text | Text[]; buttons?: Button[][]; ephemeral?: boolean }
   | { type: 'status'; generationId: string; text: Text; buttons?: Button[][]; progress?: number }
-  | { type: 'media'; generationId: string; kind: 'image' | 'video'; items: MediaItem[]; caption?: Text; buttons?: Button[][]; asFile?: boolean }
+  | {
+      type: 'media';
+      generationId: string;
+      kind: 'image' | 'video';
+      items: MediaItem[];
+      caption?: Text;
+      buttons?: Button[][];
+      asFile?: boolean;
+    }
   | { type: 'document'; filename: string; mime: string; bytes: Buffer; caption?: Text; ephemeral?: boolean }
   | { type: 'invoice'; packId: string; title: Text; description: Text; stars: number; payload: string };
 
 /** Shorthand for a text reply. */
-export function textReply(key: MessageKey, vars?: Text['vars'], extra: { buttons?: Button[][]; ephemeral?: boolean } = {}): Reply {
+export function textReply(
+  key: MessageKey,
+  vars?: Text['vars'],
+  extra: { buttons?: Button[][]; ephemeral?: boolean } = {},
+): Reply {
   return { type: 'message', text: vars ? { key, vars } : { key }, ...extra };
 }

@@ -42,8 +42,15 @@ const booleanFlag = (fallback: boolean) =>
     .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes'].includes(value.toLowerCase())));
 
 const emailList = optionalText
-  .transform((value) => (value ?? '').split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))
-  .refine((items) => items.every((item) => z.email().safeParse(item).success), { message: 'must be a comma-separated list of emails' });
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .refine((items) => items.every((item) => z.email().safeParse(item).success), {
+    message: 'must be a comma-separated list of emails',
+  });
 
 /**
  * The environment contract of every process. Each variable is documented in `.env.example` and
@@ -58,10 +65,21 @@ export const EnvSchema = z.object({
   HOST: optionalText.transform((value) => value ?? '0.0.0.0'),
   PUBLIC_URL: httpUrl,
   ROLES: optionalText
-    .transform((value) => (value === undefined ? undefined : value.split(',').map((role) => role.trim()).filter(Boolean)))
-    .refine((roles) => roles === undefined || (roles.length > 0 && roles.every((role) => (ROLES as readonly string[]).includes(role))), {
-      message: `must be a comma-separated list of ${ROLES.join(', ')}`,
-    }),
+    .transform((value) =>
+      value === undefined
+        ? undefined
+        : value
+            .split(',')
+            .map((role) => role.trim())
+            .filter(Boolean),
+    )
+    .refine(
+      (roles) =>
+        roles === undefined || (roles.length > 0 && roles.every((role) => (ROLES as readonly string[]).includes(role))),
+      {
+        message: `must be a comma-separated list of ${ROLES.join(', ')}`,
+      },
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   TELEGRAM_BOT_TOKEN: optionalText.refine((value) => value === undefined || /^\d+:[\w-]{20,}$/.test(value), {
@@ -69,9 +87,11 @@ export const EnvSchema = z.object({
   }),
   TELEGRAM_API_ROOT: httpUrl.transform((value) => (value ?? 'https://api.telegram.org').replace(/\/+$/, '')),
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
-  TELEGRAM_BOT_USERNAME: optionalText.transform((value) => value?.replace(/^@/, '')).refine((value) => value === undefined || /^[A-Za-z][A-Za-z0-9_]{3,31}$/.test(value), {
-    message: 'must be the bot\'s username (5-32 letters, digits and _), with or without @',
-  }),
+  TELEGRAM_BOT_USERNAME: optionalText
+    .transform((value) => value?.replace(/^@/, ''))
+    .refine((value) => value === undefined || /^[A-Za-z][A-Za-z0-9_]{3,31}$/.test(value), {
+      message: "must be the bot's username (5-32 letters, digits and _), with or without @",
+    }),
   TELEGRAM_WEBHOOK_SECRET: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(value), {
     message: 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -',
   }),
@@ -99,7 +119,9 @@ export const EnvSchema = z.object({
   GOOGLE_OAUTH_CLIENT_ID: optionalText,
   GOOGLE_OAUTH_CLIENT_SECRET: optionalText,
   GOOGLE_OIDC_ISSUER: httpUrl.transform((value) => value ?? 'https://accounts.google.com'),
-  SESSION_SECRET: optionalText.refine((value) => value === undefined || value.length >= 32, { message: 'must be at least 32 characters' }),
+  SESSION_SECRET: optionalText.refine((value) => value === undefined || value.length >= 32, {
+    message: 'must be at least 32 characters',
+  }),
   SUPPORT_EMAIL: optionalText
     .transform((value) => value ?? DEFAULT_SUPPORT_EMAIL)
     .refine((value) => z.email().safeParse(value).success, { message: 'must be an email address' }),
@@ -124,11 +146,22 @@ export const EnvSchema = z.object({
       try {
         return JSON.parse(value) as unknown;
       } catch {
-        context.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"google":{"maxConcurrent":4,"requestsPerMinute":60}}' });
+        context.addIssue({
+          code: 'custom',
+          message: 'must be JSON, e.g. {"google":{"maxConcurrent":4,"requestsPerMinute":60}}',
+        });
         return z.NEVER;
       }
     })
-    .pipe(z.record(z.string(), z.strictObject({ maxConcurrent: z.number().int().positive().optional(), requestsPerMinute: z.number().int().positive().optional() }))),
+    .pipe(
+      z.record(
+        z.string(),
+        z.strictObject({
+          maxConcurrent: z.number().int().positive().optional(),
+          requestsPerMinute: z.number().int().positive().optional(),
+        }),
+      ),
+    ),
   GLOBAL_GENERATION_CONCURRENCY: integerInRange(64, 1, 10_000),
   PROVIDER_RETRY_BASE_MS: integerInRange(1_000, 10, 60_000),
   PROVIDER_RETRY_MAX_MS: integerInRange(20_000, 10, 600_000),
@@ -142,7 +175,9 @@ export const EnvSchema = z.object({
     .transform((value) => (value === undefined ? undefined : Number(value))),
   METRICS_TOKEN: optionalText,
   METRICS_PORT: optionalText
-    .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) > 0 && Number(value) < 65536), { message: 'must be a port number' })
+    .refine((value) => value === undefined || (/^\d+$/.test(value) && Number(value) > 0 && Number(value) < 65536), {
+      message: 'must be a port number',
+    })
     .transform((value) => (value === undefined ? undefined : Number(value))),
   METRICS_HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
   AUTO_MIGRATE: booleanFlag(true),
@@ -151,16 +186,21 @@ export const EnvSchema = z.object({
   S3_BUCKET: optionalText.refine((value) => value === undefined || /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value), {
     message: 'must be a bucket name: 3-63 lowercase letters, digits, dots and dashes',
   }),
-  S3_ENDPOINT: optionalUrl(['http:', 'https:'], 'an http(s) URL, e.g. http://minio:9000 or https://<account>.r2.cloudflarestorage.com').transform(
-    (value) => value?.replace(/\/+$/, ''),
-  ),
+  S3_ENDPOINT: optionalUrl(
+    ['http:', 'https:'],
+    'an http(s) URL, e.g. http://minio:9000 or https://<account>.r2.cloudflarestorage.com',
+  ).transform((value) => value?.replace(/\/+$/, '')),
   S3_REGION: optionalText
-    .refine((value) => value === undefined || /^[a-z0-9-]{1,32}$/.test(value), { message: 'must be a region name such as us-east-1 (auto for R2)' })
+    .refine((value) => value === undefined || /^[a-z0-9-]{1,32}$/.test(value), {
+      message: 'must be a region name such as us-east-1 (auto for R2)',
+    })
     .transform((value) => value ?? 'us-east-1'),
   S3_ACCESS_KEY_ID: optionalText,
   S3_SECRET_ACCESS_KEY: optionalText,
   S3_FORCE_PATH_STYLE: optionalText
-    .refine((value) => value === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(value.toLowerCase()), { message: 'must be true or false' })
+    .refine((value) => value === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(value.toLowerCase()), {
+      message: 'must be true or false',
+    })
     .transform((value) => (value === undefined ? undefined : ['true', '1', 'yes'].includes(value.toLowerCase()))),
 });
 

@@ -46,7 +46,13 @@ export type AppConfig = {
   /** Provider calls at once across the whole deployment. */
   globalGenerationConcurrency: number;
   /** How transient provider failures are retried and when a failing provider is skipped (see `RetrySettings`). */
-  providerRetry: { baseDelayMs: number; maxDelayMs: number; attemptsPerRoute: number; breakerFailures: number; breakerOpenMs: number };
+  providerRetry: {
+    baseDelayMs: number;
+    maxDelayMs: number;
+    attemptsPerRoute: number;
+    breakerFailures: number;
+    breakerOpenMs: number;
+  };
   /** Time-out of one provider request (each image call, each video start or poll); unset: each adapter's own (60-150 s). */
   providerCallTimeoutMs: number | undefined;
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
@@ -129,7 +135,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (isProduction && !env.PUBLIC_URL) {
     problems.push('PUBLIC_URL: is required in production (links in chats and emails point at it)');
-  } else if (isProduction && env.PUBLIC_URL && !env.PUBLIC_URL.startsWith('https://') && !['localhost', '127.0.0.1'].includes(new URL(env.PUBLIC_URL).hostname)) {
+  } else if (
+    isProduction &&
+    env.PUBLIC_URL &&
+    !env.PUBLIC_URL.startsWith('https://') &&
+    !['localhost', '127.0.0.1'].includes(new URL(env.PUBLIC_URL).hostname)
+  ) {
     problems.push('PUBLIC_URL: must be https:// in production (the privacy policy promises encrypted connections)');
   }
 
@@ -138,28 +149,41 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env.DISCORD_TOKEN) configuredRoles.push('discord');
   const roles = (env.ROLES as Role[] | undefined) ?? configuredRoles;
   if (roles.includes('telegram') && !env.TELEGRAM_BOT_TOKEN) problems.push('ROLES: telegram needs TELEGRAM_BOT_TOKEN');
-  if (roles.includes('discord') && !env.DISCORD_TOKEN) problems.push('ROLES: discord needs DISCORD_TOKEN and DISCORD_APPLICATION_ID');
+  if (roles.includes('discord') && !env.DISCORD_TOKEN)
+    problems.push('ROLES: discord needs DISCORD_TOKEN and DISCORD_APPLICATION_ID');
   if (roles.length > 1 && !env.REDIS_URL && !roles.includes('worker') && !env.DATABASE_URL) {
     problems.push('ROLES: without REDIS_URL and DATABASE_URL a process must include the worker role');
   }
   const warnings: string[] = [];
   if (isProduction && !env.METRICS_TOKEN) {
     if (env.METRICS_PORT !== undefined && !isLoopback(env.METRICS_HOST)) {
-      problems.push(`METRICS_TOKEN: is required in production when /metrics listens on METRICS_HOST=${env.METRICS_HOST}, which is not a loopback address`);
+      problems.push(
+        `METRICS_TOKEN: is required in production when /metrics listens on METRICS_HOST=${env.METRICS_HOST}, which is not a loopback address`,
+      );
     } else if (env.METRICS_PORT === undefined && roles.includes('web')) {
-      problems.push('METRICS_TOKEN: is required in production (/metrics names providers, queue depth and revenue), unless METRICS_PORT serves it on 127.0.0.1 only');
+      problems.push(
+        'METRICS_TOKEN: is required in production (/metrics names providers, queue depth and revenue), unless METRICS_PORT serves it on 127.0.0.1 only',
+      );
     }
   }
   if (!isProduction && !env.SESSION_SECRET && !isLoopback(env.HOST)) {
-    warnings.push(`HOST=${env.HOST} listens beyond this machine while SESSION_SECRET is the development value anyone can read in the source: sessions and media links can be forged. Set SESSION_SECRET, or HOST=127.0.0.1.`);
+    warnings.push(
+      `HOST=${env.HOST} listens beyond this machine while SESSION_SECRET is the development value anyone can read in the source: sessions and media links can be forged. Set SESSION_SECRET, or HOST=127.0.0.1.`,
+    );
   }
 
-  const s3Settings = (['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter((name) => env[name] !== undefined);
+  const s3Settings = (['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter(
+    (name) => env[name] !== undefined,
+  );
   if (!env.S3_BUCKET && s3Settings.length > 0) {
-    problems.push(`S3_BUCKET: is required when ${s3Settings.join(', ')} ${s3Settings.length > 1 ? 'are' : 'is'} set (media stay on the local disk without it)`);
+    problems.push(
+      `S3_BUCKET: is required when ${s3Settings.join(', ')} ${s3Settings.length > 1 ? 'are' : 'is'} set (media stay on the local disk without it)`,
+    );
   }
   if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
-    problems.push('S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: set both or neither (neither: the AWS SDK’s default credential chain)');
+    problems.push(
+      'S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: set both or neither (neither: the AWS SDK’s default credential chain)',
+    );
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -168,7 +192,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     env: env.NODE_ENV,
     isProduction,
     dataDir,
-    database: env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    database: env.DATABASE_URL
+      ? { kind: 'postgres', url: env.DATABASE_URL }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     redisUrl: env.REDIS_URL,
     port: env.PORT,
     host: env.HOST,
@@ -176,26 +202,45 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     roles: ROLES.filter((role) => roles.includes(role)),
     logLevel: env.LOG_LEVEL,
     telegram: env.TELEGRAM_BOT_TOKEN
-      ? { token: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT, mode: env.TELEGRAM_MODE, webhookSecret: env.TELEGRAM_WEBHOOK_SECRET }
+      ? {
+          token: env.TELEGRAM_BOT_TOKEN,
+          apiRoot: env.TELEGRAM_API_ROOT,
+          mode: env.TELEGRAM_MODE,
+          webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
+        }
       : undefined,
     telegramBotUsername: env.TELEGRAM_BOT_USERNAME,
     discord:
       env.DISCORD_TOKEN && env.DISCORD_APPLICATION_ID
-        ? { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID, apiUrl: env.DISCORD_API_URL, devGuildId: env.DISCORD_DEV_GUILD_ID }
+        ? {
+            token: env.DISCORD_TOKEN,
+            applicationId: env.DISCORD_APPLICATION_ID,
+            apiUrl: env.DISCORD_API_URL,
+            devGuildId: env.DISCORD_DEV_GUILD_ID,
+          }
         : undefined,
     stripe: env.STRIPE_SECRET_KEY
       ? { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiBase: env.STRIPE_API_BASE }
       : undefined,
     providers: {
       openai: env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL } : undefined,
-      openrouter: env.OPENROUTER_API_KEY ? { apiKey: env.OPENROUTER_API_KEY, baseUrl: env.OPENROUTER_BASE_URL } : undefined,
+      openrouter: env.OPENROUTER_API_KEY
+        ? { apiKey: env.OPENROUTER_API_KEY, baseUrl: env.OPENROUTER_BASE_URL }
+        : undefined,
       google: env.GOOGLE_API_KEY ? { apiKey: env.GOOGLE_API_KEY, baseUrl: env.GOOGLE_GENAI_BASE_URL } : undefined,
       demoLatencyMs: env.DEMO_PROVIDER_LATENCY_MS,
     },
-    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `Imagine <no-reply@${hostOf(env.PUBLIC_URL) ?? 'localhost'}>` },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM ?? `Imagine <no-reply@${hostOf(env.PUBLIC_URL) ?? 'localhost'}>`,
+    },
     googleOAuth:
       env.GOOGLE_OAUTH_CLIENT_ID && env.GOOGLE_OAUTH_CLIENT_SECRET
-        ? { clientId: env.GOOGLE_OAUTH_CLIENT_ID, clientSecret: env.GOOGLE_OAUTH_CLIENT_SECRET, issuer: env.GOOGLE_OIDC_ISSUER }
+        ? {
+            clientId: env.GOOGLE_OAUTH_CLIENT_ID,
+            clientSecret: env.GOOGLE_OAUTH_CLIENT_SECRET,
+            issuer: env.GOOGLE_OIDC_ISSUER,
+          }
         : undefined,
     sessionSecret: env.SESSION_SECRET ?? 'embedded-development-secret-not-for-production!!',
     supportEmail: env.SUPPORT_EMAIL,
@@ -217,7 +262,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       breakerFailures: env.PROVIDER_BREAKER_FAILURES,
       breakerOpenMs: env.PROVIDER_BREAKER_OPEN_SECONDS * 1000,
     },
-    providerCallTimeoutMs: env.PROVIDER_CALL_TIMEOUT_SECONDS === undefined ? undefined : env.PROVIDER_CALL_TIMEOUT_SECONDS * 1000,
+    providerCallTimeoutMs:
+      env.PROVIDER_CALL_TIMEOUT_SECONDS === undefined ? undefined : env.PROVIDER_CALL_TIMEOUT_SECONDS * 1000,
     metricsToken: env.METRICS_TOKEN,
     metricsPort: env.METRICS_PORT,
     metricsHost: env.METRICS_HOST,
@@ -231,7 +277,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
           endpoint: env.S3_ENDPOINT,
           region: env.S3_REGION,
           forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_ENDPOINT !== undefined,
-          credentials: env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } : undefined,
+          credentials:
+            env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+              : undefined,
         }
       : { kind: 'local', rootDir: path.join(dataDir, 'media') },
     chatHold: { seconds: env.CHAT_HOLD_SECONDS, maxRequests: env.CHAT_HOLD_MAX_REQUESTS },

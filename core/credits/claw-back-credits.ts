@@ -11,16 +11,32 @@ export type ClawbackResult = { applied: boolean; taken: number; owed: number };
  */
 export async function clawBackCredits(
   prisma: PrismaClient,
-  input: { userId: string; amount: number; idempotencyKey: string; reason: string; paymentId?: string; actor?: string; now: Date },
+  input: {
+    userId: string;
+    amount: number;
+    idempotencyKey: string;
+    reason: string;
+    paymentId?: string;
+    actor?: string;
+    now: Date;
+  },
 ): Promise<ClawbackResult> {
-  if (!Number.isInteger(input.amount) || input.amount <= 0) throw new AppError('invalid_input', { message: 'clawback amount must be a positive integer' });
+  if (!Number.isInteger(input.amount) || input.amount <= 0)
+    throw new AppError('invalid_input', { message: 'clawback amount must be a positive integer' });
   return withAccountLock(prisma, input.userId, async (tx) => {
     if (await isKeyApplied(tx, input.idempotencyKey)) return { applied: false, taken: 0, owed: 0 };
     const lots = await findSpendableLots(tx, input.userId, input.now);
     const paymentLots = input.paymentId
-      ? new Set((await tx.creditLot.findMany({ where: { paymentId: input.paymentId }, select: { id: true } })).map((lot) => lot.id))
+      ? new Set(
+          (await tx.creditLot.findMany({ where: { paymentId: input.paymentId }, select: { id: true } })).map(
+            (lot) => lot.id,
+          ),
+        )
       : new Set<string>();
-    const ordered = [...lots.filter((lot) => paymentLots.has(lot.id)), ...lots.filter((lot) => !paymentLots.has(lot.id))];
+    const ordered = [
+      ...lots.filter((lot) => paymentLots.has(lot.id)),
+      ...lots.filter((lot) => !paymentLots.has(lot.id)),
+    ];
     let left = input.amount;
     for (const lot of ordered) {
       if (left === 0) break;

@@ -12,7 +12,11 @@ export type Balance = {
 };
 
 /** The columns {@link balanceColumnsSql} selects, as `$queryRaw` returns them. */
-export type BalanceColumns = { lots: { remaining: number; expiresAtMs: number | null }[]; reserved: number; debt: number | null };
+export type BalanceColumns = {
+  lots: { remaining: number; expiresAtMs: number | null }[];
+  reserved: number;
+  debt: number | null;
+};
 
 /** A user's balance as shown by /balance and the account page, in one query. */
 export async function getBalance(prisma: PrismaClient, userId: string, now: Date): Promise<Balance> {
@@ -44,6 +48,11 @@ export function toBalance(row: BalanceColumns | undefined): Balance {
     nextExpiry:
       firstExpiry === null
         ? undefined
-        : { at: new Date(Number(firstExpiry)), amount: lots.filter((lot) => lot.expiresAtMs !== null && Number(lot.expiresAtMs) === Number(firstExpiry)).reduce((sum, lot) => sum + lot.remaining, 0) },
+        : {
+            at: new Date(Number(firstExpiry)),
+            amount: lots
+              .filter((lot) => lot.expiresAtMs !== null && Number(lot.expiresAtMs) === Number(firstExpiry))
+              .reduce((sum, lot) => sum + lot.remaining, 0),
+          },
   };
 }

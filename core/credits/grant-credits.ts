@@ -23,7 +23,8 @@ export type GrantResult = { applied: boolean; lotId: string | undefined; debtSet
  * changes nothing and answers `applied: false`.
  */
 export async function grantCredits(prisma: PrismaClient, input: GrantCreditsInput): Promise<GrantResult> {
-  if (!Number.isInteger(input.amount) || input.amount <= 0) throw new AppError('invalid_input', { message: 'grant amount must be a positive integer' });
+  if (!Number.isInteger(input.amount) || input.amount <= 0)
+    throw new AppError('invalid_input', { message: 'grant amount must be a positive integer' });
   return withAccountLock(prisma, input.userId, (tx) => grantCreditsLocked(tx, input));
 }
 

@@ -12,7 +12,11 @@ import { isKeyApplied, type Tx } from '#core/credits/ledger-transaction';
  * Runs in the caller's transaction, which holds the account's lock (or created the account).
  * Returns the credits granted now (0 when none are due).
  */
-export async function grantSignupBonusLocked(tx: Tx, config: Pick<AppConfig, 'signupCredits' | 'sessionSecret'>, userId: string): Promise<number> {
+export async function grantSignupBonusLocked(
+  tx: Tx,
+  config: Pick<AppConfig, 'signupCredits' | 'sessionSecret'>,
+  userId: string,
+): Promise<number> {
   const amount = config.signupCredits;
   if (amount <= 0) return 0;
   const idempotencyKey = `signup:${userId}`;
@@ -21,6 +25,12 @@ export async function grantSignupBonusLocked(tx: Tx, config: Pick<AppConfig, 'si
   const isFirstBonus = await claimBonusMarks(tx, hashes);
   const hasBonus = (await tx.creditLot.count({ where: { userId, source: 'signup_bonus' } })) > 0;
   if (!isFirstBonus || hasBonus) return 0;
-  const grant = await grantCreditsLocked(tx, { userId, amount, source: 'signup_bonus', idempotencyKey, reason: 'signup_bonus' });
+  const grant = await grantCreditsLocked(tx, {
+    userId,
+    amount,
+    source: 'signup_bonus',
+    idempotencyKey,
+    reason: 'signup_bonus',
+  });
   return grant.applied ? amount : 0;
 }

@@ -8,7 +8,11 @@ export type Tx = Prisma.TransactionClient;
  * one account is serialized (the lock order is always: user rows by id, then lots). Accounts
  * never wait on each other, which keeps admissions of many users parallel.
  */
-export async function withAccountLock<T>(prisma: PrismaClient, userIds: string | readonly string[], work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function withAccountLock<T>(
+  prisma: PrismaClient,
+  userIds: string | readonly string[],
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
   const ids = [...new Set(typeof userIds === 'string' ? [userIds] : userIds)].sort();
   return prisma.$transaction(
     async (tx) => {
@@ -33,11 +37,15 @@ export async function isKeyApplied(tx: Tx, idempotencyKey: string): Promise<bool
  * (prisma/functions/spendable_lots.sql), which reservations and admission use too.
  */
 export function findSpendableLots(tx: Tx, userId: string, now: Date): Promise<{ id: string; remaining: number }[]> {
-  return tx.$queryRaw<{ id: string; remaining: number }[]>`SELECT id, remaining FROM spendable_lots(${userId}::uuid, ${now}::timestamp(3)) ORDER BY spend_rank`;
+  return tx.$queryRaw<
+    { id: string; remaining: number }[]
+  >`SELECT id, remaining FROM spendable_lots(${userId}::uuid, ${now}::timestamp(3)) ORDER BY spend_rank`;
 }
 
 /** What a user can spend at `now`: the sum of {@link findSpendableLots}' remaining credits. */
 export async function spendableBalance(tx: Tx, userId: string, now: Date): Promise<number> {
-  const [row] = await tx.$queryRaw<{ balance: number }[]>`SELECT coalesce(sum(remaining), 0)::int AS balance FROM spendable_lots(${userId}::uuid, ${now}::timestamp(3))`;
+  const [row] = await tx.$queryRaw<
+    { balance: number }[]
+  >`SELECT coalesce(sum(remaining), 0)::int AS balance FROM spendable_lots(${userId}::uuid, ${now}::timestamp(3))`;
   return row?.balance ?? 0;
 }

@@ -30,7 +30,12 @@ type SummaryRow = BalanceColumns & {
  * Reads a user's {@link BalanceSummary} in one query: a chat command pays a loopback round trip and
  * Prisma's per-query cost for each query, and /balance used to make five after the account's.
  */
-export async function readBalanceSummary(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, userId: string, now: Date, options: { movements: number }): Promise<BalanceSummary> {
+export async function readBalanceSummary(
+  deps: Pick<CoreDeps, 'prisma' | 'catalog'>,
+  userId: string,
+  now: Date,
+  options: { movements: number },
+): Promise<BalanceSummary> {
   const plan = activePlanIdSql(Prisma.sql`${userId}::uuid`, now);
   const [row] = await deps.prisma.$queryRaw<SummaryRow[]>`
     SELECT ${balanceColumnsSql(userId, now)},
@@ -45,8 +50,13 @@ export async function readBalanceSummary(deps: Pick<CoreDeps, 'prisma' | 'catalo
   return {
     balance: toBalance(row),
     planId,
-    planPeriodEnd: planId !== undefined && row?.planPeriodEndMs != null ? new Date(Number(row.planPeriodEndMs)) : undefined,
-    movements: (row?.movements ?? []).map((movement) => ({ kind: movement.kind, delta: movement.delta, at: new Date(Number(movement.atMs)) })),
+    planPeriodEnd:
+      planId !== undefined && row?.planPeriodEndMs != null ? new Date(Number(row.planPeriodEndMs)) : undefined,
+    movements: (row?.movements ?? []).map((movement) => ({
+      kind: movement.kind,
+      delta: movement.delta,
+      at: new Date(Number(movement.atMs)),
+    })),
     referral: { code: row?.referralCode ?? null, entries: row?.referralEntries ?? [] },
   };
 }

@@ -27,9 +27,15 @@ export async function reserveCredits(prisma: PrismaClient, input: ReserveCredits
 
 /** `reserveCredits` inside the transaction that holds the account lock. */
 async function reserveCreditsLocked(tx: Tx, input: ReserveCreditsInput): Promise<Reservation> {
-  const existing = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: input.idempotencyKey }, select: { reservationId: true } });
+  const existing = await tx.creditLedgerEntry.findUnique({
+    where: { idempotencyKey: input.idempotencyKey },
+    select: { reservationId: true },
+  });
   if (existing?.reservationId) {
-    const reservation = await tx.creditReservation.findUniqueOrThrow({ where: { id: existing.reservationId }, select: { id: true, amount: true } });
+    const reservation = await tx.creditReservation.findUniqueOrThrow({
+      where: { id: existing.reservationId },
+      select: { id: true, amount: true },
+    });
     return { ...reservation, isNew: false };
   }
   assertReservable(input.amount, await spendableBalance(tx, input.userId, input.now));
@@ -46,7 +52,8 @@ async function reserveCreditsLocked(tx: Tx, input: ReserveCreditsInput): Promise
  * which writes every reservation, expects a caller to have checked this.
  */
 export function assertReservable(amount: number, balance: number): void {
-  if (!Number.isInteger(amount) || amount <= 0) throw new AppError('invalid_input', { message: 'reserve amount must be a positive integer' });
+  if (!Number.isInteger(amount) || amount <= 0)
+    throw new AppError('invalid_input', { message: 'reserve amount must be a positive integer' });
   if (balance < amount) throw insufficientCreditsError(amount, balance);
 }
 

@@ -18,7 +18,10 @@ export async function captureReservationLocked(tx: Tx, reservationId: string): P
   const reservation = await tx.creditReservation.findUnique({ where: { id: reservationId } });
   if (!reservation) return 'not_found';
   if (reservation.status !== 'open') return reservation.status === 'captured' ? 'already_captured' : 'already_released';
-  await tx.creditReservation.update({ where: { id: reservationId }, data: { status: 'captured', settledAt: new Date() } });
+  await tx.creditReservation.update({
+    where: { id: reservationId },
+    data: { status: 'captured', settledAt: new Date() },
+  });
   await tx.creditLedgerEntry.create({
     data: {
       userId: reservation.userId,
@@ -38,14 +41,24 @@ export async function captureReservationLocked(tx: Tx, reservationId: string): P
  * was cancelled or refused. Credits that return to a lot which expired meanwhile expire at once
  * (an `expire` entry), so expired credits never come back to life. Releasing twice changes nothing.
  */
-export async function releaseReservation(prisma: PrismaClient, reservationId: string, reason: string, now: Date): Promise<SettleOutcome> {
+export async function releaseReservation(
+  prisma: PrismaClient,
+  reservationId: string,
+  reason: string,
+  now: Date,
+): Promise<SettleOutcome> {
   const owner = await findReservationOwner(prisma, reservationId);
   if (!owner) return 'not_found';
   return withAccountLock(prisma, owner, (tx) => releaseReservationLocked(tx, reservationId, reason, now));
 }
 
 /** `releaseReservation` inside a transaction holding the owner's lock. */
-export async function releaseReservationLocked(tx: Tx, reservationId: string, reason: string, now: Date): Promise<SettleOutcome> {
+export async function releaseReservationLocked(
+  tx: Tx,
+  reservationId: string,
+  reason: string,
+  now: Date,
+): Promise<SettleOutcome> {
   const reservation = await tx.creditReservation.findUnique({
     where: { id: reservationId },
     include: { allocations: { include: { lot: { select: { expiresAt: true } } } } },
@@ -80,7 +93,10 @@ export async function releaseReservationLocked(tx: Tx, reservationId: string, re
       });
       continue;
     }
-    await tx.creditLot.update({ where: { id: allocation.lotId }, data: { remaining: { increment: allocation.amount } } });
+    await tx.creditLot.update({
+      where: { id: allocation.lotId },
+      data: { remaining: { increment: allocation.amount } },
+    });
   }
   return 'released';
 }

@@ -54,7 +54,10 @@ export class AppError extends Error {
   readonly code: AppErrorCode;
   readonly vars: Readonly<Record<string, string | number>>;
 
-  constructor(code: AppErrorCode, options: { vars?: Record<string, string | number>; cause?: unknown; message?: string } = {}) {
+  constructor(
+    code: AppErrorCode,
+    options: { vars?: Record<string, string | number>; cause?: unknown; message?: string } = {},
+  ) {
     super(options.message ?? code, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;

@@ -6,7 +6,8 @@ const UNREACHABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024'])
  * "admin shutdown", "crash shutdown", "cannot connect now": https://www.postgresql.org/docs/current/errcodes-appendix.html),
  * which Prisma passes on as "Database error. Code: `57P03`…".
  */
-const UNREACHABLE_TEXT = /ECONNREFUSED|ECONNRESET|Connection terminated|Server has closed the connection|terminating connection due to (administrator|immediate shutdown) command|terminating connection because of crash|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|Code: `(08\w{3}|57P0[123])`/i;
+const UNREACHABLE_TEXT =
+  /ECONNREFUSED|ECONNRESET|Connection terminated|Server has closed the connection|terminating connection due to (administrator|immediate shutdown) command|terminating connection because of crash|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|Code: `(08\w{3}|57P0[123])`/i;
 
 /**
  * Whether a failure only means the database is away for now (restarting, unreachable), as

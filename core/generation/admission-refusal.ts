@@ -9,7 +9,13 @@ import { rateLimitedError, type UserLimits } from '#core/generation/user-limits'
  * positive, the spendable balance is less than the cost. The function returns exactly these words
  * (a test compares them with its source); TypeScript only words them.
  */
-export const ADMISSION_REFUSALS = ['already_admitted', 'too_many_jobs', 'too_soon', 'invalid_cost', 'insufficient_credits'] as const;
+export const ADMISSION_REFUSALS = [
+  'already_admitted',
+  'too_many_jobs',
+  'too_soon',
+  'invalid_cost',
+  'insufficient_credits',
+] as const;
 
 export type AdmissionRefusal = (typeof ADMISSION_REFUSALS)[number];
 
@@ -42,7 +48,9 @@ export function refusalError(
     case 'too_soon':
       return rateLimitedError(context.limits.minSpacingMs, locked.last_admitted_at, context.now);
     case 'invalid_cost':
-      return new AppError('invalid_input', { message: `a generation must cost a positive number of credits, quoted ${context.cost}` });
+      return new AppError('invalid_input', {
+        message: `a generation must cost a positive number of credits, quoted ${context.cost}`,
+      });
     case 'insufficient_credits':
       return insufficientCreditsError(context.cost, locked.balance);
   }

@@ -10,7 +10,12 @@ import type { DeliveryTarget } from '#core/generation/delivery-target';
 import type { GenerationOptions } from '#core/generation/parse-generation-options';
 import { activePlanIdSql, assertSpacing, limitsOfPlan, type UserLimits } from '#core/generation/user-limits';
 import { finishGeneration } from '#core/generation/finish-generation';
-import { isAdmissionRefusal, refusalError, tooManyJobsError, type LockedAdmission } from '#core/generation/admission-refusal';
+import {
+  isAdmissionRefusal,
+  refusalError,
+  tooManyJobsError,
+  type LockedAdmission,
+} from '#core/generation/admission-refusal';
 import { OPEN_STATUSES_ARRAY_SQL, OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
 import { moderateInputImage, moderatePrompt } from '#core/moderation/moderate-prompt';
 import { routeModel } from '#core/providers/route-model';
@@ -69,10 +74,15 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
   const subject = cleanPrompt(options.prompt, config.promptMaxLength);
 
   const template = options.templateId ? await findTemplate(prisma, options.templateId, input.locale) : undefined;
-  if (options.templateId && (!template || template.kind !== options.kind)) throw new AppError('unknown_template', { vars: { template: options.templateId } });
+  if (options.templateId && (!template || template.kind !== options.kind))
+    throw new AppError('unknown_template', { vars: { template: options.templateId } });
 
   const prompt = template ? applyTemplate(template, subject) : subject;
-  const aspectRatio = options.aspectRatio ?? (template?.defaultAspect as GenerationOptions['aspectRatio']) ?? (input.account.settings.aspectRatio as GenerationOptions['aspectRatio']) ?? '1:1';
+  const aspectRatio =
+    options.aspectRatio ??
+    (template?.defaultAspect as GenerationOptions['aspectRatio']) ??
+    (input.account.settings.aspectRatio as GenerationOptions['aspectRatio']) ??
+    '1:1';
   const requestedModel = options.model ?? template?.defaultModel ?? input.account.settings.model ?? undefined;
   const route = routeModel(deps.providers, {
     kind: options.kind,
@@ -80,7 +90,12 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
     needsEdit: input.inputImage !== undefined,
     count: options.count,
   });
-  const cost = quoteCost(deps.catalog, options.kind === 'image' ? { kind: 'image', model: route.model, count: options.count, quality: options.quality } : { kind: 'video', model: route.model, durationSeconds: options.durationSeconds });
+  const cost = quoteCost(
+    deps.catalog,
+    options.kind === 'image'
+      ? { kind: 'image', model: route.model, count: options.count, quality: options.quality }
+      : { kind: 'video', model: route.model, durationSeconds: options.durationSeconds },
+  );
   const timeoutSeconds = options.kind === 'video' ? config.jobTimeouts.videoSeconds : config.jobTimeouts.imageSeconds;
   const admissionKey = `admit:${input.delivery.platform}:${input.eventId}`;
 
@@ -115,8 +130,10 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
       ${newRowId()}::uuid, ${new Date(now.getTime() + (timeoutSeconds + 60) * 1000)}::timestamp(3), ${new Date()}::timestamp(3))`;
   if (!locked) throw new Error('admit_generation returned no row');
   if (locked.refusal !== null) {
-    if (!isAdmissionRefusal(locked.refusal)) throw new Error(`admit_generation gave an unknown refusal: ${String(locked.refusal)}`);
-    if (locked.refusal !== 'already_admitted') throw refusalError({ ...locked, refusal: locked.refusal }, { cost, limits: state.limits, now });
+    if (!isAdmissionRefusal(locked.refusal))
+      throw new Error(`admit_generation gave an unknown refusal: ${String(locked.refusal)}`);
+    if (locked.refusal !== 'already_admitted')
+      throw refusalError({ ...locked, refusal: locked.refusal }, { cost, limits: state.limits, now });
     if (!locked.earlier_id) throw new Error('admit_generation refused an earlier admission without naming it');
     return answerEarlier(deps, locked.earlier_id, cost);
   }
@@ -125,7 +142,12 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
   try {
     await deps.queue.enqueue({ name: options.kind, generationId, priority: state.limits.priority });
   } catch (error) {
-    await finishGeneration(deps, generationId, { status: 'failed', errorCode: 'provider_unavailable' }, { notify: false });
+    await finishGeneration(
+      deps,
+      generationId,
+      { status: 'failed', errorCode: 'provider_unavailable' },
+      { notify: false },
+    );
     throw new AppError('provider_unavailable', { cause: error });
   }
   const position = await deps.queue.positionOf(generationId);
@@ -137,13 +159,23 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
  * of the user's jobs are open, when the user was last admitted, and the generation of an earlier
  * admission of the same event.
  */
-async function readAdmissionState(deps: Pick<CoreDeps, 'prisma' | 'catalog'>, input: { userId: string; admissionKey: string; now: Date }): Promise<{ limits: UserLimits; active: number; lastAdmittedAt: Date | null; earlierId: string | null }> {
-  const [row] = await deps.prisma.$queryRaw<{ planId: string | null; active: number; lastAdmittedAt: Date | null; earlierId: string | null }[]>`
+async function readAdmissionState(
+  deps: Pick<CoreDeps, 'prisma' | 'catalog'>,
+  input: { userId: string; admissionKey: string; now: Date },
+): Promise<{ limits: UserLimits; active: number; lastAdmittedAt: Date | null; earlierId: string | null }> {
+  const [row] = await deps.prisma.$queryRaw<
+    { planId: string | null; active: number; lastAdmittedAt: Date | null; earlierId: string | null }[]
+  >`
     SELECT ${activePlanIdSql(Prisma.sql`${input.userId}::uuid`, input.now)} AS "planId",
            (SELECT count(*)::int FROM generations WHERE "userId" = ${input.userId}::uuid AND status IN ${OPEN_STATUSES_SQL}) AS active,
            ${lastAdmittedAtSql(input.userId)} AS "lastAdmittedAt",
            (SELECT "generationId" FROM credit_ledger WHERE "idempotencyKey" = ${input.admissionKey}) AS "earlierId"`;
-  return { limits: limitsOfPlan(deps.catalog, row?.planId), active: row?.active ?? 0, lastAdmittedAt: row?.lastAdmittedAt ?? null, earlierId: row?.earlierId ?? null };
+  return {
+    limits: limitsOfPlan(deps.catalog, row?.planId),
+    active: row?.active ?? 0,
+    lastAdmittedAt: row?.lastAdmittedAt ?? null,
+    earlierId: row?.earlierId ?? null,
+  };
 }
 
 function assertBelowLimit(active: number, limits: UserLimits): void {

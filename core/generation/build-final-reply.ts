@@ -20,24 +20,50 @@ export type EndedGeneration = {
  * The last message a generation's chat gets: the result with its buttons when it succeeded,
  * otherwise why it ended and that the credits went back (the status message is edited to it).
  */
-export async function buildFinalReply(deps: Pick<CoreDeps, 'prisma' | 'config' | 'clock' | 'media'>, generation: EndedGeneration): Promise<Reply> {
+export async function buildFinalReply(
+  deps: Pick<CoreDeps, 'prisma' | 'config' | 'clock' | 'media'>,
+  generation: EndedGeneration,
+): Promise<Reply> {
   const { id: generationId, cost } = generation;
   switch (generation.status) {
     case 'succeeded': {
-      const assets = await deps.prisma.mediaAsset.findMany({ where: { generationId, role: 'output' }, orderBy: { createdAt: 'asc' } });
+      const assets = await deps.prisma.mediaAsset.findMany({
+        where: { generationId, role: 'output' },
+        orderBy: { createdAt: 'asc' },
+      });
       const options = (generation.options ?? {}) as { subject?: string };
-      return buildResultReply(deps, { generationId, kind: generation.kind, prompt: options.subject ?? generation.prompt ?? '', provider: generation.provider, assets });
+      return buildResultReply(deps, {
+        generationId,
+        kind: generation.kind,
+        prompt: options.subject ?? generation.prompt ?? '',
+        provider: generation.provider,
+        assets,
+      });
     }
     case 'cancelled':
       return { type: 'status', generationId, text: { key: 'job.cancelled', vars: { cost } } };
     case 'blocked': {
-      const category = generation.errorCode?.startsWith('blocked:') ? generation.errorCode.slice('blocked:'.length) : 'provider_safety';
-      return { type: 'status', generationId, text: { key: 'job.blocked', vars: { cost, category: `{category.${category}}`, support: deps.config.supportEmail } } };
+      const category = generation.errorCode?.startsWith('blocked:')
+        ? generation.errorCode.slice('blocked:'.length)
+        : 'provider_safety';
+      return {
+        type: 'status',
+        generationId,
+        text: {
+          key: 'job.blocked',
+          vars: { cost, category: `{category.${category}}`, support: deps.config.supportEmail },
+        },
+      };
     }
     case 'failed': {
       const code = (generation.errorCode ?? 'internal') as AppErrorCode;
-      if (code === 'generation_timeout') return { type: 'status', generationId, text: { key: 'job.timed_out', vars: { cost } } };
-      return { type: 'status', generationId, text: { key: 'job.failed', vars: { cost, reason: `{${reasonKey(code)}}` } } };
+      if (code === 'generation_timeout')
+        return { type: 'status', generationId, text: { key: 'job.timed_out', vars: { cost } } };
+      return {
+        type: 'status',
+        generationId,
+        text: { key: 'job.failed', vars: { cost, reason: `{${reasonKey(code)}}` } },
+      };
     }
   }
 }

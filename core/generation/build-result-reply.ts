@@ -5,15 +5,30 @@ import { signMediaUrl } from '#core/infra/media/sign-media-url';
 /** How long links to results stay valid. */
 export const MEDIA_LINK_TTL_MS = 7 * 24 * 3600 * 1000;
 
-type Asset = { id: string; storageKey: string; mime: string; bytes: number; width: number | null; height: number | null };
+type Asset = {
+  id: string;
+  storageKey: string;
+  mime: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+};
 
 /** Builds the signed link to one stored asset. */
 export function mediaUrlFor(deps: Pick<CoreDeps, 'config' | 'clock'>, assetId: string): string {
-  return signMediaUrl({ baseUrl: deps.config.publicUrl, assetId, secret: deps.config.sessionSecret, expiresAt: new Date(deps.clock.now().getTime() + MEDIA_LINK_TTL_MS) });
+  return signMediaUrl({
+    baseUrl: deps.config.publicUrl,
+    assetId,
+    secret: deps.config.sessionSecret,
+    expiresAt: new Date(deps.clock.now().getTime() + MEDIA_LINK_TTL_MS),
+  });
 }
 
 /** The result message of a finished generation: the media, a caption and the follow-up buttons. */
-export function buildResultReply(deps: Pick<CoreDeps, 'config' | 'clock' | 'media'>, input: { generationId: string; kind: 'image' | 'video'; prompt: string; provider: string | null; assets: Asset[] }): Reply {
+export function buildResultReply(
+  deps: Pick<CoreDeps, 'config' | 'clock' | 'media'>,
+  input: { generationId: string; kind: 'image' | 'video'; prompt: string; provider: string | null; assets: Asset[] },
+): Reply {
   const items: MediaItem[] = input.assets.map((asset) => ({
     assetId: asset.id,
     mime: asset.mime,

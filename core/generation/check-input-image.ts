@@ -3,7 +3,12 @@ import { AppError } from '#core/errors/app-error';
 import type { MediaFile } from '#core/providers/ports';
 
 /** Raster formats a photo for editing may be in, by the type image-size reads from the header. */
-const RASTER_MIME: Readonly<Record<string, string>> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
+const RASTER_MIME: Readonly<Record<string, string>> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
 /** The longest side accepted, in pixels (providers scale inputs down; larger is a decompression risk). */
 export const MAX_INPUT_IMAGE_SIDE = 10_000;
 
@@ -22,6 +27,7 @@ export function checkInputImage(bytes: Buffer): MediaFile & { width: number; hei
   }
   const mime = size.type && Object.hasOwn(RASTER_MIME, size.type) ? RASTER_MIME[size.type] : undefined;
   const { width, height } = size;
-  if (!mime || !width || !height || width > MAX_INPUT_IMAGE_SIDE || height > MAX_INPUT_IMAGE_SIDE) throw new AppError('image_invalid');
+  if (!mime || !width || !height || width > MAX_INPUT_IMAGE_SIDE || height > MAX_INPUT_IMAGE_SIDE)
+    throw new AppError('image_invalid');
   return { bytes, mime, width, height };
 }

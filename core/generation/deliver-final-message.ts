@@ -71,7 +71,8 @@ export async function deliverFinalMessage(deps: DeliverDeps, generationId: strin
 
   const log = deps.logger.child({ generationId, platform: claimed.platform, attempt: claimed.deliveryAttempts });
   const renew = setInterval(() => {
-    void deps.prisma.$executeRaw`UPDATE generations SET "deliveryDueAt" = ${new Date(deps.clock.now().getTime() + DELIVERY_LEASE_MS)} WHERE id = ${generationId}::uuid AND "deliveredAt" IS NULL`.catch(
+    void deps.prisma
+      .$executeRaw`UPDATE generations SET "deliveryDueAt" = ${new Date(deps.clock.now().getTime() + DELIVERY_LEASE_MS)} WHERE id = ${generationId}::uuid AND "deliveredAt" IS NULL`.catch(
       (error: unknown) => log.warn({ err: error }, 'could not renew the delivery lease'),
     );
   }, LEASE_RENEW_MS);
@@ -87,7 +88,9 @@ export async function deliverFinalMessage(deps: DeliverDeps, generationId: strin
   } finally {
     clearInterval(renew);
   }
-  await forgetDeliverySecrets(deps, generationId).catch((error: unknown) => log.warn({ err: error }, 'could not drop the delivery secrets'));
+  await forgetDeliverySecrets(deps, generationId).catch((error: unknown) =>
+    log.warn({ err: error }, 'could not drop the delivery secrets'),
+  );
   if (claimed.deliveryAttempts > 1) log.info('final message delivered after a retry');
   return 'delivered';
 }
@@ -104,7 +107,10 @@ async function recordDelivered(deps: DeliverDeps, generationId: string, log: Del
   const giveUpAt = Date.now() + RECORD_RETRY_MS;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await deps.prisma.generation.update({ where: { id: generationId }, data: { deliveredAt: deps.clock.now(), deliveryDueAt: null, deliveryError: null } });
+      await deps.prisma.generation.update({
+        where: { id: generationId },
+        data: { deliveredAt: deps.clock.now(), deliveryDueAt: null, deliveryError: null },
+      });
       return;
     } catch (error) {
       if (Date.now() >= giveUpAt) {
@@ -117,10 +123,17 @@ async function recordDelivered(deps: DeliverDeps, generationId: string, log: Del
   }
 }
 
-async function recordFailure(deps: DeliverDeps, claimed: { id: string; deliveryAttempts: number }, error: unknown, log: DeliverDeps['logger']): Promise<DeliveryOutcome> {
+async function recordFailure(
+  deps: DeliverDeps,
+  claimed: { id: string; deliveryAttempts: number },
+  error: unknown,
+  log: DeliverDeps['logger'],
+): Promise<DeliveryOutcome> {
   const isUnreachable = error instanceof ChatUnreachableError;
   const isLast = isUnreachable || claimed.deliveryAttempts >= MAX_DELIVERY_ATTEMPTS;
-  const reason = isUnreachable ? 'chat_unreachable' : (error instanceof Error ? error.message : String(error)).slice(0, 200);
+  const reason = isUnreachable
+    ? 'chat_unreachable'
+    : (error instanceof Error ? error.message : String(error)).slice(0, 200);
   await deps.prisma.generation.update({
     where: { id: claimed.id },
     data: {
@@ -139,6 +152,9 @@ async function recordFailure(deps: DeliverDeps, claimed: { id: string; deliveryA
     await forgetDeliverySecrets(deps, claimed.id);
     return 'given_up';
   }
-  log.warn({ err: error, retryInMs: deliveryBackoffMs(claimed.deliveryAttempts) }, 'final message not delivered; will try again');
+  log.warn(
+    { err: error, retryInMs: deliveryBackoffMs(claimed.deliveryAttempts) },
+    'final message not delivered; will try again',
+  );
   return 'retry_later';
 }

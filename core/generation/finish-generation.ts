@@ -22,30 +22,56 @@ export const TERMINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'blocked']
  * chat accepts it) unless `notify` is false, when the caller answers the user itself. A success's
  * final message, the result, is the caller's to deliver once it is stored.
  */
-export async function finishGeneration(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'notifiers' | 'logger' | 'config' | 'metrics' | 'media'>, generationId: string, outcome: GenerationOutcome, options: { notify?: boolean } = {}): Promise<boolean> {
+export async function finishGeneration(
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'notifiers' | 'logger' | 'config' | 'metrics' | 'media'>,
+  generationId: string,
+  outcome: GenerationOutcome,
+  options: { notify?: boolean } = {},
+): Promise<boolean> {
   const now = deps.clock.now();
   const owner = await deps.prisma.generation.findUnique({ where: { id: generationId }, select: { userId: true } });
   if (!owner) return false;
   const finished = await withAccountLock(deps.prisma, owner.userId, async (tx) => {
-    const generation = await tx.generation.findUniqueOrThrow({ where: { id: generationId }, select: { status: true, cost: true, delivery: true, kind: true, provider: true, createdAt: true } });
+    const generation = await tx.generation.findUniqueOrThrow({
+      where: { id: generationId },
+      select: { status: true, cost: true, delivery: true, kind: true, provider: true, createdAt: true },
+    });
     if ((TERMINAL_STATUSES as readonly string[]).includes(generation.status)) return undefined;
     await tx.generation.update({
       where: { id: generationId },
       data: {
         status: outcome.status,
         finishedAt: now,
-        errorCode: outcome.status === 'failed' ? outcome.errorCode : outcome.status === 'blocked' ? `blocked:${outcome.category}` : null,
+        errorCode:
+          outcome.status === 'failed'
+            ? outcome.errorCode
+            : outcome.status === 'blocked'
+              ? `blocked:${outcome.category}`
+              : null,
         // The caller answers the user itself: no final message to deliver.
         ...(options.notify === false ? { deliveredAt: now } : {}),
       },
     });
-    const reservation = await tx.creditReservation.findUnique({ where: { generationId }, select: { id: true, amount: true } });
+    const reservation = await tx.creditReservation.findUnique({
+      where: { generationId },
+      select: { id: true, amount: true },
+    });
     if (!reservation) return { ...generation, settled: undefined };
-    const settled = outcome.status === 'succeeded' ? await captureReservationLocked(tx, reservation.id) : await releaseReservationLocked(tx, reservation.id, `generation_${outcome.status}`, now);
+    const settled =
+      outcome.status === 'succeeded'
+        ? await captureReservationLocked(tx, reservation.id)
+        : await releaseReservationLocked(tx, reservation.id, `generation_${outcome.status}`, now);
     return { ...generation, settled: { outcome: settled, amount: reservation.amount } };
   });
   if (!finished) return false;
-  recordGenerationEnd(deps.metrics, { kind: finished.kind, provider: finished.provider, status: outcome.status, createdAt: finished.createdAt, endedAt: now, settled: finished.settled });
+  recordGenerationEnd(deps.metrics, {
+    kind: finished.kind,
+    provider: finished.provider,
+    status: outcome.status,
+    createdAt: finished.createdAt,
+    endedAt: now,
+    settled: finished.settled,
+  });
   if (options.notify !== false && outcome.status !== 'succeeded') await deliverFinalMessage(deps, generationId);
   return true;
 }

@@ -5,5 +5,6 @@ import type { CoreDeps } from '#core/core-deps';
  * target: it is a credential, needed only while the job can still post to the chat.
  */
 export async function forgetDeliverySecrets(deps: Pick<CoreDeps, 'prisma'>, generationId: string): Promise<void> {
-  await deps.prisma.$executeRaw`UPDATE generations SET delivery = delivery - 'extra' WHERE id = ${generationId}::uuid AND delivery ? 'extra'`;
+  await deps.prisma
+    .$executeRaw`UPDATE generations SET delivery = delivery - 'extra' WHERE id = ${generationId}::uuid AND delivery ? 'extra'`;
 }

@@ -16,10 +16,20 @@ export const VIDEO_POLL_INTERVAL_MS = 5_000;
  */
 export async function generateVideoFile(
   deps: CoreDeps,
-  input: { generationId: string; route: Route; prompt: string; options: { aspectRatio?: AspectRatio; durationSeconds?: number }; operation: string | null; signal: AbortSignal; inputImage: MediaFile | undefined; pollIntervalMs?: number },
+  input: {
+    generationId: string;
+    route: Route;
+    prompt: string;
+    options: { aspectRatio?: AspectRatio; durationSeconds?: number };
+    operation: string | null;
+    signal: AbortSignal;
+    inputImage: MediaFile | undefined;
+    pollIntervalMs?: number;
+  },
 ): Promise<MediaFile> {
   const provider = deps.providers.video.find((candidate) => candidate.name === input.route.provider);
-  if (!provider) throw new ProviderError(input.route.provider, 'transient', 'video provider not configured in this process');
+  if (!provider)
+    throw new ProviderError(input.route.provider, 'transient', 'video provider not configured in this process');
   let operation = input.operation;
   if (!operation) {
     const started = await provider.startVideo({
@@ -36,7 +46,9 @@ export async function generateVideoFile(
   const interval = input.pollIntervalMs ?? VIDEO_POLL_INTERVAL_MS;
   for (;;) {
     input.signal.throwIfAborted();
-    const poll = await pollOrForget(deps, input.generationId, () => provider.pollVideo(operation as string, input.signal));
+    const poll = await pollOrForget(deps, input.generationId, () =>
+      provider.pollVideo(operation as string, input.signal),
+    );
     if (poll.state === 'done') return poll.file;
     await sleep(interval, input.signal);
     await assertStillRunning(deps, input.generationId, poll.progress);
@@ -58,9 +70,13 @@ async function pollOrForget(deps: CoreDeps, generationId: string, poll: () => Pr
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }

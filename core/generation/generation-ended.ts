@@ -16,10 +16,20 @@ export class GenerationEndedError extends Error {
  * (0..100) on the way when given. A worker checks this before each paid provider call and between
  * video polls, since a cancel or a sweep in another process only changes the row.
  */
-export async function assertStillRunning(deps: Pick<CoreDeps, 'prisma'>, generationId: string, progress?: number): Promise<void> {
+export async function assertStillRunning(
+  deps: Pick<CoreDeps, 'prisma'>,
+  generationId: string,
+  progress?: number,
+): Promise<void> {
   const isRunning =
     progress === undefined
-      ? (await deps.prisma.generation.findUnique({ where: { id: generationId }, select: { status: true } }))?.status === 'running'
-      : (await deps.prisma.generation.updateMany({ where: { id: generationId, status: 'running' }, data: { progress: Math.round(progress) } })).count === 1;
+      ? (await deps.prisma.generation.findUnique({ where: { id: generationId }, select: { status: true } }))?.status ===
+        'running'
+      : (
+          await deps.prisma.generation.updateMany({
+            where: { id: generationId, status: 'running' },
+            data: { progress: Math.round(progress) },
+          })
+        ).count === 1;
   if (!isRunning) throw new GenerationEndedError(generationId);
 }

@@ -42,7 +42,8 @@ export async function sendToChat(deps: NotifyDeps, generationId: string, replies
   }
   const result = await notifier.send(target, replies);
   if (result.statusMessageId && result.statusMessageId !== target.statusMessageId) {
-    await deps.prisma.$executeRaw`UPDATE generations SET delivery = jsonb_set(delivery, '{statusMessageId}', to_jsonb(${result.statusMessageId}::text)) WHERE id = ${generationId}::uuid`;
+    await deps.prisma
+      .$executeRaw`UPDATE generations SET delivery = jsonb_set(delivery, '{statusMessageId}', to_jsonb(${result.statusMessageId}::text)) WHERE id = ${generationId}::uuid`;
   }
   return true;
 }

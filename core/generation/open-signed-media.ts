@@ -5,9 +5,18 @@ import { verifyMediaSignature } from '#core/infra/media/sign-media-url';
 export type OpenedMedia = { mime: string; bytes: number; sha256: string; stream: NodeJS.ReadableStream };
 
 /** Opens a media asset when the link's signature is valid and unexpired. */
-export async function openSignedMedia(deps: Pick<CoreDeps, 'prisma' | 'media' | 'config' | 'clock'>, input: { assetId: string; exp: string; sig: string }): Promise<OpenedMedia | undefined> {
+export async function openSignedMedia(
+  deps: Pick<CoreDeps, 'prisma' | 'media' | 'config' | 'clock'>,
+  input: { assetId: string; exp: string; sig: string },
+): Promise<OpenedMedia | undefined> {
   if (!/^[0-9a-f-]{36}$/.test(input.assetId)) return undefined;
-  const isValid = verifyMediaSignature({ assetId: input.assetId, exp: input.exp, sig: input.sig, secret: deps.config.sessionSecret, now: deps.clock.now() });
+  const isValid = verifyMediaSignature({
+    assetId: input.assetId,
+    exp: input.exp,
+    sig: input.sig,
+    secret: deps.config.sessionSecret,
+    now: deps.clock.now(),
+  });
   if (!isValid) return undefined;
   const asset = await deps.prisma.mediaAsset.findUnique({ where: { id: input.assetId } });
   if (!asset) return undefined;

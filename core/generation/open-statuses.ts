@@ -13,4 +13,6 @@ export const OPEN_STATUSES = ['queued', 'running', 'uploading'] as const satisfi
 export const OPEN_STATUSES_SQL = Prisma.raw(`(${OPEN_STATUSES.map((status) => `'${status}'`).join(', ')})`);
 
 /** {@link OPEN_STATUSES} as a `"GenerationStatus"[]` literal, for the `p_open_statuses` argument of `admit_generation`. */
-export const OPEN_STATUSES_ARRAY_SQL = Prisma.raw(`ARRAY[${OPEN_STATUSES.map((status) => `'${status}'`).join(', ')}]::"GenerationStatus"[]`);
+export const OPEN_STATUSES_ARRAY_SQL = Prisma.raw(
+  `ARRAY[${OPEN_STATUSES.map((status) => `'${status}'`).join(', ')}]::"GenerationStatus"[]`,
+);

@@ -25,7 +25,17 @@ export const VIDEO_DURATIONS = [4, 5, 6, 8] as const;
 export function parseGenerationOptions(kind: 'image' | 'video', args: string): GenerationOptions {
   const tokens = args.replace(/[—–]/g, '--').split(/\s+/).filter(Boolean);
   const words: string[] = [];
-  const options: GenerationOptions = { kind, prompt: '', aspectRatio: undefined, count: 1, quality: 'standard', templateId: undefined, model: undefined, durationSeconds: 5, seed: undefined };
+  const options: GenerationOptions = {
+    kind,
+    prompt: '',
+    aspectRatio: undefined,
+    count: 1,
+    quality: 'standard',
+    templateId: undefined,
+    model: undefined,
+    durationSeconds: 5,
+    seed: undefined,
+  };
   for (let index = 0; index < tokens.length; index += 1) {
     const token = tokens[index] ?? '';
     if (!token.startsWith('--') || token.length < 3) {
@@ -35,7 +45,8 @@ export function parseGenerationOptions(kind: 'image' | 'video', args: string): G
     const name = token.slice(2).toLowerCase();
     const takeValue = (): string => {
       const value = tokens[index + 1];
-      if (value === undefined || value.startsWith('--')) throw new AppError('invalid_option', { vars: { option: token, value: '—', allowed: allowedFor(name) } });
+      if (value === undefined || value.startsWith('--'))
+        throw new AppError('invalid_option', { vars: { option: token, value: '—', allowed: allowedFor(name) } });
       index += 1;
       return value;
     };
@@ -43,7 +54,8 @@ export function parseGenerationOptions(kind: 'image' | 'video', args: string): G
       case 'ar':
       case 'aspect': {
         const value = takeValue();
-        if (!(ASPECT_RATIOS as readonly string[]).includes(value)) throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('ar') } });
+        if (!(ASPECT_RATIOS as readonly string[]).includes(value))
+          throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('ar') } });
         options.aspectRatio = value as AspectRatio;
         break;
       }
@@ -52,7 +64,8 @@ export function parseGenerationOptions(kind: 'image' | 'video', args: string): G
         const value = takeValue();
         const count = Number(value);
         if (kind === 'video') throw new AppError('unknown_option', { vars: { option: token } });
-        if (!Number.isInteger(count) || count < 1 || count > 4) throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('n') } });
+        if (!Number.isInteger(count) || count < 1 || count > 4)
+          throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('n') } });
         options.count = count;
         break;
       }
@@ -71,14 +84,16 @@ export function parseGenerationOptions(kind: 'image' | 'video', args: string): G
         const value = takeValue();
         const seconds = Number(value);
         if (kind !== 'video') throw new AppError('unknown_option', { vars: { option: token } });
-        if (!(VIDEO_DURATIONS as readonly number[]).includes(seconds)) throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('seconds') } });
+        if (!(VIDEO_DURATIONS as readonly number[]).includes(seconds))
+          throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('seconds') } });
         options.durationSeconds = seconds;
         break;
       }
       case 'seed': {
         const value = takeValue();
         const seed = Number(value);
-        if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31) throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('seed') } });
+        if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31)
+          throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('seed') } });
         options.seed = seed;
         break;
       }

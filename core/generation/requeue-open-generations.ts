@@ -13,7 +13,9 @@ import { OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
  * Adding a generation the queue still holds in any state is a no-op (job id = generation id), and
  * a job that runs again skips work already done, so nothing is generated, charged or sent twice.
  */
-export async function requeueOpenGenerations(deps: Pick<CoreDeps, 'prisma' | 'queue' | 'clock' | 'logger' | 'catalog'>): Promise<number> {
+export async function requeueOpenGenerations(
+  deps: Pick<CoreDeps, 'prisma' | 'queue' | 'clock' | 'logger' | 'catalog'>,
+): Promise<number> {
   const now = deps.clock.now();
   const open = await deps.prisma.$queryRaw<{ id: string; kind: 'image' | 'video'; planId: string | null }[]>`
     SELECT g.id, g.kind::text AS kind, ${activePlanIdSql(Prisma.sql`g."userId"`, now)} AS "planId"
@@ -23,7 +25,11 @@ export async function requeueOpenGenerations(deps: Pick<CoreDeps, 'prisma' | 'qu
     LIMIT 10000`;
   for (const generation of open) {
     // The priority of the user's plan, as at admission, so a paid plan's jobs stay ahead.
-    await deps.queue.enqueue({ name: generation.kind, generationId: generation.id, priority: limitsOfPlan(deps.catalog, generation.planId).priority });
+    await deps.queue.enqueue({
+      name: generation.kind,
+      generationId: generation.id,
+      priority: limitsOfPlan(deps.catalog, generation.planId).priority,
+    });
   }
   if (open.length > 0) deps.logger.info({ count: open.length }, 'open generations queued again');
   return open.length;

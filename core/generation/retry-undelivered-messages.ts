@@ -13,7 +13,9 @@ const PARALLEL = 8;
  * `deliverFinalMessage` makes sure two workers never send the same one. Returns how many were
  * delivered.
  */
-export async function retryUndeliveredMessages(deps: Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'clock' | 'config' | 'media'>): Promise<number> {
+export async function retryUndeliveredMessages(
+  deps: Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'clock' | 'config' | 'media'>,
+): Promise<number> {
   const platforms = Object.keys(deps.notifiers);
   if (platforms.length === 0) return 0;
   const now = deps.clock.now();

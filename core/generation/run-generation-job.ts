@@ -15,7 +15,14 @@ import { storeMediaAsset } from '#core/generation/store-media-asset';
 import { callProviderRoutes } from '#core/generation/call-provider-routes';
 import { retryWhileDatabaseUnreachable } from '#core/infra/db/retry-while-unreachable';
 
-type StoredOptions = { requestedModel?: string; aspectRatio?: AspectRatio; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
+type StoredOptions = {
+  requestedModel?: string;
+  aspectRatio?: AspectRatio;
+  count?: number;
+  quality?: 'standard' | 'hd';
+  durationSeconds?: number;
+  seed?: number;
+};
 
 /**
  * Runs one queued generation to its end. Safe to run again for the same generation (a retried
@@ -25,12 +32,20 @@ type StoredOptions = { requestedModel?: string; aspectRatio?: AspectRatio; count
  * Transient provider failures are retried and fail over until the deadline (`callProviderRoutes`);
  * a safety refusal ends it `blocked`.
  */
-export async function runGenerationJob(deps: CoreDeps, job: { generationId: string; signal: AbortSignal }): Promise<void> {
+export async function runGenerationJob(
+  deps: CoreDeps,
+  job: { generationId: string; signal: AbortSignal },
+): Promise<void> {
   const { prisma, clock, logger } = deps;
   const log = logger.child({ generationId: job.generationId });
   const generation = await prisma.generation.findUnique({ where: { id: job.generationId } });
   if (!generation) return;
-  if (generation.status !== 'queued' && generation.status !== 'running' && generation.status !== 'uploading' && !generation.deliveredAt) {
+  if (
+    generation.status !== 'queued' &&
+    generation.status !== 'running' &&
+    generation.status !== 'uploading' &&
+    !generation.deliveredAt
+  ) {
     // A worker died after ending the job and before its final message went out: send it now
     // (unless another sender holds it; the sweep retries it otherwise).
     await deliverFinalMessage(deps, generation.id);
@@ -47,9 +62,12 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
     data: { status: 'running', startedAt: generation.startedAt ?? now, attempts: { increment: 1 } },
   });
   if (claimed.count === 0) return;
-  await notifyJob(deps, generation.id, [{ type: 'status', generationId: generation.id, text: { key: 'job.running', vars: { progress: 0 } } }]);
+  await notifyJob(deps, generation.id, [
+    { type: 'status', generationId: generation.id, text: { key: 'job.running', vars: { progress: 0 } } },
+  ]);
 
-  const deadlineMs = (generation.deadlineAt?.getTime() ?? now.getTime() + deps.config.jobTimeouts.imageSeconds * 1000) - now.getTime();
+  const deadlineMs =
+    (generation.deadlineAt?.getTime() ?? now.getTime() + deps.config.jobTimeouts.imageSeconds * 1000) - now.getTime();
   const signal = AbortSignal.any([job.signal, AbortSignal.timeout(Math.max(1, deadlineMs))]);
   const options = (generation.options ?? {}) as StoredOptions;
   const existing = await findOutputs(deps, generation.id);
@@ -58,34 +76,61 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
   if (existing.length === 0) {
     const inputImage = generation.inputMediaId ? await loadInput(deps, generation.inputMediaId) : undefined;
     const routes = orderRoutes(
-      planRoutes(deps.providers, { kind: generation.kind, requestedModel: options.requestedModel, needsEdit: inputImage !== undefined, count: options.count ?? 1 }),
+      planRoutes(deps.providers, {
+        kind: generation.kind,
+        requestedModel: options.requestedModel,
+        needsEdit: inputImage !== undefined,
+        count: options.count ?? 1,
+      }),
       { provider: generation.provider ?? '', model: generation.model ?? '' },
     );
-    const outcome = await callProviderRoutes(deps, { generationId: generation.id, signal, interrupted: job.signal, deadlineMs: Date.now() + deadlineMs }, routes, (route) =>
-      scheduleProviderCall(deps, route.provider, generation.kind, signal, async () => {
-        // The slot may have taken a while: a job cancelled meanwhile must not pay for a call.
-        await assertStillRunning(deps, generation.id);
-        return measureProviderCall(deps.metrics, { provider: route.provider, kind: generation.kind, deadline: signal, interrupted: job.signal }, async () => {
-          if (generation.kind === 'video') {
-            // Read afresh: an earlier try of this job may have started an operation to resume (or forgotten a failed one).
-            const stored = await prisma.generation.findUniqueOrThrow({ where: { id: generation.id }, select: { provider: true, providerOperation: true } });
-            const operation = stored.provider === route.provider ? stored.providerOperation : null;
-            return [await generateVideoFile(deps, { generationId: generation.id, route, prompt: generation.prompt ?? '', options, operation, signal, inputImage })];
-          }
-          const provider = deps.providers.image.find((candidate) => candidate.name === route.provider);
-          if (!provider) throw new ProviderError(route.provider, 'transient', 'provider not configured in this process');
-          return provider.generateImages({
-            prompt: generation.prompt ?? '',
-            model: route.model,
-            aspectRatio: options.aspectRatio ?? '1:1',
-            count: options.count ?? 1,
-            quality: options.quality ?? 'standard',
-            ...(inputImage ? { inputImage } : {}),
-            ...(options.seed === undefined ? {} : { seed: options.seed }),
-            signal,
-          });
-        });
-      }),
+    const outcome = await callProviderRoutes(
+      deps,
+      { generationId: generation.id, signal, interrupted: job.signal, deadlineMs: Date.now() + deadlineMs },
+      routes,
+      (route) =>
+        scheduleProviderCall(deps, route.provider, generation.kind, signal, async () => {
+          // The slot may have taken a while: a job cancelled meanwhile must not pay for a call.
+          await assertStillRunning(deps, generation.id);
+          return measureProviderCall(
+            deps.metrics,
+            { provider: route.provider, kind: generation.kind, deadline: signal, interrupted: job.signal },
+            async () => {
+              if (generation.kind === 'video') {
+                // Read afresh: an earlier try of this job may have started an operation to resume (or forgotten a failed one).
+                const stored = await prisma.generation.findUniqueOrThrow({
+                  where: { id: generation.id },
+                  select: { provider: true, providerOperation: true },
+                });
+                const operation = stored.provider === route.provider ? stored.providerOperation : null;
+                return [
+                  await generateVideoFile(deps, {
+                    generationId: generation.id,
+                    route,
+                    prompt: generation.prompt ?? '',
+                    options,
+                    operation,
+                    signal,
+                    inputImage,
+                  }),
+                ];
+              }
+              const provider = deps.providers.image.find((candidate) => candidate.name === route.provider);
+              if (!provider)
+                throw new ProviderError(route.provider, 'transient', 'provider not configured in this process');
+              return provider.generateImages({
+                prompt: generation.prompt ?? '',
+                model: route.model,
+                aspectRatio: options.aspectRatio ?? '1:1',
+                count: options.count ?? 1,
+                quality: options.quality ?? 'standard',
+                ...(inputImage ? { inputImage } : {}),
+                ...(options.seed === undefined ? {} : { seed: options.seed }),
+                signal,
+              });
+            },
+          );
+        }),
     ).catch((error: unknown) => {
       if (error instanceof GenerationEndedError) return undefined; // cancelled or swept meanwhile: credits already settled
       throw error;
@@ -108,20 +153,37 @@ export async function runGenerationJob(deps: CoreDeps, job: { generationId: stri
     }
     files = outcome.value;
     if (outcome.route.provider !== generation.provider || outcome.route.model !== generation.model) {
-      await prisma.generation.update({ where: { id: generation.id }, data: { provider: outcome.route.provider, model: outcome.route.model } });
+      await prisma.generation.update({
+        where: { id: generation.id },
+        data: { provider: outcome.route.provider, model: outcome.route.model },
+      });
     }
   }
 
   // The result is in hand: a database away just now (a restart) must not lose it, so these
   // writes are tried again until the job's deadline.
-  const settle = <T>(what: string, task: () => Promise<T>) => retryWhileDatabaseUnreachable(task, { until: now.getTime() + deadlineMs, signal: job.signal, log, what });
-  const current = await settle('mark the job uploading', () => prisma.generation.updateMany({ where: { id: generation.id, status: 'running' }, data: { status: 'uploading' } }));
+  const settle = <T>(what: string, task: () => Promise<T>) =>
+    retryWhileDatabaseUnreachable(task, { until: now.getTime() + deadlineMs, signal: job.signal, log, what });
+  const current = await settle('mark the job uploading', () =>
+    prisma.generation.updateMany({ where: { id: generation.id, status: 'running' }, data: { status: 'uploading' } }),
+  );
   if (current.count === 0) return; // cancelled or ended while the provider worked: credits already settled
-  await notifyJob(deps, generation.id, [{ type: 'status', generationId: generation.id, text: { key: 'job.uploading' } }]);
+  await notifyJob(deps, generation.id, [
+    { type: 'status', generationId: generation.id, text: { key: 'job.uploading' } },
+  ]);
   if (existing.length === 0) {
-    await settle('store the results', async () => storeOutputs(deps, generation.userId, generation.id, (files ?? []).slice((await findOutputs(deps, generation.id)).length)));
+    await settle('store the results', async () =>
+      storeOutputs(
+        deps,
+        generation.userId,
+        generation.id,
+        (files ?? []).slice((await findOutputs(deps, generation.id)).length),
+      ),
+    );
   }
-  const isFinished = await settle('settle the job', () => finishGeneration(deps, generation.id, { status: 'succeeded' }));
+  const isFinished = await settle('settle the job', () =>
+    finishGeneration(deps, generation.id, { status: 'succeeded' }),
+  );
   if (!isFinished) return;
   await deliverFinalMessage(deps, generation.id);
 }
@@ -132,7 +194,10 @@ function findOutputs(deps: Pick<CoreDeps, 'prisma'>, generationId: string) {
 
 function orderRoutes(routes: Route[], preferred: Route): Route[] {
   const first = routes.filter((route) => route.provider === preferred.provider);
-  return [...first.map((route) => ({ ...route, model: preferred.model || route.model })), ...routes.filter((route) => route.provider !== preferred.provider)];
+  return [
+    ...first.map((route) => ({ ...route, model: preferred.model || route.model })),
+    ...routes.filter((route) => route.provider !== preferred.provider),
+  ];
 }
 
 async function loadInput(deps: CoreDeps, mediaId: string): Promise<MediaFile | undefined> {
@@ -144,15 +209,24 @@ async function loadInput(deps: CoreDeps, mediaId: string): Promise<MediaFile | u
 async function storeOutputs(deps: CoreDeps, userId: string, generationId: string, files: MediaFile[]) {
   const assets = [];
   for (const file of files) {
-    assets.push(await storeMediaAsset(deps, file, { userId, generationId, role: 'output', width: file.width ?? null, height: file.height ?? null }));
+    assets.push(
+      await storeMediaAsset(deps, file, {
+        userId,
+        generationId,
+        role: 'output',
+        width: file.width ?? null,
+        height: file.height ?? null,
+      }),
+    );
   }
   return assets;
 }
 
 async function recordRefusal(deps: CoreDeps, userId: string, generationId: string, provider: string): Promise<void> {
-  await deps.prisma.moderationEvent.create({ data: { userId, generationId, stage: `provider:${provider}`, verdict: 'blocked', categories: ['provider_safety'] } });
+  await deps.prisma.moderationEvent.create({
+    data: { userId, generationId, stage: `provider:${provider}`, verdict: 'blocked', categories: ['provider_safety'] },
+  });
 }
-
 
 /** The longest pause between tries at reaching an unavailable rate limiter (Redis). */
 const LIMITER_RETRY_MAX_MS = 1_000;
@@ -163,9 +237,18 @@ const LIMITER_RETRY_MAX_MS = 1_000;
  * provider failure: it waits and tries again until `signal` ends (the job's deadline or the
  * worker's shutdown), so a short Redis outage delays jobs instead of failing them.
  */
-async function scheduleProviderCall<T>(deps: CoreDeps, provider: string, kind: 'image' | 'video', signal: AbortSignal, task: () => Promise<T>): Promise<T> {
+async function scheduleProviderCall<T>(
+  deps: CoreDeps,
+  provider: string,
+  kind: 'image' | 'video',
+  signal: AbortSignal,
+  task: () => Promise<T>,
+): Promise<T> {
   // A call ends by its job's deadline: one that hangs past it gives its slot back then (a killed worker's slots lapse with their lease).
-  const slot = { slotTimeoutMs: (kind === 'video' ? deps.config.jobTimeouts.videoSeconds : deps.config.jobTimeouts.imageSeconds) * 1000 };
+  const slot = {
+    slotTimeoutMs:
+      (kind === 'video' ? deps.config.jobTimeouts.videoSeconds : deps.config.jobTimeouts.imageSeconds) * 1000,
+  };
   for (let attempt = 1; ; attempt += 1) {
     let hasStarted = false;
     try {

@@ -13,9 +13,15 @@ import type { QueuedJob } from '#core/infra/queue/job-queue';
  * failed on the database would otherwise wait for the sweep to refund it at its deadline.
  */
 function runThroughDatabaseOutages(deps: CoreDeps, job: QueuedJob): Promise<void> {
-  const timeoutSeconds = job.name === 'video' ? deps.config.jobTimeouts.videoSeconds : deps.config.jobTimeouts.imageSeconds;
+  const timeoutSeconds =
+    job.name === 'video' ? deps.config.jobTimeouts.videoSeconds : deps.config.jobTimeouts.imageSeconds;
   const log = deps.logger.child({ generationId: job.generationId });
-  return retryWhileDatabaseUnreachable(() => runGenerationJob(deps, job), { until: Date.now() + timeoutSeconds * 1000, signal: job.signal, log, what: 'generation job' });
+  return retryWhileDatabaseUnreachable(() => runGenerationJob(deps, job), {
+    until: Date.now() + timeoutSeconds * 1000,
+    signal: job.signal,
+    log,
+    what: 'generation job',
+  });
 }
 
 /** How often a worker sweeps overdue jobs, undelivered final messages and lapsed credit lots. */
@@ -28,13 +34,18 @@ export const SWEEP_INTERVAL_MS = 30_000;
  * yet, and expires credits. A sweep still running when the next is due is not doubled.
  * Returns a stop function that stops the sweeps.
  */
-export async function startGenerationWorker(deps: CoreDeps, options: { concurrency: number; sweepIntervalMs?: number }): Promise<() => Promise<void>> {
+export async function startGenerationWorker(
+  deps: CoreDeps,
+  options: { concurrency: number; sweepIntervalMs?: number },
+): Promise<() => Promise<void>> {
   await deps.queue.startWorker((job) => runThroughDatabaseOutages(deps, job), { concurrency: options.concurrency });
   await requeueOpenGenerations(deps);
   // Redis back after an outage may have come back empty: offer the open jobs again at once
   // rather than at the next sweep (a no-op for jobs it still holds).
   deps.queue.onReconnect?.(() => {
-    void requeueOpenGenerations(deps).catch((error: unknown) => deps.logger.error({ err: error }, 'could not queue open generations again after Redis reconnected'));
+    void requeueOpenGenerations(deps).catch((error: unknown) =>
+      deps.logger.error({ err: error }, 'could not queue open generations again after Redis reconnected'),
+    );
   });
   let isSweeping = false;
   const sweep = async () => {

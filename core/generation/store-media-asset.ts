@@ -2,7 +2,13 @@ import type { CoreDeps } from '#core/core-deps';
 import type { MediaFile } from '#core/providers/ports';
 
 /** The row fields besides what the store reports (key, mime, size, sha256). */
-type AssetFields = { userId: string; generationId?: string; role: 'input' | 'output'; width?: number | null; height?: number | null };
+type AssetFields = {
+  userId: string;
+  generationId?: string;
+  role: 'input' | 'output';
+  width?: number | null;
+  height?: number | null;
+};
 
 /**
  * Stores `file` in the media store and records it in `media_assets`. When the row cannot be
@@ -10,7 +16,11 @@ type AssetFields = { userId: string; generationId?: string; role: 'input' | 'out
  * failed), the file is deleted again: a file no row names would be kept forever, since erasure
  * and retention find files through their rows. Rethrows the database error.
  */
-export async function storeMediaAsset(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger'>, file: MediaFile, fields: AssetFields) {
+export async function storeMediaAsset(
+  deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger'>,
+  file: MediaFile,
+  fields: AssetFields,
+) {
   const stored = await deps.media.put({ bytes: file.bytes, mime: file.mime });
   try {
     return await deps.prisma.mediaAsset.create({
@@ -19,7 +29,12 @@ export async function storeMediaAsset(deps: Pick<CoreDeps, 'prisma' | 'media' | 
   } catch (error) {
     await deps.media
       .delete(stored.key)
-      .catch((deleteError: unknown) => deps.logger.error({ err: deleteError, key: stored.key }, 'could not delete a media file whose row was not written'));
+      .catch((deleteError: unknown) =>
+        deps.logger.error(
+          { err: deleteError, key: stored.key },
+          'could not delete a media file whose row was not written',
+        ),
+      );
     throw error;
   }
 }

@@ -18,9 +18,15 @@ export async function sweepOverdueGenerations(deps: CoreDeps): Promise<number> {
   for (const generation of overdue) {
     if (await finishGeneration(deps, generation.id, { status: 'failed', errorCode: 'generation_timeout' })) ended += 1;
   }
-  const lapsed = await deps.prisma.creditReservation.findMany({ where: { status: 'open', expiresAt: { lt: now } }, select: { id: true, generationId: true } });
+  const lapsed = await deps.prisma.creditReservation.findMany({
+    where: { status: 'open', expiresAt: { lt: now } },
+    select: { id: true, generationId: true },
+  });
   for (const reservation of lapsed) {
-    if (reservation.generationId && (await finishGeneration(deps, reservation.generationId, { status: 'failed', errorCode: 'generation_timeout' }))) {
+    if (
+      reservation.generationId &&
+      (await finishGeneration(deps, reservation.generationId, { status: 'failed', errorCode: 'generation_timeout' }))
+    ) {
       ended += 1;
     }
   }

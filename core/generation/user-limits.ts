@@ -1,5 +1,4 @@
 import { findPlan, type Catalog } from '#core/catalog/catalog';
-import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
 import { Prisma } from '#core/infra/db/create-database';
 
@@ -33,7 +32,8 @@ export function limitsOfPlan(catalog: Catalog, planId: string | null | undefined
  */
 export function assertSpacing(limits: Pick<UserLimits, 'minSpacingMs'>, lastAdmittedAt: Date | null, now: Date): void {
   if (limits.minSpacingMs <= 0 || !lastAdmittedAt) return;
-  if (lastAdmittedAt.getTime() + limits.minSpacingMs > now.getTime()) throw rateLimitedError(limits.minSpacingMs, lastAdmittedAt, now);
+  if (lastAdmittedAt.getTime() + limits.minSpacingMs > now.getTime())
+    throw rateLimitedError(limits.minSpacingMs, lastAdmittedAt, now);
 }
 
 /**
@@ -42,5 +42,7 @@ export function assertSpacing(limits: Pick<UserLimits, 'minSpacingMs'>, lastAdmi
  */
 export function rateLimitedError(minSpacingMs: number, lastAdmittedAt: Date | null, now: Date): AppError {
   const waitMs = lastAdmittedAt ? lastAdmittedAt.getTime() + minSpacingMs - now.getTime() : minSpacingMs;
-  return new AppError('rate_limited', { vars: { seconds: Math.max(1, Math.ceil(Math.min(waitMs, minSpacingMs) / 1000)) } });
+  return new AppError('rate_limited', {
+    vars: { seconds: Math.max(1, Math.ceil(Math.min(waitMs, minSpacingMs) / 1000)) },
+  });
 }

@@ -32,11 +32,13 @@ export const en = {
   'option.duration': 'Length in seconds',
 
   // onboarding
-  'start.welcome': 'Welcome, I turn your words into images and videos.\nTry: /imagine a fox in the snow\nYou get {credits} free credits once you accept the terms.',
+  'start.welcome':
+    'Welcome, I turn your words into images and videos.\nTry: /imagine a fox in the snow\nYou get {credits} free credits once you accept the terms.',
   'start.welcome_back': 'Welcome back! You have {balance} credits. Try: /imagine a fox in the snow',
   'start.linked': 'This chat account is now linked to your website account.',
   'start.payment_returned': 'Thanks! Your payment is being confirmed; credits appear in /balance within a minute.',
-  'terms.prompt': 'Before your first creation, please read our terms ({termsUrl}) and privacy policy ({privacyUrl}). We store your prompts and results to run the service and send prompts to AI providers to create them.',
+  'terms.prompt':
+    'Before your first creation, please read our terms ({termsUrl}) and privacy policy ({privacyUrl}). We store your prompts and results to run the service and send prompts to AI providers to create them.',
   'terms.accept_button': 'I accept',
   'terms.decline_button': 'I decline',
   'terms.age_prompt': 'Please confirm you are at least {age} years old.',
@@ -44,9 +46,12 @@ export const en = {
   'terms.age_deny_button': 'I am younger',
   'terms.accepted': 'Thanks! {credits} free credits are in your balance. Try: /imagine a fox in the snow',
   'terms.accepted_no_bonus': 'Thanks! You can start creating. Try: /imagine a fox in the snow',
-  'terms.declined': 'Understood. Nothing about you is kept beyond your chat id. You can still read /privacy and /terms, and accept later with /start.',
-  'terms.age_denied': 'Sorry, you must be at least {age} to use this service. Nothing about you is kept beyond your chat id.',
-  'help.text': 'Commands:\n/imagine <prompt> [--ar 16:9] [--n 1-4] [--hd] [--template id] — create images\n/video <prompt> [--ar 16:9] [--seconds 5] — create a short video\n/templates — ready-made styles\n/balance, /buy — credits\n/history — recent creations\n/settings — language and defaults\n/mydata, /deleteme — your data\n/privacy, /terms, /support\nCosts: {imageCost} credit per image, HD ×{hdMultiplier}, video {videoPerSecond} credits per second.',
+  'terms.declined':
+    'Understood. Nothing about you is kept beyond your chat id. You can still read /privacy and /terms, and accept later with /start.',
+  'terms.age_denied':
+    'Sorry, you must be at least {age} to use this service. Nothing about you is kept beyond your chat id.',
+  'help.text':
+    'Commands:\n/imagine <prompt> [--ar 16:9] [--n 1-4] [--hd] [--template id] — create images\n/video <prompt> [--ar 16:9] [--seconds 5] — create a short video\n/templates — ready-made styles\n/balance, /buy — credits\n/history — recent creations\n/settings — language and defaults\n/mydata, /deleteme — your data\n/privacy, /terms, /support\nCosts: {imageCost} credit per image, HD ×{hdMultiplier}, video {videoPerSecond} credits per second.',
 
   // generation
   'imagine.usage': 'Tell me what to create, e.g. /imagine a fox in the snow --ar 16:9',
@@ -58,7 +63,8 @@ export const en = {
   'job.succeeded': 'Done: {prompt}',
   'job.succeeded_demo': 'Done (demo provider, no AI used): {prompt}',
   'job.failed': 'Sorry, that did not work ({reason}). Your {cost} credits were returned.',
-  'job.blocked': 'The provider refused this prompt as {category}. Your {cost} credits were returned. If you think this is a mistake, write to {support}.',
+  'job.blocked':
+    'The provider refused this prompt as {category}. Your {cost} credits were returned. If you think this is a mistake, write to {support}.',
   'job.cancelled': 'Cancelled. Your {cost} credits were returned.',
   'job.timed_out': 'That took too long and was stopped. Your {cost} credits were returned.',
   'job.too_large_link': 'The file is too large to send here. Download it (link valid 7 days): {url}',
@@ -88,9 +94,11 @@ export const en = {
   'buy.invoice_title': '{credits} credits',
   'buy.invoice_description': '{credits} credits for images and videos. One image costs {imageCost} credit.',
   'buy.credited': 'Payment received: {credits} credits added. Balance: {balance}.',
-  'buy.held_for_review': 'Payment received, but it is not the price of this pack, so no credits were added. We will look at it; write to {support} if you need help.',
+  'buy.held_for_review':
+    'Payment received, but it is not the price of this pack, so no credits were added. We will look at it; write to {support} if you need help.',
   'buy.unavailable': 'Buying is not available right now. Please try again later or contact {support}.',
-  'paysupport.text': 'For help with a payment, write to {support} with the date and amount. Purchases can be refunded as the terms describe.',
+  'paysupport.text':
+    'For help with a payment, write to {support} with the date and amount. Purchases can be refunded as the terms describe.',
   'history.empty': 'Nothing yet. Try /imagine a fox in the snow',
   'history.header': 'Your recent creations:',
   'history.line': '{date} · {kind} · {status} · {cost} cr · {prompt}',
@@ -120,33 +128,45 @@ export const en = {
   'settings.model_default': 'automatic',
 
   // account, privacy
-  'link.text': 'Open this link within 10 minutes and sign in to the website account you want to join this chat account to. You confirm there, then here: nothing is joined until both sides confirm. {url}',
-  'link.confirm_prompt': 'The website account {account} asks to join this {platform} account. If you confirm, this chat uses that website account: its credits, history and personal data (email, sign-ins) are reachable from here, and this chat account\'s credits and creations move into it. Confirm only if that website account is yours. This works for 10 minutes.',
+  'link.text':
+    'Open this link within 10 minutes and sign in to the website account you want to join this chat account to. You confirm there, then here: nothing is joined until both sides confirm. {url}',
+  'link.confirm_prompt':
+    "The website account {account} asks to join this {platform} account. If you confirm, this chat uses that website account: its credits, history and personal data (email, sign-ins) are reachable from here, and this chat account's credits and creations move into it. Confirm only if that website account is yours. This works for 10 minutes.",
   'link.confirm_button': 'Confirm the link',
   'link.cancel_button': 'Cancel',
   'link.linked': 'Linked: this chat now uses the website account {account}. {credits} credits moved into it.',
-  'link.linked_bonus_not_combined': 'Linked: this chat now uses the website account {account}. {credits} credits moved into it. The free sign-up credits are given once per person, and that account already had them, so this chat\'s {bonus} unspent free credits were not added.',
+  'link.linked_bonus_not_combined':
+    "Linked: this chat now uses the website account {account}. {credits} credits moved into it. The free sign-up credits are given once per person, and that account already had them, so this chat's {bonus} unspent free credits were not added.",
   'link.cancelled': 'Cancelled. This chat account was not linked to {account}.',
   'link.already_linked': 'This chat account is already linked to the website account {account}. Nothing changed.',
-  'link.linked_elsewhere': 'This chat account already belongs to the website account {account}, so it was not linked to another one. Nothing changed.',
-  'link.busy': 'A job of this chat account is still running, so nothing was linked yet. Press Confirm again when it is done (within 10 minutes).',
+  'link.linked_elsewhere':
+    'This chat account already belongs to the website account {account}, so it was not linked to another one. Nothing changed.',
+  'link.busy':
+    'A job of this chat account is still running, so nothing was linked yet. Press Confirm again when it is done (within 10 minutes).',
   'link.used': 'This request was already answered or replaced. Nothing changed. Send /link to start again.',
   'link.expired': 'This request expired (requests work for 10 minutes). Nothing changed. Send /link to start again.',
   'link.not_yours': 'This button belongs to another chat account. Nothing changed.',
   'link.invalid': 'This button is no longer valid. Nothing changed. Send /link to start again.',
-  'link.announce': 'A {platform} account, {account}, was just linked to your website account. If that was not you, remove it at {url} and change your password.',
-  'link.detached': 'This {platform} account is no longer linked to the website account {account}. It is a separate, new chat account now.',
+  'link.announce':
+    'A {platform} account, {account}, was just linked to your website account. If that was not you, remove it at {url} and change your password.',
+  'link.detached':
+    'This {platform} account is no longer linked to the website account {account}. It is a separate, new chat account now.',
   'link.unnamed_account': 'a website account without a name',
-  'privacy.summary': 'We keep your chat id, prompts, results, credits and payments to run the service, and send prompts to AI providers to create images. We never sell your data. Full policy: {url}',
-  'terms.summary': 'Be 13 or older, create nothing illegal or harmful, credits are non-refundable except as the law or our refund policy says. Full terms: {url}',
-  'mydata.caption': 'Your data export (JSON). It lists your account, credits, payments, prompts and moderation records.',
+  'privacy.summary':
+    'We keep your chat id, prompts, results, credits and payments to run the service, and send prompts to AI providers to create images. We never sell your data. Full policy: {url}',
+  'terms.summary':
+    'Be 13 or older, create nothing illegal or harmful, credits are non-refundable except as the law or our refund policy says. Full terms: {url}',
+  'mydata.caption':
+    'Your data export (JSON). It lists your account, credits, payments, prompts and moderation records.',
   'mydata.web': 'Images and the complete archive are on the website: {url}',
-  'deleteme.confirm': 'This deletes your account, prompts, images and credits for good. Payment records are kept anonymized for tax law. Continue?',
+  'deleteme.confirm':
+    'This deletes your account, prompts, images and credits for good. Payment records are kept anonymized for tax law. Continue?',
   'deleteme.confirm_button': 'Yes, delete everything',
   'deleteme.abort_button': 'Keep my account',
   'deleteme.done': 'Your account and data are deleted. Goodbye.',
   'deleteme.aborted': 'Nothing was deleted.',
-  'deleteme.use_web': 'This account signs in on the website (with a password or Google), so it can only be deleted there, after you confirm with that sign-in: {url}. Nothing was deleted.',
+  'deleteme.use_web':
+    'This account signs in on the website (with a password or Google), so it can only be deleted there, after you confirm with that sign-in: {url}. Nothing was deleted.',
   'support.text': 'Support: {support}. Please mention your user id {userId}.',
 
   // errors (one per AppError code)
@@ -159,18 +179,23 @@ export const en = {
   'errors.unknown_command': 'I do not know that command. See /help.',
   'errors.unknown_product': 'That product does not exist.',
   'errors.terms_required': 'Please accept the terms first (/start).',
-  'errors.account_suspended': 'Creating is paused on your account until {until}: {reason}. Your credits and creations stay on your account. To appeal, send /appeal followed by why you think this is a mistake, or use the form on your account page on the website.',
+  'errors.account_suspended':
+    'Creating is paused on your account until {until}: {reason}. Your credits and creations stay on your account. To appeal, send /appeal followed by why you think this is a mistake, or use the form on your account page on the website.',
   'errors.account_deleted': 'This account was deleted.',
-  'errors.processing_restricted': 'You asked us to restrict processing, so creating is off. Lift it on the website or with /settings.',
+  'errors.processing_restricted':
+    'You asked us to restrict processing, so creating is off. Lift it on the website or with /settings.',
   'errors.insufficient_credits': 'This costs {cost} credits and you have {balance}. Buy more with /buy.',
-  'errors.credit_debt': 'Your account owes {debt} credits after a refund. Creating is paused until a purchase settles it (/buy).',
-  'errors.content_blocked': 'This prompt was blocked as {category}; no credits were taken. Your account is not affected for now: this is block {strikes} of {limit} within {hours} hours, and at {limit} creating is paused for {pause} hours. If you think this is a mistake, write to {support}.',
+  'errors.credit_debt':
+    'Your account owes {debt} credits after a refund. Creating is paused until a purchase settles it (/buy).',
+  'errors.content_blocked':
+    'This prompt was blocked as {category}; no credits were taken. Your account is not affected for now: this is block {strikes} of {limit} within {hours} hours, and at {limit} creating is paused for {pause} hours. If you think this is a mistake, write to {support}.',
   'errors.rate_limited': 'Too fast. Try again in {seconds} s.',
   'errors.too_many_jobs': 'You already have {running} job(s) running (your limit is {limit}). Wait for one to finish.',
   'errors.job_not_found': 'That job no longer exists.',
   'errors.not_job_owner': 'Only the person who started this can use these buttons.',
   'errors.job_not_cancellable': 'That job can no longer be cancelled.',
-  'errors.provider_unavailable': 'The image service is unavailable right now. No credits were taken. Please try again shortly.',
+  'errors.provider_unavailable':
+    'The image service is unavailable right now. No credits were taken. Please try again shortly.',
   'errors.moderation_unavailable': 'We cannot check prompts right now, so creating is paused. No credits were taken.',
   'errors.generation_timeout': 'That took too long. Your credits were returned.',
   'errors.payments_unavailable': 'Payments are not available right now.',
@@ -183,8 +208,10 @@ export const en = {
   'errors.invalid_credentials': 'Wrong email or password.',
   'errors.login_throttled': 'Too many attempts. Try again in {seconds} s.',
   'errors.private_chat_only': 'This shows personal data, so please use it in a private chat with me.',
-  'errors.temporarily_unavailable': 'We are briefly unavailable (ref {ref}). Please try again in a minute. If your request went through, its status or result still arrives here.',
-  'errors.internal': 'Something went wrong on our side (ref {ref}). Please try again; support can look it up with that reference.',
+  'errors.temporarily_unavailable':
+    'We are briefly unavailable (ref {ref}). Please try again in a minute. If your request went through, its status or result still arrives here.',
+  'errors.internal':
+    'Something went wrong on our side (ref {ref}). Please try again; support can look it up with that reference.',
 
   // moderation categories
   'category.sexual_minors': 'sexual content involving minors',
@@ -196,26 +223,33 @@ export const en = {
   'category.illegal': 'illegal activity',
   'category.provider_safety': "the provider's safety rules",
   'category.other': 'unsafe content',
-  'errors.content_blocked_suspended': 'This prompt was blocked as {category}; no credits were taken. Your account can no longer create images or videos for {count} {unit}, until {until}. Your credits and creations stay on your account. To appeal, send /appeal followed by why you think this is a mistake, or use the form on your account page on the website.',
+  'errors.content_blocked_suspended':
+    'This prompt was blocked as {category}; no credits were taken. Your account can no longer create images or videos for {count} {unit}, until {until}. Your credits and creations stay on your account. To appeal, send /appeal followed by why you think this is a mistake, or use the form on your account page on the website.',
   'suspension.reason.severe_content': 'a prompt was blocked as severe content',
   'suspension.reason.repeated_blocked_prompts': 'several prompts were blocked within a short time',
   'suspension.reason.unknown': 'no reason was given',
-  'suspension.reason.earlier_account_suspended': 'an earlier account of yours was suspended and erased before the suspension ended',
+  'suspension.reason.earlier_account_suspended':
+    'an earlier account of yours was suspended and erased before the suspension ended',
   'suspension.until_lifted': 'further notice',
   'unit.days': 'days',
   'unit.hours': 'hours',
   'command.appeal': 'Appeal a suspension of your account',
   'option.appeal_text': 'Why you think the suspension is a mistake',
-  'errors.appeal_empty': 'Please write why you think the suspension is a mistake. In a chat, put it after the command, for example: /appeal My prompt was for a medical poster.',
+  'errors.appeal_empty':
+    'Please write why you think the suspension is a mistake. In a chat, put it after the command, for example: /appeal My prompt was for a medical poster.',
   'errors.appeal_too_long': 'Your appeal is {length} characters; the limit is {max}. Please shorten it.',
   'errors.appeal_not_suspended': 'Your account is not suspended, so there is nothing to appeal.',
-  'errors.appeal_already_open': 'You already appealed this suspension on {date}; an admin will answer soon. There is one appeal per suspension.',
-  'errors.appeal_already_decided': 'Your appeal against this suspension was answered on {date}. There is one appeal per suspension.',
-  'appeal.filed': 'Your appeal is filed. An admin will review it; you will get the answer here and on your account page. Until then the suspension stays (until {until}).',
+  'errors.appeal_already_open':
+    'You already appealed this suspension on {date}; an admin will answer soon. There is one appeal per suspension.',
+  'errors.appeal_already_decided':
+    'Your appeal against this suspension was answered on {date}. There is one appeal per suspension.',
+  'appeal.filed':
+    'Your appeal is filed. An admin will review it; you will get the answer here and on your account page. Until then the suspension stays (until {until}).',
   'appeal.lifted': 'Your appeal was accepted: the suspension of your account is lifted and you can create again.',
   'appeal.kept': 'Your appeal was reviewed: the suspension of your account stays, until {until}.',
   'web.account.suspension.title': 'Suspension',
-  'web.account.suspension.active': 'Creating is paused on your account until {until}: {reason}. Your credits and creations stay on your account.',
+  'web.account.suspension.active':
+    'Creating is paused on your account until {until}: {reason}. Your credits and creations stay on your account.',
   'web.account.appeal.label': 'Why do you think the suspension is a mistake? (at most {max} characters)',
   'web.account.appeal.submit': 'Send the appeal',
   'web.account.appeal.filed': 'Your appeal is filed. An admin will review it.',
@@ -228,16 +262,21 @@ export const en = {
   'web.admin.appeals.filed': 'Filed {date} by',
   'web.admin.appeals.suspension': 'Suspended {start} until {until}: {reason} ({category})',
   'web.admin.appeals.prompt': 'Blocked prompt ({date}, {categories}):',
-  'web.admin.appeals.no_prompt': 'No blocked prompt is stored for this suspension (an admin suspended the account, or the prompt was purged).',
+  'web.admin.appeals.no_prompt':
+    'No blocked prompt is stored for this suspension (an admin suspended the account, or the prompt was purged).',
   'web.admin.appeals.text': 'Appeal:',
   'web.admin.appeals.lift': 'Lift the suspension',
   'web.admin.appeals.keep': 'Keep the suspension',
   'web.admin.done.appeal_lifted': 'The appeal is accepted and the suspension lifted; the user is told.',
   'web.admin.done.appeal_kept': 'The appeal is answered and the suspension kept; the user is told.',
-  'terms.already_accepted': 'You accepted the terms on {date} and confirmed you are {age} or older on {ageDate}; this button is from before, and nothing changed. To stop using the service and erase your data, use /deleteme.',
-  'terms.declined_kept': 'Understood: you cannot create until you accept the current terms with /start. Your account and its {balance} credits are kept; /mydata shows what is stored and /deleteme erases it.',
-  'terms.age_denied_kept': 'Sorry, you must be at least {age} to use this service, so you cannot create. Your account and its {balance} credits are kept until you erase them with /deleteme; /mydata shows what is stored.',
-  'errors.image_invalid': 'This file is not a PNG, JPEG, WebP or GIF picture, so it cannot be edited. Nothing was charged. Send a photo or a picture file.',
+  'terms.already_accepted':
+    'You accepted the terms on {date} and confirmed you are {age} or older on {ageDate}; this button is from before, and nothing changed. To stop using the service and erase your data, use /deleteme.',
+  'terms.declined_kept':
+    'Understood: you cannot create until you accept the current terms with /start. Your account and its {balance} credits are kept; /mydata shows what is stored and /deleteme erases it.',
+  'terms.age_denied_kept':
+    'Sorry, you must be at least {age} to use this service, so you cannot create. Your account and its {balance} credits are kept until you erase them with /deleteme; /mydata shows what is stored.',
+  'errors.image_invalid':
+    'This file is not a PNG, JPEG, WebP or GIF picture, so it cannot be edited. Nothing was charged. Send a photo or a picture file.',
 
   // statuses
   'status.queued': 'queued',
@@ -268,11 +307,13 @@ export const en = {
   'web.error.title': 'Something went wrong',
   'web.error.not_found_title': 'Page not found',
   'web.error.home': 'Go to the home page',
-  'web.error.csrf': 'This form has expired or did not come from this site. Please go back, reload the page and try again.',
+  'web.error.csrf':
+    'This form has expired or did not come from this site. Please go back, reload the page and try again.',
 
   // web: home
   'web.home.title': 'Images and videos from your words',
-  'web.home.intro': 'Describe what you want to see and get images or short videos back, in Telegram, in Discord, or here.',
+  'web.home.intro':
+    'Describe what you want to see and get images or short videos back, in Telegram, in Discord, or here.',
   'web.home.point_chat': 'Create in the chat you already use; this website is for your account, credits and data.',
   'web.home.point_credits': 'Pay per use with credit packs or a monthly plan; prices are shown before you pay.',
   'web.home.point_privacy': 'Download or delete your data yourself, at any time.',
@@ -295,7 +336,8 @@ export const en = {
   // web: registration and sign-in
   'web.auth.or': 'or',
   'web.auth.google': 'Continue with Google',
-  'web.auth.age_confirm': 'I am at least {age} years old (or the age of digital consent where I live, if that is higher).',
+  'web.auth.age_confirm':
+    'I am at least {age} years old (or the age of digital consent where I live, if that is higher).',
   'web.auth.terms_accept_before': 'I accept the',
   'web.auth.terms_accept_and': 'and have read the',
   'web.register.title': 'Create your account',
@@ -306,9 +348,11 @@ export const en = {
   'web.login.forgot': 'Forgot your password?',
   'web.login.no_account': 'New here?',
   'web.forgot.title': 'Reset your password',
-  'web.forgot.intro': 'Enter the email of your account. If it has one, we send a link to choose a new password; the link works once, for 30 minutes.',
+  'web.forgot.intro':
+    'Enter the email of your account. If it has one, we send a link to choose a new password; the link works once, for 30 minutes.',
   'web.forgot.submit': 'Send the link',
-  'web.forgot.sent': 'If that address belongs to an account, a reset link is on its way. Check your inbox (and spam folder).',
+  'web.forgot.sent':
+    'If that address belongs to an account, a reset link is on its way. Check your inbox (and spam folder).',
   'web.reset.title': 'Choose a new password',
   'web.reset.submit': 'Save the new password',
   'web.reset.again': 'Ask for a new link',
@@ -317,7 +361,8 @@ export const en = {
   'web.verify.done': 'Thank you, your email address is confirmed.',
   'web.verify.changed': 'Your new email address is confirmed and now used for your account.',
   'web.welcome.title': 'One more step',
-  'web.welcome.intro': 'Before you use your account, please confirm your age and accept the terms. New accounts get their free credits now.',
+  'web.welcome.intro':
+    'Before you use your account, please confirm your age and accept the terms. New accounts get their free credits now.',
   'web.welcome.submit': 'Continue',
   'web.google.title': 'Google sign-in',
   'web.platform.telegram': 'Telegram',
@@ -334,17 +379,23 @@ export const en = {
   'web.link.field_name': 'Display name',
   'web.link.field_id': 'User id',
   'web.link.none': '(none)',
-  'web.link.two_steps': 'After you confirm here, we send a message into that chat naming this website account, and the accounts are joined only when Confirm is pressed there. If you did not send /link in that chat yourself, do not continue.',
-  'web.link.what_moves': 'Your chat credits, creations, payments and settings move into this account, and the chat then uses this account. This cannot be undone.',
+  'web.link.two_steps':
+    'After you confirm here, we send a message into that chat naming this website account, and the accounts are joined only when Confirm is pressed there. If you did not send /link in that chat yourself, do not continue.',
+  'web.link.what_moves':
+    'Your chat credits, creations, payments and settings move into this account, and the chat then uses this account. This cannot be undone.',
   'web.link.submit': 'Confirm, and ask the chat to confirm too',
-  'web.link.sent': 'Almost done: we sent a message to the {platform} account {account}. Press Confirm there within 10 minutes. Nothing is joined until then.',
-  'web.link.unreachable': 'We could not send the confirmation into that chat. Open a private chat with the bot, send /link again and use the new link.',
+  'web.link.sent':
+    'Almost done: we sent a message to the {platform} account {account}. Press Confirm there within 10 minutes. Nothing is joined until then.',
+  'web.link.unreachable':
+    'We could not send the confirmation into that chat. Open a private chat with the bot, send /link again and use the new link.',
   'web.link.already': 'That chat account is already linked to this account.',
-  'web.link.conflict': 'This chat account already belongs to another website account, so it cannot be linked here. Sign in to that account and remove it there first.',
+  'web.link.conflict':
+    'This chat account already belongs to another website account, so it cannot be linked here. Sign in to that account and remove it there first.',
 
   // web: pricing and checkout
   'web.pricing.title': 'Pricing',
-  'web.pricing.intro': 'Credits pay for creations: one image costs {imageCost} credit(s), HD multiplies that by {hdMultiplier}, video costs {videoPerSecond} credits per second. The price shown is the amount charged; nothing is charged before you confirm on the payment page.',
+  'web.pricing.intro':
+    'Credits pay for creations: one image costs {imageCost} credit(s), HD multiplies that by {hdMultiplier}, video costs {videoPerSecond} credits per second. The price shown is the amount charged; nothing is charged before you confirm on the payment page.',
   'web.pricing.packs': 'Credit packs',
   'web.pricing.plans': 'Monthly plans',
   'web.pricing.pack_title': '{credits} credits',
@@ -360,7 +411,8 @@ export const en = {
   'web.pricing.cards_off': 'Card payments are not available at the moment. In Telegram you can buy with Stars (/buy).',
   'web.pricing.sign_in_to_buy': 'Sign in to buy.',
   'web.pricing.via_link': 'You came from a chat: these credits go to that chat account. No sign-in needed.',
-  'web.pricing.link_expired': 'This link from the chat has expired (links work for 30 minutes). Send /buy again for a new one, or sign in.',
+  'web.pricing.link_expired':
+    'This link from the chat has expired (links work for 30 minutes). Send /buy again for a new one, or sign in.',
   'web.pricing.cancelled': 'Payment cancelled. Nothing was charged.',
   'web.pricing.terms_in_chat': 'Please accept the terms in the chat first (send /start), then try again.',
   'web.pricing.plan_exists': 'You already have an active plan. Change or cancel it from your account page.',
@@ -395,11 +447,14 @@ export const en = {
   'web.account.status': 'Status',
   'web.account.sign_ins': 'Ways you sign in',
   'web.account.sign_in_password': 'Email and password',
-  'web.account.link_hint': 'To add a Telegram or Discord account, send /link to the bot and open the link it gives you.',
+  'web.account.link_hint':
+    'To add a Telegram or Discord account, send /link to the bot and open the link it gives you.',
   'web.account.identity_remove': 'Remove',
-  'web.account.identity_removed': '{platform} {username} is no longer linked to this account. Credits and history stay here; that chat is a separate, new chat account now.',
+  'web.account.identity_removed':
+    '{platform} {username} is no longer linked to this account. Credits and history stay here; that chat is a separate, new chat account now.',
   'web.account.identity_removed_sign_in': 'You no longer sign in with {platform}.',
-  'web.account.identity_last_sign_in': 'This is the only way to sign in to this account on the website, so it cannot be removed. Set a password first (“Forgot password” on the sign-in page), then remove it.',
+  'web.account.identity_last_sign_in':
+    'This is the only way to sign in to this account on the website, so it cannot be removed. Set a password first (“Forgot password” on the sign-in page), then remove it.',
   'web.account.settings_link': 'Profile and email',
   'web.account.privacy_link': 'Privacy and your data',
   'web.account.unverified': 'Please confirm your email address ({email}) with the link we sent you.',
@@ -436,41 +491,49 @@ export const en = {
   'web.settings.email_sent': 'We sent a link to the new address. The change takes effect when you open it.',
   // web: email-change undo, sign out everywhere, reset throttling, Google sign-in state, lookups by key
   'web.settings.sessions': 'Sessions',
-  'web.settings.sign_out_everywhere_hint': 'Signs out every browser signed in to this account (this one too) and cancels any email change waiting for confirmation.',
+  'web.settings.sign_out_everywhere_hint':
+    'Signs out every browser signed in to this account (this one too) and cancels any email change waiting for confirmation.',
   'web.settings.sign_out_everywhere': 'Sign out everywhere',
   'web.login.signed_out_everywhere': 'You were signed out everywhere, and pending email changes were cancelled.',
   'web.undo_email.title': 'Undo the email change',
   'web.undo_email.intro': 'This restores {email} as the address of your account and signs out every other session.',
   'web.undo_email.submit': 'Restore my address',
   'web.undo_email.done': 'Your account uses {email} again, and every other session was signed out.',
-  'web.undo_email.set_password': 'The password was reset after the change, so it no longer works. Choose a new one with a reset link.',
+  'web.undo_email.set_password':
+    'The password was reset after the change, so it no longer works. Choose a new one with a reset link.',
   'web.google.state_invalid': 'This Google sign-in expired or was started in another browser. Please start it again.',
   'web.field.currency': 'That currency is not offered. Please choose one from the list.',
   'web.bad_query': 'That address has a value we do not understand ({name}).',
   'mail.email_changed.subject': 'The email address of your account was changed',
-  'mail.email_changed.body': 'Hello,\n\nthe email address of your account at {site} was changed to {email}. If that was you, there is nothing to do.\n\nIf it was not you, open this link within 7 days to get this address back and sign out everyone else (it works once):\n\n{url}\n\nSupport: {support}',
+  'mail.email_changed.body':
+    'Hello,\n\nthe email address of your account at {site} was changed to {email}. If that was you, there is nothing to do.\n\nIf it was not you, open this link within 7 days to get this address back and sign out everyone else (it works once):\n\n{url}\n\nSupport: {support}',
 
   // web: privacy self-service
   'web.privacy.title': 'Privacy and your data',
-  'web.privacy.intro': 'Here you can use your data-protection rights yourself. Each request is recorded below with its time and outcome. How we handle data:',
+  'web.privacy.intro':
+    'Here you can use your data-protection rights yourself. Each request is recorded below with its time and outcome. How we handle data:',
   'web.privacy.export_h': 'Download your data',
-  'web.privacy.export_text': 'A ZIP file with everything we store about you (data.json) and all your stored images and videos.',
+  'web.privacy.export_text':
+    'A ZIP file with everything we store about you (data.json) and all your stored images and videos.',
   'web.privacy.export_button': 'Download my data',
   'web.privacy.rectify_h': 'Correct your data',
   'web.privacy.rectify_text': 'Change your display name, language and email address on the profile page.',
   'web.privacy.restriction_h': 'Restrict processing',
-  'web.privacy.restriction_text': 'While this is on, we create nothing for you: new image and video requests are refused. Your data is kept. You can turn it off again at any time.',
+  'web.privacy.restriction_text':
+    'While this is on, we create nothing for you: new image and video requests are refused. Your data is kept. You can turn it off again at any time.',
   'web.privacy.restriction_set': 'Restrict processing',
   'web.privacy.restriction_lift': 'Lift the restriction',
   'web.privacy.objection_h': 'Object to usage statistics',
-  'web.privacy.objection_text': 'While this is on, we stop recording which templates you look at (we use those records to rank popular templates). You can turn it off again at any time.',
+  'web.privacy.objection_text':
+    'While this is on, we stop recording which templates you look at (we use those records to rank popular templates). You can turn it off again at any time.',
   'web.privacy.objection_set': 'Object',
   'web.privacy.objection_lift': 'Withdraw the objection',
   'web.privacy.state_on': 'Currently: on',
   'web.privacy.state_off': 'Currently: off',
   'web.privacy.saved': 'Your choice is saved and recorded.',
   'web.privacy.erase_h': 'Delete your account',
-  'web.privacy.erase_text': 'This deletes your account, prompts, images, videos, credits and history for good, and cancels a running plan. Payment records are kept without your name for tax law. You will be signed out and cannot sign in again.',
+  'web.privacy.erase_text':
+    'This deletes your account, prompts, images, videos, credits and history for good, and cancels a running plan. Payment records are kept without your name for tax law. You will be signed out and cannot sign in again.',
   'web.privacy.erase_password': 'Your password, to confirm',
   'web.privacy.erase_phrase': 'Type “{phrase}” to confirm',
   'web.privacy.erase_button': 'Delete my account',
@@ -484,7 +547,8 @@ export const en = {
   'web.privacy.col_status': 'Status',
   'web.privacy.col_outcome': 'Outcome',
   'web.dsr.title': 'Data requests without signing in',
-  'web.dsr.intro': 'Lost access to your account? Tell us the email address of the account and what you ask for. We send a link to that address; nothing is released or changed until you open it and confirm.',
+  'web.dsr.intro':
+    'Lost access to your account? Tell us the email address of the account and what you ask for. We send a link to that address; nothing is released or changed until you open it and confirm.',
   'web.dsr.signed_in_hint': 'If you can sign in, it is quicker to do this yourself:',
   'web.dsr.kind_label': 'What do you ask for?',
   'web.dsr.message_label': 'Anything we should know (optional)',
@@ -513,22 +577,29 @@ export const en = {
   'web.dsr.outcome.objection_withdrawn': 'objection withdrawn',
   'web.dsr.outcome.no_account': 'no account with this address',
   'web.dsr.result.erase': 'Your account and data are deleted.',
-  'web.dsr.result.restrict': 'Processing is restricted: nothing new will be created for the account. Sign in to lift it later.',
+  'web.dsr.result.restrict':
+    'Processing is restricted: nothing new will be created for the account. Sign in to lift it later.',
   'web.dsr.result.object': 'Your objection is recorded.',
   'web.dsr.result.forwarded': 'Your request is confirmed and passed to our support team, who will reply by email.',
-  'web.dsr.result.no_account': 'We have no account with this email address, so we hold no account data under it. If you used only a chat bot, send /mydata or /deleteme there.',
+  'web.dsr.result.no_account':
+    'We have no account with this email address, so we hold no account data under it. If you used only a chat bot, send /mydata or /deleteme there.',
 
   // mail
   'mail.verify_email.subject': 'Confirm your email address',
-  'mail.verify_email.body': 'Hello,\n\nplease confirm your email address for your account at {site} by opening this link (valid for 24 hours):\n\n{url}\n\nIf you did not create an account, ignore this message.\n\nSupport: {support}',
+  'mail.verify_email.body':
+    'Hello,\n\nplease confirm your email address for your account at {site} by opening this link (valid for 24 hours):\n\n{url}\n\nIf you did not create an account, ignore this message.\n\nSupport: {support}',
   'mail.change_email.subject': 'Confirm your new email address',
-  'mail.change_email.body': 'Hello,\n\nsomeone asked to use this address for an account at {site}. Open this link to confirm (valid for 24 hours):\n\n{url}\n\nIf that was not you, ignore this message; nothing changes.\n\nSupport: {support}',
+  'mail.change_email.body':
+    'Hello,\n\nsomeone asked to use this address for an account at {site}. Open this link to confirm (valid for 24 hours):\n\n{url}\n\nIf that was not you, ignore this message; nothing changes.\n\nSupport: {support}',
   'mail.password_reset.subject': 'Reset your password',
-  'mail.password_reset.body': 'Hello,\n\nopen this link to choose a new password for your account at {site}. It works once, for 30 minutes:\n\n{url}\n\nIf you did not ask for this, ignore this message; your password stays as it is.\n\nSupport: {support}',
+  'mail.password_reset.body':
+    'Hello,\n\nopen this link to choose a new password for your account at {site}. It works once, for 30 minutes:\n\n{url}\n\nIf you did not ask for this, ignore this message; your password stays as it is.\n\nSupport: {support}',
   'mail.data_request.subject': 'Confirm your data request',
   'mail.account_linked.subject': 'A chat account was linked to your account',
-  'mail.account_linked.body': 'Hello,\n\nthe {platform} account {account} was just linked to your account at {site}. From that chat, your credits, history and personal data can now be used.\n\nIf that was not you, remove it on your account page and change your password:\n\n{url}\n\nSupport: {support}',
-  'mail.data_request.body': 'Hello,\n\nwe received a request for {kind} for this email address at {site}. Open this link to confirm it (valid for 24 hours, once):\n\n{url}\n\nNothing happens until you confirm. If you did not make this request, ignore this message.\n\nSupport: {support}',
+  'mail.account_linked.body':
+    'Hello,\n\nthe {platform} account {account} was just linked to your account at {site}. From that chat, your credits, history and personal data can now be used.\n\nIf that was not you, remove it on your account page and change your password:\n\n{url}\n\nSupport: {support}',
+  'mail.data_request.body':
+    'Hello,\n\nwe received a request for {kind} for this email address at {site}. Open this link to confirm it (valid for 24 hours, once):\n\n{url}\n\nNothing happens until you confirm. If you did not make this request, ignore this message.\n\nSupport: {support}',
   // web: admin area (operators listed in ADMIN_EMAILS)
   'web.admin.title': 'Admin',
   'web.admin.nav_label': 'Admin',
@@ -594,7 +665,8 @@ export const en = {
   'web.admin.grant.title': 'Grant credits',
   'web.admin.grant.submit': 'Grant',
   'web.admin.revoke.title': 'Revoke credits',
-  'web.admin.revoke.hint': 'Taken from the balance; what it cannot cover becomes a debt that pauses creating until it is settled.',
+  'web.admin.revoke.hint':
+    'Taken from the balance; what it cannot cover becomes a debt that pauses creating until it is settled.',
   'web.admin.revoke.submit': 'Revoke',
   'web.admin.suspend.title': 'Suspension',
   'web.admin.suspend.submit': 'Suspend',
@@ -606,7 +678,8 @@ export const en = {
   'web.admin.field.suspend_reason': 'Reason (shown to the user)',
   'web.admin.refund': 'Refund',
   'web.admin.refund_cli': 'This server cannot refund it; use the command line: {command}',
-  'web.admin.refund_unavailable': 'This server could not refund the payment. Refund it from the command line where the provider is set up: {command}',
+  'web.admin.refund_unavailable':
+    'This server could not refund the payment. Refund it from the command line where the provider is set up: {command}',
   'web.admin.done.granted': 'Credits granted.',
   'web.admin.done.revoked': 'Credits revoked.',
   'web.admin.done.repeated': 'This form was already submitted; nothing changed the second time.',
@@ -638,7 +711,8 @@ export const en = {
   'web.admin.audit.empty': 'Nothing recorded yet.',
   'web.admin.nav.reviews': 'Payments to review',
   'web.admin.reviews.title': 'Payments held for review',
-  'web.admin.reviews.intro': 'These payments arrived, but not at the catalog price of what they name, so no credits were given. Check each in the provider dashboard, refund it or grant the credits by hand, then mark it resolved.',
+  'web.admin.reviews.intro':
+    'These payments arrived, but not at the catalog price of what they name, so no credits were given. Check each in the provider dashboard, refund it or grant the credits by hand, then mark it resolved.',
   'web.admin.reviews.empty': 'No payment is waiting for review.',
   'web.admin.reviews.col.object': 'Provider object',
   'web.admin.reviews.col.product': 'Product',
@@ -668,7 +742,8 @@ export const en = {
   'web.admin.confirm.suspend_open': 'Suspend {user} until the suspension is lifted. Reason: {reason}.',
   'web.admin.confirm.unsuspend': 'Lift the suspension of {user} now. It would otherwise end {date}.',
   'web.admin.confirm.not_suspended': '{user} is not suspended.',
-  'web.admin.confirm.refund': 'Refund {amount} (payment {payment}) to {user}. {credits} credits are taken back; what is already spent becomes a debt.',
+  'web.admin.confirm.refund':
+    'Refund {amount} (payment {payment}) to {user}. {credits} credits are taken back; what is already spent becomes a debt.',
   'web.nav.admin': 'Admin',
   'web.admin.dash.title': 'The last 30 days',
   'web.admin.dash.queue': 'Queue now: {queued} waiting, {running} running, {uploading} uploading.',
@@ -696,22 +771,29 @@ export const en = {
   'web.admin.dash.col.failed': 'Failed',
   'web.admin.dash.col.error_rate': 'Error rate',
   'web.admin.dash.at': 'Figures as of {date}.',
-  'referral.applied': 'Invitation accepted. On your first purchase you get {inviteeCredits} extra credits, and the friend who invited you gets {inviterCredits}.',
-  'referral.unknown_code': 'That invite code is not known, so no invitation was recorded. Everything else works as usual.',
+  'referral.applied':
+    'Invitation accepted. On your first purchase you get {inviteeCredits} extra credits, and the friend who invited you gets {inviterCredits}.',
+  'referral.unknown_code':
+    'That invite code is not known, so no invitation was recorded. Everything else works as usual.',
   'referral.own_code': 'That invite link is your own (or belongs to your other account), so it gives nothing.',
   'referral.already_referred': 'This account was already invited; an invitation counts only once.',
-  'referral.already_purchased': 'Invitations count only before the first purchase, and this account has bought already.',
-  'referral.invite': 'Invite friends: {link}\nWhen someone you invite makes a first purchase, you get {inviterCredits} credits and they get {inviteeCredits}.',
+  'referral.already_purchased':
+    'Invitations count only before the first purchase, and this account has bought already.',
+  'referral.invite':
+    'Invite friends: {link}\nWhen someone you invite makes a first purchase, you get {inviterCredits} credits and they get {inviteeCredits}.',
   'referral.earned': 'Invited people who bought: {buyers}. Credits earned: {credits}.',
   'web.account.referral.title': 'Invite friends',
   'web.account.referral.web_link': 'Web link',
   'web.account.referral.telegram_link': 'Telegram link',
-  'web.account.referral.how': 'Share your link. When someone you invite makes a first purchase, you get {inviterCredits} credits and they get {inviteeCredits}.',
+  'web.account.referral.how':
+    'Share your link. When someone you invite makes a first purchase, you get {inviterCredits} credits and they get {inviteeCredits}.',
   'job.provider_busy': 'The image service is busy, retrying…',
-  'input.photo_question': 'What should I change? Send me the instruction within {minutes} minutes, e.g. "make it a watercolour".',
+  'input.photo_question':
+    'What should I change? Send me the instruction within {minutes} minutes, e.g. "make it a watercolour".',
   'input.template_subject': '{name}: {description}\nNow send me your subject (within {minutes} minutes).',
   'input.cancel_button': 'Cancel',
   'input.cancelled': 'OK, cancelled.',
   'input.nothing_pending': 'There is no question waiting for an answer.',
-  'job.held': 'Received, waiting for the service to recover… Your request is kept and goes ahead by itself; nothing is charged yet.',
+  'job.held':
+    'Received, waiting for the service to recover… Your request is kept and goes ahead by itself; nothing is charged yet.',
 } as const;

@@ -29,11 +29,13 @@ export const zhCN: Catalog = {
   'option.duration': '时长（秒）',
 
   // onboarding
-  'start.welcome': '欢迎！我能把你的文字变成图片和视频。\n试试：/imagine 雪地里的狐狸\n同意服务条款后即可获得 {credits} 个免费积分。',
+  'start.welcome':
+    '欢迎！我能把你的文字变成图片和视频。\n试试：/imagine 雪地里的狐狸\n同意服务条款后即可获得 {credits} 个免费积分。',
   'start.welcome_back': '欢迎回来！你有 {balance} 个积分。试试：/imagine 雪地里的狐狸',
   'start.linked': '当前聊天账号已关联到你的网站账号。',
   'start.payment_returned': '谢谢！正在确认付款，积分将在一分钟内到账，可用 /balance 查看。',
-  'terms.prompt': '首次创作前，请阅读我们的服务条款（{termsUrl}）和隐私政策（{privacyUrl}）。为提供服务，我们会保存你的提示词和生成结果，并将提示词发送给 AI 服务商进行生成。',
+  'terms.prompt':
+    '首次创作前，请阅读我们的服务条款（{termsUrl}）和隐私政策（{privacyUrl}）。为提供服务，我们会保存你的提示词和生成结果，并将提示词发送给 AI 服务商进行生成。',
   'terms.accept_button': '同意',
   'terms.decline_button': '不同意',
   'terms.age_prompt': '请确认你已年满 {age} 岁。',
@@ -41,9 +43,11 @@ export const zhCN: Catalog = {
   'terms.age_deny_button': '我未满该年龄',
   'terms.accepted': '谢谢！{credits} 个免费积分已到账。试试：/imagine 雪地里的狐狸',
   'terms.accepted_no_bonus': '谢谢！现在可以开始创作了。试试：/imagine 雪地里的狐狸',
-  'terms.declined': '好的。除聊天 ID 外，我们不会保留你的任何信息。你仍可查看 /privacy 和 /terms，之后也可以通过 /start 同意条款。',
+  'terms.declined':
+    '好的。除聊天 ID 外，我们不会保留你的任何信息。你仍可查看 /privacy 和 /terms，之后也可以通过 /start 同意条款。',
   'terms.age_denied': '抱歉，使用本服务需年满 {age} 岁。除聊天 ID 外，我们不会保留你的任何信息。',
-  'help.text': '命令：\n/imagine <描述> [--ar 16:9] [--n 1-4] [--hd] [--template 模板ID] — 生成图片\n/video <描述> [--ar 16:9] [--seconds 5] — 生成短视频\n/templates — 现成风格模板\n/balance、/buy — 积分\n/history — 最近的作品\n/settings — 语言和默认设置\n/mydata、/deleteme — 你的数据\n/privacy、/terms、/support\n费用：每张图片 {imageCost} 积分，高清 ×{hdMultiplier}，视频每秒 {videoPerSecond} 积分。',
+  'help.text':
+    '命令：\n/imagine <描述> [--ar 16:9] [--n 1-4] [--hd] [--template 模板ID] — 生成图片\n/video <描述> [--ar 16:9] [--seconds 5] — 生成短视频\n/templates — 现成风格模板\n/balance、/buy — 积分\n/history — 最近的作品\n/settings — 语言和默认设置\n/mydata、/deleteme — 你的数据\n/privacy、/terms、/support\n费用：每张图片 {imageCost} 积分，高清 ×{hdMultiplier}，视频每秒 {videoPerSecond} 积分。',
 
   // generation
   'imagine.usage': '告诉我你想生成什么，例如：/imagine 雪地里的狐狸 --ar 16:9',
@@ -85,7 +89,8 @@ export const zhCN: Catalog = {
   'buy.invoice_title': '{credits} 积分',
   'buy.invoice_description': '{credits} 积分，可用于生成图片和视频。每张图片 {imageCost} 积分。',
   'buy.credited': '已收到付款：到账 {credits} 积分。余额：{balance}。',
-  'buy.held_for_review': '已收到付款，但金额与该积分包的价格不符，因此没有发放积分。我们会进行核查；如需帮助请联系 {support}。',
+  'buy.held_for_review':
+    '已收到付款，但金额与该积分包的价格不符，因此没有发放积分。我们会进行核查；如需帮助请联系 {support}。',
   'buy.unavailable': '暂时无法购买，请稍后再试或联系 {support}。',
   'paysupport.text': '支付遇到问题？请联系 {support}，并注明付款日期和金额。可按服务条款的规定申请退款。',
   'history.empty': '还没有作品。试试：/imagine 雪地里的狐狸',
@@ -117,12 +122,15 @@ export const zhCN: Catalog = {
   'settings.model_default': '自动',
 
   // account, privacy
-  'link.text': '请在 10 分钟内打开此链接，并登录你想关联的网站账号。先在网站上确认，再回到这里确认：双方都确认之前不会关联任何内容。{url}',
-  'link.confirm_prompt': '网站账号 {account} 请求关联此 {platform} 账号。确认后，此聊天将使用该网站账号：可以在这里访问它的积分、记录和个人数据（邮箱、登录记录），此聊天账号的积分和作品也会转入其中。只有当该网站账号属于你时才确认。此请求 10 分钟内有效。',
+  'link.text':
+    '请在 10 分钟内打开此链接，并登录你想关联的网站账号。先在网站上确认，再回到这里确认：双方都确认之前不会关联任何内容。{url}',
+  'link.confirm_prompt':
+    '网站账号 {account} 请求关联此 {platform} 账号。确认后，此聊天将使用该网站账号：可以在这里访问它的积分、记录和个人数据（邮箱、登录记录），此聊天账号的积分和作品也会转入其中。只有当该网站账号属于你时才确认。此请求 10 分钟内有效。',
   'link.confirm_button': '确认关联',
   'link.cancel_button': '取消',
   'link.linked': '已关联：此聊天现在使用网站账号 {account}。{credits} 积分已转入。',
-  'link.linked_bonus_not_combined': '已关联：此聊天现在使用网站账号 {account}。{credits} 积分已转入。注册赠送积分每人只发一次，该账号已领取过，因此此聊天未使用的 {bonus} 个赠送积分未并入。',
+  'link.linked_bonus_not_combined':
+    '已关联：此聊天现在使用网站账号 {account}。{credits} 积分已转入。注册赠送积分每人只发一次，该账号已领取过，因此此聊天未使用的 {bonus} 个赠送积分未并入。',
   'link.cancelled': '已取消。此聊天账号未关联到 {account}。',
   'link.already_linked': '此聊天账号已关联到网站账号 {account}。没有任何更改。',
   'link.linked_elsewhere': '此聊天账号已属于网站账号 {account}，因此没有关联到其他账号。没有任何更改。',
@@ -131,19 +139,24 @@ export const zhCN: Catalog = {
   'link.expired': '此请求已过期（请求 10 分钟内有效）。没有任何更改。如需重新开始，请发送 /link。',
   'link.not_yours': '此按钮属于另一个聊天账号。没有任何更改。',
   'link.invalid': '此按钮已失效。没有任何更改。如需重新开始，请发送 /link。',
-  'link.announce': '一个 {platform} 账号 {account} 刚刚关联到了你的网站账号。如果不是你本人操作，请在 {url} 移除它并修改密码。',
+  'link.announce':
+    '一个 {platform} 账号 {account} 刚刚关联到了你的网站账号。如果不是你本人操作，请在 {url} 移除它并修改密码。',
   'link.detached': '此 {platform} 账号已不再关联网站账号 {account}，现在是一个独立的新聊天账号。',
   'link.unnamed_account': '一个未命名的网站账号',
-  'privacy.summary': '为提供服务，我们会保存你的聊天 ID、提示词、生成结果、积分和支付记录，并将提示词发送给 AI 服务商生成图片。我们绝不出售你的数据。完整政策：{url}',
-  'terms.summary': '须年满 13 岁，不得生成任何违法或有害内容；除法律或退款政策另有规定外，积分不予退还。完整条款：{url}',
+  'privacy.summary':
+    '为提供服务，我们会保存你的聊天 ID、提示词、生成结果、积分和支付记录，并将提示词发送给 AI 服务商生成图片。我们绝不出售你的数据。完整政策：{url}',
+  'terms.summary':
+    '须年满 13 岁，不得生成任何违法或有害内容；除法律或退款政策另有规定外，积分不予退还。完整条款：{url}',
   'mydata.caption': '你的数据导出（JSON），包含账号、积分、支付、提示词和审核记录。',
   'mydata.web': '图片和完整归档请到网站查看：{url}',
-  'deleteme.confirm': '此操作将永久删除你的账号、提示词、图片和积分。根据税务法规，支付记录会以匿名形式保留。确定继续吗？',
+  'deleteme.confirm':
+    '此操作将永久删除你的账号、提示词、图片和积分。根据税务法规，支付记录会以匿名形式保留。确定继续吗？',
   'deleteme.confirm_button': '确定，全部删除',
   'deleteme.abort_button': '保留我的账号',
   'deleteme.done': '你的账号和数据已删除。再见。',
   'deleteme.aborted': '未删除任何内容。',
-  'deleteme.use_web': '此账号可在网站上登录（密码或 Google），因此只能在网站上通过该登录方式确认后删除：{url}。未删除任何内容。',
+  'deleteme.use_web':
+    '此账号可在网站上登录（密码或 Google），因此只能在网站上通过该登录方式确认后删除：{url}。未删除任何内容。',
   'support.text': '客服：{support}。请注明你的用户 ID {userId}。',
 
   // errors (one per AppError code)
@@ -156,12 +169,14 @@ export const zhCN: Catalog = {
   'errors.unknown_command': '我不认识这个命令，请查看 /help。',
   'errors.unknown_product': '该商品不存在。',
   'errors.terms_required': '请先同意服务条款（/start）。',
-  'errors.account_suspended': '你的账号已暂停创作，至 {until} 恢复（原因：{reason}）。你的积分和作品仍保留在账号中。如需申诉，请发送 /appeal 并写明你认为有误的理由，或使用网站账号页面上的申诉表单。',
+  'errors.account_suspended':
+    '你的账号已暂停创作，至 {until} 恢复（原因：{reason}）。你的积分和作品仍保留在账号中。如需申诉，请发送 /appeal 并写明你认为有误的理由，或使用网站账号页面上的申诉表单。',
   'errors.account_deleted': '该账号已注销。',
   'errors.processing_restricted': '你已申请限制数据处理，因此创作功能已关闭。可在网站或通过 /settings 解除。',
   'errors.insufficient_credits': '本次需要 {cost} 积分，你当前有 {balance} 积分。可通过 /buy 购买。',
   'errors.credit_debt': '退款后你的账号欠 {debt} 积分。购买积分结清前，暂停创作（/buy）。',
-  'errors.content_blocked': '该提示词因涉及「{category}」被拦截，未扣除积分。你的账号暂不受影响：这是 {hours} 小时内第 {strikes} 次拦截（共 {limit} 次），达到 {limit} 次将暂停创作 {pause} 小时。如有误判，请联系 {support}。',
+  'errors.content_blocked':
+    '该提示词因涉及「{category}」被拦截，未扣除积分。你的账号暂不受影响：这是 {hours} 小时内第 {strikes} 次拦截（共 {limit} 次），达到 {limit} 次将暂停创作 {pause} 小时。如有误判，请联系 {support}。',
   'errors.rate_limited': '操作太快了，请 {seconds} 秒后再试。',
   'errors.too_many_jobs': '你已有 {running} 个任务在进行（上限 {limit} 个），请等其中一个完成。',
   'errors.job_not_found': '该任务已不存在。',
@@ -180,7 +195,8 @@ export const zhCN: Catalog = {
   'errors.invalid_credentials': '邮箱或密码错误。',
   'errors.login_throttled': '尝试次数过多，请 {seconds} 秒后再试。',
   'errors.private_chat_only': '此操作涉及个人数据，请在与我的私聊中使用。',
-  'errors.temporarily_unavailable': '服务暂时不可用（编号 {ref}）。请一分钟后再试。如果你的请求已被接受，其状态或结果仍会发到这里。',
+  'errors.temporarily_unavailable':
+    '服务暂时不可用（编号 {ref}）。请一分钟后再试。如果你的请求已被接受，其状态或结果仍会发到这里。',
   'errors.internal': '我们这边出了点问题（编号 {ref}）。请重试；客服可凭该编号查询。',
 
   // moderation categories
@@ -193,7 +209,8 @@ export const zhCN: Catalog = {
   'category.illegal': '违法活动',
   'category.provider_safety': '服务商的安全规则',
   'category.other': '不安全内容',
-  'errors.content_blocked_suspended': '该提示词因涉及「{category}」被拦截，未扣除积分。你的账号将暂停创作图片和视频 {count} {unit}，至 {until} 恢复。你的积分和作品仍保留在账号中。如需申诉，请发送 /appeal 并写明你认为有误的理由，或使用网站账号页面上的申诉表单。',
+  'errors.content_blocked_suspended':
+    '该提示词因涉及「{category}」被拦截，未扣除积分。你的账号将暂停创作图片和视频 {count} {unit}，至 {until} 恢复。你的积分和作品仍保留在账号中。如需申诉，请发送 /appeal 并写明你认为有误的理由，或使用网站账号页面上的申诉表单。',
   'suspension.reason.severe_content': '有提示词因严重违规内容被拦截',
   'suspension.reason.repeated_blocked_prompts': '短时间内多次提示词被拦截',
   'suspension.reason.unknown': '未注明原因',
@@ -212,7 +229,8 @@ export const zhCN: Catalog = {
   'appeal.lifted': '你的申诉已通过：账号暂停已解除，你可以继续创作。',
   'appeal.kept': '你的申诉已审核：账号暂停维持不变，至 {until}。',
   'web.account.suspension.title': '账号暂停',
-  'web.account.suspension.active': '你的账号已暂停创作，至 {until} 恢复（原因：{reason}）。你的积分和作品仍保留在账号中。',
+  'web.account.suspension.active':
+    '你的账号已暂停创作，至 {until} 恢复（原因：{reason}）。你的积分和作品仍保留在账号中。',
   'web.account.appeal.label': '你为什么认为暂停有误？（最多 {max} 个字符）',
   'web.account.appeal.submit': '提交申诉',
   'web.account.appeal.filed': '申诉已提交，管理员会进行审核。',
@@ -231,9 +249,12 @@ export const zhCN: Catalog = {
   'web.admin.appeals.keep': '维持暂停',
   'web.admin.done.appeal_lifted': '申诉已通过，暂停已解除，并已通知用户。',
   'web.admin.done.appeal_kept': '申诉已答复，暂停维持不变，并已通知用户。',
-  'terms.already_accepted': '你已于 {date} 接受条款，并于 {ageDate} 确认年满 {age} 岁；这是之前的按钮，没有任何更改。如需停止使用并删除你的数据，请使用 /deleteme。',
-  'terms.declined_kept': '明白了：在你通过 /start 接受当前条款之前无法创作。你的账号及其 {balance} 积分会保留；/mydata 可查看保存的内容，/deleteme 可删除。',
-  'terms.age_denied_kept': '抱歉，本服务仅限 {age} 岁及以上用户使用，因此你无法创作。你的账号及其 {balance} 积分会保留，直到你用 /deleteme 删除；/mydata 可查看保存的内容。',
+  'terms.already_accepted':
+    '你已于 {date} 接受条款，并于 {ageDate} 确认年满 {age} 岁；这是之前的按钮，没有任何更改。如需停止使用并删除你的数据，请使用 /deleteme。',
+  'terms.declined_kept':
+    '明白了：在你通过 /start 接受当前条款之前无法创作。你的账号及其 {balance} 积分会保留；/mydata 可查看保存的内容，/deleteme 可删除。',
+  'terms.age_denied_kept':
+    '抱歉，本服务仅限 {age} 岁及以上用户使用，因此你无法创作。你的账号及其 {balance} 积分会保留，直到你用 /deleteme 删除；/mydata 可查看保存的内容。',
   'errors.image_invalid': '这个文件不是 PNG、JPEG、WebP 或 GIF 图片，无法编辑。未扣除积分。请发送照片或图片文件。',
 
   // statuses
@@ -303,7 +324,8 @@ export const zhCN: Catalog = {
   'web.login.forgot': '忘记密码？',
   'web.login.no_account': '第一次来？',
   'web.forgot.title': '重置密码',
-  'web.forgot.intro': '请输入账号的邮箱。如果该邮箱有账号，我们会发送一个设置新密码的链接；链接只能使用一次，30 分钟内有效。',
+  'web.forgot.intro':
+    '请输入账号的邮箱。如果该邮箱有账号，我们会发送一个设置新密码的链接；链接只能使用一次，30 分钟内有效。',
   'web.forgot.submit': '发送链接',
   'web.forgot.sent': '如果该邮箱属于某个账号，重置链接已发出。请查看收件箱（以及垃圾邮件文件夹）。',
   'web.reset.title': '设置新密码',
@@ -331,17 +353,21 @@ export const zhCN: Catalog = {
   'web.link.field_name': '显示名称',
   'web.link.field_id': '用户 ID',
   'web.link.none': '（无）',
-  'web.link.two_steps': '你在这里确认后，我们会向该聊天发送一条写明此网站账号的消息，只有在那里点击“确认关联”后账号才会合并。如果 /link 不是你本人在该聊天中发送的，请不要继续。',
-  'web.link.what_moves': '你在聊天中的积分、作品、付款记录和设置会转入此账号，之后聊天机器人将使用此账号。此操作无法撤销。',
+  'web.link.two_steps':
+    '你在这里确认后，我们会向该聊天发送一条写明此网站账号的消息，只有在那里点击“确认关联”后账号才会合并。如果 /link 不是你本人在该聊天中发送的，请不要继续。',
+  'web.link.what_moves':
+    '你在聊天中的积分、作品、付款记录和设置会转入此账号，之后聊天机器人将使用此账号。此操作无法撤销。',
   'web.link.submit': '确认，并请聊天端也确认',
-  'web.link.sent': '快完成了：我们已向 {platform} 账号 {account} 发送消息。请在 10 分钟内在那里点击“确认关联”。在此之前不会合并任何内容。',
+  'web.link.sent':
+    '快完成了：我们已向 {platform} 账号 {account} 发送消息。请在 10 分钟内在那里点击“确认关联”。在此之前不会合并任何内容。',
   'web.link.unreachable': '无法向该聊天发送确认消息。请打开与机器人的私聊，重新发送 /link 并使用新链接。',
   'web.link.already': '该聊天账号已关联到此账号。',
   'web.link.conflict': '该聊天账号已属于另一个网站账号，因此无法在这里关联。请先登录那个账号并在那里移除它。',
 
   // web: pricing and checkout
   'web.pricing.title': '价格',
-  'web.pricing.intro': '创作消耗积分：每张图片 {imageCost} 积分，高清乘以 {hdMultiplier}，视频每秒 {videoPerSecond} 积分。显示的价格即实际扣款金额；在付款页确认前不会扣款。',
+  'web.pricing.intro':
+    '创作消耗积分：每张图片 {imageCost} 积分，高清乘以 {hdMultiplier}，视频每秒 {videoPerSecond} 积分。显示的价格即实际扣款金额；在付款页确认前不会扣款。',
   'web.pricing.packs': '积分包',
   'web.pricing.plans': '月度套餐',
   'web.pricing.pack_title': '{credits} 积分',
@@ -394,9 +420,11 @@ export const zhCN: Catalog = {
   'web.account.sign_in_password': '邮箱和密码',
   'web.account.link_hint': '要添加 Telegram 或 Discord 账号，请向机器人发送 /link 并打开它给你的链接。',
   'web.account.identity_remove': '移除',
-  'web.account.identity_removed': '{platform} {username} 已不再关联此账号。积分和记录保留在这里；该聊天现在是一个独立的新聊天账号。',
+  'web.account.identity_removed':
+    '{platform} {username} 已不再关联此账号。积分和记录保留在这里；该聊天现在是一个独立的新聊天账号。',
   'web.account.identity_removed_sign_in': '你不再使用 {platform} 登录。',
-  'web.account.identity_last_sign_in': '这是此账号在网站上唯一的登录方式，因此不能移除。请先设置密码（登录页的“忘记密码”），再移除它。',
+  'web.account.identity_last_sign_in':
+    '这是此账号在网站上唯一的登录方式，因此不能移除。请先设置密码（登录页的“忘记密码”），再移除它。',
   'web.account.settings_link': '资料和邮箱',
   'web.account.privacy_link': '隐私与个人数据',
   'web.account.unverified': '请通过我们发送的链接确认你的邮箱（{email}）。',
@@ -433,7 +461,8 @@ export const zhCN: Catalog = {
   'web.settings.email_sent': '我们已向新邮箱发送链接，打开后更改才会生效。',
   // web: email-change undo, sign out everywhere, reset throttling, Google sign-in state, lookups by key
   'web.settings.sessions': '登录会话',
-  'web.settings.sign_out_everywhere_hint': '退出此账号在所有浏览器上的登录（包括当前浏览器），并取消所有等待确认的邮箱更改。',
+  'web.settings.sign_out_everywhere_hint':
+    '退出此账号在所有浏览器上的登录（包括当前浏览器），并取消所有等待确认的邮箱更改。',
   'web.settings.sign_out_everywhere': '在所有设备上退出',
   'web.login.signed_out_everywhere': '你已在所有设备上退出登录，等待确认的邮箱更改已取消。',
   'web.undo_email.title': '撤销邮箱更改',
@@ -445,7 +474,8 @@ export const zhCN: Catalog = {
   'web.field.currency': '不支持该币种，请从列表中选择。',
   'web.bad_query': '该地址包含无法识别的参数值（{name}）。',
   'mail.email_changed.subject': '你账号的邮箱地址已更改',
-  'mail.email_changed.body': '你好，\n\n你在 {site} 的账号邮箱已更改为 {email}。如果是你本人操作，无需任何处理。\n\n如果不是你本人操作，请在 7 天内打开以下链接，恢复此邮箱并让其他人退出登录（链接只能使用一次）：\n\n{url}\n\n客服：{support}',
+  'mail.email_changed.body':
+    '你好，\n\n你在 {site} 的账号邮箱已更改为 {email}。如果是你本人操作，无需任何处理。\n\n如果不是你本人操作，请在 7 天内打开以下链接，恢复此邮箱并让其他人退出登录（链接只能使用一次）：\n\n{url}\n\n客服：{support}',
 
   // web: privacy self-service
   'web.privacy.title': '隐私与个人数据',
@@ -456,7 +486,8 @@ export const zhCN: Catalog = {
   'web.privacy.rectify_h': '更正你的数据',
   'web.privacy.rectify_text': '在资料页面修改显示名称、语言和邮箱地址。',
   'web.privacy.restriction_h': '限制处理',
-  'web.privacy.restriction_text': '开启后，我们不会再为你生成任何内容：新的图片和视频请求都会被拒绝。你的数据会保留。你可以随时关闭。',
+  'web.privacy.restriction_text':
+    '开启后，我们不会再为你生成任何内容：新的图片和视频请求都会被拒绝。你的数据会保留。你可以随时关闭。',
   'web.privacy.restriction_set': '限制处理',
   'web.privacy.restriction_lift': '解除限制',
   'web.privacy.objection_h': '反对使用统计',
@@ -467,7 +498,8 @@ export const zhCN: Catalog = {
   'web.privacy.state_off': '当前：未开启',
   'web.privacy.saved': '你的选择已保存并记录。',
   'web.privacy.erase_h': '注销账号',
-  'web.privacy.erase_text': '这将永久删除你的账号、提示词、图片、视频、积分和记录，并取消正在进行的套餐。付款记录会按税法要求以匿名方式保留。你将被退出登录，且无法再登录。',
+  'web.privacy.erase_text':
+    '这将永久删除你的账号、提示词、图片、视频、积分和记录，并取消正在进行的套餐。付款记录会按税法要求以匿名方式保留。你将被退出登录，且无法再登录。',
   'web.privacy.erase_password': '请输入密码以确认',
   'web.privacy.erase_phrase': '请输入“{phrase}”以确认',
   'web.privacy.erase_button': '注销我的账号',
@@ -481,7 +513,8 @@ export const zhCN: Catalog = {
   'web.privacy.col_status': '状态',
   'web.privacy.col_outcome': '结果',
   'web.dsr.title': '无需登录的数据请求',
-  'web.dsr.intro': '无法登录账号？请告诉我们账号的邮箱地址和你的请求。我们会向该邮箱发送链接；在你打开链接并确认之前，不会提供或更改任何数据。',
+  'web.dsr.intro':
+    '无法登录账号？请告诉我们账号的邮箱地址和你的请求。我们会向该邮箱发送链接；在你打开链接并确认之前，不会提供或更改任何数据。',
   'web.dsr.signed_in_hint': '如果你能登录，自行操作会更快：',
   'web.dsr.kind_label': '你的请求是？',
   'web.dsr.message_label': '需要告诉我们的其他信息（可选）',
@@ -513,19 +546,25 @@ export const zhCN: Catalog = {
   'web.dsr.result.restrict': '已限制处理：不会再为该账号生成任何内容。之后可登录解除。',
   'web.dsr.result.object': '你的反对已记录。',
   'web.dsr.result.forwarded': '你的请求已确认并转交客服团队，客服会通过邮件回复你。',
-  'web.dsr.result.no_account': '我们没有使用该邮箱的账号，因此该邮箱下没有账号数据。如果你只使用过聊天机器人，请在聊天中发送 /mydata 或 /deleteme。',
+  'web.dsr.result.no_account':
+    '我们没有使用该邮箱的账号，因此该邮箱下没有账号数据。如果你只使用过聊天机器人，请在聊天中发送 /mydata 或 /deleteme。',
 
   // mail
   'mail.verify_email.subject': '请确认你的邮箱地址',
-  'mail.verify_email.body': '你好，\n\n请打开以下链接，确认你在 {site} 的账号邮箱（24 小时内有效）：\n\n{url}\n\n如果你没有注册账号，请忽略此邮件。\n\n客服：{support}',
+  'mail.verify_email.body':
+    '你好，\n\n请打开以下链接，确认你在 {site} 的账号邮箱（24 小时内有效）：\n\n{url}\n\n如果你没有注册账号，请忽略此邮件。\n\n客服：{support}',
   'mail.change_email.subject': '请确认你的新邮箱地址',
-  'mail.change_email.body': '你好，\n\n有人请求将此邮箱用于 {site} 的账号。打开以下链接即可确认（24 小时内有效）：\n\n{url}\n\n如果不是你本人操作，请忽略此邮件，不会有任何更改。\n\n客服：{support}',
+  'mail.change_email.body':
+    '你好，\n\n有人请求将此邮箱用于 {site} 的账号。打开以下链接即可确认（24 小时内有效）：\n\n{url}\n\n如果不是你本人操作，请忽略此邮件，不会有任何更改。\n\n客服：{support}',
   'mail.password_reset.subject': '重置你的密码',
-  'mail.password_reset.body': '你好，\n\n打开以下链接，为你在 {site} 的账号设置新密码。链接只能使用一次，30 分钟内有效：\n\n{url}\n\n如果你没有提出此请求，请忽略此邮件，你的密码保持不变。\n\n客服：{support}',
+  'mail.password_reset.body':
+    '你好，\n\n打开以下链接，为你在 {site} 的账号设置新密码。链接只能使用一次，30 分钟内有效：\n\n{url}\n\n如果你没有提出此请求，请忽略此邮件，你的密码保持不变。\n\n客服：{support}',
   'mail.data_request.subject': '请确认你的数据请求',
   'mail.account_linked.subject': '有聊天账号关联到了你的账号',
-  'mail.account_linked.body': '你好，\n\n{platform} 账号 {account} 刚刚关联到了你在 {site} 的账号。从现在起，可以在该聊天中使用你的积分、记录和个人数据。\n\n如果不是你本人操作，请在账号页面移除它并修改密码：\n\n{url}\n\n客服：{support}',
-  'mail.data_request.body': '你好，\n\n我们收到了针对此邮箱在 {site} 的请求：{kind}。打开以下链接即可确认（24 小时内有效，仅可使用一次）：\n\n{url}\n\n在你确认之前不会执行任何操作。如果不是你本人提出的请求，请忽略此邮件。\n\n客服：{support}',
+  'mail.account_linked.body':
+    '你好，\n\n{platform} 账号 {account} 刚刚关联到了你在 {site} 的账号。从现在起，可以在该聊天中使用你的积分、记录和个人数据。\n\n如果不是你本人操作，请在账号页面移除它并修改密码：\n\n{url}\n\n客服：{support}',
+  'mail.data_request.body':
+    '你好，\n\n我们收到了针对此邮箱在 {site} 的请求：{kind}。打开以下链接即可确认（24 小时内有效，仅可使用一次）：\n\n{url}\n\n在你确认之前不会执行任何操作。如果不是你本人提出的请求，请忽略此邮件。\n\n客服：{support}',
   // web: admin area (operators listed in ADMIN_EMAILS)
   'web.admin.title': '管理',
   'web.admin.nav_label': '管理',
@@ -635,7 +674,8 @@ export const zhCN: Catalog = {
   'web.admin.audit.empty': '尚无记录。',
   'web.admin.nav.reviews': '待审核付款',
   'web.admin.reviews.title': '待审核的付款',
-  'web.admin.reviews.intro': '这些付款已到账，但金额与目录中所购商品的价格不符，因此没有发放积分。请在支付服务商后台核对每一笔，退款或手动发放积分，然后标记为已处理。',
+  'web.admin.reviews.intro':
+    '这些付款已到账，但金额与目录中所购商品的价格不符，因此没有发放积分。请在支付服务商后台核对每一笔，退款或手动发放积分，然后标记为已处理。',
   'web.admin.reviews.empty': '没有等待审核的付款。',
   'web.admin.reviews.col.object': '服务商对象',
   'web.admin.reviews.col.product': '商品',
@@ -665,7 +705,8 @@ export const zhCN: Catalog = {
   'web.admin.confirm.suspend_open': '暂停 {user}，直到手动解除。原因：{reason}。',
   'web.admin.confirm.unsuspend': '立即解除 {user} 的暂停。否则将于 {date} 结束。',
   'web.admin.confirm.not_suspended': '{user} 当前未被暂停。',
-  'web.admin.confirm.refund': '向 {user} 退款 {amount}（付款 {payment}）。将收回 {credits} 积分；已用掉的部分记为欠款。',
+  'web.admin.confirm.refund':
+    '向 {user} 退款 {amount}（付款 {payment}）。将收回 {credits} 积分；已用掉的部分记为欠款。',
   'web.nav.admin': '管理',
   'web.admin.dash.title': '最近 30 天',
   'web.admin.dash.queue': '当前队列：{queued} 个等待中，{running} 个进行中，{uploading} 个上传中。',
@@ -693,17 +734,20 @@ export const zhCN: Catalog = {
   'web.admin.dash.col.failed': '失败',
   'web.admin.dash.col.error_rate': '错误率',
   'web.admin.dash.at': '数据截至 {date}。',
-  'referral.applied': '已接受邀请。首次购买时，你将额外获得 {inviteeCredits} 积分，邀请你的好友获得 {inviterCredits} 积分。',
+  'referral.applied':
+    '已接受邀请。首次购买时，你将额外获得 {inviteeCredits} 积分，邀请你的好友获得 {inviterCredits} 积分。',
   'referral.unknown_code': '该邀请码不存在，未记录任何邀请。其他功能照常使用。',
   'referral.own_code': '这是你自己（或你另一个账户）的邀请链接，不会获得任何奖励。',
   'referral.already_referred': '此账户已被邀请过；每个账户只能接受一次邀请。',
   'referral.already_purchased': '邀请只在首次购买前有效，而此账户已经购买过。',
-  'referral.invite': '邀请好友：{link}\n你邀请的人首次购买时，你获得 {inviterCredits} 积分，对方获得 {inviteeCredits} 积分。',
+  'referral.invite':
+    '邀请好友：{link}\n你邀请的人首次购买时，你获得 {inviterCredits} 积分，对方获得 {inviteeCredits} 积分。',
   'referral.earned': '已购买的受邀人数：{buyers}。获得的积分：{credits}。',
   'web.account.referral.title': '邀请好友',
   'web.account.referral.web_link': '网页链接',
   'web.account.referral.telegram_link': 'Telegram 链接',
-  'web.account.referral.how': '分享你的链接。你邀请的人首次购买时，你获得 {inviterCredits} 积分，对方获得 {inviteeCredits} 积分。',
+  'web.account.referral.how':
+    '分享你的链接。你邀请的人首次购买时，你获得 {inviterCredits} 积分，对方获得 {inviteeCredits} 积分。',
   'job.provider_busy': '图片服务繁忙，正在重试…',
   'input.photo_question': '要怎么改？请在 {minutes} 分钟内发送修改说明，例如“改成水彩画风格”。',
   'input.template_subject': '{name}：{description}\n现在请发送你的主题（{minutes} 分钟内有效）。',

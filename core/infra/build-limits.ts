@@ -43,18 +43,25 @@ export type LimitedProviders = { image: readonly { name: string }[]; video: read
 export function buildLimits(config: AppConfig, providers: LimitedProviders | readonly string[]): LimitsConfig {
   const imageMs = config.jobTimeouts.imageSeconds * 1000;
   const videoMs = config.jobTimeouts.videoSeconds * 1000;
-  const kinds: LimitedProviders = Array.isArray(providers) ? { image: [], video: providers.map((name) => ({ name })) } : (providers as LimitedProviders);
+  const kinds: LimitedProviders = Array.isArray(providers)
+    ? { image: [], video: providers.map((name) => ({ name })) }
+    : (providers as LimitedProviders);
   const makesVideo = new Set(kinds.video.map((provider) => provider.name));
   const names = new Set([...kinds.image, ...kinds.video].map((provider) => provider.name));
   const limits: Record<string, LimitsConfig[string]> = {
-    [GLOBAL_GENERATION_LIMIT]: { maxConcurrent: config.globalGenerationConcurrency, slotTimeoutMs: makesVideo.size > 0 ? videoMs : imageMs },
+    [GLOBAL_GENERATION_LIMIT]: {
+      maxConcurrent: config.globalGenerationConcurrency,
+      slotTimeoutMs: makesVideo.size > 0 ? videoMs : imageMs,
+    },
   };
   if (config.telegram) limits[TELEGRAM_SEND_LIMIT] = { minTimeMs: TELEGRAM_SEND_SPACING_MS, slotTimeoutMs: 120_000 };
   for (const name of names) {
     const own = { ...DEFAULT_PROVIDER_LIMIT, ...(config.providerLimits[name] ?? {}) };
     limits[providerLimitName(name)] = {
       maxConcurrent: own.maxConcurrent,
-      ...(name === 'demo' && !config.providerLimits[name]?.requestsPerMinute ? {} : { reservoir: { amount: own.requestsPerMinute, refreshIntervalMs: 60_000 } }),
+      ...(name === 'demo' && !config.providerLimits[name]?.requestsPerMinute
+        ? {}
+        : { reservoir: { amount: own.requestsPerMinute, refreshIntervalMs: 60_000 } }),
       slotTimeoutMs: makesVideo.has(name) ? videoMs : imageMs,
     };
   }

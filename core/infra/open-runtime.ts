@@ -15,7 +15,11 @@ import { createMailer } from '#core/infra/mail/create-mailer';
 import { closeRedisConnection, createRedisConnection } from '#core/infra/redis';
 import { buildLimits } from '#core/infra/build-limits';
 import { compileModerationRules } from '#core/moderation/compile-moderation-rules';
-import { DEFAULT_MODERATION_RULES, mergeModerationRules, ModerationRulesOverrideSchema } from '#core/moderation/moderation-rules';
+import {
+  DEFAULT_MODERATION_RULES,
+  mergeModerationRules,
+  ModerationRulesOverrideSchema,
+} from '#core/moderation/moderation-rules';
 import { createPromptModerator } from '#core/moderation/create-prompt-moderator';
 import { createLazyModerator } from '#core/moderation/create-lazy-moderator';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
@@ -62,27 +66,62 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
     demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
     demoVideo: createDemoVideoProvider(),
   });
-  const queue = createJobQueue({ redisUrl: config.redisUrl, prefix: REDIS_PREFIX, queueName: 'generations', logger: logger.child({ component: 'queue' }) });
-  const limiter = createRateLimiter({ limits: buildLimits(config, providers), redisUrl: config.redisUrl, keyPrefix: `${REDIS_PREFIX}:rl:`, logger: logger.child({ component: 'limits' }) });
+  const queue = createJobQueue({
+    redisUrl: config.redisUrl,
+    prefix: REDIS_PREFIX,
+    queueName: 'generations',
+    logger: logger.child({ component: 'queue' }),
+  });
+  const limiter = createRateLimiter({
+    limits: buildLimits(config, providers),
+    redisUrl: config.redisUrl,
+    keyPrefix: `${REDIS_PREFIX}:rl:`,
+    logger: logger.child({ component: 'limits' }),
+  });
   const redis = config.redisUrl ? createRedisConnection(config.redisUrl, { role: 'health' }) : undefined;
   // Its own connection that gives up on a command quickly: a Redis outage must not stall a job's provider loop.
-  const coolDownRedis = config.redisUrl ? createRedisConnection(config.redisUrl, { role: 'provider-cool-down', maxRetriesPerRequest: 1 }) : undefined;
+  const coolDownRedis = config.redisUrl
+    ? createRedisConnection(config.redisUrl, { role: 'provider-cool-down', maxRetriesPerRequest: 1 })
+    : undefined;
   const providerResilience = createProviderResilience({
     settings: config.providerRetry,
     coolDown: coolDownRedis
-      ? createRedisProviderCoolDown({ redis: coolDownRedis, keyPrefix: `${REDIS_PREFIX}:provider-cool-down:`, logger: logger.child({ component: 'provider-cool-down' }) })
+      ? createRedisProviderCoolDown({
+          redis: coolDownRedis,
+          keyPrefix: `${REDIS_PREFIX}:provider-cool-down:`,
+          logger: logger.child({ component: 'provider-cool-down' }),
+        })
       : createMemoryProviderCoolDown(),
   });
-  const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, outboxDir: path.join(config.dataDir, 'outbox'), logger: logger.child({ component: 'mail' }) });
+  const mailer = createMailer({
+    smtpUrl: config.mail.smtpUrl,
+    from: config.mail.from,
+    outboxDir: path.join(config.dataDir, 'outbox'),
+    logger: logger.child({ component: 'mail' }),
+  });
   const rules = config.moderationRulesFile
-    ? mergeModerationRules(DEFAULT_MODERATION_RULES, ModerationRulesOverrideSchema.parse(JSON.parse(await fs.readFile(config.moderationRulesFile, 'utf8'))))
+    ? mergeModerationRules(
+        DEFAULT_MODERATION_RULES,
+        ModerationRulesOverrideSchema.parse(JSON.parse(await fs.readFile(config.moderationRulesFile, 'utf8'))),
+      )
     : DEFAULT_MODERATION_RULES;
-  const openai = config.providers.openai ? new OpenAI({ apiKey: config.providers.openai.apiKey, baseURL: config.providers.openai.baseUrl, maxRetries: 1 }) : undefined;
-  const buildModerator = () => createPromptModerator({ rules: compileModerationRules(rules), openai, mode: config.moderationMode, logger: logger.child({ component: 'moderation' }) });
+  const openai = config.providers.openai
+    ? new OpenAI({ apiKey: config.providers.openai.apiKey, baseURL: config.providers.openai.baseUrl, maxRetries: 1 })
+    : undefined;
+  const buildModerator = () =>
+    createPromptModerator({
+      rules: compileModerationRules(rules),
+      openai,
+      mode: config.moderationMode,
+      logger: logger.child({ component: 'moderation' }),
+    });
   // The built-in rules are compiled on the first check; an operator's rules file at start-up, so a bad one stops the start.
   const moderator = config.moderationRulesFile ? buildModerator() : createLazyModerator(buildModerator);
 
-  const metrics = createMetrics({ queue, logger: logger.child({ component: 'metrics' }) }, { defaultLabels: { roles: config.roles.join('+') } });
+  const metrics = createMetrics(
+    { queue, logger: logger.child({ component: 'metrics' }) },
+    { defaultLabels: { roles: config.roles.join('+') } },
+  );
   const deps: CoreDeps = {
     config,
     logger,

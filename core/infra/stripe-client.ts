@@ -12,7 +12,10 @@ const requireStripe = (): typeof Stripe => createRequire(import.meta.url)('strip
  * off so no request timing is reported to Stripe; two network retries, which Stripe makes safe
  * with the idempotency keys the SDK adds to POSTs (https://docs.stripe.com/api/idempotent_requests).
  */
-export function createStripeClient(stripe: AppConfig['stripe'], options: { maxNetworkRetries?: number } = {}): Stripe | undefined {
+export function createStripeClient(
+  stripe: AppConfig['stripe'],
+  options: { maxNetworkRetries?: number } = {},
+): Stripe | undefined {
   if (!stripe) return undefined;
   const base = stripe.apiBase ? new URL(stripe.apiBase) : undefined;
   const protocol = base?.protocol === 'http:' ? 'http' : 'https';

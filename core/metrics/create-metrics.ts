@@ -29,7 +29,10 @@ export type Metrics = MetricsRecorder & {
  * series are left out of that scrape (and a warning is logged) rather than reporting stale numbers.
  * Naming follows https://prometheus.io/docs/practices/naming/ (base units, `_total` counters).
  */
-export function createMetrics(deps: { queue: Pick<JobQueue, 'counts'>; logger?: Logger }, options: { defaultLabels?: Record<string, string> } = {}): Metrics {
+export function createMetrics(
+  deps: { queue: Pick<JobQueue, 'counts'>; logger?: Logger },
+  options: { defaultLabels?: Record<string, string> } = {},
+): Metrics {
   const registry = new Registry();
   if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
   collectDefaultMetrics({ register: registry });
@@ -111,7 +114,10 @@ export function createMetrics(deps: { queue: Pick<JobQueue, 'counts'>; logger?: 
   return {
     registry,
     observeProviderCall: (call) => {
-      providerCallSeconds.observe({ provider: call.provider, kind: call.kind, outcome: call.outcome }, nonNegative(call.seconds));
+      providerCallSeconds.observe(
+        { provider: call.provider, kind: call.kind, outcome: call.outcome },
+        nonNegative(call.seconds),
+      );
       if (call.outcome !== 'ok') providerErrors.inc({ provider: call.provider, kind: call.kind, error: call.outcome });
     },
     countProviderRetry: (provider, cause) => {
@@ -121,7 +127,10 @@ export function createMetrics(deps: { queue: Pick<JobQueue, 'counts'>; logger?: 
       providerSkips.inc({ provider, reason: why });
     },
     observeGenerationEnd: (end) => {
-      generationSeconds.observe({ kind: end.kind, provider: end.provider ?? 'none', status: end.status }, nonNegative(end.seconds));
+      generationSeconds.observe(
+        { kind: end.kind, provider: end.provider ?? 'none', status: end.status },
+        nonNegative(end.seconds),
+      );
     },
     countCreditsGranted: (amount, source) => {
       if (amount > 0) creditsGranted.inc({ source }, amount);

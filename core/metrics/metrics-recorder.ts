@@ -23,7 +23,12 @@ export type GenerationEnd = {
  */
 export interface MetricsRecorder {
   /** One call to a provider (limiter wait excluded), with its outcome. Failures also count as provider errors. */
-  observeProviderCall(call: { provider: string; kind: GenerationKind; seconds: number; outcome: ProviderCallOutcome }): void;
+  observeProviderCall(call: {
+    provider: string;
+    kind: GenerationKind;
+    seconds: number;
+    outcome: ProviderCallOutcome;
+  }): void;
   /** A provider call failed transiently and the job tries again (same provider or the next), by why it failed. */
   countProviderRetry(provider: string, cause: string): void;
   /** A provider was passed over without a call: its circuit is open (`breaker_open`) or it asked us to wait past the deadline (`cooling_down`). */

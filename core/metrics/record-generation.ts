@@ -21,7 +21,12 @@ export async function measureProviderCall<T>(
     return result;
   } catch (error) {
     if (!call.interrupted.aborted) {
-      metrics.observeProviderCall({ provider: call.provider, kind: call.kind, seconds: seconds(), outcome: outcomeOf(error, call.deadline) });
+      metrics.observeProviderCall({
+        provider: call.provider,
+        kind: call.kind,
+        seconds: seconds(),
+        outcome: outcomeOf(error, call.deadline),
+      });
     }
     throw error;
   }
@@ -33,10 +38,19 @@ export async function measureProviderCall<T>(
  */
 export function recordGenerationEnd(
   metrics: MetricsRecorder | undefined,
-  end: Omit<GenerationEnd, 'seconds'> & { createdAt: Date; endedAt: Date; settled: { outcome: string; amount: number } | undefined },
+  end: Omit<GenerationEnd, 'seconds'> & {
+    createdAt: Date;
+    endedAt: Date;
+    settled: { outcome: string; amount: number } | undefined;
+  },
 ): void {
   if (!metrics) return;
-  metrics.observeGenerationEnd({ kind: end.kind, provider: end.provider, status: end.status, seconds: (end.endedAt.getTime() - end.createdAt.getTime()) / 1000 });
+  metrics.observeGenerationEnd({
+    kind: end.kind,
+    provider: end.provider,
+    status: end.status,
+    seconds: (end.endedAt.getTime() - end.createdAt.getTime()) / 1000,
+  });
   if (end.settled?.outcome === 'captured') metrics.countCreditsSpent(end.settled.amount, end.kind);
   if (end.settled?.outcome === 'released') metrics.countCreditsRefunded(end.settled.amount, `generation_${end.status}`);
 }

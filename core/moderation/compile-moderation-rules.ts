@@ -1,5 +1,11 @@
 import type { ModerationRules, ModerationTerm } from '#core/moderation/moderation-rules';
-import { buildSkeleton, CJK_CHAR, foldForMatching, isCjkCodePoint, LEET_GLYPHS } from '#core/moderation/normalize-prompt';
+import {
+  buildSkeleton,
+  CJK_CHAR,
+  foldForMatching,
+  isCjkCodePoint,
+  LEET_GLYPHS,
+} from '#core/moderation/normalize-prompt';
 
 const GLYPH_LETTERS = invertGlyphs(LEET_GLYPHS);
 /** Skeleton letters that a symbol (not a digit) can stand for, e.g. `a` for `@`. */
@@ -107,7 +113,12 @@ export function compileModerationRules(rules: ModerationRules): CompiledModerati
   const categories: CompiledCategory[] = [];
 
   for (const [name, category] of Object.entries(rules.categories)) {
-    categories.push({ name, isSevere: category.isSevere, isBlocking: category.isBlocking, combinations: category.combinations });
+    categories.push({
+      name,
+      isSevere: category.isSevere,
+      isBlocking: category.isBlocking,
+      combinations: category.combinations,
+    });
     for (const term of category.terms) {
       const { pending, source } = compileEntry(readTermText(term), name);
       const isCompact = isCompactMatched(term, source, rules.compactMinLength);
@@ -121,10 +132,22 @@ export function compileModerationRules(rules: ModerationRules): CompiledModerati
   }
 
   return {
-    foldedLatin: compileScanner(folded.filter((pending) => !pending.isKeyCjk), 'word-start'),
-    foldedCjk: compileScanner(folded.filter((pending) => pending.isKeyCjk), 'cjk'),
-    compactLatin: compileScanner(compact.filter((pending) => !pending.isKeyCjk), 'word-start'),
-    compactCjk: compileScanner(compact.filter((pending) => pending.isKeyCjk), 'cjk'),
+    foldedLatin: compileScanner(
+      folded.filter((pending) => !pending.isKeyCjk),
+      'word-start',
+    ),
+    foldedCjk: compileScanner(
+      folded.filter((pending) => pending.isKeyCjk),
+      'cjk',
+    ),
+    compactLatin: compileScanner(
+      compact.filter((pending) => !pending.isKeyCjk),
+      'word-start',
+    ),
+    compactCjk: compileScanner(
+      compact.filter((pending) => pending.isKeyCjk),
+      'cjk',
+    ),
     spelledLatin: compileScanner(spelled, 'anywhere'),
     patterns,
     categories,
@@ -186,7 +209,9 @@ function buildTermSource(text: string): TermSource {
   return {
     source: start + body + end,
     unboundedSource: body + end,
-    key: isCjkCharacter(characters[0] ?? '') ? readCjkKey(characters) : buildSkeleton(words[0] ?? '').text.slice(1, 1 + KEY_LENGTH),
+    key: isCjkCharacter(characters[0] ?? '')
+      ? readCjkKey(characters)
+      : buildSkeleton(words[0] ?? '').text.slice(1, 1 + KEY_LENGTH),
     isKeyCjk: isCjkCharacter(characters[0] ?? ''),
     letterCount: characters.length,
     glyphCount: characters.filter((character) => /\p{N}/u.test(character)).length,
@@ -211,7 +236,9 @@ function buildWordSource(word: string, isCjkCharacter: (character: string) => bo
     const character = characters[index] ?? '';
     let run = 1;
     while (characters[index + run] === character) run += 1;
-    source += isCjkCharacter(character) ? character.repeat(run) : `${buildCharacterClass(character)}{${run},${Math.max(run, MAX_RUN)}}`;
+    source += isCjkCharacter(character)
+      ? character.repeat(run)
+      : `${buildCharacterClass(character)}{${run},${Math.max(run, MAX_RUN)}}`;
     index += run;
   }
   return source;
@@ -225,7 +252,11 @@ function buildCharacterClass(character: string): string {
 
 /** A key as it may appear in a skeleton: a letter that some symbol stands for may be a capital there. */
 function buildSkeletonKeySource(key: string): string {
-  return [...key].map((character) => (SYMBOL_LETTERS.has(character) ? `[${character}${character.toUpperCase()}]` : escapeLiteral(character))).join('');
+  return [...key]
+    .map((character) =>
+      SYMBOL_LETTERS.has(character) ? `[${character}${character.toUpperCase()}]` : escapeLiteral(character),
+    )
+    .join('');
 }
 
 function escapeLiteral(text: string): string {

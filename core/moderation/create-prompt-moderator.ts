@@ -11,15 +11,32 @@ import type { CompiledModerationRules } from '#core/moderation/compile-moderatio
  * key is configured (which also checks input images; without a key they are not checked). If OpenAI cannot answer, `fail-closed` refuses the prompt with
  * `moderation_unavailable` (nothing is charged) and `local-only` lets the local verdict stand.
  */
-export function createPromptModerator(options: { rules: CompiledModerationRules; openai: OpenAI | undefined; mode: 'fail-closed' | 'local-only'; logger: Logger; timeoutMs?: number }): PromptModerator {
+export function createPromptModerator(options: {
+  rules: CompiledModerationRules;
+  openai: OpenAI | undefined;
+  mode: 'fail-closed' | 'local-only';
+  logger: Logger;
+  timeoutMs?: number;
+}): PromptModerator {
   return {
     async check(prompt: string): Promise<ModerationResult> {
       const local = checkLocalRules(prompt, options.rules);
-      if (local.verdict === 'blocked') return { verdict: 'blocked', stage: 'local', categories: local.categories, isSevere: local.isSevere };
-      return checkRemotely(prompt, { timeoutMs: options.timeoutMs ?? 5_000, stage: 'openai', fallbackStage: 'local', what: 'OpenAI moderation' });
+      if (local.verdict === 'blocked')
+        return { verdict: 'blocked', stage: 'local', categories: local.categories, isSevere: local.isSevere };
+      return checkRemotely(prompt, {
+        timeoutMs: options.timeoutMs ?? 5_000,
+        stage: 'openai',
+        fallbackStage: 'local',
+        what: 'OpenAI moderation',
+      });
     },
     async checkImage(image): Promise<ModerationResult> {
-      return checkRemotely(image, { timeoutMs: options.timeoutMs ?? 10_000, stage: 'openai:image', fallbackStage: 'none', what: 'OpenAI image moderation' });
+      return checkRemotely(image, {
+        timeoutMs: options.timeoutMs ?? 10_000,
+        stage: 'openai:image',
+        fallbackStage: 'none',
+        what: 'OpenAI image moderation',
+      });
     },
   };
 
@@ -31,7 +48,8 @@ export function createPromptModerator(options: { rules: CompiledModerationRules;
     if (!options.openai) return { verdict: 'allowed', stage: how.fallbackStage };
     try {
       const remote = await checkWithOpenAi(options.openai, input, AbortSignal.timeout(how.timeoutMs));
-      if (remote.categories.length > 0) return { verdict: 'blocked', stage: how.stage, categories: remote.categories, isSevere: remote.isSevere };
+      if (remote.categories.length > 0)
+        return { verdict: 'blocked', stage: how.stage, categories: remote.categories, isSevere: remote.isSevere };
       return { verdict: 'allowed', stage: how.stage };
     } catch (error) {
       options.logger.warn({ err: error }, `${how.what} unavailable`);

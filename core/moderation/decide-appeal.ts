@@ -25,19 +25,35 @@ export async function decideAppeal(
   const appeal = await deps.prisma.appeal.findUnique({ where: { id: input.appealId }, include: { suspension: true } });
   if (!appeal) throw new AppError('not_found', { message: `no appeal ${input.appealId}` });
   const claimed = await deps.prisma.$transaction(async (tx) => {
-    const updated = await tx.appeal.updateMany({ where: { id: appeal.id, status: 'open' }, data: { status, decidedAt: now, decidedBy: input.actor } });
+    const updated = await tx.appeal.updateMany({
+      where: { id: appeal.id, status: 'open' },
+      data: { status, decidedAt: now, decidedBy: input.actor },
+    });
     if (updated.count === 0) return false;
-    await tx.auditLog.create({ data: { actor: input.actor, action: `appeal.${input.decision}`, targetUserId: appeal.userId, details: { appealId: appeal.id, suspensionId: appeal.suspensionId } } });
+    await tx.auditLog.create({
+      data: {
+        actor: input.actor,
+        action: `appeal.${input.decision}`,
+        targetUserId: appeal.userId,
+        details: { appealId: appeal.id, suspensionId: appeal.suspensionId },
+      },
+    });
     return true;
   });
   if (!claimed) throw new AppError('conflict', { message: `appeal ${appeal.id} is already decided` });
 
-  const user = await deps.prisma.user.findUnique({ where: { id: appeal.userId }, select: { status: true, locale: true, settings: true, suspendedUntil: true } });
+  const user = await deps.prisma.user.findUnique({
+    where: { id: appeal.userId },
+    select: { status: true, locale: true, settings: true, suspendedUntil: true },
+  });
   if (input.decision === 'lift' && user?.status === 'suspended') {
     try {
       await liftSuspension(deps, { userId: appeal.userId, actor: input.actor });
     } catch (error) {
-      await deps.prisma.appeal.update({ where: { id: appeal.id }, data: { status: 'open', decidedAt: null, decidedBy: null } });
+      await deps.prisma.appeal.update({
+        where: { id: appeal.id },
+        data: { status: 'open', decidedAt: null, decidedBy: null },
+      });
       throw error;
     }
   }
@@ -52,16 +68,24 @@ async function tellUser(
   user: { locale: string; settings: unknown; suspendedUntil: Date | null },
   status: 'lifted' | 'kept',
 ): Promise<void> {
-  const identities = await deps.prisma.identity.findMany({ where: { userId, provider: { in: ['telegram', 'discord'] } } });
+  const identities = await deps.prisma.identity.findMany({
+    where: { userId, provider: { in: ['telegram', 'discord'] } },
+  });
   const settings = (user.settings ?? {}) as { locale?: string };
   const locale = normalizeLocale(settings.locale ?? user.locale);
-  const reply = status === 'lifted' ? textReply('appeal.lifted') : textReply('appeal.kept', { until: suspensionUntilVar(user.suspendedUntil) });
+  const reply =
+    status === 'lifted'
+      ? textReply('appeal.lifted')
+      : textReply('appeal.kept', { until: suspensionUntilVar(user.suspendedUntil) });
   for (const identity of identities) {
     const platform = identity.provider as 'telegram' | 'discord';
     const notifier = deps.notifiers[platform];
     if (!notifier) continue;
     try {
-      await notifier.send({ platform, chatId: identity.subject, chatType: 'private', platformUserId: identity.subject, locale }, [{ ...reply, locale }]);
+      await notifier.send(
+        { platform, chatId: identity.subject, chatType: 'private', platformUserId: identity.subject, locale },
+        [{ ...reply, locale }],
+      );
     } catch (error) {
       deps.logger.warn({ err: error, userId, platform }, 'could not tell the user the outcome of their appeal');
     }

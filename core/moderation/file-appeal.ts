@@ -21,10 +21,14 @@ export async function findCurrentSuspension(deps: Pick<CoreDeps, 'prisma'>, user
  * date of the first (open or already answered), also when two arrive at once. Empty or too long
  * text, or no current suspension, is refused and changes nothing.
  */
-export async function fileAppeal(deps: Pick<CoreDeps, 'prisma' | 'clock'>, input: { userId: string; text: string }): Promise<{ appealId: string; until: string }> {
+export async function fileAppeal(
+  deps: Pick<CoreDeps, 'prisma' | 'clock'>,
+  input: { userId: string; text: string },
+): Promise<{ appealId: string; until: string }> {
   const text = input.text.trim();
   if (text === '') throw new AppError('appeal_empty');
-  if ([...text].length > MAX_APPEAL_LENGTH) throw new AppError('appeal_too_long', { vars: { length: [...text].length, max: MAX_APPEAL_LENGTH } });
+  if ([...text].length > MAX_APPEAL_LENGTH)
+    throw new AppError('appeal_too_long', { vars: { length: [...text].length, max: MAX_APPEAL_LENGTH } });
   const now = deps.clock.now();
   const suspension = await findCurrentSuspension(deps, input.userId, now);
   if (!suspension) throw new AppError('appeal_not_suspended');
@@ -32,7 +36,14 @@ export async function fileAppeal(deps: Pick<CoreDeps, 'prisma' | 'clock'>, input
   try {
     const appeal = await deps.prisma.$transaction(async (tx) => {
       const created = await tx.appeal.create({ data: { userId: input.userId, suspensionId: suspension.id, text } });
-      await tx.auditLog.create({ data: { actor: `user:${input.userId}`, action: 'appeal.file', targetUserId: input.userId, details: { appealId: created.id, suspensionId: suspension.id } } });
+      await tx.auditLog.create({
+        data: {
+          actor: `user:${input.userId}`,
+          action: 'appeal.file',
+          targetUserId: input.userId,
+          details: { appealId: created.id, suspensionId: suspension.id },
+        },
+      });
       return created;
     });
     return { appealId: appeal.id, until: suspensionUntilVar(suspension.endsAt) };

@@ -12,13 +12,22 @@ export type SuspensionStatus = {
 };
 
 /** The account's current suspension and newest appeal, for its own account page. */
-export async function getSuspensionStatus(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string): Promise<SuspensionStatus> {
+export async function getSuspensionStatus(
+  deps: Pick<CoreDeps, 'prisma' | 'clock'>,
+  userId: string,
+): Promise<SuspensionStatus> {
   const [suspension, appeal] = await Promise.all([
     findCurrentSuspension(deps, userId, deps.clock.now()),
     deps.prisma.appeal.findFirst({ where: { userId }, orderBy: { createdAt: 'desc' } }),
   ]);
   return {
-    current: suspension ? { until: suspensionUntilVar(suspension.endsAt), reason: suspensionReasonVar(suspension.reason), canAppeal: suspension.appeal === null } : undefined,
+    current: suspension
+      ? {
+          until: suspensionUntilVar(suspension.endsAt),
+          reason: suspensionReasonVar(suspension.reason),
+          canAppeal: suspension.appeal === null,
+        }
+      : undefined,
     lastAppeal: appeal ? { status: appeal.status, filedAt: appeal.createdAt, decidedAt: appeal.decidedAt } : undefined,
     maxAppealLength: MAX_APPEAL_LENGTH,
   };

@@ -17,13 +17,20 @@ export type InheritedSuspensionData = {
  * that has not ended (an earlier account was suspended, then erased), the new account starts
  * suspended until the same end, with a `Suspension` row saying so. Otherwise nothing.
  */
-export async function inheritedSuspensionData(tx: Tx, secret: string, identities: readonly IdentityRef[], now: Date): Promise<InheritedSuspensionData> {
+export async function inheritedSuspensionData(
+  tx: Tx,
+  secret: string,
+  identities: readonly IdentityRef[],
+  now: Date,
+): Promise<InheritedSuspensionData> {
   const inherited = await findInheritedSuspension(tx, hashIdentities(secret, identities), now);
   if (!inherited) return {};
   return {
     status: 'suspended',
     suspendedReason: INHERITED_SUSPENSION_REASON,
     suspendedUntil: inherited.until,
-    suspensions: { create: { reason: INHERITED_SUSPENSION_REASON, category: 'identity_mark', endsAt: inherited.until } },
+    suspensions: {
+      create: { reason: INHERITED_SUSPENSION_REASON, category: 'identity_mark', endsAt: inherited.until },
+    },
   };
 }

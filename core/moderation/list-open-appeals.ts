@@ -16,7 +16,10 @@ export type OpenAppealLine = {
  * contests and the blocked prompts that caused it, audited as `admin.view_appeals` (reading
  * them is access to personal data).
  */
-export async function listOpenAppeals(deps: Pick<CoreDeps, 'prisma'>, input: { actor: string; limit?: number }): Promise<OpenAppealLine[]> {
+export async function listOpenAppeals(
+  deps: Pick<CoreDeps, 'prisma'>,
+  input: { actor: string; limit?: number },
+): Promise<OpenAppealLine[]> {
   const appeals = await deps.prisma.appeal.findMany({
     where: { status: 'open' },
     orderBy: { createdAt: 'asc' },
@@ -26,7 +29,12 @@ export async function listOpenAppeals(deps: Pick<CoreDeps, 'prisma'>, input: { a
   const lines = await Promise.all(
     appeals.map(async (appeal) => {
       const events = await deps.prisma.moderationEvent.findMany({
-        where: { userId: appeal.userId, verdict: 'blocked', prompt: { not: null }, createdAt: { lte: appeal.suspension.startsAt } },
+        where: {
+          userId: appeal.userId,
+          verdict: 'blocked',
+          prompt: { not: null },
+          createdAt: { lte: appeal.suspension.startsAt },
+        },
         orderBy: { createdAt: 'desc' },
         take: 3,
       });
@@ -35,11 +43,22 @@ export async function listOpenAppeals(deps: Pick<CoreDeps, 'prisma'>, input: { a
         userId: appeal.userId,
         text: appeal.text,
         filedAt: appeal.createdAt,
-        suspension: { reason: appeal.suspension.reason, category: appeal.suspension.category, startsAt: appeal.suspension.startsAt, endsAt: appeal.suspension.endsAt },
-        prompts: events.map((event) => ({ at: event.createdAt, categories: event.categories, prompt: event.prompt ?? '' })),
+        suspension: {
+          reason: appeal.suspension.reason,
+          category: appeal.suspension.category,
+          startsAt: appeal.suspension.startsAt,
+          endsAt: appeal.suspension.endsAt,
+        },
+        prompts: events.map((event) => ({
+          at: event.createdAt,
+          categories: event.categories,
+          prompt: event.prompt ?? '',
+        })),
       };
     }),
   );
-  await deps.prisma.auditLog.create({ data: { actor: input.actor, action: 'admin.view_appeals', details: { count: lines.length } } });
+  await deps.prisma.auditLog.create({
+    data: { actor: input.actor, action: 'admin.view_appeals', details: { count: lines.length } },
+  });
   return lines;
 }

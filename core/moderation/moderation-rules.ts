@@ -35,7 +35,9 @@ const TermTextSchema = z
   .min(1)
   .max(200)
   .refine((text) => /[\p{L}\p{N}]/u.test(text), { message: 'A term needs at least one letter or digit' })
-  .refine((text) => !text.slice(0, -1).includes('*'), { message: "'*' may only end a term, where it makes it a word prefix" });
+  .refine((text) => !text.slice(0, -1).includes('*'), {
+    message: "'*' may only end a term, where it makes it a word prefix",
+  });
 
 /** A word or phrase; the object form decides whether it is also matched in the compact prompt. */
 export const ModerationTermSchema = z.union([
@@ -61,15 +63,21 @@ export const ModerationPatternSchema = z
       context.addIssue({ code: 'custom', message: `Not a valid regular expression: ${(error as Error).message}` });
       return;
     }
-    if (regex.test('')) context.addIssue({ code: 'custom', message: 'The pattern matches an empty text, so it would block every prompt' });
+    if (regex.test(''))
+      context.addIssue({
+        code: 'custom',
+        message: 'The pattern matches an empty text, so it would block every prompt',
+      });
   });
 
 /** Category names are stored with moderation events, so they stay short, lower-case identifiers. */
-export const ModerationCategoryNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,63}$/, { message: 'A category name is lower-case letters, digits and underscores, starting with a letter' });
+export const ModerationCategoryNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, {
+  message: 'A category name is lower-case letters, digits and underscores, starting with a letter',
+});
 
-const CombinationSchema = z.array(ModerationCategoryNameSchema).min(2, { message: 'A combination names at least two categories' });
+const CombinationSchema = z
+  .array(ModerationCategoryNameSchema)
+  .min(2, { message: 'A combination names at least two categories' });
 
 /** One category of disallowed content. */
 export const ModerationCategorySchema = z.strictObject({
@@ -100,7 +108,11 @@ export const ModerationRulesSchema = z
         combination.forEach((referenced, referenceIndex) => {
           const path = ['categories', name, 'combinations', combinationIndex, referenceIndex];
           if (referenced === name) {
-            context.addIssue({ code: 'custom', path, message: `Category '${name}' cannot name itself in a combination` });
+            context.addIssue({
+              code: 'custom',
+              path,
+              message: `Category '${name}' cannot name itself in a combination`,
+            });
           } else if (!Object.hasOwn(rules.categories, referenced)) {
             context.addIssue({ code: 'custom', path, message: `Unknown category '${referenced}'` });
           }
@@ -152,7 +164,12 @@ export function mergeModerationRules(defaults: ModerationRules, overrides: Moder
   const issues: z.core.$ZodIssue[] = [];
   const categories: Record<string, ModerationCategory> = {};
   for (const [name, category] of Object.entries(defaults.categories)) {
-    categories[name] = { ...category, terms: [...category.terms], patterns: [...category.patterns], combinations: category.combinations.map((names) => [...names]) };
+    categories[name] = {
+      ...category,
+      terms: [...category.terms],
+      patterns: [...category.patterns],
+      combinations: category.combinations.map((names) => [...names]),
+    };
   }
   for (const [name, change] of Object.entries(override.categories)) {
     const base = categories[name];
@@ -161,14 +178,32 @@ export function mergeModerationRules(defaults: ModerationRules, overrides: Moder
     categories[name] = {
       isSevere: change.isSevere ?? base?.isSevere ?? false,
       isBlocking: change.isBlocking ?? base?.isBlocking ?? true,
-      terms: mergeTerms(isReplace ? [] : (base?.terms ?? []), change.terms ?? [], change.removeTerms ?? [], [...path, 'removeTerms'], issues),
-      patterns: mergePatterns(isReplace ? [] : (base?.patterns ?? []), change.patterns ?? [], change.removePatterns ?? [], [...path, 'removePatterns'], issues),
+      terms: mergeTerms(
+        isReplace ? [] : (base?.terms ?? []),
+        change.terms ?? [],
+        change.removeTerms ?? [],
+        [...path, 'removeTerms'],
+        issues,
+      ),
+      patterns: mergePatterns(
+        isReplace ? [] : (base?.patterns ?? []),
+        change.patterns ?? [],
+        change.removePatterns ?? [],
+        [...path, 'removePatterns'],
+        issues,
+      ),
       combinations: [...(isReplace ? [] : (base?.combinations ?? [])), ...(change.combinations ?? [])],
     };
   }
   const merged = {
     compactMinLength: override.compactMinLength ?? defaults.compactMinLength,
-    exceptions: mergeTerms(defaults.exceptions, override.exceptions ?? [], override.removeExceptions ?? [], ['removeExceptions'], issues),
+    exceptions: mergeTerms(
+      defaults.exceptions,
+      override.exceptions ?? [],
+      override.removeExceptions ?? [],
+      ['removeExceptions'],
+      issues,
+    ),
     categories,
   };
   const result = ModerationRulesSchema.safeParse(merged);
@@ -187,7 +222,13 @@ function mergeTerms(
   const byKey = new Map<string, ModerationTerm>();
   for (const term of base) byKey.set(foldTermKey(term), term);
   removed.forEach((term, index) => {
-    if (!byKey.delete(foldTermKey(term))) issues.push({ code: 'custom', path: [...path, index], message: `'${term}' is not in the base list`, input: term });
+    if (!byKey.delete(foldTermKey(term)))
+      issues.push({
+        code: 'custom',
+        path: [...path, index],
+        message: `'${term}' is not in the base list`,
+        input: term,
+      });
   });
   for (const term of added) byKey.set(foldTermKey(term), term);
   return [...byKey.values()];
@@ -202,7 +243,13 @@ function mergePatterns(
 ): string[] {
   const patterns = new Set(base);
   removed.forEach((pattern, index) => {
-    if (!patterns.delete(pattern)) issues.push({ code: 'custom', path: [...path, index], message: `'${pattern}' is not in the base list`, input: pattern });
+    if (!patterns.delete(pattern))
+      issues.push({
+        code: 'custom',
+        path: [...path, index],
+        message: `'${pattern}' is not in the base list`,
+        input: pattern,
+      });
   });
   for (const pattern of added) patterns.add(pattern);
   return [...patterns];
@@ -270,7 +317,20 @@ export const DEFAULT_MODERATION_RULES: ModerationRules = ModerationRulesSchema.p
   categories: {
     sexual_minors: {
       isSevere: true,
-      terms: ['child porn*', 'kiddie porn*', 'pedophil*', 'paedophil*', 'pedo', 'jailbait', 'lolicon', 'shotacon', 'csam', '儿童色情', '恋童', '幼交'],
+      terms: [
+        'child porn*',
+        'kiddie porn*',
+        'pedophil*',
+        'paedophil*',
+        'pedo',
+        'jailbait',
+        'lolicon',
+        'shotacon',
+        'csam',
+        '儿童色情',
+        '恋童',
+        '幼交',
+      ],
       combinations: [
         ['minor_age', 'sexual'],
         ['minor_age', 'suggestive'],
@@ -279,13 +339,76 @@ export const DEFAULT_MODERATION_RULES: ModerationRules = ModerationRulesSchema.p
     minor_age: {
       isBlocking: false,
       terms: [
-        'child', 'children', 'kid', 'kids', 'toddler', 'toddlers', 'infant', 'infants', 'newborn', 'underage', 'minor', 'minors',
-        'preteen', 'preteens', 'tween', 'tweens', 'teen', 'teens', 'teenage', 'teenager', 'teenagers', 'adolescent', 'pubescent', 'prepubescent',
-        'schoolgirl', 'schoolboy', 'schoolkid', 'schoolchild', 'schoolchildren', 'little girl', 'little boy', 'young girl', 'young boy', 'little kid',
-        'kindergartner', 'kindergartener', 'preschooler', 'elementary schooler', 'grade schooler', 'primary schooler', 'middle schooler',
-        'high schooler', 'highschooler', 'junior high', 'middle school girl', 'middle school boy', 'high school girl', 'high school boy', 'loli', 'shota',
-        '儿童', '小孩', '孩子', '幼女', '幼童', '幼儿', '婴儿', '女童', '男童', '小女孩', '小男孩', '小学', '初中', '中学生', '高中生', '国中生', '幼儿园',
-        '未成年', '萝莉', '正太',
+        'child',
+        'children',
+        'kid',
+        'kids',
+        'toddler',
+        'toddlers',
+        'infant',
+        'infants',
+        'newborn',
+        'underage',
+        'minor',
+        'minors',
+        'preteen',
+        'preteens',
+        'tween',
+        'tweens',
+        'teen',
+        'teens',
+        'teenage',
+        'teenager',
+        'teenagers',
+        'adolescent',
+        'pubescent',
+        'prepubescent',
+        'schoolgirl',
+        'schoolboy',
+        'schoolkid',
+        'schoolchild',
+        'schoolchildren',
+        'little girl',
+        'little boy',
+        'young girl',
+        'young boy',
+        'little kid',
+        'kindergartner',
+        'kindergartener',
+        'preschooler',
+        'elementary schooler',
+        'grade schooler',
+        'primary schooler',
+        'middle schooler',
+        'high schooler',
+        'highschooler',
+        'junior high',
+        'middle school girl',
+        'middle school boy',
+        'high school girl',
+        'high school boy',
+        'loli',
+        'shota',
+        '儿童',
+        '小孩',
+        '孩子',
+        '幼女',
+        '幼童',
+        '幼儿',
+        '婴儿',
+        '女童',
+        '男童',
+        '小女孩',
+        '小男孩',
+        '小学',
+        '初中',
+        '中学生',
+        '高中生',
+        '国中生',
+        '幼儿园',
+        '未成年',
+        '萝莉',
+        '正太',
       ],
       patterns: [
         // Ages reach this form as `<n> year old` (see normalize-prompt.ts), whatever the spelling.
@@ -302,36 +425,171 @@ export const DEFAULT_MODERATION_RULES: ModerationRules = ModerationRulesSchema.p
     suggestive: {
       isBlocking: false,
       terms: [
-        'sexy', 'seductive', 'seductively', 'sensual', 'sultry', 'alluring', 'provocative', 'suggestive', 'sexualised', 'sexualized',
-        'lingerie', 'underwear', 'panties', 'thong', 'g string', 'negligee', 'boudoir', 'stripping', 'spread legs',
-        '性感', '内衣', '内裤', '情趣', '诱惑', '挑逗', '撩人', '丝袜', '妩媚', '风骚',
+        'sexy',
+        'seductive',
+        'seductively',
+        'sensual',
+        'sultry',
+        'alluring',
+        'provocative',
+        'suggestive',
+        'sexualised',
+        'sexualized',
+        'lingerie',
+        'underwear',
+        'panties',
+        'thong',
+        'g string',
+        'negligee',
+        'boudoir',
+        'stripping',
+        'spread legs',
+        '性感',
+        '内衣',
+        '内裤',
+        '情趣',
+        '诱惑',
+        '挑逗',
+        '撩人',
+        '丝袜',
+        '妩媚',
+        '风骚',
       ],
     },
     sexual: {
       terms: [
-        'porn*', 'pron', 'nude', 'nudes', 'nudity', 'naked', 'nsfw', 'hentai', { term: 'sex', compactMatch: true }, 'blow job', 'hand job',
-        'orgasm*', 'masturbat*', 'genitals', 'penis', 'vagina', 'nipple*', 'areola*', 'erotic*', 'lewd', 'intercourse',
-        'topless', 'bottomless', 'unclothed', 'undressed', 'undressing', 'no clothes', 'without clothes', 'wearing nothing', 'striptease',
-        'cumshot', 'creampie', 'gangbang', 'threesome', 'deepthroat', 'bukkake',
-        'rape', 'raped', 'raping', 'rapist',
-        '色情', '裸体', '裸照', '全裸', '赤裸', '一丝不挂', '脱光', '不穿衣服', '没穿衣服', '性交', '做爱', '性爱', '口交', '自慰', '无码', '黄片',
-        '乳头', '阴茎', '阴道', '淫秽', '强奸', '轮奸',
+        'porn*',
+        'pron',
+        'nude',
+        'nudes',
+        'nudity',
+        'naked',
+        'nsfw',
+        'hentai',
+        { term: 'sex', compactMatch: true },
+        'blow job',
+        'hand job',
+        'orgasm*',
+        'masturbat*',
+        'genitals',
+        'penis',
+        'vagina',
+        'nipple*',
+        'areola*',
+        'erotic*',
+        'lewd',
+        'intercourse',
+        'topless',
+        'bottomless',
+        'unclothed',
+        'undressed',
+        'undressing',
+        'no clothes',
+        'without clothes',
+        'wearing nothing',
+        'striptease',
+        'cumshot',
+        'creampie',
+        'gangbang',
+        'threesome',
+        'deepthroat',
+        'bukkake',
+        'rape',
+        'raped',
+        'raping',
+        'rapist',
+        '色情',
+        '裸体',
+        '裸照',
+        '全裸',
+        '赤裸',
+        '一丝不挂',
+        '脱光',
+        '不穿衣服',
+        '没穿衣服',
+        '性交',
+        '做爱',
+        '性爱',
+        '口交',
+        '自慰',
+        '无码',
+        '黄片',
+        '乳头',
+        '阴茎',
+        '阴道',
+        '淫秽',
+        '强奸',
+        '轮奸',
       ],
-      patterns: [String.raw`(?<![a-z])(?:tak(?:e|es|ing)\s+off|remov(?:e|es|ing)|strip(?:s|ping)?\s+off)\s+(?:all\s+)?(?:of\s+)?(?:her|his|their|my|your)\s+clothes`],
+      patterns: [
+        String.raw`(?<![a-z])(?:tak(?:e|es|ing)\s+off|remov(?:e|es|ing)|strip(?:s|ping)?\s+off)\s+(?:all\s+)?(?:of\s+)?(?:her|his|their|my|your)\s+clothes`,
+      ],
     },
     violence_graphic: {
       terms: [
-        'gore', 'gory', 'dismember*', 'decapitat*', 'behead*', 'disembowel*', 'eviscerat*', 'mutilat*', 'snuff film', 'severed head*',
-        'severed limb*', 'skinned alive', 'flayed alive', 'burned alive', 'entrails', 'guts spilling',
-        '血腥', '肢解', '斩首', '砍头', '碎尸', '分尸', '虐杀', '开膛', '血肉横飞', '剥皮',
+        'gore',
+        'gory',
+        'dismember*',
+        'decapitat*',
+        'behead*',
+        'disembowel*',
+        'eviscerat*',
+        'mutilat*',
+        'snuff film',
+        'severed head*',
+        'severed limb*',
+        'skinned alive',
+        'flayed alive',
+        'burned alive',
+        'entrails',
+        'guts spilling',
+        '血腥',
+        '肢解',
+        '斩首',
+        '砍头',
+        '碎尸',
+        '分尸',
+        '虐杀',
+        '开膛',
+        '血肉横飞',
+        '剥皮',
       ],
     },
     self_harm: {
       terms: [
-        'suicide note', 'suicidal', 'suicide attempt*', 'attempted suicide', 'suicide method*', 'kill myself', 'killing myself',
-        'self harm*', 'self injur*', 'self inflicted', 'cutting myself', 'hang myself', 'hanging myself', 'unalive*', 'end my life',
-        'end my own life', 'ending my life', 'take my own life', 'take my life', 'want to die', 'wanna die', 'overdosing',
-        '自杀', '自残', '割腕', '轻生', '不想活', '上吊', '自尽', '寻死', '结束自己的生命', '结束我的生命', '跳楼',
+        'suicide note',
+        'suicidal',
+        'suicide attempt*',
+        'attempted suicide',
+        'suicide method*',
+        'kill myself',
+        'killing myself',
+        'self harm*',
+        'self injur*',
+        'self inflicted',
+        'cutting myself',
+        'hang myself',
+        'hanging myself',
+        'unalive*',
+        'end my life',
+        'end my own life',
+        'ending my life',
+        'take my own life',
+        'take my life',
+        'want to die',
+        'wanna die',
+        'overdosing',
+        '自杀',
+        '自残',
+        '割腕',
+        '轻生',
+        '不想活',
+        '上吊',
+        '自尽',
+        '寻死',
+        '结束自己的生命',
+        '结束我的生命',
+        '跳楼',
       ],
       patterns: [
         String.raw`(?<![a-z])commit(?:s|ted|ting)?\s+suicide`,
@@ -341,8 +599,20 @@ export const DEFAULT_MODERATION_RULES: ModerationRules = ModerationRulesSchema.p
     },
     hate: {
       terms: [
-        'nigger', 'nigga', 'faggot', 'kike', 'tranny', 'heil hitler', 'sieg heil', 'white power', 'white supremac*', 'gas the jews',
-        '支那', '黑鬼', '死基佬', '尼哥',
+        'nigger',
+        'nigga',
+        'faggot',
+        'kike',
+        'tranny',
+        'heil hitler',
+        'sieg heil',
+        'white power',
+        'white supremac*',
+        'gas the jews',
+        '支那',
+        '黑鬼',
+        '死基佬',
+        '尼哥',
       ],
       patterns: [
         String.raw`(?<![a-z])(?:kill|gas|exterminate|death\s+to)\s+(?:all\s+)?(?:the\s+)?(?:jews|muslims|blacks|gays|christians|asians|arabs|immigrants|mexicans|chinese|whites|women)(?![a-z])`,
@@ -350,17 +620,57 @@ export const DEFAULT_MODERATION_RULES: ModerationRules = ModerationRulesSchema.p
     },
     harassment: {
       terms: [
-        'kill yourself', 'kill urself', 'kill yoself', 'kill yaself', 'kys', 'neck yourself', 'hope you die', 'go die',
-        'die in a fire', 'drink bleach', 'doxx*', 'slut', 'whore', 'cunt',
-        '去死', '死全家', '人肉搜索', '婊子', '贱人',
+        'kill yourself',
+        'kill urself',
+        'kill yoself',
+        'kill yaself',
+        'kys',
+        'neck yourself',
+        'hope you die',
+        'go die',
+        'die in a fire',
+        'drink bleach',
+        'doxx*',
+        'slut',
+        'whore',
+        'cunt',
+        '去死',
+        '死全家',
+        '人肉搜索',
+        '婊子',
+        '贱人',
       ],
     },
     illegal: {
       terms: [
-        'pipe bomb', 'nail bomb', 'pressure cooker bomb', 'improvised explosive*', 'ied', 'ieds', 'homemade explosive*', 'homemade bomb*',
-        'suicide vest*', 'explosive vest*', 'bomb vest*', 'ghost gun', '3d printed gun*', '3d printed firearm*', 'untraceable gun*',
-        'meth recipe', 'cook meth', 'bomb making',
-        '制毒', '制作炸弹', '炸弹制作', '自制炸弹', '自制炸药', '土制炸弹', '简易爆炸装置', '自制枪支', '买卖枪支', '冰毒配方',
+        'pipe bomb',
+        'nail bomb',
+        'pressure cooker bomb',
+        'improvised explosive*',
+        'ied',
+        'ieds',
+        'homemade explosive*',
+        'homemade bomb*',
+        'suicide vest*',
+        'explosive vest*',
+        'bomb vest*',
+        'ghost gun',
+        '3d printed gun*',
+        '3d printed firearm*',
+        'untraceable gun*',
+        'meth recipe',
+        'cook meth',
+        'bomb making',
+        '制毒',
+        '制作炸弹',
+        '炸弹制作',
+        '自制炸弹',
+        '自制炸药',
+        '土制炸弹',
+        '简易爆炸装置',
+        '自制枪支',
+        '买卖枪支',
+        '冰毒配方',
       ],
       patterns: [
         String.raw`(?<![\p{L}\p{N}])how\s+(?:to|do\s+i|can\s+i)\s+(?:make|build|cook|synthesi[sz]e|manufacture)\s+(?:an?\s+|some\s+)?(?:pipe\s*|improvised\s+)?(?:bombs?|explosives?|explosive\s+devices?|ieds?|meth|methamphetamine|napalm|ricin|sarin|fentanyl|nerve\s+agents?|silencers?)(?![\p{L}\p{N}])`,

@@ -95,11 +95,38 @@ const LETTER_DIGIT_OR_MARK = /[\p{L}\p{N}\p{M}]/u;
 
 /** Cyrillic and Greek letters that look like Latin ones, as used to dodge Latin word lists. */
 const LOOK_ALIKES: ReadonlyMap<string, string> = new Map([
-  ['а', 'a'], ['в', 'b'], ['е', 'e'], ['ё', 'e'], ['к', 'k'], ['м', 'm'], ['н', 'h'], ['о', 'o'],
-  ['р', 'p'], ['с', 'c'], ['т', 't'], ['у', 'y'], ['х', 'x'], ['ѕ', 's'], ['і', 'i'], ['ї', 'i'],
-  ['ј', 'j'], ['ԁ', 'd'], ['ԛ', 'q'], ['ԝ', 'w'], ['һ', 'h'],
-  ['α', 'a'], ['β', 'b'], ['ε', 'e'], ['ι', 'i'], ['κ', 'k'], ['ν', 'v'], ['ο', 'o'], ['ρ', 'p'],
-  ['τ', 't'], ['υ', 'u'], ['χ', 'x'],
+  ['а', 'a'],
+  ['в', 'b'],
+  ['е', 'e'],
+  ['ё', 'e'],
+  ['к', 'k'],
+  ['м', 'm'],
+  ['н', 'h'],
+  ['о', 'o'],
+  ['р', 'p'],
+  ['с', 'c'],
+  ['т', 't'],
+  ['у', 'y'],
+  ['х', 'x'],
+  ['ѕ', 's'],
+  ['і', 'i'],
+  ['ї', 'i'],
+  ['ј', 'j'],
+  ['ԁ', 'd'],
+  ['ԛ', 'q'],
+  ['ԝ', 'w'],
+  ['һ', 'h'],
+  ['α', 'a'],
+  ['β', 'b'],
+  ['ε', 'e'],
+  ['ι', 'i'],
+  ['κ', 'k'],
+  ['ν', 'v'],
+  ['ο', 'o'],
+  ['ρ', 'p'],
+  ['τ', 't'],
+  ['υ', 'u'],
+  ['χ', 'x'],
 ]);
 /** Latin letters NFKC leaves alone: dotless i, IPA forms and the "small caps" used to dodge filters. */
 const OTHER_LATIN_LETTERS: ReadonlyMap<string, string> = new Map(
@@ -138,7 +165,8 @@ for (const [letter, glyphs] of Object.entries(LEET_GLYPHS)) {
   const skeletonLetter = letter === 'l' ? 'i' : letter;
   for (const glyph of letter + glyphs) {
     const isSymbol = !/[a-z0-9]/.test(glyph);
-    if (glyph.charCodeAt(0) < 128) ASCII_SKELETON[glyph.charCodeAt(0)] = (isSymbol ? skeletonLetter.toUpperCase() : skeletonLetter).charCodeAt(0);
+    if (glyph.charCodeAt(0) < 128)
+      ASCII_SKELETON[glyph.charCodeAt(0)] = (isSymbol ? skeletonLetter.toUpperCase() : skeletonLetter).charCodeAt(0);
   }
 }
 const EURO = 0x20ac;
@@ -202,7 +230,18 @@ function foldTraditionalChinese(text: string): string {
 }
 
 const UNITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-const TEENS = ['ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
+const TEENS = [
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+];
 const TENS = ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 const NUMBER_VALUES: ReadonlyMap<string, number> = new Map([
   ...UNITS.map((word, index): [string, number] => [word, index]),
@@ -210,7 +249,8 @@ const NUMBER_VALUES: ReadonlyMap<string, number> = new Map([
   ...TENS.map((word, index): [string, number] => [word, 20 + index * 10]),
 ]);
 /** A cheap test for anything {@link rewriteNumbers} might change. */
-const NUMBER_HINT = /(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|ty)(?![a-z])|\d\s*-?\s*y/;
+const NUMBER_HINT =
+  /(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|teen|ty)(?![a-z])|\d\s*-?\s*y/;
 const NUMBER_WORD = new RegExp(
   String.raw`(?<![\p{L}\p{N}])(?:(${TENS.join('|')})(?:[\s-]?(${UNITS.slice(1).join('|')}))?|(${[...TEENS, ...UNITS].join('|')}))(?![\p{L}\p{N}])`,
   'gu',
@@ -221,8 +261,10 @@ const AGE_AFTER_NUMBER =
 
 /** Number words to digits (`twenty-one` to `21`), then every way of writing an age after a number to `<n> year old`. */
 function rewriteNumbers(folded: string): string {
-  const withDigits = folded.replace(NUMBER_WORD, (_match, tens: string | undefined, unit: string | undefined, single: string | undefined) =>
-    String((NUMBER_VALUES.get(tens ?? single ?? '') ?? 0) + (NUMBER_VALUES.get(unit ?? '') ?? 0)),
+  const withDigits = folded.replace(
+    NUMBER_WORD,
+    (_match, tens: string | undefined, unit: string | undefined, single: string | undefined) =>
+      String((NUMBER_VALUES.get(tens ?? single ?? '') ?? 0) + (NUMBER_VALUES.get(unit ?? '') ?? 0)),
   );
   return withDigits.replace(AGE_AFTER_NUMBER, '$1 year old');
 }
@@ -269,7 +311,10 @@ export function buildSkeleton(form: string): Skeleton {
     const code = form.charCodeAt(index);
     let letter = code;
     if (code < 128) {
-      letter = ASCII_KINDS[code] === KIND_SPACE || ASCII_KINDS[code] === KIND_SEPARATOR ? SKELETON_GAP : ASCII_SKELETON[code] || code;
+      letter =
+        ASCII_KINDS[code] === KIND_SPACE || ASCII_KINDS[code] === KIND_SEPARATOR
+          ? SKELETON_GAP
+          : ASCII_SKELETON[code] || code;
     } else if (code === EURO) {
       letter = CAPITAL_E;
     }
@@ -291,7 +336,8 @@ export function buildSkeleton(form: string): Skeleton {
 function replaceLookAlikes(token: string): string {
   if (!GREEK_OR_CYRILLIC.test(token)) return token;
   const letters = [...token];
-  const isDisguised = LATIN_LETTER.test(token) || letters.every((letter) => LOOK_ALIKES.has(letter) || !GREEK_OR_CYRILLIC.test(letter));
+  const isDisguised =
+    LATIN_LETTER.test(token) || letters.every((letter) => LOOK_ALIKES.has(letter) || !GREEK_OR_CYRILLIC.test(letter));
   return isDisguised ? letters.map((letter) => LOOK_ALIKES.get(letter) ?? letter).join('') : token;
 }
 

@@ -24,13 +24,32 @@ export const OPENAI_MODERATION_MODEL = 'omni-moderation-latest';
  * (plain `violence` alone is allowed: action scenes are fine; graphic violence is not).
  * Throws on any API failure; the caller decides whether that blocks (fail-closed).
  */
-export async function checkWithOpenAi(client: OpenAI, prompt: string | { bytes: Buffer; mime: string }, signal?: AbortSignal): Promise<{ categories: string[]; isSevere: boolean }> {
+export async function checkWithOpenAi(
+  client: OpenAI,
+  prompt: string | { bytes: Buffer; mime: string },
+  signal?: AbortSignal,
+): Promise<{ categories: string[]; isSevere: boolean }> {
   // Images go as a data URL (https://platform.openai.com/docs/guides/moderation#quickstart).
-  const input = typeof prompt === 'string' ? prompt : [{ type: 'image_url' as const, image_url: { url: `data:${prompt.mime};base64,${prompt.bytes.toString('base64')}` } }];
+  const input =
+    typeof prompt === 'string'
+      ? prompt
+      : [
+          {
+            type: 'image_url' as const,
+            image_url: { url: `data:${prompt.mime};base64,${prompt.bytes.toString('base64')}` },
+          },
+        ];
   const response = await client.moderations.create({ model: OPENAI_MODERATION_MODEL, input }, signal ? { signal } : {});
   const result = response.results[0];
   if (!result?.flagged) return { categories: [], isSevere: false };
-  const flagged = Object.entries(result.categories as unknown as Record<string, boolean | null>).filter(([, isFlagged]) => isFlagged === true).map(([name]) => name);
-  const mapped = flagged.flatMap((name) => (Object.hasOwn(CATEGORY_MAP, name) && CATEGORY_MAP[name] ? [CATEGORY_MAP[name]] : []));
-  return { categories: [...new Set(mapped.map((entry) => entry.category))], isSevere: mapped.some((entry) => entry.isSevere) };
+  const flagged = Object.entries(result.categories as unknown as Record<string, boolean | null>)
+    .filter(([, isFlagged]) => isFlagged === true)
+    .map(([name]) => name);
+  const mapped = flagged.flatMap((name) =>
+    Object.hasOwn(CATEGORY_MAP, name) && CATEGORY_MAP[name] ? [CATEGORY_MAP[name]] : [],
+  );
+  return {
+    categories: [...new Set(mapped.map((entry) => entry.category))],
+    isSevere: mapped.some((entry) => entry.isSevere),
+  };
 }

@@ -30,5 +30,7 @@ export function suspensionReasonVar(reason: string | null): string {
 /** A length of time as `{count} {unit}`: whole days from two days up, else hours (`24 hours`, `30 days`). */
 export function durationVars(milliseconds: number): { count: number; unit: string } {
   const hours = Math.round(milliseconds / 3_600_000);
-  return hours % 24 === 0 && hours >= 48 ? { count: hours / 24, unit: '{unit.days}' } : { count: hours, unit: '{unit.hours}' };
+  return hours % 24 === 0 && hours >= 48
+    ? { count: hours / 24, unit: '{unit.days}' }
+    : { count: hours, unit: '{unit.hours}' };
 }

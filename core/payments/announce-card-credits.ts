@@ -12,11 +12,17 @@ export { chatOriginOf } from '#core/payments/checkout-chat-origin';
  * a process without that platform's notifier, or a chat that refuses, is logged and skipped;
  * the credits stay.
  */
-export async function announceCredits(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'logger' | 'notifiers'>, input: { userId: string; credits: number; origin: ChatOrigin }): Promise<void> {
+export async function announceCredits(
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'logger' | 'notifiers'>,
+  input: { userId: string; credits: number; origin: ChatOrigin },
+): Promise<void> {
   const { origin } = input;
   const log = deps.logger.child({ userId: input.userId, platform: origin.platform });
   try {
-    const identity = await deps.prisma.identity.findUnique({ where: { provider_subject: { provider: origin.platform, subject: origin.platformUserId } }, select: { userId: true } });
+    const identity = await deps.prisma.identity.findUnique({
+      where: { provider_subject: { provider: origin.platform, subject: origin.platformUserId } },
+      select: { userId: true },
+    });
     if (identity?.userId !== input.userId) {
       log.warn('card credits not announced: the chat user is no longer this account');
       return;
@@ -27,7 +33,9 @@ export async function announceCredits(deps: Pick<CoreDeps, 'prisma' | 'clock' | 
       return;
     }
     const balance = await getBalance(deps.prisma, input.userId, deps.clock.now());
-    await notifier.send(deliveryTargetOfOrigin(origin), [textReply('buy.credited', { credits: input.credits, balance: balance.available })]);
+    await notifier.send(deliveryTargetOfOrigin(origin), [
+      textReply('buy.credited', { credits: input.credits, balance: balance.available }),
+    ]);
   } catch (error) {
     log.warn({ err: error }, 'card credits not announced in the chat');
   }

@@ -5,12 +5,21 @@ import type { Catalog } from '#core/catalog/catalog';
 export type PricedProduct = { prices: Record<string, number>; stripePriceId?: string | undefined };
 
 /** What was paid: the amount (minor units), its currency and, when known, the Stripe prices of its lines. */
-export type PaidPrice = { amount: number; currency: string; lines?: { priceId: string | undefined; quantity: number }[] };
+export type PaidPrice = {
+  amount: number;
+  currency: string;
+  lines?: { priceId: string | undefined; quantity: number }[];
+};
 
 /** The verdict: the price matches, or why not and what the catalog asked instead. */
 export type PriceVerdict =
   | { isMatch: true }
-  | { isMatch: false; reason: 'amount_mismatch' | 'currency_not_sold' | 'price_mismatch'; expectedAmount: number | null; expectedCurrency: string | null };
+  | {
+      isMatch: false;
+      reason: 'amount_mismatch' | 'currency_not_sold' | 'price_mismatch';
+      expectedAmount: number | null;
+      expectedCurrency: string | null;
+    };
 
 /**
  * Whether a payment paid exactly the catalog's price for the product it names. Without a
@@ -20,7 +29,12 @@ export type PriceVerdict =
  * currency (the price is re-read from Stripe). A discount, a different quantity or another price
  * therefore never matches: crediting follows the money, never the metadata.
  */
-export async function checkPaidPrice(stripe: Stripe, catalog: Pick<Catalog, 'defaultCurrency'>, product: PricedProduct, paid: PaidPrice): Promise<PriceVerdict> {
+export async function checkPaidPrice(
+  stripe: Stripe,
+  catalog: Pick<Catalog, 'defaultCurrency'>,
+  product: PricedProduct,
+  paid: PaidPrice,
+): Promise<PriceVerdict> {
   const currency = paid.currency.toLowerCase();
   if (product.stripePriceId) {
     const price = await stripe.prices.retrieve(product.stripePriceId);
@@ -34,8 +48,14 @@ export async function checkPaidPrice(stripe: Stripe, catalog: Pick<Catalog, 'def
   }
   const expectedAmount = Object.hasOwn(product.prices, currency) ? product.prices[currency] : undefined;
   if (expectedAmount === undefined) {
-    return { isMatch: false, reason: 'currency_not_sold', expectedAmount: product.prices[catalog.defaultCurrency] ?? null, expectedCurrency: catalog.defaultCurrency };
+    return {
+      isMatch: false,
+      reason: 'currency_not_sold',
+      expectedAmount: product.prices[catalog.defaultCurrency] ?? null,
+      expectedCurrency: catalog.defaultCurrency,
+    };
   }
-  if (paid.amount !== expectedAmount) return { isMatch: false, reason: 'amount_mismatch', expectedAmount, expectedCurrency: currency };
+  if (paid.amount !== expectedAmount)
+    return { isMatch: false, reason: 'amount_mismatch', expectedAmount, expectedCurrency: currency };
   return { isMatch: true };
 }

@@ -16,14 +16,23 @@ export const ChatOriginSchema = z.object({
 export type ChatOrigin = z.infer<typeof ChatOriginSchema>;
 
 /** The Stripe metadata keys that carry the origin (set by us when the session is created). */
-const METADATA_KEYS = { platform: 'chatPlatform', chatId: 'chatId', chatType: 'chatType', platformUserId: 'chatUserId', locale: 'chatLocale' } as const;
+const METADATA_KEYS = {
+  platform: 'chatPlatform',
+  chatId: 'chatId',
+  chatType: 'chatType',
+  platformUserId: 'chatUserId',
+  locale: 'chatLocale',
+} as const;
 
 /**
  * Remembers the chat a /buy pricing link was given in, for as long as the link works. Stored as
  * a `checkout` one-time token under the hash of the link's token (so the expired rows go with the
  * retention of tokens); the link itself does not change.
  */
-export async function rememberChatOrigin(deps: Pick<CoreDeps, 'prisma' | 'clock'>, input: { pricingToken: string; userId: string; origin: ChatOrigin }): Promise<void> {
+export async function rememberChatOrigin(
+  deps: Pick<CoreDeps, 'prisma' | 'clock'>,
+  input: { pricingToken: string; userId: string; origin: ChatOrigin },
+): Promise<void> {
   const tokenHash = hashToken(`pricing:${input.pricingToken}`);
   const expiresAt = new Date(deps.clock.now().getTime() + PRICING_LINK_TTL_MS);
   const payload = ChatOriginSchema.parse(input.origin);
@@ -35,8 +44,13 @@ export async function rememberChatOrigin(deps: Pick<CoreDeps, 'prisma' | 'clock'
 }
 
 /** The chat a pricing link was given in, when the link's account is `userId` and the row is live. */
-export async function findChatOrigin(deps: Pick<CoreDeps, 'prisma' | 'clock'>, input: { pricingToken: string; userId: string }): Promise<ChatOrigin | undefined> {
-  const row = await deps.prisma.oneTimeToken.findUnique({ where: { tokenHash: hashToken(`pricing:${input.pricingToken}`) } });
+export async function findChatOrigin(
+  deps: Pick<CoreDeps, 'prisma' | 'clock'>,
+  input: { pricingToken: string; userId: string },
+): Promise<ChatOrigin | undefined> {
+  const row = await deps.prisma.oneTimeToken.findUnique({
+    where: { tokenHash: hashToken(`pricing:${input.pricingToken}`) },
+  });
   if (row?.kind !== 'checkout' || row.userId !== input.userId || row.expiresAt <= deps.clock.now()) return undefined;
   const parsed = ChatOriginSchema.safeParse(row.payload);
   return parsed.success ? parsed.data : undefined;
@@ -45,7 +59,9 @@ export async function findChatOrigin(deps: Pick<CoreDeps, 'prisma' | 'clock'>, i
 /** The origin as Checkout Session metadata (each value well under Stripe's 500 characters). */
 export function chatOriginMetadata(origin: ChatOrigin | undefined): Record<string, string> {
   if (!origin) return {};
-  return Object.fromEntries(Object.entries(METADATA_KEYS).map(([field, key]) => [key, origin[field as keyof ChatOrigin]]));
+  return Object.fromEntries(
+    Object.entries(METADATA_KEYS).map(([field, key]) => [key, origin[field as keyof ChatOrigin]]),
+  );
 }
 
 /**
@@ -54,11 +70,19 @@ export function chatOriginMetadata(origin: ChatOrigin | undefined): Record<strin
  */
 export function chatOriginOf(metadata: Record<string, string> | null | undefined): ChatOrigin | undefined {
   if (!metadata) return undefined;
-  const parsed = ChatOriginSchema.safeParse(Object.fromEntries(Object.entries(METADATA_KEYS).map(([field, key]) => [field, metadata[key]])));
+  const parsed = ChatOriginSchema.safeParse(
+    Object.fromEntries(Object.entries(METADATA_KEYS).map(([field, key]) => [field, metadata[key]])),
+  );
   return parsed.success ? parsed.data : undefined;
 }
 
 /** The notifier's target for an origin. */
 export function deliveryTargetOfOrigin(origin: ChatOrigin): DeliveryTarget {
-  return { platform: origin.platform, chatId: origin.chatId, chatType: origin.chatType, platformUserId: origin.platformUserId, locale: normalizeLocale(origin.locale) };
+  return {
+    platform: origin.platform,
+    chatId: origin.chatId,
+    chatType: origin.chatType,
+    platformUserId: origin.platformUserId,
+    locale: normalizeLocale(origin.locale),
+  };
 }

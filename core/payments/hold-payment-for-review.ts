@@ -45,7 +45,15 @@ export async function recordPaymentReview(db: Pick<Tx, 'paymentReview'>, input: 
 /** Logs a held payment at error level: an operator must look (the money arrived, no credits did). */
 export function logHeldPayment(deps: Pick<CoreDeps, 'logger'>, input: PaymentReviewInput): void {
   const { verdict, ...rest } = input;
-  deps.logger.error({ ...rest, reason: verdict.reason, expectedAmount: verdict.expectedAmount, expectedCurrency: verdict.expectedCurrency }, 'payment does not match the catalog price: nothing credited, held for review');
+  deps.logger.error(
+    {
+      ...rest,
+      reason: verdict.reason,
+      expectedAmount: verdict.expectedAmount,
+      expectedCurrency: verdict.expectedCurrency,
+    },
+    'payment does not match the catalog price: nothing credited, held for review',
+  );
 }
 
 /**

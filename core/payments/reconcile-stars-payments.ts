@@ -43,7 +43,10 @@ const PAGE = 100;
 /** A safety stop: 1,000 pages are 100,000 transactions. */
 const MAX_PAGES = 1_000;
 
-type ReconcileDeps = Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'config'> & { logger: Logger; notifiers?: NotifierRegistry };
+type ReconcileDeps = Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'config'> & {
+  logger: Logger;
+  notifiers?: NotifierRegistry;
+};
 
 /**
  * Finds paid Stars invoices whose `successful_payment` update never got applied (lost, or its
@@ -53,23 +56,49 @@ type ReconcileDeps = Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'config'> &
  * once. A payment already refunded is skipped. When this process can write to Telegram, the
  * payer is told in their private chat, as after a normal payment.
  */
-export async function reconcileStarsPayments(deps: ReconcileDeps, source: StarTransactions): Promise<StarsReconcileReport> {
+export async function reconcileStarsPayments(
+  deps: ReconcileDeps,
+  source: StarTransactions,
+): Promise<StarsReconcileReport> {
   const transactions: StarTransaction[] = [];
   for (let page = 0; page < MAX_PAGES; page += 1) {
     const batch = await source.list({ offset: transactions.length, limit: PAGE });
     transactions.push(...batch);
     if (batch.length < PAGE) break;
   }
-  const refundedIds = new Set(transactions.filter((transaction) => transaction.receiver?.type === 'user').map((transaction) => transaction.id));
-  const payments = transactions.filter((transaction) => transaction.source?.type === 'user' && (transaction.source.transaction_type ?? 'invoice_payment') === 'invoice_payment' && transaction.source.invoice_payload && transaction.source.user);
+  const refundedIds = new Set(
+    transactions.filter((transaction) => transaction.receiver?.type === 'user').map((transaction) => transaction.id),
+  );
+  const payments = transactions.filter(
+    (transaction) =>
+      transaction.source?.type === 'user' &&
+      (transaction.source.transaction_type ?? 'invoice_payment') === 'invoice_payment' &&
+      transaction.source.invoice_payload &&
+      transaction.source.user,
+  );
   const ids = payments.map((payment) => payment.id);
   const [appliedRows, heldRows] = await Promise.all([
-    deps.prisma.payment.findMany({ where: { provider: 'telegram_stars', externalId: { in: ids } }, select: { externalId: true } }),
-    deps.prisma.paymentReview.findMany({ where: { provider: 'telegram_stars', objectId: { in: ids } }, select: { objectId: true } }),
+    deps.prisma.payment.findMany({
+      where: { provider: 'telegram_stars', externalId: { in: ids } },
+      select: { externalId: true },
+    }),
+    deps.prisma.paymentReview.findMany({
+      where: { provider: 'telegram_stars', objectId: { in: ids } },
+      select: { objectId: true },
+    }),
   ]);
   const known = new Set(appliedRows.map((row) => row.externalId));
   const held = new Set(heldRows.map((row) => row.objectId));
-  const report: StarsReconcileReport = { scanned: transactions.length, payments: payments.length, alreadyApplied: 0, alreadyHeld: 0, applied: [], held: [], refunded: 0, failed: [] };
+  const report: StarsReconcileReport = {
+    scanned: transactions.length,
+    payments: payments.length,
+    alreadyApplied: 0,
+    alreadyHeld: 0,
+    applied: [],
+    held: [],
+    refunded: 0,
+    failed: [],
+  };
   for (const payment of payments) {
     if (known.has(payment.id)) {
       report.alreadyApplied += 1;
@@ -85,26 +114,54 @@ export async function reconcileStarsPayments(deps: ReconcileDeps, source: StarTr
     }
     const platformUserId = String(payment.source?.user?.id);
     try {
-      const reply = await applyStarsPayment(deps, { payload: payment.source?.invoice_payload ?? '', chargeId: payment.id, currency: STARS_CURRENCY, totalAmount: payment.amount, platformUserId });
+      const reply = await applyStarsPayment(deps, {
+        payload: payment.source?.invoice_payload ?? '',
+        chargeId: payment.id,
+        currency: STARS_CURRENCY,
+        totalAmount: payment.amount,
+        platformUserId,
+      });
       const isHeld = reply.type === 'message' && [reply.text].flat().some((text) => text.key === 'buy.held_for_review');
       (isHeld ? report.held : report.applied).push({ chargeId: payment.id, platformUserId, amount: payment.amount });
-      deps.logger.warn({ chargeId: payment.id, platformUserId, amount: payment.amount }, 'stars payment found by reconciliation and applied');
+      deps.logger.warn(
+        { chargeId: payment.id, platformUserId, amount: payment.amount },
+        'stars payment found by reconciliation and applied',
+      );
       await tellPayer(deps, platformUserId, reply);
     } catch (error) {
       const reason = isAppError(error) ? error.code : 'internal';
       report.failed.push({ chargeId: payment.id, reason });
-      deps.logger.error({ err: error, chargeId: payment.id, platformUserId }, 'stars payment found by reconciliation could not be applied');
+      deps.logger.error(
+        { err: error, chargeId: payment.id, platformUserId },
+        'stars payment found by reconciliation could not be applied',
+      );
     }
   }
   return report;
 }
 
-async function tellPayer(deps: ReconcileDeps, platformUserId: string, reply: Awaited<ReturnType<typeof applyStarsPayment>>): Promise<void> {
+async function tellPayer(
+  deps: ReconcileDeps,
+  platformUserId: string,
+  reply: Awaited<ReturnType<typeof applyStarsPayment>>,
+): Promise<void> {
   const notifier = deps.notifiers?.telegram;
   if (!notifier) return;
   try {
-    const identity = await deps.prisma.identity.findUnique({ where: { provider_subject: { provider: 'telegram', subject: platformUserId } }, select: { user: { select: { locale: true } } } });
-    await notifier.send({ platform: 'telegram', chatId: platformUserId, chatType: 'private', platformUserId, locale: normalizeLocale(identity?.user.locale) }, [reply]);
+    const identity = await deps.prisma.identity.findUnique({
+      where: { provider_subject: { provider: 'telegram', subject: platformUserId } },
+      select: { user: { select: { locale: true } } },
+    });
+    await notifier.send(
+      {
+        platform: 'telegram',
+        chatId: platformUserId,
+        chatType: 'private',
+        platformUserId,
+        locale: normalizeLocale(identity?.user.locale),
+      },
+      [reply],
+    );
   } catch (error) {
     deps.logger.warn({ err: error, platformUserId }, 'reconciled stars payment not announced');
   }

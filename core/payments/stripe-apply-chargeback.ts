@@ -7,14 +7,24 @@ import { grantCreditsLocked } from '#core/credits/grant-credits';
 import { clawBackReferral } from '#core/referrals/claw-back-referral';
 import { inTransaction, noEffect, type WebhookEffect } from '#core/payments/stripe-webhook-effect';
 
-type PaymentRow = { id: string; userId: string | null; amount: number; credits: number; status: PaymentStatus; details: Prisma.JsonValue };
+type PaymentRow = {
+  id: string;
+  userId: string | null;
+  amount: number;
+  credits: number;
+  status: PaymentStatus;
+  details: Prisma.JsonValue;
+};
 
 function clawedSoFar(payment: PaymentRow): number {
   const details = payment.details as { clawedBackCredits?: unknown } | null;
   return typeof details?.clawedBackCredits === 'number' ? details.clawedBackCredits : 0;
 }
 
-async function findPaymentOfCharge(deps: Pick<CoreDeps, 'prisma'>, charge: Stripe.Charge): Promise<PaymentRow | undefined> {
+async function findPaymentOfCharge(
+  deps: Pick<CoreDeps, 'prisma'>,
+  charge: Stripe.Charge,
+): Promise<PaymentRow | undefined> {
   const intent = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
   if (!intent) return undefined;
   const payment = await deps.prisma.payment.findUnique({
@@ -34,19 +44,39 @@ async function findPaymentOfCharge(deps: Pick<CoreDeps, 'prisma'>, charge: Strip
 function chargebackEffect(
   deps: Pick<CoreDeps, 'clock'>,
   payment: PaymentRow,
-  input: { targetClawed: number; idempotencyKey: string; reason: string; status: PaymentStatus; refundedAmount?: number },
+  input: {
+    targetClawed: number;
+    idempotencyKey: string;
+    reason: string;
+    status: PaymentStatus;
+    refundedAmount?: number;
+  },
 ): WebhookEffect {
   const toClaw = Math.max(0, Math.min(payment.credits, input.targetClawed) - clawedSoFar(payment));
   return {
     userId: payment.userId ?? undefined,
     note: `${input.reason}:${toClaw}`,
     apply: async (tx) => {
-      const current = await tx.payment.findUniqueOrThrow({ where: { id: payment.id }, select: { id: true, userId: true, amount: true, credits: true, status: true, details: true } });
+      const current = await tx.payment.findUniqueOrThrow({
+        where: { id: payment.id },
+        select: { id: true, userId: true, amount: true, credits: true, status: true, details: true },
+      });
       const owed = Math.max(0, Math.min(current.credits, input.targetClawed) - clawedSoFar(current));
       if (owed > 0 && current.userId) {
-        await clawBackCredits(inTransaction(tx), { userId: current.userId, amount: owed, idempotencyKey: input.idempotencyKey, reason: input.reason, paymentId: current.id, actor: 'stripe', now: deps.clock.now() });
+        await clawBackCredits(inTransaction(tx), {
+          userId: current.userId,
+          amount: owed,
+          idempotencyKey: input.idempotencyKey,
+          reason: input.reason,
+          paymentId: current.id,
+          actor: 'stripe',
+          now: deps.clock.now(),
+        });
       }
-      const details = { ...((current.details as Record<string, unknown> | null) ?? {}), clawedBackCredits: clawedSoFar(current) + owed };
+      const details = {
+        ...((current.details as Record<string, unknown> | null) ?? {}),
+        clawedBackCredits: clawedSoFar(current) + owed,
+      };
       await tx.payment.update({
         where: { id: current.id },
         data: {
@@ -55,7 +85,8 @@ function chargebackEffect(
           ...(input.refundedAmount === undefined ? {} : { refundedAmount: input.refundedAmount }),
         },
       });
-      if (input.status !== 'succeeded') await clawBackReferral(inTransaction(tx), { paymentId: current.id, actor: 'stripe', now: deps.clock.now() });
+      if (input.status !== 'succeeded')
+        await clawBackReferral(inTransaction(tx), { paymentId: current.id, actor: 'stripe', now: deps.clock.now() });
     },
   };
 }
@@ -65,7 +96,11 @@ function chargebackEffect(
  * share refunded so far (cumulative, so a partial then a full refund take the rest, and a late
  * partial event takes nothing) is clawed back (key `stripe:refund:<charge>:<amount refunded>`).
  */
-export async function chargeRefundedEffect(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'logger'>, stripe: Stripe, chargeId: string): Promise<WebhookEffect> {
+export async function chargeRefundedEffect(
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'logger'>,
+  stripe: Stripe,
+  chargeId: string,
+): Promise<WebhookEffect> {
   const charge = await stripe.charges.retrieve(chargeId);
   const payment = await findPaymentOfCharge(deps, charge);
   if (!payment) {
@@ -84,7 +119,11 @@ export async function chargeRefundedEffect(deps: Pick<CoreDeps, 'prisma' | 'cloc
 }
 
 /** `charge.dispute.created`: the dispute and its charge are re-read; every credit of the payment not yet taken back is (key `stripe:dispute:<id>`). */
-export async function disputeCreatedEffect(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'logger'>, stripe: Stripe, disputeId: string): Promise<WebhookEffect> {
+export async function disputeCreatedEffect(
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'logger'>,
+  stripe: Stripe,
+  disputeId: string,
+): Promise<WebhookEffect> {
   const dispute = await stripe.disputes.retrieve(disputeId);
   const chargeId = typeof dispute.charge === 'string' ? dispute.charge : dispute.charge.id;
   const payment = await findPaymentOfCharge(deps, await stripe.charges.retrieve(chargeId));
@@ -92,7 +131,12 @@ export async function disputeCreatedEffect(deps: Pick<CoreDeps, 'prisma' | 'cloc
     deps.logger.warn({ disputeId }, 'dispute of a charge with no recorded payment');
     return noEffect('dispute_unmatched');
   }
-  return chargebackEffect(deps, payment, { targetClawed: payment.credits, idempotencyKey: `stripe:dispute:${dispute.id}`, reason: 'dispute', status: 'disputed' });
+  return chargebackEffect(deps, payment, {
+    targetClawed: payment.credits,
+    idempotencyKey: `stripe:dispute:${dispute.id}`,
+    reason: 'dispute',
+    status: 'disputed',
+  });
 }
 
 /**
@@ -102,7 +146,11 @@ export async function disputeCreatedEffect(deps: Pick<CoreDeps, 'prisma' | 'cloc
  * and the payment returns to its status before the dispute. Lost or any other end: the
  * clawback stands and nothing changes.
  */
-export async function disputeClosedEffect(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'logger'>, stripe: Stripe, disputeId: string): Promise<WebhookEffect> {
+export async function disputeClosedEffect(
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'logger'>,
+  stripe: Stripe,
+  disputeId: string,
+): Promise<WebhookEffect> {
   const dispute = await stripe.disputes.retrieve(disputeId);
   if (dispute.status !== 'won') return noEffect(`dispute_${dispute.status}`);
   const chargeId = typeof dispute.charge === 'string' ? dispute.charge : dispute.charge.id;
@@ -115,17 +163,37 @@ export async function disputeClosedEffect(deps: Pick<CoreDeps, 'prisma' | 'clock
     userId: payment.userId ?? undefined,
     note: 'dispute_won',
     apply: async (tx) => {
-      const clawback = await tx.creditLedgerEntry.findUnique({ where: { idempotencyKey: `stripe:dispute:${dispute.id}` }, select: { delta: true, debtDelta: true } });
-      const current = await tx.payment.findUniqueOrThrow({ where: { id: payment.id }, select: { userId: true, amount: true, refundedAmount: true, details: true } });
+      const clawback = await tx.creditLedgerEntry.findUnique({
+        where: { idempotencyKey: `stripe:dispute:${dispute.id}` },
+        select: { delta: true, debtDelta: true },
+      });
+      const current = await tx.payment.findUniqueOrThrow({
+        where: { id: payment.id },
+        select: { userId: true, amount: true, refundedAmount: true, details: true },
+      });
       const returned = clawback ? -clawback.delta + clawback.debtDelta : 0;
       if (returned > 0 && current.userId) {
-        await grantCreditsLocked(tx, { userId: current.userId, amount: returned, source: 'refund', idempotencyKey: `stripe:dispute-won:${dispute.id}`, reason: 'dispute_won', paymentId: payment.id, actor: 'stripe' });
+        await grantCreditsLocked(tx, {
+          userId: current.userId,
+          amount: returned,
+          source: 'refund',
+          idempotencyKey: `stripe:dispute-won:${dispute.id}`,
+          reason: 'dispute_won',
+          paymentId: payment.id,
+          actor: 'stripe',
+        });
       }
-      const details = { ...((current.details as Record<string, unknown> | null) ?? {}), clawedBackCredits: Math.max(0, clawedSoFar({ ...payment, details: current.details }) - returned) };
+      const details = {
+        ...((current.details as Record<string, unknown> | null) ?? {}),
+        clawedBackCredits: Math.max(0, clawedSoFar({ ...payment, details: current.details }) - returned),
+      };
       const refunded = current.refundedAmount;
       await tx.payment.update({
         where: { id: payment.id },
-        data: { status: refunded >= current.amount ? 'refunded' : refunded > 0 ? 'partially_refunded' : 'succeeded', details: details as Prisma.InputJsonValue },
+        data: {
+          status: refunded >= current.amount ? 'refunded' : refunded > 0 ? 'partially_refunded' : 'succeeded',
+          details: details as Prisma.InputJsonValue,
+        },
       });
     },
   };

@@ -17,7 +17,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 async function rememberCustomer(tx: Tx, userId: string, customer: Stripe.Checkout.Session['customer']): Promise<void> {
   const customerId = typeof customer === 'string' ? customer : customer?.id;
   if (!customerId) return;
-  const [mine, taken] = await Promise.all([tx.stripeCustomer.findUnique({ where: { userId } }), tx.stripeCustomer.findUnique({ where: { customerId } })]);
+  const [mine, taken] = await Promise.all([
+    tx.stripeCustomer.findUnique({ where: { userId } }),
+    tx.stripeCustomer.findUnique({ where: { customerId } }),
+  ]);
   if (!mine && !taken) await tx.stripeCustomer.create({ data: { userId, customerId } });
 }
 
@@ -31,7 +34,12 @@ async function rememberCustomer(tx: Tx, userId: string, customer: Stripe.Checkou
  * without our pack or account is ignored. A subscription checkout only syncs the subscription:
  * its credits come with `invoice.paid`. The account's first purchase also rewards its invitation.
  */
-export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'notifiers' | 'config'>, stripe: Stripe, sessionId: string, eventId: string): Promise<WebhookEffect> {
+export async function checkoutCompletedEffect(
+  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'notifiers' | 'config'>,
+  stripe: Stripe,
+  sessionId: string,
+  eventId: string,
+): Promise<WebhookEffect> {
   const session = await stripe.checkout.sessions.retrieve(sessionId);
   if (session.mode === 'subscription') {
     const subscriptionId = typeof session.subscription === 'string' ? session.subscription : session.subscription?.id;
@@ -39,7 +47,13 @@ export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'c
     const effect = await syncSubscriptionEffect(deps, stripe, subscriptionId);
     const { userId } = effect;
     if (!userId) return effect;
-    return { ...effect, apply: async (tx) => { await effect.apply(tx); await rememberCustomer(tx, userId, session.customer); } };
+    return {
+      ...effect,
+      apply: async (tx) => {
+        await effect.apply(tx);
+        await rememberCustomer(tx, userId, session.customer);
+      },
+    };
   }
   if (session.mode !== 'payment') return noEffect('unsupported_mode');
   if (session.payment_status !== 'paid') return noEffect('awaiting_payment');
@@ -47,16 +61,35 @@ export async function checkoutCompletedEffect(deps: Pick<CoreDeps, 'prisma' | 'c
   if (!pack) return noEffect('checkout_without_our_pack');
   const userId = await resolveUserId(deps.prisma, session.metadata?.userId ?? session.client_reference_id);
   if (!userId) {
-    deps.logger.warn({ sessionId, packId: pack.id }, 'paid stripe checkout for an account that does not exist (erased?)');
+    deps.logger.warn(
+      { sessionId, packId: pack.id },
+      'paid stripe checkout for an account that does not exist (erased?)',
+    );
     return noEffect('checkout_unknown_account');
   }
   const paid = { amount: session.amount_total ?? 0, currency: session.currency ?? '' };
-  const lines = pack.stripePriceId ? (await stripe.checkout.sessions.listLineItems(session.id)).data.map((line) => ({ priceId: line.price?.id, quantity: line.quantity ?? 0 })) : undefined;
+  const lines = pack.stripePriceId
+    ? (await stripe.checkout.sessions.listLineItems(session.id)).data.map((line) => ({
+        priceId: line.price?.id,
+        quantity: line.quantity ?? 0,
+      }))
+    : undefined;
   const verdict = await checkPaidPrice(stripe, deps.catalog, pack, { ...paid, ...(lines ? { lines } : {}) });
   if (!verdict.isMatch) {
-    return holdForReview(deps, { provider: 'stripe', objectId: session.id, eventId, userId, productKind: 'pack', productId: pack.id, paidAmount: paid.amount, paidCurrency: paid.currency, verdict });
+    return holdForReview(deps, {
+      provider: 'stripe',
+      objectId: session.id,
+      eventId,
+      userId,
+      productKind: 'pack',
+      productId: pack.id,
+      paidAmount: paid.amount,
+      paidCurrency: paid.currency,
+      verdict,
+    });
   }
-  const paymentIntentId = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+  const paymentIntentId =
+    typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
   const now = deps.clock.now();
   const validDays = deps.catalog.packCreditsValidDays;
   const origin = chatOriginOf(session.metadata);

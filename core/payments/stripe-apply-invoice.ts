@@ -16,7 +16,9 @@ function subscriptionIdOf(invoice: Stripe.Invoice): string | undefined {
 
 /** The end of the service period the invoice paid for: the latest end among its lines. */
 function servicePeriodEnd(invoice: Stripe.Invoice): Date | undefined {
-  const ends = invoice.lines.data.map((line) => line.period?.end).filter((end): end is number => typeof end === 'number');
+  const ends = invoice.lines.data
+    .map((line) => line.period?.end)
+    .filter((end): end is number => typeof end === 'number');
   return ends.length > 0 ? new Date(Math.max(...ends) * 1000) : undefined;
 }
 
@@ -39,7 +41,12 @@ function paymentIntentOf(invoice: Stripe.Invoice): string | undefined {
  * subscription's first invoice (`subscription_create`) that is the account's first purchase
  * rewards its invitation; renewals never do.
  */
-export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger' | 'clock' | 'notifiers' | 'config'>, stripe: Stripe, invoiceId: string, eventId: string): Promise<WebhookEffect> {
+export async function invoicePaidEffect(
+  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger' | 'clock' | 'notifiers' | 'config'>,
+  stripe: Stripe,
+  invoiceId: string,
+  eventId: string,
+): Promise<WebhookEffect> {
   const invoice = await stripe.invoices.retrieve(invoiceId, { expand: ['payments'] });
   const subscriptionId = subscriptionIdOf(invoice);
   if (!subscriptionId) return noEffect('invoice_without_subscription');
@@ -49,7 +56,10 @@ export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog
   if (!plan) return noEffect('invoice_without_our_plan');
   const userId = await userIdOfSubscription(deps, subscription);
   if (!userId) {
-    deps.logger.warn({ invoiceId, subscriptionId, planId: plan.id }, 'paid stripe invoice of a plan for no account of ours');
+    deps.logger.warn(
+      { invoiceId, subscriptionId, planId: plan.id },
+      'paid stripe invoice of a plan for no account of ours',
+    );
     return noEffect('invoice_unknown_account');
   }
   const periodEnd = servicePeriodEnd(invoice);
@@ -57,10 +67,32 @@ export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog
     deps.logger.error({ invoiceId, subscriptionId }, 'paid stripe invoice without a service period');
     return noEffect('invoice_without_period');
   }
-  const lines = invoice.lines.data.map((line) => ({ priceId: line.pricing?.price_details?.price === undefined ? undefined : typeof line.pricing.price_details.price === 'string' ? line.pricing.price_details.price : line.pricing.price_details.price.id, quantity: line.quantity ?? 1 }));
-  const verdict = await checkPaidPrice(stripe, deps.catalog, plan, { amount: invoice.amount_paid, currency: invoice.currency, lines });
+  const lines = invoice.lines.data.map((line) => ({
+    priceId:
+      line.pricing?.price_details?.price === undefined
+        ? undefined
+        : typeof line.pricing.price_details.price === 'string'
+          ? line.pricing.price_details.price
+          : line.pricing.price_details.price.id,
+    quantity: line.quantity ?? 1,
+  }));
+  const verdict = await checkPaidPrice(stripe, deps.catalog, plan, {
+    amount: invoice.amount_paid,
+    currency: invoice.currency,
+    lines,
+  });
   if (!verdict.isMatch) {
-    return holdForReview(deps, { provider: 'stripe', objectId: invoice.id, eventId, userId, productKind: 'plan', productId: plan.id, paidAmount: invoice.amount_paid, paidCurrency: invoice.currency, verdict });
+    return holdForReview(deps, {
+      provider: 'stripe',
+      objectId: invoice.id,
+      eventId,
+      userId,
+      productKind: 'plan',
+      productId: plan.id,
+      paidAmount: invoice.amount_paid,
+      paidCurrency: invoice.currency,
+      verdict,
+    });
   }
   const paymentIntentId = paymentIntentOf(invoice);
   // The first invoice of a plan bought through a chat's /buy link is announced there.
@@ -83,7 +115,12 @@ export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog
           credits: plan.monthlyCredits,
           status: 'succeeded',
           productId: plan.id,
-          details: { invoiceId: invoice.id, subscriptionId, paymentIntentId: paymentIntentId ?? null, clawedBackCredits: 0 },
+          details: {
+            invoiceId: invoice.id,
+            subscriptionId,
+            paymentIntentId: paymentIntentId ?? null,
+            clawedBackCredits: 0,
+          },
         },
         update: {},
         select: { id: true },
@@ -99,7 +136,8 @@ export async function invoicePaidEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog
         subscriptionId: subscriptionRowId,
         actor: 'stripe',
       });
-      if (invoice.billing_reason === 'subscription_create') await rewardFirstPurchaseLocked(tx, deps, { userId, paymentId: payment.id, now: deps.clock.now() });
+      if (invoice.billing_reason === 'subscription_create')
+        await rewardFirstPurchaseLocked(tx, deps, { userId, paymentId: payment.id, now: deps.clock.now() });
     },
   };
 }

@@ -25,17 +25,31 @@ export const CHECKOUT_RETURN_PATHS = { success: '/checkout/done', cancel: '/pric
 export async function createStripeCheckout(
   deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'config' | 'logger' | 'clock'>,
   stripe: Stripe | undefined,
-  input: { userId: string; product: CheckoutProduct; currency?: string; locale: string; pricingToken?: string | undefined },
+  input: {
+    userId: string;
+    product: CheckoutProduct;
+    currency?: string;
+    locale: string;
+    pricingToken?: string | undefined;
+  },
 ): Promise<string> {
   if (!stripe) throw new AppError('payments_unavailable');
-  const user = await deps.prisma.user.findUnique({ where: { id: input.userId }, select: { status: true, termsAcceptedAt: true, termsVersion: true, ageConfirmedAt: true } });
+  const user = await deps.prisma.user.findUnique({
+    where: { id: input.userId },
+    select: { status: true, termsAcceptedAt: true, termsVersion: true, ageConfirmedAt: true },
+  });
   if (!user || user.status === 'deleted') throw new AppError('unauthenticated');
-  if (!user.termsAcceptedAt || !user.ageConfirmedAt || user.termsVersion !== TERMS_VERSION) throw new AppError('terms_required');
+  if (!user.termsAcceptedAt || !user.ageConfirmedAt || user.termsVersion !== TERMS_VERSION)
+    throw new AppError('terms_required');
   const locale = normalizeLocale(input.locale);
   const currency = input.currency ?? deps.catalog.defaultCurrency;
   const base = deps.config.publicUrl;
   // The chat a /buy link came from, told of the credits when they arrive.
-  const origin = chatOriginMetadata(input.pricingToken ? await findChatOrigin(deps, { pricingToken: input.pricingToken, userId: input.userId }) : undefined);
+  const origin = chatOriginMetadata(
+    input.pricingToken
+      ? await findChatOrigin(deps, { pricingToken: input.pricingToken, userId: input.userId })
+      : undefined,
+  );
   const common = {
     client_reference_id: input.userId,
     success_url: `${base}${CHECKOUT_RETURN_PATHS.success}`,
@@ -55,7 +69,14 @@ export async function createStripeCheckout(
       line_items: [
         pack.stripePriceId
           ? { price: pack.stripePriceId, quantity: 1 }
-          : { price_data: { currency, unit_amount: amount, product_data: { name: translate(locale, 'web.pricing.pack_product', { credits: pack.credits }) } }, quantity: 1 },
+          : {
+              price_data: {
+                currency,
+                unit_amount: amount,
+                product_data: { name: translate(locale, 'web.pricing.pack_product', { credits: pack.credits }) },
+              },
+              quantity: 1,
+            },
       ],
       metadata,
       payment_intent_data: { metadata },
@@ -65,7 +86,10 @@ export async function createStripeCheckout(
     if (!plan) throw new AppError('unknown_product');
     const amount = ownValue(plan.prices, currency);
     if (amount === undefined) throw new AppError('invalid_input', { vars: { field: 'currency' } });
-    const active = await deps.prisma.subscription.findFirst({ where: { userId: input.userId, status: { in: ['active', 'trialing', 'past_due'] } }, select: { id: true } });
+    const active = await deps.prisma.subscription.findFirst({
+      where: { userId: input.userId, status: { in: ['active', 'trialing', 'past_due'] } },
+      select: { id: true },
+    });
     if (active) throw new AppError('conflict', { message: 'a plan is already active' });
     const metadata = { userId: input.userId, kind: 'plan', planId: plan.id, ...origin };
     params = {
@@ -75,7 +99,14 @@ export async function createStripeCheckout(
         plan.stripePriceId
           ? { price: plan.stripePriceId, quantity: 1 }
           : {
-              price_data: { currency, unit_amount: amount, recurring: { interval: 'month' }, product_data: { name: translate(locale, 'web.pricing.plan_product', { plan: plan.id, credits: plan.monthlyCredits }) } },
+              price_data: {
+                currency,
+                unit_amount: amount,
+                recurring: { interval: 'month' },
+                product_data: {
+                  name: translate(locale, 'web.pricing.plan_product', { plan: plan.id, credits: plan.monthlyCredits }),
+                },
+              },
               quantity: 1,
             },
       ],

@@ -24,20 +24,29 @@ export type Pricing = {
 export function listPricing(deps: Pick<CoreDeps, 'catalog' | 'config'>, currency?: string): Pricing {
   const { catalog } = deps;
   const asked = currency?.toLowerCase();
-  if (asked !== undefined && !isOfferedCurrency(catalog, asked)) throw new AppError('invalid_input', { vars: { field: 'currency' } });
+  if (asked !== undefined && !isOfferedCurrency(catalog, asked))
+    throw new AppError('invalid_input', { vars: { field: 'currency' } });
   const chosen = asked ?? catalog.defaultCurrency;
   return {
     currency: chosen,
     packs: catalog.packs.flatMap((pack) => {
       const amount = ownValue(pack.prices, chosen);
-      return amount === undefined ? [] : [{ kind: 'pack' as const, id: pack.id, credits: pack.credits, amount, currency: chosen }];
+      return amount === undefined
+        ? []
+        : [{ kind: 'pack' as const, id: pack.id, credits: pack.credits, amount, currency: chosen }];
     }),
     plans: catalog.plans.flatMap((plan) => {
       const amount = ownValue(plan.prices, chosen);
-      return amount === undefined ? [] : [{ kind: 'plan' as const, id: plan.id, credits: plan.monthlyCredits, amount, currency: chosen }];
+      return amount === undefined
+        ? []
+        : [{ kind: 'plan' as const, id: plan.id, credits: plan.monthlyCredits, amount, currency: chosen }];
     }),
     packValidDays: catalog.packCreditsValidDays,
     isCardPaymentEnabled: deps.config.stripe !== undefined,
-    costs: { imageCost: catalog.costs.imageModels.default ?? 1, hdMultiplier: catalog.costs.hdMultiplier, videoPerSecond: catalog.costs.videoModelsPerSecond.default ?? 2 },
+    costs: {
+      imageCost: catalog.costs.imageModels.default ?? 1,
+      hdMultiplier: catalog.costs.hdMultiplier,
+      videoPerSecond: catalog.costs.videoModelsPerSecond.default ?? 2,
+    },
   };
 }

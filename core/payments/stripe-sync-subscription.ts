@@ -16,19 +16,41 @@ export function planOfSubscription(catalog: Catalog, subscription: Stripe.Subscr
 
 /** The end of the subscription's current period (Stripe keeps it per item). */
 export function periodEndOf(subscription: Stripe.Subscription): Date | null {
-  const ends = subscription.items.data.map((item) => item.current_period_end).filter((end): end is number => typeof end === 'number');
+  const ends = subscription.items.data
+    .map((item) => item.current_period_end)
+    .filter((end): end is number => typeof end === 'number');
   return ends.length > 0 ? new Date(Math.max(...ends) * 1000) : null;
 }
 
 /** The account of a subscription: our row for it, its `userId` metadata, or its customer. */
-export async function userIdOfSubscription(deps: Pick<CoreDeps, 'prisma'>, subscription: Stripe.Subscription): Promise<string | undefined> {
-  const row = await deps.prisma.subscription.findUnique({ where: { stripeSubscriptionId: subscription.id }, select: { userId: true } });
-  return row?.userId ?? (await resolveUserId(deps.prisma, subscription.metadata?.userId)) ?? (await userIdOfCustomer(deps.prisma, subscription.customer));
+export async function userIdOfSubscription(
+  deps: Pick<CoreDeps, 'prisma'>,
+  subscription: Stripe.Subscription,
+): Promise<string | undefined> {
+  const row = await deps.prisma.subscription.findUnique({
+    where: { stripeSubscriptionId: subscription.id },
+    select: { userId: true },
+  });
+  return (
+    row?.userId ??
+    (await resolveUserId(deps.prisma, subscription.metadata?.userId)) ??
+    (await userIdOfCustomer(deps.prisma, subscription.customer))
+  );
 }
 
 /** Writes the subscription's current state (as re-read from Stripe) to our row; returns the row id. */
-export async function upsertSubscription(tx: Tx, userId: string, subscription: Stripe.Subscription, plan: Plan): Promise<string> {
-  const state = { status: subscription.status, currentPeriodEnd: periodEndOf(subscription), cancelAtPeriodEnd: subscription.cancel_at_period_end, planId: plan.id };
+export async function upsertSubscription(
+  tx: Tx,
+  userId: string,
+  subscription: Stripe.Subscription,
+  plan: Plan,
+): Promise<string> {
+  const state = {
+    status: subscription.status,
+    currentPeriodEnd: periodEndOf(subscription),
+    cancelAtPeriodEnd: subscription.cancel_at_period_end,
+    planId: plan.id,
+  };
   const row = await tx.subscription.upsert({
     where: { stripeSubscriptionId: subscription.id },
     create: { userId, stripeSubscriptionId: subscription.id, ...state },
@@ -55,7 +77,11 @@ export function billedPriceOf(subscription: Stripe.Subscription): PaidPrice {
  * not bill the catalog's price of its plan never gets a row (no plan limits without paying the
  * plan); one we already hold is still brought up to date, so its cancellation always lands.
  */
-export async function syncSubscriptionEffect(deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger'>, stripe: Stripe, subscriptionId: string): Promise<WebhookEffect> {
+export async function syncSubscriptionEffect(
+  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger'>,
+  stripe: Stripe,
+  subscriptionId: string,
+): Promise<WebhookEffect> {
   const subscription = await stripe.subscriptions.retrieve(subscriptionId);
   const plan = planOfSubscription(deps.catalog, subscription);
   if (!plan) return noEffect('subscription_without_our_plan');
@@ -66,9 +92,15 @@ export async function syncSubscriptionEffect(deps: Pick<CoreDeps, 'prisma' | 'ca
   }
   const verdict = await checkPaidPrice(stripe, deps.catalog, plan, billedPriceOf(subscription));
   if (!verdict.isMatch) {
-    const known = await deps.prisma.subscription.findUnique({ where: { stripeSubscriptionId: subscription.id }, select: { id: true } });
+    const known = await deps.prisma.subscription.findUnique({
+      where: { stripeSubscriptionId: subscription.id },
+      select: { id: true },
+    });
     if (!known) {
-      deps.logger.error({ subscriptionId, planId: plan.id, userId, reason: verdict.reason }, 'stripe subscription does not bill the catalog price of its plan: not recorded');
+      deps.logger.error(
+        { subscriptionId, planId: plan.id, userId, reason: verdict.reason },
+        'stripe subscription does not bill the catalog price of its plan: not recorded',
+      );
       return noEffect(`subscription_price_${verdict.reason}`);
     }
   }

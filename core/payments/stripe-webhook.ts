@@ -4,7 +4,11 @@ import { AppError } from '#core/errors/app-error';
 import { isUniqueViolation } from '#core/accounts/find-or-create-account';
 import { withAccountLock, type Tx } from '#core/credits/ledger-transaction';
 import { checkoutCompletedEffect } from '#core/payments/stripe-apply-checkout';
-import { chargeRefundedEffect, disputeClosedEffect, disputeCreatedEffect } from '#core/payments/stripe-apply-chargeback';
+import {
+  chargeRefundedEffect,
+  disputeClosedEffect,
+  disputeCreatedEffect,
+} from '#core/payments/stripe-apply-chargeback';
 import { invoicePaidEffect } from '#core/payments/stripe-apply-invoice';
 import { syncSubscriptionEffect } from '#core/payments/stripe-sync-subscription';
 import { noEffect, type WebhookEffect } from '#core/payments/stripe-webhook-effect';
@@ -47,7 +51,13 @@ function isMissingObject(error: unknown): boolean {
   return (error as { code?: unknown }).code === 'resource_missing';
 }
 
-async function effectOf(deps: CoreDeps, stripe: Stripe, type: HandledType, objectId: string, eventId: string): Promise<WebhookEffect> {
+async function effectOf(
+  deps: CoreDeps,
+  stripe: Stripe,
+  type: HandledType,
+  objectId: string,
+  eventId: string,
+): Promise<WebhookEffect> {
   switch (type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded':
@@ -77,7 +87,11 @@ async function effectOf(deps: CoreDeps, stripe: Stripe, type: HandledType, objec
  * pack, plan, account or payment of ours) is acknowledged and marked `ignored` with the reason,
  * so Stripe stops resending it. Other Stripe API failures propagate, so Stripe retries later.
  */
-export async function handleStripeWebhook(deps: CoreDeps, stripe: Stripe | undefined, input: { rawBody: Buffer; signature: string | undefined }): Promise<WebhookOutcome> {
+export async function handleStripeWebhook(
+  deps: CoreDeps,
+  stripe: Stripe | undefined,
+  input: { rawBody: Buffer; signature: string | undefined },
+): Promise<WebhookOutcome> {
   const secret = deps.config.stripe?.webhookSecret;
   if (!stripe || !secret) throw new AppError('payments_unavailable', { message: 'stripe webhooks are not configured' });
   let event: Stripe.Event;
@@ -95,14 +109,23 @@ export async function handleStripeWebhook(deps: CoreDeps, stripe: Stripe | undef
   const effect = await resolveEffect(deps, stripe, event as Stripe.Event & { type: HandledType });
   const outcomeOfEffect = effect.outcome ?? 'applied';
   const run = async (tx: Tx): Promise<WebhookOutcome> => {
-    if (await tx.processedWebhookEvent.findUnique({ where: { provider_eventId: { provider: 'stripe', eventId: event.id } } })) return 'duplicate';
+    if (
+      await tx.processedWebhookEvent.findUnique({
+        where: { provider_eventId: { provider: 'stripe', eventId: event.id } },
+      })
+    )
+      return 'duplicate';
     await effect.apply(tx);
-    await tx.processedWebhookEvent.create({ data: { provider: 'stripe', eventId: event.id, type: event.type, outcome: outcomeOfEffect, note: effect.note } });
+    await tx.processedWebhookEvent.create({
+      data: { provider: 'stripe', eventId: event.id, type: event.type, outcome: outcomeOfEffect, note: effect.note },
+    });
     return outcomeOfEffect;
   };
   let outcome: WebhookOutcome;
   try {
-    outcome = effect.userId ? await withAccountLock(deps.prisma, effect.userId, run) : await deps.prisma.$transaction(run);
+    outcome = effect.userId
+      ? await withAccountLock(deps.prisma, effect.userId, run)
+      : await deps.prisma.$transaction(run);
   } catch (error) {
     // A concurrent delivery of the same event committed first: its mark is the winner's.
     if (!isUniqueViolation(error)) throw error;
@@ -114,7 +137,11 @@ export async function handleStripeWebhook(deps: CoreDeps, stripe: Stripe | undef
 }
 
 /** The effect of a handled event; `ignored` when its object has no usable id or Stripe no longer has it. */
-async function resolveEffect(deps: CoreDeps, stripe: Stripe, event: Stripe.Event & { type: HandledType }): Promise<WebhookEffect> {
+async function resolveEffect(
+  deps: CoreDeps,
+  stripe: Stripe,
+  event: Stripe.Event & { type: HandledType },
+): Promise<WebhookEffect> {
   const objectId = objectIdOf(event);
   if (!objectId) {
     deps.logger.warn({ stripeEvent: event.id, type: event.type }, 'stripe event without a usable object id: ignored');
@@ -124,11 +151,18 @@ async function resolveEffect(deps: CoreDeps, stripe: Stripe, event: Stripe.Event
     return await effectOf(deps, stripe, event.type, objectId, event.id);
   } catch (error) {
     if (!isMissingObject(error)) throw error;
-    deps.logger.warn({ stripeEvent: event.id, type: event.type, objectId }, 'stripe event about an object stripe does not have: ignored');
+    deps.logger.warn(
+      { stripeEvent: event.id, type: event.type, objectId },
+      'stripe event about an object stripe does not have: ignored',
+    );
     return noEffect('object_missing_at_stripe');
   }
 }
 
 async function isProcessed(deps: CoreDeps, eventId: string): Promise<boolean> {
-  return (await deps.prisma.processedWebhookEvent.findUnique({ where: { provider_eventId: { provider: 'stripe', eventId } } })) !== null;
+  return (
+    (await deps.prisma.processedWebhookEvent.findUnique({
+      where: { provider_eventId: { provider: 'stripe', eventId } },
+    })) !== null
+  );
 }

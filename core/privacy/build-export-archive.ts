@@ -13,9 +13,21 @@ export type ExportArchive = { filename: string; stream: NodeJS.ReadableStream };
  * time, so a large library does not sit in memory. Completes data request `requestId` when given
  * (else records a new one).
  */
-export async function buildExportArchive(deps: Pick<CoreDeps, 'prisma' | 'clock' | 'media' | 'logger'>, input: { userId: string; channel: string; requestId?: string }): Promise<ExportArchive> {
-  const data = await exportUserData(deps, input.userId, input.channel, input.requestId ? { requestId: input.requestId } : {});
-  const assets = await deps.prisma.mediaAsset.findMany({ where: { userId: input.userId }, orderBy: { createdAt: 'asc' }, select: { id: true, storageKey: true, mime: true, createdAt: true } });
+export async function buildExportArchive(
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'media' | 'logger'>,
+  input: { userId: string; channel: string; requestId?: string },
+): Promise<ExportArchive> {
+  const data = await exportUserData(
+    deps,
+    input.userId,
+    input.channel,
+    input.requestId ? { requestId: input.requestId } : {},
+  );
+  const assets = await deps.prisma.mediaAsset.findMany({
+    where: { userId: input.userId },
+    orderBy: { createdAt: 'asc' },
+    select: { id: true, storageKey: true, mime: true, createdAt: true },
+  });
   // yazl is loaded with the first export: most processes never build one.
   const { default: yazl } = await import('yazl');
   const zip = new yazl.ZipFile();
@@ -30,18 +42,22 @@ export async function buildExportArchive(deps: Pick<CoreDeps, 'prisma' | 'clock'
       missing.push(asset.id);
       continue;
     }
-    zip.addReadStreamLazy(`media/${asset.id}.${extensionForMime(asset.mime)}`, { mtime: asset.createdAt, compress: false }, (callback) => {
-      deps.media.createReadStream(asset.storageKey).then(
-        (stream) => {
-          if (stream) {
-            reading.add(stream);
-            stream.once('close', () => reading.delete(stream));
-          }
-          callback(stream ? null : new Error('media file vanished'), stream ?? Readable.from([]));
-        },
-        (error: unknown) => callback(error, Readable.from([])),
-      );
-    });
+    zip.addReadStreamLazy(
+      `media/${asset.id}.${extensionForMime(asset.mime)}`,
+      { mtime: asset.createdAt, compress: false },
+      (callback) => {
+        deps.media.createReadStream(asset.storageKey).then(
+          (stream) => {
+            if (stream) {
+              reading.add(stream);
+              stream.once('close', () => reading.delete(stream));
+            }
+            callback(stream ? null : new Error('media file vanished'), stream ?? Readable.from([]));
+          },
+          (error: unknown) => callback(error, Readable.from([])),
+        );
+      },
+    );
   }
   const readme = [
     'Your data export',

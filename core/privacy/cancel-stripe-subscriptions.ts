@@ -7,8 +7,15 @@ import { AppError } from '#core/errors/app-error';
  * erased (an erased account must not keep being charged). Throws `payments_unavailable` when
  * Stripe cannot be reached, so the erasure is retried rather than leaving a live subscription.
  */
-export async function cancelStripeSubscriptions(deps: Pick<CoreDeps, 'prisma' | 'logger'>, stripe: Stripe | undefined, userId: string): Promise<number> {
-  const live = await deps.prisma.subscription.findMany({ where: { userId, status: { notIn: ['canceled', 'incomplete_expired'] } }, select: { stripeSubscriptionId: true } });
+export async function cancelStripeSubscriptions(
+  deps: Pick<CoreDeps, 'prisma' | 'logger'>,
+  stripe: Stripe | undefined,
+  userId: string,
+): Promise<number> {
+  const live = await deps.prisma.subscription.findMany({
+    where: { userId, status: { notIn: ['canceled', 'incomplete_expired'] } },
+    select: { stripeSubscriptionId: true },
+  });
   if (live.length === 0) return 0;
   if (!stripe) throw new AppError('payments_unavailable', { message: 'cannot cancel subscriptions without Stripe' });
   for (const { stripeSubscriptionId } of live) {

@@ -9,8 +9,16 @@ import type { CoreDeps } from '#core/core-deps';
  * next retention run. Payment records are untouched (they stay, anonymized, for tax law).
  * See https://docs.stripe.com/api/customers/delete.
  */
-export async function deleteStripeCustomers(deps: Pick<CoreDeps, 'prisma' | 'logger'>, stripe: Stripe | undefined, customerIds?: readonly string[]): Promise<{ deleted: number; pending: number }> {
-  const waiting = await deps.prisma.stripeCustomerErasure.findMany({ where: customerIds ? { customerId: { in: [...customerIds] } } : {}, orderBy: { createdAt: 'asc' }, take: 100 });
+export async function deleteStripeCustomers(
+  deps: Pick<CoreDeps, 'prisma' | 'logger'>,
+  stripe: Stripe | undefined,
+  customerIds?: readonly string[],
+): Promise<{ deleted: number; pending: number }> {
+  const waiting = await deps.prisma.stripeCustomerErasure.findMany({
+    where: customerIds ? { customerId: { in: [...customerIds] } } : {},
+    orderBy: { createdAt: 'asc' },
+    take: 100,
+  });
   let deleted = 0;
   for (const { customerId } of waiting) {
     try {
@@ -18,8 +26,14 @@ export async function deleteStripeCustomers(deps: Pick<CoreDeps, 'prisma' | 'log
       await stripe.customers.del(customerId);
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'resource_missing') {
-        deps.logger.warn({ err: error, customerId }, 'could not delete an erased account’s Stripe customer; the retention job retries');
-        await deps.prisma.stripeCustomerErasure.updateMany({ where: { customerId }, data: { attempts: { increment: 1 }, lastError: String((error as Error).message ?? error).slice(0, 500) } });
+        deps.logger.warn(
+          { err: error, customerId },
+          'could not delete an erased account’s Stripe customer; the retention job retries',
+        );
+        await deps.prisma.stripeCustomerErasure.updateMany({
+          where: { customerId },
+          data: { attempts: { increment: 1 }, lastError: String((error as Error).message ?? error).slice(0, 500) },
+        });
         continue;
       }
     }

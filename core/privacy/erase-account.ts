@@ -1,5 +1,10 @@
 import type { CoreDeps } from '#core/core-deps';
-import { claimBonusMarks, hashIdentities, identitiesOfAccount, markSuspendedIdentities } from '#core/accounts/identity-marks';
+import {
+  claimBonusMarks,
+  hashIdentities,
+  identitiesOfAccount,
+  markSuspendedIdentities,
+} from '#core/accounts/identity-marks';
 import { deleteErasedMedia } from '#core/privacy/delete-erased-media';
 import { deleteStripeCustomers } from '#core/privacy/delete-stripe-customers';
 
@@ -32,27 +37,59 @@ export async function eraseAccount(
       await markSuspendedIdentities(tx, hashes, user.suspendedUntil);
     }
     // Identities added after the bonus (a linked Google account, a changed email) are marked too.
-    if ((await tx.creditLot.count({ where: { userId, source: 'signup_bonus' } })) > 0) await claimBonusMarks(tx, hashes);
+    if ((await tx.creditLot.count({ where: { userId, source: 'signup_bonus' } })) > 0)
+      await claimBonusMarks(tx, hashes);
     const media = await tx.mediaAsset.findMany({ where: { userId }, select: { storageKey: true } });
-    const requests = await tx.dataSubjectRequest.findMany({ where: { userId, email: { not: null } }, select: { email: true } });
-    if (media.length > 0) await tx.mediaErasure.createMany({ data: media.map((asset) => ({ storageKey: asset.storageKey })), skipDuplicates: true });
+    const requests = await tx.dataSubjectRequest.findMany({
+      where: { userId, email: { not: null } },
+      select: { email: true },
+    });
+    if (media.length > 0)
+      await tx.mediaErasure.createMany({
+        data: media.map((asset) => ({ storageKey: asset.storageKey })),
+        skipDuplicates: true,
+      });
     const customer = await tx.stripeCustomer.findUnique({ where: { userId }, select: { customerId: true } });
-    if (customer) await tx.stripeCustomerErasure.createMany({ data: [{ customerId: customer.customerId }], skipDuplicates: true });
+    if (customer)
+      await tx.stripeCustomerErasure.createMany({ data: [{ customerId: customer.customerId }], skipDuplicates: true });
     await tx.payment.updateMany({ where: { userId }, data: { userId: null, anonymizedAt: now, details: {} } });
     await tx.dataSubjectRequest.updateMany({ where: { userId }, data: { email: null, details: {} } });
-    await tx.dataSubjectRequest.create({ data: { userId: null, kind: 'erase', status: 'completed', channel: input.channel, completedAt: now, outcome: 'erased' } });
-    await tx.auditLog.create({ data: { actor: input.actor, action: 'privacy.erase', targetUserId: userId, details: { channel: input.channel } } });
+    await tx.dataSubjectRequest.create({
+      data: {
+        userId: null,
+        kind: 'erase',
+        status: 'completed',
+        channel: input.channel,
+        completedAt: now,
+        outcome: 'erased',
+      },
+    });
+    await tx.auditLog.create({
+      data: { actor: input.actor, action: 'privacy.erase', targetUserId: userId, details: { channel: input.channel } },
+    });
     await tx.user.delete({ where: { id: userId } });
-    const addresses = [...new Set([user.email, ...requests.map((request) => request.email)].filter((address): address is string => address !== null).map((address) => address.toLowerCase()))];
+    const addresses = [
+      ...new Set(
+        [user.email, ...requests.map((request) => request.email)]
+          .filter((address): address is string => address !== null)
+          .map((address) => address.toLowerCase()),
+      ),
+    ];
     return { keys: media.map((asset) => asset.storageKey), addresses, customerId: customer?.customerId };
   });
   if (!erased) return 'already_erased';
   // The account is gone; files left here are in media_erasures for the retention job.
   if (erased.keys.length > 0) {
-    await deleteErasedMedia(deps, erased.keys).catch((error: unknown) => deps.logger.error({ err: error }, 'could not delete an erased account’s media files; the retention job retries'));
+    await deleteErasedMedia(deps, erased.keys).catch((error: unknown) =>
+      deps.logger.error({ err: error }, 'could not delete an erased account’s media files; the retention job retries'),
+    );
   }
   for (const address of erased.addresses) {
-    await deps.mailer.forgetRecipient?.(address).catch((error: unknown) => deps.logger.error({ err: error }, 'could not delete an erased account’s mail from the outbox'));
+    await deps.mailer
+      .forgetRecipient?.(address)
+      .catch((error: unknown) =>
+        deps.logger.error({ err: error }, 'could not delete an erased account’s mail from the outbox'),
+      );
   }
   if (erased.customerId) await deleteStripeCustomers(deps, deps.stripe, [erased.customerId]);
   return 'erased';

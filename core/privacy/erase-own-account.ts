@@ -27,7 +27,9 @@ export async function eraseOwnAccount(
 ): Promise<'erased' | 'already_erased'> {
   const user = await deps.prisma.user.findUnique({ where: { id: input.userId }, select: { passwordHash: true } });
   if (!user) return 'already_erased';
-  const isConfirmed = user.passwordHash ? await verifyPassword(input.password, user.passwordHash) : isErasePhrase(input.phrase);
+  const isConfirmed = user.passwordHash
+    ? await verifyPassword(input.password, user.passwordHash)
+    : isErasePhrase(input.phrase);
   if (!isConfirmed) throw new AppError('invalid_credentials');
   await cancelStripeSubscriptions(deps, stripe, input.userId);
   return eraseAccount({ ...deps, stripe }, input.userId, { actor: 'user:web', channel: 'web' });

@@ -12,34 +12,99 @@ export const EXPORT_FORMAT = 'imagine-export/1';
  * (a prompt kept until the terms are accepted, a photo's pending instruction). Records the request (or completes
  * the already recorded `requestId`) first, so the export lists itself as completed.
  */
-export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, userId: string, channel: string, options: { requestId?: string } = {}): Promise<Record<string, unknown>> {
+export async function exportUserData(
+  deps: Pick<CoreDeps, 'prisma' | 'clock'>,
+  userId: string,
+  channel: string,
+  options: { requestId?: string } = {},
+): Promise<Record<string, unknown>> {
   const { prisma } = deps;
   const user = await prisma.user.findUnique({ where: { id: userId } });
   if (!user) return { format: EXPORT_FORMAT, account: null };
   const now = deps.clock.now();
   if (options.requestId) {
-    await prisma.dataSubjectRequest.update({ where: { id: options.requestId }, data: { status: 'completed', completedAt: now, outcome: 'exported' } });
+    await prisma.dataSubjectRequest.update({
+      where: { id: options.requestId },
+      data: { status: 'completed', completedAt: now, outcome: 'exported' },
+    });
   } else {
-    await prisma.dataSubjectRequest.create({ data: { userId, kind: 'export', status: 'completed', channel, completedAt: now, outcome: 'exported' } });
+    await prisma.dataSubjectRequest.create({
+      data: { userId, kind: 'export', status: 'completed', channel, completedAt: now, outcome: 'exported' },
+    });
   }
-  const [stripeCustomer, sessions, identities, lots, ledger, payments, subscriptions, generations, media, templateEvents, moderationEvents, suspensions, securityEvents, dataRequests, appeals, paymentReviews, pendingInputs] = await Promise.all([
+  const [
+    stripeCustomer,
+    sessions,
+    identities,
+    lots,
+    ledger,
+    payments,
+    subscriptions,
+    generations,
+    media,
+    templateEvents,
+    moderationEvents,
+    suspensions,
+    securityEvents,
+    dataRequests,
+    appeals,
+    paymentReviews,
+    pendingInputs,
+  ] = await Promise.all([
     prisma.stripeCustomer.findUnique({ where: { userId }, select: { customerId: true, createdAt: true } }),
-    prisma.webSession.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: { ip: true, userAgent: true, createdAt: true, updatedAt: true, expiresAt: true } }),
-    prisma.identity.findMany({ where: { userId }, select: { provider: true, subject: true, username: true, createdAt: true } }),
+    prisma.webSession.findMany({
+      where: { userId },
+      orderBy: { createdAt: 'asc' },
+      select: { ip: true, userAgent: true, createdAt: true, updatedAt: true, expiresAt: true },
+    }),
+    prisma.identity.findMany({
+      where: { userId },
+      select: { provider: true, subject: true, username: true, createdAt: true },
+    }),
     prisma.creditLot.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
     prisma.creditLedgerEntry.findMany({ where: { userId }, orderBy: { id: 'asc' } }),
     prisma.payment.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
     prisma.subscription.findMany({ where: { userId } }),
     prisma.generation.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
-    prisma.mediaAsset.findMany({ where: { userId }, select: { id: true, generationId: true, role: true, mime: true, bytes: true, sha256: true, width: true, height: true, createdAt: true } }),
+    prisma.mediaAsset.findMany({
+      where: { userId },
+      select: {
+        id: true,
+        generationId: true,
+        role: true,
+        mime: true,
+        bytes: true,
+        sha256: true,
+        width: true,
+        height: true,
+        createdAt: true,
+      },
+    }),
     prisma.templateEvent.findMany({ where: { userId }, select: { templateId: true, kind: true, createdAt: true } }),
     prisma.moderationEvent.findMany({ where: { userId } }),
     prisma.suspension.findMany({ where: { userId } }),
     prisma.securityEvent.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
     prisma.dataSubjectRequest.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
-    prisma.appeal.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: { suspensionId: true, text: true, status: true, createdAt: true, decidedAt: true } }),
+    prisma.appeal.findMany({
+      where: { userId },
+      orderBy: { createdAt: 'asc' },
+      select: { suspensionId: true, text: true, status: true, createdAt: true, decidedAt: true },
+    }),
     prisma.paymentReview.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
-    prisma.chatPendingInput.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: { platform: true, chatId: true, kind: true, text: true, mediaKind: true, templateId: true, createdAt: true, expiresAt: true } }),
+    prisma.chatPendingInput.findMany({
+      where: { userId },
+      orderBy: { createdAt: 'asc' },
+      select: {
+        platform: true,
+        chatId: true,
+        kind: true,
+        text: true,
+        mediaKind: true,
+        templateId: true,
+        createdAt: true,
+        expiresAt: true,
+      },
+    }),
   ]);
   const { passwordHash, ...account } = user;
   return JSON.parse(
@@ -54,7 +119,10 @@ export async function exportUserData(deps: Pick<CoreDeps, 'prisma' | 'clock'>, u
         payments,
         stripeCustomer,
         subscriptions,
-        generations: generations.map(({ delivery, ...generation }) => ({ ...generation, delivery: withoutPlatformSecrets(delivery) })),
+        generations: generations.map(({ delivery, ...generation }) => ({
+          ...generation,
+          delivery: withoutPlatformSecrets(delivery),
+        })),
         media,
         templateEvents,
         moderationEvents,

@@ -12,7 +12,13 @@ import { MAIL_RULES, takeAttempts } from '#core/accounts/throttle';
 export const DATA_REQUEST_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The requests a person without access can file by email. */
-export const EMAIL_REQUEST_KINDS = ['export', 'rectify', 'erase', 'restrict', 'object'] as const satisfies readonly DataRequestKind[];
+export const EMAIL_REQUEST_KINDS = [
+  'export',
+  'rectify',
+  'erase',
+  'restrict',
+  'object',
+] as const satisfies readonly DataRequestKind[];
 /** One of {@link EMAIL_REQUEST_KINDS}. */
 export type EmailRequestKind = (typeof EMAIL_REQUEST_KINDS)[number];
 
@@ -27,18 +33,41 @@ export async function fileDataRequest(
   input: { email: string; kind: string; message: string; locale: string; origin: RequestOrigin },
 ): Promise<void> {
   const email = parseField(EmailSchema, input.email, 'email');
-  if (!(EMAIL_REQUEST_KINDS as readonly string[]).includes(input.kind)) throw new AppError('invalid_input', { vars: { field: 'kind' } });
+  if (!(EMAIL_REQUEST_KINDS as readonly string[]).includes(input.kind))
+    throw new AppError('invalid_input', { vars: { field: 'kind' } });
   const kind = input.kind as EmailRequestKind;
   await takeAttempts(deps, [
-    { key: `mail:address:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`, rule: MAIL_RULES.perAddress },
+    {
+      key: `mail:address:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`,
+      rule: MAIL_RULES.perAddress,
+    },
     { key: `mail:ip:${input.origin.ip ?? 'unknown'}`, rule: MAIL_RULES.perIp },
   ]);
   const user = await deps.prisma.user.findUnique({ where: { email }, select: { id: true } });
   const now = deps.clock.now();
   const request = await deps.prisma.dataSubjectRequest.create({
-    data: { userId: user?.id ?? null, email, kind, status: 'pending_verification', channel: 'email', details: { message: input.message.slice(0, 2000) } },
+    data: {
+      userId: user?.id ?? null,
+      email,
+      kind,
+      status: 'pending_verification',
+      channel: 'email',
+      details: { message: input.message.slice(0, 2000) },
+    },
     select: { id: true },
   });
-  const token = await issueOneTimeToken(deps.prisma, { kind: 'data_request', userId: user?.id ?? null, payload: { requestId: request.id }, now, ttlMs: DATA_REQUEST_TTL_MS });
-  await sendAccountMail(deps, { to: email, locale: input.locale, kind: 'data_request', url: `${deps.config.publicUrl}/privacy/request/${token}`, vars: { kind: `{web.dsr.kind.${kind}}` } });
+  const token = await issueOneTimeToken(deps.prisma, {
+    kind: 'data_request',
+    userId: user?.id ?? null,
+    payload: { requestId: request.id },
+    now,
+    ttlMs: DATA_REQUEST_TTL_MS,
+  });
+  await sendAccountMail(deps, {
+    to: email,
+    locale: input.locale,
+    kind: 'data_request',
+    url: `${deps.config.publicUrl}/privacy/request/${token}`,
+    vars: { kind: `{web.dsr.kind.${kind}}` },
+  });
 }

@@ -10,11 +10,17 @@ import { isErasePhrase } from '#core/privacy/erase-own-account';
 import type { EmailRequestKind } from '#core/privacy/file-data-request';
 
 /** The emailed request a verification link is for (for its confirmation page). */
-export async function describeDataRequest(deps: Pick<CoreDeps, 'prisma' | 'clock'>, token: string): Promise<{ kind: EmailRequestKind } | undefined> {
+export async function describeDataRequest(
+  deps: Pick<CoreDeps, 'prisma' | 'clock'>,
+  token: string,
+): Promise<{ kind: EmailRequestKind } | undefined> {
   const found = await peekOneTimeToken(deps.prisma, { kind: 'data_request', token, now: deps.clock.now() });
   const requestId = found?.payload.requestId;
   if (typeof requestId !== 'string') return undefined;
-  const request = await deps.prisma.dataSubjectRequest.findUnique({ where: { id: requestId }, select: { kind: true, status: true } });
+  const request = await deps.prisma.dataSubjectRequest.findUnique({
+    where: { id: requestId },
+    select: { kind: true, status: true },
+  });
   return request?.status === 'pending_verification' ? { kind: request.kind as EmailRequestKind } : undefined;
 }
 
@@ -45,11 +51,19 @@ export async function fulfilDataRequest(
   const found = await consumeOneTimeToken(deps.prisma, { kind: 'data_request', token: input.token, now });
   const requestId = found?.payload.requestId;
   if (typeof requestId !== 'string') throw new AppError('token_invalid');
-  const request = await deps.prisma.dataSubjectRequest.update({ where: { id: requestId }, data: { status: 'open', verifiedAt: now } });
+  const request = await deps.prisma.dataSubjectRequest.update({
+    where: { id: requestId },
+    data: { status: 'open', verifiedAt: now },
+  });
   const kind = request.kind as EmailRequestKind;
-  const user = request.email ? await deps.prisma.user.findUnique({ where: { email: request.email }, select: { id: true } }) : null;
+  const user = request.email
+    ? await deps.prisma.user.findUnique({ where: { email: request.email }, select: { id: true } })
+    : null;
   const complete = (outcome: string) =>
-    deps.prisma.dataSubjectRequest.update({ where: { id: request.id }, data: { status: 'completed', completedAt: deps.clock.now(), outcome, ...(user ? { userId: user.id } : {}) } });
+    deps.prisma.dataSubjectRequest.update({
+      where: { id: request.id },
+      data: { status: 'completed', completedAt: deps.clock.now(), outcome, ...(user ? { userId: user.id } : {}) },
+    });
   if (!user) {
     await complete('no_account');
     return { kind, outcome: 'no_account' };
@@ -57,8 +71,16 @@ export async function fulfilDataRequest(
   switch (kind) {
     case 'export': {
       await deps.prisma.dataSubjectRequest.update({ where: { id: request.id }, data: { userId: user.id } });
-      await recordSecurityEvent(deps.prisma, { userId: user.id, kind: 'privacy.export', origin: input.origin, details: { channel: 'email' } });
-      return { kind, archive: await buildExportArchive(deps, { userId: user.id, channel: 'email', requestId: request.id }) };
+      await recordSecurityEvent(deps.prisma, {
+        userId: user.id,
+        kind: 'privacy.export',
+        origin: input.origin,
+        details: { channel: 'email' },
+      });
+      return {
+        kind,
+        archive: await buildExportArchive(deps, { userId: user.id, channel: 'email', requestId: request.id }),
+      };
     }
     case 'erase': {
       await cancelStripeSubscriptions(deps, stripe, user.id);
@@ -68,14 +90,21 @@ export async function fulfilDataRequest(
     }
     case 'restrict':
     case 'object': {
-      await deps.prisma.user.update({ where: { id: user.id }, data: kind === 'restrict' ? { isProcessingRestricted: true } : { hasObjectedToAnalytics: true } });
+      await deps.prisma.user.update({
+        where: { id: user.id },
+        data: kind === 'restrict' ? { isProcessingRestricted: true } : { hasObjectedToAnalytics: true },
+      });
       await complete(kind === 'restrict' ? 'restricted' : 'objected');
       return { kind, outcome: 'done' };
     }
     case 'rectify': {
       await deps.prisma.dataSubjectRequest.update({ where: { id: request.id }, data: { userId: user.id } });
       try {
-        await deps.mailer.send({ to: deps.config.supportEmail, subject: `Verified data request ${request.id} (rectify)`, text: `A verified rectification request is waiting: request ${request.id}. Its message is stored with the request.` });
+        await deps.mailer.send({
+          to: deps.config.supportEmail,
+          subject: `Verified data request ${request.id} (rectify)`,
+          text: `A verified rectification request is waiting: request ${request.id}. Its message is stored with the request.`,
+        });
       } catch (error) {
         deps.logger.error({ err: error, requestId: request.id }, 'support was not told of a data request');
       }

@@ -15,7 +15,11 @@ export async function setProcessingChoice(
 ): Promise<void> {
   const now = deps.clock.now();
   await deps.prisma.$transaction(async (tx) => {
-    await tx.user.update({ where: { id: input.userId }, data: input.choice === 'restrict' ? { isProcessingRestricted: input.isOn } : { hasObjectedToAnalytics: input.isOn } });
+    await tx.user.update({
+      where: { id: input.userId },
+      data:
+        input.choice === 'restrict' ? { isProcessingRestricted: input.isOn } : { hasObjectedToAnalytics: input.isOn },
+    });
     await tx.dataSubjectRequest.create({
       data: {
         userId: input.userId,
@@ -23,9 +27,21 @@ export async function setProcessingChoice(
         status: 'completed',
         channel: input.channel,
         completedAt: now,
-        outcome: input.choice === 'restrict' ? (input.isOn ? 'restricted' : 'restriction_lifted') : input.isOn ? 'objected' : 'objection_withdrawn',
+        outcome:
+          input.choice === 'restrict'
+            ? input.isOn
+              ? 'restricted'
+              : 'restriction_lifted'
+            : input.isOn
+              ? 'objected'
+              : 'objection_withdrawn',
       },
     });
-    await recordSecurityEvent(tx, { userId: input.userId, kind: input.choice === 'restrict' ? 'privacy.restriction' : 'privacy.objection', origin: input.origin, details: { isOn: input.isOn } });
+    await recordSecurityEvent(tx, {
+      userId: input.userId,
+      kind: input.choice === 'restrict' ? 'privacy.restriction' : 'privacy.objection',
+      origin: input.origin,
+      details: { isOn: input.isOn },
+    });
   });
 }

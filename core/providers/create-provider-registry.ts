@@ -30,7 +30,13 @@ export function createProviderRegistry(config: AppConfig, options: DemoProviders
   }
   if (openrouter) {
     image.push(
-      createOpenRouterImageProvider({ apiKey: openrouter.apiKey, baseUrl: openrouter.baseUrl, referer: config.publicUrl, title: OPENROUTER_APP_TITLE, ...timeout }),
+      createOpenRouterImageProvider({
+        apiKey: openrouter.apiKey,
+        baseUrl: openrouter.baseUrl,
+        referer: config.publicUrl,
+        title: OPENROUTER_APP_TITLE,
+        ...timeout,
+      }),
     );
   }
   if (openai) image.push(createOpenAiImageProvider({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, ...timeout }));

@@ -14,7 +14,11 @@ import { readGoogleRetryInfo, readRetryAfterHeaders } from '#core/providers/read
 const OPENAI_REFUSAL_CODES: ReadonlySet<string> = new Set(['moderation_blocked', 'content_policy_violation']);
 
 /** OpenAI error codes that mean the account, not the request, is the problem: an operator must act. */
-const OPENAI_ACCOUNT_CODES: ReadonlySet<string> = new Set(['insufficient_quota', 'billing_hard_limit_reached', 'invalid_api_key']);
+const OPENAI_ACCOUNT_CODES: ReadonlySet<string> = new Set([
+  'insufficient_quota',
+  'billing_hard_limit_reached',
+  'invalid_api_key',
+]);
 
 /**
  * What an HTTP status means for routing. 404 counts as `auth` because on every API we call it
@@ -33,9 +37,13 @@ export function kindForHttpStatus(status: number): ProviderFailureKind {
  * it from `signal.aborted` and does not fail over.
  */
 export function abortedProviderError(provider: string, signal: AbortSignal | undefined, cause: unknown): ProviderError {
-  const message = signal?.aborted === true ? `${provider}: request aborted by the caller` : `${provider}: request timed out`;
+  const message =
+    signal?.aborted === true ? `${provider}: request aborted by the caller` : `${provider}: request timed out`;
   // Only a call's own time-out speaks of the provider; the caller's abort (deadline, shutdown) does not.
-  return new ProviderError(provider, 'transient', message, { cause, reason: signal?.aborted === true ? 'other' : 'timeout' });
+  return new ProviderError(provider, 'transient', message, {
+    cause,
+    reason: signal?.aborted === true ? 'other' : 'timeout',
+  });
 }
 
 /**
@@ -46,10 +54,19 @@ export function abortedProviderError(provider: string, signal: AbortSignal | und
  */
 export function mapOpenAiError(provider: string, error: unknown, signal?: AbortSignal): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (signal?.aborted === true || error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError || isAbortError(error)) {
+  if (
+    signal?.aborted === true ||
+    error instanceof APIUserAbortError ||
+    error instanceof APIConnectionTimeoutError ||
+    isAbortError(error)
+  ) {
     return abortedProviderError(provider, signal, error);
   }
-  if (error instanceof APIConnectionError) return new ProviderError(provider, 'transient', `${provider}: ${error.message}`, { cause: error, reason: 'network' });
+  if (error instanceof APIConnectionError)
+    return new ProviderError(provider, 'transient', `${provider}: ${error.message}`, {
+      cause: error,
+      reason: 'network',
+    });
   if (!(error instanceof APIError) || error.status === undefined) return unknownError(provider, error);
 
   const status = error.status;
@@ -59,7 +76,8 @@ export function mapOpenAiError(provider: string, error: unknown, signal?: AbortS
   if ((code !== undefined && OPENAI_REFUSAL_CODES.has(code)) || isOpenRouterModeration(error)) {
     return new ProviderError(provider, 'refused', message, options);
   }
-  if (code !== undefined && OPENAI_ACCOUNT_CODES.has(code)) return new ProviderError(provider, 'auth', message, options);
+  if (code !== undefined && OPENAI_ACCOUNT_CODES.has(code))
+    return new ProviderError(provider, 'auth', message, options);
   return new ProviderError(provider, kindForHttpStatus(status), message, options);
 }
 
@@ -70,7 +88,12 @@ export function mapOpenAiError(provider: string, error: unknown, signal?: AbortS
  * both `auth`. A timeout (`httpOptions.timeout`) or an aborted signal rejects with a DOMException
  * named `AbortError`, not an `ApiError`.
  */
-export function mapGoogleError(provider: string, error: unknown, signal?: AbortSignal, answer?: { headers: Headers }): ProviderError {
+export function mapGoogleError(
+  provider: string,
+  error: unknown,
+  signal?: AbortSignal,
+  answer?: { headers: Headers },
+): ProviderError {
   if (error instanceof ProviderError) return error;
   if (signal?.aborted === true || isAbortError(error)) return abortedProviderError(provider, signal, error);
   if (!(error instanceof ApiError)) return unknownError(provider, error);
@@ -92,8 +115,15 @@ export function mapGoogleOperationError(provider: string, error: Record<string, 
   const code = typeof error.code === 'number' ? error.code : undefined;
   const text = typeof error.message === 'string' ? error.message : JSON.stringify(error);
   const kind: ProviderFailureKind =
-    code === 3 || code === 9 || code === 11 || code === 12 ? 'invalid' : code === 7 || code === 16 ? 'auth' : 'transient';
-  return new ProviderError(provider, kind, `${provider}: operation failed (code ${code ?? '?'}): ${text}`, { cause: error, reason: 'operation_failed' });
+    code === 3 || code === 9 || code === 11 || code === 12
+      ? 'invalid'
+      : code === 7 || code === 16
+        ? 'auth'
+        : 'transient';
+  return new ProviderError(provider, kind, `${provider}: operation failed (code ${code ?? '?'}): ${text}`, {
+    cause: error,
+    reason: 'operation_failed',
+  });
 }
 
 /** True for the DOMException (or Error) named `AbortError` that fetch rejects with when its signal fires. */
@@ -104,7 +134,10 @@ export function isAbortError(error: unknown): boolean {
 function unknownError(provider: string, error: unknown): ProviderError {
   const text = error instanceof Error ? error.message : String(error);
   // fetch rejects a reset or refused connection with a TypeError ("fetch failed").
-  return new ProviderError(provider, 'transient', `${provider}: ${text}`, { cause: error, reason: error instanceof TypeError ? 'network' : 'other' });
+  return new ProviderError(provider, 'transient', `${provider}: ${text}`, {
+    cause: error,
+    reason: error instanceof TypeError ? 'network' : 'other',
+  });
 }
 
 function isOpenRouterModeration(error: APIError): boolean {
@@ -113,7 +146,12 @@ function isOpenRouterModeration(error: APIError): boolean {
   return metadata !== undefined && (Array.isArray(metadata.reasons) || typeof metadata.flagged_input === 'string');
 }
 
-function parseGoogleError(raw: string): { status: string | undefined; message: string | undefined; reasons: string[]; retryAfterMs: number | undefined } {
+function parseGoogleError(raw: string): {
+  status: string | undefined;
+  message: string | undefined;
+  reasons: string[];
+  retryAfterMs: number | undefined;
+} {
   try {
     const parsed = JSON.parse(raw) as { error?: { status?: unknown; message?: unknown; details?: unknown } };
     const details = Array.isArray(parsed.error?.details) ? (parsed.error.details as Array<{ reason?: unknown }>) : [];

@@ -65,6 +65,4 @@ export interface VideoProvider {
 }
 
 /** One look at a video operation. */
-export type VideoPoll =
-  | { state: 'running'; progress?: number }
-  | { state: 'done'; file: MediaFile };
+export type VideoPoll = { state: 'running'; progress?: number } | { state: 'done'; file: MediaFile };

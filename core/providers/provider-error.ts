@@ -14,7 +14,13 @@ export type ProviderFailureKind = 'transient' | 'refused' | 'invalid' | 'auth';
  * operation ended in error (`operation_failed`: its name is of no further use, a retry starts a
  * new one); `other` for the rest.
  */
-export type ProviderFailureReason = 'rate_limited' | 'server_error' | 'timeout' | 'network' | 'operation_failed' | 'other';
+export type ProviderFailureReason =
+  | 'rate_limited'
+  | 'server_error'
+  | 'timeout'
+  | 'network'
+  | 'operation_failed'
+  | 'other';
 
 /** Options of {@link ProviderError}. */
 export type ProviderErrorOptions = {

@@ -4,7 +4,12 @@ import type { ImageProvider, VideoProvider } from '#core/providers/ports';
 /** The providers of this deployment per kind, in fallback order (first = preferred). */
 export type ProviderRegistry = { image: ImageProvider[]; video: VideoProvider[] };
 
-export type RouteRequest = { kind: 'image' | 'video'; requestedModel: string | undefined; needsEdit: boolean; count: number };
+export type RouteRequest = {
+  kind: 'image' | 'video';
+  requestedModel: string | undefined;
+  needsEdit: boolean;
+  count: number;
+};
 export type Route = { provider: string; model: string };
 
 /**
@@ -16,7 +21,9 @@ export function routeModel(registry: ProviderRegistry, request: RouteRequest): R
   const providers: (ImageProvider | VideoProvider)[] = registry[request.kind];
   const offered = [...new Set(providers.flatMap((provider) => provider.capabilities.models))];
   if (request.requestedModel && !offered.includes(request.requestedModel)) {
-    throw new AppError('invalid_option', { vars: { option: '--model', value: request.requestedModel, allowed: offered.join(', ') || '—' } });
+    throw new AppError('invalid_option', {
+      vars: { option: '--model', value: request.requestedModel, allowed: offered.join(', ') || '—' },
+    });
   }
   const chosen = planRoutes(registry, request)[0];
   if (!chosen) throw new AppError('provider_unavailable');
@@ -30,9 +37,17 @@ export function routeModel(registry: ProviderRegistry, request: RouteRequest): R
  */
 export function planRoutes(registry: ProviderRegistry, request: RouteRequest): Route[] {
   const providers: (ImageProvider | VideoProvider)[] = registry[request.kind];
-  const able = providers.filter((provider) => (!request.needsEdit || provider.capabilities.canEdit) && provider.capabilities.maxCount >= Math.min(request.count, 1));
+  const able = providers.filter(
+    (provider) =>
+      (!request.needsEdit || provider.capabilities.canEdit) &&
+      provider.capabilities.maxCount >= Math.min(request.count, 1),
+  );
   if (request.requestedModel) {
-    return able.filter((provider) => provider.capabilities.models.includes(request.requestedModel as string)).map((provider) => ({ provider: provider.name, model: request.requestedModel as string }));
+    return able
+      .filter((provider) => provider.capabilities.models.includes(request.requestedModel as string))
+      .map((provider) => ({ provider: provider.name, model: request.requestedModel as string }));
   }
-  return able.flatMap((provider) => (provider.capabilities.models[0] ? [{ provider: provider.name, model: provider.capabilities.models[0] }] : []));
+  return able.flatMap((provider) =>
+    provider.capabilities.models[0] ? [{ provider: provider.name, model: provider.capabilities.models[0] }] : [],
+  );
 }

@@ -18,17 +18,24 @@ export type ReferralCodeOutcome = 'applied' | 'unknown_code' | 'own_code' | 'alr
  * of the same person (`isSamePerson`). Runs under the account's lock, so it is ordered with
  * the account's purchases. Changes nothing unless `applied`.
  */
-export async function applyReferralCode(deps: Pick<CoreDeps, 'prisma' | 'config'>, input: { userId: string; code: string | undefined }): Promise<ReferralCodeOutcome> {
+export async function applyReferralCode(
+  deps: Pick<CoreDeps, 'prisma' | 'config'>,
+  input: { userId: string; code: string | undefined },
+): Promise<ReferralCodeOutcome> {
   const code = normalizeReferralCode(input.code);
   if (!code) return 'unknown_code';
-  const owner = await deps.prisma.user.findUnique({ where: { referralCode: code }, select: { id: true, status: true, referredById: true } });
+  const owner = await deps.prisma.user.findUnique({
+    where: { referralCode: code },
+    select: { id: true, status: true, referredById: true },
+  });
   if (!owner || owner.status === 'deleted') return 'unknown_code';
   return withAccountLock(deps.prisma, input.userId, async (tx) => {
     const user = await tx.user.findUniqueOrThrow({ where: { id: input.userId }, select: { referredById: true } });
     if (user.referredById) return 'already_referred';
     if ((await tx.payment.count({ where: { userId: input.userId } })) > 0) return 'already_purchased';
     const ownersInviter = await resolveUserId(tx, owner.referredById);
-    if (ownersInviter === input.userId || (await isSamePerson(tx, deps.config.sessionSecret, input.userId, owner.id))) return 'own_code';
+    if (ownersInviter === input.userId || (await isSamePerson(tx, deps.config.sessionSecret, input.userId, owner.id)))
+      return 'own_code';
     await tx.user.update({ where: { id: input.userId }, data: { referredById: owner.id } });
     return 'applied';
   });

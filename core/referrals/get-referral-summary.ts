@@ -13,7 +13,14 @@ export function referralEntriesSql(userId: string): Prisma.Sql {
 }
 
 /** An account's invitations: its code and links, how many invited people bought, and the credits that earned it. */
-export type ReferralSummary = { code: string; links: InviteLinks; buyers: number; creditsEarned: number; inviterCredits: number; inviteeCredits: number };
+export type ReferralSummary = {
+  code: string;
+  links: InviteLinks;
+  buyers: number;
+  creditsEarned: number;
+  inviterCredits: number;
+  inviteeCredits: number;
+};
 
 /**
  * The account's invite code (made on first use), its links, and what it earned: the inviter
@@ -27,11 +34,23 @@ export async function getReferralSummary(
   known?: { code: string | null; entries: ReferralLedgerEntry[] },
 ): Promise<ReferralSummary> {
   const code = known?.code ?? (await ensureReferralCode(deps.prisma, userId));
-  const entries = known?.entries ?? (await deps.prisma.creditLedgerEntry.findMany({
-    where: { userId, OR: [{ idempotencyKey: { startsWith: 'referral:', endsWith: ':inviter' } }, { idempotencyKey: { startsWith: 'referral-clawback:', endsWith: ':inviter' } }] },
-    select: { idempotencyKey: true, delta: true, debtDelta: true },
-  }));
-  const clawedPayments = new Set(entries.filter((entry) => entry.idempotencyKey.startsWith('referral-clawback:')).map((entry) => entry.idempotencyKey.split(':')[1]));
+  const entries =
+    known?.entries ??
+    (await deps.prisma.creditLedgerEntry.findMany({
+      where: {
+        userId,
+        OR: [
+          { idempotencyKey: { startsWith: 'referral:', endsWith: ':inviter' } },
+          { idempotencyKey: { startsWith: 'referral-clawback:', endsWith: ':inviter' } },
+        ],
+      },
+      select: { idempotencyKey: true, delta: true, debtDelta: true },
+    }));
+  const clawedPayments = new Set(
+    entries
+      .filter((entry) => entry.idempotencyKey.startsWith('referral-clawback:'))
+      .map((entry) => entry.idempotencyKey.split(':')[1]),
+  );
   let buyers = 0;
   let creditsEarned = 0;
   for (const entry of entries) {

@@ -12,7 +12,9 @@ export type InviteLinks = { web: string; telegram: string | undefined };
 export function inviteLinksOf(config: Pick<AppConfig, 'publicUrl' | 'telegramBotUsername'>, code: string): InviteLinks {
   return {
     web: `${config.publicUrl}/?ref=${code}`,
-    telegram: config.telegramBotUsername ? `https://t.me/${config.telegramBotUsername}?start=${START_PAYLOAD_PREFIX}${code}` : undefined,
+    telegram: config.telegramBotUsername
+      ? `https://t.me/${config.telegramBotUsername}?start=${START_PAYLOAD_PREFIX}${code}`
+      : undefined,
   };
 }
 

@@ -34,7 +34,10 @@ export async function ensureReferralCode(prisma: PrismaClient, userId: string): 
     const user = await prisma.user.findUniqueOrThrow({ where: { id: userId }, select: { referralCode: true } });
     if (user.referralCode) return user.referralCode;
     try {
-      await prisma.user.updateMany({ where: { id: userId, referralCode: null }, data: { referralCode: newReferralCode() } });
+      await prisma.user.updateMany({
+        where: { id: userId, referralCode: null },
+        data: { referralCode: newReferralCode() },
+      });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }

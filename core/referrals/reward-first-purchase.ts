@@ -25,12 +25,19 @@ export function referralGrantKey(inviteeId: string, paymentId: string, side: 'in
  * erased inviter gets nothing; the buyer still gets their share. Runs in the payment's
  * transaction, which holds the buyer's lock; the inviter's lock is taken after it.
  */
-export async function rewardFirstPurchaseLocked(tx: Tx, deps: Pick<CoreDeps, 'catalog' | 'config'>, input: { userId: string; paymentId: string; now: Date }): Promise<ReferralOnPayment | undefined> {
+export async function rewardFirstPurchaseLocked(
+  tx: Tx,
+  deps: Pick<CoreDeps, 'catalog' | 'config'>,
+  input: { userId: string; paymentId: string; now: Date },
+): Promise<ReferralOnPayment | undefined> {
   const { userId, paymentId, now } = input;
   const user = await tx.user.findUnique({ where: { id: userId }, select: { referredById: true } });
   if (!user?.referredById) return undefined;
   if ((await tx.payment.count({ where: { userId, id: { not: paymentId } } })) > 0) return undefined;
-  const payment = await tx.payment.findUniqueOrThrow({ where: { id: paymentId }, select: { status: true, details: true } });
+  const payment = await tx.payment.findUniqueOrThrow({
+    where: { id: paymentId },
+    select: { status: true, details: true },
+  });
   if (payment.status !== 'succeeded') return undefined;
   const inviterId = (await resolveUserId(tx, user.referredById)) ?? null;
   if (inviterId && (await isSamePerson(tx, deps.config.sessionSecret, userId, inviterId))) return undefined;
@@ -38,11 +45,27 @@ export async function rewardFirstPurchaseLocked(tx: Tx, deps: Pick<CoreDeps, 'ca
   const validDays = deps.catalog.packCreditsValidDays;
   const expiresAt = validDays === null ? null : new Date(now.getTime() + validDays * DAY_MS);
   if (inviteeCredits > 0) {
-    await grantCreditsLocked(tx, { userId, amount: inviteeCredits, source: 'referral', idempotencyKey: referralGrantKey(userId, paymentId, 'invitee'), expiresAt, reason: 'referral', actor: 'referral' });
+    await grantCreditsLocked(tx, {
+      userId,
+      amount: inviteeCredits,
+      source: 'referral',
+      idempotencyKey: referralGrantKey(userId, paymentId, 'invitee'),
+      expiresAt,
+      reason: 'referral',
+      actor: 'referral',
+    });
   }
   if (inviterId && inviterCredits > 0) {
     await tx.$queryRaw`SELECT id FROM users WHERE id = ${inviterId}::uuid FOR UPDATE`;
-    await grantCreditsLocked(tx, { userId: inviterId, amount: inviterCredits, source: 'referral', idempotencyKey: referralGrantKey(userId, paymentId, 'inviter'), expiresAt, reason: 'referral', actor: 'referral' });
+    await grantCreditsLocked(tx, {
+      userId: inviterId,
+      amount: inviterCredits,
+      source: 'referral',
+      idempotencyKey: referralGrantKey(userId, paymentId, 'inviter'),
+      expiresAt,
+      reason: 'referral',
+      actor: 'referral',
+    });
   }
   const referral: ReferralOnPayment = { inviteeId: userId, inviterId };
   const details = { ...((payment.details as Record<string, unknown> | null) ?? {}), referral };

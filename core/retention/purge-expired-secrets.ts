@@ -4,10 +4,15 @@ import type { PrismaClient } from '#core/infra/db/create-database';
 export const USED_TOKEN_KEEP_MS = 24 * 60 * 60 * 1000;
 
 /** Deletes expired web sessions, expired one-time tokens and tokens used more than a day ago. */
-export async function purgeExpiredSecrets(prisma: PrismaClient, now: Date): Promise<{ sessions: number; tokens: number }> {
+export async function purgeExpiredSecrets(
+  prisma: PrismaClient,
+  now: Date,
+): Promise<{ sessions: number; tokens: number }> {
   const [sessions, tokens] = await Promise.all([
     prisma.webSession.deleteMany({ where: { expiresAt: { lte: now } } }),
-    prisma.oneTimeToken.deleteMany({ where: { OR: [{ expiresAt: { lte: now } }, { usedAt: { lt: new Date(now.getTime() - USED_TOKEN_KEEP_MS) } }] } }),
+    prisma.oneTimeToken.deleteMany({
+      where: { OR: [{ expiresAt: { lte: now } }, { usedAt: { lt: new Date(now.getTime() - USED_TOKEN_KEEP_MS) } }] },
+    }),
   ]);
   return { sessions: sessions.count, tokens: tokens.count };
 }

@@ -18,7 +18,10 @@ export function bonusMarkCutoff(now: Date): Date {
  * Deletes the suspension marks whose suspension has ended and the bonus marks older than
  * BONUS_MARK_RETENTION_YEARS. A mark until lifted (`until` null) stays until an admin lifts it.
  */
-export async function purgeIdentityMarks(prisma: PrismaClient, now: Date): Promise<{ suspensionMarks: number; bonusMarks: number }> {
+export async function purgeIdentityMarks(
+  prisma: PrismaClient,
+  now: Date,
+): Promise<{ suspensionMarks: number; bonusMarks: number }> {
   const [suspensionMarks, bonusMarks] = await Promise.all([
     prisma.suspensionMark.deleteMany({ where: { until: { lte: now } } }),
     prisma.bonusMark.deleteMany({ where: { createdAt: { lt: bonusMarkCutoff(now) } } }),

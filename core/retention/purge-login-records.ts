@@ -5,7 +5,10 @@ import type { PrismaClient } from '#core/infra/db/create-database';
  * happened and when stays, so the account history still makes sense), and of web sessions
  * started before it. Returns rows changed.
  */
-export async function purgeLoginRecords(prisma: PrismaClient, cutoff: Date): Promise<{ securityEvents: number; sessions: number }> {
+export async function purgeLoginRecords(
+  prisma: PrismaClient,
+  cutoff: Date,
+): Promise<{ securityEvents: number; sessions: number }> {
   const stale = { createdAt: { lt: cutoff }, OR: [{ ip: { not: null } }, { userAgent: { not: null } }] };
   const [securityEvents, sessions] = await Promise.all([
     prisma.securityEvent.updateMany({ where: stale, data: { ip: null, userAgent: null } }),

@@ -14,7 +14,10 @@ const BATCH = 1000;
  * whose row is still there is left to `purgeOldMedia`. Covers keys without a folder hint (all
  * the product stores). Returns the number deleted.
  */
-export async function purgeOrphanMedia(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger'>, cutoff: Date): Promise<number> {
+export async function purgeOrphanMedia(
+  deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger'>,
+  cutoff: Date,
+): Promise<number> {
   let deleted = 0;
   for (let back = 1; back <= MONTHS_CHECKED; back += 1) {
     const first = new Date(Date.UTC(cutoff.getUTCFullYear(), cutoff.getUTCMonth() - back, 1));
@@ -33,13 +36,19 @@ export async function purgeOrphanMedia(deps: Pick<CoreDeps, 'prisma' | 'media' |
 
 async function deleteUnrecorded(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger'>, keys: string[]): Promise<number> {
   if (keys.length === 0) return 0;
-  const rows = await deps.prisma.mediaAsset.findMany({ where: { storageKey: { in: keys } }, select: { storageKey: true } });
+  const rows = await deps.prisma.mediaAsset.findMany({
+    where: { storageKey: { in: keys } },
+    select: { storageKey: true },
+  });
   const recorded = new Set(rows.map((row) => row.storageKey));
   const orphans = keys.filter((key) => !recorded.has(key));
   if (orphans.length === 0) return 0;
   const failures = await deps.media.deleteMany(orphans);
   if (failures.length > 0) {
-    deps.logger.error({ err: failures[0]!.error, files: failures.length }, 'retention could not delete unrecorded media files; the next run tries again');
+    deps.logger.error(
+      { err: failures[0]!.error, files: failures.length },
+      'retention could not delete unrecorded media files; the next run tries again',
+    );
   }
   return orphans.length - failures.length;
 }

@@ -44,7 +44,9 @@ export type RetentionReport = {
  * inputs (a photo awaiting its instruction, a kept prompt).
  * Every step is idempotent, so overlapping or repeated runs are harmless.
  */
-export async function runRetention(deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger' | 'clock' | 'config' | 'stripe'>): Promise<RetentionReport> {
+export async function runRetention(
+  deps: Pick<CoreDeps, 'prisma' | 'media' | 'logger' | 'clock' | 'config' | 'stripe'>,
+): Promise<RetentionReport> {
   const now = deps.clock.now();
   const promptCutoff = new Date(now.getTime() - deps.config.retention.promptDays * DAY_MS);
   const loginCutoff = new Date(now.getTime() - deps.config.retention.loginDays * DAY_MS);

@@ -2,7 +2,10 @@ import type { PrismaClient } from '#core/infra/db/create-database';
 import { TEMPLATE_CATALOG, type TemplateDefinition } from '#core/templates/template-catalog';
 
 /** Writes the template catalog into the database (upsert by id; sort order follows the file). */
-export async function seedTemplates(prisma: PrismaClient, catalog: readonly TemplateDefinition[] = TEMPLATE_CATALOG): Promise<void> {
+export async function seedTemplates(
+  prisma: PrismaClient,
+  catalog: readonly TemplateDefinition[] = TEMPLATE_CATALOG,
+): Promise<void> {
   await prisma.$transaction(
     catalog.map((template, index) => {
       const data = {

@@ -38,7 +38,10 @@ WHERE p.proname = $1 AND p.pronamespace = current_schema()::regnamespace`;
  * advisory lock: deploys running at once apply a file once, and a failing file (MigrateError
  * `function_failed`, with PostgreSQL's error) leaves every function as it was.
  */
-export async function applyFunctionSources(inTransaction: RunInTransaction, sources: FunctionSource[]): Promise<string[]> {
+export async function applyFunctionSources(
+  inTransaction: RunInTransaction,
+  sources: FunctionSource[],
+): Promise<string[]> {
   if (sources.length === 0) return [];
   return inTransaction(async (tx) => {
     // The usual deploy changes nothing: it need not wait for the lock to find that out.
@@ -55,7 +58,12 @@ export async function applyFunctionSources(inTransaction: RunInTransaction, sour
 async function readRecorded(tx: SqlTransaction): Promise<Map<string, string>> {
   const [table] = await tx.query("SELECT to_regclass('_function_sources') IS NOT NULL AS present");
   if (table?.['present'] !== true) return new Map();
-  return new Map((await tx.query('SELECT name, sha256 FROM _function_sources')).map((row) => [String(row['name']), String(row['sha256'])]));
+  return new Map(
+    (await tx.query('SELECT name, sha256 FROM _function_sources')).map((row) => [
+      String(row['name']),
+      String(row['sha256']),
+    ]),
+  );
 }
 
 function changedSources(sources: FunctionSource[], recorded: Map<string, string>): FunctionSource[] {
@@ -64,23 +72,32 @@ function changedSources(sources: FunctionSource[], recorded: Map<string, string>
 
 async function applyOne(tx: SqlTransaction, source: FunctionSource): Promise<void> {
   try {
-    for (const row of await tx.query(FUNCTIONS_NAMED, [source.name])) await tx.exec(`DROP FUNCTION ${String(row['signature'])}`);
+    for (const row of await tx.query(FUNCTIONS_NAMED, [source.name]))
+      await tx.exec(`DROP FUNCTION ${String(row['signature'])}`);
     await tx.exec(source.sql);
   } catch (error) {
     const failure = readPostgresError(error, source.sql);
     if (!failure) throw error;
     const databaseError = describeScriptFailure(failure);
-    throw new MigrateError('function_failed', `Function file ${source.name}.sql failed, no function file was applied: ${databaseError}`, {
-      functionName: source.name,
-      databaseError,
-      cause: error,
-    });
+    throw new MigrateError(
+      'function_failed',
+      `Function file ${source.name}.sql failed, no function file was applied: ${databaseError}`,
+      {
+        functionName: source.name,
+        databaseError,
+        cause: error,
+      },
+    );
   }
   const defined = await tx.query(FUNCTIONS_NAMED, [source.name]);
   if (defined.length !== 1) {
-    throw new MigrateError('function_failed', `Function file ${source.name}.sql must define one function named ${source.name}; it left ${defined.length}. No function file was applied.`, {
-      functionName: source.name,
-    });
+    throw new MigrateError(
+      'function_failed',
+      `Function file ${source.name}.sql must define one function named ${source.name}; it left ${defined.length}. No function file was applied.`,
+      {
+        functionName: source.name,
+      },
+    );
   }
   await tx.query(
     `INSERT INTO _function_sources (name, sha256, applied_at) VALUES ($1, $2, now())

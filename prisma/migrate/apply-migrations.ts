@@ -16,7 +16,10 @@ import type { MigrateOptions, MigrationTarget } from '#prisma/migrate/types';
  * `target` (apply-function-sources.ts): `functions` names them. Every caller that migrates (the
  * CLI's deploy, the app's start, the test databases) gets both.
  */
-export async function applyMigrations(target: MigrationTarget, options: MigrateOptions = {}): Promise<{ applied: string[]; functions: string[] }> {
+export async function applyMigrations(
+  target: MigrationTarget,
+  options: MigrateOptions = {},
+): Promise<{ applied: string[]; functions: string[] }> {
   const { schema, migrations, functions: sources, logger } = await readCommandInputs(options);
   const startedAt = performance.now();
   let functions: string[] = [];
@@ -24,12 +27,18 @@ export async function applyMigrations(target: MigrationTarget, options: MigrateO
     target,
     schema,
     logger,
-    async ({ engine }) => (await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTERS })).appliedMigrationNames,
+    async ({ engine }) =>
+      (await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTERS })).appliedMigrationNames,
     async (inMainTransaction) => {
       functions = await applyFunctionSources(inMainTransaction, sources);
     },
   );
   const ms = Math.round(performance.now() - startedAt);
-  logger.info({ applied, functions, ms }, applied.length > 0 || functions.length > 0 ? 'migrations and functions applied' : 'no pending migrations or functions');
+  logger.info(
+    { applied, functions, ms },
+    applied.length > 0 || functions.length > 0
+      ? 'migrations and functions applied'
+      : 'no pending migrations or functions',
+  );
   return { applied, functions };
 }

@@ -40,7 +40,10 @@ export async function checkFunctions(
   if (target?.kind !== 'postgres') {
     const db = await startEmptyPglite(logger);
     try {
-      await migrateFresh(migrations, sources, { exec: async (script) => void (await db.exec(script)), inTransaction: pgliteTransactions(async () => db) });
+      await migrateFresh(migrations, sources, {
+        exec: async (script) => void (await db.exec(script)),
+        inTransaction: pgliteTransactions(async () => db),
+      });
     } finally {
       await db.close();
     }
@@ -51,7 +54,12 @@ export async function checkFunctions(
   client.on('error', () => {});
   try {
     await client.connect();
-    const fresh = await migrateFresh(migrations, sources, { exec: async (script) => void (await client.query(script)), inTransaction: postgresTransactions(shadow.url) }, names);
+    const fresh = await migrateFresh(
+      migrations,
+      sources,
+      { exec: async (script) => void (await client.query(script)), inTransaction: postgresTransactions(shadow.url) },
+      names,
+    );
     const deployed = await readDeployedDefinitions(target.url, names);
     if (deployed) {
       for (const name of names) {
@@ -76,7 +84,12 @@ type FreshDatabase = { exec: (script: string) => Promise<void>; inTransaction: R
  * Runs every migration as the engine does (each script whole, in its own implicit transaction),
  * then every function file; returns the definitions of `names`.
  */
-async function migrateFresh(migrations: MigrationList, sources: FunctionSource[], db: FreshDatabase, names: string[] = []): Promise<Map<string, string>> {
+async function migrateFresh(
+  migrations: MigrationList,
+  sources: FunctionSource[],
+  db: FreshDatabase,
+  names: string[] = [],
+): Promise<Map<string, string>> {
   for (const directory of migrations.migrationDirectories) {
     if (directory.migrationFile.content.tag !== 'ok') continue;
     await runMigration(db, directory.path, directory.migrationFile.content.value);
@@ -92,7 +105,11 @@ async function runMigration(db: FreshDatabase, name: string, script: string): Pr
     const failure = readPostgresError(error, script);
     if (!failure) throw error;
     const databaseError = describeScriptFailure(failure);
-    throw new MigrateError('shadow_apply_failed', `Migration ${name} does not apply to an empty database: ${databaseError}`, { migrationName: name, databaseError, cause: error });
+    throw new MigrateError(
+      'shadow_apply_failed',
+      `Migration ${name} does not apply to an empty database: ${databaseError}`,
+      { migrationName: name, databaseError, cause: error },
+    );
   }
 }
 
@@ -102,7 +119,9 @@ async function readDeployedDefinitions(url: string, names: string[]): Promise<Ma
   client.on('error', () => {});
   await client.connect();
   try {
-    const [marker] = (await client.query<{ table: string | null }>("SELECT to_regclass('_function_sources')::text AS table")).rows;
+    const [marker] = (
+      await client.query<{ table: string | null }>("SELECT to_regclass('_function_sources')::text AS table")
+    ).rows;
     if (!marker?.table) return undefined;
     return definitionsOf((await client.query(DEFINITIONS_SQL, [names])).rows as Record<string, unknown>[]);
   } finally {
@@ -118,4 +137,3 @@ function definitionsOf(rows: Record<string, unknown>[]): Map<string, string> {
   }
   return definitions;
 }
-

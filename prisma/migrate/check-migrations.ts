@@ -36,7 +36,8 @@ export async function checkMigrations(target?: MigrationTarget, options: Migrate
   const { schema, migrations, functions, logger } = await readCommandInputs(options);
   const startedAt = performance.now();
   const engineTarget = target?.kind === 'postgres' ? target : { kind: 'pglite-throw-away' as const };
-  const from: DiffTarget = migrations.migrationDirectories.length === 0 ? { tag: 'empty' } : { tag: 'migrations', ...migrations };
+  const from: DiffTarget =
+    migrations.migrationDirectories.length === 0 ? { tag: 'empty' } : { tag: 'migrations', ...migrations };
   const result = await withSchemaEngine(engineTarget, schema, logger, ({ engine }) =>
     engine.diff({
       from,
@@ -49,7 +50,10 @@ export async function checkMigrations(target?: MigrationTarget, options: Migrate
   const schemaInSync = result.exitCode !== EXIT_CODE_DIFFERENT;
   const functionProblems = await checkFunctions(target, migrations, functions, logger);
   const inSync = schemaInSync && functionProblems.length === 0;
-  logger.info({ schemaInSync, functionProblems, ms: Math.round(performance.now() - startedAt) }, inSync ? 'schema, migrations and functions agree' : 'schema, migrations and functions differ');
+  logger.info(
+    { schemaInSync, functionProblems, ms: Math.round(performance.now() - startedAt) },
+    inSync ? 'schema, migrations and functions agree' : 'schema, migrations and functions differ',
+  );
   return {
     inSync,
     ...(schemaInSync ? {} : { diffSql: result.stdout ?? '' }),

@@ -61,7 +61,12 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, out: Output, err: 
     return values.help ? 0 : EXIT_ERROR;
   }
   const logger: Logger = pino({ level: values.verbose ? 'debug' : 'silent' }, pino.destination(2));
-  const options: MigrateOptions = { schemaPath: values.schema, migrationsDir: values.migrations, functionsDir: values.functions, logger };
+  const options: MigrateOptions = {
+    schemaPath: values.schema,
+    migrationsDir: values.migrations,
+    functionsDir: values.functions,
+    logger,
+  };
   const startedAt = performance.now();
   const took = () => `(${((performance.now() - startedAt) / 1000).toFixed(1)} s)`;
 
@@ -82,14 +87,21 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, out: Output, err: 
           err.write('new needs a name: npm run db:new -- <name>\n');
           return EXIT_ERROR;
         }
-        const created = await createMigration(resolveCliTarget(values.url, env), name, { ...options, createOnly: values['create-only'] });
+        const created = await createMigration(resolveCliTarget(values.url, env), name, {
+          ...options,
+          createOnly: values['create-only'],
+        });
         if (!created) {
           out.write(`No changes: schema.prisma and the migrations agree ${took()}\n`);
           return 0;
         }
         for (const warning of created.warnings) out.write(`warning: ${warning}\n`);
         out.write(`Created ${created.path}\n`);
-        out.write(created.applied.length > 0 ? `Applied ${created.applied.join(', ')} ${took()}\n` : `Not applied (--create-only) ${took()}\n`);
+        out.write(
+          created.applied.length > 0
+            ? `Applied ${created.applied.join(', ')} ${took()}\n`
+            : `Not applied (--create-only) ${took()}\n`,
+        );
         return 0;
       }
       case 'check': {
@@ -100,7 +112,9 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, out: Output, err: 
           return 0;
         }
         if (result.diffSql !== undefined) {
-          out.write(`schema.prisma and the migrations differ ${took()}. A new migration would contain:\n\n${result.diffSql}\n`);
+          out.write(
+            `schema.prisma and the migrations differ ${took()}. A new migration would contain:\n\n${result.diffSql}\n`,
+          );
           out.write('Create it with: npm run db:new -- <name>\n');
         }
         for (const problem of result.functionProblems ?? []) out.write(`function: ${problem}\n`);
@@ -135,7 +149,10 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, out: Output, err: 
     }
   } catch (error) {
     logger.debug({ err: error }, 'command failed');
-    const message = error instanceof MigrateError ? `${error.code}: ${error.message}` : String(error instanceof Error ? error.stack : error);
+    const message =
+      error instanceof MigrateError
+        ? `${error.code}: ${error.message}`
+        : String(error instanceof Error ? error.stack : error);
     err.write(`${message}\n`);
     return EXIT_ERROR;
   }

@@ -41,45 +41,62 @@ export async function createMigration(
   const applyFunctions = async (inMainTransaction: RunInTransaction) => {
     await applyFunctionSources(inMainTransaction, functions);
   };
-  const created = await withSchemaEngine(target, schema, logger, async ({ engine }) => {
-    const schemas = { files: [schema] };
-    // The wasm engine's createMigration and evaluateDataLoss reuse the shadow-database state
-    // devDiagnostic leaves behind: it must run first, and again once pending migrations land.
-    await diagnoseOrRefuse(engine, migrations);
-    const { appliedMigrationNames: applied } = await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTERS });
-    if (applied.length > 0) await diagnoseOrRefuse(engine, migrations);
+  const created = await withSchemaEngine(
+    target,
+    schema,
+    logger,
+    async ({ engine }) => {
+      const schemas = { files: [schema] };
+      // The wasm engine's createMigration and evaluateDataLoss reuse the shadow-database state
+      // devDiagnostic leaves behind: it must run first, and again once pending migrations land.
+      await diagnoseOrRefuse(engine, migrations);
+      const { appliedMigrationNames: applied } = await engine.applyMigrations({
+        migrationsList: migrations,
+        filters: NO_FILTERS,
+      });
+      if (applied.length > 0) await diagnoseOrRefuse(engine, migrations);
 
-    const dataLoss = await engine.evaluateDataLoss({ migrationsList: migrations, schema: schemas, filters: NO_FILTERS });
-    const warnings = dataLoss.warnings.map((warning) => warning.message);
-    if (dataLoss.unexecutableSteps.length > 0 && !options.createOnly) {
-      throw new MigrateError(
-        'unexecutable_change',
-        `The next migration cannot run on this database as generated:\n${dataLoss.unexecutableSteps.map((step) => `- ${step.message}`).join('\n')}\nCreate it with --create-only and edit it.`,
-      );
-    }
-    const generated = await engine.createMigration({
-      migrationName,
-      draft: false,
-      migrationsList: migrations,
-      schema: schemas,
-      filters: NO_FILTERS,
-    });
-    if (generated.migrationScript === null) return { applied, written: undefined };
+      const dataLoss = await engine.evaluateDataLoss({
+        migrationsList: migrations,
+        schema: schemas,
+        filters: NO_FILTERS,
+      });
+      const warnings = dataLoss.warnings.map((warning) => warning.message);
+      if (dataLoss.unexecutableSteps.length > 0 && !options.createOnly) {
+        throw new MigrateError(
+          'unexecutable_change',
+          `The next migration cannot run on this database as generated:\n${dataLoss.unexecutableSteps.map((step) => `- ${step.message}`).join('\n')}\nCreate it with --create-only and edit it.`,
+        );
+      }
+      const generated = await engine.createMigration({
+        migrationName,
+        draft: false,
+        migrationsList: migrations,
+        schema: schemas,
+        filters: NO_FILTERS,
+      });
+      if (generated.migrationScript === null) return { applied, written: undefined };
 
-    const directory = await writeMigration(migrationsDir, {
-      name: generated.generatedMigrationName,
-      script: generated.migrationScript,
-      extension: generated.extension,
-      connectorType: generated.connectorType,
-    });
-    if (!options.createOnly) {
-      const withNew = await readMigrationList(migrationsDir);
-      const result = await engine.applyMigrations({ migrationsList: withNew, filters: NO_FILTERS });
-      applied.push(...result.appliedMigrationNames);
-    }
-    const written = { name: generated.generatedMigrationName, path: join(directory, `migration.${generated.extension}`), warnings };
-    return { applied, written };
-  }, options.createOnly ? undefined : applyFunctions);
+      const directory = await writeMigration(migrationsDir, {
+        name: generated.generatedMigrationName,
+        script: generated.migrationScript,
+        extension: generated.extension,
+        connectorType: generated.connectorType,
+      });
+      if (!options.createOnly) {
+        const withNew = await readMigrationList(migrationsDir);
+        const result = await engine.applyMigrations({ migrationsList: withNew, filters: NO_FILTERS });
+        applied.push(...result.appliedMigrationNames);
+      }
+      const written = {
+        name: generated.generatedMigrationName,
+        path: join(directory, `migration.${generated.extension}`),
+        warnings,
+      };
+      return { applied, written };
+    },
+    options.createOnly ? undefined : applyFunctions,
+  );
   const ms = Math.round(performance.now() - startedAt);
   if (!created.written) {
     logger.info({ applied: created.applied, ms }, 'schema and migrations agree, no migration created');
@@ -95,12 +112,23 @@ export async function createMigration(
  * (what Prisma's CLI does to `--name`).
  */
 export function toMigrationName(name: string): string {
-  const slug = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-  if (slug === '') throw new MigrateError('engine_error', `A migration needs a name made of letters or digits, got ${JSON.stringify(name)}`);
+  const slug = name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (slug === '')
+    throw new MigrateError(
+      'engine_error',
+      `A migration needs a name made of letters or digits, got ${JSON.stringify(name)}`,
+    );
   return slug.slice(0, 200);
 }
 
-async function diagnoseOrRefuse(engine: SchemaEngine, migrations: Parameters<SchemaEngine['devDiagnostic']>[0]['migrationsList']): Promise<void> {
+async function diagnoseOrRefuse(
+  engine: SchemaEngine,
+  migrations: Parameters<SchemaEngine['devDiagnostic']>[0]['migrationsList'],
+): Promise<void> {
   const { action } = await engine.devDiagnostic({ migrationsList: migrations, filters: NO_FILTERS });
   if (action.tag === 'reset') {
     throw new MigrateError(

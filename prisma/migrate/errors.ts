@@ -38,7 +38,13 @@ export class MigrateError extends Error {
   constructor(
     code: MigrateErrorCode,
     message: string,
-    details: { migrationName?: string; functionName?: string; databaseError?: string; engineCode?: string; cause?: unknown } = {},
+    details: {
+      migrationName?: string;
+      functionName?: string;
+      databaseError?: string;
+      engineCode?: string;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: details.cause });
     this.code = code;

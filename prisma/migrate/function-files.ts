@@ -29,11 +29,18 @@ const FUNCTION_NAME = /^[a-z_][a-z0-9_]*$/;
  */
 export async function readFunctionSources(functionsDir: string): Promise<FunctionSource[]> {
   const files = await readdir(functionsDir);
-  const names = files.filter((file) => file.endsWith('.sql')).map((file) => file.slice(0, -'.sql'.length)).sort();
+  const names = files
+    .filter((file) => file.endsWith('.sql'))
+    .map((file) => file.slice(0, -'.sql'.length))
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       if (!FUNCTION_NAME.test(name)) {
-        throw new MigrateError('function_failed', `${name}.sql: a function file is named after its function, in lower case (letters, digits, _)`, { functionName: name });
+        throw new MigrateError(
+          'function_failed',
+          `${name}.sql: a function file is named after its function, in lower case (letters, digits, _)`,
+          { functionName: name },
+        );
       }
       const sql = await readFile(join(functionsDir, `${name}.sql`), 'utf8');
       return { name, sql, sha256: createHash('sha256').update(sql).digest('hex') };
@@ -52,9 +59,14 @@ export function findRecreatedFunctions(migrations: MigrationList, sources: Funct
     const content = directory.migrationFile.content;
     if (content.tag !== 'ok') continue;
     for (const source of sources) {
-      const creates = new RegExp(`CREATE\\s+(?:OR\\s+REPLACE\\s+)?FUNCTION\\s+(?:"?public"?\\.)?"?${source.name}"?\\s*\\(`, 'i');
+      const creates = new RegExp(
+        `CREATE\\s+(?:OR\\s+REPLACE\\s+)?FUNCTION\\s+(?:"?public"?\\.)?"?${source.name}"?\\s*\\(`,
+        'i',
+      );
       if (creates.test(content.value)) {
-        problems.push(`migration ${directory.path} re-creates ${source.name}: edit prisma/functions/${source.name}.sql instead (deploy applies it)`);
+        problems.push(
+          `migration ${directory.path} re-creates ${source.name}: edit prisma/functions/${source.name}.sql instead (deploy applies it)`,
+        );
       }
     }
   }

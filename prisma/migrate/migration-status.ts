@@ -37,7 +37,9 @@ export async function migrationStatus(target: MigrationTarget, options: MigrateO
     return {
       hasMigrationsTable: diagnosis.hasMigrationsTable,
       applied: rows.filter((row) => row[1] === true).map((row) => String(row[0])),
-      pending: diagnosis.hasMigrationsTable ? unapplied(diagnosis.history) : migrations.migrationDirectories.map((dir) => dir.path),
+      pending: diagnosis.hasMigrationsTable
+        ? unapplied(diagnosis.history)
+        : migrations.migrationDirectories.map((dir) => dir.path),
       failed: diagnosis.failedMigrationNames,
       edited: diagnosis.editedMigrationNames,
       notInDirectory: unpersisted(diagnosis.history),
@@ -46,11 +48,13 @@ export async function migrationStatus(target: MigrationTarget, options: MigrateO
 }
 
 function unapplied(history: HistoryDiagnostic | null): string[] {
-  if (history?.diagnostic === 'databaseIsBehind' || history?.diagnostic === 'historiesDiverge') return history.unappliedMigrationNames;
+  if (history?.diagnostic === 'databaseIsBehind' || history?.diagnostic === 'historiesDiverge')
+    return history.unappliedMigrationNames;
   return [];
 }
 
 function unpersisted(history: HistoryDiagnostic | null): string[] {
-  if (history?.diagnostic === 'migrationsDirectoryIsBehind' || history?.diagnostic === 'historiesDiverge') return history.unpersistedMigrationNames;
+  if (history?.diagnostic === 'migrationsDirectoryIsBehind' || history?.diagnostic === 'historiesDiverge')
+    return history.unpersistedMigrationNames;
   return [];
 }

@@ -92,7 +92,11 @@ async function queryOnce(factory: SqlMigrationAwareDriverAdapterFactory, sql: st
   }
 }
 
-type Backend = { factory: SqlMigrationAwareDriverAdapterFactory; inMainTransaction: RunInTransaction; close: () => Promise<void> };
+type Backend = {
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  inMainTransaction: RunInTransaction;
+  close: () => Promise<void>;
+};
 
 function createBackend(target: EngineTarget, logger: Logger, onScriptFailure: OnScriptFailure): Backend {
   if (target.kind === 'postgres') {

@@ -91,7 +91,15 @@ export function createPgliteAdapterFactory(options: {
   };
 }
 
-async function connectTo(db: PGlite, onScriptFailure: OnScriptFailure, dispose: () => Promise<void>): Promise<SqlDriverAdapter> {
+async function connectTo(
+  db: PGlite,
+  onScriptFailure: OnScriptFailure,
+  dispose: () => Promise<void>,
+): Promise<SqlDriverAdapter> {
   const inner = await new PrismaPGlite(db).connect();
-  return withScriptRunner(inner, (script) => runScriptAsOneQuery(script, (sql) => db.exec(sql), onScriptFailure), dispose);
+  return withScriptRunner(
+    inner,
+    (script) => runScriptAsOneQuery(script, (sql) => db.exec(sql), onScriptFailure),
+    dispose,
+  );
 }

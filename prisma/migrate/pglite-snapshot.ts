@@ -31,7 +31,9 @@ export async function startEmptyPglite(logger: Logger): Promise<PGlite> {
   }
   const db = await PGlite.create();
   logger.debug({ ms: Math.round(performance.now() - startedAt) }, 'started empty PGlite with initdb');
-  await saveSnapshot(db, snapshotPath).catch((error: unknown) => logger.debug({ err: error }, 'could not save the PGlite snapshot'));
+  await saveSnapshot(db, snapshotPath).catch((error: unknown) =>
+    logger.debug({ err: error }, 'could not save the PGlite snapshot'),
+  );
   return db;
 }
 
@@ -46,6 +48,8 @@ async function saveSnapshot(db: PGlite, snapshotPath: string): Promise<void> {
 
 async function readPgliteVersion(): Promise<string> {
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const manifest = JSON.parse(await readFile(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version?: unknown };
+  const manifest = JSON.parse(await readFile(join(dirname(entry), '..', 'package.json'), 'utf8')) as {
+    version?: unknown;
+  };
   return typeof manifest.version === 'string' ? manifest.version : 'unknown';
 }

@@ -42,10 +42,14 @@ export function createPostgresAdapterFactory(options: {
       const shadow = await createThrowAwayDatabase(url, logger);
       try {
         const adapter = await connectTo(shadow.url);
-        return withScriptRunner(adapter, (script) => adapter.executeScript(script), async () => {
-          await adapter.dispose();
-          await shadow.drop();
-        });
+        return withScriptRunner(
+          adapter,
+          (script) => adapter.executeScript(script),
+          async () => {
+            await adapter.dispose();
+            await shadow.drop();
+          },
+        );
       } catch (error) {
         await shadow.drop();
         throw error;

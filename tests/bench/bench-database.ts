@@ -34,7 +34,10 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
  * current terms accepted and `credits` signup credits: the user row, the identity, one lot and
  * its `grant` ledger entry, exactly what onboarding writes, in four set-based statements.
  */
-export async function seedOnboardedUsers(url: string, options: { count: number; credits: number; firstSubject: number }): Promise<void> {
+export async function seedOnboardedUsers(
+  url: string,
+  options: { count: number; credits: number; firstSubject: number },
+): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -54,8 +54,13 @@ export class LeanProcess {
   async waitUntilReady(timeoutMs = 60_000): Promise<void> {
     if (this.isReady) return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: not ready within ${timeoutMs} ms; output: ${this.output.slice(-1_500)}`)), timeoutMs);
-      void this.exited.then((code) => reject(new Error(`${this.name} exited (${code}) before it was ready; output: ${this.output.slice(-1_500)}`)));
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name}: not ready within ${timeoutMs} ms; output: ${this.output.slice(-1_500)}`)),
+        timeoutMs,
+      );
+      void this.exited.then((code) =>
+        reject(new Error(`${this.name} exited (${code}) before it was ready; output: ${this.output.slice(-1_500)}`)),
+      );
       this.readyWaiters.push(() => {
         clearTimeout(timer);
         resolve();
@@ -68,7 +73,9 @@ export class LeanProcess {
     const taskDir = `/proc/${this.pid}/task`;
     try {
       const tasks = await fs.readdir(taskDir);
-      const readings = await Promise.all(tasks.map((task) => fs.readFile(`${taskDir}/${task}/schedstat`, 'utf8').catch(() => '0')));
+      const readings = await Promise.all(
+        tasks.map((task) => fs.readFile(`${taskDir}/${task}/schedstat`, 'utf8').catch(() => '0')),
+      );
       this.lastCpuNs = readings.reduce((sum, text) => sum + Number(text.split(' ')[0] ?? 0), 0);
     } catch {
       // Gone: keep the last reading.
@@ -80,7 +87,8 @@ export class LeanProcess {
   async memory(): Promise<Memory> {
     const status = await fs.readFile(`/proc/${this.pid}/status`, 'utf8').catch(() => undefined);
     if (status === undefined) return this.lastMemory;
-    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+    const kib = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
     this.lastMemory = { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
     return this.lastMemory;
   }
@@ -100,7 +108,7 @@ export class LeanProcess {
     try {
       message = (JSON.parse(raw) as { msg?: unknown }).msg;
     } catch {
-      this.output = (this.output + raw + '\n').slice(-4_000);
+      this.output = `${this.output}${raw}\n`.slice(-4_000);
       return;
     }
     if (typeof message === 'string' && (message === 'ready' || message.startsWith('ready: '))) {
@@ -114,11 +122,18 @@ export class LeanProcess {
  * Spawns a process and polls `url` until it answers 200: the time from spawn (ms) and the CPU
  * it had used by then (ms). The process is left running.
  */
-export async function timeToHealthy(process: LeanProcess, url: string, timeoutMs = 60_000): Promise<{ ms: number; cpuMs: number }> {
+export async function timeToHealthy(
+  process: LeanProcess,
+  url: string,
+  timeoutMs = 60_000,
+): Promise<{ ms: number; cpuMs: number }> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (!process.isRunning) throw new Error(`${process.name} exited before ${url} answered 200`);
-    const status = await fetch(url).then((response) => response.status, () => 0);
+    const status = await fetch(url).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (status === 200) return { ms: performance.now() - process.spawnedAt, cpuMs: (await process.cpuNs()) / 1e6 };
     if (performance.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));

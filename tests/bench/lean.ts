@@ -40,7 +40,13 @@ const MiB = 1024 ** 2;
 const WARM_UP_UPDATES = 30;
 
 /** The issue's targets. */
-export const LEAN_TARGETS = { cpuRatio: 1.5, rssRatio: 1.2, embeddedPeakMiB: 450, startRatio: 1.5, embeddedFirstStartMs: 5_000 };
+export const LEAN_TARGETS = {
+  cpuRatio: 1.5,
+  rssRatio: 1.2,
+  embeddedPeakMiB: 450,
+  startRatio: 1.5,
+  embeddedFirstStartMs: 5_000,
+};
 
 /** What {@link runLeanBench} takes. */
 export type LeanOptions = {
@@ -57,7 +63,16 @@ export type LeanOptions = {
 export const LEAN_DEFAULTS: LeanOptions = { updates: 2_000, rate: 20, block: 100, startRounds: 5 };
 
 /** One judged line: what was measured on the product and the baseline, the ratio or limit, and whether it held. */
-export type LeanRow = { what: string; ops: string; product: string; baseline: string; ratio: string; target: string; isMet: boolean; note: string };
+export type LeanRow = {
+  what: string;
+  ops: string;
+  product: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  isMet: boolean;
+  note: string;
+};
 
 function log(message: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} lean: ${message}\n`);
@@ -67,7 +82,9 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,7 +99,13 @@ function buildProduct(): void {
  * Sends `/<command>` from each of `users` at `rate` per second to `telegram`, waits until each got a
  * message, then a little more so the work an update causes is done; returns the CPU used per update (ms).
  */
-async function cpuPerUpdate(target: LeanProcess, telegram: FakeTelegram, command: string, users: readonly number[], rate: number): Promise<number> {
+async function cpuPerUpdate(
+  target: LeanProcess,
+  telegram: FakeTelegram,
+  command: string,
+  users: readonly number[],
+  rate: number,
+): Promise<number> {
   const waiting = new Set(users);
   let seen = telegram.calls.length;
   const before = await target.cpuNs();
@@ -90,7 +113,13 @@ async function cpuPerUpdate(target: LeanProcess, telegram: FakeTelegram, command
   for (const [index, userId] of users.entries()) {
     const due = started + (index * 1000) / rate;
     if (due > performance.now()) await sleep(due - performance.now());
-    telegram.pushUpdate(telegram.messageUpdate({ chatId: userId, fromId: userId, text: command === 'imagine' ? `/imagine a lighthouse at dawn, ${userId}` : `/${command}` }));
+    telegram.pushUpdate(
+      telegram.messageUpdate({
+        chatId: userId,
+        fromId: userId,
+        text: command === 'imagine' ? `/imagine a lighthouse at dawn, ${userId}` : `/${command}`,
+      }),
+    );
   }
   const deadline = performance.now() + 60_000;
   while (waiting.size > 0) {
@@ -98,7 +127,8 @@ async function cpuPerUpdate(target: LeanProcess, telegram: FakeTelegram, command
       const call = telegram.calls[seen];
       if (call?.method === 'sendMessage' && call.status === 200) waiting.delete(Number(call.params.chat_id));
     }
-    if (performance.now() > deadline) throw new Error(`${target.name}: ${waiting.size} of ${users.length} /${command} unanswered after 60 s`);
+    if (performance.now() > deadline)
+      throw new Error(`${target.name}: ${waiting.size} of ${users.length} /${command} unanswered after 60 s`);
     await sleep(20);
   }
   await sleep(300);
@@ -108,31 +138,38 @@ async function cpuPerUpdate(target: LeanProcess, telegram: FakeTelegram, command
 /** Sends `count` requests of `GET path` with `concurrency` at once. */
 async function loadWeb(url: string, count: number, concurrency: number): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      next += 1;
-      const response = await fetch(url);
-      await response.arrayBuffer();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next += 1;
+        const response = await fetch(url);
+        await response.arrayBuffer();
+      }
+    }),
+  );
 }
 
 /** Sends `/help` from `count` distinct Discord users at `rate` per second and waits for every acknowledgement. */
 async function loadDiscord(discord: FakeDiscord, count: number, rate: number): Promise<void> {
   const started = performance.now();
-  const acknowledged = () => discord.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/callback')).length;
+  const acknowledged = () =>
+    discord.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/callback')).length;
   const before = acknowledged();
   for (let index = 0; index < count; index += 1) {
     const due = started + (index * 1000) / rate;
     if (due > performance.now()) await sleep(due - performance.now());
-    discord.sendInteraction(discord.chatInputInteraction({ name: 'help', userId: String(500_000_000_000_000_000n + BigInt(index)) }));
+    discord.sendInteraction(
+      discord.chatInputInteraction({ name: 'help', userId: String(500_000_000_000_000_000n + BigInt(index)) }),
+    );
   }
   const deadline = performance.now() + 60_000;
   while (acknowledged() - before < count && performance.now() < deadline) await sleep(100);
 }
 
 /** Runs the lean bench once; returns its rows (judged) and its Markdown section. */
-export async function runLeanBench(overrides: Partial<LeanOptions> = {}): Promise<{ rows: LeanRow[]; markdown: string }> {
+export async function runLeanBench(
+  overrides: Partial<LeanOptions> = {},
+): Promise<{ rows: LeanRow[]; markdown: string }> {
   const options = { ...LEAN_DEFAULTS, ...overrides };
   const machine = describeMachine();
   const startedAt = new Date();
@@ -150,17 +187,30 @@ export async function runLeanBench(overrides: Partial<LeanOptions> = {}): Promis
     log(`creating a database with ${options.updates} onboarded users…`);
     const database = await createBenchDatabase();
     cleanups.push(() => database.drop());
-    await seedOnboardedUsers(database.url, { count: options.updates + WARM_UP_UPDATES, credits: 10, firstSubject: FIRST_USER });
+    await seedOnboardedUsers(database.url, {
+      count: options.updates + WARM_UP_UPDATES,
+      credits: 10,
+      firstSubject: FIRST_USER,
+    });
     const redis = await startOwnRedis();
     cleanups.push(() => redis.stop());
     const productTelegram = await startFakeTelegram();
     const bareTelegram = await startFakeTelegram();
     const discord = await startFakeDiscord({ token: DISCORD_TOKEN });
-    cleanups.push(() => productTelegram.close(), () => bareTelegram.close(), () => discord.close());
+    cleanups.push(
+      () => productTelegram.close(),
+      () => bareTelegram.close(),
+      () => discord.close(),
+    );
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-lean-'));
     cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
     const webPort = await freePort();
-    const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', HOST: '127.0.0.1' };
+    const base = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+    };
     const productEnv = (roles: string, extra: Record<string, string> = {}): Record<string, string> => ({
       ...base,
       SESSION_SECRET: 'lean-bench-session-secret-0123456789abcdef',
@@ -185,14 +235,25 @@ export async function runLeanBench(overrides: Partial<LeanOptions> = {}): Promis
 
     // Every role of the deployment in its own process, and the bare bot.
     const roles = ['web', 'worker', 'telegram', 'discord'] as const;
-    const product = Object.fromEntries(roles.map((role) => [role, spawn(role, PRODUCT, productEnv(role))])) as Record<(typeof roles)[number], LeanProcess>;
-    const bare = spawn('bare bot', BARE_BOT, { ...base, BOT_TOKEN: BARE_TOKEN, TELEGRAM_API_ROOT: bareTelegram.apiRoot, DATABASE_URL: database.url });
+    const product = Object.fromEntries(roles.map((role) => [role, spawn(role, PRODUCT, productEnv(role))])) as Record<
+      (typeof roles)[number],
+      LeanProcess
+    >;
+    const bare = spawn('bare bot', BARE_BOT, {
+      ...base,
+      BOT_TOKEN: BARE_TOKEN,
+      TELEGRAM_API_ROOT: bareTelegram.apiRoot,
+      DATABASE_URL: database.url,
+    });
     await Promise.all(processes.map((started) => started.waitUntilReady()));
     log('every role and the bare bot are ready');
 
     const warmUpFirst = FIRST_USER + options.updates;
     for (const [index, command] of COMMANDS.entries()) {
-      const users = Array.from({ length: WARM_UP_UPDATES / COMMANDS.length }, (_, offset) => warmUpFirst + index * (WARM_UP_UPDATES / COMMANDS.length) + offset);
+      const users = Array.from(
+        { length: WARM_UP_UPDATES / COMMANDS.length },
+        (_, offset) => warmUpFirst + index * (WARM_UP_UPDATES / COMMANDS.length) + offset,
+      );
       await cpuPerUpdate(product.telegram, productTelegram, command, users, options.rate);
       await cpuPerUpdate(bare, bareTelegram, command, users, options.rate);
     }
@@ -210,7 +271,9 @@ export async function runLeanBench(overrides: Partial<LeanOptions> = {}): Promis
         const users = Array.from({ length: options.block }, (_, index) => first + index);
         productCpu.push(await cpuPerUpdate(product.telegram, productTelegram, command, users, options.rate));
         bareCpu.push(await cpuPerUpdate(bare, bareTelegram, command, users, options.rate));
-        log(`/${command} turn ${turn + 1}/${turns}: product ${productCpu.at(-1)?.toFixed(2)} ms, bare ${bareCpu.at(-1)?.toFixed(2)} ms per update`);
+        log(
+          `/${command} turn ${turn + 1}/${turns}: product ${productCpu.at(-1)?.toFixed(2)} ms, bare ${bareCpu.at(-1)?.toFixed(2)} ms per update`,
+        );
       }
       const ratio = median(productCpu) / median(bareCpu);
       rows.push({
@@ -232,7 +295,14 @@ export async function runLeanBench(overrides: Partial<LeanOptions> = {}): Promis
       const ratio = memory.peakRssBytes / bareMemory.peakRssBytes;
       rows.push({
         what: `peak RSS, ROLES=${role}`,
-        ops: role === 'telegram' ? `${options.updates} updates` : role === 'worker' ? `${perCommand} jobs` : role === 'web' ? `${options.updates} GET /` : `${options.updates} /help`,
+        ops:
+          role === 'telegram'
+            ? `${options.updates} updates`
+            : role === 'worker'
+              ? `${perCommand} jobs`
+              : role === 'web'
+                ? `${options.updates} GET /`
+                : `${options.updates} /help`,
         product: formatMiB(memory.peakRssBytes),
         baseline: formatMiB(bareMemory.peakRssBytes),
         ratio: `${ratio.toFixed(2)}×`,
@@ -271,7 +341,9 @@ export async function runLeanBench(overrides: Partial<LeanOptions> = {}): Promis
     // Embedded: PGlite in DATA_DIR, every role, first start migrates.
     const embeddedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-lean-embedded-'));
     cleanups.push(() => fs.rm(embeddedDir, { recursive: true, force: true }));
-    const embeddedEnv = { ...productEnv('web,worker,telegram,discord', { DATA_DIR: path.join(embeddedDir, 'data') }) } as Record<string, string>;
+    const embeddedEnv = {
+      ...productEnv('web,worker,telegram,discord', { DATA_DIR: path.join(embeddedDir, 'data') }),
+    } as Record<string, string>;
     delete embeddedEnv.DATABASE_URL;
     delete embeddedEnv.REDIS_URL;
     delete embeddedEnv.AUTO_MIGRATE;
@@ -310,11 +382,23 @@ export async function runLeanBench(overrides: Partial<LeanOptions> = {}): Promis
       '',
       `Compiled product (\`node dist/main.js\`, NODE_ENV=production, one process per role on PostgreSQL + a redis-server of its own) against tests/bench/baselines/ run with the same node flags: a bare grammY bot (same runner options, throttler and auto-retry) doing one Prisma query and one reply per update, and a bare Express app that opens the same Prisma client. Same fake Bot API (one instance each), same database, ${options.updates} distinct onboarded users; CPU is /proc schedstat summed over each process's threads.`,
       '',
-      markdownTable(['measure', 'ops (product + bare)', 'product', 'bare', 'ratio', 'target', 'note'], rows.map((row) => [row.what, row.ops, row.product, row.baseline, row.ratio, `${row.target}: ${row.isMet ? 'met' : 'MISSED'}`, row.note])),
+      markdownTable(
+        ['measure', 'ops (product + bare)', 'product', 'bare', 'ratio', 'target', 'note'],
+        rows.map((row) => [
+          row.what,
+          row.ops,
+          row.product,
+          row.baseline,
+          row.ratio,
+          `${row.target}: ${row.isMet ? 'met' : 'MISSED'}`,
+          row.note,
+        ]),
+      ),
     ].join('\n');
     return { rows, markdown };
   } finally {
     await Promise.all(processes.map((started) => started.stop().catch(() => undefined)));
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
   }
 }

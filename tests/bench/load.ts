@@ -36,7 +36,10 @@ function sampleProcess(): { stop(): { peakRssBytes: number; cpuMs: number } } {
  * for `durationMs` or until `operation` has no more work (returns undefined). Measures the
  * sustainable rate.
  */
-export async function runClosedLoop(operation: () => Promise<boolean> | undefined, options: { concurrency: number; durationMs: number }): Promise<LoadResult> {
+export async function runClosedLoop(
+  operation: () => Promise<boolean> | undefined,
+  options: { concurrency: number; durationMs: number },
+): Promise<LoadResult> {
   const result: LoadResult = { ok: 0, failed: 0, elapsedMs: 0, latenciesMs: [], peakRssBytes: 0, cpuMs: 0 };
   const sampler = sampleProcess();
   const started = performance.now();
@@ -66,7 +69,10 @@ export async function runClosedLoop(operation: () => Promise<boolean> | undefine
  * ones answered, and measures each latency from the moment it was due (so a stall shows up in the
  * percentiles instead of silently lowering the rate).
  */
-export async function runPaced(operation: () => Promise<boolean> | undefined, options: { ratePerSecond: number; durationMs: number }): Promise<LoadResult> {
+export async function runPaced(
+  operation: () => Promise<boolean> | undefined,
+  options: { ratePerSecond: number; durationMs: number },
+): Promise<LoadResult> {
   const result: LoadResult = { ok: 0, failed: 0, elapsedMs: 0, latenciesMs: [], peakRssBytes: 0, cpuMs: 0 };
   const sampler = sampleProcess();
   const started = performance.now();

@@ -2,11 +2,23 @@ import { checkLocalRules } from '#core/moderation/check-local-rules';
 import { compileModerationRules } from '#core/moderation/compile-moderation-rules';
 import { DEFAULT_MODERATION_RULES } from '#core/moderation/moderation-rules';
 import { markdownTable, percentile } from '#tests/bench/report';
-import { evaluateLabelledPrompts, formatPercent, MODERATION_TARGETS, type LabelledEvaluation } from '#tests/core/moderation/evaluate-labelled-prompts';
+import {
+  evaluateLabelledPrompts,
+  formatPercent,
+  MODERATION_TARGETS,
+  type LabelledEvaluation,
+} from '#tests/core/moderation/evaluate-labelled-prompts';
 import { LABELLED_PROMPTS } from '#tests/core/moderation/labelled-prompts';
 
 /** One line of the moderation table: a category's recall, or the false-positive rate. */
-export type ModerationQualityRow = { readonly what: string; readonly prompts: string; readonly measured: string; readonly target: string; readonly isMet: boolean; readonly note: string };
+export type ModerationQualityRow = {
+  readonly what: string;
+  readonly prompts: string;
+  readonly measured: string;
+  readonly target: string;
+  readonly isMet: boolean;
+  readonly note: string;
+};
 
 /**
  * The local moderation stage on the labelled prompt set (`tests/core/moderation/labelled-prompts.ts`)
@@ -14,7 +26,11 @@ export type ModerationQualityRow = { readonly what: string; readonly prompts: st
  * reported), the false-positive rate on benign look-alikes (≤ 2%), and the time of one check.
  * Needs no database, Redis or network; takes about a second.
  */
-export function measureModerationQuality(): { rows: ModerationQualityRow[]; markdown: string; evaluation: LabelledEvaluation } {
+export function measureModerationQuality(): {
+  rows: ModerationQualityRow[];
+  markdown: string;
+  evaluation: LabelledEvaluation;
+} {
   const compiled = compileModerationRules(DEFAULT_MODERATION_RULES);
   const evaluation = evaluateLabelledPrompts(LABELLED_PROMPTS, DEFAULT_MODERATION_RULES, compiled);
   const rows: ModerationQualityRow[] = evaluation.categories.map((score) => {
@@ -23,9 +39,14 @@ export function measureModerationQuality(): { rows: ModerationQualityRow[]; mark
       what: `recall, ${score.category}${score.isSevere ? ' (severe)' : ''}`,
       prompts: `${score.caught}/${score.total}`,
       measured: formatPercent(score.recall),
-      target: score.isSevere ? `≥ ${formatPercent(MODERATION_TARGETS.severeRecall)}: ${isMet ? 'met' : 'MISSED'}` : '(reported)',
+      target: score.isSevere
+        ? `≥ ${formatPercent(MODERATION_TARGETS.severeRecall)}: ${isMet ? 'met' : 'MISSED'}`
+        : '(reported)',
       isMet,
-      note: score.missed.length === 0 ? '' : `missed: ${score.missed.slice(0, 3).join(' | ')}${score.missed.length > 3 ? ' …' : ''}`,
+      note:
+        score.missed.length === 0
+          ? ''
+          : `missed: ${score.missed.slice(0, 3).join(' | ')}${score.missed.length > 3 ? ' …' : ''}`,
     };
   });
   const isFalsePositiveMet = evaluation.falsePositiveRate <= MODERATION_TARGETS.falsePositiveRate;

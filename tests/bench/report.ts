@@ -5,14 +5,20 @@ import path from 'node:path';
 /** The machine a figure was measured on, for the results files. */
 export function describeMachine(): string {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-  return `${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, Node ${process.version}, ${os.type()} ${os.release()}, load average ${os.loadavg().map((load) => load.toFixed(2)).join(' ')} at the start`;
+  return `${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, Node ${process.version}, ${os.type()} ${os.release()}, load average ${os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')} at the start`;
 }
 
 /** A Markdown table; cells are escaped for `|`. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => cell(row[index] ?? '').length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((text, index) => cell(text).padEnd(widths[index] ?? 0)).join(' | ')} |`;
+  const widths = header.map((title, index) =>
+    Math.max(title.length, ...rows.map((row) => cell(row[index] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((text, index) => cell(text).padEnd(widths[index] ?? 0)).join(' | ')} |`;
   return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
@@ -33,10 +39,15 @@ export async function writeResultsSection(name: string, body: string): Promise<s
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;
   const section = `${start}\n${body.trim()}\n${end}`;
-  const current = await fs.readFile(path.resolve(import.meta.dirname, '../..', relativePath), 'utf8').catch(() => '# Benchmark results\n');
+  const current = await fs
+    .readFile(path.resolve(import.meta.dirname, '../..', relativePath), 'utf8')
+    .catch(() => '# Benchmark results\n');
   const from = current.indexOf(start);
   const to = current.indexOf(end);
-  const next = from >= 0 && to > from ? `${current.slice(0, from)}${section}${current.slice(to + end.length)}` : `${current.trimEnd()}\n\n${section}\n`;
+  const next =
+    from >= 0 && to > from
+      ? `${current.slice(0, from)}${section}${current.slice(to + end.length)}`
+      : `${current.trimEnd()}\n\n${section}\n`;
   return writeResults(relativePath, next);
 }
 

@@ -80,7 +80,17 @@ const silentNotifier: Notifier = { send: async () => ({}) };
 /** The issue's targets for one process on this 2-core machine. */
 const TARGETS = { sustainedPerSecond: 500, pacedRate: 200, pacedP99Ms: 20 };
 
-type Row = { phase: string; ops: string; rate: string; p50: string; p99: string; cpu: string; rss: string; target: string; note: string };
+type Row = {
+  phase: string;
+  ops: string;
+  rate: string;
+  p50: string;
+  p99: string;
+  cpu: string;
+  rss: string;
+  target: string;
+  note: string;
+};
 const rows: Row[] = [];
 /** Targets or checks that failed; the run exits 1 when any did. */
 const misses: string[] = [];
@@ -100,7 +110,12 @@ function mb(bytes: number): string {
 }
 
 /** Adds a load phase's row; `target` judges it (see {@link verdict}). */
-function addLoadRow(phase: string, result: LoadResult, note: string, target: (rate: number, p99: number) => string): void {
+function addLoadRow(
+  phase: string,
+  result: LoadResult,
+  note: string,
+  target: (rate: number, p99: number) => string,
+): void {
   const rate = (result.ok / result.elapsedMs) * 1000;
   const p99 = percentile(result.latenciesMs, 99);
   if (result.failed > 0) misses.push(`${phase}: ${result.failed} failed`);
@@ -117,7 +132,17 @@ function addLoadRow(phase: string, result: LoadResult, note: string, target: (ra
   });
 }
 
-const HEADER: Row = { phase: 'phase', ops: 'ok ops', rate: 'rate', p50: 'p50', p99: 'p99', cpu: 'CPU/op', rss: 'peak RSS', target: 'target', note: 'note' };
+const HEADER: Row = {
+  phase: 'phase',
+  ops: 'ok ops',
+  rate: 'rate',
+  p50: 'p50',
+  p99: 'p99',
+  cpu: 'CPU/op',
+  rss: 'peak RSS',
+  target: 'target',
+  note: 'note',
+};
 
 function resultsTable(shown: readonly Row[]): string {
   const keys = Object.keys(HEADER) as (keyof Row)[];
@@ -174,7 +199,11 @@ class UserPool {
  * `showStatus`, then also what an adapter does once it showed the reply: record the status
  * message, which the worker waits for before its first update (not part of admission).
  */
-function imagine(opened: ProcessCore, users: UserPool, options: { showStatus?: boolean } = {}): Promise<boolean> | undefined {
+function imagine(
+  opened: ProcessCore,
+  users: UserPool,
+  options: { showStatus?: boolean } = {},
+): Promise<boolean> | undefined {
   const subject = users.take();
   if (subject === undefined) return undefined;
   return opened.core.chat
@@ -187,28 +216,43 @@ function imagine(opened: ProcessCore, users: UserPool, options: { showStatus?: b
     .then(async (replies: Reply[]) => {
       const reply = replies[0];
       if (reply?.type !== 'status' || !reply.text.key.startsWith('job.queued')) return false;
-      if (options.showStatus) await opened.core.chat.rememberStatusMessage(reply.generationId, `status-${reply.generationId}`);
+      if (options.showStatus)
+        await opened.core.chat.rememberStatusMessage(reply.generationId, `status-${reply.generationId}`);
       return true;
     });
 }
 
-async function benchAdmission(database: BenchDatabase, dataDir: string, prefix: string, users: UserPool): Promise<void> {
+async function benchAdmission(
+  database: BenchDatabase,
+  dataDir: string,
+  prefix: string,
+  users: UserPool,
+): Promise<void> {
   const opened = await openProcessCore({ databaseUrl: database.url, prefix, dataDir, notifier: silentNotifier });
   try {
     await seedTemplates(opened.deps.prisma);
     log(`admission: warming up (2 s, ${CONCURRENCY} callers)…`);
     await runClosedLoop(() => imagine(opened, users), { concurrency: CONCURRENCY, durationMs: 2_000 });
     log(`admission: sustained (${SECONDS} s, ${CONCURRENCY} callers)…`);
-    const sustained = await runClosedLoop(() => imagine(opened, users), { concurrency: CONCURRENCY, durationMs: SECONDS * 1000 });
-    addLoadRow('admission, sustained', sustained, `${CONCURRENCY} callers, one job per user${users.used >= users.size ? ', RAN OUT OF USERS' : ''}`, (rate) =>
-      verdict('admission, sustained', `≥ ${TARGETS.sustainedPerSecond}/s`, rate >= TARGETS.sustainedPerSecond),
+    const sustained = await runClosedLoop(() => imagine(opened, users), {
+      concurrency: CONCURRENCY,
+      durationMs: SECONDS * 1000,
+    });
+    addLoadRow(
+      'admission, sustained',
+      sustained,
+      `${CONCURRENCY} callers, one job per user${users.used >= users.size ? ', RAN OUT OF USERS' : ''}`,
+      (rate) =>
+        verdict('admission, sustained', `≥ ${TARGETS.sustainedPerSecond}/s`, rate >= TARGETS.sustainedPerSecond),
     );
     // Let the database catch up with the burst (autovacuum, checkpoints) before measuring latency.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     log(`admission: paced at ${RATE}/s (${SECONDS} s)…`);
     const paced = await runPaced(() => imagine(opened, users), { ratePerSecond: RATE, durationMs: SECONDS * 1000 });
     addLoadRow(`admission, paced ${RATE}/s`, paced, 'latency from the due time', (_rate, p99) =>
-      RATE === TARGETS.pacedRate ? verdict(`admission, paced ${RATE}/s`, `p99 ≤ ${TARGETS.pacedP99Ms} ms`, p99 <= TARGETS.pacedP99Ms) : `(the target is at ${TARGETS.pacedRate}/s)`,
+      RATE === TARGETS.pacedRate
+        ? verdict(`admission, paced ${RATE}/s`, `p99 ≤ ${TARGETS.pacedP99Ms} ms`, p99 <= TARGETS.pacedP99Ms)
+        : `(the target is at ${TARGETS.pacedRate}/s)`,
     );
 
     const prisma = opened.deps.prisma;
@@ -242,7 +286,10 @@ async function benchWorkers(dataDir: string, prefix: string, redis: Redis): Prom
   await seedOnboardedUsers(database.url, { count: JOBS, credits: 10, firstSubject: SUBJECT_BASE });
   const users = new UserPool(JOBS);
   const concurrencyKey = `${prefix}:provider-calls`;
-  const env = { DEMO_PROVIDER_LATENCY_MS: String(LATENCY_MS), PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: LIMIT } }) };
+  const env = {
+    DEMO_PROVIDER_LATENCY_MS: String(LATENCY_MS),
+    PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: LIMIT } }),
+  };
   const opened = await openProcessCore({ databaseUrl: database.url, prefix, dataDir, notifier: silentNotifier, env });
   const workers: WorkerChild[] = [];
   try {
@@ -251,7 +298,10 @@ async function benchWorkers(dataDir: string, prefix: string, redis: Redis): Prom
     workers.push(...(await Promise.all([WorkerChild.start(options), WorkerChild.start(options)])));
     log(`workers: admitting ${JOBS} jobs and waiting for them…`);
     const firstAdmittedAt = Date.now();
-    const admitted = await runClosedLoop(() => imagine(opened, users, { showStatus: true }), { concurrency: 16, durationMs: 60_000 });
+    const admitted = await runClosedLoop(() => imagine(opened, users, { showStatus: true }), {
+      concurrency: 16,
+      durationMs: 60_000,
+    });
     if (admitted.ok !== JOBS) throw new Error(`only ${admitted.ok} of ${JOBS} jobs were admitted`);
     const prisma = opened.deps.prisma;
     const deadline = Date.now() + 120_000;
@@ -277,7 +327,11 @@ async function benchWorkers(dataDir: string, prefix: string, redis: Redis): Prom
       p99: '-',
       cpu: '-',
       rss: '-',
-      target: verdict('workers, 2 processes', 'every job done, max at provider ≤ K, ledger ok', maxAtProvider <= LIMIT && violations.length === 0 && succeeded === JOBS),
+      target: verdict(
+        'workers, 2 processes',
+        'every job done, max at provider ≤ K, ledger ok',
+        maxAtProvider <= LIMIT && violations.length === 0 && succeeded === JOBS,
+      ),
       note: `K=${LIMIT}, latency ${LATENCY_MS} ms (ceiling ${theoretical.toFixed(0)} jobs/s); max at provider ${maxAtProvider}${maxAtProvider > LIMIT ? ' — EXCEEDS K' : ''}; delivered ${perWorker.join(' + ')}; ledger ${violations.length === 0 ? 'ok' : 'BROKEN'}`,
     });
   } finally {
@@ -293,7 +347,9 @@ const machine = describeMachine();
 const runId = randomBytes(4).toString('hex');
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-bench-'));
 const redis = needsServices ? createRedisConnection(TEST_REDIS_URL, { role: 'bench' }) : undefined;
-log(`bench ${runId}: ${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0]?.toFixed(2)} before the run`);
+log(
+  `bench ${runId}: ${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0]?.toFixed(2)} before the run`,
+);
 try {
   if (runs('moderation')) {
     log('moderation: the local rules on the labelled prompts…');
@@ -308,7 +364,9 @@ try {
         p99: '-',
         cpu: '-',
         rss: '-',
-        target: row.target.startsWith('(') ? row.target : verdict(`moderation, ${row.what}`, row.target.replace(/: (met|MISSED)$/, ''), row.isMet),
+        target: row.target.startsWith('(')
+          ? row.target
+          : verdict(`moderation, ${row.what}`, row.target.replace(/: (met|MISSED)$/, ''), row.isMet),
         note: row.note,
       });
     }
@@ -325,7 +383,8 @@ try {
     }
   }
   if (runs('workers') && redis !== undefined) await benchWorkers(dataDir, `bench:${runId}:workers`, redis);
-  if (runs('admission') || runs('workers')) log(`pipeline figures written to ${await writeResultsSection('pipeline', pipelineSection(startedAt, machine))}`);
+  if (runs('admission') || runs('workers'))
+    log(`pipeline figures written to ${await writeResultsSection('pipeline', pipelineSection(startedAt, machine))}`);
   if (runs('lean')) {
     log('lean: the compiled product against bare baselines (about 6 minutes)…');
     const lean = await runLeanBench({ updates: Number(args['lean-updates']), block: Number(args['lean-block']) });
@@ -339,9 +398,14 @@ try {
         p50: '-',
         p99: '-',
         cpu: row.what.startsWith('CPU') ? `${row.product} vs ${row.baseline} (${row.ratio})` : '-',
-        rss: row.what.includes('RSS') ? `${row.product}${row.baseline === '-' ? '' : ` vs ${row.baseline} (${row.ratio})`}` : '-',
+        rss: row.what.includes('RSS')
+          ? `${row.product}${row.baseline === '-' ? '' : ` vs ${row.baseline} (${row.ratio})`}`
+          : '-',
         target: verdict(phase, row.target, row.isMet),
-        note: row.what.startsWith('start') || row.what.startsWith('embedded first') ? `${row.product}${row.baseline === '-' ? '' : ` vs ${row.baseline} (${row.ratio})`}; ${row.note}` : row.note,
+        note:
+          row.what.startsWith('start') || row.what.startsWith('embedded first')
+            ? `${row.product}${row.baseline === '-' ? '' : ` vs ${row.baseline} (${row.ratio})`}; ${row.note}`
+            : row.note,
       });
     }
     log(`lean figures written to ${await writeResultsSection('lean', lean.markdown)}`);
@@ -368,7 +432,9 @@ try {
     log(`\nmissed: ${misses.join('; ')}`);
     process.exitCode = 1;
   }
-  log(`\ntook ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${os.loadavg()[0]?.toFixed(2)} at the end (other processes on this machine skew the rates; CPU/op is this process's own)`);
+  log(
+    `\ntook ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${os.loadavg()[0]?.toFixed(2)} at the end (other processes on this machine skew the rates; CPU/op is this process's own)`,
+  );
   if (redis !== undefined) {
     await deleteKeys(redis, `bench:${runId}:`);
     await closeRedisConnection(redis);

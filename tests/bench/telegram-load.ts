@@ -22,7 +22,14 @@ import { ChatWatcher, onboardUsers, openConsole, outcomeOf, sendImagine } from '
 import { Deployment } from '#tests/ops/scale-out/deployment';
 import { auditGenerations, waitUntilSettled } from '#tests/ops/scale-out/generation-audit';
 import { startOwnRedis } from '#tests/ops/scale-out/own-redis';
-import { describeMachine, formatMiB, formatMs, markdownTable, percentile, writeResultsSection } from '#tests/bench/report';
+import {
+  describeMachine,
+  formatMiB,
+  formatMs,
+  markdownTable,
+  percentile,
+  writeResultsSection,
+} from '#tests/bench/report';
 import type { Usage } from '#tests/ops/scale-out/service-process';
 import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
 
@@ -45,7 +52,15 @@ export type TelegramLoadOptions = {
   drainTimeoutMs: number;
 };
 
-export const TELEGRAM_LOAD_DEFAULTS: TelegramLoadOptions = { users: 1000, rate: 20, latencyMs: 1000, limit: 16, workerConcurrency: 16, flood: false, drainTimeoutMs: 240_000 };
+export const TELEGRAM_LOAD_DEFAULTS: TelegramLoadOptions = {
+  users: 1000,
+  rate: 20,
+  latencyMs: 1000,
+  limit: 16,
+  workerConcurrency: 16,
+  flood: false,
+  drainTimeoutMs: 240_000,
+};
 
 /** What one run measured (its Markdown section, also written to `file`); `problems` is empty when every check held. */
 export type TelegramLoadResult = { markdown: string; problems: string[]; file: string };
@@ -106,7 +121,11 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
       await deployment.stopAll().catch(() => undefined);
       await Promise.all(deployment.processes().map((service) => service.kill()));
     });
-    await Promise.all([deployment.start('telegram', ['telegram']), deployment.start('worker-1', ['worker']), deployment.start('worker-2', ['worker'])]);
+    await Promise.all([
+      deployment.start('telegram', ['telegram']),
+      deployment.start('worker-1', ['worker']),
+      deployment.start('worker-2', ['worker']),
+    ]);
     const idle = await usageByProcess(deployment);
 
     log(`sending ${users.length} /imagine at ${options.rate}/s…`);
@@ -127,9 +146,11 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
     }
     const lastSent = Date.now();
     log(`all sent in ${formatMs(lastSent - firstSent)}; waiting for the answers…`);
-    const isAnswered = (userId: number) => watcher.firstCall(userId, sentAt.get(userId) ?? 0, (call) => outcomeOf(call) !== undefined) !== undefined;
+    const isAnswered = (userId: number) =>
+      watcher.firstCall(userId, sentAt.get(userId) ?? 0, (call) => outcomeOf(call) !== undefined) !== undefined;
     const drainDeadline = Date.now() + options.drainTimeoutMs;
-    while (!users.every(isAnswered) && Date.now() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    while (!users.every(isAnswered) && Date.now() < drainDeadline)
+      await new Promise((resolve) => setTimeout(resolve, 250));
     const finishedAt = Date.now();
     clearInterval(sampler);
     const loaded = await usageByProcess(deployment);
@@ -155,49 +176,87 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
     const audit = await auditGenerations(operator.prisma, { now: new Date(), isSettled: open === 0, telegram });
     const problems = [
       ...audit.problems,
-      ...(silent > 0 ? [`${silent} user(s) got no answer within ${formatMs(options.drainTimeoutMs)} of the last update`] : []),
+      ...(silent > 0
+        ? [`${silent} user(s) got no answer within ${formatMs(options.drainTimeoutMs)} of the last update`]
+        : []),
       ...(ended > 0 ? [`${ended} user(s) got no picture (an error or a refund)`] : []),
       // Telegram expects an occasional 429 and its retry (auto-retry waits it out); many mean the
       // deployment ignores the limits.
-      ...(telegram.tooManyRequests > telegram.calls.length * MAX_FLOOD_SHARE ? [`the fake Bot API answered 429 (flood control) ${telegram.tooManyRequests} times, over ${MAX_FLOOD_SHARE * 100}% of ${telegram.calls.length} calls`] : []),
+      ...(telegram.tooManyRequests > telegram.calls.length * MAX_FLOOD_SHARE
+        ? [
+            `the fake Bot API answered 429 (flood control) ${telegram.tooManyRequests} times, over ${MAX_FLOOD_SHARE * 100}% of ${telegram.calls.length} calls`,
+          ]
+        : []),
     ];
 
     const spanMs = lastPictureAt - firstSent;
     const processRows = [...loaded.keys()].map((process) => {
       const before = idle.get(process);
       const after = loaded.get(process);
-      return [process, formatMiB(before?.rssBytes), formatMiB(peaks.get(process)), formatMiB(after?.peakRssBytes), after && before ? `${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} s` : '-'];
+      return [
+        process,
+        formatMiB(before?.rssBytes),
+        formatMiB(peaks.get(process)),
+        formatMiB(after?.peakRssBytes),
+        after && before ? `${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} s` : '-',
+      ];
     });
     const markdown = [
       '## Telegram load (`tests/bench/telegram-load.ts`)',
       '',
       `Run ${startedAt.toISOString()} on ${machine}.`,
       '',
-      `${options.users} onboarded Telegram users each send one \`/imagine\` through the fake Bot API, ${options.rate} per second, to main.ts processes: \`ROLES=telegram\` (polling) and two \`ROLES=worker\` (WORKER_CONCURRENCY=${options.workerConcurrency}), demo provider at ${options.latencyMs} ms per call and ${options.limit} calls at once (PROVIDER_LIMITS), PostgreSQL on this machine, a redis-server of its own${options.flood ? ', the fake enforcing Telegram\'s flood limits (30 messages/s per bot, 1/s per chat)' : ', no flood limits in the fake (each process still throttles itself to Telegram\'s 30 messages/s)'}.`,
+      `${options.users} onboarded Telegram users each send one \`/imagine\` through the fake Bot API, ${options.rate} per second, to main.ts processes: \`ROLES=telegram\` (polling) and two \`ROLES=worker\` (WORKER_CONCURRENCY=${options.workerConcurrency}), demo provider at ${options.latencyMs} ms per call and ${options.limit} calls at once (PROVIDER_LIMITS), PostgreSQL on this machine, a redis-server of its own${options.flood ? ", the fake enforcing Telegram's flood limits (30 messages/s per bot, 1/s per chat)" : ", no flood limits in the fake (each process still throttles itself to Telegram's 30 messages/s)"}.`,
       '',
-      markdownTable(['measure', 'value'], [
-        ['updates sent', `${users.length} in ${formatMs(lastSent - firstSent)}`],
-        ['pictures delivered', `${pictureMs.length} (${ended} ended without a picture, ${silent} unanswered)`],
-        ['throughput', `${((pictureMs.length / Math.max(1, spanMs)) * 1000).toFixed(1)} pictures/s (first update to last picture: ${formatMs(spanMs)})`],
-        ['update → status reply', `p50 ${formatMs(percentile(statusMs, 50))}, p99 ${formatMs(percentile(statusMs, 99))}, max ${formatMs(Math.max(...statusMs))}`],
-        ['update → picture', `p50 ${formatMs(percentile(pictureMs, 50))}, p99 ${formatMs(percentile(pictureMs, 99))}, max ${formatMs(Math.max(...pictureMs))}`],
-        ['provider ceiling', `${((options.limit * 1000) / options.latencyMs).toFixed(0)} calls/s (${options.limit} at once × ${options.latencyMs} ms)`],
-        ['Bot API calls', `${telegram.calls.length} (${telegram.tooManyRequests} answered 429 and were retried)`],
-        ['checks', problems.length === 0 ? 'ledger invariants hold, one reserve and one capture per job, one picture per charged job' : problems.slice(0, 5).join('; ')],
-      ]),
+      markdownTable(
+        ['measure', 'value'],
+        [
+          ['updates sent', `${users.length} in ${formatMs(lastSent - firstSent)}`],
+          ['pictures delivered', `${pictureMs.length} (${ended} ended without a picture, ${silent} unanswered)`],
+          [
+            'throughput',
+            `${((pictureMs.length / Math.max(1, spanMs)) * 1000).toFixed(1)} pictures/s (first update to last picture: ${formatMs(spanMs)})`,
+          ],
+          [
+            'update → status reply',
+            `p50 ${formatMs(percentile(statusMs, 50))}, p99 ${formatMs(percentile(statusMs, 99))}, max ${formatMs(Math.max(...statusMs))}`,
+          ],
+          [
+            'update → picture',
+            `p50 ${formatMs(percentile(pictureMs, 50))}, p99 ${formatMs(percentile(pictureMs, 99))}, max ${formatMs(Math.max(...pictureMs))}`,
+          ],
+          [
+            'provider ceiling',
+            `${((options.limit * 1000) / options.latencyMs).toFixed(0)} calls/s (${options.limit} at once × ${options.latencyMs} ms)`,
+          ],
+          ['Bot API calls', `${telegram.calls.length} (${telegram.tooManyRequests} answered 429 and were retried)`],
+          [
+            'checks',
+            problems.length === 0
+              ? 'ledger invariants hold, one reserve and one capture per job, one picture per charged job'
+              : problems.slice(0, 5).join('; '),
+          ],
+        ],
+      ),
       '',
-      markdownTable(['process', 'RSS idle', 'RSS peak (sampled 1/s)', 'RSS high-water mark', 'CPU during the load'], processRows),
+      markdownTable(
+        ['process', 'RSS idle', 'RSS peak (sampled 1/s)', 'RSS high-water mark', 'CPU during the load'],
+        processRows,
+      ),
       '',
       `Took ${formatMs(finishedAt - startedAt.getTime())} in all.`,
     ].join('\n');
     return { markdown, problems };
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
   }
 }
 
 async function usageByProcess(deployment: Deployment): Promise<Map<string, Usage>> {
-  const entries = await Promise.all(deployment.processes().map(async (service) => [service.name, await service.usage()] as const));
+  const entries = await Promise.all(
+    deployment.processes().map(async (service) => [service.name, await service.usage()] as const),
+  );
   return new Map(entries.flatMap(([name, usage]) => (usage ? [[name, usage] as const] : [])));
 }
 

@@ -27,7 +27,10 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
   let client: Client | undefined;
   let handled: Array<Promise<unknown>>;
 
-  async function startClient(onInteraction: (interaction: Interaction) => Promise<unknown>, options: FakeDiscordOptions = {}): Promise<Client> {
+  async function startClient(
+    onInteraction: (interaction: Interaction) => Promise<unknown>,
+    options: FakeDiscordOptions = {},
+  ): Promise<Client> {
     if (Object.keys(options).length > 0) {
       await fake.close();
       fake = await startFakeDiscord({ token: TOKEN, ...options });
@@ -100,9 +103,14 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
       }),
     );
 
-    const callback = await fake.waitForRequest((r) => r.path === `/interactions/${interaction.id}/${interaction.token}/callback`);
+    const callback = await fake.waitForRequest(
+      (r) => r.path === `/interactions/${interaction.id}/${interaction.token}/callback`,
+    );
     expect(callback).toMatchObject({ method: 'POST', status: 204, json: { type: 5 }, authorization: undefined });
-    const patch = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/webhooks/${fake.application.id}/${interaction.token}/messages/@original`);
+    const patch = await fake.waitForRequest(
+      (r) =>
+        r.method === 'PATCH' && r.path === `/webhooks/${fake.application.id}/${interaction.token}/messages/@original`,
+    );
     expect(patch.status).toBe(200);
     expect(patch.json).toMatchObject({ content: 'Here it is', attachments: [{ id: '0' }] });
     expect(patch.files).toHaveLength(1);
@@ -142,7 +150,9 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
     expect(dm).not.toHaveProperty('member');
     fake.sendInteraction(dm);
 
-    const followUp = await fake.waitForRequest((r) => r.method === 'POST' && r.path === `/webhooks/${fake.application.id}/${dm.token}`);
+    const followUp = await fake.waitForRequest(
+      (r) => r.method === 'POST' && r.path === `/webhooks/${fake.application.id}/${dm.token}`,
+    );
     expect(followUp.query).toMatchObject({ wait: 'true' });
     expect(followUp.json).toMatchObject({ content: 'only you can see this', flags: MessageFlags.Ephemeral });
     await Promise.all(handled);
@@ -161,12 +171,26 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
     const sent = await (client as Client).rest.post(Routes.channelMessages(CHANNEL_ID), {
       body: {
         content: 'Working…',
-        components: [new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId('cancel:job-1').setLabel('Cancel').setStyle(ButtonStyle.Danger)).toJSON()],
+        components: [
+          new ActionRowBuilder<ButtonBuilder>()
+            .addComponents(
+              new ButtonBuilder().setCustomId('cancel:job-1').setLabel('Cancel').setStyle(ButtonStyle.Danger),
+            )
+            .toJSON(),
+        ],
       },
     });
     const messageId = (sent as { id: string }).id;
 
-    const button = fake.sendInteraction(fake.buttonInteraction({ customId: 'cancel:job-1', userId: USER_ID, messageId, channelId: CHANNEL_ID, guildId: GUILD_ID }));
+    const button = fake.sendInteraction(
+      fake.buttonInteraction({
+        customId: 'cancel:job-1',
+        userId: USER_ID,
+        messageId,
+        channelId: CHANNEL_ID,
+        guildId: GUILD_ID,
+      }),
+    );
     const callback = await fake.waitForRequest((r) => r.path === `/interactions/${button.id}/${button.token}/callback`);
     expect(callback.json).toMatchObject({ type: 7, data: { content: `cancelled by ${USER_ID}`, components: [] } });
     expect(fake.message(messageId)).toMatchObject({ content: `cancelled by ${USER_ID}`, components: [] });
@@ -178,7 +202,15 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
       await interaction.deferUpdate();
       await interaction.editReply({ content: 'Upscaled' });
     });
-    const button = fake.sendInteraction(fake.buttonInteraction({ customId: 'upscale:1', userId: USER_ID, messageId: '500000000000000001', channelId: CHANNEL_ID, guildId: GUILD_ID }));
+    const button = fake.sendInteraction(
+      fake.buttonInteraction({
+        customId: 'upscale:1',
+        userId: USER_ID,
+        messageId: '500000000000000001',
+        channelId: CHANNEL_ID,
+        guildId: GUILD_ID,
+      }),
+    );
     const callback = await fake.waitForRequest((r) => r.path.startsWith(`/interactions/${button.id}/`));
     expect(callback.json).toEqual({ type: 6 });
     await fake.waitForRequest((r) => r.method === 'PATCH' && r.path.endsWith('/messages/@original'));
@@ -190,7 +222,9 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
     fake.failNext({ method: 'POST', path: `/channels/${CHANNEL_ID}/messages` }, { status: 429, retryAfter: 0.05 });
     const sent = await ready.rest.post(Routes.channelMessages(CHANNEL_ID), { body: { content: 'after the limit' } });
     expect(sent).toMatchObject({ content: 'after the limit' });
-    expect(fake.requests.filter((r) => r.path === `/channels/${CHANNEL_ID}/messages`).map((r) => r.status)).toEqual([429, 200]);
+    expect(fake.requests.filter((r) => r.path === `/channels/${CHANNEL_ID}/messages`).map((r) => r.status)).toEqual([
+      429, 200,
+    ]);
   });
 
   it('an autocomplete respond() is callback type 8 with the choices', async () => {
@@ -200,8 +234,18 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
       focused = interaction.options.getFocused();
       await interaction.respond([{ name: 'Anime style', value: 'anime' }]);
     });
-    const autocomplete = fake.sendInteraction(fake.autocompleteInteraction({ name: 'imagine', focusedOption: 'style', value: 'an', userId: USER_ID, guildId: GUILD_ID }));
-    const callback = await fake.waitForRequest((r) => r.path === `/interactions/${autocomplete.id}/${autocomplete.token}/callback`);
+    const autocomplete = fake.sendInteraction(
+      fake.autocompleteInteraction({
+        name: 'imagine',
+        focusedOption: 'style',
+        value: 'an',
+        userId: USER_ID,
+        guildId: GUILD_ID,
+      }),
+    );
+    const callback = await fake.waitForRequest(
+      (r) => r.path === `/interactions/${autocomplete.id}/${autocomplete.token}/callback`,
+    );
     expect(callback.json).toEqual({ type: 8, data: { choices: [{ name: 'Anime style', value: 'anime' }] } });
     await Promise.all(handled);
     expect(focused).toBe('an');
@@ -210,13 +254,18 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
   it('DM flow: users.send opens a DM channel and posts the message with the file; channels.fetch resolves it', async () => {
     const ready = await startClient(async () => undefined);
     const png = makePng(16, 16);
-    const message = await ready.users.send(USER_ID, { content: 'Your image is ready', files: [{ attachment: png, name: 'result.png' }] });
+    const message = await ready.users.send(USER_ID, {
+      content: 'Your image is ready',
+      files: [{ attachment: png, name: 'result.png' }],
+    });
     expect(message.channel.type).toBe(ChannelType.DM);
     expect(message.attachments.first()?.name).toBe('result.png');
 
     const open = await fake.waitForRequest((r) => r.method === 'POST' && r.path === '/users/@me/channels');
     expect(open.json).toEqual({ recipient_id: USER_ID });
-    const post = await fake.waitForRequest((r) => r.method === 'POST' && r.path === `/channels/${message.channelId}/messages`);
+    const post = await fake.waitForRequest(
+      (r) => r.method === 'POST' && r.path === `/channels/${message.channelId}/messages`,
+    );
     expect(post.files[0]?.bytes.equals(png)).toBe(true);
 
     const channel = await ready.channels.fetch(message.channelId, { force: true });
@@ -227,10 +276,18 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
   it('commands are registered with PUT through @discordjs/rest and come back with ids', async () => {
     const rest = new REST({ api: fake.restUrl }).setToken(TOKEN);
     const body = [
-      { name: 'imagine', description: 'Create an image', name_localizations: { 'zh-CN': '生成' }, options: [{ type: 3, name: 'prompt', description: 'What to draw', required: true }] },
+      {
+        name: 'imagine',
+        description: 'Create an image',
+        name_localizations: { 'zh-CN': '生成' },
+        options: [{ type: 3, name: 'prompt', description: 'What to draw', required: true }],
+      },
       { name: 'balance', description: 'Show credits' },
     ];
-    const global = (await rest.put(Routes.applicationCommands(fake.application.id), { body })) as Array<{ id: string; name: string }>;
+    const global = (await rest.put(Routes.applicationCommands(fake.application.id), { body })) as Array<{
+      id: string;
+      name: string;
+    }>;
     expect(global.map((c) => c.name)).toEqual(['imagine', 'balance']);
     expect(global.every((c) => /^\d+$/.test(c.id))).toBe(true);
     const put = await fake.waitForRequest((r) => r.method === 'PUT');
@@ -238,7 +295,9 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
 
     await rest.put(Routes.applicationGuildCommands(fake.application.id, GUILD_ID), { body: [body[1]] });
     expect(fake.commands(GUILD_ID).map((c) => c.name)).toEqual(['balance']);
-    await expect(rest.put(Routes.applicationCommands(fake.application.id), { body: [{ name: 'Bad Name', description: 'x' }] })).rejects.toMatchObject({ code: 50035 });
+    await expect(
+      rest.put(Routes.applicationCommands(fake.application.id), { body: [{ name: 'Bad Name', description: 'x' }] }),
+    ).rejects.toMatchObject({ code: 50035 });
 
     // An interaction for a registered command carries the registered id.
     expect(fake.chatInputInteraction({ name: 'imagine', userId: USER_ID }).data.id).toBe(global[0]?.id);
@@ -255,10 +314,14 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
     const ready = await startClient(
       async (interaction) => {
         if (!interaction.isChatInputCommand()) return;
-        channelName = interaction.channel && 'name' in interaction.channel ? (interaction.channel.name ?? undefined) : undefined;
+        channelName =
+          interaction.channel && 'name' in interaction.channel ? (interaction.channel.name ?? undefined) : undefined;
         await interaction.reply({ content: 'pong' });
       },
-      { guilds: [{ id: GUILD_ID, name: 'Test guild', channels: [{ id: CHANNEL_ID, name: 'art' }] }], heartbeatIntervalMs: 50 },
+      {
+        guilds: [{ id: GUILD_ID, name: 'Test guild', channels: [{ id: CHANNEL_ID, name: 'art' }] }],
+        heartbeatIntervalMs: 50,
+      },
     );
     expect(ready.guilds.cache.get(GUILD_ID)?.name).toBe('Test guild');
     await fake.waitForGateway((frame) => frame.direction === 'out' && frame.op === 11);
@@ -268,8 +331,12 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
     const resume = await fake.waitForGateway((frame) => frame.direction === 'in' && frame.op === 6);
     expect(resume.d).toMatchObject({ token: TOKEN });
 
-    const interaction = fake.sendInteraction(fake.chatInputInteraction({ name: 'ping', userId: USER_ID, guildId: GUILD_ID, channelId: CHANNEL_ID }));
-    const callback = await fake.waitForRequest((r) => r.path === `/interactions/${interaction.id}/${interaction.token}/callback`);
+    const interaction = fake.sendInteraction(
+      fake.chatInputInteraction({ name: 'ping', userId: USER_ID, guildId: GUILD_ID, channelId: CHANNEL_ID }),
+    );
+    const callback = await fake.waitForRequest(
+      (r) => r.path === `/interactions/${interaction.id}/${interaction.token}/callback`,
+    );
     expect(callback.json).toMatchObject({ type: 4, data: { content: 'pong' } });
     await Promise.all(handled);
     expect(channelName).toBe('art');

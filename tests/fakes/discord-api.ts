@@ -132,8 +132,24 @@ type BaseInteractionOptions = {
 
 const DISCORD_EPOCH = 1_420_070_400_000n;
 // VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY | USE_EXTERNAL_EMOJIS | USE_APPLICATION_COMMANDS | SEND_MESSAGES_IN_THREADS
-const DEFAULT_APP_PERMISSIONS = ((1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 15n) | (1n << 16n) | (1n << 18n) | (1n << 31n) | (1n << 38n)).toString();
-const DEFAULT_MEMBER_PERMISSIONS = ((1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 15n) | (1n << 16n) | (1n << 31n)).toString();
+const DEFAULT_APP_PERMISSIONS = (
+  (1n << 10n) |
+  (1n << 11n) |
+  (1n << 14n) |
+  (1n << 15n) |
+  (1n << 16n) |
+  (1n << 18n) |
+  (1n << 31n) |
+  (1n << 38n)
+).toString();
+const DEFAULT_MEMBER_PERMISSIONS = (
+  (1n << 10n) |
+  (1n << 11n) |
+  (1n << 14n) |
+  (1n << 15n) |
+  (1n << 16n) |
+  (1n << 31n)
+).toString();
 const TEN_MIB = 10 * 1024 * 1024;
 const FLAG_EPHEMERAL = 1 << 6;
 const FLAG_LOADING = 1 << 7;
@@ -202,7 +218,9 @@ export class FakeDiscord {
         if (!res.headersSent) sendJson(res, 500, { message: `500: ${String(error)}`, code: 0 });
       });
     });
-    fake.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => fake.handleUpgrade(req, socket, head));
+    fake.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      fake.handleUpgrade(req, socket, head),
+    );
     fake.port = await listenOnRandomPort(fake.server);
     return fake;
   }
@@ -224,12 +242,21 @@ export class FakeDiscord {
 
   /** Resolves with the first request (recorded or future) matching `predicate`. */
   waitForRequest(predicate: (request: DiscordRequest) => boolean, timeoutMs = 5000): Promise<DiscordRequest> {
-    return this.requestLog.waitFor(predicate, timeoutMs, () => `a Discord request; so far: ${this.requests.map((r) => `${r.method} ${r.path}`).join(', ') || 'none'}`);
+    return this.requestLog.waitFor(
+      predicate,
+      timeoutMs,
+      () => `a Discord request; so far: ${this.requests.map((r) => `${r.method} ${r.path}`).join(', ') || 'none'}`,
+    );
   }
 
   /** Resolves with the first gateway frame (sent or received, past or future) matching `predicate`. */
   waitForGateway(predicate: (frame: GatewayFrame) => boolean, timeoutMs = 5000): Promise<GatewayFrame> {
-    return this.gatewayLog.waitFor(predicate, timeoutMs, () => `a gateway frame; so far: ${this.gatewayFrames.map((f) => `${f.direction}:${f.op}${f.t ? `:${f.t}` : ''}`).join(', ') || 'none'}`);
+    return this.gatewayLog.waitFor(
+      predicate,
+      timeoutMs,
+      () =>
+        `a gateway frame; so far: ${this.gatewayFrames.map((f) => `${f.direction}:${f.op}${f.t ? `:${f.t}` : ''}`).join(', ') || 'none'}`,
+    );
   }
 
   /** Resolves once READY has been sent to a client. */
@@ -239,7 +266,8 @@ export class FakeDiscord {
 
   /** Makes the next matching REST request(s) fail (method undefined = any method). */
   failNext(match: { method?: string; path: string | RegExp }, failure: DiscordFailure = {}): void {
-    for (let i = 0; i < (failure.times ?? 1); i += 1) this.failures.push({ method: match.method?.toUpperCase(), path: match.path, failure });
+    for (let i = 0; i < (failure.times ?? 1); i += 1)
+      this.failures.push({ method: match.method?.toUpperCase(), path: match.path, failure });
   }
 
   /**
@@ -276,10 +304,15 @@ export class FakeDiscord {
       callbackType: undefined,
       ephemeral: false,
       originalMessageId: undefined,
-      sourceMessageId: typeof data.message === 'object' && data.message !== null ? String((data.message as JsonObject).id) : undefined,
+      sourceMessageId:
+        typeof data.message === 'object' && data.message !== null ? String((data.message as JsonObject).id) : undefined,
       followupMessageIds: [],
     });
-    if (typeof data.message === 'object' && data.message !== null && !this.messages.has(String((data.message as JsonObject).id))) {
+    if (
+      typeof data.message === 'object' &&
+      data.message !== null &&
+      !this.messages.has(String((data.message as JsonObject).id))
+    ) {
       this.storeMessage(data.message as JsonObject);
     }
     if (this.dispatch('INTERACTION_CREATE', interaction) === 0) {
@@ -346,7 +379,15 @@ export class FakeDiscord {
       const bytes = attachment.bytes ?? Buffer.alloc(0);
       const contentType = attachment.contentType ?? mimeFor(bytes);
       this.attachments.set(id, { bytes, contentType });
-      resolvedAttachments[id] = this.attachmentObject(id, channelId, attachment.filename, attachment.size ?? bytes.length, contentType, bytes, true);
+      resolvedAttachments[id] = this.attachmentObject(
+        id,
+        channelId,
+        attachment.filename,
+        attachment.size ?? bytes.length,
+        contentType,
+        bytes,
+        true,
+      );
       commandOptions.push({ name, type: 11, value: id });
     }
     const data: JsonObject = {
@@ -355,7 +396,9 @@ export class FakeDiscord {
       type: 1,
       ...(commandOptions.length > 0 ? { options: commandOptions } : {}),
       ...(Object.keys(resolvedAttachments).length > 0 ? { resolved: { attachments: resolvedAttachments } } : {}),
-      ...(options.guildId && this.guildCommands.get(options.guildId)?.some((c) => c.name === options.name) ? { guild_id: options.guildId } : {}),
+      ...(options.guildId && this.guildCommands.get(options.guildId)?.some((c) => c.name === options.name)
+        ? { guild_id: options.guildId }
+        : {}),
     };
     return { ...base, data } as unknown as APIChatInputApplicationCommandInteraction;
   }
@@ -364,7 +407,9 @@ export class FakeDiscord {
    * Builds a button (type 3, component_type 2) interaction on message `messageId`: the stored
    * message when the fake knows it, otherwise a synthesized bot message carrying that button.
    */
-  buttonInteraction(options: BaseInteractionOptions & { customId: string; messageId: string }): APIMessageComponentButtonInteraction {
+  buttonInteraction(
+    options: BaseInteractionOptions & { customId: string; messageId: string },
+  ): APIMessageComponentButtonInteraction {
     const base = this.interactionBase(options, 3);
     const message =
       this.messages.get(options.messageId) ??
@@ -373,15 +418,28 @@ export class FakeDiscord {
         content: '…',
         components: [{ type: 1, components: [{ type: 2, style: 1, label: 'Button', custom_id: options.customId }] }],
       });
-    return { ...base, message, data: { custom_id: options.customId, component_type: 2 } } as unknown as APIMessageComponentButtonInteraction;
+    return {
+      ...base,
+      message,
+      data: { custom_id: options.customId, component_type: 2 },
+    } as unknown as APIMessageComponentButtonInteraction;
   }
 
   /** Builds an APPLICATION_COMMAND_AUTOCOMPLETE (type 4) interaction with `focusedOption` focused. */
   autocompleteInteraction(
-    options: BaseInteractionOptions & { name: string; focusedOption: string; value: string; options?: Record<string, string | number | boolean> },
+    options: BaseInteractionOptions & {
+      name: string;
+      focusedOption: string;
+      value: string;
+      options?: Record<string, string | number | boolean>;
+    },
   ): APIApplicationCommandAutocompleteInteraction {
     const base = this.interactionBase(options, 4);
-    const others = Object.entries(options.options ?? {}).map(([name, value]) => ({ name, type: optionType(value), value }));
+    const others = Object.entries(options.options ?? {}).map(([name, value]) => ({
+      name,
+      type: optionType(value),
+      value,
+    }));
     return {
       ...base,
       data: {
@@ -407,7 +465,14 @@ export class FakeDiscord {
   private userFor(id: string, username?: string): JsonObject {
     const known = this.users.get(id);
     if (known && (username === undefined || known.username === username)) return known;
-    const user = { id, username: username ?? `user${id.slice(-4)}`, discriminator: '0', global_name: username ?? `User ${id.slice(-4)}`, avatar: null, public_flags: 0 };
+    const user = {
+      id,
+      username: username ?? `user${id.slice(-4)}`,
+      discriminator: '0',
+      global_name: username ?? `User ${id.slice(-4)}`,
+      avatar: null,
+      public_flags: 0,
+    };
     this.users.set(id, user);
     return user;
   }
@@ -423,7 +488,9 @@ export class FakeDiscord {
   }
 
   private commandIdFor(name: string, guildId: string | undefined): string {
-    const registered = (guildId ? this.guildCommands.get(guildId) : undefined)?.find((c) => c.name === name) ?? this.globalCommands.find((c) => c.name === name);
+    const registered =
+      (guildId ? this.guildCommands.get(guildId) : undefined)?.find((c) => c.name === name) ??
+      this.globalCommands.find((c) => c.name === name);
     if (registered) return registered.id as string;
     const known = this.commandIds.get(name);
     if (known) return known;
@@ -447,7 +514,10 @@ export class FakeDiscord {
       attachment_size_limit: options.attachmentSizeLimit ?? this.options.attachmentSizeLimit ?? TEN_MIB,
     };
     if (options.guildId === undefined) {
-      const channel = options.channelId ? (this.channels.get(options.channelId) ?? this.addChannel({ id: options.channelId, recipientId: options.userId })) : this.dmChannelFor(options.userId);
+      const channel = options.channelId
+        ? (this.channels.get(options.channelId) ??
+          this.addChannel({ id: options.channelId, recipientId: options.userId }))
+        : this.dmChannelFor(options.userId);
       return {
         ...common,
         user,
@@ -522,7 +592,15 @@ export class FakeDiscord {
     return message;
   }
 
-  private attachmentObject(id: string, channelId: string, filename: string, size: number, contentType: string, bytes: Buffer, ephemeral = false): JsonObject {
+  private attachmentObject(
+    id: string,
+    channelId: string,
+    filename: string,
+    size: number,
+    contentType: string,
+    bytes: Buffer,
+    ephemeral = false,
+  ): JsonObject {
     const expires = Math.floor(Date.now() / 1000) + 86_400;
     const url = `${this.cdnUrl}/${channelId}/${id}/${encodeURIComponent(filename)}?ex=${expires.toString(16)}&is=${Math.floor(Date.now() / 1000).toString(16)}&hm=${randomBytes(32).toString('hex')}&`;
     const dims = imageSize(bytes);
@@ -543,26 +621,36 @@ export class FakeDiscord {
    * `attachments[].id` = n; when `attachments` is absent every upload is attached, in order.
    * Existing attachments are kept only when listed by id (edit semantics).
    */
-  private messageContent(payload: JsonObject, files: UploadedFile[], channelId: string, existing?: JsonObject): JsonObject | { error: Reply } {
+  private messageContent(
+    payload: JsonObject,
+    files: UploadedFile[],
+    channelId: string,
+    existing?: JsonObject,
+  ): JsonObject | { error: Reply } {
     const content: JsonObject = {};
     if ('content' in payload) {
       const text = payload.content === null ? '' : String(payload.content ?? '');
-      if (text.length > 2000) return { error: invalidForm('content', 'BASE_TYPE_MAX_LENGTH', 'Must be 2000 or fewer in length.') };
+      if (text.length > 2000)
+        return { error: invalidForm('content', 'BASE_TYPE_MAX_LENGTH', 'Must be 2000 or fewer in length.') };
       content.content = text;
     }
     if ('embeds' in payload) {
       const embeds = Array.isArray(payload.embeds) ? payload.embeds : [];
-      if (embeds.length > 10) return { error: invalidForm('embeds', 'BASE_TYPE_MAX_LENGTH', 'Must be 10 or fewer in length.') };
+      if (embeds.length > 10)
+        return { error: invalidForm('embeds', 'BASE_TYPE_MAX_LENGTH', 'Must be 10 or fewer in length.') };
       content.embeds = embeds.map((embed) => ({ type: 'rich', ...(embed as JsonObject) }));
     }
     if ('components' in payload) {
       const rows = Array.isArray(payload.components) ? (payload.components as JsonObject[]) : [];
       const isV2 = typeof payload.flags === 'number' && (payload.flags & (1 << 15)) !== 0;
-      if (!isV2 && rows.length > 5) return { error: invalidForm('components', 'BASE_TYPE_MAX_LENGTH', 'Must be 5 or fewer in length.') };
+      if (!isV2 && rows.length > 5)
+        return { error: invalidForm('components', 'BASE_TYPE_MAX_LENGTH', 'Must be 5 or fewer in length.') };
       for (const row of rows) {
         for (const component of Array.isArray(row.components) ? (row.components as JsonObject[]) : []) {
           if (typeof component.custom_id === 'string' && component.custom_id.length > 100) {
-            return { error: invalidForm('components', 'BASE_TYPE_MAX_LENGTH', 'custom_id must be 100 or fewer in length.') };
+            return {
+              error: invalidForm('components', 'BASE_TYPE_MAX_LENGTH', 'custom_id must be 100 or fewer in length.'),
+            };
           }
         }
       }
@@ -577,7 +665,9 @@ export class FakeDiscord {
       const listed: JsonObject[] = Array.isArray(payload.attachments)
         ? (payload.attachments as JsonObject[])
         : [...uploaded.keys()].map((index) => ({ id: index }));
-      const previous = new Map(((existing?.attachments as JsonObject[] | undefined) ?? []).map((a) => [String(a.id), a]));
+      const previous = new Map(
+        ((existing?.attachments as JsonObject[] | undefined) ?? []).map((a) => [String(a.id), a]),
+      );
       const attachments: JsonObject[] = [];
       for (const entry of listed) {
         const key = String(entry.id);
@@ -587,7 +677,8 @@ export class FakeDiscord {
           continue;
         }
         const file = uploaded.get(key);
-        if (!file) return { error: invalidForm(`attachments.${key}`, 'ATTACHMENT_NOT_FOUND', 'Attachment data not found') };
+        if (!file)
+          return { error: invalidForm(`attachments.${key}`, 'ATTACHMENT_NOT_FOUND', 'Attachment data not found') };
         const id = snowflake();
         const filename = typeof entry.filename === 'string' ? entry.filename : file.filename;
         const contentType = file.mime && file.mime !== 'application/octet-stream' ? file.mime : mimeFor(file.bytes);
@@ -612,7 +703,9 @@ export class FakeDiscord {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
         return;
       }
-      res.writeHead(200, { 'content-type': stored.contentType, 'content-length': stored.bytes.length }).end(stored.bytes);
+      res
+        .writeHead(200, { 'content-type': stored.contentType, 'content-length': stored.bytes.length })
+        .end(stored.bytes);
       return;
     }
     const path = decodeURIComponent(url.pathname.replace(/^\/api(\/v\d+)?/, '')) || '/';
@@ -655,7 +748,9 @@ export class FakeDiscord {
 
   private async respond(request: DiscordRequest): Promise<Reply> {
     const failureIndex = this.failures.findIndex(
-      (f) => (f.method === undefined || f.method === request.method) && (typeof f.path === 'string' ? f.path === request.path : f.path.test(request.path)),
+      (f) =>
+        (f.method === undefined || f.method === request.method) &&
+        (typeof f.path === 'string' ? f.path === request.path : f.path.test(request.path)),
     );
     if (failureIndex >= 0) {
       const { failure } = this.failures.splice(failureIndex, 1)[0] as { failure: DiscordFailure };
@@ -664,7 +759,12 @@ export class FakeDiscord {
         const retryAfter = failure.retryAfter ?? 0.1;
         return {
           status,
-          body: { message: failure.message ?? 'You are being rate limited.', retry_after: retryAfter, global: false, code: failure.code ?? 0 },
+          body: {
+            message: failure.message ?? 'You are being rate limited.',
+            retry_after: retryAfter,
+            global: false,
+            code: failure.code ?? 0,
+          },
           // Discord rounds the header up to whole seconds; the fake keeps fractions so tests stay fast.
           headers: { 'retry-after': String(retryAfter), 'x-ratelimit-scope': 'user' },
         };
@@ -674,9 +774,13 @@ export class FakeDiscord {
     const route = this.routes.find((r) => r.method === request.method && r.pattern.test(request.path));
     if (!route) return { status: 404, body: { message: '404: Not Found', code: 0 } };
     const needsBotAuth = !/^\/(interactions|webhooks)\//.test(request.path) && request.path !== '/gateway';
-    if (needsBotAuth && !this.isAuthorized(request.authorization)) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
+    if (needsBotAuth && !this.isAuthorized(request.authorization))
+      return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
     const params = route.pattern.exec(request.path)?.slice(1) ?? [];
-    const body = typeof request.json === 'object' && request.json !== null && !Array.isArray(request.json) ? (request.json as JsonObject) : {};
+    const body =
+      typeof request.json === 'object' && request.json !== null && !Array.isArray(request.json)
+        ? (request.json as JsonObject)
+        : {};
     return route.handle({ request, params, body, files: request.files });
   }
 
@@ -687,7 +791,8 @@ export class FakeDiscord {
 
   private uploadTooLarge(files: UploadedFile[]): Reply | undefined {
     const total = files.reduce((sum, file) => sum + file.bytes.length, 0);
-    if (total > (this.options.attachmentSizeLimit ?? TEN_MIB)) return { status: 413, body: { message: 'Request entity too large', code: 40005 } };
+    if (total > (this.options.attachmentSizeLimit ?? TEN_MIB))
+      return { status: 413, body: { message: 'Request entity too large', code: 40005 } };
     return undefined;
   }
 
@@ -697,7 +802,11 @@ export class FakeDiscord {
     };
     const gatewayBot = (): Reply => ({
       status: 200,
-      body: { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } },
+      body: {
+        url: this.gatewayUrl,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 },
+      },
     });
     on('GET', /^\/gateway\/bot$/, gatewayBot);
     on('GET', /^\/gateway$/, () => ({ status: 200, body: { url: this.gatewayUrl } }));
@@ -720,12 +829,15 @@ export class FakeDiscord {
     }));
     on('GET', /^\/users\/(\d+)$/, ({ params }) => ({ status: 200, body: this.userFor(params[0] ?? '') }));
     on('POST', /^\/users\/@me\/channels$/, ({ body }) => {
-      if (typeof body.recipient_id !== 'string' || !/^\d+$/.test(body.recipient_id)) return invalidForm('recipient_id', 'NUMBER_TYPE_COERCE', 'Value is not snowflake.');
+      if (typeof body.recipient_id !== 'string' || !/^\d+$/.test(body.recipient_id))
+        return invalidForm('recipient_id', 'NUMBER_TYPE_COERCE', 'Value is not snowflake.');
       return { status: 200, body: this.dmChannelFor(body.recipient_id) };
     });
     on('GET', /^\/channels\/(\d+)$/, ({ params }) => {
       const channel = this.channels.get(params[0] ?? '');
-      return channel ? { status: 200, body: channel } : { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
+      return channel
+        ? { status: 200, body: channel }
+        : { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
     });
     on('POST', /^\/channels\/(\d+)\/typing$/, () => ({ status: 204 }));
     on('POST', /^\/channels\/(\d+)\/messages$/, ({ params, body, files }) => {
@@ -734,7 +846,14 @@ export class FakeDiscord {
       if (tooLarge) return tooLarge;
       const content = this.messageContent(body, files, channelId);
       if ('error' in content) return content.error as Reply;
-      if (!content.content && !(content.attachments as unknown[] | undefined)?.length && !(content.embeds as unknown[] | undefined)?.length && !(content.components as unknown[] | undefined)?.length && !body.sticker_ids && !body.poll) {
+      if (
+        !content.content &&
+        !(content.attachments as unknown[] | undefined)?.length &&
+        !(content.embeds as unknown[] | undefined)?.length &&
+        !(content.components as unknown[] | undefined)?.length &&
+        !body.sticker_ids &&
+        !body.poll
+      ) {
         return { status: 400, body: { message: 'Cannot send an empty message', code: 50006 } };
       }
       const channel = this.channels.get(channelId);
@@ -744,17 +863,30 @@ export class FakeDiscord {
       return { status: 200, body: message };
     });
     on('GET', /^\/channels\/(\d+)\/messages\/(\d+)$/, ({ params }) => this.messageReply(params[1] ?? ''));
-    on('PATCH', /^\/channels\/(\d+)\/messages\/(\d+)$/, ({ params, body, files }) => this.editMessage(params[1] ?? '', body, files));
+    on('PATCH', /^\/channels\/(\d+)\/messages\/(\d+)$/, ({ params, body, files }) =>
+      this.editMessage(params[1] ?? '', body, files),
+    );
     on('DELETE', /^\/channels\/(\d+)\/messages\/(\d+)$/, ({ params }) => this.deleteMessage(params[1] ?? ''));
 
     on('GET', /^\/applications\/(\d+)\/commands$/, () => ({ status: 200, body: this.globalCommands }));
     on('PUT', /^\/applications\/(\d+)\/commands$/, ({ request }) => this.replaceCommands(request.json, undefined));
     on('POST', /^\/applications\/(\d+)\/commands$/, ({ body }) => this.upsertCommand(body, undefined));
-    on('DELETE', /^\/applications\/(\d+)\/commands\/(\d+)$/, ({ params }) => this.deleteCommand(params[1] ?? '', undefined));
-    on('GET', /^\/applications\/(\d+)\/guilds\/(\d+)\/commands$/, ({ params }) => ({ status: 200, body: this.guildCommands.get(params[1] ?? '') ?? [] }));
-    on('PUT', /^\/applications\/(\d+)\/guilds\/(\d+)\/commands$/, ({ request, params }) => this.replaceCommands(request.json, params[1]));
-    on('POST', /^\/applications\/(\d+)\/guilds\/(\d+)\/commands$/, ({ body, params }) => this.upsertCommand(body, params[1]));
-    on('DELETE', /^\/applications\/(\d+)\/guilds\/(\d+)\/commands\/(\d+)$/, ({ params }) => this.deleteCommand(params[2] ?? '', params[1]));
+    on('DELETE', /^\/applications\/(\d+)\/commands\/(\d+)$/, ({ params }) =>
+      this.deleteCommand(params[1] ?? '', undefined),
+    );
+    on('GET', /^\/applications\/(\d+)\/guilds\/(\d+)\/commands$/, ({ params }) => ({
+      status: 200,
+      body: this.guildCommands.get(params[1] ?? '') ?? [],
+    }));
+    on('PUT', /^\/applications\/(\d+)\/guilds\/(\d+)\/commands$/, ({ request, params }) =>
+      this.replaceCommands(request.json, params[1]),
+    );
+    on('POST', /^\/applications\/(\d+)\/guilds\/(\d+)\/commands$/, ({ body, params }) =>
+      this.upsertCommand(body, params[1]),
+    );
+    on('DELETE', /^\/applications\/(\d+)\/guilds\/(\d+)\/commands\/(\d+)$/, ({ params }) =>
+      this.deleteCommand(params[2] ?? '', params[1]),
+    );
     on('GET', /^\/applications\/(\d+)\/entitlements$/, () => ({ status: 200, body: [] }));
 
     on('POST', /^\/interactions\/(\d+)\/([^/]+)\/callback$/, (ctx) => this.interactionCallback(ctx));
@@ -775,7 +907,8 @@ export class FakeDiscord {
     on('POST', /^\/webhooks\/(\d+)\/([^/]+)$/, ({ params, body, files, request }) => {
       const state = this.interactionByToken(params[1] ?? '');
       // The interaction webhook exists only once the interaction is acknowledged.
-      if (!state || state.callbackType === undefined) return { status: 404, body: { message: 'Unknown Webhook', code: 10015 } };
+      if (!state || state.callbackType === undefined)
+        return { status: 404, body: { message: 'Unknown Webhook', code: 10015 } };
       const tooLarge = this.uploadTooLarge(files);
       if (tooLarge) return tooLarge;
       const content = this.messageContent(body, files, state.channelId);
@@ -798,9 +931,11 @@ export class FakeDiscord {
 
   private webhookTarget(token: string, messageRef: string): { messageId: string } | { reply: Reply } {
     const state = this.interactionByToken(token);
-    if (!state || state.callbackType === undefined) return { reply: { status: 404, body: { message: 'Unknown Webhook', code: 10015 } } };
+    if (!state || state.callbackType === undefined)
+      return { reply: { status: 404, body: { message: 'Unknown Webhook', code: 10015 } } };
     const messageId = messageRef === '@original' ? state.originalMessageId : messageRef;
-    if (!messageId || !this.messages.has(messageId)) return { reply: { status: 404, body: { message: 'Unknown Message', code: 10008 } } };
+    if (!messageId || !this.messages.has(messageId))
+      return { reply: { status: 404, body: { message: 'Unknown Message', code: 10008 } } };
     return { messageId };
   }
 
@@ -814,7 +949,9 @@ export class FakeDiscord {
 
   private messageReply(id: string): Reply {
     const message = this.messages.get(id);
-    return message ? { status: 200, body: message } : { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+    return message
+      ? { status: 200, body: message }
+      : { status: 404, body: { message: 'Unknown Message', code: 10008 } };
   }
 
   private editMessage(id: string, body: JsonObject, files: UploadedFile[], viaWebhook = false): Reply {
@@ -829,21 +966,26 @@ export class FakeDiscord {
     if ('error' in content) return content.error as Reply;
     const wasLoading = typeof message.flags === 'number' && (message.flags & FLAG_LOADING) !== 0;
     Object.assign(message, content, { edited_timestamp: wasLoading ? null : new Date().toISOString() });
-    if (wasLoading) message.flags = ((message.flags as number) & ~FLAG_LOADING) | ((content.flags as number | undefined) ?? 0);
+    if (wasLoading)
+      message.flags = ((message.flags as number) & ~FLAG_LOADING) | ((content.flags as number | undefined) ?? 0);
     return { status: 200, body: message };
   }
 
   private deleteMessage(id: string): Reply {
-    return this.messages.delete(id) ? { status: 204 } : { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+    return this.messages.delete(id)
+      ? { status: 204 }
+      : { status: 404, body: { message: 'Unknown Message', code: 10008 } };
   }
 
   private interactionCallback({ params, body, files, request }: RouteContext): Reply {
     const state = this.interactions.get(params[0] ?? '');
-    if (!state || state.token !== params[1]) return { status: 404, body: { message: 'Unknown interaction', code: 10062 } };
+    if (!state || state.token !== params[1])
+      return { status: 404, body: { message: 'Unknown interaction', code: 10062 } };
     if (this.options.ackDeadlineMs !== undefined && Date.now() - state.dispatchedAt > this.options.ackDeadlineMs) {
       return { status: 404, body: { message: 'Unknown interaction', code: 10062 } };
     }
-    if (state.callbackType !== undefined) return { status: 400, body: { message: 'Interaction has already been acknowledged.', code: 40060 } };
+    if (state.callbackType !== undefined)
+      return { status: 400, body: { message: 'Interaction has already been acknowledged.', code: 40060 } };
     const type = typeof body.type === 'number' ? body.type : -1;
     const data = typeof body.data === 'object' && body.data !== null ? (body.data as JsonObject) : {};
     const isComponent = state.type === 3 || state.type === 5;
@@ -856,7 +998,12 @@ export class FakeDiscord {
       9: state.type === 2 || state.type === 3,
       12: state.type === 2 || state.type === 3,
     };
-    if (!allowed[type]) return invalidForm('type', 'INTERACTION_CALLBACK_TYPE_INVALID', `Interaction callback type ${type} is not valid for interaction type ${state.type}`);
+    if (!allowed[type])
+      return invalidForm(
+        'type',
+        'INTERACTION_CALLBACK_TYPE_INVALID',
+        `Interaction callback type ${type} is not valid for interaction type ${state.type}`,
+      );
     const tooLarge = this.uploadTooLarge(files);
     if (tooLarge) return tooLarge;
     const flags = typeof data.flags === 'number' ? data.flags : 0;
@@ -886,7 +1033,8 @@ export class FakeDiscord {
     }
     if (type === 8) {
       const choices = Array.isArray(data.choices) ? data.choices : [];
-      if (choices.length > 25) return invalidForm('data.choices', 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+      if (choices.length > 25)
+        return invalidForm('data.choices', 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
     }
     state.callbackType = type;
     if (request.query.with_response !== 'true') return { status: 204 };
@@ -945,7 +1093,9 @@ export class FakeDiscord {
 
   private commandObject(input: JsonObject, guildId: string | undefined): JsonObject {
     const name = String(input.name);
-    const existing = (guildId === undefined ? this.globalCommands : (this.guildCommands.get(guildId) ?? [])).find((c) => c.name === name);
+    const existing = (guildId === undefined ? this.globalCommands : (this.guildCommands.get(guildId) ?? [])).find(
+      (c) => c.name === name,
+    );
     return {
       type: 1,
       description: '',
@@ -1074,7 +1224,9 @@ export class FakeDiscord {
   }
 
   private guildPayload(guild: FakeDiscordGuild): JsonObject {
-    const channels = [...this.channels.values()].filter((channel) => channel.guild_id === guild.id).map(({ guild_id: _guildId, ...channel }) => channel);
+    const channels = [...this.channels.values()]
+      .filter((channel) => channel.guild_id === guild.id)
+      .map(({ guild_id: _guildId, ...channel }) => channel);
     return {
       id: guild.id,
       name: guild.name ?? `Test guild ${guild.id.slice(-4)}`,
@@ -1087,7 +1239,22 @@ export class FakeDiscord {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [{ id: guild.id, name: '@everyone', color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false, position: 0, permissions: DEFAULT_MEMBER_PERMISSIONS, managed: false, mentionable: false, flags: 0, icon: null, unicode_emoji: null }],
+      roles: [
+        {
+          id: guild.id,
+          name: '@everyone',
+          color: 0,
+          colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+          hoist: false,
+          position: 0,
+          permissions: DEFAULT_MEMBER_PERMISSIONS,
+          managed: false,
+          mentionable: false,
+          flags: 0,
+          icon: null,
+          unicode_emoji: null,
+        },
+      ],
       emojis: [],
       stickers: [],
       features: [],
@@ -1112,7 +1279,21 @@ export class FakeDiscord {
       unavailable: false,
       member_count: 2,
       voice_states: [],
-      members: [{ user: this.botUser, roles: [], joined_at: new Date(Date.now() - 86_400_000).toISOString(), deaf: false, mute: false, flags: 0, nick: null, avatar: null, premium_since: null, pending: false, communication_disabled_until: null }],
+      members: [
+        {
+          user: this.botUser,
+          roles: [],
+          joined_at: new Date(Date.now() - 86_400_000).toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+          nick: null,
+          avatar: null,
+          premium_since: null,
+          pending: false,
+          communication_disabled_until: null,
+        },
+      ],
       channels,
       threads: [],
       presences: [],
@@ -1175,14 +1356,22 @@ function optionType(value: string | number | boolean): number {
 }
 
 function validateCommand(item: unknown, path: string): Reply | undefined {
-  if (typeof item !== 'object' || item === null) return invalidForm(path, 'MODEL_TYPE_CONVERT', 'Only dictionaries may be used in a ModelType');
+  if (typeof item !== 'object' || item === null)
+    return invalidForm(path, 'MODEL_TYPE_CONVERT', 'Only dictionaries may be used in a ModelType');
   const command = item as JsonObject;
   const type = typeof command.type === 'number' ? command.type : 1;
-  if (typeof command.name !== 'string' || (type === 1 && !/^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u.test(command.name))) {
+  if (
+    typeof command.name !== 'string' ||
+    (type === 1 && !/^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u.test(command.name))
+  ) {
     return invalidForm(`${path}.name`, 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
   }
-  if (type === 1 && command.name !== command.name.toLowerCase()) return invalidForm(`${path}.name`, 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
-  if (type === 1 && (typeof command.description !== 'string' || command.description.length < 1 || command.description.length > 100)) {
+  if (type === 1 && command.name !== command.name.toLowerCase())
+    return invalidForm(`${path}.name`, 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
+  if (
+    type === 1 &&
+    (typeof command.description !== 'string' || command.description.length < 1 || command.description.length > 100)
+  ) {
     return invalidForm(`${path}.description`, 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
   }
   return undefined;

@@ -122,10 +122,16 @@ describe('FakeGoogleGenAIApi with the real @google/genai SDK', () => {
     await Promise.all([1, 2, 3].map((n) => ai.models.generateContent({ model: IMAGE_MODEL, contents: `call ${n}` })));
     expect(fake.peakInFlight).toBe(3);
     expect(fake.inFlight).toBe(0);
-    expect(fake.requests.every((request) => request.endedAt !== undefined && request.endedAt.getTime() - request.at.getTime() >= 140)).toBe(true);
+    expect(
+      fake.requests.every(
+        (request) => request.endedAt !== undefined && request.endedAt.getTime() - request.at.getTime() >= 140,
+      ),
+    ).toBe(true);
 
     fake.hangNext('/v1beta/models/*');
-    const abandoned = ai.models.generateContent({ model: IMAGE_MODEL, contents: 'hang', config: { httpOptions: { timeout: 500 } } }).catch((e: unknown) => e);
+    const abandoned = ai.models
+      .generateContent({ model: IMAGE_MODEL, contents: 'hang', config: { httpOptions: { timeout: 500 } } })
+      .catch((e: unknown) => e);
     await expect.poll(() => fake.inFlight, { interval: 10 }).toBe(1);
     expect(fake.requests.at(-1)?.endedAt).toBeUndefined();
     expect(await abandoned).toMatchObject({ name: 'AbortError' });
@@ -166,7 +172,10 @@ describe('FakeGoogleGenAIApi with the real @google/genai SDK', () => {
     expect(download.query).toEqual({ alt: 'media' });
 
     const predict = await fake.waitForRequest((r) => r.path.endsWith(':predictLongRunning'));
-    expect(predict.body).toMatchObject({ instances: [{ prompt: 'a cat surfing' }], parameters: { aspectRatio: '16:9' } });
+    expect(predict.body).toMatchObject({
+      instances: [{ prompt: 'a cat surfing' }],
+      parameters: { aspectRatio: '16:9' },
+    });
   });
 
   it('Veo: an RAI-filtered operation has no video; a failed one carries error', async () => {
@@ -179,7 +188,9 @@ describe('FakeGoogleGenAIApi with the real @google/genai SDK', () => {
     expect(filtered.response?.raiMediaFilteredReasons?.[0]).toBeTruthy();
 
     fake.videoPollsUntilDone = 1;
-    const failed = await pollUntilDone(await ai.models.generateVideos({ model: VIDEO_MODEL, source: { prompt: 'explode' } }));
+    const failed = await pollUntilDone(
+      await ai.models.generateVideos({ model: VIDEO_MODEL, source: { prompt: 'explode' } }),
+    );
     expect(failed.done).toBe(true);
     expect(failed.error).toMatchObject({ code: 13 });
   });

@@ -113,7 +113,9 @@ export class FakeGoogleGenAIApi extends FakeHttpServer {
 
   /** The `inlineData` parts (input images) of a recorded generateContent request, decoded. */
   static inlineDataOf(request: RecordedRequest): InlineDataInput[] {
-    const body = request.body as { contents?: Array<{ parts?: Array<{ inlineData?: { mimeType?: string; data?: string } }> }> };
+    const body = request.body as {
+      contents?: Array<{ parts?: Array<{ inlineData?: { mimeType?: string; data?: string } }> }>;
+    };
     return (body?.contents ?? [])
       .flatMap((c) => c.parts ?? [])
       .flatMap((p) => (p.inlineData ? [p.inlineData] : []))
@@ -252,7 +254,11 @@ export class FakeGoogleGenAIApi extends FakeHttpServer {
         status: 200,
         body: {
           candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
-          usageMetadata: { promptTokenCount: promptTokens, candidatesTokenCount: outTokens, totalTokenCount: promptTokens + outTokens },
+          usageMetadata: {
+            promptTokenCount: promptTokens,
+            candidatesTokenCount: outTokens,
+            totalTokenCount: promptTokens + outTokens,
+          },
           ...common,
         },
       };

@@ -178,10 +178,7 @@ export abstract class FakeHttpServer {
    * Resolves with the first recorded request matching `predicate`, looking at requests already
    * received first, then waiting for new ones; rejects after `timeoutMs` listing what arrived.
    */
-  waitForRequest(
-    predicate: (request: RecordedRequest) => boolean,
-    timeoutMs = 5_000,
-  ): Promise<RecordedRequest> {
+  waitForRequest(predicate: (request: RecordedRequest) => boolean, timeoutMs = 5_000): Promise<RecordedRequest> {
     const found = this.requests.find(predicate);
     if (found) {
       return Promise.resolve(found);
@@ -409,12 +406,11 @@ function arraysFromIndexedObjects(value: unknown): unknown {
     ([k, v]) => [k, arraysFromIndexedObjects(v)] as const,
   );
   const isIndexed =
-    entries.length > 0 && entries.every(([k]) => /^\d+$/.test(k)) &&
+    entries.length > 0 &&
+    entries.every(([k]) => /^\d+$/.test(k)) &&
     entries.every((_, i) => Object.hasOwn(value, String(i)));
   if (isIndexed) {
-    return entries
-      .sort(([a], [b]) => Number(a) - Number(b))
-      .map(([, v]) => v);
+    return entries.sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v);
   }
   return Object.fromEntries(entries);
 }
@@ -438,11 +434,7 @@ async function readRequest(req: IncomingMessage): Promise<RecordedRequest> {
   };
 }
 
-async function parseBody(
-  contentType: string,
-  rawBody: Buffer,
-  headers: IncomingHttpHeaders,
-): Promise<unknown> {
+async function parseBody(contentType: string, rawBody: Buffer, headers: IncomingHttpHeaders): Promise<unknown> {
   if (rawBody.length === 0) {
     return undefined;
   }

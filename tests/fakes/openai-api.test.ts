@@ -111,9 +111,11 @@ describe('FakeOpenAIApi with the real openai SDK', () => {
     await expect(
       client.images.generate({ model: 'gpt-image-1', prompt: 'x', response_format: 'b64_json' }),
     ).rejects.toMatchObject({ status: 400, param: 'response_format', code: 'unknown_parameter' });
-    await expect(
-      client.images.generate({ model: 'gpt-image-1', prompt: 'x', size: '512x512' }),
-    ).rejects.toMatchObject({ status: 400, param: 'size', code: 'invalid_value' });
+    await expect(client.images.generate({ model: 'gpt-image-1', prompt: 'x', size: '512x512' })).rejects.toMatchObject({
+      status: 400,
+      param: 'size',
+      code: 'invalid_value',
+    });
   });
 
   it('an injected 500 raises InternalServerError, once', async () => {

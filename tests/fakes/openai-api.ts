@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type OpenAI from 'openai';
 import { FakeHttpServer, containsWord } from '#tests/fakes/http-recorder';
-import type { FakeReply, FakeServerOptions, MultipartBody, MultipartFile, RecordedRequest } from '#tests/fakes/http-recorder';
+import type {
+  FakeReply,
+  FakeServerOptions,
+  MultipartBody,
+  MultipartFile,
+  RecordedRequest,
+} from '#tests/fakes/http-recorder';
 import { colorForText, makePng } from '#tests/fakes/test-png';
 
 /** The 13 categories of `omni-moderation-latest`. */
@@ -284,7 +290,12 @@ export class FakeOpenAIApi extends FakeHttpServer {
     }
     const n = params.n === undefined || params.n === null ? 1 : Number(params.n);
     if (!Number.isInteger(n) || n < 1 || n > 10) {
-      return this.invalid(400, `Invalid 'n': integer between 1 and 10 expected, got ${String(params.n)}.`, 'n', 'invalid_value');
+      return this.invalid(
+        400,
+        `Invalid 'n': integer between 1 and 10 expected, got ${String(params.n)}.`,
+        'n',
+        'invalid_value',
+      );
     }
     const requestedSize = params.size === undefined || params.size === null ? 'auto' : String(params.size);
     if (requestedSize !== 'auto' && !(GPT_IMAGE_SIZES as readonly string[]).includes(requestedSize)) {
@@ -346,7 +357,13 @@ export class FakeOpenAIApi extends FakeHttpServer {
     } else if (Array.isArray(input)) {
       const parts = input as Array<{ type?: string; text?: string; image_url?: { url?: string } }>;
       const badImage = parts.find((p) => p.type === 'image_url' && !isUsableImageUrl(p.image_url?.url ?? ''));
-      if (badImage) return this.invalid(400, 'Invalid image: the data URL is not a PNG, JPEG, WebP or non-animated GIF image.', 'input', 'invalid_image_format');
+      if (badImage)
+        return this.invalid(
+          400,
+          'Invalid image: the data URL is not a PNG, JPEG, WebP or non-animated GIF image.',
+          'input',
+          'invalid_image_format',
+        );
       groups = [
         {
           texts: parts.filter((p) => p.type === 'text').map((p) => p.text ?? ''),
@@ -429,7 +446,12 @@ export class FakeOpenAIApi extends FakeHttpServer {
           error: {
             code: 403,
             message: `${model} requires moderation on OpenRouter. Your input was flagged for "${trigger}". No credits were charged.`,
-            metadata: { reasons: [trigger], flagged_input: prompt.slice(0, 100), provider_name: provider, model_slug: model },
+            metadata: {
+              reasons: [trigger],
+              flagged_input: prompt.slice(0, 100),
+              provider_name: provider,
+              model_slug: model,
+            },
           },
         },
       };
@@ -484,7 +506,11 @@ export class FakeOpenAIApi extends FakeHttpServer {
           },
         },
       ],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+      },
     };
     return { status: 200, body: completion };
   }

@@ -19,7 +19,13 @@ describe('FakeS3Api with the real @aws-sdk/client-s3', () => {
   let client: S3Client;
 
   function clientWith(credentials: { accessKeyId: string; secretAccessKey: string }): S3Client {
-    return new S3Client({ endpoint: fake.endpoint, region: 'us-east-1', forcePathStyle: true, credentials, maxAttempts: 1 });
+    return new S3Client({
+      endpoint: fake.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials,
+      maxAttempts: 1,
+    });
   }
 
   beforeEach(async () => {
@@ -35,7 +41,9 @@ describe('FakeS3Api with the real @aws-sdk/client-s3', () => {
 
   it('PutObject, HeadObject and GetObject round-trip the bytes and content type, path-style and signed', async () => {
     const bytes = Buffer.from('a picture, byte for byte \u0000\u00ff');
-    await client.send(new PutObjectCommand({ Bucket: 'media', Key: 'outputs/2025/03/a.png', Body: bytes, ContentType: 'image/png' }));
+    await client.send(
+      new PutObjectCommand({ Bucket: 'media', Key: 'outputs/2025/03/a.png', Body: bytes, ContentType: 'image/png' }),
+    );
 
     const put = await fake.waitForRequest((request) => request.method === 'PUT');
     expect(put.path).toBe('/media/outputs/2025/03/a.png');
@@ -50,12 +58,18 @@ describe('FakeS3Api with the real @aws-sdk/client-s3', () => {
   });
 
   it('answers a missing key with NoSuchKey (GET) and NotFound (HEAD), and DeleteObject of it with success', async () => {
-    const get = await client.send(new GetObjectCommand({ Bucket: 'media', Key: 'nothing/here.png' })).catch((error: unknown) => error);
+    const get = await client
+      .send(new GetObjectCommand({ Bucket: 'media', Key: 'nothing/here.png' }))
+      .catch((error: unknown) => error);
     expect(get).toBeInstanceOf(NoSuchKey);
     expect((get as NoSuchKey).$metadata.httpStatusCode).toBe(404);
-    const head = await client.send(new HeadObjectCommand({ Bucket: 'media', Key: 'nothing/here.png' })).catch((error: unknown) => error);
+    const head = await client
+      .send(new HeadObjectCommand({ Bucket: 'media', Key: 'nothing/here.png' }))
+      .catch((error: unknown) => error);
     expect(head).toBeInstanceOf(NotFound);
-    await expect(client.send(new DeleteObjectCommand({ Bucket: 'media', Key: 'nothing/here.png' }))).resolves.toMatchObject({ $metadata: { httpStatusCode: 204 } });
+    await expect(
+      client.send(new DeleteObjectCommand({ Bucket: 'media', Key: 'nothing/here.png' })),
+    ).resolves.toMatchObject({ $metadata: { httpStatusCode: 204 } });
   });
 
   it('DeleteObject removes the object', async () => {
@@ -65,12 +79,23 @@ describe('FakeS3Api with the real @aws-sdk/client-s3', () => {
   });
 
   it('ListObjectsV2 pages by prefix with continuation tokens', async () => {
-    for (const key of ['a/1', 'a/2', 'a/3', 'b/1']) await client.send(new PutObjectCommand({ Bucket: 'media', Key: key, Body: Buffer.from(key) }));
+    for (const key of ['a/1', 'a/2', 'a/3', 'b/1'])
+      await client.send(new PutObjectCommand({ Bucket: 'media', Key: key, Body: Buffer.from(key) }));
 
     const first = await client.send(new ListObjectsV2Command({ Bucket: 'media', Prefix: 'a/', MaxKeys: 2 }));
-    expect(first.Contents?.map((object) => [object.Key, object.Size])).toEqual([['a/1', 3], ['a/2', 3]]);
+    expect(first.Contents?.map((object) => [object.Key, object.Size])).toEqual([
+      ['a/1', 3],
+      ['a/2', 3],
+    ]);
     expect(first.IsTruncated).toBe(true);
-    const second = await client.send(new ListObjectsV2Command({ Bucket: 'media', Prefix: 'a/', MaxKeys: 2, ContinuationToken: first.NextContinuationToken }));
+    const second = await client.send(
+      new ListObjectsV2Command({
+        Bucket: 'media',
+        Prefix: 'a/',
+        MaxKeys: 2,
+        ContinuationToken: first.NextContinuationToken,
+      }),
+    );
     expect(second.Contents?.map((object) => object.Key)).toEqual(['a/3']);
     expect(second.IsTruncated).toBe(false);
     const none = await client.send(new ListObjectsV2Command({ Bucket: 'media', Prefix: 'c/' }));
@@ -79,9 +104,15 @@ describe('FakeS3Api with the real @aws-sdk/client-s3', () => {
   });
 
   it('DeleteObjects removes every named key from its XML body (missing ones too) and reports them', async () => {
-    for (const key of ['d/1', 'd/2 & <3>', 'keep']) await client.send(new PutObjectCommand({ Bucket: 'media', Key: key, Body: Buffer.from(key) }));
+    for (const key of ['d/1', 'd/2 & <3>', 'keep'])
+      await client.send(new PutObjectCommand({ Bucket: 'media', Key: key, Body: Buffer.from(key) }));
 
-    const result = await client.send(new DeleteObjectsCommand({ Bucket: 'media', Delete: { Objects: [{ Key: 'd/1' }, { Key: 'd/2 & <3>' }, { Key: 'never-there' }] } }));
+    const result = await client.send(
+      new DeleteObjectsCommand({
+        Bucket: 'media',
+        Delete: { Objects: [{ Key: 'd/1' }, { Key: 'd/2 & <3>' }, { Key: 'never-there' }] },
+      }),
+    );
     expect(result.Deleted?.map((entry) => entry.Key).sort()).toEqual(['d/1', 'd/2 & <3>', 'never-there']);
     expect(result.Errors ?? []).toEqual([]);
     expect(fake.keysOf('media')).toEqual(['keep']);
@@ -92,7 +123,9 @@ describe('FakeS3Api with the real @aws-sdk/client-s3', () => {
   it('with requireContentMd5, refuses a DeleteObjects that carries only the SDK’s CRC32, as older S3-compatible stores do', async () => {
     fake.requireContentMd5 = true;
     await client.send(new PutObjectCommand({ Bucket: 'media', Key: 'x/1.png', Body: Buffer.from('1') }));
-    const error = await client.send(new DeleteObjectsCommand({ Bucket: 'media', Delete: { Objects: [{ Key: 'x/1.png' }] } })).catch((caught: unknown) => caught);
+    const error = await client
+      .send(new DeleteObjectsCommand({ Bucket: 'media', Delete: { Objects: [{ Key: 'x/1.png' }] } }))
+      .catch((caught: unknown) => caught);
     expect((error as S3ServiceException).name).toBe('InvalidRequest');
     expect(fake.keysOf('media')).toEqual(['x/1.png']);
   });
@@ -103,7 +136,9 @@ describe('FakeS3Api with the real @aws-sdk/client-s3', () => {
     expect(await response.text()).toMatch(/<Error><Code>AccessDenied<\/Code>/);
 
     const stranger = clientWith({ accessKeyId: 'AKIASOMEONEELSE', secretAccessKey: 'x' });
-    const error = await stranger.send(new PutObjectCommand({ Bucket: 'media', Key: 'x/1.png', Body: Buffer.from('1') })).catch((caught: unknown) => caught);
+    const error = await stranger
+      .send(new PutObjectCommand({ Bucket: 'media', Key: 'x/1.png', Body: Buffer.from('1') }))
+      .catch((caught: unknown) => caught);
     stranger.destroy();
     expect(error).toBeInstanceOf(S3ServiceException);
     expect((error as S3ServiceException).name).toBe('InvalidAccessKeyId');
@@ -112,11 +147,20 @@ describe('FakeS3Api with the real @aws-sdk/client-s3', () => {
   });
 
   it('answers an unknown bucket with NoSuchBucket, and a wrong Content-MD5 with BadDigest (nothing stored)', async () => {
-    const missing = await client.send(new GetObjectCommand({ Bucket: 'other', Key: 'x' })).catch((error: unknown) => error);
+    const missing = await client
+      .send(new GetObjectCommand({ Bucket: 'other', Key: 'x' }))
+      .catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(NoSuchBucket);
 
     const bad = await client
-      .send(new PutObjectCommand({ Bucket: 'media', Key: 'x/1.png', Body: Buffer.from('1'), ContentMD5: Buffer.alloc(16).toString('base64') }))
+      .send(
+        new PutObjectCommand({
+          Bucket: 'media',
+          Key: 'x/1.png',
+          Body: Buffer.from('1'),
+          ContentMD5: Buffer.alloc(16).toString('base64'),
+        }),
+      )
       .catch((error: unknown) => error);
     expect((bad as S3ServiceException).name).toBe('BadDigest');
     expect(fake.keysOf('media')).toEqual([]);
@@ -124,7 +168,9 @@ describe('FakeS3Api with the real @aws-sdk/client-s3', () => {
 
   it('injected failures come back as the SDK’s S3 errors', async () => {
     fake.failNext('GET /media/*', { status: 503 });
-    const error = await client.send(new GetObjectCommand({ Bucket: 'media', Key: 'x' })).catch((caught: unknown) => caught);
+    const error = await client
+      .send(new GetObjectCommand({ Bucket: 'media', Key: 'x' }))
+      .catch((caught: unknown) => caught);
     expect((error as S3ServiceException).name).toBe('SlowDown');
     expect((error as S3ServiceException).$metadata.httpStatusCode).toBe(503);
   });

@@ -23,7 +23,8 @@ export type FakeS3Options = FakeServerOptions & {
 
 const XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
-const SIGV4_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/\d{8}\/[^/]+\/s3\/aws4_request, ?SignedHeaders=[a-z0-9;-]+, ?Signature=[0-9a-f]{64}$/;
+const SIGV4_AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/\d{8}\/[^/]+\/s3\/aws4_request, ?SignedHeaders=[a-z0-9;-]+, ?Signature=[0-9a-f]{64}$/;
 
 /** A ListObjectsV2 page holds at most this many keys (docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html). */
 const MAX_LIST_KEYS = 1000;
@@ -85,7 +86,16 @@ export class FakeS3Api extends FakeHttpServer {
   }
 
   protected override errorBody(status: number, message: string, request: RecordedRequest): unknown {
-    const code = status === 404 ? 'NoSuchKey' : status === 403 ? 'AccessDenied' : status === 503 ? 'SlowDown' : status >= 500 ? 'InternalError' : 'InvalidRequest';
+    const code =
+      status === 404
+        ? 'NoSuchKey'
+        : status === 403
+          ? 'AccessDenied'
+          : status === 503
+            ? 'SlowDown'
+            : status >= 500
+              ? 'InternalError'
+              : 'InvalidRequest';
     return errorXml(code, message, request.path);
   }
 
@@ -97,9 +107,17 @@ export class FakeS3Api extends FakeHttpServer {
     const bucket = this.buckets.get(bucketName);
     if (!bucket) return s3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', `/${bucketName}`, request);
     if (key === '') {
-      if (request.method === 'GET' && request.query['list-type'] === '2') return this.listObjects(bucket, bucketName, request);
-      if (request.method === 'POST' && 'delete' in request.query) return deleteObjects(bucket, request, this.requireContentMd5);
-      return s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', `/${bucketName}`, request);
+      if (request.method === 'GET' && request.query['list-type'] === '2')
+        return this.listObjects(bucket, bucketName, request);
+      if (request.method === 'POST' && 'delete' in request.query)
+        return deleteObjects(bucket, request, this.requireContentMd5);
+      return s3Error(
+        405,
+        'MethodNotAllowed',
+        'The specified method is not allowed against this resource.',
+        `/${bucketName}`,
+        request,
+      );
     }
     switch (request.method) {
       case 'PUT':
@@ -107,24 +125,53 @@ export class FakeS3Api extends FakeHttpServer {
       case 'GET':
       case 'HEAD': {
         const object = bucket.get(key);
-        if (!object) return request.method === 'HEAD' ? { status: 404 } : s3Error(404, 'NoSuchKey', 'The specified key does not exist.', request.path, request);
-        const headers = { 'content-type': object.contentType, etag: object.etag, 'last-modified': object.lastModified.toUTCString(), 'accept-ranges': 'bytes' };
-        return request.method === 'HEAD' ? { status: 200, headers: { ...headers, 'content-length': String(object.bytes.length) } } : { status: 200, headers, body: object.bytes };
+        if (!object)
+          return request.method === 'HEAD'
+            ? { status: 404 }
+            : s3Error(404, 'NoSuchKey', 'The specified key does not exist.', request.path, request);
+        const headers = {
+          'content-type': object.contentType,
+          etag: object.etag,
+          'last-modified': object.lastModified.toUTCString(),
+          'accept-ranges': 'bytes',
+        };
+        return request.method === 'HEAD'
+          ? { status: 200, headers: { ...headers, 'content-length': String(object.bytes.length) } }
+          : { status: 200, headers, body: object.bytes };
       }
       case 'DELETE':
         bucket.delete(key);
         return { status: 204 };
       default:
-        return s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', request.path, request);
+        return s3Error(
+          405,
+          'MethodNotAllowed',
+          'The specified method is not allowed against this resource.',
+          request.path,
+          request,
+        );
     }
   }
 
   private checkAuthorization(request: RecordedRequest): FakeReply | undefined {
     const header = String(request.headers.authorization ?? '');
     const match = SIGV4_AUTHORIZATION.exec(header);
-    if (!match) return s3Error(403, 'AccessDenied', 'Access Denied: a SigV4 Authorization header is required', request.path, request);
+    if (!match)
+      return s3Error(
+        403,
+        'AccessDenied',
+        'Access Denied: a SigV4 Authorization header is required',
+        request.path,
+        request,
+      );
     if (match[1] !== this.accessKeyId) {
-      return s3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', request.path, request);
+      return s3Error(
+        403,
+        'InvalidAccessKeyId',
+        'The AWS Access Key Id you provided does not exist in our records.',
+        request.path,
+        request,
+      );
     }
     return undefined;
   }
@@ -132,7 +179,10 @@ export class FakeS3Api extends FakeHttpServer {
   private listObjects(bucket: Map<string, FakeS3Object>, bucketName: string, request: RecordedRequest): FakeReply {
     const prefix = typeof request.query.prefix === 'string' ? request.query.prefix : '';
     const maxKeys = Math.min(Number(request.query['max-keys'] ?? MAX_LIST_KEYS) || MAX_LIST_KEYS, MAX_LIST_KEYS);
-    const token = typeof request.query['continuation-token'] === 'string' ? Buffer.from(request.query['continuation-token'], 'base64url').toString('utf8') : undefined;
+    const token =
+      typeof request.query['continuation-token'] === 'string'
+        ? Buffer.from(request.query['continuation-token'], 'base64url').toString('utf8')
+        : undefined;
     const after = token ?? (typeof request.query['start-after'] === 'string' ? request.query['start-after'] : '');
     const matching = [...bucket.keys()].filter((key) => key.startsWith(prefix) && key > after).sort();
     const page = matching.slice(0, maxKeys);
@@ -143,8 +193,13 @@ export class FakeS3Api extends FakeHttpServer {
         return `<Contents><Key>${escapeXml(key)}</Key><LastModified>${object.lastModified.toISOString()}</LastModified><ETag>${escapeXml(object.etag)}</ETag><Size>${object.bytes.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
       })
       .join('');
-    const next = isTruncated ? `<NextContinuationToken>${Buffer.from(page.at(-1)!, 'utf8').toString('base64url')}</NextContinuationToken>` : '';
-    const echoed = typeof request.query['continuation-token'] === 'string' ? `<ContinuationToken>${escapeXml(request.query['continuation-token'])}</ContinuationToken>` : '';
+    const next = isTruncated
+      ? `<NextContinuationToken>${Buffer.from(page.at(-1)!, 'utf8').toString('base64url')}</NextContinuationToken>`
+      : '';
+    const echoed =
+      typeof request.query['continuation-token'] === 'string'
+        ? `<ContinuationToken>${escapeXml(request.query['continuation-token'])}</ContinuationToken>`
+        : '';
     const body = `${XML_HEADER}<ListBucketResult xmlns="${S3_NAMESPACE}"><Name>${escapeXml(bucketName)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${isTruncated}</IsTruncated>${echoed}${next}${contents}</ListBucketResult>`;
     return { status: 200, body };
   }
@@ -155,21 +210,46 @@ function putObject(bucket: Map<string, FakeS3Object>, key: string, request: Reco
   const digestProblem = checkDigests(bytes, request);
   if (digestProblem) return digestProblem;
   const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
-  bucket.set(key, { bytes, contentType: String(request.headers['content-type'] ?? 'binary/octet-stream'), etag, lastModified: new Date() });
+  bucket.set(key, {
+    bytes,
+    contentType: String(request.headers['content-type'] ?? 'binary/octet-stream'),
+    etag,
+    lastModified: new Date(),
+  });
   return { status: 200, headers: { etag } };
 }
 
 /** DeleteObjects: `<Delete><Object><Key>…</Key></Object>…<Quiet>true</Quiet></Delete>`; needs Content-MD5 or (unless `requireContentMd5`) a checksum, as S3 does. */
-function deleteObjects(bucket: Map<string, FakeS3Object>, request: RecordedRequest, requireContentMd5: boolean): FakeReply {
-  const hasChecksum = !requireContentMd5 && Object.keys(request.headers).some((name) => name.startsWith('x-amz-checksum-'));
+function deleteObjects(
+  bucket: Map<string, FakeS3Object>,
+  request: RecordedRequest,
+  requireContentMd5: boolean,
+): FakeReply {
+  const hasChecksum =
+    !requireContentMd5 && Object.keys(request.headers).some((name) => name.startsWith('x-amz-checksum-'));
   const hasIntegrity = request.headers['content-md5'] !== undefined || hasChecksum;
-  if (!hasIntegrity) return s3Error(400, 'InvalidRequest', 'Missing required header for this request: Content-MD5', request.path, request);
+  if (!hasIntegrity)
+    return s3Error(
+      400,
+      'InvalidRequest',
+      'Missing required header for this request: Content-MD5',
+      request.path,
+      request,
+    );
   const digestProblem = checkDigests(request.rawBody, request);
   if (digestProblem) return digestProblem;
   const xml = request.rawBody.toString('utf8');
-  if (!/^\s*(<\?xml[^>]*\?>\s*)?<Delete[\s>]/.test(xml)) return s3Error(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.', request.path, request);
+  if (!/^\s*(<\?xml[^>]*\?>\s*)?<Delete[\s>]/.test(xml))
+    return s3Error(
+      400,
+      'MalformedXML',
+      'The XML you provided was not well-formed or did not validate against our published schema.',
+      request.path,
+      request,
+    );
   const keys = [...xml.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>/g)].map((match) => unescapeXml(match[1] ?? ''));
-  if (keys.length === 0 || keys.length > 1000) return s3Error(400, 'MalformedXML', 'A DeleteObjects request names 1 to 1000 keys.', request.path, request);
+  if (keys.length === 0 || keys.length > 1000)
+    return s3Error(400, 'MalformedXML', 'A DeleteObjects request names 1 to 1000 keys.', request.path, request);
   const isQuiet = /<Quiet>\s*true\s*<\/Quiet>/.test(xml);
   for (const key of keys) bucket.delete(key);
   const deleted = isQuiet ? '' : keys.map((key) => `<Deleted><Key>${escapeXml(key)}</Key></Deleted>`).join('');
@@ -186,7 +266,13 @@ function checkDigests(bytes: Buffer, request: RecordedRequest): FakeReply | unde
   for (const [header, compute] of expected) {
     const sent = request.headers[header];
     if (typeof sent === 'string' && sent !== compute()) {
-      return s3Error(400, 'BadDigest', `The ${header} you specified did not match what we received.`, request.path, request);
+      return s3Error(
+        400,
+        'BadDigest',
+        `The ${header} you specified did not match what we received.`,
+        request.path,
+        request,
+      );
     }
   }
   return undefined;
@@ -199,7 +285,10 @@ function crc32Base64(bytes: Buffer): string {
 }
 
 function isAwsChunked(request: RecordedRequest): boolean {
-  return String(request.headers['content-encoding'] ?? '').includes('aws-chunked') || String(request.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+  return (
+    String(request.headers['content-encoding'] ?? '').includes('aws-chunked') ||
+    String(request.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')
+  );
 }
 
 /** The payload of an `aws-chunked` body: `<hex size>[;chunk-signature=…]\r\n<bytes>\r\n` … `0\r\n` and optional trailers. */
@@ -228,7 +317,12 @@ function errorXml(code: string, message: string, resource: string): string {
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 function unescapeXml(text: string): string {

@@ -70,7 +70,9 @@ describe('FakeStripeApi with the real stripe SDK', () => {
 
   it('parses bracket-nested form bodies the way Stripe encodes them', () => {
     expect(
-      parseNestedForm('line_items[0][price_data][unit_amount]=500&line_items[1][price]=price_1&expand[]=a&expand[]=b&metadata[k]=v&mode=payment'),
+      parseNestedForm(
+        'line_items[0][price_data][unit_amount]=500&line_items[1][price]=price_1&expand[]=a&expand[]=b&metadata[k]=v&mode=payment',
+      ),
     ).toEqual({
       line_items: [{ price_data: { unit_amount: '500' } }, { price: 'price_1' }],
       expand: ['a', 'b'],
@@ -120,7 +122,9 @@ describe('FakeStripeApi with the real stripe SDK', () => {
     const request = await fake.waitForRequest((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions');
     expect(request.body).toMatchObject({
       mode: 'payment',
-      line_items: [{ quantity: '2', price_data: { currency: 'usd', unit_amount: '500', product_data: { name: '100 credits' } } }],
+      line_items: [
+        { quantity: '2', price_data: { currency: 'usd', unit_amount: '500', product_data: { name: '100 credits' } } },
+      ],
       metadata: { userId: '42' },
     });
     expect(request.headers['stripe-version']).toBe(STRIPE_API_VERSION);
@@ -132,12 +136,16 @@ describe('FakeStripeApi with the real stripe SDK', () => {
     expect(item).toMatchObject({ quantity: 2, amount_total: 1000, description: '100 credits' });
     expect(item?.price?.unit_amount).toBe(500);
     expect((item?.price?.product as Stripe.Product).name).toBe('100 credits');
-    const retrieveRequest = await fake.waitForRequest((r) => r.method === 'GET' && r.path === `/v1/checkout/sessions/${session.id}`);
+    const retrieveRequest = await fake.waitForRequest(
+      (r) => r.method === 'GET' && r.path === `/v1/checkout/sessions/${session.id}`,
+    );
     expect(retrieveRequest.query).toEqual({ expand: ['line_items', 'line_items.data.price.product'] });
 
     const updated = await stripe.customers.update(customer.id, { name: 'Ada', metadata: { userId: '', plan: 'pro' } });
     expect(updated).toMatchObject({ name: 'Ada', metadata: { plan: 'pro' } });
-    expect((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({ email: 'ada@example.com' });
+    expect((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({
+      email: 'ada@example.com',
+    });
   });
 
   it('the hosted page completes the session and a signed checkout.session.completed verifies', async () => {
@@ -218,7 +226,11 @@ describe('FakeStripeApi with the real stripe SDK', () => {
     });
 
     const events = await fake.completeCheckout(session.id);
-    expect(events.map((e) => e.type)).toEqual(['customer.subscription.created', 'invoice.paid', 'checkout.session.completed']);
+    expect(events.map((e) => e.type)).toEqual([
+      'customer.subscription.created',
+      'invoice.paid',
+      'checkout.session.completed',
+    ]);
     expect(receiver.verified.map((e) => e.type)).toEqual(events.map((e) => e.type));
 
     const completed = (events[2] as Stripe.CheckoutSessionCompletedEvent).data.object;
@@ -227,12 +239,18 @@ describe('FakeStripeApi with the real stripe SDK', () => {
     const invoice = (events[1] as Stripe.InvoicePaidEvent).data.object;
     expect(invoice.id).toMatch(/^in_/);
     expect(invoice).toMatchObject({ billing_reason: 'subscription_create', status: 'paid', amount_paid: 999 });
-    expect(invoice.parent?.subscription_details).toEqual({ subscription: completed.subscription, metadata: { userId: '7' } });
+    expect(invoice.parent?.subscription_details).toEqual({
+      subscription: completed.subscription,
+      metadata: { userId: '7' },
+    });
     const period = invoice.lines.data[0]?.period;
     expect(period && period.end > period.start).toBe(true);
 
     const subscription = await stripe.subscriptions.retrieve(String(completed.subscription));
-    expect(subscription.items.data[0]).toMatchObject({ current_period_start: period?.start, current_period_end: period?.end });
+    expect(subscription.items.data[0]).toMatchObject({
+      current_period_start: period?.start,
+      current_period_end: period?.end,
+    });
 
     const withPayments = await stripe.invoices.retrieve(invoice.id, { expand: ['payments'] });
     expect(withPayments.payments?.data[0]?.payment.payment_intent).toMatch(/^pi_/);
@@ -266,7 +284,10 @@ describe('FakeStripeApi with the real stripe SDK', () => {
     const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 300 });
     expect(refund).toMatchObject({ object: 'refund', amount: 300, charge: chargeId, status: 'succeeded' });
     const partial = await fake.waitForDelivery((d) => d.event.type === 'charge.refunded');
-    expect((partial.event as Stripe.ChargeRefundedEvent).data.object).toMatchObject({ amount_refunded: 300, refunded: false });
+    expect((partial.event as Stripe.ChargeRefundedEvent).data.object).toMatchObject({
+      amount_refunded: 300,
+      refunded: false,
+    });
 
     const full = (await fake.refundCharge(chargeId)) as Stripe.ChargeRefundedEvent;
     expect(full.data.object).toMatchObject({ amount_refunded: 1000, refunded: true });
@@ -290,7 +311,10 @@ describe('FakeStripeApi with the real stripe SDK', () => {
 
   it('billing portal: a session url, and cancelling on its page delivers customer.subscription.deleted', async () => {
     const price = fake.createPrice({ unitAmount: 500, recurring: { interval: 'month' } });
-    const session = await stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: price.id, quantity: 1 }] });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      line_items: [{ price: price.id, quantity: 1 }],
+    });
     await fake.completeCheckout(session.id);
     const completed = await stripe.checkout.sessions.retrieve(session.id);
 
@@ -317,7 +341,11 @@ describe('FakeStripeApi with the real stripe SDK', () => {
 
     const notFound = await stripe.customers.retrieve('cus_missing').catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
-    expect(notFound).toMatchObject({ statusCode: 404, code: 'resource_missing', message: "No such customer: 'cus_missing'" });
+    expect(notFound).toMatchObject({
+      statusCode: 404,
+      code: 'resource_missing',
+      message: "No such customer: 'cus_missing'",
+    });
 
     fake.failNext('POST /v1/customers', { status: 500 });
     await expect(stripe.customers.create({})).rejects.toBeInstanceOf(Stripe.errors.StripeAPIError);
@@ -327,7 +355,10 @@ describe('FakeStripeApi with the real stripe SDK', () => {
     await expect(stripe.customers.create({})).rejects.toBeInstanceOf(Stripe.errors.StripeRateLimitError);
 
     const bad = await stripe.checkout.sessions
-      .create({ mode: 'subscription', line_items: [{ price_data: { currency: 'usd', unit_amount: 5, product_data: { name: 'x' } }, quantity: 1 }] })
+      .create({
+        mode: 'subscription',
+        line_items: [{ price_data: { currency: 'usd', unit_amount: 5, product_data: { name: 'x' } }, quantity: 1 }],
+      })
       .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
   });
@@ -337,9 +368,9 @@ describe('FakeStripeApi with the real stripe SDK', () => {
     const replay = await stripe.customers.create({ email: 'a@example.com' }, { idempotencyKey: 'key-1' });
     expect(replay.id).toBe(first.id);
     expect(replay.lastResponse.headers['idempotent-replayed']).toBe('true');
-    await expect(stripe.customers.create({ email: 'b@example.com' }, { idempotencyKey: 'key-1' })).rejects.toBeInstanceOf(
-      Stripe.errors.StripeIdempotencyError,
-    );
+    await expect(
+      stripe.customers.create({ email: 'b@example.com' }, { idempotencyKey: 'key-1' }),
+    ).rejects.toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
     expect(fake.customers.size).toBe(1);
   });
 

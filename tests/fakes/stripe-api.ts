@@ -121,10 +121,16 @@ export class FakeStripeApi extends FakeHttpServer {
 
   private readonly lineItems = new Map<string, Stripe.LineItem[]>();
   private readonly invoicePayments = new Map<string, Stripe.InvoicePayment[]>();
-  private readonly sessionExtras = new Map<string, { subscriptionMetadata: Record<string, string>; paymentIntentData: Form }>();
+  private readonly sessionExtras = new Map<
+    string,
+    { subscriptionMetadata: Record<string, string>; paymentIntentData: Form }
+  >();
   private readonly idempotent = new Map<string, { rawBody: string; reply: FakeReply }>();
   private readonly background = new Set<Promise<unknown>>();
-  private deliveryWaiters: Array<{ predicate: (d: WebhookDelivery) => boolean; resolve: (d: WebhookDelivery) => void }> = [];
+  private deliveryWaiters: Array<{
+    predicate: (d: WebhookDelivery) => boolean;
+    resolve: (d: WebhookDelivery) => void;
+  }> = [];
   private readonly deliveryAbort = new AbortController();
   private readonly signer = new Stripe('sk_test_signer', { telemetry: false });
 
@@ -200,10 +206,7 @@ export class FakeStripeApi extends FakeHttpServer {
   }
 
   /** Opens a dispute on a charge (status `needs_response`) and delivers `charge.dispute.created`. */
-  async createDispute(
-    chargeId: string,
-    options: { reason?: string; amount?: number } = {},
-  ): Promise<Stripe.Event> {
+  async createDispute(chargeId: string, options: { reason?: string; amount?: number } = {}): Promise<Stripe.Event> {
     const charge = this.mustFind(this.charges, chargeId, 'charge');
     const now = nowSeconds();
     const dispute: Stripe.Dispute = {
@@ -387,7 +390,9 @@ export class FakeStripeApi extends FakeHttpServer {
       status,
       body: {
         error: {
-          ...(extra.code ? { code: extra.code, doc_url: `https://stripe.com/docs/error-codes/${extra.code.replace(/_/g, '-')}` } : {}),
+          ...(extra.code
+            ? { code: extra.code, doc_url: `https://stripe.com/docs/error-codes/${extra.code.replace(/_/g, '-')}` }
+            : {}),
           message,
           ...(extra.param ? { param: extra.param } : {}),
           request_log_url: `https://dashboard.stripe.com/test/logs/req_${randomAlnum(14)}`,
@@ -433,7 +438,8 @@ export class FakeStripeApi extends FakeHttpServer {
     }
 
     if (m(/^POST \/v1\/billing_portal\/sessions$/) !== undefined) return this.createPortalSession(form);
-    if ((id = m(/^GET \/v1\/prices\/([^/]+)$/)) !== undefined) return this.view(this.mustFind(this.prices, id, 'price'), expand);
+    if ((id = m(/^GET \/v1\/prices\/([^/]+)$/)) !== undefined)
+      return this.view(this.mustFind(this.prices, id, 'price'), expand);
 
     if ((id = m(/^GET \/v1\/subscriptions\/([^/]+)$/)) !== undefined) {
       return this.view(this.mustFind(this.subscriptions, id, 'subscription'), expand);
@@ -451,7 +457,8 @@ export class FakeStripeApi extends FakeHttpServer {
     if ((id = m(/^GET \/v1\/invoices\/([^/]+)$/)) !== undefined) {
       return this.view(this.mustFind(this.invoices, id, 'invoice'), expand);
     }
-    if ((id = m(/^GET \/v1\/charges\/([^/]+)$/)) !== undefined) return this.view(this.mustFind(this.charges, id, 'charge'), expand);
+    if ((id = m(/^GET \/v1\/charges\/([^/]+)$/)) !== undefined)
+      return this.view(this.mustFind(this.charges, id, 'charge'), expand);
     if ((id = m(/^GET \/v1\/payment_intents\/([^/]+)$/)) !== undefined) {
       return this.view(this.mustFind(this.paymentIntents, id, 'payment_intent'), expand);
     }
@@ -469,14 +476,19 @@ export class FakeStripeApi extends FakeHttpServer {
       this.deliverInBackground(event);
       return this.view(refund, expand);
     }
-    if ((id = m(/^GET \/v1\/refunds\/([^/]+)$/)) !== undefined) return this.view(this.mustFind(this.refunds, id, 'refund'), expand);
-    if ((id = m(/^GET \/v1\/disputes\/([^/]+)$/)) !== undefined) return this.view(this.mustFind(this.disputes, id, 'dispute'), expand);
+    if ((id = m(/^GET \/v1\/refunds\/([^/]+)$/)) !== undefined)
+      return this.view(this.mustFind(this.refunds, id, 'refund'), expand);
+    if ((id = m(/^GET \/v1\/disputes\/([^/]+)$/)) !== undefined)
+      return this.view(this.mustFind(this.disputes, id, 'dispute'), expand);
     if ((id = m(/^GET \/v1\/events\/([^/]+)$/)) !== undefined) {
       const event = this.events.find((e) => e.id === id);
       if (!event) throw missing('event', id);
       return structuredClone(event);
     }
-    throw new StripeRequestError(404, `Unrecognized request URL (${request.method}: ${request.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`);
+    throw new StripeRequestError(
+      404,
+      `Unrecognized request URL (${request.method}: ${request.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+    );
   }
 
   // ---------------------------------------------------------------- customers
@@ -536,7 +548,9 @@ export class FakeStripeApi extends FakeHttpServer {
     if (mode !== 'payment' && mode !== 'subscription') {
       throw mode === undefined
         ? new StripeRequestError(400, 'Missing required param: mode.', { code: 'parameter_missing', param: 'mode' })
-        : new StripeRequestError(400, `Invalid mode: the fake supports payment or subscription, got ${mode}.`, { param: 'mode' });
+        : new StripeRequestError(400, `Invalid mode: the fake supports payment or subscription, got ${mode}.`, {
+            param: 'mode',
+          });
     }
     const rawItems = form.line_items;
     if (!Array.isArray(rawItems) || rawItems.length === 0) {
@@ -551,9 +565,13 @@ export class FakeStripeApi extends FakeHttpServer {
     const items = rawItems.map((raw, index) => this.lineItemFrom(raw as Form, index));
     const recurring = items.filter((item) => item.price?.recurring);
     if (mode === 'subscription' && recurring.length === 0) {
-      throw new StripeRequestError(400, 'You must provide at least one recurring price in `subscription` mode when using prices.', {
-        param: 'line_items',
-      });
+      throw new StripeRequestError(
+        400,
+        'You must provide at least one recurring price in `subscription` mode when using prices.',
+        {
+          param: 'line_items',
+        },
+      );
     }
     if (mode === 'payment' && recurring.length > 0) {
       throw new StripeRequestError(
@@ -606,8 +624,7 @@ export class FakeStripeApi extends FakeHttpServer {
       expires_at: form.expires_at === undefined ? now + 86_400 : toInt(form.expires_at, 'expires_at'),
       integration_identifier: null,
       invoice: null,
-      invoice_creation:
-        mode === 'payment' ? { enabled: false, invoice_data: emptyInvoiceData() } : null,
+      invoice_creation: mode === 'payment' ? { enabled: false, invoice_data: emptyInvoiceData() } : null,
       livemode: false,
       locale: (optionalString(form.locale) as Stripe.Checkout.Session.Locale | undefined) ?? null,
       managed_payments: null,
@@ -680,7 +697,11 @@ export class FakeStripeApi extends FakeHttpServer {
             param: `${param}[price_data][product_data][name]`,
           });
         }
-        productId = this.makeProduct(name, asMetadata(productData.metadata), optionalString(productData.description)).id;
+        productId = this.makeProduct(
+          name,
+          asMetadata(productData.metadata),
+          optionalString(productData.description),
+        ).id;
       } else {
         this.mustFind(this.products, productId, 'product', `${param}[price_data][product]`);
       }
@@ -692,7 +713,8 @@ export class FakeStripeApi extends FakeHttpServer {
         recurring: recurring
           ? {
               interval: optionalString(recurring.interval) as Stripe.Price.Recurring.Interval,
-              intervalCount: recurring.interval_count === undefined ? 1 : toInt(recurring.interval_count, 'interval_count'),
+              intervalCount:
+                recurring.interval_count === undefined ? 1 : toInt(recurring.interval_count, 'interval_count'),
             }
           : undefined,
         lookupKey: null,
@@ -770,7 +792,13 @@ export class FakeStripeApi extends FakeHttpServer {
         customerId = this.createCustomer({ email, name }).id;
         session.customer = customerId;
       }
-      const { subscription, invoice } = this.startSubscription(session, customerId, extras?.subscriptionMetadata ?? {}, email, name);
+      const { subscription, invoice } = this.startSubscription(
+        session,
+        customerId,
+        extras?.subscriptionMetadata ?? {},
+        email,
+        name,
+      );
       session.subscription = subscription.id;
       session.invoice = invoice.id;
       events.push(this.emit('customer.subscription.created', subscription, NO_REQUEST));
@@ -783,7 +811,10 @@ export class FakeStripeApi extends FakeHttpServer {
   private expireSessionNow(sessionId: string, request: EventRequest): Stripe.Event {
     const session = this.mustFind(this.checkoutSessions, sessionId, 'checkout.session');
     if (session.status !== 'open') {
-      throw new StripeRequestError(400, `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`);
+      throw new StripeRequestError(
+        400,
+        `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`,
+      );
     }
     session.status = 'expired';
     session.url = null;
@@ -924,7 +955,13 @@ export class FakeStripeApi extends FakeHttpServer {
   }
 
   private refundNow(
-    input: { charge?: string; paymentIntent?: string; amount?: number; reason?: string; metadata?: Record<string, string> },
+    input: {
+      charge?: string;
+      paymentIntent?: string;
+      amount?: number;
+      reason?: string;
+      metadata?: Record<string, string>;
+    },
     request: EventRequest,
   ): { refund: Stripe.Refund; event: Stripe.Event } {
     let chargeId = input.charge;
@@ -933,14 +970,20 @@ export class FakeStripeApi extends FakeHttpServer {
       chargeId = typeof intent.latest_charge === 'string' ? intent.latest_charge : undefined;
     }
     if (chargeId === undefined) {
-      throw new StripeRequestError(400, 'One of the following params should be provided for this request: payment_intent or charge.', {
-        code: 'parameter_missing',
-      });
+      throw new StripeRequestError(
+        400,
+        'One of the following params should be provided for this request: payment_intent or charge.',
+        {
+          code: 'parameter_missing',
+        },
+      );
     }
     const charge = this.mustFind(this.charges, chargeId, 'charge', 'charge');
     const remaining = charge.amount - charge.amount_refunded;
     if (remaining <= 0) {
-      throw new StripeRequestError(400, `Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
+      throw new StripeRequestError(400, `Charge ${charge.id} has already been refunded.`, {
+        code: 'charge_already_refunded',
+      });
     }
     const amount = input.amount ?? remaining;
     if (amount > remaining) {
@@ -960,7 +1003,10 @@ export class FakeStripeApi extends FakeHttpServer {
       currency: charge.currency,
       customer: typeof charge.customer === 'string' ? charge.customer : null,
       customer_account: null,
-      destination_details: { card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' }, type: 'card' },
+      destination_details: {
+        card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' },
+        type: 'card',
+      },
       metadata: { ...input.metadata },
       payment_intent: typeof charge.payment_intent === 'string' ? charge.payment_intent : null,
       payment_method: charge.payment_method ?? null,
@@ -1035,8 +1081,19 @@ export class FakeStripeApi extends FakeHttpServer {
       description: null,
       discounts: [],
       ended_at: null,
-      invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
-      items: { object: 'list', data: subscriptionItems, has_more: false, url: `/v1/subscription_items?subscription=${subscriptionId}` },
+      invoice_settings: {
+        account_tax_ids: null,
+        custom_fields: null,
+        description: null,
+        footer: null,
+        issuer: { type: 'self' },
+      },
+      items: {
+        object: 'list',
+        data: subscriptionItems,
+        has_more: false,
+        url: `/v1/subscription_items?subscription=${subscriptionId}`,
+      },
       latest_invoice: null,
       livemode: false,
       managed_payments: null,
@@ -1044,7 +1101,11 @@ export class FakeStripeApi extends FakeHttpServer {
       next_pending_invoice_item_invoice: null,
       on_behalf_of: null,
       pause_collection: null,
-      payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
+      payment_settings: {
+        payment_method_options: null,
+        payment_method_types: null,
+        save_default_payment_method: 'off',
+      },
       pending_invoice_item_interval: null,
       pending_setup_intent: null,
       pending_update: null,
@@ -1058,7 +1119,14 @@ export class FakeStripeApi extends FakeHttpServer {
       trial_start: null,
     };
     this.subscriptions.set(subscriptionId, subscription);
-    const invoice = this.billSubscription(subscription, 'subscription_create', { start: now, end: now }, false, email, name);
+    const invoice = this.billSubscription(
+      subscription,
+      'subscription_create',
+      { start: now, end: now },
+      false,
+      email,
+      name,
+    );
     return { subscription, invoice };
   }
 
@@ -1104,7 +1172,10 @@ export class FakeStripeApi extends FakeHttpServer {
         period: { end: item.current_period_end, start: item.current_period_start },
         pretax_credit_amounts: [],
         pricing: {
-          price_details: { price: item.price.id, product: typeof item.price.product === 'string' ? item.price.product : item.price.product.id },
+          price_details: {
+            price: item.price.id,
+            product: typeof item.price.product === 'string' ? item.price.product : item.price.product.id,
+          },
           type: 'price_details',
           unit_amount_decimal: decimal(String(item.price.unit_amount ?? 0)),
         },
@@ -1187,7 +1258,12 @@ export class FakeStripeApi extends FakeHttpServer {
       starting_balance: 0,
       statement_descriptor: null,
       status: fail ? 'open' : 'paid',
-      status_transitions: { finalized_at: now, marked_uncollectible_at: null, paid_at: fail ? null : now, voided_at: null },
+      status_transitions: {
+        finalized_at: now,
+        marked_uncollectible_at: null,
+        paid_at: fail ? null : now,
+        voided_at: null,
+      },
       subtotal: total,
       subtotal_excluding_tax: total,
       test_clock: null,
@@ -1239,14 +1315,24 @@ export class FakeStripeApi extends FakeHttpServer {
       return [this.cancelNow(subscriptionId, NO_REQUEST, null, 'cancellation_requested')];
     }
     const first = subscription.items.data[0];
-    const collected = { start: first?.current_period_start ?? nowSeconds(), end: first?.current_period_end ?? nowSeconds() };
+    const collected = {
+      start: first?.current_period_start ?? nowSeconds(),
+      end: first?.current_period_end ?? nowSeconds(),
+    };
     for (const item of subscription.items.data) {
       const start = item.current_period_end;
       item.current_period_start = start;
       item.current_period_end = addInterval(start, item.price.recurring as Stripe.Price.Recurring);
     }
     const customer = this.customers.get(String(subscription.customer));
-    const invoice = this.billSubscription(subscription, 'subscription_cycle', collected, fail, customer?.email ?? null, customer?.name ?? null);
+    const invoice = this.billSubscription(
+      subscription,
+      'subscription_cycle',
+      collected,
+      fail,
+      customer?.email ?? null,
+      customer?.name ?? null,
+    );
     if (!fail) {
       return [this.emit('invoice.paid', invoice, NO_REQUEST)];
     }
@@ -1267,7 +1353,10 @@ export class FakeStripeApi extends FakeHttpServer {
     }
     if (form.cancel_at_period_end !== undefined) {
       if (subscription.status === 'canceled') {
-        throw new StripeRequestError(400, 'A canceled subscription can only update its cancellation_details and metadata.');
+        throw new StripeRequestError(
+          400,
+          'A canceled subscription can only update its cancellation_details and metadata.',
+        );
       }
       const cancel = form.cancel_at_period_end === 'true';
       previous.cancel_at_period_end = subscription.cancel_at_period_end;
@@ -1297,7 +1386,10 @@ export class FakeStripeApi extends FakeHttpServer {
   ): Stripe.Event {
     const subscription = this.mustFind(this.subscriptions, subscriptionId, 'subscription');
     if (subscription.status === 'canceled') {
-      throw new StripeRequestError(404, `No such subscription: '${subscriptionId}'`, { code: 'resource_missing', param: 'id' });
+      throw new StripeRequestError(404, `No such subscription: '${subscriptionId}'`, {
+        code: 'resource_missing',
+        param: 'id',
+      });
     }
     const now = nowSeconds();
     subscription.status = 'canceled';
@@ -1312,7 +1404,10 @@ export class FakeStripeApi extends FakeHttpServer {
   private createPortalSession(form: Form): Stripe.BillingPortal.Session {
     const customerId = optionalString(form.customer);
     if (customerId === undefined) {
-      throw new StripeRequestError(400, 'Missing required param: customer.', { code: 'parameter_missing', param: 'customer' });
+      throw new StripeRequestError(400, 'Missing required param: customer.', {
+        code: 'parameter_missing',
+        param: 'customer',
+      });
     }
     this.mustFind(this.customers, customerId, 'customer', 'customer');
     const id = newId('bps');
@@ -1358,10 +1453,17 @@ export class FakeStripeApi extends FakeHttpServer {
 
   private checkoutPage(session: Stripe.Checkout.Session): FakeReply {
     if (session.status !== 'open') {
-      return htmlPage(200, 'Checkout', `<p id="status">This Checkout Session is ${escapeHtml(session.status ?? 'closed')}.</p>`);
+      return htmlPage(
+        200,
+        'Checkout',
+        `<p id="status">This Checkout Session is ${escapeHtml(session.status ?? 'closed')}.</p>`,
+      );
     }
     const items = (this.lineItems.get(session.id) ?? [])
-      .map((item) => `<li>${escapeHtml(item.description ?? '')} × ${item.quantity ?? 1}: ${formatMoney(item.amount_total, item.currency)}</li>`)
+      .map(
+        (item) =>
+          `<li>${escapeHtml(item.description ?? '')} × ${item.quantity ?? 1}: ${formatMoney(item.amount_total, item.currency)}</li>`,
+      )
       .join('');
     const cancel = session.cancel_url ? `<a id="cancel" href="${escapeHtml(session.cancel_url)}">Cancel</a>` : '';
     return htmlPage(
@@ -1381,7 +1483,11 @@ ${cancel}`,
 
   private async payFromPage(session: Stripe.Checkout.Session, request: RecordedRequest): Promise<FakeReply> {
     if (session.status !== 'open') {
-      return htmlPage(409, 'Checkout', `<p id="status">This Checkout Session is ${escapeHtml(session.status ?? 'closed')}.</p>`);
+      return htmlPage(
+        409,
+        'Checkout',
+        `<p id="status">This Checkout Session is ${escapeHtml(session.status ?? 'closed')}.</p>`,
+      );
     }
     const form = (request.body ?? {}) as Form;
     await this.completeCheckout(session.id, { email: optionalString(form.email) || undefined });
@@ -1668,7 +1774,9 @@ function asStringArray(value: unknown): string[] {
 function asMetadata(value: unknown): Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
+    Object.entries(value as Record<string, unknown>).filter(
+      (e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '',
+    ),
   );
 }
 
@@ -1688,7 +1796,10 @@ function mergeMetadata(current: Record<string, string> | null, update: unknown):
 function toInt(value: unknown, param: string): number {
   const parsed = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(parsed)) {
-    throw new StripeRequestError(400, `Invalid integer: ${String(value)}`, { code: 'parameter_invalid_integer', param });
+    throw new StripeRequestError(400, `Invalid integer: ${String(value)}`, {
+      code: 'parameter_invalid_integer',
+      param,
+    });
   }
   return parsed;
 }

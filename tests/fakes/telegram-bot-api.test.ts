@@ -58,7 +58,8 @@ describe('fake Telegram Bot API with the real grammY', () => {
     expect(call.files[0]?.ref).toBe('photo');
     expect(call.files[0]?.filename).toBe('result.png');
     expect(call.files[0]?.bytes.equals(png)).toBe(true);
-    const sent = (call.response as { result: { photo: Array<{ width: number; height: number; file_id: string }> } }).result;
+    const sent = (call.response as { result: { photo: Array<{ width: number; height: number; file_id: string }> } })
+      .result;
     expect(sent.photo.at(-1)).toMatchObject({ width: 64, height: 48 });
     expect(fake.fileBytes(sent.photo.at(-1)?.file_id ?? '')?.equals(png)).toBe(true);
 
@@ -76,7 +77,12 @@ describe('fake Telegram Bot API with the real grammY', () => {
       await ctx.answerCallbackQuery({ text: 'Working on it' });
       await ctx.editMessageText('Rerolling…');
     });
-    const update = fake.callbackUpdate({ chatId: USER_ID, fromId: USER_ID, data: 'reroll:1', messageId: sent.message_id });
+    const update = fake.callbackUpdate({
+      chatId: USER_ID,
+      fromId: USER_ID,
+      data: 'reroll:1',
+      messageId: sent.message_id,
+    });
     await bot.handleUpdate(update);
 
     const answer = await fake.waitForCall('answerCallbackQuery');
@@ -143,7 +149,11 @@ describe('fake Telegram Bot API with the real grammY', () => {
     await raw.api.sendMessage(USER_ID, 'first');
     const error = await raw.api.sendMessage(USER_ID, 'second').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GrammyError);
-    expect(error).toMatchObject({ error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
+    expect(error).toMatchObject({
+      error_code: 429,
+      description: 'Too Many Requests: retry after 1',
+      parameters: { retry_after: 1 },
+    });
     expect(fake.tooManyRequests).toBe(1);
     await raw.api.sendChatAction(USER_ID, 'upload_photo');
 
@@ -181,7 +191,11 @@ describe('fake Telegram Bot API with the real grammY', () => {
     const form = await fetch(`${fake.apiRoot}/bot${TOKEN}/sendMessage`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ chat_id: String(USER_ID), text: '42', reply_markup: JSON.stringify({ inline_keyboard: [[{ text: 'Go', callback_data: 'go' }]] }) }),
+      body: new URLSearchParams({
+        chat_id: String(USER_ID),
+        text: '42',
+        reply_markup: JSON.stringify({ inline_keyboard: [[{ text: 'Go', callback_data: 'go' }]] }),
+      }),
     });
     expect(await form.json()).toMatchObject({ ok: true, result: { text: '42', chat: { id: USER_ID } } });
     expect(fake.callsOf('sendMessage')[0]?.params).toEqual({
@@ -201,18 +215,26 @@ describe('fake Telegram Bot API with the real grammY', () => {
     expect(call?.files[0]?.bytes.equals(png)).toBe(true);
 
     const tooLongData = await bot.api
-      .sendMessage(USER_ID, 'x', { reply_markup: { inline_keyboard: [[{ text: 'x', callback_data: 'y'.repeat(65) }]] } })
+      .sendMessage(USER_ID, 'x', {
+        reply_markup: { inline_keyboard: [[{ text: 'x', callback_data: 'y'.repeat(65) }]] },
+      })
       .catch((e: unknown) => e);
     expect(tooLongData).toMatchObject({ error_code: 400, description: 'Bad Request: BUTTON_DATA_INVALID' });
   });
 
   it('injected failures surface as GrammyError; blocked chats get 403', async () => {
     fake.failNext('sendMessage', { status: 400, description: 'Bad Request: chat not found' });
-    await expect(bot.api.sendMessage(USER_ID, 'x')).rejects.toMatchObject({ error_code: 400, description: 'Bad Request: chat not found' });
+    await expect(bot.api.sendMessage(USER_ID, 'x')).rejects.toMatchObject({
+      error_code: 400,
+      description: 'Bad Request: chat not found',
+    });
     await expect(bot.api.sendMessage(USER_ID, 'x')).resolves.toMatchObject({ text: 'x' });
 
     fake.blockChat(USER_ID);
-    await expect(bot.api.sendMessage(USER_ID, 'x')).rejects.toMatchObject({ error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+    await expect(bot.api.sendMessage(USER_ID, 'x')).rejects.toMatchObject({
+      error_code: 403,
+      description: 'Forbidden: bot was blocked by the user',
+    });
   });
 
   it('sendMediaGroup uploads every InputFile and returns one message per item', async () => {
@@ -231,35 +253,56 @@ describe('fake Telegram Bot API with the real grammY', () => {
     expect(call?.files[0]?.bytes.equals(first)).toBe(true);
     expect(call?.files[1]?.bytes.equals(second)).toBe(true);
 
-    await expect(bot.api.sendMediaGroup(USER_ID, [{ type: 'photo', media: new InputFile(first) }])).rejects.toMatchObject({ error_code: 400 });
+    await expect(
+      bot.api.sendMediaGroup(USER_ID, [{ type: 'photo', media: new InputFile(first) }]),
+    ).rejects.toMatchObject({ error_code: 400 });
   });
 
   it('Telegram Stars: invoice, pre-checkout, successful payment and a single refund', async () => {
     await bot.init();
-    const invoice = await bot.api.sendInvoice(USER_ID, '100 credits', 'Credits for images', 'pack:100', 'XTR', [{ label: '100 credits', amount: 50 }]);
+    const invoice = await bot.api.sendInvoice(USER_ID, '100 credits', 'Credits for images', 'pack:100', 'XTR', [
+      { label: '100 credits', amount: 50 },
+    ]);
     expect(invoice.invoice).toMatchObject({ currency: 'XTR', total_amount: 50 });
     await expect(
-      bot.api.sendInvoice(USER_ID, 'x', 'y', 'p', 'XTR', [{ label: 'a', amount: 1 }], { provider_token: 'stripe-token' }),
+      bot.api.sendInvoice(USER_ID, 'x', 'y', 'p', 'XTR', [{ label: 'a', amount: 1 }], {
+        provider_token: 'stripe-token',
+      }),
     ).rejects.toMatchObject({ error_code: 400 });
 
     bot.on('pre_checkout_query', (ctx) => ctx.answerPreCheckoutQuery(true));
     bot.on('message:successful_payment', (ctx) =>
       ctx.api.refundStarPayment(ctx.from.id, ctx.message.successful_payment.telegram_payment_charge_id),
     );
-    await bot.handleUpdate(fake.preCheckoutUpdate({ fromId: USER_ID, payload: 'pack:100', total_amount: 50, currency: 'XTR' }));
+    await bot.handleUpdate(
+      fake.preCheckoutUpdate({ fromId: USER_ID, payload: 'pack:100', total_amount: 50, currency: 'XTR' }),
+    );
     expect((await fake.waitForCall('answerPreCheckoutQuery')).params).toMatchObject({ ok: true });
 
-    await bot.handleUpdate(fake.successfulPaymentUpdate({ chatId: USER_ID, fromId: USER_ID, payload: 'pack:100', total_amount: 50, telegram_payment_charge_id: 'charge-1' }));
+    await bot.handleUpdate(
+      fake.successfulPaymentUpdate({
+        chatId: USER_ID,
+        fromId: USER_ID,
+        payload: 'pack:100',
+        total_amount: 50,
+        telegram_payment_charge_id: 'charge-1',
+      }),
+    );
     expect((await fake.waitForCall('refundStarPayment')).status).toBe(200);
     await expect(bot.api.refundStarPayment(USER_ID, 'charge-1')).rejects.toMatchObject({ error_code: 400 });
   });
 
   it('setMyCommands is stored per scope and language and read back by getMyCommands', async () => {
-    await bot.api.setMyCommands([{ command: 'imagine', description: 'Bild erzeugen' }], { language_code: 'de', scope: { type: 'all_private_chats' } });
+    await bot.api.setMyCommands([{ command: 'imagine', description: 'Bild erzeugen' }], {
+      language_code: 'de',
+      scope: { type: 'all_private_chats' },
+    });
     expect(await bot.api.getMyCommands({ language_code: 'de', scope: { type: 'all_private_chats' } })).toEqual([
       { command: 'imagine', description: 'Bild erzeugen' },
     ]);
     expect(await bot.api.getMyCommands()).toEqual([]);
-    await expect(bot.api.setMyCommands([{ command: 'Bad-Name', description: 'x' }])).rejects.toMatchObject({ error_code: 400 });
+    await expect(bot.api.setMyCommands([{ command: 'Bad-Name', description: 'x' }])).rejects.toMatchObject({
+      error_code: 400,
+    });
   });
 });

@@ -53,7 +53,12 @@ export type TelegramUpload = UploadedFile & {
 /** Telegram's response envelope. */
 export type TelegramResponse =
   | { ok: true; result: unknown }
-  | { ok: false; error_code: number; description: string; parameters?: { retry_after?: number; migrate_to_chat_id?: number } };
+  | {
+      ok: false;
+      error_code: number;
+      description: string;
+      parameters?: { retry_after?: number; migrate_to_chat_id?: number };
+    };
 
 /** One recorded Bot API call. */
 export type TelegramCall = {
@@ -85,7 +90,9 @@ export type TelegramFailure = {
 export type TelegramWebhookDelivery = { updateId: number; url: string; status: number; at: number };
 
 type JsonObject = Record<string, unknown>;
-type Outcome = { result: unknown } | { error: { status: number; description: string; parameters?: { retry_after?: number } } };
+type Outcome =
+  | { result: unknown }
+  | { error: { status: number; description: string; parameters?: { retry_after?: number } } };
 type StoredFile = { fileId: string; uniqueId: string; bytes: Buffer; path: string };
 type Poller = { limit: number; settle: (outcome: Outcome) => void; timer: NodeJS.Timeout };
 type CallContext = { call: TelegramCall; params: JsonObject };
@@ -93,12 +100,44 @@ type Handler = (ctx: CallContext) => Outcome | Promise<Outcome>;
 
 const DEFAULT_UPDATE_TYPES_EXCLUDED = new Set(['chat_member', 'message_reaction', 'message_reaction_count']);
 const TEXT_PARAMS = new Set([
-  'text', 'caption', 'title', 'description', 'payload', 'start_parameter', 'url', 'secret_token',
-  'callback_query_id', 'pre_checkout_query_id', 'inline_query_id', 'shipping_query_id',
-  'telegram_payment_charge_id', 'provider_token', 'currency', 'file_id', 'parse_mode', 'action',
-  'inline_message_id', 'business_connection_id', 'message_effect_id', 'error_message', 'emoji',
-  'question', 'name', 'short_description', 'language_code', 'ip_address', 'photo', 'document',
-  'video', 'animation', 'audio', 'voice', 'sticker', 'video_note', 'thumbnail', 'certificate',
+  'text',
+  'caption',
+  'title',
+  'description',
+  'payload',
+  'start_parameter',
+  'url',
+  'secret_token',
+  'callback_query_id',
+  'pre_checkout_query_id',
+  'inline_query_id',
+  'shipping_query_id',
+  'telegram_payment_charge_id',
+  'provider_token',
+  'currency',
+  'file_id',
+  'parse_mode',
+  'action',
+  'inline_message_id',
+  'business_connection_id',
+  'message_effect_id',
+  'error_message',
+  'emoji',
+  'question',
+  'name',
+  'short_description',
+  'language_code',
+  'ip_address',
+  'photo',
+  'document',
+  'video',
+  'animation',
+  'audio',
+  'voice',
+  'sticker',
+  'video_note',
+  'thumbnail',
+  'certificate',
 ]);
 const MEDIA_METHODS: Record<string, string> = {
   sendphoto: 'photo',
@@ -111,13 +150,32 @@ const MEDIA_METHODS: Record<string, string> = {
   sendvideonote: 'video_note',
 };
 const CHAT_ACTIONS = new Set([
-  'typing', 'upload_photo', 'record_video', 'upload_video', 'record_voice', 'upload_voice',
-  'upload_document', 'choose_sticker', 'find_location', 'record_video_note', 'upload_video_note',
+  'typing',
+  'upload_photo',
+  'record_video',
+  'upload_video',
+  'record_voice',
+  'upload_voice',
+  'upload_document',
+  'choose_sticker',
+  'find_location',
+  'record_video_note',
+  'upload_video_note',
 ]);
 const TRUE_METHODS = [
-  'logOut', 'close', 'setMyDescription', 'setMyShortDescription', 'setMyName', 'setChatMenuButton',
-  'setMyDefaultAdministratorRights', 'answerInlineQuery', 'answerShippingQuery', 'pinChatMessage',
-  'unpinChatMessage', 'setMessageReaction', 'leaveChat',
+  'logOut',
+  'close',
+  'setMyDescription',
+  'setMyShortDescription',
+  'setMyName',
+  'setChatMenuButton',
+  'setMyDefaultAdministratorRights',
+  'answerInlineQuery',
+  'answerShippingQuery',
+  'pinChatMessage',
+  'unpinChatMessage',
+  'setMessageReaction',
+  'leaveChat',
 ];
 const PHOTO_SIDES = [90, 320, 800, 1280];
 const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
@@ -152,7 +210,7 @@ export class FakeTelegram {
   private readonly blockedChats = new Set<number>();
   private readonly commands = new Map<string, unknown[]>();
   private readonly failures = new Map<string, TelegramFailure[]>();
-  private readonly flood: Required<Omit<TelegramFloodLimit, 'retryAfter'>> & { retryAfter?: number } | undefined;
+  private readonly flood: (Required<Omit<TelegramFloodLimit, 'retryAfter'>> & { retryAfter?: number }) | undefined;
   private readonly sentAt = { global: [] as number[], perChat: new Map<number, number[]>() };
   private readonly webhookAborts = new Set<AbortController>();
   private allowedUpdates: string[] | undefined;
@@ -185,7 +243,8 @@ export class FakeTelegram {
     const fake = new FakeTelegram(options);
     fake.server = createServer((req, res) => {
       fake.route(req, res).catch((error: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { ok: false, error_code: 500, description: `Internal Server Error: ${String(error)}` });
+        if (!res.headersSent)
+          sendJson(res, 500, { ok: false, error_code: 500, description: `Internal Server Error: ${String(error)}` });
       });
     });
     fake.port = await listenOnRandomPort(fake.server);
@@ -228,7 +287,11 @@ export class FakeTelegram {
    * Resolves with the first call of `method` (already recorded or future) that matches
    * `predicate`. Past calls count, so give a predicate when a method is called repeatedly.
    */
-  waitForCall(method: string, predicate: (call: TelegramCall) => boolean = () => true, timeoutMs = 5000): Promise<TelegramCall> {
+  waitForCall(
+    method: string,
+    predicate: (call: TelegramCall) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<TelegramCall> {
     const wanted = method.toLowerCase();
     return this.log.waitFor(
       (call) => call.method.toLowerCase() === wanted && predicate(call),
@@ -251,7 +314,11 @@ export class FakeTelegram {
   }
 
   /** Registers bytes under `fileId` so getFile and the file download route serve them. */
-  addFile(fileId: string, bytes: Buffer, options: { path?: string } = {}): { file_id: string; file_unique_id: string; file_size: number; file_path: string } {
+  addFile(
+    fileId: string,
+    bytes: Buffer,
+    options: { path?: string } = {},
+  ): { file_id: string; file_unique_id: string; file_size: number; file_path: string } {
     const stored: StoredFile = {
       fileId,
       uniqueId: `U${fileId.slice(-12)}${this.nextFileSeq}`,
@@ -319,7 +386,11 @@ export class FakeTelegram {
     replyTo?: number;
   }): Update {
     const from = this.rememberUser(options.fromId, options);
-    const chat = this.rememberChat(options.chatId ?? options.fromId, options.chatType ?? (options.chatId === undefined || options.chatId > 0 ? 'private' : 'supergroup'), from);
+    const chat = this.rememberChat(
+      options.chatId ?? options.fromId,
+      options.chatType ?? (options.chatId === undefined || options.chatId > 0 ? 'private' : 'supergroup'),
+      from,
+    );
     const message: JsonObject = { message_id: this.allocateMessageId(), from, chat, date: unixNow() };
     if (options.text !== undefined) {
       message.text = options.text;
@@ -331,7 +402,13 @@ export class FakeTelegram {
       message.photo = this.photoSizes(photo.bytes, photo.fileId);
     }
     if (options.document !== undefined) {
-      message.document = this.storeMedia('document', options.document.bytes, options.document.fileName ?? 'file.bin', options.document.mimeType, options.document.fileId);
+      message.document = this.storeMedia(
+        'document',
+        options.document.bytes,
+        options.document.fileName ?? 'file.bin',
+        options.document.mimeType,
+        options.document.fileId,
+      );
     }
     if (options.caption !== undefined) {
       message.caption = options.caption;
@@ -347,7 +424,13 @@ export class FakeTelegram {
    * Builds a callback_query update for a button on message `messageId` (a message the bot sent,
    * or a synthesized bot message). The query id must be answered once with answerCallbackQuery.
    */
-  callbackUpdate(options: { chatId: number; fromId: number; data: string; messageId: number; languageCode?: string }): Update {
+  callbackUpdate(options: {
+    chatId: number;
+    fromId: number;
+    data: string;
+    messageId: number;
+    languageCode?: string;
+  }): Update {
     const from = this.rememberUser(options.fromId, options);
     const chat = this.rememberChat(options.chatId, options.chatId > 0 ? 'private' : 'supergroup', from);
     const id = String(this.nextQueryId++ * 1_000_003 + 4_000_000_000_000);
@@ -365,7 +448,13 @@ export class FakeTelegram {
   }
 
   /** Builds a pre_checkout_query update (currency defaults to Telegram Stars, `XTR`). */
-  preCheckoutUpdate(options: { fromId: number; payload: string; total_amount: number; currency?: string; languageCode?: string }): Update {
+  preCheckoutUpdate(options: {
+    fromId: number;
+    payload: string;
+    total_amount: number;
+    currency?: string;
+    languageCode?: string;
+  }): Update {
     const from = this.rememberUser(options.fromId, options);
     const id = String(this.nextQueryId++ * 1_000_003 + 5_000_000_000_000);
     this.openPreCheckoutQueries.add(id);
@@ -477,7 +566,10 @@ export class FakeTelegram {
     for (const [key, value] of body.fields) params[key] = coerceField(key, value);
     const refs = new Map<string, string>();
     collectAttachRefs(params, '', refs);
-    const files: TelegramUpload[] = body.files.map((file) => ({ ...file, ref: refs.get(file.field) ?? (file.field in params ? undefined : file.field) }));
+    const files: TelegramUpload[] = body.files.map((file) => ({
+      ...file,
+      ref: refs.get(file.field) ?? (file.field in params ? undefined : file.field),
+    }));
     const call: TelegramCall = { method, token, params, files, at: Date.now(), status: 0, response: undefined };
 
     const outcome = await this.dispatch(call, res);
@@ -503,18 +595,35 @@ export class FakeTelegram {
     const failure = this.failures.get(key)?.shift();
     if (failure) {
       const status = failure.status ?? 400;
-      const description = failure.description ?? (status === 429 ? `Too Many Requests: retry after ${failure.retryAfter ?? 1}` : 'Bad Request: injected failure');
+      const description =
+        failure.description ??
+        (status === 429
+          ? `Too Many Requests: retry after ${failure.retryAfter ?? 1}`
+          : 'Bad Request: injected failure');
       return this.recordNow(call, {
-        error: { status, description, ...(failure.retryAfter !== undefined || status === 429 ? { parameters: { retry_after: failure.retryAfter ?? 1 } } : {}) },
+        error: {
+          status,
+          description,
+          ...(failure.retryAfter !== undefined || status === 429
+            ? { parameters: { retry_after: failure.retryAfter ?? 1 } }
+            : {}),
+        },
       });
     }
     const chatId = toChatId(call.params.chat_id);
     if (isMessageSending(key) && chatId !== undefined) {
-      if (this.blockedChats.has(chatId)) return this.recordNow(call, fail(403, 'Forbidden: bot was blocked by the user'));
+      if (this.blockedChats.has(chatId))
+        return this.recordNow(call, fail(403, 'Forbidden: bot was blocked by the user'));
       const retryAfter = this.checkFlood(chatId);
       if (retryAfter !== undefined) {
         this.tooManyRequests += 1;
-        return this.recordNow(call, { error: { status: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } } });
+        return this.recordNow(call, {
+          error: {
+            status: 429,
+            description: `Too Many Requests: retry after ${retryAfter}`,
+            parameters: { retry_after: retryAfter },
+          },
+        });
       }
     }
     if (key === 'getupdates') {
@@ -537,7 +646,12 @@ export class FakeTelegram {
     call.status = 'error' in outcome ? outcome.error.status : 200;
     call.response =
       'error' in outcome
-        ? { ok: false, error_code: outcome.error.status, description: outcome.error.description, ...(outcome.error.parameters ? { parameters: outcome.error.parameters } : {}) }
+        ? {
+            ok: false,
+            error_code: outcome.error.status,
+            description: outcome.error.description,
+            ...(outcome.error.parameters ? { parameters: outcome.error.parameters } : {}),
+          }
         : { ok: true, result: outcome.result };
     this.log.push(call);
     return outcome;
@@ -555,9 +669,12 @@ export class FakeTelegram {
     this.sentAt.global = this.sentAt.global.filter((t) => t > now - 1000);
     const waits: number[] = [];
     const lastSecond = chatTimes.filter((t) => t > now - 1000);
-    if (lastSecond.length >= this.flood.perChatPerSecond) waits.push((lastSecond[lastSecond.length - this.flood.perChatPerSecond] ?? now) + 1000 - now);
-    if (this.sentAt.global.length >= this.flood.globalPerSecond) waits.push((this.sentAt.global[this.sentAt.global.length - this.flood.globalPerSecond] ?? now) + 1000 - now);
-    if (chatId < 0 && chatTimes.length >= this.flood.perGroupPerMinute) waits.push((chatTimes[chatTimes.length - this.flood.perGroupPerMinute] ?? now) + 60_000 - now);
+    if (lastSecond.length >= this.flood.perChatPerSecond)
+      waits.push((lastSecond[lastSecond.length - this.flood.perChatPerSecond] ?? now) + 1000 - now);
+    if (this.sentAt.global.length >= this.flood.globalPerSecond)
+      waits.push((this.sentAt.global[this.sentAt.global.length - this.flood.globalPerSecond] ?? now) + 1000 - now);
+    if (chatId < 0 && chatTimes.length >= this.flood.perGroupPerMinute)
+      waits.push((chatTimes[chatTimes.length - this.flood.perGroupPerMinute] ?? now) + 60_000 - now);
     if (waits.length === 0) return undefined;
     return this.flood.retryAfter ?? Math.max(1, Math.ceil(Math.max(...waits) / 1000));
   }
@@ -573,7 +690,10 @@ export class FakeTelegram {
 
   private getUpdates(params: JsonObject, res: ServerResponse): Promise<Outcome> | Outcome {
     if (this.webhook) {
-      return fail(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+      return fail(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
     }
     const offset = typeof params.offset === 'number' ? params.offset : 0;
     const limit = Math.min(100, Math.max(1, typeof params.limit === 'number' ? params.limit : 100));
@@ -586,7 +706,9 @@ export class FakeTelegram {
     this.dropDisallowed();
     // Telegram lets only one long poll run: an older one ends with 409.
     for (const poller of [...this.pollers]) {
-      poller.settle(fail(409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running'));
+      poller.settle(
+        fail(409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running'),
+      );
     }
     if (this.queue.length > 0 || timeout <= 0 || this.closed) return { result: this.queue.slice(0, limit) };
     return new Promise<Outcome>((resolve) => {
@@ -656,14 +778,19 @@ export class FakeTelegram {
     this.webhookDeliveries.push({ updateId: update.update_id, url: webhook.url, status, at: Date.now() });
   }
 
-  private rememberUser(id: number, options: { languageCode?: string; username?: string; firstName?: string }): JsonObject {
+  private rememberUser(
+    id: number,
+    options: { languageCode?: string; username?: string; firstName?: string },
+  ): JsonObject {
     const previous = this.users.get(id);
     const user: JsonObject = {
       id,
       is_bot: false,
       first_name: options.firstName ?? (previous?.first_name as string | undefined) ?? `User${id}`,
-      ...(options.username ?? previous?.username ? { username: options.username ?? previous?.username } : {}),
-      ...(options.languageCode ?? previous?.language_code ? { language_code: options.languageCode ?? previous?.language_code } : {}),
+      ...((options.username ?? previous?.username) ? { username: options.username ?? previous?.username } : {}),
+      ...((options.languageCode ?? previous?.language_code)
+        ? { language_code: options.languageCode ?? previous?.language_code }
+        : {}),
     };
     this.users.set(id, user);
     return user;
@@ -721,16 +848,28 @@ export class FakeTelegram {
     });
   }
 
-  private storeMedia(kind: string, bytes: Buffer, fileName: string, mimeType: string | undefined, fileId?: string): JsonObject {
-    const stored = this.addFile(fileId ?? `BQACAgFake${kind}${this.nextFileSeq}`, bytes, { path: `${kind}s/file_${this.nextFileSeq}${extensionFor(bytes, fileName)}` });
+  private storeMedia(
+    kind: string,
+    bytes: Buffer,
+    fileName: string,
+    mimeType: string | undefined,
+    fileId?: string,
+  ): JsonObject {
+    const stored = this.addFile(fileId ?? `BQACAgFake${kind}${this.nextFileSeq}`, bytes, {
+      path: `${kind}s/file_${this.nextFileSeq}${extensionFor(bytes, fileName)}`,
+    });
     const dims = imageSize(bytes);
     return {
       file_id: stored.file_id,
       file_unique_id: stored.file_unique_id,
       file_size: bytes.length,
-      ...(kind === 'photo' || kind === 'voice' || kind === 'video_note' || kind === 'sticker' ? {} : { file_name: fileName }),
+      ...(kind === 'photo' || kind === 'voice' || kind === 'video_note' || kind === 'sticker'
+        ? {}
+        : { file_name: fileName }),
       ...(kind === 'sticker' ? {} : { mime_type: mimeType ?? mimeFor(bytes, fileName) }),
-      ...(kind === 'video' || kind === 'animation' ? { width: dims?.width ?? 1280, height: dims?.height ?? 720, duration: 5 } : {}),
+      ...(kind === 'video' || kind === 'animation'
+        ? { width: dims?.width ?? 1280, height: dims?.height ?? 720, duration: 5 }
+        : {}),
       ...(kind === 'audio' || kind === 'voice' ? { duration: 5 } : {}),
       ...(kind === 'video_note' ? { length: 240, duration: 5 } : {}),
       ...(kind === 'sticker' ? { type: 'regular', width: 512, height: 512, is_animated: false, is_video: false } : {}),
@@ -738,18 +877,27 @@ export class FakeTelegram {
   }
 
   /** Resolves an InputFile parameter: `attach://id`, a field upload, a known file_id or a URL. */
-  private resolveInput(call: TelegramCall, value: unknown, field: string): { bytes: Buffer; fileName: string; mime: string | undefined } | { error: Outcome } {
+  private resolveInput(
+    call: TelegramCall,
+    value: unknown,
+    field: string,
+  ): { bytes: Buffer; fileName: string; mime: string | undefined } | { error: Outcome } {
     if (typeof value === 'string' && value.startsWith('attach://')) {
       const part = call.files.find((file) => file.field === value.slice('attach://'.length));
       if (!part) return { error: fail(400, `Bad Request: file ${value} not found in the request`) };
-      return { bytes: part.bytes, fileName: part.filename, mime: part.mime === 'application/octet-stream' ? undefined : part.mime };
+      return {
+        bytes: part.bytes,
+        fileName: part.filename,
+        mime: part.mime === 'application/octet-stream' ? undefined : part.mime,
+      };
     }
     if (value === undefined) {
       const part = call.files.find((file) => file.field === field);
       if (!part) return { error: fail(400, `Bad Request: there is no ${field} in the request`) };
       return { bytes: part.bytes, fileName: part.filename, mime: undefined };
     }
-    if (typeof value !== 'string' || value === '') return { error: fail(400, `Bad Request: there is no ${field} in the request`) };
+    if (typeof value !== 'string' || value === '')
+      return { error: fail(400, `Bad Request: there is no ${field} in the request`) };
     const known = this.files.get(value);
     if (known) return { bytes: known.bytes, fileName: known.path.split('/').pop() ?? 'file', mime: undefined };
     if (/^https?:\/\//.test(value)) {
@@ -759,14 +907,24 @@ export class FakeTelegram {
     return { error: fail(400, 'Bad Request: wrong file identifier/HTTP URL specified') };
   }
 
-  private mediaField(call: TelegramCall, kind: string, value: unknown, field: string, hasSpoiler: boolean): { media: JsonObject } | { error: Outcome } {
+  private mediaField(
+    call: TelegramCall,
+    kind: string,
+    value: unknown,
+    field: string,
+    hasSpoiler: boolean,
+  ): { media: JsonObject } | { error: Outcome } {
     const input = this.resolveInput(call, value, field);
     if ('error' in input) return input;
     if (input.bytes.length > MAX_UPLOAD_BYTES) return { error: fail(413, 'Request Entity Too Large') };
     if (kind === 'photo') {
       if (input.bytes.length > MAX_PHOTO_BYTES) return { error: fail(400, 'Bad Request: PHOTO_SAVE_FILE_INVALID') };
       const dims = imageSize(input.bytes);
-      if (dims && (dims.width + dims.height > 10_000 || Math.max(dims.width, dims.height) / Math.max(1, Math.min(dims.width, dims.height)) > 20)) {
+      if (
+        dims &&
+        (dims.width + dims.height > 10_000 ||
+          Math.max(dims.width, dims.height) / Math.max(1, Math.min(dims.width, dims.height)) > 20)
+      ) {
         return { error: fail(400, 'Bad Request: PHOTO_INVALID_DIMENSIONS') };
       }
       return { media: { photo: this.photoSizes(input.bytes), ...(hasSpoiler ? { has_media_spoiler: true } : {}) } };
@@ -786,17 +944,26 @@ export class FakeTelegram {
     const markupError = validateReplyMarkup(params.reply_markup);
     if (markupError) return { error: fail(400, markupError) };
     if (typeof params.caption === 'string') {
-      if (visibleLength(params.caption, params.parse_mode) > 1024) return { error: fail(400, 'Bad Request: message caption is too long') };
+      if (visibleLength(params.caption, params.parse_mode) > 1024)
+        return { error: fail(400, 'Bad Request: message caption is too long') };
     }
     const chat = this.chatFor(chatId);
-    const message: JsonObject = { message_id: this.allocateMessageId(), from: this.botInfo, chat, date: unixNow(), ...content };
+    const message: JsonObject = {
+      message_id: this.allocateMessageId(),
+      from: this.botInfo,
+      chat,
+      date: unixNow(),
+      ...content,
+    };
     if (typeof params.message_thread_id === 'number') message.message_thread_id = params.message_thread_id;
     if (typeof params.caption === 'string') message.caption = params.caption;
-    if (isObject(params.reply_markup) && 'inline_keyboard' in params.reply_markup) message.reply_markup = params.reply_markup;
+    if (isObject(params.reply_markup) && 'inline_keyboard' in params.reply_markup)
+      message.reply_markup = params.reply_markup;
     const replyTo = isObject(params.reply_parameters) ? params.reply_parameters.message_id : params.reply_to_message_id;
     if (typeof replyTo === 'number') {
       const replied = this.messages.get(messageKey(chatId, replyTo));
-      const allowWithout = isObject(params.reply_parameters) && params.reply_parameters.allow_sending_without_reply === true;
+      const allowWithout =
+        isObject(params.reply_parameters) && params.reply_parameters.allow_sending_without_reply === true;
       if (!replied && !allowWithout) return { error: fail(400, 'Bad Request: message to be replied not found') };
       if (replied) message.reply_to_message = replied;
     }
@@ -808,9 +975,11 @@ export class FakeTelegram {
     if (typeof params.inline_message_id === 'string') return { inline: true };
     const chatId = toChatId(params.chat_id);
     if (chatId === undefined) return { error: fail(400, 'Bad Request: chat_id is empty') };
-    const message = typeof params.message_id === 'number' ? this.messages.get(messageKey(chatId, params.message_id)) : undefined;
+    const message =
+      typeof params.message_id === 'number' ? this.messages.get(messageKey(chatId, params.message_id)) : undefined;
     if (!message) return { error: fail(400, 'Bad Request: message to edit not found') };
-    if ((message.from as JsonObject | undefined)?.id !== this.botInfo.id) return { error: fail(400, "Bad Request: message can't be edited") };
+    if ((message.from as JsonObject | undefined)?.id !== this.botInfo.id)
+      return { error: fail(400, "Bad Request: message can't be edited") };
     const markupError = validateReplyMarkup(params.reply_markup);
     if (markupError) return { error: fail(400, markupError) };
     return { message };
@@ -834,7 +1003,8 @@ export class FakeTelegram {
         secretToken: typeof params.secret_token === 'string' ? params.secret_token : undefined,
         allowedUpdates: Array.isArray(params.allowed_updates) ? params.allowed_updates.map(String) : undefined,
       };
-      if (this.webhook.allowedUpdates) this.allowedUpdates = this.webhook.allowedUpdates.length ? this.webhook.allowedUpdates : undefined;
+      if (this.webhook.allowedUpdates)
+        this.allowedUpdates = this.webhook.allowedUpdates.length ? this.webhook.allowedUpdates : undefined;
       if (params.drop_pending_updates === true) this.queue.length = 0;
       return { result: true };
     });
@@ -858,7 +1028,11 @@ export class FakeTelegram {
         if (!isObject(command) || typeof command.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(command.command)) {
           return fail(400, 'Bad Request: BOT_COMMAND_INVALID');
         }
-        if (typeof command.description !== 'string' || command.description.length < 1 || command.description.length > 256) {
+        if (
+          typeof command.description !== 'string' ||
+          command.description.length < 1 ||
+          command.description.length > 256
+        ) {
           return fail(400, 'Bad Request: command description must be 1-256 characters');
         }
       }
@@ -893,9 +1067,16 @@ export class FakeTelegram {
       if (charge.refunded) return fail(400, 'Bad Request: CHARGE_ALREADY_REFUNDED');
       charge.refunded = true;
       // A refund is an outgoing transaction with the id of the payment it returns.
-      const paid = this.starTransactions.find((transaction) => transaction.id === params.telegram_payment_charge_id && transaction.source !== undefined);
+      const paid = this.starTransactions.find(
+        (transaction) => transaction.id === params.telegram_payment_charge_id && transaction.source !== undefined,
+      );
       const user = this.users.get(charge.userId) ?? { id: charge.userId, is_bot: false, first_name: 'User' };
-      this.starTransactions.push({ id: params.telegram_payment_charge_id, amount: paid?.amount ?? 0, date: unixNow(), receiver: { type: 'user', transaction_type: 'invoice_payment', user } });
+      this.starTransactions.push({
+        id: params.telegram_payment_charge_id,
+        amount: paid?.amount ?? 0,
+        date: unixNow(),
+        receiver: { type: 'user', transaction_type: 'invoice_payment', user },
+      });
       return { result: true };
     });
     // https://core.telegram.org/bots/api#getstartransactions: chronological, `offset` skipped, `limit` 1-100 (default 100).
@@ -903,12 +1084,14 @@ export class FakeTelegram {
       const offset = params.offset === undefined ? 0 : Number(params.offset);
       const limit = params.limit === undefined ? 100 : Number(params.limit);
       if (!Number.isInteger(offset) || offset < 0) return fail(400, 'Bad Request: invalid offset specified');
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail(400, 'Bad Request: invalid limit specified');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        return fail(400, 'Bad Request: invalid limit specified');
       return { result: { transactions: structuredClone(this.starTransactions.slice(offset, offset + limit)) } };
     });
     on('sendChatAction', ({ params }) => {
       if (toChatId(params.chat_id) === undefined) return fail(400, 'Bad Request: chat_id is empty');
-      if (typeof params.action !== 'string' || !CHAT_ACTIONS.has(params.action)) return fail(400, 'Bad Request: wrong parameter action in request');
+      if (typeof params.action !== 'string' || !CHAT_ACTIONS.has(params.action))
+        return fail(400, 'Bad Request: wrong parameter action in request');
       return { result: true };
     });
     on('deleteMessage', ({ params }) => {
@@ -928,22 +1111,45 @@ export class FakeTelegram {
       const stored = this.files.get(String(params.file_id ?? ''));
       if (!stored) return fail(400, 'Bad Request: invalid file_id');
       if (stored.bytes.length > MAX_DOWNLOAD_BYTES) return fail(400, 'Bad Request: file is too big');
-      return { result: { file_id: stored.fileId, file_unique_id: stored.uniqueId, file_size: stored.bytes.length, file_path: stored.path } };
+      return {
+        result: {
+          file_id: stored.fileId,
+          file_unique_id: stored.uniqueId,
+          file_size: stored.bytes.length,
+          file_path: stored.path,
+        },
+      };
     });
     on('getChat', ({ params }) => {
       const chatId = toChatId(params.chat_id);
       const chat = chatId === undefined ? undefined : this.chats.get(chatId);
       if (!chat) return fail(400, 'Bad Request: chat not found');
-      return { result: { ...chat, accent_color_id: 0, max_reaction_count: 11, accepted_gift_types: { unlimited_gifts: false, limited_gifts: false, unique_gifts: false, premium_subscription: false } } };
+      return {
+        result: {
+          ...chat,
+          accent_color_id: 0,
+          max_reaction_count: 11,
+          accepted_gift_types: {
+            unlimited_gifts: false,
+            limited_gifts: false,
+            unique_gifts: false,
+            premium_subscription: false,
+          },
+        },
+      };
     });
     on('getChatMember', ({ params }) => {
       const userId = Number(params.user_id);
-      const user = userId === this.botInfo.id ? this.botInfo : (this.users.get(userId) ?? { id: userId, is_bot: false, first_name: `User${userId}` });
+      const user =
+        userId === this.botInfo.id
+          ? this.botInfo
+          : (this.users.get(userId) ?? { id: userId, is_bot: false, first_name: `User${userId}` });
       return { result: { status: 'member', user } };
     });
 
     on('sendMessage', ({ params }) => {
-      if (typeof params.text !== 'string' || params.text.trim() === '') return fail(400, 'Bad Request: message text is empty');
+      if (typeof params.text !== 'string' || params.text.trim() === '')
+        return fail(400, 'Bad Request: message text is empty');
       if (visibleLength(params.text, params.parse_mode) > 4096) return fail(400, 'Bad Request: message is too long');
       const entities = Array.isArray(params.entities) ? { entities: params.entities } : {};
       const built = this.outgoing(params, { text: params.text, ...entities });
@@ -966,10 +1172,15 @@ export class FakeTelegram {
       const groupId = String(13_000_000_000_000 + this.nextMessageId);
       const contents: JsonObject[] = [];
       for (const [index, item] of items.entries()) {
-        if (!isObject(item) || typeof item.type !== 'string') return fail(400, `Bad Request: can't parse InputMedia at index ${index}`);
+        if (!isObject(item) || typeof item.type !== 'string')
+          return fail(400, `Bad Request: can't parse InputMedia at index ${index}`);
         const media = this.mediaField(call, item.type, item.media, `media[${index}]`, item.has_spoiler === true);
         if ('error' in media) return media.error;
-        contents.push({ ...media.media, media_group_id: groupId, ...(typeof item.caption === 'string' ? { caption: item.caption } : {}) });
+        contents.push({
+          ...media.media,
+          media_group_id: groupId,
+          ...(typeof item.caption === 'string' ? { caption: item.caption } : {}),
+        });
       }
       const messages: JsonObject[] = [];
       for (const content of contents) {
@@ -992,23 +1203,32 @@ export class FakeTelegram {
     });
     on('copyMessage', ({ params }) => {
       const fromChat = toChatId(params.from_chat_id);
-      const source = fromChat === undefined ? undefined : this.messages.get(messageKey(fromChat, Number(params.message_id)));
+      const source =
+        fromChat === undefined ? undefined : this.messages.get(messageKey(fromChat, Number(params.message_id)));
       if (!source) return fail(400, 'Bad Request: message to copy not found');
       const { message_id: _id, from: _from, chat: _chat, date: _date, reply_to_message: _reply, ...content } = source;
-      const built = this.outgoing(params, { ...content, ...(typeof params.caption === 'string' ? { caption: params.caption } : {}) });
+      const built = this.outgoing(params, {
+        ...content,
+        ...(typeof params.caption === 'string' ? { caption: params.caption } : {}),
+      });
       // copyMessage answers with a MessageId, not a Message.
       return 'error' in built ? built.error : { result: { message_id: built.message.message_id } };
     });
     on('forwardMessage', ({ params }) => {
       const fromChat = toChatId(params.from_chat_id);
-      const source = fromChat === undefined ? undefined : this.messages.get(messageKey(fromChat, Number(params.message_id)));
+      const source =
+        fromChat === undefined ? undefined : this.messages.get(messageKey(fromChat, Number(params.message_id)));
       if (!source) return fail(400, 'Bad Request: message to forward not found');
       const { message_id: _id, from: _from, chat: _chat, date: _date, reply_to_message: _reply, ...content } = source;
-      const built = this.outgoing(params, { ...content, forward_origin: { type: 'user', sender_user: source.from, date: source.date } });
+      const built = this.outgoing(params, {
+        ...content,
+        forward_origin: { type: 'user', sender_user: source.from, date: source.date },
+      });
       return 'error' in built ? built.error : { result: built.message };
     });
     on('editMessageText', ({ params }) => {
-      if (typeof params.text !== 'string' || params.text.trim() === '') return fail(400, 'Bad Request: message text is empty');
+      if (typeof params.text !== 'string' || params.text.trim() === '')
+        return fail(400, 'Bad Request: message text is empty');
       if (visibleLength(params.text, params.parse_mode) > 4096) return fail(400, 'Bad Request: MESSAGE_TOO_LONG');
       const target = this.editable(params);
       if ('error' in target) return target.error;
@@ -1027,7 +1247,8 @@ export class FakeTelegram {
       if ('inline' in target) return { result: true };
       const { message } = target;
       const caption = typeof params.caption === 'string' ? params.caption : undefined;
-      if (caption !== undefined && visibleLength(caption, params.parse_mode) > 1024) return fail(400, 'Bad Request: message caption is too long');
+      if (caption !== undefined && visibleLength(caption, params.parse_mode) > 1024)
+        return fail(400, 'Bad Request: message caption is too long');
       if (message.caption === caption && sameMarkup(message.reply_markup, params.reply_markup)) return notModified();
       if (caption === undefined) delete message.caption;
       else message.caption = caption;
@@ -1054,7 +1275,15 @@ export class FakeTelegram {
       if ('error' in media) return media.error;
       if ('inline' in target) return { result: true };
       const { message } = target;
-      for (const kind of [...Object.values(MEDIA_METHODS), 'text', 'entities', 'caption', 'caption_entities', 'has_media_spoiler']) delete message[kind];
+      for (const kind of [
+        ...Object.values(MEDIA_METHODS),
+        'text',
+        'entities',
+        'caption',
+        'caption_entities',
+        'has_media_spoiler',
+      ])
+        delete message[kind];
       Object.assign(message, media.media);
       if (typeof input.caption === 'string') message.caption = input.caption;
       applyMarkup(message, params.reply_markup);
@@ -1077,7 +1306,10 @@ export function startFakeTelegram(options: FakeTelegramOptions = {}): Promise<Fa
 export async function postWebhook(url: string, update: Update, secret?: string): Promise<number> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret }) },
+    headers: {
+      'content-type': 'application/json',
+      ...(secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret }),
+    },
     body: JSON.stringify(update),
   });
   await response.arrayBuffer();
@@ -1089,7 +1321,10 @@ function fail(status: number, description: string): Outcome {
 }
 
 function notModified(): Outcome {
-  return fail(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+  return fail(
+    400,
+    'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+  );
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -1122,7 +1357,11 @@ function toChatId(value: unknown): number | undefined {
 }
 
 function isMessageSending(methodLower: string): boolean {
-  return (methodLower.startsWith('send') && methodLower !== 'sendchataction') || methodLower.startsWith('copymessage') || methodLower.startsWith('forwardmessage');
+  return (
+    (methodLower.startsWith('send') && methodLower !== 'sendchataction') ||
+    methodLower.startsWith('copymessage') ||
+    methodLower.startsWith('forwardmessage')
+  );
 }
 
 function isLocalUrl(url: string): boolean {
@@ -1168,7 +1407,11 @@ function commandEntities(text: string): Array<{ type: 'bot_command'; offset: num
   const entities: Array<{ type: 'bot_command'; offset: number; length: number }> = [];
   for (const match of text.matchAll(/(^|\s)(\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?)/g)) {
     const command = match[2] ?? '';
-    entities.push({ type: 'bot_command', offset: (match.index ?? 0) + (match[1]?.length ?? 0), length: command.length });
+    entities.push({
+      type: 'bot_command',
+      offset: (match.index ?? 0) + (match[1]?.length ?? 0),
+      length: command.length,
+    });
   }
   return entities;
 }
@@ -1185,43 +1428,61 @@ function validateReplyMarkup(markup: unknown): string | undefined {
   if (!('inline_keyboard' in markup)) return undefined;
   if (!Array.isArray(markup.inline_keyboard)) return 'Bad Request: inline keyboard must be an array of arrays';
   for (const row of markup.inline_keyboard) {
-    if (!Array.isArray(row)) return "Bad Request: can't parse inline keyboard button: InlineKeyboardButton row must be an array";
+    if (!Array.isArray(row))
+      return "Bad Request: can't parse inline keyboard button: InlineKeyboardButton row must be an array";
     for (const button of row) {
-      if (!isObject(button) || typeof button.text !== 'string') return "Bad Request: can't parse inline keyboard button: Text must be a string";
-      if (typeof button.callback_data === 'string' && Buffer.byteLength(button.callback_data) > 64) return 'Bad Request: BUTTON_DATA_INVALID';
+      if (!isObject(button) || typeof button.text !== 'string')
+        return "Bad Request: can't parse inline keyboard button: Text must be a string";
+      if (typeof button.callback_data === 'string' && Buffer.byteLength(button.callback_data) > 64)
+        return 'Bad Request: BUTTON_DATA_INVALID';
     }
   }
   return undefined;
 }
 
 function sameMarkup(current: unknown, next: unknown): boolean {
-  const normalize = (markup: unknown): string => (isObject(markup) && Array.isArray(markup.inline_keyboard) && markup.inline_keyboard.length > 0 ? JSON.stringify(markup) : '');
+  const normalize = (markup: unknown): string =>
+    isObject(markup) && Array.isArray(markup.inline_keyboard) && markup.inline_keyboard.length > 0
+      ? JSON.stringify(markup)
+      : '';
   return normalize(current) === normalize(next);
 }
 
 function applyMarkup(message: JsonObject, markup: unknown): void {
-  if (isObject(markup) && Array.isArray(markup.inline_keyboard) && markup.inline_keyboard.length > 0) message.reply_markup = markup;
+  if (isObject(markup) && Array.isArray(markup.inline_keyboard) && markup.inline_keyboard.length > 0)
+    message.reply_markup = markup;
   else delete message.reply_markup;
 }
 
 function validateInvoice(params: JsonObject): { invoice: JsonObject } | { error: Outcome } {
   const currency = typeof params.currency === 'string' ? params.currency : '';
   const prices = Array.isArray(params.prices) ? params.prices : [];
-  if (typeof params.title !== 'string' || params.title.length === 0 || params.title.length > 32) return { error: fail(400, 'Bad Request: invoice title must be 1-32 characters') };
+  if (typeof params.title !== 'string' || params.title.length === 0 || params.title.length > 32)
+    return { error: fail(400, 'Bad Request: invoice title must be 1-32 characters') };
   if (typeof params.description !== 'string' || params.description.length === 0 || params.description.length > 255) {
     return { error: fail(400, 'Bad Request: invoice description must be 1-255 characters') };
   }
-  if (typeof params.payload !== 'string' || Buffer.byteLength(params.payload) === 0 || Buffer.byteLength(params.payload) > 128) {
+  if (
+    typeof params.payload !== 'string' ||
+    Buffer.byteLength(params.payload) === 0 ||
+    Buffer.byteLength(params.payload) > 128
+  ) {
     return { error: fail(400, 'Bad Request: invoice payload must be 1-128 bytes') };
   }
   if (prices.length === 0) return { error: fail(400, 'Bad Request: prices must be non-empty') };
   if (currency === 'XTR') {
     // Stars: empty provider token and exactly one price (https://core.telegram.org/bots/payments-stars).
-    if (typeof params.provider_token === 'string' && params.provider_token !== '') return { error: fail(400, 'Bad Request: provider_token must be empty for payments in Telegram Stars') };
-    if (prices.length !== 1) return { error: fail(400, 'Bad Request: exactly one price must be specified for payments in Telegram Stars') };
+    if (typeof params.provider_token === 'string' && params.provider_token !== '')
+      return { error: fail(400, 'Bad Request: provider_token must be empty for payments in Telegram Stars') };
+    if (prices.length !== 1)
+      return { error: fail(400, 'Bad Request: exactly one price must be specified for payments in Telegram Stars') };
   }
-  const total = prices.reduce<number>((sum, price) => sum + (isObject(price) && typeof price.amount === 'number' ? price.amount : Number.NaN), 0);
-  if (!Number.isSafeInteger(total) || total <= 0) return { error: fail(400, 'Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID') };
+  const total = prices.reduce<number>(
+    (sum, price) => sum + (isObject(price) && typeof price.amount === 'number' ? price.amount : Number.NaN),
+    0,
+  );
+  if (!Number.isSafeInteger(total) || total <= 0)
+    return { error: fail(400, 'Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID') };
   return {
     invoice: {
       title: params.title,

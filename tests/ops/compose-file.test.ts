@@ -4,22 +4,124 @@ import { describe, expect, it } from 'vitest';
 import { EnvSchema } from '#core/config/config-schema';
 import { loadConfig } from '#core/config/load-config';
 import { JOB_QUEUE_DEFAULTS } from '#core/infra/queue/job-queue';
-import { durationSeconds, environmentOf, interpolate, interpolateAll, readCompose, readEnvFile, ROOT, type ComposeService } from '#tests/ops/compose';
+import {
+  durationSeconds,
+  environmentOf,
+  interpolate,
+  interpolateAll,
+  readCompose,
+  readEnvFile,
+  ROOT,
+  type ComposeService,
+} from '#tests/ops/compose';
 import { execForm, healthcheckCommand, parseDockerfile } from '#tests/ops/dockerfile';
 
 /** Top-level keys of the Compose Specification (https://github.com/compose-spec/compose-spec/blob/main/spec.md). */
-const TOP_LEVEL_KEYS = ['version', 'name', 'include', 'services', 'models', 'networks', 'volumes', 'secrets', 'configs'];
+const TOP_LEVEL_KEYS = [
+  'version',
+  'name',
+  'include',
+  'services',
+  'models',
+  'networks',
+  'volumes',
+  'secrets',
+  'configs',
+];
 /** Service attributes of the Compose Specification (https://docs.docker.com/reference/compose-file/services/). */
 const SERVICE_KEYS = [
-  'develop', 'deploy', 'annotations', 'attach', 'build', 'blkio_config', 'cap_add', 'cap_drop', 'cgroup', 'cgroup_parent', 'command', 'configs',
-  'container_name', 'cpu_count', 'cpu_percent', 'cpu_shares', 'cpu_quota', 'cpu_period', 'cpu_rt_period', 'cpu_rt_runtime', 'cpus', 'cpuset',
-  'credential_spec', 'depends_on', 'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'entrypoint', 'env_file',
-  'label_file', 'environment', 'expose', 'extends', 'provider', 'external_links', 'extra_hosts', 'gpus', 'group_add', 'healthcheck', 'hostname',
-  'image', 'init', 'ipc', 'isolation', 'labels', 'links', 'logging', 'mac_address', 'mem_limit', 'mem_reservation', 'mem_swappiness',
-  'memswap_limit', 'network_mode', 'models', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports',
-  'post_start', 'pre_stop', 'privileged', 'profiles', 'pull_policy', 'pull_refresh_after', 'read_only', 'restart', 'runtime', 'scale',
-  'security_opt', 'shm_size', 'secrets', 'sysctls', 'stdin_open', 'stop_grace_period', 'stop_signal', 'storage_opt', 'tmpfs', 'tty', 'ulimits',
-  'use_api_socket', 'user', 'uts', 'userns_mode', 'volumes', 'volumes_from', 'working_dir',
+  'develop',
+  'deploy',
+  'annotations',
+  'attach',
+  'build',
+  'blkio_config',
+  'cap_add',
+  'cap_drop',
+  'cgroup',
+  'cgroup_parent',
+  'command',
+  'configs',
+  'container_name',
+  'cpu_count',
+  'cpu_percent',
+  'cpu_shares',
+  'cpu_quota',
+  'cpu_period',
+  'cpu_rt_period',
+  'cpu_rt_runtime',
+  'cpus',
+  'cpuset',
+  'credential_spec',
+  'depends_on',
+  'device_cgroup_rules',
+  'devices',
+  'dns',
+  'dns_opt',
+  'dns_search',
+  'domainname',
+  'entrypoint',
+  'env_file',
+  'label_file',
+  'environment',
+  'expose',
+  'extends',
+  'provider',
+  'external_links',
+  'extra_hosts',
+  'gpus',
+  'group_add',
+  'healthcheck',
+  'hostname',
+  'image',
+  'init',
+  'ipc',
+  'isolation',
+  'labels',
+  'links',
+  'logging',
+  'mac_address',
+  'mem_limit',
+  'mem_reservation',
+  'mem_swappiness',
+  'memswap_limit',
+  'network_mode',
+  'models',
+  'networks',
+  'oom_kill_disable',
+  'oom_score_adj',
+  'pid',
+  'pids_limit',
+  'platform',
+  'ports',
+  'post_start',
+  'pre_stop',
+  'privileged',
+  'profiles',
+  'pull_policy',
+  'pull_refresh_after',
+  'read_only',
+  'restart',
+  'runtime',
+  'scale',
+  'security_opt',
+  'shm_size',
+  'secrets',
+  'sysctls',
+  'stdin_open',
+  'stop_grace_period',
+  'stop_signal',
+  'storage_opt',
+  'tmpfs',
+  'tty',
+  'ulimits',
+  'use_api_socket',
+  'user',
+  'uts',
+  'userns_mode',
+  'volumes',
+  'volumes_from',
+  'working_dir',
 ];
 const HEALTHCHECK_KEYS = ['test', 'interval', 'timeout', 'retries', 'start_period', 'start_interval', 'disable'];
 const DEPENDS_ON_CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'];
@@ -41,7 +143,11 @@ const OPERATOR_ENV = {
 const compose = readCompose();
 const services = compose.services;
 const envExample = readEnvFile(fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8'));
-const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 const stages = parseDockerfile(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
 
 function service(name: string): ComposeService {
@@ -52,7 +158,9 @@ function service(name: string): ComposeService {
 
 function dependsOn(entry: ComposeService): Record<string, string> {
   const raw = entry.depends_on ?? {};
-  return Array.isArray(raw) ? Object.fromEntries(raw.map((name) => [name, 'service_started'])) : Object.fromEntries(Object.entries(raw).map(([name, spec]) => [name, spec.condition]));
+  return Array.isArray(raw)
+    ? Object.fromEntries(raw.map((name) => [name, 'service_started']))
+    : Object.fromEntries(Object.entries(raw).map(([name, spec]) => [name, spec.condition]));
 }
 
 function mounts(entry: ComposeService): { source: string | undefined; target: string }[] {
@@ -85,15 +193,23 @@ describe('docker-compose.yml follows the Compose Specification', () => {
     expect(Object.keys(compose).filter((key) => !key.startsWith('x-') && !TOP_LEVEL_KEYS.includes(key))).toEqual([]);
     for (const [name, entry] of Object.entries(services)) {
       expect(name).toMatch(/^[a-zA-Z0-9._-]+$/);
-      expect(Object.keys(entry).filter((key) => !key.startsWith('x-') && !SERVICE_KEYS.includes(key)), name).toEqual([]);
+      expect(
+        Object.keys(entry).filter((key) => !key.startsWith('x-') && !SERVICE_KEYS.includes(key)),
+        name,
+      ).toEqual([]);
       expect(entry.image ?? entry.build, `${name} needs an image or a build`).toBeDefined();
-      if (entry.healthcheck) expect(Object.keys(entry.healthcheck).filter((key) => !HEALTHCHECK_KEYS.includes(key)), name).toEqual([]);
+      if (entry.healthcheck)
+        expect(
+          Object.keys(entry.healthcheck).filter((key) => !HEALTHCHECK_KEYS.includes(key)),
+          name,
+        ).toEqual([]);
       for (const [dependency, condition] of Object.entries(dependsOn(entry))) {
         expect(services[dependency], `${name} depends on unknown ${dependency}`).toBeDefined();
         expect(DEPENDS_ON_CONDITIONS, `${name} -> ${dependency}`).toContain(condition);
       }
       if (entry.restart !== undefined) expect(entry.restart, name).toMatch(RESTART_POLICIES);
-      for (const key of ['stop_grace_period'] as const) if (entry[key] !== undefined) expect(durationSeconds(entry[key]), `${name}.${key}`).toBeDefined();
+      for (const key of ['stop_grace_period'] as const)
+        if (entry[key] !== undefined) expect(durationSeconds(entry[key]), `${name}.${key}`).toBeDefined();
       for (const key of ['interval', 'timeout', 'start_period'] as const) {
         const value = entry.healthcheck?.[key];
         if (value !== undefined) expect(durationSeconds(value), `${name}.healthcheck.${key}`).toBeDefined();
@@ -103,7 +219,13 @@ describe('docker-compose.yml follows the Compose Specification', () => {
 
   it('declares every named volume a service mounts, and mounts every one it declares', () => {
     const declared = Object.keys(compose.volumes ?? {});
-    const used = new Set(Object.values(services).flatMap((entry) => mounts(entry).map((mount) => mount.source).filter((source): source is string => source !== undefined && !/^[./~]/.test(source))));
+    const used = new Set(
+      Object.values(services).flatMap((entry) =>
+        mounts(entry)
+          .map((mount) => mount.source)
+          .filter((source): source is string => source !== undefined && !/^[./~]/.test(source)),
+      ),
+    );
     expect([...used].sort()).toEqual([...declared].sort());
   });
 });
@@ -138,7 +260,11 @@ describe('the services of a production deployment', () => {
       const entry = service(name);
       expect([entry.image, entry.build], name).toEqual([migrate.image, migrate.build]);
       expect(entry.command, `${name} runs the image's CMD`).toBeUndefined();
-      expect(dependsOn(entry), name).toEqual({ migrate: 'service_completed_successfully', postgres: 'service_healthy', redis: 'service_healthy' });
+      expect(dependsOn(entry), name).toEqual({
+        migrate: 'service_completed_successfully',
+        postgres: 'service_healthy',
+        redis: 'service_healthy',
+      });
       expect(entry.restart, name).toBe('unless-stopped');
       expect(envFiles(entry), name).toEqual(['.env']);
       expect(entry.init, `${name}: an init process reaps zombies and forwards signals`).toBe(true);
@@ -162,7 +288,9 @@ describe('the services of a production deployment', () => {
     expect(worker.container_name).toBeUndefined();
     for (const name of ['worker', 'telegram', 'discord']) {
       expect(service(name).ports, name).toBeUndefined();
-      expect(service(name).healthcheck, `${name} has no HTTP server: the image's /readyz check must be off`).toEqual({ disable: true });
+      expect(service(name).healthcheck, `${name} has no HTTP server: the image's /readyz check must be off`).toEqual({
+        disable: true,
+      });
     }
   });
 
@@ -171,23 +299,36 @@ describe('the services of a production deployment', () => {
     for (const name of [...APP_SERVICES, 'migrate']) {
       const config = loadConfig(containerEnv(name, dotEnv));
       expect(config.isProduction, name).toBe(true);
-      expect(config.database, name).toEqual({ kind: 'postgres', url: `postgresql://imagine:${OPERATOR_ENV.POSTGRES_PASSWORD}@postgres:5432/imagine` });
+      expect(config.database, name).toEqual({
+        kind: 'postgres',
+        url: `postgresql://imagine:${OPERATOR_ENV.POSTGRES_PASSWORD}@postgres:5432/imagine`,
+      });
       expect(config.redisUrl, name).toBe('redis://redis:6379');
       expect(config.autoMigrate, name).toBe(false);
       expect(config.dataDir, name).toBe('/data');
       if (name !== 'migrate') expect(config.roles, name).toEqual([APP_ROLES[name as keyof typeof APP_ROLES]]);
     }
     const postgres = environmentOf(interpolateAll(service('postgres'), dotEnv));
-    expect(postgres).toMatchObject({ POSTGRES_USER: 'imagine', POSTGRES_DB: 'imagine', POSTGRES_PASSWORD: OPERATOR_ENV.POSTGRES_PASSWORD });
-    expect(() => interpolateAll(compose, { ...envExample.values, POSTGRES_PASSWORD: '' })).toThrow(/POSTGRES_PASSWORD: set POSTGRES_PASSWORD in \.env/);
+    expect(postgres).toMatchObject({
+      POSTGRES_USER: 'imagine',
+      POSTGRES_DB: 'imagine',
+      POSTGRES_PASSWORD: OPERATOR_ENV.POSTGRES_PASSWORD,
+    });
+    expect(() => interpolateAll(compose, { ...envExample.values, POSTGRES_PASSWORD: '' })).toThrow(
+      /POSTGRES_PASSWORD: set POSTGRES_PASSWORD in \.env/,
+    );
   });
 
   it('lets every app process drain before Docker kills it: stop_grace_period > SHUTDOWN_TIMEOUT_SECONDS + the queue interrupt grace', () => {
     for (const name of APP_SERVICES) {
-      const shutdownSeconds = Number(containerEnv(name, { ...envExample.values, ...OPERATOR_ENV }).SHUTDOWN_TIMEOUT_SECONDS);
+      const shutdownSeconds = Number(
+        containerEnv(name, { ...envExample.values, ...OPERATOR_ENV }).SHUTDOWN_TIMEOUT_SECONDS,
+      );
       const grace = durationSeconds(service(name).stop_grace_period ?? '10s') ?? 0;
       expect(grace, name).toBeGreaterThanOrEqual(shutdownSeconds + JOB_QUEUE_DEFAULTS.interruptGraceMs / 1000 + 5);
-      expect(grace, `${name}: not so long that a stuck process holds a deploy`).toBeLessThanOrEqual(shutdownSeconds + 30);
+      expect(grace, `${name}: not so long that a stuck process holds a deploy`).toBeLessThanOrEqual(
+        shutdownSeconds + 30,
+      );
     }
   });
 
@@ -203,10 +344,17 @@ describe('the services of a production deployment', () => {
 describe('Dockerfile', () => {
   const runtime = stages.at(-1);
   const build = stages.find((stage) => stage.name === 'build');
-  const runs = (stage: typeof runtime) => (stage?.instructions ?? []).filter((step) => step.keyword === 'RUN').map((step) => step.args).join('\n');
+  const runs = (stage: typeof runtime) =>
+    (stage?.instructions ?? [])
+      .filter((step) => step.keyword === 'RUN')
+      .map((step) => step.args)
+      .join('\n');
 
   it('has a build stage and a runtime stage, both from node:20-slim', () => {
-    expect(stages.map((stage) => [stage.from, stage.name])).toEqual([['node:20-slim', 'build'], ['node:20-slim', 'runtime']]);
+    expect(stages.map((stage) => [stage.from, stage.name])).toEqual([
+      ['node:20-slim', 'build'],
+      ['node:20-slim', 'runtime'],
+    ]);
   });
 
   it('generates the Prisma client and compiles the code in the build stage, and copies the build into a runtime with production dependencies only', () => {
@@ -216,7 +364,9 @@ describe('Dockerfile', () => {
     const runtimeInstall = runs(runtime);
     expect(runtimeInstall).toMatch(/npm ci\b[^\n]*--omit=dev/);
     if (packageJson.scripts.postinstall) {
-      expect(runtimeInstall, 'the postinstall needs the Prisma CLI, which a production install may not have').toMatch(/npm ci\b[^\n]*--ignore-scripts/);
+      expect(runtimeInstall, 'the postinstall needs the Prisma CLI, which a production install may not have').toMatch(
+        /npm ci\b[^\n]*--ignore-scripts/,
+      );
     }
     expect(runtime?.instructions).toContainEqual({ keyword: 'COPY', args: '--from=build /app/dist ./dist' });
     expect(build?.instructions).toContainEqual({ keyword: 'RUN', args: 'npm run build' });
@@ -250,10 +400,14 @@ describe('Dockerfile', () => {
     const packages = new Set<string>(['tsx']);
     for (const file of sources) {
       const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
-      for (const match of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+      for (const match of text.matchAll(
+        /^\s*(?:import|export)\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm,
+      )) {
         const specifier = (match[1] ?? match[2]) as string;
         if (specifier.startsWith('.') || specifier.startsWith('#') || specifier.startsWith('node:')) continue;
-        packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string));
+        packages.add(
+          specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string),
+        );
       }
     }
     expect(packages.size).toBeGreaterThan(10);
@@ -261,8 +415,12 @@ describe('Dockerfile', () => {
   });
 
   it('.dockerignore keeps secrets, local state and installs out of the build context', () => {
-    const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
-    for (const entry of ['.env', '.git', 'node_modules', '.data', 'core/infra/db/generated', 'dist']) expect(ignored, entry).toContain(entry);
+    const ignored = fs
+      .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
+    for (const entry of ['.env', '.git', 'node_modules', '.data', 'core/infra/db/generated', 'dist'])
+      expect(ignored, entry).toContain(entry);
     expect(ignored).toContain('!.env.example');
   });
 });
@@ -281,6 +439,8 @@ describe('the test helpers for Compose', () => {
   });
 
   it('parse Compose durations', () => {
-    expect([durationSeconds('45s'), durationSeconds('1m30s'), durationSeconds('500ms'), durationSeconds('45')]).toEqual([45, 90, 0.5, undefined]);
+    expect([durationSeconds('45s'), durationSeconds('1m30s'), durationSeconds('500ms'), durationSeconds('45')]).toEqual(
+      [45, 90, 0.5, undefined],
+    );
   });
 });

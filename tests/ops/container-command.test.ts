@@ -14,25 +14,32 @@ import { spawnWithOutput, type SpawnedWithOutput } from '#tests/support/spawn-wi
 
 const runtime = parseDockerfile(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).at(-1);
 const CMD = execForm(runtime?.instructions.find((step) => step.keyword === 'CMD')?.args ?? '') ?? [];
-const HEALTHCHECK = healthcheckCommand(runtime?.instructions.find((step) => step.keyword === 'HEALTHCHECK')?.args ?? '').argv ?? [];
+const HEALTHCHECK =
+  healthcheckCommand(runtime?.instructions.find((step) => step.keyword === 'HEALTHCHECK')?.args ?? '').argv ?? [];
 
 /** Runs an argv the way the container would (`node` is this test's node), with only `env`. */
 function run(argv: string[], env: Record<string, string>): SpawnedWithOutput {
   const [command = '', ...args] = argv;
-  return spawnWithOutput(command === 'node' ? process.execPath : command, args, { cwd: ROOT, env: { HOME: os.tmpdir(), ...env } });
+  return spawnWithOutput(command === 'node' ? process.execPath : command, args, {
+    cwd: ROOT,
+    env: { HOME: os.tmpdir(), ...env },
+  });
 }
 
 /** Pids whose parent is `pid` (Linux /proc). */
 function childrenOf(pid: number): number[] {
-  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return parent === pid ? [Number(entry)] : [];
-    } catch {
-      return [];
-    }
-  });
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((entry) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return parent === pid ? [Number(entry)] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 describe("the image's commands, run as the container runs them", { timeout: 90_000 }, () => {
@@ -83,9 +90,15 @@ describe("the image's commands, run as the container runs them", { timeout: 90_0
     const entry = CMD.at(-1) ?? '';
     expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain(entry);
     // npm (or a loader's CLI) would run the entry in a child process.
-    const appChildren = childrenOf(pid).filter((child) => fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes(entry));
-    expect(appChildren, 'the signalled process must be the node running the entry, not a wrapper around it').toEqual([]);
-    const loaders = childrenOf(pid).filter((child) => fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('esbuild'));
+    const appChildren = childrenOf(pid).filter((child) =>
+      fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes(entry),
+    );
+    expect(appChildren, 'the signalled process must be the node running the entry, not a wrapper around it').toEqual(
+      [],
+    );
+    const loaders = childrenOf(pid).filter((child) =>
+      fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('esbuild'),
+    );
     expect(loaders, 'no TypeScript loader (tsx starts an esbuild service) at run time').toEqual([]);
 
     app.child.kill('SIGTERM');
@@ -110,8 +123,12 @@ describe("the image's commands, run as the container runs them", { timeout: 90_0
     const client = new pg.Client({ connectionString: postgresUrlFor(name) });
     await client.connect();
     try {
-      const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
-      expect(tables.rows.map((row) => row.table_name)).toEqual(expect.arrayContaining(['users', 'credit_ledger', 'audit_log', 'generations']));
+      const tables = await client.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+      );
+      expect(tables.rows.map((row) => row.table_name)).toEqual(
+        expect.arrayContaining(['users', 'credit_ledger', 'audit_log', 'generations']),
+      );
     } finally {
       await client.end();
     }

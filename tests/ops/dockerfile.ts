@@ -48,6 +48,8 @@ export function execForm(args: string): string[] | undefined {
 export function healthcheckCommand(args: string): { options: Record<string, string>; argv: string[] | undefined } {
   const match = /^((?:--[\w-]+=\S+\s+)*)CMD\s+(.*)$/s.exec(args);
   if (!match) return { options: {}, argv: undefined };
-  const options = Object.fromEntries([...(match[1] ?? '').matchAll(/--([\w-]+)=(\S+)/g)].map((option) => [option[1] as string, option[2] as string]));
+  const options = Object.fromEntries(
+    [...(match[1] ?? '').matchAll(/--([\w-]+)=(\S+)/g)].map((option) => [option[1] as string, option[2] as string]),
+  );
   return { options, argv: execForm((match[2] ?? '').trim()) };
 }

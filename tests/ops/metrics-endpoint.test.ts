@@ -34,7 +34,9 @@ describe('GET /metrics for Prometheus', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     const text = await response.text();
     expect(text).toContain('imagine_queue_jobs{state="waiting"} 2');
-    expect(text).toContain('imagine_provider_call_duration_seconds_bucket{le="60",provider="google",kind="video",outcome="ok"} 1');
+    expect(text).toContain(
+      'imagine_provider_call_duration_seconds_bucket{le="60",provider="google",kind="video",outcome="ok"} 1',
+    );
     expect(text).toContain('# HELP process_resident_memory_bytes');
   });
 
@@ -49,7 +51,9 @@ describe('GET /metrics for Prometheus', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
     expect(await anonymous.text()).not.toContain('imagine_');
-    expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456788' } })).status).toBe(401);
+    expect(
+      (await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456788' } })).status,
+    ).toBe(401);
     expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer short' } })).status).toBe(401);
     const allowed = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456789' } });
     expect(allowed.status).toBe(200);
@@ -69,12 +73,28 @@ describe('GET /metrics for Prometheus', () => {
     expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${server.port}/metrics`, { method: 'POST' })).status).toBe(404);
 
-    const guarded: MetricsServer = await startMetricsServer(metrics.registry, { port: 0, host: '127.0.0.1', bearerToken: 'scrape-secret-0123456789' });
+    const guarded: MetricsServer = await startMetricsServer(metrics.registry, {
+      port: 0,
+      host: '127.0.0.1',
+      bearerToken: 'scrape-secret-0123456789',
+    });
     closers.push(() => guarded.close());
     const anonymous = await fetch(`http://127.0.0.1:${guarded.port}/metrics`);
     expect([anonymous.status, anonymous.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
     expect(await anonymous.text()).not.toContain('imagine_');
-    expect((await fetch(`http://127.0.0.1:${guarded.port}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456788' } })).status).toBe(401);
-    expect((await fetch(`http://127.0.0.1:${guarded.port}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456789' } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`http://127.0.0.1:${guarded.port}/metrics`, {
+          headers: { authorization: 'Bearer scrape-secret-0123456788' },
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await fetch(`http://127.0.0.1:${guarded.port}/metrics`, {
+          headers: { authorization: 'Bearer scrape-secret-0123456789' },
+        })
+      ).status,
+    ).toBe(200);
   });
 });

@@ -12,28 +12,46 @@ import {
 } from '#prisma/migrate/index';
 import { applyFunctionSources, postgresTransactions } from '#prisma/migrate/apply-function-sources';
 import { readFunctionSources } from '#prisma/migrate/function-files';
-import { createScratchDatabase, createScratchPrisma, MODEL_TABLES, withMarkedSpendableLots } from '#tests/prisma/migrate-fixtures';
+import {
+  createScratchDatabase,
+  createScratchPrisma,
+  MODEL_TABLES,
+  withMarkedSpendableLots,
+} from '#tests/prisma/migrate-fixtures';
 import type { ScratchDatabase, ScratchPrisma } from '#tests/prisma/migrate-fixtures';
 
 const BROKEN = '99990101000000_broken';
 
 async function migrationNames(): Promise<string[]> {
   const entries = await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true });
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 async function functionNames(): Promise<string[]> {
-  return (await readdir(DEFAULT_FUNCTIONS_DIR)).filter((name) => name.endsWith('.sql')).map((name) => name.slice(0, -'.sql'.length)).sort();
+  return (await readdir(DEFAULT_FUNCTIONS_DIR))
+    .filter((name) => name.endsWith('.sql'))
+    .map((name) => name.slice(0, -'.sql'.length))
+    .sort();
 }
 
 /** What `_function_sources` records, and the body each sourced function has in the database. */
-async function functionState(database: ScratchDatabase): Promise<{ name: string; sha256: string; appliedAt: string; body: string }[]> {
+async function functionState(
+  database: ScratchDatabase,
+): Promise<{ name: string; sha256: string; appliedAt: string; body: string }[]> {
   const rows = await database.query(
     `SELECT f.name, f.sha256, f.applied_at::text AS applied_at, p.prosrc AS body
      FROM _function_sources AS f JOIN pg_proc AS p ON p.proname = f.name AND p.pronamespace = current_schema()::regnamespace
      ORDER BY f.name`,
   );
-  return rows.map((row) => ({ name: String(row['name']), sha256: String(row['sha256']), appliedAt: String(row['applied_at']), body: String(row['body']) }));
+  return rows.map((row) => ({
+    name: String(row['name']),
+    sha256: String(row['sha256']),
+    appliedAt: String(row['applied_at']),
+    body: String(row['body']),
+  }));
 }
 
 async function tablesIn(database: ScratchDatabase): Promise<string[]> {
@@ -72,7 +90,9 @@ for (const kind of ['postgres', 'pglite'] as const) {
 
       expect(result.applied).toEqual(names);
       expect(result.functions).toEqual(await functionNames());
-      expect(await tablesIn(database)).toEqual(expect.arrayContaining([...MODEL_TABLES, '_prisma_migrations', '_function_sources']));
+      expect(await tablesIn(database)).toEqual(
+        expect.arrayContaining([...MODEL_TABLES, '_prisma_migrations', '_function_sources']),
+      );
       const rows = await database.query(
         'SELECT migration_name, checksum, finished_at, rolled_back_at, logs, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
       );
@@ -120,9 +140,11 @@ for (const kind of ['postgres', 'pglite'] as const) {
       }
       // The file's admit_generation (a refusal reason, the open statuses as a parameter) replaced the
       // migrations' one: one function of that name, with the file's signature.
-      expect(await database.query("SELECT pg_get_function_result(oid) AS result, pronargs FROM pg_proc WHERE proname = 'admit_generation'")).toEqual([
-        { result: expect.stringContaining('refusal text'), pronargs: 23 },
-      ]);
+      expect(
+        await database.query(
+          "SELECT pg_get_function_result(oid) AS result, pronargs FROM pg_proc WHERE proname = 'admit_generation'",
+        ),
+      ).toEqual([{ result: expect.stringContaining('refusal text'), pronargs: 23 }]);
     });
 
     it('applies a changed function file on the next deploy, and an unchanged one never again', async () => {
@@ -130,13 +152,18 @@ for (const kind of ['postgres', 'pglite'] as const) {
       const before = await functionState(database);
       await scratch.editFunction('spendable_lots', withMarkedSpendableLots('edited once'));
 
-      expect(await applyMigrations(database.target, scratch.options)).toEqual({ applied: [], functions: ['spendable_lots'] });
+      expect(await applyMigrations(database.target, scratch.options)).toEqual({
+        applied: [],
+        functions: ['spendable_lots'],
+      });
 
       const after = await functionState(database);
       const changed = after.find((row) => row.name === 'spendable_lots');
       expect(changed?.body).toContain('-- edited once');
       expect(changed?.sha256).not.toBe(before.find((row) => row.name === 'spendable_lots')?.sha256);
-      expect(after.filter((row) => row.name !== 'spendable_lots')).toEqual(before.filter((row) => row.name !== 'spendable_lots'));
+      expect(after.filter((row) => row.name !== 'spendable_lots')).toEqual(
+        before.filter((row) => row.name !== 'spendable_lots'),
+      );
       expect(await applyMigrations(database.target, scratch.options)).toEqual({ applied: [], functions: [] });
       expect(await functionState(database)).toEqual(after);
     }, 90_000);
@@ -145,7 +172,9 @@ for (const kind of ['postgres', 'pglite'] as const) {
       await applyMigrations(database.target, scratch.options);
       const before = await functionState(database);
       await scratch.editFunction('spendable_lots', withMarkedSpendableLots('edited'));
-      await scratch.editFunction('reserve_credits_locked', (sql) => sql.replace('RETURNS void', 'RETURNS no_such_type'));
+      await scratch.editFunction('reserve_credits_locked', (sql) =>
+        sql.replace('RETURNS void', 'RETURNS no_such_type'),
+      );
 
       const error = await rejectionOf(applyMigrations(database.target, scratch.options));
 
@@ -157,13 +186,18 @@ for (const kind of ['postgres', 'pglite'] as const) {
 
     it('refuses a function file that does not define the function it is named after', async () => {
       await applyMigrations(database.target, scratch.options);
-      await scratch.editFunction('spendable_credits', () => 'CREATE OR REPLACE FUNCTION not_the_name() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n');
+      await scratch.editFunction(
+        'spendable_credits',
+        () => 'CREATE OR REPLACE FUNCTION not_the_name() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n',
+      );
 
       const error = await rejectionOf(applyMigrations(database.target, scratch.options));
 
       expect(error.code).toBe('function_failed');
       expect(error.message).toContain('spendable_credits.sql');
-      expect(await database.query("SELECT proname FROM pg_proc WHERE proname IN ('not_the_name', 'spendable_credits')")).toEqual([]);
+      expect(
+        await database.query("SELECT proname FROM pg_proc WHERE proname IN ('not_the_name', 'spendable_credits')"),
+      ).toEqual([]);
     }, 90_000);
 
     it('runs $$ bodies containing semicolons as written', async () => {
@@ -184,7 +218,10 @@ for (const kind of ['postgres', 'pglite'] as const) {
         ].join('\n'),
       );
 
-      const result = await applyMigrations(database.target, { migrationsDir: scratch.migrationsDir, schemaPath: scratch.schemaPath });
+      const result = await applyMigrations(database.target, {
+        migrationsDir: scratch.migrationsDir,
+        schemaPath: scratch.schemaPath,
+      });
 
       expect(result.applied).toContain('99990101000000_functions');
       expect(await database.query("SELECT bump('seeded') AS value")).toEqual([{ value: 3 }]);
@@ -219,7 +256,10 @@ for (const kind of ['postgres', 'pglite'] as const) {
       await scratch.addMigration(BROKEN, 'CREATE TABLE "broken_first" ("id" INTEGER);\n');
       await markMigrationRolledBack(database.target, BROKEN, options);
       // The failed deploys stopped before the function files: this one applies them too.
-      expect(await applyMigrations(database.target, options)).toEqual({ applied: [BROKEN], functions: await functionNames() });
+      expect(await applyMigrations(database.target, options)).toEqual({
+        applied: [BROKEN],
+        functions: await functionNames(),
+      });
       expect(await tablesIn(database)).toContain('broken_first');
     });
 
@@ -240,7 +280,9 @@ for (const kind of ['postgres', 'pglite'] as const) {
         ].join('\n'),
       );
 
-      const error = await rejectionOf(applyMigrations(database.target, { migrationsDir: scratch.migrationsDir, schemaPath: scratch.schemaPath }));
+      const error = await rejectionOf(
+        applyMigrations(database.target, { migrationsDir: scratch.migrationsDir, schemaPath: scratch.schemaPath }),
+      );
 
       expect(error.code).toBe('migration_failed');
       expect(error.migrationName).toBe(BROKEN);
@@ -263,12 +305,22 @@ describe('applyMigrations from several processes at once', () => {
   });
 
   it('applies each migration and each function file once: the engine and the function step serialize on one advisory lock', async () => {
-    const results = await Promise.all([applyMigrations(database.target), applyMigrations(database.target), applyMigrations(database.target)]);
+    const results = await Promise.all([
+      applyMigrations(database.target),
+      applyMigrations(database.target),
+      applyMigrations(database.target),
+    ]);
 
     expect(results.flatMap((result) => result.applied)).toEqual(await migrationNames());
     expect(results.flatMap((result) => result.functions)).toEqual(await functionNames());
-    expect(await database.query('SELECT count(*)::int AS n FROM _prisma_migrations')).toEqual([{ n: (await migrationNames()).length }]);
-    expect(await database.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).toEqual([{ n: 0 }]);
+    expect(await database.query('SELECT count(*)::int AS n FROM _prisma_migrations')).toEqual([
+      { n: (await migrationNames()).length },
+    ]);
+    expect(
+      await database.query(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      ),
+    ).toEqual([{ n: 0 }]);
   });
 
   // Deploys run the engine first, whose own lock gives up after 10 s: on a loaded machine three
@@ -285,7 +337,9 @@ describe('applyMigrations from several processes at once', () => {
       const results = await Promise.all([1, 2, 3].map(() => applyFunctionSources(postgresTransactions(url), sources)));
 
       expect(results.flat()).toEqual(['spendable_lots']);
-      expect((await functionState(database)).find((row) => row.name === 'spendable_lots')?.body).toContain('-- edited concurrently');
+      expect((await functionState(database)).find((row) => row.name === 'spendable_lots')?.body).toContain(
+        '-- edited concurrently',
+      );
       expect(await applyMigrations(database.target, scratch.options)).toEqual({ applied: [], functions: [] });
     } finally {
       await scratch.remove();

@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyMigrations, checkMigrations, DEFAULT_FUNCTIONS_DIR, MigrateError } from '#prisma/migrate/index';
-import { createScratchDatabase, createScratchPrisma, withMarkedSpendableLots, withNicknameColumn } from '#tests/prisma/migrate-fixtures';
+import {
+  createScratchDatabase,
+  createScratchPrisma,
+  withMarkedSpendableLots,
+  withNicknameColumn,
+} from '#tests/prisma/migrate-fixtures';
 import type { ScratchDatabase, ScratchPrisma } from '#tests/prisma/migrate-fixtures';
 
 const ADD_NICKNAME = '99990101000000_add_nickname';
@@ -95,9 +100,13 @@ describe('checkMigrations', () => {
       expect(result.diffSql).toContain('"nickname" TEXT');
 
       const [own] = await database.query('SELECT current_database() AS name');
-      const leftovers = await database.query("SELECT datname FROM pg_database WHERE datname LIKE $1 || '_shadow_%'", [own?.['name']]);
+      const leftovers = await database.query("SELECT datname FROM pg_database WHERE datname LIKE $1 || '_shadow_%'", [
+        own?.['name'],
+      ]);
       expect(leftovers).toEqual([]);
-      expect(await database.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).toEqual([]);
+      expect(
+        await database.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"),
+      ).toEqual([]);
     });
 
     it('catches a function edited in the deployed database, and a function file not deployed yet', async () => {
@@ -106,7 +115,9 @@ describe('checkMigrations', () => {
 
       const file = await readFile(join(scratch.functionsDir, 'spendable_lots.sql'), 'utf8');
       await database.query(withMarkedSpendableLots('edited by hand')(file));
-      await scratch.editFunction('reserve_credits_locked', (sql) => sql.replace('take int;', 'take int; -- edited in the file'));
+      await scratch.editFunction('reserve_credits_locked', (sql) =>
+        sql.replace('take int;', 'take int; -- edited in the file'),
+      );
       const result = await checkMigrations(database.target, options());
 
       expect(result.inSync).toBe(false);

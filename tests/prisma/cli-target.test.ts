@@ -9,12 +9,21 @@ describe('resolveCliTarget', () => {
   });
 
   it('then DATABASE_URL', () => {
-    expect(resolveCliTarget(undefined, { DATABASE_URL: url, DATA_DIR: '/srv/data' })).toEqual({ kind: 'postgres', url });
+    expect(resolveCliTarget(undefined, { DATABASE_URL: url, DATA_DIR: '/srv/data' })).toEqual({
+      kind: 'postgres',
+      url,
+    });
   });
 
   it("then the app's embedded PGlite under DATA_DIR, or ./.data", () => {
-    expect(resolveCliTarget(undefined, { DATA_DIR: '/srv/data' })).toEqual({ kind: 'pglite', dataDir: '/srv/data/pglite' });
+    expect(resolveCliTarget(undefined, { DATA_DIR: '/srv/data' })).toEqual({
+      kind: 'pglite',
+      dataDir: '/srv/data/pglite',
+    });
     expect(resolveCliTarget(undefined, {})).toEqual({ kind: 'pglite', dataDir: '.data/pglite' });
-    expect(resolveCliTarget(undefined, { DATABASE_URL: '', DATA_DIR: '' })).toEqual({ kind: 'pglite', dataDir: '.data/pglite' });
+    expect(resolveCliTarget(undefined, { DATABASE_URL: '', DATA_DIR: '' })).toEqual({
+      kind: 'pglite',
+      dataDir: '.data/pglite',
+    });
   });
 });

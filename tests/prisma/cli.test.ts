@@ -17,15 +17,23 @@ type CliRun = { code: number; stdout: string; stderr: string };
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const { DATABASE_URL: _url, DATA_DIR: _dataDir, ...inherited } = process.env;
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...inherited, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', CLI, ...args],
+      { env: { ...inherited, ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 /** The project's migrations, oldest first, as deploy lists them ("Applied a, b (…)"). */
 async function migrationNames(): Promise<string[]> {
-  return (await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return (await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 describe('prisma/migrate/cli.ts', () => {
@@ -36,7 +44,14 @@ describe('prisma/migrate/cli.ts', () => {
   afterEach(async () => {
     await scratch.remove();
   });
-  const paths = () => ['--schema', scratch.schemaPath, '--migrations', scratch.migrationsDir, '--functions', scratch.functionsDir];
+  const paths = () => [
+    '--schema',
+    scratch.schemaPath,
+    '--migrations',
+    scratch.migrationsDir,
+    '--functions',
+    scratch.functionsDir,
+  ];
 
   it('check passes on this repository without any database server', async () => {
     const run = await runCli(['check'], { DATABASE_URL: UNREACHABLE_URL });
@@ -53,10 +68,15 @@ describe('prisma/migrate/cli.ts', () => {
   });
 
   it('check exits 2 and names a migration that re-creates a function of prisma/functions', async () => {
-    await scratch.addMigration('99990101000000_repaste', await readFile(join(scratch.functionsDir, 'spendable_lots.sql'), 'utf8'));
+    await scratch.addMigration(
+      '99990101000000_repaste',
+      await readFile(join(scratch.functionsDir, 'spendable_lots.sql'), 'utf8'),
+    );
     const run = await runCli(['check', ...paths()]);
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain('function: migration 99990101000000_repaste re-creates spendable_lots: edit prisma/functions/spendable_lots.sql instead');
+    expect(run.stdout).toContain(
+      'function: migration 99990101000000_repaste re-creates spendable_lots: edit prisma/functions/spendable_lots.sql instead',
+    );
   });
 
   it('prints usage and fails without a command', async () => {
@@ -80,18 +100,32 @@ describe('prisma/migrate/cli.ts', () => {
       const functions = (await readdir(DEFAULT_FUNCTIONS_DIR)).map((file) => file.replace(/\.sql$/, '')).sort();
       expect(await runCli(['deploy'], { DATABASE_URL: url() })).toMatchObject({
         code: 0,
-        stdout: expect.stringMatching(new RegExp(`^Applied ${names.join(', ')}; functions ${functions.join(', ')} \\(`)),
+        stdout: expect.stringMatching(
+          new RegExp(`^Applied ${names.join(', ')}; functions ${functions.join(', ')} \\(`),
+        ),
       });
-      expect(await runCli(['status', '--url', url()])).toMatchObject({ code: 0, stdout: expect.stringContaining(`${names.length} applied, 0 pending, 0 failed`) });
-      expect(await runCli(['deploy', '--url', url()], { DATABASE_URL: UNREACHABLE_URL })).toMatchObject({ code: 0, stdout: expect.stringMatching(/^No pending migrations/) });
+      expect(await runCli(['status', '--url', url()])).toMatchObject({
+        code: 0,
+        stdout: expect.stringContaining(`${names.length} applied, 0 pending, 0 failed`),
+      });
+      expect(await runCli(['deploy', '--url', url()], { DATABASE_URL: UNREACHABLE_URL })).toMatchObject({
+        code: 0,
+        stdout: expect.stringMatching(/^No pending migrations/),
+      });
     });
 
     it('new writes and applies a migration for a schema change', async () => {
       await scratch.editSchema(withNicknameColumn);
       const run = await runCli(['new', 'add', 'nickname', ...paths()], { DATABASE_URL: url() });
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/^Created .*\/migrations\/\d{14}_add_nickname\/migration\.sql\nApplied \d{14}_init, (\d{14}_\w+, )*\d{14}_add_nickname \(/);
-      expect(await database.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'nickname'")).toHaveLength(1);
+      expect(run.stdout).toMatch(
+        /^Created .*\/migrations\/\d{14}_add_nickname\/migration\.sql\nApplied \d{14}_init, (\d{14}_\w+, )*\d{14}_add_nickname \(/,
+      );
+      expect(
+        await database.query(
+          "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'nickname'",
+        ),
+      ).toHaveLength(1);
     });
 
     it('deploy names a failing migration and exits 1; resolve lets the fixed one run', async () => {
@@ -103,8 +137,13 @@ describe('prisma/migrate/cli.ts', () => {
 
       await scratch.removeMigration('99990101000000_broken');
       await scratch.addMigration('99990101000000_broken', 'CREATE TABLE "half" ("id" INTEGER);\n');
-      expect(await runCli(['resolve', '--rolled-back', '99990101000000_broken', '--url', url(), ...paths()])).toMatchObject({ code: 0 });
-      expect(await runCli(['deploy', '--url', url(), ...paths()])).toMatchObject({ code: 0, stdout: expect.stringContaining('Applied 99990101000000_broken') });
+      expect(
+        await runCli(['resolve', '--rolled-back', '99990101000000_broken', '--url', url(), ...paths()]),
+      ).toMatchObject({ code: 0 });
+      expect(await runCli(['deploy', '--url', url(), ...paths()])).toMatchObject({
+        code: 0,
+        stdout: expect.stringContaining('Applied 99990101000000_broken'),
+      });
     });
   });
 
@@ -119,9 +158,15 @@ describe('prisma/migrate/cli.ts', () => {
 
     it('deploy migrates ${DATA_DIR}/pglite when no URL is set, and the data stays there', async () => {
       const names = await migrationNames();
-      expect(await runCli(['deploy'], { DATA_DIR: dataDir })).toMatchObject({ code: 0, stdout: expect.stringContaining(`Applied ${names.join(', ')}`) });
+      expect(await runCli(['deploy'], { DATA_DIR: dataDir })).toMatchObject({
+        code: 0,
+        stdout: expect.stringContaining(`Applied ${names.join(', ')}`),
+      });
       expect(await readdir(join(dataDir, 'pglite'))).toContain('PG_VERSION');
-      expect(await runCli(['status'], { DATA_DIR: dataDir })).toMatchObject({ code: 0, stdout: expect.stringContaining(`${names.length} applied, 0 pending`) });
+      expect(await runCli(['status'], { DATA_DIR: dataDir })).toMatchObject({
+        code: 0,
+        stdout: expect.stringContaining(`${names.length} applied, 0 pending`),
+      });
     });
   });
 });

@@ -1,11 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { translate, type CommandName, type ActionName, type CommandRequest, type Locale, type Reply, type Text } from '#core';
+import {
+  translate,
+  type CommandName,
+  type ActionName,
+  type CommandRequest,
+  type Locale,
+  type Reply,
+  type Text,
+} from '#core';
 import type { TestCore } from '#tests/support/test-core';
 
 /** Renders a reply's text the way a chat would show it, for assertions on what users read. */
 export function renderText(reply: Reply | undefined, locale: Locale = 'en'): string {
   if (!reply) return '';
-  const texts: Text[] = reply.type === 'message' ? (Array.isArray(reply.text) ? reply.text : [reply.text]) : reply.type === 'status' ? [reply.text] : reply.type === 'media' && reply.caption ? [reply.caption] : [];
+  const texts: Text[] =
+    reply.type === 'message'
+      ? Array.isArray(reply.text)
+        ? reply.text
+        : [reply.text]
+      : reply.type === 'status'
+        ? [reply.text]
+        : reply.type === 'media' && reply.caption
+          ? [reply.caption]
+          : [];
   return texts.map((text) => translate(locale, text.key, text.vars)).join('\n');
 }
 
@@ -40,7 +57,8 @@ export class ChatUser {
   /** Does what an adapter does after showing replies: records the message that shows a job's status. */
   private async shown(replies: Reply[]): Promise<Reply[]> {
     for (const reply of replies) {
-      if (reply.type === 'status') await this.testCore.core.chat.rememberStatusMessage(reply.generationId, `status-${reply.generationId}`);
+      if (reply.type === 'status')
+        await this.testCore.core.chat.rememberStatusMessage(reply.generationId, `status-${reply.generationId}`);
     }
     return replies;
   }
@@ -48,9 +66,13 @@ export class ChatUser {
   /** Accepts the terms and confirms the age, as the buttons would. */
   async onboard(): Promise<void> {
     const start = await this.command('start');
-    const accept = start.flatMap((reply) => (reply.type === 'message' ? (reply.buttons ?? []).flat() : [])).find((button) => button.action?.name === 'accept_terms');
+    const accept = start
+      .flatMap((reply) => (reply.type === 'message' ? (reply.buttons ?? []).flat() : []))
+      .find((button) => button.action?.name === 'accept_terms');
     const ageQuestion = await this.press('accept_terms', accept?.action?.arg ?? '');
-    const confirm = ageQuestion.flatMap((reply) => (reply.type === 'message' ? (reply.buttons ?? []).flat() : [])).find((button) => button.action?.name === 'confirm_age');
+    const confirm = ageQuestion
+      .flatMap((reply) => (reply.type === 'message' ? (reply.buttons ?? []).flat() : []))
+      .find((button) => button.action?.name === 'confirm_age');
     await this.press('confirm_age', confirm?.action?.arg ?? '');
   }
 
@@ -58,7 +80,12 @@ export class ChatUser {
     return {
       eventId: randomUUID(),
       actor: { platform: this.platform, platformUserId: this.platformUserId, locale: this.locale, ...this.profile },
-      chat: { id: this.chatId, type: this.chatId === this.platformUserId ? 'private' : 'group', messageId: String(Math.floor(Math.random() * 1e6)), ...(this.chatId === this.platformUserId && this.platform === 'telegram' ? { takesPlainMessages: true } : {}) },
+      chat: {
+        id: this.chatId,
+        type: this.chatId === this.platformUserId ? 'private' : 'group',
+        messageId: String(Math.floor(Math.random() * 1e6)),
+        ...(this.chatId === this.platformUserId && this.platform === 'telegram' ? { takesPlainMessages: true } : {}),
+      },
     };
   }
 }

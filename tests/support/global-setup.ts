@@ -23,11 +23,16 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<void> {
   const migrationsDir = path.resolve('prisma/migrations');
   const functionsDir = path.resolve('prisma/functions');
-  const names = (await fs.readdir(migrationsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = (await fs.readdir(migrationsDir, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   const hash = createHash('sha256');
-  for (const name of names) hash.update(name).update(await fs.readFile(path.join(migrationsDir, name, 'migration.sql')));
+  for (const name of names)
+    hash.update(name).update(await fs.readFile(path.join(migrationsDir, name, 'migration.sql')));
   // The function files are applied with the migrations (applyMigrations): a changed one makes a new template too.
-  for (const name of (await fs.readdir(functionsDir)).sort()) hash.update(`functions/${name}`).update(await fs.readFile(path.join(functionsDir, name)));
+  for (const name of (await fs.readdir(functionsDir)).sort())
+    hash.update(`functions/${name}`).update(await fs.readFile(path.join(functionsDir, name)));
   const migrationsHash = hash.digest('hex').slice(0, 12);
   const template = `imagine_template_${migrationsHash}`;
   const client = new pg.Client({ connectionString: postgresUrlFor('postgres') });
@@ -53,7 +58,10 @@ export default async function setup(project: TestProject): Promise<void> {
  */
 async function buildPgliteTemplate(migrationsHash: string): Promise<string> {
   const file = path.join(os.tmpdir(), `imagine-pglite-template-${migrationsHash}.tar`);
-  const exists = await fs.access(file).then(() => true, () => false);
+  const exists = await fs.access(file).then(
+    () => true,
+    () => false,
+  );
   if (exists) return file;
   const pglite = await PGlite.create();
   await applyMigrations({ kind: 'pglite', db: pglite });

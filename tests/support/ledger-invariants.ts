@@ -5,7 +5,9 @@ import type { PrismaClient } from '#core/infra/db/create-database';
  * credits of the user's lots, no lot is negative, and the debt equals the sum of debt deltas.
  * Returns the users that break one (empty = all hold).
  */
-export async function findLedgerViolations(prisma: PrismaClient): Promise<{ userId: string; ledger: number; lots: number; debt: number; debtLedger: number }[]> {
+export async function findLedgerViolations(
+  prisma: PrismaClient,
+): Promise<{ userId: string; ledger: number; lots: number; debt: number; debtLedger: number }[]> {
   return prisma.$queryRaw`
     WITH ledger AS (SELECT "userId", SUM(delta)::int AS total, SUM("debtDelta")::int AS debt FROM credit_ledger GROUP BY "userId"),
          lots AS (SELECT "userId", SUM(remaining)::int AS total, MIN(remaining) AS lowest FROM credit_lots GROUP BY "userId")

@@ -29,7 +29,11 @@ export class RecordingNotifier implements Notifier {
   }
 
   /** Makes the next `count` sends that match throw `error()`, as a platform refusing them would. */
-  refuseNext(count: number, predicate: (delivery: Delivery) => boolean, error: () => Error = () => new Error('429: Too Many Requests')): void {
+  refuseNext(
+    count: number,
+    predicate: (delivery: Delivery) => boolean,
+    error: () => Error = () => new Error('429: Too Many Requests'),
+  ): void {
     this.refusals.push({ predicate, error, left: count });
   }
 
@@ -38,8 +42,22 @@ export class RecordingNotifier implements Notifier {
     const found = this.deliveries.find(predicate);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching delivery within ${timeoutMs} ms; got ${JSON.stringify(this.deliveries.map((d) => d.replies.map((r) => r.type)))}`)), timeoutMs);
-      this.waiters.push({ predicate, resolve: (delivery) => { clearTimeout(timer); resolve(delivery); } });
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no matching delivery within ${timeoutMs} ms; got ${JSON.stringify(this.deliveries.map((d) => d.replies.map((r) => r.type)))}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.waiters.push({
+        predicate,
+        resolve: (delivery) => {
+          clearTimeout(timer);
+          resolve(delivery);
+        },
+      });
     });
   }
 

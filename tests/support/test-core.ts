@@ -40,27 +40,47 @@ export type TestCore = {
  * default, PGlite on request), an in-process queue (or BullMQ with a key prefix of its own),
  * local limits, a temp DATA_DIR and the demo providers unless others are given.
  */
-export async function createTestCore(options: {
-  database?: 'postgres' | 'pglite';
-  queue?: 'in-process' | 'bullmq';
-  env?: Record<string, string>;
-  providers?: ProviderRegistry;
-  startWorker?: boolean;
-  /** Another moderation pipeline (e.g. with OpenAI's moderation on a fake); default: local rules only. */
-  moderator?: PromptModerator;
-} = {}): Promise<TestCore> {
+export async function createTestCore(
+  options: {
+    database?: 'postgres' | 'pglite';
+    queue?: 'in-process' | 'bullmq';
+    env?: Record<string, string>;
+    providers?: ProviderRegistry;
+    startWorker?: boolean;
+    /** Another moderation pipeline (e.g. with OpenAI's moderation on a fake); default: local rules only. */
+    moderator?: PromptModerator;
+  } = {},
+): Promise<TestCore> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-test-'));
-  const config: AppConfig = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PUBLIC_URL: 'http://127.0.0.1:3999', ...options.env });
+  const config: AppConfig = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PUBLIC_URL: 'http://127.0.0.1:3999',
+    ...options.env,
+  });
   const logger = createLogger({ level: config.logLevel, name: 'test' });
   const database = await createTestDatabase(options.database ?? 'postgres');
   await seedTemplates(database.prisma);
   const providers = options.providers ?? { image: [createDemoImageProvider()], video: [createDemoVideoProvider()] };
   const prefix = `test:${randomBytes(4).toString('hex')}`;
-  const queue = options.queue === 'bullmq'
-    ? createBullmqQueue({ redisUrl: 'redis://127.0.0.1:6379', prefix, queueName: 'generations', logger, stalledIntervalMs: 1_000, lockDurationMs: 2_000 })
-    : createInProcessQueue({ logger });
+  const queue =
+    options.queue === 'bullmq'
+      ? createBullmqQueue({
+          redisUrl: 'redis://127.0.0.1:6379',
+          prefix,
+          queueName: 'generations',
+          logger,
+          stalledIntervalMs: 1_000,
+          lockDurationMs: 2_000,
+        })
+      : createInProcessQueue({ logger });
   const names = [...providers.image, ...providers.video].map((provider) => provider.name);
-  const limiter = createRateLimiter({ limits: buildLimits(config, names), redisUrl: options.queue === 'bullmq' ? 'redis://127.0.0.1:6379' : undefined, keyPrefix: `${prefix}:rl:`, logger });
+  const limiter = createRateLimiter({
+    limits: buildLimits(config, names),
+    redisUrl: options.queue === 'bullmq' ? 'redis://127.0.0.1:6379' : undefined,
+    keyPrefix: `${prefix}:rl:`,
+    logger,
+  });
   const notifier = new RecordingNotifier();
   const clock = new TestClock();
   const media = await createMediaStore(config.media);
@@ -71,12 +91,27 @@ export async function createTestCore(options: {
     queue,
     limiter,
     media: media.store,
-    mailer: createMailer({ smtpUrl: undefined, from: config.mail.from, outboxDir: path.join(dataDir, 'outbox'), logger }),
+    mailer: createMailer({
+      smtpUrl: undefined,
+      from: config.mail.from,
+      outboxDir: path.join(dataDir, 'outbox'),
+      logger,
+    }),
     clock,
     catalog: CATALOG,
     providers,
-    providerResilience: createProviderResilience({ settings: config.providerRetry, coolDown: createMemoryProviderCoolDown() }),
-    moderator: options.moderator ?? createPromptModerator({ rules: compileModerationRules(DEFAULT_MODERATION_RULES), openai: undefined, mode: 'local-only', logger }),
+    providerResilience: createProviderResilience({
+      settings: config.providerRetry,
+      coolDown: createMemoryProviderCoolDown(),
+    }),
+    moderator:
+      options.moderator ??
+      createPromptModerator({
+        rules: compileModerationRules(DEFAULT_MODERATION_RULES),
+        openai: undefined,
+        mode: 'local-only',
+        logger,
+      }),
     notifiers: { telegram: notifier, discord: notifier },
     pingRedis: undefined,
   };

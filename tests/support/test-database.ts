@@ -8,7 +8,12 @@ import { PrismaClient } from '#core/infra/db/generated/client';
 import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
 
 /** A database of one test file, and how to drop it. */
-export type TestDatabase = { kind: 'postgres' | 'pglite'; url: string | undefined; prisma: PrismaClient; close(): Promise<void> };
+export type TestDatabase = {
+  kind: 'postgres' | 'pglite';
+  url: string | undefined;
+  prisma: PrismaClient;
+  close(): Promise<void>;
+};
 
 /**
  * A fresh, migrated database for one test file: a clone of the run's template on the real
@@ -19,7 +24,15 @@ export async function createTestDatabase(kind: 'postgres' | 'pglite' = 'postgres
   if (kind === 'pglite') {
     const pglite = await PGlite.create({ loadDataDir: new Blob([await readFile(inject('pgliteTemplateFile'))]) });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-    return { kind, url: undefined, prisma, close: async () => { await prisma.$disconnect(); await pglite.close(); } };
+    return {
+      kind,
+      url: undefined,
+      prisma,
+      close: async () => {
+        await prisma.$disconnect();
+        await pglite.close();
+      },
+    };
   }
   const name = `imagine_test_${randomBytes(6).toString('hex')}`;
   await runAdminSql(`CREATE DATABASE "${name}" TEMPLATE "${inject('templateDatabase')}"`);

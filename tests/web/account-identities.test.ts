@@ -22,7 +22,13 @@ describe('the account page lists linked identities and removes one', () => {
     const email = `owner${counter}@example.com`;
     const client = h.client();
     await client.get('/register');
-    await client.post('/register', { email, password: 'a long password', displayName: `Owner ${counter}`, age: 'yes', terms: 'yes' });
+    await client.post('/register', {
+      email,
+      password: 'a long password',
+      displayName: `Owner ${counter}`,
+      age: 'yes',
+      terms: 'yes',
+    });
     return { client, userId: (await h.t.database.prisma.user.findUniqueOrThrow({ where: { email } })).id };
   }
 
@@ -48,7 +54,9 @@ describe('the account page lists linked identities and removes one', () => {
     await client.get('/account');
     const removed = await client.post(`/account/identities/${linked.id}/remove`);
     expect(removed.status).toBe(200);
-    expect(pageText(removed.text)).toContain('Telegram detach_me is no longer linked to this account. Credits and history stay here');
+    expect(pageText(removed.text)).toContain(
+      'Telegram detach_me is no longer linked to this account. Credits and history stay here',
+    );
     expect(pageText(removed.text)).not.toContain('Telegram (detach_me)');
 
     const detached = await identity('telegram', '7001');
@@ -57,9 +65,18 @@ describe('the account page lists linked identities and removes one', () => {
     expect(newAccount).toMatchObject({ email: null, passwordHash: null, status: 'active', termsAcceptedAt: null });
     expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
     expect((await getBalance(h.t.database.prisma, detached.userId, h.t.clock.now())).available).toBe(0);
-    const told = await h.t.notifier.waitFor((delivery) => delivery.target.platformUserId === '7001' && renderText(delivery.replies[0]).includes('no longer linked'));
-    expect(renderText(told.replies[0])).toBe(`This Telegram account is no longer linked to the website account Owner ${counter} (o***@example.com). It is a separate, new chat account now.`);
-    expect(await h.t.database.prisma.auditLog.count({ where: { action: 'account.identity_detached', targetUserId: userId } })).toBe(1);
+    const told = await h.t.notifier.waitFor(
+      (delivery) =>
+        delivery.target.platformUserId === '7001' && renderText(delivery.replies[0]).includes('no longer linked'),
+    );
+    expect(renderText(told.replies[0])).toBe(
+      `This Telegram account is no longer linked to the website account Owner ${counter} (o***@example.com). It is a separate, new chat account now.`,
+    );
+    expect(
+      await h.t.database.prisma.auditLog.count({
+        where: { action: 'account.identity_detached', targetUserId: userId },
+      }),
+    ).toBe(1);
 
     expect((await client.post(`/account/identities/${linked.id}/remove`)).status).toBe(404);
   });
@@ -70,11 +87,19 @@ describe('the account page lists linked identities and removes one', () => {
     const { client, userId } = await webUser();
     await linkBothSides(h.t, chat, client);
     const until = new Date(h.t.clock.now().getTime() + 7 * 86_400_000);
-    await h.t.database.prisma.user.update({ where: { id: userId }, data: { status: 'suspended', suspendedUntil: until, suspendedReason: 'strikes' } });
+    await h.t.database.prisma.user.update({
+      where: { id: userId },
+      data: { status: 'suspended', suspendedUntil: until, suspendedReason: 'strikes' },
+    });
     await h.t.database.prisma.suspension.create({ data: { userId, reason: 'strikes', endsAt: until } });
     await client.get('/account');
-    expect((await client.post(`/account/identities/${(await identity('telegram', '7002')).id}/remove`)).status).toBe(200);
-    const detached = await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: (await identity('telegram', '7002')).userId }, include: { suspensions: true } });
+    expect((await client.post(`/account/identities/${(await identity('telegram', '7002')).id}/remove`)).status).toBe(
+      200,
+    );
+    const detached = await h.t.database.prisma.user.findUniqueOrThrow({
+      where: { id: (await identity('telegram', '7002')).userId },
+      include: { suspensions: true },
+    });
     expect(detached).toMatchObject({ status: 'suspended', suspendedUntil: until, suspendedReason: 'strikes' });
     expect(detached.suspensions.map((suspension) => suspension.endsAt?.getTime())).toEqual([until.getTime()]);
   });
@@ -89,13 +114,17 @@ describe('the account page lists linked identities and removes one', () => {
     expect(pageText(removed.text)).toContain('You no longer sign in with Google.');
 
     const { client: googleOnly, userId: googleUserId } = await webUser();
-    await h.t.database.prisma.identity.create({ data: { userId: googleUserId, provider: 'google', subject: `google-${googleUserId}` } });
+    await h.t.database.prisma.identity.create({
+      data: { userId: googleUserId, provider: 'google', subject: `google-${googleUserId}` },
+    });
     await h.t.database.prisma.user.update({ where: { id: googleUserId }, data: { passwordHash: null } });
     const lastOne = await identity('google', `google-${googleUserId}`);
     await googleOnly.get('/account');
     const refused = await googleOnly.post(`/account/identities/${lastOne.id}/remove`);
     expect(refused.status).toBe(409);
-    expect(pageText(refused.text)).toContain('This is the only way to sign in to this account on the website, so it cannot be removed.');
+    expect(pageText(refused.text)).toContain(
+      'This is the only way to sign in to this account on the website, so it cannot be removed.',
+    );
     expect((await identity('google', `google-${googleUserId}`)).userId).toBe(googleUserId);
 
     await client.get('/account');

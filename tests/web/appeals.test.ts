@@ -24,7 +24,13 @@ describe('appeals on the web: the account page form and the admin list', () => {
   async function signUp(email: string): Promise<{ client: WebClient; userId: string }> {
     const client = h.client();
     await client.get('/register');
-    const registered = await client.post('/register', { email, password: PASSWORD, displayName: 'someone', age: 'yes', terms: 'yes' });
+    const registered = await client.post('/register', {
+      email,
+      password: PASSWORD,
+      displayName: 'someone',
+      age: 'yes',
+      terms: 'yes',
+    });
     expect(registered.status, registered.text).toBe(303);
     const { url } = await lastLinkTo(h.t.dataDir, email, '/verify-email/');
     expect((await client.get(url)).status).toBe(200);
@@ -34,10 +40,17 @@ describe('appeals on the web: the account page form and the admin list', () => {
   it('shows a suspension in words with a form; refuses empty and too long text clearly; files one appeal and shows its state', async () => {
     const { client, userId } = await signUp('appellant@example.com');
     expect(pageText((await client.get('/account')).text)).not.toContain('Send the appeal');
-    await h.t.core.admin.suspend({ ref: { kind: 'id', id: userId }, hours: 72, reason: 'spam links in prompts', actor: 'cli:test' });
+    await h.t.core.admin.suspend({
+      ref: { kind: 'id', id: userId },
+      hours: 72,
+      reason: 'spam links in prompts',
+      actor: 'cli:test',
+    });
 
     const page = pageText((await client.get('/account')).text);
-    expect(page).toMatch(/Creating is paused on your account until .* UTC: spam links in prompts\. Your credits and creations stay on your account\./);
+    expect(page).toMatch(
+      /Creating is paused on your account until .* UTC: spam links in prompts\. Your credits and creations stay on your account\./,
+    );
     expect(page).toContain('Send the appeal');
 
     const empty = await client.post('/account/appeal', { text: '  ' });
@@ -65,8 +78,14 @@ describe('appeals on the web: the account page form and the admin list', () => {
     const chat = new ChatUser(h.t, '8801');
     await chat.onboard();
     await chat.command('imagine', 'a 12 year old in lingerie');
-    expect(renderText((await chat.command('appeal', 'It was for a clothing catalogue, but I see the problem.'))[0])).toContain('Your appeal is filed');
-    const userId = (await prisma().identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '8801' } } })).userId;
+    expect(
+      renderText((await chat.command('appeal', 'It was for a clothing catalogue, but I see the problem.'))[0]),
+    ).toContain('Your appeal is filed');
+    const userId = (
+      await prisma().identity.findUniqueOrThrow({
+        where: { provider_subject: { provider: 'telegram', subject: '8801' } },
+      })
+    ).userId;
     const appeal = await prisma().appeal.findFirstOrThrow({ where: { userId } });
 
     expect((await h.client().get('/admin/appeals')).status).toBe(404);
@@ -80,14 +99,29 @@ describe('appeals on the web: the account page form and the admin list', () => {
     const lifted = await admin.post(`/admin/appeals/${appeal.id}/lift`, {});
     expect(lifted.status).toBe(303);
     expect(lifted.headers.get('location')).toBe('/admin/appeals?done=lifted');
-    expect(pageText((await admin.get('/admin/appeals?done=lifted')).text)).toContain('The appeal is accepted and the suspension lifted; the user is told.');
+    expect(pageText((await admin.get('/admin/appeals?done=lifted')).text)).toContain(
+      'The appeal is accepted and the suspension lifted; the user is told.',
+    );
     const twice = await admin.post(`/admin/appeals/${appeal.id}/keep`, {});
     expect(twice.status).toBe(409);
     expect((await prisma().user.findUniqueOrThrow({ where: { id: userId } })).status).toBe('active');
-    expect((await prisma().auditLog.findMany({ where: { targetUserId: userId, action: { in: ['appeal.lift', 'appeal.keep', 'account.unsuspend'] } } })).map((row) => row.action).sort()).toEqual(['account.unsuspend', 'appeal.lift']);
+    expect(
+      (
+        await prisma().auditLog.findMany({
+          where: { targetUserId: userId, action: { in: ['appeal.lift', 'appeal.keep', 'account.unsuspend'] } },
+        })
+      )
+        .map((row) => row.action)
+        .sort(),
+    ).toEqual(['account.unsuspend', 'appeal.lift']);
     const told = h.t.notifier.deliveries.find((delivery) => delivery.target.platformUserId === '8801');
-    expect(renderText(told?.replies[0])).toBe('Your appeal was accepted: the suspension of your account is lifted and you can create again.');
-    expect(await h.t.core.accounts.suspensionStatus(userId)).toMatchObject({ current: undefined, lastAppeal: { status: 'lifted' } });
+    expect(renderText(told?.replies[0])).toBe(
+      'Your appeal was accepted: the suspension of your account is lifted and you can create again.',
+    );
+    expect(await h.t.core.accounts.suspensionStatus(userId)).toMatchObject({
+      current: undefined,
+      lastAppeal: { status: 'lifted' },
+    });
     expect((await admin.post('/admin/appeals/not-a-uuid/lift', {})).status).toBe(404);
   });
 });

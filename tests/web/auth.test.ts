@@ -12,7 +12,14 @@ const PASSWORD = 'correct horse battery';
 async function register(h: WebHarness, email: string, extra: Record<string, string> = {}): Promise<WebClient> {
   const client = h.client();
   await client.get('/register');
-  const response = await client.post('/register', { email, password: PASSWORD, displayName: 'Ada', age: 'yes', terms: 'yes', ...extra });
+  const response = await client.post('/register', {
+    email,
+    password: PASSWORD,
+    displayName: 'Ada',
+    age: 'yes',
+    terms: 'yes',
+    ...extra,
+  });
   expect(response.status).toBe(303);
   return client;
 }
@@ -47,14 +54,31 @@ describe('web accounts: registration, sign-in, sessions, CSRF, throttling, verif
   it('refuses a short password, a missing 13+ confirmation and a taken email, keeping what was typed', async () => {
     const client = h.client();
     await client.get('/register');
-    const short = await client.post('/register', { email: 'bob@example.com', password: 'short', displayName: 'Bob', age: 'yes', terms: 'yes' });
+    const short = await client.post('/register', {
+      email: 'bob@example.com',
+      password: 'short',
+      displayName: 'Bob',
+      age: 'yes',
+      terms: 'yes',
+    });
     expect(short.status).toBe(400);
     expect(pageText(short.text)).toContain('between 10 and 200 characters');
     expect(short.text).toContain('value="bob@example.com"');
-    const noAge = await client.post('/register', { email: 'bob@example.com', password: PASSWORD, displayName: 'Bob', terms: 'yes' });
+    const noAge = await client.post('/register', {
+      email: 'bob@example.com',
+      password: PASSWORD,
+      displayName: 'Bob',
+      terms: 'yes',
+    });
     expect(noAge.status).toBe(403);
     await register(h, 'taken@example.com');
-    const taken = await client.post('/register', { email: 'TAKEN@example.com', password: PASSWORD, displayName: 'Bob', age: 'yes', terms: 'yes' });
+    const taken = await client.post('/register', {
+      email: 'TAKEN@example.com',
+      password: PASSWORD,
+      displayName: 'Bob',
+      age: 'yes',
+      terms: 'yes',
+    });
     expect(taken.status).toBe(409);
     expect(pageText(taken.text)).toContain('already registered');
     expect(await h.t.database.prisma.user.count({ where: { email: 'bob@example.com' } })).toBe(0);
@@ -63,14 +87,26 @@ describe('web accounts: registration, sign-in, sessions, CSRF, throttling, verif
   it('answers 403 to a form without or with a wrong CSRF token and changes nothing', async () => {
     const client = h.client();
     await client.get('/register');
-    const missing = await client.post('/register', { email: 'csrf@example.com', password: PASSWORD, displayName: 'C', age: 'yes', terms: 'yes' }, { csrf: false });
+    const missing = await client.post(
+      '/register',
+      { email: 'csrf@example.com', password: PASSWORD, displayName: 'C', age: 'yes', terms: 'yes' },
+      { csrf: false },
+    );
     expect(missing.status).toBe(403);
     expect(pageText(missing.text)).toContain('This form has expired');
-    const wrong = await client.post('/register', { email: 'csrf@example.com', password: PASSWORD, displayName: 'C', age: 'yes', terms: 'yes' }, { csrf: 'x'.repeat(43) });
+    const wrong = await client.post(
+      '/register',
+      { email: 'csrf@example.com', password: PASSWORD, displayName: 'C', age: 'yes', terms: 'yes' },
+      { csrf: 'x'.repeat(43) },
+    );
     expect(wrong.status).toBe(403);
     const otherSession = h.client();
     await otherSession.get('/login');
-    const foreign = await client.post('/register', { email: 'csrf@example.com', password: PASSWORD, displayName: 'C', age: 'yes', terms: 'yes' }, { csrf: otherSession.csrf ?? '' });
+    const foreign = await client.post(
+      '/register',
+      { email: 'csrf@example.com', password: PASSWORD, displayName: 'C', age: 'yes', terms: 'yes' },
+      { csrf: otherSession.csrf ?? '' },
+    );
     expect(foreign.status).toBe(403);
     expect(await h.t.database.prisma.user.count({ where: { email: 'csrf@example.com' } })).toBe(0);
   });
@@ -80,7 +116,11 @@ describe('web accounts: registration, sign-in, sessions, CSRF, throttling, verif
     const client = h.client({ 'user-agent': 'CarolBrowser/1.0', 'x-forwarded-for': '198.51.100.77' });
     await client.get('/login');
     const before = client.cookies.get('sid');
-    const response = await client.post('/login', { email: 'carol@example.com', password: PASSWORD, next: '/account/settings' });
+    const response = await client.post('/login', {
+      email: 'carol@example.com',
+      password: PASSWORD,
+      next: '/account/settings',
+    });
     expect(response.status).toBe(303);
     expect(response.location).toBe('/account/settings');
     const after = client.cookies.get('sid');
@@ -94,7 +134,9 @@ describe('web accounts: registration, sign-in, sessions, CSRF, throttling, verif
     expect((await attacker.get('/account')).status).toBe(303);
 
     const user = await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'carol@example.com' } });
-    const login = await h.t.database.prisma.securityEvent.findFirstOrThrow({ where: { userId: user.id, kind: 'login.succeeded' } });
+    const login = await h.t.database.prisma.securityEvent.findFirstOrThrow({
+      where: { userId: user.id, kind: 'login.succeeded' },
+    });
     expect(login.ip).toBe('198.51.100.77');
     expect(login.userAgent).toBe('CarolBrowser/1.0');
     const session = await h.t.database.prisma.webSession.findUniqueOrThrow({ where: { id: sessionKey(after ?? '') } });
@@ -119,7 +161,9 @@ describe('web accounts: registration, sign-in, sessions, CSRF, throttling, verif
     expect(pageText(wrong.text)).toContain('Wrong email or password.');
     expect(pageText(unknown.text)).toContain('Wrong email or password.');
     for (let attempt = 2; attempt <= 5; attempt += 1) {
-      expect((await client.post('/login', { email: 'dave@example.com', password: `wrong ${attempt}` })).status).toBe(401);
+      expect((await client.post('/login', { email: 'dave@example.com', password: `wrong ${attempt}` })).status).toBe(
+        401,
+      );
     }
     const throttled = await client.post('/login', { email: 'dave@example.com', password: PASSWORD });
     expect(throttled.status).toBe(429);
@@ -127,7 +171,9 @@ describe('web accounts: registration, sign-in, sessions, CSRF, throttling, verif
     expect(pageText(throttled.text)).toMatch(/Too many attempts\. Try again in \d+ s\./);
     const user = await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'dave@example.com' } });
     expect(await h.t.database.prisma.securityEvent.count({ where: { userId: user.id, kind: 'login.failed' } })).toBe(5);
-    expect(await h.t.database.prisma.securityEvent.count({ where: { userId: user.id, kind: 'login.throttled' } })).toBe(1);
+    expect(await h.t.database.prisma.securityEvent.count({ where: { userId: user.id, kind: 'login.throttled' } })).toBe(
+      1,
+    );
     const other = h.client();
     await other.get('/login');
     expect((await other.post('/login', { email: 'dave@example.com', password: PASSWORD })).status).toBe(429);
@@ -142,7 +188,9 @@ describe('web accounts: registration, sign-in, sessions, CSRF, throttling, verif
     const verified = await client.get(url);
     expect(verified.status).toBe(200);
     expect(pageText(verified.text)).toContain('your email address is confirmed');
-    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'erin@example.com' } })).emailVerifiedAt).not.toBeNull();
+    expect(
+      (await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'erin@example.com' } })).emailVerifiedAt,
+    ).not.toBeNull();
     expect((await client.get(url)).status).toBe(400);
     const tokens = await h.t.database.prisma.oneTimeToken.findMany({ where: { kind: 'email_verification' } });
     expect(tokens.every((token) => !url.includes(token.tokenHash))).toBe(true);
@@ -183,7 +231,9 @@ describe('web accounts: registration, sign-in, sessions, CSRF, throttling, verif
     await client.get('/login');
     expect((await client.post(path, { password: 'another new passphrase' })).status).toBe(400);
     expect((await client.post('/login', { email: 'fay@example.com', password: PASSWORD })).status).toBe(401);
-    expect((await client.post('/login', { email: 'fay@example.com', password: 'a brand new passphrase' })).status).toBe(303);
+    expect((await client.post('/login', { email: 'fay@example.com', password: 'a brand new passphrase' })).status).toBe(
+      303,
+    );
   });
 
   it('lets a reset link lapse after 30 minutes', async () => {
@@ -218,7 +268,11 @@ describe('web accounts: registration, sign-in, sessions, CSRF, throttling, verif
     expect(account.location).toBe('/login?next=%2Faccount%2Fsettings');
     await register(h, 'hal@example.com');
     await client.get('/login');
-    const evil = await client.post('/login', { email: 'hal@example.com', password: PASSWORD, next: '//evil.example/steal' });
+    const evil = await client.post('/login', {
+      email: 'hal@example.com',
+      password: PASSWORD,
+      next: '//evil.example/steal',
+    });
     expect(evil.location).toBe('/account');
   });
 });
@@ -234,7 +288,13 @@ describe('request logs', () => {
     try {
       const client = new WebClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
       await client.get('/register');
-      await client.post('/register', { email: 'logged@example.com', password: 'my secret passphrase', displayName: 'Log', age: 'yes', terms: 'yes' });
+      await client.post('/register', {
+        email: 'logged@example.com',
+        password: 'my secret passphrase',
+        displayName: 'Log',
+        age: 'yes',
+        terms: 'yes',
+      });
       await client.post('/logout');
       await client.submit('/forgot-password', '/forgot-password', { email: 'logged@example.com' });
       const { url } = await lastLinkTo(h.t.dataDir, 'logged@example.com', '/reset-password/');
@@ -263,12 +323,20 @@ describe('request logs', () => {
     try {
       const client = new WebClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
       await client.get('/register');
-      await client.post('/register', { email: 'logs@example.com', password: 'my secret passphrase', displayName: 'Log', age: 'yes', terms: 'yes' });
+      await client.post('/register', {
+        email: 'logs@example.com',
+        password: 'my secret passphrase',
+        displayName: 'Log',
+        age: 'yes',
+        terms: 'yes',
+      });
       const { url } = await lastLinkTo(h.t.dataDir, 'logs@example.com', '/verify-email/');
       await client.get(new URL(url).pathname);
       await client.post('/admin/find', { ref: 'telegram:1' });
       await client.get('/admin/audit?changes=1');
-      const paths = lines.map((line) => JSON.parse(line) as { method?: string; path?: string }).filter((line) => line.path?.startsWith('/admin') || line.path === '/find' || line.path === '/audit');
+      const paths = lines
+        .map((line) => JSON.parse(line) as { method?: string; path?: string })
+        .filter((line) => line.path?.startsWith('/admin') || line.path === '/find' || line.path === '/audit');
       expect(paths.map((line) => `${line.method} ${line.path}`)).toEqual(['POST /admin/find', 'GET /admin/audit']);
     } finally {
       server.close();
@@ -288,15 +356,30 @@ describe('request logs', () => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const good = await fetch(`${base}/login`, { headers: { 'x-request-id': 'edge-1.abc:DEF_9-z' } });
       expect(good.headers.get('x-request-id')).toBe('edge-1.abc:DEF_9-z');
-      const bad = ['a'.repeat(129), 'forged\tline', '<script>', 'a b', '"quoted"', '{"admin":true}', '%0aInjected', 'id;drop', 'a/b', '../..'];
+      const bad = [
+        'a'.repeat(129),
+        'forged\tline',
+        '<script>',
+        'a b',
+        '"quoted"',
+        '{"admin":true}',
+        '%0aInjected',
+        'id;drop',
+        'a/b',
+        '../..',
+      ];
       for (const id of bad) {
         const response = await fetch(`${base}/login`, { headers: { 'x-request-id': id } });
         const sent = response.headers.get('x-request-id') ?? '';
         expect(sent).not.toBe(id);
         expect(sent).toMatch(/^[0-9a-f-]{36}$/);
       }
-      expect((await fetch(`${base}/login`, { headers: { 'x-request-id': 'b'.repeat(128) } })).headers.get('x-request-id')).toBe('b'.repeat(128));
-      const ids = lines.map((line) => (JSON.parse(line) as { requestId?: string }).requestId).filter((id) => id !== undefined);
+      expect(
+        (await fetch(`${base}/login`, { headers: { 'x-request-id': 'b'.repeat(128) } })).headers.get('x-request-id'),
+      ).toBe('b'.repeat(128));
+      const ids = lines
+        .map((line) => (JSON.parse(line) as { requestId?: string }).requestId)
+        .filter((id) => id !== undefined);
       expect(ids).toContain('edge-1.abc:DEF_9-z');
       for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
       expect(lines.join('\n')).not.toContain('a'.repeat(129));

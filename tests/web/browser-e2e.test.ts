@@ -7,7 +7,16 @@ import { readZip } from '#tests/web/support/read-zip';
 import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('in a real browser: register, buy on the hosted checkout, see the credits, download the data, delete the account', () => {
   let h: WebHarness;
@@ -29,15 +38,21 @@ describe('in a real browser: register, buy on the hosted checkout, see the credi
   }
 
   it('goes from registration to an erased account through the pages a person uses', async () => {
-    const context = await browser.newContext({ viewport: { width: 420, height: 860 }, locale: 'en-US', acceptDownloads: true });
+    const context = await browser.newContext({
+      viewport: { width: 420, height: 860 },
+      locale: 'en-US',
+      acceptDownloads: true,
+    });
     const page = await context.newPage();
     // Script errors and CSP refusals; a 4xx answer the test asks for (a failed sign-in) is not one.
     page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text());
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        consoleErrors.push(message.text());
     });
     page.on('pageerror', (error) => consoleErrors.push(error.message));
     page.on('response', (response) => {
-      if (response.url().startsWith(h.baseUrl) && response.status() === 404) consoleErrors.push(`404 ${response.url()}`);
+      if (response.url().startsWith(h.baseUrl) && response.status() === 404)
+        consoleErrors.push(`404 ${response.url()}`);
     });
 
     await page.goto(`${h.baseUrl}/`);
@@ -62,7 +77,9 @@ describe('in a real browser: register, buy on the hosted checkout, see the credi
     await page.locator('#pay').click();
     await page.waitForURL(`${h.baseUrl}/checkout/done`);
     await shot(page, 'checkout-done');
-    expect(h.stripe?.deliveries.map((delivery) => [delivery.event.type, delivery.status])).toEqual([['checkout.session.completed', 200]]);
+    expect(h.stripe?.deliveries.map((delivery) => [delivery.event.type, delivery.status])).toEqual([
+      ['checkout.session.completed', 200],
+    ]);
 
     await page.getByRole('link', { name: 'My account' }).first().click();
     await expect.poll(() => page.getByTestId('balance').textContent()).toBe('60 credits');
@@ -71,11 +88,16 @@ describe('in a real browser: register, buy on the hosted checkout, see the credi
 
     await page.getByRole('link', { name: 'Privacy and your data' }).click();
     await shot(page, 'privacy-center');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my data' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download my data' }).click(),
+    ]);
     const saved = path.join(ARTIFACTS, download.suggestedFilename());
     await download.saveAs(saved);
     const files = readZip(await fs.readFile(saved));
-    expect(JSON.parse(files.get('data.json')?.toString() ?? '{}')).toMatchObject({ account: { email: 'browser@example.com', displayName: 'Browser Person' } });
+    expect(JSON.parse(files.get('data.json')?.toString() ?? '{}')).toMatchObject({
+      account: { email: 'browser@example.com', displayName: 'Browser Person' },
+    });
 
     await page.goto(`${h.baseUrl}/account/privacy`);
     await page.getByLabel('Your password, to confirm').fill('a very long password');
@@ -145,27 +167,63 @@ describe('in a real browser: the admin dashboard draws its charts and a refund a
     await page.goto(`${h.baseUrl}/account`);
     const adminId = (await prisma.user.findUniqueOrThrow({ where: { email: ADMIN_EMAIL } })).id;
     const now = h.t.clock.now().getTime();
-    for (const [days, status] of [[0, 'succeeded'], [1, 'succeeded'], [1, 'failed'], [5, 'succeeded']] as const) {
+    for (const [days, status] of [
+      [0, 'succeeded'],
+      [1, 'succeeded'],
+      [1, 'failed'],
+      [5, 'succeeded'],
+    ] as const) {
       const at = new Date(now - days * 86_400_000);
-      await prisma.generation.create({ data: { userId: adminId, kind: 'image', cost: 1, status, provider: 'demo', model: 'demo', createdAt: at, startedAt: at, finishedAt: new Date(at.getTime() + 1_800) } });
+      await prisma.generation.create({
+        data: {
+          userId: adminId,
+          kind: 'image',
+          cost: 1,
+          status,
+          provider: 'demo',
+          model: 'demo',
+          createdAt: at,
+          startedAt: at,
+          finishedAt: new Date(at.getTime() + 1_800),
+        },
+      });
     }
-    const payment = await prisma.payment.create({ data: { userId: adminId, provider: 'stripe', externalId: 'pi_browser_refund', amount: 499, currency: 'usd', credits: 50, status: 'succeeded' } });
+    const payment = await prisma.payment.create({
+      data: {
+        userId: adminId,
+        provider: 'stripe',
+        externalId: 'pi_browser_refund',
+        amount: 499,
+        currency: 'usd',
+        credits: 50,
+        status: 'succeeded',
+      },
+    });
 
     await page.getByRole('link', { name: 'Admin' }).click();
     await page.waitForURL(/\/admin$/);
     const charts = page.locator('figure.chart svg');
     expect(await charts.count()).toBeGreaterThanOrEqual(5);
     expect(await page.locator('figure.chart svg rect').count()).toBeGreaterThan(4);
-    expect(await charts.first().boundingBox().then((box) => box?.width ?? 0)).toBeGreaterThan(600);
+    expect(
+      await charts
+        .first()
+        .boundingBox()
+        .then((box) => box?.width ?? 0),
+    ).toBeGreaterThan(600);
     await shot(page, 'admin-dashboard');
     await page.setViewportSize({ width: 390, height: 844 });
-    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
+    expect(
+      await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'),
+    ).toBeLessThanOrEqual(0);
     await shot(page, 'admin-dashboard-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
 
     await page.goto(`${h.baseUrl}/admin/users/${adminId}`);
     await page.getByRole('button', { name: 'Refund' }).click();
-    await expect.poll(() => page.getByTestId('effect').first().textContent()).toContain('Refund $4.99 (payment pi_browser_refund)');
+    await expect
+      .poll(() => page.getByTestId('effect').first().textContent())
+      .toContain('Refund $4.99 (payment pi_browser_refund)');
     await shot(page, 'admin-refund-confirm');
     await page.getByRole('link', { name: 'Cancel and change nothing' }).click();
     await page.waitForURL(new RegExp(`/admin/users/${adminId}$`));

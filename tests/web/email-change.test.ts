@@ -8,7 +8,13 @@ const PASSWORD = 'correct horse battery';
 async function register(h: WebHarness, email: string): Promise<WebClient> {
   const client = h.client();
   await client.get('/register');
-  const response = await client.post('/register', { email, password: PASSWORD, displayName: 'Ada', age: 'yes', terms: 'yes' });
+  const response = await client.post('/register', {
+    email,
+    password: PASSWORD,
+    displayName: 'Ada',
+    age: 'yes',
+    terms: 'yes',
+  });
   expect(response.status).toBe(303);
   return client;
 }
@@ -150,8 +156,12 @@ describe('web: email-change links against resets, newer requests, signing out ev
     expect(await emailOf(h, userId)).toBe('victim-2@example.com');
     const login = h.client();
     await login.get('/login');
-    expect((await login.post('/login', { email: 'victim-2@example.com', password: 'the thief chose this' })).status).toBe(401);
-    expect((await login.post('/login', { email: 'thief-4@example.com', password: 'the thief chose this' })).status).toBe(401);
+    expect(
+      (await login.post('/login', { email: 'victim-2@example.com', password: 'the thief chose this' })).status,
+    ).toBe(401);
+    expect(
+      (await login.post('/login', { email: 'thief-4@example.com', password: 'the thief chose this' })).status,
+    ).toBe(401);
   });
 
   it('keeps the undo link for 7 days only, and sends it only to the replaced address', async () => {
@@ -166,7 +176,9 @@ describe('web: email-change links against resets, newer requests, signing out ev
     await owner.get('/login');
     expect((await owner.post(new URL(url).pathname)).status).toBe(400);
     expect(await emailOf(h, userId)).toBe('slow-new@example.com');
-    const mailsToNew = (await readOutbox(h.t.dataDir)).filter((mail) => mail.to.includes('slow-new@example.com') && mail.text.includes('/undo-email-change/'));
+    const mailsToNew = (await readOutbox(h.t.dataDir)).filter(
+      (mail) => mail.to.includes('slow-new@example.com') && mail.text.includes('/undo-email-change/'),
+    );
     expect(mailsToNew).toHaveLength(0);
   });
 

@@ -25,7 +25,10 @@ describe('Google sign-in (OpenID Connect against a local issuer)', () => {
   });
 
   /** Runs the browser's part: our redirect, the issuer's consent redirect, our callback. */
-  async function signInWithGoogle(client: WebClient, next = '/account'): Promise<{ callback: string; authorize: URL; final: Awaited<ReturnType<WebClient['get']>> }> {
+  async function signInWithGoogle(
+    client: WebClient,
+    next = '/account',
+  ): Promise<{ callback: string; authorize: URL; final: Awaited<ReturnType<WebClient['get']>> }> {
     const start = await client.get(`/auth/google?next=${encodeURIComponent(next)}`);
     expect(start.status).toBe(303);
     const authorize = new URL(start.location ?? '');
@@ -55,14 +58,21 @@ describe('Google sign-in (OpenID Connect against a local issuer)', () => {
     expect(pageText(welcome.text)).toContain('One more step');
     const accepted = await client.post('/welcome', { next: '/account', age: 'yes', terms: 'yes' });
     expect(accepted.location).toBe('/account');
-    const user = await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'new.person@gmail.com' }, include: { identities: true } });
+    const user = await h.t.database.prisma.user.findUniqueOrThrow({
+      where: { email: 'new.person@gmail.com' },
+      include: { identities: true },
+    });
     expect(user.emailVerifiedAt).not.toBeNull();
     expect(user.passwordHash).toBeNull();
     expect(user.displayName).toBe('New Person');
-    expect(user.identities.map((identity) => [identity.provider, identity.subject])).toEqual([['google', 'google-new']]);
+    expect(user.identities.map((identity) => [identity.provider, identity.subject])).toEqual([
+      ['google', 'google-new'],
+    ]);
     expect((await getBalance(h.t.database.prisma, user.id, h.t.clock.now())).available).toBe(10);
     expect(pageText((await client.get('/account')).text)).toContain('Google');
-    const kinds = (await h.t.database.prisma.securityEvent.findMany({ where: { userId: user.id } })).map((event) => event.kind);
+    const kinds = (await h.t.database.prisma.securityEvent.findMany({ where: { userId: user.id } })).map(
+      (event) => event.kind,
+    );
     expect(kinds).toEqual(expect.arrayContaining(['register', 'login.google', 'terms.accepted']));
 
     const again = h.client();
@@ -92,7 +102,13 @@ describe('Google sign-in (OpenID Connect against a local issuer)', () => {
   it('joins a verified Google email to an account whose own email was never verified, removing its password', async () => {
     const squatter = h.client();
     await squatter.get('/register');
-    await squatter.post('/register', { email: 'victim@gmail.com', password: 'squatter password', displayName: 'Squatter', age: 'yes', terms: 'yes' });
+    await squatter.post('/register', {
+      email: 'victim@gmail.com',
+      password: 'squatter password',
+      displayName: 'Squatter',
+      age: 'yes',
+      terms: 'yes',
+    });
     claims = { sub: 'google-victim', email: 'victim@gmail.com', email_verified: true, name: 'Victim' };
     const victim = h.client();
     const { final } = await signInWithGoogle(victim);
@@ -102,17 +118,28 @@ describe('Google sign-in (OpenID Connect against a local issuer)', () => {
     expect(user.emailVerifiedAt).not.toBeNull();
     expect((await squatter.get('/account')).status).toBe(303);
     await squatter.get('/login');
-    expect((await squatter.post('/login', { email: 'victim@gmail.com', password: 'squatter password' })).status).toBe(401);
+    expect((await squatter.post('/login', { email: 'victim@gmail.com', password: 'squatter password' })).status).toBe(
+      401,
+    );
   });
 
   it('links Google to the signed-in account, and refuses a Google account that belongs to someone else', async () => {
     const client = h.client();
     await client.get('/register');
-    await client.post('/register', { email: 'linker@example.com', password: 'linker password', displayName: 'Linker', age: 'yes', terms: 'yes' });
+    await client.post('/register', {
+      email: 'linker@example.com',
+      password: 'linker password',
+      displayName: 'Linker',
+      age: 'yes',
+      terms: 'yes',
+    });
     claims = { sub: 'google-linker', email: 'other-address@gmail.com', email_verified: true };
     const { final } = await signInWithGoogle(client);
     expect(final.location).toBe('/account');
-    const user = await h.t.database.prisma.user.findUniqueOrThrow({ where: { email: 'linker@example.com' }, include: { identities: true } });
+    const user = await h.t.database.prisma.user.findUniqueOrThrow({
+      where: { email: 'linker@example.com' },
+      include: { identities: true },
+    });
     expect(user.identities.map((identity) => identity.subject)).toEqual(['google-linker']);
     expect(user.passwordHash).not.toBeNull();
 
@@ -142,7 +169,9 @@ describe('Google sign-in (OpenID Connect against a local issuer)', () => {
     expect(final.status).toBe(303);
     expect(final.location).toBe('/welcome?next=%2Faccount%2Fsettings');
     expect(client.cookies.has('oidc')).toBe(false);
-    expect(await h.t.database.prisma.identity.count({ where: { provider: 'google', subject: 'google-cookie' } })).toBe(1);
+    expect(await h.t.database.prisma.identity.count({ where: { provider: 'google', subject: 'google-cookie' } })).toBe(
+      1,
+    );
   });
 
   it('refuses a callback whose state cookie was tampered with, is missing or has expired, with a clear message', async () => {
@@ -154,7 +183,9 @@ describe('Google sign-in (OpenID Connect against a local issuer)', () => {
       change(client);
       const callback = await client.get(consent.headers.get('location') ?? '');
       expect(callback.status).toBe(400);
-      expect(pageText(callback.text)).toContain('This Google sign-in expired or was started in another browser. Please start it again.');
+      expect(pageText(callback.text)).toContain(
+        'This Google sign-in expired or was started in another browser. Please start it again.',
+      );
       expect((await client.get('/account')).status).toBe(303);
     };
     await attempt((client) => {
@@ -168,7 +199,9 @@ describe('Google sign-in (OpenID Connect against a local issuer)', () => {
     await attempt((client) => client.cookies.set('oidc', 'constructor'));
     await attempt((client) => client.cookies.delete('oidc'));
     await attempt(() => h.t.clock.advance(11 * 60_000));
-    expect(await h.t.database.prisma.identity.count({ where: { provider: 'google', subject: 'google-tamper' } })).toBe(0);
+    expect(await h.t.database.prisma.identity.count({ where: { provider: 'google', subject: 'google-tamper' } })).toBe(
+      0,
+    );
   });
 
   it('a Google account whose earlier account was suspended, then erased, starts suspended until the same end, with no second bonus', async () => {

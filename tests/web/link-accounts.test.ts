@@ -5,7 +5,13 @@ import { reserveCredits } from '#core/credits/reserve-credits';
 import { releaseReservation } from '#core/credits/settle-reservation';
 import { ChatUser, renderText } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
-import { buttonsOf, chatUserWithImage, lastLinkPrompt, linkBothSides, linkPathFrom } from '#tests/web/support/chat-helpers';
+import {
+  buttonsOf,
+  chatUserWithImage,
+  lastLinkPrompt,
+  linkBothSides,
+  linkPathFrom,
+} from '#tests/web/support/chat-helpers';
 import { readOutbox } from '#tests/web/support/outbox';
 import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
 import { pageText, type WebClient } from '#tests/web/support/web-client';
@@ -31,7 +37,11 @@ describe('/link: both sides confirm, each naming the other', () => {
   }
 
   const identityOwner = async (platform: 'telegram' | 'discord', subject: string) =>
-    (await h.t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: platform, subject } } })).userId;
+    (
+      await h.t.database.prisma.identity.findUniqueOrThrow({
+        where: { provider_subject: { provider: platform, subject } },
+      })
+    ).userId;
 
   it('names the chat account on the web, names the web account in the chat, and links only after both confirmed', async () => {
     const { chat, userId: chatUserId, generationId } = await chatUserWithImage(h.t, '8001');
@@ -53,35 +63,55 @@ describe('/link: both sides confirm, each naming the other', () => {
 
     const webConfirmed = await client.post(path);
     expect(webConfirmed.status).toBe(200);
-    expect(pageText(webConfirmed.text)).toContain('we sent a message to the Telegram account @fox_fan. Press Confirm there within 10 minutes');
+    expect(pageText(webConfirmed.text)).toContain(
+      'we sent a message to the Telegram account @fox_fan. Press Confirm there within 10 minutes',
+    );
     expect(await h.t.database.prisma.user.count({ where: { id: chatUserId } })).toBe(1);
     expect(await identityOwner('telegram', '8001')).toBe(chatUserId);
     expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
 
     const prompt = lastLinkPrompt(h.t, chat);
     expect(prompt.delivery.target).toMatchObject({ platform: 'telegram', chatId: '8001', chatType: 'private' });
-    expect(renderText(prompt.reply)).toContain(`The website account Alice Web (l***@example.com) asks to join this Telegram account`);
+    expect(renderText(prompt.reply)).toContain(
+      `The website account Alice Web (l***@example.com) asks to join this Telegram account`,
+    );
     expect(renderText(prompt.reply)).not.toContain(email);
     expect(buttonsOf(prompt.reply).map((button) => button.action?.name)).toEqual(['confirm_link', 'cancel_link']);
 
     const linked = await chat.press('confirm_link', prompt.confirm);
-    expect(renderText(linked[0])).toBe("Linked: this chat now uses the website account Alice Web (l***@example.com). 0 credits moved into it. The free sign-up credits are given once per person, and that account already had them, so this chat's 9 unspent free credits were not added.");
+    expect(renderText(linked[0])).toBe(
+      "Linked: this chat now uses the website account Alice Web (l***@example.com). 0 credits moved into it. The free sign-up credits are given once per person, and that account already had them, so this chat's 9 unspent free credits were not added.",
+    );
     expect(await h.t.database.prisma.user.count({ where: { id: chatUserId } })).toBe(0);
     expect(await identityOwner('telegram', '8001')).toBe(userId);
-    expect((await h.t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '8001' } } })).username).toBe('fox_fan');
-    expect((await h.t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId } })).userId).toBe(userId);
+    expect(
+      (
+        await h.t.database.prisma.identity.findUniqueOrThrow({
+          where: { provider_subject: { provider: 'telegram', subject: '8001' } },
+        })
+      ).username,
+    ).toBe('fox_fan');
+    expect((await h.t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId } })).userId).toBe(
+      userId,
+    );
     expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
-    expect(await h.t.database.prisma.auditLog.count({ where: { action: 'account.merge', targetUserId: userId } })).toBe(1);
+    expect(await h.t.database.prisma.auditLog.count({ where: { action: 'account.merge', targetUserId: userId } })).toBe(
+      1,
+    );
     expect(renderText((await chat.command('balance'))[0])).toContain('Balance: 10 credits.');
 
-    const mail = (await readOutbox(h.t.dataDir)).filter((candidate) => candidate.to.includes(email) && candidate.subject === 'A chat account was linked to your account');
+    const mail = (await readOutbox(h.t.dataDir)).filter(
+      (candidate) => candidate.to.includes(email) && candidate.subject === 'A chat account was linked to your account',
+    );
     expect(mail).toHaveLength(1);
     expect(mail[0]?.text).toContain('the Telegram account @fox_fan (Fiona Fox) was just linked to your account');
     expect(mail[0]?.text).toContain(`${h.baseUrl}/account`);
 
     // Old buttons and the used address answer truthfully and change nothing.
     const again = await chat.press('confirm_link', prompt.confirm);
-    expect(renderText(again[0])).toBe('This chat account is already linked to the website account Alice Web (l***@example.com). Nothing changed.');
+    expect(renderText(again[0])).toBe(
+      'This chat account is already linked to the website account Alice Web (l***@example.com). Nothing changed.',
+    );
     const cancelLate = await chat.press('cancel_link', prompt.cancel);
     expect(renderText(cancelLate[0])).toContain('already linked to the website account Alice Web');
     expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
@@ -100,9 +130,15 @@ describe('/link: both sides confirm, each naming the other', () => {
     await client.post(path);
     const first = lastLinkPrompt(h.t, chat);
     const stranger = new ChatUser(h.t, '8012');
-    expect(renderText((await stranger.press('confirm_link', first.confirm))[0])).toBe('This button belongs to another chat account. Nothing changed.');
-    expect(renderText((await chat.press('cancel_link', first.cancel))[0])).toBe('Cancelled. This chat account was not linked to Bob (l***@example.com).');
-    expect(renderText((await chat.press('confirm_link', first.confirm))[0])).toBe('This request was already answered or replaced. Nothing changed. Send /link to start again.');
+    expect(renderText((await stranger.press('confirm_link', first.confirm))[0])).toBe(
+      'This button belongs to another chat account. Nothing changed.',
+    );
+    expect(renderText((await chat.press('cancel_link', first.cancel))[0])).toBe(
+      'Cancelled. This chat account was not linked to Bob (l***@example.com).',
+    );
+    expect(renderText((await chat.press('confirm_link', first.confirm))[0])).toBe(
+      'This request was already answered or replaced. Nothing changed. Send /link to start again.',
+    );
     expect(await identityOwner('telegram', '8011')).toBe(chatUserId);
 
     path = await linkPathFrom(chat);
@@ -111,15 +147,25 @@ describe('/link: both sides confirm, each naming the other', () => {
     const second = lastLinkPrompt(h.t, chat);
     expect(second.confirm).not.toBe(first.confirm);
     h.t.clock.advance(11 * 60_000);
-    expect(renderText((await chat.press('confirm_link', second.confirm))[0])).toBe('This request expired (requests work for 10 minutes). Nothing changed. Send /link to start again.');
-    expect(renderText((await chat.press('confirm_link', 'made-up-token-made-up-token-000'))[0])).toBe('This button is no longer valid. Nothing changed. Send /link to start again.');
+    expect(renderText((await chat.press('confirm_link', second.confirm))[0])).toBe(
+      'This request expired (requests work for 10 minutes). Nothing changed. Send /link to start again.',
+    );
+    expect(renderText((await chat.press('confirm_link', 'made-up-token-made-up-token-000'))[0])).toBe(
+      'This button is no longer valid. Nothing changed. Send /link to start again.',
+    );
     expect(await identityOwner('telegram', '8011')).toBe(chatUserId);
     expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
   });
 
   it('keeps the button valid while a job of the chat account holds credits, and links once it is done', async () => {
     const { chat, userId: chatUserId } = await chatUserWithImage(h.t, '8002');
-    const held = await reserveCredits(h.t.database.prisma, { userId: chatUserId, amount: 2, idempotencyKey: `hold:${chatUserId}`, expiresAt: new Date(h.t.clock.now().getTime() + 3_600_000), now: h.t.clock.now() });
+    const held = await reserveCredits(h.t.database.prisma, {
+      userId: chatUserId,
+      amount: 2,
+      idempotencyKey: `hold:${chatUserId}`,
+      expiresAt: new Date(h.t.clock.now().getTime() + 3_600_000),
+      now: h.t.clock.now(),
+    });
     const { client, userId } = await webUser();
     const path = await linkPathFrom(chat);
     await client.get(path);
@@ -146,7 +192,9 @@ describe('/link: both sides confirm, each naming the other', () => {
     const texts = answers.map((replies) => renderText(replies[0])).sort();
     expect(texts.filter((text) => text.startsWith('Linked'))).toHaveLength(1);
     expect((await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available).toBe(10);
-    expect(await h.t.database.prisma.auditLog.count({ where: { action: 'account.merge', targetUserId: userId } })).toBe(1);
+    expect(await h.t.database.prisma.auditLog.count({ where: { action: 'account.merge', targetUserId: userId } })).toBe(
+      1,
+    );
   });
 
   it('says so when the chat account is already linked, refuses the chat token as a web address, and rejects made-up links', async () => {
@@ -175,17 +223,22 @@ describe('/link: both sides confirm, each naming the other', () => {
     const { client } = await webUser();
     const path = await linkPathFrom(chat);
     await client.get(path);
-    h.t.notifier.refuseNext(1, (delivery) => delivery.target.platformUserId === '8031', () => new ChatUnreachableError('blocked'));
+    h.t.notifier.refuseNext(
+      1,
+      (delivery) => delivery.target.platformUserId === '8031',
+      () => new ChatUnreachableError('blocked'),
+    );
     const refused = await client.post(path);
     expect(refused.status).toBe(502);
     expect(pageText(refused.text)).toContain('We could not send the confirmation into that chat.');
     const sent = h.t.notifier.refused.at(-1);
-    const confirm = buttonsOf(sent?.replies[0]).find((button) => button.action?.name === 'confirm_link')?.action?.arg ?? '';
+    const confirm =
+      buttonsOf(sent?.replies[0]).find((button) => button.action?.name === 'confirm_link')?.action?.arg ?? '';
     expect(renderText((await chat.press('confirm_link', confirm))[0])).toContain('already answered or replaced');
     expect((await client.post(path)).status).toBe(400);
   });
 
-  it('announces a new link in the account\'s other chats', async () => {
+  it("announces a new link in the account's other chats", async () => {
     const telegram = new ChatUser(h.t, '8041');
     await telegram.onboard();
     const { client, userId } = await webUser('Carol');
@@ -196,8 +249,20 @@ describe('/link: both sides confirm, each naming the other', () => {
     const linked = await linkBothSides(h.t, discord, client);
     expect(renderText(linked[0])).toContain('Linked');
     expect(await identityOwner('discord', '990000000000008041')).toBe(userId);
-    const announced = await h.t.notifier.waitFor((delivery) => delivery.target.platform === 'telegram' && delivery.target.platformUserId === '8041' && renderText(delivery.replies[0]).includes('carol_dc'));
-    expect(renderText(announced.replies[0])).toBe(`A Discord account, @carol_dc (Carol D), was just linked to your website account. If that was not you, remove it at ${h.baseUrl}/account and change your password.`);
-    expect(h.t.notifier.deliveries.some((delivery) => delivery.target.platform === 'discord' && renderText(delivery.replies[0]).startsWith('A Discord account'))).toBe(false);
+    const announced = await h.t.notifier.waitFor(
+      (delivery) =>
+        delivery.target.platform === 'telegram' &&
+        delivery.target.platformUserId === '8041' &&
+        renderText(delivery.replies[0]).includes('carol_dc'),
+    );
+    expect(renderText(announced.replies[0])).toBe(
+      `A Discord account, @carol_dc (Carol D), was just linked to your website account. If that was not you, remove it at ${h.baseUrl}/account and change your password.`,
+    );
+    expect(
+      h.t.notifier.deliveries.some(
+        (delivery) =>
+          delivery.target.platform === 'discord' && renderText(delivery.replies[0]).startsWith('A Discord account'),
+      ),
+    ).toBe(false);
   });
 });

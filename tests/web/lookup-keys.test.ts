@@ -12,7 +12,17 @@ describe('web: input that names a prototype property is refused like any unknown
     h = await startWebHarness({ stripe: true });
     buyer = h.client();
     await buyer.get('/register');
-    expect((await buyer.post('/register', { email: 'keys@example.com', password: 'correct horse battery', displayName: 'Keys', age: 'yes', terms: 'yes' })).status).toBe(303);
+    expect(
+      (
+        await buyer.post('/register', {
+          email: 'keys@example.com',
+          password: 'correct horse battery',
+          displayName: 'Keys',
+          age: 'yes',
+          terms: 'yes',
+        })
+      ).status,
+    ).toBe(303);
   });
   afterAll(async () => {
     await h.close();
@@ -64,7 +74,11 @@ describe('web: input that names a prototype property is refused like any unknown
       expect(cookie.status, key).toBe(200);
       expect(cookie.text).toContain('lang="en"');
       const visitor = h.client();
-      const request = await visitor.submit('/privacy/request', '/privacy/request', { email: 'keys@example.com', kind: key, message: '' });
+      const request = await visitor.submit('/privacy/request', '/privacy/request', {
+        email: 'keys@example.com',
+        kind: key,
+        message: '',
+      });
       expect(request.status, key).toBe(400);
     }
   });

@@ -47,7 +47,10 @@ describe('web: password reset checks the link before hashing and is throttled pe
     const client = h.client({ 'x-forwarded-for': '198.51.100.200' });
     await client.get('/forgot-password');
     for (let attempt = 1; attempt <= RESET_RULES.perIp.points; attempt += 1) {
-      expect((await client.post(`/reset-password/${'C'.repeat(40)}${attempt}aa`, { password: 'a brand new passphrase' })).status).toBe(400);
+      expect(
+        (await client.post(`/reset-password/${'C'.repeat(40)}${attempt}aa`, { password: 'a brand new passphrase' }))
+          .status,
+      ).toBe(400);
     }
     const throttled = await client.post(`/reset-password/${'D'.repeat(43)}`, { password: 'a brand new passphrase' });
     expect(throttled.status).toBe(429);
@@ -64,7 +67,17 @@ describe('web: password reset checks the link before hashing and is throttled pe
   it('throttles one link across addresses, and a good link still works from another address', async () => {
     const owner = h.client();
     await owner.get('/register');
-    expect((await owner.post('/register', { email: 'reset-me@example.com', password: PASSWORD, displayName: 'R', age: 'yes', terms: 'yes' })).status).toBe(303);
+    expect(
+      (
+        await owner.post('/register', {
+          email: 'reset-me@example.com',
+          password: PASSWORD,
+          displayName: 'R',
+          age: 'yes',
+          terms: 'yes',
+        })
+      ).status,
+    ).toBe(303);
     await owner.submit('/forgot-password', '/forgot-password', { email: 'reset-me@example.com' });
     const path = new URL((await lastLinkTo(h.t.dataDir, 'reset-me@example.com', '/reset-password/')).url).pathname;
     const other = h.client();

@@ -25,7 +25,13 @@ describe('privacy self-service', () => {
     const email = `person${counter}@example.com`;
     const client = h.client();
     await client.get('/register');
-    await client.post('/register', { email, password: PASSWORD, displayName: `Person ${counter}`, age: 'yes', terms: 'yes' });
+    await client.post('/register', {
+      email,
+      password: PASSWORD,
+      displayName: `Person ${counter}`,
+      age: 'yes',
+      terms: 'yes',
+    });
     return { client, email, userId: (await h.t.database.prisma.user.findUniqueOrThrow({ where: { email } })).id };
   }
 
@@ -45,7 +51,9 @@ describe('privacy self-service', () => {
     const download = await client.get(asked.location ?? '');
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('application/zip');
-    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="my-data-\d{4}-\d{2}-\d{2}\.zip"$/);
+    expect(download.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="my-data-\d{4}-\d{2}-\d{2}\.zip"$/,
+    );
     return { location: asked.location ?? '', files: readZip(download.body), ms: Date.now() - started };
   }
 
@@ -53,18 +61,33 @@ describe('privacy self-service', () => {
     const { client, userId, email, generationId } = await webUserWithImage('9001', 'a lighthouse at dusk');
     const { files, ms } = await exportOf(client);
     expect(ms).toBeLessThan(5_000);
-    const data = JSON.parse(files.get('data.json')?.toString('utf8') ?? '{}') as { account: { email: string; passwordHash?: string }; generations: { id: string; prompt: string }[]; identities: { provider: string }[]; media: { id: string; sha256: string }[]; securityEvents: unknown[] };
+    const data = JSON.parse(files.get('data.json')?.toString('utf8') ?? '{}') as {
+      account: { email: string; passwordHash?: string };
+      generations: { id: string; prompt: string }[];
+      identities: { provider: string }[];
+      media: { id: string; sha256: string }[];
+      securityEvents: unknown[];
+    };
     expect(data.account.email).toBe(email);
     expect(data.account.passwordHash).toBeUndefined();
-    expect(data.generations.find((generation) => generation.id === generationId)?.prompt).toContain('a lighthouse at dusk');
+    expect(data.generations.find((generation) => generation.id === generationId)?.prompt).toContain(
+      'a lighthouse at dusk',
+    );
     expect(data.identities.map((identity) => identity.provider)).toContain('telegram');
     expect(data.securityEvents.length).toBeGreaterThan(0);
     const asset = data.media[0];
     const file = files.get(`media/${asset?.id}.png`);
     expect(file).toBeDefined();
-    expect(createHash('sha256').update(file ?? Buffer.alloc(0)).digest('hex')).toBe(asset?.sha256);
+    expect(
+      createHash('sha256')
+        .update(file ?? Buffer.alloc(0))
+        .digest('hex'),
+    ).toBe(asset?.sha256);
     expect(files.get('README.txt')?.toString()).toContain('data.json');
-    const request = await h.t.database.prisma.dataSubjectRequest.findFirstOrThrow({ where: { userId, kind: 'export' }, orderBy: { createdAt: 'desc' } });
+    const request = await h.t.database.prisma.dataSubjectRequest.findFirstOrThrow({
+      where: { userId, kind: 'export' },
+      orderBy: { createdAt: 'desc' },
+    });
     expect(request).toMatchObject({ status: 'completed', outcome: 'exported', channel: 'web' });
     expect(request.completedAt).not.toBeNull();
     const page = pageText((await client.get('/account/privacy')).text);
@@ -80,11 +103,25 @@ describe('privacy self-service', () => {
     const { files, location } = await exportOf(client);
     const data = JSON.parse(files.get('data.json')?.toString('utf8') ?? '{}') as {
       stripeCustomer: { customerId: string } | null;
-      webSessions: { ip: string | null; userAgent: string | null; createdAt: string; lastRenewedAt: string; id?: string; data?: unknown }[];
+      webSessions: {
+        ip: string | null;
+        userAgent: string | null;
+        createdAt: string;
+        lastRenewedAt: string;
+        id?: string;
+        data?: unknown;
+      }[];
       dataRequests: { id: string; kind: string; status: string; completedAt: string | null }[];
     };
     expect(data.stripeCustomer?.customerId).toBe('cus_export_test_1');
-    expect(data.webSessions).toEqual([expect.objectContaining({ ip: session.ip, userAgent: session.userAgent, createdAt: session.createdAt.toISOString(), lastRenewedAt: expect.any(String) })]);
+    expect(data.webSessions).toEqual([
+      expect.objectContaining({
+        ip: session.ip,
+        userAgent: session.userAgent,
+        createdAt: session.createdAt.toISOString(),
+        lastRenewedAt: expect.any(String),
+      }),
+    ]);
     expect(data.webSessions[0]).not.toHaveProperty('id');
     expect(data.webSessions[0]).not.toHaveProperty('data');
     const own = data.dataRequests.find((request) => location.includes(request.id));
@@ -111,41 +148,72 @@ describe('privacy self-service', () => {
   it('restricts processing (creation refused) and records objection, both reversible', async () => {
     const { client, userId, chat } = await webUserWithImage('9003', 'a quiet harbour');
     await client.get('/account/privacy');
-    expect((await client.post('/account/privacy/restriction', { on: 'yes' })).location).toBe('/account/privacy?saved=1');
-    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).isProcessingRestricted).toBe(true);
+    expect((await client.post('/account/privacy/restriction', { on: 'yes' })).location).toBe(
+      '/account/privacy?saved=1',
+    );
+    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).isProcessingRestricted).toBe(
+      true,
+    );
     const refused = await chat.command('imagine', 'another picture');
     expect(renderText(refused[0])).toContain('restrict processing');
     const page = pageText((await client.get('/account/privacy')).text);
     expect(page).toContain('Lift the restriction');
     expect(page).toContain('processing restricted');
     await client.post('/account/privacy/restriction', { on: 'no' });
-    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).isProcessingRestricted).toBe(false);
+    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).isProcessingRestricted).toBe(
+      false,
+    );
     h.t.clock.advance(CATALOG.freeLimits.minSpacingMs);
     expect((await chat.command('imagine', 'another picture'))[0]?.type).toBe('status');
 
     await client.post('/account/privacy/objection', { on: 'yes' });
-    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).hasObjectedToAnalytics).toBe(true);
+    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).hasObjectedToAnalytics).toBe(
+      true,
+    );
     await client.post('/account/privacy/objection', { on: 'no' });
-    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).hasObjectedToAnalytics).toBe(false);
-    const outcomes = (await h.t.database.prisma.dataSubjectRequest.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } })).map((request) => `${request.kind}:${request.outcome}`);
-    expect(outcomes).toEqual(['restrict:restricted', 'restrict:restriction_lifted', 'object:objected', 'object:objection_withdrawn']);
+    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).hasObjectedToAnalytics).toBe(
+      false,
+    );
+    const outcomes = (
+      await h.t.database.prisma.dataSubjectRequest.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } })
+    ).map((request) => `${request.kind}:${request.outcome}`);
+    expect(outcomes).toEqual([
+      'restrict:restricted',
+      'restrict:restriction_lifted',
+      'object:objected',
+      'object:objection_withdrawn',
+    ]);
   });
 
   it('rectifies the display name and language at once, and the email only after the new address confirms', async () => {
     const { client, userId } = await webUser();
     await client.get('/account/settings');
-    expect((await client.post('/account/profile', { displayName: '  Zoë  ', locale: 'zh-CN' })).location).toBe('/account?saved=1');
+    expect((await client.post('/account/profile', { displayName: '  Zoë  ', locale: 'zh-CN' })).location).toBe(
+      '/account?saved=1',
+    );
     const page = await client.get('/account');
     expect(page.text).toContain('<html lang="zh-CN">');
     expect(pageText(page.text)).toContain('你好，Zoë');
     await client.get('/account/settings');
-    expect((await client.post('/account/email', { email: 'zoe.new@example.com' })).location).toBe('/account/settings?email=sent');
-    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).email).not.toBe('zoe.new@example.com');
+    expect((await client.post('/account/email', { email: 'zoe.new@example.com' })).location).toBe(
+      '/account/settings?email=sent',
+    );
+    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).email).not.toBe(
+      'zoe.new@example.com',
+    );
     const { url } = await lastLinkTo(h.t.dataDir, 'zoe.new@example.com', '/verify-email/');
     expect((await client.get(url)).status).toBe(200);
-    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).email).toBe('zoe.new@example.com');
-    const rectify = await h.t.database.prisma.dataSubjectRequest.findMany({ where: { userId, kind: 'rectify' }, orderBy: { createdAt: 'asc' } });
-    expect(rectify.map((request) => [request.status, request.outcome])).toEqual([['completed', 'profile_updated'], ['completed', 'email_changed']]);
+    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).email).toBe(
+      'zoe.new@example.com',
+    );
+    const rectify = await h.t.database.prisma.dataSubjectRequest.findMany({
+      where: { userId, kind: 'rectify' },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(rectify.map((request) => [request.status, request.outcome])).toEqual([
+      ['completed', 'profile_updated'],
+      ['completed', 'email_changed'],
+    ]);
     const taken = await client.post('/account/email', { email: 'person1@example.com' });
     expect(taken.status).toBe(409);
   });
@@ -169,22 +237,38 @@ describe('privacy self-service', () => {
     expect(pageText(erased.text)).toContain('Your account and data are deleted');
     expect(await h.t.database.prisma.user.count({ where: { id: userId } })).toBe(0);
     expect(h.stripe?.subscriptions.get(subscription.stripeSubscriptionId)?.status).toBe('canceled');
-    const payments = await h.t.database.prisma.payment.findMany({ where: { externalId: { in: [...(h.stripe?.paymentIntents.keys() ?? [])] }, userId: null, anonymizedAt: { not: null } } });
+    const payments = await h.t.database.prisma.payment.findMany({
+      where: {
+        externalId: { in: [...(h.stripe?.paymentIntents.keys() ?? [])] },
+        userId: null,
+        anonymizedAt: { not: null },
+      },
+    });
     expect(payments.length).toBeGreaterThan(0);
     expect((await client.get('/account')).status).toBe(303);
     await client.get('/login');
     expect((await client.post('/login', { email, password: PASSWORD })).status).toBe(401);
     expect(await h.t.core.privacy.eraseOwnAccount({ userId, password: PASSWORD, phrase: '' })).toBe('already_erased');
-    expect(await h.t.database.prisma.dataSubjectRequest.count({ where: { kind: 'erase', outcome: 'erased', userId: null } })).toBeGreaterThan(0);
+    expect(
+      await h.t.database.prisma.dataSubjectRequest.count({ where: { kind: 'erase', outcome: 'erased', userId: null } }),
+    ).toBeGreaterThan(0);
   });
 
   it('acts on a request by email only after its emailed link is opened and confirmed', async () => {
     const { userId, email } = await webUserWithImage('9004', 'a mountain hut');
     const visitor = h.client();
     await visitor.get('/privacy/request');
-    const sent = await visitor.post('/privacy/request', { email, kind: 'export', message: 'I lost my password and my phone' });
+    const sent = await visitor.post('/privacy/request', {
+      email,
+      kind: 'export',
+      message: 'I lost my password and my phone',
+    });
     expect(sent.status).toBe(200);
-    const unknown = await visitor.post('/privacy/request', { email: 'nobody-at-all@example.com', kind: 'export', message: '' });
+    const unknown = await visitor.post('/privacy/request', {
+      email: 'nobody-at-all@example.com',
+      kind: 'export',
+      message: '',
+    });
     expect(pageText(unknown.text)).toBe(pageText(sent.text));
     const request = await h.t.database.prisma.dataSubjectRequest.findFirstOrThrow({ where: { email, kind: 'export' } });
     expect(request).toMatchObject({ status: 'pending_verification', channel: 'email', userId, verifiedAt: null });
@@ -194,7 +278,9 @@ describe('privacy self-service', () => {
     const path = new URL(url).pathname;
     const confirm = await visitor.get(path);
     expect(pageText(confirm.text)).toContain('You asked for: a copy of my data (download)');
-    expect((await h.t.database.prisma.dataSubjectRequest.findUniqueOrThrow({ where: { id: request.id } })).status).toBe('pending_verification');
+    expect((await h.t.database.prisma.dataSubjectRequest.findUniqueOrThrow({ where: { id: request.id } })).status).toBe(
+      'pending_verification',
+    );
     const download = await visitor.post(path);
     expect(download.headers.get('content-type')).toBe('application/zip');
     expect(readZip(download.body).get('data.json')?.toString()).toContain('a mountain hut');
@@ -207,7 +293,9 @@ describe('privacy self-service', () => {
     const noAccount = await lastLinkTo(h.t.dataDir, 'nobody-at-all@example.com', '/privacy/request/');
     const stranger = h.client();
     await stranger.get(new URL(noAccount.url).pathname);
-    expect(pageText((await stranger.post(new URL(noAccount.url).pathname)).text)).toContain('We have no account with this email address');
+    expect(pageText((await stranger.post(new URL(noAccount.url).pathname)).text)).toContain(
+      'We have no account with this email address',
+    );
   });
 
   it('erases by emailed request only with the typed phrase', async () => {

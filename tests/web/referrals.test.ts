@@ -21,7 +21,12 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     h = await startWebHarness({ stripe: true, google: true, env: { TELEGRAM_BOT_USERNAME: `@${BOT}` } });
     stripe = h.stripe as NonNullable<WebHarness['stripe']>;
     h.oidc?.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
-      Object.assign(token.payload, { sub: 'google-invitee', email: 'google.invitee@example.com', email_verified: true, name: 'Google Invitee' });
+      Object.assign(token.payload, {
+        sub: 'google-invitee',
+        email: 'google.invitee@example.com',
+        email_verified: true,
+        name: 'Google Invitee',
+      });
     });
   });
   afterAll(async () => {
@@ -32,12 +37,18 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
 
   const prisma = () => h.t.database.prisma;
   const balanceOf = async (userId: string) => (await getBalance(prisma(), userId, h.t.clock.now())).available;
-  const referralEntries = (userId: string) => prisma().creditLedgerEntry.findMany({ where: { userId, idempotencyKey: { startsWith: 'referral' } }, orderBy: { id: 'asc' } });
+  const referralEntries = (userId: string) =>
+    prisma().creditLedgerEntry.findMany({
+      where: { userId, idempotencyKey: { startsWith: 'referral' } },
+      orderBy: { id: 'asc' },
+    });
 
   async function chatUser(id: string): Promise<{ chat: ChatUser; userId: string }> {
     const chat = new ChatUser(h.t, id);
     await chat.onboard();
-    const identity = await prisma().identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: id } } });
+    const identity = await prisma().identity.findUniqueOrThrow({
+      where: { provider_subject: { provider: 'telegram', subject: id } },
+    });
     return { chat, userId: identity.userId };
   }
 
@@ -50,13 +61,25 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
   }
 
   function payStars(chat: ChatUser, userId: string, chargeId: string) {
-    return h.t.core.payments.applyStarsPayment({ payload: `pack:starter:${userId}`, chargeId, currency: 'XTR', totalAmount: 250, platformUserId: chat.platformUserId });
+    return h.t.core.payments.applyStarsPayment({
+      payload: `pack:starter:${userId}`,
+      chargeId,
+      currency: 'XTR',
+      totalAmount: 250,
+      platformUserId: chat.platformUserId,
+    });
   }
 
   async function register(client: WebClient, email: string): Promise<{ userId: string; location: string }> {
     counter += 1;
     await client.get('/register');
-    const response = await client.post('/register', { email, password: PASSWORD, displayName: `Person ${counter}`, age: 'yes', terms: 'yes' });
+    const response = await client.post('/register', {
+      email,
+      password: PASSWORD,
+      displayName: `Person ${counter}`,
+      age: 'yes',
+      terms: 'yes',
+    });
     expect(response.status, response.text).toBe(303);
     const user = await prisma().user.findUniqueOrThrow({ where: { email } });
     return { userId: user.id, location: response.location ?? '' };
@@ -79,7 +102,9 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
   }
 
   async function chargeOf(userId: string, sessionId: string): Promise<string> {
-    const payment = await prisma().payment.findFirstOrThrow({ where: { userId, details: { path: ['checkoutSessionId'], equals: sessionId } } });
+    const payment = await prisma().payment.findFirstOrThrow({
+      where: { userId, details: { path: ['checkoutSessionId'], equals: sessionId } },
+    });
     return String(stripe.paymentIntents.get(payment.externalId)?.latest_charge);
   }
 
@@ -96,7 +121,11 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     expect(start.join('\n')).toContain('You get 10 free credits once you accept the terms.');
     expect(start.at(-1)).toContain('/terms');
     await invitee.onboard();
-    const inviteeId = (await prisma().identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '5002' } } })).userId;
+    const inviteeId = (
+      await prisma().identity.findUniqueOrThrow({
+        where: { provider_subject: { provider: 'telegram', subject: '5002' } },
+      })
+    ).userId;
     expect((await prisma().user.findUniqueOrThrow({ where: { id: inviteeId } })).referredById).toBe(inviter.userId);
     expect(await balanceOf(inviteeId)).toBe(10);
     expect(await balanceOf(inviter.userId)).toBe(10);
@@ -109,8 +138,12 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     expect(await balanceOf(inviteeId)).toBe(75);
     expect(await balanceOf(inviter.userId)).toBe(35);
     const payment = await prisma().payment.findFirstOrThrow({ where: { externalId: 'stx-ref-1' } });
-    expect((await referralEntries(inviteeId)).map((entry) => [entry.idempotencyKey, entry.delta])).toEqual([[`referral:${inviteeId}:${payment.id}:invitee`, 15]]);
-    expect((await referralEntries(inviter.userId)).map((entry) => [entry.idempotencyKey, entry.delta])).toEqual([[`referral:${inviteeId}:${payment.id}:inviter`, 25]]);
+    expect((await referralEntries(inviteeId)).map((entry) => [entry.idempotencyKey, entry.delta])).toEqual([
+      [`referral:${inviteeId}:${payment.id}:invitee`, 15],
+    ]);
+    expect((await referralEntries(inviter.userId)).map((entry) => [entry.idempotencyKey, entry.delta])).toEqual([
+      [`referral:${inviteeId}:${payment.id}:inviter`, 25],
+    ]);
     expect((await inviteOf(inviter.chat)).text).toContain('Invited people who bought: 1. Credits earned: 25.');
 
     await payStars(invitee, inviteeId, 'stx-ref-2');
@@ -138,7 +171,11 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     expect(final.status).toBe(303);
     expect(final.headers.getSetCookie().some((line) => /^ref=;/.test(line))).toBe(true);
     const user = await prisma().user.findUniqueOrThrow({ where: { email: 'google.invitee@example.com' } });
-    const discordUser = (await prisma().identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'discord', subject: '5401' } } })).userId;
+    const discordUser = (
+      await prisma().identity.findUniqueOrThrow({
+        where: { provider_subject: { provider: 'discord', subject: '5401' } },
+      })
+    ).userId;
     expect(user.referredById).toBe(discordUser);
   });
 
@@ -148,8 +185,16 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     const invitee = new ChatUser(h.t, '5102');
     await invitee.command('start', `ref_${code}`);
     await invitee.onboard();
-    const inviteeId = (await prisma().identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '5102' } } })).userId;
-    await Promise.all([payStars(invitee, inviteeId, 'stx-race-a'), payStars(invitee, inviteeId, 'stx-race-b'), payStars(invitee, inviteeId, 'stx-race-a')]);
+    const inviteeId = (
+      await prisma().identity.findUniqueOrThrow({
+        where: { provider_subject: { provider: 'telegram', subject: '5102' } },
+      })
+    ).userId;
+    await Promise.all([
+      payStars(invitee, inviteeId, 'stx-race-a'),
+      payStars(invitee, inviteeId, 'stx-race-b'),
+      payStars(invitee, inviteeId, 'stx-race-a'),
+    ]);
     expect(await balanceOf(inviteeId)).toBe(10 + 50 + 50 + 15);
     expect(await balanceOf(inviter.userId)).toBe(10 + 25);
     expect(await referralEntries(inviteeId)).toHaveLength(1);
@@ -171,12 +216,16 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     const invitee = await register(client, 'invitee-web@example.com');
     expect(invitee.location).toContain('referral=applied');
     expect(pageText((await client.get(invitee.location)).text)).toContain('Invitation accepted');
-    expect((await prisma().user.findUniqueOrThrow({ where: { id: invitee.userId } })).referredById).toBe(inviter.userId);
+    expect((await prisma().user.findUniqueOrThrow({ where: { id: invitee.userId } })).referredById).toBe(
+      inviter.userId,
+    );
 
     const first = await buyStarter(client);
     expect(await balanceOf(invitee.userId)).toBe(75);
     expect(await balanceOf(inviter.userId)).toBe(35);
-    expect(pageText((await inviterClient.get('/account')).text)).toContain('Invited people who bought: 1. Credits earned: 25.');
+    expect(pageText((await inviterClient.get('/account')).text)).toContain(
+      'Invited people who bought: 1. Credits earned: 25.',
+    );
     await buyStarter(client);
     expect(await balanceOf(invitee.userId)).toBe(125);
     expect(await balanceOf(inviter.userId)).toBe(35);
@@ -185,11 +234,16 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     await stripe.deliver(refund);
     expect(await balanceOf(invitee.userId)).toBe(125 - 50 - 15);
     expect(await balanceOf(inviter.userId)).toBe(10);
-    expect((await referralEntries(inviter.userId)).map((entry) => [entry.kind, entry.delta])).toEqual([['grant', 25], ['clawback', -25]]);
-    expect(pageText((await inviterClient.get('/account')).text)).toContain('Invited people who bought: 0. Credits earned: 0.');
+    expect((await referralEntries(inviter.userId)).map((entry) => [entry.kind, entry.delta])).toEqual([
+      ['grant', 25],
+      ['clawback', -25],
+    ]);
+    expect(pageText((await inviterClient.get('/account')).text)).toContain(
+      'Invited people who bought: 0. Credits earned: 0.',
+    );
   });
 
-  it('counts a plan\'s first invoice, never its renewals', async () => {
+  it("counts a plan's first invoice, never its renewals", async () => {
     const inviterClient = h.client();
     const inviter = await register(inviterClient, 'inviter-plan@example.com');
     const code = await codeOf(inviterClient);
@@ -209,10 +263,12 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     expect(await referralEntries(invitee.userId)).toHaveLength(1);
   });
 
-  it('gives nothing for one\'s own code, an account of the same person, or accounts merged later', async () => {
+  it("gives nothing for one's own code, an account of the same person, or accounts merged later", async () => {
     const self = await chatUser('5201');
     const own = await inviteOf(self.chat);
-    expect(renderText((await self.chat.command('start', `ref_${own.code}`))[0])).toContain('That invite link is your own');
+    expect(renderText((await self.chat.command('start', `ref_${own.code}`))[0])).toContain(
+      'That invite link is your own',
+    );
     expect((await prisma().user.findUniqueOrThrow({ where: { id: self.userId } })).referredById).toBeNull();
 
     // A invited B: B's code cannot then make A invited by B (a loop).
@@ -220,7 +276,9 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     await invited.command('start', `ref_${own.code}`);
     await invited.onboard();
     const back = await inviteOf(invited);
-    expect(renderText((await self.chat.command('start', `ref_${back.code}`))[0])).toContain('That invite link is your own');
+    expect(renderText((await self.chat.command('start', `ref_${back.code}`))[0])).toContain(
+      'That invite link is your own',
+    );
     expect((await prisma().user.findUniqueOrThrow({ where: { id: self.userId } })).referredById).toBeNull();
 
     // The same Gmail mailbox under another spelling is the same person.
@@ -245,7 +303,12 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     await web.get(`/?ref=${chatInvite.code}`);
     const webAccount = await register(web, 'merged-later@example.com');
     expect(webAccount.location).toContain('referral=applied');
-    await mergeAccounts(h.t.deps, { fromUserId: chat.userId, intoUserId: webAccount.userId, actor: 'test', origin: NO_ORIGIN });
+    await mergeAccounts(h.t.deps, {
+      fromUserId: chat.userId,
+      intoUserId: webAccount.userId,
+      actor: 'test',
+      origin: NO_ORIGIN,
+    });
     await buyStarter(web);
     expect(await referralEntries(webAccount.userId)).toEqual([]);
     // The chat account's welcome credits are not combined with the web account's (one bonus per person).
@@ -254,13 +317,23 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
 
   it('ignores unknown and garbage codes with a clear note, and the rest of /start still runs', async () => {
     const chat = new ChatUser(h.t, '5301');
-    for (const payload of ['ref_zzzzzzzz', 'ref_', 'REF_0O1lI!!!', 'ref_<script>alert(1)</script>', `ref_${'a'.repeat(60)}`]) {
+    for (const payload of [
+      'ref_zzzzzzzz',
+      'ref_',
+      'REF_0O1lI!!!',
+      'ref_<script>alert(1)</script>',
+      `ref_${'a'.repeat(60)}`,
+    ]) {
       const replies = (await chat.command('start', payload)).map((reply) => renderText(reply));
       expect(replies[0], payload).toContain('That invite code is not known');
       expect(replies.join('\n')).toContain('You get 10 free credits once you accept the terms.');
     }
     expect(renderText((await chat.command('start', 'something-else'))[0])).toContain('Welcome');
-    const userId = (await prisma().identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '5301' } } })).userId;
+    const userId = (
+      await prisma().identity.findUniqueOrThrow({
+        where: { provider_subject: { provider: 'telegram', subject: '5301' } },
+      })
+    ).userId;
     expect((await prisma().user.findUniqueOrThrow({ where: { id: userId } })).referredById).toBeNull();
 
     const client = h.client();
@@ -273,7 +346,7 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     expect((await prisma().user.findUniqueOrThrow({ where: { id: account.userId } })).referredById).toBeNull();
   });
 
-  it('exports the code and the inviter\'s id; erasing the inviter leaves the invitee\'s credits alone', async () => {
+  it("exports the code and the inviter's id; erasing the inviter leaves the invitee's credits alone", async () => {
     const inviterClient = h.client();
     const inviter = await register(inviterClient, 'inviter-erased@example.com');
     const code = await codeOf(inviterClient);
@@ -288,7 +361,9 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     expect(exported.referral).toEqual({ code: ownCode, referredById: inviter.userId });
     expect(JSON.stringify(exported)).not.toContain('inviter-erased@example.com');
 
-    expect(await h.t.core.privacy.eraseOwnAccount({ userId: inviter.userId, password: PASSWORD, phrase: '' })).toBe('erased');
+    expect(await h.t.core.privacy.eraseOwnAccount({ userId: inviter.userId, password: PASSWORD, phrase: '' })).toBe(
+      'erased',
+    );
     expect(await balanceOf(invitee.userId)).toBe(75);
     expect(await referralEntries(invitee.userId)).toHaveLength(1);
   });

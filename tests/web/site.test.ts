@@ -10,7 +10,9 @@ import { pageText } from '#tests/web/support/web-client';
 describe('site pages: legal documents, languages, security headers, errors', () => {
   let h: WebHarness;
   beforeAll(async () => {
-    h = await startWebHarness({ env: { RETENTION_PROMPT_DAYS: '45', RETENTION_LOGIN_DAYS: '21', SUPPORT_EMAIL: 'help@imagine.test' } });
+    h = await startWebHarness({
+      env: { RETENTION_PROMPT_DAYS: '45', RETENTION_LOGIN_DAYS: '21', SUPPORT_EMAIL: 'help@imagine.test' },
+    });
   });
   afterAll(async () => {
     await h.close();
@@ -24,21 +26,58 @@ describe('site pages: legal documents, languages, security headers, errors', () 
     expect(text).toContain('21 days after a sign-in');
     expect(text).toContain(`Version ${TERMS_VERSION}`);
     expect(page.text).toContain('href="mailto:help@imagine.test"');
-    for (const point of ['Stripe', 'Google', 'OpenRouter', 'OpenAI', 'Email delivery', 'scrypt', 'HTTPS', 'under 13', 'supervisory authority']) expect(text).toContain(point);
-    for (const route of ['/account/privacy', '/account/settings', '/privacy/request']) expect(page.text).toContain(`href="${route}"`);
+    for (const point of [
+      'Stripe',
+      'Google',
+      'OpenRouter',
+      'OpenAI',
+      'Email delivery',
+      'scrypt',
+      'HTTPS',
+      'under 13',
+      'supervisory authority',
+    ])
+      expect(text).toContain(point);
+    for (const route of ['/account/privacy', '/account/settings', '/privacy/request'])
+      expect(page.text).toContain(`href="${route}"`);
     expect(text).not.toContain('{{');
   });
 
   it('says in both languages which marks outlive erasure, why and for how long', async () => {
     const en = pageText((await h.client().get('/privacy')).text);
-    for (const point of ['keyed hash', 'cannot be read back', 'stays after you delete yours', 'prevent fraud', 'kept for 3 years from the free credits', 'kept until the suspension ends']) expect(en).toContain(point);
+    for (const point of [
+      'keyed hash',
+      'cannot be read back',
+      'stays after you delete yours',
+      'prevent fraud',
+      'kept for 3 years from the free credits',
+      'kept until the suspension ends',
+    ])
+      expect(en).toContain(point);
     const zh = pageText((await h.client({ 'accept-language': 'zh-CN' }).get('/privacy')).text);
-    for (const point of ['带密钥哈希值', '无法从中还原', '注销账号后仍会保留', '防止欺诈', '保存 3 年', '保存到封禁结束']) expect(zh).toContain(point);
+    for (const point of [
+      '带密钥哈希值',
+      '无法从中还原',
+      '注销账号后仍会保留',
+      '防止欺诈',
+      '保存 3 年',
+      '保存到封禁结束',
+    ])
+      expect(zh).toContain(point);
   });
 
   it('renders the terms with the age, credits, liability and contact', async () => {
     const text = pageText((await h.client().get('/terms')).text);
-    for (const point of ['at least 13 years old', '10 free credits', 'valid for 365 days', '12 months', 'Customer support', 'help@imagine.test', 'not refundable']) expect(text).toContain(point);
+    for (const point of [
+      'at least 13 years old',
+      '10 free credits',
+      'valid for 365 days',
+      '12 months',
+      'Customer support',
+      'help@imagine.test',
+      'not refundable',
+    ])
+      expect(text).toContain(point);
   });
 
   it('speaks Chinese to a zh browser, switches language by cookie, and links the legal pages from every page footer', async () => {
@@ -69,7 +108,10 @@ describe('site pages: legal documents, languages, security headers, errors', () 
     try {
       const file = path.join(dir, 'terms.en.md');
       expect(pageText((await edited.client().get('/terms')).text)).not.toContain('Edited by the operator');
-      await fs.appendFile(file, '\n\nEdited by the operator <script>alert(1)</script> [bad](javascript:alert(1)) [ok](/pricing) **bold**\n');
+      await fs.appendFile(
+        file,
+        '\n\nEdited by the operator <script>alert(1)</script> [bad](javascript:alert(1)) [ok](/pricing) **bold**\n',
+      );
       const page = await edited.client().get('/terms');
       expect(page.text).toContain('Edited by the operator &lt;script&gt;');
       expect(page.text).not.toContain('<script>');

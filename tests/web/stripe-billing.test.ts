@@ -31,12 +31,27 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     const email = `buyer${counter}@example.com`;
     const client = h.client();
     await client.get('/register');
-    expect((await client.post('/register', { email, password: PASSWORD, displayName: `Buyer ${counter}`, age: 'yes', terms: 'yes' })).status).toBe(303);
+    expect(
+      (
+        await client.post('/register', {
+          email,
+          password: PASSWORD,
+          displayName: `Buyer ${counter}`,
+          age: 'yes',
+          terms: 'yes',
+        })
+      ).status,
+    ).toBe(303);
     const user = await h.t.database.prisma.user.findUniqueOrThrow({ where: { email } });
     return { client, userId: user.id, email };
   }
 
-  async function startCheckout(client: WebClient, kind: 'pack' | 'plan', product: string, extra: Record<string, string> = {}): Promise<string> {
+  async function startCheckout(
+    client: WebClient,
+    kind: 'pack' | 'plan',
+    product: string,
+    extra: Record<string, string> = {},
+  ): Promise<string> {
     await client.get('/pricing');
     const response = await client.post('/checkout', { kind, product, currency: 'usd', ...extra });
     expect(response.status, response.text).toBe(303);
@@ -45,18 +60,23 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     return sessionId ?? '';
   }
 
-  const balanceOf = async (userId: string) => (await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available;
+  const balanceOf = async (userId: string) =>
+    (await getBalance(h.t.database.prisma, userId, h.t.clock.now())).available;
   const processedCount = () => h.t.database.prisma.processedWebhookEvent.count();
 
   async function chargeOf(userId: string, productId: string): Promise<string> {
-    const payment = await h.t.database.prisma.payment.findFirstOrThrow({ where: { userId, productId }, orderBy: { createdAt: 'desc' } });
+    const payment = await h.t.database.prisma.payment.findFirstOrThrow({
+      where: { userId, productId },
+      orderBy: { createdAt: 'desc' },
+    });
     return String(stripe.paymentIntents.get(payment.externalId)?.latest_charge);
   }
 
   it('shows every pack and plan with its price before paying, with buy buttons only for a buyer', async () => {
     const anonymous = await h.client().get('/pricing');
     const text = pageText(anonymous.text);
-    for (const price of ['$4.99', '$11.99', '$34.99', '$9.99 per month', '$24.99 per month']) expect(text).toContain(price);
+    for (const price of ['$4.99', '$11.99', '$34.99', '$9.99 per month', '$24.99 per month'])
+      expect(text).toContain(price);
     expect(text).toContain('50 credits');
     expect(text).toContain('Sign in to buy');
     expect(anonymous.text).not.toContain('action="/checkout"');
@@ -70,8 +90,14 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
   it('sells a pack through Checkout with the catalog price and credits it once when the webhook arrives, however often', async () => {
     const { client, userId } = await signUp();
     const sessionId = await startCheckout(client, 'pack', 'starter');
-    const created = await stripe.waitForRequest((request) => request.method === 'POST' && request.path === '/v1/checkout/sessions');
-    expect(created.body).toMatchObject({ mode: 'payment', line_items: [{ price_data: { currency: 'usd', unit_amount: '499' } }], metadata: { userId, packId: 'starter' } });
+    const created = await stripe.waitForRequest(
+      (request) => request.method === 'POST' && request.path === '/v1/checkout/sessions',
+    );
+    expect(created.body).toMatchObject({
+      mode: 'payment',
+      line_items: [{ price_data: { currency: 'usd', unit_amount: '499' } }],
+      metadata: { userId, packId: 'starter' },
+    });
     const customer = await h.t.database.prisma.stripeCustomer.findUniqueOrThrow({ where: { userId } });
     expect(stripe.customers.get(customer.customerId)?.metadata).toEqual({ userId });
     expect(await balanceOf(userId)).toBe(10);
@@ -80,15 +106,31 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     expect(stripe.deliveries.at(-1)?.status).toBe(200);
     expect(await balanceOf(userId)).toBe(60);
     const payment = await h.t.database.prisma.payment.findFirstOrThrow({ where: { userId } });
-    expect(payment).toMatchObject({ provider: 'stripe', amount: 499, currency: 'usd', credits: 50, status: 'succeeded', productId: 'starter' });
-    const grant = await h.t.database.prisma.creditLedgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `stripe:checkout:${sessionId}` } });
+    expect(payment).toMatchObject({
+      provider: 'stripe',
+      amount: 499,
+      currency: 'usd',
+      credits: 50,
+      status: 'succeeded',
+      productId: 'starter',
+    });
+    const grant = await h.t.database.prisma.creditLedgerEntry.findUniqueOrThrow({
+      where: { idempotencyKey: `stripe:checkout:${sessionId}` },
+    });
     expect(grant).toMatchObject({ kind: 'grant', delta: 50, paymentId: payment.id });
     const lot = await h.t.database.prisma.creditLot.findUniqueOrThrow({ where: { id: grant.lotId ?? '' } });
     expect(Math.abs((lot.expiresAt?.getTime() ?? 0) - (h.t.clock.now().getTime() + 365 * DAY_MS))).toBeLessThan(60_000);
 
-    expect(await h.t.database.prisma.processedWebhookEvent.findUnique({ where: { provider_eventId: { provider: 'stripe', eventId: completed?.id ?? '' } } })).toMatchObject({ type: 'checkout.session.completed' });
+    expect(
+      await h.t.database.prisma.processedWebhookEvent.findUnique({
+        where: { provider_eventId: { provider: 'stripe', eventId: completed?.id ?? '' } },
+      }),
+    ).toMatchObject({ type: 'checkout.session.completed' });
     const before = await processedCount();
-    const replays = await Promise.all([stripe.deliver(completed as Stripe.Event, { times: 2 }), stripe.deliver(completed as Stripe.Event)]);
+    const replays = await Promise.all([
+      stripe.deliver(completed as Stripe.Event, { times: 2 }),
+      stripe.deliver(completed as Stripe.Event),
+    ]);
     expect(replays.flat().map((delivery) => delivery.status)).toEqual([200, 200, 200]);
     expect(await balanceOf(userId)).toBe(60);
     expect(await processedCount()).toBe(before);
@@ -107,12 +149,24 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     const { client, userId } = await signUp();
     const sessionId = await startCheckout(client, 'pack', 'starter');
     const [event] = await stripe.completeCheckout(sessionId, { deliver: false });
-    const before = { processed: await processedCount(), ledger: await h.t.database.prisma.creditLedgerEntry.count(), payments: await h.t.database.prisma.payment.count() };
-    for (const options of [{ signature: 'tampered' as const }, { signature: 'missing' as const }, { timestampOffsetSec: -600 }]) {
+    const before = {
+      processed: await processedCount(),
+      ledger: await h.t.database.prisma.creditLedgerEntry.count(),
+      payments: await h.t.database.prisma.payment.count(),
+    };
+    for (const options of [
+      { signature: 'tampered' as const },
+      { signature: 'missing' as const },
+      { timestampOffsetSec: -600 },
+    ]) {
       const [delivery] = await stripe.deliver(event as Stripe.Event, options);
       expect(delivery?.status).toBe(400);
     }
-    const wrongSecret = await fetch(`${h.baseUrl}/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=abc' }, body: JSON.stringify(event) });
+    const wrongSecret = await fetch(`${h.baseUrl}/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=abc' },
+      body: JSON.stringify(event),
+    });
     expect(wrongSecret.status).toBe(400);
     expect(await processedCount()).toBe(before.processed);
     expect(await h.t.database.prisma.creditLedgerEntry.count()).toBe(before.ledger);
@@ -151,7 +205,9 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
   it('lets a chat user buy through the signed /pricing link without signing in; an expired or forged link does not', async () => {
     const chat = new ChatUser(h.t, '7001');
     await chat.onboard();
-    const identity = await h.t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '7001' } } });
+    const identity = await h.t.database.prisma.identity.findUniqueOrThrow({
+      where: { provider_subject: { provider: 'telegram', subject: '7001' } },
+    });
     const url = h.t.core.billing.createPricingUrl(identity.userId);
     expect(url).toMatch(new RegExp(`^${h.baseUrl}/pricing\\?t=${identity.userId}\\.\\d+\\.[\\w-]{43}$`));
     const token = new URL(url).searchParams.get('t') ?? '';
@@ -168,7 +224,9 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     const forged = `${token.slice(0, -2)}xx`;
     const stranger = h.client();
     await stranger.get('/login');
-    expect((await stranger.post('/checkout', { kind: 'pack', product: 'starter', t: forged })).location).toBe('/login?next=/pricing');
+    expect((await stranger.post('/checkout', { kind: 'pack', product: 'starter', t: forged })).location).toBe(
+      '/login?next=/pricing',
+    );
     h.t.clock.advance(31 * 60 * 1000);
     const expired = await h.client().get(`/pricing?t=${token}`);
     expect(expired.status).toBe(400);
@@ -179,14 +237,28 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
   it('sells a plan as a subscription: monthly credits expiring at the period end, renewals, the portal, one plan at a time', async () => {
     const { client, userId } = await signUp();
     const sessionId = await startCheckout(client, 'plan', 'plus');
-    const created = await stripe.waitForRequest((request) => request.method === 'POST' && request.path === '/v1/checkout/sessions' && (request.body as { mode?: string }).mode === 'subscription');
-    expect(created.body).toMatchObject({ line_items: [{ price_data: { unit_amount: '999', recurring: { interval: 'month' } } }], subscription_data: { metadata: { userId, planId: 'plus' } } });
+    const created = await stripe.waitForRequest(
+      (request) =>
+        request.method === 'POST' &&
+        request.path === '/v1/checkout/sessions' &&
+        (request.body as { mode?: string }).mode === 'subscription',
+    );
+    expect(created.body).toMatchObject({
+      line_items: [{ price_data: { unit_amount: '999', recurring: { interval: 'month' } } }],
+      subscription_data: { metadata: { userId, planId: 'plus' } },
+    });
     const events = await stripe.completeCheckout(sessionId);
-    expect(events.map((event) => event.type)).toEqual(['customer.subscription.created', 'invoice.paid', 'checkout.session.completed']);
+    expect(events.map((event) => event.type)).toEqual([
+      'customer.subscription.created',
+      'invoice.paid',
+      'checkout.session.completed',
+    ]);
     expect(await balanceOf(userId)).toBe(310);
     const invoice = (events[1] as Stripe.InvoicePaidEvent).data.object;
     const periodEnd = new Date((invoice.lines.data[0]?.period.end ?? 0) * 1000);
-    const grant = await h.t.database.prisma.creditLedgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `stripe:invoice:${invoice.id}` } });
+    const grant = await h.t.database.prisma.creditLedgerEntry.findUniqueOrThrow({
+      where: { idempotencyKey: `stripe:invoice:${invoice.id}` },
+    });
     const lot = await h.t.database.prisma.creditLot.findUniqueOrThrow({ where: { id: grant.lotId ?? '' } });
     expect(lot).toMatchObject({ source: 'plan_period', amount: 300, expiresAt: periodEnd });
     const subscription = await h.t.database.prisma.subscription.findFirstOrThrow({ where: { userId } });
@@ -215,7 +287,9 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
   it('applies delayed and out-of-order subscription events from Stripe’s current state, crediting once', async () => {
     const { client, userId } = await signUp();
     const sessionId = await startCheckout(client, 'plan', 'pro');
-    const [subscriptionCreated, invoicePaid, checkoutCompleted] = (await stripe.completeCheckout(sessionId, { deliver: false })) as [Stripe.Event, Stripe.Event, Stripe.Event];
+    const [subscriptionCreated, invoicePaid, checkoutCompleted] = (await stripe.completeCheckout(sessionId, {
+      deliver: false,
+    })) as [Stripe.Event, Stripe.Event, Stripe.Event];
     for (const event of [checkoutCompleted, invoicePaid]) expect((await stripe.deliver(event))[0]?.status).toBe(200);
     expect(await balanceOf(userId)).toBe(1010);
     const row = await h.t.database.prisma.subscription.findFirstOrThrow({ where: { userId } });
@@ -248,7 +322,10 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     expect(payment).toMatchObject({ status: 'refunded', refundedAmount: 499 });
     await stripe.deliver(partial);
     expect(await balanceOf(userId)).toBe(10);
-    const clawbacks = await h.t.database.prisma.creditLedgerEntry.findMany({ where: { userId, kind: 'clawback' }, orderBy: { id: 'asc' } });
+    const clawbacks = await h.t.database.prisma.creditLedgerEntry.findMany({
+      where: { userId, kind: 'clawback' },
+      orderBy: { id: 'asc' },
+    });
     expect(clawbacks.map((entry) => entry.delta)).toEqual([-25, -25]);
     expect(pageText((await client.get('/account')).text)).toContain('refunded');
   });
@@ -256,7 +333,13 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
   it('turns a dispute over spent credits into a debt the account page shows', async () => {
     const { client, userId } = await signUp();
     await stripe.completeCheckout(await startCheckout(client, 'pack', 'starter'));
-    const reservation = await reserveCredits(h.t.database.prisma, { userId, amount: 55, idempotencyKey: `spend:${userId}`, expiresAt: new Date(h.t.clock.now().getTime() + DAY_MS), now: h.t.clock.now() });
+    const reservation = await reserveCredits(h.t.database.prisma, {
+      userId,
+      amount: 55,
+      idempotencyKey: `spend:${userId}`,
+      expiresAt: new Date(h.t.clock.now().getTime() + DAY_MS),
+      now: h.t.clock.now(),
+    });
     await captureReservation(h.t.database.prisma, reservation.id);
     expect(await balanceOf(userId)).toBe(5);
     const dispute = await stripe.createDispute(await chargeOf(userId, 'starter'));
@@ -275,13 +358,22 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     const spendAndDispute = async () => {
       const { client, userId } = await signUp();
       await stripe.completeCheckout(await startCheckout(client, 'pack', 'starter'));
-      const reservation = await reserveCredits(h.t.database.prisma, { userId, amount: 55, idempotencyKey: `spend:${userId}`, expiresAt: new Date(h.t.clock.now().getTime() + DAY_MS), now: h.t.clock.now() });
+      const reservation = await reserveCredits(h.t.database.prisma, {
+        userId,
+        amount: 55,
+        idempotencyKey: `spend:${userId}`,
+        expiresAt: new Date(h.t.clock.now().getTime() + DAY_MS),
+        now: h.t.clock.now(),
+      });
       await captureReservation(h.t.database.prisma, reservation.id);
-      const dispute = (await stripe.createDispute(await chargeOf(userId, 'starter'))) as Stripe.ChargeDisputeCreatedEvent;
+      const dispute = (await stripe.createDispute(
+        await chargeOf(userId, 'starter'),
+      )) as Stripe.ChargeDisputeCreatedEvent;
       expect(await balanceOf(userId)).toBe(0);
       return { client, userId, disputeId: dispute.data.object.id };
     };
-    const debtOf = async (userId: string) => (await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).creditDebt;
+    const debtOf = async (userId: string) =>
+      (await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).creditDebt;
 
     const winner = await spendAndDispute();
     expect(await debtOf(winner.userId)).toBe(45);
@@ -295,7 +387,9 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     const payment = await h.t.database.prisma.payment.findFirstOrThrow({ where: { userId: winner.userId } });
     expect(payment.status).toBe('succeeded');
     expect(payment.details).toMatchObject({ clawedBackCredits: 0 });
-    const returned = await h.t.database.prisma.creditLedgerEntry.findMany({ where: { userId: winner.userId, reason: 'dispute_won' } });
+    const returned = await h.t.database.prisma.creditLedgerEntry.findMany({
+      where: { userId: winner.userId, reason: 'dispute_won' },
+    });
     expect(returned.map((entry) => [entry.kind, entry.delta])).toEqual([['grant', 50]]);
     expect(pageText((await winner.client.get('/account')).text)).not.toContain('Owed after a refund');
 
@@ -304,7 +398,9 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     expect(stripe.deliveries.at(-1)?.status).toBe(200);
     expect(await debtOf(loser.userId)).toBe(45);
     expect(await balanceOf(loser.userId)).toBe(0);
-    expect((await h.t.database.prisma.payment.findFirstOrThrow({ where: { userId: loser.userId } })).status).toBe('disputed');
+    expect((await h.t.database.prisma.payment.findFirstOrThrow({ where: { userId: loser.userId } })).status).toBe(
+      'disputed',
+    );
     expect(await findLedgerViolations(h.t.database.prisma)).toEqual([]);
   });
 });

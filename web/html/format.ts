@@ -3,7 +3,8 @@ import type { Locale } from '#core';
 /** An amount in a currency's minor unit as the locale writes money (e.g. `$4.99`, `US$4.99`). */
 export function formatMoney(locale: Locale, amountMinor: number, currency: string): string {
   const code = currency.toUpperCase();
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits =
+    new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
   return new Intl.NumberFormat(locale, { style: 'currency', currency: code }).format(amountMinor / 10 ** digits);
 }
 

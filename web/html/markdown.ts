@@ -7,7 +7,10 @@ import { escapeHtml, trustedHtml, type SafeHtml } from '#web/html/html';
  * before any markup is added, so raw HTML in a file shows as text and never runs.
  */
 export function renderMarkdown(source: string, vars: Record<string, string> = {}): SafeHtml {
-  const filled = source.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => (Object.hasOwn(vars, name) ? vars[name] : undefined) ?? whole);
+  const filled = source.replace(
+    /\{\{(\w+)\}\}/g,
+    (whole, name: string) => (Object.hasOwn(vars, name) ? vars[name] : undefined) ?? whole,
+  );
   const blocks: string[] = [];
   let paragraph: string[] = [];
   let list: { tag: 'ul' | 'ol'; items: string[] } | undefined;
@@ -16,7 +19,8 @@ export function renderMarkdown(source: string, vars: Record<string, string> = {}
     paragraph = [];
   };
   const flushList = () => {
-    if (list) blocks.push(`<${list.tag}>${list.items.map((item) => `<li>${inline(item)}</li>`).join('')}</${list.tag}>`);
+    if (list)
+      blocks.push(`<${list.tag}>${list.items.map((item) => `<li>${inline(item)}</li>`).join('')}</${list.tag}>`);
     list = undefined;
   };
   for (const line of filled.split(/\r?\n/)) {
@@ -53,7 +57,9 @@ export function renderMarkdown(source: string, vars: Record<string, string> = {}
 function inline(text: string): string {
   let out = escapeHtml(text);
   out = out.replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>');
-  out = out.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_whole, label: string, href: string) => (isSafeHref(href) ? `<a href="${href}">${label}</a>` : label));
+  out = out.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_whole, label: string, href: string) =>
+    isSafeHref(href) ? `<a href="${href}">${label}</a>` : label,
+  );
   return out;
 }
 
@@ -64,5 +70,9 @@ function isSafeHref(href: string): boolean {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 }

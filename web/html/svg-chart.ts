@@ -26,7 +26,7 @@ const PLOT_HEIGHT = HEIGHT - TOP - BOTTOM;
 function niceMax(value: number): number {
   if (value <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  return ([1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value) ?? 10 * power);
+  return [1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value) ?? 10 * power;
 }
 
 function colorOf(index: number): string {
@@ -48,18 +48,28 @@ function yAxis(max: number, format: (value: number) => string): SafeHtml {
 function xLabels(columns: string[], every: number): SafeHtml {
   const step = PLOT_WIDTH / Math.max(columns.length, 1);
   // Counted from the last column, so the newest day is always labelled and labels never crowd.
-  return html`${columns.map((column, index) => ((columns.length - 1 - index) % every === 0
-    ? html`<text x="${LEFT + step * (index + 0.5)}" y="${HEIGHT - 6}" text-anchor="middle" font-size="11">${column}</text>`
-    : ''))}`;
+  return html`${columns.map((column, index) =>
+    (columns.length - 1 - index) % every === 0
+      ? html`<text x="${LEFT + step * (index + 0.5)}" y="${HEIGHT - 6}" text-anchor="middle" font-size="11">${column}</text>`
+      : '',
+  )}`;
 }
 
 /**
  * Stacked columns, one per entry of `columns` (days), each split by series. `format` writes the
  * axis and tooltip values (e.g. money). Empty data draws the axes and says so in its title.
  */
-export function stackedColumnChart(input: { title: string; columns: string[]; series: ChartSeries[]; format?: (value: number) => string; labelEvery?: number }): SafeHtml {
+export function stackedColumnChart(input: {
+  title: string;
+  columns: string[];
+  series: ChartSeries[];
+  format?: (value: number) => string;
+  labelEvery?: number;
+}): SafeHtml {
   const format = input.format ?? ((value: number) => String(Math.round(value)));
-  const totals = input.columns.map((_, column) => input.series.reduce((sum, line) => sum + (line.values[column] ?? 0), 0));
+  const totals = input.columns.map((_, column) =>
+    input.series.reduce((sum, line) => sum + (line.values[column] ?? 0), 0),
+  );
   const max = niceMax(Math.max(0, ...totals));
   const step = PLOT_WIDTH / Math.max(input.columns.length, 1);
   const barWidth = Math.max(step * 0.75, 1);
@@ -80,7 +90,13 @@ ${yAxis(max, format)}${bars}${xLabels(input.columns, input.labelEvery ?? 7)}
 }
 
 /** Lines over the columns (days), one per series, with a dot per value. */
-export function lineChart(input: { title: string; columns: string[]; series: ChartSeries[]; format?: (value: number) => string; labelEvery?: number }): SafeHtml {
+export function lineChart(input: {
+  title: string;
+  columns: string[];
+  series: ChartSeries[];
+  format?: (value: number) => string;
+  labelEvery?: number;
+}): SafeHtml {
   const format = input.format ?? ((value: number) => String(Math.round(value)));
   const max = niceMax(Math.max(0, ...input.series.flatMap((line) => line.values)));
   const step = PLOT_WIDTH / Math.max(input.columns.length, 1);
@@ -103,7 +119,12 @@ ${yAxis(max, format)}${lines}${xLabels(input.columns, input.labelEvery ?? 7)}
 }
 
 /** Horizontal bars, one group per row (e.g. a model), one bar per series (e.g. p50, p95). */
-export function barGroupChart(input: { title: string; rows: string[]; series: ChartSeries[]; format?: (value: number) => string }): SafeHtml {
+export function barGroupChart(input: {
+  title: string;
+  rows: string[];
+  series: ChartSeries[];
+  format?: (value: number) => string;
+}): SafeHtml {
   const format = input.format ?? ((value: number) => String(Math.round(value)));
   const labelWidth = 200;
   const rowHeight = 14 * Math.max(input.series.length, 1) + 10;
@@ -113,12 +134,14 @@ export function barGroupChart(input: { title: string; rows: string[]; series: Ch
   let marks = 0;
   const groups = input.rows.map((row, rowIndex) => {
     const top = TOP + rowHeight * rowIndex;
-    return html`<text x="${labelWidth - 6}" y="${top + rowHeight / 2}" text-anchor="end" font-size="11">${row}</text>${input.series.map((line, seriesIndex) => {
-      const value = line.values[rowIndex] ?? 0;
-      if (value > 0) marks += 1;
-      const barY = top + 4 + seriesIndex * 14;
-      return html`<rect x="${labelWidth}" y="${barY}" width="${Math.max(value * scale, 0)}" height="12" fill="${colorOf(seriesIndex)}"><title>${row} · ${line.label}: ${format(value)}</title></rect><text x="${labelWidth + value * scale + 4}" y="${barY + 10}" font-size="11">${format(value)}</text>`;
-    })}`;
+    return html`<text x="${labelWidth - 6}" y="${top + rowHeight / 2}" text-anchor="end" font-size="11">${row}</text>${input.series.map(
+      (line, seriesIndex) => {
+        const value = line.values[rowIndex] ?? 0;
+        if (value > 0) marks += 1;
+        const barY = top + 4 + seriesIndex * 14;
+        return html`<rect x="${labelWidth}" y="${barY}" width="${Math.max(value * scale, 0)}" height="12" fill="${colorOf(seriesIndex)}"><title>${row} · ${line.label}: ${format(value)}</title></rect><text x="${labelWidth + value * scale + 4}" y="${barY + 10}" font-size="11">${format(value)}</text>`;
+      },
+    )}`;
   });
   return html`<figure class="chart"><figcaption>${input.title}</figcaption>
 <svg viewBox="0 0 ${WIDTH} ${height}" width="100%" role="img" aria-label="${input.title}" data-marks="${marks}">${groups}</svg>${legend(input.series)}</figure>`;

@@ -9,7 +9,10 @@ export function parseCookies(header: string | undefined): Record<string, string>
     if (index <= 0) continue;
     const name = part.slice(0, index).trim();
     if (Object.hasOwn(cookies, name)) continue;
-    const value = part.slice(index + 1).trim().replace(/^"(.*)"$/, '$1');
+    const value = part
+      .slice(index + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     try {
       cookies[name] = decodeURIComponent(value);
     } catch {
@@ -26,5 +29,8 @@ export function baseCookieOptions(isSecure: boolean): CookieOptions {
 
 /** Sets a cookie with the site's settings. */
 export function setCookie(response: Response, name: string, value: string, isSecure: boolean, maxAgeMs?: number): void {
-  response.cookie(name, value, { ...baseCookieOptions(isSecure), ...(maxAgeMs === undefined ? {} : { maxAge: maxAgeMs }) });
+  response.cookie(name, value, {
+    ...baseCookieOptions(isSecure),
+    ...(maxAgeMs === undefined ? {} : { maxAge: maxAgeMs }),
+  });
 }

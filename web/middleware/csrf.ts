@@ -32,7 +32,8 @@ export function requireCsrfToken(onFailure: (request: Request, response: Respons
       return;
     }
     const body = request.body as Record<string, unknown> | undefined;
-    const sent = typeof body?.[CSRF_FIELD] === 'string' ? (body[CSRF_FIELD] as string) : (request.get('x-csrf-token') ?? '');
+    const sent =
+      typeof body?.[CSRF_FIELD] === 'string' ? (body[CSRF_FIELD] as string) : (request.get('x-csrf-token') ?? '');
     const expected = Buffer.from(request.csrfToken);
     const given = Buffer.from(sent);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

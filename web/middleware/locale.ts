@@ -28,6 +28,10 @@ export function isLocale(value: unknown): value is Locale {
 /** Picks the page language: the switch's cookie, else the account's language, else Accept-Language. */
 export function chooseLocale(request: Request, _response: Response, next: NextFunction): void {
   const chosen = parseCookies(request.headers.cookie)[LOCALE_COOKIE];
-  request.locale = isLocale(chosen) ? chosen : request.user ? normalizeLocale(request.user.locale) : localeFromAcceptLanguage(request.get('accept-language'));
+  request.locale = isLocale(chosen)
+    ? chosen
+    : request.user
+      ? normalizeLocale(request.user.locale)
+      : localeFromAcceptLanguage(request.get('accept-language'));
   next();
 }

@@ -26,7 +26,13 @@ export function rememberReferralCode(isSecure: boolean) {
  * Applies the remembered invite code to the account that just registered or signed in with
  * Google, then forgets it. Returns what became of it (undefined when there was none).
  */
-export async function applyReferralCookie(core: Core, request: Request, response: Response, userId: string, isSecure: boolean): Promise<string | undefined> {
+export async function applyReferralCookie(
+  core: Core,
+  request: Request,
+  response: Response,
+  userId: string,
+  isSecure: boolean,
+): Promise<string | undefined> {
   const code = parseCookies(request.headers.cookie)[REFERRAL_COOKIE];
   if (code === undefined) return undefined;
   response.clearCookie(REFERRAL_COOKIE, baseCookieOptions(isSecure));

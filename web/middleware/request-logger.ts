@@ -52,7 +52,15 @@ export function requestLogger(logger: Logger) {
     response.setHeader('X-Request-Id', id);
     response.on('finish', () => {
       if (fullPathOf(request) === '/healthz') return;
-      request.log.info({ method: request.method, path: loggablePath(fullPathOf(request)), status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+      request.log.info(
+        {
+          method: request.method,
+          path: loggablePath(fullPathOf(request)),
+          status: response.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request',
+      );
     });
     next();
   };

@@ -21,7 +21,8 @@ export function loadSession(core: Core, options: { isSecure: boolean }) {
       request.sid = sid;
       request.webSession = await core.sessions.find(sid);
       // The server extended an active session: the browser keeps the cookie as long.
-      if (request.webSession?.wasExtended) setCookie(response, name, sid, options.isSecure, request.webSession.expiresAt.getTime() - Date.now());
+      if (request.webSession?.wasExtended)
+        setCookie(response, name, sid, options.isSecure, request.webSession.expiresAt.getTime() - Date.now());
     } else {
       request.sid = newSessionId();
       request.webSession = undefined;
@@ -37,14 +38,25 @@ export function loadSession(core: Core, options: { isSecure: boolean }) {
  * Signs the request in as `userId`: a new session with a new id replaces the old one (so an id
  * planted before sign-in is worthless) and the cookie is rewritten.
  */
-export async function signInSession(core: Core, request: Request, response: Response, userId: string, options: { isSecure: boolean }): Promise<void> {
+export async function signInSession(
+  core: Core,
+  request: Request,
+  response: Response,
+  userId: string,
+  options: { isSecure: boolean },
+): Promise<void> {
   const { sid, expiresAt } = await core.sessions.create({ userId, origin: request.origin, replacesSid: request.sid });
   request.sid = sid;
   setCookie(response, sessionCookieName(options.isSecure), sid, options.isSecure, expiresAt.getTime() - Date.now());
 }
 
 /** Signs out: ends the session and gives the browser a fresh anonymous id. */
-export async function signOutSession(core: Core, request: Request, response: Response, options: { isSecure: boolean }): Promise<void> {
+export async function signOutSession(
+  core: Core,
+  request: Request,
+  response: Response,
+  options: { isSecure: boolean },
+): Promise<void> {
   await core.sessions.end(request.sid, request.origin);
   request.sid = newSessionId();
   request.user = undefined;

@@ -1,13 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { isAppError, MAX_SUSPENSION_HOURS, parseUserRef, type AdminUser, type AppError, type MessageKey, type UserRef } from '#core';
+import {
+  isAppError,
+  MAX_SUSPENSION_HOURS,
+  parseUserRef,
+  type AdminUser,
+  type AppError,
+  type MessageKey,
+  type UserRef,
+} from '#core';
 import { field, sendPage, statusOf, viewOf, type Site } from '#web/routes/route-kit';
 import { formatDateTime, formatMoney } from '#web/html/format';
-import { adminAppealsPage, adminAuditPage, adminConfirmPage, adminHomePage, adminPaymentReviewsPage, adminStatsPage, adminUserPage, type AdminConfirmation, type AdminFlash } from '#web/views/admin-views';
+import {
+  adminAppealsPage,
+  adminAuditPage,
+  adminConfirmPage,
+  adminHomePage,
+  adminPaymentReviewsPage,
+  adminStatsPage,
+  adminUserPage,
+  type AdminConfirmation,
+  type AdminFlash,
+} from '#web/views/admin-views';
 import type { ViewContext } from '#web/views/view-context';
 
 /** Flash messages a redirect after a change may ask for (`?done=<name>`). */
-const DONE = ['granted', 'revoked', 'repeated', 'suspended', 'unsuspended', 'refunded', 'refund_requested', 'already_refunded'] as const;
+const DONE = [
+  'granted',
+  'revoked',
+  'repeated',
+  'suspended',
+  'unsuspended',
+  'refunded',
+  'refund_requested',
+  'already_refunded',
+] as const;
 type Done = (typeof DONE)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,7 +61,8 @@ function amountOf(request: Request): number {
 
 function reasonOf(request: Request): string {
   const reason = field(request, 'reason').trim();
-  if (reason === '' || reason.length > MAX_REASON_LENGTH) throw new AdminFormError('web.admin.invalid.reason', { max: MAX_REASON_LENGTH });
+  if (reason === '' || reason.length > MAX_REASON_LENGTH)
+    throw new AdminFormError('web.admin.invalid.reason', { max: MAX_REASON_LENGTH });
   return reason;
 }
 
@@ -47,13 +75,19 @@ function keyOf(request: Request): string {
 function hoursOf(request: Request): number | undefined {
   const text = field(request, 'hours').trim();
   if (text === '') return undefined;
-  if (!/^\d{1,6}$/.test(text) || Number(text) <= 0 || Number(text) > MAX_SUSPENSION_HOURS) throw new AdminFormError('web.admin.invalid.hours', { max: MAX_SUSPENSION_HOURS });
+  if (!/^\d{1,6}$/.test(text) || Number(text) <= 0 || Number(text) > MAX_SUSPENSION_HOURS)
+    throw new AdminFormError('web.admin.invalid.hours', { max: MAX_SUSPENSION_HOURS });
   return Number(text);
 }
 
 /** The flash for a refused admin action: the localized code, and the operator-facing reason core gave. */
 function refusal(view: ViewContext, error: AppError | AdminFormError): AdminFlash {
-  if (error instanceof AdminFormError) return { kind: 'error', message: view.t(error.messageKey, error.vars), ...(error.options.detail ? { detail: error.options.detail } : {}) };
+  if (error instanceof AdminFormError)
+    return {
+      kind: 'error',
+      message: view.t(error.messageKey, error.vars),
+      ...(error.options.detail ? { detail: error.options.detail } : {}),
+    };
   const message = view.tx(`errors.${error.code}`, error.code, { support: view.supportEmail, ...error.vars });
   return { kind: 'error', message, ...(error.message !== error.code ? { detail: error.message } : {}) };
 }
@@ -87,11 +121,22 @@ export function createAdminRoutes(site: Site): Router {
       core.admin.viewModeration({ ref, limit: 20, actor }),
     ]);
     const keys = { grant: `web-${randomUUID()}`, revoke: `web-${randomUUID()}` };
-    sendPage(response, status, adminUserPage(viewOf(site, request), {
-      user, balance, ledger: lines, payments, events, suspensions, keys,
-      canRefund: core.admin.canRefund, maxSuspensionHours: MAX_SUSPENSION_HOURS,
-      ...(flash ? { flash } : {}),
-    }));
+    sendPage(
+      response,
+      status,
+      adminUserPage(viewOf(site, request), {
+        user,
+        balance,
+        ledger: lines,
+        payments,
+        events,
+        suspensions,
+        keys,
+        canRefund: core.admin.canRefund,
+        maxSuspensionHours: MAX_SUSPENSION_HOURS,
+        ...(flash ? { flash } : {}),
+      }),
+    );
   };
 
   /**
@@ -100,10 +145,11 @@ export function createAdminRoutes(site: Site): Router {
    * `confirm` describes (after the values were checked); nothing changes until it is sent back.
    * `confirm` answers undefined for a target that is not there (404).
    */
-  const change = (
-    run: (request: Request, userId: string) => Promise<{ userId: string; done: Done }>,
-    confirm?: (request: Request, userId: string, view: ViewContext) => Promise<AdminConfirmation | undefined>,
-  ) =>
+  const change =
+    (
+      run: (request: Request, userId: string) => Promise<{ userId: string; done: Done }>,
+      confirm?: (request: Request, userId: string, view: ViewContext) => Promise<AdminConfirmation | undefined>,
+    ) =>
     async (request: Request, response: Response, next: NextFunction) => {
       const userId = String(request.params.id);
       if (!UUID.test(userId)) return next();
@@ -132,13 +178,22 @@ export function createAdminRoutes(site: Site): Router {
     const view = viewOf(site, request);
     const typed = field(request, 'ref').trim();
     const ref = parseUserRef(typed);
-    if (!ref) return sendPage(response, 400, adminHomePage(view, { ref: typed, flash: { kind: 'error', message: view.t('web.admin.find.invalid') } }));
+    if (!ref)
+      return sendPage(
+        response,
+        400,
+        adminHomePage(view, { ref: typed, flash: { kind: 'error', message: view.t('web.admin.find.invalid') } }),
+      );
     try {
       const user = await core.admin.findUser({ ref, actor: actorOf(request) });
       response.redirect(303, `/admin/users/${user.id}`);
     } catch (error) {
       if (!isAppError(error)) throw error;
-      sendPage(response, statusOf(error), adminHomePage(view, { ref: typed, flash: { kind: 'error', message: view.t('web.admin.find.none') } }));
+      sendPage(
+        response,
+        statusOf(error),
+        adminHomePage(view, { ref: typed, flash: { kind: 'error', message: view.t('web.admin.find.none') } }),
+      );
     }
   });
 
@@ -147,102 +202,225 @@ export function createAdminRoutes(site: Site): Router {
     if (!UUID.test(userId)) return next();
     const { t } = viewOf(site, request);
     const done = DONE.find((name) => name === request.query.done);
-    await showUser(request, response, userId.toLowerCase(), 200, done ? { kind: done === 'repeated' || done === 'already_refunded' ? 'info' : 'success', message: t(`web.admin.done.${done}`) } : undefined);
+    await showUser(
+      request,
+      response,
+      userId.toLowerCase(),
+      200,
+      done
+        ? {
+            kind: done === 'repeated' || done === 'already_refunded' ? 'info' : 'success',
+            message: t(`web.admin.done.${done}`),
+          }
+        : undefined,
+    );
   });
 
-  router.post('/users/:id/grant', change(async (request, userId) => {
-    const result = await core.admin.grantCredits({ ref: { kind: 'id', id: userId }, amount: amountOf(request), reason: reasonOf(request), key: keyOf(request), actor: actorOf(request) });
-    return { userId: result.user.id, done: result.applied ? 'granted' : 'repeated' };
-  }));
+  router.post(
+    '/users/:id/grant',
+    change(async (request, userId) => {
+      const result = await core.admin.grantCredits({
+        ref: { kind: 'id', id: userId },
+        amount: amountOf(request),
+        reason: reasonOf(request),
+        key: keyOf(request),
+        actor: actorOf(request),
+      });
+      return { userId: result.user.id, done: result.applied ? 'granted' : 'repeated' };
+    }),
+  );
 
   /** What a confirmation page says about the user: the name the user page shows, and the id. */
   const labelOf = (user: AdminUser) => `${user.displayName ?? user.email ?? user.id} (${user.id})`;
   const userHref = (userId: string) => `/admin/users/${userId}`;
 
-  router.post('/users/:id/revoke', change(async (request, userId) => {
-    const result = await core.admin.revokeCredits({ ref: { kind: 'id', id: userId }, amount: amountOf(request), reason: reasonOf(request), key: keyOf(request), actor: actorOf(request) });
-    return { userId: result.user.id, done: result.applied ? 'revoked' : 'repeated' };
-  }, async (request, userId, view) => {
-    const fields = { amount: String(amountOf(request)), reason: reasonOf(request), key: keyOf(request) };
-    const { user, balance } = await core.admin.viewBalance({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
-    const amount = Number(fields.amount);
-    const debt = Math.max(amount - balance.available, 0);
-    return {
-      effects: [
-        view.t('web.admin.confirm.revoke', { amount, user: labelOf(user), reason: fields.reason }),
-        debt > 0
-          ? view.t('web.admin.confirm.revoke_debt', { available: balance.available, debt })
-          : view.t('web.admin.confirm.revoke_balance', { available: balance.available, after: balance.available - amount }),
-      ],
-      action: `${userHref(user.id)}/revoke`, fields, submit: view.t('web.admin.revoke.submit'), backHref: userHref(user.id),
-    };
-  }));
+  router.post(
+    '/users/:id/revoke',
+    change(
+      async (request, userId) => {
+        const result = await core.admin.revokeCredits({
+          ref: { kind: 'id', id: userId },
+          amount: amountOf(request),
+          reason: reasonOf(request),
+          key: keyOf(request),
+          actor: actorOf(request),
+        });
+        return { userId: result.user.id, done: result.applied ? 'revoked' : 'repeated' };
+      },
+      async (request, userId, view) => {
+        const fields = { amount: String(amountOf(request)), reason: reasonOf(request), key: keyOf(request) };
+        const { user, balance } = await core.admin.viewBalance({
+          ref: { kind: 'id', id: userId },
+          actor: actorOf(request),
+        });
+        const amount = Number(fields.amount);
+        const debt = Math.max(amount - balance.available, 0);
+        return {
+          effects: [
+            view.t('web.admin.confirm.revoke', { amount, user: labelOf(user), reason: fields.reason }),
+            debt > 0
+              ? view.t('web.admin.confirm.revoke_debt', { available: balance.available, debt })
+              : view.t('web.admin.confirm.revoke_balance', {
+                  available: balance.available,
+                  after: balance.available - amount,
+                }),
+          ],
+          action: `${userHref(user.id)}/revoke`,
+          fields,
+          submit: view.t('web.admin.revoke.submit'),
+          backHref: userHref(user.id),
+        };
+      },
+    ),
+  );
 
-  router.post('/users/:id/suspend', change(async (request, userId) => {
-    const { user } = await core.admin.suspend({ ref: { kind: 'id', id: userId }, hours: hoursOf(request), reason: reasonOf(request), actor: actorOf(request) });
-    return { userId: user.id, done: 'suspended' };
-  }, async (request, userId, view) => {
-    const hours = hoursOf(request);
-    const reason = reasonOf(request);
-    const { user } = await core.admin.viewBalance({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
-    const until = hours === undefined ? undefined : new Date(core.deps.clock.now().getTime() + hours * 3_600_000);
-    return {
-      effects: [until === undefined
-        ? view.t('web.admin.confirm.suspend_open', { user: labelOf(user), reason })
-        : view.t('web.admin.confirm.suspend_hours', { user: labelOf(user), hours: hours ?? 0, date: formatDateTime(view.locale, until), reason })],
-      action: `${userHref(user.id)}/suspend`, fields: { hours: hours === undefined ? '' : String(hours), reason }, submit: view.t('web.admin.suspend.submit'), backHref: userHref(user.id),
-    };
-  }));
+  router.post(
+    '/users/:id/suspend',
+    change(
+      async (request, userId) => {
+        const { user } = await core.admin.suspend({
+          ref: { kind: 'id', id: userId },
+          hours: hoursOf(request),
+          reason: reasonOf(request),
+          actor: actorOf(request),
+        });
+        return { userId: user.id, done: 'suspended' };
+      },
+      async (request, userId, view) => {
+        const hours = hoursOf(request);
+        const reason = reasonOf(request);
+        const { user } = await core.admin.viewBalance({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
+        const until = hours === undefined ? undefined : new Date(core.deps.clock.now().getTime() + hours * 3_600_000);
+        return {
+          effects: [
+            until === undefined
+              ? view.t('web.admin.confirm.suspend_open', { user: labelOf(user), reason })
+              : view.t('web.admin.confirm.suspend_hours', {
+                  user: labelOf(user),
+                  hours: hours ?? 0,
+                  date: formatDateTime(view.locale, until),
+                  reason,
+                }),
+          ],
+          action: `${userHref(user.id)}/suspend`,
+          fields: { hours: hours === undefined ? '' : String(hours), reason },
+          submit: view.t('web.admin.suspend.submit'),
+          backHref: userHref(user.id),
+        };
+      },
+    ),
+  );
 
-  router.post('/users/:id/unsuspend', change(async (request, userId) => {
-    const { user } = await core.admin.unsuspend({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
-    return { userId: user.id, done: 'unsuspended' };
-  }, async (request, userId, view) => {
-    const { user } = await core.admin.viewBalance({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
-    // Not suspended: no question to ask; the change itself answers why nothing happens.
-    if (user.status !== 'suspended') return { effects: [view.t('web.admin.confirm.not_suspended', { user: labelOf(user) })], action: `${userHref(user.id)}/unsuspend`, fields: {}, submit: view.t('web.admin.unsuspend.submit'), backHref: userHref(user.id) };
-    return {
-      effects: [view.t('web.admin.confirm.unsuspend', { user: labelOf(user), date: user.suspendedUntil ? formatDateTime(view.locale, user.suspendedUntil) : view.t('web.admin.until_lifted') })],
-      action: `${userHref(user.id)}/unsuspend`, fields: {}, submit: view.t('web.admin.unsuspend.submit'), backHref: userHref(user.id),
-    };
-  }));
+  router.post(
+    '/users/:id/unsuspend',
+    change(
+      async (request, userId) => {
+        const { user } = await core.admin.unsuspend({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
+        return { userId: user.id, done: 'unsuspended' };
+      },
+      async (request, userId, view) => {
+        const { user } = await core.admin.viewBalance({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
+        // Not suspended: no question to ask; the change itself answers why nothing happens.
+        if (user.status !== 'suspended')
+          return {
+            effects: [view.t('web.admin.confirm.not_suspended', { user: labelOf(user) })],
+            action: `${userHref(user.id)}/unsuspend`,
+            fields: {},
+            submit: view.t('web.admin.unsuspend.submit'),
+            backHref: userHref(user.id),
+          };
+        return {
+          effects: [
+            view.t('web.admin.confirm.unsuspend', {
+              user: labelOf(user),
+              date: user.suspendedUntil
+                ? formatDateTime(view.locale, user.suspendedUntil)
+                : view.t('web.admin.until_lifted'),
+            }),
+          ],
+          action: `${userHref(user.id)}/unsuspend`,
+          fields: {},
+          submit: view.t('web.admin.unsuspend.submit'),
+          backHref: userHref(user.id),
+        };
+      },
+    ),
+  );
 
   /** The payment a refund form names, if it is this user's (else undefined: 404). */
   const paymentOf = async (request: Request, userId: string) => {
     const paymentId = String(request.params.paymentId);
     if (!UUID.test(paymentId)) throw new AdminFormError('web.admin.invalid.payment');
-    const { user, payments } = await core.admin.viewPayments({ ref: { kind: 'id', id: userId }, paymentId: paymentId.toLowerCase(), actor: actorOf(request) });
+    const { user, payments } = await core.admin.viewPayments({
+      ref: { kind: 'id', id: userId },
+      paymentId: paymentId.toLowerCase(),
+      actor: actorOf(request),
+    });
     const payment = payments[0];
     return payment ? { user, payment } : undefined;
   };
 
-  router.post('/users/:id/payments/:paymentId/refund', change(async (request, userId) => {
-    const paymentId = String(request.params.paymentId);
-    if (!UUID.test(paymentId)) throw new AdminFormError('web.admin.invalid.payment');
-    if (!(await paymentOf(request, userId))) throw new AdminFormError('web.admin.invalid.payment', {}, { status: 404 });
-    try {
-      const result = await core.admin.refundPayment({ ref: paymentId, actor: actorOf(request) });
-      return { userId: result.userId ?? userId, done: result.outcome === 'requested' ? 'refund_requested' : result.outcome };
-    } catch (error) {
-      // E.g. no Telegram token in this process: the reason, and the CLI where the provider may be set up.
-      if (isAppError(error) && error.code === 'payments_unavailable') {
-        throw new AdminFormError('web.admin.refund_unavailable', { command: `npm run admin -- refund-payment ${paymentId}` }, { status: error.status, detail: error.message });
-      }
-      throw error;
-    }
-  }, async (request, userId, view) => {
-    const found = await paymentOf(request, userId);
-    if (!found) return undefined;
-    const { user, payment } = found;
-    if (!core.admin.canRefund[payment.provider]) {
-      throw new AdminFormError('web.admin.refund_unavailable', { command: `npm run admin -- refund-payment ${payment.id}` }, { status: 503, detail: `${payment.provider === 'telegram_stars' ? 'TELEGRAM_BOT_TOKEN' : 'STRIPE_SECRET_KEY'} is not set in this process` });
-    }
-    const amount = payment.provider === 'telegram_stars' ? `${payment.amount} ⭐` : formatMoney(view.locale, payment.amount - payment.refundedAmount, payment.currency);
-    return {
-      effects: [view.t('web.admin.confirm.refund', { amount, payment: payment.externalId, user: labelOf(user), credits: payment.credits })],
-      action: `${userHref(user.id)}/payments/${payment.id}/refund`, fields: {}, submit: view.t('web.admin.refund'), backHref: userHref(user.id),
-    };
-  }));
+  router.post(
+    '/users/:id/payments/:paymentId/refund',
+    change(
+      async (request, userId) => {
+        const paymentId = String(request.params.paymentId);
+        if (!UUID.test(paymentId)) throw new AdminFormError('web.admin.invalid.payment');
+        if (!(await paymentOf(request, userId)))
+          throw new AdminFormError('web.admin.invalid.payment', {}, { status: 404 });
+        try {
+          const result = await core.admin.refundPayment({ ref: paymentId, actor: actorOf(request) });
+          return {
+            userId: result.userId ?? userId,
+            done: result.outcome === 'requested' ? 'refund_requested' : result.outcome,
+          };
+        } catch (error) {
+          // E.g. no Telegram token in this process: the reason, and the CLI where the provider may be set up.
+          if (isAppError(error) && error.code === 'payments_unavailable') {
+            throw new AdminFormError(
+              'web.admin.refund_unavailable',
+              { command: `npm run admin -- refund-payment ${paymentId}` },
+              { status: error.status, detail: error.message },
+            );
+          }
+          throw error;
+        }
+      },
+      async (request, userId, view) => {
+        const found = await paymentOf(request, userId);
+        if (!found) return undefined;
+        const { user, payment } = found;
+        if (!core.admin.canRefund[payment.provider]) {
+          throw new AdminFormError(
+            'web.admin.refund_unavailable',
+            { command: `npm run admin -- refund-payment ${payment.id}` },
+            {
+              status: 503,
+              detail: `${payment.provider === 'telegram_stars' ? 'TELEGRAM_BOT_TOKEN' : 'STRIPE_SECRET_KEY'} is not set in this process`,
+            },
+          );
+        }
+        const amount =
+          payment.provider === 'telegram_stars'
+            ? `${payment.amount} ⭐`
+            : formatMoney(view.locale, payment.amount - payment.refundedAmount, payment.currency);
+        return {
+          effects: [
+            view.t('web.admin.confirm.refund', {
+              amount,
+              payment: payment.externalId,
+              user: labelOf(user),
+              credits: payment.credits,
+            }),
+          ],
+          action: `${userHref(user.id)}/payments/${payment.id}/refund`,
+          fields: {},
+          submit: view.t('web.admin.refund'),
+          backHref: userHref(user.id),
+        };
+      },
+    ),
+  );
 
   const showAppeals = async (request: Request, response: Response, status: number, flash?: AdminFlash) => {
     const appeals = await core.admin.listOpenAppeals({ actor: actorOf(request) });
@@ -252,7 +430,17 @@ export function createAdminRoutes(site: Site): Router {
   router.get('/appeals', async (request, response) => {
     const { t } = viewOf(site, request);
     const done = request.query.done === 'lifted' || request.query.done === 'kept' ? request.query.done : undefined;
-    await showAppeals(request, response, 200, done ? { kind: 'success', message: t(done === 'lifted' ? 'web.admin.done.appeal_lifted' : 'web.admin.done.appeal_kept') } : undefined);
+    await showAppeals(
+      request,
+      response,
+      200,
+      done
+        ? {
+            kind: 'success',
+            message: t(done === 'lifted' ? 'web.admin.done.appeal_lifted' : 'web.admin.done.appeal_kept'),
+          }
+        : undefined,
+    );
   });
 
   router.post('/appeals/:id/:decision', async (request, response, next) => {
@@ -260,7 +448,11 @@ export function createAdminRoutes(site: Site): Router {
     const decision = request.params.decision;
     if (!UUID.test(appealId) || (decision !== 'lift' && decision !== 'keep')) return next();
     try {
-      const result = await core.admin.decideAppeal({ appealId: appealId.toLowerCase(), decision, actor: actorOf(request) });
+      const result = await core.admin.decideAppeal({
+        appealId: appealId.toLowerCase(),
+        decision,
+        actor: actorOf(request),
+      });
       response.redirect(303, `/admin/appeals?done=${result.status}`);
     } catch (error) {
       if (!isAppError(error)) throw error;
@@ -281,23 +473,41 @@ export function createAdminRoutes(site: Site): Router {
 
   const showReviews = async (request: Request, response: Response, status: number, flash?: AdminFlash) => {
     const reviews = await core.admin.listPaymentReviews({ limit: 200, actor: actorOf(request) });
-    sendPage(response, status, adminPaymentReviewsPage(viewOf(site, request), { reviews, ...(flash ? { flash } : {}) }));
+    sendPage(
+      response,
+      status,
+      adminPaymentReviewsPage(viewOf(site, request), { reviews, ...(flash ? { flash } : {}) }),
+    );
   };
 
   router.get('/payment-reviews', async (request, response) => {
     const { t } = viewOf(site, request);
     const done = (['resolved', 'already_resolved'] as const).find((name) => name === request.query.done);
-    await showReviews(request, response, 200, done ? { kind: done === 'resolved' ? 'success' : 'info', message: t(`web.admin.reviews.done.${done}`) } : undefined);
+    await showReviews(
+      request,
+      response,
+      200,
+      done
+        ? { kind: done === 'resolved' ? 'success' : 'info', message: t(`web.admin.reviews.done.${done}`) }
+        : undefined,
+    );
   });
 
   router.post('/payment-reviews/:id/resolve', async (request, response) => {
     const { t } = viewOf(site, request);
     const resolution = field(request, 'resolution').trim();
     if (resolution === '' || resolution.length > MAX_REASON_LENGTH) {
-      return showReviews(request, response, 400, { kind: 'error', message: t('web.admin.reviews.invalid.resolution', { max: MAX_REASON_LENGTH }) });
+      return showReviews(request, response, 400, {
+        kind: 'error',
+        message: t('web.admin.reviews.invalid.resolution', { max: MAX_REASON_LENGTH }),
+      });
     }
     try {
-      const outcome = await core.admin.resolvePaymentReview({ id: String(request.params.id), resolution, actor: actorOf(request) });
+      const outcome = await core.admin.resolvePaymentReview({
+        id: String(request.params.id),
+        resolution,
+        actor: actorOf(request),
+      });
       response.redirect(303, `/admin/payment-reviews?done=${outcome}`);
     } catch (error) {
       if (!isAppError(error) || error.code !== 'not_found') throw error;

@@ -1,7 +1,12 @@
 import { Router } from 'express';
 import { GOOGLE_CALLBACK_PATH, isAppError } from '#core';
 import { baseCookieOptions, parseCookies } from '#web/middleware/cookies';
-import { OIDC_STATE_TTL_MS, oidcStateCookieName, openOidcState, sealOidcState } from '#web/middleware/oidc-state-cookie';
+import {
+  OIDC_STATE_TTL_MS,
+  oidcStateCookieName,
+  openOidcState,
+  sealOidcState,
+} from '#web/middleware/oidc-state-cookie';
 import { signInSession } from '#web/middleware/session';
 import { applyReferralCookie } from '#web/middleware/referral-cookie';
 import { afterSignIn } from '#web/routes/auth-routes';
@@ -24,14 +29,28 @@ export function createGoogleRoutes(site: Site, options: { publicUrl: string; ses
 
   router.get('/auth/google', async (request, response) => {
     const { url, pending } = await google.start();
-    const sealed = sealOidcState(options.sessionSecret, { ...pending, returnTo: safeNext(request.query.next) }, nowMs());
+    const sealed = sealOidcState(
+      options.sessionSecret,
+      { ...pending, returnTo: safeNext(request.query.next) },
+      nowMs(),
+    );
     response.cookie(cookieName, sealed, { ...baseCookieOptions(site.isSecure), maxAge: OIDC_STATE_TTL_MS });
     response.redirect(303, url);
   });
 
   router.get(GOOGLE_CALLBACK_PATH, async (request, response) => {
     const view = viewOf(site, request);
-    const fail = (status: number, message: string) => sendPage(response, status, messagePage(view, { title: view.t('web.google.title'), kind: 'error', message, link: { href: '/login', label: view.t('web.nav.sign_in') } }));
+    const fail = (status: number, message: string) =>
+      sendPage(
+        response,
+        status,
+        messagePage(view, {
+          title: view.t('web.google.title'),
+          kind: 'error',
+          message,
+          link: { href: '/login', label: view.t('web.nav.sign_in') },
+        }),
+      );
     const oidc = openOidcState(options.sessionSecret, parseCookies(request.headers.cookie)[cookieName], nowMs());
     response.clearCookie(cookieName, baseCookieOptions(site.isSecure));
     if (!oidc) {

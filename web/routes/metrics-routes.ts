@@ -11,7 +11,10 @@ export type ScrapableRegistry = { contentType: string; metrics(): Promise<string
  * it gets 401: the page names providers, queue depth and revenue-related counters, which is not
  * for the public internet. Without a token, keep the route unreachable from outside instead.
  */
-export function createMetricsRoutes(registry: ScrapableRegistry, options: { bearerToken?: string | undefined } = {}): Router {
+export function createMetricsRoutes(
+  registry: ScrapableRegistry,
+  options: { bearerToken?: string | undefined } = {},
+): Router {
   const router = Router();
   router.get('/metrics', async (request, response, next) => {
     if (options.bearerToken !== undefined && !hasBearerToken(request.get('authorization'), options.bearerToken)) {

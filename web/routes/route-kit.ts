@@ -8,7 +8,11 @@ export type Site = { core: Core; isSecure: boolean; supportEmail: string; isGoog
 
 /** The view context of a request on this site. */
 export function viewOf(site: Site, request: Request): ViewContext {
-  return viewContext(request, { supportEmail: site.supportEmail, isGoogleEnabled: site.isGoogleEnabled, isAdmin: site.core.admin.isAdmin });
+  return viewContext(request, {
+    supportEmail: site.supportEmail,
+    isGoogleEnabled: site.isGoogleEnabled,
+    isAdmin: site.core.admin.isAdmin,
+  });
 }
 
 /** Sends a rendered page: never cached (pages carry a session's CSRF token and personal data). */
@@ -20,7 +24,14 @@ export function sendPage(response: Response, status: number, page: SafeHtml): vo
 
 /** A local path to continue to after signing in; anything else (other sites, `//host`) becomes `fallback`. */
 export function safeNext(value: unknown, fallback = '/account'): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || value.length > 500) return fallback;
+  if (
+    typeof value !== 'string' ||
+    !value.startsWith('/') ||
+    value.startsWith('//') ||
+    value.startsWith('/\\') ||
+    value.length > 500
+  )
+    return fallback;
   return value;
 }
 
@@ -38,13 +49,15 @@ export function isChecked(request: Request, name: string): boolean {
 /** The localized text of an expected error: a field's own message for `invalid_input`, else `errors.<code>`. */
 export function errorMessage(view: ViewContext, error: unknown): string | undefined {
   if (!isAppError(error)) return undefined;
-  if (error.code === 'invalid_input' && typeof error.vars.field === 'string') return view.tx(`web.field.${error.vars.field}`, view.t('errors.invalid_input'));
+  if (error.code === 'invalid_input' && typeof error.vars.field === 'string')
+    return view.tx(`web.field.${error.vars.field}`, view.t('errors.invalid_input'));
   return view.t(`errors.${error.code}` as MessageKey, { support: view.supportEmail, ...error.vars });
 }
 
 /** Sets `Retry-After` for a throttled answer. */
 export function setRetryAfter(response: Response, error: unknown): void {
-  if (isAppError(error) && typeof error.vars.seconds === 'number') response.setHeader('Retry-After', String(error.vars.seconds));
+  if (isAppError(error) && typeof error.vars.seconds === 'number')
+    response.setHeader('Retry-After', String(error.vars.seconds));
 }
 
 /** The status to answer an expected error with. */
@@ -58,6 +71,7 @@ export function requireUser(request: Request, response: Response, next: NextFunc
     next();
     return;
   }
-  if (request.method === 'GET') response.redirect(303, `/login?next=${encodeURIComponent(safeNext(request.originalUrl))}`);
+  if (request.method === 'GET')
+    response.redirect(303, `/login?next=${encodeURIComponent(safeNext(request.originalUrl))}`);
   else response.redirect(303, '/login');
 }

@@ -8,6 +8,7 @@ import type { Request, Response } from 'express';
  */
 export function sendStream(request: Request, response: Response, body: NodeJS.ReadableStream): void {
   pipeline(body, response, (error) => {
-    if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') request.log.warn({ err: error }, 'a streamed file failed mid-way');
+    if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE')
+      request.log.warn({ err: error }, 'a streamed file failed mid-way');
   });
 }

@@ -11,13 +11,22 @@ import { safeNext, sendPage, viewOf, type Site } from '#web/routes/route-kit';
 import { homePage, legalPage } from '#web/views/site-views';
 
 /** Values the legal documents' `{{placeholders}}` are filled with. */
-export type LegalFacts = { supportEmail: string; publicUrl: string; retentionPromptDays: number; retentionLoginDays: number; signupCredits: number; packValidDays: number | null };
+export type LegalFacts = {
+  supportEmail: string;
+  publicUrl: string;
+  retentionPromptDays: number;
+  retentionLoginDays: number;
+  signupCredits: number;
+  packValidDays: number | null;
+};
 
 /** Where the operator-editable legal documents live: `web/legal/<privacy|terms>.<locale>.md`. */
 export const LEGAL_DIR = fileURLToPath(new URL('../legal/', import.meta.url));
 
 async function readLegal(dir: string, document: 'privacy' | 'terms', locale: Locale): Promise<string> {
-  return fs.readFile(path.join(dir, `${document}.${locale}.md`), 'utf8').catch(() => fs.readFile(path.join(dir, `${document}.en.md`), 'utf8'));
+  return fs
+    .readFile(path.join(dir, `${document}.${locale}.md`), 'utf8')
+    .catch(() => fs.readFile(path.join(dir, `${document}.en.md`), 'utf8'));
 }
 
 /** The home page, the legal pages (read from their files on each request, so edits show at once), the language switch and the stylesheet. */

@@ -44,11 +44,13 @@ function creations(view: ViewContext, overview: AccountOverview): SafeHtml {
   const items = overview.creations.filter((creation) => creation.mediaIds.length > 0);
   if (items.length === 0) return html``;
   return html`<h2>${t('web.account.creations')}</h2><div class="thumbs">${items.map((creation) =>
-    creation.mediaIds.slice(0, 1).map((id) =>
-      creation.kind === 'image'
-        ? html`<a href="/account/media/${id}"><img src="/account/media/${id}" alt="${creation.prompt ?? t('kind.image')}" loading="lazy"></a>`
-        : html`<a href="/account/media/${id}">${t('kind.video')}</a>`,
-    ),
+    creation.mediaIds
+      .slice(0, 1)
+      .map((id) =>
+        creation.kind === 'image'
+          ? html`<a href="/account/media/${id}"><img src="/account/media/${id}" alt="${creation.prompt ?? t('kind.image')}" loading="lazy"></a>`
+          : html`<a href="/account/media/${id}">${t('kind.video')}</a>`,
+      ),
   )}</div>`;
 }
 
@@ -83,15 +85,16 @@ function identityItem(view: ViewContext, identity: AccountOverview['identities']
 <form method="post" action="/account/identities/${identity.id}/remove" class="inline">${csrfField(view)}<button type="submit" class="link">${t('web.account.identity_remove')}</button></form></li>`;
 }
 
-
 /** The current suspension in words, the newest appeal's outcome, and the appeal form while one can be filed. */
 function suspensionCard(view: ViewContext, status: SuspensionStatus | undefined, appealText: string): SafeHtml {
   const { t, locale } = view;
   if (!status || (!status.current && !status.lastAppeal)) return html``;
   const appeal = status.lastAppeal;
-  const outcome = !appeal ? html``
-    : appeal.status === 'open' ? html`<p data-testid="appeal-status">${t('web.account.appeal.open', { date: formatDateTime(locale, appeal.filedAt) })}</p>`
-    : html`<p data-testid="appeal-status">${t(`web.account.appeal.${appeal.status}`, { date: formatDateTime(locale, appeal.filedAt), decided: formatDateTime(locale, appeal.decidedAt ?? appeal.filedAt) })}</p>`;
+  const outcome = !appeal
+    ? html``
+    : appeal.status === 'open'
+      ? html`<p data-testid="appeal-status">${t('web.account.appeal.open', { date: formatDateTime(locale, appeal.filedAt) })}</p>`
+      : html`<p data-testid="appeal-status">${t(`web.account.appeal.${appeal.status}`, { date: formatDateTime(locale, appeal.filedAt), decided: formatDateTime(locale, appeal.decidedAt ?? appeal.filedAt) })}</p>`;
   const form = status.current?.canAppeal
     ? html`<form method="post" action="/account/appeal" class="stack">${csrfField(view)}
 <label>${t('web.account.appeal.label', { max: status.maxAppealLength })}<textarea name="text" rows="4" maxlength="${String(status.maxAppealLength)}" required>${appealText}</textarea></label>
@@ -102,13 +105,22 @@ ${status.current ? html`<p data-testid="suspension">${t('web.account.suspension.
 }
 
 /** The account page: suspension and appeal, balance, plan, creations, credit history, payments, linked sign-ins. */
-export function accountPage(view: ViewContext, input: { overview: AccountOverview; suspension?: SuspensionStatus; appealText?: string; flash?: { kind: 'error' | 'info' | 'success'; message: string } }): SafeHtml {
+export function accountPage(
+  view: ViewContext,
+  input: {
+    overview: AccountOverview;
+    suspension?: SuspensionStatus;
+    appealText?: string;
+    flash?: { kind: 'error' | 'info' | 'success'; message: string };
+  },
+): SafeHtml {
   const { t } = view;
   const user = view.user;
-  const verify = user?.email && !user.isEmailVerified
-    ? html`<div class="notice notice-info">${t('web.account.unverified', { email: user.email })}
+  const verify =
+    user?.email && !user.isEmailVerified
+      ? html`<div class="notice notice-info">${t('web.account.unverified', { email: user.email })}
 <form method="post" action="/account/verify-email" class="inline">${csrfField(view)}<button type="submit" class="link">${t('web.account.resend')}</button></form></div>`
-    : html``;
+      : html``;
   return layout(view, {
     title: t('web.account.title', { name: user?.displayName ?? user?.email ?? '' }),
     body: html`${input.flash ? notice(input.flash.kind, input.flash.message) : ''}${verify}
@@ -125,7 +137,10 @@ ${creations(view, input.overview)}
 }
 
 /** Settings: display name, language, email (rectification). */
-export function settingsPage(view: ViewContext, input: { flash?: { kind: 'error' | 'info' | 'success'; message: string } }): SafeHtml {
+export function settingsPage(
+  view: ViewContext,
+  input: { flash?: { kind: 'error' | 'info' | 'success'; message: string } },
+): SafeHtml {
   const { t } = view;
   const user = view.user;
   return layout(view, {

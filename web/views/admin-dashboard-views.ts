@@ -6,7 +6,9 @@ import type { ViewContext } from '#web/views/view-context';
 
 /** Money of one currency in its minor unit, as the locale writes it (whole Stars for XTR). */
 function moneyFormat(view: ViewContext, currency: string): (minor: number) => string {
-  return currency === 'XTR' ? (stars) => `${Math.round(stars)} ⭐` : (minor) => formatMoney(view.locale, Math.round(minor), currency);
+  return currency === 'XTR'
+    ? (stars) => `${Math.round(stars)} ⭐`
+    : (minor) => formatMoney(view.locale, Math.round(minor), currency);
 }
 
 function seconds(ms: number | null): string {
@@ -17,12 +19,19 @@ function revenueCharts(view: ViewContext, dashboard: AdminDashboard): SafeHtml {
   const { t } = view;
   const currencies = [...new Set(dashboard.revenue.map((line) => line.key.currency))];
   if (currencies.length === 0) return html`<p class="muted">${t('web.admin.dash.revenue_none')}</p>`;
-  return html`${currencies.map((currency) => stackedColumnChart({
-    title: t('web.admin.dash.revenue', { currency }),
-    columns: dashboard.days.map((day) => day.slice(5)),
-    series: dashboard.revenue.filter((line) => line.key.currency === currency).map((line) => ({ label: view.tx(`web.admin.provider.${line.key.provider}`, line.key.provider), values: line.values })),
-    format: moneyFormat(view, currency),
-  }))}`;
+  return html`${currencies.map((currency) =>
+    stackedColumnChart({
+      title: t('web.admin.dash.revenue', { currency }),
+      columns: dashboard.days.map((day) => day.slice(5)),
+      series: dashboard.revenue
+        .filter((line) => line.key.currency === currency)
+        .map((line) => ({
+          label: view.tx(`web.admin.provider.${line.key.provider}`, line.key.provider),
+          values: line.values,
+        })),
+      format: moneyFormat(view, currency),
+    }),
+  )}`;
 }
 
 function modelsPart(view: ViewContext, dashboard: AdminDashboard): SafeHtml {
@@ -40,7 +49,12 @@ function modelsPart(view: ViewContext, dashboard: AdminDashboard): SafeHtml {
   })}${barGroupChart({
     title: t('web.admin.dash.error_rate'),
     rows,
-    series: [{ label: t('web.admin.dash.col.error_rate'), values: dashboard.models.map((model) => (model.ended === 0 ? 0 : (100 * model.failed) / model.ended)) }],
+    series: [
+      {
+        label: t('web.admin.dash.col.error_rate'),
+        values: dashboard.models.map((model) => (model.ended === 0 ? 0 : (100 * model.failed) / model.ended)),
+      },
+    ],
     format: (percent) => `${percent.toFixed(1)} %`,
   })}
 <div class="table-wrap"><table data-testid="models"><thead><tr><th scope="col">${t('web.admin.dash.col.model')}</th><th scope="col" class="num">${t('web.admin.dash.col.ended')}</th><th scope="col" class="num">${t('web.admin.dash.col.failed')}</th><th scope="col" class="num">${t('web.admin.dash.col.error_rate')}</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th></tr></thead><tbody>
@@ -50,11 +64,18 @@ ${dashboard.models.map((model) => html`<tr><td>${model.provider} <code>${model.m
 
 function dailyTable(view: ViewContext, dashboard: AdminDashboard): SafeHtml {
   const { t } = view;
-  const total = (index: number) => dashboard.generationsByStatus.reduce((sum, line) => sum + (line.values[index] ?? 0), 0);
-  const statusOf = (status: string, index: number) => dashboard.generationsByStatus.find((line) => line.key === status)?.values[index] ?? 0;
+  const total = (index: number) =>
+    dashboard.generationsByStatus.reduce((sum, line) => sum + (line.values[index] ?? 0), 0);
+  const statusOf = (status: string, index: number) =>
+    dashboard.generationsByStatus.find((line) => line.key === status)?.values[index] ?? 0;
   const credit = (key: string, index: number) => dashboard.credits.find((line) => line.key === key)?.values[index] ?? 0;
   const revenueCell = (index: number) => {
-    const parts = dashboard.revenue.filter((line) => (line.values[index] ?? 0) > 0).map((line) => `${view.tx(`web.admin.provider.${line.key.provider}`, line.key.provider)} ${moneyFormat(view, line.key.currency)(line.values[index] ?? 0)}`);
+    const parts = dashboard.revenue
+      .filter((line) => (line.values[index] ?? 0) > 0)
+      .map(
+        (line) =>
+          `${view.tx(`web.admin.provider.${line.key.provider}`, line.key.provider)} ${moneyFormat(view, line.key.currency)(line.values[index] ?? 0)}`,
+      );
     return parts.length === 0 ? '' : parts.join(', ');
   };
   const newestFirst = dashboard.days.map((day, index) => ({ day, index })).reverse();

@@ -19,7 +19,10 @@ function termsChecks(view: ViewContext): SafeHtml {
 }
 
 /** Registration: email, password, display name, 13+ and the terms. */
-export function registerPage(view: ViewContext, input: { error?: string; values?: FormValues; next: string }): SafeHtml {
+export function registerPage(
+  view: ViewContext,
+  input: { error?: string; values?: FormValues; next: string },
+): SafeHtml {
   const { t } = view;
   const values = input.values ?? {};
   return layout(view, {
@@ -40,7 +43,10 @@ ${googleButton(view, input.next)}
 }
 
 /** Sign-in with email and password (and Google when configured). */
-export function loginPage(view: ViewContext, input: { error?: string; info?: string; email?: string; next: string }): SafeHtml {
+export function loginPage(
+  view: ViewContext,
+  input: { error?: string; info?: string; email?: string; next: string },
+): SafeHtml {
   const { t } = view;
   return layout(view, {
     title: t('web.login.title'),
@@ -73,7 +79,10 @@ export function forgotPasswordPage(view: ViewContext, input: { error?: string; i
 }
 
 /** Choosing a new password with a reset link (or saying the link is no good). */
-export function resetPasswordPage(view: ViewContext, input: { token: string; isUsable: boolean; error?: string }): SafeHtml {
+export function resetPasswordPage(
+  view: ViewContext,
+  input: { token: string; isUsable: boolean; error?: string },
+): SafeHtml {
   const { t } = view;
   return layout(view, {
     title: t('web.reset.title'),
@@ -100,7 +109,10 @@ ${termsChecks(view)}
 }
 
 /** A short page with one message and a link onward. */
-export function messagePage(view: ViewContext, input: { title: string; kind: 'error' | 'info' | 'success'; message: string; link?: { href: string; label: string } }): SafeHtml {
+export function messagePage(
+  view: ViewContext,
+  input: { title: string; kind: 'error' | 'info' | 'success'; message: string; link?: { href: string; label: string } },
+): SafeHtml {
   return layout(view, {
     title: input.title,
     body: html`${notice(input.kind, input.message)}${input.link ? html`<p><a href="${input.link.href}">${input.link.label}</a></p>` : ''}`,
@@ -108,7 +120,10 @@ export function messagePage(view: ViewContext, input: { title: string; kind: 'er
 }
 
 /** Confirming the undo of an email change (a POST, so a mail scanner opening the link changes nothing). */
-export function undoEmailChangePage(view: ViewContext, input: { token: string; email: string; error?: string }): SafeHtml {
+export function undoEmailChangePage(
+  view: ViewContext,
+  input: { token: string; email: string; error?: string },
+): SafeHtml {
   const { t } = view;
   return layout(view, {
     title: t('web.undo_email.title'),

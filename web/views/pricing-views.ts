@@ -17,7 +17,15 @@ ${input.token ? html`<input type="hidden" name="t" value="${input.token}">` : ''
  * The pricing page: every pack and plan with its price shown before paying. Buy buttons appear
  * for a signed-in person or one arriving with a chat's signed link.
  */
-export function pricingPage(view: ViewContext, input: { pricing: Pricing; token: string | undefined; buyer: 'session' | 'link' | undefined; notice?: { kind: 'error' | 'info'; message: string } }): SafeHtml {
+export function pricingPage(
+  view: ViewContext,
+  input: {
+    pricing: Pricing;
+    token: string | undefined;
+    buyer: 'session' | 'link' | undefined;
+    notice?: { kind: 'error' | 'info'; message: string };
+  },
+): SafeHtml {
   const { t, locale } = view;
   const canBuy = input.pricing.isCardPaymentEnabled && input.buyer !== undefined;
   const packs = input.pricing.packs.map(

@@ -38,9 +38,11 @@ export function privacyCenterPage(view: ViewContext, input: { requests: DataRequ
 <p><strong>${t(user?.hasObjectedToAnalytics ? 'web.privacy.state_on' : 'web.privacy.state_off')}</strong></p>${toggle('objection', user?.hasObjectedToAnalytics === true)}</section>
 <section class="card"><h2>${t('web.privacy.erase_h')}</h2><p>${t('web.privacy.erase_text')}</p>
 <form method="post" action="/account/delete" class="stack">${csrfField(view)}
-${user?.hasPassword
-  ? html`<label>${t('web.privacy.erase_password')}<input type="password" name="password" autocomplete="current-password" required></label>`
-  : html`<label>${t('web.privacy.erase_phrase', { phrase: erasePhrase(view) })}<input type="text" name="phrase" required autocomplete="off"></label>`}
+${
+  user?.hasPassword
+    ? html`<label>${t('web.privacy.erase_password')}<input type="password" name="password" autocomplete="current-password" required></label>`
+    : html`<label>${t('web.privacy.erase_phrase', { phrase: erasePhrase(view) })}<input type="text" name="phrase" required autocomplete="off"></label>`
+}
 <button type="submit" class="danger">${t('web.privacy.erase_button')}</button></form></section>
 <h2>${t('web.privacy.requests_h')}</h2>${requestsTable(view, input.requests)}
 <p><a href="/account">${t('web.nav.back_to_account')}</a></p>`,
@@ -65,7 +67,10 @@ export function dataRequestPage(view: ViewContext, input: { flash?: Flash; isSen
 }
 
 /** Confirming a verified emailed request (nothing happens on opening the link alone). */
-export function dataRequestConfirmPage(view: ViewContext, input: { token: string; kind: string; flash?: Flash }): SafeHtml {
+export function dataRequestConfirmPage(
+  view: ViewContext,
+  input: { token: string; kind: string; flash?: Flash },
+): SafeHtml {
   const { t } = view;
   return layout(view, {
     title: t('web.dsr.confirm_title'),

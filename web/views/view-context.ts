@@ -17,12 +17,16 @@ export type ViewContext = {
 };
 
 /** Builds the view context of a request. */
-export function viewContext(request: Request, site: { supportEmail: string; isGoogleEnabled: boolean; isAdmin: (user: SessionUser | undefined) => boolean }): ViewContext {
+export function viewContext(
+  request: Request,
+  site: { supportEmail: string; isGoogleEnabled: boolean; isAdmin: (user: SessionUser | undefined) => boolean },
+): ViewContext {
   const locale = request.locale;
   return {
     locale,
     t: (key, vars) => translate(locale, key, vars),
-    tx: (key, fallback, vars) => (Object.hasOwn(catalogOf(locale), key) ? translate(locale, key as MessageKey, vars) : fallback),
+    tx: (key, fallback, vars) =>
+      Object.hasOwn(catalogOf(locale), key) ? translate(locale, key as MessageKey, vars) : fallback,
     csrfToken: request.csrfToken,
     user: request.user,
     path: request.originalUrl,

@@ -3,7 +3,14 @@ import type { InputAttachment } from '#core/chat/command-request';
 import { textReply, type Reply } from '#core/chat/reply';
 import { runCancel, runGenerate } from '#core/chat/commands/generate';
 import { hasAcceptedTerms, runDecline, termsPrompt } from '#core/chat/commands/onboarding';
-import { forgetPendingInput, PENDING_INPUT_TTL_MS, rememberPendingInput, takePendingInput, type PendingAttachment, type PendingInputKey } from '#core/chat/pending-input';
+import {
+  forgetPendingInput,
+  PENDING_INPUT_TTL_MS,
+  rememberPendingInput,
+  takePendingInput,
+  type PendingAttachment,
+  type PendingInputKey,
+} from '#core/chat/pending-input';
 import { TERMS_VERSION } from '#core/legal/terms-version';
 
 /** The pending-input row of this request's chat and user. */
@@ -16,7 +23,10 @@ export function pendingKeyOf(context: ChatContext): PendingInputKey {
 export const PENDING_INPUT_MINUTES = Math.round(PENDING_INPUT_TTL_MS / 60_000);
 
 /** The Cancel button under a question the bot waits to have answered. */
-export const CANCEL_INPUT_BUTTON = { label: { key: 'input.cancel_button' }, action: { name: 'cancel_input', arg: '' } } as const;
+export const CANCEL_INPUT_BUTTON = {
+  label: { key: 'input.cancel_button' },
+  action: { name: 'cancel_input', arg: '' },
+} as const;
 
 /**
  * A message that is no command, in a private chat (in a shared chat it is not for us: nothing).
@@ -41,11 +51,20 @@ export async function runPlainMessage(context: ChatContext): Promise<Reply[]> {
       eventId: request.eventId,
       attachment: { ref: photo.ref, mime: photo.mime, sizeBytes: photo.sizeBytes },
     });
-    return [textReply('input.photo_question', { minutes: PENDING_INPUT_MINUTES }, { buttons: [[CANCEL_INPUT_BUTTON]] })];
+    return [
+      textReply('input.photo_question', { minutes: PENDING_INPUT_MINUTES }, { buttons: [[CANCEL_INPUT_BUTTON]] }),
+    ];
   }
-  const pending = await takePendingInput(context.deps, pendingKeyOf(context), ['photo_edit', 'template_subject'], context.now);
-  if (pending?.kind === 'template_subject' && pending.templateId) return runGenerateOrKeep(context, 'image', `${text} --template ${pending.templateId}`);
-  if (pending?.kind === 'photo_edit' && pending.attachment && !photo) return runGenerateOrKeep(withAttachment(context, pending.attachment), 'image', text);
+  const pending = await takePendingInput(
+    context.deps,
+    pendingKeyOf(context),
+    ['photo_edit', 'template_subject'],
+    context.now,
+  );
+  if (pending?.kind === 'template_subject' && pending.templateId)
+    return runGenerateOrKeep(context, 'image', `${text} --template ${pending.templateId}`);
+  if (pending?.kind === 'photo_edit' && pending.attachment && !photo)
+    return runGenerateOrKeep(withAttachment(context, pending.attachment), 'image', text);
   return runGenerateOrKeep(context, 'image', text);
 }
 
@@ -57,7 +76,10 @@ export async function runPlainMessage(context: ChatContext): Promise<Reply[]> {
 export async function runGenerateOrKeep(context: ChatContext, kind: 'image' | 'video', args: string): Promise<Reply[]> {
   if (hasAcceptedTerms(context)) return runGenerate(context, kind, args);
   const photo = context.request.attachments?.[0];
-  const attachment = photo?.ref && context.request.fetchAttachment ? { ref: photo.ref, mime: photo.mime, sizeBytes: photo.sizeBytes } : undefined;
+  const attachment =
+    photo?.ref && context.request.fetchAttachment
+      ? { ref: photo.ref, mime: photo.mime, sizeBytes: photo.sizeBytes }
+      : undefined;
   if (args.trim() !== '' || attachment) {
     await rememberPendingInput(context.deps, pendingKeyOf(context), {
       userId: context.account.id,
@@ -87,7 +109,11 @@ export async function runKeptPrompt(context: ChatContext, shownVersion: string):
     account: { ...account, termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now },
     request: { ...request, eventId: kept.eventId },
   };
-  return runGenerate(kept.attachment ? withAttachment(accepted, kept.attachment) : accepted, kept.mediaKind, kept.text ?? '');
+  return runGenerate(
+    kept.attachment ? withAttachment(accepted, kept.attachment) : accepted,
+    kept.mediaKind,
+    kept.text ?? '',
+  );
 }
 
 /** Declined terms or under age: a prompt kept for after the terms is forgotten at once. */
@@ -112,6 +138,11 @@ export async function runCancelCommand(context: ChatContext): Promise<Reply[]> {
 function withAttachment(context: ChatContext, stored: PendingAttachment): ChatContext {
   const { fetchAttachment } = context.request;
   if (!fetchAttachment) return context;
-  const attachment: InputAttachment = { mime: stored.mime, sizeBytes: stored.sizeBytes, ref: stored.ref, fetch: () => fetchAttachment(stored.ref) };
+  const attachment: InputAttachment = {
+    mime: stored.mime,
+    sizeBytes: stored.sizeBytes,
+    ref: stored.ref,
+    fetch: () => fetchAttachment(stored.ref),
+  };
   return { ...context, request: { ...context.request, attachments: [attachment] } };
 }

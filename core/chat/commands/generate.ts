@@ -14,17 +14,29 @@ export const MAX_INPUT_IMAGE_BYTES = 10 * 1024 * 1024;
 /** /imagine and /video: parse, admit, and answer with the job's status message. */
 export async function runGenerate(context: ChatContext, kind: 'image' | 'video', args: string): Promise<Reply[]> {
   if (!hasAcceptedTerms(context)) return [termsPrompt(context)];
-  if (args.trim() === '' && !context.request.attachments?.length) return [textReply(kind === 'image' ? 'imagine.usage' : 'video.usage')];
+  if (args.trim() === '' && !context.request.attachments?.length)
+    return [textReply(kind === 'image' ? 'imagine.usage' : 'video.usage')];
   const options = parseGenerationOptions(kind, args);
   const inputImage = await loadAttachment(context);
   return admit(context, options, { inputImage, eventId: context.request.eventId });
 }
 
 /** Reroll, vary and upscale: a new job from an earlier one of the same user. */
-export async function runFollowUp(context: ChatContext, action: 'reroll' | 'vary' | 'upscale', generationId: string): Promise<Reply[]> {
+export async function runFollowUp(
+  context: ChatContext,
+  action: 'reroll' | 'vary' | 'upscale',
+  generationId: string,
+): Promise<Reply[]> {
   if (!hasAcceptedTerms(context)) return [termsPrompt(context)];
   const parent = await findOwnGeneration(context, generationId);
-  const stored = (parent.options ?? {}) as { subject?: string; aspectRatio?: GenerationOptions['aspectRatio']; count?: number; quality?: 'standard' | 'hd'; durationSeconds?: number; seed?: number };
+  const stored = (parent.options ?? {}) as {
+    subject?: string;
+    aspectRatio?: GenerationOptions['aspectRatio'];
+    count?: number;
+    quality?: 'standard' | 'hd';
+    durationSeconds?: number;
+    seed?: number;
+  };
   const options: GenerationOptions = {
     kind: parent.kind,
     prompt: stored.subject ?? parent.prompt ?? '',
@@ -45,11 +57,15 @@ export async function runFollowUp(context: ChatContext, action: 'reroll' | 'vary
  * message then says it was cancelled and refunded; /cancel also answers that it is cancelling.
  */
 export async function runCancel(context: ChatContext, generationId: string | undefined): Promise<Reply[]> {
-  const id = generationId ?? (await context.deps.prisma.generation.findFirst({
-    where: { userId: context.account.id, status: { in: ['queued', 'running'] } },
-    orderBy: { createdAt: 'desc' },
-    select: { id: true },
-  }))?.id;
+  const id =
+    generationId ??
+    (
+      await context.deps.prisma.generation.findFirst({
+        where: { userId: context.account.id, status: { in: ['queued', 'running'] } },
+        orderBy: { createdAt: 'desc' },
+        select: { id: true },
+      })
+    )?.id;
   if (!id) return [textReply('job.nothing_to_cancel')];
   if (generationId) await findOwnGeneration(context, generationId);
   const outcome = await cancelGeneration(context.deps, id);
@@ -57,7 +73,11 @@ export async function runCancel(context: ChatContext, generationId: string | und
   return generationId ? [] : [textReply('job.cancel_requested')];
 }
 
-async function admit(context: ChatContext, options: GenerationOptions, extra: { inputImage: MediaFile | undefined; eventId: string; parentId?: string }): Promise<Reply[]> {
+async function admit(
+  context: ChatContext,
+  options: GenerationOptions,
+  extra: { inputImage: MediaFile | undefined; eventId: string; parentId?: string },
+): Promise<Reply[]> {
   const admission = await admitGeneration(context.deps, {
     account: context.account,
     locale: context.locale,
@@ -69,16 +89,23 @@ async function admit(context: ChatContext, options: GenerationOptions, extra: { 
     ...(extra.inputImage ? { inputImage: extra.inputImage } : {}),
   });
   const position = admission.position ?? 0;
-  return [{
-    type: 'status',
-    generationId: admission.generationId,
-    text: position > 0 ? { key: 'job.queued', vars: { cost: admission.cost, position: position + 1 } } : { key: 'job.queued_next', vars: { cost: admission.cost } },
-    buttons: [[{ label: { key: 'job.cancel_button' }, action: { name: 'cancel_job', arg: admission.generationId } }]],
-  }];
+  return [
+    {
+      type: 'status',
+      generationId: admission.generationId,
+      text:
+        position > 0
+          ? { key: 'job.queued', vars: { cost: admission.cost, position: position + 1 } }
+          : { key: 'job.queued_next', vars: { cost: admission.cost } },
+      buttons: [[{ label: { key: 'job.cancel_button' }, action: { name: 'cancel_job', arg: admission.generationId } }]],
+    },
+  ];
 }
 
 async function findOwnGeneration(context: ChatContext, generationId: string) {
-  const generation = /^[0-9a-f-]{36}$/.test(generationId) ? await context.deps.prisma.generation.findUnique({ where: { id: generationId } }) : null;
+  const generation = /^[0-9a-f-]{36}$/.test(generationId)
+    ? await context.deps.prisma.generation.findUnique({ where: { id: generationId } })
+    : null;
   if (!generation) throw new AppError('job_not_found');
   if (generation.userId !== context.account.id) throw new AppError('not_job_owner');
   return generation;
@@ -87,12 +114,20 @@ async function findOwnGeneration(context: ChatContext, generationId: string) {
 async function loadAttachment(context: ChatContext): Promise<MediaFile | undefined> {
   const attachment = context.request.attachments?.[0];
   if (!attachment) return undefined;
-  if (!/^image\/(png|jpeg|webp|gif)$/.test(attachment.mime)) throw new AppError('invalid_option', { vars: { option: 'image', value: attachment.mime, allowed: 'PNG, JPEG, WebP, GIF' } });
+  if (!/^image\/(png|jpeg|webp|gif)$/.test(attachment.mime))
+    throw new AppError('invalid_option', {
+      vars: { option: 'image', value: attachment.mime, allowed: 'PNG, JPEG, WebP, GIF' },
+    });
   if (attachment.sizeBytes !== undefined && attachment.sizeBytes > MAX_INPUT_IMAGE_BYTES) {
-    throw new AppError('invalid_option', { vars: { option: 'image', value: `${Math.ceil(attachment.sizeBytes / 1048576)} MB`, allowed: '≤ 10 MB' } });
+    throw new AppError('invalid_option', {
+      vars: { option: 'image', value: `${Math.ceil(attachment.sizeBytes / 1048576)} MB`, allowed: '≤ 10 MB' },
+    });
   }
   const bytes = await attachment.fetch();
-  if (bytes.length > MAX_INPUT_IMAGE_BYTES) throw new AppError('invalid_option', { vars: { option: 'image', value: `${Math.ceil(bytes.length / 1048576)} MB`, allowed: '≤ 10 MB' } });
+  if (bytes.length > MAX_INPUT_IMAGE_BYTES)
+    throw new AppError('invalid_option', {
+      vars: { option: 'image', value: `${Math.ceil(bytes.length / 1048576)} MB`, allowed: '≤ 10 MB' },
+    });
   const { mime } = checkInputImage(bytes);
   return { bytes, mime };
 }

@@ -14,7 +14,9 @@ export function runTerms(context: ChatContext): Reply[] {
 
 /** /support: the support contact and the user's reference. */
 export function runSupport(context: ChatContext): Reply[] {
-  return [textReply('support.text', { support: context.deps.config.supportEmail, userId: context.account.id.slice(0, 8) })];
+  return [
+    textReply('support.text', { support: context.deps.config.supportEmail, userId: context.account.id.slice(0, 8) }),
+  ];
 }
 
 /**
@@ -24,6 +26,12 @@ export function runSupport(context: ChatContext): Reply[] {
  */
 export async function runLink(context: ChatContext): Promise<Reply[]> {
   const { actor } = context.request;
-  const token = await createLinkToken(context.deps, { userId: context.account.id, platform: actor.platform, platformUserId: actor.platformUserId, username: actor.username, displayName: actor.displayName });
+  const token = await createLinkToken(context.deps, {
+    userId: context.account.id,
+    platform: actor.platform,
+    platformUserId: actor.platformUserId,
+    username: actor.username,
+    displayName: actor.displayName,
+  });
   return [textReply('link.text', { url: `${context.deps.config.publicUrl}/link/${token}` }, { ephemeral: true })];
 }

@@ -17,12 +17,18 @@ export function hasAcceptedTerms(context: ChatContext): boolean {
 /** The terms prompt with accept/decline buttons, shown before the first generation. */
 export function termsPrompt(context: ChatContext): Reply {
   const base = context.deps.config.publicUrl;
-  return textReply('terms.prompt', { termsUrl: `${base}/terms`, privacyUrl: `${base}/privacy` }, {
-    buttons: [[
-      { label: { key: 'terms.accept_button' }, action: { name: 'accept_terms', arg: TERMS_VERSION } },
-      { label: { key: 'terms.decline_button' }, action: { name: 'decline_terms', arg: '' } },
-    ]],
-  });
+  return textReply(
+    'terms.prompt',
+    { termsUrl: `${base}/terms`, privacyUrl: `${base}/privacy` },
+    {
+      buttons: [
+        [
+          { label: { key: 'terms.accept_button' }, action: { name: 'accept_terms', arg: TERMS_VERSION } },
+          { label: { key: 'terms.decline_button' }, action: { name: 'decline_terms', arg: '' } },
+        ],
+      ],
+    },
+  );
 }
 
 /**
@@ -33,7 +39,11 @@ export function termsPrompt(context: ChatContext): Reply {
 export async function runStart(context: ChatContext, payload = ''): Promise<Reply[]> {
   const invitation = await referralNote(context, payload.trim());
   if (!hasAcceptedTerms(context)) {
-    return [...invitation, textReply('start.welcome', { credits: context.deps.config.signupCredits }), termsPrompt(context)];
+    return [
+      ...invitation,
+      textReply('start.welcome', { credits: context.deps.config.signupCredits }),
+      termsPrompt(context),
+    ];
   }
   const balance = await getBalance(context.deps.prisma, context.account.id, context.now);
   return [...invitation, textReply('start.welcome_back', { balance: balance.available })];
@@ -43,14 +53,28 @@ export async function runStart(context: ChatContext, payload = ''): Promise<Repl
 async function referralNote(context: ChatContext, payload: string): Promise<Reply[]> {
   if (!payload.toLowerCase().startsWith(START_PAYLOAD_PREFIX)) return [];
   const { deps, account } = context;
-  const outcome = await applyReferralCode(deps, { userId: account.id, code: payload.slice(START_PAYLOAD_PREFIX.length) });
-  return [textReply(`referral.${outcome}`, { inviteeCredits: deps.catalog.referral.inviteeCredits, inviterCredits: deps.catalog.referral.inviterCredits })];
+  const outcome = await applyReferralCode(deps, {
+    userId: account.id,
+    code: payload.slice(START_PAYLOAD_PREFIX.length),
+  });
+  return [
+    textReply(`referral.${outcome}`, {
+      inviteeCredits: deps.catalog.referral.inviteeCredits,
+      inviterCredits: deps.catalog.referral.inviterCredits,
+    }),
+  ];
 }
 
 /** /help: commands and prices. */
 export function runHelp(context: ChatContext): Reply[] {
   const { costs } = context.deps.catalog;
-  return [textReply('help.text', { imageCost: costs.imageModels.default ?? 1, hdMultiplier: costs.hdMultiplier, videoPerSecond: costs.videoModelsPerSecond.default ?? 2 })];
+  return [
+    textReply('help.text', {
+      imageCost: costs.imageModels.default ?? 1,
+      hdMultiplier: costs.hdMultiplier,
+      videoPerSecond: costs.videoModelsPerSecond.default ?? 2,
+    }),
+  ];
 }
 
 /**
@@ -59,18 +83,33 @@ export function runHelp(context: ChatContext): Reply[] {
  */
 function alreadyAccepted(context: ChatContext): Reply {
   const { account } = context;
-  return textReply('terms.already_accepted', { date: formatUtc(account.termsAcceptedAt ?? context.now), ageDate: formatUtc(account.ageConfirmedAt ?? context.now), age: MINIMUM_AGE });
+  return textReply('terms.already_accepted', {
+    date: formatUtc(account.termsAcceptedAt ?? context.now),
+    ageDate: formatUtc(account.ageConfirmedAt ?? context.now),
+    age: MINIMUM_AGE,
+  });
 }
 
 /** Accept button: nothing is stored yet; the age question follows. */
 export function runAcceptTerms(context: ChatContext): Reply[] {
   if (hasAcceptedTerms(context)) return [alreadyAccepted(context)];
-  return [textReply('terms.age_prompt', { age: MINIMUM_AGE }, {
-    buttons: [[
-      { label: { key: 'terms.age_confirm_button', vars: { age: MINIMUM_AGE } }, action: { name: 'confirm_age', arg: TERMS_VERSION } },
-      { label: { key: 'terms.age_deny_button' }, action: { name: 'deny_age', arg: '' } },
-    ]],
-  })];
+  return [
+    textReply(
+      'terms.age_prompt',
+      { age: MINIMUM_AGE },
+      {
+        buttons: [
+          [
+            {
+              label: { key: 'terms.age_confirm_button', vars: { age: MINIMUM_AGE } },
+              action: { name: 'confirm_age', arg: TERMS_VERSION },
+            },
+            { label: { key: 'terms.age_deny_button' }, action: { name: 'deny_age', arg: '' } },
+          ],
+        ],
+      },
+    ),
+  ];
 }
 
 /**
@@ -83,7 +122,10 @@ export async function runConfirmAge(context: ChatContext, shownVersion: string):
   if (shownVersion !== TERMS_VERSION) return [termsPrompt(context)];
   const { deps, account, now } = context;
   const granted = await withAccountLock(deps.prisma, account.id, async (tx) => {
-    await tx.user.update({ where: { id: account.id }, data: { termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now } });
+    await tx.user.update({
+      where: { id: account.id },
+      data: { termsAcceptedAt: now, termsVersion: TERMS_VERSION, ageConfirmedAt: now },
+    });
     return grantSignupBonusLocked(tx, deps.config, account.id);
   });
   return [granted > 0 ? textReply('terms.accepted', { credits: granted }) : textReply('terms.accepted_no_bonus')];
@@ -104,6 +146,12 @@ export async function runDecline(context: ChatContext, reason: 'terms' | 'age'):
     deps.prisma.generation.count({ where: { userId: account.id } }),
   ]);
   const hasData = account.termsAcceptedAt !== null || entries > 0 || generations > 0;
-  if (hasData) return [textReply(reason === 'age' ? 'terms.age_denied_kept' : 'terms.declined_kept', { age: MINIMUM_AGE, balance: balance.available })];
+  if (hasData)
+    return [
+      textReply(reason === 'age' ? 'terms.age_denied_kept' : 'terms.declined_kept', {
+        age: MINIMUM_AGE,
+        balance: balance.available,
+      }),
+    ];
   return reason === 'age' ? [textReply('terms.age_denied', { age: MINIMUM_AGE })] : [textReply('terms.declined')];
 }

@@ -9,16 +9,28 @@ const ASPECT_CHOICES = ['1:1', '16:9', '9:16', '4:3'] as const;
 /** /settings: current language and defaults, with buttons to change them. */
 export function runSettings(context: ChatContext): Reply[] {
   const { account } = context;
-  return [textReply('settings.text', {
-    locale: context.locale,
-    aspect: account.settings.aspectRatio ?? '1:1',
-    model: account.settings.model ?? '{settings.model_default}',
-  }, {
-    buttons: [
-      LOCALES.map((locale) => ({ label: { key: 'settings.language_button' as const, vars: { locale } }, action: { name: 'set' as const, arg: `locale=${locale}` } })),
-      ASPECT_CHOICES.map((aspect) => ({ label: { key: 'settings.aspect_button' as const, vars: { aspect } }, action: { name: 'set' as const, arg: `aspect=${aspect}` } })),
-    ],
-  })];
+  return [
+    textReply(
+      'settings.text',
+      {
+        locale: context.locale,
+        aspect: account.settings.aspectRatio ?? '1:1',
+        model: account.settings.model ?? '{settings.model_default}',
+      },
+      {
+        buttons: [
+          LOCALES.map((locale) => ({
+            label: { key: 'settings.language_button' as const, vars: { locale } },
+            action: { name: 'set' as const, arg: `locale=${locale}` },
+          })),
+          ASPECT_CHOICES.map((aspect) => ({
+            label: { key: 'settings.aspect_button' as const, vars: { aspect } },
+            action: { name: 'set' as const, arg: `aspect=${aspect}` },
+          })),
+        ],
+      },
+    ),
+  ];
 }
 
 /** A settings button: `locale=zh-CN`, `aspect=16:9` or `model=name`. Unknown values change nothing. */
@@ -34,9 +46,14 @@ export async function runSet(context: ChatContext, arg: string): Promise<Reply[]
   } else if (name === 'model' && /^[\w.:/-]{1,64}$/.test(value)) {
     settings.model = value;
   } else {
-    throw new AppError('invalid_option', { vars: { option: name ?? '?', value, allowed: `locale=${LOCALES.join('|')}, aspect=${ASPECT_RATIOS.join('|')}` } });
+    throw new AppError('invalid_option', {
+      vars: { option: name ?? '?', value, allowed: `locale=${LOCALES.join('|')}, aspect=${ASPECT_RATIOS.join('|')}` },
+    });
   }
-  await context.deps.prisma.user.update({ where: { id: context.account.id }, data: { settings, ...(name === 'locale' ? { locale } : {}) } });
+  await context.deps.prisma.user.update({
+    where: { id: context.account.id },
+    data: { settings, ...(name === 'locale' ? { locale } : {}) },
+  });
   context.locale = locale;
   context.account.settings = settings;
   return [textReply('settings.saved'), ...runSettings(context)];

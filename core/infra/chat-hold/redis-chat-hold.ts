@@ -33,7 +33,11 @@ export function createRedisChatHold(redis: Redis, prefix: string): ChatHold {
   const drain = key('drain');
   return {
     async add(entry, maxRequests) {
-      return Number(await redis.eval(ADD_SCRIPT, 3, order, entries, key('seq'), entry.id, JSON.stringify(entry), maxRequests)) === 1;
+      return (
+        Number(
+          await redis.eval(ADD_SCRIPT, 3, order, entries, key('seq'), entry.id, JSON.stringify(entry), maxRequests),
+        ) === 1
+      );
     },
     async attachStatusMessage(id, messageId) {
       return Number(await redis.eval(ATTACH_SCRIPT, 2, entries, messages, id, messageId)) === 1;
@@ -55,7 +59,15 @@ export function createRedisChatHold(redis: Redis, prefix: string): ChatHold {
     async claimDrain(owner, ms) {
       if ((await redis.set(drain, owner, 'PX', ms, 'NX')) === 'OK') return true;
       // Ours already: extend it.
-      return (await redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`, 1, drain, owner, ms)) === 1;
+      return (
+        (await redis.eval(
+          `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`,
+          1,
+          drain,
+          owner,
+          ms,
+        )) === 1
+      );
     },
     async releaseDrain(owner) {
       await redis.eval(RELEASE_SCRIPT, 1, drain, owner);

@@ -25,13 +25,19 @@ export type Database = {
  * (`<dataDir>.lock`), and a second opener gets `DataDirLockedError` naming the holder.
  * PGlite and its adapter are imported only in embedded mode (they cost ~12 MiB to load).
  */
-export async function createDatabase(config: AppConfig['database'], options: { poolSize?: number } = {}): Promise<Database> {
+export async function createDatabase(
+  config: AppConfig['database'],
+  options: { poolSize?: number } = {},
+): Promise<Database> {
   if (config.kind === 'postgres') {
     const adapter = new PrismaPg({ connectionString: config.url, max: options.poolSize ?? 10 });
     const prisma = new PrismaClient({ adapter });
     return { prisma, kind: 'postgres', pglite: undefined, close: () => prisma.$disconnect() };
   }
-  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('pglite-prisma-adapter'),
+  ]);
   await fs.mkdir(config.dataDir, { recursive: true });
   const lock = await acquireDataDirLock(embeddedLockPath(config.dataDir));
   let pglite: PGlite;

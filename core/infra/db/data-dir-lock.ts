@@ -58,7 +58,12 @@ export async function acquireDataDirLock(lockPath: string): Promise<DataDirLock>
   const absolute = path.resolve(lockPath);
   const mine = await describeThisProcess();
   const here = heldHere.get(absolute);
-  if (here) throw new DataDirLockedError(absolute, here, `${describeHolder(here)} already has this embedded database open (this same process).`);
+  if (here)
+    throw new DataDirLockedError(
+      absolute,
+      here,
+      `${describeHolder(here)} already has this embedded database open (this same process).`,
+    );
   await fs.mkdir(path.dirname(absolute), { recursive: true });
   const temporary = `${absolute}.${mine.nonce}.tmp`;
   await fs.writeFile(temporary, `${JSON.stringify(mine)}\n`, { mode: 0o600 });
@@ -75,10 +80,15 @@ export async function acquireDataDirLock(lockPath: string): Promise<DataDirLock>
       const holder = await readLockHolder(absolute);
       if (holder === 'missing') continue;
       const verdict = holder === 'unreadable' ? 'alive' : await judgeHolder(holder);
-      if (verdict !== 'dead') throw new DataDirLockedError(absolute, holder === 'unreadable' ? undefined : holder, refusal(holder, verdict));
+      if (verdict !== 'dead')
+        throw new DataDirLockedError(absolute, holder === 'unreadable' ? undefined : holder, refusal(holder, verdict));
       await removeStaleLock(absolute, holder as LockHolder);
     }
-    throw new DataDirLockedError(absolute, undefined, 'Could not take the embedded database lock: other processes keep taking it.');
+    throw new DataDirLockedError(
+      absolute,
+      undefined,
+      'Could not take the embedded database lock: other processes keep taking it.',
+    );
   } finally {
     await fs.rm(temporary, { force: true });
   }
@@ -95,8 +105,16 @@ export async function readLockHolder(lockPath: string): Promise<LockHolder | 'mi
   }
   try {
     const parsed = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof parsed.pid !== 'number' || typeof parsed.nonce !== 'string' || typeof parsed.hostname !== 'string') return 'unreadable';
-    return { pid: parsed.pid, hostname: parsed.hostname, startedAt: String(parsed.startedAt ?? '?'), command: String(parsed.command ?? '?'), startTicks: parsed.startTicks ?? null, nonce: parsed.nonce };
+    if (typeof parsed.pid !== 'number' || typeof parsed.nonce !== 'string' || typeof parsed.hostname !== 'string')
+      return 'unreadable';
+    return {
+      pid: parsed.pid,
+      hostname: parsed.hostname,
+      startedAt: String(parsed.startedAt ?? '?'),
+      command: String(parsed.command ?? '?'),
+      startTicks: parsed.startTicks ?? null,
+      nonce: parsed.nonce,
+    };
   } catch {
     return 'unreadable';
   }
@@ -108,7 +126,8 @@ export function describeHolder(holder: LockHolder): string {
 }
 
 function refusal(holder: LockHolder | 'unreadable', verdict: 'alive' | 'elsewhere'): string {
-  if (holder === 'unreadable') return 'The embedded database is locked by a lock file this program did not write. Remove it only if no process uses this DATA_DIR.';
+  if (holder === 'unreadable')
+    return 'The embedded database is locked by a lock file this program did not write. Remove it only if no process uses this DATA_DIR.';
   if (verdict === 'elsewhere') {
     return `The embedded database is in use by ${describeHolder(holder)}, another host, which cannot be checked from here. Remove the lock file only if that process is gone.`;
   }
@@ -117,7 +136,8 @@ function refusal(holder: LockHolder | 'unreadable', verdict: 'alive' | 'elsewher
 
 async function judgeHolder(holder: LockHolder): Promise<'alive' | 'dead' | 'elsewhere'> {
   if (holder.hostname !== os.hostname()) return 'elsewhere';
-  if (holder.pid === process.pid) return [...heldHere.values()].some((held) => held.nonce === holder.nonce) ? 'alive' : 'dead';
+  if (holder.pid === process.pid)
+    return [...heldHere.values()].some((held) => held.nonce === holder.nonce) ? 'alive' : 'dead';
   try {
     process.kill(holder.pid, 0);
   } catch (error) {
@@ -161,7 +181,8 @@ async function releaseLock(lockPath: string, mine: LockHolder): Promise<void> {
   if (heldHere.get(lockPath)?.nonce !== mine.nonce) return;
   heldHere.delete(lockPath);
   const current = await readLockHolder(lockPath);
-  if (current !== 'missing' && current !== 'unreadable' && current.nonce === mine.nonce) await fs.rm(lockPath, { force: true });
+  if (current !== 'missing' && current !== 'unreadable' && current.nonce === mine.nonce)
+    await fs.rm(lockPath, { force: true });
 }
 
 /** A process that exits without closing (a drain timeout, a crash) still leaves no lock behind. */

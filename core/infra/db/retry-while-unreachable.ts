@@ -27,7 +27,8 @@ export async function retryWhileDatabaseUnreachable<T>(task: () => Promise<T>, o
       return await task();
     } catch (error) {
       const pauseMs = Math.min(MAX_PAUSE_MS, 250 * 2 ** (attempt - 1));
-      if (!isDatabaseUnreachable(error) || options.signal?.aborted || Date.now() + pauseMs >= options.until) throw error;
+      if (!isDatabaseUnreachable(error) || options.signal?.aborted || Date.now() + pauseMs >= options.until)
+        throw error;
       options.log.warn({ err: error, attempt }, `${options.what}: the database is unreachable; trying again`);
       await pause(pauseMs, options.signal);
     }

@@ -13,17 +13,35 @@ import { MailDeliveryError, type MailMessage, type Mailer } from '#core/infra/ma
  * appear complete (written to a temporary name, then renamed). Nodemailer (~8 MiB) is loaded with
  * the first message: most processes never send one.
  */
-export function createOutboxMailer(options: { outboxDir: string; from: string; logger: Logger; now?: () => Date }): Mailer {
+export function createOutboxMailer(options: {
+  outboxDir: string;
+  from: string;
+  logger: Logger;
+  now?: () => Date;
+}): Mailer {
   let transport: Promise<Transporter> | undefined;
-  const transportOf = () => (transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' })));
+  const transportOf = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' }),
+    ));
   const now = options.now ?? (() => new Date());
   return {
     async send(message: MailMessage) {
-      const info = await (await transportOf()).sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
+      const info = await (await transportOf()).sendMail({
+        from: options.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        ...(message.html ? { html: message.html } : {}),
+      });
       const content = info.message;
       if (!Buffer.isBuffer(content)) throw new MailDeliveryError('nodemailer did not produce the message as a buffer');
       const timestamp = now().toISOString().replace(/[-:]/g, '').replace('.', '');
-      const id = info.messageId.replace(/^<|>$/g, '').split('@')[0]?.replace(/[^A-Za-z0-9-]/g, '') || randomUUID();
+      const id =
+        info.messageId
+          .replace(/^<|>$/g, '')
+          .split('@')[0]
+          ?.replace(/[^A-Za-z0-9-]/g, '') || randomUUID();
       const file = path.join(options.outboxDir, `${timestamp}-${id}.eml`);
       const temporary = path.join(options.outboxDir, `.${randomUUID()}.tmp`);
       try {

@@ -10,16 +10,29 @@ import { MailDeliveryError, type MailMessage, type Mailer } from '#core/infra/ma
  */
 export function createSmtpMailer(options: { smtpUrl: string; from: string; logger: Logger }): Mailer {
   let transport: Promise<Transporter> | undefined;
-  const transportOf = () => (transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(options.smtpUrl)));
+  const transportOf = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(options.smtpUrl)));
   return {
     async send(message: MailMessage) {
       try {
-        const info = await (await transportOf()).sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
+        const info = await (await transportOf()).sendMail({
+          from: options.from,
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          ...(message.html ? { html: message.html } : {}),
+        });
         options.logger.info({ messageId: info.messageId }, 'mail sent');
         return { messageId: info.messageId };
       } catch (error) {
-        const responseCode = error instanceof Error && 'responseCode' in error && typeof error.responseCode === 'number' ? error.responseCode : undefined;
-        throw new MailDeliveryError('the SMTP server did not accept the message', { cause: error, ...(responseCode ? { responseCode } : {}) });
+        const responseCode =
+          error instanceof Error && 'responseCode' in error && typeof error.responseCode === 'number'
+            ? error.responseCode
+            : undefined;
+        throw new MailDeliveryError('the SMTP server did not accept the message', {
+          cause: error,
+          ...(responseCode ? { responseCode } : {}),
+        });
       }
     },
   };

@@ -2,7 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { assertMediaKey, isMediaKey, mediaMonthPrefix, newMediaKey } from '#core/infra/media/media-key';
-import { InvalidMediaKeyError, type MediaDeleteFailure, type MediaStore, type StoredMedia } from '#core/infra/media/media-store';
+import {
+  InvalidMediaKeyError,
+  type MediaDeleteFailure,
+  type MediaStore,
+  type StoredMedia,
+} from '#core/infra/media/media-store';
 
 /**
  * A {@link MediaStore} in a directory (`DATA_DIR/media`), for a single host or a shared volume.
@@ -42,7 +47,12 @@ export function createLocalMediaStore(options: { rootDir: string; now?: () => Da
         await fs.rm(temporary, { force: true });
         throw error;
       }
-      return { key, sha256: createHash('sha256').update(input.bytes).digest('hex'), bytes: input.bytes.length, mime: input.mime };
+      return {
+        key,
+        sha256: createHash('sha256').update(input.bytes).digest('hex'),
+        bytes: input.bytes.length,
+        mime: input.mime,
+      };
     },
 
     async get(key) {

@@ -4,7 +4,8 @@ import { InvalidMediaKeyError, extensionForMime } from '#core/infra/media/media-
 // The only keys a media store makes and reads: [<hint>/]yyyy/mm/<uuid>.<ext>. Anything else
 // (`..`, absolute paths, backslashes, NUL, other names) is refused before reaching the disk or
 // the bucket.
-const KEY_PATTERN = /^(?:[a-z0-9][a-z0-9-]{0,31}\/)?\d{4}\/\d{2}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[a-z0-9]{1,8}$/;
+const KEY_PATTERN =
+  /^(?:[a-z0-9][a-z0-9-]{0,31}\/)?\d{4}\/\d{2}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[a-z0-9]{1,8}$/;
 const HINT_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 /**
@@ -29,7 +30,13 @@ export function assertMediaKey(key: string): void {
  * every file stored that month. Throws {@link InvalidMediaKeyError} for a month or hint it never makes.
  */
 export function mediaMonthPrefix(input: { year: number; month: number; keyHint?: string | undefined }): string {
-  const isMonth = Number.isInteger(input.year) && input.year >= 1970 && input.year <= 9999 && Number.isInteger(input.month) && input.month >= 1 && input.month <= 12;
+  const isMonth =
+    Number.isInteger(input.year) &&
+    input.year >= 1970 &&
+    input.year <= 9999 &&
+    Number.isInteger(input.month) &&
+    input.month >= 1 &&
+    input.month <= 12;
   if (!isMonth) throw new InvalidMediaKeyError(`${input.year}/${input.month}`);
   if (input.keyHint !== undefined && !HINT_PATTERN.test(input.keyHint)) throw new InvalidMediaKeyError(input.keyHint);
   return `${input.keyHint ? `${input.keyHint}/` : ''}${input.year}/${String(input.month).padStart(2, '0')}/`;

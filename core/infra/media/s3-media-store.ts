@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { assertMediaKey, isMediaKey, mediaMonthPrefix, newMediaKey } from '#core/infra/media/media-key';
 import type { MediaDeleteFailure, MediaStore, StoredMedia } from '#core/infra/media/media-store';
 
@@ -48,7 +56,12 @@ export function createS3MediaStore(options: { client: S3Client; bucket: string; 
           ContentMD5: createHash('md5').update(input.bytes).digest('base64'),
         }),
       );
-      return { key, sha256: createHash('sha256').update(input.bytes).digest('hex'), bytes: input.bytes.length, mime: input.mime };
+      return {
+        key,
+        sha256: createHash('sha256').update(input.bytes).digest('hex'),
+        bytes: input.bytes.length,
+        mime: input.mime,
+      };
     },
 
     async get(key) {
@@ -84,7 +97,10 @@ export function createS3MediaStore(options: { client: S3Client; bucket: string; 
         try {
           const result = await client.send(deleteObjectsWithMd5(bucket, batch));
           for (const error of result.Errors ?? []) {
-            failures.push({ key: error.Key ?? '', error: new Error(`S3 DeleteObjects: ${error.Code ?? 'error'}: ${error.Message ?? ''}`) });
+            failures.push({
+              key: error.Key ?? '',
+              error: new Error(`S3 DeleteObjects: ${error.Code ?? 'error'}: ${error.Message ?? ''}`),
+            });
           }
         } catch (error) {
           failures.push(...batch.map((key) => ({ key, error })));
@@ -97,7 +113,14 @@ export function createS3MediaStore(options: { client: S3Client; bucket: string; 
       const prefix = mediaMonthPrefix(input);
       let token: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: input.pageSize ?? LIST_PAGE, ContinuationToken: token }));
+        const page = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            MaxKeys: input.pageSize ?? LIST_PAGE,
+            ContinuationToken: token,
+          }),
+        );
         for (const object of page.Contents ?? []) {
           if (object.Key && isMediaKey(object.Key)) yield object.Key;
         }
@@ -125,7 +148,10 @@ export function createS3MediaStore(options: { client: S3Client; bucket: string; 
  * command alone, just before signing, so the signature covers the header.
  */
 function deleteObjectsWithMd5(bucket: string, keys: readonly string[]): DeleteObjectsCommand {
-  const command = new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((key) => ({ Key: key })), Quiet: true } });
+  const command = new DeleteObjectsCommand({
+    Bucket: bucket,
+    Delete: { Objects: keys.map((key) => ({ Key: key })), Quiet: true },
+  });
   const withMd5 = (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
     const request = args.request as { headers?: Record<string, string>; body?: unknown };
     if (request.headers && (typeof request.body === 'string' || request.body instanceof Uint8Array)) {
@@ -137,7 +163,11 @@ function deleteObjectsWithMd5(bucket: string, keys: readonly string[]): DeleteOb
     return next(args);
   };
   type Middleware = Parameters<DeleteObjectsCommand['middlewareStack']['addRelativeTo']>[0];
-  command.middlewareStack.addRelativeTo(withMd5 as unknown as Middleware, { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'deleteObjectsContentMd5' });
+  command.middlewareStack.addRelativeTo(withMd5 as unknown as Middleware, {
+    relation: 'before',
+    toMiddleware: 'httpSigningMiddleware',
+    name: 'deleteObjectsContentMd5',
+  });
   return command;
 }
 

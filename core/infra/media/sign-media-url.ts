@@ -27,7 +27,13 @@ export function signMediaUrl(input: { baseUrl: string; assetId: string; secret: 
  * and `now` is before `exp`. The comparison takes the same time whatever the signature, so a
  * signature cannot be guessed byte by byte; malformed input is just `false`.
  */
-export function verifyMediaSignature(input: { assetId: string; exp: string | number; sig: string; secret: string; now: Date }): boolean {
+export function verifyMediaSignature(input: {
+  assetId: string;
+  exp: string | number;
+  sig: string;
+  secret: string;
+  now: Date;
+}): boolean {
   const expText = String(input.exp);
   if (!EXP_PATTERN.test(expText) || !SIGNATURE_PATTERN.test(input.sig)) return false;
   const exp = Number(expText);

@@ -56,7 +56,12 @@ type JobData = { generationId: string };
  * rollback and a few crashes) before BullMQ fails it; the job's deadline bounds the total anyway.
  * See https://docs.bullmq.io/guide/workers/stalled-jobs.
  */
-export const WORKER_HANDOFF = { lockDurationMs: 6_000, lockRenewMs: 2_000, stalledIntervalMs: 2_000, maxStalledCount: 5 } as const;
+export const WORKER_HANDOFF = {
+  lockDurationMs: 6_000,
+  lockRenewMs: 2_000,
+  stalledIntervalMs: 2_000,
+  maxStalledCount: 5,
+} as const;
 
 // The job's place in line, in one step so it cannot move between two reads. BullMQ runs the
 // `wait` list (LPUSH to add, RPOPLPUSH from the right to take) before the `prioritized` sorted set.
@@ -121,7 +126,11 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
     if (entry && !entry.controller.signal.aborted) entry.controller.abort(new JobInterruptedError(interruption));
   }
 
-  async function runJob(job: Job<JobData, void, JobName>, handler: JobHandler, token: string | undefined): Promise<void> {
+  async function runJob(
+    job: Job<JobData, void, JobName>,
+    handler: JobHandler,
+    token: string | undefined,
+  ): Promise<void> {
     const jobId = job.id ?? job.data.generationId;
     const controller = new AbortController();
     running.set(jobId, { controller });
@@ -196,7 +205,9 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
         lockRenewTime: Math.min(WORKER_HANDOFF.lockRenewMs, Math.floor(lockDurationMs / 3)),
       });
       worker.on('error', (error) => logger.error({ err: error }, 'job worker error'));
-      worker.on('stalled', (jobId) => logger.warn({ generationId: jobId }, 'job stalled (its worker died); running it again'));
+      worker.on('stalled', (jobId) =>
+        logger.warn({ generationId: jobId }, 'job stalled (its worker died); running it again'),
+      );
       worker.on('lockRenewalFailed', (jobIds) => {
         for (const jobId of jobIds) {
           logger.warn({ generationId: jobId }, 'job lock lost; interrupting the handler');
@@ -208,7 +219,13 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
 
     async positionOf(generationId: string): Promise<number | undefined> {
       const keys = queue.keys;
-      const position = (await queueConnection.eval(POSITION_SCRIPT, 2, keys.wait ?? '', keys.prioritized ?? '', generationId)) as number;
+      const position = (await queueConnection.eval(
+        POSITION_SCRIPT,
+        2,
+        keys.wait ?? '',
+        keys.prioritized ?? '',
+        generationId,
+      )) as number;
       return position >= 0 ? position : undefined;
     },
 
@@ -248,13 +265,22 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
             for (const jobId of running.keys()) interrupt(jobId, 'shutdown');
             if (!(await settlesWithin(workerClosed, interruptGraceMs))) {
               // The worker itself stays open until they return; the process is expected to exit now.
-              logger.error({ running: running.size }, 'handlers ignored the interruption; the stalled check will recover their jobs');
-              await worker.getBackend().disconnect().catch(() => undefined);
+              logger.error(
+                { running: running.size },
+                'handlers ignored the interruption; the stalled check will recover their jobs',
+              );
+              await worker
+                .getBackend()
+                .disconnect()
+                .catch(() => undefined);
             }
           }
         }
         await queue.close();
-        await Promise.all([closeRedisConnection(queueConnection), workerConnection && closeRedisConnection(workerConnection)]);
+        await Promise.all([
+          closeRedisConnection(queueConnection),
+          workerConnection && closeRedisConnection(workerConnection),
+        ]);
       })();
       return closing;
     },

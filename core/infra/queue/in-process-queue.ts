@@ -63,7 +63,10 @@ export function createInProcessQueue(options: InProcessQueueOptions): JobQueue {
   let closing: Promise<void> | undefined;
 
   function pruneFinished(now: number): void {
-    for (const [map, keepMs] of [[completed, JOB_QUEUE_DEFAULTS.keepCompletedMs], [failed, JOB_QUEUE_DEFAULTS.keepFailedMs]] as const) {
+    for (const [map, keepMs] of [
+      [completed, JOB_QUEUE_DEFAULTS.keepCompletedMs],
+      [failed, JOB_QUEUE_DEFAULTS.keepFailedMs],
+    ] as const) {
       for (const [id, finishedAt] of map) {
         if (finishedAt + keepMs > now) break;
         map.delete(id);
@@ -79,7 +82,8 @@ export function createInProcessQueue(options: InProcessQueueOptions): JobQueue {
     while (low < high) {
       const middle = (low + high) >>> 1;
       const other = waiting[middle] as Entry;
-      if (other.priority < entry.priority || (other.priority === entry.priority && other.seq < entry.seq)) low = middle + 1;
+      if (other.priority < entry.priority || (other.priority === entry.priority && other.seq < entry.seq))
+        low = middle + 1;
       else high = middle;
     }
     waiting.splice(low, 0, entry);
@@ -108,7 +112,12 @@ export function createInProcessQueue(options: InProcessQueueOptions): JobQueue {
     const done = (async () => {
       let failure: { error: unknown } | undefined;
       try {
-        await jobHandler({ name: entry.name, generationId: entry.generationId, attempt: entry.attempts, signal: controller.signal });
+        await jobHandler({
+          name: entry.name,
+          generationId: entry.generationId,
+          attempt: entry.attempts,
+          signal: controller.signal,
+        });
       } catch (error) {
         failure = { error };
       }
@@ -120,7 +129,10 @@ export function createInProcessQueue(options: InProcessQueueOptions): JobQueue {
       if (failure && isRetryableJobError(failure.error) && entry.attempts < maxAttempts) {
         if (closing) {
           entries.delete(entry.generationId);
-          jobLogger.warn({ err: failure.error }, 'job failed while the queue closes; its retry is lost with the process');
+          jobLogger.warn(
+            { err: failure.error },
+            'job failed while the queue closes; its retry is lost with the process',
+          );
           return;
         }
         jobLogger.warn({ err: failure.error }, 'job failed; will retry');
@@ -149,7 +161,15 @@ export function createInProcessQueue(options: InProcessQueueOptions): JobQueue {
       pruneFinished(Date.now());
       const id = job.generationId;
       if (entries.has(id) || completed.has(id) || failed.has(id)) return;
-      const entry: Entry = { name: job.name, generationId: id, priority: job.priority ?? 0, seq: 0, state: 'waiting', attempts: 0, timer: undefined };
+      const entry: Entry = {
+        name: job.name,
+        generationId: id,
+        priority: job.priority ?? 0,
+        seq: 0,
+        state: 'waiting',
+        attempts: 0,
+        timer: undefined,
+      };
       entries.set(id, entry);
       if (job.delayMs) delay(entry, job.delayMs);
       else insertWaiting(entry);
@@ -201,7 +221,8 @@ export function createInProcessQueue(options: InProcessQueueOptions): JobQueue {
           }
         }
         const dropped = entries.size - running.size;
-        if (dropped > 0) logger.warn({ dropped }, 'in-process queue closed with jobs not run; they are lost with the process');
+        if (dropped > 0)
+          logger.warn({ dropped }, 'in-process queue closed with jobs not run; they are lost with the process');
       })();
       return closing;
     },

@@ -156,7 +156,27 @@ export const JOB_QUEUE_DEFAULTS = {
 
 // BullMQ stores job `x` at `<prefix>:<queue>:x`, next to its own keys; an id equal to one of
 // them would overwrite that key (a job called "delayed" breaks every delayed job).
-const RESERVED_JOB_IDS = new Set(['active', 'wait', 'waiting-children', 'paused', 'id', 'delayed', 'prioritized', 'stalled-check', 'completed', 'failed', 'stalled', 'repeat', 'limiter', 'meta', 'events', 'pc', 'marker', 'de', 'metrics']);
+const RESERVED_JOB_IDS = new Set([
+  'active',
+  'wait',
+  'waiting-children',
+  'paused',
+  'id',
+  'delayed',
+  'prioritized',
+  'stalled-check',
+  'completed',
+  'failed',
+  'stalled',
+  'repeat',
+  'limiter',
+  'meta',
+  'events',
+  'pc',
+  'marker',
+  'de',
+  'metrics',
+]);
 
 /**
  * Rejects, in both implementations, what BullMQ cannot store: a job id must be a non-numeric

@@ -15,7 +15,12 @@ import {
   type TakeRule,
 } from '#core/infra/rate-limit/rate-limiter';
 import { createMemorySlidingWindow, createRedisSlidingWindow } from '#core/infra/rate-limit/sliding-window';
-import { createMemorySlotLeases, createRedisSlotLeases, type SlotLease, type SlotLeases } from '#core/infra/rate-limit/slot-leases';
+import {
+  createMemorySlotLeases,
+  createRedisSlotLeases,
+  type SlotLease,
+  type SlotLeases,
+} from '#core/infra/rate-limit/slot-leases';
 
 /** What `createRateLimiter` needs. */
 export type RateLimiterOptions = {
@@ -133,14 +138,16 @@ class Lane {
     const deadline = maxWaitMs !== undefined && maxWaitMs > 0 ? Date.now() + maxWaitMs : undefined;
     // The wait for the datastore (Redis down at start-up) counts against maxWaitMs too.
     if (deadline !== undefined && maxWaitMs !== undefined) {
-      if (!(await settlesWithin(this.ready, maxWaitMs))) throw new RateLimitError(this.name, this.estimateRetryAfterMs(this.waiters.length, maxWaitMs));
+      if (!(await settlesWithin(this.ready, maxWaitMs)))
+        throw new RateLimitError(this.name, this.estimateRetryAfterMs(this.waiters.length, maxWaitMs));
     } else {
       await this.ready;
     }
     if (this.closed) throw new RateLimiterClosedError();
     if (maxWaitMs !== undefined && maxWaitMs <= 0) {
       // "Only if free now": ask the datastore, since reaching a slot takes a round trip of its own.
-      if (this.waiters.length > 0 || !(await this.isFreeNow())) throw new RateLimitError(this.name, this.estimateRetryAfterMs(this.waiters.length, 0));
+      if (this.waiters.length > 0 || !(await this.isFreeNow()))
+        throw new RateLimitError(this.name, this.estimateRetryAfterMs(this.waiters.length, 0));
     }
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter = {
@@ -197,7 +204,12 @@ class Lane {
   private async giveBack(lease: SlotLease): Promise<void> {
     const released = lease
       .release()
-      .catch((error: unknown) => this.logger.warn({ err: error, limit: this.name }, 'could not give a rate-limit slot back; its lease lapses by itself'));
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { err: error, limit: this.name },
+          'could not give a rate-limit slot back; its lease lapses by itself',
+        ),
+      );
     await settlesWithin(released, RELEASE_WAIT_MS);
   }
 
@@ -293,7 +305,10 @@ class Lane {
    */
   private async run(waiter: Waiter, lease: SlotLease): Promise<void> {
     const overdue = setTimeout(() => {
-      this.logger.warn({ limit: this.name, slotTimeoutMs: waiter.slotTimeoutMs }, 'rate-limit slot held past slotTimeoutMs; given back');
+      this.logger.warn(
+        { limit: this.name, slotTimeoutMs: waiter.slotTimeoutMs },
+        'rate-limit slot held past slotTimeoutMs; given back',
+      );
       void this.giveBack(lease);
     }, waiter.slotTimeoutMs);
     overdue.unref();
@@ -316,7 +331,8 @@ class Lane {
   private estimateRetryAfterMs(ahead: number, waitedMs: number): number {
     const slots = ahead + 1;
     const estimates: number[] = [];
-    if (this.config.reservoir) estimates.push(Math.ceil(slots / this.config.reservoir.amount) * this.config.reservoir.refreshIntervalMs);
+    if (this.config.reservoir)
+      estimates.push(Math.ceil(slots / this.config.reservoir.amount) * this.config.reservoir.refreshIntervalMs);
     if (this.config.minTimeMs) estimates.push(slots * this.config.minTimeMs);
     if (estimates.length === 0) estimates.push(Math.max(waitedMs, 1_000));
     return Math.max(...estimates);
@@ -335,9 +351,15 @@ function isStateLost(error: unknown): boolean {
 
 function assertValidLimit(name: LimitName, config: LimitConfig): void {
   const problems: string[] = [];
-  if (config.maxConcurrent !== undefined && (!Number.isInteger(config.maxConcurrent) || config.maxConcurrent < 1)) problems.push('maxConcurrent must be a whole number >= 1');
+  if (config.maxConcurrent !== undefined && (!Number.isInteger(config.maxConcurrent) || config.maxConcurrent < 1))
+    problems.push('maxConcurrent must be a whole number >= 1');
   if (config.minTimeMs !== undefined && !(config.minTimeMs >= 0)) problems.push('minTimeMs must be >= 0');
-  if (config.reservoir && (!Number.isInteger(config.reservoir.amount) || config.reservoir.amount < 1 || !(config.reservoir.refreshIntervalMs >= 1))) {
+  if (
+    config.reservoir &&
+    (!Number.isInteger(config.reservoir.amount) ||
+      config.reservoir.amount < 1 ||
+      !(config.reservoir.refreshIntervalMs >= 1))
+  ) {
     problems.push('reservoir needs a whole amount >= 1 and refreshIntervalMs >= 1');
   }
   if (problems.length > 0) throw new Error(`Invalid rate limit "${name}": ${problems.join('; ')}`);
@@ -381,7 +403,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const client = options.redisUrl ? createRedisConnection(options.redisUrl, { role: 'rate-limit', logger }) : undefined;
   const window = client ? createRedisSlidingWindow(client, options.keyPrefix) : createMemorySlidingWindow();
   const leaseMs = options.slotLeaseMs ?? DEFAULT_SLOT_LEASE_MS;
-  const leases = client ? createRedisSlotLeases(client, { keyPrefix: options.keyPrefix, leaseMs, logger }) : createMemorySlotLeases();
+  const leases = client
+    ? createRedisSlotLeases(client, { keyPrefix: options.keyPrefix, leaseMs, logger })
+    : createMemorySlotLeases();
   let connection: Bottleneck.IORedisConnection | undefined;
   const bottleneckConnection = (redis: IORedis): Bottleneck.IORedisConnection => {
     if (!connection) {
@@ -403,7 +427,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         ? {
             connection: shared,
             // The heartbeat is what refills a clustered reservoir for waiting calls; tick often enough.
-            heartbeatInterval: config.reservoir ? Math.min(5_000, Math.max(250, Math.floor(config.reservoir.refreshIntervalMs / 10))) : 5_000,
+            heartbeatInterval: config.reservoir
+              ? Math.min(5_000, Math.max(250, Math.floor(config.reservoir.refreshIntervalMs / 10)))
+              : 5_000,
           }
         : {}),
     };
@@ -414,8 +440,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         else logger.warn({ err: error, limit: name }, 'rate limiter error');
       });
       // Never rejects: if the settings cannot be updated now, the limit runs on those already in Redis.
-      const ready = (shared ? limiter.ready().then(() => applyConfig(limiter, config)) : Promise.resolve()).catch((error: unknown) =>
-        logger.error({ err: error, limit: name }, 'rate limit settings could not be updated'),
+      const ready = (shared ? limiter.ready().then(() => applyConfig(limiter, config)) : Promise.resolve()).catch(
+        (error: unknown) => logger.error({ err: error, limit: name }, 'rate limit settings could not be updated'),
       );
       return { limiter, ready };
     };
@@ -455,6 +481,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 async function applyConfig(limiter: Bottleneck, config: LimitConfig): Promise<void> {
   const current = await limiter.currentReservoir();
   // Only set the count when the limit had no reservoir before; otherwise keep what is left of it.
-  const reservoir = !config.reservoir ? { reservoir: null } : current === null ? { reservoir: config.reservoir.amount } : {};
+  const reservoir = !config.reservoir
+    ? { reservoir: null }
+    : current === null
+      ? { reservoir: config.reservoir.amount }
+      : {};
   await limiter.updateSettings({ ...pacerSettings(config), ...reservoir });
 }

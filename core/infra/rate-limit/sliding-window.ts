@@ -47,7 +47,12 @@ export function createRedisSlidingWindow(redis: Redis, keyPrefix: string): Slidi
   return {
     async take(key, rule) {
       assertValidTakeRule(rule);
-      const [allowed, retryAfterMs] = await client.slidingWindowTake(`${keyPrefix}window:${key}`, rule.points, rule.perMs, randomUUID());
+      const [allowed, retryAfterMs] = await client.slidingWindowTake(
+        `${keyPrefix}window:${key}`,
+        rule.points,
+        rule.perMs,
+        randomUUID(),
+      );
       return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterMs };
     },
     close() {},
@@ -84,7 +89,10 @@ export function createMemorySlidingWindow(now: () => number = Date.now): Sliding
         return { allowed: true };
       }
       // Allowed again once enough of the oldest takes have left the window (the rule may have shrunk).
-      return { allowed: false, retryAfterMs: (window.hits[window.hits.length - rule.points] as number) + rule.perMs - time };
+      return {
+        allowed: false,
+        retryAfterMs: (window.hits[window.hits.length - rule.points] as number) + rule.perMs - time,
+      };
     },
     close() {
       clearInterval(sweeper);

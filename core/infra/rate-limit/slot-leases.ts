@@ -41,7 +41,8 @@ export function createRedisSlotLeases(redis: Redis, options: RedisSlotLeasesOpti
         acquireAttemptsLimit: 1,
         retryInterval: 0,
         // Redis restarted empty, or this process stalled past its lease: the call goes on; the count heals when it ends.
-        onLockLost: (error) => options.logger.warn({ err: error, limit: name }, 'rate-limit slot lease lost while its call ran'),
+        onLockLost: (error) =>
+          options.logger.warn({ err: error, limit: name }, 'rate-limit slot lease lost while its call ran'),
       });
       if (!(await semaphore.tryAcquire())) return undefined;
       let released: Promise<void> | undefined;

@@ -80,11 +80,13 @@ const GLYPH_ROWS: Readonly<Record<string, readonly string[]>> = {
   '>': ['.#...', '..#..', '...#.', '....#', '...#.', '..#..', '.#...'],
   '[': ['.###.', '.#...', '.#...', '.#...', '.#...', '.#...', '.###.'],
   ']': ['.###.', '...#.', '...#.', '...#.', '...#.', '...#.', '.###.'],
-  '$': ['..#..', '.####', '#.#..', '.###.', '..#.#', '####.', '..#..'],
+  $: ['..#..', '.####', '#.#..', '.###.', '..#.#', '####.', '..#..'],
   '|': ['..#..', '..#..', '..#..', '..#..', '..#..', '..#..', '..#..'],
 };
 
-const GLYPHS: ReadonlyMap<string, Uint8Array> = new Map(Object.entries(GLYPH_ROWS).map(([char, rows]) => [char, toBits(rows)]));
+const GLYPHS: ReadonlyMap<string, Uint8Array> = new Map(
+  Object.entries(GLYPH_ROWS).map(([char, rows]) => [char, toBits(rows)]),
+);
 const PLACEHOLDER_BITS = toBits(PLACEHOLDER);
 
 /**
@@ -108,7 +110,11 @@ export function hasGlyph(char: string): boolean {
  */
 export function drawableText(text: string): string {
   const folded = text.normalize('NFKD').replace(/\p{M}+/gu, '');
-  return [...folded].map((char) => (hasGlyph(char) ? char : ' ')).join('').replace(/\s+/gu, ' ').trim();
+  return [...folded]
+    .map((char) => (hasGlyph(char) ? char : ' '))
+    .join('')
+    .replace(/\s+/gu, ' ')
+    .trim();
 }
 
 /** How many pixels `text` covers at `scale` (each font pixel a `scale`x`scale` square). */
@@ -163,7 +169,10 @@ export function wrapText(text: string, maxChars: number, maxLines: number): stri
   if (line !== '' && lines.length < maxLines) lines.push(line);
   if (index < words.length && lines.length > 0) {
     const last = [...lines[lines.length - 1]!];
-    lines[lines.length - 1] = `${last.slice(0, Math.max(0, maxChars - 3)).join('').trimEnd()}...`;
+    lines[lines.length - 1] = `${last
+      .slice(0, Math.max(0, maxChars - 3))
+      .join('')
+      .trimEnd()}...`;
   }
   return lines;
 }

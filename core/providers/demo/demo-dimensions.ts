@@ -7,7 +7,10 @@ export const DEFAULT_LONG_EDGE = 768;
  * The pixel size of a demo picture: the long edge as given, the short edge scaled by the aspect
  * ratio and rounded to an even number (so 16:9 at 768 is 768x432), never below 2 px.
  */
-export function computeDemoSize(aspectRatio: AspectRatio, longEdge: number = DEFAULT_LONG_EDGE): { width: number; height: number } {
+export function computeDemoSize(
+  aspectRatio: AspectRatio,
+  longEdge: number = DEFAULT_LONG_EDGE,
+): { width: number; height: number } {
   const [across, down] = aspectRatio.split(':').map(Number) as [number, number];
   const long = toEven(longEdge);
   if (across >= down) {

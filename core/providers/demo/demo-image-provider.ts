@@ -36,7 +36,11 @@ export function createDemoImageProvider(options: DemoImageProviderOptions = {}):
     capabilities: { models: ['demo'], canEdit: true, maxCount: MAX_COUNT },
     async generateImages(request: ImageRequest): Promise<MediaFile[]> {
       if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_COUNT) {
-        throw new ProviderError(NAME, 'invalid', `The demo provider makes 1 to ${MAX_COUNT} images, not ${request.count}`);
+        throw new ProviderError(
+          NAME,
+          'invalid',
+          `The demo provider makes 1 to ${MAX_COUNT} images, not ${request.count}`,
+        );
       }
       await waitOrAbort(NAME, latencyMs, request.signal);
       const inputSeed = request.inputImage === undefined ? 0 : crc32(request.inputImage.bytes);

@@ -36,10 +36,22 @@ export type DemoRidge = {
 export type CloudPuff = { readonly dx: number; readonly dy: number; readonly radius: number };
 
 /** A cloud made of soft overlapping puffs. */
-export type DemoCloud = { readonly x: number; readonly y: number; readonly alpha: number; readonly puffs: readonly CloudPuff[]; readonly sway: number };
+export type DemoCloud = {
+  readonly x: number;
+  readonly y: number;
+  readonly alpha: number;
+  readonly puffs: readonly CloudPuff[];
+  readonly sway: number;
+};
 
 /** A star: position, size in pixels at a 768 px long edge, brightness and twinkle phase. */
-export type DemoStar = { readonly x: number; readonly y: number; readonly size: number; readonly brightness: number; readonly twinkle: number };
+export type DemoStar = {
+  readonly x: number;
+  readonly y: number;
+  readonly size: number;
+  readonly brightness: number;
+  readonly twinkle: number;
+};
 
 /** Everything needed to paint one demo scene at any size and animation phase. */
 export type DemoScene = {
@@ -54,15 +66,80 @@ export type DemoScene = {
 type PaletteSeed = Omit<DemoPalette, 'isNight'> & { isNight?: boolean };
 
 const PALETTES: readonly PaletteSeed[] = [
-  { skyTop: hex('#2b2d64'), skyHorizon: hex('#f7a072'), sun: hex('#ffe8c2'), farRidge: hex('#b56576'), nearRidge: hex('#2a1f3d'), cloud: hex('#f9c6a8') },
-  { skyTop: hex('#1f4e5f'), skyHorizon: hex('#c8f0d8'), sun: hex('#fffbe0'), farRidge: hex('#6fb3a5'), nearRidge: hex('#143d3c'), cloud: hex('#e6fff2') },
-  { skyTop: hex('#241e4e'), skyHorizon: hex('#e8a0bf'), sun: hex('#fff0f5'), farRidge: hex('#8e6fb5'), nearRidge: hex('#1d1537'), cloud: hex('#f4c7dc') },
-  { skyTop: hex('#3d7cc9'), skyHorizon: hex('#f3e3c3'), sun: hex('#fffdf0'), farRidge: hex('#d09a6b'), nearRidge: hex('#6b3e26'), cloud: hex('#ffffff') },
-  { skyTop: hex('#0b1026'), skyHorizon: hex('#27547a'), sun: hex('#f2f5ff'), farRidge: hex('#1f3b57'), nearRidge: hex('#070b17'), cloud: hex('#4a6a8a'), isNight: true },
-  { skyTop: hex('#4a2c2a'), skyHorizon: hex('#ffb347'), sun: hex('#fff3c4'), farRidge: hex('#c0603a'), nearRidge: hex('#3b1f1a'), cloud: hex('#ffd8a8') },
-  { skyTop: hex('#4b6f96'), skyHorizon: hex('#e9f3fb'), sun: hex('#ffffff'), farRidge: hex('#9db8d3'), nearRidge: hex('#2d4560'), cloud: hex('#ffffff') },
-  { skyTop: hex('#355c7d'), skyHorizon: hex('#f2e9c9'), sun: hex('#fff8dc'), farRidge: hex('#7a9e7e'), nearRidge: hex('#1e3a2b'), cloud: hex('#fdf6e3') },
-  { skyTop: hex('#12002b'), skyHorizon: hex('#ff5ea8'), sun: hex('#ffd36e'), farRidge: hex('#7b2cbf'), nearRidge: hex('#10002b'), cloud: hex('#ff9ecf'), isNight: true },
+  {
+    skyTop: hex('#2b2d64'),
+    skyHorizon: hex('#f7a072'),
+    sun: hex('#ffe8c2'),
+    farRidge: hex('#b56576'),
+    nearRidge: hex('#2a1f3d'),
+    cloud: hex('#f9c6a8'),
+  },
+  {
+    skyTop: hex('#1f4e5f'),
+    skyHorizon: hex('#c8f0d8'),
+    sun: hex('#fffbe0'),
+    farRidge: hex('#6fb3a5'),
+    nearRidge: hex('#143d3c'),
+    cloud: hex('#e6fff2'),
+  },
+  {
+    skyTop: hex('#241e4e'),
+    skyHorizon: hex('#e8a0bf'),
+    sun: hex('#fff0f5'),
+    farRidge: hex('#8e6fb5'),
+    nearRidge: hex('#1d1537'),
+    cloud: hex('#f4c7dc'),
+  },
+  {
+    skyTop: hex('#3d7cc9'),
+    skyHorizon: hex('#f3e3c3'),
+    sun: hex('#fffdf0'),
+    farRidge: hex('#d09a6b'),
+    nearRidge: hex('#6b3e26'),
+    cloud: hex('#ffffff'),
+  },
+  {
+    skyTop: hex('#0b1026'),
+    skyHorizon: hex('#27547a'),
+    sun: hex('#f2f5ff'),
+    farRidge: hex('#1f3b57'),
+    nearRidge: hex('#070b17'),
+    cloud: hex('#4a6a8a'),
+    isNight: true,
+  },
+  {
+    skyTop: hex('#4a2c2a'),
+    skyHorizon: hex('#ffb347'),
+    sun: hex('#fff3c4'),
+    farRidge: hex('#c0603a'),
+    nearRidge: hex('#3b1f1a'),
+    cloud: hex('#ffd8a8'),
+  },
+  {
+    skyTop: hex('#4b6f96'),
+    skyHorizon: hex('#e9f3fb'),
+    sun: hex('#ffffff'),
+    farRidge: hex('#9db8d3'),
+    nearRidge: hex('#2d4560'),
+    cloud: hex('#ffffff'),
+  },
+  {
+    skyTop: hex('#355c7d'),
+    skyHorizon: hex('#f2e9c9'),
+    sun: hex('#fff8dc'),
+    farRidge: hex('#7a9e7e'),
+    nearRidge: hex('#1e3a2b'),
+    cloud: hex('#fdf6e3'),
+  },
+  {
+    skyTop: hex('#12002b'),
+    skyHorizon: hex('#ff5ea8'),
+    sun: hex('#ffd36e'),
+    farRidge: hex('#7b2cbf'),
+    nearRidge: hex('#10002b'),
+    cloud: hex('#ff9ecf'),
+    isNight: true,
+  },
 ];
 
 /** Steps through the palettes from one variant to the next; coprime with their count. */
@@ -130,7 +207,13 @@ function designCloud(random: Random, horizon: number): DemoCloud {
     const radius = spread * (0.14 + 0.2 * (1 - Math.abs(along) * 1.6)) * between(random, 0.8, 1.2);
     return { dx: along * spread, dy: -radius * between(random, 0.1, 0.5), radius };
   });
-  return { x: random(), y: between(random, 0.08, horizon - 0.12), alpha: between(random, 0.18, 0.32), puffs, sway: between(random, 0.01, 0.025) };
+  return {
+    x: random(),
+    y: between(random, 0.08, horizon - 0.12),
+    alpha: between(random, 0.18, 0.32),
+    puffs,
+    sway: between(random, 0.01, 0.025),
+  };
 }
 
 function between(random: Random, low: number, high: number): number {

@@ -1,4 +1,11 @@
-import { drawableText, drawText, GLYPH_ADVANCE, LINE_ADVANCE, measureText, wrapText } from '#core/providers/demo/bitmap-font';
+import {
+  drawableText,
+  drawText,
+  GLYPH_ADVANCE,
+  LINE_ADVANCE,
+  measureText,
+  wrapText,
+} from '#core/providers/demo/bitmap-font';
 import { fillRect, type Raster, type Rgb } from '#core/providers/demo/raster';
 
 /**
@@ -42,7 +49,15 @@ export function layoutDemoBadge(width: number, height: number, label: string, in
   const text = measureText(label, scale);
   const x = inset + 3 * scale;
   const y = inset + 3 * scale;
-  return { x, y, width: text.width + 2 * padding, height: text.height + 2 * padding, scale, textX: x + padding, textY: y + padding };
+  return {
+    x,
+    y,
+    width: text.width + 2 * padding,
+    height: text.height + 2 * padding,
+    scale,
+    textX: x + padding,
+    textY: y + padding,
+  };
 }
 
 /** Draws the badge: a soft shadow, a notched yellow plate and the label in dark letters. */

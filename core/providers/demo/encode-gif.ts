@@ -29,7 +29,8 @@ export function encodeGif(frames: readonly Raster[], options: GifOptions): Buffe
   const first = frames[0];
   if (first === undefined) throw new Error('A GIF needs at least one frame');
   const { width, height } = first;
-  if (frames.some((frame) => frame.width !== width || frame.height !== height)) throw new Error('GIF frames must share one size');
+  if (frames.some((frame) => frame.width !== width || frame.height !== height))
+    throw new Error('GIF frames must share one size');
   const palette = buildPalette(frames, UNCHANGED);
   const indexPixels = createColorIndexer(palette);
   const out = new ByteWriter(width * height * frames.length);

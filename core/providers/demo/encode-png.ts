@@ -76,7 +76,10 @@ function textChunk({ keyword, text }: PngText): Buffer {
   }
   const clean = text.replace(/\r\n?/gu, '\n').replace(/[\x00-\x09\x0b-\x1f\x7f]/gu, ' ');
   if (/^[\n\x20-\x7e\xa0-\xff]*$/u.test(clean)) {
-    return chunk('tEXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(clean, 'latin1')]));
+    return chunk(
+      'tEXt',
+      Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(clean, 'latin1')]),
+    );
   }
   const international = Buffer.concat([
     Buffer.from(keyword, 'latin1'),

@@ -1,5 +1,15 @@
 import type { DemoRidge, DemoScene } from '#core/providers/demo/design-demo-scene';
-import { addGlow, applyVignette, fillBelowRidge, fillRect, fillRows, fillSoftCircle, mixRgb, type Raster, type Rgb } from '#core/providers/demo/raster';
+import {
+  addGlow,
+  applyVignette,
+  fillBelowRidge,
+  fillRect,
+  fillRows,
+  fillSoftCircle,
+  mixRgb,
+  type Raster,
+  type Rgb,
+} from '#core/providers/demo/raster';
 
 const WHITE: Rgb = [255, 255, 255];
 const TAU = Math.PI * 2;
@@ -17,7 +27,9 @@ export function paintDemoScene(raster: Raster, scene: DemoScene, phase = 0): voi
   const swing = Math.sin(TAU * phase);
   const horizonRow = scene.horizon * height;
 
-  fillRows(raster, 0, height, (row) => mixRgb(palette.skyTop, palette.skyHorizon, Math.min(1, row / horizonRow) ** 1.4));
+  fillRows(raster, 0, height, (row) =>
+    mixRgb(palette.skyTop, palette.skyHorizon, Math.min(1, row / horizonRow) ** 1.4),
+  );
 
   for (const star of scene.stars) {
     const size = Math.max(1, Math.round(star.size * pixelScale));
@@ -38,7 +50,15 @@ export function paintDemoScene(raster: Raster, scene: DemoScene, phase = 0): voi
     const centerY = cloud.y * height;
     for (const puff of cloud.puffs) {
       const radius = puff.radius * shortEdge;
-      fillSoftCircle(raster, centerX + puff.dx * shortEdge, centerY + puff.dy * shortEdge, radius, palette.cloud, cloud.alpha, radius * 0.35);
+      fillSoftCircle(
+        raster,
+        centerX + puff.dx * shortEdge,
+        centerY + puff.dy * shortEdge,
+        radius,
+        palette.cloud,
+        cloud.alpha,
+        radius * 0.35,
+      );
     }
   }
 
@@ -96,6 +116,14 @@ function paintCraters(raster: Raster, centerX: number, centerY: number, radius: 
     [0.35, -0.35, 0.1],
   ];
   for (const [dx, dy, size] of craters) {
-    fillSoftCircle(raster, centerX + dx * radius, centerY + dy * radius, size * radius, shade, 0.12, size * radius * 0.4);
+    fillSoftCircle(
+      raster,
+      centerX + dx * radius,
+      centerY + dy * radius,
+      size * radius,
+      shade,
+      0.12,
+      size * radius * 0.4,
+    );
   }
 }

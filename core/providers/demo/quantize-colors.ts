@@ -148,5 +148,5 @@ function medianSplit(bins: Int32Array, counts: Float64Array, box: Box, shift: nu
 }
 
 function clampByte(value: number): number {
-  return value < 0 ? 0 : Math.min(value , 255);
+  return value < 0 ? 0 : Math.min(value, 255);
 }

@@ -29,7 +29,15 @@ export function mixRgb(from: Rgb, to: Rgb, amount: number): Rgb {
 }
 
 /** Fills a rectangle, blended over what is there with `alpha` in 0..1. */
-export function fillRect(raster: Raster, x: number, y: number, width: number, height: number, color: Rgb, alpha = 1): void {
+export function fillRect(
+  raster: Raster,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  color: Rgb,
+  alpha = 1,
+): void {
   const left = clamp(Math.round(x), 0, raster.width);
   const right = clamp(Math.round(x + width), 0, raster.width);
   const top = clamp(Math.round(y), 0, raster.height);
@@ -67,7 +75,15 @@ export function fillRows(raster: Raster, top: number, bottom: number, colorOfRow
  * Blends a disc with a soft edge `feather` pixels wide, at opacity `alpha`. Used for the sun,
  * the moon and the puffs that make up clouds.
  */
-export function fillSoftCircle(raster: Raster, centerX: number, centerY: number, radius: number, color: Rgb, alpha: number, feather = 1.5): void {
+export function fillSoftCircle(
+  raster: Raster,
+  centerX: number,
+  centerY: number,
+  radius: number,
+  color: Rgb,
+  alpha: number,
+  feather = 1.5,
+): void {
   const reach = radius + feather;
   const left = clamp(Math.floor(centerX - reach), 0, raster.width);
   const right = clamp(Math.ceil(centerX + reach), 0, raster.width);
@@ -83,7 +99,8 @@ export function fillSoftCircle(raster: Raster, centerX: number, centerY: number,
       const dx = column + 0.5 - centerX;
       const distanceSquared = dx * dx + dy * dy;
       if (distanceSquared >= outer) continue;
-      const coverage = distanceSquared <= inner ? alpha : alpha * Math.min(1, (reach - Math.sqrt(distanceSquared)) / (2 * feather));
+      const coverage =
+        distanceSquared <= inner ? alpha : alpha * Math.min(1, (reach - Math.sqrt(distanceSquared)) / (2 * feather));
       const keep = 1 - coverage;
       data[offset] = data[offset]! * keep + color[0] * coverage;
       data[offset + 1] = data[offset + 1]! * keep + color[1] * coverage;
@@ -96,7 +113,14 @@ export function fillSoftCircle(raster: Raster, centerX: number, centerY: number,
  * Lightens towards `color` with a falloff that is strongest at the centre and gone at `radius`:
  * the haze around a sun. Screen blending, so it never darkens and never overflows.
  */
-export function addGlow(raster: Raster, centerX: number, centerY: number, radius: number, color: Rgb, strength: number): void {
+export function addGlow(
+  raster: Raster,
+  centerX: number,
+  centerY: number,
+  radius: number,
+  color: Rgb,
+  strength: number,
+): void {
   const left = clamp(Math.floor(centerX - radius), 0, raster.width);
   const right = clamp(Math.ceil(centerX + radius), 0, raster.width);
   const top = clamp(Math.floor(centerY - radius), 0, raster.height);
@@ -149,7 +173,7 @@ export function fillBelowRidge(raster: Raster, ridge: Float64Array, rowColors: F
 }
 
 function clamp(value: number, low: number, high: number): number {
-  return value < low ? low : Math.min(value , high);
+  return value < low ? low : Math.min(value, high);
 }
 
 /**

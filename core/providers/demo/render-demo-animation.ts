@@ -27,7 +27,10 @@ export type DemoAnimationInput = {
 /** How many frames a demo animation of this duration has. */
 export function countDemoAnimationFrames(durationSeconds: number): number {
   const wanted = Math.round(durationSeconds * DEMO_ANIMATION_FPS);
-  return Math.min(DEMO_ANIMATION_FRAME_LIMITS.max, Math.max(DEMO_ANIMATION_FRAME_LIMITS.min, Number.isFinite(wanted) ? wanted : 0));
+  return Math.min(
+    DEMO_ANIMATION_FRAME_LIMITS.max,
+    Math.max(DEMO_ANIMATION_FRAME_LIMITS.min, Number.isFinite(wanted) ? wanted : 0),
+  );
 }
 
 /**

@@ -1,7 +1,12 @@
 import type { AspectRatio, MediaFile } from '#core/providers/ports';
 import { computeDemoSize, DEFAULT_LONG_EDGE } from '#core/providers/demo/demo-dimensions';
 import { designDemoScene } from '#core/providers/demo/design-demo-scene';
-import { computeFrameThickness, drawDemoBadge, drawDemoCaption, drawDemoFrame } from '#core/providers/demo/draw-demo-marks';
+import {
+  computeFrameThickness,
+  drawDemoBadge,
+  drawDemoCaption,
+  drawDemoFrame,
+} from '#core/providers/demo/draw-demo-marks';
 import { encodePng } from '#core/providers/demo/encode-png';
 import { paintDemoScene } from '#core/providers/demo/paint-demo-scene';
 import { createRaster } from '#core/providers/demo/raster';

@@ -1,4 +1,10 @@
-import { GoogleGenAI, Modality, type GenerateContentConfig, type GenerateContentResponse, type Part } from '@google/genai';
+import {
+  GoogleGenAI,
+  Modality,
+  type GenerateContentConfig,
+  type GenerateContentResponse,
+  type Part,
+} from '@google/genai';
 import type { ImageProvider, ImageRequest, MediaFile } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
 import { mapGoogleError } from '#core/providers/map-provider-error';
@@ -60,13 +66,19 @@ export function createGoogleImageProvider(options: GoogleImageProviderOptions): 
     vertexai: false,
     // One request per call (`attempts: 1`): the job's call loop retries within its deadline,
     // so the SDK's own retries would multiply ours.
-    httpOptions: { timeout: timeoutMs, retryOptions: { attempts: 1 }, ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }) },
+    httpOptions: {
+      timeout: timeoutMs,
+      retryOptions: { attempts: 1 },
+      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    },
   });
 
   async function generateOne(request: ImageRequest, index: number, signal: AbortSignal): Promise<MediaFile> {
     const parts: Part[] = [{ text: request.prompt }];
     if (request.inputImage) {
-      parts.push({ inlineData: { mimeType: request.inputImage.mime, data: request.inputImage.bytes.toString('base64') } });
+      parts.push({
+        inlineData: { mimeType: request.inputImage.mime, data: request.inputImage.bytes.toString('base64') },
+      });
     }
     // The SDK's ApiError drops the answer's headers; this fetch keeps a failed answer's, for `Retry-After`.
     let failedAnswer: { headers: Headers } | undefined;
@@ -110,7 +122,9 @@ function imageFromResponse(response: GenerateContentResponse): MediaFile {
   const blockReason = response.promptFeedback?.blockReason;
   if (blockReason !== undefined) {
     const detail = response.promptFeedback?.blockReasonMessage;
-    throw new ProviderError(NAME, 'refused', `${NAME}: prompt blocked (${blockReason})${detail ? `: ${detail}` : ''}`, { cause: response.promptFeedback });
+    throw new ProviderError(NAME, 'refused', `${NAME}: prompt blocked (${blockReason})${detail ? `: ${detail}` : ''}`, {
+      cause: response.promptFeedback,
+    });
   }
   const candidate = response.candidates?.[0];
   const image = candidate?.content?.parts?.find((part) => part.inlineData?.data)?.inlineData;

@@ -55,7 +55,11 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
     apiKey: options.apiKey,
     vertexai: false,
     // One request per call: the job's call loop owns retries and the deadline.
-    httpOptions: { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, retryOptions: { attempts: 1 }, ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }) },
+    httpOptions: {
+      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      retryOptions: { attempts: 1 },
+      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    },
   });
 
   async function download(video: Video, signal: AbortSignal | undefined): Promise<MediaFile> {
@@ -63,10 +67,15 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
     const deadline = AbortSignal.any([AbortSignal.timeout(downloadTimeoutMs), ...(signal ? [signal] : [])]);
     try {
       const downloadPath = join(directory, 'video.mp4');
-      await rejectOnAbort(ai.files.download({ file: video, downloadPath, config: { abortSignal: deadline } }), deadline);
+      await rejectOnAbort(
+        ai.files.download({ file: video, downloadPath, config: { abortSignal: deadline } }),
+        deadline,
+      );
       return { bytes: await readFile(downloadPath), mime: video.mimeType ?? 'video/mp4' };
     } catch (error) {
-      throw deadline.aborted && !(error instanceof ProviderError) ? abortedProviderError(NAME, signal, error) : mapGoogleError(NAME, error, signal);
+      throw deadline.aborted && !(error instanceof ProviderError)
+        ? abortedProviderError(NAME, signal, error)
+        : mapGoogleError(NAME, error, signal);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
@@ -77,7 +86,9 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
     capabilities: { models, canEdit: true, maxCount: 1 },
 
     async startVideo(request: VideoRequest): Promise<{ operation: string }> {
-      const image = request.inputImage ? { imageBytes: request.inputImage.bytes.toString('base64'), mimeType: request.inputImage.mime } : undefined;
+      const image = request.inputImage
+        ? { imageBytes: request.inputImage.bytes.toString('base64'), mimeType: request.inputImage.mime }
+        : undefined;
       try {
         const operation = await ai.models.generateVideos({
           model: request.model,
@@ -89,7 +100,8 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
             ...(request.signal ? { abortSignal: request.signal } : {}),
           },
         });
-        if (!operation.name) throw new ProviderError(NAME, 'transient', `${NAME}: generateVideos returned no operation name`);
+        if (!operation.name)
+          throw new ProviderError(NAME, 'transient', `${NAME}: generateVideos returned no operation name`);
         return { operation: operation.name };
       } catch (error) {
         throw mapGoogleError(NAME, error, request.signal);
@@ -113,9 +125,17 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
         const filtered = polled.response?.raiMediaFilteredCount ?? 0;
         const reasons = polled.response?.raiMediaFilteredReasons ?? [];
         if (filtered > 0 || reasons.length > 0) {
-          throw new ProviderError(NAME, 'refused', `${NAME}: video withheld by the RAI filter: ${reasons.join('; ') || `${filtered} filtered`}`, { cause: polled.response });
+          throw new ProviderError(
+            NAME,
+            'refused',
+            `${NAME}: video withheld by the RAI filter: ${reasons.join('; ') || `${filtered} filtered`}`,
+            { cause: polled.response },
+          );
         }
-        throw new ProviderError(NAME, 'transient', `${NAME}: operation ${operation} finished without a video`, { cause: polled.response, reason: 'operation_failed' });
+        throw new ProviderError(NAME, 'transient', `${NAME}: operation ${operation} finished without a video`, {
+          cause: polled.response,
+          reason: 'operation_failed',
+        });
       }
       return { state: 'done', file: await download(video, signal) };
     },

@@ -51,18 +51,34 @@ export function createOpenAiImageProvider(options: OpenAiImageProviderOptions): 
         throw new ProviderError(NAME, 'invalid', `${NAME}: makes 1 to ${MAX_COUNT} images, not ${request.count}`);
       }
       const size = sizeFor(request.aspectRatio);
-      const common = { model: MODEL, prompt: request.prompt, n: request.count, size, quality: request.quality === 'hd' ? 'high' : 'medium' } as const;
+      const common = {
+        model: MODEL,
+        prompt: request.prompt,
+        n: request.count,
+        size,
+        quality: request.quality === 'hd' ? 'high' : 'medium',
+      } as const;
       const requestOptions = request.signal ? { signal: request.signal } : {};
       let response: OpenAI.ImagesResponse;
       try {
         response = request.inputImage
-          ? await client.images.edit({ ...common, image: await toFile(request.inputImage.bytes, inputFileName(request.inputImage.mime), { type: request.inputImage.mime }) }, requestOptions)
+          ? await client.images.edit(
+              {
+                ...common,
+                image: await toFile(request.inputImage.bytes, inputFileName(request.inputImage.mime), {
+                  type: request.inputImage.mime,
+                }),
+              },
+              requestOptions,
+            )
           : await client.images.generate(common, requestOptions);
       } catch (error) {
         throw mapOpenAiError(NAME, error, request.signal);
       }
       const [width, height] = size.split('x').map(Number);
-      const images = (response.data ?? []).flatMap((image) => (image.b64_json ? [Buffer.from(image.b64_json, 'base64')] : []));
+      const images = (response.data ?? []).flatMap((image) =>
+        image.b64_json ? [Buffer.from(image.b64_json, 'base64')] : [],
+      );
       if (images.length === 0) throw new ProviderError(NAME, 'transient', `${NAME}: the answer held no image`);
       return images.map((bytes) => ({ bytes, mime: `image/${response.output_format ?? 'png'}`, width, height }));
     },

@@ -76,7 +76,10 @@ export function createOpenRouterImageProvider(options: OpenRouterImageProviderOp
   async function generateOne(request: ImageRequest, index: number, signal: AbortSignal): Promise<MediaFile> {
     const content: ContentPart[] = [{ type: 'text', text: request.prompt }];
     if (request.inputImage) {
-      content.push({ type: 'image_url', image_url: { url: `data:${request.inputImage.mime};base64,${request.inputImage.bytes.toString('base64')}` } });
+      content.push({
+        type: 'image_url',
+        image_url: { url: `data:${request.inputImage.mime};base64,${request.inputImage.bytes.toString('base64')}` },
+      });
     }
     const body: OpenRouterImageRequest = {
       model: request.model,
@@ -113,9 +116,14 @@ function imageFromCompletion(completion: OpenRouterImageCompletion): MediaFile {
   if (decoded) return { ...decoded, ...readImageSize(decoded.bytes) };
   const finish = `${choice?.finish_reason ?? 'none'}${choice?.native_finish_reason ? `/${choice.native_finish_reason}` : ''}`;
   const text = choice?.message?.content ? `: ${choice.message.content}` : '';
-  const message = url === undefined ? `${NAME}: no image (finish_reason ${finish})${text}` : `${NAME}: the image is not a base64 data URL`;
+  const message =
+    url === undefined
+      ? `${NAME}: no image (finish_reason ${finish})${text}`
+      : `${NAME}: the image is not a base64 data URL`;
   const kind = choice?.finish_reason === 'content_filter' ? 'refused' : 'transient';
-  throw new ProviderError(NAME, kind, message, { cause: { finishReason: choice?.finish_reason, nativeFinishReason: choice?.native_finish_reason } });
+  throw new ProviderError(NAME, kind, message, {
+    cause: { finishReason: choice?.finish_reason, nativeFinishReason: choice?.native_finish_reason },
+  });
 }
 
 function decodeDataUrl(url: string): { bytes: Buffer; mime: string } | undefined {

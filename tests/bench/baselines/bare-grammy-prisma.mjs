@@ -13,16 +13,26 @@ import { PrismaClient } from '../../../dist/core/infra/db/generated/client.js';
 const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL, max: 10 }) });
 const bot = new Bot(process.env.BOT_TOKEN, { client: { apiRoot: process.env.TELEGRAM_API_ROOT } });
 bot.api.config.use(apiThrottler());
-bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true, rethrowInternalServerErrors: false }));
+bot.api.config.use(
+  autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true, rethrowInternalServerErrors: false }),
+);
 
 bot.on('message:text', async (ctx) => {
   const subject = String(ctx.from.id);
-  const user = await prisma.user.findFirst({ where: { identities: { some: { provider: 'telegram', subject } } }, select: { id: true, locale: true } });
+  const user = await prisma.user.findFirst({
+    where: { identities: { some: { provider: 'telegram', subject } } },
+    select: { id: true, locale: true },
+  });
   await ctx.reply(user ? `${ctx.message.text.split(' ')[0]}: ${user.id}` : 'Welcome!');
 });
 
 await bot.init();
-const runner = run(bot, { runner: { silent: true, fetch: { allowed_updates: ['message', 'callback_query', 'pre_checkout_query'], timeout: 30 } } });
+const runner = run(bot, {
+  runner: {
+    silent: true,
+    fetch: { allowed_updates: ['message', 'callback_query', 'pre_checkout_query'], timeout: 30 },
+  },
+});
 process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: 'ready' })}\n`);
 
 const stop = async () => {

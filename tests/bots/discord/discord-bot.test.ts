@@ -5,7 +5,15 @@ import { CATALOG } from '#core/catalog/catalog';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { makePng, readPng } from '#tests/fakes/test-png';
-import { CHANNEL_ID, GUILD_ID, customIdsOf, DiscordHarness, snowflakeFrom, TOKEN, type DiscordUser } from '#tests/bots/discord/discord-harness';
+import {
+  CHANNEL_ID,
+  GUILD_ID,
+  customIdsOf,
+  DiscordHarness,
+  snowflakeFrom,
+  TOKEN,
+  type DiscordUser,
+} from '#tests/bots/discord/discord-harness';
 
 type JsonObject = Record<string, unknown>;
 
@@ -13,19 +21,27 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
   let h: DiscordHarness;
 
   beforeAll(async () => {
-    h = await DiscordHarness.start({ providers: { image: [createDemoImageProvider()], video: [createDemoVideoProvider({ pollsBeforeDone: 1 })] } });
+    h = await DiscordHarness.start({
+      providers: { image: [createDemoImageProvider()], video: [createDemoVideoProvider({ pollsBeforeDone: 1 })] },
+    });
   });
   afterAll(async () => {
     await h?.close();
   });
 
   async function outputBytes(generationId: string): Promise<Buffer[]> {
-    const assets = await h.t.database.prisma.mediaAsset.findMany({ where: { generationId, role: 'output' }, orderBy: { createdAt: 'asc' } });
+    const assets = await h.t.database.prisma.mediaAsset.findMany({
+      where: { generationId, role: 'output' },
+      orderBy: { createdAt: 'asc' },
+    });
     return Promise.all(assets.map(async (asset) => (await h.t.deps.media.get(asset.storageKey)) ?? Buffer.alloc(0)));
   }
 
   async function generationsOf(user: DiscordUser) {
-    return h.t.database.prisma.generation.findMany({ where: { user: { identities: { some: { provider: 'discord', subject: user.id } } } }, orderBy: { createdAt: 'asc' } });
+    return h.t.database.prisma.generation.findMany({
+      where: { user: { identities: { some: { provider: 'discord', subject: user.id } } } },
+      orderBy: { createdAt: 'asc' },
+    });
   }
 
   it('onboards through the /start buttons, then /imagine edits the original response into the PNG with the follow-up buttons', async () => {
@@ -48,7 +64,9 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     expect(result.files[0]).toMatchObject({ field: 'files[0]', filename: 'image.png', mime: 'image/png' });
     expect(result.files[0]?.bytes.equals(bytes ?? Buffer.alloc(0))).toBe(true);
     expect(readPng(result.files[0]?.bytes ?? Buffer.alloc(0))).toMatchObject({ width: 768, height: 432 });
-    expect((result.json as JsonObject).content).toBe(translate('en', 'job.succeeded_demo', { prompt: 'a red fox in the snow' }));
+    expect((result.json as JsonObject).content).toBe(
+      translate('en', 'job.succeeded_demo', { prompt: 'a red fox in the snow' }),
+    );
     const actions = customIdsOf(result.json as JsonObject).map((id) => decodeAction(id));
     expect(actions).toEqual([
       { name: 'reroll', arg: generation?.id },
@@ -62,20 +80,39 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     expect(customIdsOf(edits[0]?.json as JsonObject).map((id) => decodeAction(id)?.name)).toEqual(['cancel_job']);
     expect(edits.at(-1)).toBe(result);
     const original = h.fake.message(h.fake.interaction(imagine.id)?.originalMessageId ?? '');
-    expect(original).toMatchObject({ content: translate('en', 'job.succeeded_demo', { prompt: 'a red fox in the snow' }), channel_id: CHANNEL_ID });
+    expect(original).toMatchObject({
+      content: translate('en', 'job.succeeded_demo', { prompt: 'a red fox in the snow' }),
+      channel_id: CHANNEL_ID,
+    });
     expect((original?.attachments as unknown[]).length).toBe(1);
-    expect(generation?.delivery).toMatchObject({ platform: 'discord', chatId: CHANNEL_ID, chatType: 'group', statusMessageId: '@original' });
+    expect(generation?.delivery).toMatchObject({
+      platform: 'discord',
+      chatId: CHANNEL_ID,
+      chatType: 'group',
+      statusMessageId: '@original',
+    });
     // The interaction token is a credential: once the job has delivered, core drops it from the job.
-    await expect.poll(async () => JSON.stringify((await generationsOf(alice))[0]?.delivery), { timeout: 5_000 }).not.toContain(imagine.token);
+    await expect
+      .poll(async () => JSON.stringify((await generationsOf(alice))[0]?.delivery), { timeout: 5_000 })
+      .not.toContain(imagine.token);
   });
 
   it('a slow first answer is not overwritten by the job: the result stays the last edit', async () => {
     const frank: DiscordUser = { id: '300000000000000010' };
     await h.onboard(frank);
-    const imagine = h.command(frank, 'imagine', { prompt: 'a windmill' }, {
-      // Discord makes the adapter wait before its "queued" edit; the worker finishes meanwhile.
-      beforeSend: (interaction) => h.fake.failNext({ method: 'PATCH', path: `/webhooks/${h.fake.application.id}/${interaction.token}/messages/@original` }, { status: 429, retryAfter: 1 }),
-    });
+    const imagine = h.command(
+      frank,
+      'imagine',
+      { prompt: 'a windmill' },
+      {
+        // Discord makes the adapter wait before its "queued" edit; the worker finishes meanwhile.
+        beforeSend: (interaction) =>
+          h.fake.failNext(
+            { method: 'PATCH', path: `/webhooks/${h.fake.application.id}/${interaction.token}/messages/@original` },
+            { status: 429, retryAfter: 1 },
+          ),
+      },
+    );
     await h.originalEdit(imagine, (r) => r.files.length > 0 && r.status === 200);
     const edits = h.requestsOf(imagine).filter((r) => r.method === 'PATCH' && r.status === 200);
     expect((edits[0]?.json as JsonObject).content).toMatch(/^Queued/);
@@ -99,8 +136,15 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     const refused = h.press(stranger, reroll, resultMessageId);
     expect(await h.acknowledgement(refused)).toEqual({ type: 5, isEphemeral: false });
     const refusal = await h.followUp(refused);
-    expect(refusal.json).toMatchObject({ content: translate('en', 'errors.not_job_owner'), flags: MessageFlags.Ephemeral });
-    expect(h.requestsOf(refused).map((r) => `${r.method} ${r.path.split('/').at(-1)}`)).toEqual(['POST callback', 'DELETE @original', `POST ${refused.token}`]);
+    expect(refusal.json).toMatchObject({
+      content: translate('en', 'errors.not_job_owner'),
+      flags: MessageFlags.Ephemeral,
+    });
+    expect(h.requestsOf(refused).map((r) => `${r.method} ${r.path.split('/').at(-1)}`)).toEqual([
+      'POST callback',
+      'DELETE @original',
+      `POST ${refused.token}`,
+    ]);
     expect(await generationsOf(stranger)).toHaveLength(0);
     expect(await generationsOf(owner)).toHaveLength(1);
     expect(h.fake.message(resultMessageId)).toEqual(before);
@@ -121,9 +165,17 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
   it('a video finishing after the interaction token expired is posted to the channel with the bot token', async () => {
     const carol: DiscordUser = { id: '300000000000000004' };
     await h.onboard(carol);
-    const video = h.command(carol, 'video', { prompt: 'waves on a beach', seconds: 4 }, { id: snowflakeFrom(16 * 60_000) });
+    const video = h.command(
+      carol,
+      'video',
+      { prompt: 'waves on a beach', seconds: 4 },
+      { id: snowflakeFrom(16 * 60_000) },
+    );
     expect(await h.acknowledgement(video)).toEqual({ type: 5, isEphemeral: false });
-    const posted = await h.fake.waitForRequest((r) => r.method === 'POST' && r.path === `/channels/${CHANNEL_ID}/messages` && r.files.length > 0, 30_000);
+    const posted = await h.fake.waitForRequest(
+      (r) => r.method === 'POST' && r.path === `/channels/${CHANNEL_ID}/messages` && r.files.length > 0,
+      30_000,
+    );
 
     const [generation] = await generationsOf(carol);
     expect(generation).toMatchObject({ kind: 'video', status: 'succeeded' });
@@ -139,7 +191,9 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     });
     expect(customIdsOf(posted.json as JsonObject).map((id) => decodeAction(id)?.name)).toEqual(['reroll']);
     // Progress went to the original message with the bot token; the stale token was not used after the first answer.
-    const progress = h.fake.requests.filter((r) => r.method === 'PATCH' && r.path === `/channels/${CHANNEL_ID}/messages/${originalId}`);
+    const progress = h.fake.requests.filter(
+      (r) => r.method === 'PATCH' && r.path === `/channels/${CHANNEL_ID}/messages/${originalId}`,
+    );
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((r) => r.authorization === `Bot ${TOKEN}`)).toBe(true);
     expect(h.requestsOf(video).filter((r) => r.method === 'PATCH')).toHaveLength(1);
@@ -153,7 +207,9 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     const result = await h.originalEdit(imagine, (r) => /Done/.test(String((r.json as JsonObject).content)));
     expect(result.files).toHaveLength(0);
     const [generation] = await generationsOf(gina);
-    const asset = await h.t.database.prisma.mediaAsset.findFirstOrThrow({ where: { generationId: generation?.id, role: 'output' } });
+    const asset = await h.t.database.prisma.mediaAsset.findFirstOrThrow({
+      where: { generationId: generation?.id, role: 'output' },
+    });
     expect(asset.bytes).toBeGreaterThan(1024);
     const content = String((result.json as JsonObject).content);
     expect(content).toContain(translate('en', 'job.too_large_link', { url: '' }).trim());
@@ -164,11 +220,20 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     const hana: DiscordUser = { id: '300000000000000012' };
     await h.onboard(hana);
     const input = makePng(40, 30, [10, 200, 30, 255]);
-    const built = h.fake.chatInputInteraction({ name: 'imagine', options: { prompt: 'make it blue' }, attachments: { image: { filename: 'photo.png', bytes: input } }, userId: hana.id, guildId: GUILD_ID, channelId: CHANNEL_ID });
+    const built = h.fake.chatInputInteraction({
+      name: 'imagine',
+      options: { prompt: 'make it blue' },
+      attachments: { image: { filename: 'photo.png', bytes: input } },
+      userId: hana.id,
+      guildId: GUILD_ID,
+      channelId: CHANNEL_ID,
+    });
     const imagine = h.fake.sendInteraction(built);
     await h.originalEdit(imagine, (r) => r.files.length > 0);
     const [generation] = await generationsOf(hana);
-    const asset = await h.t.database.prisma.mediaAsset.findUniqueOrThrow({ where: { id: generation?.inputMediaId ?? '' } });
+    const asset = await h.t.database.prisma.mediaAsset.findUniqueOrThrow({
+      where: { id: generation?.inputMediaId ?? '' },
+    });
     expect(asset).toMatchObject({ role: 'input', mime: 'image/png', bytes: input.length });
     expect((await h.t.deps.media.get(asset.storageKey))?.equals(input)).toBe(true);
   });
@@ -180,7 +245,9 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     expect(await h.acknowledgement(mydata)).toEqual({ type: 5, isEphemeral: true });
     const exported = await h.originalEdit(mydata);
     expect(exported.files[0]?.filename).toMatch(/^my-data-\d{4}-\d{2}-\d{2}\.json$/);
-    const data = JSON.parse(exported.files[0]?.bytes.toString('utf8') ?? '{}') as { identities?: { provider: string; subject: string }[] };
+    const data = JSON.parse(exported.files[0]?.bytes.toString('utf8') ?? '{}') as {
+      identities?: { provider: string; subject: string }[];
+    };
     expect(data.identities).toEqual([expect.objectContaining({ provider: 'discord', subject: ivan.id })]);
     expect((exported.json as JsonObject).content).toBe(translate('en', 'mydata.caption'));
     const web = await h.followUp(mydata);
@@ -207,9 +274,28 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
   });
 
   it('autocompletes templates by prefix in the user’s language', async () => {
-    const en = h.fake.sendInteraction(h.fake.autocompleteInteraction({ name: 'imagine', focusedOption: 'template', value: 'wat', userId: '300000000000000005', guildId: '400000000000000001' }));
-    expect((await h.callback(en)).json).toEqual({ type: 8, data: { choices: [{ name: 'Watercolor', value: 'watercolor' }] } });
-    const zh = h.fake.sendInteraction(h.fake.autocompleteInteraction({ name: 'imagine', focusedOption: 'template', value: 'in', userId: '300000000000000005', locale: 'zh-CN' }));
+    const en = h.fake.sendInteraction(
+      h.fake.autocompleteInteraction({
+        name: 'imagine',
+        focusedOption: 'template',
+        value: 'wat',
+        userId: '300000000000000005',
+        guildId: '400000000000000001',
+      }),
+    );
+    expect((await h.callback(en)).json).toEqual({
+      type: 8,
+      data: { choices: [{ name: 'Watercolor', value: 'watercolor' }] },
+    });
+    const zh = h.fake.sendInteraction(
+      h.fake.autocompleteInteraction({
+        name: 'imagine',
+        focusedOption: 'template',
+        value: 'in',
+        userId: '300000000000000005',
+        locale: 'zh-CN',
+      }),
+    );
     expect((await h.callback(zh)).json).toEqual({ type: 8, data: { choices: [{ name: '水墨画', value: 'ink' }] } });
   });
 
@@ -219,7 +305,10 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     const imagine = h.command(li, 'imagine', { prompt: '一只猫', template: 'nope' });
     expect(await h.acknowledgement(imagine)).toEqual({ type: 5, isEphemeral: false });
     const answer = await h.followUp(imagine);
-    expect(answer.json).toMatchObject({ content: translate('zh-CN', 'errors.unknown_template', { template: 'nope' }), flags: MessageFlags.Ephemeral });
+    expect(answer.json).toMatchObject({
+      content: translate('zh-CN', 'errors.unknown_template', { template: 'nope' }),
+      flags: MessageFlags.Ephemeral,
+    });
     expect((answer.json as JsonObject).content).toMatch(/[\u4e00-\u9fff]/);
     expect(h.requestsOf(imagine).map((r) => r.method)).toEqual(['POST', 'DELETE', 'POST']);
     expect(h.fake.interaction(imagine.id)?.originalMessageId).toBeDefined();
@@ -229,7 +318,10 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
 
   it('when Discord refuses an answer, the user still gets a private message with a reference', async () => {
     const dan: DiscordUser = { id: '300000000000000007', locale: 'zh-CN' };
-    h.fake.failNext({ method: 'PATCH', path: /messages\/@original$/ }, { status: 400, code: 50035, message: 'Invalid Form Body' });
+    h.fake.failNext(
+      { method: 'PATCH', path: /messages\/@original$/ },
+      { status: 400, code: 50035, message: 'Invalid Form Body' },
+    );
     const balance = h.command(dan, 'balance');
     expect(await h.acknowledgement(balance)).toEqual({ type: 5, isEphemeral: true });
     const answer = await h.followUp(balance);
@@ -239,7 +331,10 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
 
   it('a malformed button answers privately that the input is not valid', async () => {
     const press = h.press({ id: '300000000000000008' }, 'not-an-action', '500000000000000001');
-    expect((await h.callback(press)).json).toMatchObject({ type: 4, data: { content: translate('en', 'errors.invalid_input'), flags: MessageFlags.Ephemeral } });
+    expect((await h.callback(press)).json).toMatchObject({
+      type: 4,
+      data: { content: translate('en', 'errors.invalid_input'), flags: MessageFlags.Ephemeral },
+    });
   });
 
   it('works in the bot’s DMs: /balance privately and /imagine into the original response', async () => {
@@ -247,13 +342,18 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     await h.onboard(erin);
     const balance = h.command(erin, 'balance');
     const shown = await h.originalEdit(balance);
-    expect(String((shown.json as JsonObject).content).split('\n')[0]).toBe(translate('en', 'balance.text', { available: 10 }));
+    expect(String((shown.json as JsonObject).content).split('\n')[0]).toBe(
+      translate('en', 'balance.text', { available: 10 }),
+    );
 
     const imagine = h.command(erin, 'imagine', { prompt: 'a paper boat', count: 2 });
     const result = await h.originalEdit(imagine, (r) => r.files.length > 0);
     expect(result.files.map((file) => file.filename)).toEqual(['image.png', 'image-2.png']);
     const [generation] = await generationsOf(erin);
-    expect(generation?.delivery).toMatchObject({ chatType: 'private', chatId: h.fake.interaction(imagine.id)?.channelId });
+    expect(generation?.delivery).toMatchObject({
+      chatType: 'private',
+      chatId: h.fake.interaction(imagine.id)?.channelId,
+    });
     expect(h.fake.interaction(imagine.id)?.guildId).toBeUndefined();
   });
 });

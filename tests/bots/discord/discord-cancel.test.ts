@@ -9,7 +9,9 @@ describe('cancelling a job from its Discord message', () => {
   let h: DiscordHarness;
 
   beforeAll(async () => {
-    h = await DiscordHarness.start({ providers: { image: [createDemoImageProvider({ latencyMs: 2_000 })], video: [createDemoVideoProvider()] } });
+    h = await DiscordHarness.start({
+      providers: { image: [createDemoImageProvider({ latencyMs: 2_000 })], video: [createDemoVideoProvider()] },
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -24,11 +26,15 @@ describe('cancelling a job from its Discord message', () => {
 
     const cancel = h.press(user, h.buttonOn(messageId, 'cancel_job'), messageId);
     expect(await h.acknowledgement(cancel)).toEqual({ type: 6, isEphemeral: false });
-    const cancelled = await h.originalEdit(imagine, (r) => String((r.json as Record<string, unknown>).content).startsWith('Cancelled'));
+    const cancelled = await h.originalEdit(imagine, (r) =>
+      String((r.json as Record<string, unknown>).content).startsWith('Cancelled'),
+    );
     expect(cancelled.json).toMatchObject({ content: translate('en', 'job.cancelled', { cost: 1 }), components: [] });
     expect(h.requestsOf(cancel).map((r) => r.method)).toEqual(['POST']);
 
-    const generation = await h.t.database.prisma.generation.findFirstOrThrow({ where: { user: { identities: { some: { provider: 'discord', subject: user.id } } } } });
+    const generation = await h.t.database.prisma.generation.findFirstOrThrow({
+      where: { user: { identities: { some: { provider: 'discord', subject: user.id } } } },
+    });
     expect(generation.status).toBe('cancelled');
     expect((await getBalance(h.t.database.prisma, generation.userId, h.t.clock.now())).available).toBe(10);
   });

@@ -1,7 +1,12 @@
 import { decodeAction, type ActionName } from '#core';
 import type { ProviderRegistry } from '#core/providers/route-model';
 import { createDiscordBot, type DiscordBot } from '#bots/discord/create-discord-bot';
-import { startFakeDiscord, type DiscordRequest, type FakeDiscord, type FakeDiscordOptions } from '#tests/fakes/discord-api';
+import {
+  startFakeDiscord,
+  type DiscordRequest,
+  type FakeDiscord,
+  type FakeDiscordOptions,
+} from '#tests/fakes/discord-api';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
 
 export const TOKEN = 'fake-discord-bot-token';
@@ -27,8 +32,13 @@ export class DiscordHarness {
     private readonly stopWorker: () => Promise<void>,
   ) {}
 
-  static async start(options: { providers?: ProviderRegistry; fake?: FakeDiscordOptions } = {}): Promise<DiscordHarness> {
-    const t = await createTestCore({ startWorker: false, ...(options.providers ? { providers: options.providers } : {}) });
+  static async start(
+    options: { providers?: ProviderRegistry; fake?: FakeDiscordOptions } = {},
+  ): Promise<DiscordHarness> {
+    const t = await createTestCore({
+      startWorker: false,
+      ...(options.providers ? { providers: options.providers } : {}),
+    });
     // Discord answers 404 Unknown interaction to acknowledgements later than 3 s; so does the fake here.
     const fake = await startFakeDiscord({ token: TOKEN, ackDeadlineMs: 3_000, ...options.fake });
     const bot = createDiscordBot(t.core, {
@@ -59,7 +69,12 @@ export class DiscordHarness {
     options: Record<string, string | number> = {},
     extra: { id?: string; attachmentSizeLimit?: number; beforeSend?: (interaction: SentInteraction) => void } = {},
   ): SentInteraction {
-    const built = this.fake.chatInputInteraction({ name, options, ...this.place(user), ...(extra.attachmentSizeLimit ? { attachmentSizeLimit: extra.attachmentSizeLimit } : {}) });
+    const built = this.fake.chatInputInteraction({
+      name,
+      options,
+      ...this.place(user),
+      ...(extra.attachmentSizeLimit ? { attachmentSizeLimit: extra.attachmentSizeLimit } : {}),
+    });
     const interaction = extra.id ? { ...built, id: extra.id } : built;
     extra.beforeSend?.(interaction);
     return this.fake.sendInteraction(interaction);
@@ -72,18 +87,30 @@ export class DiscordHarness {
 
   /** The acknowledgement (interaction callback) of an interaction. */
   callback(interaction: SentInteraction): Promise<DiscordRequest> {
-    return this.fake.waitForRequest((r) => r.method === 'POST' && r.path === `/interactions/${interaction.id}/${interaction.token}/callback`);
+    return this.fake.waitForRequest(
+      (r) => r.method === 'POST' && r.path === `/interactions/${interaction.id}/${interaction.token}/callback`,
+    );
   }
 
   /** An edit of the interaction's original response matching `predicate`. */
-  originalEdit(interaction: SentInteraction, predicate: (request: DiscordRequest) => boolean = () => true, timeoutMs = 15_000): Promise<DiscordRequest> {
+  originalEdit(
+    interaction: SentInteraction,
+    predicate: (request: DiscordRequest) => boolean = () => true,
+    timeoutMs = 15_000,
+  ): Promise<DiscordRequest> {
     const path = `/webhooks/${this.fake.application.id}/${interaction.token}/messages/@original`;
     return this.fake.waitForRequest((r) => r.method === 'PATCH' && r.path === path && predicate(r), timeoutMs);
   }
 
   /** A follow-up message of the interaction. */
-  followUp(interaction: SentInteraction, predicate: (request: DiscordRequest) => boolean = () => true): Promise<DiscordRequest> {
-    return this.fake.waitForRequest((r) => r.method === 'POST' && r.path === `/webhooks/${this.fake.application.id}/${interaction.token}` && predicate(r));
+  followUp(
+    interaction: SentInteraction,
+    predicate: (request: DiscordRequest) => boolean = () => true,
+  ): Promise<DiscordRequest> {
+    return this.fake.waitForRequest(
+      (r) =>
+        r.method === 'POST' && r.path === `/webhooks/${this.fake.application.id}/${interaction.token}` && predicate(r),
+    );
   }
 
   /** Every REST request made for this interaction's token, in order. */
@@ -94,7 +121,10 @@ export class DiscordHarness {
   /** The custom_id of the first button for `action` on a stored message. */
   buttonOn(messageId: string, action: ActionName): string {
     const found = customIdsOf(this.fake.message(messageId)).find((id) => decodeAction(id)?.name === action);
-    if (!found) throw new Error(`no ${action} button on message ${messageId}: ${JSON.stringify(this.fake.message(messageId)?.components)}`);
+    if (!found)
+      throw new Error(
+        `no ${action} button on message ${messageId}: ${JSON.stringify(this.fake.message(messageId)?.components)}`,
+      );
     return found;
   }
 
@@ -117,7 +147,11 @@ export class DiscordHarness {
   }
 
   private place(user: DiscordUser): { userId: string; locale: string; guildId?: string; channelId?: string } {
-    return { userId: user.id, locale: user.locale ?? 'en-US', ...(user.dm ? {} : { guildId: GUILD_ID, channelId: CHANNEL_ID }) };
+    return {
+      userId: user.id,
+      locale: user.locale ?? 'en-US',
+      ...(user.dm ? {} : { guildId: GUILD_ID, channelId: CHANNEL_ID }),
+    };
   }
 }
 

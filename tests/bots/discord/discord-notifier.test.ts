@@ -17,7 +17,15 @@ function result(generationId = '0190f0e0-0000-7000-8000-000000000001'): Reply {
     type: 'media',
     generationId,
     kind: 'image',
-    items: [{ assetId: 'a1', mime: 'image/png', sizeBytes: png.length, url: 'http://127.0.0.1:3999/media/a1?exp=1&sig=x', load: async () => png }],
+    items: [
+      {
+        assetId: 'a1',
+        mime: 'image/png',
+        sizeBytes: png.length,
+        url: 'http://127.0.0.1:3999/media/a1?exp=1&sig=x',
+        load: async () => png,
+      },
+    ],
     caption: { key: 'job.succeeded', vars: { prompt: 'a red square' } },
     buttons: [[{ label: { key: 'job.reroll_button' }, action: { name: 'reroll', arg: generationId } }]],
   };
@@ -31,7 +39,13 @@ function target(overrides: Partial<DeliveryTarget> & { createdAt?: number; token
     chatType: 'group',
     platformUserId: USER_ID,
     locale: 'en',
-    extra: encodeDelivery({ interactionToken: token, applicationId: '1100000000000000001', interactionCreatedAt: createdAt, originalMessageId: undefined, attachmentSizeLimit: undefined }),
+    extra: encodeDelivery({
+      interactionToken: token,
+      applicationId: '1100000000000000001',
+      interactionCreatedAt: createdAt,
+      originalMessageId: undefined,
+      attachmentSizeLimit: undefined,
+    }),
     ...rest,
   };
 }
@@ -67,14 +81,28 @@ describe('Discord notifier with the bot token only (a worker process: REST, no g
     const token = 'A'.repeat(43);
     const prompt: Reply = {
       type: 'message',
-      text: { key: 'link.confirm_prompt', vars: { account: 'Alice (a***@example.com)', platform: '{web.platform.discord}' } },
-      buttons: [[{ label: { key: 'link.confirm_button' }, action: { name: 'confirm_link', arg: token } }, { label: { key: 'link.cancel_button' }, action: { name: 'cancel_link', arg: token } }]],
+      text: {
+        key: 'link.confirm_prompt',
+        vars: { account: 'Alice (a***@example.com)', platform: '{web.platform.discord}' },
+      },
+      buttons: [
+        [
+          { label: { key: 'link.confirm_button' }, action: { name: 'confirm_link', arg: token } },
+          { label: { key: 'link.cancel_button' }, action: { name: 'cancel_link', arg: token } },
+        ],
+      ],
     };
-    await notifier().send({ platform: 'discord', chatId: USER_ID, chatType: 'private', platformUserId: USER_ID, locale: 'en' }, [prompt]);
+    await notifier().send(
+      { platform: 'discord', chatId: USER_ID, chatType: 'private', platformUserId: USER_ID, locale: 'en' },
+      [prompt],
+    );
     const open = await fake.waitForRequest((r) => r.method === 'POST' && r.path === '/users/@me/channels');
     expect(open.json).toEqual({ recipient_id: USER_ID });
     const post = await fake.waitForRequest((r) => r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path));
-    const body = post.json as { content: string; components: { components: { label: string; custom_id: string; style: number }[] }[] };
+    const body = post.json as {
+      content: string;
+      components: { components: { label: string; custom_id: string; style: number }[] }[];
+    };
     expect(body.content).toContain('The website account Alice (a***@example.com) asks to join this Discord account.');
     expect(body.components[0]?.components.map((button) => [button.label, button.custom_id, button.style])).toEqual([
       ['Confirm the link', `${(16).toString(36)}:${token}`, 3],
@@ -92,7 +120,10 @@ describe('Discord notifier with the bot token only (a worker process: REST, no g
   });
 
   it('a channel the bot cannot post in sends the result to the user’s DMs', async () => {
-    fake.failNext({ method: 'POST', path: `/channels/${CHANNEL_ID}/messages` }, { status: 403, code: 50001, message: 'Missing Access' });
+    fake.failNext(
+      { method: 'POST', path: `/channels/${CHANNEL_ID}/messages` },
+      { status: 403, code: 50001, message: 'Missing Access' },
+    );
     await notifier().send(target(), [result()]);
     await fake.waitForRequest((r) => r.method === 'POST' && r.path === '/users/@me/channels');
     const posts = fake.requests.filter((r) => r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path));
@@ -102,8 +133,13 @@ describe('Discord notifier with the bot token only (a worker process: REST, no g
   });
 
   it('a late status edits the job’s message in its channel and returns its id', async () => {
-    const message = (await createDiscordRest({ token: TOKEN, apiUrl: fake.restUrl }).post(`/channels/${CHANNEL_ID}/messages`, { body: { content: 'Queued' } })) as { id: string };
-    const sent = await notifier().send(target({ statusMessageId: message.id }), [{ type: 'status', generationId: 'g', text: { key: 'job.uploading' } }]);
+    const message = (await createDiscordRest({ token: TOKEN, apiUrl: fake.restUrl }).post(
+      `/channels/${CHANNEL_ID}/messages`,
+      { body: { content: 'Queued' } },
+    )) as { id: string };
+    const sent = await notifier().send(target({ statusMessageId: message.id }), [
+      { type: 'status', generationId: 'g', text: { key: 'job.uploading' } },
+    ]);
     expect(sent.statusMessageId).toBe(message.id);
     expect(fake.message(message.id)).toMatchObject({ content: 'Almost there, sending…', components: [] });
   });

@@ -12,7 +12,19 @@ const TOKEN = 'fake-discord-bot-token';
 const GUILD_ID = '400000000000000001';
 const run = promisify(execFile);
 
-type Command = { name: string; description: string; description_localizations?: Record<string, string>; options?: { name: string; type: number; required?: boolean; autocomplete?: boolean; choices?: { value: string | number }[]; description_localizations?: Record<string, string> }[] };
+type Command = {
+  name: string;
+  description: string;
+  description_localizations?: Record<string, string>;
+  options?: {
+    name: string;
+    type: number;
+    required?: boolean;
+    autocomplete?: boolean;
+    choices?: { value: string | number }[];
+    description_localizations?: Record<string, string>;
+  }[];
+};
 
 describe('registering the slash commands', () => {
   let fake: FakeDiscord;
@@ -25,13 +37,35 @@ describe('registering the slash commands', () => {
   });
 
   it('PUTs the whole command set globally with descriptions from the catalog and zh-CN localizations', async () => {
-    const registered = await registerCommands({ token: TOKEN, applicationId: fake.application.id, apiUrl: fake.restUrl });
+    const registered = await registerCommands({
+      token: TOKEN,
+      applicationId: fake.application.id,
+      apiUrl: fake.restUrl,
+    });
     const put = await fake.waitForRequest((r) => r.method === 'PUT');
     expect(put.path).toBe(`/applications/${fake.application.id}/commands`);
     expect(put.authorization).toBe(`Bot ${TOKEN}`);
     const commands = put.json as Command[];
     expect(commands.map((command) => command.name).sort()).toEqual(
-      ['appeal', 'balance', 'buy', 'cancel', 'deleteme', 'help', 'history', 'imagine', 'link', 'mydata', 'privacy', 'start', 'support', 'templates', 'terms', 'video', 'settings'].sort(),
+      [
+        'appeal',
+        'balance',
+        'buy',
+        'cancel',
+        'deleteme',
+        'help',
+        'history',
+        'imagine',
+        'link',
+        'mydata',
+        'privacy',
+        'start',
+        'support',
+        'templates',
+        'terms',
+        'video',
+        'settings',
+      ].sort(),
     );
     const en = catalogOf('en');
     const zh = catalogOf('zh-CN');
@@ -42,14 +76,24 @@ describe('registering the slash commands', () => {
     }
     const imagine = commands.find((command) => command.name === 'imagine');
     expect(imagine?.options?.map((option) => [option.name, option.type, option.required ?? false])).toEqual([
-      ['prompt', 3, true], ['template', 3, false], ['aspect', 3, false], ['count', 4, false], ['image', 11, false],
+      ['prompt', 3, true],
+      ['template', 3, false],
+      ['aspect', 3, false],
+      ['count', 4, false],
+      ['image', 11, false],
     ]);
     expect(imagine?.options?.find((option) => option.name === 'template')?.autocomplete).toBe(true);
-    expect(imagine?.options?.find((option) => option.name === 'prompt')?.description_localizations).toEqual({ 'zh-CN': zh['option.prompt'] });
+    expect(imagine?.options?.find((option) => option.name === 'prompt')?.description_localizations).toEqual({
+      'zh-CN': zh['option.prompt'],
+    });
     const video = commands.find((command) => command.name === 'video');
-    expect(video?.options?.find((option) => option.name === 'seconds')?.choices?.map((choice) => choice.value)).toEqual([4, 5, 6, 8]);
+    expect(video?.options?.find((option) => option.name === 'seconds')?.choices?.map((choice) => choice.value)).toEqual(
+      [4, 5, 6, 8],
+    );
     const appeal = commands.find((command) => command.name === 'appeal');
-    expect(appeal?.options?.map((option) => [option.name, option.type, option.required ?? false])).toEqual([['text', 3, true]]);
+    expect(appeal?.options?.map((option) => [option.name, option.type, option.required ?? false])).toEqual([
+      ['text', 3, true],
+    ]);
     expect(appeal?.options?.[0]?.description_localizations).toEqual({ 'zh-CN': zh['option.appeal_text'] });
     expect(registered).toHaveLength(commands.length);
     expect(fake.commands().map((command) => command.name)).toEqual(commands.map((command) => command.name));
@@ -58,11 +102,23 @@ describe('registering the slash commands', () => {
   it('npm run discord:register -- --guild <id> registers to that server and prints one line', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'discord-register-'));
     try {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bots/discord/register-commands-cli.ts', '--guild', GUILD_ID], {
-        cwd: path.resolve(import.meta.dirname, '../../..'),
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: fake.application.id, DISCORD_API_URL: fake.restUrl },
-      });
-      expect(stdout).toMatch(new RegExp(`^registered 17 commands in guild ${GUILD_ID}: /start /imagine .*/cancel /appeal\\n$`));
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', 'bots/discord/register-commands-cli.ts', '--guild', GUILD_ID],
+        {
+          cwd: path.resolve(import.meta.dirname, '../../..'),
+          env: {
+            PATH: process.env.PATH ?? '',
+            DATA_DIR: dataDir,
+            DISCORD_TOKEN: TOKEN,
+            DISCORD_APPLICATION_ID: fake.application.id,
+            DISCORD_API_URL: fake.restUrl,
+          },
+        },
+      );
+      expect(stdout).toMatch(
+        new RegExp(`^registered 17 commands in guild ${GUILD_ID}: /start /imagine .*/cancel /appeal\\n$`),
+      );
       expect(fake.commands(GUILD_ID)).toHaveLength(17);
       expect(fake.commands()).toHaveLength(0);
     } finally {

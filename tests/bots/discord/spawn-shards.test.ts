@@ -28,7 +28,11 @@ describe('running the bot as shards with the ShardingManager', () => {
     expect(fake.requests[0]).toMatchObject({ method: 'GET', path: '/gateway/bot', authorization: `Bot ${TOKEN}` });
     expect(manager.totalShards).toBe(1);
     const identify = await fake.waitForGateway((frame) => frame.direction === 'in' && frame.op === 2);
-    expect(identify.d).toMatchObject({ token: TOKEN, shard: [0, 1], presence: { activities: [{ name: 'roles=discord' }] } });
+    expect(identify.d).toMatchObject({
+      token: TOKEN,
+      shard: [0, 1],
+      presence: { activities: [{ name: 'roles=discord' }] },
+    });
     expect(manager.shards.get(0)?.ready).toBe(true);
   }, 60_000);
 });

@@ -38,16 +38,28 @@ describe('Telegram: plain text and photos in a private chat', () => {
   const recorded: ImageRequest[] = [];
 
   beforeAll(async () => {
-    h = await startTelegramHarness({ mode: 'polling', providers: { image: [createDemoImageProvider(), recordingProvider(recorded)], video: [createDemoVideoProvider()] } });
+    h = await startTelegramHarness({
+      mode: 'polling',
+      providers: {
+        image: [createDemoImageProvider(), recordingProvider(recorded)],
+        video: [createDemoVideoProvider()],
+      },
+    });
   });
   afterAll(async () => {
     await h?.close();
   });
 
-  const photosTo = (chatId: number) => h.fake.callsOf('sendPhoto').filter((call) => call.params.chat_id === chatId && call.status === 200);
+  const photosTo = (chatId: number) =>
+    h.fake.callsOf('sendPhoto').filter((call) => call.params.chat_id === chatId && call.status === 200);
   const generationsOf = async (chatUserId: number) => {
-    const identity = await h.t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: String(chatUserId) } } });
-    return h.t.database.prisma.generation.findMany({ where: { userId: identity.userId }, orderBy: { createdAt: 'asc' } });
+    const identity = await h.t.database.prisma.identity.findUniqueOrThrow({
+      where: { provider_subject: { provider: 'telegram', subject: String(chatUserId) } },
+    });
+    return h.t.database.prisma.generation.findMany({
+      where: { userId: identity.userId },
+      orderBy: { createdAt: 'asc' },
+    });
   };
 
   it('makes a picture of plain text, states the cost with a Cancel button, charges once even when the update comes twice', async () => {
@@ -58,7 +70,11 @@ describe('Telegram: plain text and photos in a private chat', () => {
     fake.pushUpdates([update, update]);
     const status = await waitForText(fake, user, 'Queued (1 credits reserved).');
     expect(buttonsOf(status).map((button) => button.text)).toEqual(['Cancel']);
-    await waitUntil(() => (photosTo(user).length > 0 ? true : undefined), () => 'the picture', 15_000);
+    await waitUntil(
+      () => (photosTo(user).length > 0 ? true : undefined),
+      () => 'the picture',
+      15_000,
+    );
     sendText(fake, { fromId: user, text: '/balance' });
     await waitForText(fake, user, 'Balance: 9 credits.');
     expect(photosTo(user)).toHaveLength(1);
@@ -72,10 +88,17 @@ describe('Telegram: plain text and photos in a private chat', () => {
     await onboard(fake, user);
     const before = fake.calls.length;
     sendText(fake, { fromId: user, chatId: GROUP, text: 'a cat on a roof' });
-    fake.pushUpdate(fake.messageUpdate({ fromId: user, chatId: GROUP, photo: makePng(20, 20, [1, 2, 3, 255]), languageCode: 'en' }));
+    fake.pushUpdate(
+      fake.messageUpdate({ fromId: user, chatId: GROUP, photo: makePng(20, 20, [1, 2, 3, 255]), languageCode: 'en' }),
+    );
     sendText(fake, { fromId: user, chatId: GROUP, text: '/balance' });
     const balance = await waitForText(fake, GROUP, 'Balance: 10 credits.');
-    expect(fake.calls.slice(before).filter((call) => call.method.startsWith('send')).map(shownText)).toEqual([shownText(balance)]);
+    expect(
+      fake.calls
+        .slice(before)
+        .filter((call) => call.method.startsWith('send'))
+        .map(shownText),
+    ).toEqual([shownText(balance)]);
     expect(await generationsOf(user)).toEqual([]);
   });
 
@@ -85,9 +108,22 @@ describe('Telegram: plain text and photos in a private chat', () => {
     await onboard(fake, user);
     const input = makePng(40, 30, [200, 30, 30, 255]);
     const seen = recorded.length;
-    fake.pushUpdate(fake.messageUpdate({ fromId: user, photo: input, caption: 'make it blue --model recorder-model', languageCode: 'en' }));
-    await waitUntil(() => (photosTo(user).length > 0 ? true : undefined), () => 'the edited picture', 15_000);
-    expect(recorded.slice(seen).map((request) => [request.prompt, request.inputImage?.bytes.equals(input)])).toEqual([['make it blue', true]]);
+    fake.pushUpdate(
+      fake.messageUpdate({
+        fromId: user,
+        photo: input,
+        caption: 'make it blue --model recorder-model',
+        languageCode: 'en',
+      }),
+    );
+    await waitUntil(
+      () => (photosTo(user).length > 0 ? true : undefined),
+      () => 'the edited picture',
+      15_000,
+    );
+    expect(recorded.slice(seen).map((request) => [request.prompt, request.inputImage?.bytes.equals(input)])).toEqual([
+      ['make it blue', true],
+    ]);
   });
 
   it('asks what to change for a photo alone, and edits it with the next text; a repeat of that text does nothing more', async () => {
@@ -99,10 +135,20 @@ describe('Telegram: plain text and photos in a private chat', () => {
     fake.pushUpdate(fake.messageUpdate({ fromId: user, photo: input, languageCode: 'en' }));
     const question = await waitForText(fake, user, 'What should I change?');
     expect(buttonsOf(question).map((button) => button.text)).toEqual(['Cancel']);
-    const answer = fake.messageUpdate({ fromId: user, text: 'make it green --model recorder-model', languageCode: 'en' });
+    const answer = fake.messageUpdate({
+      fromId: user,
+      text: 'make it green --model recorder-model',
+      languageCode: 'en',
+    });
     fake.pushUpdate(answer);
-    await waitUntil(() => (photosTo(user).length > 0 ? true : undefined), () => 'the edited picture', 15_000);
-    expect(recorded.slice(seen).map((request) => [request.prompt, request.inputImage?.bytes.equals(input)])).toEqual([['make it green', true]]);
+    await waitUntil(
+      () => (photosTo(user).length > 0 ? true : undefined),
+      () => 'the edited picture',
+      15_000,
+    );
+    expect(recorded.slice(seen).map((request) => [request.prompt, request.inputImage?.bytes.equals(input)])).toEqual([
+      ['make it green', true],
+    ]);
 
     fake.pushUpdate(answer);
     sendText(fake, { fromId: user, text: '/balance' });
@@ -121,7 +167,11 @@ describe('Telegram: plain text and photos in a private chat', () => {
     await waitForText(fake, user, 'What should I change?');
     t.clock.advance(PENDING_INPUT_TTL_MS + 1);
     sendText(fake, { fromId: user, text: 'a lighthouse' });
-    await waitUntil(() => (photosTo(user).length > 0 ? true : undefined), () => 'the picture', 15_000);
+    await waitUntil(
+      () => (photosTo(user).length > 0 ? true : undefined),
+      () => 'the picture',
+      15_000,
+    );
     const [generation] = await generationsOf(user);
     expect(generation?.prompt).toBe('a lighthouse');
     expect(generation?.inputMediaId).toBeNull();
@@ -138,8 +188,14 @@ describe('Telegram: plain text and photos in a private chat', () => {
     await waitForAnswer(fake, await pressButton(fake, { chatId: user, fromId: user, label: 'Cancel' }));
     await waitForText(fake, user, 'OK, cancelled.');
     sendText(fake, { fromId: user, text: 'a plain prompt' });
-    await waitUntil(() => (photosTo(user).length > 0 ? true : undefined), () => 'the picture', 15_000);
-    expect((await generationsOf(user)).map((generation) => [generation.prompt, generation.inputMediaId])).toEqual([['a plain prompt', null]]);
+    await waitUntil(
+      () => (photosTo(user).length > 0 ? true : undefined),
+      () => 'the picture',
+      15_000,
+    );
+    expect((await generationsOf(user)).map((generation) => [generation.prompt, generation.inputMediaId])).toEqual([
+      ['a plain prompt', null],
+    ]);
     expect(fake.callsOf('getFile')).toHaveLength(downloads);
   });
 
@@ -151,7 +207,11 @@ describe('Telegram: plain text and photos in a private chat', () => {
     await waitForAnswer(fake, await pressButton(fake, { chatId: user, fromId: user, label: 'Product photo' }));
     await waitForText(fake, user, 'Now send me your subject (within 10 minutes).');
     sendText(fake, { fromId: user, text: 'a red teapot' });
-    await waitUntil(() => (photosTo(user).length > 0 ? true : undefined), () => 'the picture', 15_000);
+    await waitUntil(
+      () => (photosTo(user).length > 0 ? true : undefined),
+      () => 'the picture',
+      15_000,
+    );
     const [generation] = await generationsOf(user);
     expect(generation?.templateId).toBe('product');
     expect((generation?.options as { subject?: string }).subject).toBe('a red teapot');
@@ -165,8 +225,19 @@ describe('Telegram: plain text and photos in a private chat', () => {
     await waitForAnswer(fake, await pressButton(fake, { chatId: user, fromId: user, label: 'I accept' }));
     const confirm = await pressButton(fake, { chatId: user, fromId: user, label: 'I am 13 or older' });
     await waitForAnswer(fake, confirm);
-    await waitUntil(() => (photosTo(user).length > 0 ? true : undefined), () => 'the picture', 15_000);
-    fake.pushUpdate(fake.callbackUpdate({ chatId: user, fromId: user, data: confirm.callback_query?.data ?? '', messageId: confirm.callback_query?.message?.message_id ?? 0 }));
+    await waitUntil(
+      () => (photosTo(user).length > 0 ? true : undefined),
+      () => 'the picture',
+      15_000,
+    );
+    fake.pushUpdate(
+      fake.callbackUpdate({
+        chatId: user,
+        fromId: user,
+        data: confirm.callback_query?.data ?? '',
+        messageId: confirm.callback_query?.message?.message_id ?? 0,
+      }),
+    );
     await waitForText(fake, user, 'You accepted the terms on');
     expect((await generationsOf(user)).map((generation) => generation.prompt)).toEqual(['a castle at dawn']);
     expect(await balanceOf(t, user)).toBe(9);
@@ -178,11 +249,24 @@ describe('Telegram: plain text and photos in a private chat', () => {
     const user = 9109;
     const input = makePng(24, 24, [120, 60, 0, 255]);
     const seen = recorded.length;
-    fake.pushUpdate(fake.messageUpdate({ fromId: user, photo: input, caption: 'make it gold --model recorder-model', languageCode: 'en' }));
+    fake.pushUpdate(
+      fake.messageUpdate({
+        fromId: user,
+        photo: input,
+        caption: 'make it gold --model recorder-model',
+        languageCode: 'en',
+      }),
+    );
     await waitForText(fake, user, 'Before your first creation');
     await waitForAnswer(fake, await pressButton(fake, { chatId: user, fromId: user, label: 'I accept' }));
     await waitForAnswer(fake, await pressButton(fake, { chatId: user, fromId: user, label: 'I am 13 or older' }));
-    await waitUntil(() => (photosTo(user).length > 0 ? true : undefined), () => 'the edited picture', 15_000);
-    expect(recorded.slice(seen).map((request) => [request.prompt, request.inputImage?.bytes.equals(input)])).toEqual([['make it gold', true]]);
+    await waitUntil(
+      () => (photosTo(user).length > 0 ? true : undefined),
+      () => 'the edited picture',
+      15_000,
+    );
+    expect(recorded.slice(seen).map((request) => [request.prompt, request.inputImage?.bytes.equals(input)])).toEqual([
+      ['make it gold', true],
+    ]);
   });
 });

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shownText, startTelegramHarness, waitUntil, type TelegramHarness } from '#tests/bots/telegram/support/telegram-harness';
+import {
+  shownText,
+  startTelegramHarness,
+  waitUntil,
+  type TelegramHarness,
+} from '#tests/bots/telegram/support/telegram-harness';
 
 const UPDATES = 15;
 
@@ -18,11 +23,18 @@ describe('Telegram flood control', () => {
   it('answers 15 updates from one chat in one second without a 429 storm', { timeout: 120_000 }, async () => {
     const { fake } = h;
     const user = 8001;
-    const updates = fake.pushUpdates(Array.from({ length: UPDATES }, () => fake.messageUpdate({ fromId: user, text: '/help', languageCode: 'en' })));
+    const updates = fake.pushUpdates(
+      Array.from({ length: UPDATES }, () => fake.messageUpdate({ fromId: user, text: '/help', languageCode: 'en' })),
+    );
     expect(updates).toHaveLength(UPDATES);
 
-    const answered = () => fake.calls.filter((call) => call.method === 'sendMessage' && call.params.chat_id === user && call.status === 200);
-    await waitUntil(() => (answered().length >= UPDATES ? true : undefined), () => `${UPDATES} answers; got ${answered().length}, 429s ${fake.tooManyRequests}`, 100_000);
+    const answered = () =>
+      fake.calls.filter((call) => call.method === 'sendMessage' && call.params.chat_id === user && call.status === 200);
+    await waitUntil(
+      () => (answered().length >= UPDATES ? true : undefined),
+      () => `${UPDATES} answers; got ${answered().length}, 429s ${fake.tooManyRequests}`,
+      100_000,
+    );
 
     // Telegram allows about one message a second per chat: the throttler spaces them, so at most
     // a stray 429 (waited out by auto-retry) instead of one per message.

@@ -25,7 +25,7 @@ describe('Telegram bot in a group chat', () => {
     await h?.close();
   });
 
-  it('replies to the request, charges the requester, and refuses another member\'s press on the job with a localized alert', async () => {
+  it("replies to the request, charges the requester, and refuses another member's press on the job with a localized alert", async () => {
     const { fake, t } = h;
     const owner = 7201;
     const other = 7202;
@@ -36,11 +36,15 @@ describe('Telegram bot in a group chat', () => {
     const requestId = request.message?.message_id;
     const photo = await fake.waitForCall('sendPhoto', (call) => call.params.chat_id === GROUP, 15_000);
     expect(photo.params.reply_parameters).toMatchObject({ message_id: requestId });
-    const status = fake.callsOf('sendMessage').find((call) => call.params.chat_id === GROUP && /Queued|Creating|Almost/.test(shownText(call)));
+    const status = fake
+      .callsOf('sendMessage')
+      .find((call) => call.params.chat_id === GROUP && /Queued|Creating|Almost/.test(shownText(call)));
     expect(status?.params.reply_parameters).toMatchObject({ message_id: requestId });
     expect(await balanceOf(t, owner)).toBe(9);
 
-    const sendsBefore = fake.calls.filter((call) => call.params.chat_id === GROUP && call.method.startsWith('send')).length;
+    const sendsBefore = fake.calls.filter(
+      (call) => call.params.chat_id === GROUP && call.method.startsWith('send'),
+    ).length;
     const press = await pressButton(fake, { chatId: GROUP, fromId: other, label: 'Reroll', languageCode: 'zh-hans' });
     const answer = await waitForAnswer(fake, press);
     expect(answer.params).toMatchObject({ text: '只有发起者才能使用这些按钮。', show_alert: true });
@@ -49,7 +53,9 @@ describe('Telegram bot in a group chat', () => {
     // Nothing else happened: no new job, nobody charged, nothing posted in the group.
     sendText(fake, { fromId: owner, chatId: GROUP, text: '/help' });
     const help = await waitForText(fake, GROUP, 'Commands:');
-    expect(fake.calls.filter((call) => call.params.chat_id === GROUP && call.method.startsWith('send')).length).toBe(sendsBefore + 1);
+    expect(fake.calls.filter((call) => call.params.chat_id === GROUP && call.method.startsWith('send')).length).toBe(
+      sendsBefore + 1,
+    );
     expect(help.params.reply_parameters).toMatchObject({ allow_sending_without_reply: true });
     expect(await t.database.prisma.generation.count()).toBe(1);
     expect(await balanceOf(t, owner)).toBe(9);
@@ -64,6 +70,11 @@ describe('Telegram bot in a group chat', () => {
     sendText(fake, { fromId: 7201, chatId: GROUP, text: '/weather' });
     sendText(fake, { fromId: 7201, chatId: GROUP, text: '/balance' });
     const balance = await waitForText(fake, GROUP, 'Balance: 9 credits.');
-    expect(fake.calls.slice(before).filter((call) => call.method.startsWith('send')).map(shownText)).toEqual([shownText(balance)]);
+    expect(
+      fake.calls
+        .slice(before)
+        .filter((call) => call.method.startsWith('send'))
+        .map(shownText),
+    ).toEqual([shownText(balance)]);
   });
 });

@@ -7,7 +7,11 @@ const command = (length: number) => [{ type: 'bot_command' as const, offset: 0, 
 
 describe('parseCommand', () => {
   it('reads the name, the bot it is addressed to and the arguments', () => {
-    expect(parseCommand('/imagine@Imagine_Test_Bot a fox\nin snow ', command(25))).toEqual({ name: 'imagine', mention: 'Imagine_Test_Bot', args: 'a fox\nin snow' });
+    expect(parseCommand('/imagine@Imagine_Test_Bot a fox\nin snow ', command(25))).toEqual({
+      name: 'imagine',
+      mention: 'Imagine_Test_Bot',
+      args: 'a fox\nin snow',
+    });
     expect(parseCommand('/BALANCE', command(8))).toEqual({ name: 'balance', mention: undefined, args: '' });
   });
 

@@ -55,7 +55,10 @@ describe('Telegram bot in polling mode', () => {
   beforeAll(async () => {
     h = await startTelegramHarness({
       mode: 'polling',
-      providers: { image: [createDemoImageProvider(), failingProvider(), recordingProvider(recorded)], video: [createDemoVideoProvider()] },
+      providers: {
+        image: [createDemoImageProvider(), failingProvider(), recordingProvider(recorded)],
+        video: [createDemoVideoProvider()],
+      },
       // The broken provider is tried twice, then skipped past any deadline: its job is refunded at once.
       env: { PROVIDER_RETRY_BASE_MS: '50', PROVIDER_BREAKER_FAILURES: '2', PROVIDER_BREAKER_OPEN_SECONDS: '3600' },
     });
@@ -78,9 +81,22 @@ describe('Telegram bot in polling mode', () => {
     // The answered questions lose their buttons; an old one pressed again tells the truth and grants nothing.
     for (const pressed of [accept, confirm]) {
       const messageId = pressed.callback_query?.message?.message_id;
-      await fake.waitForCall('editMessageReplyMarkup', (call) => call.params.chat_id === user && call.params.message_id === messageId && call.params.reply_markup === undefined);
+      await fake.waitForCall(
+        'editMessageReplyMarkup',
+        (call) =>
+          call.params.chat_id === user &&
+          call.params.message_id === messageId &&
+          call.params.reply_markup === undefined,
+      );
     }
-    fake.pushUpdate(fake.callbackUpdate({ chatId: user, fromId: user, data: accept.callback_query?.data ?? '', messageId: accept.callback_query?.message?.message_id ?? 0 }));
+    fake.pushUpdate(
+      fake.callbackUpdate({
+        chatId: user,
+        fromId: user,
+        data: accept.callback_query?.data ?? '',
+        messageId: accept.callback_query?.message?.message_id ?? 0,
+      }),
+    );
     await waitForText(fake, user, 'You accepted the terms on');
 
     const request = sendText(fake, { fromId: user, text: '/imagine a fox' });
@@ -92,17 +108,29 @@ describe('Telegram bot in polling mode', () => {
     expect(sent?.filename).toMatch(/^image-[0-9a-f]{8}\.png$/);
     expect(readPng(sent?.bytes ?? Buffer.alloc(0))).toMatchObject({ width: 768, height: 768 });
 
-    const generation = await t.database.prisma.generation.findFirstOrThrow({ where: { prompt: 'a fox' }, include: { media: true } });
+    const generation = await t.database.prisma.generation.findFirstOrThrow({
+      where: { prompt: 'a fox' },
+      include: { media: true },
+    });
     const stored = await t.deps.media.get(generation.media[0]?.storageKey ?? '');
     expect(stored && sent?.bytes.equals(stored)).toBe(true);
 
     // One status message for the job, remembered by core, edited in place, removed once the picture is there.
-    const statusSends = callsTo(fake, user).filter((call) => call.method === 'sendMessage' && /Queued|Creating|Almost there/.test(shownText(call)));
+    const statusSends = callsTo(fake, user).filter(
+      (call) => call.method === 'sendMessage' && /Queued|Creating|Almost there/.test(shownText(call)),
+    );
     expect(statusSends).toHaveLength(1);
     const statusId = messageIdOf(statusSends[0]!);
     expect((generation.delivery as { statusMessageId?: string }).statusMessageId).toBe(String(statusId));
-    await waitUntil(() => fake.callsOf('deleteMessage').find((call) => call.params.message_id === statusId), () => 'the status message removed');
-    expect(fake.callsOf('sendChatAction').some((call) => call.params.chat_id === user && call.params.action === 'upload_photo')).toBe(true);
+    await waitUntil(
+      () => fake.callsOf('deleteMessage').find((call) => call.params.message_id === statusId),
+      () => 'the status message removed',
+    );
+    expect(
+      fake
+        .callsOf('sendChatAction')
+        .some((call) => call.params.chat_id === user && call.params.action === 'upload_photo'),
+    ).toBe(true);
     expect(request.message?.message_id).toBeGreaterThan(0);
 
     sendText(fake, { fromId: user, text: '/balance' });
@@ -115,7 +143,11 @@ describe('Telegram bot in polling mode', () => {
     const user = 5002;
     await onboard(fake, user);
     sendText(fake, { fromId: user, text: '/imagine a lighthouse --model broken-model' });
-    await waitForText(fake, user, 'Sorry, that did not work (the image service is unavailable). Your 1 credits were returned.');
+    await waitForText(
+      fake,
+      user,
+      'Sorry, that did not work (the image service is unavailable). Your 1 credits were returned.',
+    );
     expect(await balanceOf(t, user)).toBe(10);
     expect(fake.callsOf('sendPhoto').filter((call) => call.params.chat_id === user)).toHaveLength(0);
   });
@@ -125,7 +157,14 @@ describe('Telegram bot in polling mode', () => {
     const user = 5003;
     await onboard(fake, user);
     const input = makePng(40, 30, [200, 30, 30, 255]);
-    fake.pushUpdate(fake.messageUpdate({ fromId: user, photo: input, caption: '/imagine make it blue --model recorder-model', languageCode: 'en' }));
+    fake.pushUpdate(
+      fake.messageUpdate({
+        fromId: user,
+        photo: input,
+        caption: '/imagine make it blue --model recorder-model',
+        languageCode: 'en',
+      }),
+    );
     const result = await fake.waitForCall('sendPhoto', (call) => call.params.chat_id === user, 15_000);
     expect(recorded).toHaveLength(1);
     expect(recorded[0]?.prompt).toBe('make it blue');
@@ -143,14 +182,33 @@ describe('Telegram bot in polling mode', () => {
     const malformed = [
       { message: { message_id: 90_001, date: 1, chat, text: '/help', entities: command } },
       { message: { message_id: 90_002, date: 1, chat, from: { id: stranger, is_bot: false, first_name: 'N' } } },
-      { message: { message_id: 90_003, date: 1, from: { id: stranger, is_bot: false, first_name: 'N' }, text: '/help', entities: command } },
-      { message: { message_id: 90_004, date: 1, chat, from: { id: 1, is_bot: true, first_name: 'Other bot' }, text: '/help', entities: command } },
+      {
+        message: {
+          message_id: 90_003,
+          date: 1,
+          from: { id: stranger, is_bot: false, first_name: 'N' },
+          text: '/help',
+          entities: command,
+        },
+      },
+      {
+        message: {
+          message_id: 90_004,
+          date: 1,
+          chat,
+          from: { id: 1, is_bot: true, first_name: 'Other bot' },
+          text: '/help',
+          entities: command,
+        },
+      },
       { message: { message_id: 90_005, date: 1, chat: { id: 0, type: 'private' }, from: { id: 'x' }, text: 42 } },
     ];
     for (const update of malformed) fake.pushUpdate(update as unknown as Omit<Update, 'update_id'>);
     sendText(fake, { fromId: stranger, chatId: -1_009_999_000_001, text: 'just chatting in a group, no command' });
     sendText(fake, { fromId: stranger, text: '/imagine@some_other_bot a cat' });
-    const garbage = fake.pushUpdate(fake.callbackUpdate({ chatId: stranger, fromId: stranger, data: 'not-our-data', messageId: 77 }));
+    const garbage = fake.pushUpdate(
+      fake.callbackUpdate({ chatId: stranger, fromId: stranger, data: 'not-our-data', messageId: 77 }),
+    );
     const noMessage = fake.callbackUpdate({ chatId: stranger, fromId: stranger, data: '0:x', messageId: 78 });
     delete (noMessage.callback_query as { message?: unknown }).message;
     fake.pushUpdate(noMessage);
@@ -160,10 +218,22 @@ describe('Telegram bot in polling mode', () => {
     sendText(fake, { fromId: stranger, text: '/help' });
     await waitForText(fake, stranger, 'Commands:');
 
-    const answers = fake.callsOf('answerCallbackQuery').filter((call) => [garbage.callback_query?.id, noMessage.callback_query?.id].includes(String(call.params.callback_query_id)));
-    expect(answers.map((call) => [call.status, call.params.text])).toEqual([[200, undefined], [200, undefined]]);
-    const sends = fake.calls.slice(before).filter((call) => call.method.startsWith('send') || call.method.startsWith('edit'));
-    expect(sends.map(shownText)).toEqual(['I do not know that command. See /help.', expect.stringContaining('Commands:')]);
+    const answers = fake
+      .callsOf('answerCallbackQuery')
+      .filter((call) =>
+        [garbage.callback_query?.id, noMessage.callback_query?.id].includes(String(call.params.callback_query_id)),
+      );
+    expect(answers.map((call) => [call.status, call.params.text])).toEqual([
+      [200, undefined],
+      [200, undefined],
+    ]);
+    const sends = fake.calls
+      .slice(before)
+      .filter((call) => call.method.startsWith('send') || call.method.startsWith('edit'));
+    expect(sends.map(shownText)).toEqual([
+      'I do not know that command. See /help.',
+      expect.stringContaining('Commands:'),
+    ]);
     expect(await h.t.database.prisma.identity.count({ where: { subject: { in: ['1', '0'] } } })).toBe(0);
   });
 

@@ -28,11 +28,30 @@ describe('the shared pace of Telegram calls across processes', () => {
     const keyPrefix = `${uniquePrefix('telegram-pace')}:`;
     const logger: Logger = silentLogger();
     // Two limiters with connections of their own stand for the bot process and a worker.
-    limiters = [0, 1].map(() => createRateLimiter({ limits: { [TELEGRAM_SEND_LIMIT]: { minTimeMs: 35 } }, redisUrl: TEST_REDIS_URL, keyPrefix, logger }));
-    const apis = limiters.map((limiter) => createTelegramApi({ token: BOT_TOKEN, apiRoot: fake.apiRoot, sharedPace: (call) => limiter.schedule(TELEGRAM_SEND_LIMIT, call) }));
+    limiters = [0, 1].map(() =>
+      createRateLimiter({
+        limits: { [TELEGRAM_SEND_LIMIT]: { minTimeMs: 35 } },
+        redisUrl: TEST_REDIS_URL,
+        keyPrefix,
+        logger,
+      }),
+    );
+    const apis = limiters.map((limiter) =>
+      createTelegramApi({
+        token: BOT_TOKEN,
+        apiRoot: fake.apiRoot,
+        sharedPace: (call) => limiter.schedule(TELEGRAM_SEND_LIMIT, call),
+      }),
+    );
 
     const started = Date.now();
-    await Promise.all(apis.flatMap((api, process) => Array.from({ length: 40 }, (_, index) => api.sendMessage(700_000 + process * 100 + index, 'Your picture is ready'))));
+    await Promise.all(
+      apis.flatMap((api, process) =>
+        Array.from({ length: 40 }, (_, index) =>
+          api.sendMessage(700_000 + process * 100 + index, 'Your picture is ready'),
+        ),
+      ),
+    );
     const tookMs = Date.now() - started;
 
     expect(fake.callsOf('sendMessage').filter((call) => call.status === 200)).toHaveLength(80);

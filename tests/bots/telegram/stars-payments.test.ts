@@ -35,26 +35,57 @@ describe('Telegram Stars purchases', () => {
     await onboard(fake, user);
     const payload = await buyStarterInvoice(user);
     const invoice = fake.callsOf('sendInvoice').find((call) => call.params.chat_id === user);
-    expect(invoice?.params).toMatchObject({ title: '50 credits', currency: 'XTR', provider_token: '', prices: [{ label: '50 credits', amount: 250 }] });
+    expect(invoice?.params).toMatchObject({
+      title: '50 credits',
+      currency: 'XTR',
+      provider_token: '',
+      prices: [{ label: '50 credits', amount: 250 }],
+    });
     expect(payload).toMatch(/^pack:starter:[0-9a-f-]{36}$/);
 
     const query = fake.pushUpdate(fake.preCheckoutUpdate({ fromId: user, payload, total_amount: 250 }));
-    const answer = await fake.waitForCall('answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query?.id);
+    const answer = await fake.waitForCall(
+      'answerPreCheckoutQuery',
+      (call) => call.params.pre_checkout_query_id === query.pre_checkout_query?.id,
+    );
     expect(answer.params).toMatchObject({ ok: true });
     expect(answer.status).toBe(200);
 
-    const payment = { chatId: user, fromId: user, payload, total_amount: 250, telegram_payment_charge_id: 'stxCharge-7101' };
+    const payment = {
+      chatId: user,
+      fromId: user,
+      payload,
+      total_amount: 250,
+      telegram_payment_charge_id: 'stxCharge-7101',
+    };
     fake.pushUpdate(fake.successfulPaymentUpdate(payment));
     fake.pushUpdate(fake.successfulPaymentUpdate(payment));
     await waitForText(fake, user, 'Payment received: 50 credits added. Balance: 60.');
-    await waitUntil(() => (fake.calls.filter((call) => call.params.chat_id === user && String(call.params.text).startsWith('Payment received')).length === 2 ? true : undefined), () => 'both deliveries answered');
+    await waitUntil(
+      () =>
+        fake.calls.filter(
+          (call) => call.params.chat_id === user && String(call.params.text).startsWith('Payment received'),
+        ).length === 2
+          ? true
+          : undefined,
+      () => 'both deliveries answered',
+    );
 
     expect(await balanceOf(t, user)).toBe(60);
-    const payments = await t.database.prisma.payment.findMany({ where: { provider: 'telegram_stars', externalId: 'stxCharge-7101' } });
-    expect(payments.map((row) => [row.amount, row.currency, row.credits, row.status])).toEqual([[250, 'XTR', 50, 'succeeded']]);
-    expect(await t.database.prisma.creditLedgerEntry.count({ where: { idempotencyKey: 'stars:stxCharge-7101' } })).toBe(1);
+    const payments = await t.database.prisma.payment.findMany({
+      where: { provider: 'telegram_stars', externalId: 'stxCharge-7101' },
+    });
+    expect(payments.map((row) => [row.amount, row.currency, row.credits, row.status])).toEqual([
+      [250, 'XTR', 50, 'succeeded'],
+    ]);
+    expect(await t.database.prisma.creditLedgerEntry.count({ where: { idempotencyKey: 'stars:stxCharge-7101' } })).toBe(
+      1,
+    );
 
-    const outcome = await t.core.payments.refundStarsPayment(h.telegram.refunds, { chargeId: 'stxCharge-7101', actor: 'admin:test' });
+    const outcome = await t.core.payments.refundStarsPayment(h.telegram.refunds, {
+      chargeId: 'stxCharge-7101',
+      actor: 'admin:test',
+    });
     expect(outcome).toBe('refunded');
     const refund = await fake.waitForCall('refundStarPayment');
     expect(refund.params).toMatchObject({ user_id: user, telegram_payment_charge_id: 'stxCharge-7101' });
@@ -72,53 +103,107 @@ describe('Telegram Stars purchases', () => {
     const code = /start=ref_([a-z0-9]+)/.exec(String(balance.params.text))?.[1] ?? '';
 
     sendText(fake, { fromId: invitee, text: `/start ref_${code}` });
-    await waitForText(fake, invitee, 'Invitation accepted. On your first purchase you get 15 extra credits, and the friend who invited you gets 25.');
+    await waitForText(
+      fake,
+      invitee,
+      'Invitation accepted. On your first purchase you get 15 extra credits, and the friend who invited you gets 25.',
+    );
     await waitForText(fake, invitee, 'You get 10 free credits once you accept the terms.');
     await onboard(fake, invitee);
     const payload = await buyStarterInvoice(invitee);
-    const payment = { chatId: invitee, fromId: invitee, payload, total_amount: 250, telegram_payment_charge_id: 'stxCharge-7202' };
+    const payment = {
+      chatId: invitee,
+      fromId: invitee,
+      payload,
+      total_amount: 250,
+      telegram_payment_charge_id: 'stxCharge-7202',
+    };
     fake.pushUpdate(fake.successfulPaymentUpdate(payment));
     fake.pushUpdate(fake.successfulPaymentUpdate(payment));
-    await waitUntil(() => (fake.calls.filter((call) => call.params.chat_id === invitee && String(call.params.text).startsWith('Payment received')).length === 2 ? true : undefined), () => 'both deliveries answered');
+    await waitUntil(
+      () =>
+        fake.calls.filter(
+          (call) => call.params.chat_id === invitee && String(call.params.text).startsWith('Payment received'),
+        ).length === 2
+          ? true
+          : undefined,
+      () => 'both deliveries answered',
+    );
     expect(await balanceOf(t, invitee)).toBe(10 + 50 + 15);
     expect(await balanceOf(t, inviter)).toBe(10 + 25);
-    expect(await t.database.prisma.creditLedgerEntry.count({ where: { idempotencyKey: { startsWith: 'referral:' } } })).toBe(2);
+    expect(
+      await t.database.prisma.creditLedgerEntry.count({ where: { idempotencyKey: { startsWith: 'referral:' } } }),
+    ).toBe(2);
 
-    expect(await t.core.payments.refundStarsPayment(h.telegram.refunds, { chargeId: 'stxCharge-7202', actor: 'admin:test' })).toBe('refunded');
+    expect(
+      await t.core.payments.refundStarsPayment(h.telegram.refunds, { chargeId: 'stxCharge-7202', actor: 'admin:test' }),
+    ).toBe('refunded');
     expect(await balanceOf(t, invitee)).toBe(10);
     expect(await balanceOf(t, inviter)).toBe(10);
-    expect(await t.database.prisma.creditLedgerEntry.count({ where: { idempotencyKey: { startsWith: 'referral-clawback:' } } })).toBe(2);
+    expect(
+      await t.database.prisma.creditLedgerEntry.count({
+        where: { idempotencyKey: { startsWith: 'referral-clawback:' } },
+      }),
+    ).toBe(2);
   });
 
-  it('refuses a pre-checkout query that does not match the invoice, with the reason in the payer\'s language', async () => {
+  it("refuses a pre-checkout query that does not match the invoice, with the reason in the payer's language", async () => {
     const { fake } = h;
     const user = 7102;
     await onboard(fake, user, 'zh-hans');
     const payload = await buyStarterInvoice(user, 'zh-hans');
 
-    const wrongAmount = fake.pushUpdate(fake.preCheckoutUpdate({ fromId: user, payload, total_amount: 1, languageCode: 'zh-hans' }));
-    const refused = await fake.waitForCall('answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === wrongAmount.pre_checkout_query?.id);
+    const wrongAmount = fake.pushUpdate(
+      fake.preCheckoutUpdate({ fromId: user, payload, total_amount: 1, languageCode: 'zh-hans' }),
+    );
+    const refused = await fake.waitForCall(
+      'answerPreCheckoutQuery',
+      (call) => call.params.pre_checkout_query_id === wrongAmount.pre_checkout_query?.id,
+    );
     expect(refused.params).toMatchObject({ ok: false, error_message: '该商品不存在。' });
     expect(refused.status).toBe(200);
 
-    const otherPayer = fake.pushUpdate(fake.preCheckoutUpdate({ fromId: 7103, payload, total_amount: 250, languageCode: 'en' }));
-    const forbidden = await fake.waitForCall('answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === otherPayer.pre_checkout_query?.id);
+    const otherPayer = fake.pushUpdate(
+      fake.preCheckoutUpdate({ fromId: 7103, payload, total_amount: 250, languageCode: 'en' }),
+    );
+    const forbidden = await fake.waitForCall(
+      'answerPreCheckoutQuery',
+      (call) => call.params.pre_checkout_query_id === otherPayer.pre_checkout_query?.id,
+    );
     expect(forbidden.params).toMatchObject({ ok: false, error_message: 'You are not allowed to do that.' });
   });
 
-  it('credits nothing for a successful_payment that is not the pack\'s Stars price, says so, and holds it for review once', async () => {
+  it("credits nothing for a successful_payment that is not the pack's Stars price, says so, and holds it for review once", async () => {
     const { fake, t } = h;
     const user = 7103;
     await onboard(fake, user);
     const payload = (await buyStarterInvoice(user)).replace('pack:starter:', 'pack:studio:');
-    const payment = { chatId: user, fromId: user, payload, total_amount: 250, telegram_payment_charge_id: 'stxCharge-7103' };
+    const payment = {
+      chatId: user,
+      fromId: user,
+      payload,
+      total_amount: 250,
+      telegram_payment_charge_id: 'stxCharge-7103',
+    };
     fake.pushUpdate(fake.successfulPaymentUpdate(payment));
     fake.pushUpdate(fake.successfulPaymentUpdate(payment));
-    await waitUntil(() => (fake.calls.filter((call) => call.params.chat_id === user && String(call.params.text).startsWith('Payment received, but')).length === 2 ? true : undefined), () => 'both deliveries answered');
+    await waitUntil(
+      () =>
+        fake.calls.filter(
+          (call) => call.params.chat_id === user && String(call.params.text).startsWith('Payment received, but'),
+        ).length === 2
+          ? true
+          : undefined,
+      () => 'both deliveries answered',
+    );
     expect(await balanceOf(t, user)).toBe(10);
     expect(await t.database.prisma.payment.count({ where: { externalId: 'stxCharge-7103' } })).toBe(0);
-    const reviews = await t.database.prisma.paymentReview.findMany({ where: { provider: 'telegram_stars', objectId: 'stxCharge-7103' } });
-    expect(reviews.map((row) => [row.productId, row.expectedAmount, row.paidAmount, row.reason])).toEqual([['studio', 1750, 250, 'amount_mismatch']]);
+    const reviews = await t.database.prisma.paymentReview.findMany({
+      where: { provider: 'telegram_stars', objectId: 'stxCharge-7103' },
+    });
+    expect(reviews.map((row) => [row.productId, row.expectedAmount, row.paidAmount, row.reason])).toEqual([
+      ['studio', 1750, 250, 'amount_mismatch'],
+    ]);
   });
 
   it('answers /paysupport', async () => {

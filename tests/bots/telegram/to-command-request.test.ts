@@ -14,16 +14,38 @@ function intentOf(fields: Partial<Message>, chat: Message['chat'] = { id: 42, ty
 
 describe('Telegram updates as core requests', () => {
   it('carries the username and the display name, which the link confirmation names', () => {
-    expect(actorOf({ id: 42, is_bot: false, first_name: 'Fiona', last_name: 'Fox', username: 'fox_fan', language_code: 'en' })).toEqual({
-      platform: 'telegram', platformUserId: '42', locale: 'en', username: 'fox_fan', displayName: 'Fiona Fox',
+    expect(
+      actorOf({
+        id: 42,
+        is_bot: false,
+        first_name: 'Fiona',
+        last_name: 'Fox',
+        username: 'fox_fan',
+        language_code: 'en',
+      }),
+    ).toEqual({
+      platform: 'telegram',
+      platformUserId: '42',
+      locale: 'en',
+      username: 'fox_fan',
+      displayName: 'Fiona Fox',
     });
-    expect(actorOf({ id: 43, is_bot: false, first_name: 'Solo' })).toEqual({ platform: 'telegram', platformUserId: '43', displayName: 'Solo' });
+    expect(actorOf({ id: 43, is_bot: false, first_name: 'Solo' })).toEqual({
+      platform: 'telegram',
+      platformUserId: '43',
+      displayName: 'Solo',
+    });
   });
 
   it('decodes a link confirmation button within the 64-byte callback data', () => {
     const data = encodeAction('confirm_link', 'A'.repeat(43));
     expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
-    const request = requestOfCallback({ eventId: 'e1', from: { id: 42, is_bot: false, first_name: 'Fiona' }, data, message: { message_id: 7, chat: { id: 42, type: 'private', first_name: 'Fiona' } } });
+    const request = requestOfCallback({
+      eventId: 'e1',
+      from: { id: 42, is_bot: false, first_name: 'Fiona' },
+      data,
+      message: { message_id: 7, chat: { id: 42, type: 'private', first_name: 'Fiona' } },
+    });
     expect(request?.action).toEqual({ name: 'confirm_link', arg: 'A'.repeat(43) });
   });
 
@@ -32,14 +54,24 @@ describe('Telegram updates as core requests', () => {
     expect(text.kind === 'command' && text.request.message).toEqual({ text: 'a fox in the snow' });
     expect(text.kind === 'command' && text.request.command).toBeUndefined();
 
-    const photo = intentOf({ photo: [{ file_id: 'small', file_unique_id: 's', width: 90, height: 90 }, { file_id: 'large', file_unique_id: 'l', width: 800, height: 800, file_size: 1234 }] });
+    const photo = intentOf({
+      photo: [
+        { file_id: 'small', file_unique_id: 's', width: 90, height: 90 },
+        { file_id: 'large', file_unique_id: 'l', width: 800, height: 800, file_size: 1234 },
+      ],
+    });
     expect(photo.kind === 'command' && photo.request.message).toEqual({ text: '' });
-    expect(photo.kind === 'command' && photo.request.attachments?.map((attachment) => [attachment.ref, attachment.mime, attachment.sizeBytes])).toEqual([['large', 'image/jpeg', 1234]]);
+    expect(
+      photo.kind === 'command' &&
+        photo.request.attachments?.map((attachment) => [attachment.ref, attachment.mime, attachment.sizeBytes]),
+    ).toEqual([['large', 'image/jpeg', 1234]]);
     expect(photo.kind === 'command' && typeof photo.request.fetchAttachment).toBe('function');
 
     const group = { id: -100, type: 'supergroup', title: 'G' } as Message['chat'];
     expect(intentOf({ text: 'a fox' }, group)).toEqual({ kind: 'ignore' });
-    expect(intentOf({ photo: [{ file_id: 'p', file_unique_id: 'p', width: 9, height: 9 }] }, group)).toEqual({ kind: 'ignore' });
+    expect(intentOf({ photo: [{ file_id: 'p', file_unique_id: 'p', width: 9, height: 9 }] }, group)).toEqual({
+      kind: 'ignore',
+    });
     expect(intentOf({ sticker: { file_id: 's' } } as Partial<Message>)).toEqual({ kind: 'ignore' });
     expect(intentOf({ text: '   ' })).toEqual({ kind: 'ignore' });
     expect(intentOf({ text: 42 } as unknown as Partial<Message>)).toEqual({ kind: 'ignore' });

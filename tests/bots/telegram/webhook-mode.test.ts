@@ -25,7 +25,11 @@ describe('Telegram bot in webhook mode', () => {
   });
 
   it('registers the webhook with its secret and the update types payments need', () => {
-    expect(h.fake.webhook).toEqual({ url: webhookUrl, secretToken: WEBHOOK_SECRET, allowedUpdates: ['message', 'callback_query', 'pre_checkout_query'] });
+    expect(h.fake.webhook).toEqual({
+      url: webhookUrl,
+      secretToken: WEBHOOK_SECRET,
+      allowedUpdates: ['message', 'callback_query', 'pre_checkout_query'],
+    });
     expect(h.fake.callsOf('deleteWebhook')).toHaveLength(0);
   });
 
@@ -49,7 +53,11 @@ describe('Telegram bot in webhook mode', () => {
     // The answer waits out a 2 s flood-control pause; Telegram must not wait for it.
     fake.failNext('sendMessage', { status: 429, retryAfter: 2 });
     const started = Date.now();
-    const status = await postWebhook(webhookUrl, fake.messageUpdate({ fromId: user, text: '/help', languageCode: 'en' }), WEBHOOK_SECRET);
+    const status = await postWebhook(
+      webhookUrl,
+      fake.messageUpdate({ fromId: user, text: '/help', languageCode: 'en' }),
+      WEBHOOK_SECRET,
+    );
     const answeredAfter = Date.now() - started;
     expect(status).toBe(200);
     expect(answeredAfter).toBeLessThan(1_000);
@@ -75,18 +83,30 @@ describe('Telegram bot in webhook mode', () => {
     const { fake, t } = h;
     const user = 6006;
     const update = fake.messageUpdate({ fromId: user, text: '/help', languageCode: 'en' });
-    const statuses = await Promise.all([postWebhook(webhookUrl, update, WEBHOOK_SECRET), postWebhook(webhookUrl, update, WEBHOOK_SECRET)]);
+    const statuses = await Promise.all([
+      postWebhook(webhookUrl, update, WEBHOOK_SECRET),
+      postWebhook(webhookUrl, update, WEBHOOK_SECRET),
+    ]);
     expect(statuses).toEqual([200, 200]);
     await waitForText(fake, user, 'Commands:');
     expect(await postWebhook(webhookUrl, update, WEBHOOK_SECRET)).toBe(200);
     sendText(fake, { fromId: user, text: '/balance' });
     await waitForText(fake, user, 'Balance');
-    const helps = callsTo(fake, user).filter((call) => call.method === 'sendMessage' && String(call.params.text).includes('Commands:'));
+    const helps = callsTo(fake, user).filter(
+      (call) => call.method === 'sendMessage' && String(call.params.text).includes('Commands:'),
+    );
     expect(helps).toHaveLength(1);
-    const claim = await t.database.prisma.processedWebhookEvent.findFirstOrThrow({ where: { provider: 'telegram', eventId: { endsWith: `:${update.update_id}` } } });
-    await t.database.prisma.processedWebhookEvent.updateMany({ where: { provider: 'telegram' }, data: { processedAt: new Date(claim.processedAt.getTime() - 3 * 24 * 3_600_000) } });
+    const claim = await t.database.prisma.processedWebhookEvent.findFirstOrThrow({
+      where: { provider: 'telegram', eventId: { endsWith: `:${update.update_id}` } },
+    });
+    await t.database.prisma.processedWebhookEvent.updateMany({
+      where: { provider: 'telegram' },
+      data: { processedAt: new Date(claim.processedAt.getTime() - 3 * 24 * 3_600_000) },
+    });
     expect((await t.core.retention.run()).chatUpdateClaims).toBeGreaterThanOrEqual(1);
-    expect(await t.database.prisma.processedWebhookEvent.count({ where: { provider: 'telegram', eventId: claim.eventId } })).toBe(0);
+    expect(
+      await t.database.prisma.processedWebhookEvent.count({ where: { provider: 'telegram', eventId: claim.eventId } }),
+    ).toBe(0);
   });
 
   it('admits a job once when Telegram delivers the same update twice', async () => {
@@ -99,7 +119,9 @@ describe('Telegram bot in webhook mode', () => {
     await fake.waitForCall('sendPhoto', (call) => call.params.chat_id === user, 15_000);
     sendText(fake, { fromId: user, text: '/balance' });
     await waitForText(fake, user, 'Balance: 9 credits.');
-    const identity = await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: String(user) } } });
+    const identity = await t.database.prisma.identity.findUniqueOrThrow({
+      where: { provider_subject: { provider: 'telegram', subject: String(user) } },
+    });
     expect(await t.database.prisma.generation.count({ where: { userId: identity.userId } })).toBe(1);
     expect(await balanceOf(t, user)).toBe(9);
   });
@@ -118,10 +140,18 @@ describe('Telegram bot in webhook mode', () => {
     await fake.waitForCall('sendPhoto', (call) => call.params.chat_id === user, 15_000);
     sendText(fake, { fromId: user, text: '/balance' });
     await waitForText(fake, user, 'Balance: 9 credits.');
-    expect(callsTo(fake, user).filter((call) => call.method === 'sendMessage' && String(call.params.text).startsWith('What should I change?'))).toHaveLength(1);
-    const identity = await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: String(user) } } });
+    expect(
+      callsTo(fake, user).filter(
+        (call) => call.method === 'sendMessage' && String(call.params.text).startsWith('What should I change?'),
+      ),
+    ).toHaveLength(1);
+    const identity = await t.database.prisma.identity.findUniqueOrThrow({
+      where: { provider_subject: { provider: 'telegram', subject: String(user) } },
+    });
     const generations = await t.database.prisma.generation.findMany({ where: { userId: identity.userId } });
-    expect(generations.map((generation) => [generation.prompt, generation.inputMediaId !== null])).toEqual([['make it sepia', true]]);
+    expect(generations.map((generation) => [generation.prompt, generation.inputMediaId !== null])).toEqual([
+      ['make it sepia', true],
+    ]);
     expect(await balanceOf(t, user)).toBe(9);
   });
 });

@@ -34,7 +34,11 @@ async function admin(args: string[], env: Record<string, string>): Promise<Run> 
 /** Runs `npm run admin -- <args>` the way the script does (node --import tsx core/admin/admin-cli.ts), with only `env` set. */
 function adminProcess(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'core/admin/admin-cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'core/admin/admin-cli.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -54,9 +58,18 @@ describe('npm run admin (core/admin/admin-cli.ts)', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     t = await createTestCore({ startWorker: false });
     telegram = await startFakeTelegram({ token: BOT_TOKEN });
-    env = { DATABASE_URL: t.database.url ?? '', DATA_DIR: t.dataDir, TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: telegram.apiRoot };
+    env = {
+      DATABASE_URL: t.database.url ?? '',
+      DATA_DIR: t.dataDir,
+      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+    };
     await new ChatUser(t, '7001').onboard();
-    userId = (await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '7001' } } })).userId;
+    userId = (
+      await t.database.prisma.identity.findUniqueOrThrow({
+        where: { provider_subject: { provider: 'telegram', subject: '7001' } },
+      })
+    ).userId;
   });
   afterAll(async () => {
     await telegram?.close();
@@ -101,14 +114,25 @@ describe('npm run admin (core/admin/admin-cli.ts)', { timeout: 90_000 }, () => {
     expect(text.stdout).toMatch(new RegExp(`^user +${userId}$`, 'm'));
     expect(text.stdout).toMatch(/^identities +telegram:7001$/m);
     const json = await admin(['find-user', userId, '--json'], env);
-    expect(JSON.parse(json.stdout)).toMatchObject({ id: userId, status: 'active', identities: [{ provider: 'telegram', subject: '7001' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      id: userId,
+      status: 'active',
+      identities: [{ provider: 'telegram', subject: '7001' }],
+    });
 
     const missing = await admin(['find-user', 'discord:424242'], env);
     expect([missing.code, missing.stdout, missing.stderr]).toEqual([1, '', 'no user matches discord:424242\n']);
     const missingJson = await admin(['find-user', 'nobody@example.com', '--json'], env);
     expect(missingJson.code).toBe(1);
-    expect(JSON.parse(missingJson.stdout)).toEqual({ error: { code: 'not_found', message: 'no user matches nobody@example.com' } });
-    expect(await t.database.prisma.auditLog.findMany({ where: { targetUserId: userId, action: 'admin.find_user' }, select: { actor: true } })).toEqual([{ actor: ACTOR }, { actor: ACTOR }]);
+    expect(JSON.parse(missingJson.stdout)).toEqual({
+      error: { code: 'not_found', message: 'no user matches nobody@example.com' },
+    });
+    expect(
+      await t.database.prisma.auditLog.findMany({
+        where: { targetUserId: userId, action: 'admin.find_user' },
+        select: { actor: true },
+      }),
+    ).toEqual([{ actor: ACTOR }, { actor: ACTOR }]);
   });
 
   it('grant prints the key it used; the same key again changes nothing; both audited as cli:<os user>', async () => {
@@ -119,16 +143,32 @@ describe('npm run admin (core/admin/admin-cli.ts)', { timeout: 90_000 }, () => {
     const key = /^key: (\S+)$/m.exec(generated.stdout)?.[1] ?? '';
     expect(key).toMatch(/^[0-9a-f-]{36}$/);
     expect(generated.stdout).toContain('balance: 35 available, 0 reserved, 0 owed');
-    expect(await t.database.prisma.creditLedgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `admin-grant:${key}` } })).toMatchObject({ kind: 'grant', delta: 25, actor: ACTOR, reason: 'ticket 7' });
+    expect(
+      await t.database.prisma.creditLedgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `admin-grant:${key}` } }),
+    ).toMatchObject({ kind: 'grant', delta: 25, actor: ACTOR, reason: 'ticket 7' });
 
-    const keyed = await admin(['grant', 'telegram:7001', '5', '--reason', 'retry-safe', '--key', 'ticket-8', '--json'], env);
-    expect(JSON.parse(keyed.stdout)).toMatchObject({ userId, applied: true, key: 'ticket-8', balance: { available: 40 } });
+    const keyed = await admin(
+      ['grant', 'telegram:7001', '5', '--reason', 'retry-safe', '--key', 'ticket-8', '--json'],
+      env,
+    );
+    expect(JSON.parse(keyed.stdout)).toMatchObject({
+      userId,
+      applied: true,
+      key: 'ticket-8',
+      balance: { available: 40 },
+    });
     const replay = await admin(['grant', 'telegram:7001', '5', '--reason', 'retry-safe', '--key', 'ticket-8'], env);
     expect(replay.code).toBe(0);
     expect(replay.stdout).toContain('Nothing changed: key ticket-8 was already used for a grant.');
     expect(await available()).toBe(40);
-    const audit = await t.database.prisma.auditLog.findMany({ where: { targetUserId: userId, action: 'credits.grant' }, orderBy: { id: 'asc' } });
-    expect(audit.map((row) => [row.actor, (row.details as { key: string }).key])).toEqual([[ACTOR, key], [ACTOR, 'ticket-8']]);
+    const audit = await t.database.prisma.auditLog.findMany({
+      where: { targetUserId: userId, action: 'credits.grant' },
+      orderBy: { id: 'asc' },
+    });
+    expect(audit.map((row) => [row.actor, (row.details as { key: string }).key])).toEqual([
+      [ACTOR, key],
+      [ACTOR, 'ticket-8'],
+    ]);
   });
 
   it('revoke takes credits back and leaves a debt for what was spent; ledger and balance show it', async () => {
@@ -144,13 +184,17 @@ describe('npm run admin (core/admin/admin-cli.ts)', { timeout: 90_000 }, () => {
     expect(lines).toHaveLength(4);
     expect(lines[2]).toMatch(new RegExp(`clawback +-40 +\\+5 +dispute +${ACTOR}$`));
     expect(lines[3]).toMatch(new RegExp(`grant +\\+5 +retry-safe +${ACTOR}$`));
-    expect(await t.database.prisma.user.findUniqueOrThrow({ where: { id: userId }, select: { creditDebt: true } })).toEqual({ creditDebt: 5 });
+    expect(
+      await t.database.prisma.user.findUniqueOrThrow({ where: { id: userId }, select: { creditDebt: true } }),
+    ).toEqual({ creditDebt: 5 });
   });
 
   it('suspend, moderation, unsuspend; unsuspending again is refused with exit 1', async () => {
     const suspended = await admin(['suspend', 'telegram:7001', '--hours', '12', '--reason', 'abuse report'], env);
     expect(suspended.code).toBe(0);
-    expect(suspended.stdout).toMatch(new RegExp(`^Suspended ${userId} until \\d{4}-\\d\\d-\\d\\dT.*: abuse report$`, 'm'));
+    expect(suspended.stdout).toMatch(
+      new RegExp(`^Suspended ${userId} until \\d{4}-\\d\\d-\\d\\dT.*: abuse report$`, 'm'),
+    );
     const row = await t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } });
     expect(row.status).toBe('suspended');
     expect(Math.abs((row.suspendedUntil?.getTime() ?? 0) - (Date.now() + 12 * 3_600_000))).toBeLessThan(60_000);
@@ -159,25 +203,56 @@ describe('npm run admin (core/admin/admin-cli.ts)', { timeout: 90_000 }, () => {
     expect(moderation.stdout).toContain('No moderation events.');
     expect(moderation.stdout).toMatch(/admin +abuse report/);
 
-    expect((await admin(['unsuspend', 'telegram:7001'], env)).stdout).toBe(`Lifted every suspension of ${userId}; it is active again.\n`);
+    expect((await admin(['unsuspend', 'telegram:7001'], env)).stdout).toBe(
+      `Lifted every suspension of ${userId}; it is active again.\n`,
+    );
     const again = await admin(['unsuspend', 'telegram:7001'], env);
     expect([again.code, again.stderr]).toEqual([1, `account ${userId} is active, not suspended; nothing changed\n`]);
-    const actions = await t.database.prisma.auditLog.findMany({ where: { targetUserId: userId, action: { in: ['account.suspend', 'account.unsuspend', 'admin.view_moderation'] } }, orderBy: { id: 'asc' } });
-    expect(actions.map((entry) => [entry.actor, entry.action])).toEqual([[ACTOR, 'account.suspend'], [ACTOR, 'admin.view_moderation'], [ACTOR, 'account.unsuspend']]);
+    const actions = await t.database.prisma.auditLog.findMany({
+      where: {
+        targetUserId: userId,
+        action: { in: ['account.suspend', 'account.unsuspend', 'admin.view_moderation'] },
+      },
+      orderBy: { id: 'asc' },
+    });
+    expect(actions.map((entry) => [entry.actor, entry.action])).toEqual([
+      [ACTOR, 'account.suspend'],
+      [ACTOR, 'admin.view_moderation'],
+      [ACTOR, 'account.unsuspend'],
+    ]);
   });
 
   it('refund-payment refunds Stars through the Bot API and claws back; unknown payments exit 1', async () => {
-    telegram.successfulPaymentUpdate({ fromId: 7001, payload: `pack:starter:${userId}`, total_amount: 250, telegram_payment_charge_id: 'stxCli-7001' });
-    await t.core.payments.applyStarsPayment({ payload: `pack:starter:${userId}`, chargeId: 'stxCli-7001', currency: 'XTR', totalAmount: 250, platformUserId: '7001' });
+    telegram.successfulPaymentUpdate({
+      fromId: 7001,
+      payload: `pack:starter:${userId}`,
+      total_amount: 250,
+      telegram_payment_charge_id: 'stxCli-7001',
+    });
+    await t.core.payments.applyStarsPayment({
+      payload: `pack:starter:${userId}`,
+      chargeId: 'stxCli-7001',
+      currency: 'XTR',
+      totalAmount: 250,
+      platformUserId: '7001',
+    });
     expect(await available()).toBe(45);
 
     const run = await admin(['refund-payment', 'stxCli-7001'], env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Refunded payment [0-9a-f-]{36} \(telegram_stars stxCli-7001\); its 50 credits were taken back/);
-    expect(telegram.callsOf('refundStarPayment').map((call) => call.params)).toEqual([{ user_id: 7001, telegram_payment_charge_id: 'stxCli-7001' }]);
+    expect(run.stdout).toMatch(
+      /^Refunded payment [0-9a-f-]{36} \(telegram_stars stxCli-7001\); its 50 credits were taken back/,
+    );
+    expect(telegram.callsOf('refundStarPayment').map((call) => call.params)).toEqual([
+      { user_id: 7001, telegram_payment_charge_id: 'stxCli-7001' },
+    ]);
     expect(await available()).toBe(0);
-    expect(await t.database.prisma.auditLog.count({ where: { action: 'payment.refund', actor: ACTOR, targetUserId: userId } })).toBe(1);
+    expect(
+      await t.database.prisma.auditLog.count({
+        where: { action: 'payment.refund', actor: ACTOR, targetUserId: userId },
+      }),
+    ).toBe(1);
 
     const unknown = await admin(['refund-payment', 'stxNope'], env);
     expect([unknown.code, unknown.stderr]).toEqual([1, 'no payment has the id or external id stxNope\n']);
@@ -188,7 +263,9 @@ describe('npm run admin (core/admin/admin-cli.ts)', { timeout: 90_000 }, () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^ +last 24 h +all time$/m);
     expect(text.stdout).toMatch(/^credits sold +50 +50$/m);
-    const json = JSON.parse((await admin(['stats', '--json'], env)).stdout) as { allTime: { users: Record<string, number>; creditsSold: number; creditsClawedBack: number } };
+    const json = JSON.parse((await admin(['stats', '--json'], env)).stdout) as {
+      allTime: { users: Record<string, number>; creditsSold: number; creditsClawedBack: number };
+    };
     expect(json.allTime.users.active).toBe(1);
     expect(json.allTime.creditsSold).toBe(50);
     expect(json.allTime.creditsClawedBack).toBe(95);

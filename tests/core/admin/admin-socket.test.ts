@@ -11,7 +11,13 @@ const logger = createLogger({ level: 'silent' });
 
 function collect() {
   const out = { stdout: '', stderr: '' };
-  return { out, io: { stdout: { write: (text: string) => (out.stdout += text) }, stderr: { write: (text: string) => (out.stderr += text) } } };
+  return {
+    out,
+    io: {
+      stdout: { write: (text: string) => (out.stdout += text) },
+      stderr: { write: (text: string) => (out.stderr += text) },
+    },
+  };
 }
 
 /** Sends raw bytes and returns every frame the server answers with. */
@@ -45,7 +51,10 @@ describe('the admin socket (core/admin/admin-socket.ts)', () => {
     const socketPath = adminSocketPath(dataDir);
     // A socket file left by a server that was killed is replaced.
     await fs.mkdir(path.dirname(socketPath), { recursive: true, mode: 0o755 });
-    spawnSync(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    spawnSync(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     expect((await fs.lstat(socketPath)).isSocket()).toBe(true);
     const server = await serveAdminSocket(socketPath, { run, logger });
     try {
@@ -56,8 +65,14 @@ describe('the admin socket (core/admin/admin-socket.ts)', () => {
       expect(out).toEqual({ stdout: 'first line\nsecond line\n', stderr: 'a warning\n' });
       expect(seen).toEqual([{ argv: ['balance', 'telegram:1'], actor: 'cli:ops' }]);
 
-      for (const garbage of ['not json\n', '{"argv":"grant","actor":"cli:ops"}\n', '{"argv":["stats"],"actor":"web:someone"}\n']) {
-        expect(await rawRequest(socketPath, garbage)).toBe('{"err":"admin socket: not a command request\\n"}\n{"exit":2}\n');
+      for (const garbage of [
+        'not json\n',
+        '{"argv":"grant","actor":"cli:ops"}\n',
+        '{"argv":["stats"],"actor":"web:someone"}\n',
+      ]) {
+        expect(await rawRequest(socketPath, garbage)).toBe(
+          '{"err":"admin socket: not a command request\\n"}\n{"exit":2}\n',
+        );
       }
       expect(seen).toHaveLength(1);
     } finally {
@@ -73,12 +88,16 @@ describe('the admin socket (core/admin/admin-socket.ts)', () => {
     try {
       await fs.chmod(path.dirname(socketPath), 0o755);
       const { io } = collect();
-      await expect(sendAdminCommand(socketPath, { argv: ['stats'], actor: 'cli:ops' }, io)).rejects.toThrow(/must be a directory of this user that nobody else can open/);
+      await expect(sendAdminCommand(socketPath, { argv: ['stats'], actor: 'cli:ops' }, io)).rejects.toThrow(
+        /must be a directory of this user that nobody else can open/,
+      );
     } finally {
       await server.close();
     }
     await fs.writeFile(socketPath, 'a file');
-    await expect(serveAdminSocket(socketPath, { run: async () => 0, logger })).rejects.toThrow(/is not a socket; remove it/);
+    await expect(serveAdminSocket(socketPath, { run: async () => 0, logger })).rejects.toThrow(
+      /is not a socket; remove it/,
+    );
     expect(await fs.readFile(socketPath, 'utf8')).toBe('a file');
   });
 });

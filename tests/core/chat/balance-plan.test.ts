@@ -17,9 +17,23 @@ describe('/balance and the current plan', () => {
     await t?.close();
   });
 
-  async function subscribe(platformUserId: string, planId: string, status: 'active' | 'canceled', endsInMs: number, key: string): Promise<Date> {
+  async function subscribe(
+    platformUserId: string,
+    planId: string,
+    status: 'active' | 'canceled',
+    endsInMs: number,
+    key: string,
+  ): Promise<Date> {
     const currentPeriodEnd = new Date(t.clock.now().getTime() + endsInMs);
-    await t.deps.prisma.subscription.create({ data: { userId: await userIdOf(t.deps.prisma, platformUserId), stripeSubscriptionId: key, planId, status, currentPeriodEnd } });
+    await t.deps.prisma.subscription.create({
+      data: {
+        userId: await userIdOf(t.deps.prisma, platformUserId),
+        stripeSubscriptionId: key,
+        planId,
+        status,
+        currentPeriodEnd,
+      },
+    });
     return currentPeriodEnd;
   }
 

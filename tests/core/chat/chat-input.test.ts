@@ -12,7 +12,15 @@ const PHOTO = makePng(40, 30, [200, 30, 30, 255]);
 
 /** A photo as an adapter hands it over: fetched now, or later by its reference. */
 function photoFrom(fetched: string[], ref: string): InputAttachment {
-  return { mime: 'image/png', sizeBytes: PHOTO.length, ref, fetch: async () => { fetched.push(ref); return PHOTO; } };
+  return {
+    mime: 'image/png',
+    sizeBytes: PHOTO.length,
+    ref,
+    fetch: async () => {
+      fetched.push(ref);
+      return PHOTO;
+    },
+  };
 }
 
 function fetcher(fetched: string[]): (ref: string) => Promise<Buffer> {
@@ -36,9 +44,19 @@ describe('natural chat input', () => {
     await t.close();
   });
 
-  const userIdOf = async (subject: string) => (await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject } } })).userId;
-  const balanceOf = async (subject: string) => (await getBalance(t.database.prisma, await userIdOf(subject), t.clock.now())).available;
-  const generationsOf = async (subject: string) => t.database.prisma.generation.findMany({ where: { userId: await userIdOf(subject) }, orderBy: { createdAt: 'asc' } });
+  const userIdOf = async (subject: string) =>
+    (
+      await t.database.prisma.identity.findUniqueOrThrow({
+        where: { provider_subject: { provider: 'telegram', subject } },
+      })
+    ).userId;
+  const balanceOf = async (subject: string) =>
+    (await getBalance(t.database.prisma, await userIdOf(subject), t.clock.now())).available;
+  const generationsOf = async (subject: string) =>
+    t.database.prisma.generation.findMany({
+      where: { userId: await userIdOf(subject) },
+      orderBy: { createdAt: 'asc' },
+    });
 
   it('runs plain text in a private chat as /imagine, charging once, and ignores it in a group', async () => {
     const user = new ChatUser(t, '8001');
@@ -71,8 +89,13 @@ describe('natural chat input', () => {
     const user = new ChatUser(t, '8003');
     await user.onboard();
     const fetched: string[] = [];
-    const asked = await user.say('', { attachments: [photoFrom(fetched, 'photo-b')], fetchAttachment: fetcher(fetched) });
-    expect(renderText(asked[0])).toBe('What should I change? Send me the instruction within 10 minutes, e.g. "make it a watercolour".');
+    const asked = await user.say('', {
+      attachments: [photoFrom(fetched, 'photo-b')],
+      fetchAttachment: fetcher(fetched),
+    });
+    expect(renderText(asked[0])).toBe(
+      'What should I change? Send me the instruction within 10 minutes, e.g. "make it a watercolour".',
+    );
     expect(asked[0]?.type === 'message' && asked[0].buttons?.[0]?.[0]?.action?.name).toBe('cancel_input');
     expect(renderText(asked[0], 'zh-CN')).toContain('要怎么改');
     expect(fetched).toEqual([]);
@@ -86,10 +109,15 @@ describe('natural chat input', () => {
 
     // Answered: the next text is a plain prompt again.
     t.clock.advance(5_000);
-    await t.notifier.waitFor((delivery) => delivery.replies.some((reply) => reply.type === 'media' && reply.generationId === generation?.id));
+    await t.notifier.waitFor((delivery) =>
+      delivery.replies.some((reply) => reply.type === 'media' && reply.generationId === generation?.id),
+    );
     await user.say('a plain prompt', { fetchAttachment: fetcher(fetched) });
     const generations = await generationsOf('8003');
-    expect(generations.map((row) => [row.prompt, row.inputMediaId === null])).toEqual([['make it a watercolour', false], ['a plain prompt', true]]);
+    expect(generations.map((row) => [row.prompt, row.inputMediaId === null])).toEqual([
+      ['make it a watercolour', false],
+      ['a plain prompt', true],
+    ]);
     expect(fetched).toEqual(['photo-b']);
   });
 
@@ -126,10 +154,15 @@ describe('natural chat input', () => {
     await user.onboard();
     const fetched: string[] = [];
     await user.say('', { attachments: [photoFrom(fetched, 'photo-f')], fetchAttachment: fetcher(fetched) });
-    await Promise.all([user.say('make it red', { fetchAttachment: fetcher(fetched) }), user.say('make it green', { fetchAttachment: fetcher(fetched) })]);
+    await Promise.all([
+      user.say('make it red', { fetchAttachment: fetcher(fetched) }),
+      user.say('make it green', { fetchAttachment: fetcher(fetched) }),
+    ]);
     // Only one took the photo (the other became a plain prompt, which the spacing rule may refuse).
     expect(fetched).toEqual(['photo-f']);
-    expect((await generationsOf('8006')).filter((generation) => generation.inputMediaId !== null).length).toBeLessThanOrEqual(1);
+    expect(
+      (await generationsOf('8006')).filter((generation) => generation.inputMediaId !== null).length,
+    ).toBeLessThanOrEqual(1);
     expect(await t.database.prisma.chatPendingInput.count({ where: { userId: await userIdOf('8006') } })).toBe(0);
   });
 
@@ -137,7 +170,9 @@ describe('natural chat input', () => {
     const user = new ChatUser(t, '8007');
     await user.onboard();
     const picked = await user.press('pick_template', 'product');
-    expect(renderText(picked[0])).toBe('Product photo: Clean studio shot on a seamless background\nNow send me your subject (within 10 minutes).');
+    expect(renderText(picked[0])).toBe(
+      'Product photo: Clean studio shot on a seamless background\nNow send me your subject (within 10 minutes).',
+    );
     expect(picked[0]?.type === 'message' && picked[0].buttons?.[0]?.[0]?.action?.name).toBe('cancel_input');
     await user.say('a red teapot');
     const [generation] = await generationsOf('8007');
@@ -146,9 +181,13 @@ describe('natural chat input', () => {
 
     // In a group, or where plain messages do not reach core (Discord), the old text stays: use /imagine with --template.
     const inGroup = new ChatUser(t, '8007', 'en', 'telegram', '-100200301');
-    expect(renderText((await inGroup.press('pick_template', 'product'))[0])).toContain('/imagine <your subject> --template product');
+    expect(renderText((await inGroup.press('pick_template', 'product'))[0])).toContain(
+      '/imagine <your subject> --template product',
+    );
     const onDiscord = new ChatUser(t, '8017', 'en', 'discord');
-    expect(renderText((await onDiscord.press('pick_template', 'product'))[0])).toContain('/imagine <your subject> --template product');
+    expect(renderText((await onDiscord.press('pick_template', 'product'))[0])).toContain(
+      '/imagine <your subject> --template product',
+    );
   });
 
   it('runs an /imagine sent before the terms once they are accepted, and not again on a second press', async () => {
@@ -189,7 +228,10 @@ describe('natural chat input', () => {
   });
 
   it('forgets a kept prompt when the terms or the age are declined', async () => {
-    for (const [subject, action] of [['8014', 'decline_terms'], ['8015', 'deny_age']] as const) {
+    for (const [subject, action] of [
+      ['8014', 'decline_terms'],
+      ['8015', 'deny_age'],
+    ] as const) {
       const user = new ChatUser(t, subject);
       await user.command('imagine', 'a declined idea');
       expect(await t.database.prisma.chatPendingInput.count({ where: { platformUserId: subject } })).toBe(1);
@@ -214,7 +256,15 @@ describe('natural chat input', () => {
     await user.command('imagine', 'a private thought');
     const userId = await userIdOf('8011');
     const exported = await exportUserData(t.deps, userId, 'test');
-    expect(exported.pendingChatInputs).toEqual([expect.objectContaining({ platform: 'telegram', chatId: '8011', kind: 'prompt', text: 'a private thought', mediaKind: 'image' })]);
+    expect(exported.pendingChatInputs).toEqual([
+      expect.objectContaining({
+        platform: 'telegram',
+        chatId: '8011',
+        kind: 'prompt',
+        text: 'a private thought',
+        mediaKind: 'image',
+      }),
+    ]);
 
     const other = new ChatUser(t, '8012');
     await other.command('imagine', 'another thought');
@@ -226,7 +276,17 @@ describe('natural chat input', () => {
     expect(await t.database.prisma.chatPendingInput.count({ where: { userId } })).toBe(1);
     await user.onboard();
     // onboard ran the kept prompt; keep one more, then erase.
-    await t.database.prisma.chatPendingInput.create({ data: { platform: 'telegram', chatId: '8011', platformUserId: '8011', userId, kind: 'photo_edit', eventId: 'e', expiresAt: new Date(t.clock.now().getTime() + 60_000) } });
+    await t.database.prisma.chatPendingInput.create({
+      data: {
+        platform: 'telegram',
+        chatId: '8011',
+        platformUserId: '8011',
+        userId,
+        kind: 'photo_edit',
+        eventId: 'e',
+        expiresAt: new Date(t.clock.now().getTime() + 60_000),
+      },
+    });
     await user.command('deleteme');
     await user.press('confirm_delete');
     expect(await t.database.prisma.chatPendingInput.count({ where: { platformUserId: '8011' } })).toBe(0);

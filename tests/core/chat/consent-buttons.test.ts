@@ -19,31 +19,52 @@ describe('old consent buttons answer from the current state', () => {
   it('after onboarding, every old terms or age button says when the terms were accepted, and changes nothing', async () => {
     const user = new ChatUser(t, '5101');
     await user.onboard();
-    const identity = await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '5101' } } });
+    const identity = await t.database.prisma.identity.findUniqueOrThrow({
+      where: { provider_subject: { provider: 'telegram', subject: '5101' } },
+    });
     const before = await t.database.prisma.user.findUniqueOrThrow({ where: { id: identity.userId } });
     t.clock.advance(3_600_000);
-    for (const [name, arg] of [['decline_terms', ''], ['deny_age', ''], ['accept_terms', TERMS_VERSION], ['confirm_age', TERMS_VERSION]] as const) {
+    for (const [name, arg] of [
+      ['decline_terms', ''],
+      ['deny_age', ''],
+      ['accept_terms', TERMS_VERSION],
+      ['confirm_age', TERMS_VERSION],
+    ] as const) {
       const text = renderText((await user.press(name, arg))[0]);
-      expect(text, name).toBe(`You accepted the terms on ${utc(before.termsAcceptedAt!)} and confirmed you are 13 or older on ${utc(before.ageConfirmedAt!)}; this button is from before, and nothing changed. To stop using the service and erase your data, use /deleteme.`);
+      expect(text, name).toBe(
+        `You accepted the terms on ${utc(before.termsAcceptedAt!)} and confirmed you are 13 or older on ${utc(before.ageConfirmedAt!)}; this button is from before, and nothing changed. To stop using the service and erase your data, use /deleteme.`,
+      );
       expect(text).not.toContain('Nothing about you is kept');
     }
     const after = await t.database.prisma.user.findUniqueOrThrow({ where: { id: identity.userId } });
-    expect([after.termsAcceptedAt, after.ageConfirmedAt, after.status]).toEqual([before.termsAcceptedAt, before.ageConfirmedAt, before.status]);
+    expect([after.termsAcceptedAt, after.ageConfirmedAt, after.status]).toEqual([
+      before.termsAcceptedAt,
+      before.ageConfirmedAt,
+      before.status,
+    ]);
     expect((await getBalance(t.database.prisma, identity.userId, t.clock.now())).available).toBe(10);
   });
 
   it('a user with credits who declines newer terms is told the account and credits are kept', async () => {
     const user = new ChatUser(t, '5102');
     await user.onboard();
-    const identity = await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '5102' } } });
+    const identity = await t.database.prisma.identity.findUniqueOrThrow({
+      where: { provider_subject: { provider: 'telegram', subject: '5102' } },
+    });
     await t.database.prisma.user.update({ where: { id: identity.userId }, data: { termsVersion: 'older' } });
-    expect(renderText((await user.press('decline_terms'))[0])).toBe('Understood: you cannot create until you accept the current terms with /start. Your account and its 10 credits are kept; /mydata shows what is stored and /deleteme erases it.');
-    expect(renderText((await user.press('deny_age'))[0])).toBe('Sorry, you must be at least 13 to use this service, so you cannot create. Your account and its 10 credits are kept until you erase them with /deleteme; /mydata shows what is stored.');
+    expect(renderText((await user.press('decline_terms'))[0])).toBe(
+      'Understood: you cannot create until you accept the current terms with /start. Your account and its 10 credits are kept; /mydata shows what is stored and /deleteme erases it.',
+    );
+    expect(renderText((await user.press('deny_age'))[0])).toBe(
+      'Sorry, you must be at least 13 to use this service, so you cannot create. Your account and its 10 credits are kept until you erase them with /deleteme; /mydata shows what is stored.',
+    );
   });
 
   it('a new user with nothing stored who declines is told only the chat id is kept', async () => {
     const user = new ChatUser(t, '5103');
     await user.command('start');
-    expect(renderText((await user.press('decline_terms'))[0])).toBe('Understood. Nothing about you is kept beyond your chat id. You can still read /privacy and /terms, and accept later with /start.');
+    expect(renderText((await user.press('decline_terms'))[0])).toBe(
+      'Understood. Nothing about you is kept beyond your chat id. You can still read /privacy and /terms, and accept later with /start.',
+    );
   });
 });

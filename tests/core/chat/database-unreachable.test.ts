@@ -7,7 +7,10 @@ import { createCore, createLogger, loadConfig, openRuntime, translate, type Core
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
 
 /** A TCP relay to PostgreSQL that the test can cut, as a database restart or a network fault would. */
-async function startCuttableRelay(target: { host: string; port: number }): Promise<{ port: number; cut(): Promise<void> }> {
+async function startCuttableRelay(target: {
+  host: string;
+  port: number;
+}): Promise<{ port: number; cut(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
@@ -48,7 +51,13 @@ describe('a chat command while the database is unreachable', () => {
     const relay = await startCuttableRelay({ host: direct.hostname, port: Number(direct.port || 5432) });
     const url = new URL(direct);
     url.port = String(relay.port);
-    const config = loadConfig({ DATABASE_URL: url.toString(), AUTO_MIGRATE: 'false', DATA_DIR: dataDir, LOG_LEVEL: 'silent', MODERATION_MODE: 'local-only' });
+    const config = loadConfig({
+      DATABASE_URL: url.toString(),
+      AUTO_MIGRATE: 'false',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      MODERATION_MODE: 'local-only',
+    });
     runtime = await openRuntime(config, createLogger({ level: 'silent' }));
     core = createCore(runtime.deps);
     await relay.cut();
@@ -60,7 +69,11 @@ describe('a chat command while the database is unreachable', () => {
   });
 
   it('answers that the service is briefly unavailable, in the user language, with a reference', async () => {
-    const base = { eventId: 'update-1', actor: { platform: 'telegram' as const, platformUserId: '4242', locale: 'zh-CN' as const }, chat: { id: '4242', type: 'private' as const, messageId: '7' } };
+    const base = {
+      eventId: 'update-1',
+      actor: { platform: 'telegram' as const, platformUserId: '4242', locale: 'zh-CN' as const },
+      chat: { id: '4242', type: 'private' as const, messageId: '7' },
+    };
     const [reply] = await core.chat.run({ ...base, command: { name: 'balance', args: '' } });
     expect(reply).toMatchObject({ type: 'message', text: { key: 'errors.temporarily_unavailable' }, ephemeral: true });
     const ref = reply?.type === 'message' && !Array.isArray(reply.text) ? String(reply.text.vars?.ref) : '';
@@ -73,7 +86,11 @@ describe('a chat command while the database is unreachable', () => {
   });
 
   it('holds /imagine in memory when there is no Redis, answering that it was received', async () => {
-    const base = { eventId: 'update-2', actor: { platform: 'telegram' as const, platformUserId: '4243', locale: 'en' as const }, chat: { id: '4243', type: 'private' as const, messageId: '8' } };
+    const base = {
+      eventId: 'update-2',
+      actor: { platform: 'telegram' as const, platformUserId: '4243', locale: 'en' as const },
+      chat: { id: '4243', type: 'private' as const, messageId: '8' },
+    };
     const replies = await core.chat.run({ ...base, command: { name: 'imagine', args: 'a lamp post in fog' } });
     expect(replies).toEqual([expect.objectContaining({ type: 'status', text: { key: 'job.held' } })]);
     expect(translate('en', 'job.held')).toMatch(/^Received, waiting for the service to recover/);

@@ -15,7 +15,14 @@ import { isPng } from '#tests/fakes/test-png';
 import { createDatabaseOn, startOwnPostgres, type OwnPostgres } from '#tests/ops/fault/own-postgres';
 import { openProcessCore } from '#tests/core/generation/process-core';
 import { FAST_RECOVERY } from '#tests/core/generation/test-cluster';
-import { admit, balanceOf, ledgerOf, mediaDeliveriesOf, waitForMedia, waitForStatus } from '#tests/core/generation/generation-helpers';
+import {
+  admit,
+  balanceOf,
+  ledgerOf,
+  mediaDeliveriesOf,
+  waitForMedia,
+  waitForStatus,
+} from '#tests/core/generation/generation-helpers';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,14 +63,30 @@ describe('chat requests and jobs across a PostgreSQL outage', () => {
   async function openCore(env: Record<string, string>): Promise<TestCore> {
     const notifier = new RecordingNotifier();
     const clock = new TestClock();
-    const opened = await openProcessCore({ databaseUrl, prefix: `test:hold:${randomBytes(4).toString('hex')}`, dataDir, notifier, env, ...FAST_RECOVERY, poolSize: 4 });
+    const opened = await openProcessCore({
+      databaseUrl,
+      prefix: `test:hold:${randomBytes(4).toString('hex')}`,
+      dataDir,
+      notifier,
+      env,
+      ...FAST_RECOVERY,
+      poolSize: 4,
+    });
     const stopWorker = await opened.core.startWorker({ concurrency: 2 });
     const close = async () => {
       await stopWorker();
       await opened.close();
     };
     closers.push(close);
-    return { core: opened.core, deps: opened.deps, database: { kind: 'postgres', url: databaseUrl, prisma: opened.deps.prisma, close: async () => undefined }, notifier, clock, dataDir, close };
+    return {
+      core: opened.core,
+      deps: opened.deps,
+      database: { kind: 'postgres', url: databaseUrl, prisma: opened.deps.prisma, close: async () => undefined },
+      notifier,
+      clock,
+      dataDir,
+      close,
+    };
   }
 
   it('finishes a job whose provider answered while the database was down: one picture, charged once', async () => {
@@ -80,7 +103,10 @@ describe('chat requests and jobs across a PostgreSQL outage', () => {
     expect(isPng(await media.items[0]!.load())).toBe(true);
     expect(mediaDeliveriesOf(t.notifier, id)).toHaveLength(1);
     expect(await t.deps.prisma.generation.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'succeeded' });
-    expect(await ledgerOf(t.deps.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(await ledgerOf(t.deps.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['capture', 0],
+    ]);
     expect(await findLedgerViolations(t.deps.prisma)).toEqual([]);
   }, 90_000);
 
@@ -101,16 +127,25 @@ describe('chat requests and jobs across a PostgreSQL outage', () => {
     const media = await waitForMedia(t.notifier, id, 30_000);
     expect(isPng(await media.items[0]!.load())).toBe(true);
     // The status message shown while held is the one the job's progress edits.
-    const delivery = t.notifier.deliveries.find((candidate) => candidate.replies.some((item) => item.type === 'media' && item.generationId === id));
+    const delivery = t.notifier.deliveries.find((candidate) =>
+      candidate.replies.some((item) => item.type === 'media' && item.generationId === id),
+    );
     expect(delivery?.target.statusMessageId).toBe(`status-${id}`);
     expect(mediaDeliveriesOf(t.notifier, id)).toHaveLength(1);
-    expect(await t.deps.prisma.generation.count({ where: { userId: (await t.deps.prisma.generation.findUniqueOrThrow({ where: { id } })).userId } })).toBe(1);
-    expect(await ledgerOf(t.deps.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(
+      await t.deps.prisma.generation.count({
+        where: { userId: (await t.deps.prisma.generation.findUniqueOrThrow({ where: { id } })).userId },
+      }),
+    ).toBe(1);
+    expect(await ledgerOf(t.deps.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['capture', 0],
+    ]);
     expect(await balanceOf(t, '9201')).toBe(before - 1);
     expect(await findLedgerViolations(t.deps.prisma)).toEqual([]);
   }, 90_000);
 
-  it('admits a user\'s held requests in the order sent, each once, waiting for the plan\'s spacing and job limit between them', async () => {
+  it("admits a user's held requests in the order sent, each once, waiting for the plan's spacing and job limit between them", async () => {
     const t = await openCore({ DEMO_PROVIDER_LATENCY_MS: '200', CHAT_HOLD_SECONDS: '30' });
     const user = new ChatUser(t, '9251');
     await user.onboard();
@@ -125,12 +160,23 @@ describe('chat requests and jobs across a PostgreSQL outage', () => {
     await cluster.start();
 
     for (const id of ids) await waitForMedia(t.notifier, id, 30_000);
-    const [first, second] = await Promise.all(ids.map((id) => t.deps.prisma.generation.findUniqueOrThrow({ where: { id } })));
-    expect([first?.prompt, second?.prompt]).toEqual([expect.stringContaining('first'), expect.stringContaining('second')]);
+    const [first, second] = await Promise.all(
+      ids.map((id) => t.deps.prisma.generation.findUniqueOrThrow({ where: { id } })),
+    );
+    expect([first?.prompt, second?.prompt]).toEqual([
+      expect.stringContaining('first'),
+      expect.stringContaining('second'),
+    ]);
     // The free plan's 3 s between admissions holds: the second waited for it rather than being refused.
     expect((second?.createdAt.getTime() ?? 0) - (first?.createdAt.getTime() ?? 0)).toBeGreaterThanOrEqual(3_000);
-    for (const id of ids) expect(await ledgerOf(t.deps.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
-    expect(t.notifier.allReplies().filter((reply) => reply.type === 'status' && reply.text.key.startsWith('errors.'))).toEqual([]);
+    for (const id of ids)
+      expect(await ledgerOf(t.deps.prisma, id)).toEqual([
+        ['reserve', -1],
+        ['capture', 0],
+      ]);
+    expect(
+      t.notifier.allReplies().filter((reply) => reply.type === 'status' && reply.text.key.startsWith('errors.')),
+    ).toEqual([]);
   }, 90_000);
 
   it('answers "briefly unavailable" past the hold limit or when the hold is full, and charges nothing', async () => {
@@ -153,7 +199,9 @@ describe('chat requests and jobs across a PostgreSQL outage', () => {
     expect(told).toMatchObject({ type: 'status', generationId: id });
     await cluster.start();
     await sleep(2_000);
-    expect(await t.deps.prisma.generation.count()).toBe(await t.deps.prisma.generation.count({ where: { id: { not: id } } }));
+    expect(await t.deps.prisma.generation.count()).toBe(
+      await t.deps.prisma.generation.count({ where: { id: { not: id } } }),
+    );
     expect(await t.deps.prisma.generation.findUnique({ where: { id } })).toBeNull();
     expect([await balanceOf(t, '9301'), await balanceOf(t, '9302')]).toEqual(balances);
     expect(t.notifier.allReplies().filter((reply) => reply.type === 'media')).toEqual([]);

@@ -1,19 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { createLazyNotifier, type DeliveryTarget, type Notifier, type Reply } from '#core';
 
-const TARGET: DeliveryTarget = { platform: 'discord', chatId: '1', chatType: 'private', platformUserId: '2', locale: 'en' };
+const TARGET: DeliveryTarget = {
+  platform: 'discord',
+  chatId: '1',
+  chatType: 'private',
+  platformUserId: '2',
+  locale: 'en',
+};
 const REPLIES: Reply[] = [{ type: 'message', text: { key: 'help.text' } }];
 
 /** A notifier that records what it was asked to send. */
 function recordingNotifier(sent: Reply[][]): Notifier {
-  return { send: async (_target, replies) => (sent.push(replies), { statusMessageId: `m${sent.length}` }) };
+  return {
+    send: async (_target, replies) => {
+      sent.push(replies);
+      return { statusMessageId: `m${sent.length}` };
+    },
+  };
 }
 
 describe('createLazyNotifier', () => {
   it('builds the adapter on the first message only, once for sends at the same time', async () => {
     const sent: Reply[][] = [];
     let builds = 0;
-    const notifier = createLazyNotifier(async () => (builds += 1, recordingNotifier(sent)));
+    const notifier = createLazyNotifier(async () => {
+      builds += 1;
+      return recordingNotifier(sent);
+    });
     expect(builds).toBe(0);
     const results = await Promise.all([notifier.send(TARGET, REPLIES), notifier.send(TARGET, REPLIES)]);
     await notifier.send(TARGET, REPLIES);

@@ -14,11 +14,21 @@ describe('/deleteme from a chat', () => {
     await t.close();
   });
 
-  const ownerOf = async (subject: string) => (await t.database.prisma.identity.findUnique({ where: { provider_subject: { provider: 'telegram', subject } } }))?.userId;
+  const ownerOf = async (subject: string) =>
+    (await t.database.prisma.identity.findUnique({ where: { provider_subject: { provider: 'telegram', subject } } }))
+      ?.userId;
 
   /** Links a chat user into a new password account through both confirmations. */
   async function linkToPasswordAccount(chat: ChatUser, email: string): Promise<string> {
-    const { userId } = await t.core.accounts.register({ email, password: 'a long password', displayName: 'Web', locale: 'en', isAgeConfirmed: true, hasAcceptedTerms: true, origin });
+    const { userId } = await t.core.accounts.register({
+      email,
+      password: 'a long password',
+      displayName: 'Web',
+      locale: 'en',
+      isAgeConfirmed: true,
+      hasAcceptedTerms: true,
+      origin,
+    });
     const text = renderText((await chat.command('link'))[0]);
     const token = /\/link\/([\w-]+)/.exec(text)?.[1] ?? '';
     expect((await t.core.accounts.confirmLinkOnWeb({ token, userId, origin })).outcome).toBe('awaiting_chat');
@@ -43,17 +53,29 @@ describe('/deleteme from a chat', () => {
     const userId = await linkToPasswordAccount(chat, 'erase-guard@example.com');
 
     const asked = await chat.command('deleteme');
-    expect(renderText(asked[0])).toBe('This account signs in on the website (with a password or Google), so it can only be deleted there, after you confirm with that sign-in: http://127.0.0.1:3999/account/privacy. Nothing was deleted.');
+    expect(renderText(asked[0])).toBe(
+      'This account signs in on the website (with a password or Google), so it can only be deleted there, after you confirm with that sign-in: http://127.0.0.1:3999/account/privacy. Nothing was deleted.',
+    );
     expect(buttonsOf(asked[0])).toEqual([]);
     const pressed = await chat.press('confirm_delete');
     expect(renderText(pressed[0])).toContain('can only be deleted there');
-    expect(await t.database.prisma.user.findUnique({ where: { id: userId }, select: { status: true, email: true } })).toEqual({ status: 'active', email: 'erase-guard@example.com' });
+    expect(
+      await t.database.prisma.user.findUnique({ where: { id: userId }, select: { status: true, email: true } }),
+    ).toEqual({ status: 'active', email: 'erase-guard@example.com' });
     expect(await ownerOf('5102')).toBe(userId);
   });
 
   it('sends an account with a Google sign-in to the website too', async () => {
     const user = await t.database.prisma.user.create({
-      data: { email: 'g-only@example.com', identities: { create: [{ provider: 'google', subject: 'google-5103' }, { provider: 'telegram', subject: '5103' }] } },
+      data: {
+        email: 'g-only@example.com',
+        identities: {
+          create: [
+            { provider: 'google', subject: 'google-5103' },
+            { provider: 'telegram', subject: '5103' },
+          ],
+        },
+      },
     });
     const chat = new ChatUser(t, '5103');
     expect(renderText((await chat.command('deleteme'))[0])).toContain('can only be deleted there');

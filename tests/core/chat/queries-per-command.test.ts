@@ -32,7 +32,12 @@ describe('database queries per chat command', () => {
 
   async function run(platformUserId: string, name: 'balance' | 'help'): Promise<string> {
     queries = [];
-    const [reply] = await counted.chat.run({ eventId: `${name}-${platformUserId}-${(calls += 1)}`, actor: { platform: 'telegram', platformUserId, locale: 'en' }, chat: { id: platformUserId, type: 'private', messageId: '1' }, command: { name, args: '' } });
+    const [reply] = await counted.chat.run({
+      eventId: `${name}-${platformUserId}-${(calls += 1)}`,
+      actor: { platform: 'telegram', platformUserId, locale: 'en' },
+      chat: { id: platformUserId, type: 'private', messageId: '1' },
+      command: { name, args: '' },
+    });
     return renderText(reply);
   }
 

@@ -26,14 +26,39 @@ describe('loadConfig', () => {
   });
 
   it('lists every bad variable by name at once', () => {
-    const problems = problemsOf({ PORT: 'abc', DATABASE_URL: 'nonsense', REDIS_URL: 'http://x', LOG_LEVEL: 'loud', ROLES: 'web,painter', SUPPORT_EMAIL: 'nope' });
-    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'REDIS_URL', 'ROLES', 'SUPPORT_EMAIL']);
+    const problems = problemsOf({
+      PORT: 'abc',
+      DATABASE_URL: 'nonsense',
+      REDIS_URL: 'http://x',
+      LOG_LEVEL: 'loud',
+      ROLES: 'web,painter',
+      SUPPORT_EMAIL: 'nope',
+    });
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'PORT',
+      'REDIS_URL',
+      'ROLES',
+      'SUPPORT_EMAIL',
+    ]);
   });
 
   it('retries providers with sensible defaults an operator can tune, and rejects nonsense', () => {
-    expect(loadConfig({}).providerRetry).toEqual({ baseDelayMs: 1_000, maxDelayMs: 20_000, attemptsPerRoute: 3, breakerFailures: 5, breakerOpenMs: 15_000 });
-    expect(loadConfig({ PROVIDER_RETRY_BASE_MS: '500', PROVIDER_BREAKER_OPEN_SECONDS: '60' }).providerRetry).toMatchObject({ baseDelayMs: 500, breakerOpenMs: 60_000 });
-    expect(problemsOf({ PROVIDER_ATTEMPTS_PER_ROUTE: '0', PROVIDER_RETRY_MAX_MS: 'soon' }).sort()).toEqual(['PROVIDER_ATTEMPTS_PER_ROUTE: must be between 1 and 20', 'PROVIDER_RETRY_MAX_MS: must be a whole number']);
+    expect(loadConfig({}).providerRetry).toEqual({
+      baseDelayMs: 1_000,
+      maxDelayMs: 20_000,
+      attemptsPerRoute: 3,
+      breakerFailures: 5,
+      breakerOpenMs: 15_000,
+    });
+    expect(
+      loadConfig({ PROVIDER_RETRY_BASE_MS: '500', PROVIDER_BREAKER_OPEN_SECONDS: '60' }).providerRetry,
+    ).toMatchObject({ baseDelayMs: 500, breakerOpenMs: 60_000 });
+    expect(problemsOf({ PROVIDER_ATTEMPTS_PER_ROUTE: '0', PROVIDER_RETRY_MAX_MS: 'soon' }).sort()).toEqual([
+      'PROVIDER_ATTEMPTS_PER_ROUTE: must be between 1 and 20',
+      'PROVIDER_RETRY_MAX_MS: must be a whole number',
+    ]);
   });
 
   it('rejects ports out of range and a malformed bot token', () => {
@@ -55,33 +80,64 @@ describe('loadConfig', () => {
     ]);
     expect(problemsOf({ ROLES: 'telegram' })).toContain('ROLES: telegram needs TELEGRAM_BOT_TOKEN');
     const secret = 'x'.repeat(32);
-    expect(problemsOf({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'http://imagine.example.com', METRICS_TOKEN: 'scrape' })).toEqual([
-      'PUBLIC_URL: must be https:// in production (the privacy policy promises encrypted connections)',
-    ]);
-    expect(problemsOf({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://imagine.example.com', METRICS_TOKEN: 'scrape' })).toEqual([]);
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        SESSION_SECRET: secret,
+        PUBLIC_URL: 'http://imagine.example.com',
+        METRICS_TOKEN: 'scrape',
+      }),
+    ).toEqual(['PUBLIC_URL: must be https:// in production (the privacy policy promises encrypted connections)']);
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        SESSION_SECRET: secret,
+        PUBLIC_URL: 'https://imagine.example.com',
+        METRICS_TOKEN: 'scrape',
+      }),
+    ).toEqual([]);
   });
 
   it('production keeps /metrics private: a METRICS_TOKEN, or a METRICS_PORT on loopback only', () => {
-    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://imagine.example.com', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r:6379' };
-    const onWebPort = 'METRICS_TOKEN: is required in production (/metrics names providers, queue depth and revenue), unless METRICS_PORT serves it on 127.0.0.1 only';
+    const production = {
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(32),
+      PUBLIC_URL: 'https://imagine.example.com',
+      DATABASE_URL: 'postgresql://db/x',
+      REDIS_URL: 'redis://r:6379',
+    };
+    const onWebPort =
+      'METRICS_TOKEN: is required in production (/metrics names providers, queue depth and revenue), unless METRICS_PORT serves it on 127.0.0.1 only';
     expect(problemsOf(production)).toEqual([onWebPort]);
-    expect(problemsOf({ ...production, HOST: '127.0.0.1' }), 'a proxy in front of a loopback web port still publishes /metrics').toEqual([onWebPort]);
+    expect(
+      problemsOf({ ...production, HOST: '127.0.0.1' }),
+      'a proxy in front of a loopback web port still publishes /metrics',
+    ).toEqual([onWebPort]);
     expect(problemsOf({ ...production, METRICS_TOKEN: 'scrape-secret' })).toEqual([]);
     expect(problemsOf({ ...production, METRICS_PORT: '9100' })).toEqual([]);
-    expect(loadConfig({ ...production, METRICS_PORT: '9100' })).toMatchObject({ metricsPort: 9100, metricsHost: '127.0.0.1' });
+    expect(loadConfig({ ...production, METRICS_PORT: '9100' })).toMatchObject({
+      metricsPort: 9100,
+      metricsHost: '127.0.0.1',
+    });
     expect(problemsOf({ ...production, METRICS_PORT: '9100', METRICS_HOST: '::1' })).toEqual([]);
     for (const host of ['0.0.0.0', '::', '10.0.0.5']) {
       expect(problemsOf({ ...production, METRICS_PORT: '9100', METRICS_HOST: host })).toEqual([
         `METRICS_TOKEN: is required in production when /metrics listens on METRICS_HOST=${host}, which is not a loopback address`,
       ]);
     }
-    expect(problemsOf({ ...production, METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', METRICS_TOKEN: 'scrape-secret' })).toEqual([]);
-    expect(problemsOf({ ...production, ROLES: 'worker' }), 'no web role and no METRICS_PORT: there is no /metrics').toEqual([]);
+    expect(
+      problemsOf({ ...production, METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', METRICS_TOKEN: 'scrape-secret' }),
+    ).toEqual([]);
+    expect(
+      problemsOf({ ...production, ROLES: 'worker' }),
+      'no web role and no METRICS_PORT: there is no /metrics',
+    ).toEqual([]);
     expect(problemsOf({ NODE_ENV: 'development' })).toEqual([]);
   });
 
   it('warns when a development start listens beyond this machine with the development SESSION_SECRET', () => {
-    const warning = 'HOST=0.0.0.0 listens beyond this machine while SESSION_SECRET is the development value anyone can read in the source: sessions and media links can be forged. Set SESSION_SECRET, or HOST=127.0.0.1.';
+    const warning =
+      'HOST=0.0.0.0 listens beyond this machine while SESSION_SECRET is the development value anyone can read in the source: sessions and media links can be forged. Set SESSION_SECRET, or HOST=127.0.0.1.';
     expect(loadConfig({}).warnings).toEqual([warning]);
     expect(loadConfig({ HOST: '192.168.1.20' }).warnings).toEqual([warning.replace('0.0.0.0', '192.168.1.20')]);
     expect(loadConfig({ HOST: '127.0.0.1' }).warnings).toEqual([]);
@@ -93,7 +149,14 @@ describe('loadConfig', () => {
   it('turns on the roles of configured bots and honours ROLES', () => {
     const token = '123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345';
     expect(loadConfig({ TELEGRAM_BOT_TOKEN: token }).roles).toEqual(['web', 'worker', 'telegram']);
-    expect(loadConfig({ TELEGRAM_BOT_TOKEN: token, ROLES: 'worker', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r:6379' }).roles).toEqual(['worker']);
+    expect(
+      loadConfig({
+        TELEGRAM_BOT_TOKEN: token,
+        ROLES: 'worker',
+        DATABASE_URL: 'postgresql://db/x',
+        REDIS_URL: 'redis://r:6379',
+      }).roles,
+    ).toEqual(['worker']);
     expect(loadConfig({ TELEGRAM_API_ROOT: 'http://127.0.0.1:9999/' }).telegram).toBeUndefined();
   });
 

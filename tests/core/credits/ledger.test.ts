@@ -30,8 +30,18 @@ for (const kind of ['postgres', 'pglite'] as const) {
 
     it('grants once per idempotency key', async () => {
       const userId = await newUser();
-      const first = await grantCredits(db.prisma, { userId, amount: 10, source: 'pack', idempotencyKey: `k:${userId}` });
-      const second = await grantCredits(db.prisma, { userId, amount: 10, source: 'pack', idempotencyKey: `k:${userId}` });
+      const first = await grantCredits(db.prisma, {
+        userId,
+        amount: 10,
+        source: 'pack',
+        idempotencyKey: `k:${userId}`,
+      });
+      const second = await grantCredits(db.prisma, {
+        userId,
+        amount: 10,
+        source: 'pack',
+        idempotencyKey: `k:${userId}`,
+      });
       expect(first.applied).toBe(true);
       expect(second.applied).toBe(false);
       expect((await getBalance(db.prisma, userId, now)).available).toBe(10);
@@ -40,32 +50,84 @@ for (const kind of ['postgres', 'pglite'] as const) {
 
     it('spends the soonest-expiring lot first and returns credits to the same lots on release', async () => {
       const userId = await newUser();
-      const late = await grantCredits(db.prisma, { userId, amount: 5, source: 'pack', idempotencyKey: `late:${userId}`, expiresAt: new Date(now.getTime() + 48 * HOUR) });
-      const soon = await grantCredits(db.prisma, { userId, amount: 3, source: 'plan_period', idempotencyKey: `soon:${userId}`, expiresAt: new Date(now.getTime() + 2 * HOUR) });
-      const forever = await grantCredits(db.prisma, { userId, amount: 4, source: 'admin', idempotencyKey: `forever:${userId}` });
-      const reservation = await reserveCredits(db.prisma, { userId, amount: 6, idempotencyKey: `r:${userId}`, expiresAt: new Date(now.getTime() + HOUR), now });
-      const lots = new Map((await db.prisma.creditLot.findMany({ where: { userId } })).map((lot) => [lot.id, lot.remaining]));
+      const late = await grantCredits(db.prisma, {
+        userId,
+        amount: 5,
+        source: 'pack',
+        idempotencyKey: `late:${userId}`,
+        expiresAt: new Date(now.getTime() + 48 * HOUR),
+      });
+      const soon = await grantCredits(db.prisma, {
+        userId,
+        amount: 3,
+        source: 'plan_period',
+        idempotencyKey: `soon:${userId}`,
+        expiresAt: new Date(now.getTime() + 2 * HOUR),
+      });
+      const forever = await grantCredits(db.prisma, {
+        userId,
+        amount: 4,
+        source: 'admin',
+        idempotencyKey: `forever:${userId}`,
+      });
+      const reservation = await reserveCredits(db.prisma, {
+        userId,
+        amount: 6,
+        idempotencyKey: `r:${userId}`,
+        expiresAt: new Date(now.getTime() + HOUR),
+        now,
+      });
+      const lots = new Map(
+        (await db.prisma.creditLot.findMany({ where: { userId } })).map((lot) => [lot.id, lot.remaining]),
+      );
       expect(lots.get(soon.lotId as string)).toBe(0);
       expect(lots.get(late.lotId as string)).toBe(2);
       expect(lots.get(forever.lotId as string)).toBe(4);
       expect(await releaseReservation(db.prisma, reservation.id, 'failed', now)).toBe('released');
       expect(await releaseReservation(db.prisma, reservation.id, 'failed', now)).toBe('already_released');
-      const after = new Map((await db.prisma.creditLot.findMany({ where: { userId } })).map((lot) => [lot.id, lot.remaining]));
-      expect([after.get(soon.lotId as string), after.get(late.lotId as string), after.get(forever.lotId as string)]).toEqual([3, 5, 4]);
+      const after = new Map(
+        (await db.prisma.creditLot.findMany({ where: { userId } })).map((lot) => [lot.id, lot.remaining]),
+      );
+      expect([
+        after.get(soon.lotId as string),
+        after.get(late.lotId as string),
+        after.get(forever.lotId as string),
+      ]).toEqual([3, 5, 4]);
       expect(await findLedgerViolations(db.prisma)).toEqual([]);
     });
 
     it('shows as available what a reservation may spend: a lapsed lot the expiry sweep has not reached yet is not counted', async () => {
       const userId = await newUser();
-      await grantCredits(db.prisma, { userId, amount: 4, source: 'plan_period', idempotencyKey: `lapsed:${userId}`, expiresAt: new Date(now.getTime() - HOUR) });
+      await grantCredits(db.prisma, {
+        userId,
+        amount: 4,
+        source: 'plan_period',
+        idempotencyKey: `lapsed:${userId}`,
+        expiresAt: new Date(now.getTime() - HOUR),
+      });
       const soon = new Date(now.getTime() + 2 * HOUR);
-      await grantCredits(db.prisma, { userId, amount: 3, source: 'plan_period', idempotencyKey: `soon:${userId}`, expiresAt: soon });
+      await grantCredits(db.prisma, {
+        userId,
+        amount: 3,
+        source: 'plan_period',
+        idempotencyKey: `soon:${userId}`,
+        expiresAt: soon,
+      });
       await grantCredits(db.prisma, { userId, amount: 5, source: 'admin', idempotencyKey: `forever:${userId}` });
       const balance = await getBalance(db.prisma, userId, now);
       expect(balance.available).toBe(8);
       expect(balance.nextExpiry).toEqual({ at: soon, amount: 3 });
-      const refused = await reserveCredits(db.prisma, { userId, amount: 9, idempotencyKey: `r9:${userId}`, expiresAt: soon, now }).catch((error: unknown) => error);
-      expect(isAppError(refused) && refused.code === 'insufficient_credits' && refused.vars).toEqual({ cost: 9, balance: 8 });
+      const refused = await reserveCredits(db.prisma, {
+        userId,
+        amount: 9,
+        idempotencyKey: `r9:${userId}`,
+        expiresAt: soon,
+        now,
+      }).catch((error: unknown) => error);
+      expect(isAppError(refused) && refused.code === 'insufficient_credits' && refused.vars).toEqual({
+        cost: 9,
+        balance: 8,
+      });
       await reserveCredits(db.prisma, { userId, amount: 8, idempotencyKey: `r8:${userId}`, expiresAt: soon, now });
       expect((await getBalance(db.prisma, userId, now)).available).toBe(0);
     });
@@ -74,7 +136,13 @@ for (const kind of ['postgres', 'pglite'] as const) {
       const userId = await newUser();
       await grantCredits(db.prisma, { userId, amount: 2, source: 'pack', idempotencyKey: `g:${userId}` });
       const before = await db.prisma.creditLedgerEntry.count({ where: { userId } });
-      const error = await reserveCredits(db.prisma, { userId, amount: 3, idempotencyKey: `r:${userId}`, expiresAt: now, now }).catch((caught: unknown) => caught);
+      const error = await reserveCredits(db.prisma, {
+        userId,
+        amount: 3,
+        idempotencyKey: `r:${userId}`,
+        expiresAt: now,
+        now,
+      }).catch((caught: unknown) => caught);
       expect(isAppError(error) && error.code).toBe('insufficient_credits');
       expect(isAppError(error) && error.vars).toEqual({ cost: 3, balance: 2 });
       expect(await db.prisma.creditLedgerEntry.count({ where: { userId } })).toBe(before);
@@ -85,7 +153,13 @@ for (const kind of ['postgres', 'pglite'] as const) {
       const userId = await newUser();
       await grantCredits(db.prisma, { userId, amount: 5, source: 'pack', idempotencyKey: `g:${userId}` });
       for (const amount of [0, -1, 1.5]) {
-        const error = await reserveCredits(db.prisma, { userId, amount, idempotencyKey: `bad:${amount}:${userId}`, expiresAt: now, now }).catch((caught: unknown) => caught);
+        const error = await reserveCredits(db.prisma, {
+          userId,
+          amount,
+          idempotencyKey: `bad:${amount}:${userId}`,
+          expiresAt: now,
+          now,
+        }).catch((caught: unknown) => caught);
         expect(isAppError(error) && error.code).toBe('invalid_input');
       }
       expect(await db.prisma.creditReservation.count({ where: { userId } })).toBe(0);
@@ -95,7 +169,13 @@ for (const kind of ['postgres', 'pglite'] as const) {
     it('captures once, and a captured reservation cannot be released', async () => {
       const userId = await newUser();
       await grantCredits(db.prisma, { userId, amount: 5, source: 'pack', idempotencyKey: `g:${userId}` });
-      const reservation = await reserveCredits(db.prisma, { userId, amount: 2, idempotencyKey: `r:${userId}`, expiresAt: now, now });
+      const reservation = await reserveCredits(db.prisma, {
+        userId,
+        amount: 2,
+        idempotencyKey: `r:${userId}`,
+        expiresAt: now,
+        now,
+      });
       expect(await captureReservation(db.prisma, reservation.id)).toBe('captured');
       expect(await captureReservation(db.prisma, reservation.id)).toBe('already_captured');
       expect(await releaseReservation(db.prisma, reservation.id, 'late', now)).toBe('already_captured');
@@ -106,8 +186,20 @@ for (const kind of ['postgres', 'pglite'] as const) {
 
     it('expires lapsed lots once, and credits released into an expired lot expire too', async () => {
       const userId = await newUser();
-      await grantCredits(db.prisma, { userId, amount: 5, source: 'plan_period', idempotencyKey: `g:${userId}`, expiresAt: new Date(now.getTime() + HOUR) });
-      const reservation = await reserveCredits(db.prisma, { userId, amount: 2, idempotencyKey: `r:${userId}`, expiresAt: now, now });
+      await grantCredits(db.prisma, {
+        userId,
+        amount: 5,
+        source: 'plan_period',
+        idempotencyKey: `g:${userId}`,
+        expiresAt: new Date(now.getTime() + HOUR),
+      });
+      const reservation = await reserveCredits(db.prisma, {
+        userId,
+        amount: 2,
+        idempotencyKey: `r:${userId}`,
+        expiresAt: now,
+        now,
+      });
       const later = new Date(now.getTime() + 2 * HOUR);
       expect(await expireCreditLots(db.prisma, later)).toBeGreaterThanOrEqual(1);
       expect(await expireCreditLots(db.prisma, later)).toBe(0);
@@ -121,11 +213,25 @@ for (const kind of ['postgres', 'pglite'] as const) {
     it('claws back what it can, records the rest as debt, and the next grant settles it', async () => {
       const userId = await newUser();
       await grantCredits(db.prisma, { userId, amount: 3, source: 'pack', idempotencyKey: `g:${userId}` });
-      const clawback = await clawBackCredits(db.prisma, { userId, amount: 5, idempotencyKey: `c:${userId}`, reason: 'refund', now });
+      const clawback = await clawBackCredits(db.prisma, {
+        userId,
+        amount: 5,
+        idempotencyKey: `c:${userId}`,
+        reason: 'refund',
+        now,
+      });
       expect(clawback).toEqual({ applied: true, taken: 3, owed: 2 });
-      expect((await clawBackCredits(db.prisma, { userId, amount: 5, idempotencyKey: `c:${userId}`, reason: 'refund', now })).applied).toBe(false);
+      expect(
+        (await clawBackCredits(db.prisma, { userId, amount: 5, idempotencyKey: `c:${userId}`, reason: 'refund', now }))
+          .applied,
+      ).toBe(false);
       expect((await getBalance(db.prisma, userId, now)).debt).toBe(2);
-      const grant = await grantCredits(db.prisma, { userId, amount: 10, source: 'pack', idempotencyKey: `g2:${userId}` });
+      const grant = await grantCredits(db.prisma, {
+        userId,
+        amount: 10,
+        source: 'pack',
+        idempotencyKey: `g2:${userId}`,
+      });
       expect(grant.debtSettled).toBe(2);
       const balance = await getBalance(db.prisma, userId, now);
       expect([balance.available, balance.debt]).toEqual([8, 0]);
@@ -136,7 +242,16 @@ for (const kind of ['postgres', 'pglite'] as const) {
       const userId = await newUser();
       await grantCredits(db.prisma, { userId, amount: 50, source: 'pack', idempotencyKey: `g:${userId}` });
       const attempts = Array.from({ length: 200 }, (_, index) =>
-        reserveCredits(db.prisma, { userId, amount: 1, idempotencyKey: `r:${userId}:${index}`, expiresAt: now, now }).then(() => 'ok', (error: unknown) => (isAppError(error) ? error.code : String(error))),
+        reserveCredits(db.prisma, {
+          userId,
+          amount: 1,
+          idempotencyKey: `r:${userId}:${index}`,
+          expiresAt: now,
+          now,
+        }).then(
+          () => 'ok',
+          (error: unknown) => (isAppError(error) ? error.code : String(error)),
+        ),
       );
       const outcomes = await Promise.all(attempts);
       expect(outcomes.filter((outcome) => outcome === 'ok')).toHaveLength(50);

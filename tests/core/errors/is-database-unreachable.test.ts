@@ -31,17 +31,22 @@ describe('isDatabaseUnreachable across a PostgreSQL crash', () => {
     let isRunning = true;
     const load = (async () => {
       while (isRunning) {
-        await Promise.all(Array.from({ length: 4 }, async () => {
-          try {
-            await database.prisma.$transaction(async (tx) => {
-              await tx.$queryRaw`SELECT 1 FROM pg_sleep(0.05)`;
-              await tx.user.count();
-            });
-          } catch (error) {
-            const text = error instanceof Error ? `${error.name}: ${error.message.replace(/\d+/g, '#').slice(-160)}` : String(error);
-            if (!seen.has(text)) seen.set(text, error);
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            try {
+              await database.prisma.$transaction(async (tx) => {
+                await tx.$queryRaw`SELECT 1 FROM pg_sleep(0.05)`;
+                await tx.user.count();
+              });
+            } catch (error) {
+              const text =
+                error instanceof Error
+                  ? `${error.name}: ${error.message.replace(/\d+/g, '#').slice(-160)}`
+                  : String(error);
+              if (!seen.has(text)) seen.set(text, error);
+            }
+          }),
+        );
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();

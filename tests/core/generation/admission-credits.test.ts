@@ -34,7 +34,13 @@ for (const kind of ['postgres', 'pglite'] as const) {
       const userId = await userIdOf(t.deps.prisma, platformUserId);
       if (plan) {
         await t.deps.prisma.subscription.create({
-          data: { userId, stripeSubscriptionId: `sub_credits_${platformUserId}`, planId: plan, status: 'active', currentPeriodEnd: new Date(t.clock.now().getTime() + 30 * 86_400_000) },
+          data: {
+            userId,
+            stripeSubscriptionId: `sub_credits_${platformUserId}`,
+            planId: plan,
+            status: 'active',
+            currentPeriodEnd: new Date(t.clock.now().getTime() + 30 * 86_400_000),
+          },
         });
       }
       return { user, userId };
@@ -42,7 +48,13 @@ for (const kind of ['postgres', 'pglite'] as const) {
 
     function grant(userId: string, amount: number, key: string, expiresInMs?: number) {
       const expiresAt = expiresInMs === undefined ? undefined : new Date(t.clock.now().getTime() + expiresInMs);
-      return grantCredits(t.deps.prisma, { userId, amount, source: 'admin', idempotencyKey: `${key}:${userId}`, ...(expiresAt ? { expiresAt } : {}) });
+      return grantCredits(t.deps.prisma, {
+        userId,
+        amount,
+        source: 'admin',
+        idempotencyKey: `${key}:${userId}`,
+        ...(expiresAt ? { expiresAt } : {}),
+      });
     }
 
     async function footprint(userId: string) {
@@ -51,7 +63,11 @@ for (const kind of ['postgres', 'pglite'] as const) {
         t.deps.prisma.creditLedgerEntry.count({ where: { userId } }),
         t.deps.prisma.moderationEvent.count({ where: { userId } }),
         t.deps.prisma.creditReservation.count({ where: { userId } }),
-        t.deps.prisma.creditLot.findMany({ where: { userId }, select: { id: true, remaining: true }, orderBy: { id: 'asc' } }),
+        t.deps.prisma.creditLot.findMany({
+          where: { userId },
+          select: { id: true, remaining: true },
+          orderBy: { id: 'asc' },
+        }),
       ]);
       return { generations, ledger, moderation, reservations, lots };
     }
@@ -64,13 +80,27 @@ for (const kind of ['postgres', 'pglite'] as const) {
 
       const generationId = await admit(user, 'imagine', 'three foxes in the snow --n 3');
 
-      const lots = new Map((await t.deps.prisma.creditLot.findMany({ where: { userId } })).map((lot) => [lot.id, lot.remaining]));
-      expect([lots.get(soon.lotId ?? ''), lots.get(late.lotId ?? ''), lots.get(forever.lotId ?? '')]).toEqual([0, 1, 5]);
-      const reservation = await t.deps.prisma.creditReservation.findFirstOrThrow({ where: { generationId }, include: { allocations: true } });
+      const lots = new Map(
+        (await t.deps.prisma.creditLot.findMany({ where: { userId } })).map((lot) => [lot.id, lot.remaining]),
+      );
+      expect([lots.get(soon.lotId ?? ''), lots.get(late.lotId ?? ''), lots.get(forever.lotId ?? '')]).toEqual([
+        0, 1, 5,
+      ]);
+      const reservation = await t.deps.prisma.creditReservation.findFirstOrThrow({
+        where: { generationId },
+        include: { allocations: true },
+      });
       expect(reservation).toMatchObject({ userId, amount: 3, status: 'open' });
-      expect(new Map(reservation.allocations.map((allocation) => [allocation.lotId, allocation.amount]))).toEqual(new Map([[soon.lotId, 1], [late.lotId, 2]]));
+      expect(new Map(reservation.allocations.map((allocation) => [allocation.lotId, allocation.amount]))).toEqual(
+        new Map([
+          [soon.lotId, 1],
+          [late.lotId, 2],
+        ]),
+      );
       const entries = await t.deps.prisma.creditLedgerEntry.findMany({ where: { generationId } });
-      expect(entries.map((entry) => [entry.kind, entry.delta, entry.reservationId])).toEqual([['reserve', -3, reservation.id]]);
+      expect(entries.map((entry) => [entry.kind, entry.delta, entry.reservationId])).toEqual([
+        ['reserve', -3, reservation.id],
+      ]);
       const generation = await t.deps.prisma.generation.findUniqueOrThrow({ where: { id: generationId } });
       expect(generation).toMatchObject({ userId, kind: 'image', status: 'queued', cost: 3, createdAt: t.clock.now() });
       expect(await t.deps.prisma.moderationEvent.count({ where: { generationId, verdict: 'allowed' } })).toBe(1);
@@ -86,7 +116,10 @@ for (const kind of ['postgres', 'pglite'] as const) {
       const refused = await user.command('imagine', 'two owls on a branch --n 2');
 
       expect(refused).toHaveLength(1);
-      expect(refused[0]).toMatchObject({ type: 'message', text: { key: 'errors.insufficient_credits', vars: { cost: 2, balance: 1 } } });
+      expect(refused[0]).toMatchObject({
+        type: 'message',
+        text: { key: 'errors.insufficient_credits', vars: { cost: 2, balance: 1 } },
+      });
       expect(renderText(refused[0])).toBe('This costs 2 credits and you have 1. Buy more with /buy.');
       expect(await footprint(userId)).toEqual(before);
     });
@@ -96,9 +129,17 @@ for (const kind of ['postgres', 'pglite'] as const) {
       await grant(userId, 2, 'first', 2 * HOUR);
       await grant(userId, 3, 'second');
 
-      const answers = await Promise.all([1, 2, 3, 4].map((index) => user.command('imagine', `a paper boat number ${index} --n 2`)));
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map((index) => user.command('imagine', `a paper boat number ${index} --n 2`)),
+      );
 
-      const keys = answers.map((replies) => (replies[0]?.type === 'status' ? 'admitted' : replies[0]?.type === 'message' && !Array.isArray(replies[0].text) ? replies[0].text.key : 'other'));
+      const keys = answers.map((replies) =>
+        replies[0]?.type === 'status'
+          ? 'admitted'
+          : replies[0]?.type === 'message' && !Array.isArray(replies[0].text)
+            ? replies[0].text.key
+            : 'other',
+      );
       expect(keys.filter((key) => key === 'admitted')).toHaveLength(2);
       expect(keys.filter((key) => key === 'errors.insufficient_credits')).toHaveLength(2);
       const after = await footprint(userId);

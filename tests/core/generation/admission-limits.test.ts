@@ -43,7 +43,10 @@ describe('admission limits', () => {
 
     const refused = await user.command('imagine', 'a second sketch');
     expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatchObject({ type: 'message', text: { key: 'errors.too_many_jobs', vars: { running: 1, limit: 1 } } });
+    expect(refused[0]).toMatchObject({
+      type: 'message',
+      text: { key: 'errors.too_many_jobs', vars: { running: 1, limit: 1 } },
+    });
     expect(renderText(refused[0])).toBe('You already have 1 job(s) running (your limit is 1). Wait for one to finish.');
     expect(await footprint('6001')).toEqual(before);
   });
@@ -53,12 +56,21 @@ describe('admission limits', () => {
     await user.onboard();
     const userId = await userIdOf(cluster.database.prisma, '6002');
     await cluster.database.prisma.subscription.create({
-      data: { userId, stripeSubscriptionId: 'sub_limits_pro', planId: 'pro', status: 'active', currentPeriodEnd: new Date(t.clock.now().getTime() + 30 * 86_400_000) },
+      data: {
+        userId,
+        stripeSubscriptionId: 'sub_limits_pro',
+        planId: 'pro',
+        status: 'active',
+        currentPeriodEnd: new Date(t.clock.now().getTime() + 30 * 86_400_000),
+      },
     });
     for (let index = 1; index <= 4; index += 1) await admit(user, 'imagine', `a study number ${index}`);
     const before = await footprint('6002');
     const refused = await user.command('imagine', 'a study number 5');
-    expect(refused[0]).toMatchObject({ type: 'message', text: { key: 'errors.too_many_jobs', vars: { running: 4, limit: 4 } } });
+    expect(refused[0]).toMatchObject({
+      type: 'message',
+      text: { key: 'errors.too_many_jobs', vars: { running: 4, limit: 4 } },
+    });
     expect(await footprint('6002')).toEqual(before);
     expect(before).toMatchObject({ generations: 4, ledger: 5 });
   });
@@ -73,7 +85,10 @@ describe('admission limits', () => {
     const throttled = await user.command('imagine', 'one more, quickly');
     expect(throttled).toHaveLength(1);
     expect(throttled[0]).toMatchObject({ type: 'message', text: { key: 'errors.rate_limited' } });
-    const seconds = throttled[0]?.type === 'message' && !Array.isArray(throttled[0].text) ? Number(throttled[0].text.vars?.seconds) : Number.NaN;
+    const seconds =
+      throttled[0]?.type === 'message' && !Array.isArray(throttled[0].text)
+        ? Number(throttled[0].text.vars?.seconds)
+        : Number.NaN;
     expect(seconds).toBeGreaterThanOrEqual(1);
     expect(seconds).toBeLessThanOrEqual(BURST_RULE.perMs / 1000);
     expect(renderText(throttled[0])).toBe(`Too fast. Try again in ${seconds} s.`);
@@ -91,8 +106,17 @@ describe('admission limits', () => {
   it('admits one of two simultaneous requests of a free user and answers the other too_many_jobs', async () => {
     const user = new ChatUser(t, '6005');
     await user.onboard();
-    const replies = await Promise.all([user.command('imagine', 'a race, left lane'), user.command('imagine', 'a race, right lane')]);
-    const outcomes = replies.map((reply) => (reply[0]?.type === 'status' ? 'admitted' : reply[0]?.type === 'message' && !Array.isArray(reply[0].text) ? reply[0].text.key : 'other'));
+    const replies = await Promise.all([
+      user.command('imagine', 'a race, left lane'),
+      user.command('imagine', 'a race, right lane'),
+    ]);
+    const outcomes = replies.map((reply) =>
+      reply[0]?.type === 'status'
+        ? 'admitted'
+        : reply[0]?.type === 'message' && !Array.isArray(reply[0].text)
+          ? reply[0].text.key
+          : 'other',
+    );
     expect(outcomes.sort()).toEqual(['admitted', 'errors.too_many_jobs']);
     expect(await footprint('6005')).toEqual({ generations: 1, ledger: 2, moderation: 1 });
   });
@@ -100,7 +124,10 @@ describe('admission limits', () => {
   it('admits an update delivered twice at once a single time, answering both with the same job', async () => {
     const user = new ChatUser(t, '6006');
     await user.onboard();
-    const [first, second] = await Promise.all([user.command('imagine', 'a twin delivery', { eventId: 'update-6006' }), user.command('imagine', 'a twin delivery', { eventId: 'update-6006' })]);
+    const [first, second] = await Promise.all([
+      user.command('imagine', 'a twin delivery', { eventId: 'update-6006' }),
+      user.command('imagine', 'a twin delivery', { eventId: 'update-6006' }),
+    ]);
     expect(first?.[0]).toMatchObject({ type: 'status' });
     expect(second?.[0]).toMatchObject({ type: 'status' });
     const ids = [first, second].map((replies) => (replies?.[0]?.type === 'status' ? replies[0].generationId : ''));

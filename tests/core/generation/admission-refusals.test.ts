@@ -47,14 +47,22 @@ describe('refusals of admit_generation', () => {
    * Sends `/imagine <prompt>` while another transaction holds the user's row lock; once the
    * admission waits for that lock, `write` runs in the holding transaction, which then commits.
    */
-  async function imagineWhileLocked(user: ChatUser, userId: string, prompt: string, write: (client: pg.Client) => Promise<void>, eventId = randomUUID()) {
+  async function imagineWhileLocked(
+    user: ChatUser,
+    userId: string,
+    prompt: string,
+    write: (client: pg.Client) => Promise<void>,
+    eventId = randomUUID(),
+  ) {
     return withClient(async (holder) => {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
       const replies = user.command('imagine', prompt, { eventId });
       await withClient(async (watcher) => {
         for (let tries = 0; ; tries += 1) {
-          const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+          const { rows } = await watcher.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          );
           if (rows[0]?.n === 1) return;
           if (tries > 400) throw new Error('the admission never waited for the account lock');
           await new Promise((resolve) => setTimeout(resolve, 25));
@@ -68,7 +76,10 @@ describe('refusals of admit_generation', () => {
 
   async function insertGeneration(client: pg.Client, userId: string, status: string, createdAt: Date): Promise<string> {
     const id = randomUUID();
-    await client.query(`INSERT INTO generations (id, "userId", kind, cost, status, "createdAt") VALUES ($1, $2, 'image', 1, $3, $4)`, [id, userId, status, createdAt]);
+    await client.query(
+      `INSERT INTO generations (id, "userId", kind, cost, status, "createdAt") VALUES ($1, $2, 'image', 1, $3, $4)`,
+      [id, userId, status, createdAt],
+    );
     return id;
   }
 
@@ -77,7 +88,10 @@ describe('refusals of admit_generation', () => {
     const replies = await imagineWhileLocked(user, userId, 'a crowded queue', async (client) => {
       await insertGeneration(client, userId, 'running', new Date(t.clock.now().getTime() - 3_600_000));
     });
-    expect(replies[0]).toMatchObject({ type: 'message', text: { key: 'errors.too_many_jobs', vars: { running: 1, limit: 1 } } });
+    expect(replies[0]).toMatchObject({
+      type: 'message',
+      text: { key: 'errors.too_many_jobs', vars: { running: 1, limit: 1 } },
+    });
     expect(renderText(replies[0])).toBe('You already have 1 job(s) running (your limit is 1). Wait for one to finish.');
   });
 
@@ -95,7 +109,10 @@ describe('refusals of admit_generation', () => {
     const replies = await imagineWhileLocked(user, userId, 'an expensive fresco', async (client) => {
       await client.query('UPDATE credit_lots SET remaining = 0 WHERE "userId" = $1', [userId]);
     });
-    expect(replies[0]).toMatchObject({ type: 'message', text: { key: 'errors.insufficient_credits', vars: { cost: 1, balance: 0 } } });
+    expect(replies[0]).toMatchObject({
+      type: 'message',
+      text: { key: 'errors.insufficient_credits', vars: { cost: 1, balance: 0 } },
+    });
     expect(renderText(replies[0])).toBe('This costs 1 credits and you have 0. Buy more with /buy.');
   });
 
@@ -109,7 +126,10 @@ describe('refusals of admit_generation', () => {
       'a twice-delivered update',
       async (client) => {
         earlierId = await insertGeneration(client, userId, 'queued', new Date(t.clock.now().getTime() - 3_600_000));
-        await client.query(`INSERT INTO credit_ledger ("userId", kind, delta, "idempotencyKey", "generationId") VALUES ($1, 'reserve', 0, $2, $3)`, [userId, `admit:telegram:${eventId}`, earlierId]);
+        await client.query(
+          `INSERT INTO credit_ledger ("userId", kind, delta, "idempotencyKey", "generationId") VALUES ($1, 'reserve', 0, $2, $3)`,
+          [userId, `admit:telegram:${eventId}`, earlierId],
+        );
       },
       eventId,
     );
@@ -123,13 +143,18 @@ describe('refusals of admit_generation', () => {
         ${randomUUID()}::uuid, 'image'::"GenerationKind", 'p', NULL::text, '{}'::jsonb, 'demo', 'demo', 0, '{}'::jsonb, NULL::uuid, NULL::uuid,
         ${t.clock.now()}::timestamp(3), ${randomUUID()}::uuid, 'prompt', ${randomUUID()}::uuid, ${t.clock.now()}::timestamp(3), ${t.clock.now()}::timestamp(3))`;
     expect(row?.refusal).toBe('invalid_cost');
-    const error = refusalError({ refusal: 'invalid_cost', open_jobs: 0, last_admitted_at: null, balance: 5 }, { cost: 0, limits: { concurrency: 4, minSpacingMs: 0 }, now: t.clock.now() });
+    const error = refusalError(
+      { refusal: 'invalid_cost', open_jobs: 0, last_admitted_at: null, balance: 5 },
+      { cost: 0, limits: { concurrency: 4, minSpacingMs: 0 }, now: t.clock.now() },
+    );
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'invalid_input' });
   });
 
   it('gives no reason the TypeScript union does not name, and the union names no reason the function never gives', async () => {
-    const [row] = await t.deps.prisma.$queryRaw<{ body: string }[]>`SELECT prosrc AS body FROM pg_proc WHERE proname = 'admit_generation'`;
+    const [row] = await t.deps.prisma.$queryRaw<
+      { body: string }[]
+    >`SELECT prosrc AS body FROM pg_proc WHERE proname = 'admit_generation'`;
     const reasons = [...(row?.body ?? '').matchAll(/THEN '([a-z_]+)'/g)].map((match) => match[1]);
     expect(reasons.sort()).toEqual([...ADMISSION_REFUSALS].sort());
   });

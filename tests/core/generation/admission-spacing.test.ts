@@ -23,13 +23,26 @@ async function footprint(prisma: PrismaClient, platformUserId: string) {
 function outcomeOf(reply: Reply | undefined): { key: string; seconds?: number } {
   if (reply?.type === 'status') return { key: 'admitted' };
   if (reply?.type !== 'message' || Array.isArray(reply.text)) return { key: 'other' };
-  return reply.text.key === 'errors.rate_limited' ? { key: reply.text.key, seconds: Number(reply.text.vars?.seconds) } : { key: reply.text.key };
+  return reply.text.key === 'errors.rate_limited'
+    ? { key: reply.text.key, seconds: Number(reply.text.vars?.seconds) }
+    : { key: reply.text.key };
 }
 
-async function subscribe(prisma: PrismaClient, t: TestCore, platformUserId: string, planId: 'plus' | 'pro'): Promise<void> {
+async function subscribe(
+  prisma: PrismaClient,
+  t: TestCore,
+  platformUserId: string,
+  planId: 'plus' | 'pro',
+): Promise<void> {
   const userId = await userIdOf(prisma, platformUserId);
   await prisma.subscription.create({
-    data: { userId, stripeSubscriptionId: `sub_spacing_${platformUserId}`, planId, status: 'active', currentPeriodEnd: new Date(t.clock.now().getTime() + 30 * 86_400_000) },
+    data: {
+      userId,
+      stripeSubscriptionId: `sub_spacing_${platformUserId}`,
+      planId,
+      status: 'active',
+      currentPeriodEnd: new Date(t.clock.now().getTime() + 30 * 86_400_000),
+    },
   });
 }
 
@@ -71,14 +84,24 @@ describe('admission spacing', () => {
 
     // The seconds named are the remaining wait rounded up; refused requests do not restart it.
     t.clock.advance(1_500);
-    expect(outcomeOf((await user.command('imagine', 'a lighthouse at dawn'))[0])).toEqual({ key: 'errors.rate_limited', seconds: 2 });
+    expect(outcomeOf((await user.command('imagine', 'a lighthouse at dawn'))[0])).toEqual({
+      key: 'errors.rate_limited',
+      seconds: 2,
+    });
     t.clock.advance(1_499);
-    expect(outcomeOf((await user.command('imagine', 'a lighthouse at dawn'))[0])).toEqual({ key: 'errors.rate_limited', seconds: 1 });
+    expect(outcomeOf((await user.command('imagine', 'a lighthouse at dawn'))[0])).toEqual({
+      key: 'errors.rate_limited',
+      seconds: 1,
+    });
     expect(await footprint(t.database.prisma, '8001')).toEqual(before);
 
     t.clock.advance(1);
     await admit(user, 'imagine', 'a lighthouse at dawn');
-    expect(await footprint(t.database.prisma, '8001')).toMatchObject({ generations: 2, reservations: 2, moderation: 2 });
+    expect(await footprint(t.database.prisma, '8001')).toMatchObject({
+      generations: 2,
+      reservations: 2,
+      moderation: 2,
+    });
   });
 
   it('tells a zh-CN user in Chinese', async () => {
@@ -87,7 +110,11 @@ describe('admission spacing', () => {
     await waitForMedia(t.notifier, await admit(user, 'imagine', 'a paper lantern'));
     t.clock.advance(1_000);
     const refused = await user.command('imagine', 'another paper lantern');
-    expect(refused[0]).toMatchObject({ type: 'message', locale: 'zh-CN', text: { key: 'errors.rate_limited', vars: { seconds: 2 } } });
+    expect(refused[0]).toMatchObject({
+      type: 'message',
+      locale: 'zh-CN',
+      text: { key: 'errors.rate_limited', vars: { seconds: 2 } },
+    });
     expect(renderText(refused[0], 'zh-CN')).toBe('操作太快了，请 2 秒后再试。');
   });
 
@@ -98,9 +125,14 @@ describe('admission spacing', () => {
       await user.onboard();
       const first = await admit(user, 'imagine', 'a kite over the dunes');
       expect(await user.press('cancel_job', first)).toEqual([]);
-      expect(await idle.database.prisma.generation.findUniqueOrThrow({ where: { id: first } })).toMatchObject({ status: 'cancelled' });
+      expect(await idle.database.prisma.generation.findUniqueOrThrow({ where: { id: first } })).toMatchObject({
+        status: 'cancelled',
+      });
       idle.clock.advance(2_000);
-      expect(outcomeOf((await user.command('imagine', 'a kite over the sea'))[0])).toEqual({ key: 'errors.rate_limited', seconds: 1 });
+      expect(outcomeOf((await user.command('imagine', 'a kite over the sea'))[0])).toEqual({
+        key: 'errors.rate_limited',
+        seconds: 1,
+      });
       idle.clock.advance(1_000);
       await admit(user, 'imagine', 'a kite over the sea');
     } finally {
@@ -137,7 +169,10 @@ describe('admission spacing', () => {
     const first = await user.command('imagine', 'a delivered-twice owl', { eventId: 'update-8006' });
     expect(first[0]).toMatchObject({ type: 'status' });
     const again = await user.command('imagine', 'a delivered-twice owl', { eventId: 'update-8006' });
-    expect(again[0]).toMatchObject({ type: 'status', generationId: first[0]?.type === 'status' ? first[0].generationId : 'none' });
+    expect(again[0]).toMatchObject({
+      type: 'status',
+      generationId: first[0]?.type === 'status' ? first[0].generationId : 'none',
+    });
     expect(await footprint(t.database.prisma, '8006')).toMatchObject({ generations: 1, moderation: 1 });
   });
 });
@@ -181,8 +216,18 @@ describe('admission spacing across processes', () => {
     const onRight = new ChatUser(right, '8102');
     await onLeft.onboard();
     await subscribe(cluster.database.prisma, left, '8102', 'plus');
-    const replies = await Promise.all([onLeft.command('imagine', 'a race, left core'), onRight.command('imagine', 'a race, right core')]);
-    expect(replies.map((reply) => outcomeOf(reply[0])).sort((a, b) => a.key.localeCompare(b.key))).toEqual([{ key: 'admitted' }, { key: 'errors.rate_limited', seconds: 1 }]);
-    expect(await footprint(cluster.database.prisma, '8102')).toMatchObject({ generations: 1, reservations: 1, moderation: 1 });
+    const replies = await Promise.all([
+      onLeft.command('imagine', 'a race, left core'),
+      onRight.command('imagine', 'a race, right core'),
+    ]);
+    expect(replies.map((reply) => outcomeOf(reply[0])).sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+      { key: 'admitted' },
+      { key: 'errors.rate_limited', seconds: 1 },
+    ]);
+    expect(await footprint(cluster.database.prisma, '8102')).toMatchObject({
+      generations: 1,
+      reservations: 1,
+      moderation: 1,
+    });
   });
 });

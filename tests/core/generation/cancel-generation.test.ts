@@ -9,9 +9,19 @@ import { ChatUser } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import type { TestCore } from '#tests/support/test-core';
 import { createTestCluster, type TestCluster } from '#tests/core/generation/test-cluster';
-import { admit, balanceOf, eventually, ledgerOf, mediaDeliveriesOf, statusKeysOf, waitForMedia, waitForStatus } from '#tests/core/generation/generation-helpers';
+import {
+  admit,
+  balanceOf,
+  eventually,
+  ledgerOf,
+  mediaDeliveriesOf,
+  statusKeysOf,
+  waitForMedia,
+  waitForStatus,
+} from '#tests/core/generation/generation-helpers';
 
-const mentions = (text: string) => (request: RecordedRequest) => request.path.endsWith(':generateContent') && request.rawBody.toString('utf8').includes(text);
+const mentions = (text: string) => (request: RecordedRequest) =>
+  request.path.endsWith(':generateContent') && request.rawBody.toString('utf8').includes(text);
 
 /** Cancelling a job on the BullMQ queue: waiting (never run) and running (result dropped), refunded once either way. */
 describe('cancelling a generation', () => {
@@ -48,8 +58,14 @@ describe('cancelling a generation', () => {
 
     expect(await user.press('cancel_job', id)).toEqual([]);
     await waitForStatus(front.notifier, id, 'job.cancelled');
-    expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'cancelled', attempts: 0 });
-    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([['reserve', -1], ['release', 1]]);
+    expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: 'cancelled',
+      attempts: 0,
+    });
+    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['release', 1],
+    ]);
     expect(await balanceOf(front, '4001')).toBe(10);
     expect(await front.deps.queue.positionOf(id)).toBeUndefined();
     expect((await front.deps.queue.counts()).waiting).toBe(0);
@@ -61,8 +77,13 @@ describe('cancelling a generation', () => {
     await waitForMedia(worker.notifier, later);
     expect(google.requests.filter(mentions('a quiet harbour'))).toHaveLength(0);
     expect(statusKeysOf(worker.notifier, id)).toEqual([]);
-    expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id }, include: { media: true } })).toMatchObject({ status: 'cancelled', attempts: 0, media: [] });
-    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([['reserve', -1], ['release', 1]]);
+    expect(
+      await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id }, include: { media: true } }),
+    ).toMatchObject({ status: 'cancelled', attempts: 0, media: [] });
+    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['release', 1],
+    ]);
     await worker.close();
   });
 
@@ -81,10 +102,16 @@ describe('cancelling a generation', () => {
 
     // The provider answers after the cancel; the worker finishes the job without using the picture.
     await eventually(async () => (await worker.deps.queue.counts()).active === 0, 'the worker to finish the job');
-    const generation = await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id }, include: { media: true } });
+    const generation = await cluster.database.prisma.generation.findUniqueOrThrow({
+      where: { id },
+      include: { media: true },
+    });
     expect(generation).toMatchObject({ status: 'cancelled', media: [] });
     expect(generation.deliveredAt).not.toBeNull(); // the cancel notice, the job's final message
-    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([['reserve', -1], ['release', 1]]);
+    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['release', 1],
+    ]);
     expect(mediaDeliveriesOf(worker.notifier, id)).toHaveLength(0);
     expect(statusKeysOf(worker.notifier, id)).toEqual(['job.running']);
     expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
@@ -103,18 +130,31 @@ describe('cancelling a generation', () => {
     expect(await user.press('cancel_job', id)).toEqual([]);
     await waitForStatus(front.notifier, id, 'job.cancelled');
     expect(await balanceOf(front, '4004')).toBe(10);
-    await eventually(async () => (await worker.deps.queue.counts()).active === 0, 'the worker to let go of the cancelled video', 10_000);
+    await eventually(
+      async () => (await worker.deps.queue.counts()).active === 0,
+      'the worker to let go of the cancelled video',
+      10_000,
+    );
     const polls = google.requests.filter(isPoll).length;
     expect(polls).toBe(1);
-    expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id }, include: { media: true } })).toMatchObject({ status: 'cancelled', media: [] });
-    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([['reserve', -8], ['release', 8]]);
+    expect(
+      await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id }, include: { media: true } }),
+    ).toMatchObject({ status: 'cancelled', media: [] });
+    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([
+      ['reserve', -8],
+      ['release', 8],
+    ]);
     expect(mediaDeliveriesOf(worker.notifier, id)).toHaveLength(0);
     expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
     await worker.close();
   });
 
   it('never calls the provider for a job cancelled while it waited for a provider slot', async () => {
-    const worker = await cluster.openCore({ providers, env: { PROVIDER_LIMITS: JSON.stringify({ google: { maxConcurrent: 1 } }) }, startWorker: { concurrency: 2 } });
+    const worker = await cluster.openCore({
+      providers,
+      env: { PROVIDER_LIMITS: JSON.stringify({ google: { maxConcurrent: 1 } }) },
+      startWorker: { concurrency: 2 },
+    });
     const first = await newUser('4005');
     const second = await newUser('4006');
     google.delayMs = 1_500;
@@ -129,9 +169,17 @@ describe('cancelling a generation', () => {
     await waitForMedia(worker.notifier, busy);
     await eventually(async () => (await worker.deps.queue.counts()).active === 0, 'the worker to finish both jobs');
     expect(google.requests.filter(mentions('an empty pier'))).toHaveLength(0);
-    expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id: waiting }, include: { media: true } })).toMatchObject({ status: 'cancelled', media: [] });
-    expect(await ledgerOf(cluster.database.prisma, waiting)).toEqual([['reserve', -1], ['release', 1]]);
-    expect(await ledgerOf(cluster.database.prisma, busy)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(
+      await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id: waiting }, include: { media: true } }),
+    ).toMatchObject({ status: 'cancelled', media: [] });
+    expect(await ledgerOf(cluster.database.prisma, waiting)).toEqual([
+      ['reserve', -1],
+      ['release', 1],
+    ]);
+    expect(await ledgerOf(cluster.database.prisma, busy)).toEqual([
+      ['reserve', -1],
+      ['capture', 0],
+    ]);
     await worker.close();
   });
 });

@@ -32,7 +32,19 @@ describe('a result settled but not yet sent', () => {
     const bytes = makePng(64, 64, colorForText('a tower of teacups'));
     const stored = await t.deps.media.put({ bytes, mime: 'image/png' });
     const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id } });
-    await t.database.prisma.mediaAsset.create({ data: { userId: generation.userId, generationId: id, role: 'output', storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256, width: 64, height: 64 } });
+    await t.database.prisma.mediaAsset.create({
+      data: {
+        userId: generation.userId,
+        generationId: id,
+        role: 'output',
+        storageKey: stored.key,
+        mime: stored.mime,
+        bytes: stored.bytes,
+        sha256: stored.sha256,
+        width: 64,
+        height: 64,
+      },
+    });
     expect(await finishGeneration(t.deps, id, { status: 'succeeded' })).toBe(true);
 
     const stop = await t.core.startWorker({ concurrency: 1 });
@@ -46,7 +58,10 @@ describe('a result settled but not yet sent', () => {
     expect(after).toMatchObject({ status: 'succeeded', attempts: 0 });
     expect(after.deliveredAt).not.toBeNull();
     expect(after.media).toHaveLength(1);
-    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['capture', 0],
+    ]);
     expect(await findLedgerViolations(t.database.prisma)).toEqual([]);
   });
 });

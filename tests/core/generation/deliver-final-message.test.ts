@@ -28,8 +28,10 @@ describe('final messages a chat did not accept', () => {
     await t?.close();
   });
 
-  const resultOf = (id: string) => (delivery: Delivery) => delivery.replies.some((reply) => reply.type === 'media' && reply.generationId === id);
-  const statusOf = (id: string) => (delivery: Delivery) => delivery.replies.some((reply) => reply.type === 'status' && reply.generationId === id);
+  const resultOf = (id: string) => (delivery: Delivery) =>
+    delivery.replies.some((reply) => reply.type === 'media' && reply.generationId === id);
+  const statusOf = (id: string) => (delivery: Delivery) =>
+    delivery.replies.some((reply) => reply.type === 'status' && reply.generationId === id);
   const rowOf = (id: string) => t.database.prisma.generation.findUniqueOrThrow({ where: { id } });
   const run = (id: string) => runGenerationJob(t.deps, { generationId: id, signal: new AbortController().signal });
 
@@ -40,7 +42,12 @@ describe('final messages a chat did not accept', () => {
     t.notifier.refuseNext(2, resultOf(id));
 
     await run(id);
-    expect(await rowOf(id)).toMatchObject({ status: 'succeeded', deliveredAt: null, deliveryAttempts: 1, deliveryError: '429: Too Many Requests' });
+    expect(await rowOf(id)).toMatchObject({
+      status: 'succeeded',
+      deliveredAt: null,
+      deliveryAttempts: 1,
+      deliveryError: '429: Too Many Requests',
+    });
     expect((await rowOf(id)).deliveryDueAt?.getTime()).toBe(t.clock.now().getTime() + deliveryBackoffMs(1));
     expect(await retryUndeliveredMessages(t.deps)).toBe(0); // not due yet
 
@@ -58,7 +65,10 @@ describe('final messages a chat did not accept', () => {
     const row = await rowOf(id);
     expect(row).toMatchObject({ deliveryAttempts: 3, deliveryError: null, deliveryDueAt: null });
     expect(row.deliveredAt).not.toBeNull();
-    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['capture', 0],
+    ]);
     expect(await findLedgerViolations(t.database.prisma)).toEqual([]);
   });
 
@@ -74,14 +84,18 @@ describe('final messages a chat did not accept', () => {
     expect(await retryUndeliveredMessages(t.deps)).toBe(1);
 
     expect(statusKeysOf(t.notifier, id).filter((key) => key === 'job.cancelled')).toHaveLength(1);
-    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -1], ['release', 1]]);
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['release', 1],
+    ]);
   });
 
   it('stops at once for a chat that cannot be reached, and forgets its platform secrets', async () => {
     const user = new ChatUser(t, '8103');
     await user.onboard();
     const id = await admit(user, 'imagine', 'a quiet harbour');
-    await t.database.prisma.$executeRaw`UPDATE generations SET delivery = delivery || '{"extra": {"token": "secret"}}'::jsonb WHERE id = ${id}::uuid`;
+    await t.database.prisma
+      .$executeRaw`UPDATE generations SET delivery = delivery || '{"extra": {"token": "secret"}}'::jsonb WHERE id = ${id}::uuid`;
     t.notifier.refuseNext(5, resultOf(id), () => new ChatUnreachableError('the user blocked the bot'));
 
     await run(id);
@@ -90,7 +104,13 @@ describe('final messages a chat did not accept', () => {
 
     expect(t.notifier.refused.filter(resultOf(id))).toHaveLength(1);
     const row = await rowOf(id);
-    expect(row).toMatchObject({ status: 'succeeded', deliveredAt: null, deliveryError: 'chat_unreachable', deliveryAttempts: MAX_DELIVERY_ATTEMPTS, deliveryDueAt: null });
+    expect(row).toMatchObject({
+      status: 'succeeded',
+      deliveredAt: null,
+      deliveryError: 'chat_unreachable',
+      deliveryAttempts: MAX_DELIVERY_ATTEMPTS,
+      deliveryDueAt: null,
+    });
     expect(row.delivery).not.toHaveProperty('extra');
   });
 
@@ -102,10 +122,23 @@ describe('final messages a chat did not accept', () => {
     const bytes = makePng(32, 32, colorForText('a kite over dunes'));
     const stored = await t.deps.media.put({ bytes, mime: 'image/png' });
     const { userId } = await rowOf(id);
-    await t.database.prisma.mediaAsset.create({ data: { userId, generationId: id, role: 'output', storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256 } });
+    await t.database.prisma.mediaAsset.create({
+      data: {
+        userId,
+        generationId: id,
+        role: 'output',
+        storageKey: stored.key,
+        mime: stored.mime,
+        bytes: stored.bytes,
+        sha256: stored.sha256,
+      },
+    });
     await t.database.prisma.generation.update({ where: { id }, data: { deliveryAttempts: 1 } });
     expect(await finishGeneration(t.deps, id, { status: 'succeeded' })).toBe(true);
-    await t.database.prisma.generation.update({ where: { id }, data: { deliveryDueAt: new Date(t.clock.now().getTime() + DELIVERY_LEASE_MS) } });
+    await t.database.prisma.generation.update({
+      where: { id },
+      data: { deliveryDueAt: new Date(t.clock.now().getTime() + DELIVERY_LEASE_MS) },
+    });
 
     await run(id); // the job recovered by the queue finds the lease taken
     expect(await retryUndeliveredMessages(t.deps)).toBe(0);
@@ -131,7 +164,15 @@ describe('final messages a chat did not accept', () => {
     }
 
     expect(t.notifier.refused.filter(resultOf(id))).toHaveLength(MAX_DELIVERY_ATTEMPTS);
-    expect(await rowOf(id)).toMatchObject({ deliveredAt: null, deliveryAttempts: MAX_DELIVERY_ATTEMPTS, deliveryError: '502: Bad Gateway', deliveryDueAt: null });
-    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(await rowOf(id)).toMatchObject({
+      deliveredAt: null,
+      deliveryAttempts: MAX_DELIVERY_ATTEMPTS,
+      deliveryError: '502: Bad Gateway',
+      deliveryDueAt: null,
+    });
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['capture', 0],
+    ]);
   });
 });

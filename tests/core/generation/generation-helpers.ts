@@ -21,27 +21,53 @@ export async function admit(user: ChatUser, command: 'imagine' | 'video', args: 
 }
 
 /** The first result delivered for a generation (waits for it). */
-export async function waitForMedia(notifier: RecordingNotifier, generationId: string, timeoutMs = 15_000): Promise<MediaReply> {
-  const delivery = await notifier.waitFor((candidate) => candidate.replies.some((reply) => reply.type === 'media' && reply.generationId === generationId), timeoutMs);
-  const media = delivery.replies.find((reply): reply is MediaReply => reply.type === 'media' && reply.generationId === generationId);
+export async function waitForMedia(
+  notifier: RecordingNotifier,
+  generationId: string,
+  timeoutMs = 15_000,
+): Promise<MediaReply> {
+  const delivery = await notifier.waitFor(
+    (candidate) => candidate.replies.some((reply) => reply.type === 'media' && reply.generationId === generationId),
+    timeoutMs,
+  );
+  const media = delivery.replies.find(
+    (reply): reply is MediaReply => reply.type === 'media' && reply.generationId === generationId,
+  );
   if (!media) throw new Error('unreachable: the delivery matched');
   return media;
 }
 
 /** Resolves when the status message with `key` was sent for a generation. */
-export async function waitForStatus(notifier: RecordingNotifier, generationId: string, key: string, timeoutMs = 15_000): Promise<Reply> {
-  const delivery = await notifier.waitFor((candidate) => candidate.replies.some((reply) => reply.type === 'status' && reply.generationId === generationId && reply.text.key === key), timeoutMs);
-  return delivery.replies.find((reply) => reply.type === 'status' && reply.generationId === generationId && reply.text.key === key) as Reply;
+export async function waitForStatus(
+  notifier: RecordingNotifier,
+  generationId: string,
+  key: string,
+  timeoutMs = 15_000,
+): Promise<Reply> {
+  const delivery = await notifier.waitFor(
+    (candidate) =>
+      candidate.replies.some(
+        (reply) => reply.type === 'status' && reply.generationId === generationId && reply.text.key === key,
+      ),
+    timeoutMs,
+  );
+  return delivery.replies.find(
+    (reply) => reply.type === 'status' && reply.generationId === generationId && reply.text.key === key,
+  ) as Reply;
 }
 
 /** Every result delivered for a generation so far. */
 export function mediaDeliveriesOf(notifier: RecordingNotifier, generationId: string): MediaReply[] {
-  return notifier.allReplies().filter((reply): reply is MediaReply => reply.type === 'media' && reply.generationId === generationId);
+  return notifier
+    .allReplies()
+    .filter((reply): reply is MediaReply => reply.type === 'media' && reply.generationId === generationId);
 }
 
 /** The keys of the status messages sent for a generation, in order. */
 export function statusKeysOf(notifier: RecordingNotifier, generationId: string): string[] {
-  return notifier.allReplies().flatMap((reply) => (reply.type === 'status' && reply.generationId === generationId ? [reply.text.key] : []));
+  return notifier
+    .allReplies()
+    .flatMap((reply) => (reply.type === 'status' && reply.generationId === generationId ? [reply.text.key] : []));
 }
 
 /** The ledger entries of one generation as `[kind, delta]`, oldest first. */
@@ -51,7 +77,9 @@ export async function ledgerOf(prisma: PrismaClient, generationId: string): Prom
 }
 
 export async function userIdOf(prisma: PrismaClient, platformUserId: string): Promise<string> {
-  const identity = await prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: platformUserId } } });
+  const identity = await prisma.identity.findUniqueOrThrow({
+    where: { provider_subject: { provider: 'telegram', subject: platformUserId } },
+  });
   return identity.userId;
 }
 
@@ -61,7 +89,11 @@ export async function balanceOf(t: Pick<TestCore, 'deps'>, platformUserId: strin
 }
 
 /** Polls until `condition` holds, for states with no event to await (a row's status, a queue's count). */
-export async function eventually(condition: () => Promise<boolean>, message: string, timeoutMs = 15_000): Promise<void> {
+export async function eventually(
+  condition: () => Promise<boolean>,
+  message: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${message}`);

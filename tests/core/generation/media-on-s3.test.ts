@@ -47,7 +47,12 @@ describe('media on S3 across processes', () => {
   }
 
   function signedUrl(web: TestCore, baseUrl: string, assetId: string): string {
-    return signMediaUrl({ baseUrl, assetId, secret: web.deps.config.sessionSecret, expiresAt: new Date(Date.now() + 600_000) });
+    return signMediaUrl({
+      baseUrl,
+      assetId,
+      secret: web.deps.config.sessionSecret,
+      expiresAt: new Date(Date.now() + 600_000),
+    });
   }
 
   async function localFiles(dir: string): Promise<string[]> {
@@ -57,7 +62,12 @@ describe('media on S3 across processes', () => {
 
   beforeEach(async () => {
     s3 = await FakeS3Api.start({ buckets: [BUCKET] });
-    s3Env = { S3_BUCKET: BUCKET, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey };
+    s3Env = {
+      S3_BUCKET: BUCKET,
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    };
     cluster = await createTestCluster();
   });
 
@@ -74,7 +84,11 @@ describe('media on S3 across processes', () => {
   });
 
   it('a picture a worker process stored in the bucket is served by the web role, and account erasure deletes it from the bucket', async () => {
-    const worker = await cluster.startWorkerProcess({ concurrency: 1, env: s3Env, dataDir: await ownDataDir('worker') });
+    const worker = await cluster.startWorkerProcess({
+      concurrency: 1,
+      env: s3Env,
+      dataDir: await ownDataDir('worker'),
+    });
     const bot = await cluster.openCore({ env: s3Env, dataDir: await ownDataDir('bot') });
     const { web, baseUrl } = await startWeb();
     const user = new ChatUser(bot, '7401');
@@ -107,7 +121,9 @@ describe('media on S3 across processes', () => {
     const user = await cluster.database.prisma.user.create({ data: {} });
     const video = Buffer.alloc(16 * 1024 * 1024, 7);
     const stored = await web.deps.media.put({ bytes: video, mime: 'video/mp4', keyHint: 'outputs' });
-    const asset = await cluster.database.prisma.mediaAsset.create({ data: { userId: user.id, storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256 } });
+    const asset = await cluster.database.prisma.mediaAsset.create({
+      data: { userId: user.id, storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256 },
+    });
 
     const abort = new AbortController();
     const response = await fetch(signedUrl(web, baseUrl, asset.id), { signal: abort.signal });
@@ -115,6 +131,10 @@ describe('media on S3 across processes', () => {
     const reader = response.body!.getReader();
     await reader.read();
     abort.abort();
-    await eventually(async () => s3.inFlight === 0, `the S3 GetObject of an abandoned download is still open (${s3.inFlight} in flight)`, 5_000);
+    await eventually(
+      async () => s3.inFlight === 0,
+      `the S3 GetObject of an abandoned download is still open (${s3.inFlight} in flight)`,
+      5_000,
+    );
   });
 });

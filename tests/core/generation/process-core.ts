@@ -70,7 +70,10 @@ export async function openProcessCore(options: ProcessCoreOptions): Promise<Proc
   const database = await createDatabase(config.database, { poolSize: options.poolSize ?? 10 });
   const providers = options.providers
     ? options.providers(config)
-    : createProviderRegistry(config, { demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }), demoVideo: createDemoVideoProvider() });
+    : createProviderRegistry(config, {
+        demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
+        demoVideo: createDemoVideoProvider(),
+      });
   const queue = createJobQueue({
     redisUrl: config.redisUrl,
     prefix: options.prefix,
@@ -79,7 +82,12 @@ export async function openProcessCore(options: ProcessCoreOptions): Promise<Proc
     ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
     ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
   });
-  const limiter = createRateLimiter({ limits: buildLimits(config, providers), redisUrl: config.redisUrl, keyPrefix: `${options.prefix}:rl:`, logger });
+  const limiter = createRateLimiter({
+    limits: buildLimits(config, providers),
+    redisUrl: config.redisUrl,
+    keyPrefix: `${options.prefix}:rl:`,
+    logger,
+  });
   const media = await createMediaStore(config.media);
   const holdRedis = createRedisConnection(TEST_REDIS_URL, { role: 'test-chat-hold' });
   const deps: CoreDeps = {
@@ -89,12 +97,25 @@ export async function openProcessCore(options: ProcessCoreOptions): Promise<Proc
     queue,
     limiter,
     media: media.store,
-    mailer: createMailer({ smtpUrl: undefined, from: config.mail.from, outboxDir: path.join(config.dataDir, 'outbox'), logger }),
+    mailer: createMailer({
+      smtpUrl: undefined,
+      from: config.mail.from,
+      outboxDir: path.join(config.dataDir, 'outbox'),
+      logger,
+    }),
     clock: options.clock ?? systemClock,
     catalog: CATALOG,
     providers,
-    providerResilience: createProviderResilience({ settings: config.providerRetry, coolDown: createMemoryProviderCoolDown() }),
-    moderator: createPromptModerator({ rules: compileModerationRules(DEFAULT_MODERATION_RULES), openai: undefined, mode: 'local-only', logger }),
+    providerResilience: createProviderResilience({
+      settings: config.providerRetry,
+      coolDown: createMemoryProviderCoolDown(),
+    }),
+    moderator: createPromptModerator({
+      rules: compileModerationRules(DEFAULT_MODERATION_RULES),
+      openai: undefined,
+      mode: 'local-only',
+      logger,
+    }),
     notifiers: { telegram: options.notifier, discord: options.notifier },
     pingRedis: undefined,
     chatHold: createRedisChatHold(holdRedis, options.prefix),

@@ -10,13 +10,23 @@ import { colorForText, makePng } from '#tests/fakes/test-png';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
 import { ChatUser } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
-import { admit, balanceOf, ledgerOf, mediaDeliveriesOf, sha256, waitForMedia, waitForStatus } from '#tests/core/generation/generation-helpers';
+import {
+  admit,
+  balanceOf,
+  ledgerOf,
+  mediaDeliveriesOf,
+  sha256,
+  waitForMedia,
+  waitForStatus,
+} from '#tests/core/generation/generation-helpers';
 
 /** Per-request timeout of the Google image adapter here: long for a local fake, short enough to wait out a hang. */
 const GOOGLE_TIMEOUT_MS = 1_000;
 
-const isGenerateContent = (request: RecordedRequest) => request.method === 'POST' && request.path.endsWith(':generateContent');
-const isOpenRouterCompletion = (request: RecordedRequest) => request.method === 'POST' && request.path === '/api/v1/chat/completions';
+const isGenerateContent = (request: RecordedRequest) =>
+  request.method === 'POST' && request.path.endsWith(':generateContent');
+const isOpenRouterCompletion = (request: RecordedRequest) =>
+  request.method === 'POST' && request.path === '/api/v1/chat/completions';
 const isOpenAiImage = (request: RecordedRequest) => request.method === 'POST' && request.path.startsWith('/v1/images/');
 const mentions = (text: string) => (request: RecordedRequest) => request.rawBody.toString('utf8').includes(text);
 
@@ -39,7 +49,12 @@ describe('generation through the provider SDKs', () => {
       providers: {
         image: [
           createGoogleImageProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl, timeoutMs: GOOGLE_TIMEOUT_MS }),
-          createOpenRouterImageProvider({ apiKey: openai.openrouterApiKey, baseUrl: openai.openrouterBaseURL, referer: 'http://127.0.0.1:3999', title: 'Imagine' }),
+          createOpenRouterImageProvider({
+            apiKey: openai.openrouterApiKey,
+            baseUrl: openai.openrouterBaseURL,
+            referer: 'http://127.0.0.1:3999',
+            title: 'Imagine',
+          }),
           createOpenAiImageProvider({ apiKey: openai.apiKey, baseUrl: openai.baseURL }),
         ],
         video: [createGoogleVideoProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl })],
@@ -61,28 +76,60 @@ describe('generation through the provider SDKs', () => {
   }
 
   /** Checks that the delivered file is `expected`, stored once with its sha256, and that the job was charged once. */
-  async function expectDeliveredOnce(generationId: string, expected: { bytes: Buffer; mime: string; width?: number; height?: number; provider: string; model: string; cost: number }) {
+  async function expectDeliveredOnce(
+    generationId: string,
+    expected: {
+      bytes: Buffer;
+      mime: string;
+      width?: number;
+      height?: number;
+      provider: string;
+      model: string;
+      cost: number;
+    },
+  ) {
     const media = await waitForMedia(t.notifier, generationId);
     const delivered = await media.items[0]!.load();
     expect(sha256(delivered)).toBe(sha256(expected.bytes));
     const assets = await t.database.prisma.mediaAsset.findMany({ where: { generationId } });
     expect(assets).toHaveLength(1);
     const asset = assets[0]!;
-    expect(asset).toMatchObject({ role: 'output', mime: expected.mime, bytes: expected.bytes.length, sha256: sha256(expected.bytes) });
+    expect(asset).toMatchObject({
+      role: 'output',
+      mime: expected.mime,
+      bytes: expected.bytes.length,
+      sha256: sha256(expected.bytes),
+    });
     if (expected.width !== undefined) expect([asset.width, asset.height]).toEqual([expected.width, expected.height]);
     expect(media.items.map((item) => item.assetId)).toEqual([asset.id]);
     expect(sha256((await t.deps.media.get(asset.storageKey)) ?? Buffer.alloc(0))).toBe(asset.sha256);
     expect(mediaDeliveriesOf(t.notifier, generationId)).toHaveLength(1);
     const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId } });
-    expect(generation).toMatchObject({ status: 'succeeded', provider: expected.provider, model: expected.model, cost: expected.cost });
-    expect(await ledgerOf(t.database.prisma, generationId)).toEqual([['reserve', -expected.cost], ['capture', 0]]);
+    expect(generation).toMatchObject({
+      status: 'succeeded',
+      provider: expected.provider,
+      model: expected.model,
+      cost: expected.cost,
+    });
+    expect(await ledgerOf(t.database.prisma, generationId)).toEqual([
+      ['reserve', -expected.cost],
+      ['capture', 0],
+    ]);
   }
 
   it('delivers a Google image: the bytes the API made are stored under their sha256 and reach the chat, charged once', async () => {
     const user = await newUser();
     const prompt = 'a red fox in fresh snow';
     const id = await admit(user, 'imagine', `${prompt} --ar 16:9`);
-    await expectDeliveredOnce(id, { bytes: makePng(1344, 768, colorForText(prompt)), mime: 'image/png', width: 1344, height: 768, provider: 'google', model: 'gemini-2.5-flash-image', cost: 1 });
+    await expectDeliveredOnce(id, {
+      bytes: makePng(1344, 768, colorForText(prompt)),
+      mime: 'image/png',
+      width: 1344,
+      height: 768,
+      provider: 'google',
+      model: 'gemini-2.5-flash-image',
+      cost: 1,
+    });
     const calls = google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request));
     expect(calls).toHaveLength(1);
     expect(calls[0]!.path).toBe('/v1beta/models/gemini-2.5-flash-image:generateContent');
@@ -94,10 +141,22 @@ describe('generation through the provider SDKs', () => {
     const user = await newUser();
     const prompt = 'a paper boat on a puddle';
     const id = await admit(user, 'imagine', `${prompt} --ar 9:16 --model google/gemini-2.5-flash-image`);
-    await expectDeliveredOnce(id, { bytes: makePng(768, 1344, colorForText(prompt)), mime: 'image/png', width: 768, height: 1344, provider: 'openrouter', model: 'google/gemini-2.5-flash-image', cost: 1 });
+    await expectDeliveredOnce(id, {
+      bytes: makePng(768, 1344, colorForText(prompt)),
+      mime: 'image/png',
+      width: 768,
+      height: 1344,
+      provider: 'openrouter',
+      model: 'google/gemini-2.5-flash-image',
+      cost: 1,
+    });
     const calls = openai.requests.filter((request) => isOpenRouterCompletion(request) && mentions(prompt)(request));
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.body).toMatchObject({ model: 'google/gemini-2.5-flash-image', modalities: ['image', 'text'], image_config: { aspect_ratio: '9:16' } });
+    expect(calls[0]!.body).toMatchObject({
+      model: 'google/gemini-2.5-flash-image',
+      modalities: ['image', 'text'],
+      image_config: { aspect_ratio: '9:16' },
+    });
     expect(google.requests.some(mentions(prompt))).toBe(false);
   });
 
@@ -105,7 +164,15 @@ describe('generation through the provider SDKs', () => {
     const user = await newUser();
     const prompt = 'a tin robot watering tulips';
     const id = await admit(user, 'imagine', `${prompt} --ar 3:2 --model gpt-image-1`);
-    await expectDeliveredOnce(id, { bytes: makePng(1536, 1024, colorForText(prompt)), mime: 'image/png', width: 1536, height: 1024, provider: 'openai', model: 'gpt-image-1', cost: 1 });
+    await expectDeliveredOnce(id, {
+      bytes: makePng(1536, 1024, colorForText(prompt)),
+      mime: 'image/png',
+      width: 1536,
+      height: 1024,
+      provider: 'openai',
+      model: 'gpt-image-1',
+      cost: 1,
+    });
     const calls = openai.requests.filter((request) => isOpenAiImage(request) && mentions(prompt)(request));
     expect(calls).toHaveLength(1);
     expect(calls[0]!.body).toMatchObject({ model: 'gpt-image-1', size: '1536x1024', n: 1 });
@@ -116,9 +183,19 @@ describe('generation through the provider SDKs', () => {
     const prompt = 'a lantern in the fog';
     google.failNext((request) => isGenerateContent(request) && mentions(prompt)(request), { status: 500, times: 3 });
     const id = await admit(user, 'imagine', prompt);
-    await expectDeliveredOnce(id, { bytes: makePng(1024, 1024, colorForText(prompt)), mime: 'image/png', provider: 'openrouter', model: 'google/gemini-2.5-flash-image', cost: 1 });
-    expect(google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request))).toHaveLength(3);
-    expect(openai.requests.filter((request) => isOpenRouterCompletion(request) && mentions(prompt)(request))).toHaveLength(1);
+    await expectDeliveredOnce(id, {
+      bytes: makePng(1024, 1024, colorForText(prompt)),
+      mime: 'image/png',
+      provider: 'openrouter',
+      model: 'google/gemini-2.5-flash-image',
+      cost: 1,
+    });
+    expect(google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request))).toHaveLength(
+      3,
+    );
+    expect(
+      openai.requests.filter((request) => isOpenRouterCompletion(request) && mentions(prompt)(request)),
+    ).toHaveLength(1);
     expect(openai.requests.filter((request) => isOpenAiImage(request) && mentions(prompt)(request))).toHaveLength(0);
     expect(await balanceOf(t, user.platformUserId)).toBe(9);
   });
@@ -129,9 +206,17 @@ describe('generation through the provider SDKs', () => {
     google.hangNext((request) => isGenerateContent(request) && mentions(prompt)(request));
     const startedAt = Date.now();
     const id = await admit(user, 'imagine', prompt);
-    await expectDeliveredOnce(id, { bytes: makePng(1024, 1024, colorForText(prompt)), mime: 'image/png', provider: 'google', model: 'gemini-2.5-flash-image', cost: 1 });
+    await expectDeliveredOnce(id, {
+      bytes: makePng(1024, 1024, colorForText(prompt)),
+      mime: 'image/png',
+      provider: 'google',
+      model: 'gemini-2.5-flash-image',
+      cost: 1,
+    });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(GOOGLE_TIMEOUT_MS);
-    expect(google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request))).toHaveLength(2);
+    expect(google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request))).toHaveLength(
+      2,
+    );
     expect(openai.requests.filter(mentions(prompt))).toHaveLength(0);
     const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id } });
     expect(generation).toMatchObject({ providerAttempts: 2, providerLastError: 'google:timeout' });
@@ -147,21 +232,39 @@ describe('generation through the provider SDKs', () => {
     expect(blocked).toMatchObject({ text: { vars: { cost: 1, category: '{category.provider_safety}' } } });
     const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id } });
     expect(generation).toMatchObject({ status: 'blocked', errorCode: 'blocked:provider_safety', provider: 'google' });
-    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -1], ['release', 1]]);
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['release', 1],
+    ]);
     expect(await balanceOf(t, user.platformUserId)).toBe(10);
-    expect(google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request))).toHaveLength(1);
+    expect(google.requests.filter((request) => isGenerateContent(request) && mentions(prompt)(request))).toHaveLength(
+      1,
+    );
     expect(openai.requests.filter(mentions(prompt))).toHaveLength(0);
     expect(mediaDeliveriesOf(t.notifier, id)).toHaveLength(0);
-    const moderation = await t.database.prisma.moderationEvent.findMany({ where: { generationId: id }, select: { stage: true, verdict: true }, orderBy: { createdAt: 'asc' } });
-    expect(moderation).toEqual([{ stage: 'local', verdict: 'allowed' }, { stage: 'provider:google', verdict: 'blocked' }]);
+    const moderation = await t.database.prisma.moderationEvent.findMany({
+      where: { generationId: id },
+      select: { stage: true, verdict: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(moderation).toEqual([
+      { stage: 'local', verdict: 'allowed' },
+      { stage: 'provider:google', verdict: 'blocked' },
+    ]);
   });
 
   it('makes a Veo video: starts one operation, stores its name before polling, polls it to done and delivers the file', async () => {
     const user = await newUser();
     const prompt = 'waves under a full moon';
     const id = await admit(user, 'video', `${prompt} --seconds 4`);
-    const firstPoll = await google.waitForRequest((request) => request.method === 'GET' && request.path.includes('/operations/'), 10_000);
-    const stored = await t.database.prisma.generation.findUniqueOrThrow({ where: { id }, select: { providerOperation: true } });
+    const firstPoll = await google.waitForRequest(
+      (request) => request.method === 'GET' && request.path.includes('/operations/'),
+      10_000,
+    );
+    const stored = await t.database.prisma.generation.findUniqueOrThrow({
+      where: { id },
+      select: { providerOperation: true },
+    });
     expect(stored.providerOperation).toMatch(/^models\/veo-3\.0-fast-generate-001\/operations\/[a-z0-9]+$/);
     expect(firstPoll.path).toBe(`/v1beta/${stored.providerOperation}`);
 
@@ -170,12 +273,22 @@ describe('generation through the provider SDKs', () => {
     if (!video) throw new Error('the fake made no video for the prompt');
     expect(media.kind).toBe('video');
     expect(sha256(await media.items[0]!.load())).toBe(sha256(video));
-    await expectDeliveredOnce(id, { bytes: video, mime: 'video/mp4', provider: 'google', model: 'veo-3.0-fast-generate-001', cost: 8 });
+    await expectDeliveredOnce(id, {
+      bytes: video,
+      mime: 'video/mp4',
+      provider: 'google',
+      model: 'veo-3.0-fast-generate-001',
+      cost: 8,
+    });
 
-    const starts = google.requests.filter((request) => request.path.endsWith(':predictLongRunning') && mentions(prompt)(request));
+    const starts = google.requests.filter(
+      (request) => request.path.endsWith(':predictLongRunning') && mentions(prompt)(request),
+    );
     expect(starts).toHaveLength(1);
     expect(starts[0]!.body).toMatchObject({ parameters: { aspectRatio: '16:9', durationSeconds: 4 } });
-    const polls = google.requests.filter((request) => request.method === 'GET' && request.path === `/v1beta/${stored.providerOperation}`);
+    const polls = google.requests.filter(
+      (request) => request.method === 'GET' && request.path === `/v1beta/${stored.providerOperation}`,
+    );
     expect(polls).toHaveLength(google.videoPollsUntilDone);
     expect(await balanceOf(t, user.platformUserId)).toBe(2);
   });

@@ -3,7 +3,15 @@ import { ChatUser } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import { startOwnRedis, type OwnRedis } from '#tests/ops/scale-out/own-redis';
 import { createTestCluster, type TestCluster } from '#tests/core/generation/test-cluster';
-import { admit, eventually, ledgerOf, mediaDeliveriesOf, userIdOf, waitForMedia, waitForStatus } from '#tests/core/generation/generation-helpers';
+import {
+  admit,
+  eventually,
+  ledgerOf,
+  mediaDeliveriesOf,
+  userIdOf,
+  waitForMedia,
+  waitForStatus,
+} from '#tests/core/generation/generation-helpers';
 
 /**
  * A Redis that restarts empty loses every BullMQ job. A running worker offers the open
@@ -32,7 +40,11 @@ describe('a worker across a Redis restart that lost every job', () => {
 
   it('runs the job that was waiting once Redis is back, charged and delivered once', { timeout: 60_000 }, async () => {
     const cluster = await openCluster();
-    const env = { REDIS_URL: redis.url, DEMO_PROVIDER_LATENCY_MS: '1500', PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: 1 } }) };
+    const env = {
+      REDIS_URL: redis.url,
+      DEMO_PROVIDER_LATENCY_MS: '1500',
+      PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: 1 } }),
+    };
     const worker = await cluster.openCore({ env, startWorker: { concurrency: 1 } });
     const first = new ChatUser(worker, '9101');
     const second = new ChatUser(worker, '9102');
@@ -48,21 +60,47 @@ describe('a worker across a Redis restart that lost every job', () => {
 
     const media = await waitForMedia(worker.notifier, waiting, 30_000);
     expect(media.items).toHaveLength(1);
-    await eventually(async () => (await cluster.database.prisma.generation.count({ where: { id: { in: [running, waiting] }, finishedAt: null } })) === 0, 'both jobs to end', 30_000);
+    await eventually(
+      async () =>
+        (await cluster.database.prisma.generation.count({
+          where: { id: { in: [running, waiting] }, finishedAt: null },
+        })) === 0,
+      'both jobs to end',
+      30_000,
+    );
     expect(mediaDeliveriesOf(worker.notifier, waiting)).toHaveLength(1);
-    expect(await ledgerOf(cluster.database.prisma, waiting)).toEqual([['reserve', -1], ['capture', 0]]);
+    expect(await ledgerOf(cluster.database.prisma, waiting)).toEqual([
+      ['reserve', -1],
+      ['capture', 0],
+    ]);
     expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);
   });
 
-  it('keeps a pro user’s waiting job ahead of a free user’s that was admitted before it', { timeout: 60_000 }, async () => {
+  it('keeps a pro user’s waiting job ahead of a free user’s that was admitted before it', {
+    timeout: 60_000,
+  }, async () => {
     // One job at a time, each long enough that the first still runs while Redis restarts.
     const cluster = await openCluster();
-    const env = { REDIS_URL: redis.url, DEMO_PROVIDER_LATENCY_MS: '5000', PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: 1 } }) };
+    const env = {
+      REDIS_URL: redis.url,
+      DEMO_PROVIDER_LATENCY_MS: '5000',
+      PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: 1 } }),
+    };
     const worker = await cluster.openCore({ env, startWorker: { concurrency: 1 } });
-    const [busy, free, pro] = [new ChatUser(worker, '9201'), new ChatUser(worker, '9202'), new ChatUser(worker, '9203')];
+    const [busy, free, pro] = [
+      new ChatUser(worker, '9201'),
+      new ChatUser(worker, '9202'),
+      new ChatUser(worker, '9203'),
+    ];
     for (const user of [busy, free, pro]) await user.onboard();
     await cluster.database.prisma.subscription.create({
-      data: { userId: await userIdOf(cluster.database.prisma, '9203'), stripeSubscriptionId: 'sub_requeue_pro', planId: 'pro', status: 'active', currentPeriodEnd: new Date(Date.now() + 30 * 86_400_000) },
+      data: {
+        userId: await userIdOf(cluster.database.prisma, '9203'),
+        stripeSubscriptionId: 'sub_requeue_pro',
+        planId: 'pro',
+        status: 'active',
+        currentPeriodEnd: new Date(Date.now() + 30 * 86_400_000),
+      },
     });
     const running = await admit(busy, 'imagine', 'a lantern on a pier');
     await waitForStatus(worker.notifier, running, 'job.running');
@@ -73,13 +111,24 @@ describe('a worker across a Redis restart that lost every job', () => {
     await redis.stop();
     await redis.start();
 
-    await eventually(async () => (await worker.deps.queue.positionOf(freeJob)) !== undefined && (await worker.deps.queue.positionOf(proJob)) !== undefined, 'both waiting jobs to be queued again', 10_000);
-    expect(await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id: running }, select: { status: true } })).toEqual({ status: 'running' });
+    await eventually(
+      async () =>
+        (await worker.deps.queue.positionOf(freeJob)) !== undefined &&
+        (await worker.deps.queue.positionOf(proJob)) !== undefined,
+      'both waiting jobs to be queued again',
+      10_000,
+    );
+    expect(
+      await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id: running }, select: { status: true } }),
+    ).toEqual({ status: 'running' });
     // The running job is offered again too (its BullMQ job was lost with the rest), at its own priority.
     expect(await worker.deps.queue.positionOf(proJob)).toBe(0);
     expect(await worker.deps.queue.positionOf(freeJob)).toBeGreaterThan(0);
     await waitForMedia(worker.notifier, freeJob, 40_000);
-    const deliveredOrder = worker.notifier.allReplies().filter((reply) => reply.type === 'media').map((reply) => (reply.type === 'media' ? reply.generationId : ''));
+    const deliveredOrder = worker.notifier
+      .allReplies()
+      .filter((reply) => reply.type === 'media')
+      .map((reply) => (reply.type === 'media' ? reply.generationId : ''));
     expect(deliveredOrder.filter((id) => id === proJob || id === freeJob)).toEqual([proJob, freeJob]);
   });
 });

@@ -8,9 +8,18 @@ import type { RecordedRequest } from '#tests/fakes/http-recorder';
 import { ChatUser } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
-import { admit, balanceOf, eventually, ledgerOf, mediaDeliveriesOf, statusKeysOf, waitForStatus } from '#tests/core/generation/generation-helpers';
+import {
+  admit,
+  balanceOf,
+  eventually,
+  ledgerOf,
+  mediaDeliveriesOf,
+  statusKeysOf,
+  waitForStatus,
+} from '#tests/core/generation/generation-helpers';
 
-const mentions = (text: string) => (request: RecordedRequest) => request.path.endsWith(':generateContent') && request.rawBody.toString('utf8').includes(text);
+const mentions = (text: string) => (request: RecordedRequest) =>
+  request.path.endsWith(':generateContent') && request.rawBody.toString('utf8').includes(text);
 
 /** The overdue sweep ends a job whose deadline passed, once, however late its worker finishes. */
 describe('sweeping overdue generations', () => {
@@ -19,7 +28,12 @@ describe('sweeping overdue generations', () => {
 
   beforeAll(async () => {
     google = await FakeGoogleGenAIApi.start();
-    t = await createTestCore({ providers: { image: [createGoogleImageProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl })], video: [createDemoVideoProvider()] } });
+    t = await createTestCore({
+      providers: {
+        image: [createGoogleImageProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl })],
+        video: [createDemoVideoProvider()],
+      },
+    });
   });
 
   afterAll(async () => {
@@ -41,8 +55,14 @@ describe('sweeping overdue generations', () => {
     expect(await sweepOverdueGenerations(t.deps)).toBe(1);
     const timedOut = await waitForStatus(t.notifier, id, 'job.timed_out');
     expect(timedOut).toMatchObject({ text: { vars: { cost: 1 } } });
-    expect(await t.database.prisma.generation.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'failed', errorCode: 'generation_timeout' });
-    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -1], ['release', 1]]);
+    expect(await t.database.prisma.generation.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: 'failed',
+      errorCode: 'generation_timeout',
+    });
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['release', 1],
+    ]);
     expect(await balanceOf(t, '5001')).toBe(10);
 
     // The provider answers after the sweep: the worker's result is dropped.
@@ -52,11 +72,19 @@ describe('sweeping overdue generations', () => {
     expect(await finishGeneration(t.deps, id, { status: 'failed', errorCode: 'generation_timeout' })).toBe(false);
     expect(await sweepOverdueGenerations(t.deps)).toBe(0);
 
-    const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id }, include: { media: true } });
+    const generation = await t.database.prisma.generation.findUniqueOrThrow({
+      where: { id },
+      include: { media: true },
+    });
     expect(generation).toMatchObject({ status: 'failed', errorCode: 'generation_timeout', media: [] });
     expect(generation.deliveredAt).not.toBeNull(); // the timeout notice, the job's final message
-    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -1], ['release', 1]]);
-    expect(await t.database.prisma.creditReservation.findUniqueOrThrow({ where: { generationId: id } })).toMatchObject({ status: 'released' });
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['release', 1],
+    ]);
+    expect(await t.database.prisma.creditReservation.findUniqueOrThrow({ where: { generationId: id } })).toMatchObject({
+      status: 'released',
+    });
     expect(mediaDeliveriesOf(t.notifier, id)).toHaveLength(0);
     expect(statusKeysOf(t.notifier, id).filter((key) => key === 'job.timed_out')).toHaveLength(1);
     expect(await balanceOf(t, '5001')).toBe(10);
@@ -73,7 +101,13 @@ describe('sweeping overdue generations', () => {
     t.clock.advance(t.deps.config.jobTimeouts.imageSeconds * 1000 - 10_000);
     expect(await sweepOverdueGenerations(t.deps)).toBe(0);
     await waitForStatus(t.notifier, id, 'job.uploading');
-    await eventually(async () => (await t.database.prisma.generation.findUniqueOrThrow({ where: { id } })).status === 'succeeded', 'the job to succeed');
-    expect(await ledgerOf(t.database.prisma, id)).toEqual([['reserve', -1], ['capture', 0]]);
+    await eventually(
+      async () => (await t.database.prisma.generation.findUniqueOrThrow({ where: { id } })).status === 'succeeded',
+      'the job to succeed',
+    );
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['capture', 0],
+    ]);
   });
 });

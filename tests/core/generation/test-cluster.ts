@@ -46,13 +46,23 @@ export type TestCluster = {
   /** A plain connection for assertions on Redis. */
   redis: Redis;
   /** A core in this process on the shared database and queue, shaped like `createTestCore`'s. */
-  openCore(options?: { providers?: (config: AppConfig) => ProviderRegistry; env?: Record<string, string>; startWorker?: { concurrency: number }; dataDir?: string }): Promise<TestCore>;
+  openCore(options?: {
+    providers?: (config: AppConfig) => ProviderRegistry;
+    env?: Record<string, string>;
+    startWorker?: { concurrency: number };
+    dataDir?: string;
+  }): Promise<TestCore>;
   /**
    * A worker in a child process (see worker-process.ts) on the shared database and queue; `dataDir`
    * to give it a DATA_DIR of its own; with `recovery: 'production'` it keeps the product's hand-off
    * settings instead of {@link FAST_RECOVERY}.
    */
-  startWorkerProcess(options: Omit<WorkerProcessOptions, 'databaseUrl' | 'prefix' | 'dataDir'> & { dataDir?: string; recovery?: 'fast' | 'production' }): Promise<WorkerChild>;
+  startWorkerProcess(
+    options: Omit<WorkerProcessOptions, 'databaseUrl' | 'prefix' | 'dataDir'> & {
+      dataDir?: string;
+      recovery?: 'fast' | 'production';
+    },
+  ): Promise<WorkerChild>;
   close(): Promise<void>;
 };
 
@@ -94,10 +104,24 @@ export async function createTestCluster(): Promise<TestCluster> {
         await opened.close();
       };
       closers.push(close);
-      return { core: opened.core, deps: opened.deps, database, notifier, clock, dataDir: options.dataDir ?? dataDir, close };
+      return {
+        core: opened.core,
+        deps: opened.deps,
+        database,
+        notifier,
+        clock,
+        dataDir: options.dataDir ?? dataDir,
+        close,
+      };
     },
     async startWorkerProcess({ recovery = 'fast', ...options }) {
-      const worker = await WorkerChild.start({ databaseUrl: url, prefix, ...(recovery === 'fast' ? FAST_RECOVERY : {}), ...options, dataDir: options.dataDir ?? dataDir });
+      const worker = await WorkerChild.start({
+        databaseUrl: url,
+        prefix,
+        ...(recovery === 'fast' ? FAST_RECOVERY : {}),
+        ...options,
+        dataDir: options.dataDir ?? dataDir,
+      });
       closers.push(() => worker.stop());
       return worker;
     },

@@ -31,17 +31,28 @@ describe('a video job resumed by another worker', () => {
     await google?.close();
   });
 
-  const providers = (): ProviderRegistry => ({ image: [createDemoImageProvider()], video: [createGoogleVideoProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl })] });
+  const providers = (): ProviderRegistry => ({
+    image: [createDemoImageProvider()],
+    video: [createGoogleVideoProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl })],
+  });
 
   it('polls the stored operation to done once, with one predictLongRunning call and one delivery', async () => {
-    const first = await cluster.openCore({ providers, env: { SHUTDOWN_TIMEOUT_SECONDS: '1' }, startWorker: { concurrency: 1 } });
+    const first = await cluster.openCore({
+      providers,
+      env: { SHUTDOWN_TIMEOUT_SECONDS: '1' },
+      startWorker: { concurrency: 1 },
+    });
     const user = new ChatUser(first, '3001');
     await user.onboard();
     google.hangNext(isPoll);
     const id = await admit(user, 'video', 'a comet over a quiet sea --seconds 4');
     const hungPoll = await google.waitForRequest(isPoll, 10_000);
     const running = await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id } });
-    expect(running).toMatchObject({ status: 'running', attempts: 1, providerOperation: hungPoll.path.replace('/v1beta/', '') });
+    expect(running).toMatchObject({
+      status: 'running',
+      attempts: 1,
+      providerOperation: hungPoll.path.replace('/v1beta/', ''),
+    });
 
     // The first worker stops while its poll hangs: the job goes back to the queue.
     await first.close();
@@ -56,10 +67,16 @@ describe('a video job resumed by another worker', () => {
     expect(google.videos.size).toBe(1);
     expect(sha256(await media.items[0]!.load())).toBe(sha256(video ?? Buffer.alloc(0)));
 
-    const done = await cluster.database.prisma.generation.findUniqueOrThrow({ where: { id }, include: { media: true } });
+    const done = await cluster.database.prisma.generation.findUniqueOrThrow({
+      where: { id },
+      include: { media: true },
+    });
     expect(done).toMatchObject({ status: 'succeeded', attempts: 2, providerOperation: running.providerOperation });
     expect(done.media.map((asset) => asset.sha256)).toEqual([sha256(video ?? Buffer.alloc(0))]);
-    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([['reserve', -8], ['capture', 0]]);
+    expect(await ledgerOf(cluster.database.prisma, id)).toEqual([
+      ['reserve', -8],
+      ['capture', 0],
+    ]);
     expect(mediaDeliveriesOf(first.notifier, id)).toHaveLength(0);
     expect(mediaDeliveriesOf(second.notifier, id)).toHaveLength(1);
     expect(await findLedgerViolations(cluster.database.prisma)).toEqual([]);

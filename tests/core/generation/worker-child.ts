@@ -54,8 +54,17 @@ export class WorkerChild {
     const found = this.lines.find(predicate);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const exited = () => reject(new Error(`worker ${this.pid} exited before the expected line; stderr: ${this.stderr}`));
-      const timer = setTimeout(() => reject(new Error(`worker ${this.pid}: no matching line within ${timeoutMs} ms; got ${JSON.stringify(this.lines.slice(-20))}; stderr: ${this.stderr}`)), timeoutMs);
+      const exited = () =>
+        reject(new Error(`worker ${this.pid} exited before the expected line; stderr: ${this.stderr}`));
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `worker ${this.pid}: no matching line within ${timeoutMs} ms; got ${JSON.stringify(this.lines.slice(-20))}; stderr: ${this.stderr}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.child.once('exit', exited);
       this.waiters.push({
         predicate,

@@ -69,7 +69,13 @@ const stdoutNotifier: Notifier = {
     for (const reply of replies) {
       if (reply.type === 'status') process.stdout.write(`status ${reply.generationId} ${reply.text.key}\n`);
       if (reply.type === 'media') {
-        const digests = await Promise.all(reply.items.map(async (item) => createHash('sha256').update(await item.load()).digest('hex')));
+        const digests = await Promise.all(
+          reply.items.map(async (item) =>
+            createHash('sha256')
+              .update(await item.load())
+              .digest('hex'),
+          ),
+        );
         process.stdout.write(`media ${reply.generationId} ${digests.join(',')}\n`);
       }
     }
@@ -91,8 +97,14 @@ const opened = await openProcessCore({
   ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
   ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
   providers: (config) => {
-    const registry = createProviderRegistry(config, { demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }), demoVideo: createDemoVideoProvider() });
-    return { image: registry.image.map((provider) => instrument(provider, redis, options.concurrencyKey)), video: registry.video };
+    const registry = createProviderRegistry(config, {
+      demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
+      demoVideo: createDemoVideoProvider(),
+    });
+    return {
+      image: registry.image.map((provider) => instrument(provider, redis, options.concurrencyKey)),
+      video: registry.video,
+    };
   },
 });
 await opened.core.startWorker({ concurrency: options.concurrency });

@@ -9,9 +9,13 @@ describe('lookups by a key that came from a user', () => {
   it('translate fills a placeholder-looking value (a display name, a typed option) as typed', () => {
     for (const key of PROTOTYPE_KEYS) {
       expect(translate('en', 'web.account.title', { name: `{${key}}` })).toBe(`Hello {${key}}`);
-      expect(translate('zh-CN', 'errors.invalid_option', { option: '--model', value: `{${key}}`, allowed: 'a' })).not.toMatch(/native code|function/);
+      expect(
+        translate('zh-CN', 'errors.invalid_option', { option: '--model', value: `{${key}}`, allowed: 'a' }),
+      ).not.toMatch(/native code|function/);
     }
-    expect(translate('en', 'errors.invalid_option', { option: '--model', value: '{category.sexual}', allowed: 'a' })).toContain(translate('en', 'category.sexual'));
+    expect(
+      translate('en', 'errors.invalid_option', { option: '--model', value: '{category.sexual}', allowed: 'a' }),
+    ).toContain(translate('en', 'category.sexual'));
   });
 
   it('catalog tables answer prototype keys with nothing', () => {

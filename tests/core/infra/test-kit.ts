@@ -44,7 +44,11 @@ export function deferred<T = void>(): Deferred<T> {
  * Polls `condition` until it holds, for states that have no event to await (a job's state in
  * Redis). Fails with `message` after `timeoutMs`.
  */
-export async function waitFor(condition: () => boolean | Promise<boolean>, message: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  message: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${message}`);

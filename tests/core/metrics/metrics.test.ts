@@ -15,7 +15,9 @@ function sample(scrape: string, name: string, labels: Record<string, string> = {
   for (const line of scrape.split('\n')) {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((pair) => [pair[1], pair[2]]));
+    const present = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((pair) => [pair[1], pair[2]]),
+    );
     if (wanted.every(([key, value]) => present[key] === value)) return Number(match[3]);
   }
   return undefined;
@@ -38,8 +40,16 @@ describe('metrics recorded by a generation running through core', () => {
   beforeAll(async () => {
     t = await createTestCore({
       // Short retries and deadline, and a breaker that opens after 3 failures: the broken provider is called exactly 3 times.
-      env: { IMAGE_JOB_TIMEOUT_SECONDS: '5', PROVIDER_RETRY_BASE_MS: '50', PROVIDER_RETRY_MAX_MS: '100', PROVIDER_BREAKER_FAILURES: '3' },
-      providers: { image: [createDemoImageProvider(), brokenProvider()], video: [createDemoVideoProvider({ pollsBeforeDone: 1 })] },
+      env: {
+        IMAGE_JOB_TIMEOUT_SECONDS: '5',
+        PROVIDER_RETRY_BASE_MS: '50',
+        PROVIDER_RETRY_MAX_MS: '100',
+        PROVIDER_BREAKER_FAILURES: '3',
+      },
+      providers: {
+        image: [createDemoImageProvider(), brokenProvider()],
+        video: [createDemoVideoProvider({ pollsBeforeDone: 1 })],
+      },
     });
     metrics = createMetrics({ queue: t.deps.queue, logger: t.deps.logger });
     t.deps.metrics = metrics;
@@ -53,14 +63,35 @@ describe('metrics recorded by a generation running through core', () => {
     await user.onboard();
     const replies = await user.command('imagine', 'a red kite over the sea');
     const generationId = replies[0]?.type === 'status' ? replies[0].generationId : '';
-    await t.notifier.waitFor((delivery) => delivery.replies.some((reply) => reply.type === 'media' && reply.generationId === generationId));
+    await t.notifier.waitFor((delivery) =>
+      delivery.replies.some((reply) => reply.type === 'media' && reply.generationId === generationId),
+    );
     // The handler returns just after the delivery; the job leaves `active` then.
     await expect.poll(async () => (await t.deps.queue.counts()).active).toBe(0);
 
     const scrape = await metrics.registry.metrics();
-    expect(sample(scrape, 'imagine_provider_call_duration_seconds_count', { provider: 'demo', kind: 'image', outcome: 'ok' })).toBe(1);
-    expect(sample(scrape, 'imagine_generation_duration_seconds_count', { kind: 'image', provider: 'demo', status: 'succeeded' })).toBe(1);
-    expect(sample(scrape, 'imagine_generation_duration_seconds_bucket', { kind: 'image', provider: 'demo', status: 'succeeded', le: '+Inf' })).toBe(1);
+    expect(
+      sample(scrape, 'imagine_provider_call_duration_seconds_count', {
+        provider: 'demo',
+        kind: 'image',
+        outcome: 'ok',
+      }),
+    ).toBe(1);
+    expect(
+      sample(scrape, 'imagine_generation_duration_seconds_count', {
+        kind: 'image',
+        provider: 'demo',
+        status: 'succeeded',
+      }),
+    ).toBe(1);
+    expect(
+      sample(scrape, 'imagine_generation_duration_seconds_bucket', {
+        kind: 'image',
+        provider: 'demo',
+        status: 'succeeded',
+        le: '+Inf',
+      }),
+    ).toBe(1);
     expect(sample(scrape, 'imagine_credits_spent_total', { kind: 'image' })).toBe(1);
     expect(sample(scrape, 'imagine_queue_jobs', { state: 'waiting' })).toBe(0);
     expect(sample(scrape, 'imagine_queue_jobs', { state: 'active' })).toBe(0);
@@ -75,14 +106,36 @@ describe('metrics recorded by a generation running through core', () => {
     await user.onboard();
     const replies = await user.command('imagine', 'a lighthouse --model broken-model --n 2');
     const generationId = replies[0]?.type === 'status' ? replies[0].generationId : '';
-    await t.notifier.waitFor((delivery) => delivery.replies.some((reply) => reply.type === 'status' && reply.generationId === generationId && reply.text.key === 'job.failed'), 15_000);
+    await t.notifier.waitFor(
+      (delivery) =>
+        delivery.replies.some(
+          (reply) => reply.type === 'status' && reply.generationId === generationId && reply.text.key === 'job.failed',
+        ),
+      15_000,
+    );
 
     const scrape = await metrics.registry.metrics();
-    expect(sample(scrape, 'imagine_provider_errors_total', { provider: 'broken', kind: 'image', error: 'transient' })).toBe(3);
-    expect(sample(scrape, 'imagine_provider_call_duration_seconds_count', { provider: 'broken', kind: 'image', outcome: 'transient' })).toBe(3);
+    expect(
+      sample(scrape, 'imagine_provider_errors_total', { provider: 'broken', kind: 'image', error: 'transient' }),
+    ).toBe(3);
+    expect(
+      sample(scrape, 'imagine_provider_call_duration_seconds_count', {
+        provider: 'broken',
+        kind: 'image',
+        outcome: 'transient',
+      }),
+    ).toBe(3);
     expect(sample(scrape, 'imagine_provider_retries_total', { provider: 'broken', cause: 'server_error' })).toBe(3);
-    expect(sample(scrape, 'imagine_provider_skips_total', { provider: 'broken', reason: 'breaker_open' })).toBeGreaterThan(0);
-    expect(sample(scrape, 'imagine_generation_duration_seconds_count', { kind: 'image', provider: 'broken', status: 'failed' })).toBe(1);
+    expect(
+      sample(scrape, 'imagine_provider_skips_total', { provider: 'broken', reason: 'breaker_open' }),
+    ).toBeGreaterThan(0);
+    expect(
+      sample(scrape, 'imagine_generation_duration_seconds_count', {
+        kind: 'image',
+        provider: 'broken',
+        status: 'failed',
+      }),
+    ).toBe(1);
     expect(sample(scrape, 'imagine_credits_refunded_total', { reason: 'generation_failed' })).toBe(2);
     expect(sample(scrape, 'imagine_credits_spent_total', { kind: 'image' })).toBe(1);
   });
@@ -96,12 +149,19 @@ describe('createMetrics', () => {
   it('reads the queue depth at each scrape, and leaves it out when the queue cannot answer', async () => {
     let counts: JobCounts = { waiting: 3, active: 1, delayed: 2, failed: 5 };
     let isDown = false;
-    const metrics = createMetrics({ queue: queueWith(async () => {
-      if (isDown) throw new Error('redis down');
-      return counts;
-    }) });
+    const metrics = createMetrics({
+      queue: queueWith(async () => {
+        if (isDown) throw new Error('redis down');
+        return counts;
+      }),
+    });
     let scrape = await metrics.registry.metrics();
-    expect([sample(scrape, 'imagine_queue_jobs', { state: 'waiting' }), sample(scrape, 'imagine_queue_jobs', { state: 'active' }), sample(scrape, 'imagine_queue_jobs', { state: 'delayed' }), sample(scrape, 'imagine_queue_jobs', { state: 'failed' })]).toEqual([3, 1, 2, 5]);
+    expect([
+      sample(scrape, 'imagine_queue_jobs', { state: 'waiting' }),
+      sample(scrape, 'imagine_queue_jobs', { state: 'active' }),
+      sample(scrape, 'imagine_queue_jobs', { state: 'delayed' }),
+      sample(scrape, 'imagine_queue_jobs', { state: 'failed' }),
+    ]).toEqual([3, 1, 2, 5]);
 
     counts = { waiting: 0, active: 4, delayed: 0, failed: 5 };
     scrape = await metrics.registry.metrics();
@@ -138,7 +198,7 @@ describe('createMetrics', () => {
     expect(sample(scrape, 'imagine_credits_granted_total', { source: 'signup_bonus' })).toBe(10);
   });
 
-  it('keeps a registry per process: nothing lands in prom-client\'s global registry or in another instance', async () => {
+  it("keeps a registry per process: nothing lands in prom-client's global registry or in another instance", async () => {
     const queue = queueWith(async () => ({ waiting: 0, active: 0, delayed: 0, failed: 0 }));
     const first = createMetrics({ queue }, { defaultLabels: { role: 'worker' } });
     const second = createMetrics({ queue });

@@ -17,14 +17,21 @@ describe('what a blocked prompt says, and appeals', () => {
   });
 
   async function userIdOf(platformUserId: string, provider: 'telegram' | 'discord' = 'telegram'): Promise<string> {
-    return (await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider, subject: platformUserId } } })).userId;
+    return (
+      await t.database.prisma.identity.findUniqueOrThrow({
+        where: { provider_subject: { provider, subject: platformUserId } },
+      })
+    ).userId;
   }
 
   function utc(date: Date): string {
     return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   }
 
-  async function suspendedUser(platformUserId: string, platform: 'telegram' | 'discord' = 'telegram'): Promise<ChatUser> {
+  async function suspendedUser(
+    platformUserId: string,
+    platform: 'telegram' | 'discord' = 'telegram',
+  ): Promise<ChatUser> {
     const user = new ChatUser(t, platformUserId, 'en', platform);
     await user.onboard();
     await user.command('imagine', 'a nude child');
@@ -44,7 +51,9 @@ describe('what a blocked prompt says, and appeals', () => {
     expect(renderText(replies[0], 'zh-CN')).toContain('30 天');
 
     const next = renderText((await user.command('imagine', 'a cat'))[0]);
-    expect(next).toBe(`Creating is paused on your account until ${utc(until)}: a prompt was blocked as severe content. Your credits and creations stay on your account. To appeal, send /appeal followed by why you think this is a mistake, or use the form on your account page on the website.`);
+    expect(next).toBe(
+      `Creating is paused on your account until ${utc(until)}: a prompt was blocked as severe content. Your credits and creations stay on your account. To appeal, send /appeal followed by why you think this is a mistake, or use the form on your account page on the website.`,
+    );
   });
 
   it('says a non-severe block leaves the account alone for now, counting towards a pause', async () => {
@@ -55,30 +64,54 @@ describe('what a blocked prompt says, and appeals', () => {
     );
     await user.command('imagine', 'blood and gore everywhere');
     const third = renderText((await user.command('imagine', 'blood and gore everywhere'))[0]);
-    expect(third).toMatch(/^This prompt was blocked as graphic violence; no credits were taken\. Your account can no longer create images or videos for 24 hours, until .* UTC\./);
+    expect(third).toMatch(
+      /^This prompt was blocked as graphic violence; no credits were taken\. Your account can no longer create images or videos for 24 hours, until .* UTC\./,
+    );
   });
 
   it('answers /appeal clearly when the text is empty or too long, or nothing is suspended, and files nothing', async () => {
     const free = new ChatUser(t, '7003');
     await free.onboard();
-    expect(renderText((await free.command('appeal', 'please'))[0])).toBe('Your account is not suspended, so there is nothing to appeal.');
+    expect(renderText((await free.command('appeal', 'please'))[0])).toBe(
+      'Your account is not suspended, so there is nothing to appeal.',
+    );
     const user = await suspendedUser('7004');
     expect(renderText((await user.command('appeal', '   '))[0])).toBe(translate('en', 'errors.appeal_empty'));
-    expect(renderText((await user.command('appeal', 'x'.repeat(1001)))[0])).toBe('Your appeal is 1001 characters; the limit is 1000. Please shorten it.');
+    expect(renderText((await user.command('appeal', 'x'.repeat(1001)))[0])).toBe(
+      'Your appeal is 1001 characters; the limit is 1000. Please shorten it.',
+    );
     expect(await t.database.prisma.appeal.count({ where: { userId: await userIdOf('7004') } })).toBe(0);
-    expect(renderText((await new ChatUser(t, '7004', 'en', 'telegram', '-100555').command('appeal', 'in a group'))[0])).toBe('This shows personal data, so please use it in a private chat with me.');
+    expect(
+      renderText((await new ChatUser(t, '7004', 'en', 'telegram', '-100555').command('appeal', 'in a group'))[0]),
+    ).toBe('This shows personal data, so please use it in a private chat with me.');
   });
 
   it('files one appeal per suspension, also when two arrive at once', async () => {
     const user = await suspendedUser('7005');
-    const [first, second] = await Promise.all([user.command('appeal', 'It was a museum painting.'), user.command('appeal', 'Same, sent twice.')]);
+    const [first, second] = await Promise.all([
+      user.command('appeal', 'It was a museum painting.'),
+      user.command('appeal', 'Same, sent twice.'),
+    ]);
     const texts = [renderText(first[0]), renderText(second[0])].sort();
-    expect(texts[0]).toMatch(/^You already appealed this suspension on .* UTC; an admin will answer soon\. There is one appeal per suspension\.$/);
-    expect(texts[1]).toMatch(/^Your appeal is filed\. An admin will review it; you will get the answer here and on your account page\. Until then the suspension stays \(until .* UTC\)\.$/);
+    expect(texts[0]).toMatch(
+      /^You already appealed this suspension on .* UTC; an admin will answer soon\. There is one appeal per suspension\.$/,
+    );
+    expect(texts[1]).toMatch(
+      /^Your appeal is filed\. An admin will review it; you will get the answer here and on your account page\. Until then the suspension stays \(until .* UTC\)\.$/,
+    );
     expect(await t.database.prisma.appeal.count({ where: { userId: await userIdOf('7005') } })).toBe(1);
-    expect(await t.database.prisma.auditLog.count({ where: { action: 'appeal.file', targetUserId: await userIdOf('7005') } })).toBe(1);
+    expect(
+      await t.database.prisma.auditLog.count({
+        where: { action: 'appeal.file', targetUserId: await userIdOf('7005') },
+      }),
+    ).toBe(1);
     const exported = await exportUserData(t.deps, await userIdOf('7005'), 'telegram');
-    expect(exported.appeals).toEqual([expect.objectContaining({ status: 'open', text: expect.stringMatching(/^(It was a museum painting\.|Same, sent twice\.)$/) })]);
+    expect(exported.appeals).toEqual([
+      expect.objectContaining({
+        status: 'open',
+        text: expect.stringMatching(/^(It was a museum painting\.|Same, sent twice\.)$/),
+      }),
+    ]);
   });
 
   it('lists the open appeal with the prompt that caused the suspension; lifting it is audited, the user told, and creating works again', async () => {
@@ -87,21 +120,50 @@ describe('what a blocked prompt says, and appeals', () => {
     const userId = await userIdOf('7006');
     const open = await t.core.admin.listOpenAppeals({ actor: ADMIN });
     const line = open.find((appeal) => appeal.userId === userId);
-    expect(line).toMatchObject({ text: 'I meant a painting of a cherub in a museum.', suspension: { reason: 'severe_content', category: 'sexual_minors' } });
+    expect(line).toMatchObject({
+      text: 'I meant a painting of a cherub in a museum.',
+      suspension: { reason: 'severe_content', category: 'sexual_minors' },
+    });
     expect(line?.prompts.map((prompt) => prompt.prompt)).toEqual(['a nude child']);
-    expect(await t.database.prisma.auditLog.count({ where: { action: 'admin.view_appeals', actor: ADMIN } })).toBeGreaterThanOrEqual(1);
+    expect(
+      await t.database.prisma.auditLog.count({ where: { action: 'admin.view_appeals', actor: ADMIN } }),
+    ).toBeGreaterThanOrEqual(1);
 
-    await expect(t.core.admin.decideAppeal({ appealId: line!.id, decision: 'lift', actor: ADMIN })).resolves.toEqual({ userId, status: 'lifted' });
-    await expect(t.core.admin.decideAppeal({ appealId: line!.id, decision: 'keep', actor: ADMIN })).rejects.toMatchObject({ code: 'conflict' });
-    expect(await t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).toMatchObject({ status: 'active', suspendedReason: null });
-    expect((await t.database.prisma.auditLog.findMany({ where: { targetUserId: userId, actor: ADMIN }, orderBy: { createdAt: 'asc' } })).map((row) => row.action)).toEqual(['appeal.lift', 'account.unsuspend']);
+    await expect(t.core.admin.decideAppeal({ appealId: line!.id, decision: 'lift', actor: ADMIN })).resolves.toEqual({
+      userId,
+      status: 'lifted',
+    });
+    await expect(
+      t.core.admin.decideAppeal({ appealId: line!.id, decision: 'keep', actor: ADMIN }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    expect(await t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).toMatchObject({
+      status: 'active',
+      suspendedReason: null,
+    });
+    expect(
+      (
+        await t.database.prisma.auditLog.findMany({
+          where: { targetUserId: userId, actor: ADMIN },
+          orderBy: { createdAt: 'asc' },
+        })
+      ).map((row) => row.action),
+    ).toEqual(['appeal.lift', 'account.unsuspend']);
     const told = t.notifier.deliveries.filter((delivery) => delivery.target.platformUserId === '7006');
-    expect(told.map((delivery) => [delivery.target.chatId, delivery.target.chatType, renderText(delivery.replies[0])])).toEqual([
-      ['7006', 'private', 'Your appeal was accepted: the suspension of your account is lifted and you can create again.'],
+    expect(
+      told.map((delivery) => [delivery.target.chatId, delivery.target.chatType, renderText(delivery.replies[0])]),
+    ).toEqual([
+      [
+        '7006',
+        'private',
+        'Your appeal was accepted: the suspension of your account is lifted and you can create again.',
+      ],
     ]);
     expect((await t.core.admin.listOpenAppeals({ actor: ADMIN })).some((appeal) => appeal.id === line!.id)).toBe(false);
     expect((await user.command('imagine', 'a cat on a sofa'))[0]?.type).toBe('status');
-    expect(await t.core.accounts.suspensionStatus(userId)).toMatchObject({ current: undefined, lastAppeal: { status: 'lifted' } });
+    expect(await t.core.accounts.suspensionStatus(userId)).toMatchObject({
+      current: undefined,
+      lastAppeal: { status: 'lifted' },
+    });
   });
 
   it('keeping the suspension tells the user until when, and a second appeal is refused', async () => {
@@ -113,9 +175,16 @@ describe('what a blocked prompt says, and appeals', () => {
     expect((await t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).status).toBe('suspended');
     const told = t.notifier.deliveries.find((delivery) => delivery.target.platformUserId === '7007');
     expect(told?.target).toMatchObject({ platform: 'discord', chatType: 'private' });
-    expect(renderText(told?.replies[0] as Reply)).toMatch(/^Your appeal was reviewed: the suspension of your account stays, until .* UTC\.$/);
-    expect(renderText((await user.command('appeal', 'Please look again.'))[0])).toMatch(/^Your appeal against this suspension was answered on .* UTC\. There is one appeal per suspension\.$/);
+    expect(renderText(told?.replies[0] as Reply)).toMatch(
+      /^Your appeal was reviewed: the suspension of your account stays, until .* UTC\.$/,
+    );
+    expect(renderText((await user.command('appeal', 'Please look again.'))[0])).toMatch(
+      /^Your appeal against this suspension was answered on .* UTC\. There is one appeal per suspension\.$/,
+    );
     expect(await t.database.prisma.auditLog.count({ where: { action: 'appeal.keep', targetUserId: userId } })).toBe(1);
-    expect(await t.core.accounts.suspensionStatus(userId)).toMatchObject({ current: { canAppeal: false }, lastAppeal: { status: 'kept' } });
+    expect(await t.core.accounts.suspensionStatus(userId)).toMatchObject({
+      current: { canAppeal: false },
+      lastAppeal: { status: 'kept' },
+    });
   });
 });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { checkLocalRules } from '#core/moderation/check-local-rules';
 import { compileModerationRules } from '#core/moderation/compile-moderation-rules';
-import { DEFAULT_MODERATION_RULES, mergeModerationRules, ModerationRulesSchema } from '#core/moderation/moderation-rules';
+import {
+  DEFAULT_MODERATION_RULES,
+  mergeModerationRules,
+  ModerationRulesSchema,
+} from '#core/moderation/moderation-rules';
 
 const defaults = compileModerationRules(DEFAULT_MODERATION_RULES);
 
@@ -42,7 +46,12 @@ describe('checkLocalRules: obfuscations of a blocked word', () => {
     ['after leet symbols that are not part of it', '$$$nude'],
     ['after a word starting with the same letters', 'snuff nude'],
   ])('blocks %s', (_case, prompt) => {
-    expect(checkLocalRules(prompt, defaults)).toEqual({ verdict: 'blocked', categories: ['sexual'], isSevere: false, matched: ['nude'] });
+    expect(checkLocalRules(prompt, defaults)).toEqual({
+      verdict: 'blocked',
+      categories: ['sexual'],
+      isSevere: false,
+      matched: ['nude'],
+    });
   });
 
   it.each([
@@ -59,7 +68,11 @@ describe('checkLocalRules: obfuscations of a blocked word', () => {
     ['n4k3d', 'naked'],
     ['NSFW', 'nsfw'],
   ])('reads %s as a sexual term (%s)', (prompt, term) => {
-    expect(checkLocalRules(prompt, defaults)).toMatchObject({ verdict: 'blocked', categories: ['sexual'], matched: [term] });
+    expect(checkLocalRules(prompt, defaults)).toMatchObject({
+      verdict: 'blocked',
+      categories: ['sexual'],
+      matched: [term],
+    });
   });
 
   it.each([
@@ -70,7 +83,11 @@ describe('checkLocalRules: obfuscations of a blocked word', () => {
     ['kill-yourself', 'joined by a dash'],
     ['killyourself', 'written as one word'],
   ])('reads %s as "kill yourself" (%s)', (prompt) => {
-    expect(checkLocalRules(prompt, defaults)).toMatchObject({ verdict: 'blocked', categories: ['harassment'], matched: expect.arrayContaining(['kill yourself']) });
+    expect(checkLocalRules(prompt, defaults)).toMatchObject({
+      verdict: 'blocked',
+      categories: ['harassment'],
+      matched: expect.arrayContaining(['kill yourself']),
+    });
   });
 
   it('does not read a number as a word: leet glyphs may not outnumber letters', () => {
@@ -81,7 +98,11 @@ describe('checkLocalRules: obfuscations of a blocked word', () => {
 
 describe('checkLocalRules: compact matching depends on term length', () => {
   it('matches a term of 4+ letters hidden by separators, but not a 3-letter term unless it opts in', () => {
-    const rules = compileModerationRules(ModerationRulesSchema.parse({ categories: { harassment: { terms: ['kys', 'doxx', { term: 'kms', compactMatch: true }] } } }));
+    const rules = compileModerationRules(
+      ModerationRulesSchema.parse({
+        categories: { harassment: { terms: ['kys', 'doxx', { term: 'kms', compactMatch: true }] } },
+      }),
+    );
     expect(checkLocalRules('k.y.s', rules)).toEqual({ verdict: 'allowed' });
     expect(checkLocalRules('k y s', rules)).toEqual({ verdict: 'allowed' });
     expect(checkLocalRules('kys', rules).verdict).toBe('blocked');
@@ -90,20 +111,26 @@ describe('checkLocalRules: compact matching depends on term length', () => {
   });
 
   it('lets a long term opt out of compact matching', () => {
-    const rules = compileModerationRules(ModerationRulesSchema.parse({ categories: { sexual: { terms: [{ term: 'nude', compactMatch: false }] } } }));
+    const rules = compileModerationRules(
+      ModerationRulesSchema.parse({ categories: { sexual: { terms: [{ term: 'nude', compactMatch: false }] } } }),
+    );
     expect(checkLocalRules('n.u.d.e', rules)).toEqual({ verdict: 'allowed' });
     expect(checkLocalRules('nude', rules).verdict).toBe('blocked');
   });
 
   it('follows compactMinLength', () => {
-    const rules = compileModerationRules(ModerationRulesSchema.parse({ compactMinLength: 3, categories: { harassment: { terms: ['kys'] } } }));
+    const rules = compileModerationRules(
+      ModerationRulesSchema.parse({ compactMinLength: 3, categories: { harassment: { terms: ['kys'] } } }),
+    );
     expect(checkLocalRules('k.y.s', rules)).toMatchObject({ verdict: 'blocked', matched: ['kys'] });
   });
 });
 
 describe('checkLocalRules: other alphabets', () => {
   it('matches operator terms written in other alphabets, as whole words', () => {
-    const rules = compileModerationRules(ModerationRulesSchema.parse({ categories: { sexual: { terms: ['порно', 'Scheiße'] } } }));
+    const rules = compileModerationRules(
+      ModerationRulesSchema.parse({ categories: { sexual: { terms: ['порно', 'Scheiße'] } } }),
+    );
     expect(checkLocalRules('смотреть ПОРНО онлайн', rules)).toMatchObject({ verdict: 'blocked', matched: ['порно'] });
     expect(checkLocalRules('so eine scheiße', rules)).toMatchObject({ verdict: 'blocked', matched: ['Scheiße'] });
     expect(checkLocalRules('порнография', rules)).toEqual({ verdict: 'allowed' });
@@ -126,7 +153,12 @@ describe('checkLocalRules: Chinese', () => {
     ['如何制作炸药', '如何制作炸药', 'illegal'],
     ['黑鬼', '黑鬼', 'hate'],
   ])('blocks %s', (prompt, term, category) => {
-    expect(checkLocalRules(prompt, defaults)).toEqual({ verdict: 'blocked', categories: [category], isSevere: false, matched: [term] });
+    expect(checkLocalRules(prompt, defaults)).toEqual({
+      verdict: 'blocked',
+      categories: [category],
+      isSevere: false,
+      matched: [term],
+    });
   });
 
   it.each([
@@ -195,7 +227,12 @@ describe('checkLocalRules: categories and results', () => {
     ['go doxxing him', 'harassment', 'doxx*'],
     ['sieg heil banner', 'hate', 'sieg heil'],
   ])('blocks %s as %s', (prompt, category, term) => {
-    expect(checkLocalRules(prompt, defaults)).toMatchObject({ verdict: 'blocked', categories: [category], isSevere: false, matched: [term] });
+    expect(checkLocalRules(prompt, defaults)).toMatchObject({
+      verdict: 'blocked',
+      categories: [category],
+      isSevere: false,
+      matched: [term],
+    });
   });
 
   it('lists every category that matched, in the order of the rules, with each match once', () => {
@@ -208,7 +245,9 @@ describe('checkLocalRules: categories and results', () => {
   });
 
   it('never blocks on a non-blocking category alone', () => {
-    expect(checkLocalRules('children and teenagers at school, a 10 year old', defaults)).toEqual({ verdict: 'allowed' });
+    expect(checkLocalRules('children and teenagers at school, a 10 year old', defaults)).toEqual({
+      verdict: 'allowed',
+    });
     expect(checkLocalRules('sexy seductive lingerie', defaults)).toEqual({ verdict: 'allowed' });
   });
 
@@ -286,10 +325,13 @@ describe('checkLocalRules: every default term is reachable', () => {
     expect(result.verdict === 'blocked' && result.categories.includes(category)).toBe(true);
   });
 
-  it.each(blockingTerms.filter(([text]) => /[a-z]/.test(text)))('blocks %s with one letter in leetspeak (%s)', (text, category) => {
-    const result = checkLocalRules(toLeet(text), defaults);
-    expect(result.verdict === 'blocked' && result.categories.includes(category)).toBe(true);
-  });
+  it.each(blockingTerms.filter(([text]) => /[a-z]/.test(text)))(
+    'blocks %s with one letter in leetspeak (%s)',
+    (text, category) => {
+      const result = checkLocalRules(toLeet(text), defaults);
+      expect(result.verdict === 'blocked' && result.categories.includes(category)).toBe(true);
+    },
+  );
 
   it.each(blockingTerms.filter(([text]) => !/[a-z]/.test(text) || (!text.includes(' ') && text.length >= 4)))(
     'blocks %s with spaces between its characters (%s)',

@@ -32,7 +32,11 @@ export type LabelledEvaluation = {
  * blocked under its own category (and, for a severe category, as severe: the account is
  * suspended); a benign prompt blocked under any category is a false positive.
  */
-export function evaluateLabelledPrompts(prompts: readonly LabelledPrompt[], rules: ModerationRules, compiled: CompiledModerationRules): LabelledEvaluation {
+export function evaluateLabelledPrompts(
+  prompts: readonly LabelledPrompt[],
+  rules: ModerationRules,
+  compiled: CompiledModerationRules,
+): LabelledEvaluation {
   const byCategory = new Map<string, { total: number; caught: number; missed: string[] }>();
   const falsePositives: string[] = [];
   let benignTotal = 0;
@@ -47,7 +51,8 @@ export function evaluateLabelledPrompts(prompts: readonly LabelledPrompt[], rule
     byCategory.set(label, score);
     score.total += 1;
     const isSevere = rules.categories[label]?.isSevere ?? false;
-    const isCaught = result.verdict === 'blocked' && result.categories.includes(label) && (!isSevere || result.isSevere);
+    const isCaught =
+      result.verdict === 'blocked' && result.categories.includes(label) && (!isSevere || result.isSevere);
     if (isCaught) score.caught += 1;
     else score.missed.push(prompt);
   }
@@ -61,8 +66,13 @@ export function evaluateLabelledPrompts(prompts: readonly LabelledPrompt[], rule
   const misses = [
     ...categories
       .filter((score) => score.isSevere && score.recall < MODERATION_TARGETS.severeRecall)
-      .map((score) => `recall of ${score.category} ${formatPercent(score.recall)} < ${formatPercent(MODERATION_TARGETS.severeRecall)}`),
-    ...(falsePositiveRate > MODERATION_TARGETS.falsePositiveRate ? [`false positives ${formatPercent(falsePositiveRate)} > ${formatPercent(MODERATION_TARGETS.falsePositiveRate)}`] : []),
+      .map(
+        (score) =>
+          `recall of ${score.category} ${formatPercent(score.recall)} < ${formatPercent(MODERATION_TARGETS.severeRecall)}`,
+      ),
+    ...(falsePositiveRate > MODERATION_TARGETS.falsePositiveRate
+      ? [`false positives ${formatPercent(falsePositiveRate)} > ${formatPercent(MODERATION_TARGETS.falsePositiveRate)}`]
+      : []),
   ];
   return { categories, benignTotal, falsePositives, falsePositiveRate, misses };
 }

@@ -8,14 +8,20 @@ describe('createLazyModerator', () => {
     const moderator = createLazyModerator((): PromptModerator => {
       builds += 1;
       return {
-        check: async (prompt) => (prompt.includes('gore') ? { verdict: 'blocked', stage: 'local', categories: ['violence'], isSevere: false } : { verdict: 'allowed', stage: 'local' }),
+        check: async (prompt) =>
+          prompt.includes('gore')
+            ? { verdict: 'blocked', stage: 'local', categories: ['violence'], isSevere: false }
+            : { verdict: 'allowed', stage: 'local' },
         checkImage: async () => ({ verdict: 'allowed', stage: 'none' }),
       };
     });
     expect(builds).toBe(0);
     await expect(moderator.check('a lighthouse')).resolves.toEqual({ verdict: 'allowed', stage: 'local' });
     await expect(moderator.check('gore')).resolves.toMatchObject({ verdict: 'blocked', categories: ['violence'] });
-    await expect(moderator.checkImage({ bytes: Buffer.alloc(1), mime: 'image/png' })).resolves.toEqual({ verdict: 'allowed', stage: 'none' });
+    await expect(moderator.checkImage({ bytes: Buffer.alloc(1), mime: 'image/png' })).resolves.toEqual({
+      verdict: 'allowed',
+      stage: 'none',
+    });
     expect(builds).toBe(1);
   });
 });

@@ -52,15 +52,29 @@ describe('mergeModerationRules', () => {
       matched: ['wombat fight'],
     });
     expect(check('gore', { categories: { violence_graphic: { terms: ['wombat fight'] } } }).verdict).toBe('blocked');
-    expect(checkLocalRules('a wombat fight', compileModerationRules(DEFAULT_MODERATION_RULES))).toEqual({ verdict: 'allowed' });
+    expect(checkLocalRules('a wombat fight', compileModerationRules(DEFAULT_MODERATION_RULES))).toEqual({
+      verdict: 'allowed',
+    });
     expect(JSON.stringify(DEFAULT_MODERATION_RULES)).not.toContain('wombat');
   });
 
   it('replaces a category list, keeping its severity', () => {
-    const merged = mergeModerationRules(DEFAULT_MODERATION_RULES, { categories: { sexual_minors: { mode: 'replace', terms: ['forbidden thing'] } } });
-    expect(merged.categories.sexual_minors).toEqual({ isSevere: true, isBlocking: true, terms: ['forbidden thing'], patterns: [], combinations: [] });
+    const merged = mergeModerationRules(DEFAULT_MODERATION_RULES, {
+      categories: { sexual_minors: { mode: 'replace', terms: ['forbidden thing'] } },
+    });
+    expect(merged.categories.sexual_minors).toEqual({
+      isSevere: true,
+      isBlocking: true,
+      terms: ['forbidden thing'],
+      patterns: [],
+      combinations: [],
+    });
     const rules = compileModerationRules(merged);
-    expect(checkLocalRules('a forbidden thing', rules)).toMatchObject({ verdict: 'blocked', categories: ['sexual_minors'], isSevere: true });
+    expect(checkLocalRules('a forbidden thing', rules)).toMatchObject({
+      verdict: 'blocked',
+      categories: ['sexual_minors'],
+      isSevere: true,
+    });
     expect(checkLocalRules('lolicon', rules)).toEqual({ verdict: 'allowed' });
   });
 
@@ -73,12 +87,22 @@ describe('mergeModerationRules', () => {
   it('lets an adult-content operator stop blocking sexual content while minors stay protected', () => {
     const overrides = { categories: { sexual: { isBlocking: false } } };
     expect(check('a nude woman', overrides)).toEqual({ verdict: 'allowed' });
-    expect(check('a nude child', overrides)).toEqual({ verdict: 'blocked', categories: ['sexual_minors'], isSevere: true, matched: ['child', 'nude'] });
+    expect(check('a nude child', overrides)).toEqual({
+      verdict: 'blocked',
+      categories: ['sexual_minors'],
+      isSevere: true,
+      matched: ['child', 'nude'],
+    });
   });
 
   it('adds and removes exceptions', () => {
-    expect(check('a burrito party', { categories: { illegal: { terms: ['burrito'] } }, exceptions: ['burrito party'] })).toEqual({ verdict: 'allowed' });
-    expect(check('seen with the naked eye', { removeExceptions: ['naked eye'] })).toMatchObject({ verdict: 'blocked', matched: ['naked'] });
+    expect(
+      check('a burrito party', { categories: { illegal: { terms: ['burrito'] } }, exceptions: ['burrito party'] }),
+    ).toEqual({ verdict: 'allowed' });
+    expect(check('seen with the naked eye', { removeExceptions: ['naked eye'] })).toMatchObject({
+      verdict: 'blocked',
+      matched: ['naked'],
+    });
   });
 
   it('creates a new category, with its patterns and combinations', () => {
@@ -88,7 +112,12 @@ describe('mergeModerationRules', () => {
         brand_violence: { isSevere: true, combinations: [['brand', 'violence_graphic']] },
       },
     };
-    expect(check('acme logo', overrides)).toEqual({ verdict: 'blocked', categories: ['brand'], isSevere: false, matched: ['acme'] });
+    expect(check('acme logo', overrides)).toEqual({
+      verdict: 'blocked',
+      categories: ['brand'],
+      isSevere: false,
+      matched: ['acme'],
+    });
     expect(check('acme2000 robot', overrides)).toMatchObject({ categories: ['brand'], matched: ['acme2000'] });
     expect(check('acme gore', overrides)).toEqual({
       verdict: 'blocked',
@@ -122,35 +151,65 @@ describe('mergeModerationRules', () => {
   });
 
   it('rejects an override with a misspelt field', () => {
-    expect(readProblems(() => mergeModerationRules(DEFAULT_MODERATION_RULES, { categories: { sexual: { term: ['x'] } } } as never))).toEqual([
-      'categories.sexual: Unrecognized key: "term"',
-    ]);
+    expect(
+      readProblems(() =>
+        mergeModerationRules(DEFAULT_MODERATION_RULES, { categories: { sexual: { term: ['x'] } } } as never),
+      ),
+    ).toEqual(['categories.sexual: Unrecognized key: "term"']);
   });
 });
 
 describe('ModerationRulesSchema', () => {
   it.each([
-    ['an invalid regular expression', { x: { patterns: ['(unclosed'] } }, 'categories.x.patterns.0: Not a valid regular expression'],
-    ['a pattern that matches everything', { x: { patterns: ['a*'] } }, 'categories.x.patterns.0: The pattern matches an empty text'],
+    [
+      'an invalid regular expression',
+      { x: { patterns: ['(unclosed'] } },
+      'categories.x.patterns.0: Not a valid regular expression',
+    ],
+    [
+      'a pattern that matches everything',
+      { x: { patterns: ['a*'] } },
+      'categories.x.patterns.0: The pattern matches an empty text',
+    ],
     ['a category name with capitals', { Bad: { terms: ['x'] } }, 'categories.Bad: Invalid key in record'],
     ['an empty term', { x: { terms: ['   '] } }, 'categories.x.terms.0'],
-    ['a term without letters', { x: { terms: ['!!!'] } }, 'categories.x.terms.0: A term needs at least one letter or digit'],
+    [
+      'a term without letters',
+      { x: { terms: ['!!!'] } },
+      'categories.x.terms.0: A term needs at least one letter or digit',
+    ],
     ['a star inside a term', { x: { terms: ['po*rn'] } }, "categories.x.terms.0: '*' may only end a term"],
     ['an unknown field', { x: { terms: ['x'], isSever: true } }, 'categories.x: Unrecognized key: "isSever"'],
-    ['a one-category combination', { x: { combinations: [['y']] }, y: {} }, 'categories.x.combinations.0: A combination names at least two categories'],
-    ['a combination naming itself', { x: { combinations: [['x', 'y']] }, y: {} }, "categories.x.combinations.0.0: Category 'x' cannot name itself"],
-    ['a combination naming an unknown category', { x: { combinations: [['y', 'z']] }, y: {} }, "categories.x.combinations.0.1: Unknown category 'z'"],
+    [
+      'a one-category combination',
+      { x: { combinations: [['y']] }, y: {} },
+      'categories.x.combinations.0: A combination names at least two categories',
+    ],
+    [
+      'a combination naming itself',
+      { x: { combinations: [['x', 'y']] }, y: {} },
+      "categories.x.combinations.0.0: Category 'x' cannot name itself",
+    ],
+    [
+      'a combination naming an unknown category',
+      { x: { combinations: [['y', 'z']] }, y: {} },
+      "categories.x.combinations.0.1: Unknown category 'z'",
+    ],
   ])('rejects %s', (_case, categories, problem) => {
     const problems = readProblems(() => ModerationRulesSchema.parse({ categories }));
     expect(problems.some((found) => found.startsWith(problem))).toBe(true);
   });
 
   it('rejects a compactMinLength below 1', () => {
-    expect(readProblems(() => ModerationRulesSchema.parse({ compactMinLength: 0, categories: {} }))[0]).toMatch(/^compactMinLength: /);
+    expect(readProblems(() => ModerationRulesSchema.parse({ compactMinLength: 0, categories: {} }))[0]).toMatch(
+      /^compactMinLength: /,
+    );
   });
 
   it('lists every problem in one error', () => {
-    const problems = readProblems(() => ModerationRulesSchema.parse({ categories: { a: { terms: [''], patterns: ['('] }, B: {} } }));
+    const problems = readProblems(() =>
+      ModerationRulesSchema.parse({ categories: { a: { terms: [''], patterns: ['('] }, B: {} } }),
+    );
     expect(problems.length).toBeGreaterThanOrEqual(3);
   });
 

@@ -106,7 +106,13 @@ describe('normalizeForMatching: one spelling per class', () => {
   });
 
   it('reads letters masked with * as each vowel', () => {
-    expect(normalizeForMatching('p*rn star').unmasked).toEqual(['parn star', 'pern star', 'pirn star', 'porn star', 'purn star']);
+    expect(normalizeForMatching('p*rn star').unmasked).toEqual([
+      'parn star',
+      'pern star',
+      'pirn star',
+      'porn star',
+      'purn star',
+    ]);
     expect(normalizeForMatching('*bold* text, 2*3').unmasked).toEqual([]);
   });
 });

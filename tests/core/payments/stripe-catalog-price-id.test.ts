@@ -19,9 +19,16 @@ describe('a pack the catalog sells at a Stripe price id is credited only for one
     api = new Stripe(fake.apiKey, { ...fake.stripeOptions });
     t = await createTestCore({ startWorker: false });
     priceId = fake.createPrice({ unitAmount: 3499, currency: 'usd', productName: '500 credits' }).id;
-    catalog = { ...CATALOG, packs: CATALOG.packs.map((pack) => (pack.id === 'studio' ? { ...pack, stripePriceId: priceId } : pack)) };
+    catalog = {
+      ...CATALOG,
+      packs: CATALOG.packs.map((pack) => (pack.id === 'studio' ? { ...pack, stripePriceId: priceId } : pack)),
+    };
     await new ChatUser(t, '9301').onboard();
-    userId = (await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: '9301' } } })).userId;
+    userId = (
+      await t.database.prisma.identity.findUniqueOrThrow({
+        where: { provider_subject: { provider: 'telegram', subject: '9301' } },
+      })
+    ).userId;
   });
   afterAll(async () => {
     await t?.close();
@@ -29,12 +36,18 @@ describe('a pack the catalog sells at a Stripe price id is credited only for one
   });
 
   async function paidSession(lineItems: Stripe.Checkout.SessionCreateParams.LineItem[]): Promise<string> {
-    const session = await api.checkout.sessions.create({ mode: 'payment', success_url: 'http://127.0.0.1/done', line_items: lineItems, metadata: { userId, kind: 'pack', packId: 'studio' } });
+    const session = await api.checkout.sessions.create({
+      mode: 'payment',
+      success_url: 'http://127.0.0.1/done',
+      line_items: lineItems,
+      metadata: { userId, kind: 'pack', packId: 'studio' },
+    });
     await fake.completeCheckout(session.id, { deliver: false });
     return session.id;
   }
 
-  const effectOf = async (sessionId: string) => checkoutCompletedEffect({ ...t.deps, catalog }, api, sessionId, `evt_${sessionId}`);
+  const effectOf = async (sessionId: string) =>
+    checkoutCompletedEffect({ ...t.deps, catalog }, api, sessionId, `evt_${sessionId}`);
 
   it('credits one line of the named price', async () => {
     const effect = await effectOf(await paidSession([{ price: priceId, quantity: 1 }]));
@@ -48,7 +61,9 @@ describe('a pack the catalog sells at a Stripe price id is credited only for one
       await paidSession([{ price: lookalike, quantity: 1 }]),
       await paidSession([{ price: cheap, quantity: 1 }]),
       await paidSession([{ price: priceId, quantity: 2 }]),
-      await paidSession([{ price_data: { currency: 'usd', unit_amount: 3499, product_data: { name: 'x' } }, quantity: 1 }]),
+      await paidSession([
+        { price_data: { currency: 'usd', unit_amount: 3499, product_data: { name: 'x' } }, quantity: 1 },
+      ]),
     ];
     for (const sessionId of sessions) {
       const effect = await effectOf(sessionId);

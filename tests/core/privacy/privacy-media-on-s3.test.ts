@@ -24,7 +24,13 @@ describe('privacy export and media deletion on S3', () => {
     s3 = await FakeS3Api.start({ buckets: [BUCKET] });
     t = await createTestCore({
       startWorker: false,
-      env: { S3_BUCKET: BUCKET, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, RETENTION_PROMPT_DAYS: '30' },
+      env: {
+        S3_BUCKET: BUCKET,
+        S3_ENDPOINT: s3.endpoint,
+        S3_ACCESS_KEY_ID: s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        RETENTION_PROMPT_DAYS: '30',
+      },
     });
   });
   afterAll(async () => {
@@ -38,22 +44,41 @@ describe('privacy export and media deletion on S3', () => {
   async function userWithFiles(subject: string, count: number, createdAt = t.clock.now()) {
     const chat = new ChatUser(t, subject);
     await chat.onboard();
-    const { userId } = await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject } } });
+    const { userId } = await t.database.prisma.identity.findUniqueOrThrow({
+      where: { provider_subject: { provider: 'telegram', subject } },
+    });
     const keys: string[] = [];
     for (let n = 0; n < count; n += 1) {
-      const stored = await t.deps.media.put({ bytes: Buffer.from(`${subject} file ${n}`), mime: 'image/png', keyHint: n % 2 === 0 ? 'outputs' : 'inputs' });
-      await t.database.prisma.mediaAsset.create({ data: { userId, storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256, createdAt } });
+      const stored = await t.deps.media.put({
+        bytes: Buffer.from(`${subject} file ${n}`),
+        mime: 'image/png',
+        keyHint: n % 2 === 0 ? 'outputs' : 'inputs',
+      });
+      await t.database.prisma.mediaAsset.create({
+        data: {
+          userId,
+          storageKey: stored.key,
+          mime: stored.mime,
+          bytes: stored.bytes,
+          sha256: stored.sha256,
+          createdAt,
+        },
+      });
       keys.push(stored.key);
     }
     return { chat, userId, keys };
   }
 
-  const isDeleteObjects = (request: { method: string; query: Record<string, unknown> }) => request.method === 'POST' && 'delete' in request.query;
+  const isDeleteObjects = (request: { method: string; query: Record<string, unknown> }) =>
+    request.method === 'POST' && 'delete' in request.query;
 
   it('the data export streams every object of the account from the bucket, and names one the bucket no longer has', async () => {
     const owner = await userWithFiles('7500', 3);
     s3.buckets.get(BUCKET)?.delete(owner.keys[2]!);
-    const assets = await t.database.prisma.mediaAsset.findMany({ where: { userId: owner.userId }, orderBy: { createdAt: 'asc' } });
+    const assets = await t.database.prisma.mediaAsset.findMany({
+      where: { userId: owner.userId },
+      orderBy: { createdAt: 'asc' },
+    });
 
     const archive = await buildExportArchive(t.deps, { userId: owner.userId, channel: 'web' });
     const chunks: Buffer[] = [];
@@ -61,7 +86,9 @@ describe('privacy export and media deletion on S3', () => {
     const files = readZip(Buffer.concat(chunks));
 
     for (const asset of assets.filter((row) => row.storageKey !== owner.keys[2])) {
-      expect(files.get(`media/${asset.id}.png`)?.toString()).toBe(s3.buckets.get(BUCKET)?.get(asset.storageKey)?.bytes.toString());
+      expect(files.get(`media/${asset.id}.png`)?.toString()).toBe(
+        s3.buckets.get(BUCKET)?.get(asset.storageKey)?.bytes.toString(),
+      );
     }
     const missing = assets.find((row) => row.storageKey === owner.keys[2]);
     expect(files.has(`media/${missing?.id}.png`)).toBe(false);
@@ -71,14 +98,20 @@ describe('privacy export and media deletion on S3', () => {
   it('an export the person abandons mid-download releases the S3 connection of the file being read', async () => {
     const { userId } = await userWithFiles('7506', 0);
     const stored = await t.deps.media.put({ bytes: Buffer.alloc(16 * 1024 * 1024, 3), mime: 'video/mp4' });
-    await t.database.prisma.mediaAsset.create({ data: { userId, storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256 } });
+    await t.database.prisma.mediaAsset.create({
+      data: { userId, storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256 },
+    });
 
     const archive = await buildExportArchive(t.deps, { userId, channel: 'web' });
     const stream = archive.stream as NodeJS.ReadableStream & { destroy(): void };
     await new Promise<void>((resolve) => stream.once('data', () => resolve()));
     await eventually(async () => s3.inFlight > 0, 'the export to read the video from S3', 5_000);
     stream.destroy();
-    await eventually(async () => s3.inFlight === 0, `the abandoned export's S3 GetObject is still open (${s3.inFlight} in flight)`, 5_000);
+    await eventually(
+      async () => s3.inFlight === 0,
+      `the abandoned export's S3 GetObject is still open (${s3.inFlight} in flight)`,
+      5_000,
+    );
   });
 
   it('erasing an account deletes every one of its objects from the bucket in one DeleteObjects call, and nobody else’s', async () => {
@@ -100,8 +133,13 @@ describe('privacy export and media deletion on S3', () => {
     const { chat, userId } = await userWithFiles('7508', 0);
     const month = `${t.clock.now().getUTCFullYear()}/${String(t.clock.now().getUTCMonth() + 1).padStart(2, '0')}/`;
     const keys = Array.from({ length: 1001 }, () => `${month}${randomUUID()}.png`);
-    for (const key of keys) s3.buckets.get(BUCKET)?.set(key, { bytes: Buffer.from('x'), contentType: 'image/png', etag: '"x"', lastModified: new Date() });
-    await t.database.prisma.mediaAsset.createMany({ data: keys.map((storageKey) => ({ userId, storageKey, mime: 'image/png', bytes: 1, sha256: 'x' })) });
+    for (const key of keys)
+      s3.buckets
+        .get(BUCKET)
+        ?.set(key, { bytes: Buffer.from('x'), contentType: 'image/png', etag: '"x"', lastModified: new Date() });
+    await t.database.prisma.mediaAsset.createMany({
+      data: keys.map((storageKey) => ({ userId, storageKey, mime: 'image/png', bytes: 1, sha256: 'x' })),
+    });
     const seen = s3.requests.length;
 
     await chat.press('confirm_delete');
@@ -135,13 +173,22 @@ describe('privacy export and media deletion on S3', () => {
       const date = new Date(Date.UTC(cutoff.getUTCFullYear(), cutoff.getUTCMonth() - monthsBefore, 1));
       return `${date.getUTCFullYear()}/${String(date.getUTCMonth() + 1).padStart(2, '0')}/`;
     };
-    const put = (key: string) => s3.buckets.get(BUCKET)?.set(key, { bytes: Buffer.from(key), contentType: 'image/png', etag: '"x"', lastModified: new Date() });
-    const orphans = [`${folder(1)}${randomUUID()}.png`, `${folder(2)}${randomUUID()}.mp4`, `${folder(11)}${randomUUID()}.png`];
+    const put = (key: string) =>
+      s3.buckets
+        .get(BUCKET)
+        ?.set(key, { bytes: Buffer.from(key), contentType: 'image/png', etag: '"x"', lastModified: new Date() });
+    const orphans = [
+      `${folder(1)}${randomUUID()}.png`,
+      `${folder(2)}${randomUUID()}.mp4`,
+      `${folder(11)}${randomUUID()}.png`,
+    ];
     const recentOrphan = `${folder(-1)}${randomUUID()}.png`;
     const recorded = `${folder(2)}${randomUUID()}.png`;
     for (const key of [...orphans, recentOrphan, recorded]) put(key);
     const { userId } = await userWithFiles('7507', 0);
-    await t.database.prisma.mediaAsset.create({ data: { userId, storageKey: recorded, mime: 'image/png', bytes: 1, sha256: 'x' } });
+    await t.database.prisma.mediaAsset.create({
+      data: { userId, storageKey: recorded, mime: 'image/png', bytes: 1, sha256: 'x' },
+    });
 
     expect((await t.core.retention.run()).orphanMedia).toBe(3);
     for (const key of orphans) expect(s3.keysOf(BUCKET)).not.toContain(key);
@@ -188,7 +235,12 @@ describe('an account erased while its picture is being made', () => {
     };
     t = await createTestCore({
       providers: { image: [held], video: [createDemoVideoProvider()] },
-      env: { S3_BUCKET: BUCKET, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey },
+      env: {
+        S3_BUCKET: BUCKET,
+        S3_ENDPOINT: s3.endpoint,
+        S3_ACCESS_KEY_ID: s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      },
     });
   });
   afterAll(async () => {
@@ -210,8 +262,16 @@ describe('an account erased while its picture is being made', () => {
     await chat.press('confirm_delete');
     expect(await t.database.prisma.user.count()).toBe(0);
 
-    await eventually(async () => s3.requests.some((request) => request.method === 'PUT' && request.endedAt !== undefined), 'the upload to finish', 10_000);
+    await eventually(
+      async () => s3.requests.some((request) => request.method === 'PUT' && request.endedAt !== undefined),
+      'the upload to finish',
+      10_000,
+    );
     s3.delayMs = 0;
-    await eventually(async () => s3.keysOf(BUCKET).length === 0, `the erased account's picture to leave the bucket (left: ${s3.keysOf(BUCKET).join(', ')})`, 10_000);
+    await eventually(
+      async () => s3.keysOf(BUCKET).length === 0,
+      `the erased account's picture to leave the bucket (left: ${s3.keysOf(BUCKET).join(', ')})`,
+      10_000,
+    );
   });
 });

@@ -59,12 +59,23 @@ describe('createProviderRegistry', () => {
     const registry = createProviderRegistry(config, demos);
 
     for (const provider of registry.image) {
-      const request: ImageRequest = { prompt: `a test from ${provider.name}`, model: provider.capabilities.models[0] ?? '', aspectRatio: '1:1', count: 1, quality: 'standard' };
+      const request: ImageRequest = {
+        prompt: `a test from ${provider.name}`,
+        model: provider.capabilities.models[0] ?? '',
+        aspectRatio: '1:1',
+        count: 1,
+        quality: 'standard',
+      };
       const [file] = await provider.generateImages(request);
       expect(file && readPng(file.bytes).topLeft).toEqual(colorForText(request.prompt));
     }
     const video = registry.video[0];
-    const { operation } = (await video?.startVideo({ prompt: 'waves', model: video.capabilities.models[0] ?? '', aspectRatio: '16:9', durationSeconds: 4 })) ?? { operation: '' };
+    const { operation } = (await video?.startVideo({
+      prompt: 'waves',
+      model: video.capabilities.models[0] ?? '',
+      aspectRatio: '16:9',
+      durationSeconds: 4,
+    })) ?? { operation: '' };
     expect(operation).toMatch(/^models\/veo-3\.0-fast-generate-001\/operations\//);
 
     expect(google.requests.map((r) => r.path)).toEqual([
@@ -72,7 +83,10 @@ describe('createProviderRegistry', () => {
       '/v1beta/models/veo-3.0-fast-generate-001:predictLongRunning',
     ]);
     expect(openai.requests.map((r) => r.path)).toEqual(['/api/v1/chat/completions', '/v1/images/generations']);
-    expect(openai.requests[0]?.headers).toMatchObject({ 'http-referer': 'https://imagine.example', 'x-title': 'Imagine' });
+    expect(openai.requests[0]?.headers).toMatchObject({
+      'http-referer': 'https://imagine.example',
+      'x-title': 'Imagine',
+    });
   });
 
   it('cuts every image call at PROVIDER_CALL_TIMEOUT_SECONDS, so a hung call is retried within the job deadline', async () => {
@@ -90,7 +104,13 @@ describe('createProviderRegistry', () => {
     openai.hangNext('/v1/images/*');
     for (const provider of createProviderRegistry(config, demos).image) {
       const startedAt = Date.now();
-      const request: ImageRequest = { prompt: 'a hung call', model: provider.capabilities.models[0] ?? '', aspectRatio: '1:1', count: 1, quality: 'standard' };
+      const request: ImageRequest = {
+        prompt: 'a hung call',
+        model: provider.capabilities.models[0] ?? '',
+        aspectRatio: '1:1',
+        count: 1,
+        quality: 'standard',
+      };
       const error = await provider.generateImages(request).then(
         () => undefined,
         (failure: unknown) => failure as { kind?: string; reason?: string },

@@ -28,8 +28,20 @@ export type RunningLoad = { stop(): Promise<LoadTally> };
  * Every wait is bounded by `answerTimeoutMs`; a picture counts only when it is this request's
  * (its caption shows the request's prompt).
  */
-export function startClosedLoop(telegram: FakeTelegram, watcher: ChatWatcher, options: { userIds: readonly number[]; thinkMs: number; answerTimeoutMs: number }): RunningLoad {
-  const tally: LoadTally = { requests: 0, pictures: 0, ended: 0, unanswered: 0, endings: {}, endingKeys: {}, silences: [] };
+export function startClosedLoop(
+  telegram: FakeTelegram,
+  watcher: ChatWatcher,
+  options: { userIds: readonly number[]; thinkMs: number; answerTimeoutMs: number },
+): RunningLoad {
+  const tally: LoadTally = {
+    requests: 0,
+    pictures: 0,
+    ended: 0,
+    unanswered: 0,
+    endings: {},
+    endingKeys: {},
+    silences: [],
+  };
   let isStopping = false;
   const loop = async (userId: number, index: number) => {
     await new Promise((resolve) => setTimeout(resolve, index * 150));
@@ -42,11 +54,13 @@ export function startClosedLoop(telegram: FakeTelegram, watcher: ChatWatcher, op
       if (!outcome) {
         tally.unanswered += 1;
         tally.silences.push({ userId, sentAt: new Date(since) });
-      }
-      else if (outcome.kind === 'picture') tally.pictures += 1;
+      } else if (outcome.kind === 'picture') tally.pictures += 1;
       else {
         tally.ended += 1;
-        const label = (textOf(outcome.call) ?? outcome.key ?? 'other').replace(/\(ref \w+\)/, '(ref …)').replace(/\d+/g, '#').slice(0, 90);
+        const label = (textOf(outcome.call) ?? outcome.key ?? 'other')
+          .replace(/\(ref \w+\)/, '(ref …)')
+          .replace(/\d+/g, '#')
+          .slice(0, 90);
         tally.endings[label] = (tally.endings[label] ?? 0) + 1;
         const key = outcome.key ?? 'other';
         tally.endingKeys[key] = (tally.endingKeys[key] ?? 0) + 1;

@@ -33,7 +33,8 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-fault-pg-'));
   const dataDir = path.join(dir, 'data');
   const port = await freePort();
-  const asPostgres = (command: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args], { timeout: 60_000 });
+  const asPostgres = (command: string, args: string[]) =>
+    run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args], { timeout: 60_000 });
   await run('chown', ['postgres:postgres', dir]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   let isRunning = false;
@@ -45,7 +46,18 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
       isRunning = false;
     },
     async start() {
-      await asPostgres('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', 'start']);
+      await asPostgres('pg_ctl', [
+        '-D',
+        dataDir,
+        '-o',
+        options,
+        '-l',
+        path.join(dir, 'server.log'),
+        '-w',
+        '-t',
+        '30',
+        'start',
+      ]);
       isRunning = true;
     },
     async destroy() {
@@ -54,7 +66,17 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     },
   };
   try {
-    await asPostgres('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    await asPostgres('initdb', [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ]);
     await cluster.start();
   } catch (error) {
     await cluster.destroy();
@@ -77,7 +99,9 @@ export async function createDatabaseOn(cluster: OwnPostgres, name: string): Prom
 
 async function findPostgresBin(): Promise<string> {
   const root = '/usr/lib/postgresql';
-  const versions = (await fs.readdir(root).catch(() => [] as string[])).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+  const versions = (await fs.readdir(root).catch(() => [] as string[]))
+    .filter((name) => /^\d+$/.test(name))
+    .sort((a, b) => Number(b) - Number(a));
   const version = versions[0];
   if (!version) throw new Error(`no PostgreSQL binaries under ${root}`);
   return path.join(root, version, 'bin');

@@ -34,7 +34,14 @@ import { applyMigrations } from '#prisma/migrate/index';
 import { FakeGoogleGenAIApi } from '#tests/fakes/google-genai-api';
 import { FakeOpenAIApi } from '#tests/fakes/openai-api';
 import { startFakeTelegram, type FakeTelegram } from '#tests/fakes/telegram-bot-api';
-import { ChatWatcher, onboardUsers, openConsole, sendImagine, textOf, type OperatorConsole } from '#tests/ops/scale-out/chat-users';
+import {
+  ChatWatcher,
+  onboardUsers,
+  openConsole,
+  sendImagine,
+  textOf,
+  type OperatorConsole,
+} from '#tests/ops/scale-out/chat-users';
 import { Deployment } from '#tests/ops/scale-out/deployment';
 import { auditGenerations, waitUntilSettled } from '#tests/ops/scale-out/generation-audit';
 import { startOwnRedis, type OwnRedis } from '#tests/ops/scale-out/own-redis';
@@ -56,14 +63,20 @@ const selected = (args.only?.split(',').map((name) => name.trim()) ?? [...PHASES
 const unknown = selected.filter((name) => !(PHASES as readonly string[]).includes(name));
 if (unknown.length > 0) throw new Error(`unknown phase(s) ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
 const KILLS = Number(args.kills);
-const EXTRA_ENV = Object.fromEntries(args.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+const EXTRA_ENV = Object.fromEntries(
+  args.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 
 const BOT_TOKEN = '7000000002:AAFaultScriptFakeTokenForOps01';
 const LOAD_USERS = Array.from({ length: 12 }, (_, index) => 820_000_001 + index);
 const PROBE_USERS = Array.from({ length: 12 }, (_, index) => 820_100_001 + index);
 const WORKERS = ['worker-1', 'worker-2'] as const;
 /** The processes of the deployment and their roles. */
-const SERVICES = [...WORKERS.map((name) => ({ name, roles: ['worker'] as const })), { name: 'web', roles: ['web'] as const }, { name: 'telegram', roles: ['telegram'] as const }];
+const SERVICES = [
+  ...WORKERS.map((name) => ({ name, roles: ['worker'] as const })),
+  { name: 'web', roles: ['web'] as const },
+  { name: 'telegram', roles: ['telegram'] as const },
+];
 /** Every job's deadline; lost jobs are refunded by the sweep after it. */
 const JOB_TIMEOUT_SECONDS = 45;
 /** The workers' sweep interval (SWEEP_INTERVAL_MS in start-generation-worker.ts). */
@@ -80,12 +93,32 @@ const LONG_OUTAGE_MS = 20_000;
 /** Endings a phase may show: only the hung provider calls, refunded at the job deadline. */
 const ALLOWED_ENDINGS: Record<string, readonly string[]> = { 'provider hang': ['job.timed_out'] };
 
-type Context = { deployment: Deployment; operator: OperatorConsole; telegram: FakeTelegram; watcher: ChatWatcher; google: FakeGoogleGenAIApi; openai: FakeOpenAIApi; redis: OwnRedis; postgres: OwnPostgres };
+type Context = {
+  deployment: Deployment;
+  operator: OperatorConsole;
+  telegram: FakeTelegram;
+  watcher: ChatWatcher;
+  google: FakeGoogleGenAIApi;
+  openai: FakeOpenAIApi;
+  redis: OwnRedis;
+  postgres: OwnPostgres;
+};
 /** One phase; `env` is added to every process for it (the deployment restarts with it). */
 type PhaseSpec = { name: string; fault: string; env?: Record<string, string>; inject(): Promise<string> };
 /** The load's requests that ended without a picture, by cause, and whether that is within the phase's allowance. */
 type Loss = { causes: Record<string, number>; total: number; missed: boolean };
-type PhaseResult = { name: string; fault: string; note: string; tally: LoadTally; loss: Loss; readyMs: number | undefined; pictureMs: number | undefined; byStatus: Record<string, number>; resent: number; problems: string[] };
+type PhaseResult = {
+  name: string;
+  fault: string;
+  note: string;
+  tally: LoadTally;
+  loss: Loss;
+  readyMs: number | undefined;
+  pictureMs: number | undefined;
+  byStatus: Record<string, number>;
+  resent: number;
+  problems: string[];
+};
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let isCleaning = false;
@@ -163,7 +196,11 @@ async function setUp(): Promise<Context> {
     },
   });
   cleanups.push(async () => {
-    const lines = deployment.history().flatMap((service) => service.logs.map((line) => JSON.stringify({ process: service.name, pid: service.pid, ...line })));
+    const lines = deployment
+      .history()
+      .flatMap((service) =>
+        service.logs.map((line) => JSON.stringify({ process: service.name, pid: service.pid, ...line })),
+      );
     const file = path.join(os.tmpdir(), `imagine-fault-logs-${Date.now()}.jsonl`);
     await fs.writeFile(file, `${lines.join('\n')}\n`);
     log(`the log lines of every service process: ${file}`);
@@ -185,44 +222,89 @@ function phasesOf(context: Context): Record<PhaseName, PhaseSpec[]> {
     await start();
   };
   return {
-    redis: [{ name: 'redis', fault: 'Redis killed, down 3 s, started empty', inject: async () => { await outage(() => redis.stop(), () => redis.start()); return 'all keys lost'; } }],
-    'redis-stall': [{ name: 'redis-stall', fault: 'Redis frozen 12 s (SIGSTOP), then resumed with its data', inject: async () => { await redis.freeze(12_000); return ''; } }],
-    postgres: [{ name: 'postgres', fault: 'PostgreSQL crashed (stop -m immediate), down 3 s, started', inject: async () => { await outage(() => postgres.stop('immediate'), () => postgres.start()); return ''; } }],
-    'postgres-long': [{
-      name: 'postgres 20 s',
-      fault: `PostgreSQL crashed (stop -m immediate), down ${formatMs(LONG_OUTAGE_MS)}, started`,
-      inject: async () => {
-        await outage(() => postgres.stop('immediate'), () => postgres.start(), LONG_OUTAGE_MS);
-        return 'requests held meanwhile';
+    redis: [
+      {
+        name: 'redis',
+        fault: 'Redis killed, down 3 s, started empty',
+        inject: async () => {
+          await outage(
+            () => redis.stop(),
+            () => redis.start(),
+          );
+          return 'all keys lost';
+        },
       },
-    }],
-    'provider-down': [{
-      name: 'provider down',
-      fault: `the provider answers 503 to every call for ${formatMs(LONG_OUTAGE_MS)}; a second provider (OpenAI) is configured`,
-      env: { OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.baseURL },
-      inject: async () => {
-        const since = Date.now();
-        google.failNext(GENERATE_PATH, { status: 503, times: 1_000_000 });
-        await sleep(LONG_OUTAGE_MS);
-        google.clearInjections();
-        const served = openai.requests.filter((request) => request.path === OPENAI_IMAGES_PATH && request.at.getTime() >= since).length;
-        return `${served} call(s) served by the second provider`;
+    ],
+    'redis-stall': [
+      {
+        name: 'redis-stall',
+        fault: 'Redis frozen 12 s (SIGSTOP), then resumed with its data',
+        inject: async () => {
+          await redis.freeze(12_000);
+          return '';
+        },
       },
-    }],
-    kill: [{
-      name: 'kill',
-      fault: `a worker SIGKILLed and restarted ${KILLS} times (alternating)`,
-      inject: async () => {
-        const restartMs: number[] = [];
-        for (let round = 0; round < KILLS; round += 1) {
-          await sleep(1_000 + Math.floor(Math.random() * 2_000));
-          const started = Date.now();
-          await deployment.restart(WORKERS[round % WORKERS.length] ?? 'worker-1');
-          restartMs.push(Date.now() - started);
-        }
-        return `restart took ${formatMs(Math.min(...restartMs))}-${formatMs(Math.max(...restartMs))}`;
+    ],
+    postgres: [
+      {
+        name: 'postgres',
+        fault: 'PostgreSQL crashed (stop -m immediate), down 3 s, started',
+        inject: async () => {
+          await outage(
+            () => postgres.stop('immediate'),
+            () => postgres.start(),
+          );
+          return '';
+        },
       },
-    }],
+    ],
+    'postgres-long': [
+      {
+        name: 'postgres 20 s',
+        fault: `PostgreSQL crashed (stop -m immediate), down ${formatMs(LONG_OUTAGE_MS)}, started`,
+        inject: async () => {
+          await outage(
+            () => postgres.stop('immediate'),
+            () => postgres.start(),
+            LONG_OUTAGE_MS,
+          );
+          return 'requests held meanwhile';
+        },
+      },
+    ],
+    'provider-down': [
+      {
+        name: 'provider down',
+        fault: `the provider answers 503 to every call for ${formatMs(LONG_OUTAGE_MS)}; a second provider (OpenAI) is configured`,
+        env: { OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.baseURL },
+        inject: async () => {
+          const since = Date.now();
+          google.failNext(GENERATE_PATH, { status: 503, times: 1_000_000 });
+          await sleep(LONG_OUTAGE_MS);
+          google.clearInjections();
+          const served = openai.requests.filter(
+            (request) => request.path === OPENAI_IMAGES_PATH && request.at.getTime() >= since,
+          ).length;
+          return `${served} call(s) served by the second provider`;
+        },
+      },
+    ],
+    kill: [
+      {
+        name: 'kill',
+        fault: `a worker SIGKILLed and restarted ${KILLS} times (alternating)`,
+        inject: async () => {
+          const restartMs: number[] = [];
+          for (let round = 0; round < KILLS; round += 1) {
+            await sleep(1_000 + Math.floor(Math.random() * 2_000));
+            const started = Date.now();
+            await deployment.restart(WORKERS[round % WORKERS.length] ?? 'worker-1');
+            restartMs.push(Date.now() - started);
+          }
+          return `restart took ${formatMs(Math.min(...restartMs))}-${formatMs(Math.max(...restartMs))}`;
+        },
+      },
+    ],
     provider: [
       ...([500, 429] as const).map((status) => ({
         name: `provider ${status}`,
@@ -249,11 +331,18 @@ function phasesOf(context: Context): Record<PhaseName, PhaseSpec[]> {
 }
 
 /** /readyz answers 200 and a fresh user's /imagine gets its picture; both timed from the fault's end. */
-async function probeRecovery(context: Context, userId: number, since: number): Promise<{ readyMs: number | undefined; pictureMs: number | undefined; problems: string[] }> {
+async function probeRecovery(
+  context: Context,
+  userId: number,
+  since: number,
+): Promise<{ readyMs: number | undefined; pictureMs: number | undefined; problems: string[] }> {
   const problems: string[] = [];
   let readyMs: number | undefined;
   await waitFor(async () => {
-    const status = await fetch(`${context.deployment.webUrl}/readyz`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.status, () => 0);
+    const status = await fetch(`${context.deployment.webUrl}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (status === 200) readyMs = Date.now() - since;
     return status === 200;
   }, 60_000);
@@ -263,15 +352,19 @@ async function probeRecovery(context: Context, userId: number, since: number): P
   const outcome = await context.watcher.waitForOutcome(userId, sentAt, 60_000);
   const pictureMs = outcome?.kind === 'picture' ? outcome.at - since : undefined;
   if (!outcome) problems.push('a new /imagine got no answer within 60 s');
-  else if (outcome.kind !== 'picture') problems.push(`a new /imagine was answered without a picture: "${String(outcome.call.params.text).slice(0, 80)}"`);
-  else if ((pictureMs ?? 0) > RECOVERY_LIMIT_MS) problems.push(`a new /imagine got its picture only ${formatMs(pictureMs ?? 0)} after the fault ended`);
+  else if (outcome.kind !== 'picture')
+    problems.push(`a new /imagine was answered without a picture: "${String(outcome.call.params.text).slice(0, 80)}"`);
+  else if ((pictureMs ?? 0) > RECOVERY_LIMIT_MS)
+    problems.push(`a new /imagine got its picture only ${formatMs(pictureMs ?? 0)} after the fault ended`);
   return { readyMs, pictureMs, problems };
 }
 
 /** Waits until no generation is open and every final message went out, or until that should have happened. */
 async function settle(context: Context): Promise<void> {
   const openDeadline = async () => {
-    const row = await context.operator.prisma.generation.aggregate({ where: { status: { in: ['queued', 'running', 'uploading'] } }, _max: { deadlineAt: true } }).catch(() => undefined);
+    const row = await context.operator.prisma.generation
+      .aggregate({ where: { status: { in: ['queued', 'running', 'uploading'] } }, _max: { deadlineAt: true } })
+      .catch(() => undefined);
     return row?._max.deadlineAt?.getTime() ?? Date.now();
   };
   // A final message whose sender was killed waits for its lease, then for a sweep.
@@ -279,27 +372,56 @@ async function settle(context: Context): Promise<void> {
   await waitUntilSettled(context.operator.prisma, bound - Date.now());
 }
 
-async function runPhase(context: Context, spec: PhaseSpec, probeUser: number, reported: Set<string>): Promise<PhaseResult> {
+async function runPhase(
+  context: Context,
+  spec: PhaseSpec,
+  probeUser: number,
+  reported: Set<string>,
+): Promise<PhaseResult> {
   log(`${spec.name}: load on, then ${spec.fault}…`);
   const startedAt = new Date();
-  const load = startClosedLoop(context.telegram, context.watcher, { userIds: LOAD_USERS, thinkMs: 3_200, answerTimeoutMs: (JOB_TIMEOUT_SECONDS * 1000) + SWEEP_MS + 30_000 });
+  const load = startClosedLoop(context.telegram, context.watcher, {
+    userIds: LOAD_USERS,
+    thinkMs: 3_200,
+    answerTimeoutMs: JOB_TIMEOUT_SECONDS * 1000 + SWEEP_MS + 30_000,
+  });
   await sleep(WARMUP_MS);
   const note = await spec.inject();
   const faultEndedAt = Date.now();
   const recovery = await probeRecovery(context, probeUser, faultEndedAt);
-  log(`${spec.name}: fault over; /readyz after ${formatMs(recovery.readyMs ?? Number.NaN)}, picture after ${formatMs(recovery.pictureMs ?? Number.NaN)}; stopping the load…`);
+  log(
+    `${spec.name}: fault over; /readyz after ${formatMs(recovery.readyMs ?? Number.NaN)}, picture after ${formatMs(recovery.pictureMs ?? Number.NaN)}; stopping the load…`,
+  );
   await sleep(2_000);
   const tally = await load.stop();
   await settle(context);
-  const audit = await auditGenerations(context.operator.prisma, { now: new Date(), isSettled: true, telegram: context.telegram, since: startedAt });
+  const audit = await auditGenerations(context.operator.prisma, {
+    now: new Date(),
+    isSettled: true,
+    telegram: context.telegram,
+    since: startedAt,
+  });
   // The ledger checks cover every phase so far; a phase reports only what earlier ones did not.
   const fresh = audit.problems.filter((problem) => !reported.has(problem));
   for (const problem of fresh) reported.add(problem);
   const silences = await Promise.all(tally.silences.map((silence) => describeSilence(context, silence)));
   const problems = [...recovery.problems, ...fresh, ...silences];
   const loss = judgeLoss(spec.name, tally);
-  log(`${spec.name}: ${tally.requests} requests, ${tally.pictures} pictures, ${tally.ended} ended without, ${tally.unanswered} unanswered; ${problems.length === 0 ? 'all checks hold' : `${problems.length} problem(s)`}; loss ${formatLoss(loss)}`);
-  return { name: spec.name, fault: spec.fault, note, tally, loss, readyMs: recovery.readyMs, pictureMs: recovery.pictureMs, byStatus: audit.byStatus, resent: audit.resent, problems };
+  log(
+    `${spec.name}: ${tally.requests} requests, ${tally.pictures} pictures, ${tally.ended} ended without, ${tally.unanswered} unanswered; ${problems.length === 0 ? 'all checks hold' : `${problems.length} problem(s)`}; loss ${formatLoss(loss)}`,
+  );
+  return {
+    name: spec.name,
+    fault: spec.fault,
+    note,
+    tally,
+    loss,
+    readyMs: recovery.readyMs,
+    pictureMs: recovery.pictureMs,
+    byStatus: audit.byStatus,
+    resent: audit.resent,
+    problems,
+  };
 }
 
 /**
@@ -316,19 +438,32 @@ function judgeLoss(phase: string, tally: LoadTally): Loss {
 }
 
 function formatLoss(loss: Loss): string {
-  const causes = Object.entries(loss.causes).map(([cause, count]) => `${count} ${cause}`).join(', ');
+  const causes = Object.entries(loss.causes)
+    .map(([cause, count]) => `${count} ${cause}`)
+    .join(', ');
   return `${loss.total}${causes ? ` (${causes})` : ''}${loss.missed ? ' MISSED' : ''}`;
 }
 
 /** Why a request got no answer, as far as the database and the chat tell. */
 async function describeSilence(context: Context, silence: { userId: number; sentAt: Date }): Promise<string> {
   const generation = await context.operator.prisma.generation.findFirst({
-    where: { delivery: { path: ['chatId'], equals: String(silence.userId) }, createdAt: { gte: new Date(silence.sentAt.getTime() - 1_000) } },
+    where: {
+      delivery: { path: ['chatId'], equals: String(silence.userId) },
+      createdAt: { gte: new Date(silence.sentAt.getTime() - 1_000) },
+    },
     orderBy: { createdAt: 'asc' },
   });
-  const calls = context.watcher.callsTo(silence.userId).filter((call) => call.at >= silence.sentAt.getTime()).slice(0, 6);
-  const shown = calls.map((call) => `${call.method} ${call.status}${textOf(call) ? ` "${(textOf(call) ?? '').slice(0, 40)}"` : ''}`).join(', ') || 'nothing';
-  const job = generation ? `generation ${generation.id} ended ${generation.status}${generation.errorCode ? ` (${generation.errorCode})` : ''} after ${generation.attempts} attempt(s)` : 'no generation was admitted';
+  const calls = context.watcher
+    .callsTo(silence.userId)
+    .filter((call) => call.at >= silence.sentAt.getTime())
+    .slice(0, 6);
+  const shown =
+    calls
+      .map((call) => `${call.method} ${call.status}${textOf(call) ? ` "${(textOf(call) ?? '').slice(0, 40)}"` : ''}`)
+      .join(', ') || 'nothing';
+  const job = generation
+    ? `generation ${generation.id} ended ${generation.status}${generation.errorCode ? ` (${generation.errorCode})` : ''} after ${generation.attempts} attempt(s)`
+    : 'no generation was admitted';
   return `user ${silence.userId} got no answer to /imagine sent at ${silence.sentAt.toISOString()}: ${job}; the chat was shown: ${shown}`;
 }
 
@@ -338,28 +473,62 @@ function render(results: readonly PhaseResult[], tookMs: number, started: Date, 
     result.fault + (result.note ? ` (${result.note})` : ''),
     `${result.tally.requests} / ${result.tally.pictures} / ${result.tally.ended} / ${result.tally.unanswered}`,
     formatLoss(result.loss),
-    `${result.byStatus.succeeded ?? 0} / ${Object.entries(result.byStatus).filter(([status]) => status !== 'succeeded').reduce((sum, [, count]) => sum + count, 0)}`,
+    `${result.byStatus.succeeded ?? 0} / ${Object.entries(result.byStatus)
+      .filter(([status]) => status !== 'succeeded')
+      .reduce((sum, [, count]) => sum + count, 0)}`,
     String(result.resent),
     formatMs(result.readyMs ?? Number.NaN),
     formatMs(result.pictureMs ?? Number.NaN),
     result.problems.length === 0 ? 'ok' : `${result.problems.length} VIOLATION(S)`,
   ]);
-  const table = markdownTable(['phase', 'fault', 'requests / pictures / ended / unanswered', 'requests that ended without a picture, by cause', 'jobs succeeded / refunded', 'results sent twice (sender killed mid-send)', '/readyz 200 after', 'new picture after', 'checks'], rows);
-  const details = results.flatMap((result) => result.problems.slice(0, 20).map((problem) => `- ${result.name}: ${problem}`));
-  const misses = results.filter((result) => result.loss.missed).map((result) => `- ${result.name}: ${formatLoss(result.loss)}`);
-  const endings = results.map((result) => `- ${result.name}: ${Object.entries(result.tally.endings).map(([text, count]) => `${count} × "${text}"`).join('; ') || 'none'}`);
+  const table = markdownTable(
+    [
+      'phase',
+      'fault',
+      'requests / pictures / ended / unanswered',
+      'requests that ended without a picture, by cause',
+      'jobs succeeded / refunded',
+      'results sent twice (sender killed mid-send)',
+      '/readyz 200 after',
+      'new picture after',
+      'checks',
+    ],
+    rows,
+  );
+  const details = results.flatMap((result) =>
+    result.problems.slice(0, 20).map((problem) => `- ${result.name}: ${problem}`),
+  );
+  const misses = results
+    .filter((result) => result.loss.missed)
+    .map((result) => `- ${result.name}: ${formatLoss(result.loss)}`);
+  const endings = results.map(
+    (result) =>
+      `- ${result.name}: ${
+        Object.entries(result.tally.endings)
+          .map(([text, count]) => `${count} × "${text}"`)
+          .join('; ') || 'none'
+      }`,
+  );
   return [
     '# Fault injection results',
     '',
     `Run ${started.toISOString()} on ${machine}; took ${formatMs(tookMs)}. \`npm run fault${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\``,
     '',
-    `Deployment: main.ts as web, telegram and two worker processes on a PostgreSQL cluster and a redis-server of the script's own; the fake Bot API; the fake Gemini API as the provider (${formatMs(PROVIDER_LATENCY_MS)} per call, ${PROVIDER_LIMIT} at once); IMAGE_JOB_TIMEOUT_SECONDS=${JOB_TIMEOUT_SECONDS}${Object.keys(EXTRA_ENV).length > 0 ? `; ${Object.entries(EXTRA_ENV).map(([key, value]) => `${key}=${value}`).join(', ')}` : ''}. Load: ${LOAD_USERS.length} Telegram users in a closed loop (/imagine, wait for the end, 3.2 s pause).`,
+    `Deployment: main.ts as web, telegram and two worker processes on a PostgreSQL cluster and a redis-server of the script's own; the fake Bot API; the fake Gemini API as the provider (${formatMs(PROVIDER_LATENCY_MS)} per call, ${PROVIDER_LIMIT} at once); IMAGE_JOB_TIMEOUT_SECONDS=${JOB_TIMEOUT_SECONDS}${
+      Object.keys(EXTRA_ENV).length > 0
+        ? `; ${Object.entries(EXTRA_ENV)
+            .map(([key, value]) => `${key}=${value}`)
+            .join(', ')}`
+        : ''
+    }. Load: ${LOAD_USERS.length} Telegram users in a closed loop (/imagine, wait for the end, 3.2 s pause).`,
     '',
     table,
     '',
     details.length === 0 ? 'Every check held after every phase.' : `Violations:\n\n${details.join('\n')}`,
     '',
-    misses.length === 0 ? 'No request of the load ended without a picture beyond what its phase allows (only the provider hang may refund, at the job deadline).' : `MISSED (requests that ended without a picture where none may):\n\n${misses.join('\n')}`,
+    misses.length === 0
+      ? 'No request of the load ended without a picture beyond what its phase allows (only the provider hang may refund, at the job deadline).'
+      : `MISSED (requests that ended without a picture where none may):\n\n${misses.join('\n')}`,
     '',
     `Requests of the load that ended without a picture, by what the user read:\n\n${endings.join('\n')}`,
     '',

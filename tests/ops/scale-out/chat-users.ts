@@ -1,5 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { catalogOf, createCore, createLogger, loadConfig, openRuntime, type ActionName, type CommandRequest, type Core, type CoreDeps, type MessageKey, type Reply } from '#core';
+import {
+  catalogOf,
+  createCore,
+  createLogger,
+  loadConfig,
+  openRuntime,
+  type ActionName,
+  type CommandRequest,
+  type Core,
+  type CoreDeps,
+  type MessageKey,
+  type Reply,
+} from '#core';
 import type { FakeTelegram, TelegramCall } from '#tests/fakes/telegram-bot-api';
 
 /**
@@ -10,8 +22,19 @@ import type { FakeTelegram, TelegramCall } from '#tests/fakes/telegram-bot-api';
 export type OperatorConsole = { core: Core; prisma: CoreDeps['prisma']; close(): Promise<void> };
 
 /** Opens an {@link OperatorConsole}; `env` should carry the deployment's SIGNUP_CREDITS. */
-export async function openConsole(options: { databaseUrl: string; dataDir: string; env?: Record<string, string> }): Promise<OperatorConsole> {
-  const config = loadConfig({ DATABASE_URL: options.databaseUrl, DATA_DIR: options.dataDir, AUTO_MIGRATE: 'false', LOG_LEVEL: 'silent', MODERATION_MODE: 'local-only', ...options.env });
+export async function openConsole(options: {
+  databaseUrl: string;
+  dataDir: string;
+  env?: Record<string, string>;
+}): Promise<OperatorConsole> {
+  const config = loadConfig({
+    DATABASE_URL: options.databaseUrl,
+    DATA_DIR: options.dataDir,
+    AUTO_MIGRATE: 'false',
+    LOG_LEVEL: 'silent',
+    MODERATION_MODE: 'local-only',
+    ...options.env,
+  });
   const runtime = await openRuntime(config, createLogger({ level: 'silent' }));
   return { core: createCore(runtime.deps), prisma: runtime.deps.prisma, close: () => runtime.close() };
 }
@@ -28,11 +51,20 @@ export async function onboardUsers(core: Core, userIds: readonly number[], concu
     while (next < userIds.length) {
       const userId = String(userIds[next++]);
       const run = (extra: Pick<CommandRequest, 'command' | 'action'>) =>
-        core.chat.run({ eventId: randomUUID(), actor: { platform: 'telegram', platformUserId: userId, locale: 'en' }, chat: { id: userId, type: 'private', messageId: '1' }, ...extra });
+        core.chat.run({
+          eventId: randomUUID(),
+          actor: { platform: 'telegram', platformUserId: userId, locale: 'en' },
+          chat: { id: userId, type: 'private', messageId: '1' },
+          ...extra,
+        });
       const accept = buttonOf(await run({ command: { name: 'start', args: '' } }), 'accept_terms');
       const confirm = buttonOf(await run({ action: { name: 'accept_terms', arg: accept } }), 'confirm_age');
       const done = await run({ action: { name: 'confirm_age', arg: confirm } });
-      if (done.some((reply) => reply.type === 'message' && !Array.isArray(reply.text) && reply.text.key.startsWith('errors.'))) {
+      if (
+        done.some(
+          (reply) => reply.type === 'message' && !Array.isArray(reply.text) && reply.text.key.startsWith('errors.'),
+        )
+      ) {
         throw new Error(`onboarding of ${userId} failed: ${JSON.stringify(done)}`);
       }
     }
@@ -60,7 +92,9 @@ export function sendImagine(telegram: FakeTelegram, userId: number, prompt: stri
 export type Outcome = { kind: 'picture' | 'ended'; key: MessageKey | undefined; at: number; call: TelegramCall };
 
 const CATALOG = catalogOf('en');
-const ENDING_KEYS = (Object.keys(CATALOG) as MessageKey[]).filter((key) => ['job.failed', 'job.blocked', 'job.cancelled', 'job.timed_out'].includes(key) || key.startsWith('errors.'));
+const ENDING_KEYS = (Object.keys(CATALOG) as MessageKey[]).filter(
+  (key) => ['job.failed', 'job.blocked', 'job.cancelled', 'job.timed_out'].includes(key) || key.startsWith('errors.'),
+);
 /** The fixed start of each ending message (up to its first placeholder), longest first. */
 const ENDING_PREFIXES = ENDING_KEYS.map((key) => ({ key, prefix: CATALOG[key].split('{')[0] ?? '' }))
   .filter((entry) => entry.prefix.length >= 8)
@@ -114,9 +148,15 @@ export class ChatWatcher {
    * none came). With `prompt`, a photo counts only when its caption shows that prompt: a result of
    * an earlier request sent again (a sender killed mid-send) is not this request's answer.
    */
-  async waitForOutcome(chatId: number, since: number, timeoutMs: number, options: { prompt?: string } = {}): Promise<Outcome | undefined> {
+  async waitForOutcome(
+    chatId: number,
+    since: number,
+    timeoutMs: number,
+    options: { prompt?: string } = {},
+  ): Promise<Outcome | undefined> {
     const deadline = Date.now() + timeoutMs;
-    const isOwn = (call: TelegramCall) => !options.prompt || call.method !== 'sendPhoto' || (textOf(call) ?? '').includes(options.prompt);
+    const isOwn = (call: TelegramCall) =>
+      !options.prompt || call.method !== 'sendPhoto' || (textOf(call) ?? '').includes(options.prompt);
     for (;;) {
       const call = this.firstCall(chatId, since, (candidate) => outcomeOf(candidate) !== undefined && isOwn(candidate));
       const outcome = call && outcomeOf(call);

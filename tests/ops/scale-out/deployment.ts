@@ -97,9 +97,11 @@ export class Deployment {
     const intake = [...this.started.entries()].filter(([, entry]) => !entry.roles.includes('worker'));
     const workers = [...this.started.entries()].filter(([, entry]) => entry.roles.includes('worker'));
     for (const group of [intake, workers]) {
-      await Promise.all(group.map(async ([name, entry]) => {
-        codes[name] = await entry.process.stop();
-      }));
+      await Promise.all(
+        group.map(async ([name, entry]) => {
+          codes[name] = await entry.process.stop();
+        }),
+      );
     }
     return codes;
   }

@@ -50,7 +50,10 @@ type GenerationRow = {
  * balance checks always cover everything, and name each user with a difference that stays the
  * same while the user goes on, so repeated audits report a problem once.
  */
-export async function auditGenerations(prisma: Prisma, options: { now: Date; isSettled: boolean; telegram?: FakeTelegram; since?: Date }): Promise<GenerationAudit> {
+export async function auditGenerations(
+  prisma: Prisma,
+  options: { now: Date; isSettled: boolean; telegram?: FakeTelegram; since?: Date },
+): Promise<GenerationAudit> {
   const problems: string[] = [];
   let resent = 0;
   const since = options.since ?? new Date(0);
@@ -68,16 +71,23 @@ export async function auditGenerations(prisma: Prisma, options: { now: Date; isS
     const isOpen = OPEN_STATUSES.includes(row.status);
     const expected = row.status === 'succeeded' ? [1, 1, 0] : isOpen ? [1, 0, 0] : [1, 0, 1];
     if (row.reserves !== expected[0] || row.captures !== expected[1] || row.releases !== expected[2]) {
-      problems.push(`generation ${row.id} (${row.status}): ${row.reserves} reserve, ${row.captures} capture, ${row.releases} release entries; expected ${expected.join('/')}`);
+      problems.push(
+        `generation ${row.id} (${row.status}): ${row.reserves} reserve, ${row.captures} capture, ${row.releases} release entries; expected ${expected.join('/')}`,
+      );
     }
     if (isOpen && options.isSettled) problems.push(`generation ${row.id} is still ${row.status}`);
-    if (isOpen && row.deadlineAt && row.deadlineAt < options.now) problems.push(`generation ${row.id} is ${row.status} past its deadline ${row.deadlineAt.toISOString()}`);
+    if (isOpen && row.deadlineAt && row.deadlineAt < options.now)
+      problems.push(`generation ${row.id} is ${row.status} past its deadline ${row.deadlineAt.toISOString()}`);
   }
 
   for (const violation of await findLedgerViolations(prisma)) {
-    problems.push(`ledger invariant broken for user ${violation.userId}: ledger sum - lots = ${violation.ledger - violation.lots}, debt - debt entries = ${violation.debt - violation.debtLedger}`);
+    problems.push(
+      `ledger invariant broken for user ${violation.userId}: ledger sum - lots = ${violation.ledger - violation.lots}, debt - debt entries = ${violation.debt - violation.debtLedger}`,
+    );
   }
-  const balances = await prisma.$queryRaw<{ userId: string; remaining: number; granted: number; captured: number; held: number }[]>`
+  const balances = await prisma.$queryRaw<
+    { userId: string; remaining: number; granted: number; captured: number; held: number }[]
+  >`
     WITH lots AS (SELECT "userId", SUM(remaining)::int AS remaining FROM credit_lots GROUP BY "userId"),
          grants AS (SELECT "userId", SUM(delta)::int AS granted FROM credit_ledger WHERE kind = 'grant' GROUP BY "userId"),
          spent AS (SELECT "userId", (SUM(cost) FILTER (WHERE status = 'succeeded'))::int AS captured,
@@ -89,14 +99,17 @@ export async function auditGenerations(prisma: Prisma, options: { now: Date; isS
   for (const balance of balances) {
     const expected = balance.granted - balance.captured - balance.held;
     if (balance.remaining !== expected) {
-      problems.push(`user ${balance.userId} has ${balance.remaining - expected} credit(s) more than grants - cost of succeeded jobs - cost of open jobs`);
+      problems.push(
+        `user ${balance.userId} has ${balance.remaining - expected} credit(s) more than grants - cost of succeeded jobs - cost of open jobs`,
+      );
     }
   }
 
   if (options.telegram) {
     const pictures = new Map<string, number>();
     for (const call of options.telegram.calls) {
-      if (call.method === 'sendPhoto' && call.status === 200 && call.at >= since.getTime()) pictures.set(String(call.params.chat_id), (pictures.get(String(call.params.chat_id)) ?? 0) + 1);
+      if (call.method === 'sendPhoto' && call.status === 200 && call.at >= since.getTime())
+        pictures.set(String(call.params.chat_id), (pictures.get(String(call.params.chat_id)) ?? 0) + 1);
     }
     const succeeded = new Map<string, number>();
     const retried = new Map<string, number>();
@@ -108,7 +121,8 @@ export async function auditGenerations(prisma: Prisma, options: { now: Date; isS
     for (const chatId of new Set([...pictures.keys(), ...succeeded.keys()])) {
       const sent = pictures.get(chatId) ?? 0;
       const paid = succeeded.get(chatId) ?? 0;
-      if (sent < paid || sent > paid + (retried.get(chatId) ?? 0)) problems.push(`chat ${chatId} received ${sent} picture(s) for ${paid} succeeded (charged) generation(s)`);
+      if (sent < paid || sent > paid + (retried.get(chatId) ?? 0))
+        problems.push(`chat ${chatId} received ${sent} picture(s) for ${paid} succeeded (charged) generation(s)`);
       else resent += sent - paid;
     }
   }
@@ -119,11 +133,19 @@ export async function auditGenerations(prisma: Prisma, options: { now: Date; isS
       select: { id: true, status: true, deliveryAttempts: true, deliveryError: true },
     });
     for (const row of undelivered) {
-      problems.push(`generation ${row.id} ended ${row.status} but no chat accepted its final message (${row.deliveryAttempts} tries; last error: ${row.deliveryError ?? 'none'})`);
+      problems.push(
+        `generation ${row.id} ended ${row.status} but no chat accepted its final message (${row.deliveryAttempts} tries; last error: ${row.deliveryError ?? 'none'})`,
+      );
     }
   }
 
-  return { resent, generations: rows.length, byStatus, open: rows.filter((row) => OPEN_STATUSES.includes(row.status)).length, problems };
+  return {
+    resent,
+    generations: rows.length,
+    byStatus,
+    open: rows.filter((row) => OPEN_STATUSES.includes(row.status)).length,
+    problems,
+  };
 }
 
 /**

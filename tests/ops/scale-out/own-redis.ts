@@ -26,13 +26,20 @@ export async function startOwnRedis(): Promise<OwnRedis> {
 
   async function start(): Promise<void> {
     if (child) throw new Error('own redis is already running');
-    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const started = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child = started;
     let output = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server on ${port} not ready within ${READY_TIMEOUT_MS} ms: ${output}`)), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`redis-server on ${port} not ready within ${READY_TIMEOUT_MS} ms: ${output}`)),
+        READY_TIMEOUT_MS,
+      );
       started.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
         output = (output + chunk).slice(-4_000);
         if (output.includes('Ready to accept connections')) {

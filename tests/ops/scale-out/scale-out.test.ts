@@ -7,7 +7,14 @@ import { FakeGoogleGenAIApi } from '#tests/fakes/google-genai-api';
 import type { RecordedRequest } from '#tests/fakes/http-recorder';
 import { startFakeTelegram, type FakeTelegram, type TelegramCall } from '#tests/fakes/telegram-bot-api';
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
-import { ChatWatcher, onboardUsers, openConsole, sendImagine, textOf, type OperatorConsole } from '#tests/ops/scale-out/chat-users';
+import {
+  ChatWatcher,
+  onboardUsers,
+  openConsole,
+  sendImagine,
+  textOf,
+  type OperatorConsole,
+} from '#tests/ops/scale-out/chat-users';
 import { Deployment } from '#tests/ops/scale-out/deployment';
 import { auditGenerations, waitUntilSettled } from '#tests/ops/scale-out/generation-audit';
 import { startOwnRedis, type OwnRedis } from '#tests/ops/scale-out/own-redis';
@@ -84,7 +91,11 @@ describe('scale-out: two worker processes, a web and a Telegram bot process on o
       },
     });
     const cluster = deployment;
-    await Promise.all([...WORKERS.map((name) => cluster.start(name, ['worker'])), cluster.start('web', ['web']), cluster.start('telegram', ['telegram'])]);
+    await Promise.all([
+      ...WORKERS.map((name) => cluster.start(name, ['worker'])),
+      cluster.start('web', ['web']),
+      cluster.start('telegram', ['telegram']),
+    ]);
     const ready = await fetch(`${cluster.webUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ isReady: true, database: true, redis: true });
@@ -97,12 +108,15 @@ describe('scale-out: two worker processes, a web and a Telegram bot process on o
     const by = (name: string) => (call: TelegramCall) => cluster.senderOf(call.token) === name;
     const photos = () => fake.callsOf('sendPhoto').filter((call) => call.status === 200);
     const delivered = (chatId: number) => watcher.callsTo(chatId).some((call) => call.method === 'sendPhoto');
-    const shown = (chatId: number, name: string, isText: (text: string) => boolean) => watcher.callsTo(chatId).some((call) => by(name)(call) && isText(textOf(call) ?? ''));
+    const shown = (chatId: number, name: string, isText: (text: string) => boolean) =>
+      watcher.callsTo(chatId).some((call) => by(name)(call) && isText(textOf(call) ?? ''));
     const generateCalls = () => provider.requests.filter((request) => request.path.endsWith(':generateContent'));
-    const chatOf = (request: RecordedRequest) => USERS.find((chatId) => JSON.stringify(request.body).includes(promptOf(chatId)));
+    const chatOf = (request: RecordedRequest) =>
+      USERS.find((chatId) => JSON.stringify(request.body).includes(promptOf(chatId)));
     const callsFor = (chatId: number) => generateCalls().filter((request) => chatOf(request) === chatId);
     /** Chats whose job `name` started ("Creating…") and whose picture is not sent yet. */
-    const working = (name: string) => USERS.filter((chatId) => !delivered(chatId) && shown(chatId, name, (text) => text.startsWith(RUNNING_PREFIX)));
+    const working = (name: string) =>
+      USERS.filter((chatId) => !delivered(chatId) && shown(chatId, name, (text) => text.startsWith(RUNNING_PREFIX)));
     /**
      * A worker that is safe to kill mid-job: one of its jobs is at the provider, with at least
      * `KILL_MARGIN_MS` of its call left; none of its jobs has a returned call and no picture yet
@@ -113,19 +127,34 @@ describe('scale-out: two worker processes, a web and a Telegram bot process on o
     const killable = (): string | undefined => {
       const now = Date.now();
       const inFlight = generateCalls().filter((request) => request.endedAt === undefined);
-      const ownerOf = (request: RecordedRequest) => WORKERS.find((name) => working(name).some((chatId) => chatId === chatOf(request)));
-      if (inFlight.some((request) => ownerOf(request) === undefined || now - request.at.getTime() > LATENCY_MS - KILL_MARGIN_MS)) return undefined;
+      const ownerOf = (request: RecordedRequest) =>
+        WORKERS.find((name) => working(name).some((chatId) => chatId === chatOf(request)));
+      if (
+        inFlight.some(
+          (request) => ownerOf(request) === undefined || now - request.at.getTime() > LATENCY_MS - KILL_MARGIN_MS,
+        )
+      )
+        return undefined;
       return WORKERS.find((name) => {
         const jobs = working(name);
         const atProvider = jobs.filter((chatId) => callsFor(chatId).some((request) => request.endedAt === undefined));
         const returned = jobs.filter((chatId) => callsFor(chatId).length > 0 && !atProvider.includes(chatId));
-        const lastPhotoAt = Math.max(0, ...photos().filter(by(name)).map((call) => call.at));
+        const lastPhotoAt = Math.max(
+          0,
+          ...photos()
+            .filter(by(name))
+            .map((call) => call.at),
+        );
         return atProvider.length > 0 && returned.length === 0 && now - lastPhotoAt > KILL_MARGIN_MS;
       });
     };
 
     // Both workers deliver; then one dies while one of its jobs is at the provider.
-    await until(() => (photos().some(by('worker-1')) && photos().some(by('worker-2'))) || undefined, 30_000, 'a picture from each worker');
+    await until(
+      () => (photos().some(by('worker-1')) && photos().some(by('worker-2'))) || undefined,
+      30_000,
+      'a picture from each worker',
+    );
     const victim = await until(killable, 20_000, 'a worker safe to kill mid-job');
     await cluster.process(victim).kill();
     const survivor = WORKERS.find((name) => name !== victim) ?? '';
@@ -137,15 +166,29 @@ describe('scale-out: two worker processes, a web and a Telegram bot process on o
     for (const chatId of orphans) {
       const pictures = watcher.callsTo(chatId).filter((call) => call.method === 'sendPhoto');
       expect(pictures.map((call) => cluster.senderOf(call.token))).toEqual([survivor]);
-      const generation = await operator.prisma.generation.findFirstOrThrow({ where: { delivery: { path: ['chatId'], equals: String(chatId) } } });
+      const generation = await operator.prisma.generation.findFirstOrThrow({
+        where: { delivery: { path: ['chatId'], equals: String(chatId) } },
+      });
       expect(generation.status).toBe('succeeded');
       expect(generation.attempts).toBeGreaterThanOrEqual(2);
-      const entries = await operator.prisma.creditLedgerEntry.findMany({ where: { generationId: generation.id }, orderBy: { id: 'asc' } });
+      const entries = await operator.prisma.creditLedgerEntry.findMany({
+        where: { generationId: generation.id },
+        orderBy: { id: 'asc' },
+      });
       expect(entries.map((entry) => entry.kind)).toEqual(['reserve', 'capture']);
-      expect(cluster.process(survivor).logs.some((line) => line.msg.startsWith('job stalled') && line.generationId === generation.id)).toBe(true);
+      expect(
+        cluster
+          .process(survivor)
+          .logs.some((line) => line.msg.startsWith('job stalled') && line.generationId === generation.id),
+      ).toBe(true);
     }
-    const picturesOf = (chatId: number) => watcher.callsTo(chatId).filter((call) => call.method === 'sendPhoto' && call.status === 200);
-    const notOnePicture = USERS.filter((chatId) => picturesOf(chatId).length !== 1).map((chatId) => ({ chatId, victim, sentBy: picturesOf(chatId).map((call) => `${cluster.senderOf(call.token)} at ${call.at}`) }));
+    const picturesOf = (chatId: number) =>
+      watcher.callsTo(chatId).filter((call) => call.method === 'sendPhoto' && call.status === 200);
+    const notOnePicture = USERS.filter((chatId) => picturesOf(chatId).length !== 1).map((chatId) => ({
+      chatId,
+      victim,
+      sentBy: picturesOf(chatId).map((call) => `${cluster.senderOf(call.token)} at ${call.at}`),
+    }));
     expect(notOnePicture).toEqual([]);
     const audit = await auditGenerations(operator.prisma, { now: new Date(), isSettled: true, telegram: fake });
     expect(audit.problems).toEqual([]);

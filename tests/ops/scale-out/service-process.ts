@@ -31,7 +31,11 @@ export class ServiceProcess {
     readonly name: string,
     env: Record<string, string>,
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
     let pending = '';
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -91,7 +95,11 @@ export class ServiceProcess {
       const fail = (why: string) => {
         this.waiters.delete(waiter);
         this.child.off('exit', onExit);
-        reject(new Error(`${this.name}: ${why}; last lines: ${JSON.stringify(this.logs.slice(-8).map((line) => line.msg))}; stderr: ${this.text.slice(-2_000)}`));
+        reject(
+          new Error(
+            `${this.name}: ${why}; last lines: ${JSON.stringify(this.logs.slice(-8).map((line) => line.msg))}; stderr: ${this.text.slice(-2_000)}`,
+          ),
+        );
       };
       const onExit = (code: number | null) => fail(`exited (${code}) before the expected log line`);
       const timer = setTimeout(() => fail(`no matching log line within ${timeoutMs} ms`), timeoutMs);
@@ -103,9 +111,13 @@ export class ServiceProcess {
   /** Resident memory now and at its peak (VmRSS, VmHWM) and CPU time (user + system); the last reading once the process is gone. */
   async usage(): Promise<Usage | undefined> {
     if (!this.isRunning || this.pid === undefined) return this.lastUsage;
-    const [status, stat] = await Promise.all([fs.readFile(`/proc/${this.pid}/status`, 'utf8'), fs.readFile(`/proc/${this.pid}/stat`, 'utf8')]).catch(() => [undefined, undefined]);
+    const [status, stat] = await Promise.all([
+      fs.readFile(`/proc/${this.pid}/status`, 'utf8'),
+      fs.readFile(`/proc/${this.pid}/stat`, 'utf8'),
+    ]).catch(() => [undefined, undefined]);
     if (status === undefined || stat === undefined) return this.lastUsage;
-    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+    const kib = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
     // Fields after the command name (which may hold spaces): state is the 3rd field, utime the 14th, stime the 15th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
@@ -137,9 +149,14 @@ export class ServiceProcess {
     let line: LogLine;
     try {
       const parsed = JSON.parse(raw) as Record<string, unknown>;
-      line = { ...parsed, time: typeof parsed.time === 'string' ? Date.parse(parsed.time) : Number(parsed.time), level: Number(parsed.level), msg: String(parsed.msg ?? '') };
+      line = {
+        ...parsed,
+        time: typeof parsed.time === 'string' ? Date.parse(parsed.time) : Number(parsed.time),
+        level: Number(parsed.level),
+        msg: String(parsed.msg ?? ''),
+      };
     } catch {
-      this.text = (`${this.text + raw}\n`).slice(-8_000);
+      this.text = `${this.text + raw}\n`.slice(-8_000);
       return;
     }
     this.logs.push(line);

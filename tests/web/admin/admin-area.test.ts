@@ -26,12 +26,19 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
 
   const prisma = () => h.t.database.prisma;
   const balanceOf = (userId: string) => getBalance(prisma(), userId, h.t.clock.now());
-  const auditRows = (userId: string, action: string) => prisma().auditLog.findMany({ where: { targetUserId: userId, action } });
+  const auditRows = (userId: string, action: string) =>
+    prisma().auditLog.findMany({ where: { targetUserId: userId, action } });
 
   async function signUp(email: string, options: { verify: boolean }): Promise<{ client: WebClient; userId: string }> {
     const client = h.client();
     await client.get('/register');
-    const registered = await client.post('/register', { email, password: PASSWORD, displayName: email.split('@')[0] ?? 'x', age: 'yes', terms: 'yes' });
+    const registered = await client.post('/register', {
+      email,
+      password: PASSWORD,
+      displayName: email.split('@')[0] ?? 'x',
+      age: 'yes',
+      terms: 'yes',
+    });
     expect(registered.status, registered.text).toBe(303);
     if (options.verify) {
       const { url } = await lastLinkTo(h.t.dataDir, email, '/verify-email/');
@@ -47,7 +54,9 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     telegramIds += 1;
     const telegramId = String(telegramIds);
     await new ChatUser(h.t, telegramId).onboard();
-    const identity = await prisma().identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: telegramId } } });
+    const identity = await prisma().identity.findUniqueOrThrow({
+      where: { provider_subject: { provider: 'telegram', subject: telegramId } },
+    });
     return { telegramId, userId: identity.userId };
   }
 
@@ -55,7 +64,9 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
   async function formKey(client: WebClient, userId: string, form: 'grant' | 'revoke'): Promise<string> {
     const page = await client.get(`/admin/users/${userId}`);
     expect(page.status).toBe(200);
-    const key = new RegExp(`action="/admin/users/${userId}/${form}"[^]*?name="key" value="([^"]+)"`).exec(page.text)?.[1];
+    const key = new RegExp(`action="/admin/users/${userId}/${form}"[^]*?name="key" value="([^"]+)"`).exec(
+      page.text,
+    )?.[1];
     expect(key).toBeDefined();
     return key ?? '';
   }
@@ -67,11 +78,21 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     const plain = (await signUp('plain@example.com', { verify: true })).client;
     const unverified = (await signUp(UNVERIFIED_ADMIN_EMAIL, { verify: false })).client;
 
-    const gets = ['/admin', '/admin/', '/admin/stats', '/admin/audit', '/admin/audit?changes=1', `/admin/users/${target.userId}`];
+    const gets = [
+      '/admin',
+      '/admin/',
+      '/admin/stats',
+      '/admin/audit',
+      '/admin/audit?changes=1',
+      `/admin/users/${target.userId}`,
+    ];
     const posts: [string, Record<string, string>][] = [
       ['/admin/find', { ref: `telegram:${target.telegramId}` }],
       [`/admin/users/${target.userId}/grant`, { amount: '50', reason: 'probe', key: 'probe-grant' }],
-      [`/admin/users/${target.userId}/revoke`, { amount: '50', reason: 'probe', key: 'probe-revoke', confirmed: 'yes' }],
+      [
+        `/admin/users/${target.userId}/revoke`,
+        { amount: '50', reason: 'probe', key: 'probe-revoke', confirmed: 'yes' },
+      ],
       [`/admin/users/${target.userId}/suspend`, { hours: '1', reason: 'probe', confirmed: 'yes' }],
       [`/admin/users/${target.userId}/unsuspend`, { confirmed: 'yes' }],
       [`/admin/users/${target.userId}/payments/${target.userId}/refund`, { confirmed: 'yes' }],
@@ -95,7 +116,9 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
 
     expect(await balanceOf(target.userId)).toEqual(before);
     expect((await prisma().user.findUniqueOrThrow({ where: { id: target.userId } })).status).toBe('active');
-    expect(await prisma().auditLog.count({ where: { actor: { startsWith: 'web:' }, targetUserId: target.userId } })).toBe(0);
+    expect(
+      await prisma().auditLog.count({ where: { actor: { startsWith: 'web:' }, targetUserId: target.userId } }),
+    ).toBe(0);
     // The same routes are there for the admin.
     for (const path of gets) expect((await admin.client.get(path)).status, `admin GET ${path}`).toBe(200);
   });
@@ -118,7 +141,9 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     const text = pageText(page.text);
     expect(text).toContain(target.userId);
     expect(text).toContain(`Telegram: ${target.telegramId}`);
-    expect(/data-testid="available">(\d+)</.exec(page.text)?.[1]).toBe(String((await balanceOf(target.userId)).available));
+    expect(/data-testid="available">(\d+)</.exec(page.text)?.[1]).toBe(
+      String((await balanceOf(target.userId)).available),
+    );
 
     const lookups = await auditRows(target.userId, 'admin.find_user');
     expect(lookups).toHaveLength(1);
@@ -153,7 +178,9 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     expect(pageText((await admin.client.follow(again)).text)).toContain('nothing changed the second time');
 
     expect((await balanceOf(target.userId)).available).toBe(before + 25);
-    const grants = await prisma().creditLedgerEntry.findMany({ where: { userId: target.userId, kind: 'grant', reason: fields.reason } });
+    const grants = await prisma().creditLedgerEntry.findMany({
+      where: { userId: target.userId, kind: 'grant', reason: fields.reason },
+    });
     expect(grants).toHaveLength(1);
     expect(grants[0]).toMatchObject({ delta: 25, actor: `web:${admin.userId}` });
     const audits = await auditRows(target.userId, 'credits.grant');
@@ -167,7 +194,12 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     const before = (await balanceOf(target.userId)).available;
     expect(before).toBeGreaterThan(0);
     const key = await formKey(admin.client, target.userId, 'revoke');
-    const revoked = await admin.client.post(`/admin/users/${target.userId}/revoke`, { amount: String(before + 7), reason: 'chargeback', key, confirmed: 'yes' });
+    const revoked = await admin.client.post(`/admin/users/${target.userId}/revoke`, {
+      amount: String(before + 7),
+      reason: 'chargeback',
+      key,
+      confirmed: 'yes',
+    });
     expect(revoked.status).toBe(303);
     expect(revoked.location).toBe(`/admin/users/${target.userId}?done=revoked`);
 
@@ -179,14 +211,23 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     expect(/data-testid="debt">(\d+)</.exec(page.text)?.[1]).toBe('7');
     const clawbacks = await prisma().creditLedgerEntry.findMany({ where: { userId: target.userId, kind: 'clawback' } });
     expect(clawbacks).toHaveLength(1);
-    expect(clawbacks[0]).toMatchObject({ delta: -before, debtDelta: 7, reason: 'chargeback', actor: `web:${admin.userId}` });
+    expect(clawbacks[0]).toMatchObject({
+      delta: -before,
+      debtDelta: 7,
+      reason: 'chargeback',
+      actor: `web:${admin.userId}`,
+    });
     expect(await auditRows(target.userId, 'credits.revoke')).toHaveLength(1);
   });
 
   it('suspends for some hours with a reason and lifts it again; the user status follows', async () => {
     const target = await telegramUser();
     await admin.client.get(`/admin/users/${target.userId}`);
-    const suspended = await admin.client.post(`/admin/users/${target.userId}/suspend`, { hours: '12', reason: 'spamming prompts', confirmed: 'yes' });
+    const suspended = await admin.client.post(`/admin/users/${target.userId}/suspend`, {
+      hours: '12',
+      reason: 'spamming prompts',
+      confirmed: 'yes',
+    });
     expect(suspended.status).toBe(303);
     expect(suspended.location).toBe(`/admin/users/${target.userId}?done=suspended`);
     const user = await prisma().user.findUniqueOrThrow({ where: { id: target.userId } });
@@ -215,19 +256,34 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     const key = await formKey(admin.client, target.userId, 'grant');
     const auditsBefore = await prisma().auditLog.count({ where: { targetUserId: target.userId } });
 
-    const grant = await admin.client.post(`/admin/users/${target.userId}/grant`, { amount: '40', reason: 'no token', key }, { csrf: false });
+    const grant = await admin.client.post(
+      `/admin/users/${target.userId}/grant`,
+      { amount: '40', reason: 'no token', key },
+      { csrf: false },
+    );
     expect(grant.status).toBe(403);
     expect(pageText(grant.text)).toContain('This form has expired or did not come from this site');
-    const revoke = await admin.client.post(`/admin/users/${target.userId}/revoke`, { amount: '5', reason: 'no token', key: 'other' }, { csrf: false });
+    const revoke = await admin.client.post(
+      `/admin/users/${target.userId}/revoke`,
+      { amount: '5', reason: 'no token', key: 'other' },
+      { csrf: false },
+    );
     expect(revoke.status).toBe(403);
-    const suspend = await admin.client.post(`/admin/users/${target.userId}/suspend`, { reason: 'no token' }, { csrf: 'forged-token' });
+    const suspend = await admin.client.post(
+      `/admin/users/${target.userId}/suspend`,
+      { reason: 'no token' },
+      { csrf: 'forged-token' },
+    );
     expect(suspend.status).toBe(403);
 
     expect(await balanceOf(target.userId)).toEqual(before);
     expect((await prisma().user.findUniqueOrThrow({ where: { id: target.userId } })).status).toBe('active');
     expect(await prisma().auditLog.count({ where: { targetUserId: target.userId } })).toBe(auditsBefore);
     // The same form with its token goes through: the key was not used up.
-    expect((await admin.client.post(`/admin/users/${target.userId}/grant`, { amount: '40', reason: 'with token', key })).location).toContain('done=granted');
+    expect(
+      (await admin.client.post(`/admin/users/${target.userId}/grant`, { amount: '40', reason: 'with token', key }))
+        .location,
+    ).toContain('done=granted');
     expect((await balanceOf(target.userId)).available).toBe(before.available + 40);
   });
 
@@ -253,13 +309,24 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
   it('points to the command line for a Stars refund when this process has no Telegram token', async () => {
     const target = await telegramUser();
     const payment = await prisma().payment.create({
-      data: { userId: target.userId, provider: 'telegram_stars', externalId: `charge-${target.telegramId}`, amount: 50, currency: 'XTR', credits: 50, status: 'succeeded', productId: 'starter' },
+      data: {
+        userId: target.userId,
+        provider: 'telegram_stars',
+        externalId: `charge-${target.telegramId}`,
+        amount: 50,
+        currency: 'XTR',
+        credits: 50,
+        status: 'succeeded',
+        productId: 'starter',
+      },
     });
     const page = pageText((await admin.client.get(`/admin/users/${target.userId}`)).text);
     expect(page).toContain(`npm run admin -- refund-payment ${payment.id}`);
     const refused = await admin.client.post(`/admin/users/${target.userId}/payments/${payment.id}/refund`);
     expect(refused.status).toBe(503);
-    expect(pageText(refused.text)).toContain(`Refund it from the command line where the provider is set up: npm run admin -- refund-payment ${payment.id}`);
+    expect(pageText(refused.text)).toContain(
+      `Refund it from the command line where the provider is set up: npm run admin -- refund-payment ${payment.id}`,
+    );
     expect(pageText(refused.text)).toContain('TELEGRAM_BOT_TOKEN is not set');
     expect((await prisma().payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe('succeeded');
   });
@@ -272,9 +339,12 @@ describe('web admin area: gate, look-ups, credits, suspension, refunds, stats, a
     const stats = await admin.client.get('/admin/stats');
     expect(stats.status).toBe(200);
     const statsText = pageText(stats.text);
-    for (const heading of ['Users by status', 'Generations by status', 'Sold', 'Spent', 'Taken back']) expect(statsText).toContain(heading);
+    for (const heading of ['Users by status', 'Generations by status', 'Sold', 'Spent', 'Taken back'])
+      expect(statsText).toContain(heading);
     const active = await prisma().user.count({ where: { status: 'active' } });
-    expect(stats.text).toMatch(new RegExp(`<th scope="row">active</th><td class="num">\\d+</td><td class="num">${active}</td>`));
+    expect(stats.text).toMatch(
+      new RegExp(`<th scope="row">active</th><td class="num">\\d+</td><td class="num">${active}</td>`),
+    );
 
     const audit = pageText((await admin.client.get('/admin/audit')).text);
     expect(audit).toContain('credits.grant');

@@ -6,15 +6,23 @@ import { ChatUser, renderText } from '#tests/support/chat-driver';
 import type { WebClient } from '#tests/web/support/web-client';
 
 /** A chat user who accepted the terms and made one delivered image; returns their user id and the generation. */
-export async function chatUserWithImage(t: TestCore, platformUserId: string, prompt = 'a red fox in the snow'): Promise<{ chat: ChatUser; userId: string; generationId: string }> {
+export async function chatUserWithImage(
+  t: TestCore,
+  platformUserId: string,
+  prompt = 'a red fox in the snow',
+): Promise<{ chat: ChatUser; userId: string; generationId: string }> {
   const chat = new ChatUser(t, platformUserId);
   await chat.onboard();
   const replies = await chat.command('imagine', prompt);
   const status = replies.find((reply) => reply.type === 'status');
   expect(status, JSON.stringify(replies)).toBeDefined();
   const generationId = status?.type === 'status' ? status.generationId : '';
-  await t.notifier.waitFor((delivery) => delivery.replies.some((reply) => reply.type === 'media' && reply.generationId === generationId));
-  const identity = await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: platformUserId } } });
+  await t.notifier.waitFor((delivery) =>
+    delivery.replies.some((reply) => reply.type === 'media' && reply.generationId === generationId),
+  );
+  const identity = await t.database.prisma.identity.findUniqueOrThrow({
+    where: { provider_subject: { provider: 'telegram', subject: platformUserId } },
+  });
   return { chat, userId: identity.userId, generationId };
 }
 
@@ -32,9 +40,18 @@ export function buttonsOf(reply: Reply | undefined): Button[] {
 }
 
 /** The newest link confirmation the website sent into this chat user's private chat. */
-export function lastLinkPrompt(t: TestCore, chat: ChatUser): { delivery: Delivery; reply: Reply; confirm: string; cancel: string } {
-  const delivery = [...t.notifier.deliveries].reverse().find((candidate) =>
-    candidate.target.platform === chat.platform && candidate.target.platformUserId === chat.platformUserId && candidate.replies.some((reply) => buttonsOf(reply).some((button) => button.action?.name === 'confirm_link')));
+export function lastLinkPrompt(
+  t: TestCore,
+  chat: ChatUser,
+): { delivery: Delivery; reply: Reply; confirm: string; cancel: string } {
+  const delivery = [...t.notifier.deliveries]
+    .reverse()
+    .find(
+      (candidate) =>
+        candidate.target.platform === chat.platform &&
+        candidate.target.platformUserId === chat.platformUserId &&
+        candidate.replies.some((reply) => buttonsOf(reply).some((button) => button.action?.name === 'confirm_link')),
+    );
   expect(delivery, 'no link confirmation was sent into the chat').toBeDefined();
   const reply = delivery?.replies.find((candidate) => buttonsOf(candidate).length > 0) as Reply;
   const arg = (name: string) => buttonsOf(reply).find((button) => button.action?.name === name)?.action?.arg ?? '';

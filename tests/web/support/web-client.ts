@@ -1,5 +1,11 @@
 /** One HTTP answer as a test reads it. */
-export type WebResponse = { status: number; headers: Headers; text: string; location: string | undefined; body: Buffer };
+export type WebResponse = {
+  status: number;
+  headers: Headers;
+  text: string;
+  location: string | undefined;
+  body: Buffer;
+};
 
 /**
  * A minimal browser for HTTP tests: a cookie jar, no automatic redirects (tests look at each
@@ -9,7 +15,10 @@ export class WebClient {
   readonly cookies = new Map<string, string>();
   csrf: string | undefined;
 
-  constructor(readonly baseUrl: string, readonly headers: Record<string, string> = {}) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   /** GET a path (or absolute URL on the same server). */
   get(path: string, extra: Record<string, string> = {}): Promise<WebResponse> {
@@ -17,11 +26,18 @@ export class WebClient {
   }
 
   /** POST a urlencoded form; the page's CSRF token is added unless `csrf` is false or a string to send instead. */
-  post(path: string, fields: Record<string, string> = {}, options: { csrf?: boolean | string; headers?: Record<string, string> } = {}): Promise<WebResponse> {
+  post(
+    path: string,
+    fields: Record<string, string> = {},
+    options: { csrf?: boolean | string; headers?: Record<string, string> } = {},
+  ): Promise<WebResponse> {
     const body = new URLSearchParams(fields);
     const token = options.csrf === false ? undefined : typeof options.csrf === 'string' ? options.csrf : this.csrf;
     if (token !== undefined) body.set('_csrf', token);
-    return this.request('POST', path, body.toString(), { 'content-type': 'application/x-www-form-urlencoded', ...options.headers });
+    return this.request('POST', path, body.toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...options.headers,
+    });
   }
 
   /** Loads a page first (for its CSRF token), then posts the form. */
@@ -36,7 +52,12 @@ export class WebClient {
     return this.get(response.location);
   }
 
-  private async request(method: string, path: string, body: string | undefined, extra: Record<string, string>): Promise<WebResponse> {
+  private async request(
+    method: string,
+    path: string,
+    body: string | undefined,
+    extra: Record<string, string>,
+  ): Promise<WebResponse> {
     const url = path.startsWith('http') ? path : `${this.baseUrl}${path}`;
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     const response = await fetch(url, {
@@ -58,7 +79,13 @@ export class WebClient {
     const text = (response.headers.get('content-type') ?? '').includes('zip') ? '' : buffer.toString('utf8');
     const token = /name="_csrf" value="([^"]+)"/.exec(text)?.[1];
     if (token) this.csrf = token;
-    return { status: response.status, headers: response.headers, text, location: response.headers.get('location') ?? undefined, body: buffer };
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      location: response.headers.get('location') ?? undefined,
+      body: buffer,
+    };
   }
 }
 

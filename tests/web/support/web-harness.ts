@@ -17,7 +17,6 @@ export type WebHarness = {
   close(): Promise<void>;
 };
 
-
 /** Client id and secret the local issuer accepts. */
 export const OIDC_CLIENT = { id: 'imagine-test-client', secret: 'imagine-test-secret' };
 
@@ -26,7 +25,15 @@ export const OIDC_CLIENT = { id: 'imagine-test-client', secret: 'imagine-test-se
  * Stripe SDK at the fake and its webhooks at `/stripe/webhook`; `google: true` starts
  * oauth2-mock-server as the OpenID issuer.
  */
-export async function startWebHarness(options: { stripe?: boolean; google?: boolean; env?: Record<string, string>; startWorker?: boolean; legalDir?: string } = {}): Promise<WebHarness> {
+export async function startWebHarness(
+  options: {
+    stripe?: boolean;
+    google?: boolean;
+    env?: Record<string, string>;
+    startWorker?: boolean;
+    legalDir?: string;
+  } = {},
+): Promise<WebHarness> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const stripe = options.stripe ? await FakeStripeApi.start() : undefined;
@@ -41,13 +48,25 @@ export async function startWebHarness(options: { stripe?: boolean; google?: bool
     env: {
       PUBLIC_URL: baseUrl,
       SESSION_SECRET: 'a-test-session-secret-of-at-least-32-chars',
-      ...(stripe ? { STRIPE_SECRET_KEY: stripe.apiKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret } : {}),
-      ...(oidc ? { GOOGLE_OAUTH_CLIENT_ID: OIDC_CLIENT.id, GOOGLE_OAUTH_CLIENT_SECRET: OIDC_CLIENT.secret, GOOGLE_OIDC_ISSUER: oidc.issuer.url ?? '' } : {}),
+      ...(stripe
+        ? { STRIPE_SECRET_KEY: stripe.apiKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret }
+        : {}),
+      ...(oidc
+        ? {
+            GOOGLE_OAUTH_CLIENT_ID: OIDC_CLIENT.id,
+            GOOGLE_OAUTH_CLIENT_SECRET: OIDC_CLIENT.secret,
+            GOOGLE_OIDC_ISSUER: oidc.issuer.url ?? '',
+          }
+        : {}),
       ...options.env,
     },
   });
   // Behind a (pretend) proxy, so each test client can come from an address of its own.
-  const app = createWebApp(t.core, { logger: t.deps.logger, trustProxy: true, ...(options.legalDir ? { legalDir: options.legalDir } : {}) });
+  const app = createWebApp(t.core, {
+    logger: t.deps.logger,
+    trustProxy: true,
+    ...(options.legalDir ? { legalDir: options.legalDir } : {}),
+  });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(port, '127.0.0.1', () => resolve(listening));
     listening.once('error', reject);
@@ -59,7 +78,8 @@ export async function startWebHarness(options: { stripe?: boolean; google?: bool
     baseUrl,
     stripe,
     oidc,
-    client: (headers = {}) => new WebClient(baseUrl, { 'x-forwarded-for': `203.0.113.${(clients += 1) % 250}`, ...headers }),
+    client: (headers = {}) =>
+      new WebClient(baseUrl, { 'x-forwarded-for': `203.0.113.${(clients += 1) % 250}`, ...headers }),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

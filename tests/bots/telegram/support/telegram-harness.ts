@@ -28,12 +28,28 @@ export type TelegramHarness = {
  * the entry point does), and the adapter in polling or webhook mode. In webhook mode the real
  * web app serves `/telegram/webhook` on a random port.
  */
-export async function startTelegramHarness(options: { mode: 'polling' | 'webhook'; providers?: ProviderRegistry; floodLimit?: boolean; env?: Record<string, string> }): Promise<TelegramHarness> {
-  const fake = await startFakeTelegram({ token: BOT_TOKEN, botInfo: { username: BOT_USERNAME }, ...(options.floodLimit ? { floodLimit: true } : {}) });
+export async function startTelegramHarness(options: {
+  mode: 'polling' | 'webhook';
+  providers?: ProviderRegistry;
+  floodLimit?: boolean;
+  env?: Record<string, string>;
+}): Promise<TelegramHarness> {
+  const fake = await startFakeTelegram({
+    token: BOT_TOKEN,
+    botInfo: { username: BOT_USERNAME },
+    ...(options.floodLimit ? { floodLimit: true } : {}),
+  });
   const t = await createTestCore({
     startWorker: false,
     ...(options.providers ? { providers: options.providers } : {}),
-    env: { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_BOT_USERNAME: BOT_USERNAME, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_MODE: options.mode, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, ...options.env },
+    env: {
+      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      TELEGRAM_BOT_USERNAME: BOT_USERNAME,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      TELEGRAM_MODE: options.mode,
+      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      ...options.env,
+    },
   });
   const config = t.deps.config.telegram;
   if (!config) throw new Error('telegram config missing');
@@ -45,7 +61,12 @@ export async function startTelegramHarness(options: { mode: 'polling' | 'webhook
     const app = createWebApp(t.core, {
       logger: t.deps.logger,
       trustProxy: false,
-      mounts: [{ path: '/telegram/webhook', handler: (request, response, next) => telegram?.webhookHandler(request, response, next) }],
+      mounts: [
+        {
+          path: '/telegram/webhook',
+          handler: (request, response, next) => telegram?.webhookHandler(request, response, next),
+        },
+      ],
     });
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -53,7 +74,11 @@ export async function startTelegramHarness(options: { mode: 'polling' | 'webhook
     const address = server.address();
     publicUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   }
-  telegram = createTelegramBot(t.core, { config, publicUrl: publicUrl ?? t.deps.config.publicUrl, logger: t.deps.logger });
+  telegram = createTelegramBot(t.core, {
+    config,
+    publicUrl: publicUrl ?? t.deps.config.publicUrl,
+    logger: t.deps.logger,
+  });
   t.deps.notifiers.telegram = telegram.notifier;
   const stopWorker = await t.core.startWorker({ concurrency: 2 });
   await telegram.start();
@@ -98,11 +123,24 @@ export function shownText(call: TelegramCall): string {
 }
 
 /** Waits for a successful sendMessage or editMessageText to `chatId` whose text matches. */
-export function waitForText(fake: FakeTelegram, chatId: number, pattern: string | RegExp, timeoutMs = 10_000): Promise<TelegramCall> {
+export function waitForText(
+  fake: FakeTelegram,
+  chatId: number,
+  pattern: string | RegExp,
+  timeoutMs = 10_000,
+): Promise<TelegramCall> {
   const matches = (text: string) => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
   return waitUntil(
-    () => fake.calls.find((call) => ['sendMessage', 'editMessageText'].includes(call.method) && call.status === 200 && call.params.chat_id === chatId && matches(shownText(call))),
-    () => `text ${String(pattern)} in chat ${chatId}; seen: ${JSON.stringify(callsTo(fake, chatId).map((call) => `${call.method}:${call.status}:${shownText(call)}`))}`,
+    () =>
+      fake.calls.find(
+        (call) =>
+          ['sendMessage', 'editMessageText'].includes(call.method) &&
+          call.status === 200 &&
+          call.params.chat_id === chatId &&
+          matches(shownText(call)),
+      ),
+    () =>
+      `text ${String(pattern)} in chat ${chatId}; seen: ${JSON.stringify(callsTo(fake, chatId).map((call) => `${call.method}:${call.status}:${shownText(call)}`))}`,
     timeoutMs,
   );
 }
@@ -125,14 +163,33 @@ export function messageIdOf(call: TelegramCall): number {
  * Presses the newest button in `chatId` whose label matches, as `fromId`: pushes the
  * callback_query Telegram would send. Returns the update (its query id is what must be answered).
  */
-export async function pressButton(fake: FakeTelegram, input: { chatId: number; fromId: number; label: string | RegExp; languageCode?: string }): Promise<Update> {
+export async function pressButton(
+  fake: FakeTelegram,
+  input: { chatId: number; fromId: number; label: string | RegExp; languageCode?: string },
+): Promise<Update> {
   const matches = (text: string) => (typeof input.label === 'string' ? text === input.label : input.label.test(text));
   const call = await waitUntil(
-    () => [...fake.calls].reverse().find((candidate) => candidate.status === 200 && candidate.params.chat_id === input.chatId && buttonsOf(candidate).some((button) => matches(button.text))),
+    () =>
+      [...fake.calls]
+        .reverse()
+        .find(
+          (candidate) =>
+            candidate.status === 200 &&
+            candidate.params.chat_id === input.chatId &&
+            buttonsOf(candidate).some((button) => matches(button.text)),
+        ),
     () => `a button ${String(input.label)} in chat ${input.chatId}`,
   );
   const button = buttonsOf(call).find((candidate) => matches(candidate.text));
-  return fake.pushUpdate(fake.callbackUpdate({ chatId: input.chatId, fromId: input.fromId, data: button?.callback_data ?? '', messageId: messageIdOf(call), ...(input.languageCode ? { languageCode: input.languageCode } : {}) }));
+  return fake.pushUpdate(
+    fake.callbackUpdate({
+      chatId: input.chatId,
+      fromId: input.fromId,
+      data: button?.callback_data ?? '',
+      messageId: messageIdOf(call),
+      ...(input.languageCode ? { languageCode: input.languageCode } : {}),
+    }),
+  );
 }
 
 /** Waits until the callback query of `update` was answered; returns the answer call. */
@@ -145,23 +202,45 @@ export function waitForAnswer(fake: FakeTelegram, update: Update): Promise<Teleg
 }
 
 /** A user sends `text` in a chat (their private chat unless `chatId` is given). */
-export function sendText(fake: FakeTelegram, input: { fromId: number; text: string; chatId?: number; languageCode?: string }): Update {
-  return fake.pushUpdate(fake.messageUpdate({ fromId: input.fromId, text: input.text, ...(input.chatId === undefined ? {} : { chatId: input.chatId }), languageCode: input.languageCode ?? 'en' }));
+export function sendText(
+  fake: FakeTelegram,
+  input: { fromId: number; text: string; chatId?: number; languageCode?: string },
+): Update {
+  return fake.pushUpdate(
+    fake.messageUpdate({
+      fromId: input.fromId,
+      text: input.text,
+      ...(input.chatId === undefined ? {} : { chatId: input.chatId }),
+      languageCode: input.languageCode ?? 'en',
+    }),
+  );
 }
 
 /** /start, "I accept", "I am 13 or older", through the real bot, in the user's private chat. */
 export async function onboard(fake: FakeTelegram, fromId: number, languageCode = 'en'): Promise<void> {
   const locale = normalizeLocale(languageCode);
   sendText(fake, { fromId, text: '/start', languageCode });
-  const accept = await pressButton(fake, { chatId: fromId, fromId, label: translate(locale, 'terms.accept_button'), languageCode });
+  const accept = await pressButton(fake, {
+    chatId: fromId,
+    fromId,
+    label: translate(locale, 'terms.accept_button'),
+    languageCode,
+  });
   await waitForAnswer(fake, accept);
-  const confirm = await pressButton(fake, { chatId: fromId, fromId, label: translate(locale, 'terms.age_confirm_button', { age: MINIMUM_AGE }), languageCode });
+  const confirm = await pressButton(fake, {
+    chatId: fromId,
+    fromId,
+    label: translate(locale, 'terms.age_confirm_button', { age: MINIMUM_AGE }),
+    languageCode,
+  });
   await waitForAnswer(fake, confirm);
   await waitForText(fake, fromId, translate(locale, 'terms.accepted', { credits: 10 }));
 }
 
 /** The available credits of a Telegram user. */
 export async function balanceOf(t: TestCore, telegramUserId: number): Promise<number> {
-  const identity = await t.database.prisma.identity.findUniqueOrThrow({ where: { provider_subject: { provider: 'telegram', subject: String(telegramUserId) } } });
+  const identity = await t.database.prisma.identity.findUniqueOrThrow({
+    where: { provider_subject: { provider: 'telegram', subject: String(telegramUserId) } },
+  });
   return (await getBalance(t.database.prisma, identity.userId, t.clock.now())).available;
 }

@@ -18,16 +18,28 @@ afterAll(async () => {
 });
 
 function entry(id: string, userId = '1'): HeldRequest {
-  return { id, heldAt: Date.now(), request: { eventId: `event-${id}`, actor: { platform: 'telegram', platformUserId: userId, locale: 'en' }, chat: { id: userId, type: 'private' }, command: { name: 'imagine', args: id } } };
+  return {
+    id,
+    heldAt: Date.now(),
+    request: {
+      eventId: `event-${id}`,
+      actor: { platform: 'telegram', platformUserId: userId, locale: 'en' },
+      chat: { id: userId, type: 'private' },
+      command: { name: 'imagine', args: id },
+    },
+  };
 }
 
 const kinds: [string, () => ChatHold][] = [
   ['memory', () => createMemoryChatHold()],
-  ['redis', () => {
-    const prefix = `test:hold:${randomBytes(4).toString('hex')}`;
-    prefixes.push(prefix);
-    return createRedisChatHold(redis, prefix);
-  }],
+  [
+    'redis',
+    () => {
+      const prefix = `test:hold:${randomBytes(4).toString('hex')}`;
+      prefixes.push(prefix);
+      return createRedisChatHold(redis, prefix);
+    },
+  ],
 ];
 
 /** Both holds keep the same contract: arrival order, a bound, status messages, one drainer. */
@@ -40,7 +52,10 @@ describe.each(kinds)('the %s chat hold', (_kind, create) => {
     expect(await hold.attachStatusMessage('a', '77')).toBe(true);
     expect(await hold.attachStatusMessage('zzz', '78')).toBe(false);
     const held = await hold.list();
-    expect(held.map((item) => [item.id, item.statusMessageId])).toEqual([['b', undefined], ['a', '77']]);
+    expect(held.map((item) => [item.id, item.statusMessageId])).toEqual([
+      ['b', undefined],
+      ['a', '77'],
+    ]);
     expect(held[0]?.request.command).toEqual({ name: 'imagine', args: 'b' });
 
     await hold.remove('b');

@@ -12,7 +12,15 @@ function deadPid(): number {
 }
 
 function holderLine(fields: Partial<LockHolder>): string {
-  return JSON.stringify({ pid: 1, hostname: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'node main.ts', startTicks: null, nonce: 'n-1', ...fields });
+  return JSON.stringify({
+    pid: 1,
+    hostname: os.hostname(),
+    startedAt: '2026-01-01T00:00:00.000Z',
+    command: 'node main.ts',
+    startTicks: null,
+    nonce: 'n-1',
+    ...fields,
+  });
 }
 
 async function refusal(lockPath: string): Promise<DataDirLockedError> {
@@ -52,10 +60,16 @@ describe('the embedded database lock (core/infra/db/data-dir-lock.ts)', () => {
 
   it('refuses while a live process holds it, naming pid, start time and command', async () => {
     const lockPath = path.join(dir, 'live.lock');
-    const ticks = (await fs.readFile(`/proc/${sleeper.pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ')[19] ?? null;
-    await fs.writeFile(lockPath, holderLine({ pid: sleeper.pid, startTicks: ticks, command: 'node --import tsx main.ts' }));
+    const ticks =
+      (await fs.readFile(`/proc/${sleeper.pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ')[19] ?? null;
+    await fs.writeFile(
+      lockPath,
+      holderLine({ pid: sleeper.pid, startTicks: ticks, command: 'node --import tsx main.ts' }),
+    );
     const error = await refusal(lockPath);
-    expect(error.message).toContain(`The embedded database is in use by pid ${sleeper.pid} on host ${os.hostname()} (started 2026-01-01T00:00:00.000Z, command: node --import tsx main.ts)`);
+    expect(error.message).toContain(
+      `The embedded database is in use by pid ${sleeper.pid} on host ${os.hostname()} (started 2026-01-01T00:00:00.000Z, command: node --import tsx main.ts)`,
+    );
     expect(error.holder?.pid).toBe(sleeper.pid);
     expect(await readLockHolder(lockPath)).toMatchObject({ pid: sleeper.pid });
   });

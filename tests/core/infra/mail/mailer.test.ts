@@ -16,7 +16,10 @@ function parseMessage(raw: string): { headers: Map<string, string>; body: string
   const split = raw.indexOf('\r\n\r\n');
   expect(split).toBeGreaterThan(0);
   const headers = new Map<string, string>();
-  for (const line of raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+  for (const line of raw
+    .slice(0, split)
+    .replace(/\r\n[ \t]+/g, ' ')
+    .split('\r\n')) {
     const colon = line.indexOf(':');
     headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
   }
@@ -24,11 +27,16 @@ function parseMessage(raw: string): { headers: Map<string, string>; body: string
 }
 
 /** The parts of a multipart body, each parsed like a message. */
-function partsOf(message: { headers: Map<string, string>; body: string }): Array<{ headers: Map<string, string>; body: string }> {
+function partsOf(message: {
+  headers: Map<string, string>;
+  body: string;
+}): Array<{ headers: Map<string, string>; body: string }> {
   const boundary = /boundary="?([^";]+)"?/.exec(message.headers.get('content-type') ?? '')?.[1];
   expect(boundary).toBeDefined();
   const [, ...sections] = message.body.split(`--${boundary}`);
-  return sections.filter((section) => !section.startsWith('--')).map((section) => parseMessage(section.replace(/^\r\n/, '')));
+  return sections
+    .filter((section) => !section.startsWith('--'))
+    .map((section) => parseMessage(section.replace(/^\r\n/, '')));
 }
 
 describe('mail', () => {
@@ -45,8 +53,17 @@ describe('mail', () => {
   describe('outbox', () => {
     it('writes one parseable .eml per message, named by time and id', async () => {
       const outboxDir = path.join(dir, 'outbox');
-      const mailer = createOutboxMailer({ outboxDir, from: FROM, logger: silentLogger(), now: () => new Date('2025-03-09T12:34:56.789Z') });
-      const { messageId } = await mailer.send({ to: 'ada@example.com', subject: 'Your sign-in link', text: 'Open https://imagine.example/login/abc to sign in.' });
+      const mailer = createOutboxMailer({
+        outboxDir,
+        from: FROM,
+        logger: silentLogger(),
+        now: () => new Date('2025-03-09T12:34:56.789Z'),
+      });
+      const { messageId } = await mailer.send({
+        to: 'ada@example.com',
+        subject: 'Your sign-in link',
+        text: 'Open https://imagine.example/login/abc to sign in.',
+      });
 
       const files = await fs.readdir(outboxDir);
       expect(files).toHaveLength(1);
@@ -66,7 +83,12 @@ describe('mail', () => {
 
     it('writes text and html as multipart/alternative', async () => {
       const mailer = createOutboxMailer({ outboxDir: dir, from: FROM, logger: silentLogger() });
-      await mailer.send({ to: 'ada@example.com', subject: 'Receipt', text: 'Paid 9.99 USD', html: '<p>Paid <b>9.99 USD</b></p>' });
+      await mailer.send({
+        to: 'ada@example.com',
+        subject: 'Receipt',
+        text: 'Paid 9.99 USD',
+        html: '<p>Paid <b>9.99 USD</b></p>',
+      });
       const [file] = await fs.readdir(dir);
       const message = parseMessage(await fs.readFile(path.join(dir, file!), 'utf8'));
       expect(message.headers.get('content-type')).toMatch(/^multipart\/alternative/);
@@ -92,7 +114,12 @@ describe('mail', () => {
 
     it('delivers the message to the SMTP server', async () => {
       const mailer = createSmtpMailer({ smtpUrl, from: FROM, logger: silentLogger() });
-      const { messageId } = await mailer.send({ to: 'ada@example.com', subject: 'Your sign-in link', text: 'Open the link.\r\n.\r\nA line with only a dot came before.', html: '<p>Open the link.</p>' });
+      const { messageId } = await mailer.send({
+        to: 'ada@example.com',
+        subject: 'Your sign-in link',
+        text: 'Open the link.\r\n.\r\nA line with only a dot came before.',
+        html: '<p>Open the link.</p>',
+      });
       await server.waitForMessages(1);
 
       const [mail] = server.received;
@@ -109,7 +136,9 @@ describe('mail', () => {
 
     it('rejects with MailDeliveryError carrying the SMTP code when the server refuses', async () => {
       const mailer = createSmtpMailer({ smtpUrl, from: FROM, logger: silentLogger() });
-      const error = await mailer.send({ to: 'nobody@example.com', subject: 'Hi', text: 'Hi' }).catch((caught: unknown) => caught);
+      const error = await mailer
+        .send({ to: 'nobody@example.com', subject: 'Hi', text: 'Hi' })
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(MailDeliveryError);
       expect((error as MailDeliveryError).responseCode).toBe(550);
       expect(server.received).toHaveLength(0);
@@ -117,11 +146,19 @@ describe('mail', () => {
 
     it('createMailer uses SMTP when a URL is set and the outbox otherwise', async () => {
       const outboxDir = path.join(dir, 'outbox');
-      await createMailer({ smtpUrl, from: FROM, outboxDir, logger: silentLogger() }).send({ to: 'ada@example.com', subject: 'via smtp', text: 'x' });
+      await createMailer({ smtpUrl, from: FROM, outboxDir, logger: silentLogger() }).send({
+        to: 'ada@example.com',
+        subject: 'via smtp',
+        text: 'x',
+      });
       await server.waitForMessages(1);
       await expect(fs.readdir(outboxDir)).rejects.toMatchObject({ code: 'ENOENT' });
 
-      await createMailer({ smtpUrl: undefined, from: FROM, outboxDir, logger: silentLogger() }).send({ to: 'ada@example.com', subject: 'via outbox', text: 'x' });
+      await createMailer({ smtpUrl: undefined, from: FROM, outboxDir, logger: silentLogger() }).send({
+        to: 'ada@example.com',
+        subject: 'via outbox',
+        text: 'x',
+      });
       expect(await fs.readdir(outboxDir)).toHaveLength(1);
       expect(server.received).toHaveLength(1);
     });

@@ -58,32 +58,49 @@ describe('createMediaStore', () => {
   });
 
   it('stores in the bucket at S3_ENDPOINT with S3_ACCESS_KEY_ID, path-style', async () => {
-    const config = loadConfig({ S3_BUCKET: 'imagine-media', S3_ENDPOINT: fake.endpoint, S3_ACCESS_KEY_ID: fake.accessKeyId, S3_SECRET_ACCESS_KEY: fake.secretAccessKey });
+    const config = loadConfig({
+      S3_BUCKET: 'imagine-media',
+      S3_ENDPOINT: fake.endpoint,
+      S3_ACCESS_KEY_ID: fake.accessKeyId,
+      S3_SECRET_ACCESS_KEY: fake.secretAccessKey,
+    });
     const opened = await createMediaStore(config.media);
     const stored = await opened.store.put({ bytes: Buffer.from('remote'), mime: 'image/png', keyHint: 'outputs' });
     opened.close();
     expect(fake.buckets.get('imagine-media')?.get(stored.key)?.bytes.toString()).toBe('remote');
-    const put = await fake.waitForRequest((request) => request.method === 'PUT' && request.path === `/imagine-media/${stored.key}`);
+    const put = await fake.waitForRequest(
+      (request) => request.method === 'PUT' && request.path === `/imagine-media/${stored.key}`,
+    );
     expect(put.headers.authorization).toContain(`Credential=${fake.accessKeyId}/`);
   });
 
   it('takes credentials from the AWS SDK’s default chain when no keys are set', async () => {
     const config = loadConfig({ S3_BUCKET: 'imagine-media', S3_ENDPOINT: fake.endpoint });
-    const stored = await withProcessEnv({ ...NO_AMBIENT_AWS, AWS_ACCESS_KEY_ID: fake.accessKeyId, AWS_SECRET_ACCESS_KEY: fake.secretAccessKey }, async () => {
-      const opened = await createMediaStore(config.media);
-      try {
-        return await opened.store.put({ bytes: Buffer.from('from the chain'), mime: 'image/png' });
-      } finally {
-        opened.close();
-      }
-    });
+    const stored = await withProcessEnv(
+      { ...NO_AMBIENT_AWS, AWS_ACCESS_KEY_ID: fake.accessKeyId, AWS_SECRET_ACCESS_KEY: fake.secretAccessKey },
+      async () => {
+        const opened = await createMediaStore(config.media);
+        try {
+          return await opened.store.put({ bytes: Buffer.from('from the chain'), mime: 'image/png' });
+        } finally {
+          opened.close();
+        }
+      },
+    );
     expect(fake.buckets.get('imagine-media')?.get(stored.key)?.bytes.toString()).toBe('from the chain');
   });
 
   it('refuses to start when S3_BUCKET is set and no credentials can be found, naming the variables', async () => {
     const config = loadConfig({ S3_BUCKET: 'imagine-media', S3_ENDPOINT: fake.endpoint });
-    const error = await withProcessEnv(NO_AMBIENT_AWS, () => createMediaStore(config.media).then(() => undefined, (caught: unknown) => caught));
+    const error = await withProcessEnv(NO_AMBIENT_AWS, () =>
+      createMediaStore(config.media).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      ),
+    );
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toMatch(/S3_ACCESS_KEY_ID \/ S3_SECRET_ACCESS_KEY: S3_BUCKET=imagine-media is set but no credentials were found/);
+    expect((error as ConfigError).message).toMatch(
+      /S3_ACCESS_KEY_ID \/ S3_SECRET_ACCESS_KEY: S3_BUCKET=imagine-media is set but no credentials were found/,
+    );
   });
 });

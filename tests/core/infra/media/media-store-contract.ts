@@ -64,7 +64,9 @@ export function describeMediaStoreContract(name: string, open: (now: () => Date)
       expect(first.key).toMatch(/^outputs\/2025\/03\/[0-9a-f-]{36}\.mp4$/);
       expect(second.key).toMatch(/^2025\/03\/[0-9a-f-]{36}\.bin$/);
       expect(first.key).not.toBe(second.key);
-      await expect(store.put({ bytes: Buffer.from('a'), mime: 'image/png', keyHint: '../escape' })).rejects.toBeInstanceOf(InvalidMediaKeyError);
+      await expect(
+        store.put({ bytes: Buffer.from('a'), mime: 'image/png', keyHint: '../escape' }),
+      ).rejects.toBeInstanceOf(InvalidMediaKeyError);
       expect((await opened.storedKeys()).sort()).toEqual([first.key, second.key].sort());
     });
 
@@ -80,7 +82,9 @@ export function describeMediaStoreContract(name: string, open: (now: () => Date)
 
     it('deleteMany removes exactly the named files, counts missing ones as removed, and really frees the storage', async () => {
       const keep = await store.put({ bytes: Buffer.from('keep'), mime: 'image/png' });
-      const gone = await Promise.all([1, 2, 3].map((n) => store.put({ bytes: Buffer.from(`gone ${n}`), mime: 'image/png', keyHint: 'inputs' })));
+      const gone = await Promise.all(
+        [1, 2, 3].map((n) => store.put({ bytes: Buffer.from(`gone ${n}`), mime: 'image/png', keyHint: 'inputs' })),
+      );
       const neverStored = '2025/03/00000000-0000-4000-8000-000000000000.png';
 
       expect(await store.deleteMany([...gone.map((file) => file.key), neverStored])).toEqual([]);
@@ -91,7 +95,9 @@ export function describeMediaStoreContract(name: string, open: (now: () => Date)
     });
 
     it('lists the keys stored in one month, across pages, and nothing of other months or folders', async () => {
-      const march = await Promise.all(Array.from({ length: 5 }, (_, n) => store.put({ bytes: Buffer.from(`m${n}`), mime: 'image/png' })));
+      const march = await Promise.all(
+        Array.from({ length: 5 }, (_, n) => store.put({ bytes: Buffer.from(`m${n}`), mime: 'image/png' })),
+      );
       const hinted = await store.put({ bytes: Buffer.from('h'), mime: 'image/png', keyHint: 'inputs' });
       const listed: string[] = [];
       for await (const key of store.listMonth({ year: 2025, month: 3, pageSize: 2 })) listed.push(key);
@@ -102,13 +108,26 @@ export function describeMediaStoreContract(name: string, open: (now: () => Date)
       const april: string[] = [];
       for await (const key of store.listMonth({ year: 2025, month: 4 })) april.push(key);
       expect(april).toEqual([]);
-      await expect(store.listMonth({ year: 2025, month: 13 })[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(InvalidMediaKeyError);
+      await expect(store.listMonth({ year: 2025, month: 13 })[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(
+        InvalidMediaKeyError,
+      );
     });
 
     it('refuses keys it did not make, before touching the storage', async () => {
       const stored = await store.put({ bytes: PNG_BYTES, mime: 'image/png' });
       const uuidName = stored.key.split('/').at(-1) ?? '';
-      const attempts = ['../secret.png', '2025/03/../../../secret.png', `../media/${stored.key}`, '/etc/passwd', `/2025/03/${uuidName}`, `2025\\03\\${uuidName}`, `2025/03/${uuidName}\0`, '', 'secret.png', `${stored.key}/..`];
+      const attempts = [
+        '../secret.png',
+        '2025/03/../../../secret.png',
+        `../media/${stored.key}`,
+        '/etc/passwd',
+        `/2025/03/${uuidName}`,
+        `2025\\03\\${uuidName}`,
+        `2025/03/${uuidName}\0`,
+        '',
+        'secret.png',
+        `${stored.key}/..`,
+      ];
       for (const key of attempts) {
         await expect(store.get(key), key).rejects.toBeInstanceOf(InvalidMediaKeyError);
         await expect(store.exists(key), key).rejects.toBeInstanceOf(InvalidMediaKeyError);

@@ -15,7 +15,13 @@ afterAll(async () => {
 });
 
 function clientFor(s3: FakeS3Api, credentials = s3.credentials): S3Client {
-  return new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials, maxAttempts: 1 });
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials,
+    maxAttempts: 1,
+  });
 }
 
 describeMediaStoreContract('S3 bucket', async (now) => {
@@ -46,9 +52,14 @@ describe('S3 media store against the store’s own failures', () => {
 
   it('puts the object with its content type and an MD5 the store checks, in the configured bucket only', async () => {
     const stored = await store.put({ bytes: Buffer.from('png bytes'), mime: 'image/png', keyHint: 'outputs' });
-    expect(fake.buckets.get('media')?.get(stored.key)).toMatchObject({ contentType: 'image/png', bytes: Buffer.from('png bytes') });
+    expect(fake.buckets.get('media')?.get(stored.key)).toMatchObject({
+      contentType: 'image/png',
+      bytes: Buffer.from('png bytes'),
+    });
     expect(fake.keysOf('other')).toEqual([]);
-    const put = await fake.waitForRequest((request) => request.method === 'PUT' && request.path === `/media/${stored.key}`);
+    const put = await fake.waitForRequest(
+      (request) => request.method === 'PUT' && request.path === `/media/${stored.key}`,
+    );
     expect(put.headers['content-md5']).toBe(createHash('md5').update('png bytes').digest('base64'));
   });
 
@@ -62,9 +73,13 @@ describe('S3 media store against the store’s own failures', () => {
     await expect(store.createReadStream(stored.key)).rejects.toBeInstanceOf(S3ServiceException);
 
     const stranger = clientFor(fake, { accessKeyId: 'AKIAWRONG', secretAccessKey: 'x' });
-    await expect(createS3MediaStore({ client: stranger, bucket: 'media' }).get(stored.key)).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
+    await expect(createS3MediaStore({ client: stranger, bucket: 'media' }).get(stored.key)).rejects.toMatchObject({
+      name: 'InvalidAccessKeyId',
+    });
     stranger.destroy();
-    await expect(createS3MediaStore({ client, bucket: 'missing' }).get(stored.key)).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    await expect(createS3MediaStore({ client, bucket: 'missing' }).get(stored.key)).rejects.toMatchObject({
+      name: 'NoSuchBucket',
+    });
   });
 
   it('deleteMany uses DeleteObjects and returns the keys a failed call left, so the caller can retry them', async () => {

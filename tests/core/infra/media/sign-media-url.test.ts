@@ -8,17 +8,37 @@ const EXPIRES_AT = new Date('2025-03-16T12:00:00Z');
 
 function signedParts(url: string): { assetId: string; exp: string; sig: string } {
   const parsed = new URL(url);
-  return { assetId: decodeURIComponent(parsed.pathname.split('/').pop()!), exp: parsed.searchParams.get('exp')!, sig: parsed.searchParams.get('sig')! };
+  return {
+    assetId: decodeURIComponent(parsed.pathname.split('/').pop()!),
+    exp: parsed.searchParams.get('exp')!,
+    sig: parsed.searchParams.get('sig')!,
+  };
 }
 
 describe('signed media URLs', () => {
-  const url = signMediaUrl({ baseUrl: 'https://imagine.example/', assetId: ASSET_ID, secret: SECRET, expiresAt: EXPIRES_AT });
+  const url = signMediaUrl({
+    baseUrl: 'https://imagine.example/',
+    assetId: ASSET_ID,
+    secret: SECRET,
+    expiresAt: EXPIRES_AT,
+  });
   const parts = signedParts(url);
 
   it('builds /media/<id>?exp=<unix seconds>&sig=<base64url> that verifies until it expires', () => {
-    expect(url).toMatch(new RegExp(`^https://imagine\\.example/media/${ASSET_ID}\\?exp=${EXPIRES_AT.getTime() / 1000}&sig=[A-Za-z0-9_-]{43}$`));
+    expect(url).toMatch(
+      new RegExp(
+        `^https://imagine\\.example/media/${ASSET_ID}\\?exp=${EXPIRES_AT.getTime() / 1000}&sig=[A-Za-z0-9_-]{43}$`,
+      ),
+    );
     expect(verifyMediaSignature({ ...parts, secret: SECRET, now: NOW })).toBe(true);
-    expect(verifyMediaSignature({ ...parts, exp: Number(parts.exp), secret: SECRET, now: new Date(EXPIRES_AT.getTime() - 1000) })).toBe(true);
+    expect(
+      verifyMediaSignature({
+        ...parts,
+        exp: Number(parts.exp),
+        secret: SECRET,
+        now: new Date(EXPIRES_AT.getTime() - 1000),
+      }),
+    ).toBe(true);
   });
 
   it('refuses an expired link', () => {
@@ -30,7 +50,9 @@ describe('signed media URLs', () => {
     const otherId = ASSET_ID.replace(/1$/, '2');
     const flipped = parts.sig.startsWith('A') ? `B${parts.sig.slice(1)}` : `A${parts.sig.slice(1)}`;
     expect(verifyMediaSignature({ ...parts, assetId: otherId, secret: SECRET, now: NOW })).toBe(false);
-    expect(verifyMediaSignature({ ...parts, exp: String(Number(parts.exp) + 3600), secret: SECRET, now: NOW })).toBe(false);
+    expect(verifyMediaSignature({ ...parts, exp: String(Number(parts.exp) + 3600), secret: SECRET, now: NOW })).toBe(
+      false,
+    );
     expect(verifyMediaSignature({ ...parts, sig: flipped, secret: SECRET, now: NOW })).toBe(false);
     expect(verifyMediaSignature({ ...parts, secret: `${SECRET}!`, now: NOW })).toBe(false);
   });

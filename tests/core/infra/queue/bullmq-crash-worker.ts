@@ -7,7 +7,8 @@ import { createLogger } from '#core/infra/logger';
 import { createBullmqQueue } from '#core/infra/queue/bullmq-queue';
 
 const [redisUrl, prefix, queueName] = process.argv.slice(2);
-if (!redisUrl || !prefix || !queueName) throw new Error('usage: bullmq-crash-worker.ts <redisUrl> <prefix> <queueName>');
+if (!redisUrl || !prefix || !queueName)
+  throw new Error('usage: bullmq-crash-worker.ts <redisUrl> <prefix> <queueName>');
 
 const queue = createBullmqQueue({
   redisUrl,
@@ -17,8 +18,11 @@ const queue = createBullmqQueue({
   lockDurationMs: 1_000,
   stalledIntervalMs: 500,
 });
-await queue.startWorker(async (job) => {
-  process.stdout.write(`started ${job.generationId} ${job.attempt}\n`);
-  await new Promise<never>(() => {});
-}, { concurrency: 1 });
+await queue.startWorker(
+  async (job) => {
+    process.stdout.write(`started ${job.generationId} ${job.attempt}\n`);
+    await new Promise<never>(() => {});
+  },
+  { concurrency: 1 },
+);
 process.stdout.write('ready\n');

@@ -16,7 +16,13 @@ let admin: Redis;
 let queueCounter = 0;
 
 function makeQueue(overrides: Partial<BullmqQueueOptions> = {}): ReturnType<typeof createBullmqQueue> {
-  return createBullmqQueue({ redisUrl: TEST_REDIS_URL, prefix, queueName: `q${++queueCounter}`, logger: silentLogger(), ...overrides });
+  return createBullmqQueue({
+    redisUrl: TEST_REDIS_URL,
+    prefix,
+    queueName: `q${++queueCounter}`,
+    logger: silentLogger(),
+    ...overrides,
+  });
 }
 
 beforeAll(() => {
@@ -31,7 +37,10 @@ afterAll(async () => {
 describeJobQueueContract('bullmq', (tuning) => makeQueue(tuning));
 
 /** The lines a child process prints, with a way to await one. */
-function watchOutput(child: ChildProcess): { waitForLine(line: string, timeoutMs?: number): Promise<void>; stderr(): string } {
+function watchOutput(child: ChildProcess): {
+  waitForLine(line: string, timeoutMs?: number): Promise<void>;
+  stderr(): string;
+} {
   const lines: string[] = [];
   let stderr = '';
   const waiters: Array<() => void> = [];
@@ -47,7 +56,8 @@ function watchOutput(child: ChildProcess): { waitForLine(line: string, timeoutMs
     async waitForLine(line, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (!lines.includes(line)) {
-        if (child.exitCode !== null) throw new Error(`worker process exited (${child.exitCode}) before printing "${line}": ${stderr}`);
+        if (child.exitCode !== null)
+          throw new Error(`worker process exited (${child.exitCode}) before printing "${line}": ${stderr}`);
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw new Error(`worker process did not print "${line}" in time; stderr: ${stderr}`);
         await Promise.race([

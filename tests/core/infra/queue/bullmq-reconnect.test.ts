@@ -15,7 +15,12 @@ describe('BullMQ queue across a Redis restart', () => {
 
   beforeAll(async () => {
     redis = await startOwnRedis();
-    queue = createBullmqQueue({ redisUrl: redis.url, prefix: uniquePrefix('reconnect'), queueName: 'generations', logger: silentLogger() });
+    queue = createBullmqQueue({
+      redisUrl: redis.url,
+      prefix: uniquePrefix('reconnect'),
+      queueName: 'generations',
+      logger: silentLogger(),
+    });
   });
   afterAll(async () => {
     await queue?.close(1_000);

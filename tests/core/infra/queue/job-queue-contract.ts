@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobInterruptedError, RetryableJobError, type JobHandler, type JobQueue, type QueuedJob } from '#core/infra/queue/job-queue';
+import {
+  JobInterruptedError,
+  RetryableJobError,
+  type JobHandler,
+  type JobQueue,
+  type QueuedJob,
+} from '#core/infra/queue/job-queue';
 import { EventCounter, deferred, quietWindow, waitFor, type Deferred } from '#tests/core/infra/test-kit';
 
 /** Options a contract test may tune; every implementation accepts them. */
@@ -183,10 +189,13 @@ export function describeJobQueueContract(label: string, makeQueue: MakeQueue): v
 
       const recorder = new JobRecorder(false);
       const startedAt: number[] = [];
-      await queue.startWorker(async (job) => {
-        startedAt.push(Date.now());
-        await recorder.handler(job);
-      }, { concurrency: 1 });
+      await queue.startWorker(
+        async (job) => {
+          startedAt.push(Date.now());
+          await recorder.handler(job);
+        },
+        { concurrency: 1 },
+      );
       await recorder.events.waitFor('finish', 1);
       expect(recorder.startedIds).toEqual(['gen-delayed']);
       expect(startedAt[0]! - enqueuedAt).toBeGreaterThanOrEqual(390);
@@ -198,12 +207,15 @@ export function describeJobQueueContract(label: string, makeQueue: MakeQueue): v
       const events = new EventCounter();
       await queue.enqueue({ name: 'image', generationId: 'flaky' });
       await queue.enqueue({ name: 'image', generationId: 'broken' });
-      await queue.startWorker(async (job) => {
-        attempts.push([job.generationId, job.attempt]);
-        events.record(job.generationId);
-        if (job.generationId === 'flaky' && job.attempt === 1) throw new RetryableJobError('provider busy');
-        if (job.generationId === 'broken') throw new Error('prompt rejected');
-      }, { concurrency: 1 });
+      await queue.startWorker(
+        async (job) => {
+          attempts.push([job.generationId, job.attempt]);
+          events.record(job.generationId);
+          if (job.generationId === 'flaky' && job.attempt === 1) throw new RetryableJobError('provider busy');
+          if (job.generationId === 'broken') throw new Error('prompt rejected');
+        },
+        { concurrency: 1 },
+      );
 
       await events.waitFor('flaky', 2);
       await waitFor(async () => (await queue.counts()).failed === 1, 'the broken job to fail');
@@ -220,10 +232,13 @@ export function describeJobQueueContract(label: string, makeQueue: MakeQueue): v
       const queue = open({ maxAttempts: 2, retryDelayMs: 20 });
       const attempts: number[] = [];
       await queue.enqueue({ name: 'image', generationId: 'always-busy' });
-      await queue.startWorker(async (job) => {
-        attempts.push(job.attempt);
-        throw new RetryableJobError('still busy');
-      }, { concurrency: 1 });
+      await queue.startWorker(
+        async (job) => {
+          attempts.push(job.attempt);
+          throw new RetryableJobError('still busy');
+        },
+        { concurrency: 1 },
+      );
       await waitFor(async () => (await queue.counts()).failed === 1, 'the job to fail for good');
       expect(attempts).toEqual([1, 2]);
     });

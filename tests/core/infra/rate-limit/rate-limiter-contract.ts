@@ -48,22 +48,29 @@ export function describeRateLimiterContract(label: string, makeLimiter: MakeLimi
     it('passes the task result and error through', async () => {
       const limiter = open({ 'provider:test': { maxConcurrent: 1 } });
       await expect(limiter.schedule('provider:test', async () => 'png')).resolves.toBe('png');
-      await expect(limiter.schedule('provider:test', async () => Promise.reject(new Error('HTTP 500')))).rejects.toThrow('HTTP 500');
+      await expect(
+        limiter.schedule('provider:test', async () => Promise.reject(new Error('HTTP 500'))),
+      ).rejects.toThrow('HTTP 500');
     });
 
     it('spaces task starts by minTimeMs', async () => {
       const limiter = open({ 'provider:test': { minTimeMs: 150 } });
       const starts: number[] = [];
-      await Promise.all(Array.from({ length: 4 }, () => limiter.schedule('provider:test', async () => void starts.push(Date.now()))));
+      await Promise.all(
+        Array.from({ length: 4 }, () => limiter.schedule('provider:test', async () => void starts.push(Date.now()))),
+      );
       expect(starts).toHaveLength(4);
-      for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(100); // 150 apart when registered; a busy event loop can start the earlier one late
+      for (let index = 1; index < starts.length; index += 1)
+        expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(100); // 150 apart when registered; a busy event loop can start the earlier one late
     });
 
     it('runs `amount` tasks per reservoir window and the rest after the refill', async () => {
       const createdAt = Date.now();
       const limiter = open({ 'provider:test': { reservoir: { amount: 2, refreshIntervalMs: 1_000 } } });
       const starts: number[] = [];
-      await Promise.all(Array.from({ length: 3 }, () => limiter.schedule('provider:test', async () => void starts.push(Date.now()))));
+      await Promise.all(
+        Array.from({ length: 3 }, () => limiter.schedule('provider:test', async () => void starts.push(Date.now()))),
+      );
       expect(starts[0]! - createdAt).toBeLessThan(800);
       expect(starts[1]! - createdAt).toBeLessThan(800);
       expect(starts[2]! - createdAt).toBeGreaterThanOrEqual(990);
@@ -76,9 +83,13 @@ export function describeRateLimiterContract(label: string, makeLimiter: MakeLimi
 
       let ranLate = false;
       const error = await limiter
-        .schedule('provider:test', async () => {
-          ranLate = true;
-        }, { maxWaitMs: 100 })
+        .schedule(
+          'provider:test',
+          async () => {
+            ranLate = true;
+          },
+          { maxWaitMs: 100 },
+        )
         .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(RateLimitError);
       expect((error as RateLimitError).limit).toBe('provider:test');
@@ -99,7 +110,9 @@ export function describeRateLimiterContract(label: string, makeLimiter: MakeLimi
       const limiter = open({ 'provider:test': { maxConcurrent: 1 } });
       const holding = deferred<void>();
       const first = limiter.schedule('provider:test', () => holding.promise);
-      await expect(limiter.schedule('provider:test', async () => 'late', { maxWaitMs: 0 })).rejects.toBeInstanceOf(RateLimitError);
+      await expect(limiter.schedule('provider:test', async () => 'late', { maxWaitMs: 0 })).rejects.toBeInstanceOf(
+        RateLimitError,
+      );
       holding.resolve();
       await first;
       await expect(limiter.schedule('provider:test', async () => 'now', { maxWaitMs: 0 })).resolves.toBe('now');
@@ -124,7 +137,9 @@ export function describeRateLimiterContract(label: string, makeLimiter: MakeLimi
 
     it('refuses a limit that is not configured', async () => {
       const limiter = open({ 'provider:test': {} });
-      await expect(limiter.schedule('provider:other', async () => 1)).rejects.toThrow(/Unknown rate limit "provider:other"/);
+      await expect(limiter.schedule('provider:other', async () => 1)).rejects.toThrow(
+        /Unknown rate limit "provider:other"/,
+      );
     });
 
     it('tryTake allows `points` per window, then says how long to wait', async () => {

@@ -16,7 +16,10 @@ describe('clustered limits across a Redis restart that lost their state', () => 
   beforeAll(async () => {
     redis = await startOwnRedis();
     limiter = createRateLimiter({
-      limits: { 'provider:google': { maxConcurrent: 2 }, 'provider:openai': { minTimeMs: 50, reservoir: { amount: 100, refreshIntervalMs: 60_000 } } },
+      limits: {
+        'provider:google': { maxConcurrent: 2 },
+        'provider:openai': { minTimeMs: 50, reservoir: { amount: 100, refreshIntervalMs: 60_000 } },
+      },
       redisUrl: redis.url,
       keyPrefix: 'restart:',
       logger: silentLogger(),
@@ -39,10 +42,12 @@ describe('clustered limits across a Redis restart that lost their state', () => 
       let result: string | undefined;
       let lastError: unknown;
       while (result === undefined && Date.now() < deadline) {
-        result = await limiter.schedule(limit, async () => 'after', { maxWaitMs: 5_000 }).catch((error: unknown) => {
-          lastError = error;
-          return undefined;
-        });
+        result = await limiter
+          .schedule(limit, async () => 'after', { maxWaitMs: 5_000 })
+          .catch((error: unknown) => {
+            lastError = error;
+            return undefined;
+          });
         if (result === undefined) await new Promise((resolve) => setTimeout(resolve, 250));
       }
       expect(result, `${limit}, last error: ${String(lastError)}`).toBe('after');
@@ -50,22 +55,37 @@ describe('clustered limits across a Redis restart that lost their state', () => 
     // And it still limits: two at once, the third waits.
     let running = 0;
     let most = 0;
-    await Promise.all(Array.from({ length: 5 }, () => limiter.schedule('provider:google', async () => {
-      running += 1;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      running -= 1;
-    })));
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        limiter.schedule('provider:google', async () => {
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          running -= 1;
+        }),
+      ),
+    );
     expect(most).toBe(2);
   });
 
-  it('runs a call that was waiting for a slot when Redis restarted empty, instead of leaving it waiting for ever', { timeout: 60_000 }, async () => {
-    const waiting = createRateLimiter({ limits: { 'provider:google': { maxConcurrent: 1 } }, redisUrl: redis.url, keyPrefix: 'restart-waiting:', logger: silentLogger() });
+  it('runs a call that was waiting for a slot when Redis restarted empty, instead of leaving it waiting for ever', {
+    timeout: 60_000,
+  }, async () => {
+    const waiting = createRateLimiter({
+      limits: { 'provider:google': { maxConcurrent: 1 } },
+      redisUrl: redis.url,
+      keyPrefix: 'restart-waiting:',
+      logger: silentLogger(),
+    });
     try {
       let release: () => void = () => undefined;
-      const holding = waiting.schedule('provider:google', () => new Promise<string>((resolve) => {
-        release = () => resolve('held');
-      }));
+      const holding = waiting.schedule(
+        'provider:google',
+        () =>
+          new Promise<string>((resolve) => {
+            release = () => resolve('held');
+          }),
+      );
       await new Promise((resolve) => setTimeout(resolve, 300));
       // Queued behind the only slot: its ticket waits in the limiter when Redis loses the state.
       const queued = waiting.schedule('provider:google', async () => 'queued');
@@ -75,7 +95,10 @@ describe('clustered limits across a Redis restart that lost their state', () => 
       await redis.start();
       release();
       await holding.catch(() => undefined);
-      const outcome = await Promise.race([queued, new Promise((resolve) => setTimeout(() => resolve('still waiting after 15 s'), 15_000))]);
+      const outcome = await Promise.race([
+        queued,
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 15 s'), 15_000)),
+      ]);
       expect(outcome).toBe('queued');
     } finally {
       await waiting.close();

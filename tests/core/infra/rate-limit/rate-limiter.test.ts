@@ -25,7 +25,9 @@ afterAll(async () => {
   await closeRedisConnection(admin);
 });
 
-describeRateLimiterContract('local Bottleneck', (limits) => createRateLimiter({ limits, redisUrl: undefined, keyPrefix: freshPrefix(), logger: silentLogger() }));
+describeRateLimiterContract('local Bottleneck', (limits) =>
+  createRateLimiter({ limits, redisUrl: undefined, keyPrefix: freshPrefix(), logger: silentLogger() }),
+);
 
 describeRateLimiterContract('clustered Bottleneck (Redis)', (limits) =>
   createRateLimiter({ limits, redisUrl: TEST_REDIS_URL, keyPrefix: freshPrefix(), logger: silentLogger() }),
@@ -35,7 +37,9 @@ describe('clustered limits across processes', () => {
   const pair = (limits: LimitsConfig, slotLeaseMs?: number) => {
     const keyPrefix = freshPrefix();
     // Two limiters with connections of their own stand for two worker processes.
-    return [0, 1].map(() => createRateLimiter({ limits, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger(), slotLeaseMs }));
+    return [0, 1].map(() =>
+      createRateLimiter({ limits, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger(), slotLeaseMs }),
+    );
   };
 
   it('holds maxConcurrent across two limiter instances', async () => {
@@ -87,7 +91,16 @@ describe('clustered limits across processes', () => {
     let release = () => {};
     try {
       // The "dead" process took the only slot for an image call and never gives it back.
-      const hung = dead!.schedule('provider:google', () => new Promise<void>((resolve) => { release = resolve; }), { slotTimeoutMs: 400 }).catch(() => undefined);
+      const hung = dead!
+        .schedule(
+          'provider:google',
+          () =>
+            new Promise<void>((resolve) => {
+              release = resolve;
+            }),
+          { slotTimeoutMs: 400 },
+        )
+        .catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 100));
       const started = Date.now();
       await alive!.schedule('provider:google', async () => undefined, { slotTimeoutMs: 400 });
@@ -102,12 +115,26 @@ describe('clustered limits across processes', () => {
     }
   });
 
-  it('frees the slots of a process killed while it held them, long before their slot timeout', { timeout: 60_000 }, async () => {
+  it('frees the slots of a process killed while it held them, long before their slot timeout', {
+    timeout: 60_000,
+  }, async () => {
     const keyPrefix = freshPrefix();
-    const childArgs = [path.join(import.meta.dirname, 'hold-slot-child.ts'), TEST_REDIS_URL, keyPrefix, 'provider:google', '2000'];
+    const childArgs = [
+      path.join(import.meta.dirname, 'hold-slot-child.ts'),
+      TEST_REDIS_URL,
+      keyPrefix,
+      'provider:google',
+      '2000',
+    ];
     const child = spawn(process.execPath, ['--import', 'tsx', ...childArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
     const limits = { 'provider:google': { maxConcurrent: 1, slotTimeoutMs: 600_000 } };
-    const alive = createRateLimiter({ limits, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger(), slotLeaseMs: 2_000 });
+    const alive = createRateLimiter({
+      limits,
+      redisUrl: TEST_REDIS_URL,
+      keyPrefix,
+      logger: silentLogger(),
+      slotLeaseMs: 2_000,
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('holding') && resolve());
@@ -135,10 +162,14 @@ describe('clustered limits across processes', () => {
       });
       await running.promise;
       // Three lease lengths: the holder renews its lease, so the slot stays taken.
-      await expect(other!.schedule('provider:google', async () => undefined, { maxWaitMs: 1_800 })).rejects.toMatchObject({ name: 'RateLimitError' });
+      await expect(
+        other!.schedule('provider:google', async () => undefined, { maxWaitMs: 1_800 }),
+      ).rejects.toMatchObject({ name: 'RateLimitError' });
       holding.resolve();
       await held;
-      await expect(other!.schedule('provider:google', async () => 'after', { maxWaitMs: 2_000 })).resolves.toBe('after');
+      await expect(other!.schedule('provider:google', async () => 'after', { maxWaitMs: 2_000 })).resolves.toBe(
+        'after',
+      );
     } finally {
       holding.resolve();
       await Promise.all([holder, other].map((limiter) => limiter?.close()));
@@ -152,8 +183,12 @@ describe('clustered limits across processes', () => {
       await first.schedule('provider:openai', async () => undefined);
       await first.schedule('provider:openai', async () => undefined);
       await second.schedule('provider:openai', async () => undefined);
-      await expect(second.schedule('provider:openai', async () => undefined, { maxWaitMs: 300 })).rejects.toMatchObject({ name: 'RateLimitError' });
-      await expect(first.schedule('provider:openai', async () => undefined, { maxWaitMs: 0 })).rejects.toMatchObject({ name: 'RateLimitError' });
+      await expect(second.schedule('provider:openai', async () => undefined, { maxWaitMs: 300 })).rejects.toMatchObject(
+        { name: 'RateLimitError' },
+      );
+      await expect(first.schedule('provider:openai', async () => undefined, { maxWaitMs: 0 })).rejects.toMatchObject({
+        name: 'RateLimitError',
+      });
     } finally {
       await Promise.all(limiters.map((limiter) => limiter.close()));
     }
@@ -175,34 +210,57 @@ describe('clustered limits across processes', () => {
 
   it('applies a changed limit to state a previous deployment left in Redis, keeping the spent reservoir', async () => {
     const keyPrefix = freshPrefix();
-    const before = createRateLimiter({ limits: { 'provider:x': { maxConcurrent: 1, reservoir: { amount: 2, refreshIntervalMs: 60_000 } } }, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger() });
+    const before = createRateLimiter({
+      limits: { 'provider:x': { maxConcurrent: 1, reservoir: { amount: 2, refreshIntervalMs: 60_000 } } },
+      redisUrl: TEST_REDIS_URL,
+      keyPrefix,
+      logger: silentLogger(),
+    });
     await before.schedule('provider:x', async () => undefined);
     await before.close();
 
-    const after = createRateLimiter({ limits: { 'provider:x': { maxConcurrent: 3, reservoir: { amount: 5, refreshIntervalMs: 60_000 } } }, redisUrl: TEST_REDIS_URL, keyPrefix, logger: silentLogger() });
+    const after = createRateLimiter({
+      limits: { 'provider:x': { maxConcurrent: 3, reservoir: { amount: 5, refreshIntervalMs: 60_000 } } },
+      redisUrl: TEST_REDIS_URL,
+      keyPrefix,
+      logger: silentLogger(),
+    });
     try {
       const probe = new ConcurrencyProbe();
       // One unit is left from before the restart: the restart does not refill the reservoir.
       await after.schedule('provider:x', probe.task(10));
-      await expect(after.schedule('provider:x', probe.task(10), { maxWaitMs: 300 })).rejects.toMatchObject({ name: 'RateLimitError' });
+      await expect(after.schedule('provider:x', probe.task(10), { maxWaitMs: 300 })).rejects.toMatchObject({
+        name: 'RateLimitError',
+      });
     } finally {
       await after.close();
     }
   });
 
-  it('applies changed concurrency, spacing and refill amount to state a previous deployment left in Redis', { timeout: 30_000 }, async () => {
+  it('applies changed concurrency, spacing and refill amount to state a previous deployment left in Redis', {
+    timeout: 30_000,
+  }, async () => {
     const keyPrefix = freshPrefix();
     const before = createRateLimiter({
-      limits: { 'provider:y': { maxConcurrent: 1, minTimeMs: 3_000 }, 'provider:z': { reservoir: { amount: 1, refreshIntervalMs: 1_500 } } },
+      limits: {
+        'provider:y': { maxConcurrent: 1, minTimeMs: 3_000 },
+        'provider:z': { reservoir: { amount: 1, refreshIntervalMs: 1_500 } },
+      },
       redisUrl: TEST_REDIS_URL,
       keyPrefix,
       logger: silentLogger(),
     });
-    await Promise.all([before.schedule('provider:y', async () => undefined), before.schedule('provider:z', async () => undefined)]);
+    await Promise.all([
+      before.schedule('provider:y', async () => undefined),
+      before.schedule('provider:z', async () => undefined),
+    ]);
     await before.close();
 
     const after = createRateLimiter({
-      limits: { 'provider:y': { maxConcurrent: 3, minTimeMs: 10 }, 'provider:z': { reservoir: { amount: 3, refreshIntervalMs: 1_500 } } },
+      limits: {
+        'provider:y': { maxConcurrent: 3, minTimeMs: 10 },
+        'provider:z': { reservoir: { amount: 3, refreshIntervalMs: 1_500 } },
+      },
       redisUrl: TEST_REDIS_URL,
       keyPrefix,
       logger: silentLogger(),
@@ -222,7 +280,9 @@ describe('clustered limits across processes', () => {
 
       // The spent unit stays spent; the next refill brings 3, so three calls start close together.
       const starts: number[] = [];
-      await Promise.all(Array.from({ length: 3 }, () => after.schedule('provider:z', async () => void starts.push(Date.now()))));
+      await Promise.all(
+        Array.from({ length: 3 }, () => after.schedule('provider:z', async () => void starts.push(Date.now()))),
+      );
       expect(starts).toHaveLength(3);
       expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(1_000);
     } finally {

@@ -27,7 +27,11 @@ const FOREIGN_GIF = Buffer.from(
   'base64',
 );
 
-const PATTERN_COLORS = Array.from({ length: 16 }, (_, index) => [(index & 3) * 80, ((index >> 2) & 3) * 80, (index * 37) % 256]);
+const PATTERN_COLORS = Array.from({ length: 16 }, (_, index) => [
+  (index & 3) * 80,
+  ((index >> 2) & 3) * 80,
+  (index * 37) % 256,
+]);
 
 describe('decodeGif (the test helper)', () => {
   it('reads a GIF that another encoder wrote, pixel for pixel', () => {

@@ -5,7 +5,14 @@
  */
 
 /** One decoded frame: palette indices, row by row, and its delay in hundredths of a second. */
-export type GifFrame = { indices: Uint8Array; delayCentiseconds: number; left: number; top: number; width: number; height: number };
+export type GifFrame = {
+  indices: Uint8Array;
+  delayCentiseconds: number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+};
 
 /** A decoded GIF. */
 export type DecodedGif = {
@@ -55,7 +62,8 @@ export function decodeGif(bytes: Uint8Array): DecodedGif {
       const body = subBlocks();
       if (label === 0xf9) delay = body[1]! | (body[2]! << 8);
       if (label === 0xfe) comments.push(Buffer.from(body).toString('latin1'));
-      if (label === 0xff && Buffer.from(body.subarray(0, 11)).toString('latin1') === 'NETSCAPE2.0') loopCount = body[12]! | (body[13]! << 8);
+      if (label === 0xff && Buffer.from(body.subarray(0, 11)).toString('latin1') === 'NETSCAPE2.0')
+        loopCount = body[12]! | (body[13]! << 8);
       continue;
     }
     if (introducer !== 0x2c) throw new Error(`Unknown block 0x${introducer.toString(16)} at ${at - 1}`);

@@ -2,12 +2,23 @@ import { createHash } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
-import { computeFrameThickness, DEMO_BADGE_COLOR, DEMO_FRAME_COLOR, layoutDemoBadge } from '#core/providers/demo/draw-demo-marks';
+import {
+  computeFrameThickness,
+  DEMO_BADGE_COLOR,
+  DEMO_FRAME_COLOR,
+  layoutDemoBadge,
+} from '#core/providers/demo/draw-demo-marks';
 import type { ImageRequest, MediaFile } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
 import { readPngTexts } from '#tests/core/providers/demo/read-png-chunks';
 
-const REQUEST: ImageRequest = { prompt: 'a lighthouse in a storm', model: 'demo', aspectRatio: '16:9', count: 1, quality: 'standard' };
+const REQUEST: ImageRequest = {
+  prompt: 'a lighthouse in a storm',
+  model: 'demo',
+  aspectRatio: '16:9',
+  count: 1,
+  quality: 'standard',
+};
 
 function digest(file: MediaFile): string {
   return createHash('sha256').update(file.bytes).digest('hex');
@@ -35,7 +46,13 @@ describe('createDemoImageProvider', () => {
     expect(new Set(files.map(digest)).size).toBe(4);
     for (const file of files) {
       const image = PNG.sync.read(file.bytes);
-      expect([file.mime, image.width, image.height, file.width, file.height]).toEqual(['image/png', 768, 432, 768, 432]);
+      expect([file.mime, image.width, image.height, file.width, file.height]).toEqual([
+        'image/png',
+        768,
+        432,
+        768,
+        432,
+      ]);
       expect(readPngTexts(file.bytes).get('Description')).toBe(REQUEST.prompt);
     }
   });
@@ -73,7 +90,9 @@ describe('createDemoImageProvider', () => {
     expect(digest(editB!)).not.toBe(digest(editA!));
     expect(digest(plain!)).not.toBe(digest(editA!));
     const image = PNG.sync.read(editA!.bytes);
-    const colorAt = (x: number, y: number): number[] => [...image.data.subarray((y * image.width + x) * 4, (y * image.width + x) * 4 + 3)];
+    const colorAt = (x: number, y: number): number[] => [
+      ...image.data.subarray((y * image.width + x) * 4, (y * image.width + x) * 4 + 3),
+    ];
     const inset = computeFrameThickness(image.width, image.height);
     const badge = layoutDemoBadge(image.width, image.height, 'DEMO EDIT', inset);
     expect(colorAt(0, 0)).toEqual([...DEMO_FRAME_COLOR]);
@@ -97,7 +116,9 @@ describe('createDemoImageProvider', () => {
   it('stops waiting out its latency when the signal fires', async () => {
     const controller = new AbortController();
     const started = performance.now();
-    const pending = rejection(createDemoImageProvider({ latencyMs: 10_000 }).generateImages({ ...REQUEST, signal: controller.signal }));
+    const pending = rejection(
+      createDemoImageProvider({ latencyMs: 10_000 }).generateImages({ ...REQUEST, signal: controller.signal }),
+    );
     setTimeout(() => controller.abort(), 30);
     expect(await pending).toMatchObject({ kind: 'transient' });
     expect(performance.now() - started).toBeLessThan(2_000);
@@ -105,7 +126,9 @@ describe('createDemoImageProvider', () => {
 
   it('stops between pictures when the signal fires while a batch is rendering', async () => {
     const controller = new AbortController();
-    const pending = rejection(createDemoImageProvider().generateImages({ ...REQUEST, count: 4, signal: controller.signal }));
+    const pending = rejection(
+      createDemoImageProvider().generateImages({ ...REQUEST, count: 4, signal: controller.signal }),
+    );
     setImmediate(() => controller.abort());
     expect(await pending).toMatchObject({ kind: 'transient' });
   });

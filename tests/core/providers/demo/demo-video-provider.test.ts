@@ -5,7 +5,12 @@ import type { VideoPoll, VideoRequest } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
 import { decodeGif } from '#tests/core/providers/demo/decode-gif';
 
-const REQUEST: VideoRequest = { prompt: 'waves rolling onto a beach', model: 'demo', aspectRatio: '16:9', durationSeconds: 2 };
+const REQUEST: VideoRequest = {
+  prompt: 'waves rolling onto a beach',
+  model: 'demo',
+  aspectRatio: '16:9',
+  durationSeconds: 2,
+};
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -40,7 +45,10 @@ describe('createDemoVideoProvider', () => {
     expect(operation).toMatch(/^demo-video:[A-Za-z0-9_-]+$/u);
     expect((await createDemoVideoProvider().startVideo(REQUEST)).operation).toBe(operation);
     expect((await provider.startVideo({ ...REQUEST, durationSeconds: 3 })).operation).not.toBe(operation);
-    expect((await provider.startVideo({ ...REQUEST, inputImage: { bytes: Buffer.from('photo'), mime: 'image/jpeg' } })).operation).not.toBe(operation);
+    expect(
+      (await provider.startVideo({ ...REQUEST, inputImage: { bytes: Buffer.from('photo'), mime: 'image/jpeg' } }))
+        .operation,
+    ).not.toBe(operation);
   });
 
   it('finishes an operation in a fresh instance given only its name: running, running, then an animated GIF', async () => {
@@ -61,7 +69,11 @@ describe('createDemoVideoProvider', () => {
   it('gives the same file for the same operation in any instance, and another for another prompt', async () => {
     const { operation } = await createDemoVideoProvider().startVideo(REQUEST);
     const other = encodeDemoVideoOperation({ prompt: 'a desert at noon', aspectRatio: '16:9', durationSeconds: 2 });
-    const [first, second, third] = await Promise.all([pollUntilDone(operation), pollUntilDone(operation), pollUntilDone(other)]);
+    const [first, second, third] = await Promise.all([
+      pollUntilDone(operation),
+      pollUntilDone(operation),
+      pollUntilDone(other),
+    ]);
     const fileOf = (polls: VideoPoll[] | undefined): Buffer => {
       const last = polls?.at(-1);
       if (last?.state !== 'done') throw new Error('not done');
@@ -88,7 +100,9 @@ describe('createDemoVideoProvider', () => {
   });
 
   it.each([0, -1, Number.NaN])('refuses a duration of %s seconds as invalid', async (durationSeconds) => {
-    expect(await rejection(createDemoVideoProvider().startVideo({ ...REQUEST, durationSeconds }))).toMatchObject({ kind: 'invalid' });
+    expect(await rejection(createDemoVideoProvider().startVideo({ ...REQUEST, durationSeconds }))).toMatchObject({
+      kind: 'invalid',
+    });
   });
 
   it('rejects start and poll as a transient ProviderError once the signal has fired', async () => {

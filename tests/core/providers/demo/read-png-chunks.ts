@@ -13,7 +13,8 @@ export type PngChunk = { type: string; body: Buffer; hasValidCrc: boolean };
 
 /** Every chunk of `png`, in order; throws if the signature is wrong or a chunk runs past the end. */
 export function readPngChunks(png: Buffer): PngChunk[] {
-  if (!png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) throw new Error('Not a PNG');
+  if (!png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    throw new Error('Not a PNG');
   const chunks: PngChunk[] = [];
   for (let at = 8; at < png.length; ) {
     const length = png.readUInt32BE(at);

@@ -39,7 +39,9 @@ describe('renderDemoAnimation', () => {
     [30, 80],
   ])('turns %s seconds into %i frames', (durationSeconds, frames) => {
     expect(countDemoAnimationFrames(durationSeconds)).toBe(frames);
-    expect(decodeGif(renderDemoAnimation({ ...INPUT, durationSeconds, longEdge: 32 }).bytes).frames).toHaveLength(frames);
+    expect(decodeGif(renderDemoAnimation({ ...INPUT, durationSeconds, longEdge: 32 }).bytes).frames).toHaveLength(
+      frames,
+    );
   });
 
   it('moves: later frames differ from the first, and only the changed pixels are sent again', () => {
@@ -50,7 +52,9 @@ describe('renderDemoAnimation', () => {
     for (let index = 0; index < first.length; index++) if (first[index] !== quarter[index]) changed++;
     expect(changed).toBeGreaterThan(first.length * 0.05);
     expect(gif.frames[0]!.indices.includes(255)).toBe(false);
-    expect(gif.frames[1]!.indices.filter((index) => index === 255).length).toBeGreaterThan(gif.width * gif.height * 0.3);
+    expect(gif.frames[1]!.indices.filter((index) => index === 255).length).toBeGreaterThan(
+      gif.width * gif.height * 0.3,
+    );
   });
 
   it('keeps the DEMO VIDEO badge on every frame', () => {
@@ -62,7 +66,11 @@ describe('renderDemoAnimation', () => {
       const rgb = composite(gif, last);
       const offset = (y * gif.width + x) * 3;
       const [red, green, blue] = rgb.subarray(offset, offset + 3);
-      expect(Math.abs(red! - DEMO_BADGE_COLOR[0]) + Math.abs(green! - DEMO_BADGE_COLOR[1]) + Math.abs(blue! - DEMO_BADGE_COLOR[2])).toBeLessThan(24);
+      expect(
+        Math.abs(red! - DEMO_BADGE_COLOR[0]) +
+          Math.abs(green! - DEMO_BADGE_COLOR[1]) +
+          Math.abs(blue! - DEMO_BADGE_COLOR[2]),
+      ).toBeLessThan(24);
     }
   });
 

@@ -115,7 +115,9 @@ describe('renderDemoImage', () => {
     const chunks = readPngChunks(renderDemoImage({ prompt, aspectRatio: '1:1' }).bytes);
     const international = chunks.find((chunk) => chunk.type === 'iTXt');
     expect(international?.hasValidCrc).toBe(true);
-    expect(international?.body.equals(Buffer.concat([Buffer.from('Description\0\0\0\0\0'), Buffer.from(prompt, 'utf8')]))).toBe(true);
+    expect(
+      international?.body.equals(Buffer.concat([Buffer.from('Description\0\0\0\0\0'), Buffer.from(prompt, 'utf8')])),
+    ).toBe(true);
     expect(chunks.filter((chunk) => chunk.type === 'tEXt')).toHaveLength(1);
   });
 
@@ -139,7 +141,14 @@ describe('renderDemoImage', () => {
     const caption = layoutDemoCaption(image.width, image.height, PROMPT);
     expect(caption.lines).toEqual(['a cat astronaut floating over Tokyo at', 'night, neon lights']);
     expect(caption.lineY[1]! + caption.scale * GLYPH_HEIGHT).toBeLessThan(image.height);
-    expectTextAt(image, 'A CAT ASTRONAUT FLOATING OVER TOKYO AT', caption.textX, caption.lineY[0]!, caption.scale, DEMO_CAPTION_COLOR);
+    expectTextAt(
+      image,
+      'A CAT ASTRONAUT FLOATING OVER TOKYO AT',
+      caption.textX,
+      caption.lineY[0]!,
+      caption.scale,
+      DEMO_CAPTION_COLOR,
+    );
     expectTextAt(image, 'NIGHT, NEON LIGHTS', caption.textX, caption.lineY[1]!, caption.scale, DEMO_CAPTION_COLOR);
   });
 
@@ -165,7 +174,12 @@ describe('renderDemoImage', () => {
     const file = renderDemoImage({ prompt: PROMPT, aspectRatio: '4:3', isEdit: true });
     const image = decode(file.bytes);
     const inset = computeFrameThickness(image.width, image.height);
-    for (const [x, y] of [[0, 0], [image.width - 1, image.height - 1], [inset - 1, image.height / 2], [image.width / 2, 0]] as const) {
+    for (const [x, y] of [
+      [0, 0],
+      [image.width - 1, image.height - 1],
+      [inset - 1, image.height / 2],
+      [image.width / 2, 0],
+    ] as const) {
       expect(isColor(image, x, y, DEMO_FRAME_COLOR)).toBe(true);
     }
     const badge = layoutDemoBadge(image.width, image.height, 'DEMO EDIT', inset);

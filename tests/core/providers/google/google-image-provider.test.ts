@@ -6,11 +6,21 @@ import { colorForText, makePng, readPng } from '#tests/fakes/test-png';
 import { providerErrorOf } from '#tests/core/providers/provider-error-of';
 
 const MODEL = 'gemini-2.5-flash-image';
-const REQUEST: ImageRequest = { prompt: 'a lighthouse at dusk', model: MODEL, aspectRatio: '1:1', count: 1, quality: 'standard' };
+const REQUEST: ImageRequest = {
+  prompt: 'a lighthouse at dusk',
+  model: MODEL,
+  aspectRatio: '1:1',
+  count: 1,
+  quality: 'standard',
+};
 
 type GenerateBody = {
   contents: Array<{ parts: Array<{ text?: string }> }>;
-  generationConfig: { responseModalities?: string[]; imageConfig?: { aspectRatio?: string; imageSize?: string }; seed?: number };
+  generationConfig: {
+    responseModalities?: string[];
+    imageConfig?: { aspectRatio?: string; imageSize?: string };
+    seed?: number;
+  };
 };
 
 describe('createGoogleImageProvider over the real @google/genai SDK', () => {
@@ -32,7 +42,9 @@ describe('createGoogleImageProvider over the real @google/genai SDK', () => {
   it('presents itself as google with Gemini image as the default model, editing, up to 4 images', () => {
     expect(provider.name).toBe('google');
     expect(provider.capabilities).toEqual({ models: ['gemini-2.5-flash-image'], canEdit: true, maxCount: 4 });
-    expect(createGoogleImageProvider({ apiKey: 'k', models: ['gemini-3-pro-image-preview', MODEL] }).capabilities.models[0]).toBe('gemini-3-pro-image-preview');
+    expect(
+      createGoogleImageProvider({ apiKey: 'k', models: ['gemini-3-pro-image-preview', MODEL] }).capabilities.models[0],
+    ).toBe('gemini-3-pro-image-preview');
   });
 
   it.each<[AspectRatio, number, number]>([
@@ -68,7 +80,11 @@ describe('createGoogleImageProvider over the real @google/genai SDK', () => {
   });
 
   it('asks Gemini 3 image models for 2K when quality is hd, and Gemini 2.5 for its only size', async () => {
-    const gemini3 = createGoogleImageProvider({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, models: ['gemini-3-pro-image-preview'] });
+    const gemini3 = createGoogleImageProvider({
+      apiKey: fake.apiKey,
+      baseUrl: fake.baseUrl,
+      models: ['gemini-3-pro-image-preview'],
+    });
     const [big] = await gemini3.generateImages({ ...REQUEST, model: 'gemini-3-pro-image-preview', quality: 'hd' });
     expect([big?.width, big?.height]).toEqual([2048, 2048]);
 
@@ -79,7 +95,11 @@ describe('createGoogleImageProvider over the real @google/genai SDK', () => {
   it('sends the photo to edit as an inlineData part after the prompt', async () => {
     const photo = makePng(16, 12, [255, 0, 0, 255]);
 
-    const [file] = await provider.generateImages({ ...REQUEST, prompt: 'give it a hat', inputImage: { bytes: photo, mime: 'image/png' } });
+    const [file] = await provider.generateImages({
+      ...REQUEST,
+      prompt: 'give it a hat',
+      inputImage: { bytes: photo, mime: 'image/png' },
+    });
 
     expect(file && readPng(file.bytes).topLeft).toEqual(colorForText('give it a hat'));
     const [call] = generateCalls();
@@ -113,12 +133,24 @@ describe('createGoogleImageProvider over the real @google/genai SDK', () => {
   it('makes one request per call on a 503 (no SDK retries under ours) and reads the wait Google asks for', async () => {
     fake.failNext(`POST /v1beta/models/${MODEL}:generateContent`, { status: 503, headers: { 'retry-after': '3' } });
     const unavailable = await providerErrorOf(provider.generateImages(REQUEST));
-    expect([unavailable.kind, unavailable.reason, unavailable.status, unavailable.retryAfterMs]).toEqual(['transient', 'server_error', 503, 3_000]);
+    expect([unavailable.kind, unavailable.reason, unavailable.status, unavailable.retryAfterMs]).toEqual([
+      'transient',
+      'server_error',
+      503,
+      3_000,
+    ]);
     expect(generateCalls()).toHaveLength(1);
 
     fake.failNext(`POST /v1beta/models/${MODEL}:generateContent`, {
       status: 429,
-      body: { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Quota exceeded', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' }] } },
+      body: {
+        error: {
+          code: 429,
+          status: 'RESOURCE_EXHAUSTED',
+          message: 'Quota exceeded',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' }],
+        },
+      },
     });
     const limited = await providerErrorOf(provider.generateImages(REQUEST));
     expect([limited.kind, limited.reason, limited.retryAfterMs]).toEqual(['transient', 'rate_limited', 7_000]);

@@ -24,7 +24,11 @@ describe('createGoogleVideoProvider over the real @google/genai SDK', () => {
   let provider: VideoProvider;
 
   beforeEach(async () => {
-    fake = await FakeGoogleGenAIApi.start({ videoPollsUntilDone: 2, videoRaiTriggers: ['raiblock'], videoErrorTriggers: ['explode'] });
+    fake = await FakeGoogleGenAIApi.start({
+      videoPollsUntilDone: 2,
+      videoRaiTriggers: ['raiblock'],
+      videoErrorTriggers: ['explode'],
+    });
     provider = createGoogleVideoProvider({ apiKey: fake.apiKey, baseUrl: fake.baseUrl });
   });
 
@@ -59,7 +63,10 @@ describe('createGoogleVideoProvider over the real @google/genai SDK', () => {
     expect(await veoTempDirs()).toEqual(tempBefore);
 
     const body = await predictBody();
-    expect(body).toEqual({ instances: [{ prompt: REQUEST.prompt }], parameters: { aspectRatio: '16:9', durationSeconds: 8, sampleCount: 1 } });
+    expect(body).toEqual({
+      instances: [{ prompt: REQUEST.prompt }],
+      parameters: { aspectRatio: '16:9', durationSeconds: 8, sampleCount: 1 },
+    });
   });
 
   it('resumes polling in a new provider instance given only the stored operation name', async () => {
@@ -84,7 +91,12 @@ describe('createGoogleVideoProvider over the real @google/genai SDK', () => {
 
   it('maps portrait ratios to 9:16, lengths Veo lacks to the next longer one, and sends the photo', async () => {
     const photo = makePng(8, 8, [0, 0, 255, 255]);
-    await provider.startVideo({ ...REQUEST, aspectRatio: '3:4', durationSeconds: 5, inputImage: { bytes: photo, mime: 'image/png' } });
+    await provider.startVideo({
+      ...REQUEST,
+      aspectRatio: '3:4',
+      durationSeconds: 5,
+      inputImage: { bytes: photo, mime: 'image/png' },
+    });
 
     const body = await predictBody();
     expect(body.parameters).toEqual({ aspectRatio: '9:16', durationSeconds: 6, sampleCount: 1 });

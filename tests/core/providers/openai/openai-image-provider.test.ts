@@ -6,7 +6,13 @@ import type { MultipartBody } from '#tests/fakes/http-recorder';
 import { colorForText, makePng, readPng } from '#tests/fakes/test-png';
 import { providerErrorOf } from '#tests/core/providers/provider-error-of';
 
-const REQUEST: ImageRequest = { prompt: 'a lighthouse at dusk', model: 'gpt-image-1', aspectRatio: '1:1', count: 1, quality: 'standard' };
+const REQUEST: ImageRequest = {
+  prompt: 'a lighthouse at dusk',
+  model: 'gpt-image-1',
+  aspectRatio: '1:1',
+  count: 1,
+  quality: 'standard',
+};
 
 describe('createOpenAiImageProvider over the real openai SDK', () => {
   let fake: FakeOpenAIApi;
@@ -63,12 +69,25 @@ describe('createOpenAiImageProvider over the real openai SDK', () => {
   it('edits by uploading the input bytes as the multipart field image', async () => {
     const photo = makePng(12, 8, [255, 0, 0, 255]);
 
-    const [file] = await provider.generateImages({ ...REQUEST, prompt: 'add a hat', aspectRatio: '16:9', inputImage: { bytes: photo, mime: 'image/png' } });
+    const [file] = await provider.generateImages({
+      ...REQUEST,
+      prompt: 'add a hat',
+      aspectRatio: '16:9',
+      inputImage: { bytes: photo, mime: 'image/png' },
+    });
 
     expect(file && readPng(file.bytes)).toEqual({ width: 1536, height: 1024, topLeft: colorForText('add a hat') });
     const call = await fake.waitForRequest((r) => r.path === '/v1/images/edits');
-    expect(FakeOpenAIApi.editInputImages(call).map((f) => [f.field, f.mimeType, f.data])).toEqual([['image', 'image/png', photo]]);
-    expect((call.body as MultipartBody).fields).toMatchObject({ model: 'gpt-image-1', prompt: 'add a hat', size: '1536x1024', quality: 'medium', n: '1' });
+    expect(FakeOpenAIApi.editInputImages(call).map((f) => [f.field, f.mimeType, f.data])).toEqual([
+      ['image', 'image/png', photo],
+    ]);
+    expect((call.body as MultipartBody).fields).toMatchObject({
+      model: 'gpt-image-1',
+      prompt: 'add a hat',
+      size: '1536x1024',
+      quality: 'medium',
+      n: '1',
+    });
   });
 
   it('the safety system’s 400 moderation_blocked is refused, with OpenAI’s message kept for logs', async () => {
@@ -89,7 +108,14 @@ describe('createOpenAiImageProvider over the real openai SDK', () => {
 
     fake.failNext('POST /v1/images/generations', {
       status: 429,
-      body: { error: { message: 'You exceeded your current quota.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } },
+      body: {
+        error: {
+          message: 'You exceeded your current quota.',
+          type: 'insufficient_quota',
+          param: null,
+          code: 'insufficient_quota',
+        },
+      },
     });
     const quota = await providerErrorOf(provider.generateImages(REQUEST));
     expect([quota.kind, quota.status]).toEqual(['auth', 429]);

@@ -6,7 +6,13 @@ import { colorForText, makePng, readPng } from '#tests/fakes/test-png';
 import { providerErrorOf } from '#tests/core/providers/provider-error-of';
 
 const MODEL = 'google/gemini-2.5-flash-image';
-const REQUEST: ImageRequest = { prompt: 'a red fox in snow', model: MODEL, aspectRatio: '1:1', count: 1, quality: 'standard' };
+const REQUEST: ImageRequest = {
+  prompt: 'a red fox in snow',
+  model: MODEL,
+  aspectRatio: '1:1',
+  count: 1,
+  quality: 'standard',
+};
 const CHAT = '/api/v1/chat/completions';
 
 type ChatBody = {
@@ -47,42 +53,53 @@ describe('createOpenRouterImageProvider over the real openai SDK', () => {
     ['1:1', 1024, 1024],
     ['16:9', 1344, 768],
     ['2:3', 832, 1248],
-  ])('turns a prompt into a decodable %s PNG of %ix%i with the attribution headers', async (aspectRatio, width, height) => {
-    const [file, ...rest] = await provider.generateImages({ ...REQUEST, aspectRatio });
+  ])(
+    'turns a prompt into a decodable %s PNG of %ix%i with the attribution headers',
+    async (aspectRatio, width, height) => {
+      const [file, ...rest] = await provider.generateImages({ ...REQUEST, aspectRatio });
 
-    expect(rest).toEqual([]);
-    expect(file && { ...readPng(file.bytes), mime: file.mime, reported: [file.width, file.height] }).toEqual({
-      width,
-      height,
-      topLeft: colorForText(REQUEST.prompt),
-      mime: 'image/png',
-      reported: [width, height],
-    });
-    const [call] = chatCalls();
-    expect(call?.headers).toMatchObject({
-      authorization: `Bearer ${fake.openrouterApiKey}`,
-      'http-referer': 'https://imagine.example',
-      'x-title': 'Imagine',
-    });
-    expect(call?.body).toEqual({
-      model: MODEL,
-      messages: [{ role: 'user', content: [{ type: 'text', text: REQUEST.prompt }] }],
-      modalities: ['image', 'text'],
-      image_config: { aspect_ratio: aspectRatio },
-    });
-  });
+      expect(rest).toEqual([]);
+      expect(file && { ...readPng(file.bytes), mime: file.mime, reported: [file.width, file.height] }).toEqual({
+        width,
+        height,
+        topLeft: colorForText(REQUEST.prompt),
+        mime: 'image/png',
+        reported: [width, height],
+      });
+      const [call] = chatCalls();
+      expect(call?.headers).toMatchObject({
+        authorization: `Bearer ${fake.openrouterApiKey}`,
+        'http-referer': 'https://imagine.example',
+        'x-title': 'Imagine',
+      });
+      expect(call?.body).toEqual({
+        model: MODEL,
+        messages: [{ role: 'user', content: [{ type: 'text', text: REQUEST.prompt }] }],
+        modalities: ['image', 'text'],
+        image_config: { aspect_ratio: aspectRatio },
+      });
+    },
+  );
 
   it('makes count images with one request each, each with its own seed', async () => {
     const files = await provider.generateImages({ ...REQUEST, count: 2, seed: 9 });
 
     expect(files).toHaveLength(2);
-    expect(chatCalls().map((call) => (call.body as ChatBody).seed ?? 0).sort((a, b) => a - b)).toEqual([9, 10]);
+    expect(
+      chatCalls()
+        .map((call) => (call.body as ChatBody).seed ?? 0)
+        .sort((a, b) => a - b),
+    ).toEqual([9, 10]);
   });
 
   it('edits by sending the photo as an image_url part holding a data URL of its bytes', async () => {
     const photo = makePng(10, 10, [0, 255, 0, 255]);
 
-    const [file] = await provider.generateImages({ ...REQUEST, prompt: 'make it winter', inputImage: { bytes: photo, mime: 'image/png' } });
+    const [file] = await provider.generateImages({
+      ...REQUEST,
+      prompt: 'make it winter',
+      inputImage: { bytes: photo, mime: 'image/png' },
+    });
 
     expect(file && readPng(file.bytes).topLeft).toEqual(colorForText('make it winter'));
     const content = (chatCalls()[0]?.body as ChatBody).messages[0]?.content ?? [];
@@ -148,7 +165,12 @@ describe('createOpenRouterImageProvider over the real openai SDK', () => {
   });
 
   it('a wrong key is auth', async () => {
-    const wrong = createOpenRouterImageProvider({ apiKey: 'sk-or-v1-wrong', baseUrl: fake.openrouterBaseURL, referer: 'https://imagine.example', title: 'Imagine' });
+    const wrong = createOpenRouterImageProvider({
+      apiKey: 'sk-or-v1-wrong',
+      baseUrl: fake.openrouterBaseURL,
+      referer: 'https://imagine.example',
+      title: 'Imagine',
+    });
     const error = await providerErrorOf(wrong.generateImages(REQUEST));
     expect([error.kind, error.status]).toEqual(['auth', 401]);
   });
