@@ -1,5 +1,5 @@
 import { auditAdminAction, type AdminActor, type AdminDeps } from '#core/admin/admin-deps';
-import type { GenerationKind, GenerationStatus, PaymentProvider } from '#core/infra/db/generated/enums';
+import { GenerationKind, GenerationStatus, type PaymentProvider } from '#core/infra/db/generated/enums';
 
 /** How many days the dashboard covers, today (UTC) included. */
 export const DASHBOARD_DAYS = 30;
@@ -35,16 +35,9 @@ export type AdminDashboard = {
   queue: { queued: number; running: number; uploading: number; oldestQueuedAt: Date | null };
 };
 
-const GENERATION_STATUSES: GenerationStatus[] = [
-  'queued',
-  'running',
-  'uploading',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'blocked',
-];
-const GENERATION_KINDS: GenerationKind[] = ['image', 'video'];
+/** Every generation status, in the schema's order (Prisma's enum object). */
+const GENERATION_STATUSES: GenerationStatus[] = Object.values(GenerationStatus);
+const GENERATION_KINDS: GenerationKind[] = Object.values(GenerationKind);
 
 type DayCount = { day: string; key: string; n: number };
 

@@ -1,5 +1,5 @@
 import { auditAdminAction, type AdminActor, type AdminDeps } from '#core/admin/admin-deps';
-import type { GenerationStatus, UserStatus } from '#core/infra/db/generated/enums';
+import { GenerationStatus, UserStatus } from '#core/infra/db/generated/enums';
 
 /** Figures over one period. */
 export type PeriodStats = {
@@ -20,16 +20,9 @@ export type PeriodStats = {
 /** `stats`: the last 24 hours and all time. */
 export type AdminStats = { at: Date; last24h: PeriodStats; allTime: PeriodStats };
 
-const USER_STATUSES: UserStatus[] = ['active', 'suspended', 'deleted'];
-const GENERATION_STATUSES: GenerationStatus[] = [
-  'queued',
-  'running',
-  'uploading',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'blocked',
-];
+const USER_STATUSES: UserStatus[] = Object.values(UserStatus);
+/** Every generation status, in the schema's order (Prisma's enum object). */
+const GENERATION_STATUSES: GenerationStatus[] = Object.values(GenerationStatus);
 
 /**
  * `stats`: users, generations by status, credits sold (granted with a payment), spent

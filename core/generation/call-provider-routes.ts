@@ -5,6 +5,7 @@ import { notifyJob } from '#core/generation/notify-job';
 import { ProviderError } from '#core/providers/provider-error';
 import { backoffDelayMs } from '#core/providers/provider-resilience';
 import type { Route } from '#core/providers/route-model';
+import { sleepUntilAborted } from '#core/infra/sleep-until-aborted';
 
 /** How the provider calls of one job ended. */
 export type RoutesOutcome<T> =
@@ -113,7 +114,10 @@ export async function callProviderRoutes<T>(
       );
       if (callableAt >= job.deadlineMs) return gaveUp();
       await tellUserOnce();
-      await sleep(Math.max(callableAt - Date.now(), Math.min(settings.baseDelayMs, timeLeft())), job.signal);
+      await sleepUntilAborted(
+        Math.max(callableAt - Date.now(), Math.min(settings.baseDelayMs, timeLeft())),
+        job.signal,
+      );
       skipsInARow = 0;
       continue;
     }
@@ -131,7 +135,7 @@ export async function callProviderRoutes<T>(
         continue;
       }
       await tellUserOnce();
-      await sleep(pause, job.signal);
+      await sleepUntilAborted(pause, job.signal);
       if (job.signal.aborted) continue;
     }
 
@@ -184,7 +188,7 @@ export async function callProviderRoutes<T>(
       if (nextFailures === 0 || (next === route && cause === 'rate_limited')) continue;
       const delay = backoffDelayMs(settings, nextFailures, next === route ? failure.retryAfterMs : undefined);
       if (delay >= timeLeft()) return gaveUp();
-      await sleep(delay, job.signal);
+      await sleepUntilAborted(delay, job.signal);
     }
   }
 
@@ -197,20 +201,4 @@ export async function callProviderRoutes<T>(
 
 function routeKey(route: Route): string {
   return `${route.provider}/${route.model}`;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -14,6 +14,7 @@ import { OPEN_STATUSES } from '#core/generation/open-statuses';
 import { storeMediaAsset } from '#core/generation/store-media-asset';
 import { callProviderRoutes } from '#core/generation/call-provider-routes';
 import { retryWhileDatabaseUnreachable } from '#core/infra/db/retry-while-unreachable';
+import { sleepUntilAborted } from '#core/infra/sleep-until-aborted';
 
 type StoredOptions = {
   requestedModel?: string;
@@ -268,19 +269,7 @@ async function scheduleProviderCall<T>(
     } catch (error) {
       if (hasStarted || signal.aborted || error instanceof RateLimiterClosedError) throw error;
       deps.logger.warn({ err: error, provider, attempt }, 'rate limiter unavailable; trying again');
-      await sleep(Math.min(LIMITER_RETRY_MAX_MS, 250 * 2 ** (attempt - 1)), signal);
+      await sleepUntilAborted(Math.min(LIMITER_RETRY_MAX_MS, 250 * 2 ** (attempt - 1)), signal);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -37,6 +37,19 @@ function legend(series: ChartSeries[]): SafeHtml {
   return html`<p class="legend">${series.map((line, index) => html`<span><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="${colorOf(index)}"/></svg> ${line.label}</span> `)}</p>`;
 }
 
+/** The frame every chart shares: caption, the SVG (with how many marks it drew, for tests) and the legend. */
+function figure(
+  input: { title: string; series: ChartSeries[] },
+  height: number,
+  marks: number,
+  body: SafeHtml,
+): SafeHtml {
+  return html`<figure class="chart"><figcaption>${input.title}</figcaption>
+<svg viewBox="0 0 ${WIDTH} ${height}" width="100%" role="img" aria-label="${input.title}" data-marks="${marks}">
+${body}
+</svg>${legend(input.series)}</figure>`;
+}
+
 function yAxis(max: number, format: (value: number) => string): SafeHtml {
   const ticks = [0, max / 2, max];
   return html`${ticks.map((tick) => {
@@ -83,10 +96,13 @@ export function stackedColumnChart(input: {
       return html`<rect x="${LEFT + step * columnIndex + (step - barWidth) / 2}" y="${base}" width="${barWidth}" height="${height}" fill="${colorOf(seriesIndex)}"><title>${column} · ${line.label}: ${format(value)}</title></rect>`;
     });
   });
-  return html`<figure class="chart"><figcaption>${input.title}</figcaption>
-<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-label="${input.title}" data-marks="${bars.flat().filter((bar) => bar !== '').length}">
-${yAxis(max, format)}${bars}${xLabels(input.columns, input.labelEvery ?? 7)}
-</svg>${legend(input.series)}</figure>`;
+  const marks = bars.flat().filter((bar) => bar !== '').length;
+  return figure(
+    input,
+    HEIGHT,
+    marks,
+    html`${yAxis(max, format)}${bars}${xLabels(input.columns, input.labelEvery ?? 7)}`,
+  );
 }
 
 /** Lines over the columns (days), one per series, with a dot per value. */
@@ -112,10 +128,12 @@ export function lineChart(input: {
     });
     return html`<polyline points="${points}" fill="none" stroke="${colorOf(seriesIndex)}" stroke-width="2"/>${dots}`;
   });
-  return html`<figure class="chart"><figcaption>${input.title}</figcaption>
-<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-label="${input.title}" data-marks="${marks}">
-${yAxis(max, format)}${lines}${xLabels(input.columns, input.labelEvery ?? 7)}
-</svg>${legend(input.series)}</figure>`;
+  return figure(
+    input,
+    HEIGHT,
+    marks,
+    html`${yAxis(max, format)}${lines}${xLabels(input.columns, input.labelEvery ?? 7)}`,
+  );
 }
 
 /** Horizontal bars, one group per row (e.g. a model), one bar per series (e.g. p50, p95). */
@@ -143,6 +161,5 @@ export function barGroupChart(input: {
       },
     )}`;
   });
-  return html`<figure class="chart"><figcaption>${input.title}</figcaption>
-<svg viewBox="0 0 ${WIDTH} ${height}" width="100%" role="img" aria-label="${input.title}" data-marks="${marks}">${groups}</svg>${legend(input.series)}</figure>`;
+  return figure(input, height, marks, html`${groups}`);
 }
