@@ -4,6 +4,7 @@
  */
 export { loadConfig, ConfigError, type AppConfig } from '#core/config/load-config';
 export { ROLES, type Role } from '#core/config/config-schema';
+export { planName } from '#core/catalog/plan-name';
 export { createLogger, redactText, type Logger } from '#core/infra/logger';
 export { openRuntime, type Runtime } from '#core/infra/open-runtime';
 export { TELEGRAM_SEND_LIMIT } from '#core/infra/build-limits';

@@ -1,3 +1,4 @@
+import { findPlan } from '#core/catalog/catalog';
 import type { CoreDeps } from '#core/core-deps';
 import { getBalance, type Balance } from '#core/credits/get-balance';
 import { listLedger, type LedgerLine } from '#core/credits/list-ledger';
@@ -16,6 +17,8 @@ export type AccountOverview = {
     credits: number;
     status: PaymentStatus;
     productId: string | null;
+    /** What was bought, for naming it: a plan of the catalog, or anything else (a pack, an old product). */
+    productKind: 'plan' | 'pack';
     at: Date;
   }[];
   subscription:
@@ -72,6 +75,7 @@ export async function getAccountOverview(
       credits: payment.credits,
       status: payment.status,
       productId: payment.productId,
+      productKind: payment.productId !== null && findPlan(deps.catalog, payment.productId) ? 'plan' : 'pack',
       at: payment.createdAt,
     })),
     subscription: subscription

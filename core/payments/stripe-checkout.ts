@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { CoreDeps } from '#core/core-deps';
 import { findPack, findPlan, ownValue } from '#core/catalog/catalog';
+import { planName } from '#core/catalog/plan-name';
 import { AppError } from '#core/errors/app-error';
 import { translate } from '#core/i18n/catalog';
 import { normalizeLocale } from '#core/i18n/locales';
@@ -104,7 +105,10 @@ export async function createStripeCheckout(
                 unit_amount: amount,
                 recurring: { interval: 'month' },
                 product_data: {
-                  name: translate(locale, 'web.pricing.plan_product', { plan: plan.id, credits: plan.monthlyCredits }),
+                  name: translate(locale, 'web.pricing.plan_product', {
+                    plan: planName(locale, plan.id),
+                    credits: plan.monthlyCredits,
+                  }),
                 },
               },
               quantity: 1,

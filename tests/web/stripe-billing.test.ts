@@ -266,7 +266,7 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     expect(lot.subscriptionId).toBe(subscription.id);
 
     const account = pageText((await client.get('/account')).text);
-    expect(account).toContain('plus (active)');
+    expect(account).toContain('Plus plan (active)');
     expect(account).toContain('Manage plan and payment method');
     const portal = await client.post('/account/billing-portal');
     expect(portal.status).toBe(303);
@@ -303,7 +303,11 @@ describe('billing: pricing, Stripe Checkout, webhooks, refunds, disputes, plans'
     await stripe.deliver(checkoutCompleted);
     expect(await balanceOf(userId)).toBe(1010);
     expect(await h.t.database.prisma.subscription.count({ where: { userId } })).toBe(1);
-    expect(pageText((await client.get('/account')).text)).toContain('pro (cancelled)');
+    const account = pageText((await client.get('/account')).text);
+    expect(account).toContain('Pro plan (cancelled)');
+    // Payments are named by what was bought, never by the catalog's internal id.
+    expect(account).toMatch(/Pro plan \$24\.99 1000 paid/);
+    expect(account).not.toMatch(/ pro \$/);
   });
 
   it('claws back a partial then a full refund in proportion, once each, and marks the payment', async () => {

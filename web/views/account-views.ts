@@ -1,4 +1,4 @@
-import type { AccountOverview, SuspensionStatus } from '#core';
+import { type AccountOverview, planName, type SuspensionStatus } from '#core';
 import { formatDate, formatDateTime, formatMoney } from '#web/html/format';
 import { html, type SafeHtml } from '#web/html/html';
 import { csrfField, layout, notice } from '#web/views/layout';
@@ -33,7 +33,7 @@ function planCard(view: ViewContext, overview: AccountOverview): SafeHtml {
     ? html`<form method="post" action="/account/billing-portal">${csrfField(view)}<button type="submit" class="secondary">${t('web.account.manage_billing')}</button></form>`
     : html``;
   const state = plan
-    ? html`<p>${t('web.account.plan_line', { plan: plan.planId, status: view.tx(`web.subscription_status.${plan.status}`, plan.status) })}</p>
+    ? html`<p>${t('web.account.plan_line', { plan: planName(view.locale, plan.planId), status: view.tx(`web.subscription_status.${plan.status}`, plan.status) })}</p>
 ${plan.currentPeriodEnd ? html`<p class="muted">${plan.cancelAtPeriodEnd ? t('web.account.plan_ends', { date: formatDate(locale, plan.currentPeriodEnd) }) : t('web.account.plan_renews', { date: formatDate(locale, plan.currentPeriodEnd) })}</p>` : ''}`
     : html`<p>${t('web.account.no_plan')} <a href="/pricing">${t('web.nav.pricing')}</a></p>`;
   return html`<section class="card" aria-labelledby="plan-h"><h2 id="plan-h">${t('web.account.plan')}</h2>${state}${portal}</section>`;
@@ -74,7 +74,7 @@ function paymentsTable(view: ViewContext, overview: AccountOverview): SafeHtml {
   const { t, locale } = view;
   if (overview.payments.length === 0) return html`<p class="muted">${t('web.account.payments_empty')}</p>`;
   return html`<div class="table-wrap"><table><thead><tr><th>${t('web.account.when')}</th><th>${t('web.account.product')}</th><th class="num">${t('web.account.amount')}</th><th class="num">${t('web.account.credits_col')}</th><th>${t('web.account.status')}</th></tr></thead><tbody>
-${overview.payments.map((payment) => html`<tr><td>${formatDate(locale, payment.at)}</td><td>${payment.productId ?? '-'}</td><td class="num">${payment.provider === 'telegram_stars' ? `${payment.amount} ⭐` : formatMoney(locale, payment.amount, payment.currency)}</td><td class="num">${payment.credits}</td><td>${view.tx(`web.payment_status.${payment.status}`, payment.status)}</td></tr>`)}
+${overview.payments.map((payment) => html`<tr><td>${formatDate(locale, payment.at)}</td><td>${payment.productKind === 'plan' && payment.productId ? t('web.pricing.plan_title', { plan: planName(view.locale, payment.productId) }) : t('web.pricing.pack_title', { credits: payment.credits })}</td><td class="num">${payment.provider === 'telegram_stars' ? `${payment.amount} ⭐` : formatMoney(locale, payment.amount, payment.currency)}</td><td class="num">${payment.credits}</td><td>${view.tx(`web.payment_status.${payment.status}`, payment.status)}</td></tr>`)}
 </tbody></table></div>`;
 }
 

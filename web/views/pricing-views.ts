@@ -1,4 +1,4 @@
-import type { PriceTag, Pricing } from '#core';
+import { type PriceTag, type Pricing, planName } from '#core';
 import { formatMoney } from '#web/html/format';
 import { html, type SafeHtml } from '#web/html/html';
 import { csrfField, layout, notice } from '#web/views/layout';
@@ -10,7 +10,7 @@ function buyForm(view: ViewContext, tag: PriceTag, input: { token: string | unde
   return html`<form method="post" action="/checkout">${csrfField(view)}
 <input type="hidden" name="kind" value="${tag.kind}"><input type="hidden" name="product" value="${tag.id}"><input type="hidden" name="currency" value="${tag.currency}">
 ${input.token ? html`<input type="hidden" name="t" value="${input.token}">` : ''}
-<button type="submit" aria-label="${t(tag.kind === 'pack' ? 'web.pricing.buy_pack_label' : 'web.pricing.subscribe_label', { credits: tag.credits, plan: tag.id, price: formatMoney(view.locale, tag.amount, tag.currency) })}">${tag.kind === 'pack' ? t('web.pricing.buy_pack') : t('web.pricing.subscribe')}</button></form>`;
+<button type="submit" aria-label="${t(tag.kind === 'pack' ? 'web.pricing.buy_pack_label' : 'web.pricing.subscribe_label', { credits: tag.credits, plan: tag.kind === 'plan' ? planName(view.locale, tag.id) : tag.id, price: formatMoney(view.locale, tag.amount, tag.currency) })}">${tag.kind === 'pack' ? t('web.pricing.buy_pack') : t('web.pricing.subscribe')}</button></form>`;
 }
 
 /**
@@ -35,7 +35,7 @@ export function pricingPage(
 ${buyForm(view, tag, { token: input.token, canBuy })}</article>`,
   );
   const plans = input.pricing.plans.map(
-    (tag) => html`<article class="card"><h3>${t('web.pricing.plan_title', { plan: tag.id })}</h3>
+    (tag) => html`<article class="card"><h3>${t('web.pricing.plan_title', { plan: planName(view.locale, tag.id) })}</h3>
 <p class="price">${t('web.pricing.per_month', { price: formatMoney(locale, tag.amount, tag.currency) })}</p>
 <p class="muted">${t('web.pricing.plan_credits', { credits: tag.credits })}</p>
 ${buyForm(view, tag, { token: input.token, canBuy })}</article>`,

@@ -2,6 +2,7 @@ import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Button, type Reply, type Text } from '#core/chat/reply';
 import { readBalanceSummary } from '#core/credits/read-balance-summary';
 import { findPack } from '#core/catalog/catalog';
+import { planName } from '#core/catalog/plan-name';
 import { AppError } from '#core/errors/app-error';
 import { buildResultReply } from '#core/generation/build-result-reply';
 import { createPricingToken } from '#core/payments/stripe-pricing-link';
@@ -31,7 +32,10 @@ export async function runBalance(context: ChatContext): Promise<Reply[]> {
     });
   if (balance.debt > 0) lines.push({ key: 'balance.debt', vars: { debt: balance.debt } });
   if (planId)
-    lines.push({ key: 'balance.plan', vars: { plan: planId, date: planPeriodEnd?.toISOString().slice(0, 10) ?? '-' } });
+    lines.push({
+      key: 'balance.plan',
+      vars: { plan: planName(context.locale, planId), date: planPeriodEnd?.toISOString().slice(0, 10) ?? '-' },
+    });
   if (movements.length > 0) {
     lines.push({ key: 'balance.recent' });
     for (const movement of movements) {

@@ -44,7 +44,7 @@ describe('/balance and the current plan', () => {
 
     const [reply] = await user.command('balance');
 
-    expect(renderText(reply).split('\n')).toContain(`Plan: plus, renews ${renews.toISOString().slice(0, 10)}.`);
+    expect(renderText(reply).split('\n')).toContain(`Plus plan, renews ${renews.toISOString().slice(0, 10)}.`);
   });
 
   it('names no plan for a subscription whose period is over or that was cancelled', async () => {
