@@ -7,6 +7,19 @@ import { html, type SafeHtml } from '#web/html/html';
  * figures are in the table the page puts under it.
  */
 
+/** A chart over columns (days): its title, the column labels, the series and how to write a value. */
+export type ColumnChartInput = {
+  title: string;
+  columns: string[];
+  series: ChartSeries[];
+  /** Writes a value for the axis and the tooltips; whole numbers by default. */
+  format?: (value: number) => string;
+  /** Label every n-th column, counted from the last (default 7). */
+  labelEvery?: number;
+};
+
+const wholeNumber = (value: number) => String(Math.round(value));
+
 /** One coloured part of a chart: a name and a value per column. */
 export type ChartSeries = { label: string; values: number[] };
 
@@ -72,14 +85,8 @@ function xLabels(columns: string[], every: number): SafeHtml {
  * Stacked columns, one per entry of `columns` (days), each split by series. `format` writes the
  * axis and tooltip values (e.g. money). Empty data draws the axes and says so in its title.
  */
-export function stackedColumnChart(input: {
-  title: string;
-  columns: string[];
-  series: ChartSeries[];
-  format?: (value: number) => string;
-  labelEvery?: number;
-}): SafeHtml {
-  const format = input.format ?? ((value: number) => String(Math.round(value)));
+export function stackedColumnChart(input: ColumnChartInput): SafeHtml {
+  const format = input.format ?? wholeNumber;
   const totals = input.columns.map((_, column) =>
     input.series.reduce((sum, line) => sum + (line.values[column] ?? 0), 0),
   );
@@ -106,14 +113,8 @@ export function stackedColumnChart(input: {
 }
 
 /** Lines over the columns (days), one per series, with a dot per value. */
-export function lineChart(input: {
-  title: string;
-  columns: string[];
-  series: ChartSeries[];
-  format?: (value: number) => string;
-  labelEvery?: number;
-}): SafeHtml {
-  const format = input.format ?? ((value: number) => String(Math.round(value)));
+export function lineChart(input: ColumnChartInput): SafeHtml {
+  const format = input.format ?? wholeNumber;
   const max = niceMax(Math.max(0, ...input.series.flatMap((line) => line.values)));
   const step = PLOT_WIDTH / Math.max(input.columns.length, 1);
   const x = (index: number) => LEFT + step * (index + 0.5);
@@ -143,7 +144,7 @@ export function barGroupChart(input: {
   series: ChartSeries[];
   format?: (value: number) => string;
 }): SafeHtml {
-  const format = input.format ?? ((value: number) => String(Math.round(value)));
+  const format = input.format ?? wholeNumber;
   const labelWidth = 200;
   const rowHeight = 14 * Math.max(input.series.length, 1) + 10;
   const height = TOP + rowHeight * Math.max(input.rows.length, 1) + 4;
