@@ -13,7 +13,8 @@ declare global {
 }
 
 // Paths whose last segment is a secret (emailed and chat links); only the route is logged.
-const SECRET_PATH = /^\/(verify-email|undo-email-change|reset-password|link|privacy\/request)\/[^/]+/;
+// Case-insensitive, as Express's routing is: /Reset-Password/<token> reaches the same page.
+const SECRET_PATH = /^\/(verify-email|undo-email-change|reset-password|link|privacy\/request)\/[^/]+/i;
 
 /** The request path as it may be logged: single-use tokens in it are replaced. */
 export function loggablePath(path: string): string {
@@ -51,11 +52,12 @@ export function requestLogger(logger: Logger) {
     request.log = logger.child({ requestId: id });
     response.setHeader('X-Request-Id', id);
     response.on('finish', () => {
-      if (fullPathOf(request) === '/healthz') return;
+      const path = fullPathOf(request);
+      if (path === '/healthz') return;
       request.log.info(
         {
           method: request.method,
-          path: loggablePath(fullPathOf(request)),
+          path: loggablePath(path),
           status: response.statusCode,
           ms: Number(process.hrtime.bigint() - started) / 1e6,
         },
