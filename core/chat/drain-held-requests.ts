@@ -69,7 +69,8 @@ export function createHeldRequestDrain(deps: CoreDeps, store: ChatHold): ChatHol
     // rest of theirs waiting too, so each user's requests stay in order; others go on.
     const waitingUsers = new Set<string>();
     for (const entry of entries) {
-      if (!deps.notifiers[entry.request.actor.platform]) return;
+      // Another process, with that platform's notifier, answers this one; the rest go on.
+      if (!deps.notifiers[entry.request.actor.platform]) continue;
       const user = `${entry.request.actor.platform}:${entry.request.actor.platformUserId}`;
       if (Date.now() - entry.heldAt > deps.config.chatHold.seconds * 1000) {
         const ref = randomBytes(4).toString('hex');

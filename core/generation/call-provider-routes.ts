@@ -140,8 +140,11 @@ export async function callProviderRoutes<T>(
     }
 
     try {
-      await recordAttempt({ providerAttempts: { increment: 1 } });
-      const value = await breaker.execute(() => call(route));
+      // Counted inside the breaker: an open breaker refuses without a call, and that is no attempt.
+      const value = await breaker.execute(async () => {
+        await recordAttempt({ providerAttempts: { increment: 1 } });
+        return call(route);
+      });
       return { kind: 'done', value, route };
     } catch (error) {
       if (error instanceof GenerationEndedError) throw error;
@@ -193,6 +196,8 @@ export async function callProviderRoutes<T>(
   }
 
   function skip(route: Route, why: 'breaker_open' | 'cooling_down') {
+    // A provider skipped for its failures (or another job's 429) counts as unavailable, not slow.
+    hasFailed = true;
     deps.metrics?.countProviderSkip(route.provider, why);
     skipsInARow += 1;
     moveOn();

@@ -164,7 +164,7 @@ export async function runGenerationJob(
   // The result is in hand: a database away just now (a restart) must not lose it, so these
   // writes are tried again until the job's deadline.
   const settle = <T>(what: string, task: () => Promise<T>) =>
-    retryWhileDatabaseUnreachable(task, { until: now.getTime() + deadlineMs, signal: job.signal, log, what });
+    retryWhileDatabaseUnreachable(task, { until: Date.now() + deadlineMs, signal: job.signal, log, what });
   const current = await settle('mark the job uploading', () =>
     prisma.generation.updateMany({ where: { id: generation.id, status: 'running' }, data: { status: 'uploading' } }),
   );

@@ -1,5 +1,8 @@
 import { isDatabaseUnreachable } from '#core/errors/is-database-unreachable';
 import type { Logger } from '#core/infra/logger';
+import { sleepUntilAborted } from '#core/infra/sleep-until-aborted';
+
+const NEVER_ABORTED = new AbortController().signal;
 
 /** The longest pause between two tries at an unreachable database. */
 const MAX_PAUSE_MS = 2_000;
@@ -30,19 +33,7 @@ export async function retryWhileDatabaseUnreachable<T>(task: () => Promise<T>, o
       if (!isDatabaseUnreachable(error) || options.signal?.aborted || Date.now() + pauseMs >= options.until)
         throw error;
       options.log.warn({ err: error, attempt }, `${options.what}: the database is unreachable; trying again`);
-      await pause(pauseMs, options.signal);
+      await sleepUntilAborted(pauseMs, options.signal ?? NEVER_ABORTED);
     }
   }
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
