@@ -287,6 +287,9 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
   const stripe = options.stripe ?? deps.stripe ?? createStripeClient(deps.config.stripe);
   const chatDeps: CoreDeps = { ...deps, stripe };
   const chatHold = createHeldRequestDrain(chatDeps, deps.chatHold ?? createMemoryChatHold());
+  // Requests another process held and could not finish (it stopped during the outage) are
+  // admitted by whichever process starts next; an empty hold costs one read.
+  chatHold.wake();
   // Stars are refunded through the Bot API with the bot's token (https://core.telegram.org/bots/api#refundstarpayment).
   const starsRefunds = deps.config.telegram
     ? createBotApiStarsRefunds({ token: deps.config.telegram.token, apiRoot: deps.config.telegram.apiRoot })
