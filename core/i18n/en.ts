@@ -798,4 +798,6 @@ export const en = {
     'Received, waiting for the service to recover… Your request is kept and goes ahead by itself; nothing is charged yet.',
   'plan.name.plus': 'Plus',
   'plan.name.pro': 'Pro',
+  'web.admin.refund_not_refundable':
+    'That payment cannot be refunded (it was not paid, or was refunded already); nothing was done.',
 } as const;

@@ -757,4 +757,5 @@ export const zhCN: Catalog = {
   'job.held': '已收到，正在等待服务恢复… 你的请求已保留，恢复后会自动继续；目前尚未扣除积分。',
   'plan.name.plus': '进阶',
   'plan.name.pro': '专业',
+  'web.admin.refund_not_refundable': '这笔付款无法退款（未付款或已退款）；未做任何操作。',
 };

@@ -390,6 +390,10 @@ export function createAdminRoutes(site: Site): Router {
         const found = await paymentOf(request, userId);
         if (!found) return undefined;
         const { user, payment } = found;
+        // Only what the payments table offers a Refund button for: nothing to confirm otherwise.
+        if (payment.status !== 'succeeded' && payment.status !== 'partially_refunded') {
+          throw new AdminFormError('web.admin.refund_not_refundable', {}, { status: 409, detail: payment.status });
+        }
         if (!core.admin.canRefund[payment.provider]) {
           throw new AdminFormError(
             'web.admin.refund_unavailable',
@@ -402,7 +406,7 @@ export function createAdminRoutes(site: Site): Router {
         }
         const amount =
           payment.provider === 'telegram_stars'
-            ? `${payment.amount} ⭐`
+            ? `${payment.amount - payment.refundedAmount} ⭐`
             : formatMoney(view.locale, payment.amount - payment.refundedAmount, payment.currency);
         return {
           effects: [

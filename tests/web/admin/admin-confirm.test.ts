@@ -163,5 +163,29 @@ describe('web admin: refund, revoke, suspend and lift ask for confirmation first
       },
     });
     expect((await admin.post(`/admin/users/${userId}/payments/${payment.id}/refund`)).status).toBe(404);
+    // The confirmed form too: never the payment of another user than the page's.
+    expect(
+      (await admin.post(`/admin/users/${userId}/payments/${payment.id}/refund`, { confirmed: 'yes' })).status,
+    ).toBe(404);
+    expect((await h.t.database.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe(
+      'succeeded',
+    );
+    // A payment already refunded gets no confirmation page that would promise credits back.
+    const refunded = await prisma().payment.create({
+      data: {
+        userId,
+        provider: 'stripe',
+        externalId: 'pi_already_back',
+        amount: 499,
+        currency: 'usd',
+        credits: 100,
+        status: 'refunded',
+        refundedAmount: 499,
+        productId: 'starter',
+      },
+    });
+    const again = await admin.post(`/admin/users/${userId}/payments/${refunded.id}/refund`);
+    expect(again.status).toBe(409);
+    expect(pageText(again.text)).toContain('That payment cannot be refunded');
   });
 });
