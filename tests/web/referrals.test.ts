@@ -367,4 +367,26 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
     expect(await balanceOf(invitee.userId)).toBe(75);
     expect(await referralEntries(invitee.userId)).toHaveLength(1);
   });
+
+  it('takes the reward back from the inviter when the invitee erased the account and then got the purchase refunded', async () => {
+    const inviterClient = h.client();
+    const inviter = await register(inviterClient, 'inviter-keeps-nothing@example.com');
+    const code = await codeOf(inviterClient);
+    const client = h.client();
+    await client.get(`/?ref=${code}`);
+    const invitee = await register(client, 'invitee-leaves@example.com');
+    const first = await buyStarter(client);
+    expect(await balanceOf(inviter.userId)).toBe(35);
+    const charge = await chargeOf(invitee.userId, first);
+
+    expect(await h.t.core.privacy.eraseOwnAccount({ userId: invitee.userId, password: PASSWORD, phrase: '' })).toBe(
+      'erased',
+    );
+    await stripe.deliver(await stripe.refundCharge(charge));
+    expect(await balanceOf(inviter.userId)).toBe(10);
+    expect((await referralEntries(inviter.userId)).map((entry) => [entry.kind, entry.delta])).toEqual([
+      ['grant', 25],
+      ['clawback', -25],
+    ]);
+  });
 });
