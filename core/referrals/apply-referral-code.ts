@@ -15,8 +15,8 @@ export type ReferralCodeOutcome = 'applied' | 'unknown_code' | 'own_code' | 'alr
 /**
  * Records who invited the account, from the code of an invite link. Set at most once per
  * account and only before its first purchase; never the account's own code or another account
- * of the same person (`isSamePerson`). Runs under the account's lock, so it is ordered with
- * the account's purchases. Changes nothing unless `applied`.
+ * of the same person (`isSamePerson`). Runs under both accounts' locks, so it is ordered with
+ * the account's purchases and with the inviter applying a code of its own. Changes nothing unless `applied`.
  */
 export async function applyReferralCode(
   deps: Pick<CoreDeps, 'prisma' | 'config'>,
@@ -24,16 +24,19 @@ export async function applyReferralCode(
 ): Promise<ReferralCodeOutcome> {
   const code = normalizeReferralCode(input.code);
   if (!code) return 'unknown_code';
-  const owner = await deps.prisma.user.findUnique({
-    where: { referralCode: code },
-    select: { id: true, status: true, referredById: true },
-  });
-  if (!owner || owner.status === 'deleted') return 'unknown_code';
-  return withAccountLock(deps.prisma, input.userId, async (tx) => {
+  const owner = await deps.prisma.user.findUnique({ where: { referralCode: code }, select: { id: true } });
+  if (!owner) return 'unknown_code';
+  // Both rows locked (in id order): two people applying each other's codes at once cannot both pass the loop check.
+  return withAccountLock(deps.prisma, [input.userId, owner.id], async (tx) => {
+    const inviter = await tx.user.findUniqueOrThrow({
+      where: { id: owner.id },
+      select: { status: true, referredById: true },
+    });
+    if (inviter.status === 'deleted') return 'unknown_code';
     const user = await tx.user.findUniqueOrThrow({ where: { id: input.userId }, select: { referredById: true } });
     if (user.referredById) return 'already_referred';
     if ((await tx.payment.count({ where: { userId: input.userId } })) > 0) return 'already_purchased';
-    const ownersInviter = await resolveUserId(tx, owner.referredById);
+    const ownersInviter = await resolveUserId(tx, inviter.referredById);
     if (ownersInviter === input.userId || (await isSamePerson(tx, deps.config.sessionSecret, input.userId, owner.id)))
       return 'own_code';
     await tx.user.update({ where: { id: input.userId }, data: { referredById: owner.id } });

@@ -52,6 +52,8 @@ export async function runStart(context: ChatContext, payload = ''): Promise<Repl
 /** The note about an invite code in a /start payload; none for any other payload. */
 async function referralNote(context: ChatContext, payload: string): Promise<Reply[]> {
   if (!payload.toLowerCase().startsWith(START_PAYLOAD_PREFIX)) return [];
+  // Invite links open a private chat; a code typed in a group is someone else's message to read.
+  if (context.request.chat.type !== 'private') return [];
   const { deps, account } = context;
   const outcome = await applyReferralCode(deps, {
     userId: account.id,
