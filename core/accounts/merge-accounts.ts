@@ -1,4 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
+import { clawBackReferral } from '#core/referrals/claw-back-referral';
+import { inTransaction } from '#core/payments/stripe-webhook-effect';
 import { AppError } from '#core/errors/app-error';
 import { findSpendableLots, withAccountLock, type Tx } from '#core/credits/ledger-transaction';
 import { TERMS_VERSION } from '#core/legal/terms-version';
@@ -70,6 +72,7 @@ export async function mergeAccounts(
       details: { identities: identities.join(',') },
     });
     await tx.user.delete({ where: { id: from } });
+    await takeBackSelfReferrals(tx, { from, into, actor: input.actor, now });
     return { movedCredits, movedDebt, identities, forfeitedBonus };
   });
 }
@@ -220,6 +223,7 @@ async function repointRows(tx: Tx, from: string, into: string): Promise<void> {
 }
 
 type FlagRow = {
+  id: string;
   status: 'active' | 'suspended' | 'deleted';
   suspendedUntil: Date | null;
   suspendedReason: string | null;
@@ -231,7 +235,10 @@ type FlagRow = {
   referredById: string | null;
 };
 
-/** The target's flags after a merge: the stricter of both for suspensions and privacy choices. */
+/**
+ * The target's flags after a merge: the stricter of both for suspensions and privacy choices;
+ * an invitation by either of the two accounts is dropped (one person does not invite themselves).
+ */
 function mergedFlags(source: FlagRow, target: FlagRow, now: Date) {
   const isSourceSuspended =
     source.status === 'suspended' && (source.suspendedUntil === null || source.suspendedUntil > now);
@@ -259,6 +266,42 @@ function mergedFlags(source: FlagRow, target: FlagRow, now: Date) {
     ...terms,
     isProcessingRestricted: target.isProcessingRestricted || source.isProcessingRestricted,
     hasObjectedToAnalytics: target.hasObjectedToAnalytics || source.hasObjectedToAnalytics,
-    referredById: target.referredById ?? source.referredById,
+    referredById:
+      [target.referredById, source.referredById].find((id) => id !== null && id !== source.id && id !== target.id) ??
+      null,
   };
+}
+
+/**
+ * Once merged, the two accounts are one person: a purchase of one that rewarded the other as its
+ * inviter paid that person twice over. Both sides of such rewards are taken back
+ * (`clawBackReferral`, key event `merge-<from>`), in the merge's transaction.
+ */
+async function takeBackSelfReferrals(tx: Tx, input: { from: string; into: string; actor: string; now: Date }) {
+  const { from, into } = input;
+  const grants = await tx.creditLedgerEntry.findMany({
+    where: {
+      userId: into,
+      AND: [
+        {
+          OR: [
+            { idempotencyKey: { startsWith: `referral:${from}:` } },
+            { idempotencyKey: { startsWith: `referral:${into}:` } },
+          ],
+        },
+        { idempotencyKey: { endsWith: ':inviter' } },
+      ],
+    },
+    select: { idempotencyKey: true },
+  });
+  for (const grant of grants) {
+    const paymentId = grant.idempotencyKey.split(':')[2] ?? '';
+    await clawBackReferral(inTransaction(tx), {
+      paymentId,
+      share: 1,
+      eventKey: `merge-${from}`,
+      actor: input.actor,
+      now: input.now,
+    });
+  }
 }

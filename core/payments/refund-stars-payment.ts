@@ -38,7 +38,13 @@ export async function refundStarsPayment(
       now: deps.clock.now(),
     });
   }
-  await clawBackReferral(deps.prisma, { paymentId: payment.id, actor: input.actor, now: deps.clock.now() });
+  await clawBackReferral(deps.prisma, {
+    paymentId: payment.id,
+    share: 1,
+    eventKey: `stars-refund-${input.chargeId}`,
+    actor: input.actor,
+    now: deps.clock.now(),
+  });
   await deps.prisma.$transaction([
     deps.prisma.payment.update({
       where: { id: payment.id },

@@ -29,7 +29,7 @@ async function findPaymentOfCharge(
   if (!intent) return undefined;
   const payment = await deps.prisma.payment.findUnique({
     where: { provider_externalId: { provider: 'stripe', externalId: intent } },
-    select: { id: true, userId: true, amount: true, credits: true, status: true, details: true },
+    select: { id: true, userId: true, amount: true, credits: true, status: true, details: true, refundedAmount: true },
   });
   return payment ?? undefined;
 }
@@ -39,7 +39,8 @@ async function findPaymentOfCharge(
  * the balance cannot cover becomes a debt that blocks generation and is shown), and the Payment's
  * status, refunded amount and clawed-back total. `targetClawed` is how many of the payment's
  * credits should be gone in total, so repeated or out-of-order events take nothing twice. Any
- * refund or dispute also takes back the referral credits the purchase gave (`clawBackReferral`).
+ * refund takes back the same share of the referral credits the purchase gave, a dispute all of them
+ * (`clawBackReferral`).
  */
 function chargebackEffect(
   deps: Pick<CoreDeps, 'clock'>,
@@ -59,7 +60,15 @@ function chargebackEffect(
     apply: async (tx) => {
       const current = await tx.payment.findUniqueOrThrow({
         where: { id: payment.id },
-        select: { id: true, userId: true, amount: true, credits: true, status: true, details: true },
+        select: {
+          id: true,
+          userId: true,
+          amount: true,
+          credits: true,
+          status: true,
+          details: true,
+          refundedAmount: true,
+        },
       });
       const owed = Math.max(0, Math.min(current.credits, input.targetClawed) - clawedSoFar(current));
       if (owed > 0 && current.userId) {
@@ -85,8 +94,17 @@ function chargebackEffect(
           ...(input.refundedAmount === undefined ? {} : { refundedAmount: input.refundedAmount }),
         },
       });
-      if (input.status !== 'succeeded')
-        await clawBackReferral(inTransaction(tx), { paymentId: current.id, actor: 'stripe', now: deps.clock.now() });
+      const refundedAmount = input.refundedAmount ?? current.refundedAmount;
+      await clawBackReferral(inTransaction(tx), {
+        paymentId: current.id,
+        share:
+          current.status === 'disputed' || input.status === 'disputed'
+            ? 1
+            : refundedShare(current.amount, refundedAmount),
+        eventKey: input.idempotencyKey,
+        actor: 'stripe',
+        now: deps.clock.now(),
+      });
     },
   };
 }
@@ -143,7 +161,8 @@ export async function disputeCreatedEffect(
  * `charge.dispute.closed`: the dispute is re-read. Won (the bank sided with the merchant, the
  * money stays with us): every credit that dispute took back is given back, as a `refund` lot
  * that first settles any debt the dispute left (`grantCredits`; key `stripe:dispute-won:<id>`),
- * and the payment returns to its status before the dispute. Lost or any other end: the
+ * and the payment returns to its status before the dispute, with the referral credits the dispute
+ * took (`clawBackReferral` down to the refunded share). Lost or any other end: the
  * clawback stands and nothing changes.
  */
 export async function disputeClosedEffect(
@@ -188,6 +207,13 @@ export async function disputeClosedEffect(
         clawedBackCredits: Math.max(0, clawedSoFar({ ...payment, details: current.details }) - returned),
       };
       const refunded = current.refundedAmount;
+      await clawBackReferral(inTransaction(tx), {
+        paymentId: payment.id,
+        share: refundedShare(current.amount, refunded),
+        eventKey: `stripe:dispute-won:${dispute.id}`,
+        actor: 'stripe',
+        now: deps.clock.now(),
+      });
       await tx.payment.update({
         where: { id: payment.id },
         data: {
@@ -197,4 +223,10 @@ export async function disputeClosedEffect(
       });
     },
   };
+}
+
+/** The part of a payment refunded so far, 0 to 1 (a free payment counts as wholly refunded once any refund is recorded). */
+function refundedShare(amount: number, refunded: number): number {
+  if (amount <= 0) return refunded > 0 ? 1 : 0;
+  return Math.min(1, refunded / amount);
 }

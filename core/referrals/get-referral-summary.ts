@@ -9,7 +9,7 @@ export type ReferralLedgerEntry = { idempotencyKey: string; delta: number; debtD
 /** SQL for the account's inviter-side referral ledger entries as a JSON array of {@link ReferralLedgerEntry}. */
 export function referralEntriesSql(userId: string): Prisma.Sql {
   return Prisma.sql`(SELECT coalesce(json_agg(json_build_object('idempotencyKey', "idempotencyKey", 'delta', delta, 'debtDelta', "debtDelta")), '[]'::json)
-    FROM credit_ledger WHERE "userId" = ${userId}::uuid AND ("idempotencyKey" LIKE 'referral:%:inviter' OR "idempotencyKey" LIKE 'referral-clawback:%:inviter'))`;
+    FROM credit_ledger WHERE "userId" = ${userId}::uuid AND ("idempotencyKey" LIKE 'referral:%:inviter' OR "idempotencyKey" LIKE 'referral-clawback:%:inviter' OR "idempotencyKey" LIKE 'referral-restore:%:inviter'))`;
 }
 
 /** An account's invitations: its code and links, how many invited people bought, and the credits that earned it. */
@@ -24,8 +24,8 @@ export type ReferralSummary = {
 
 /**
  * The account's invite code (made on first use), its links, and what it earned: the inviter
- * grants of purchases not refunded (`buyers`, one per invited person's first purchase) and
- * their credits net of any taken back; and the catalog's reward per side.
+ * grants of purchases not wholly refunded (`buyers`, one per invited person's first purchase) and
+ * their credits net of any taken back or given back; and the catalog's reward per side.
  */
 export async function getReferralSummary(
   deps: Pick<CoreDeps, 'prisma' | 'config' | 'catalog'>,
@@ -42,24 +42,21 @@ export async function getReferralSummary(
         OR: [
           { idempotencyKey: { startsWith: 'referral:', endsWith: ':inviter' } },
           { idempotencyKey: { startsWith: 'referral-clawback:', endsWith: ':inviter' } },
+          { idempotencyKey: { startsWith: 'referral-restore:', endsWith: ':inviter' } },
         ],
       },
       select: { idempotencyKey: true, delta: true, debtDelta: true },
     }));
-  const clawedPayments = new Set(
-    entries
-      .filter((entry) => entry.idempotencyKey.startsWith('referral-clawback:'))
-      .map((entry) => entry.idempotencyKey.split(':')[1]),
-  );
-  let buyers = 0;
-  let creditsEarned = 0;
+  // Per purchase: the reward, less what refunds and disputes took back (and won disputes gave back).
+  const keptByPayment = new Map<string, number>();
   for (const entry of entries) {
-    if (entry.idempotencyKey.startsWith('referral-clawback:')) {
-      creditsEarned += entry.delta - entry.debtDelta;
-      continue;
-    }
-    creditsEarned += entry.delta;
-    if (!clawedPayments.has(entry.idempotencyKey.split(':')[2])) buyers += 1;
+    const [kind, first, second] = entry.idempotencyKey.split(':');
+    const paymentId = (kind === 'referral' ? second : first) ?? '';
+    const change = kind === 'referral-clawback' ? entry.delta - entry.debtDelta : entry.delta;
+    keptByPayment.set(paymentId, (keptByPayment.get(paymentId) ?? 0) + change);
   }
+  const kept = [...keptByPayment.values()];
+  const buyers = kept.filter((credits) => credits > 0).length;
+  const creditsEarned = kept.reduce((sum, credits) => sum + credits, 0);
   return { code, links: inviteLinksOf(deps.config, code), buyers, creditsEarned, ...deps.catalog.referral };
 }

@@ -389,4 +389,93 @@ describe('referrals: invite links, the first purchase rewards both once, refunds
       ['clawback', -25],
     ]);
   });
+  it('takes back the share of the reward a partial refund refunds, all of it on a dispute, and gives it back when the dispute is won', async () => {
+    const inviterClient = h.client();
+    const inviter = await register(inviterClient, 'inviter-partial@example.com');
+    const code = await codeOf(inviterClient);
+    const client = h.client();
+    await client.get(`/?ref=${code}`);
+    const invitee = await register(client, 'invitee-partial@example.com');
+    const first = await buyStarter(client);
+    expect(await balanceOf(inviter.userId)).toBe(35);
+    expect(await balanceOf(invitee.userId)).toBe(75);
+    const charge = await chargeOf(invitee.userId, first);
+    const payment = await prisma().payment.findFirstOrThrow({ where: { userId: invitee.userId } });
+
+    // 249 of 499 cents back: that share of the pack (25 of 50) and of each reward (7 of 15, 12 of 25) go.
+    expect(payment.amount).toBe(499);
+    await stripe.refundCharge(charge, 249);
+    expect(await balanceOf(invitee.userId)).toBe(75 - 25 - 7);
+    expect(await balanceOf(inviter.userId)).toBe(35 - 12);
+    expect(pageText((await inviterClient.get('/account')).text)).toContain(
+      'Invited people who bought: 1. Credits earned: 13.',
+    );
+
+    // A dispute of the rest takes everything the purchase gave, once even when delivered twice.
+    const disputed = await stripe.createDispute(charge);
+    await stripe.deliver(disputed);
+    expect(await balanceOf(invitee.userId)).toBe(10);
+    expect(await balanceOf(inviter.userId)).toBe(10);
+    expect(pageText((await inviterClient.get('/account')).text)).toContain(
+      'Invited people who bought: 0. Credits earned: 0.',
+    );
+
+    // Won: back to the state after the partial refund, for the pack and for the rewards.
+    const disputeId = (disputed.data.object as { id: string }).id;
+    const won = await stripe.closeDispute(disputeId, 'won');
+    await stripe.deliver(won);
+    expect(await balanceOf(invitee.userId)).toBe(75 - 25 - 7);
+    expect(await balanceOf(inviter.userId)).toBe(35 - 12);
+    expect(pageText((await inviterClient.get('/account')).text)).toContain(
+      'Invited people who bought: 1. Credits earned: 13.',
+    );
+  });
+
+  it("refuses two accounts that apply each other's codes at the same time: one invitation at most", async () => {
+    const a = await chatUser('5401');
+    const b = await chatUser('5402');
+    const [codeA, codeB] = [(await inviteOf(a.chat)).code, (await inviteOf(b.chat)).code];
+    for (let round = 0; round < 5; round += 1) {
+      await prisma().user.updateMany({ where: { id: { in: [a.userId, b.userId] } }, data: { referredById: null } });
+      await Promise.all([a.chat.command('start', `ref_${codeB}`), b.chat.command('start', `ref_${codeA}`)]);
+      const rows = await prisma().user.findMany({ where: { id: { in: [a.userId, b.userId] } } });
+      expect(rows.filter((row) => row.referredById !== null).length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('takes the rewards back when the inviter and the invitee turn out to be one person by linking later', async () => {
+    const chat = await chatUser('5501');
+    const invite = await inviteOf(chat.chat);
+    const web = h.client();
+    await web.get(`/?ref=${invite.code}`);
+    const webAccount = await register(web, 'linked-after-buying@example.com');
+    await buyStarter(web);
+    expect(await balanceOf(webAccount.userId)).toBe(10 + 50 + 15);
+    expect(await balanceOf(chat.userId)).toBe(10 + 25);
+    await mergeAccounts(h.t.deps, {
+      fromUserId: chat.userId,
+      intoUserId: webAccount.userId,
+      actor: 'test',
+      origin: NO_ORIGIN,
+    });
+    // One person cannot invite themselves: both rewards go (the chat account's welcome credits were never combined).
+    expect(await balanceOf(webAccount.userId)).toBe(10 + 50);
+    expect((await prisma().user.findUniqueOrThrow({ where: { id: webAccount.userId } })).referredById).toBeNull();
+  });
+
+  it('applies invite codes only in a private chat', async () => {
+    const inviter = await chatUser('5601');
+    const code = (await inviteOf(inviter.chat)).code;
+    const member = new ChatUser(h.t, '5602');
+    await member.onboard();
+    const inGroup = new ChatUser(h.t, '5602', 'en', 'telegram', '-100777');
+    const replies = await inGroup.command('start', `ref_${code}`);
+    expect(replies.map((reply) => renderText(reply)).join('\n')).not.toContain('Invitation');
+    const userId = (
+      await prisma().identity.findUniqueOrThrow({
+        where: { provider_subject: { provider: 'telegram', subject: '5602' } },
+      })
+    ).userId;
+    expect((await prisma().user.findUniqueOrThrow({ where: { id: userId } })).referredById).toBeNull();
+  });
 });
