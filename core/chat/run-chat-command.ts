@@ -158,7 +158,7 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
   }
   switch (action.name) {
     case 'accept_terms':
-      return runAcceptTerms(context);
+      return runAcceptTerms(context, action.arg);
     case 'decline_terms':
       return runDeclineForgetting(context, 'terms');
     case 'confirm_age': {

@@ -92,9 +92,13 @@ function alreadyAccepted(context: ChatContext): Reply {
   });
 }
 
-/** Accept button: nothing is stored yet; the age question follows. */
-export function runAcceptTerms(context: ChatContext): Reply[] {
+/**
+ * Accept button: nothing is stored yet; the age question follows. A button from terms older than
+ * the current ones shows the current terms again: nobody accepts a text they were not shown.
+ */
+export function runAcceptTerms(context: ChatContext, shownVersion: string): Reply[] {
   if (hasAcceptedTerms(context)) return [alreadyAccepted(context)];
+  if (shownVersion !== TERMS_VERSION) return [termsPrompt(context)];
   return [
     textReply(
       'terms.age_prompt',

@@ -67,4 +67,18 @@ describe('old consent buttons answer from the current state', () => {
       'Understood. Nothing about you is kept beyond your chat id. You can still read /privacy and /terms, and accept later with /start.',
     );
   });
+  it('an Accept button from older terms shows the current terms again instead of accepting them unseen', async () => {
+    const user = new ChatUser(t, '5104');
+    await user.command('start');
+    const replies = await user.press('accept_terms', '2020-01-01');
+    const buttons = replies.flatMap((reply) => (reply.type === 'message' ? (reply.buttons ?? []).flat() : []));
+    expect(buttons.map((button) => button.action?.name)).not.toContain('confirm_age');
+    expect(buttons.find((button) => button.action?.name === 'accept_terms')?.action?.arg).toBe(TERMS_VERSION);
+    const identity = await t.database.prisma.identity.findUniqueOrThrow({
+      where: { provider_subject: { provider: 'telegram', subject: '5104' } },
+    });
+    expect(
+      (await t.database.prisma.user.findUniqueOrThrow({ where: { id: identity.userId } })).termsAcceptedAt,
+    ).toBeNull();
+  });
 });
