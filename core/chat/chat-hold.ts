@@ -15,16 +15,24 @@ export type HeldRequest = {
   statusMessageId?: string | undefined;
 };
 
+/** How many requests a hold keeps: in all, and of one person (so one sender cannot fill it for everybody). */
+export type HoldLimits = { total: number; perUser: number };
+
+/** Whose request an entry is, for {@link HoldLimits.perUser}: `platform:platformUserId`. */
+export function heldRequestOwner(entry: HeldRequest): string {
+  return `${entry.request.actor.platform}:${entry.request.actor.platformUserId}`;
+}
+
 /**
  * Where held requests wait, in arrival order: Redis when configured (every process of the
  * deployment sees them and one at a time drains them), this process's memory otherwise.
  */
 export interface ChatHold {
-  /** Adds at the end; false when `maxRequests` are held already (the request is then refused). */
-  add(entry: HeldRequest, maxRequests: number): Promise<boolean>;
+  /** Adds at the end; false when `limits` are reached, in all or for this person (the request is then refused). */
+  add(entry: HeldRequest, limits: HoldLimits): Promise<boolean>;
   /** Records the status message shown for a held request; false when it is held no longer. */
   attachStatusMessage(id: string, messageId: string): Promise<boolean>;
-  /** Every held request, oldest first. */
+  /** Every held request, oldest first (an entry that cannot be read is dropped). */
   list(): Promise<HeldRequest[]>;
   remove(id: string): Promise<void>;
   /** Claims the drain for `ms` (one drainer across the deployment); false when another holds it. */

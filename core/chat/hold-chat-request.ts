@@ -17,6 +17,9 @@ export type ChatHoldRuntime = {
   awaitingStatusMessage: Set<string>;
 };
 
+/** How many requests of one person may wait at once; more are answered "briefly unavailable". */
+const MAX_HELD_PER_USER = 3;
+
 /** How long holding may take before the request is refused instead (the hold's Redis is away too). */
 const ADD_TIMEOUT_MS = 2_000;
 
@@ -33,7 +36,8 @@ export function isHoldable(request: CommandRequest): boolean {
 /**
  * Holds a generation request the database could not admit (it is unreachable: a restart, a
  * crash), so the user loses nothing and need not send it again: it waits in `runtime.store`
- * (Redis when configured, else memory; at most `config.chatHold.maxRequests`) and is admitted
+ * (Redis when configured, else memory; at most `config.chatHold.maxRequests`, and
+ * {@link MAX_HELD_PER_USER} of one person) and is admitted
  * once the database answers, in arrival order, by the drain; a request held longer than
  * `config.chatHold.seconds` is answered "briefly unavailable" instead, with nothing charged. The
  * answer now is the future job's status message, "Received, waiting for the service to
@@ -55,10 +59,12 @@ export async function holdChatRequest(
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ADD_TIMEOUT_MS);
   });
-  const adding = runtime.store.add(entry, maxRequests).catch((error: unknown) => {
-    log.warn({ err: error }, 'could not hold the request');
-    return false;
-  });
+  const adding = runtime.store
+    .add(entry, { total: maxRequests, perUser: MAX_HELD_PER_USER })
+    .catch((error: unknown) => {
+      log.warn({ err: error }, 'could not hold the request');
+      return false;
+    });
   const isAdded = await Promise.race([adding, timeout]).finally(() => clearTimeout(timer));
   if (!isAdded) {
     // Refused after all: a late add must not be admitted behind the user's back.

@@ -1,12 +1,15 @@
-import type { ChatHold, HeldRequest } from '#core/chat/chat-hold';
+import { heldRequestOwner, type ChatHold, type HeldRequest } from '#core/chat/chat-hold';
 
 /** A {@link ChatHold} in this process's memory (embedded mode, or no Redis): lost with the process. */
 export function createMemoryChatHold(): ChatHold {
   const entries = new Map<string, HeldRequest>();
   let drainOwner: { owner: string; until: number } | undefined;
   return {
-    async add(entry, maxRequests) {
-      if (entries.size >= maxRequests) return false;
+    async add(entry, limits) {
+      if (entries.size >= limits.total) return false;
+      const owner = heldRequestOwner(entry);
+      const ofOwner = [...entries.values()].filter((held) => heldRequestOwner(held) === owner).length;
+      if (ofOwner >= limits.perUser) return false;
       entries.set(entry.id, { ...entry });
       return true;
     },

@@ -31,7 +31,7 @@ describe('held requests left by a process that stopped', () => {
         command: { name: 'imagine', args: 'a fox in the snow' },
       },
     };
-    expect(await hold.add(left, 10)).toBe(true);
+    expect(await hold.add(left, { total: 10, perUser: 3 })).toBe(true);
 
     createCore({ ...t.deps, chatHold: hold });
 

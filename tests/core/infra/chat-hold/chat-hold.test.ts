@@ -46,9 +46,9 @@ const kinds: [string, () => ChatHold][] = [
 describe.each(kinds)('the %s chat hold', (_kind, create) => {
   it('keeps requests in arrival order up to its bound, with the status message shown for each', async () => {
     const hold = create();
-    expect(await hold.add(entry('b'), 2)).toBe(true);
-    expect(await hold.add(entry('a'), 2)).toBe(true);
-    expect(await hold.add(entry('c'), 2)).toBe(false);
+    expect(await hold.add(entry('b'), { total: 2, perUser: 5 })).toBe(true);
+    expect(await hold.add(entry('a'), { total: 2, perUser: 5 })).toBe(true);
+    expect(await hold.add(entry('c'), { total: 2, perUser: 5 })).toBe(false);
     expect(await hold.attachStatusMessage('a', '77')).toBe(true);
     expect(await hold.attachStatusMessage('zzz', '78')).toBe(false);
     const held = await hold.list();
@@ -60,8 +60,22 @@ describe.each(kinds)('the %s chat hold', (_kind, create) => {
 
     await hold.remove('b');
     expect(await hold.attachStatusMessage('b', '79')).toBe(false);
-    expect(await hold.add(entry('c'), 2)).toBe(true);
+    expect(await hold.add(entry('c'), { total: 2, perUser: 5 })).toBe(true);
     expect((await hold.list()).map((item) => item.id)).toEqual(['a', 'c']);
+  });
+
+  it('holds at most a few requests of one person, so one sender cannot fill the hold for everybody', async () => {
+    const hold = create();
+    const limits = { total: 10, perUser: 2 };
+    expect(await hold.add(entry('p1', '42'), limits)).toBe(true);
+    expect(await hold.add(entry('p2', '42'), limits)).toBe(true);
+    expect(await hold.add(entry('p3', '42'), limits)).toBe(false);
+    expect(await hold.add(entry('q1', '43'), limits)).toBe(true);
+    await hold.remove('p1');
+    await hold.remove('p1');
+    expect(await hold.add(entry('p3', '42'), limits)).toBe(true);
+    expect(await hold.add(entry('p4', '42'), limits)).toBe(false);
+    expect((await hold.list()).map((item) => item.id)).toEqual(['p2', 'q1', 'p3']);
   });
 
   it('lets one drainer at a time hold the drain, until it releases it or its claim runs out', async () => {
@@ -75,5 +89,21 @@ describe.each(kinds)('the %s chat hold', (_kind, create) => {
     expect(await hold.claimDrain('two', 100)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect(await hold.claimDrain('one', 300)).toBe(true);
+  });
+});
+
+describe('the redis chat hold with a damaged entry', () => {
+  it('drops an entry it cannot read and keeps serving the others', async () => {
+    const prefix = `test:hold:${randomBytes(4).toString('hex')}`;
+    prefixes.push(prefix);
+    const hold = createRedisChatHold(redis, prefix);
+    const limits = { total: 3, perUser: 3 };
+    expect(await hold.add(entry('good-1'), limits)).toBe(true);
+    expect(await hold.add(entry('bad'), limits)).toBe(true);
+    expect(await hold.add(entry('good-2'), limits)).toBe(true);
+    await redis.hset(`${prefix}:chat-hold:entries`, 'bad', '{not json');
+    expect((await hold.list()).map((item) => item.id)).toEqual(['good-1', 'good-2']);
+    // Its place is free again.
+    expect(await hold.add(entry('good-3'), limits)).toBe(true);
   });
 });
