@@ -50,6 +50,12 @@ export class FakeS3Api extends FakeHttpServer {
   requireContentMd5: boolean;
   /** Objects by bucket, then key; tests read and change it directly. */
   readonly buckets = new Map<string, Map<string, FakeS3Object>>();
+  /**
+   * Keys a DeleteObjects call refuses one by one, as S3 does for an object it may not delete: the
+   * key stays, and the result lists an `<Error>` for it (without its `<Key>` when `reportKey` is
+   * false, as some S3-compatible stores answer).
+   */
+  readonly refusedDeletes = new Map<string, { code: string; reportKey: boolean }>();
 
   private constructor(options: FakeS3Options) {
     super(options);
@@ -110,7 +116,7 @@ export class FakeS3Api extends FakeHttpServer {
       if (request.method === 'GET' && request.query['list-type'] === '2')
         return this.listObjects(bucket, bucketName, request);
       if (request.method === 'POST' && 'delete' in request.query)
-        return deleteObjects(bucket, request, this.requireContentMd5);
+        return deleteObjects(bucket, request, this.requireContentMd5, this.refusedDeletes);
       return s3Error(
         405,
         'MethodNotAllowed',
@@ -224,6 +230,7 @@ function deleteObjects(
   bucket: Map<string, FakeS3Object>,
   request: RecordedRequest,
   requireContentMd5: boolean,
+  refused: ReadonlyMap<string, { code: string; reportKey: boolean }>,
 ): FakeReply {
   const hasChecksum =
     !requireContentMd5 && Object.keys(request.headers).some((name) => name.startsWith('x-amz-checksum-'));
@@ -251,9 +258,19 @@ function deleteObjects(
   if (keys.length === 0 || keys.length > 1000)
     return s3Error(400, 'MalformedXML', 'A DeleteObjects request names 1 to 1000 keys.', request.path, request);
   const isQuiet = /<Quiet>\s*true\s*<\/Quiet>/.test(xml);
-  for (const key of keys) bucket.delete(key);
-  const deleted = isQuiet ? '' : keys.map((key) => `<Deleted><Key>${escapeXml(key)}</Key></Deleted>`).join('');
-  return { status: 200, body: `${XML_HEADER}<DeleteResult xmlns="${S3_NAMESPACE}">${deleted}</DeleteResult>` };
+  const removed = keys.filter((key) => !refused.has(key));
+  for (const key of removed) bucket.delete(key);
+  const errors = keys.flatMap((key) => {
+    const refusal = refused.get(key);
+    if (!refusal) return [];
+    const named = refusal.reportKey ? `<Key>${escapeXml(key)}</Key>` : '';
+    return [`<Error>${named}<Code>${refusal.code}</Code><Message>Access Denied</Message></Error>`];
+  });
+  const deleted = isQuiet ? '' : removed.map((key) => `<Deleted><Key>${escapeXml(key)}</Key></Deleted>`).join('');
+  return {
+    status: 200,
+    body: `${XML_HEADER}<DeleteResult xmlns="${S3_NAMESPACE}">${deleted}${errors.join('')}</DeleteResult>`,
+  };
 }
 
 /** A 400 `BadDigest` when a sent Content-MD5, x-amz-checksum-sha256 or x-amz-checksum-crc32 does not match `bytes`. */

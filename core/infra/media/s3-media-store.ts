@@ -96,12 +96,14 @@ export function createS3MediaStore(options: { client: S3Client; bucket: string; 
         const batch = valid.slice(start, start + DELETE_BATCH);
         try {
           const result = await client.send(deleteObjectsWithMd5(bucket, batch));
-          for (const error of result.Errors ?? []) {
-            failures.push({
-              key: error.Key ?? '',
-              error: new Error(`S3 DeleteObjects: ${error.Code ?? 'error'}: ${error.Message ?? ''}`),
-            });
-          }
+          const errors = result.Errors ?? [];
+          const describe = (error: (typeof errors)[number]) =>
+            new Error(`S3 DeleteObjects: ${error.Code ?? 'error'}: ${error.Message ?? ''}`);
+          // An error without its key (some S3-compatible stores): in quiet mode nothing says which
+          // objects went, so every key of the call counts as still there and is tried again.
+          const unnamed = errors.find((error) => !error.Key || !batch.includes(error.Key));
+          if (unnamed) failures.push(...batch.map((key) => ({ key, error: describe(unnamed) })));
+          else failures.push(...errors.map((error) => ({ key: error.Key ?? '', error: describe(error) })));
         } catch (error) {
           failures.push(...batch.map((key) => ({ key, error })));
         }

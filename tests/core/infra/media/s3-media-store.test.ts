@@ -41,6 +41,7 @@ describe('S3 media store against the store’s own failures', () => {
   beforeEach(() => {
     fake.buckets.set('media', new Map());
     fake.clearInjections();
+    fake.refusedDeletes.clear();
     client = clientFor(fake);
     store = createS3MediaStore({ client, bucket: 'media' });
   });
@@ -93,6 +94,22 @@ describe('S3 media store against the store’s own failures', () => {
     expect(await store.deleteMany(files.map((file) => file.key))).toEqual([]);
     expect(fake.keysOf('media')).toEqual([]);
     expect(fake.requests.slice(seen).map((request) => request.method)).toEqual(['POST', 'POST']);
+  });
+
+  it('counts a key DeleteObjects refused as not deleted, and every key of the call when the refusal names none', async () => {
+    const files = await Promise.all(
+      [1, 2, 3].map((n) => store.put({ bytes: Buffer.from(String(n)), mime: 'image/png' })),
+    );
+    const [kept, other, third] = files.map((file) => file.key) as [string, string, string];
+    fake.refusedDeletes.set(kept, { code: 'AccessDenied', reportKey: true });
+    expect((await store.deleteMany([kept, other])).map((failure) => failure.key)).toEqual([kept]);
+    expect(fake.keysOf('media').sort()).toEqual([kept, third].sort());
+
+    // A store that leaves the key out of its error: nobody can tell which object stayed, so none counts as gone.
+    fake.refusedDeletes.set(kept, { code: 'AccessDenied', reportKey: false });
+    const failures = await store.deleteMany([kept, third]);
+    expect(failures.map((failure) => failure.key).sort()).toEqual([kept, third].sort());
+    expect(failures.every((failure) => failure.key !== '')).toBe(true);
   });
 
   it('deletes in batches on stores that demand Content-MD5 on DeleteObjects (older MinIO, s3proxy)', async () => {
