@@ -678,4 +678,5 @@ export type MessageVars = {
   "plan.name.plus": NoVars;
   "plan.name.pro": NoVars;
   "web.admin.refund_not_refundable": NoVars;
+  "web.legal.untranslated_note": NoVars;
 };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalogOf, translate } from '#core/i18n/catalog';
+import { catalogOf, type MessageKey, translate } from '#core/i18n/catalog';
 import { LOCALES } from '#core/i18n/locales';
 import { argumentsOf, compileMessage } from '#core/i18n/message-arguments';
 import { renderMessageTypes } from '#core/i18n/render-message-types';
@@ -50,10 +50,10 @@ describe('message catalogs', () => {
   });
 
   it('takes a count given as a numeric string, as chat replies carry it', () => {
-    const vars: Record<string, string | number> = { balance: '1' };
-    expect(translate('en', 'start.welcome_back', vars)).toContain('You have 1 credit.');
-    vars.balance = '12';
-    expect(translate('en', 'start.welcome_back', vars)).toContain('You have 12 credits.');
+    // A reply's key and vars are data (`Text`), typed loosely.
+    const key = 'start.welcome_back' as MessageKey;
+    expect(translate('en', key, { balance: '1' })).toContain('You have 1 credit.');
+    expect(translate('en', key, { balance: '12' })).toContain('You have 12 credits.');
   });
 
   it('picks the unit of a duration from a nested key, with its plural', () => {
@@ -71,8 +71,8 @@ describe('message catalogs', () => {
   });
 
   it('shows a variable the caller left out by its name instead of failing the reply', () => {
-    const loose: Record<string, string | number> = {};
-    expect(translate('en', 'web.account.title', loose)).toBe('Hello {name}');
+    const key = 'web.account.title' as MessageKey;
+    expect(translate('en', key, {})).toBe('Hello {name}');
   });
 
   it('keeps no English "(s)" plural and no "1 credits"', () => {
