@@ -136,7 +136,7 @@ export type MessageVars = {
   "support.text": { support: string | number; userId: string | number };
   "errors.invalid_input": NoVars;
   "errors.prompt_empty": NoVars;
-  "errors.prompt_too_long": { length: number; max: string | number };
+  "errors.prompt_too_long": { length: number; max: number };
   "errors.unknown_option": { option: string | number };
   "errors.invalid_option": { allowed: string | number; option: string | number; value: string | number };
   "errors.unknown_template": { template: string | number };
@@ -189,7 +189,7 @@ export type MessageVars = {
   "command.appeal": NoVars;
   "option.appeal_text": NoVars;
   "errors.appeal_empty": NoVars;
-  "errors.appeal_too_long": { length: number; max: string | number };
+  "errors.appeal_too_long": { length: number; max: number };
   "errors.appeal_not_suspended": NoVars;
   "errors.appeal_already_open": { date: string | number };
   "errors.appeal_already_decided": { date: string | number };
