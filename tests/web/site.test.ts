@@ -112,6 +112,8 @@ describe('site pages: legal documents, languages, security headers, errors', () 
       ['fr-FR,ja;q=0.5', 'ja'],
       ['id-ID', 'id'],
       ['fr-FR,de;q=0.5', 'en'],
+      ['de-DE,ja;q=0.8,en;q=0.9', 'en'],
+      ['ru;q=0,es;q=0.1', 'es'],
     ];
     for (const [header, locale] of cases) {
       expect((await h.client({ 'accept-language': header }).get('/')).text, header).toContain(
