@@ -338,6 +338,16 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
       }),
     );
     expect((await h.callback(zh)).json).toEqual({ type: 8, data: { choices: [{ name: '水墨画', value: 'ink' }] } });
+    const tw = h.fake.sendInteraction(
+      h.fake.autocompleteInteraction({
+        name: 'imagine',
+        focusedOption: 'template',
+        value: 'in',
+        userId: '300000000000000005',
+        locale: 'zh-TW',
+      }),
+    );
+    expect((await h.callback(tw)).json).toEqual({ type: 8, data: { choices: [{ name: '水墨画', value: 'ink' }] } });
   });
 
   it('answers errors privately in the user’s language (zh-CN), removing the public placeholder', async () => {
