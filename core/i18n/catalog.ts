@@ -74,7 +74,7 @@ export function translate<K extends MessageKey>(locale: Locale, key: K, ...[vars
       continue;
     }
     const nested = typeof given === 'string' ? /^\{([\w.]+)\}$/.exec(given)?.[1] : undefined;
-    const value = nested && Object.hasOwn(catalog, nested) ? catalog[nested as MessageKey] : given;
+    const value = nested && Object.hasOwn(catalog, nested) ? translate(locale, nested as MessageKey, {}) : given;
     values[name] = kind === 'number' && typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   }
   return String(format.format(values));
