@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { textReply } from '#core/chat/reply';
+import { AppError } from '#core/errors/app-error';
 import { catalogOf, type MessageKey, translate } from '#core/i18n/catalog';
 import { LOCALES } from '#core/i18n/locales';
 import { argumentsOf, compileMessage } from '#core/i18n/message-arguments';
@@ -77,6 +79,24 @@ describe('message catalogs', () => {
 
   it('keeps no English "(s)" plural and no "1 credits"', () => {
     for (const message of Object.values(english)) expect(message).not.toMatch(/\(s\)|\{\w+\} (credits|days|hours)\b/);
+  });
+
+  it('lets the typecheck reject a wrong key, a missing variable and text where a count belongs', () => {
+    // Never called: `npm run typecheck` fails if any line below stops being an error.
+    const rejected = () => [
+      // @ts-expect-error: no such key
+      translate('en', 'start.no_such_key'),
+      // @ts-expect-error: `balance` is missing
+      translate('en', 'start.welcome_back'),
+      // @ts-expect-error: a plural count takes a number
+      translate('en', 'start.welcome_back', { balance: 'many' }),
+      // @ts-expect-error: `position` is missing
+      textReply('job.queued', { cost: 1 }),
+      // @ts-expect-error: `seconds` is missing
+      new AppError('rate_limited'),
+    ];
+    expect(rejected).toBeTypeOf('function');
+    expect(translate('en', 'job.queued', { cost: 2, position: 3 })).toBe('Queued (2 credits reserved). Position: 3.');
   });
 
   it('message-types.ts is what `npm run i18n:types` writes from en.json', () => {
