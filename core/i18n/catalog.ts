@@ -60,7 +60,8 @@ function compiledMessage(locale: Locale, key: MessageKey): Compiled {
 /**
  * Formats a message with ICU MessageFormat (plurals, selects). A variable whose value is itself
  * `{key}` of the catalog (e.g. `{category.sexual}`) is translated too, so core can name a category
- * or a reason without holding sentences. A count may come as a number or a numeric string. A
+ * or a reason without holding sentences; a select argument given so picks its branch by the key's
+ * last part. A count may come as a number or a numeric string. A
  * variable the caller did not give shows as `{name}` rather than failing the whole reply.
  */
 export function translate<K extends MessageKey>(locale: Locale, key: K, ...[vars = {}]: VarsArgument<K>): string {
@@ -74,7 +75,13 @@ export function translate<K extends MessageKey>(locale: Locale, key: K, ...[vars
       continue;
     }
     const nested = typeof given === 'string' ? /^\{([\w.]+)\}$/.exec(given)?.[1] : undefined;
-    const value = nested && Object.hasOwn(catalog, nested) ? translate(locale, nested as MessageKey, {}) : given;
+    const isNested = nested !== undefined && Object.hasOwn(catalog, nested);
+    // A select chooses by the named key's last part (`{unit.days}` → `days`), whatever its wording.
+    const value = !isNested
+      ? given
+      : kind === 'choice'
+        ? nested.slice(nested.lastIndexOf('.') + 1)
+        : translate(locale, nested as MessageKey, {});
     values[name] = kind === 'number' && typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   }
   return String(format.format(values));
