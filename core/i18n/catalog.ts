@@ -61,8 +61,8 @@ function compiledMessage(locale: Locale, key: MessageKey): Compiled {
  * Formats a message with ICU MessageFormat (plurals, selects). A variable whose value is itself
  * `{key}` of the catalog (e.g. `{category.sexual}`) is translated too, so core can name a category
  * or a reason without holding sentences; a select argument given so picks its branch by the key's
- * last part. A count may come as a number or a numeric string. A
- * variable the caller did not give shows as `{name}` rather than failing the whole reply.
+ * last part. A count may come as a number or a numeric string. A variable the caller did not give
+ * shows as `{name}` rather than failing the whole reply.
  */
 export function translate<K extends MessageKey>(locale: Locale, key: K, ...[vars = {}]: VarsArgument<K>): string {
   const catalog = catalogOf(locale);
