@@ -1,11 +1,13 @@
 import {
   ApplicationIntegrationType,
+  Locale as DiscordLocale,
+  type LocaleString,
   InteractionContextType,
   SlashCommandBuilder,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
   type SharedNameAndDescription,
 } from 'discord.js';
-import { catalogOf, type CommandName, type MessageKey } from '#core';
+import { translate, type CommandName, type Locale, type MessageKey } from '#core';
 
 /** The slash commands the bot registers (Telegram's /paysupport has no use here). */
 export const DISCORD_COMMANDS = [
@@ -57,15 +59,16 @@ export function isDiscordCommand(name: string): name is DiscordCommandName {
 /**
  * The command set as Discord's API takes it (`PUT /applications/:id/commands`): English names
  * (Discord wants lower case; one name everywhere keeps help texts right), descriptions from the
- * i18n catalog with `description_localizations` for zh-CN, usable in servers and in the bot's DMs.
+ * i18n catalog with `description_localizations` for each Discord locale we speak, usable in servers
+ * and in the bot's DMs.
  * https://discord.com/developers/docs/interactions/application-commands#localization
  */
 export function buildCommandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   return DISCORD_COMMANDS.map((name) => {
     const command = new SlashCommandBuilder()
       .setName(name)
-      .setDescription(describe('en', `command.${name}`))
-      .setDescriptionLocalizations({ 'zh-CN': describe('zh-CN', `command.${name}`) })
+      .setDescription(translate('en', `command.${name}`))
+      .setDescriptionLocalizations(localizationsOf(`command.${name}`))
       .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
       .setIntegrationTypes(ApplicationIntegrationType.GuildInstall);
     if (name === 'imagine') {
@@ -103,14 +106,28 @@ export function buildCommandDefinitions(): RESTPostAPIChatInputApplicationComman
   });
 }
 
-/** Names an option and describes it in English with the zh-CN localization. */
-function localized<T extends SharedNameAndDescription>(option: T, name: string, key: MessageKey): T {
-  return option
-    .setName(name)
-    .setDescription(describe('en', key))
-    .setDescriptionLocalizations({ 'zh-CN': describe('zh-CN', key) });
+/**
+ * Discord's locales (https://discord.com/developers/docs/reference#locales) we have a catalog for;
+ * English is the default description. Both Spanish locales read our one Spanish.
+ */
+const DISCORD_LOCALES: readonly (readonly [Locale, readonly LocaleString[]])[] = [
+  ['zh-CN', [DiscordLocale.ChineseCN]],
+  ['zh-TW', [DiscordLocale.ChineseTW]],
+  ['ru', [DiscordLocale.Russian]],
+  ['es', [DiscordLocale.SpanishES, DiscordLocale.SpanishLATAM]],
+  ['pt-BR', [DiscordLocale.PortugueseBR]],
+  ['ja', [DiscordLocale.Japanese]],
+  ['id', [DiscordLocale.Indonesian]],
+];
+
+/** A description in every Discord locale we speak. */
+function localizationsOf(key: MessageKey): Partial<Record<LocaleString, string>> {
+  return Object.fromEntries(
+    DISCORD_LOCALES.flatMap(([locale, discordLocales]) => discordLocales.map((code) => [code, translate(locale, key)])),
+  );
 }
 
-function describe(locale: 'en' | 'zh-CN', key: MessageKey): string {
-  return catalogOf(locale)[key];
+/** Names an option and describes it in English with the localizations. */
+function localized<T extends SharedNameAndDescription>(option: T, name: string, key: MessageKey): T {
+  return option.setName(name).setDescription(translate('en', key)).setDescriptionLocalizations(localizationsOf(key));
 }

@@ -8,10 +8,19 @@ const SCOPES = [
   { scope: { type: 'all_private_chats' }, commands: COMMAND_NAMES },
   { scope: { type: 'all_group_chats' }, commands: GROUP_COMMANDS },
 ] as const;
-/** The default menu (no language code) is English; Telegram matches `language_code` by ISO 639-1 code. */
+/**
+ * The default menu (no language code) is English. Telegram picks a menu by the user's two-letter
+ * ISO 639-1 code only, so all Chinese users get the Simplified menu (replies still follow their
+ * full `language_code`, e.g. `zh-hant`, and their /settings choice).
+ */
 const LANGUAGES: readonly { languageCode: LanguageCode | undefined; locale: Locale }[] = [
   { languageCode: undefined, locale: 'en' },
   { languageCode: 'zh', locale: 'zh-CN' },
+  { languageCode: 'ru', locale: 'ru' },
+  { languageCode: 'es', locale: 'es' },
+  { languageCode: 'pt', locale: 'pt-BR' },
+  { languageCode: 'ja', locale: 'ja' },
+  { languageCode: 'id', locale: 'id' },
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { catalogOf, type MessageKey, translate } from '#core/i18n/catalog';
+import { isMessageKey, translate } from '#core/i18n/catalog';
 import type { Locale } from '#core/i18n/locales';
 
 /**
@@ -8,7 +8,7 @@ import type { Locale } from '#core/i18n/locales';
  */
 export function planName(locale: Locale, planId: string): string {
   const key = `plan.name.${planId}`;
-  if (Object.hasOwn(catalogOf(locale), key)) return translate(locale, key as MessageKey);
+  if (isMessageKey(key)) return translate(locale, key);
   const words = planId.replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -1,5 +1,5 @@
 import type { ActionName } from '#core/chat/command-request';
-import type { MessageKey } from '#core/i18n/catalog';
+import type { MessageKey, VarsArgument } from '#core/i18n/catalog';
 import type { Locale } from '#core/i18n/locales';
 
 /** A localized text: a catalog key and its variables. Adapters translate it in `render.ts`. */
@@ -48,11 +48,10 @@ type ReplyBody =
   | { type: 'document'; filename: string; mime: string; bytes: Buffer; caption?: Text; ephemeral?: boolean }
   | { type: 'invoice'; packId: string; title: Text; description: Text; stars: number; payload: string };
 
-/** Shorthand for a text reply. */
-export function textReply(
-  key: MessageKey,
-  vars?: Text['vars'],
-  extra: { buttons?: Button[][]; ephemeral?: boolean } = {},
-): Reply {
+type ReplyExtra = { buttons?: Button[][]; ephemeral?: boolean };
+
+/** Shorthand for a text reply; for a literal key the typecheck insists on the variables its message names. */
+export function textReply<K extends MessageKey>(key: K, ...rest: [...VarsArgument<K>, ReplyExtra?]): Reply {
+  const [vars, extra = {}] = rest as unknown as [Text['vars'], ReplyExtra?];
   return { type: 'message', text: vars ? { key, vars } : { key }, ...extra };
 }

@@ -1,3 +1,6 @@
+import type { MessageKey } from '#core/i18n/catalog';
+import type { MessageVars } from '#core/i18n/message-types';
+
 /**
  * Every failure core reports to a user or a client, as one documented union. Each code has a
  * localized message `errors.<code>` in the i18n catalogs and an HTTP status for the web.
@@ -49,15 +52,30 @@ export const APP_ERROR_STATUS = {
 /** The documented error codes. */
 export type AppErrorCode = keyof typeof APP_ERROR_STATUS;
 
-/** A failure with a code a user can be told about. `vars` fill the localized message. */
-export class AppError extends Error {
-  readonly code: AppErrorCode;
-  readonly vars: Readonly<Record<string, string | number>>;
+type Vars = Record<string, string | number>;
+type ErrorOptions<V> = { vars?: V; cause?: unknown; message?: string };
 
-  constructor(
-    code: AppErrorCode,
-    options: { vars?: Record<string, string | number>; cause?: unknown; message?: string } = {},
-  ) {
+/** What the message `errors.<code>` names, less `support`, which every error boundary fills in. */
+type ErrorVars<C extends AppErrorCode> = `errors.${C}` extends MessageKey
+  ? Omit<MessageVars[`errors.${C}`], 'support'>
+  : Record<never, never>;
+
+/**
+ * The options of `new AppError(code, …)`: for a literal code, `vars` must hold what its message
+ * names (the typecheck says which are missing); any for a code known only at run time.
+ */
+type AppErrorArguments<C extends AppErrorCode> = [AppErrorCode] extends [C]
+  ? [options?: ErrorOptions<Vars>]
+  : Record<never, never> extends ErrorVars<C>
+    ? [options?: ErrorOptions<ErrorVars<C> & Vars>]
+    : [options: ErrorOptions<ErrorVars<C> & Vars> & { vars: ErrorVars<C> & Vars }];
+
+/** A failure with a code a user can be told about. `vars` fill the localized message. */
+export class AppError<C extends AppErrorCode = AppErrorCode> extends Error {
+  readonly code: C;
+  readonly vars: Readonly<Vars>;
+
+  constructor(code: C, ...[options = {}]: AppErrorArguments<C>) {
     super(options.message ?? code, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;

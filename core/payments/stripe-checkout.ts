@@ -4,7 +4,7 @@ import { findPack, findPlan, ownValue } from '#core/catalog/catalog';
 import { planName } from '#core/catalog/plan-name';
 import { AppError } from '#core/errors/app-error';
 import { translate } from '#core/i18n/catalog';
-import { normalizeLocale } from '#core/i18n/locales';
+import { normalizeLocale, type Locale } from '#core/i18n/locales';
 import { TERMS_VERSION } from '#core/legal/terms-version';
 import { ensureStripeCustomer } from '#core/payments/stripe-customer';
 import { chatOriginMetadata, findChatOrigin } from '#core/payments/checkout-chat-origin';
@@ -14,6 +14,18 @@ export type CheckoutProduct = { kind: 'pack' | 'plan'; id: string };
 
 /** Where Stripe sends the buyer back after paying or cancelling. */
 export const CHECKOUT_RETURN_PATHS = { success: '/checkout/done', cancel: '/pricing?checkout=cancelled' } as const;
+
+/** The Checkout page's language for each of ours (Stripe's own tags: https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-locale). */
+const STRIPE_LOCALES: Record<Locale, Stripe.Checkout.SessionCreateParams.Locale> = {
+  en: 'en',
+  'zh-CN': 'zh',
+  ru: 'ru',
+  es: 'es',
+  'pt-BR': 'pt-BR',
+  'zh-TW': 'zh-TW',
+  ja: 'ja',
+  id: 'id',
+};
 
 /**
  * Starts a Stripe Checkout Session for a product of the catalog and returns its hosted page
@@ -55,7 +67,7 @@ export async function createStripeCheckout(
     client_reference_id: input.userId,
     success_url: `${base}${CHECKOUT_RETURN_PATHS.success}`,
     cancel_url: `${base}${CHECKOUT_RETURN_PATHS.cancel}`,
-    locale: (locale === 'zh-CN' ? 'zh' : 'en') as Stripe.Checkout.SessionCreateParams.Locale,
+    locale: STRIPE_LOCALES[locale],
   };
   let params: Stripe.Checkout.SessionCreateParams;
   if (input.product.kind === 'pack') {

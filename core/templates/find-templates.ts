@@ -23,11 +23,11 @@ type Row = {
   defaultModel: string | null;
 };
 
+/** A template's text in the reader's language; Traditional Chinese readers get Simplified before English. */
 function localized(value: unknown, locale: Locale): string {
   const map = (value ?? {}) as Record<string, string>;
-  return (
-    (Object.hasOwn(map, locale) ? map[locale] : undefined) ?? (Object.hasOwn(map, 'en') ? map.en : undefined) ?? ''
-  );
+  const order = locale === 'zh-TW' ? [locale, 'zh-CN', 'en'] : [locale, 'en'];
+  return map[order.find((candidate) => Object.hasOwn(map, candidate)) ?? ''] ?? '';
 }
 
 function toView(row: Row, locale: Locale, uses = 0): TemplateView {

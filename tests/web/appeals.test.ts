@@ -58,7 +58,7 @@ describe('appeals on the web: the account page form and the admin list', () => {
     expect(pageText(empty.text)).toContain('Please write why you think the suspension is a mistake.');
     const long = await client.post('/account/appeal', { text: 'y'.repeat(1200) });
     expect(long.status).toBe(400);
-    expect(pageText(long.text)).toContain('Your appeal is 1200 characters; the limit is 1000.');
+    expect(pageText(long.text)).toContain('Your appeal is 1,200 characters; the limit is 1,000.');
     expect(await prisma().appeal.count({ where: { userId } })).toBe(0);
 
     const filed = await client.post('/account/appeal', { text: 'The links were to my own portfolio.' });

@@ -55,7 +55,7 @@ describe('web: password reset checks the link before hashing and is throttled pe
     const throttled = await client.post(`/reset-password/${'D'.repeat(43)}`, { password: 'a brand new passphrase' });
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(pageText(throttled.text)).toMatch(/Too many attempts\. Try again in \d+ s\./);
+    expect(pageText(throttled.text)).toMatch(/Too many attempts\. Try again in (1 second|(?!1 )\d+ seconds)\./);
 
     const zh = h.client({ 'x-forwarded-for': '198.51.100.200', 'accept-language': 'zh-CN' });
     await zh.get('/forgot-password');

@@ -185,6 +185,32 @@ describe('privacy self-service', () => {
     ]);
   });
 
+  it('offers the eight languages by their own names in the account settings and keeps the one chosen', async () => {
+    const { client, userId } = await webUser();
+    const settings = await client.get('/account/settings');
+    for (const [code, name] of [
+      ['en', 'English'],
+      ['zh-CN', '简体中文'],
+      ['ru', 'Русский'],
+      ['es', 'Español'],
+      ['pt-BR', 'Português (Brasil)'],
+      ['zh-TW', '繁體中文'],
+      ['ja', '日本語'],
+      ['id', 'Bahasa Indonesia'],
+    ]) {
+      expect(settings.text).toContain(`<option value="${code}" lang="${code}"`);
+      expect(settings.text).toContain(`>${name}</option>`);
+    }
+    expect((await client.post('/account/profile', { displayName: 'Ana', locale: 'pt-BR' })).location).toBe(
+      '/account?saved=1',
+    );
+    expect((await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: userId } })).locale).toBe('pt-BR');
+    expect((await client.get('/account')).text).toContain('<html lang="pt-BR">');
+    expect((await client.get('/account/settings')).text).toContain(
+      '<option value="pt-BR" lang="pt-BR" selected>Português (Brasil)</option>',
+    );
+  });
+
   it('rectifies the display name and language at once, and the email only after the new address confirms', async () => {
     const { client, userId } = await webUser();
     await client.get('/account/settings');

@@ -101,6 +101,52 @@ describe('site pages: legal documents, languages, security headers, errors', () 
     }
   });
 
+  it('picks any of the eight languages from Accept-Language and offers each by its own name', async () => {
+    const cases: [string, string][] = [
+      ['ru-RU,ru;q=0.9,en;q=0.5', 'ru'],
+      ['es-419', 'es'],
+      ['pt-PT,pt;q=0.9', 'pt-BR'],
+      ['zh-TW', 'zh-TW'],
+      ['zh-HK,zh;q=0.8', 'zh-TW'],
+      ['zh-Hans-SG', 'zh-CN'],
+      ['fr-FR,ja;q=0.5', 'ja'],
+      ['id-ID', 'id'],
+      ['fr-FR,de;q=0.5', 'en'],
+      ['de-DE,ja;q=0.8,en;q=0.9', 'en'],
+      ['ru;q=0,es;q=0.1', 'es'],
+    ];
+    for (const [header, locale] of cases) {
+      expect((await h.client({ 'accept-language': header }).get('/')).text, header).toContain(
+        `<html lang="${locale}">`,
+      );
+    }
+    const home = (await h.client().get('/')).text;
+    for (const [code, name] of [
+      ['zh-CN', '简体中文'],
+      ['ru', 'Русский'],
+      ['es', 'Español'],
+      ['pt-BR', 'Português (Brasil)'],
+      ['zh-TW', '繁體中文'],
+      ['ja', '日本語'],
+      ['id', 'Bahasa Indonesia'],
+    ])
+      expect(home).toContain(`<a href="/lang/${code}?next=%2F" lang="${code}" hreflang="${code}">${name}</a>`);
+    const japanese = h.client();
+    expect((await japanese.get('/lang/ja?next=/')).status).toBe(303);
+    expect((await japanese.get('/')).text).toContain('<html lang="ja">');
+  });
+
+  it('shows the English legal text to other languages with a note that English and Chinese are binding', async () => {
+    const ru = pageText((await h.client({ 'accept-language': 'ru' }).get('/privacy')).text);
+    expect(ru).toContain('45 days after a creation');
+    expect(ru).toContain('Эта страница показана на английском языке');
+    const tw = pageText((await h.client({ 'accept-language': 'zh-TW' }).get('/terms')).text);
+    expect(tw).toContain('服务条款');
+    expect(tw).toContain('本頁以簡體中文顯示');
+    const en = pageText((await h.client().get('/privacy')).text);
+    expect(en).not.toContain('binding');
+  });
+
   it('reads the legal files at each request, so an operator edit shows at once, and never lets raw HTML through', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-legal-'));
     await fs.cp(LEGAL_DIR, dir, { recursive: true });

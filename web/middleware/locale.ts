@@ -1,11 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
-import { LOCALES, normalizeLocale, type Locale } from '#core';
+import { isLocale, matchLocale, normalizeLocale, type Locale } from '#core';
 import { parseCookies } from '#web/middleware/cookies';
 
 /** The cookie the language switch sets. */
 export const LOCALE_COOKIE = 'lang';
 
-/** The preferred supported language of an `Accept-Language` header, by quality. */
+/** The preferred language of an `Accept-Language` header that we speak, by quality; English otherwise. */
 export function localeFromAcceptLanguage(header: string | undefined): Locale {
   const ranked = (header ?? '')
     .split(',')
@@ -16,13 +16,11 @@ export function localeFromAcceptLanguage(header: string | undefined): Locale {
     })
     .filter((entry) => entry.tag !== '' && entry.q > 0)
     .sort((a, b) => b.q - a.q);
-  const first = ranked.find((entry) => entry.tag.startsWith('zh') || entry.tag.startsWith('en'));
-  return first ? normalizeLocale(first.tag) : 'en';
-}
-
-/** Whether `value` is one of our locales exactly. */
-export function isLocale(value: unknown): value is Locale {
-  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+  for (const entry of ranked) {
+    const locale = matchLocale(entry.tag);
+    if (locale) return locale;
+  }
+  return 'en';
 }
 
 /** Picks the page language: the switch's cookie, else the account's language, else Accept-Language. */

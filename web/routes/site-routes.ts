@@ -2,11 +2,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router } from 'express';
-import { BONUS_MARK_RETENTION_YEARS, MINIMUM_AGE, TERMS_VERSION, type Locale } from '#core';
+import { BONUS_MARK_RETENTION_YEARS, isLocale, MINIMUM_AGE, TERMS_VERSION, type Locale } from '#core';
 import { renderMarkdown } from '#web/html/markdown';
 import { SITE_CSS } from '#web/html/site-css';
 import { setCookie } from '#web/middleware/cookies';
-import { isLocale, LOCALE_COOKIE } from '#web/middleware/locale';
+import { LOCALE_COOKIE } from '#web/middleware/locale';
 import { safeNext, sendPage, viewOf, type Site } from '#web/routes/route-kit';
 import { homePage, legalPage } from '#web/views/site-views';
 
@@ -23,10 +23,23 @@ export type LegalFacts = {
 /** Where the operator-editable legal documents live: `web/legal/<privacy|terms>.<locale>.md`. */
 export const LEGAL_DIR = fileURLToPath(new URL('../legal/', import.meta.url));
 
-async function readLegal(dir: string, document: 'privacy' | 'terms', locale: Locale): Promise<string> {
-  return fs
-    .readFile(path.join(dir, `${document}.${locale}.md`), 'utf8')
-    .catch(() => fs.readFile(path.join(dir, `${document}.en.md`), 'utf8'));
+/** The language a legal document is shown in when it has no file in the reader's: Chinese readers get Chinese. */
+const LEGAL_FALLBACK: Partial<Record<Locale, Locale>> = { 'zh-TW': 'zh-CN' };
+
+/** A legal document in the reader's language, else in its fallback, else English; `locale` says which. */
+async function readLegal(
+  dir: string,
+  document: 'privacy' | 'terms',
+  locale: Locale,
+): Promise<{ source: string; locale: Locale }> {
+  const read = (shown: Locale) => fs.readFile(path.join(dir, `${document}.${shown}.md`), 'utf8');
+  for (const shown of [locale, LEGAL_FALLBACK[locale]]) {
+    if (shown && shown !== 'en') {
+      const source = await read(shown).catch(() => undefined);
+      if (source !== undefined) return { source, locale: shown };
+    }
+  }
+  return { source: await read('en'), locale: 'en' };
 }
 
 /** The home page, the legal pages (read from their files on each request, so edits show at once), the language switch and the stylesheet. */
@@ -51,12 +64,13 @@ export function createSiteRoutes(site: Site, facts: LegalFacts, legalDir: string
   for (const document of ['privacy', 'terms'] as const) {
     router.get(`/${document}`, async (request, response) => {
       const view = viewOf(site, request);
-      const source = await readLegal(legalDir, document, request.locale);
+      const { source, locale } = await readLegal(legalDir, document, request.locale);
       // The document's own first `# heading` is the page title (one h1 per page).
       const heading = /^\s*#\s+(.+)\r?\n/.exec(source);
       const title = heading?.[1]?.trim() ?? view.t(document === 'privacy' ? 'web.footer.privacy' : 'web.footer.terms');
       const content = renderMarkdown(heading ? source.slice(heading[0].length) : source, vars);
-      sendPage(response, 200, legalPage(view, { title, content }));
+      const note = locale === request.locale ? undefined : view.t('web.legal.untranslated_note');
+      sendPage(response, 200, legalPage(view, { title, content, locale, note }));
     });
   }
 

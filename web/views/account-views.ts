@@ -1,4 +1,4 @@
-import { type AccountOverview, planName, type SuspensionStatus } from '#core';
+import { type AccountOverview, LOCALE_NAMES, LOCALES, planName, type SuspensionStatus } from '#core';
 import { formatDate, formatDateTime, formatMoney } from '#web/html/format';
 import { html, type SafeHtml } from '#web/html/html';
 import { csrfField, layout, notice } from '#web/views/layout';
@@ -150,8 +150,7 @@ export function settingsPage(
 <form method="post" action="/account/profile" class="stack">${csrfField(view)}
 <label>${t('web.field_label.display_name')}<input type="text" name="displayName" required maxlength="60" value="${user?.displayName ?? ''}"></label>
 <label>${t('web.field_label.language')}<select name="locale">
-<option value="en" ${user?.locale === 'en' ? 'selected' : ''}>English</option>
-<option value="zh-CN" ${user?.locale === 'zh-CN' ? 'selected' : ''}>中文（简体）</option></select></label>
+${LOCALES.map((code) => html`<option value="${code}" lang="${code}" ${user?.locale === code ? 'selected' : ''}>${LOCALE_NAMES[code]}</option>`)}</select></label>
 <button type="submit">${t('web.settings.save')}</button></form>
 <h2>${t('web.settings.email')}</h2>
 <p>${user?.email ? t('web.settings.current_email', { email: user.email }) : t('web.settings.no_email')}</p>

@@ -1,4 +1,4 @@
-import { TERMS_VERSION } from '#core';
+import { LOCALE_NAMES, LOCALES, TERMS_VERSION } from '#core';
 import { html, type SafeHtml } from '#web/html/html';
 import type { ViewContext } from '#web/views/view-context';
 import { CSRF_FIELD } from '#web/middleware/csrf';
@@ -14,9 +14,12 @@ export function notice(kind: 'error' | 'info' | 'success', message: string | und
   return html`<p class="notice notice-${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${message}</p>`;
 }
 
+/** Links to every other language, each named in itself. */
 function languageSwitch(view: ViewContext): SafeHtml {
-  const other = view.locale === 'en' ? { code: 'zh-CN', label: '中文' } : { code: 'en', label: 'English' };
-  return html`<a href="/lang/${other.code}?next=${encodeURIComponent(view.path)}" lang="${other.code}" hreflang="${other.code}">${other.label}</a>`;
+  const next = encodeURIComponent(view.path);
+  return html`<span class="languages">${LOCALES.filter((code) => code !== view.locale).map(
+    (code) => html`<a href="/lang/${code}?next=${next}" lang="${code}" hreflang="${code}">${LOCALE_NAMES[code]}</a> `,
+  )}</span>`;
 }
 
 /** The page frame: header with navigation and language switch, main content, footer with the legal links. */

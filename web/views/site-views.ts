@@ -1,3 +1,4 @@
+import type { Locale } from '#core';
 import { html, type SafeHtml } from '#web/html/html';
 import { layout, notice } from '#web/views/layout';
 import type { ViewContext } from '#web/views/view-context';
@@ -14,8 +15,14 @@ export function homePage(view: ViewContext): SafeHtml {
 }
 
 /** A legal document rendered from its markdown file. */
-export function legalPage(view: ViewContext, input: { title: string; content: SafeHtml }): SafeHtml {
-  return layout(view, { title: input.title, body: html`<div class="legal">${input.content}</div>` });
+export function legalPage(
+  view: ViewContext,
+  input: { title: string; content: SafeHtml; locale: Locale; note: string | undefined },
+): SafeHtml {
+  return layout(view, {
+    title: input.title,
+    body: html`${notice('info', input.note)}<div class="legal" lang="${input.locale}">${input.content}</div>`,
+  });
 }
 
 /** An error page: the localized message, and a reference for support on unexpected errors. */

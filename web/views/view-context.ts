@@ -1,10 +1,11 @@
 import type { Request } from 'express';
-import { catalogOf, translate, type Locale, type MessageKey, type SessionUser } from '#core';
+import { isMessageKey, translate, type Locale, type MessageKey, type SessionUser, type VarsArgument } from '#core';
 
 /** What every page needs: the language, a translator, the CSRF token, the signed-in person. */
 export type ViewContext = {
   locale: Locale;
-  t: (key: MessageKey, vars?: Record<string, string | number>) => string;
+  /** Translates a key; for a literal key, the typecheck insists on the variables its message names. */
+  t: <K extends MessageKey>(key: K, ...vars: VarsArgument<K>) => string;
   /** Translates a key built from data (a status, a kind); `fallback` (default: the raw value) when the catalog has no such key. */
   tx: (key: string, fallback: string, vars?: Record<string, string | number>) => string;
   csrfToken: string;
@@ -24,9 +25,8 @@ export function viewContext(
   const locale = request.locale;
   return {
     locale,
-    t: (key, vars) => translate(locale, key, vars),
-    tx: (key, fallback, vars) =>
-      Object.hasOwn(catalogOf(locale), key) ? translate(locale, key as MessageKey, vars) : fallback,
+    t: (key, ...vars) => translate(locale, key, ...vars),
+    tx: (key, fallback, vars) => (isMessageKey(key) ? translate(locale, key as MessageKey, vars) : fallback),
     csrfToken: request.csrfToken,
     user: request.user,
     path: request.originalUrl,

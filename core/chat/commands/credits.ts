@@ -86,9 +86,9 @@ export async function runBuy(context: ChatContext): Promise<Reply[]> {
   }
   if (context.request.actor.platform !== 'telegram') {
     if (!deps.config.stripe) return [textReply('buy.unavailable', { support: deps.config.supportEmail })];
-    return [textReply('buy.choose', { days: deps.catalog.packCreditsValidDays ?? '∞' }, { buttons: rows.slice(-1) })];
+    return [textReply('buy.choose', { days: deps.catalog.packCreditsValidDays ?? 0 }, { buttons: rows.slice(-1) })];
   }
-  return [textReply('buy.choose', { days: deps.catalog.packCreditsValidDays ?? '∞' }, { buttons: rows })];
+  return [textReply('buy.choose', { days: deps.catalog.packCreditsValidDays ?? 0 }, { buttons: rows })];
 }
 
 /** A pack chosen: a Telegram Stars invoice. The payload names the pack and the account. */

@@ -1,10 +1,13 @@
 import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Reply } from '#core/chat/reply';
 import { AppError } from '#core/errors/app-error';
-import { LOCALES, type Locale } from '#core/i18n/locales';
+import { isLocale, LOCALE_NAMES, LOCALES, type Locale } from '#core/i18n/locales';
 import { ASPECT_RATIOS } from '#core/providers/ports';
 
 const ASPECT_CHOICES = ['1:1', '16:9', '9:16', '4:3'] as const;
+
+/** Language buttons per row: Discord takes at most 5 buttons in a row, and 4 fit a phone's width. */
+const LANGUAGES_PER_ROW = 4;
 
 /** /settings: current language and defaults, with buttons to change them. */
 export function runSettings(context: ChatContext): Reply[] {
@@ -13,16 +16,19 @@ export function runSettings(context: ChatContext): Reply[] {
     textReply(
       'settings.text',
       {
-        locale: context.locale,
+        locale: LOCALE_NAMES[context.locale],
         aspect: account.settings.aspectRatio ?? '1:1',
         model: account.settings.model ?? '{settings.model_default}',
       },
       {
         buttons: [
-          LOCALES.map((locale) => ({
-            label: { key: 'settings.language_button' as const, vars: { locale } },
-            action: { name: 'set' as const, arg: `locale=${locale}` },
-          })),
+          ...rowsOf(
+            LOCALES.map((locale) => ({
+              label: { key: 'settings.language_button' as const, vars: { locale: LOCALE_NAMES[locale] } },
+              action: { name: 'set' as const, arg: `locale=${locale}` },
+            })),
+            LANGUAGES_PER_ROW,
+          ),
           ASPECT_CHOICES.map((aspect) => ({
             label: { key: 'settings.aspect_button' as const, vars: { aspect } },
             action: { name: 'set' as const, arg: `aspect=${aspect}` },
@@ -33,14 +39,20 @@ export function runSettings(context: ChatContext): Reply[] {
   ];
 }
 
+function rowsOf<T>(items: readonly T[], size: number): T[][] {
+  const rows: T[][] = [];
+  for (let start = 0; start < items.length; start += size) rows.push(items.slice(start, start + size));
+  return rows;
+}
+
 /** A settings button: `locale=zh-CN`, `aspect=16:9` or `model=name`. Unknown values change nothing. */
 export async function runSet(context: ChatContext, arg: string): Promise<Reply[]> {
   const [name, value = ''] = arg.split('=', 2);
   const settings = { ...context.account.settings };
   let locale: Locale = context.locale;
-  if (name === 'locale' && (LOCALES as readonly string[]).includes(value)) {
+  if (name === 'locale' && isLocale(value)) {
     settings.locale = value;
-    locale = value as Locale;
+    locale = value;
   } else if (name === 'aspect' && (ASPECT_RATIOS as readonly string[]).includes(value)) {
     settings.aspectRatio = value;
   } else if (name === 'model' && /^[\w.:/-]{1,64}$/.test(value)) {

@@ -76,7 +76,7 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
 
     // The "queued" status came first (with a cancel button) and nothing overwrote the result afterwards.
     const edits = h.requestsOf(imagine).filter((r) => r.method === 'PATCH');
-    expect((edits[0]?.json as JsonObject).content).toMatch(/^Queued \(1 credits reserved\)/);
+    expect((edits[0]?.json as JsonObject).content).toMatch(/^Queued \(1 credit reserved\)/);
     expect(customIdsOf(edits[0]?.json as JsonObject).map((id) => decodeAction(id)?.name)).toEqual(['cancel_job']);
     expect(edits.at(-1)).toBe(result);
     const original = h.fake.message(h.fake.interaction(imagine.id)?.originalMessageId ?? '');
@@ -273,6 +273,47 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     expect((panel.json as JsonObject).content).toContain('16:9');
   });
 
+  it('/settings offers the eight languages by their own names, in rows Discord accepts, and saves the choice', async () => {
+    const mia: DiscordUser = { id: '300000000000000015', locale: 'es-419' };
+    await h.onboard(mia);
+    const settings = h.command(mia, 'settings');
+    await h.acknowledgement(settings);
+    const shown = await h.originalEdit(settings);
+    expect((shown.json as JsonObject).content).toContain('Español');
+    const panelId = h.fake.interaction(settings.id)?.originalMessageId ?? '';
+    const rows = (h.fake.message(panelId)?.components ?? []) as {
+      components: { label: string; custom_id: string }[];
+    }[];
+    for (const row of rows) expect(row.components.length).toBeLessThanOrEqual(5);
+    const languages = rows
+      .flatMap((row) => row.components)
+      .filter((button) => decodeAction(button.custom_id)?.arg.startsWith('locale='));
+    expect(languages.map((button) => decodeAction(button.custom_id)?.arg)).toEqual(
+      ['en', 'zh-CN', 'ru', 'es', 'pt-BR', 'zh-TW', 'ja', 'id'].map((code) => `locale=${code}`),
+    );
+    for (const name of [
+      'English',
+      '简体中文',
+      'Русский',
+      'Español',
+      'Português (Brasil)',
+      '繁體中文',
+      '日本語',
+      'Bahasa Indonesia',
+    ])
+      expect(
+        languages.some((button) => button.label.includes(name)),
+        name,
+      ).toBe(true);
+    const traditional = languages.find((button) => button.custom_id.includes('zh-TW'))?.custom_id ?? '';
+    const press = h.press(mia, traditional, panelId);
+    await h.acknowledgement(press);
+    await h.originalEdit(press);
+    const identity = await h.t.database.prisma.identity.findFirstOrThrow({ where: { subject: mia.id } });
+    const user = await h.t.database.prisma.user.findUniqueOrThrow({ where: { id: identity.userId } });
+    expect(user.locale).toBe('zh-TW');
+  });
+
   it('autocompletes templates by prefix in the user’s language', async () => {
     const en = h.fake.sendInteraction(
       h.fake.autocompleteInteraction({
@@ -297,6 +338,16 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
       }),
     );
     expect((await h.callback(zh)).json).toEqual({ type: 8, data: { choices: [{ name: '水墨画', value: 'ink' }] } });
+    const tw = h.fake.sendInteraction(
+      h.fake.autocompleteInteraction({
+        name: 'imagine',
+        focusedOption: 'template',
+        value: 'in',
+        userId: '300000000000000005',
+        locale: 'zh-TW',
+      }),
+    );
+    expect((await h.callback(tw)).json).toEqual({ type: 8, data: { choices: [{ name: '水墨画', value: 'ink' }] } });
   });
 
   it('answers errors privately in the user’s language (zh-CN), removing the public placeholder', async () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { catalogOf } from '#core';
+import { catalogOf, translate, type MessageKey } from '#core';
 import { registerCommands } from '#bots/discord/register-commands';
 import { startFakeDiscord, type FakeDiscord } from '#tests/fakes/discord-api';
 
@@ -36,7 +36,7 @@ describe('registering the slash commands', () => {
     await fake.close();
   });
 
-  it('PUTs the whole command set globally with descriptions from the catalog and zh-CN localizations', async () => {
+  it('PUTs the whole command set globally with descriptions from the catalog, localized for each language', async () => {
     const registered = await registerCommands({
       token: TOKEN,
       applicationId: fake.application.id,
@@ -69,10 +69,23 @@ describe('registering the slash commands', () => {
     );
     const en = catalogOf('en');
     const zh = catalogOf('zh-CN');
+    /** Discord's locales we speak (https://discord.com/developers/docs/reference#locales), each with its text. */
+    const localizationsOf = (key: MessageKey) => ({
+      'zh-CN': translate('zh-CN', key),
+      'zh-TW': translate('zh-TW', key),
+      ru: translate('ru', key),
+      'es-ES': translate('es', key),
+      'es-419': translate('es', key),
+      'pt-BR': translate('pt-BR', key),
+      ja: translate('ja', key),
+      id: translate('id', key),
+    });
     for (const command of commands) {
       const key = `command.${command.name}` as keyof typeof en;
       expect(command.description, command.name).toBe(en[key]);
-      expect(command.description_localizations, command.name).toEqual({ 'zh-CN': zh[key] });
+      expect(command.description_localizations, command.name).toEqual(localizationsOf(key));
+      for (const text of Object.values(command.description_localizations ?? {}))
+        expect(text.length).toBeLessThanOrEqual(100);
     }
     const imagine = commands.find((command) => command.name === 'imagine');
     expect(imagine?.options?.map((option) => [option.name, option.type, option.required ?? false])).toEqual([
@@ -83,9 +96,12 @@ describe('registering the slash commands', () => {
       ['image', 11, false],
     ]);
     expect(imagine?.options?.find((option) => option.name === 'template')?.autocomplete).toBe(true);
-    expect(imagine?.options?.find((option) => option.name === 'prompt')?.description_localizations).toEqual({
-      'zh-CN': zh['option.prompt'],
-    });
+    expect(imagine?.options?.find((option) => option.name === 'prompt')?.description_localizations).toEqual(
+      localizationsOf('option.prompt'),
+    );
+    expect(imagine?.options?.find((option) => option.name === 'prompt')?.description_localizations?.['zh-CN']).toBe(
+      zh['option.prompt'],
+    );
     const video = commands.find((command) => command.name === 'video');
     expect(video?.options?.find((option) => option.name === 'seconds')?.choices?.map((choice) => choice.value)).toEqual(
       [4, 5, 6, 8],
@@ -94,7 +110,7 @@ describe('registering the slash commands', () => {
     expect(appeal?.options?.map((option) => [option.name, option.type, option.required ?? false])).toEqual([
       ['text', 3, true],
     ]);
-    expect(appeal?.options?.[0]?.description_localizations).toEqual({ 'zh-CN': zh['option.appeal_text'] });
+    expect(appeal?.options?.[0]?.description_localizations).toEqual(localizationsOf('option.appeal_text'));
     expect(registered).toHaveLength(commands.length);
     expect(fake.commands().map((command) => command.name)).toEqual(commands.map((command) => command.name));
   });

@@ -68,7 +68,7 @@ describe('Telegram: plain text and photos in a private chat', () => {
     await onboard(fake, user);
     const update = fake.messageUpdate({ fromId: user, text: 'a fox in the snow', languageCode: 'en' });
     fake.pushUpdates([update, update]);
-    const status = await waitForText(fake, user, 'Queued (1 credits reserved).');
+    const status = await waitForText(fake, user, 'Queued (1 credit reserved).');
     expect(buttonsOf(status).map((button) => button.text)).toEqual(['Cancel']);
     await waitUntil(
       () => (photosTo(user).length > 0 ? true : undefined),

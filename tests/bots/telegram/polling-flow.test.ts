@@ -4,6 +4,7 @@ import type { Update } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageProvider, ImageRequest, MediaFile } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
+import { translate } from '#core/i18n/catalog';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { postWebhook } from '#tests/fakes/telegram-bot-api';
@@ -146,7 +147,7 @@ describe('Telegram bot in polling mode', () => {
     await waitForText(
       fake,
       user,
-      'Sorry, that did not work (the image service is unavailable). Your 1 credits were returned.',
+      'Sorry, that did not work (the image service is unavailable). Your 1 credit was returned.',
     );
     expect(await balanceOf(t, user)).toBe(10);
     expect(fake.callsOf('sendPhoto').filter((call) => call.params.chat_id === user)).toHaveLength(0);
@@ -248,7 +249,7 @@ describe('Telegram bot in polling mode', () => {
     expect(document.params.caption).toContain('Your data export (JSON)');
   });
 
-  it('sets the command menus for private chats and groups, in English and Chinese', async () => {
+  it('sets the command menus for private chats and groups, in each language', async () => {
     const api = h.telegram.bot.api;
     const privateEn = await api.getMyCommands({ scope: { type: 'all_private_chats' } });
     const privateZh = await api.getMyCommands({ scope: { type: 'all_private_chats' }, language_code: 'zh' });
@@ -261,6 +262,20 @@ describe('Telegram bot in polling mode', () => {
     expect(groupEn).toContainEqual({ command: 'video', description: 'Create a short video from a prompt' });
     expect(groupZh).toContainEqual({ command: 'balance', description: '我的积分' });
     expect(groupEn.map((command) => command.command)).not.toContain('deleteme');
+    for (const [code, locale] of [
+      ['ru', 'ru'],
+      ['es', 'es'],
+      ['pt', 'pt-BR'],
+      ['ja', 'ja'],
+      ['id', 'id'],
+    ] as const) {
+      const menu = await api.getMyCommands({ scope: { type: 'all_private_chats' }, language_code: code });
+      expect(
+        menu.map((command) => command.command),
+        code,
+      ).toEqual(privateEn.map((command) => command.command));
+      expect(menu, code).toContainEqual({ command: 'imagine', description: translate(locale, 'command.imagine') });
+    }
   });
 
   it('takes nothing through the webhook route while polling, even with the right secret', async () => {

@@ -95,7 +95,7 @@ describe('Telegram notifier (a worker that only sends)', () => {
     otherWorker.close();
     expect(failed.statusMessageId).not.toBe(first.statusMessageId);
     expect(fake.callsOf('sendMessage').at(-1)?.params.text).toBe(
-      'Sorry, that did not work (the image service is unavailable). Your 1 credits were returned.',
+      'Sorry, that did not work (the image service is unavailable). Your 1 credit was returned.',
     );
   });
 

@@ -70,7 +70,7 @@ for (const database of ['postgres', 'pglite'] as const) {
 
       const replies = await user.command('imagine', 'a fox in the snow --ar 16:9');
       expect(replies[0]?.type).toBe('status');
-      expect(renderText(replies[0])).toMatch(/Queued \(1 credits reserved\)/);
+      expect(renderText(replies[0])).toMatch(/Queued \(1 credit reserved\)/);
       const generationId = replies[0]?.type === 'status' ? replies[0].generationId : '';
       const delivered = await t.notifier.waitFor((delivery) =>
         delivery.replies.some((reply) => reply.type === 'media' && reply.generationId === generationId),
@@ -131,7 +131,7 @@ for (const database of ['postgres', 'pglite'] as const) {
         ),
       );
       expect(renderText(blocked.replies[0])).toContain(
-        "refused this prompt as the provider's safety rules. Your 1 credits were returned",
+        "refused this prompt as the provider's safety rules. Your 1 credit was returned",
       );
       expect(await balanceOf('1003')).toBe(10);
       expect((await t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId } })).status).toBe(
@@ -177,7 +177,7 @@ for (const database of ['postgres', 'pglite'] as const) {
       const before = await ledger();
       const cases: [string, string][] = [
         ['   ', 'Tell me what to create'],
-        ['x'.repeat(1001), 'Your prompt is 1001 characters; the limit is 1000.'],
+        ['x'.repeat(1001), 'Your prompt is 1,001 characters; the limit is 1,000.'],
         ['a cat --zoom 2', 'Unknown option --zoom.'],
         ['a cat --ar 5:1', 'Option --ar cannot be 5:1. Allowed: 1:1, 16:9'],
         ['a cat --n 9', 'Option --n cannot be 9. Allowed: 1-4.'],

@@ -62,7 +62,7 @@ describe('natural chat input', () => {
     const user = new ChatUser(t, '8001');
     await user.onboard();
     const replies = await user.say('a fox in the snow');
-    expect(renderText(replies[0])).toMatch(/Queued \(1 credits reserved\)/);
+    expect(renderText(replies[0])).toMatch(/Queued \(1 credit reserved\)/);
     expect(statusOf(replies)?.buttons?.[0]?.[0]?.action?.name).toBe('cancel_job');
     expect((await generationsOf('8001')).map((generation) => generation.prompt)).toEqual(['a fox in the snow']);
     expect(await balanceOf('8001')).toBe(9);

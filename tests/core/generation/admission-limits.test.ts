@@ -47,7 +47,7 @@ describe('admission limits', () => {
       type: 'message',
       text: { key: 'errors.too_many_jobs', vars: { running: 1, limit: 1 } },
     });
-    expect(renderText(refused[0])).toBe('You already have 1 job(s) running (your limit is 1). Wait for one to finish.');
+    expect(renderText(refused[0])).toBe('You already have 1 job running (your limit is 1). Wait for one to finish.');
     expect(await footprint('6001')).toEqual(before);
   });
 
@@ -91,7 +91,7 @@ describe('admission limits', () => {
         : Number.NaN;
     expect(seconds).toBeGreaterThanOrEqual(1);
     expect(seconds).toBeLessThanOrEqual(BURST_RULE.perMs / 1000);
-    expect(renderText(throttled[0])).toBe(`Too fast. Try again in ${seconds} s.`);
+    expect(renderText(throttled[0])).toBe(`Too fast. Try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`);
     expect(await footprint('6003')).toEqual(before);
     expect(before).toEqual({ generations: 0, ledger: 1, moderation: 0 });
 

@@ -92,7 +92,7 @@ describe('refusals of admit_generation', () => {
       type: 'message',
       text: { key: 'errors.too_many_jobs', vars: { running: 1, limit: 1 } },
     });
-    expect(renderText(replies[0])).toBe('You already have 1 job(s) running (your limit is 1). Wait for one to finish.');
+    expect(renderText(replies[0])).toBe('You already have 1 job running (your limit is 1). Wait for one to finish.');
   });
 
   it('too_soon: names the whole seconds left of the spacing', async () => {
@@ -101,7 +101,7 @@ describe('refusals of admit_generation', () => {
       await insertGeneration(client, userId, 'succeeded', new Date(t.clock.now().getTime() - 1_200));
     });
     expect(replies[0]).toMatchObject({ type: 'message', text: { key: 'errors.rate_limited', vars: { seconds: 2 } } });
-    expect(renderText(replies[0])).toBe('Too fast. Try again in 2 s.');
+    expect(renderText(replies[0])).toBe('Too fast. Try again in 2 seconds.');
   });
 
   it('insufficient_credits: names the cost and the balance the function read', async () => {
@@ -113,7 +113,7 @@ describe('refusals of admit_generation', () => {
       type: 'message',
       text: { key: 'errors.insufficient_credits', vars: { cost: 1, balance: 0 } },
     });
-    expect(renderText(replies[0])).toBe('This costs 1 credits and you have 0. Buy more with /buy.');
+    expect(renderText(replies[0])).toBe('This costs 1 credit and you have 0. Buy more with /buy.');
   });
 
   it('already_admitted: answers with the job of the earlier admission of the same event', async () => {

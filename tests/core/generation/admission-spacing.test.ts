@@ -79,7 +79,7 @@ describe('admission spacing', () => {
     const refused = await user.command('imagine', 'a lighthouse at dawn');
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatchObject({ type: 'message', text: { key: 'errors.rate_limited', vars: { seconds: 3 } } });
-    expect(renderText(refused[0])).toBe('Too fast. Try again in 3 s.');
+    expect(renderText(refused[0])).toBe('Too fast. Try again in 3 seconds.');
     expect(await footprint(t.database.prisma, '8001')).toEqual(before);
 
     // The seconds named are the remaining wait rounded up; refused requests do not restart it.
@@ -149,7 +149,7 @@ describe('admission spacing', () => {
     t.clock.advance(999);
     const refused = await user.command('imagine', 'a blue bicycle');
     expect(refused[0]).toMatchObject({ type: 'message', text: { key: 'errors.rate_limited', vars: { seconds: 1 } } });
-    expect(renderText(refused[0])).toBe('Too fast. Try again in 1 s.');
+    expect(renderText(refused[0])).toBe('Too fast. Try again in 1 second.');
     expect(await footprint(t.database.prisma, '8004')).toEqual(before);
     t.clock.advance(1);
     await admit(user, 'imagine', 'a blue bicycle');

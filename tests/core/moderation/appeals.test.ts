@@ -78,7 +78,7 @@ describe('what a blocked prompt says, and appeals', () => {
     const user = await suspendedUser('7004');
     expect(renderText((await user.command('appeal', '   '))[0])).toBe(translate('en', 'errors.appeal_empty'));
     expect(renderText((await user.command('appeal', 'x'.repeat(1001)))[0])).toBe(
-      'Your appeal is 1001 characters; the limit is 1000. Please shorten it.',
+      'Your appeal is 1,001 characters; the limit is 1,000. Please shorten it.',
     );
     expect(await t.database.prisma.appeal.count({ where: { userId: await userIdOf('7004') } })).toBe(0);
     expect(
