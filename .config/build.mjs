@@ -33,3 +33,4 @@ await cp(`${root}web/legal`, `${dist}web/legal`, { recursive: true });
 await cp(`${root}prisma/migrations`, `${dist}prisma/migrations`, { recursive: true });
 await cp(`${root}prisma/functions`, `${dist}prisma/functions`, { recursive: true });
 await cp(`${root}prisma/schema.prisma`, `${dist}prisma/schema.prisma`);
+await cp(`${root}core/models/models.default.json`, `${dist}core/models/models.default.json`);

@@ -13,6 +13,7 @@ export const DISCORD_COMMANDS = [
   'imagine',
   'video',
   'templates',
+  'models',
   'balance',
   'buy',
   'history',

@@ -1,39 +1,76 @@
 import type { ChatContext } from '#core/chat/chat-context';
-import { textReply, type Reply } from '#core/chat/reply';
+import { textReply, type Button, type Reply } from '#core/chat/reply';
 import { AppError } from '#core/errors/app-error';
 import { LOCALES, type Locale } from '#core/i18n/locales';
+import { listOfferedModels } from '#core/models/list-offered-models';
 import { ASPECT_RATIOS } from '#core/providers/ports';
 
 const ASPECT_CHOICES = ['1:1', '16:9', '9:16', '4:3'] as const;
 
-/** /settings: current language and defaults, with buttons to change them. */
+/** The `set` value that clears a default model (the models file's default order serves). */
+const AUTOMATIC = 'auto';
+
+/** /settings: current language and defaults, with buttons to change them (the default models among the offered ones). */
 export function runSettings(context: ChatContext): Reply[] {
   const { account } = context;
+  const modelButtons = (kind: 'image' | 'video'): Button[][] => {
+    const setting = kind === 'image' ? 'model' : 'video_model';
+    const buttons: Button[] = [
+      {
+        label: {
+          key: kind === 'image' ? 'settings.model_button' : 'settings.video_model_button',
+          vars: { name: '{settings.model_default}' },
+        },
+        action: { name: 'set', arg: `${setting}=${AUTOMATIC}` },
+      },
+      ...listOfferedModels(context.deps, kind).map(
+        (model): Button => ({
+          label: {
+            key: kind === 'image' ? 'settings.model_button' : 'settings.video_model_button',
+            vars: { name: model.name },
+          },
+          action: { name: 'set', arg: `${setting}=${model.id}` },
+        }),
+      ),
+    ];
+    const rows: Button[][] = [];
+    for (let index = 0; index < buttons.length; index += 2) rows.push(buttons.slice(index, index + 2));
+    return rows;
+  };
   return [
-    textReply(
-      'settings.text',
-      {
-        locale: context.locale,
-        aspect: account.settings.aspectRatio ?? '1:1',
-        model: account.settings.model ?? '{settings.model_default}',
-      },
-      {
-        buttons: [
-          LOCALES.map((locale) => ({
-            label: { key: 'settings.language_button' as const, vars: { locale } },
-            action: { name: 'set' as const, arg: `locale=${locale}` },
-          })),
-          ASPECT_CHOICES.map((aspect) => ({
-            label: { key: 'settings.aspect_button' as const, vars: { aspect } },
-            action: { name: 'set' as const, arg: `aspect=${aspect}` },
-          })),
-        ],
-      },
-    ),
+    {
+      type: 'message',
+      text: [
+        {
+          key: 'settings.text',
+          vars: {
+            locale: context.locale,
+            aspect: account.settings.aspectRatio ?? '1:1',
+            model: account.settings.model ?? '{settings.model_default}',
+          },
+        },
+        { key: 'settings.video_model', vars: { model: account.settings.videoModel ?? '{settings.model_default}' } },
+      ],
+      buttons: [
+        LOCALES.map((locale) => ({
+          label: { key: 'settings.language_button' as const, vars: { locale } },
+          action: { name: 'set' as const, arg: `locale=${locale}` },
+        })),
+        ASPECT_CHOICES.map((aspect) => ({
+          label: { key: 'settings.aspect_button' as const, vars: { aspect } },
+          action: { name: 'set' as const, arg: `aspect=${aspect}` },
+        })),
+        ...modelButtons('image'),
+        ...modelButtons('video'),
+      ],
+    },
   ];
 }
 
-/** A settings button: `locale=zh-CN`, `aspect=16:9` or `model=name`. Unknown values change nothing. */
+/**
+ * A settings button: `locale=zh-CN`, `aspect=16:9`, `model=id` or `video_model=id` (an offered
+ * model, or `auto` for none). Anything else is refused and changes nothing.
+ */
 export async function runSet(context: ChatContext, arg: string): Promise<Reply[]> {
   const [name, value = ''] = arg.split('=', 2);
   const settings = { ...context.account.settings };
@@ -43,8 +80,12 @@ export async function runSet(context: ChatContext, arg: string): Promise<Reply[]
     locale = value as Locale;
   } else if (name === 'aspect' && (ASPECT_RATIOS as readonly string[]).includes(value)) {
     settings.aspectRatio = value;
-  } else if (name === 'model' && /^[\w.:/-]{1,64}$/.test(value)) {
-    settings.model = value;
+  } else if (name === 'model' || name === 'video_model') {
+    const kind = name === 'model' ? 'image' : 'video';
+    const field = name === 'model' ? 'model' : 'videoModel';
+    if (value === AUTOMATIC) delete settings[field];
+    else if (listOfferedModels(context.deps, kind).some((model) => model.id === value)) settings[field] = value;
+    else throw new AppError('model_not_offered', { vars: { model: value } });
   } else {
     throw new AppError('invalid_option', {
       vars: { option: name ?? '?', value, allowed: `locale=${LOCALES.join('|')}, aspect=${ASPECT_RATIOS.join('|')}` },
