@@ -113,7 +113,10 @@ export class ConfigError extends Error {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    // The models file's problems too, so one start-up names them all.
+    readModels(source.MODELS_FILE?.trim() || undefined, problems);
+    throw new ConfigError(problems);
   }
   const env = parsed.data;
   const problems: string[] = [];
