@@ -38,6 +38,7 @@ export const OPTION = {
   count: 'count',
   image: 'image',
   seconds: 'seconds',
+  model: 'model',
   text: 'text',
 } as const;
 
@@ -79,7 +80,8 @@ export function buildCommandDefinitions(): RESTPostAPIChatInputApplicationComman
           ),
         )
         .addIntegerOption((option) => localized(option, OPTION.count, 'option.count').setMinValue(1).setMaxValue(4))
-        .addAttachmentOption((option) => localized(option, OPTION.image, 'option.image'));
+        .addAttachmentOption((option) => localized(option, OPTION.image, 'option.image'))
+        .addStringOption((option) => localized(option, OPTION.model, 'option.model').setAutocomplete(true));
     }
     if (name === 'video') {
       command
@@ -93,7 +95,8 @@ export function buildCommandDefinitions(): RESTPostAPIChatInputApplicationComman
           localized(option, OPTION.seconds, 'option.duration').addChoices(
             VIDEO_SECONDS_CHOICES.map((seconds) => ({ name: String(seconds), value: seconds })),
           ),
-        );
+        )
+        .addStringOption((option) => localized(option, OPTION.model, 'option.model').setAutocomplete(true));
     }
     if (name === 'appeal') {
       command.addStringOption((option) =>

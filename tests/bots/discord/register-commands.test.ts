@@ -57,6 +57,7 @@ describe('registering the slash commands', () => {
         'history',
         'imagine',
         'link',
+        'models',
         'mydata',
         'privacy',
         'start',
@@ -81,8 +82,10 @@ describe('registering the slash commands', () => {
       ['aspect', 3, false],
       ['count', 4, false],
       ['image', 11, false],
+      ['model', 3, false],
     ]);
     expect(imagine?.options?.find((option) => option.name === 'template')?.autocomplete).toBe(true);
+    expect(imagine?.options?.find((option) => option.name === 'model')?.autocomplete).toBe(true);
     expect(imagine?.options?.find((option) => option.name === 'prompt')?.description_localizations).toEqual({
       'zh-CN': zh['option.prompt'],
     });
@@ -90,6 +93,7 @@ describe('registering the slash commands', () => {
     expect(video?.options?.find((option) => option.name === 'seconds')?.choices?.map((choice) => choice.value)).toEqual(
       [4, 5, 6, 8],
     );
+    expect(video?.options?.find((option) => option.name === 'model')?.autocomplete).toBe(true);
     const appeal = commands.find((command) => command.name === 'appeal');
     expect(appeal?.options?.map((option) => [option.name, option.type, option.required ?? false])).toEqual([
       ['text', 3, true],
@@ -117,7 +121,7 @@ describe('registering the slash commands', () => {
         },
       );
       expect(stdout).toMatch(
-        new RegExp(`^registered 17 commands in guild ${GUILD_ID}: /start /imagine .*/cancel /appeal\\n$`),
+        new RegExp(`^registered 18 commands in guild ${GUILD_ID}: /start /imagine .*/cancel /appeal\\n$`),
       );
       expect(fake.commands(GUILD_ID)).toHaveLength(17);
       expect(fake.commands()).toHaveLength(0);
