@@ -123,7 +123,7 @@ describe('registering the slash commands', () => {
       expect(stdout).toMatch(
         new RegExp(`^registered 18 commands in guild ${GUILD_ID}: /start /imagine .*/cancel /appeal\\n$`),
       );
-      expect(fake.commands(GUILD_ID)).toHaveLength(17);
+      expect(fake.commands(GUILD_ID)).toHaveLength(18);
       expect(fake.commands()).toHaveLength(0);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
