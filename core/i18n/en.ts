@@ -835,4 +835,5 @@ export const en = {
   'web.pricing.per_second': '{price} per second of video',
   'web.pricing.hd': 'HD ×{hd}',
   'web.pricing.no_hd': 'no HD',
+  'web.pricing.hd_col': 'HD',
 } as const;

@@ -791,4 +791,5 @@ export const zhCN: Catalog = {
   'web.pricing.per_second': '视频每秒 {price}',
   'web.pricing.hd': '高清 ×{hd}',
   'web.pricing.no_hd': '不支持高清',
+  'web.pricing.hd_col': '高清',
 };
