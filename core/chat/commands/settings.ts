@@ -7,6 +7,8 @@ import { ASPECT_RATIOS } from '#core/providers/ports';
 
 const ASPECT_CHOICES = ['1:1', '16:9', '9:16', '4:3'] as const;
 
+const MODELS_PER_ROW = 3;
+
 /** The `set` value that clears a default model (the models file's default order serves). */
 const AUTOMATIC = 'auto';
 
@@ -34,7 +36,9 @@ export function runSettings(context: ChatContext): Reply[] {
       ),
     ];
     const rows: Button[][] = [];
-    for (let index = 0; index < buttons.length; index += 2) rows.push(buttons.slice(index, index + 2));
+    // Three a row: Discord shows five rows at most, and language and aspect take two.
+    for (let index = 0; index < buttons.length; index += MODELS_PER_ROW)
+      rows.push(buttons.slice(index, index + MODELS_PER_ROW));
     return rows;
   };
   return [
