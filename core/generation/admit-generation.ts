@@ -18,7 +18,7 @@ import {
 } from '#core/generation/admission-refusal';
 import { OPEN_STATUSES_ARRAY_SQL, OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
 import { moderateInputImage, moderatePrompt } from '#core/moderation/moderate-prompt';
-import { chooseModel, findModel, isOffered } from '#core/providers/route-model';
+import { chooseModel, defaultDuration, findModel, isOffered } from '#core/providers/route-model';
 import { applyTemplate, findTemplate, recordTemplateEvent } from '#core/templates/find-templates';
 import type { Locale } from '#core/i18n/locales';
 import type { MediaFile } from '#core/providers/ports';
@@ -93,11 +93,12 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
     aspectRatio,
     durationSeconds: options.durationSeconds,
   });
+  const durationSeconds = options.durationSeconds ?? defaultDuration(model);
   const cost = quoteCost(
     model,
     options.kind === 'image'
       ? { kind: 'image', count: options.count, quality: options.quality }
-      : { kind: 'video', durationSeconds: options.durationSeconds, quality: options.quality },
+      : { kind: 'video', durationSeconds, quality: options.quality },
   );
   const timeoutSeconds = options.kind === 'video' ? config.jobTimeouts.videoSeconds : config.jobTimeouts.imageSeconds;
   const admissionKey = `admit:${input.delivery.platform}:${input.eventId}`;
@@ -117,7 +118,7 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
     aspectRatio,
     count: options.count,
     quality: options.quality,
-    durationSeconds: options.durationSeconds,
+    durationSeconds,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(requestedModel ? { requestedModel } : {}),
   };

@@ -15,11 +15,15 @@ export type ModelRequest = {
   count: number;
   quality: 'standard' | 'hd';
   aspectRatio: AspectRatio;
-  durationSeconds: number;
+  /** Undefined: the model's default length, so no model is refused for it. */
+  durationSeconds: number | undefined;
 };
 
 /** One way to serve a request: our model id, its provider and the provider's name of the model. */
 export type Route = { provider: string; model: string; modelId: string };
+
+/** A video's length when none is asked for, as before the models file. */
+const DEFAULT_VIDEO_SECONDS = 5;
 
 type Models = { config: Pick<AppConfig, 'models'>; providers: ProviderRegistry };
 
@@ -91,12 +95,26 @@ function refusalOf(model: ModelDefinition, request: ModelRequest): AppError | un
     return new AppError('model_aspect_unsupported', {
       vars: { ...vars, aspect: request.aspectRatio, allowed: capabilities.aspectRatios.join(', ') },
     });
-  if (request.kind === 'video' && !capabilities.durations?.includes(request.durationSeconds))
+  if (
+    request.kind === 'video' &&
+    request.durationSeconds !== undefined &&
+    !capabilities.durations?.includes(request.durationSeconds)
+  )
     return new AppError('model_duration_unsupported', {
       vars: { ...vars, seconds: request.durationSeconds, allowed: (capabilities.durations ?? []).join(', ') },
     });
   if (request.quality === 'hd' && model.cost.hdMultiplier === null) return new AppError('model_no_hd', { vars });
   return undefined;
+}
+
+/** How long a video is when the user asked for no length: 5 s where the model makes it, else its next longer (or longest) length. */
+export function defaultDuration(model: ModelDefinition): number {
+  const durations = [...(model.capabilities.durations ?? [DEFAULT_VIDEO_SECONDS])].sort((a, b) => a - b);
+  return (
+    durations.find((seconds) => seconds >= DEFAULT_VIDEO_SECONDS) ??
+    durations[durations.length - 1] ??
+    DEFAULT_VIDEO_SECONDS
+  );
 }
 
 function routeOf(model: ModelDefinition): Route {

@@ -100,6 +100,15 @@ describe('models from the models file in chat', () => {
     expect(await generationsOf(user)).toEqual([]);
   });
 
+  it('makes a video of the model’s next longer length when none is asked for and the model has no 5 s', async () => {
+    const user = await newUser();
+    // 8 s at 2 credits a second: more than the 10 signup credits, so the quote is all that happens.
+    expect(renderText((await user.command('video', 'waves on a beach'))[0])).toBe(
+      'This costs 16 credits and you have 10. Buy more with /buy.',
+    );
+    expect(await balanceOf(t, user.platformUserId)).toBe(10);
+  });
+
   it('uses the /settings default model for the next /imagine, and refuses a model not offered', async () => {
     const user = await newUser();
     const settings = await user.command('settings');
