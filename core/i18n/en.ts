@@ -817,6 +817,7 @@ export const en = {
   'settings.video_model': 'Default video model: {model}',
   'settings.model_button': 'Image: {name}',
   'settings.video_model_button': 'Video: {name}',
+  'job.succeeded_model': 'Done with {model}: {prompt}',
   'history.line_model': '{date} · {kind} · {model} · {status} · {cost} cr · {prompt}',
   'errors.unknown_model': 'There is no model "{model}" for this command. See /models.',
   'errors.model_not_offered': 'The model "{model}" is not available here. See /models.',

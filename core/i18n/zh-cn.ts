@@ -775,6 +775,7 @@ export const zhCN: Catalog = {
   'settings.video_model': '默认视频模型：{model}',
   'settings.model_button': '图片：{name}',
   'settings.video_model_button': '视频：{name}',
+  'job.succeeded_model': '已用 {model} 完成：{prompt}',
   'history.line_model': '{date} · {kind} · {model} · {status} · {cost} 积分 · {prompt}',
   'errors.unknown_model': '此命令没有名为“{model}”的模型。请查看 /models。',
   'errors.model_not_offered': '模型“{model}”在这里不可用。请查看 /models。',

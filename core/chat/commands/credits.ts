@@ -164,6 +164,7 @@ export async function runResend(context: ChatContext, generationId: string, asFi
     kind: generation.kind,
     prompt: (generation.options as { subject?: string }).subject ?? generation.prompt ?? '',
     provider: generation.provider,
+    model: generation.model,
     assets: generation.media,
   });
   return [reply.type === 'media' ? { ...reply, asFile } : reply];
