@@ -175,6 +175,26 @@ describe('MODELS_FILE', () => {
     ]);
   });
 
+  it('fails a named model over only to its own fallbacks that are offered and able; the default order to its peers', async () => {
+    const file = await write('fallbacks.json', {
+      models: [
+        { ...good, id: 'a', capabilities: { imagesPerRequest: 1 }, fallbackOrder: 1 },
+        { ...good, id: 'b', fallbacks: ['a', 'c'], fallbackOrder: undefined },
+        { ...good, id: 'c', provider: 'openai', fallbackOrder: 2 },
+        { ...good, id: 'd', fallbackOrder: 3 },
+      ],
+    });
+    const config = loadConfig({ MODELS_FILE: file });
+    const deps = { config, providers: { image: [demos.demoImage], video: [demos.demoVideo] } };
+    const ids = (request: ModelRequest) => chooseModel(deps, request).routes.map((route) => route.modelId);
+    expect(ids({ ...IMAGE, modelId: 'b' })).toEqual(['b', 'a']);
+    expect(ids({ ...IMAGE, modelId: 'b', count: 2 })).toEqual(['b']);
+    expect(ids({ ...IMAGE, modelId: 'a' })).toEqual(['a']);
+    expect(ids(IMAGE)).toEqual(['a', 'd']);
+    expect(ids({ ...IMAGE, count: 2 })).toEqual(['d']);
+    expect(chooseModel(deps, { ...IMAGE, count: 2 }).model.id).toBe('d');
+  });
+
   it('names a file it cannot read or parse', async () => {
     expect(problemsOf({ MODELS_FILE: path.join(dir, 'missing.json') })).toEqual([
       `MODELS_FILE: cannot read ${path.join(dir, 'missing.json')} (ENOENT)`,
