@@ -34,3 +34,4 @@ await cp(`${root}core/i18n/messages`, `${dist}core/i18n/messages`, { recursive: 
 await cp(`${root}prisma/migrations`, `${dist}prisma/migrations`, { recursive: true });
 await cp(`${root}prisma/functions`, `${dist}prisma/functions`, { recursive: true });
 await cp(`${root}prisma/schema.prisma`, `${dist}prisma/schema.prisma`);
+await cp(`${root}core/models/models.default.json`, `${dist}core/models/models.default.json`);

@@ -13,6 +13,7 @@ import { checkReadiness, type Readiness } from '#core/health/check-readiness';
 import { applyStarsPayment, checkStarsPreCheckout } from '#core/payments/stars-payment';
 import { refundStarsPayment, type StarsRefunds } from '#core/payments/refund-stars-payment';
 import { listTemplates } from '#core/templates/find-templates';
+import { listOfferedModels, type OfferedModel } from '#core/models/list-offered-models';
 import { normalizeLocale } from '#core/i18n/locales';
 import type Stripe from 'stripe';
 import { createStripeClient, stripeHostedOrigins } from '#core/infra/stripe-client';
@@ -109,6 +110,12 @@ export type Core = {
       locale: string | undefined,
       kind?: 'image' | 'video',
     ): Promise<{ id: string; name: string; description: string }[]>;
+  };
+  models: {
+    /** The models of `kind` users can pick, with prices, in the models file's order (what /create offers). */
+    list(kind: 'image' | 'video'): OfferedModel[];
+    /** Offered models whose id or name starts with `prefix` (any case), for autocomplete; at most 25. */
+    suggest(prefix: string, kind: 'image' | 'video'): OfferedModel[];
   };
   media: {
     /** A stored file behind a signed, unexpired link; undefined otherwise (answer 404). */
@@ -330,6 +337,15 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       },
       applyStarsPayment: (input) => applyStarsPayment(deps, input),
       refundStarsPayment: (refunds, input) => refundStarsPayment(deps, refunds, input),
+    },
+    models: {
+      list: (kind) => listOfferedModels(deps, kind),
+      suggest: (prefix, kind) => {
+        const wanted = prefix.trim().toLowerCase();
+        return listOfferedModels(deps, kind)
+          .filter((model) => model.id.startsWith(wanted) || model.name.toLowerCase().startsWith(wanted))
+          .slice(0, 25);
+      },
     },
     templates: {
       suggest: async (prefix, locale, kind) =>

@@ -43,6 +43,7 @@ export type { GoogleSignIn, PendingGoogleSignIn } from '#core/accounts/google-si
 export { GOOGLE_CALLBACK_PATH } from '#core/accounts/google-sign-in';
 export { MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from '#core/accounts/password-hash';
 export type { PriceTag, Pricing } from '#core/payments/stripe-pricing';
+export { listOfferedModels, type OfferedModel } from '#core/models/list-offered-models';
 export type { CheckoutProduct } from '#core/payments/stripe-checkout';
 export type { WebhookOutcome } from '#core/payments/stripe-webhook';
 export type { ExportArchive } from '#core/privacy/build-export-archive';

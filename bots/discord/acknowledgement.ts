@@ -16,6 +16,7 @@ const PRIVATE_COMMANDS: ReadonlySet<DiscordCommandName> = new Set([
   'start',
   'balance',
   'history',
+  'models',
   'settings',
   'mydata',
   'deleteme',

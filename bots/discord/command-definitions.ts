@@ -15,6 +15,7 @@ export const DISCORD_COMMANDS = [
   'imagine',
   'video',
   'templates',
+  'models',
   'balance',
   'buy',
   'history',
@@ -39,6 +40,7 @@ export const OPTION = {
   count: 'count',
   image: 'image',
   seconds: 'seconds',
+  model: 'model',
   text: 'text',
 } as const;
 
@@ -81,7 +83,8 @@ export function buildCommandDefinitions(): RESTPostAPIChatInputApplicationComman
           ),
         )
         .addIntegerOption((option) => localized(option, OPTION.count, 'option.count').setMinValue(1).setMaxValue(4))
-        .addAttachmentOption((option) => localized(option, OPTION.image, 'option.image'));
+        .addAttachmentOption((option) => localized(option, OPTION.image, 'option.image'))
+        .addStringOption((option) => localized(option, OPTION.model, 'option.model').setAutocomplete(true));
     }
     if (name === 'video') {
       command
@@ -95,7 +98,8 @@ export function buildCommandDefinitions(): RESTPostAPIChatInputApplicationComman
           localized(option, OPTION.seconds, 'option.duration').addChoices(
             VIDEO_SECONDS_CHOICES.map((seconds) => ({ name: String(seconds), value: seconds })),
           ),
-        );
+        )
+        .addStringOption((option) => localized(option, OPTION.model, 'option.model').setAutocomplete(true));
     }
     if (name === 'appeal') {
       command.addStringOption((option) =>

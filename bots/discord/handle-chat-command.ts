@@ -48,5 +48,6 @@ function argsOf(interaction: ChatInputCommandInteraction, name: string): string 
     aspect: options.getString(OPTION.aspect),
     count: name === 'imagine' ? options.getInteger(OPTION.count) : null,
     seconds: name === 'video' ? options.getInteger(OPTION.seconds) : null,
+    model: options.getString(OPTION.model),
   });
 }

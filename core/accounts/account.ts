@@ -25,7 +25,10 @@ export type AccountSettings = {
   /** A locale the user picked; overrides the platform's language. */
   locale?: string;
   aspectRatio?: string;
+  /** The default image model (our id in the models file). */
   model?: string;
+  /** The default video model. */
+  videoModel?: string;
 };
 
 /** The columns that make an `Account`. */

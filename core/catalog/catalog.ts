@@ -24,21 +24,11 @@ export const PlanSchema = z.object({
 });
 export type Plan = z.infer<typeof PlanSchema>;
 
-/** What things cost, in credits. */
-export const CostTableSchema = z.object({
-  /** Credits per image for each image model; `default` for models not listed. */
-  imageModels: z.record(z.string(), z.number().int().positive()),
-  hdMultiplier: z.number().int().min(1),
-  /** Credits per second of video for each video model; `default` for others. */
-  videoModelsPerSecond: z.record(z.string(), z.number().int().positive()),
-});
-
 export const CatalogSchema = z.object({
   defaultCurrency: z.string().regex(/^[a-z]{3}$/),
   packs: z.array(CreditPackSchema).min(1),
   plans: z.array(PlanSchema),
   freeLimits: PlanSchema.shape.limits,
-  costs: CostTableSchema,
   /** How long pack credits last; null = no expiry. */
   packCreditsValidDays: z.number().int().positive().nullable(),
   /**
@@ -53,8 +43,8 @@ export const CatalogSchema = z.object({
 export type Catalog = z.infer<typeof CatalogSchema>;
 
 /**
- * What is sold and what things cost. Operators edit this file; it is validated at start-up.
- * Examples: one image costs 1, four images 4, HD doubles it, a 5-second video costs 10.
+ * What is sold. Operators edit this file; it is validated at start-up. What each model costs is
+ * in the models file (`MODELS_FILE`, see `core/models/models.default.json`).
  */
 export const CATALOG: Catalog = CatalogSchema.parse({
   defaultCurrency: 'usd',
@@ -78,11 +68,6 @@ export const CATALOG: Catalog = CatalogSchema.parse({
     },
   ],
   freeLimits: { concurrency: 1, minSpacingMs: 3000, priority: 10 },
-  costs: {
-    imageModels: { default: 1 },
-    hdMultiplier: 2,
-    videoModelsPerSecond: { default: 2 },
-  },
   packCreditsValidDays: 365,
   referral: { inviterCredits: 25, inviteeCredits: 15 },
 });

@@ -1,16 +1,12 @@
-import { ownValue, type Catalog } from '#core/catalog/catalog';
+import type { ModelDefinition } from '#core/models/model-definition';
 
 export type CostInput =
-  | { kind: 'image'; model: string; count: number; quality: 'standard' | 'hd' }
-  | { kind: 'video'; model: string; durationSeconds: number };
+  | { kind: 'image'; count: number; quality: 'standard' | 'hd' }
+  | { kind: 'video'; durationSeconds: number; quality: 'standard' | 'hd' };
 
-/** The credits a generation costs, shown to the user before anything is spent. */
-export function quoteCost(catalog: Catalog, input: CostInput): number {
-  const { costs } = catalog;
-  if (input.kind === 'image') {
-    const perImage = ownValue(costs.imageModels, input.model) ?? costs.imageModels.default ?? 1;
-    return perImage * input.count * (input.quality === 'hd' ? costs.hdMultiplier : 1);
-  }
-  const perSecond = ownValue(costs.videoModelsPerSecond, input.model) ?? costs.videoModelsPerSecond.default ?? 2;
-  return perSecond * input.durationSeconds;
+/** The credits a generation on `model` costs (from the models file), shown to the user before anything is spent. */
+export function quoteCost(model: Pick<ModelDefinition, 'cost'>, input: CostInput): number {
+  const hd = input.quality === 'hd' ? (model.cost.hdMultiplier ?? 1) : 1;
+  if (input.kind === 'image') return (model.cost.perImage ?? 1) * input.count * hd;
+  return (model.cost.perSecond ?? 1) * input.durationSeconds * hd;
 }

@@ -9,6 +9,7 @@ export const COMMAND_NAMES = [
   'balance',
   'buy',
   'templates',
+  'models',
   'history',
   'settings',
   'link',

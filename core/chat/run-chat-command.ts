@@ -16,6 +16,7 @@ import {
 import { runBalance, runBuy, runBuyPack, runHistory, runPaySupport, runResend } from '#core/chat/commands/credits';
 import { runPickTemplate, runTemplates } from '#core/chat/commands/templates';
 import { runSet, runSettings } from '#core/chat/commands/settings';
+import { runModels } from '#core/chat/commands/models';
 import { runLink, runPrivacy, runSupport, runTerms } from '#core/chat/commands/info';
 import { runConfirmDelete, runDeleteMe, runMyData } from '#core/chat/commands/my-data';
 import { runCancelLink, runConfirmLink } from '#core/chat/commands/link';
@@ -133,6 +134,8 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
         return runTemplates(context, args.trim());
       case 'settings':
         return runSettings(context);
+      case 'models':
+        return runModels(context);
       case 'link':
         return runLink(context);
       case 'privacy':

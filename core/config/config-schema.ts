@@ -140,6 +140,7 @@ export const EnvSchema = z.object({
   TRUST_PROXY: booleanFlag(false),
   WORKER_CONCURRENCY: integerInRange(4, 1, 256),
   MODERATION_RULES_FILE: optionalText,
+  MODELS_FILE: optionalText,
   PROVIDER_LIMITS: optionalText
     .transform((value, context) => {
       if (value === undefined) return {};

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseModelsFile, type ModelDefinition } from '#core/models/model-definition';
 import { EnvSchema, ROLES, type Env, type Role } from '#core/config/config-schema';
 
 /** The validated configuration of one process, built once at start-up. */
@@ -41,6 +44,8 @@ export type AppConfig = {
   workerConcurrency: number;
   /** A JSON file that extends or replaces the local moderation lists. */
   moderationRulesFile: string | undefined;
+  /** The models of `MODELS_FILE` (default `core/models/models.default.json`), in file order. */
+  models: readonly ModelDefinition[];
   /** Per-provider limits across all processes; providers not listed get 4 at once and 60 per minute. */
   providerLimits: Record<string, { maxConcurrent?: number | undefined; requestsPerMinute?: number | undefined }>;
   /** Provider calls at once across the whole deployment. */
@@ -108,7 +113,10 @@ export class ConfigError extends Error {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    // The models file's problems too, so one start-up names them all.
+    readModels(source.MODELS_FILE?.trim() || undefined, problems);
+    throw new ConfigError(problems);
   }
   const env = parsed.data;
   const problems: string[] = [];
@@ -186,6 +194,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
 
+  const models = readModels(env.MODELS_FILE, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -253,6 +263,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: env.TRUST_PROXY,
     workerConcurrency: env.WORKER_CONCURRENCY,
     moderationRulesFile: env.MODERATION_RULES_FILE,
+    models,
     providerLimits: env.PROVIDER_LIMITS,
     globalGenerationConcurrency: env.GLOBAL_GENERATION_CONCURRENCY,
     providerRetry: {
@@ -285,6 +296,27 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       : { kind: 'local', rootDir: path.join(dataDir, 'media') },
     chatHold: { seconds: env.CHAT_HOLD_SECONDS, maxRequests: env.CHAT_HOLD_MAX_REQUESTS },
   };
+}
+
+/** The models file shipped with the code: today's providers, models, prices and fallback order. */
+const DEFAULT_MODELS_FILE = fileURLToPath(new URL('../models/models.default.json', import.meta.url));
+
+/** Reads and validates the models file once; each problem is added to `problems` as `MODELS_FILE: …`. */
+function readModels(file: string | undefined, problems: string[]): ModelDefinition[] {
+  const where = file ?? DEFAULT_MODELS_FILE;
+  let text: string;
+  try {
+    text = readFileSync(where, 'utf8');
+  } catch (error) {
+    problems.push(`MODELS_FILE: cannot read ${where} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    return [];
+  }
+  const parsed = parseModelsFile(text);
+  if ('problems' in parsed) {
+    problems.push(...parsed.problems.map((problem) => `MODELS_FILE ${path.basename(where)}: ${problem}`));
+    return [];
+  }
+  return parsed.models;
 }
 
 /** Whether a listen address reaches this machine only (127.0.0.0/8, ::1, localhost). */

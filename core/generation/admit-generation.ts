@@ -18,7 +18,7 @@ import {
 } from '#core/generation/admission-refusal';
 import { OPEN_STATUSES_ARRAY_SQL, OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
 import { moderateInputImage, moderatePrompt } from '#core/moderation/moderate-prompt';
-import { routeModel } from '#core/providers/route-model';
+import { chooseModel, defaultDuration, findModel, isOffered } from '#core/providers/route-model';
 import { applyTemplate, findTemplate, recordTemplateEvent } from '#core/templates/find-templates';
 import type { Locale } from '#core/i18n/locales';
 import type { MediaFile } from '#core/providers/ports';
@@ -83,18 +83,22 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
     (template?.defaultAspect as GenerationOptions['aspectRatio']) ??
     (input.account.settings.aspectRatio as GenerationOptions['aspectRatio']) ??
     '1:1';
-  const requestedModel = options.model ?? template?.defaultModel ?? input.account.settings.model ?? undefined;
-  const route = routeModel(deps.providers, {
+  const requestedModel = options.model?.toLowerCase() ?? usableDefault(deps, input.account, options.kind, template);
+  const { model } = chooseModel(deps, {
     kind: options.kind,
-    requestedModel,
-    needsEdit: input.inputImage !== undefined,
+    modelId: requestedModel,
+    hasInputImage: input.inputImage !== undefined,
     count: options.count,
+    quality: options.quality,
+    aspectRatio,
+    durationSeconds: options.durationSeconds,
   });
+  const durationSeconds = options.durationSeconds ?? defaultDuration(model);
   const cost = quoteCost(
-    deps.catalog,
+    model,
     options.kind === 'image'
-      ? { kind: 'image', model: route.model, count: options.count, quality: options.quality }
-      : { kind: 'video', model: route.model, durationSeconds: options.durationSeconds },
+      ? { kind: 'image', count: options.count, quality: options.quality }
+      : { kind: 'video', durationSeconds, quality: options.quality },
   );
   const timeoutSeconds = options.kind === 'video' ? config.jobTimeouts.videoSeconds : config.jobTimeouts.imageSeconds;
   const admissionKey = `admit:${input.delivery.platform}:${input.eventId}`;
@@ -114,7 +118,7 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
     aspectRatio,
     count: options.count,
     quality: options.quality,
-    durationSeconds: options.durationSeconds,
+    durationSeconds,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(requestedModel ? { requestedModel } : {}),
   };
@@ -124,7 +128,7 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
     SELECT refusal, earlier_id, open_jobs, last_admitted_at, balance FROM admit_generation(
       ${userId}::uuid, ${admissionKey}, ${now}::timestamp(3), ${state.limits.concurrency}::int, ${state.limits.minSpacingMs}::int, ${OPEN_STATUSES_ARRAY_SQL},
       ${generationId}::uuid, ${options.kind}::"GenerationKind", ${prompt}, ${template?.id ?? null}::text, ${JSON.stringify(storedOptions)}::jsonb,
-      ${route.provider}::text, ${route.model}::text, ${cost}::int, ${JSON.stringify(input.delivery)}::jsonb, ${input.parentId ?? null}::uuid, ${inputMediaId ?? null}::uuid,
+      ${model.provider}::text, ${model.id}::text, ${cost}::int, ${JSON.stringify(input.delivery)}::jsonb, ${input.parentId ?? null}::uuid, ${inputMediaId ?? null}::uuid,
       ${new Date(now.getTime() + timeoutSeconds * 1000)}::timestamp(3),
       ${newRowId()}::uuid, ${moderation.stage}::text,
       ${newRowId()}::uuid, ${new Date(now.getTime() + (timeoutSeconds + 60) * 1000)}::timestamp(3), ${new Date()}::timestamp(3))`;
@@ -176,6 +180,22 @@ async function readAdmissionState(
     lastAdmittedAt: row?.lastAdmittedAt ?? null,
     earlierId: row?.earlierId ?? null,
   };
+}
+
+/**
+ * The model a request names without `--model`: the template's, else the user's /settings default
+ * for the kind. A default no longer in the models file or no longer offered is passed over (the
+ * default order serves), so an operator's change never locks a user out of /imagine.
+ */
+function usableDefault(
+  deps: CoreDeps,
+  account: Account,
+  kind: 'image' | 'video',
+  template: { defaultModel: string | null } | undefined,
+): string | undefined {
+  const id = template?.defaultModel ?? (kind === 'image' ? account.settings.model : account.settings.videoModel);
+  const model = id ? findModel(deps, kind, id) : undefined;
+  return model && isOffered(deps, model) ? model.id : undefined;
 }
 
 function assertBelowLimit(active: number, limits: UserLimits): void {

@@ -11,6 +11,8 @@ export type EndedGeneration = {
   kind: 'image' | 'video';
   prompt: string | null;
   provider: string | null;
+  /** Our id of the model that made it (the models file's). */
+  model: string | null;
   options: unknown;
   cost: number;
   errorCode: string | null;
@@ -37,6 +39,7 @@ export async function buildFinalReply(
         kind: generation.kind,
         prompt: options.subject ?? generation.prompt ?? '',
         provider: generation.provider,
+        model: generation.model,
         assets,
       });
     }

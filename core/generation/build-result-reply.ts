@@ -1,5 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
-import type { Button, MediaItem, Reply } from '#core/chat/reply';
+import type { Button, MediaItem, Reply, Text } from '#core/chat/reply';
+import { findModel } from '#core/providers/route-model';
 import { signMediaUrl } from '#core/infra/media/sign-media-url';
 
 /** How long links to results stay valid. */
@@ -24,10 +25,30 @@ export function mediaUrlFor(deps: Pick<CoreDeps, 'config' | 'clock'>, assetId: s
   });
 }
 
+/** "Done: prompt", naming the model that made it (by its name in the models file) and the demo as such. */
+function captionOf(
+  deps: Pick<CoreDeps, 'config'>,
+  kind: 'image' | 'video',
+  provider: string | null,
+  modelId: string | null,
+  prompt: string,
+): Text {
+  if (provider === 'demo') return { key: 'job.succeeded_demo', vars: { prompt } };
+  if (!modelId) return { key: 'job.succeeded', vars: { prompt } };
+  return { key: 'job.succeeded_model', vars: { prompt, model: findModel(deps, kind, modelId)?.name ?? modelId } };
+}
+
 /** The result message of a finished generation: the media, a caption and the follow-up buttons. */
 export function buildResultReply(
   deps: Pick<CoreDeps, 'config' | 'clock' | 'media'>,
-  input: { generationId: string; kind: 'image' | 'video'; prompt: string; provider: string | null; assets: Asset[] },
+  input: {
+    generationId: string;
+    kind: 'image' | 'video';
+    prompt: string;
+    provider: string | null;
+    model: string | null;
+    assets: Asset[];
+  },
 ): Reply {
   const items: MediaItem[] = input.assets.map((asset) => ({
     assetId: asset.id,
@@ -60,7 +81,7 @@ export function buildResultReply(
     generationId: input.generationId,
     kind: input.kind,
     items,
-    caption: { key: input.provider === 'demo' ? 'job.succeeded_demo' : 'job.succeeded', vars: { prompt } },
+    caption: captionOf(deps, input.kind, input.provider, input.model, prompt),
     buttons,
   };
 }

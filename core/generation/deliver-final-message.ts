@@ -66,7 +66,7 @@ export async function deliverFinalMessage(deps: DeliverDeps, generationId: strin
   const [claimed] = await deps.prisma.$queryRaw<(EndedGeneration & { deliveryAttempts: number; platform: string })[]>`
     UPDATE generations SET "deliveryDueAt" = ${new Date(now.getTime() + DELIVERY_LEASE_MS)}, "deliveryAttempts" = "deliveryAttempts" + 1
     WHERE id = ${generationId}::uuid AND status IN ('succeeded', 'failed', 'cancelled', 'blocked') AND ${isFinalMessageDue(now, platforms)}
-    RETURNING id::text, status::text, kind::text, prompt, provider, options, cost, "errorCode", "deliveryAttempts", delivery->>'platform' AS platform`;
+    RETURNING id::text, status::text, kind::text, prompt, provider, model, options, cost, "errorCode", "deliveryAttempts", delivery->>'platform' AS platform`;
   if (!claimed) return 'not_due';
 
   const log = deps.logger.child({ generationId, platform: claimed.platform, attempt: claimed.deliveryAttempts });

@@ -10,7 +10,8 @@ export type GenerationOptions = {
   quality: 'standard' | 'hd';
   templateId: string | undefined;
   model: string | undefined;
-  durationSeconds: number;
+  /** Undefined: the model's default length (5 s where it makes 5 s). */
+  durationSeconds: number | undefined;
   seed: number | undefined;
 };
 
@@ -33,7 +34,7 @@ export function parseGenerationOptions(kind: 'image' | 'video', args: string): G
     quality: 'standard',
     templateId: undefined,
     model: undefined,
-    durationSeconds: 5,
+    durationSeconds: undefined,
     seed: undefined,
   };
   for (let index = 0; index < tokens.length; index += 1) {

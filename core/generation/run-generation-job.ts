@@ -2,7 +2,7 @@ import type { CoreDeps } from '#core/core-deps';
 import { notifyJob } from '#core/generation/notify-job';
 import { deliverFinalMessage } from '#core/generation/deliver-final-message';
 import { finishGeneration, TERMINAL_STATUSES } from '#core/generation/finish-generation';
-import { planRoutes, type Route } from '#core/providers/route-model';
+import { chooseModel, type Route } from '#core/providers/route-model';
 import { ProviderError } from '#core/providers/provider-error';
 import type { AspectRatio, MediaFile } from '#core/providers/ports';
 import { generateVideoFile } from '#core/generation/generate-video-file';
@@ -76,15 +76,7 @@ export async function runGenerationJob(
   let files: MediaFile[] | undefined;
   if (existing.length === 0) {
     const inputImage = generation.inputMediaId ? await loadInput(deps, generation.inputMediaId) : undefined;
-    const routes = orderRoutes(
-      planRoutes(deps.providers, {
-        kind: generation.kind,
-        requestedModel: options.requestedModel,
-        needsEdit: inputImage !== undefined,
-        count: options.count ?? 1,
-      }),
-      { provider: generation.provider ?? '', model: generation.model ?? '' },
-    );
+    const routes = planJobRoutes(deps, generation, options, inputImage !== undefined);
     const outcome = await callProviderRoutes(
       deps,
       { generationId: generation.id, signal, interrupted: job.signal, deadlineMs: Date.now() + deadlineMs },
@@ -153,10 +145,10 @@ export async function runGenerationJob(
       return;
     }
     files = outcome.value;
-    if (outcome.route.provider !== generation.provider || outcome.route.model !== generation.model) {
+    if (outcome.route.provider !== generation.provider || outcome.route.modelId !== generation.model) {
       await prisma.generation.update({
         where: { id: generation.id },
-        data: { provider: outcome.route.provider, model: outcome.route.model },
+        data: { provider: outcome.route.provider, model: outcome.route.modelId },
       });
     }
   }
@@ -193,12 +185,35 @@ function findOutputs(deps: Pick<CoreDeps, 'prisma'>, generationId: string) {
   return deps.prisma.mediaAsset.findMany({ where: { generationId, role: 'output' }, orderBy: { createdAt: 'asc' } });
 }
 
-function orderRoutes(routes: Route[], preferred: Route): Route[] {
-  const first = routes.filter((route) => route.provider === preferred.provider);
-  return [
-    ...first.map((route) => ({ ...route, model: preferred.model || route.model })),
-    ...routes.filter((route) => route.provider !== preferred.provider),
-  ];
+/**
+ * The routes of a queued job, as admission chose them: the model it was admitted on (the
+ * `model` column) first, then the fallbacks of a named model or the rest of the default order.
+ * A job whose model left the models file since has no routes and ends `provider_unavailable`
+ * (refunded) rather than being served by a model of another price.
+ */
+function planJobRoutes(
+  deps: CoreDeps,
+  generation: { kind: 'image' | 'video'; model: string | null },
+  options: StoredOptions,
+  hasInputImage: boolean,
+): Route[] {
+  let routes: Route[];
+  try {
+    routes = chooseModel(deps, {
+      kind: generation.kind,
+      modelId: options.requestedModel,
+      hasInputImage,
+      count: options.count ?? 1,
+      quality: options.quality ?? 'standard',
+      aspectRatio: options.aspectRatio ?? '1:1',
+      durationSeconds: options.durationSeconds ?? 5,
+    }).routes;
+  } catch {
+    return [];
+  }
+  const admitted = routes.filter((route) => route.modelId === generation.model);
+  if (admitted.length === 0) return [];
+  return [...admitted, ...routes.filter((route) => route.modelId !== generation.model)];
 }
 
 async function loadInput(deps: CoreDeps, mediaId: string): Promise<MediaFile | undefined> {

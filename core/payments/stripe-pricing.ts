@@ -1,5 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
 import { isOfferedCurrency, ownValue } from '#core/catalog/catalog';
+import { defaultPrices, listOfferedModels, type OfferedModel } from '#core/models/list-offered-models';
 import { AppError } from '#core/errors/app-error';
 
 /** One thing for sale, priced in one currency (minor units). */
@@ -12,8 +13,10 @@ export type Pricing = {
   plans: PriceTag[];
   packValidDays: number | null;
   isCardPaymentEnabled: boolean;
-  /** What things cost in credits: one standard image, the HD multiplier, a second of video. */
+  /** What things cost in credits with the default models: one standard image, the HD multiplier, a second of video. */
   costs: { imageCost: number; hdMultiplier: number; videoPerSecond: number };
+  /** Every offered model with its price, images first. */
+  models: OfferedModel[];
 };
 
 /**
@@ -21,7 +24,7 @@ export type Pricing = {
  * for), and how long pack credits last. Throws `invalid_input` (field `currency`) for a currency
  * the catalog does not offer.
  */
-export function listPricing(deps: Pick<CoreDeps, 'catalog' | 'config'>, currency?: string): Pricing {
+export function listPricing(deps: Pick<CoreDeps, 'catalog' | 'config' | 'providers'>, currency?: string): Pricing {
   const { catalog } = deps;
   const asked = currency?.toLowerCase();
   if (asked !== undefined && !isOfferedCurrency(catalog, asked))
@@ -43,10 +46,7 @@ export function listPricing(deps: Pick<CoreDeps, 'catalog' | 'config'>, currency
     }),
     packValidDays: catalog.packCreditsValidDays,
     isCardPaymentEnabled: deps.config.stripe !== undefined,
-    costs: {
-      imageCost: catalog.costs.imageModels.default ?? 1,
-      hdMultiplier: catalog.costs.hdMultiplier,
-      videoPerSecond: catalog.costs.videoModelsPerSecond.default ?? 2,
-    },
+    costs: defaultPrices(deps),
+    models: [...listOfferedModels(deps, 'image'), ...listOfferedModels(deps, 'video')],
   };
 }

@@ -1,53 +1,122 @@
+import type { AppConfig } from '#core/config/load-config';
 import { AppError } from '#core/errors/app-error';
-import type { ImageProvider, VideoProvider } from '#core/providers/ports';
+import type { ModelDefinition } from '#core/models/model-definition';
+import type { AspectRatio, ImageProvider, VideoProvider } from '#core/providers/ports';
 
 /** The providers of this deployment per kind, in fallback order (first = preferred). */
 export type ProviderRegistry = { image: ImageProvider[]; video: VideoProvider[] };
 
-export type RouteRequest = {
+/** What a request asks of a model, for choosing one and refusing what it cannot do. */
+export type ModelRequest = {
   kind: 'image' | 'video';
-  requestedModel: string | undefined;
-  needsEdit: boolean;
+  /** A model named by the user (`--model`, a /settings default, a template); undefined: the default order. */
+  modelId: string | undefined;
+  hasInputImage: boolean;
   count: number;
+  quality: 'standard' | 'hd';
+  aspectRatio: AspectRatio;
+  /** Undefined: the model's default length, so no model is refused for it. */
+  durationSeconds: number | undefined;
 };
-export type Route = { provider: string; model: string };
 
-/**
- * Picks the provider and model that serve a request: the first provider (in configured order)
- * that offers the requested model, can edit when an input image is given, and makes enough
- * images at once. A model nobody offers is the user's mistake and is answered with the list.
- */
-export function routeModel(registry: ProviderRegistry, request: RouteRequest): Route {
-  const providers: (ImageProvider | VideoProvider)[] = registry[request.kind];
-  const offered = [...new Set(providers.flatMap((provider) => provider.capabilities.models))];
-  if (request.requestedModel && !offered.includes(request.requestedModel)) {
-    throw new AppError('invalid_option', {
-      vars: { option: '--model', value: request.requestedModel, allowed: offered.join(', ') || '—' },
-    });
-  }
-  const chosen = planRoutes(registry, request)[0];
-  if (!chosen) throw new AppError('provider_unavailable');
-  return chosen;
+/** One way to serve a request: our model id, its provider and the provider's name of the model. */
+export type Route = { provider: string; model: string; modelId: string };
+
+/** A video's length when none is asked for, as before the models file. */
+const DEFAULT_VIDEO_SECONDS = 5;
+
+type Models = { config: Pick<AppConfig, 'models'>; providers: ProviderRegistry };
+
+/** Whether this deployment has the provider the model needs (a model of an unconfigured provider is not offered). */
+export function isOffered(deps: Models, model: ModelDefinition): boolean {
+  const providers: readonly { name: string }[] = deps.providers[model.kind];
+  return providers.some((provider) => provider.name === model.provider);
+}
+
+/** The models of `kind` users can pick, in the file's order. */
+export function offeredModels(deps: Models, kind: 'image' | 'video'): ModelDefinition[] {
+  return deps.config.models.filter((model) => model.kind === kind && isOffered(deps, model));
+}
+
+/** The model of `kind` with our id `id`, offered or not. */
+export function findModel(
+  deps: Pick<Models, 'config'>,
+  kind: 'image' | 'video',
+  id: string,
+): ModelDefinition | undefined {
+  return deps.config.models.find((model) => model.kind === kind && model.id === id);
+}
+
+/** The offered models of `kind` with a `fallbackOrder`, first first: where a request naming no model goes. */
+export function defaultModels(deps: Models, kind: 'image' | 'video'): ModelDefinition[] {
+  return offeredModels(deps, kind)
+    .filter((model) => model.fallbackOrder !== undefined)
+    .sort((a, b) => (a.fallbackOrder ?? 0) - (b.fallbackOrder ?? 0));
 }
 
 /**
- * Every route that can serve the request, preferred first: the requested model on each
- * provider offering it, then (only when no model was requested) the other providers' default models.
- * Workers walk this list on transient failures.
+ * Picks the model that serves a request and every route it may take, preferred first. A named
+ * model must exist, be offered and support the request (else a refusal naming why); its routes
+ * are itself, then only the `fallbacks` the file gives it. With no model named, the offered
+ * models of the default order that support the request, in that order. The file makes every
+ * route of one request cost the same, so a failover never changes the price quoted.
  */
-export function planRoutes(registry: ProviderRegistry, request: RouteRequest): Route[] {
-  const providers: (ImageProvider | VideoProvider)[] = registry[request.kind];
-  const able = providers.filter(
-    (provider) =>
-      (!request.needsEdit || provider.capabilities.canEdit) &&
-      provider.capabilities.maxCount >= Math.min(request.count, 1),
-  );
-  if (request.requestedModel) {
-    return able
-      .filter((provider) => provider.capabilities.models.includes(request.requestedModel as string))
-      .map((provider) => ({ provider: provider.name, model: request.requestedModel as string }));
+export function chooseModel(deps: Models, request: ModelRequest): { model: ModelDefinition; routes: Route[] } {
+  if (request.modelId !== undefined) {
+    const model = findModel(deps, request.kind, request.modelId);
+    if (!model) throw new AppError('unknown_model', { vars: { model: request.modelId } });
+    if (!isOffered(deps, model)) throw new AppError('model_not_offered', { vars: { model: model.id } });
+    const refusal = refusalOf(model, request);
+    if (refusal) throw refusal;
+    const fallbacks = model.fallbacks
+      .map((id) => findModel(deps, request.kind, id))
+      .filter(
+        (fallback): fallback is ModelDefinition =>
+          fallback !== undefined && isOffered(deps, fallback) && !refusalOf(fallback, request),
+      );
+    return { model, routes: [model, ...fallbacks].map(routeOf) };
   }
-  return able.flatMap((provider) =>
-    provider.capabilities.models[0] ? [{ provider: provider.name, model: provider.capabilities.models[0] }] : [],
+  const chain = defaultModels(deps, request.kind);
+  const able = chain.filter((model) => !refusalOf(model, request));
+  const first = able[0];
+  if (!first) throw (chain[0] && refusalOf(chain[0], request)) ?? new AppError('provider_unavailable');
+  return { model: first, routes: able.map(routeOf) };
+}
+
+/** Why `model` cannot serve `request`, as the refusal to answer; undefined when it can. */
+function refusalOf(model: ModelDefinition, request: ModelRequest): AppError | undefined {
+  const { capabilities } = model;
+  const vars = { model: model.id };
+  if (request.hasInputImage && !capabilities.edit) return new AppError('model_cannot_edit', { vars });
+  if (!request.hasInputImage && !capabilities.textToImage) return new AppError('model_needs_image', { vars });
+  if (request.kind === 'image' && request.count > capabilities.imagesPerRequest)
+    return new AppError('model_too_many_images', { vars: { ...vars, max: capabilities.imagesPerRequest } });
+  if (!capabilities.aspectRatios.includes(request.aspectRatio))
+    return new AppError('model_aspect_unsupported', {
+      vars: { ...vars, aspect: request.aspectRatio, allowed: capabilities.aspectRatios.join(', ') },
+    });
+  if (
+    request.kind === 'video' &&
+    request.durationSeconds !== undefined &&
+    !capabilities.durations?.includes(request.durationSeconds)
+  )
+    return new AppError('model_duration_unsupported', {
+      vars: { ...vars, seconds: request.durationSeconds, allowed: (capabilities.durations ?? []).join(', ') },
+    });
+  if (request.quality === 'hd' && model.cost.hdMultiplier === null) return new AppError('model_no_hd', { vars });
+  return undefined;
+}
+
+/** How long a video is when the user asked for no length: 5 s where the model makes it, else its next longer (or longest) length. */
+export function defaultDuration(model: ModelDefinition): number {
+  const durations = [...(model.capabilities.durations ?? [DEFAULT_VIDEO_SECONDS])].sort((a, b) => a - b);
+  return (
+    durations.find((seconds) => seconds >= DEFAULT_VIDEO_SECONDS) ??
+    durations[durations.length - 1] ??
+    DEFAULT_VIDEO_SECONDS
   );
+}
+
+function routeOf(model: ModelDefinition): Route {
+  return { provider: model.provider, model: model.providerModel, modelId: model.id };
 }

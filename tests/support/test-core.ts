@@ -20,6 +20,7 @@ import type { ProviderRegistry } from '#core/providers/route-model';
 import { createMemoryProviderCoolDown } from '#core/providers/provider-cool-down';
 import { createProviderResilience } from '#core/providers/provider-resilience';
 import { seedTemplates } from '#core/templates/seed-templates';
+import { modelsOfProviders } from '#tests/support/models-of-providers';
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
 import { RecordingNotifier } from '#tests/support/recording-notifier';
 import { TestClock } from '#tests/support/test-clock';
@@ -52,12 +53,17 @@ export async function createTestCore(
   } = {},
 ): Promise<TestCore> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-test-'));
-  const config: AppConfig = loadConfig({
+  const loaded: AppConfig = loadConfig({
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PUBLIC_URL: 'http://127.0.0.1:3999',
     ...options.env,
   });
+  // A test's own providers (a failing one, a recorder) offer models the models file cannot name.
+  const config: AppConfig =
+    options.providers && !options.env?.MODELS_FILE && !isCoveredByModels(loaded, options.providers)
+      ? { ...loaded, models: modelsOfProviders(options.providers) }
+      : loaded;
   const logger = createLogger({ level: config.logLevel, name: 'test' });
   const database = await createTestDatabase(options.database ?? 'postgres');
   await seedTemplates(database.prisma);
@@ -133,4 +139,17 @@ export async function createTestCore(
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether the models file names every model of every provider given. */
+function isCoveredByModels(config: AppConfig, registry: ProviderRegistry): boolean {
+  return (['image', 'video'] as const).every((kind) =>
+    registry[kind].every((provider) =>
+      provider.capabilities.models.every((name) =>
+        config.models.some(
+          (model) => model.kind === kind && model.provider === provider.name && model.providerModel === name,
+        ),
+      ),
+    ),
+  );
 }

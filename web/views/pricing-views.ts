@@ -40,6 +40,15 @@ ${buyForm(view, tag, { token: input.token, canBuy })}</article>`,
 <p class="muted">${t('web.pricing.plan_credits', { credits: tag.credits })}</p>
 ${buyForm(view, tag, { token: input.token, canBuy })}</article>`,
   );
+  const modelRows = input.pricing.models.map((model) => {
+    const { perImage, perSecond, hdMultiplier } = model.price;
+    const price =
+      model.kind === 'image'
+        ? t('web.pricing.per_image', { price: perImage ?? 0 })
+        : t('web.pricing.per_second', { price: perSecond ?? 0 });
+    const hd = hdMultiplier === null ? t('web.pricing.no_hd') : t('web.pricing.hd', { hd: hdMultiplier });
+    return html`<tr><td>${model.name} <code>${model.id}</code></td><td>${price}</td><td>${hd}</td></tr>`;
+  });
   const status = !input.pricing.isCardPaymentEnabled
     ? notice('info', t('web.pricing.cards_off'))
     : input.buyer === 'link'
@@ -53,6 +62,8 @@ ${buyForm(view, tag, { token: input.token, canBuy })}</article>`,
 <p>${t('web.pricing.intro', input.pricing.costs)}</p>
 <h2>${t('web.pricing.packs')}</h2><div class="grid">${packs}</div>
 <h2>${t('web.pricing.plans')}</h2><div class="grid">${plans}</div>
+<h2>${t('web.pricing.models')}</h2>
+<div class="table-wrap"><table data-testid="models"><thead><tr><th scope="col">${t('web.pricing.model')}</th><th scope="col">${t('web.pricing.model_price')}</th><th scope="col">${t('web.pricing.hd_col')}</th></tr></thead><tbody>${modelRows}</tbody></table></div>
 <p class="muted">${t('web.pricing.fine_print')} <a href="/terms">${t('web.footer.terms')}</a></p>`,
   });
 }

@@ -1,3 +1,4 @@
+import { defaultPrices } from '#core/models/list-offered-models';
 import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Button, type Reply, type Text } from '#core/chat/reply';
 import { readBalanceSummary } from '#core/credits/read-balance-summary';
@@ -103,7 +104,7 @@ export function runBuyPack(context: ChatContext, packId: string): Reply[] {
       title: { key: 'buy.invoice_title', vars: { credits: pack.credits } },
       description: {
         key: 'buy.invoice_description',
-        vars: { credits: pack.credits, imageCost: context.deps.catalog.costs.imageModels.default ?? 1 },
+        vars: { credits: pack.credits, imageCost: defaultPrices(context.deps).imageCost },
       },
       stars: pack.stars,
       payload: `pack:${pack.id}:${context.account.id}`,
@@ -129,6 +130,7 @@ export async function runHistory(context: ChatContext): Promise<Reply[]> {
     kind: `{kind.${row.kind}}`,
     status: `{status.${row.status}}`,
     cost: row.cost,
+    model: row.model ?? '—',
     prompt: truncate((row.options as { subject?: string } | null)?.subject ?? row.prompt ?? '—', 60),
   }));
   const buttons: Button[][] = rows
@@ -140,7 +142,10 @@ export async function runHistory(context: ChatContext): Promise<Reply[]> {
         action: { name: 'resend' as const, arg: row.id },
       },
     ]);
-  const text = [{ key: 'history.header' as const }, ...lines.map((vars) => ({ key: 'history.line' as const, vars }))];
+  const text = [
+    { key: 'history.header' as const },
+    ...lines.map((vars) => ({ key: 'history.line_model' as const, vars })),
+  ];
   return [{ type: 'message', text, ...(buttons.length > 0 ? { buttons } : {}) }];
 }
 
@@ -159,6 +164,7 @@ export async function runResend(context: ChatContext, generationId: string, asFi
     kind: generation.kind,
     prompt: (generation.options as { subject?: string }).subject ?? generation.prompt ?? '',
     provider: generation.provider,
+    model: generation.model,
     assets: generation.media,
   });
   return [reply.type === 'media' ? { ...reply, asFile } : reply];

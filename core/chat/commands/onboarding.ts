@@ -1,3 +1,4 @@
+import { defaultPrices } from '#core/models/list-offered-models';
 import type { ChatContext } from '#core/chat/chat-context';
 import { textReply, type Reply } from '#core/chat/reply';
 import { grantSignupBonusLocked } from '#core/credits/grant-signup-bonus';
@@ -69,14 +70,7 @@ async function referralNote(context: ChatContext, payload: string): Promise<Repl
 
 /** /help: commands and prices. */
 export function runHelp(context: ChatContext): Reply[] {
-  const { costs } = context.deps.catalog;
-  return [
-    textReply('help.text', {
-      imageCost: costs.imageModels.default ?? 1,
-      hdMultiplier: costs.hdMultiplier,
-      videoPerSecond: costs.videoModelsPerSecond.default ?? 2,
-    }),
-  ];
+  return [textReply('help.text', defaultPrices(context.deps))];
 }
 
 /**

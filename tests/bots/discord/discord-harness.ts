@@ -33,10 +33,11 @@ export class DiscordHarness {
   ) {}
 
   static async start(
-    options: { providers?: ProviderRegistry; fake?: FakeDiscordOptions } = {},
+    options: { providers?: ProviderRegistry; fake?: FakeDiscordOptions; env?: Record<string, string> } = {},
   ): Promise<DiscordHarness> {
     const t = await createTestCore({
       startWorker: false,
+      ...(options.env ? { env: options.env } : {}),
       ...(options.providers ? { providers: options.providers } : {}),
     });
     // Discord answers 404 Unknown interaction to acknowledgements later than 3 s; so does the fake here.

@@ -57,6 +57,7 @@ describe('registering the slash commands', () => {
         'history',
         'imagine',
         'link',
+        'models',
         'mydata',
         'privacy',
         'start',
@@ -94,6 +95,7 @@ describe('registering the slash commands', () => {
       ['aspect', 3, false],
       ['count', 4, false],
       ['image', 11, false],
+      ['model', 3, false],
     ]);
     expect(imagine?.options?.find((option) => option.name === 'template')?.autocomplete).toBe(true);
     expect(imagine?.options?.find((option) => option.name === 'prompt')?.description_localizations).toEqual(
@@ -102,10 +104,12 @@ describe('registering the slash commands', () => {
     expect(imagine?.options?.find((option) => option.name === 'prompt')?.description_localizations?.['zh-CN']).toBe(
       zh['option.prompt'],
     );
+    expect(imagine?.options?.find((option) => option.name === 'model')?.autocomplete).toBe(true);
     const video = commands.find((command) => command.name === 'video');
     expect(video?.options?.find((option) => option.name === 'seconds')?.choices?.map((choice) => choice.value)).toEqual(
       [4, 5, 6, 8],
     );
+    expect(video?.options?.find((option) => option.name === 'model')?.autocomplete).toBe(true);
     const appeal = commands.find((command) => command.name === 'appeal');
     expect(appeal?.options?.map((option) => [option.name, option.type, option.required ?? false])).toEqual([
       ['text', 3, true],
@@ -133,9 +137,9 @@ describe('registering the slash commands', () => {
         },
       );
       expect(stdout).toMatch(
-        new RegExp(`^registered 17 commands in guild ${GUILD_ID}: /start /imagine .*/cancel /appeal\\n$`),
+        new RegExp(`^registered 18 commands in guild ${GUILD_ID}: /start /imagine .*/cancel /appeal\\n$`),
       );
-      expect(fake.commands(GUILD_ID)).toHaveLength(17);
+      expect(fake.commands(GUILD_ID)).toHaveLength(18);
       expect(fake.commands()).toHaveLength(0);
     } finally {
       await rm(dataDir, { recursive: true, force: true });

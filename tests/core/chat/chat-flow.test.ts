@@ -182,7 +182,7 @@ for (const database of ['postgres', 'pglite'] as const) {
         ['a cat --ar 5:1', 'Option --ar cannot be 5:1. Allowed: 1:1, 16:9'],
         ['a cat --n 9', 'Option --n cannot be 9. Allowed: 1-4.'],
         ['a cat --template nope', 'There is no template "nope". See /templates.'],
-        ['a cat --model imaginary', 'Option --model cannot be imaginary.'],
+        ['a cat --model imaginary', 'There is no model "imaginary" for this command. See /models.'],
         ['\u0000\u0007\u200b', 'Please write a prompt'],
       ];
       for (const [args, expected] of cases) {

@@ -8,7 +8,7 @@ import { FakeOpenAIApi } from '#tests/fakes/openai-api';
 import type { RecordedRequest } from '#tests/fakes/http-recorder';
 import { colorForText, makePng } from '#tests/fakes/test-png';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
-import { ChatUser } from '#tests/support/chat-driver';
+import { ChatUser, renderText } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import {
   admit,
@@ -105,6 +105,9 @@ describe('generation through the provider SDKs', () => {
     expect(sha256((await t.deps.media.get(asset.storageKey)) ?? Buffer.alloc(0))).toBe(asset.sha256);
     expect(mediaDeliveriesOf(t.notifier, generationId)).toHaveLength(1);
     const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id: generationId } });
+    // The caption names the model by its name in the models file.
+    const modelName = t.deps.config.models.find((model) => model.id === expected.model)?.name;
+    expect(renderText(media).startsWith(`Done with ${modelName}: `), renderText(media)).toBe(true);
     expect(generation).toMatchObject({
       status: 'succeeded',
       provider: expected.provider,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { translate } from '#core/i18n/catalog';
 import { CATALOG, isOfferedCurrency, ownValue } from '#core/catalog/catalog';
-import { quoteCost } from '#core/catalog/quote-cost';
+import { loadConfig } from '#core/config/load-config';
+import { findModel } from '#core/providers/route-model';
 
 const PROTOTYPE_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
 
@@ -18,12 +19,13 @@ describe('lookups by a key that came from a user', () => {
     ).toContain(translate('en', 'category.sexual'));
   });
 
-  it('catalog tables answer prototype keys with nothing', () => {
+  it('catalog tables and the models file answer prototype keys with nothing', () => {
+    const config = loadConfig({});
     for (const key of PROTOTYPE_KEYS) {
       expect(ownValue(CATALOG.packs[0]?.prices ?? {}, key)).toBeUndefined();
       expect(isOfferedCurrency(CATALOG, key)).toBe(false);
-      expect(quoteCost(CATALOG, { kind: 'image', model: key, count: 2, quality: 'standard' })).toBe(2);
-      expect(quoteCost(CATALOG, { kind: 'video', model: key, durationSeconds: 5 })).toBe(10);
+      expect(findModel({ config }, 'image', key)).toBeUndefined();
+      expect(findModel({ config }, 'video', key)).toBeUndefined();
     }
     expect(isOfferedCurrency(CATALOG, 'eur')).toBe(true);
   });
