@@ -12,7 +12,7 @@ export type WebJob = {
   isOpen: boolean;
   prompt: string;
   cost: number;
-  /** Open jobs (of anyone) admitted before this one and not ended yet; only while this one waits. */
+  /** Open jobs (of anyone) admitted before this one (ids are time-ordered, breaking ties) and not ended yet; only while this one waits. */
   position: number | undefined;
   /** Percent done when the provider reports it (videos); undefined when unknown. */
   progress: number | undefined;
@@ -41,7 +41,7 @@ export async function readWebJob(
     generation.status === 'queued'
       ? deps.prisma.$queryRaw<{ count: number }[]>`
           SELECT count(*)::int AS count FROM generations
-          WHERE status IN ${OPEN_STATUSES_SQL} AND "createdAt" < ${generation.createdAt} AND id <> ${generation.id}::uuid`
+          WHERE status IN ${OPEN_STATUSES_SQL} AND ("createdAt", id) < (${generation.createdAt}, ${generation.id}::uuid)`
       : Promise.resolve(undefined),
     generation.status === 'succeeded'
       ? deps.prisma.mediaAsset.findMany({
