@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancelGeneration } from '#core/generation/cancel-generation';
 import { deliverFinalMessage } from '#core/generation/deliver-final-message';
 import { retryUndeliveredMessages } from '#core/generation/retry-undelivered-messages';
 import { runGenerationJob } from '#core/generation/run-generation-job';
@@ -320,6 +321,38 @@ describe('a web job while it waits, and when it ends without a picture', () => {
     const page = await client.get('/create');
     return { client, id: jobIdOf(await client.postMultipart('/create', { requestId: requestIdOf(page), prompt })) };
   }
+
+  it('holds at most four live streams per user, and frees one when its page goes away', async () => {
+    const { client, id } = await signUpAndCreate('streams@example.com', 'a lantern in fog');
+    const cookie = [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const open = async () => {
+      const controller = new AbortController();
+      const response = await fetch(`${client.baseUrl}/create/jobs/${id}/events`, {
+        headers: { cookie, ...client.headers },
+        signal: controller.signal,
+      });
+      return { response, controller };
+    };
+    const held = [await open(), await open(), await open(), await open()];
+    expect(held.map((stream) => stream.response.status)).toEqual([200, 200, 200, 200]);
+    expect(held[0]?.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const refused = await open();
+    expect(refused.response.status).toBe(429);
+    expect(refused.response.headers.get('retry-after')).toBe('5');
+    held[0]?.controller.abort();
+    await expect
+      .poll(async () => {
+        const next = await open();
+        next.controller.abort();
+        return next.response.status;
+      })
+      .toBe(200);
+    for (const stream of held) stream.controller.abort();
+    expect(await cancelGeneration(h.t.deps, id)).not.toBe('not_cancellable');
+    const cancelled = await h.t.database.prisma.generation.findUniqueOrThrow({ where: { id } });
+    expect(cancelled).toMatchObject({ status: 'cancelled', deliveryAttempts: 0 });
+    expect(cancelled.deliveredAt).not.toBeNull();
+  });
 
   it('ends an overdue web job once, returns its credits once, and says so on its page', async () => {
     const { client, id } = await signUpAndCreate('overdue@example.com', 'a slow river');
