@@ -88,7 +88,12 @@ describe('in a real browser: create a picture on the website and watch it arrive
       // Arrived through the live events, not by a reload.
       expect(await page.evaluate('window.stillTheSamePage')).toBe(true);
       await expect
-        .poll(() => page.locator('#job-images img').first().evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth))
+        .poll(() =>
+          page
+            .locator('#job-images img')
+            .first()
+            .evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth),
+        )
         .toBeGreaterThan(0);
       expect(await page.getByTestId('job-balance').textContent()).toBe('Your balance in credits after this: 6');
       await expect.poll(() => page.getByRole('link', { name: 'Make again' }).count()).toBe(1);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TERMS_VERSION } from '#core';
 import { cancelGeneration } from '#core/generation/cancel-generation';
 import { deliverFinalMessage } from '#core/generation/deliver-final-message';
 import { retryUndeliveredMessages } from '#core/generation/retry-undelivered-messages';
@@ -221,6 +222,30 @@ describe('creating on the website', () => {
     expect(pageText(response.text)).toContain('This costs 2 credits and you have 0. Nothing was charged.');
     expect(await h.t.database.prisma.generation.count({ where: { userId } })).toBe(0);
     expect((await ledgerOf(userId)).filter((entry) => entry.kind === 'reserve')).toEqual([]);
+  });
+
+  it('sends someone who has not accepted the current terms to accept them, and refuses a suspended account', async () => {
+    const { client, userId } = await signUp();
+    await h.t.database.prisma.user.update({ where: { id: userId }, data: { termsVersion: '2000-01-01' } });
+    const form = await client.get('/create?again=x');
+    expect(form.status).toBe(303);
+    expect(form.location).toBe(`/welcome?next=${encodeURIComponent('/create?again=x')}`);
+
+    await h.t.database.prisma.user.update({
+      where: { id: userId },
+      data: {
+        termsVersion: TERMS_VERSION,
+        status: 'suspended',
+        suspendedUntil: new Date(h.t.clock.now().getTime() + 24 * 3600_000),
+        suspendedReason: 'moderation',
+      },
+    });
+    const before = await ledgerOf(userId);
+    const response = await create(client, { prompt: 'a cat' });
+    expect(response.status).toBe(403);
+    expect(pageText(response.text)).toContain('Creating is paused on your account until');
+    expect(await h.t.database.prisma.generation.count({ where: { userId } })).toBe(0);
+    expect(await ledgerOf(userId)).toEqual(before);
   });
 
   it('refuses a form without the CSRF token', async () => {
