@@ -148,6 +148,19 @@ describe('creating on the website', () => {
     expect(page.text).toContain(`href="/create?vary=${id}&amp;image=2"`);
   });
 
+  it('prices a bad option with its message, and shows the form in Chinese', async () => {
+    const { client } = await signUp();
+    const bad = await client.get('/create/cost?count=9');
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.text)).toEqual({ error: 'Option count cannot be 9. Allowed: 1-4.' });
+    await client.get('/lang/zh-CN?next=/create');
+    const chinese = await client.get('/create');
+    const text = pageText(chinese.text);
+    expect(text).toContain('创作图片');
+    expect(text).toContain('所需积分：1');
+    expect(text).toContain('你的积分余额：10');
+  });
+
   it('admits a form sent twice once', async () => {
     const { client, userId } = await signUp();
     h.t.clock.advance(5_000);
