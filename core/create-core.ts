@@ -14,7 +14,11 @@ import { applyStarsPayment, checkStarsPreCheckout } from '#core/payments/stars-p
 import { refundStarsPayment, type StarsRefunds } from '#core/payments/refund-stars-payment';
 import { listTemplates } from '#core/templates/find-templates';
 import { listOfferedModels, type OfferedModel } from '#core/models/list-offered-models';
-import { normalizeLocale } from '#core/i18n/locales';
+import { normalizeLocale, type Locale } from '#core/i18n/locales';
+import { createWebGeneration, quoteWebGeneration, type WebCreateInput } from '#core/generation/create-web-generation';
+import { readWebJob, type WebJob } from '#core/generation/read-web-job';
+import { findCreationPrefill, type CreationPrefill } from '#core/generation/find-creation-prefill';
+import type { ImageFormFields } from '#core/generation/parse-generation-options';
 import type Stripe from 'stripe';
 import { createStripeClient, stripeHostedOrigins } from '#core/infra/stripe-client';
 import { acceptTerms } from '#core/accounts/accept-terms';
@@ -116,6 +120,27 @@ export type Core = {
     list(kind: 'image' | 'video'): OfferedModel[];
     /** Offered models whose id or name starts with `prefix` (any case), for autocomplete; at most 25. */
     suggest(prefix: string, kind: 'image' | 'video'): OfferedModel[];
+  };
+  /** Creating on the website: the same admission as `/imagine`, delivered to the job's page. */
+  create: {
+    /** Admits an image request of a signed-in web user (moderation, limits, credits, queue); throws what was refused. */
+    start(input: WebCreateInput): Promise<{ generationId: string; cost: number }>;
+    /** The price of the form as it stands (the admission's own cost function) and the user's balance. */
+    quote(input: {
+      userId: string;
+      locale: Locale;
+      fields: ImageFormFields;
+      hasInputImage: boolean;
+    }): Promise<{ cost: number; balance: number }>;
+    /** The user's own job as its page shows it; undefined for anyone else's. */
+    readJob(input: { userId: string; generationId: string }): Promise<WebJob | undefined>;
+    /** The form filled from one of the user's own creations (again, or vary one of its pictures). */
+    prefill(input: {
+      userId: string;
+      generationId: string;
+      mode: 'again' | 'vary';
+      image?: number;
+    }): Promise<CreationPrefill | undefined>;
   };
   media: {
     /** A stored file behind a signed, unexpired link; undefined otherwise (answer 404). */
@@ -360,6 +385,12 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
           .filter((template) => !kind || template.kind === kind)
           .slice(0, 25)
           .map((template) => ({ id: template.id, name: template.name, description: template.description })),
+    },
+    create: {
+      start: (input) => createWebGeneration(chatDeps, input),
+      quote: (input) => quoteWebGeneration(deps, input),
+      readJob: (input) => readWebJob(deps, input),
+      prefill: (input) => findCreationPrefill(deps, input),
     },
     media: { openSigned: (input) => openSignedMedia(deps, input) },
     accounts: {

@@ -1,5 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { isAppError, type Core, type Logger } from '#core';
+import { isAppError, MAX_INPUT_IMAGE_BYTES, type Core, type Logger } from '#core';
+import { createCreateRoutes } from '#web/routes/create-routes';
+import { parseMultipartForm } from '#web/middleware/multipart-form';
 import { createHealthRoutes } from '#web/routes/health-routes';
 import { createMediaRoutes } from '#web/routes/media-routes';
 import { createAccountRoutes } from '#web/routes/account-routes';
@@ -26,7 +28,7 @@ export type WebMount = { path: string; handler: express.RequestHandler | express
 /**
  * The web app: health and signed media; the Stripe webhook (raw body, before any parser); the
  * entry point's mounts; then the site (sessions, CSRF on every form, en/zh-CN pages): accounts,
- * Google sign-in, chat linking, pricing and checkout, the account area, privacy self-service and
+ * Google sign-in, chat linking, pricing and checkout, creating on the web (`/create`), the account area, privacy self-service and
  * the legal pages; the admin area (`/admin`, a 404 for all but ADMIN_EMAILS). Unknown paths are
  * 404; unexpected errors a page with a reference id.
  */
@@ -62,6 +64,8 @@ export function createWebApp(
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(loadSession(core, { isSecure }));
   app.use(chooseLocale);
+  // The create form carries a picture: read it (and its CSRF field) before the CSRF check.
+  app.use('/create', parseMultipartForm({ fileField: 'image', maxFileBytes: MAX_INPUT_IMAGE_BYTES }));
   app.use(rememberReferralCode(isSecure));
   app.use(provideCsrfToken(config.sessionSecret));
   app.use(
@@ -88,6 +92,7 @@ export function createWebApp(
   app.use(createGoogleRoutes(site, { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret }));
   app.use(createLinkRoutes(site));
   app.use(createPricingRoutes(site));
+  app.use(createCreateRoutes(site));
   app.use(createAccountRoutes(site));
   app.use(createPrivacyRoutes(site));
   app.use('/admin', createAdminRoutes(site));

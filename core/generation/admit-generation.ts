@@ -6,7 +6,7 @@ import type { CoreDeps } from '#core/core-deps';
 import { Prisma } from '#core/infra/db/create-database';
 import { newRowId } from '#core/infra/db/new-row-id';
 import { cleanPrompt } from '#core/generation/clean-prompt';
-import type { DeliveryTarget } from '#core/generation/delivery-target';
+import type { StoredDelivery } from '#core/generation/delivery-target';
 import type { GenerationOptions } from '#core/generation/parse-generation-options';
 import { activePlanIdSql, assertSpacing, limitsOfPlan, type UserLimits } from '#core/generation/user-limits';
 import { finishGeneration } from '#core/generation/finish-generation';
@@ -19,6 +19,7 @@ import {
 import { OPEN_STATUSES_ARRAY_SQL, OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
 import { moderateInputImage, moderatePrompt } from '#core/moderation/moderate-prompt';
 import { chooseModel, defaultDuration, findModel, isOffered } from '#core/providers/route-model';
+import type { ModelDefinition } from '#core/models/model-definition';
 import { applyTemplate, findTemplate, recordTemplateEvent } from '#core/templates/find-templates';
 import type { Locale } from '#core/i18n/locales';
 import type { MediaFile } from '#core/providers/ports';
@@ -33,7 +34,7 @@ export type AdmitInput = {
   account: Account;
   locale: Locale;
   options: GenerationOptions;
-  delivery: DeliveryTarget;
+  delivery: StoredDelivery;
   /** The idempotency key of the admission: the platform event id, so a redelivered update admits once. */
   eventId: string;
   /** The new generation's id when it was promised before (a request held during an outage); a fresh one otherwise. */
@@ -41,6 +42,61 @@ export type AdmitInput = {
   parentId?: string;
   inputImage?: MediaFile;
 };
+
+/** What a request turns into before anything is written: the cleaned subject, its template, the model and the price. */
+export type GenerationPlan = {
+  subject: string;
+  template: Awaited<ReturnType<typeof findTemplate>>;
+  prompt: string;
+  aspectRatio: NonNullable<GenerationOptions['aspectRatio']>;
+  /** The model the user named (`--model`, the template's, the /settings default), if any. */
+  requestedModel: string | undefined;
+  model: ModelDefinition;
+  durationSeconds: number;
+  cost: number;
+};
+
+/**
+ * Cleans the prompt, resolves the template, the aspect ratio and the model (the request's, else
+ * the template's, else the user's /settings default, else the models file's order), checks that
+ * the model can do what is asked, and quotes the cost from the models file. Admission and the web
+ * form's price preview both call this, so the price shown is the price reserved. Throws what the
+ * user got wrong (empty or long prompt, unknown template, a model nobody offers or that cannot do it).
+ */
+export async function planGeneration(
+  deps: CoreDeps,
+  input: Pick<AdmitInput, 'account' | 'locale' | 'options'> & { hasInputImage: boolean },
+): Promise<GenerationPlan> {
+  const { options } = input;
+  const subject = cleanPrompt(options.prompt, deps.config.promptMaxLength);
+  const template = options.templateId ? await findTemplate(deps.prisma, options.templateId, input.locale) : undefined;
+  if (options.templateId && (!template || template.kind !== options.kind))
+    throw new AppError('unknown_template', { vars: { template: options.templateId } });
+  const prompt = template ? applyTemplate(template, subject) : subject;
+  const aspectRatio =
+    options.aspectRatio ??
+    (template?.defaultAspect as GenerationOptions['aspectRatio']) ??
+    (input.account.settings.aspectRatio as GenerationOptions['aspectRatio']) ??
+    '1:1';
+  const requestedModel = options.model?.toLowerCase() ?? usableDefault(deps, input.account, options.kind, template);
+  const { model } = chooseModel(deps, {
+    kind: options.kind,
+    modelId: requestedModel,
+    hasInputImage: input.hasInputImage,
+    count: options.count,
+    quality: options.quality,
+    aspectRatio,
+    durationSeconds: options.durationSeconds,
+  });
+  const durationSeconds = options.durationSeconds ?? defaultDuration(model);
+  const cost = quoteCost(
+    model,
+    options.kind === 'image'
+      ? { kind: 'image', count: options.count, quality: options.quality }
+      : { kind: 'video', durationSeconds, quality: options.quality },
+  );
+  return { subject, template, prompt, aspectRatio, requestedModel, model, durationSeconds, cost };
+}
 
 export type Admission = { generationId: string; cost: number; position: number | undefined; isNew: boolean };
 
@@ -71,34 +127,12 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
   const userId = input.account.id;
   assertCanGenerate(input.account, now, config.supportEmail);
   const { options } = input;
-  const subject = cleanPrompt(options.prompt, config.promptMaxLength);
-
-  const template = options.templateId ? await findTemplate(prisma, options.templateId, input.locale) : undefined;
-  if (options.templateId && (!template || template.kind !== options.kind))
-    throw new AppError('unknown_template', { vars: { template: options.templateId } });
-
-  const prompt = template ? applyTemplate(template, subject) : subject;
-  const aspectRatio =
-    options.aspectRatio ??
-    (template?.defaultAspect as GenerationOptions['aspectRatio']) ??
-    (input.account.settings.aspectRatio as GenerationOptions['aspectRatio']) ??
-    '1:1';
-  const requestedModel = options.model?.toLowerCase() ?? usableDefault(deps, input.account, options.kind, template);
-  const { model } = chooseModel(deps, {
-    kind: options.kind,
-    modelId: requestedModel,
-    hasInputImage: input.inputImage !== undefined,
-    count: options.count,
-    quality: options.quality,
-    aspectRatio,
-    durationSeconds: options.durationSeconds,
-  });
-  const durationSeconds = options.durationSeconds ?? defaultDuration(model);
-  const cost = quoteCost(
-    model,
-    options.kind === 'image'
-      ? { kind: 'image', count: options.count, quality: options.quality }
-      : { kind: 'video', durationSeconds, quality: options.quality },
+  const { subject, template, prompt, aspectRatio, requestedModel, model, durationSeconds, cost } = await planGeneration(
+    deps,
+    {
+      ...input,
+      hasInputImage: input.inputImage !== undefined,
+    },
   );
   const timeoutSeconds = options.kind === 'video' ? config.jobTimeouts.videoSeconds : config.jobTimeouts.imageSeconds;
   const admissionKey = `admit:${input.delivery.platform}:${input.eventId}`;

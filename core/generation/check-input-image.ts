@@ -9,6 +9,8 @@ const RASTER_MIME: Readonly<Record<string, string>> = {
   webp: 'image/webp',
   gif: 'image/gif',
 };
+/** The largest input picture accepted for editing, in bytes (chat photos and web uploads alike). */
+export const MAX_INPUT_IMAGE_BYTES = 10 * 1024 * 1024;
 /** The longest side accepted, in pixels (providers scale inputs down; larger is a decompression risk). */
 export const MAX_INPUT_IMAGE_SIDE = 10_000;
 
@@ -30,4 +32,15 @@ export function checkInputImage(bytes: Buffer): MediaFile & { width: number; hei
   if (!mime || !width || !height || width > MAX_INPUT_IMAGE_SIDE || height > MAX_INPUT_IMAGE_SIDE)
     throw new AppError('image_invalid');
   return { bytes, mime, width, height };
+}
+
+/**
+ * Refuses an input picture larger than {@link MAX_INPUT_IMAGE_BYTES} with `invalid_option`, naming
+ * its size and the limit. Checked on the declared size before downloading and on the bytes after.
+ */
+export function assertInputImageSize(sizeBytes: number): void {
+  if (sizeBytes > MAX_INPUT_IMAGE_BYTES)
+    throw new AppError('invalid_option', {
+      vars: { option: 'image', value: `${Math.ceil(sizeBytes / 1048576)} MB`, allowed: '≤ 10 MB' },
+    });
 }

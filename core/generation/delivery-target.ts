@@ -16,3 +16,19 @@ export type DeliveryTarget = {
   statusMessageId?: string | undefined;
   extra?: Record<string, string> | undefined;
 };
+
+/**
+ * The delivery of a job started on the website: there is no chat to send anything to. The job
+ * page reads the status and the result from the database, so the result is delivered once it is
+ * stored (`finishGeneration` records `deliveredAt` when the job ends) and the final-message
+ * sweeps never pick such a job up.
+ */
+export type WebDelivery = { platform: 'web'; locale: Locale };
+
+/** What a generation stores as its `delivery`: a chat, or the website. */
+export type StoredDelivery = DeliveryTarget | WebDelivery;
+
+/** Whether a stored delivery is the website's (nothing to send). */
+export function isWebDelivery(delivery: unknown): delivery is WebDelivery {
+  return (delivery as { platform?: unknown } | null)?.platform === 'web';
+}

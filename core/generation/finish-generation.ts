@@ -3,6 +3,7 @@ import { captureReservationLocked, releaseReservationLocked } from '#core/credit
 import { withAccountLock } from '#core/credits/ledger-transaction';
 import type { AppErrorCode } from '#core/errors/app-error';
 import { deliverFinalMessage } from '#core/generation/deliver-final-message';
+import { isWebDelivery } from '#core/generation/delivery-target';
 import { recordGenerationEnd } from '#core/metrics/record-generation';
 
 /** How a generation ended. Only `succeeded` keeps the credits; every other end returns them. */
@@ -48,8 +49,9 @@ export async function finishGeneration(
             : outcome.status === 'blocked'
               ? `blocked:${outcome.category}`
               : null,
-        // The caller answers the user itself: no final message to deliver.
-        ...(options.notify === false ? { deliveredAt: now } : {}),
+        // The caller answers the user itself, or the job is the website's (its page reads the
+        // result from here): no final message to deliver, and no sweep may retry one.
+        ...(options.notify === false || isWebDelivery(generation.delivery) ? { deliveredAt: now } : {}),
       },
     });
     const reservation = await tx.creditReservation.findUnique({

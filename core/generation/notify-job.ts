@@ -1,6 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
 import type { Reply } from '#core/chat/reply';
-import type { DeliveryTarget } from '#core/generation/delivery-target';
+import { isWebDelivery, type DeliveryTarget } from '#core/generation/delivery-target';
 
 /** How long a worker waits for the adapter to show a job's first status before updating it. */
 export const STATUS_MESSAGE_WAIT_MS = 3_000;
@@ -48,7 +48,8 @@ export async function sendToChat(deps: NotifyDeps, generationId: string, replies
   return true;
 }
 
+/** The chat a job reports to; undefined when the job is gone or was started on the website (no chat). */
 async function readTarget(deps: Pick<CoreDeps, 'prisma'>, generationId: string): Promise<DeliveryTarget | undefined> {
   const row = await deps.prisma.generation.findUnique({ where: { id: generationId }, select: { delivery: true } });
-  return row ? (row.delivery as DeliveryTarget) : undefined;
+  return row && !isWebDelivery(row.delivery) ? (row.delivery as DeliveryTarget) : undefined;
 }

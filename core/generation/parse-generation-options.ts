@@ -53,21 +53,14 @@ export function parseGenerationOptions(kind: 'image' | 'video', args: string): G
     };
     switch (name) {
       case 'ar':
-      case 'aspect': {
-        const value = takeValue();
-        if (!(ASPECT_RATIOS as readonly string[]).includes(value))
-          throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('ar') } });
-        options.aspectRatio = value as AspectRatio;
+      case 'aspect':
+        options.aspectRatio = parseAspectRatio(token, takeValue());
         break;
-      }
       case 'n':
       case 'count': {
         const value = takeValue();
-        const count = Number(value);
         if (kind === 'video') throw new AppError('unknown_option', { vars: { option: token } });
-        if (!Number.isInteger(count) || count < 1 || count > 4)
-          throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('n') } });
-        options.count = count;
+        options.count = parseCount(token, value);
         break;
       }
       case 'hd':
@@ -104,6 +97,54 @@ export function parseGenerationOptions(kind: 'image' | 'video', args: string): G
   }
   options.prompt = words.join(' ');
   return options;
+}
+
+/** An aspect ratio the providers know, or `invalid_option` naming `option` and the allowed ones. */
+function parseAspectRatio(option: string, value: string): AspectRatio {
+  if (!(ASPECT_RATIOS as readonly string[]).includes(value))
+    throw new AppError('invalid_option', { vars: { option, value, allowed: allowedFor('ar') } });
+  return value as AspectRatio;
+}
+
+/** A number of images, 1 to 4, or `invalid_option` naming `option`. */
+function parseCount(option: string, value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 4)
+    throw new AppError('invalid_option', { vars: { option, value: value.slice(0, 20), allowed: allowedFor('n') } });
+  return count;
+}
+
+/** The image request of the web form, as typed (strings; empty means "not chosen"). */
+export type ImageFormFields = {
+  prompt: string;
+  template: string;
+  model: string;
+  aspectRatio: string;
+  count: string;
+  hd: boolean;
+};
+
+/**
+ * The options of an image request made with the web form: the same checks and the same
+ * defaults as `/imagine` (count 1, standard quality, the template's or the user's aspect ratio
+ * and model when none is chosen). The prompt is taken as written: the form has a field for each
+ * option, so `--` in it is text. Bad values throw `invalid_option` naming the field.
+ */
+export function imageOptionsFromForm(fields: ImageFormFields): GenerationOptions {
+  const template = fields.template.trim().toLowerCase();
+  const model = fields.model.trim();
+  const aspectRatio = fields.aspectRatio.trim();
+  return {
+    kind: 'image',
+    prompt: fields.prompt,
+    aspectRatio: aspectRatio === '' ? undefined : parseAspectRatio('aspect ratio', aspectRatio),
+    count: fields.count.trim() === '' ? 1 : parseCount('count', fields.count),
+    quality: fields.hd ? 'hd' : 'standard',
+    templateId: template === '' ? undefined : template,
+    model: model === '' ? undefined : model,
+    durationSeconds: undefined,
+    seed: undefined,
+  };
 }
 
 function allowedFor(name: string): string {

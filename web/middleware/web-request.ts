@@ -14,6 +14,8 @@ declare global {
       locale: Locale;
       /** The CSRF token forms of this session carry. */
       csrfToken: string;
+      /** The picture of a multipart form (`parseMultipartForm`); `isTooLarge` when it passed the limit (its bytes are cut). */
+      upload?: { bytes: Buffer; isTooLarge: boolean } | undefined;
       /** Where the request came from (stored with security events). */
       origin: { ip: string | undefined; userAgent: string | undefined };
     }

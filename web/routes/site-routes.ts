@@ -5,6 +5,7 @@ import { Router } from 'express';
 import { BONUS_MARK_RETENTION_YEARS, isLocale, MINIMUM_AGE, TERMS_VERSION, type Locale } from '#core';
 import { renderMarkdown } from '#web/html/markdown';
 import { SITE_CSS } from '#web/html/site-css';
+import { CREATE_SCRIPT } from '#web/html/create-script';
 import { setCookie } from '#web/middleware/cookies';
 import { LOCALE_COOKIE } from '#web/middleware/locale';
 import { safeNext, sendPage, viewOf, type Site } from '#web/routes/route-kit';
@@ -42,7 +43,7 @@ async function readLegal(
   return { source: await read('en'), locale: 'en' };
 }
 
-/** The home page, the legal pages (read from their files on each request, so edits show at once), the language switch and the stylesheet. */
+/** The home page, the legal pages (read from their files on each request, so edits show at once), the language switch, the stylesheet and the create pages' script. */
 export function createSiteRoutes(site: Site, facts: LegalFacts, legalDir: string = LEGAL_DIR): Router {
   const router = Router();
   const vars = {
@@ -78,6 +79,11 @@ export function createSiteRoutes(site: Site, facts: LegalFacts, legalDir: string
     const { locale } = request.params;
     if (isLocale(locale)) setCookie(response, LOCALE_COOKIE, locale, site.isSecure, 365 * 24 * 60 * 60 * 1000);
     response.redirect(303, safeNext(request.query.next, '/'));
+  });
+
+  router.get('/assets/create.js', (_request, response) => {
+    response.setHeader('Cache-Control', 'public, max-age=3600');
+    response.type('text/javascript').send(CREATE_SCRIPT);
   });
 
   router.get('/assets/site.css', (_request, response) => {

@@ -22,8 +22,8 @@ function languageSwitch(view: ViewContext): SafeHtml {
   )}</span>`;
 }
 
-/** The page frame: header with navigation and language switch, main content, footer with the legal links. */
-export function layout(view: ViewContext, page: { title: string; body: SafeHtml }): SafeHtml {
+/** The page frame: header with navigation and language switch, main content, footer with the legal links; `head` adds to the head (a page's script). */
+export function layout(view: ViewContext, page: { title: string; body: SafeHtml; head?: SafeHtml }): SafeHtml {
   const { t } = view;
   const account = view.user
     ? html`${view.isAdmin ? html`<a href="/admin">${t('web.nav.admin')}</a> ` : ''}<a href="/account">${t('web.nav.account')}</a>
@@ -37,12 +37,13 @@ export function layout(view: ViewContext, page: { title: string; body: SafeHtml 
 <title>${page.title} · ${t('web.site_name')}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/site.css">
+${page.head ?? ''}
 </head>
 <body>
 <a class="skip" href="#main">${t('web.nav.skip')}</a>
 <header class="site">
 <a class="brand" href="/">${t('web.site_name')}</a>
-<nav aria-label="${t('web.nav.label')}"><a href="/pricing">${t('web.nav.pricing')}</a> ${account} ${languageSwitch(view)}</nav>
+<nav aria-label="${t('web.nav.label')}"><a href="/create">${t('web.nav.create')}</a> <a href="/pricing">${t('web.nav.pricing')}</a> ${account} ${languageSwitch(view)}</nav>
 </header>
 <main id="main">
 <h1>${page.title}</h1>

@@ -10,7 +10,7 @@ export function homePage(view: ViewContext): SafeHtml {
     title: t('web.home.title'),
     body: html`<p>${t('web.home.intro')}</p>
 <ul><li>${t('web.home.point_chat')}</li><li>${t('web.home.point_credits')}</li><li>${t('web.home.point_privacy')}</li></ul>
-<p><a class="button" href="${view.user ? '/account' : '/register'}">${view.user ? t('web.nav.account') : t('web.home.cta')}</a> <a class="button secondary" href="/pricing">${t('web.nav.pricing')}</a></p>`,
+<p>${view.user ? '' : html`<a class="button" href="/register">${t('web.home.cta')}</a> `}<a class="button${view.user ? '' : ' secondary'}" href="/create">${t('web.create.title')}</a> <a class="button secondary" href="/pricing">${t('web.nav.pricing')}</a></p>`,
   });
 }
 

@@ -6,10 +6,7 @@ import { admitGeneration } from '#core/generation/admit-generation';
 import { cancelGeneration } from '#core/generation/cancel-generation';
 import { parseGenerationOptions, type GenerationOptions } from '#core/generation/parse-generation-options';
 import type { MediaFile } from '#core/providers/ports';
-import { checkInputImage } from '#core/generation/check-input-image';
-
-/** The largest input photo accepted for editing. */
-export const MAX_INPUT_IMAGE_BYTES = 10 * 1024 * 1024;
+import { assertInputImageSize, checkInputImage } from '#core/generation/check-input-image';
 
 /** /imagine and /video: parse, admit, and answer with the job's status message. */
 export async function runGenerate(context: ChatContext, kind: 'image' | 'video', args: string): Promise<Reply[]> {
@@ -118,16 +115,9 @@ async function loadAttachment(context: ChatContext): Promise<MediaFile | undefin
     throw new AppError('invalid_option', {
       vars: { option: 'image', value: attachment.mime, allowed: 'PNG, JPEG, WebP, GIF' },
     });
-  if (attachment.sizeBytes !== undefined && attachment.sizeBytes > MAX_INPUT_IMAGE_BYTES) {
-    throw new AppError('invalid_option', {
-      vars: { option: 'image', value: `${Math.ceil(attachment.sizeBytes / 1048576)} MB`, allowed: '≤ 10 MB' },
-    });
-  }
+  if (attachment.sizeBytes !== undefined) assertInputImageSize(attachment.sizeBytes);
   const bytes = await attachment.fetch();
-  if (bytes.length > MAX_INPUT_IMAGE_BYTES)
-    throw new AppError('invalid_option', {
-      vars: { option: 'image', value: `${Math.ceil(bytes.length / 1048576)} MB`, allowed: '≤ 10 MB' },
-    });
+  assertInputImageSize(bytes.length);
   const { mime } = checkInputImage(bytes);
   return { bytes, mime };
 }

@@ -40,6 +40,27 @@ export class WebClient {
     });
   }
 
+  /**
+   * POSTs a `multipart/form-data` form (a form with a file), as a browser does; the page's CSRF
+   * token is added unless `csrf` is false.
+   */
+  postMultipart(
+    path: string,
+    fields: Record<string, string>,
+    options: { file?: { field: string; name: string; type: string; bytes: Buffer }; csrf?: boolean } = {},
+  ): Promise<WebResponse> {
+    const form = new FormData();
+    if (options.csrf !== false && this.csrf !== undefined) form.set('_csrf', this.csrf);
+    for (const [name, value] of Object.entries(fields)) form.set(name, value);
+    if (options.file)
+      form.set(
+        options.file.field,
+        new Blob([new Uint8Array(options.file.bytes)], { type: options.file.type }),
+        options.file.name,
+      );
+    return this.request('POST', path, form, {});
+  }
+
   /** Loads a page first (for its CSRF token), then posts the form. */
   async submit(pagePath: string, action: string, fields: Record<string, string>): Promise<WebResponse> {
     await this.get(pagePath);
@@ -55,7 +76,7 @@ export class WebClient {
   private async request(
     method: string,
     path: string,
-    body: string | undefined,
+    body: string | FormData | undefined,
     extra: Record<string, string>,
   ): Promise<WebResponse> {
     const url = path.startsWith('http') ? path : `${this.baseUrl}${path}`;

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { OAuth2Server } from 'oauth2-mock-server';
+import type { ProviderRegistry } from '#core/providers/route-model';
 import { createWebApp } from '#web/create-web-app';
 import { FakeStripeApi } from '#tests/fakes/stripe-api';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
@@ -32,6 +33,8 @@ export async function startWebHarness(
     env?: Record<string, string>;
     startWorker?: boolean;
     legalDir?: string;
+    /** Other providers than the instant demo ones (e.g. a slower demo, to watch a job run). */
+    providers?: ProviderRegistry;
   } = {},
 ): Promise<WebHarness> {
   const port = await freePort();
@@ -45,6 +48,7 @@ export async function startWebHarness(
   }
   const t = await createTestCore({
     startWorker: options.startWorker ?? false,
+    ...(options.providers ? { providers: options.providers } : {}),
     env: {
       PUBLIC_URL: baseUrl,
       SESSION_SECRET: 'a-test-session-secret-of-at-least-32-chars',
