@@ -16,10 +16,10 @@ let loading: Promise<Sharp> | undefined;
  * per image, so a thumbnail costs little memory beyond the image itself.
  */
 function loadSharp(): Promise<Sharp> {
-  loading ??= import('sharp').then((module) => {
-    module.cache(false);
-    module.concurrency(1);
-    return module.default;
+  loading ??= import('sharp').then(({ default: sharp }) => {
+    sharp.cache(false);
+    sharp.concurrency(1);
+    return sharp;
   });
   return loading;
 }

@@ -19,11 +19,14 @@ function languageSwitch(view: ViewContext): SafeHtml {
   return html`<a href="/lang/${other.code}?next=${encodeURIComponent(view.path)}" lang="${other.code}" hreflang="${other.code}">${other.label}</a>`;
 }
 
-/** The page frame: header with navigation and language switch, main content, footer with the legal links. */
-export function layout(view: ViewContext, page: { title: string; body: SafeHtml }): SafeHtml {
+/** The page frame: header with navigation and language switch, main content, footer with the legal links; `head` adds tags (a share page's Open Graph). */
+export function layout(
+  view: ViewContext,
+  page: { title: string; body: SafeHtml; head?: SafeHtml; isWide?: boolean },
+): SafeHtml {
   const { t } = view;
   const account = view.user
-    ? html`${view.isAdmin ? html`<a href="/admin">${t('web.nav.admin')}</a> ` : ''}<a href="/account">${t('web.nav.account')}</a>
+    ? html`${view.isAdmin ? html`<a href="/admin">${t('web.nav.admin')}</a> ` : ''}<a href="/gallery">${t('web.nav.gallery')}</a> <a href="/account">${t('web.nav.account')}</a>
         <form method="post" action="/logout" class="inline">${csrfField(view)}<button type="submit" class="link">${t('web.nav.sign_out')}</button></form>`
     : html`<a href="/login">${t('web.nav.sign_in')}</a> <a href="/register">${t('web.nav.register')}</a>`;
   return html`<!doctype html>
@@ -34,6 +37,7 @@ export function layout(view: ViewContext, page: { title: string; body: SafeHtml 
 <title>${page.title} · ${t('web.site_name')}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/site.css">
+${page.head ?? ''}
 </head>
 <body>
 <a class="skip" href="#main">${t('web.nav.skip')}</a>
@@ -41,7 +45,7 @@ export function layout(view: ViewContext, page: { title: string; body: SafeHtml 
 <a class="brand" href="/">${t('web.site_name')}</a>
 <nav aria-label="${t('web.nav.label')}"><a href="/pricing">${t('web.nav.pricing')}</a> ${account} ${languageSwitch(view)}</nav>
 </header>
-<main id="main">
+<main id="main"${page.isWide ? html` class="wide"` : ''}>
 <h1>${page.title}</h1>
 ${page.body}
 </main>
