@@ -11,6 +11,7 @@ const PROCESS_FILES = [
   'tests/main.test.ts',
   'tests/ops/*.test.ts',
   'tests/web/browser-e2e.test.ts',
+  'tests/web/browser-gallery.test.ts',
   'tests/prisma/cli.test.ts',
   'tests/bots/discord/spawn-shards.test.ts',
   'tests/core/admin/admin-cli.test.ts',
