@@ -49,8 +49,9 @@ export async function makeThumbnail(
     .resize({ width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE, fit: 'inside', withoutEnlargement: true })
     .webp({ quality: 75 })
     .toBuffer({ resolveWithObject: true });
+  let thumbnail: MediaAsset;
   try {
-    return await storeMediaAsset(
+    thumbnail = await storeMediaAsset(
       deps,
       { bytes: data, mime: 'image/webp', width: info.width, height: info.height },
       {
@@ -68,4 +69,11 @@ export async function makeThumbnail(
     if (raced) return raced;
     throw error;
   }
+  // The original went while this was made (its creation deleted, retention): so does the copy.
+  if ((await deps.prisma.mediaAsset.count({ where: { id: original.id } })) === 0) {
+    await deps.prisma.mediaAsset.deleteMany({ where: { id: thumbnail.id } });
+    await deps.media.delete(thumbnail.storageKey);
+    return undefined;
+  }
+  return thumbnail;
 }
