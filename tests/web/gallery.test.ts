@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { translate } from '#core';
 import { renderText } from '#tests/support/chat-driver';
 import { chatUserWithImage, linkBothSides } from '#tests/web/support/chat-helpers';
 import { insertCreation } from '#tests/web/support/creations';
@@ -197,6 +198,11 @@ describe('web gallery', () => {
     expect((await h.client().get(`/s/${shareSlug}`)).status).toBe(404);
     expect((await user.client.get(`/gallery/${generationId}`)).status).toBe(404);
     expect((await user.client.post(`/gallery/${generationId}/delete`, { confirmed: 'yes' })).status).toBe(404);
+    // The chat's old buttons on that result make nothing and say so.
+    const jobsBefore = await prisma().generation.count({ where: { userId: row.userId } });
+    for (const action of ['reroll', 'vary', 'resend'] as const)
+      expect(renderText((await chat.press(action, generationId))[0])).toBe(translate('en', 'errors.job_not_found'));
+    expect(await prisma().generation.count({ where: { userId: row.userId } })).toBe(jobsBefore);
   });
 
   it('retention removes thumbnails with their originals and the gallery shows the placeholder', async () => {
