@@ -94,6 +94,9 @@ describe('public share pages', () => {
     expect(picture.headers.get('cache-control')).toBe('no-cache');
     expect((await visitor.get(`/s/${slug}/media/2`)).status).toBe(404);
     expect(await h.t.core.sharing.findRemixableCreation(slug)).toBeUndefined();
+    const chinese = await h.client({ 'accept-language': 'zh-CN,zh;q=0.9' }).get(`/s/${slug}`);
+    expect(meta(chinese.text, 'og:title')).toBe('用 Imagine 生成的作品');
+    expect(pageText(chinese.text)).toContain('作者未公开提示词。');
 
     await share(me.client, generationId, { published: 'yes', showPrompt: 'yes' });
     const withPrompt = await visitor.get(`/s/${slug}`);
