@@ -73,6 +73,27 @@ import { fileAppeal } from '#core/moderation/file-appeal';
 import { getSuspensionStatus, type SuspensionStatus } from '#core/moderation/get-suspension-status';
 import { listOpenAppeals, type OpenAppealLine } from '#core/moderation/list-open-appeals';
 import type { SessionUser } from '#core/accounts/web-session';
+import { deleteCreation } from '#core/gallery/delete-creation';
+import { getCreation, type CreationDetail } from '#core/gallery/get-creation';
+import { listCreations, type GalleryPage, type GalleryQuery } from '#core/gallery/list-creations';
+import { openThumbnail } from '#core/gallery/open-thumbnail';
+import {
+  findRemixableCreation,
+  findSharedCreation,
+  type RemixableCreation,
+  type SharedCreation,
+} from '#core/sharing/find-shared-creation';
+import { openSharedMedia } from '#core/sharing/open-shared-media';
+import { reportSharedCreation } from '#core/sharing/report-shared-creation';
+import {
+  decideShareReport,
+  describeShareReport,
+  listShareReports,
+  type ShareReportDecision,
+  type ShareReportLine,
+} from '#core/sharing/review-share-reports';
+import { setCreationSharing } from '#core/sharing/set-creation-sharing';
+import { REMIX_START_PREFIX } from '#core/sharing/share-slug';
 import type { PaymentProvider } from '#core/infra/db/generated/enums';
 
 /** The product as the adapters see it. Built once per process from its dependencies. */
@@ -297,12 +318,49 @@ export type Core = {
     canRefund: Record<PaymentProvider, boolean>;
     /** Open appeals with the suspension and blocked prompts behind each, audited. */
     listOpenAppeals(input: { actor: AdminActor; limit?: number }): Promise<OpenAppealLine[]>;
+    /** Open reports of published pages, audited. */
+    listShareReports(input: { actor: AdminActor; limit?: number }): Promise<ShareReportLine[]>;
+    /** An open report, for the confirmation page (undefined when decided or unknown). */
+    describeShareReport(reportId: string): Promise<ShareReportLine | undefined>;
+    /** Unpublishes the reported page or dismisses the report, once, audited. */
+    decideShareReport(input: { reportId: string; decision: ShareReportDecision; actor: AdminActor }): Promise<void>;
     /** Lifts or keeps the suspension an open appeal contests, audited; the user is told. */
     decideAppeal(input: {
       appealId: string;
       decision: AppealDecision;
       actor: AdminActor;
     }): Promise<{ userId: string; status: 'lifted' | 'kept' }>;
+  };
+  /** The signed-in user's creations on the web: the gallery, thumbnails, deleting one. */
+  gallery: {
+    /** One page of the account's finished creations, newest first, optionally of one kind and source. */
+    list(query: GalleryQuery): Promise<GalleryPage>;
+    /** One creation of the account's own with its options and sharing (undefined for anyone else's). */
+    get(input: { userId: string; generationId: string }): Promise<CreationDetail | undefined>;
+    /** The thumbnail of an own result image, made on first view when missing (undefined: answer 404). */
+    openThumbnail(input: { userId: string; assetId: string }): Promise<OpenedMedia | undefined>;
+    /** Deletes an own creation's files and words, keeps its cost in the credit history, takes its page down. */
+    delete(input: { userId: string; generationId: string }): Promise<void>;
+  };
+  /** Public pages of published creations (`/s/<slug>`), remixing them, and reports. */
+  sharing: {
+    /** Publishes or unpublishes an own creation, with or without its prompt; returns its slug. */
+    set(input: {
+      userId: string;
+      generationId: string;
+      isPublished: boolean;
+      isPromptShared: boolean;
+    }): Promise<{ slug: string | null }>;
+    /** The creation published under `slug` while its page is shown; undefined otherwise (404). */
+    find(slug: string): Promise<SharedCreation | undefined>;
+    /** The prompt and options of a page published with its prompt shown; undefined otherwise (for `/create?remix=`). */
+    findRemixableCreation(slug: string): Promise<RemixableCreation | undefined>;
+    /** A picture (1-based) of a published page, for anyone, while the page is shown. */
+    openMedia(input: { slug: string; index: number }): Promise<OpenedMedia | undefined>;
+    /** Reports a published page to the admins (anyone, rate-limited per address). */
+    report(input: { slug: string; reason: string; ip: string }): Promise<void>;
+    /** The `t.me` link that opens the bot with this page's prompt (`/start r_<slug>`), when TELEGRAM_BOT_USERNAME is set. */
+    telegramRemixLink(slug: string): string | undefined;
   };
   /** Starts consuming generation jobs in this process. Returns a stop function. */
   startWorker(options: { concurrency: number }): Promise<() => Promise<void>>;
@@ -458,6 +516,26 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       canRefund: { telegram_stars: starsRefunds !== undefined, stripe: stripe !== undefined },
       listOpenAppeals: (input) => listOpenAppeals(deps, input),
       decideAppeal: (input) => decideAppeal(deps, input),
+      listShareReports: (input) => listShareReports(deps, input),
+      describeShareReport: (reportId) => describeShareReport(deps, reportId),
+      decideShareReport: (input) => decideShareReport(deps, input),
+    },
+    gallery: {
+      list: (query) => listCreations(deps, query),
+      get: (input) => getCreation(deps, input),
+      openThumbnail: (input) => openThumbnail(deps, input),
+      delete: (input) => deleteCreation(deps, input),
+    },
+    sharing: {
+      set: (input) => setCreationSharing(deps, input),
+      find: (slug) => findSharedCreation(deps, slug),
+      findRemixableCreation: (slug) => findRemixableCreation(deps, slug),
+      openMedia: (input) => openSharedMedia(deps, input),
+      report: (input) => reportSharedCreation(deps, input),
+      telegramRemixLink: (slug) =>
+        deps.config.telegramBotUsername
+          ? `https://t.me/${deps.config.telegramBotUsername}?start=${REMIX_START_PREFIX}${slug}`
+          : undefined,
     },
     startWorker: (options) => startGenerationWorker(deps, options),
     checkReadiness: () => checkReadiness(deps),

@@ -12,6 +12,7 @@ const PROCESS_FILES = [
   'tests/ops/*.test.ts',
   'tests/web/browser-e2e.test.ts',
   'tests/web/browser-create.test.ts',
+  'tests/web/browser-gallery.test.ts',
   'tests/prisma/cli.test.ts',
   'tests/bots/discord/spawn-shards.test.ts',
   'tests/core/admin/admin-cli.test.ts',

@@ -11,6 +11,8 @@ import { createGoogleRoutes } from '#web/routes/google-routes';
 import { createLinkRoutes } from '#web/routes/link-routes';
 import { createPricingRoutes } from '#web/routes/pricing-routes';
 import { createPrivacyRoutes } from '#web/routes/privacy-routes';
+import { createGalleryRoutes } from '#web/routes/gallery-routes';
+import { createShareRoutes } from '#web/routes/share-routes';
 import { errorMessage, sendPage, viewOf, type Site } from '#web/routes/route-kit';
 import { createSiteRoutes } from '#web/routes/site-routes';
 import { rememberReferralCode } from '#web/middleware/referral-cookie';
@@ -95,6 +97,8 @@ export function createWebApp(
   app.use(createCreateRoutes(site));
   app.use(createAccountRoutes(site));
   app.use(createPrivacyRoutes(site));
+  app.use(createGalleryRoutes(site));
+  app.use(createShareRoutes(site));
   app.use('/admin', createAdminRoutes(site));
 
   app.use((request: Request, response: Response) => {

@@ -57,9 +57,9 @@ export async function getAccountOverview(
       orderBy: { createdAt: 'asc' },
     }),
     prisma.generation.findMany({
-      where: { userId },
+      where: { userId, status: 'succeeded', deletedAt: null },
       orderBy: { createdAt: 'desc' },
-      take: 12,
+      take: 4,
       include: { media: { where: { role: 'output' }, select: { id: true }, orderBy: { createdAt: 'asc' } } },
     }),
     getReferralSummary(deps, userId),

@@ -45,6 +45,7 @@ export const ACTION_NAMES = [
   'confirm_link',
   'cancel_link',
   'cancel_input',
+  'remix',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 

@@ -21,6 +21,7 @@ import { runLink, runPrivacy, runSupport, runTerms } from '#core/chat/commands/i
 import { runConfirmDelete, runDeleteMe, runMyData } from '#core/chat/commands/my-data';
 import { runCancelLink, runConfirmLink } from '#core/chat/commands/link';
 import { runAppeal } from '#core/chat/commands/appeal';
+import { runRemix } from '#core/chat/commands/remix';
 import type { CoreDeps } from '#core/core-deps';
 import { AppError, isAppError } from '#core/errors/app-error';
 import { isDatabaseUnreachable } from '#core/errors/is-database-unreachable';
@@ -185,6 +186,8 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
       return runFollowUp(context, action.name, action.arg);
     case 'cancel_job':
       return runCancel(context, action.arg);
+    case 'remix':
+      return runRemix(context, action.arg);
     case 'confirm_delete':
       return runConfirmDelete(context);
     case 'abort_delete':

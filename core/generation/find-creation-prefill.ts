@@ -12,7 +12,7 @@ export type CreationPrefill = {
  * The form for making an image again from one of the user's own creations: `again` copies its
  * prompt and options; `vary` copies the prompt and takes its `image`-th picture (1-based) as the
  * picture to edit. Undefined for a missing id, anyone else's creation, a video or a picture
- * number it does not have.
+ * number it does not have, or a creation deleted from the gallery.
  */
 export async function findCreationPrefill(
   deps: Pick<CoreDeps, 'prisma'>,
@@ -20,7 +20,8 @@ export async function findCreationPrefill(
 ): Promise<CreationPrefill | undefined> {
   if (!/^[0-9a-f-]{36}$/.test(input.generationId)) return undefined;
   const generation = await deps.prisma.generation.findUnique({ where: { id: input.generationId } });
-  if (!generation || generation.userId !== input.userId || generation.kind !== 'image') return undefined;
+  if (!generation || generation.userId !== input.userId || generation.kind !== 'image' || generation.deletedAt)
+    return undefined;
   const stored = (generation.options ?? {}) as {
     subject?: string;
     aspectRatio?: string;

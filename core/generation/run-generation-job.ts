@@ -12,6 +12,7 @@ import { RateLimiterClosedError } from '#core/infra/rate-limit/rate-limiter';
 import { measureProviderCall } from '#core/metrics/record-generation';
 import { OPEN_STATUSES } from '#core/generation/open-statuses';
 import { storeMediaAsset } from '#core/generation/store-media-asset';
+import { makeThumbnail } from '#core/gallery/make-thumbnail';
 import { callProviderRoutes } from '#core/generation/call-provider-routes';
 import { retryWhileDatabaseUnreachable } from '#core/infra/db/retry-while-unreachable';
 import { sleepUntilAborted } from '#core/infra/sleep-until-aborted';
@@ -222,17 +223,23 @@ async function loadInput(deps: CoreDeps, mediaId: string): Promise<MediaFile | u
   return asset && bytes ? { bytes, mime: asset.mime } : undefined;
 }
 
+/**
+ * Stores the results, each image with its gallery thumbnail. A thumbnail that cannot be made
+ * now does not hold up the result: the gallery makes it on first view.
+ */
 async function storeOutputs(deps: CoreDeps, userId: string, generationId: string, files: MediaFile[]) {
   const assets = [];
   for (const file of files) {
-    assets.push(
-      await storeMediaAsset(deps, file, {
-        userId,
-        generationId,
-        role: 'output',
-        width: file.width ?? null,
-        height: file.height ?? null,
-      }),
+    const asset = await storeMediaAsset(deps, file, {
+      userId,
+      generationId,
+      role: 'output',
+      width: file.width ?? null,
+      height: file.height ?? null,
+    });
+    assets.push(asset);
+    await makeThumbnail(deps, asset).catch((error: unknown) =>
+      deps.logger.warn({ err: error, assetId: asset.id }, 'could not make a thumbnail; the gallery makes it later'),
     );
   }
   return assets;

@@ -5,9 +5,13 @@ import type { MediaFile } from '#core/providers/ports';
 type AssetFields = {
   userId: string;
   generationId?: string;
-  role: 'input' | 'output';
+  role: 'input' | 'output' | 'thumbnail';
   width?: number | null;
   height?: number | null;
+  /** For a thumbnail: the asset it is a small copy of. */
+  thumbnailOfId?: string;
+  /** For a thumbnail: its original's, so retention removes both in the same run. */
+  createdAt?: Date;
 };
 
 /**

@@ -8,7 +8,8 @@ export const EXPORT_FORMAT = 'imagine-export/1';
  * identities, credits, payments and the Stripe customer id, generations with prompts, media
  * metadata, template and moderation events, login records, web sessions (IP, browser, start,
  * last renewal and expiry; not the session id, which is a credential), data requests, the
- * invite code with who invited the account (that account's id only), and what a chat waits for
+ * invite code with who invited the account (that account's id only), whether each creation is
+ * published (its public page, slug and whether the prompt shows), and what a chat waits for
  * (a prompt kept until the terms are accepted, a photo's pending instruction). Records the request (or completes
  * the already recorded `requestId`) first, so the export lists itself as completed.
  */
@@ -121,6 +122,7 @@ export async function exportUserData(
         subscriptions,
         generations: generations.map(({ delivery, ...generation }) => ({
           ...generation,
+          isPublished: generation.publishedAt !== null,
           delivery: withoutPlatformSecrets(delivery),
         })),
         media,

@@ -320,6 +320,17 @@ describe('creating on the website', () => {
     const remix = await client.get('/create?remix=someone-elses-fox');
     expect(remix.status).toBe(200);
     expect(pageText(remix.text)).toContain('That shared creation cannot be opened here, so the form starts empty.');
+
+    // A page published with its prompt: anyone signed in starts from its prompt and options; hidden prompt: nothing.
+    const { slug } = await h.t.core.sharing.set({ userId, generationId: id, isPublished: true, isPromptShared: true });
+    const stranger = (await signUp()).client;
+    const shared = await stranger.get(`/create?remix=${slug}`);
+    expect(shared.text).toContain('>a red kite over hills</textarea>');
+    expect(shared.text).toContain('<option value="3:2" selected>3:2</option>');
+    await h.t.core.sharing.set({ userId, generationId: id, isPublished: true, isPromptShared: false });
+    const hidden = await stranger.get(`/create?remix=${slug}`);
+    expect(hidden.text).not.toContain('a red kite over hills');
+    expect(pageText(hidden.text)).toContain('That shared creation cannot be opened here, so the form starts empty.');
   });
 
   it('edits an uploaded picture, checked by its content', async () => {

@@ -45,4 +45,17 @@ th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);v
 .divider{display:flex;align-items:center;gap:.75rem;color:var(--muted);max-width:28rem}.divider::before,.divider::after{content:"";flex:1;border-top:1px solid var(--line)}
 .chart{margin:1.2rem 0}.chart figcaption{font-weight:600;margin-bottom:.3rem}.chart svg{max-width:100%;height:auto;background:var(--card);border:1px solid var(--line);border-radius:.4rem}
 .chart svg text{fill:currentColor}.legend{display:flex;flex-wrap:wrap;gap:.8rem;font-size:.9rem;margin:.3rem 0}
+main.wide{max-width:72rem}
+.gallery{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(min(100%,14rem),1fr));padding:0;list-style:none}
+.gallery>li{background:var(--card);border:1px solid var(--line);border-radius:.6rem;overflow:hidden;display:flex;flex-direction:column}
+.gallery .media{display:block;aspect-ratio:1;background:var(--line)}
+.gallery .media img,.gallery .media video{width:100%;height:100%;object-fit:cover;display:block}
+.gallery .meta{padding:.6rem .75rem;font-size:.9rem}.gallery .meta p{margin:.15rem 0}
+.prompt{overflow-wrap:anywhere}
+.placeholder{display:flex;align-items:center;justify-content:center;text-align:center;padding:1rem;color:var(--muted);aspect-ratio:1;background:var(--bg);border:2px dashed var(--line)}
+.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end;margin-bottom:1rem}.filters label{min-width:9rem}
+.pager{display:flex;gap:1rem;justify-content:space-between;margin:1rem 0}
+.large img,.large video{max-width:100%;height:auto;border-radius:.4rem;border:1px solid var(--line);display:block}
+.large figure{margin:0 0 1rem}
+dl.options{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.options dt{font-weight:600}dl.options dd{margin:0}
 `;

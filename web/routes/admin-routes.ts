@@ -17,6 +17,7 @@ import {
   adminConfirmPage,
   adminHomePage,
   adminPaymentReviewsPage,
+  adminShareReportsPage,
   adminStatsPage,
   adminUserPage,
   type AdminConfirmation,
@@ -461,6 +462,60 @@ export function createAdminRoutes(site: Site): Router {
     } catch (error) {
       if (!isAppError(error)) throw error;
       await showAppeals(request, response, statusOf(error), refusal(viewOf(site, request), error));
+    }
+  });
+
+  const showReports = async (request: Request, response: Response, status: number, flash?: AdminFlash) => {
+    const reports = await core.admin.listShareReports({ actor: actorOf(request) });
+    sendPage(response, status, adminShareReportsPage(viewOf(site, request), { reports, ...(flash ? { flash } : {}) }));
+  };
+
+  router.get('/reports', async (request, response) => {
+    const { t } = viewOf(site, request);
+    const done = (['unpublish', 'dismiss'] as const).find((name) => name === request.query.done);
+    await showReports(
+      request,
+      response,
+      200,
+      done ? { kind: 'success', message: t(`web.admin.reports.done_${done}`) } : undefined,
+    );
+  });
+
+  router.post('/reports/:id/:decision', async (request, response, next) => {
+    const reportId = String(request.params.id).toLowerCase();
+    const decision = request.params.decision;
+    if (!UUID.test(reportId) || (decision !== 'unpublish' && decision !== 'dismiss')) return next();
+    const view = viewOf(site, request);
+    if (field(request, 'confirmed') !== 'yes') {
+      const report = await core.admin.describeShareReport(reportId);
+      if (!report)
+        return showReports(request, response, 404, { kind: 'error', message: view.t('web.admin.reports.gone') });
+      return sendPage(
+        response,
+        200,
+        adminConfirmPage(view, {
+          effects: [
+            view.t(
+              decision === 'unpublish' ? 'web.admin.reports.confirm_unpublish' : 'web.admin.reports.confirm_dismiss',
+              {
+                page: report.publishedSlug ? `/s/${report.publishedSlug}` : '-',
+                owner: report.ownerId,
+              },
+            ),
+          ],
+          action: `/admin/reports/${report.id}/${decision}`,
+          fields: {},
+          submit: view.t(decision === 'unpublish' ? 'web.admin.reports.unpublish' : 'web.admin.reports.dismiss'),
+          backHref: '/admin/reports',
+        }),
+      );
+    }
+    try {
+      await core.admin.decideShareReport({ reportId, decision, actor: actorOf(request) });
+      response.redirect(303, `/admin/reports?done=${decision}`);
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'not_found') throw error;
+      await showReports(request, response, 404, { kind: 'error', message: view.t('web.admin.reports.gone') });
     }
   });
 

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { isAppError, MAX_INPUT_IMAGE_BYTES, type CreationPrefill, type ImageFormFields, type WebJob } from '#core';
+import {
+  isAppError,
+  MAX_INPUT_IMAGE_BYTES,
+  type Core,
+  type CreationPrefill,
+  type ImageFormFields,
+  type WebJob,
+} from '#core';
 import {
   errorMessage,
   field,
@@ -97,7 +104,7 @@ export function createCreateRoutes(site: Site): Router {
       });
       info = prefill ? t('web.create.prefilled') : t('web.create.prefill_missing');
     } else if (remix) {
-      prefill = await findRemixableCreation(remix);
+      prefill = await findRemixableCreation(core, remix);
       info = prefill ? t('web.create.prefilled') : t('web.create.remix_unavailable');
     }
     await showForm(request, response, 200, {
@@ -258,12 +265,24 @@ export function createCreateRoutes(site: Site): Router {
 }
 
 /**
- * The creation a public `/create?remix=<slug>` names. Shared creations and their slugs are not
- * part of this build, so no slug resolves yet and the form starts empty with a notice; this is
- * the one place to ask the shared-creations lookup once it exists.
+ * The form a public `/create?remix=<slug>` starts from: the prompt and options of a page published
+ * with its prompt shown (`core.sharing.findRemixableCreation`), for anyone signed in. Undefined for
+ * any other slug, or a shared video (the form makes images).
  */
-async function findRemixableCreation(_slug: string): Promise<CreationPrefill | undefined> {
-  return undefined;
+async function findRemixableCreation(core: Core, slug: string): Promise<CreationPrefill | undefined> {
+  const shared = await core.sharing.findRemixableCreation(slug);
+  if (!shared || shared.options.kind !== 'image') return undefined;
+  const { options } = shared;
+  return {
+    fields: {
+      prompt: shared.prompt,
+      template: '',
+      model: '',
+      aspectRatio: options.aspectRatio ?? '',
+      count: String(options.count ?? 1),
+      hd: options.quality === 'hd',
+    },
+  };
 }
 
 /** A refusal worded for the web form: its own words where chat's name a command, else the common message. */

@@ -39,19 +39,23 @@ ${plan.currentPeriodEnd ? html`<p class="muted">${plan.cancelAtPeriodEnd ? t('we
   return html`<section class="card" aria-labelledby="plan-h"><h2 id="plan-h">${t('web.account.plan')}</h2>${state}${portal}</section>`;
 }
 
+/** The newest few creations with prompt and date, each opening in the gallery, and the link to all of them. */
 function creations(view: ViewContext, overview: AccountOverview): SafeHtml {
-  const { t } = view;
-  const items = overview.creations.filter((creation) => creation.mediaIds.length > 0);
-  if (items.length === 0) return html``;
-  return html`<h2>${t('web.account.creations')}</h2><div class="thumbs">${items.map((creation) =>
-    creation.mediaIds
-      .slice(0, 1)
-      .map((id) =>
-        creation.kind === 'image'
-          ? html`<a href="/account/media/${id}"><img src="/account/media/${id}" alt="${creation.prompt ?? t('kind.image')}" loading="lazy"></a>`
-          : html`<a href="/account/media/${id}">${t('kind.video')}</a>`,
-      ),
-  )}</div>`;
+  const { t, locale } = view;
+  const items = overview.creations;
+  return html`<section aria-labelledby="creations-h"><h2 id="creations-h">${t('web.account.creations')}</h2>${
+    items.length === 0
+      ? html`<p class="muted">${t('web.gallery.empty')}</p>`
+      : html`<ul class="gallery">${items.map((creation) => {
+          const first = creation.mediaIds[0];
+          const picture = !first
+            ? html`<span class="placeholder">${t('web.gallery.expired_short')}</span>`
+            : creation.kind === 'image'
+              ? html`<img src="/gallery/thumb/${first}" alt="${creation.prompt ?? t('kind.image')}" loading="lazy" width="384" height="384">`
+              : html`<span class="placeholder">${t('kind.video')}</span>`;
+          return html`<li data-testid="recent-creation"><a class="media" href="/gallery/${creation.id}">${picture}</a><div class="meta"><p class="prompt">${creation.prompt ?? t('web.gallery.prompt_removed')}</p><p class="muted">${formatDateTime(locale, creation.at)}</p></div></li>`;
+        })}</ul>`
+  }<p><a href="/gallery" data-testid="gallery-link">${t('web.account.open_gallery')}</a></p></section>`;
 }
 
 /** Why credits were granted, when the reason is one of ours (`pack:<id>` from Stars counts as a pack). */

@@ -11,6 +11,7 @@ import type {
   OpenAppealLine,
   PaymentReviewLine,
   PeriodStats,
+  ShareReportLine,
 } from '#core';
 import { formatDateTime, formatMoney } from '#web/html/format';
 import { html, type SafeHtml } from '#web/html/html';
@@ -46,7 +47,7 @@ function flashOf(input: { flash?: AdminFlash }): SafeHtml {
 
 function adminNav(view: ViewContext): SafeHtml {
   const { t } = view;
-  return html`<nav aria-label="${t('web.admin.nav_label')}"><p><a href="/admin">${t('web.admin.nav.find')}</a> · <a href="/admin/stats">${t('web.admin.nav.stats')}</a> · <a href="/admin/audit">${t('web.admin.nav.audit')}</a> · <a href="/admin/payment-reviews">${t('web.admin.nav.reviews')}</a> · <a href="/admin/appeals">${t('web.admin.appeals.link')}</a></p></nav>`;
+  return html`<nav aria-label="${t('web.admin.nav_label')}"><p><a href="/admin">${t('web.admin.nav.find')}</a> · <a href="/admin/stats">${t('web.admin.nav.stats')}</a> · <a href="/admin/audit">${t('web.admin.nav.audit')}</a> · <a href="/admin/payment-reviews">${t('web.admin.nav.reviews')}</a> · <a href="/admin/appeals">${t('web.admin.appeals.link')}</a> · <a href="/admin/reports">${t('web.admin.reports.link')}</a></p></nav>`;
 }
 
 function adminLayout(view: ViewContext, page: { title: string; body: SafeHtml }): SafeHtml {
@@ -365,5 +366,24 @@ ${
   return adminLayout(view, {
     title: t('web.admin.appeals.title'),
     body: html`${flashOf(input)}${input.appeals.length === 0 ? html`<p>${t('web.admin.appeals.empty')}</p>` : input.appeals.map(item)}`,
+  });
+}
+
+/** Open reports of published pages, each with the page, the reason, and unpublish or dismiss (both confirmed first). */
+export function adminShareReportsPage(
+  view: ViewContext,
+  input: { reports: ShareReportLine[]; flash?: AdminFlash },
+): SafeHtml {
+  const { t, locale } = view;
+  const item = (report: ShareReportLine) => html`<section class="card" data-testid="share-report">
+<p>${t('web.admin.reports.filed', { date: formatDateTime(locale, report.at) })} <a href="/admin/users/${report.ownerId}">${report.ownerId}</a></p>
+<p>${report.publishedSlug ? html`<a href="/s/${report.publishedSlug}" data-testid="reported-page">/s/${report.publishedSlug}</a>` : t('web.admin.reports.not_published')}</p>
+<blockquote data-testid="report-reason">${report.reason}</blockquote>
+${report.publishedSlug ? html`<form method="post" action="/admin/reports/${report.id}/unpublish" class="inline">${csrfField(view)}<button type="submit" class="danger">${t('web.admin.reports.unpublish')}</button></form>` : ''}
+<form method="post" action="/admin/reports/${report.id}/dismiss" class="inline">${csrfField(view)}<button type="submit" class="secondary">${t('web.admin.reports.dismiss')}</button></form>
+</section>`;
+  return adminLayout(view, {
+    title: t('web.admin.reports.title'),
+    body: html`${flashOf(input)}${input.reports.length === 0 ? html`<p>${t('web.admin.reports.empty')}</p>` : input.reports.map(item)}`,
   });
 }

@@ -22,11 +22,14 @@ function languageSwitch(view: ViewContext): SafeHtml {
   )}</span>`;
 }
 
-/** The page frame: header with navigation and language switch, main content, footer with the legal links; `head` adds to the head (a page's script). */
-export function layout(view: ViewContext, page: { title: string; body: SafeHtml; head?: SafeHtml }): SafeHtml {
+/** The page frame: header with navigation and language switch, main content, footer with the legal links; `head` adds to the head (a page's script, a share page's Open Graph). */
+export function layout(
+  view: ViewContext,
+  page: { title: string; body: SafeHtml; head?: SafeHtml; isWide?: boolean },
+): SafeHtml {
   const { t } = view;
   const account = view.user
-    ? html`${view.isAdmin ? html`<a href="/admin">${t('web.nav.admin')}</a> ` : ''}<a href="/account">${t('web.nav.account')}</a>
+    ? html`${view.isAdmin ? html`<a href="/admin">${t('web.nav.admin')}</a> ` : ''}<a href="/gallery">${t('web.nav.gallery')}</a> <a href="/account">${t('web.nav.account')}</a>
         <form method="post" action="/logout" class="inline">${csrfField(view)}<button type="submit" class="link">${t('web.nav.sign_out')}</button></form>`
     : html`<a href="/login">${t('web.nav.sign_in')}</a> <a href="/register">${t('web.nav.register')}</a>`;
   return html`<!doctype html>
@@ -45,7 +48,7 @@ ${page.head ?? ''}
 <a class="brand" href="/">${t('web.site_name')}</a>
 <nav aria-label="${t('web.nav.label')}"><a href="/create">${t('web.nav.create')}</a> <a href="/pricing">${t('web.nav.pricing')}</a> ${account} ${languageSwitch(view)}</nav>
 </header>
-<main id="main">
+<main id="main"${page.isWide ? html` class="wide"` : ''}>
 <h1>${page.title}</h1>
 ${page.body}
 </main>

@@ -103,7 +103,8 @@ async function findOwnGeneration(context: ChatContext, generationId: string) {
   const generation = /^[0-9a-f-]{36}$/.test(generationId)
     ? await context.deps.prisma.generation.findUnique({ where: { id: generationId } })
     : null;
-  if (!generation) throw new AppError('job_not_found');
+  // A creation its owner deleted in the gallery has no prompt left to make again.
+  if (!generation || generation.deletedAt) throw new AppError('job_not_found');
   if (generation.userId !== context.account.id) throw new AppError('not_job_owner');
   return generation;
 }

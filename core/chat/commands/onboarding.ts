@@ -8,6 +8,7 @@ import { MINIMUM_AGE, TERMS_VERSION } from '#core/legal/terms-version';
 import { formatUtc } from '#core/moderation/suspension-notice';
 import { applyReferralCode } from '#core/referrals/apply-referral-code';
 import { START_PAYLOAD_PREFIX } from '#core/referrals/referral-code';
+import { isRemixPayload, runRemixStart } from '#core/chat/commands/remix';
 
 /** Whether the account has accepted the current terms and confirmed its age. */
 export function hasAcceptedTerms(context: ChatContext): boolean {
@@ -35,10 +36,13 @@ export function termsPrompt(context: ChatContext): Reply {
 /**
  * /start: welcome, and the terms for someone who has not accepted them yet. A deep-link payload
  * `ref_<code>` (`https://t.me/<bot>?start=ref_<code>`) first records the invitation
- * (`applyReferralCode`) and says what became of it; the rest of /start runs as always.
+ * (`applyReferralCode`) and says what became of it; `r_<slug>` (a share page's link) first
+ * offers the shared prompt (`runRemixStart`); the rest of /start runs as always.
  */
 export async function runStart(context: ChatContext, payload = ''): Promise<Reply[]> {
-  const invitation = await referralNote(context, payload.trim());
+  const invitation = isRemixPayload(payload.trim())
+    ? await runRemixStart(context, payload.trim())
+    : await referralNote(context, payload.trim());
   if (!hasAcceptedTerms(context)) {
     return [
       ...invitation,

@@ -96,9 +96,13 @@ describe('media on S3 across processes', () => {
 
     const id = await admit(user, 'imagine', 'a lighthouse on a cloud');
     const delivered = await worker.waitForLine((line) => line.startsWith(`media ${id} `));
-    const asset = await cluster.database.prisma.mediaAsset.findFirstOrThrow({ where: { generationId: id } });
+    const asset = await cluster.database.prisma.mediaAsset.findFirstOrThrow({
+      where: { generationId: id, role: 'output' },
+    });
     expect(delivered).toBe(`media ${id} ${asset.sha256}`);
-    expect(s3.keysOf(BUCKET)).toEqual([asset.storageKey]);
+    // The result and the gallery's thumbnail of it, in the same bucket.
+    const thumbnail = await cluster.database.prisma.mediaAsset.findFirstOrThrow({ where: { thumbnailOfId: asset.id } });
+    expect(s3.keysOf(BUCKET).sort()).toEqual([asset.storageKey, thumbnail.storageKey].sort());
     const put = await s3.waitForRequest((request) => request.method === 'PUT');
     expect(put.headers.authorization).toContain(`Credential=${s3.accessKeyId}/`);
 

@@ -91,9 +91,13 @@ describe('generation through the provider SDKs', () => {
     const media = await waitForMedia(t.notifier, generationId);
     const delivered = await media.items[0]!.load();
     expect(sha256(delivered)).toBe(sha256(expected.bytes));
-    const assets = await t.database.prisma.mediaAsset.findMany({ where: { generationId } });
+    const assets = await t.database.prisma.mediaAsset.findMany({ where: { generationId, role: 'output' } });
     expect(assets).toHaveLength(1);
     const asset = assets[0]!;
+    // An image's gallery thumbnail is stored beside it (videos have none).
+    expect(await t.database.prisma.mediaAsset.count({ where: { thumbnailOfId: asset.id } })).toBe(
+      expected.mime.startsWith('image/') ? 1 : 0,
+    );
     expect(asset).toMatchObject({
       role: 'output',
       mime: expected.mime,
