@@ -140,7 +140,7 @@ export type Core = {
     /** Rectification: display name and language. */
     updateProfile(input: { userId: string; displayName: string; locale: string }): Promise<void>;
     /** Rectification of the email: the new address takes effect when its emailed link is opened. */
-    requestEmailChange(input: { userId: string; email: string; locale: string; origin: RequestOrigin }): Promise<void>;
+    requestEmailChange(input: { userId: string; email: string; origin: RequestOrigin }): Promise<void>;
     /** The previous address an undo link (mailed to it after a change) would restore, while usable. */
     describeEmailChangeUndo(token: string): Promise<{ email: string } | undefined>;
     /** Restores the previous address from its undo link, once within 7 days; ends every other session. */

@@ -27,6 +27,7 @@ export { ChatUnreachableError, type Notifier, type NotifierRegistry } from '#cor
 export { createLazyNotifier } from '#core/chat/lazy-notifier';
 export type { DeliveryTarget } from '#core/generation/delivery-target';
 export { translate, catalogOf, type MessageKey, type Catalog } from '#core/i18n/catalog';
+export { formatDate, formatMoney } from '#core/i18n/format';
 export { LOCALES, normalizeLocale, type Locale } from '#core/i18n/locales';
 export { AppError, isAppError, APP_ERROR_STATUS, type AppErrorCode } from '#core/errors/app-error';
 export { TERMS_VERSION, MINIMUM_AGE } from '#core/legal/terms-version';

@@ -800,4 +800,18 @@ export const en = {
   'plan.name.pro': 'Pro',
   'web.admin.refund_not_refundable':
     'That payment cannot be refunded (it was not paid, or was refunded already); nothing was done.',
+  // mail layout, payment receipts, home page examples, words for internal ids
+  'mail.layout.footer': '{name} · {site} · This message is about your account. Questions: {support}',
+  'mail.receipt.subject': 'Your receipt: {credits} credits',
+  'mail.receipt.intro': 'Hello,\n\nthank you for your payment. Here is your receipt.',
+  'mail.receipt.amount': 'Amount paid',
+  'mail.receipt.stars': '{stars} Telegram Stars',
+  'mail.receipt.credits': 'Credits added',
+  'mail.receipt.product': 'Product',
+  'mail.receipt.pack': '{credits} credits pack',
+  'mail.receipt.plan': '{plan} plan',
+  'mail.receipt.renews': 'Next renewal',
+  'mail.receipt.date': 'Date',
+  'mail.receipt.reference': 'Reference',
+  'mail.receipt.account': 'Your balance, payments and plan are on your account page:',
 } as const;

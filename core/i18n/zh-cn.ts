@@ -758,4 +758,18 @@ export const zhCN: Catalog = {
   'plan.name.plus': '进阶',
   'plan.name.pro': '专业',
   'web.admin.refund_not_refundable': '这笔付款无法退款（未付款或已退款）；未做任何操作。',
+  // mail layout, payment receipts, home page examples, words for internal ids
+  'mail.layout.footer': '{name} · {site} · 本邮件与你的账号有关。如有疑问：{support}',
+  'mail.receipt.subject': '你的收据：{credits} 积分',
+  'mail.receipt.intro': '你好，\n\n感谢你的付款。以下是你的收据。',
+  'mail.receipt.amount': '付款金额',
+  'mail.receipt.stars': '{stars} 个 Telegram Stars',
+  'mail.receipt.credits': '到账积分',
+  'mail.receipt.product': '商品',
+  'mail.receipt.pack': '{credits} 积分包',
+  'mail.receipt.plan': '{plan}套餐',
+  'mail.receipt.renews': '下次续费',
+  'mail.receipt.date': '日期',
+  'mail.receipt.reference': '编号',
+  'mail.receipt.account': '余额、付款记录和套餐可在你的账号页面查看：',
 };
