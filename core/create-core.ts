@@ -301,7 +301,13 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
           token: deps.config.telegram.token,
           apiRoot: deps.config.telegram.apiRoot,
         }),
-        deps: { catalog: deps.catalog, config: deps.config, logger: deps.logger, notifiers: deps.notifiers },
+        deps: {
+          catalog: deps.catalog,
+          config: deps.config,
+          logger: deps.logger,
+          mailer: deps.mailer,
+          notifiers: deps.notifiers,
+        },
       }
     : undefined;
   return {
