@@ -1,3 +1,6 @@
+import type { MediaFile } from '#core/providers/ports';
+import { createShowcasePictures, type FeaturedPicture } from '#core/showcase/showcase-pictures';
+import { quoteImagePrice, type ImagePrice } from '#core/showcase/quote-image-price';
 import type { CoreDeps } from '#core/core-deps';
 import type { CommandRequest } from '#core/chat/command-request';
 import type { Reply } from '#core/chat/reply';
@@ -113,6 +116,15 @@ export type Core = {
   media: {
     /** A stored file behind a signed, unexpired link; undefined otherwise (answer 404). */
     openSigned(input: { assetId: string; exp: string; sig: string }): Promise<OpenedMedia | undefined>;
+  };
+  /** What the home page shows: pictures the service made, and the price of one image. */
+  showcase: {
+    /** The featured pictures with their prompts. */
+    listFeatured(): Promise<FeaturedPicture[]>;
+    /** A demo picture of the home page by its name (`fox`), drawn once per process on first use; undefined when unknown. */
+    openPicture(slug: string): MediaFile | undefined;
+    /** One standard image in credits (what `/imagine` charges) and in money from the cheapest pack. */
+    imagePrice(): ImagePrice;
   };
   /** Web accounts: registration, sign-in, email verification, password reset, Google, profile, linking chat accounts. */
   accounts: {
@@ -287,6 +299,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
   const stripe = options.stripe ?? deps.stripe ?? createStripeClient(deps.config.stripe);
   const chatDeps: CoreDeps = { ...deps, stripe };
   const chatHold = createHeldRequestDrain(chatDeps, deps.chatHold ?? createMemoryChatHold());
+  const showcase = createShowcasePictures();
   // Requests another process held and could not finish (it stopped during the outage) are
   // admitted by whichever process starts next; an empty hold costs one read.
   chatHold.wake();
@@ -352,6 +365,11 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
           .map((template) => ({ id: template.id, name: template.name, description: template.description })),
     },
     media: { openSigned: (input) => openSignedMedia(deps, input) },
+    showcase: {
+      listFeatured: () => showcase.listFeatured(),
+      openPicture: (slug) => showcase.open(slug),
+      imagePrice: () => quoteImagePrice(deps),
+    },
     accounts: {
       register: (input) => registerAccount(deps, input),
       signIn: (input) => signInWithPassword(deps, input),

@@ -38,6 +38,8 @@ export type { SessionUser, WebSessionData } from '#core/accounts/web-session';
 export type { FoundWebSession } from '#core/accounts/find-web-session';
 export type { RequestOrigin } from '#core/accounts/record-security-event';
 export type { AccountOverview } from '#core/accounts/get-account-overview';
+export type { FeaturedPicture } from '#core/showcase/showcase-pictures';
+export type { ImagePrice } from '#core/showcase/quote-image-price';
 export type { LinkRequest, WebLinkOutcome } from '#core/accounts/link-chat-account';
 export type { RemoveIdentityOutcome } from '#core/accounts/remove-identity';
 export type { GoogleSignIn, PendingGoogleSignIn } from '#core/accounts/google-sign-in';

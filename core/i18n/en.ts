@@ -814,4 +814,8 @@ export const en = {
   'mail.receipt.date': 'Date',
   'mail.receipt.reference': 'Reference',
   'mail.receipt.account': 'Your balance, payments and plan are on your account page:',
+  'web.home.examples': 'Made with it',
+  'web.home.price': 'Credits per image: {credits} (about {money})',
+  'web.home.price_credits': 'Credits per image: {credits}',
+  'web.home.price_basis': 'Smallest pack: {packPrice} for {packCredits} credits.',
 } as const;

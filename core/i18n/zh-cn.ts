@@ -772,4 +772,8 @@ export const zhCN: Catalog = {
   'mail.receipt.date': '日期',
   'mail.receipt.reference': '编号',
   'mail.receipt.account': '余额、付款记录和套餐可在你的账号页面查看：',
+  'web.home.examples': '作品示例',
+  'web.home.price': '每张图片所需积分：{credits}（约 {money}）',
+  'web.home.price_credits': '每张图片所需积分：{credits}',
+  'web.home.price_basis': '最小积分包：{packPrice}，含 {packCredits} 积分。',
 };
