@@ -254,6 +254,21 @@ describe('privacy self-service', () => {
     ).toBeGreaterThan(0);
   });
 
+  it('writes the confirmation of a request by email in the account’s language, else in the page’s', async () => {
+    const { userId, email } = await webUser();
+    await h.t.database.prisma.user.update({ where: { id: userId }, data: { locale: 'zh-CN' } });
+    const visitor = h.client({ 'accept-language': 'en' });
+    await visitor.get('/privacy/request');
+    await visitor.post('/privacy/request', { email, kind: 'export', message: '' });
+    const known = await lastLinkTo(h.t.dataDir, email, '/privacy/request/');
+    expect(known.mail.subject).toBe('请确认你的数据请求');
+    expect(known.mail.html).toContain('<html lang="zh-CN">');
+    expect(known.mail.html).toContain(`<a href="${known.url}"`);
+    await visitor.post('/privacy/request', { email: 'no-account-zh@example.com', kind: 'export', message: '' });
+    const unknown = await lastLinkTo(h.t.dataDir, 'no-account-zh@example.com', '/privacy/request/');
+    expect(unknown.mail.subject).toBe('Confirm your data request');
+  });
+
   it('acts on a request by email only after its emailed link is opened and confirmed', async () => {
     const { userId, email } = await webUserWithImage('9004', 'a mountain hut');
     const visitor = h.client();
