@@ -1,14 +1,14 @@
-import { findPlan, type Catalog } from '#core/catalog/catalog';
-import { planName } from '#core/catalog/plan-name';
+import type { Catalog } from '#core/catalog/catalog';
+import { productName } from '#core/catalog/product-name';
 import { translate } from '#core/i18n/catalog';
-import { formatDate, formatMoney } from '#core/i18n/format';
+import { formatDate, formatPaidAmount } from '#core/i18n/format';
 import type { Locale } from '#core/i18n/locales';
 import type { MailContent } from '#core/mail/render-mail';
 
 /** What a receipt states about one payment. */
 export type ReceiptFacts = {
-  /** Telegram Stars payments are in whole Stars; the others in a currency's minor unit. */
-  isStars: boolean;
+  /** `telegram_stars` payments are in whole Stars; the others in a currency's minor unit. */
+  provider: string;
   amount: number;
   currency: string;
   credits: number;
@@ -29,18 +29,9 @@ export function paymentReceiptMail(
 ): MailContent {
   const t = (key: Parameters<typeof translate>[1], vars?: Record<string, string | number>) =>
     translate(locale, key, vars);
-  const plan = input.productId === null ? undefined : findPlan(catalog, input.productId);
-  const amount = input.isStars
-    ? t('mail.receipt.stars', { stars: input.amount })
-    : formatMoney(locale, input.amount, input.currency);
   const rows = [
-    {
-      label: t('mail.receipt.product'),
-      value: plan
-        ? t('mail.receipt.plan', { plan: planName(locale, plan.id) })
-        : t('mail.receipt.pack', { credits: input.credits }),
-    },
-    { label: t('mail.receipt.amount'), value: amount },
+    { label: t('mail.receipt.product'), value: productName(locale, catalog, input) },
+    { label: t('mail.receipt.amount'), value: formatPaidAmount(locale, input) },
     { label: t('mail.receipt.credits'), value: String(input.credits) },
     { label: t('mail.receipt.date'), value: formatDate(locale, input.paidAt) },
     ...(input.renewsAt ? [{ label: t('mail.receipt.renews'), value: formatDate(locale, input.renewsAt) }] : []),

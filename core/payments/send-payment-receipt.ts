@@ -67,7 +67,7 @@ export async function sendPaymentReceipt(
     }
     const locale = normalizeLocale(user.locale);
     const content = paymentReceiptMail(locale, deps.catalog, {
-      isStars: payment.provider === 'telegram_stars',
+      provider: payment.provider,
       amount: payment.amount,
       currency: payment.currency,
       credits: payment.credits,

@@ -95,6 +95,57 @@ describe('privacy self-service', () => {
     expect(page).toContain('data downloaded');
   });
 
+  it('names purchases in the export’s README in the account’s language, never by catalog id', async () => {
+    const { client, userId } = await webUser();
+    await h.t.database.prisma.user.update({ where: { id: userId }, data: { locale: 'zh-CN' } });
+    const paidAt = new Date('2026-11-02T10:00:00Z');
+    await h.t.database.prisma.payment.createMany({
+      data: [
+        {
+          userId,
+          provider: 'stripe',
+          externalId: 'pi_export_readme_1',
+          amount: 499,
+          currency: 'usd',
+          credits: 50,
+          status: 'succeeded',
+          productId: 'starter',
+          createdAt: paidAt,
+        },
+        {
+          userId,
+          provider: 'telegram_stars',
+          externalId: 'stx_export_readme_2',
+          amount: 250,
+          currency: 'XTR',
+          credits: 50,
+          status: 'refunded',
+          productId: 'starter',
+          createdAt: paidAt,
+        },
+        {
+          userId,
+          provider: 'stripe',
+          externalId: 'pi_export_readme_3',
+          amount: 999,
+          currency: 'usd',
+          credits: 300,
+          status: 'succeeded',
+          productId: 'plus',
+          createdAt: paidAt,
+        },
+      ],
+    });
+    const readme = (await exportOf(client)).files.get('README.txt')?.toString('utf8') ?? '';
+    expect(readme).toContain('你的数据导出');
+    expect(readme).toContain('data.json');
+    expect(readme).toContain('付款记录：');
+    expect(readme).toContain('2026-11-02  50 积分包  US$4.99  积分：50  已付款');
+    expect(readme).toContain('2026-11-02  50 积分包  250 个 Telegram Stars  积分：50  已退款');
+    expect(readme).toContain('2026-11-02  进阶套餐  US$9.99  积分：300  已付款');
+    expect(readme).not.toMatch(/\b(starter|plus)\b/);
+  });
+
   it('the export holds the Stripe customer id and the web sessions, and lists its own request as completed', async () => {
     const { client, userId } = await webUser();
     await h.t.database.prisma.stripeCustomer.create({ data: { userId, customerId: 'cus_export_test_1' } });
