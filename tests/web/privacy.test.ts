@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '#core/catalog/catalog';
 import { renderText } from '#tests/support/chat-driver';
 import { chatUserWithImage, linkBothSides } from '#tests/web/support/chat-helpers';
-import { lastLinkTo } from '#tests/web/support/outbox';
+import { lastLinkTo, readOutbox } from '#tests/web/support/outbox';
 import { readZip } from '#tests/web/support/read-zip';
 import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
 import { pageText, type WebClient } from '#tests/web/support/web-client';
@@ -318,6 +318,25 @@ describe('privacy self-service', () => {
     await visitor.post('/privacy/request', { email: 'no-account-zh@example.com', kind: 'export', message: '' });
     const unknown = await lastLinkTo(h.t.dataDir, 'no-account-zh@example.com', '/privacy/request/');
     expect(unknown.mail.subject).toBe('Confirm your data request');
+  });
+
+  it('passes a confirmed correction request to support by a mail with text and HTML parts', async () => {
+    const { email } = await webUser();
+    const visitor = h.client();
+    await visitor.get('/privacy/request');
+    await visitor.post('/privacy/request', { email, kind: 'rectify', message: 'my name is wrong' });
+    const path = new URL((await lastLinkTo(h.t.dataDir, email, '/privacy/request/')).url).pathname;
+    await visitor.get(path);
+    expect(pageText((await visitor.post(path)).text)).toContain('passed to our support team');
+    const request = await h.t.database.prisma.dataSubjectRequest.findFirstOrThrow({
+      where: { email, kind: 'rectify' },
+    });
+    const mail = (await readOutbox(h.t.dataDir)).findLast((candidate) => candidate.subject.includes(request.id));
+    expect(mail?.to).toContain(h.t.deps.config.supportEmail);
+    expect(mail?.subject).toBe(`Verified data request ${request.id} (rectify)`);
+    expect(mail?.text).toContain(`A verified rectification request is waiting: request ${request.id}.`);
+    expect(mail?.html).toContain(`A verified rectification request is waiting: request ${request.id}.`);
+    expect(mail?.html).toContain('>Imagine</div>');
   });
 
   it('acts on a request by email only after its emailed link is opened and confirmed', async () => {
