@@ -825,4 +825,5 @@ export const en = {
   'export.readme.missing': 'Files listed in data.json but no longer stored: {ids}',
   'export.readme.payments': 'Payments:',
   'export.readme.payment': '{date}  {product}  {amount}  credits: {credits}  {status}',
+  'balance.movement_source': '{date}  {delta}  {reason} ({source})',
 } as const;

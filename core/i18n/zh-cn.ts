@@ -783,4 +783,5 @@ export const zhCN: Catalog = {
   'export.readme.missing': 'data.json 中列出但已不再保存的文件：{ids}',
   'export.readme.payments': '付款记录：',
   'export.readme.payment': '{date}  {product}  {amount}  积分：{credits}  {status}',
+  'balance.movement_source': '{date}  {delta}  {reason}（{source}）',
 };
