@@ -103,6 +103,8 @@ describe('internal ids never reach users: chat, account page, mails, export', ()
       expect(read.balance).toContain(locale === 'en' ? 'Plus plan' : '进阶套餐');
       expect(read.invoice).toContain(locale === 'en' ? '50 credits' : '50 积分');
       expect(read.account).toContain(locale === 'en' ? 'credits added (credit pack)' : '积分到账 (积分包)');
+      // The payments table names a purchase as the receipt and the export do.
+      expect(read.account).toContain(locale === 'en' ? '50 credits pack $4.99' : '50 积分包 US$4.99');
       expect(read.mails).toContain(locale === 'en' ? '50 credits pack' : '50 积分包');
       expect(read.export).toContain(locale === 'en' ? 'Plus plan' : '进阶套餐');
       for (const [place, text] of Object.entries(read))
