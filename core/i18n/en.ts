@@ -816,7 +816,7 @@ export const en = {
   'web.home.examples': 'Made with it',
   'web.home.price': 'Credits per image: {credits} (about {money})',
   'web.home.price_credits': 'Credits per image: {credits}',
-  'web.home.price_basis': 'Smallest pack: {packPrice} for {packCredits} credits.',
+  'web.home.price_basis': 'Cheapest pack: {packPrice} for {packCredits} credits.',
   'export.readme.title': 'Your data export',
   'export.readme.made': 'Made: {date}',
   'export.readme.data_json':

@@ -774,7 +774,7 @@ export const zhCN: Catalog = {
   'web.home.examples': '作品示例',
   'web.home.price': '每张图片所需积分：{credits}（约 {money}）',
   'web.home.price_credits': '每张图片所需积分：{credits}',
-  'web.home.price_basis': '最小积分包：{packPrice}，含 {packCredits} 积分。',
+  'web.home.price_basis': '最便宜的积分包：{packPrice}，含 {packCredits} 积分。',
   'export.readme.title': '你的数据导出',
   'export.readme.made': '生成时间：{date}',
   'export.readme.data_json':

@@ -55,9 +55,9 @@ describe('home page: demo pictures with their prompts, and the price of one imag
       money: { amountMinor: 9.98, currency: 'usd', packCredits: 50, packAmount: 499 },
     });
     expect(text).toContain('Credits per image: 1 (about $0.10)');
-    expect(text).toContain('Smallest pack: $4.99 for 50 credits');
+    expect(text).toContain('Cheapest pack: $4.99 for 50 credits');
     const zh = pageText((await h.client({ 'accept-language': 'zh-CN' }).get('/')).text);
     expect(zh).toContain('每张图片所需积分：1（约 US$0.10）');
-    expect(zh).toContain('最小积分包：US$4.99，含 50 积分');
+    expect(zh).toContain('最便宜的积分包：US$4.99，含 50 积分');
   });
 });
