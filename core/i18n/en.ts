@@ -820,7 +820,7 @@ export const en = {
   'export.readme.title': 'Your data export',
   'export.readme.made': 'Made: {date}',
   'export.readme.data_json':
-    'data.json: your account, sign-in methods, credits and their history, payments and your Stripe customer id, creations with prompts, template and moderation records, login records, web sessions (IP address, browser, when started and last renewed) and data requests.',
+    'data.json: your account, sign-in methods, credits and their history, payments (with the receipts we emailed) and your Stripe customer id, creations with prompts, template and moderation records, login records, web sessions (IP address, browser, when started and last renewed) and data requests.',
   'export.readme.media': 'media/: your stored images and videos, named by the ids used in data.json.',
   'export.readme.missing': 'Files listed in data.json but no longer stored: {ids}',
   'export.readme.payments': 'Payments:',

@@ -778,7 +778,7 @@ export const zhCN: Catalog = {
   'export.readme.title': '你的数据导出',
   'export.readme.made': '生成时间：{date}',
   'export.readme.data_json':
-    'data.json：你的账号、登录方式、积分及其变动记录、付款记录和你的 Stripe 客户编号、作品及其描述、模板和审核记录、登录记录、网页会话（IP 地址、浏览器、开始和最近续期的时间）以及数据请求。',
+    'data.json：你的账号、登录方式、积分及其变动记录、付款记录（含我们发出的收据）和你的 Stripe 客户编号、作品及其描述、模板和审核记录、登录记录、网页会话（IP 地址、浏览器、开始和最近续期的时间）以及数据请求。',
   'export.readme.media': 'media/：你保存的图片和视频，文件名为 data.json 中使用的编号。',
   'export.readme.missing': 'data.json 中列出但已不再保存的文件：{ids}',
   'export.readme.payments': '付款记录：',

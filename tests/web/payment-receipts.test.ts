@@ -7,6 +7,7 @@ import { retryPaymentReceipts } from '#core/payments/retry-payment-receipts';
 import { ChatUser } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import { readOutbox } from '#tests/web/support/outbox';
+import { readZip } from '#tests/web/support/read-zip';
 import type { WebClient } from '#tests/web/support/web-client';
 import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
 
@@ -74,6 +75,19 @@ describe('payment receipts for card payments (Stripe)', () => {
     expect(mail?.html).toMatch(/<th[^>]*>Credits added<\/th><td[^>]*>50<\/td>/);
     expect(mail?.html).toContain(`<a href="${h.baseUrl}/account"`);
     expect(mail?.html).not.toMatch(/\bstarter\b/);
+
+    await client.get('/account/privacy');
+    const asked = await client.post('/account/privacy/export');
+    const data = JSON.parse(
+      readZip((await client.get(asked.location ?? '')).body)
+        .get('data.json')
+        ?.toString() ?? '{}',
+    ) as {
+      payments: { amount: number; receipt: { sentAt: string | null; attempts: number } | null }[];
+    };
+    expect(data.payments).toHaveLength(1);
+    expect(data.payments[0]?.receipt?.sentAt).not.toBeNull();
+    expect(data.payments[0]?.receipt?.attempts).toBe(1);
   });
 
   it('mails a receipt in Chinese for a plan’s first payment and for each renewal, with the next renewal date', async () => {
