@@ -3,14 +3,42 @@ import { normalizeLocale } from '#core/i18n/locales';
 import { renderMail } from '#core/mail/render-mail';
 import { paymentReceiptMail } from '#core/payments/payment-receipt-mail';
 
-/** How long one sender holds a receipt before another may try it (a sender that died mid-send). */
-const RECEIPT_CLAIM_MS = 2 * 60_000;
+/**
+ * How long one sender holds a receipt before another may try it (a sender that died mid-send):
+ * longer than nodemailer's time-outs, so a slow send is never doubled.
+ */
+const RECEIPT_CLAIM_MS = 15 * 60_000;
 /** Tries of one receipt before it is given up (logged at each failure). */
 export const MAX_RECEIPT_ATTEMPTS = 8;
 const FIRST_RETRY_MS = 60_000;
 const MAX_RETRY_MS = 6 * 3600_000;
 
-/** Whether the receipt was sent now, dropped (the buyer has no address any more), failed (tried again later) or not due. */
+/** How long a payment's handler waits for its receipt before answering (Stripe, Telegram); the mail goes on after. */
+const RECEIPT_WAIT_MS = 5_000;
+
+/**
+ * Sends a payment's receipt right after its crediting committed, waiting at most
+ * {@link RECEIPT_WAIT_MS}: a slow or hung mail server must not hold up the webhook's answer (Stripe
+ * would deliver it again) or the chat's. A send that takes longer finishes, or fails and is
+ * retried by the sweep, on its own.
+ */
+export async function sendReceiptAfterCommit(
+  deps: Parameters<typeof sendPaymentReceipt>[0],
+  paymentId: string,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, RECEIPT_WAIT_MS);
+    timer.unref();
+  });
+  await Promise.race([sendPaymentReceipt(deps, paymentId), waited]);
+  clearTimeout(timer);
+}
+
+/**
+ * Whether the receipt was sent now, dropped (the buyer has no address any more), failed (tried
+ * again later) or not due.
+ */
 export type ReceiptOutcome = 'sent' | 'dropped' | 'failed' | 'not_due';
 
 /**

@@ -8,7 +8,7 @@ import { textReply, type Reply } from '#core/chat/reply';
 import { logHeldPayment, recordPaymentReview } from '#core/payments/hold-payment-for-review';
 import { rewardFirstPurchaseLocked } from '#core/referrals/reward-first-purchase';
 import { owePaymentReceiptLocked } from '#core/payments/owe-payment-receipt';
-import { sendPaymentReceipt } from '#core/payments/send-payment-receipt';
+import { sendReceiptAfterCommit } from '#core/payments/send-payment-receipt';
 
 /** Telegram Stars' currency code. */
 export const STARS_CURRENCY = 'XTR';
@@ -115,7 +115,7 @@ export async function applyStarsPayment(
     });
     return isOwed ? payment.id : undefined;
   });
-  if (receiptOf) await sendPaymentReceipt(deps, receiptOf);
+  if (receiptOf) await sendReceiptAfterCommit(deps, receiptOf);
   const balance = await getBalance(deps.prisma, parsed.userId, now);
   return textReply('buy.credited', { credits: pack.credits, balance: balance.available });
 }

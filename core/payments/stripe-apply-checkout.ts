@@ -11,7 +11,7 @@ import { holdForReview } from '#core/payments/hold-payment-for-review';
 import { announceCredits, chatOriginOf } from '#core/payments/announce-card-credits';
 import { rewardFirstPurchaseLocked } from '#core/referrals/reward-first-purchase';
 import { owePaymentReceiptLocked } from '#core/payments/owe-payment-receipt';
-import { sendPaymentReceipt } from '#core/payments/send-payment-receipt';
+import { sendReceiptAfterCommit } from '#core/payments/send-payment-receipt';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -141,7 +141,7 @@ export async function checkoutCompletedEffect(
     },
     afterCommit: async () => {
       if (origin) await announceCredits(deps, { userId, credits: pack.credits, origin });
-      if (receiptOf) await sendPaymentReceipt(deps, receiptOf);
+      if (receiptOf) await sendReceiptAfterCommit(deps, receiptOf);
     },
   };
 }

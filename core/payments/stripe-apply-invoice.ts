@@ -7,7 +7,7 @@ import { holdForReview } from '#core/payments/hold-payment-for-review';
 import { announceCredits, chatOriginOf } from '#core/payments/announce-card-credits';
 import { rewardFirstPurchaseLocked } from '#core/referrals/reward-first-purchase';
 import { owePaymentReceiptLocked } from '#core/payments/owe-payment-receipt';
-import { sendPaymentReceipt } from '#core/payments/send-payment-receipt';
+import { sendReceiptAfterCommit } from '#core/payments/send-payment-receipt';
 import { planOfSubscription, upsertSubscription, userIdOfSubscription } from '#core/payments/stripe-sync-subscription';
 
 /** The invoice's subscription id (Stripe moved it under `parent.subscription_details`). */
@@ -106,7 +106,7 @@ export async function invoicePaidEffect(
     note: 'plan_credited',
     afterCommit: async () => {
       if (origin) await announceCredits(deps, { userId, credits: plan.monthlyCredits, origin });
-      if (receiptOf) await sendPaymentReceipt(deps, receiptOf);
+      if (receiptOf) await sendReceiptAfterCommit(deps, receiptOf);
     },
     apply: async (tx) => {
       const subscriptionRowId = await upsertSubscription(tx, userId, subscription, plan);

@@ -1,4 +1,7 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSmtpMailer } from '#core/infra/mail/smtp-mailer';
+import { applyStarsPayment } from '#core/payments/stars-payment';
 import { ChatUser } from '#tests/support/chat-driver';
 import { findLedgerViolations } from '#tests/support/ledger-invariants';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
@@ -91,4 +94,47 @@ describe('payment receipts for Telegram Stars purchases', () => {
       await t.database.prisma.paymentReceipt.count({ where: { paymentId: { in: payments.map((row) => row.id) } } }),
     ).toBe(0);
   });
+
+  it('answers the payment within seconds while the mail server hangs, and retries the receipt later', async () => {
+    const sockets = new Set<net.Socket>();
+    const hung = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const { port } = hung.address() as net.AddressInfo;
+    const userId = await payer('8105', { address: 'stars-slow@example.com', isVerified: true });
+    const deps = {
+      ...t.deps,
+      mailer: createSmtpMailer({
+        smtpUrl: `smtp://127.0.0.1:${port}`,
+        from: 'imagine@example.com',
+        logger: t.deps.logger,
+      }),
+    };
+    const started = Date.now();
+    const reply = await applyStarsPayment(deps, {
+      payload: `pack:starter:${userId}`,
+      chargeId: 'stx-receipt-5',
+      currency: 'XTR',
+      totalAmount: 250,
+      platformUserId: '8105',
+    });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(reply).toMatchObject({ type: 'message' });
+    const payment = await t.database.prisma.payment.findFirstOrThrow({ where: { externalId: 'stx-receipt-5' } });
+    const where = { paymentId: payment.id };
+    expect(await t.database.prisma.paymentReceipt.findUniqueOrThrow({ where })).toMatchObject({
+      sentAt: null,
+      attempts: 1,
+    });
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => hung.close(() => resolve()));
+    const deadline = Date.now() + 10_000;
+    while ((await t.database.prisma.paymentReceipt.findUniqueOrThrow({ where })).lastError === null) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await t.database.prisma.paymentReceipt.findUniqueOrThrow({ where })).toMatchObject({
+      sentAt: null,
+      attempts: 1,
+    });
+  }, 30_000);
 });
