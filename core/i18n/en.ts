@@ -826,4 +826,5 @@ export const en = {
   'export.readme.payments': 'Payments:',
   'export.readme.payment': '{date}  {product}  {amount}  credits: {credits}  {status}',
   'balance.movement_source': '{date}  {delta}  {reason} ({source})',
+  'mail.layout.fact': '{label}: {value}',
 } as const;

@@ -784,4 +784,5 @@ export const zhCN: Catalog = {
   'export.readme.payments': '付款记录：',
   'export.readme.payment': '{date}  {product}  {amount}  积分：{credits}  {status}',
   'balance.movement_source': '{date}  {delta}  {reason}（{source}）',
+  'mail.layout.fact': '{label}：{value}',
 };

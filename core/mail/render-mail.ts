@@ -6,7 +6,7 @@ export type MailBlock =
   | { kind: 'paragraph'; text: string }
   /** A link on a line of its own: the bare address in text, an underlined link in HTML. */
   | { kind: 'link'; url: string }
-  /** Label and value pairs: `Label: value` lines in text, a two-column table in HTML. */
+  /** Label and value pairs: `Label: value` lines in text (`标签：值` in Chinese), a two-column table in HTML. */
   | { kind: 'facts'; rows: { label: string; value: string }[] };
 
 /** What a mail's template produces: its subject and body, already in the recipient's language. */
@@ -29,14 +29,16 @@ function isWebUrl(url: string): boolean {
   return /^https?:\/\/[^\s"'<>]+$/.test(url);
 }
 
-function textOf(block: MailBlock): string {
+function textOf(locale: Locale, block: MailBlock): string {
   switch (block.kind) {
     case 'paragraph':
       return block.text;
     case 'link':
       return block.url;
     case 'facts':
-      return block.rows.map((row) => `${row.label}: ${row.value}`).join('\n');
+      return block.rows
+        .map((row) => translate(locale, 'mail.layout.fact', { label: row.label, value: row.value }))
+        .join('\n');
   }
 }
 
@@ -70,7 +72,7 @@ function htmlOf(block: MailBlock): string {
 export function renderMail(locale: Locale, site: MailSite, content: MailContent): RenderedMail {
   const name = translate(locale, 'web.site_name');
   const footer = translate(locale, 'mail.layout.footer', { name, site: site.publicUrl, support: site.supportEmail });
-  const text = [name, ...content.blocks.map(textOf), '--', footer].join('\n\n');
+  const text = [name, ...content.blocks.map((block) => textOf(locale, block)), '--', footer].join('\n\n');
   const lang = locale === 'zh-CN' ? 'zh-CN' : 'en';
   const html = `<!DOCTYPE html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(content.subject)}</title></head>

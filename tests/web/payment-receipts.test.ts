@@ -99,7 +99,7 @@ describe('payment receipts for card payments (Stripe)', () => {
     const subscription = await h.t.database.prisma.subscription.findFirstOrThrow({ where: { userId } });
     const firstEnd = formatDate('zh-CN', subscription.currentPeriodEnd ?? new Date(0));
     expect(first[0]?.subject).toBe('你的收据：300 积分');
-    for (const line of ['商品: 进阶套餐', '付款金额: US$9.99', '到账积分: 300', `下次续费: ${firstEnd}`])
+    for (const line of ['商品：进阶套餐', '付款金额：US$9.99', '到账积分：300', `下次续费：${firstEnd}`])
       expect(first[0]?.text).toContain(line);
     expect(first[0]?.html).toContain('<html lang="zh-CN">');
     expect(first[0]?.html).toContain('进阶套餐');
@@ -111,7 +111,7 @@ describe('payment receipts for card payments (Stripe)', () => {
     const all = await receiptsTo(email);
     expect(all).toHaveLength(2);
     const renewed = await h.t.database.prisma.subscription.findFirstOrThrow({ where: { userId } });
-    expect(all[1]?.text).toContain(`下次续费: ${formatDate('zh-CN', renewed.currentPeriodEnd ?? new Date(0))}`);
+    expect(all[1]?.text).toContain(`下次续费：${formatDate('zh-CN', renewed.currentPeriodEnd ?? new Date(0))}`);
     expect(renewed.currentPeriodEnd?.getTime()).toBeGreaterThan(subscription.currentPeriodEnd?.getTime() ?? 0);
   });
 

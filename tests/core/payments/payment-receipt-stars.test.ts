@@ -74,8 +74,8 @@ describe('payment receipts for Telegram Stars purchases', () => {
     await pay(userId, '8102', 'stx-receipt-2');
     const [mail] = await mailsTo('stars-zh@example.com');
     expect(mail?.subject).toBe('你的收据：50 积分');
-    expect(mail?.text).toContain('付款金额: 250 个 Telegram Stars');
-    expect(mail?.text).toContain('商品: 50 积分包');
+    expect(mail?.text).toContain('付款金额：250 个 Telegram Stars');
+    expect(mail?.text).toContain('商品：50 积分包');
     expect(mail?.html).toContain('<html lang="zh-CN">');
   });
 
