@@ -1,3 +1,6 @@
+import type { MediaFile } from '#core/providers/ports';
+import { createShowcasePictures, type FeaturedPicture } from '#core/showcase/showcase-pictures';
+import { quoteImagePrice, type ImagePrice } from '#core/showcase/quote-image-price';
 import type { CoreDeps } from '#core/core-deps';
 import type { CommandRequest } from '#core/chat/command-request';
 import type { Reply } from '#core/chat/reply';
@@ -167,6 +170,15 @@ export type Core = {
     /** A stored file behind a signed, unexpired link; undefined otherwise (answer 404). */
     openSigned(input: { assetId: string; exp: string; sig: string }): Promise<OpenedMedia | undefined>;
   };
+  /** What the home page shows: pictures the service made, and the price of one image. */
+  showcase: {
+    /** The featured pictures with their prompts. */
+    listFeatured(): Promise<FeaturedPicture[]>;
+    /** A demo picture of the home page by its name (`fox`), drawn once per process on first use; undefined when unknown. */
+    openPicture(slug: string): MediaFile | undefined;
+    /** One standard image in credits (what `/imagine` charges) and in money from the cheapest pack. */
+    imagePrice(): ImagePrice;
+  };
   /** Web accounts: registration, sign-in, email verification, password reset, Google, profile, linking chat accounts. */
   accounts: {
     /** Creates an email/password account with the terms and 13+ confirmation and its signup credits; emails a verification link. */
@@ -193,7 +205,7 @@ export type Core = {
     /** Rectification: display name and language. */
     updateProfile(input: { userId: string; displayName: string; locale: string }): Promise<void>;
     /** Rectification of the email: the new address takes effect when its emailed link is opened. */
-    requestEmailChange(input: { userId: string; email: string; locale: string; origin: RequestOrigin }): Promise<void>;
+    requestEmailChange(input: { userId: string; email: string; origin: RequestOrigin }): Promise<void>;
     /** The previous address an undo link (mailed to it after a change) would restore, while usable. */
     describeEmailChangeUndo(token: string): Promise<{ email: string } | undefined>;
     /** Restores the previous address from its undo link, once within 7 days; ends every other session. */
@@ -377,6 +389,7 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
   const stripe = options.stripe ?? deps.stripe ?? createStripeClient(deps.config.stripe);
   const chatDeps: CoreDeps = { ...deps, stripe };
   const chatHold = createHeldRequestDrain(chatDeps, deps.chatHold ?? createMemoryChatHold());
+  const showcase = createShowcasePictures();
   // Requests another process held and could not finish (it stopped during the outage) are
   // admitted by whichever process starts next; an empty hold costs one read.
   chatHold.wake();
@@ -391,7 +404,13 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
           token: deps.config.telegram.token,
           apiRoot: deps.config.telegram.apiRoot,
         }),
-        deps: { catalog: deps.catalog, config: deps.config, logger: deps.logger, notifiers: deps.notifiers },
+        deps: {
+          catalog: deps.catalog,
+          config: deps.config,
+          logger: deps.logger,
+          mailer: deps.mailer,
+          notifiers: deps.notifiers,
+        },
       }
     : undefined;
   return {
@@ -451,6 +470,11 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       prefill: (input) => findCreationPrefill(deps, input),
     },
     media: { openSigned: (input) => openSignedMedia(deps, input) },
+    showcase: {
+      listFeatured: () => showcase.listFeatured(),
+      openPicture: (slug) => showcase.open(slug),
+      imagePrice: () => quoteImagePrice(deps),
+    },
     accounts: {
       register: (input) => registerAccount(deps, input),
       signIn: (input) => signInWithPassword(deps, input),

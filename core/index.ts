@@ -26,8 +26,16 @@ export type { Reply, Text, Button, MediaItem } from '#core/chat/reply';
 export { ChatUnreachableError, type Notifier, type NotifierRegistry } from '#core/chat/notifier';
 export { createLazyNotifier } from '#core/chat/lazy-notifier';
 export type { DeliveryTarget } from '#core/generation/delivery-target';
-export { translate, catalogOf, isMessageKey, type MessageKey, type VarsArgument } from '#core/i18n/catalog';
+export {
+  translate,
+  catalogOf,
+  isMessageKey,
+  type MessageKey,
+  type VarsArgument,
+  type Catalog,
+} from '#core/i18n/catalog';
 export { LOCALES, LOCALE_NAMES, isLocale, matchLocale, normalizeLocale, type Locale } from '#core/i18n/locales';
+export { formatDate, formatMoney } from '#core/i18n/format';
 export { AppError, isAppError, APP_ERROR_STATUS, type AppErrorCode } from '#core/errors/app-error';
 export { TERMS_VERSION, MINIMUM_AGE } from '#core/legal/terms-version';
 export type { Clock } from '#core/infra/clock';
@@ -37,6 +45,8 @@ export type { SessionUser, WebSessionData } from '#core/accounts/web-session';
 export type { FoundWebSession } from '#core/accounts/find-web-session';
 export type { RequestOrigin } from '#core/accounts/record-security-event';
 export type { AccountOverview } from '#core/accounts/get-account-overview';
+export type { FeaturedPicture } from '#core/showcase/showcase-pictures';
+export type { ImagePrice } from '#core/showcase/quote-image-price';
 export type { LinkRequest, WebLinkOutcome } from '#core/accounts/link-chat-account';
 export type { RemoveIdentityOutcome } from '#core/accounts/remove-identity';
 export type { GoogleSignIn, PendingGoogleSignIn } from '#core/accounts/google-sign-in';

@@ -47,11 +47,11 @@ export async function updateProfile(
  * Rectification of the email: a link goes to the new address, which replaces the old one only
  * when the link is opened (so nobody can point an account at an address they do not hold). A new
  * request revokes every earlier change link, so only the latest address can take effect.
- * Throws `email_taken` when another account has it.
+ * The link is written in the account's language. Throws `email_taken` when another account has it.
  */
 export async function requestEmailChange(
   deps: CoreDeps,
-  input: { userId: string; email: string; locale: string; origin: RequestOrigin },
+  input: { userId: string; email: string; origin: RequestOrigin },
 ): Promise<void> {
   const email = parseField(EmailSchema, input.email, 'email');
   await takeAttempts(deps, [{ key: `mail:change:${input.userId}`, rule: MAIL_RULES.perAddress }]);
@@ -72,5 +72,9 @@ export async function requestEmailChange(
       details: { fields: ['email'] },
     },
   });
-  await sendEmailVerification(deps, { userId: input.userId, email, locale: input.locale, isChange: true });
+  const { locale } = await deps.prisma.user.findUniqueOrThrow({
+    where: { id: input.userId },
+    select: { locale: true },
+  });
+  await sendEmailVerification(deps, { userId: input.userId, email, locale, isChange: true });
 }

@@ -11,7 +11,7 @@ import {
 /** What `stars-reconcile` needs beyond the database: the bot's transactions, and what crediting needs. */
 export type StarsReconcileClient = {
   source: StarTransactions;
-  deps: Pick<CoreDeps, 'catalog' | 'config' | 'logger'> & { notifiers?: NotifierRegistry };
+  deps: Pick<CoreDeps, 'catalog' | 'config' | 'logger' | 'mailer'> & { notifiers?: NotifierRegistry };
 };
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AdminActor, AdminDeps } from '#core/admin/admin-deps';
 import type { Admin } from '#core/admin/create-admin';
@@ -187,6 +188,7 @@ async function executeAdminCommand(
     { createBotApiStarTransactions },
     { CATALOG },
     { createLogger },
+    { createMailer },
   ] = await Promise.all([
     import('#core/infra/stripe-client'),
     import('#core/admin/bot-api-stars-refunds'),
@@ -194,6 +196,7 @@ async function executeAdminCommand(
     import('#core/admin/bot-api-star-transactions'),
     import('#core/catalog/catalog'),
     import('#core/infra/logger'),
+    import('#core/infra/mail/create-mailer'),
   ]);
   const { config } = context;
   try {
@@ -201,13 +204,21 @@ async function executeAdminCommand(
       ? createBotApiStarsRefunds({ token: config.telegram.token, apiRoot: config.telegram.apiRoot })
       : undefined;
     // Logs of a command go to stderr, so stdout stays its result (JSON with --json).
+    const logger = createLogger({ level: config.logLevel, destination: process.stderr });
     const starsReconcile = config.telegram
       ? {
           source: createBotApiStarTransactions({ token: config.telegram.token, apiRoot: config.telegram.apiRoot }),
           deps: {
             catalog: CATALOG,
             config,
-            logger: createLogger({ level: config.logLevel, destination: process.stderr }),
+            logger,
+            // A payment applied here owes its receipt like any other.
+            mailer: createMailer({
+              smtpUrl: config.mail.smtpUrl,
+              from: config.mail.from,
+              outboxDir: path.join(config.dataDir, 'outbox'),
+              logger,
+            }),
           },
         }
       : undefined;

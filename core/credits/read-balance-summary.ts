@@ -13,7 +13,7 @@ export type BalanceSummary = {
   /** The end of the current period of the newest subscription to that plan. */
   planPeriodEnd: Date | undefined;
   /** The last credit movements, newest first, captures left out (as the ledger listing shows users). */
-  movements: { kind: LedgerKind; delta: number; at: Date }[];
+  movements: { kind: LedgerKind; delta: number; reason: string | null; at: Date }[];
   /** The account's invite code (null until first made) and its inviter-side referral entries. */
   referral: { code: string | null; entries: ReferralLedgerEntry[] };
 };
@@ -21,7 +21,7 @@ export type BalanceSummary = {
 type SummaryRow = BalanceColumns & {
   planId: string | null;
   planPeriodEndMs: number | string | null;
-  movements: { kind: LedgerKind; delta: number; atMs: number | string }[];
+  movements: { kind: LedgerKind; delta: number; reason: string | null; atMs: number | string }[];
   referralCode: string | null;
   referralEntries: ReferralLedgerEntry[];
 };
@@ -42,8 +42,8 @@ export async function readBalanceSummary(
       ${plan} AS "planId",
       (SELECT (extract(epoch FROM "currentPeriodEnd") * 1000)::bigint FROM subscriptions
         WHERE "userId" = ${userId}::uuid AND "planId" = ${plan} ORDER BY "createdAt" DESC LIMIT 1) AS "planPeriodEndMs",
-      (SELECT coalesce(json_agg(json_build_object('kind', kind, 'delta', delta, 'atMs', (extract(epoch FROM "createdAt") * 1000)::bigint) ORDER BY id DESC), '[]'::json)
-         FROM (SELECT id, kind, delta, "createdAt" FROM credit_ledger WHERE "userId" = ${userId}::uuid AND kind <> 'capture' ORDER BY id DESC LIMIT ${options.movements}) AS recent) AS movements,
+      (SELECT coalesce(json_agg(json_build_object('kind', kind, 'delta', delta, 'reason', reason, 'atMs', (extract(epoch FROM "createdAt") * 1000)::bigint) ORDER BY id DESC), '[]'::json)
+         FROM (SELECT id, kind, delta, reason, "createdAt" FROM credit_ledger WHERE "userId" = ${userId}::uuid AND kind <> 'capture' ORDER BY id DESC LIMIT ${options.movements}) AS recent) AS movements,
       (SELECT "referralCode" FROM users WHERE id = ${userId}::uuid) AS "referralCode",
       ${referralEntriesSql(userId)} AS "referralEntries"`;
   const planId = limitsOfPlan(deps.catalog, row?.planId).planId;
@@ -55,6 +55,7 @@ export async function readBalanceSummary(
     movements: (row?.movements ?? []).map((movement) => ({
       kind: movement.kind,
       delta: movement.delta,
+      reason: movement.reason,
       at: new Date(Number(movement.atMs)),
     })),
     referral: { code: row?.referralCode ?? null, entries: row?.referralEntries ?? [] },

@@ -4,6 +4,7 @@ import { runGenerationJob } from '#core/generation/run-generation-job';
 import { sweepOverdueGenerations } from '#core/generation/sweep-overdue-generations';
 import { requeueOpenGenerations } from '#core/generation/requeue-open-generations';
 import { retryUndeliveredMessages } from '#core/generation/retry-undelivered-messages';
+import { retryPaymentReceipts } from '#core/payments/retry-payment-receipts';
 import { retryWhileDatabaseUnreachable } from '#core/infra/db/retry-while-unreachable';
 import type { QueuedJob } from '#core/infra/queue/job-queue';
 
@@ -24,14 +25,14 @@ function runThroughDatabaseOutages(deps: CoreDeps, job: QueuedJob): Promise<void
   });
 }
 
-/** How often a worker sweeps overdue jobs, undelivered final messages and lapsed credit lots. */
+/** How often a worker sweeps overdue jobs, undelivered final messages, owed receipts and lapsed credit lots. */
 export const SWEEP_INTERVAL_MS = 30_000;
 
 /**
  * Makes this process a worker: consumes generation jobs (open ones from before a restart
  * included, and again whenever Redis reconnects, since a Redis that restarted empty lost them)
  * and periodically ends overdue jobs, sends final messages again that a chat has not accepted
- * yet, and expires credits. A sweep still running when the next is due is not doubled.
+ * yet, sends payment receipts whose mail failed, and expires credits. A sweep still running when the next is due is not doubled.
  * Returns a stop function that stops the sweeps.
  */
 export async function startGenerationWorker(
@@ -54,6 +55,7 @@ export async function startGenerationWorker(
     try {
       await sweepOverdueGenerations(deps);
       await retryUndeliveredMessages(deps);
+      await retryPaymentReceipts(deps);
       await expireCreditLots(deps.prisma, deps.clock.now());
     } catch (error) {
       deps.logger.error({ err: error }, 'periodic sweep failed');

@@ -43,7 +43,7 @@ const PAGE = 100;
 /** A safety stop: 1,000 pages are 100,000 transactions. */
 const MAX_PAGES = 1_000;
 
-type ReconcileDeps = Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'config'> & {
+type ReconcileDeps = Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'config' | 'mailer'> & {
   logger: Logger;
   notifiers?: NotifierRegistry;
 };

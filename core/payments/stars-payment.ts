@@ -7,6 +7,8 @@ import { getBalance } from '#core/credits/get-balance';
 import { textReply, type Reply } from '#core/chat/reply';
 import { logHeldPayment, recordPaymentReview } from '#core/payments/hold-payment-for-review';
 import { rewardFirstPurchaseLocked } from '#core/referrals/reward-first-purchase';
+import { owePaymentReceiptLocked } from '#core/payments/owe-payment-receipt';
+import { sendReceiptAfterCommit } from '#core/payments/send-payment-receipt';
 
 /** Telegram Stars' currency code. */
 export const STARS_CURRENCY = 'XTR';
@@ -44,9 +46,10 @@ export async function checkStarsPreCheckout(
  * keyed by Telegram's charge id, so a redelivered update (or a reconciliation) grants nothing
  * more. A payment that is not the pack's Stars price is held for review and credits nothing.
  * The account's first purchase also rewards its invitation, if any (`rewardFirstPurchaseLocked`).
+ * An account with an email address confirmed on the web gets a receipt, sent after the commit.
  */
 export async function applyStarsPayment(
-  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'config'>,
+  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'config' | 'mailer'>,
   input: { payload: string; chargeId: string; currency: string; totalAmount: number; platformUserId: string },
 ): Promise<Reply> {
   const parsed = parsePayload(input.payload);
@@ -76,7 +79,7 @@ export async function applyStarsPayment(
   const expiresAt = deps.catalog.packCreditsValidDays
     ? new Date(now.getTime() + deps.catalog.packCreditsValidDays * 86_400_000)
     : null;
-  await withAccountLock(deps.prisma, parsed.userId, async (tx) => {
+  const receiptOf = await withAccountLock(deps.prisma, parsed.userId, async (tx) => {
     const payment = await tx.payment.upsert({
       where: { provider_externalId: { provider: 'telegram_stars', externalId: input.chargeId } },
       create: {
@@ -103,7 +106,16 @@ export async function applyStarsPayment(
       reason: `pack:${pack.id}`,
     });
     await rewardFirstPurchaseLocked(tx, deps, { userId: parsed.userId, paymentId: payment.id, now });
+    const isOwed = await owePaymentReceiptLocked(tx, {
+      paymentId: payment.id,
+      userId: parsed.userId,
+      renewsAt: null,
+      now,
+      needsVerifiedEmail: true,
+    });
+    return isOwed ? payment.id : undefined;
   });
+  if (receiptOf) await sendReceiptAfterCommit(deps, receiptOf);
   const balance = await getBalance(deps.prisma, parsed.userId, now);
   return textReply('buy.credited', { credits: pack.credits, balance: balance.available });
 }

@@ -10,6 +10,8 @@ import { checkPaidPrice } from '#core/payments/check-paid-price';
 import { holdForReview } from '#core/payments/hold-payment-for-review';
 import { announceCredits, chatOriginOf } from '#core/payments/announce-card-credits';
 import { rewardFirstPurchaseLocked } from '#core/referrals/reward-first-purchase';
+import { owePaymentReceiptLocked } from '#core/payments/owe-payment-receipt';
+import { sendReceiptAfterCommit } from '#core/payments/send-payment-receipt';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -33,9 +35,10 @@ async function rememberCustomer(tx: Tx, userId: string, customer: Stripe.Checkou
  * unpaid one (a delayed payment method) waits for its `async_payment_succeeded`. A session
  * without our pack or account is ignored. A subscription checkout only syncs the subscription:
  * its credits come with `invoice.paid`. The account's first purchase also rewards its invitation.
+ * A buyer with an email address is owed a receipt, sent once the credits are committed.
  */
 export async function checkoutCompletedEffect(
-  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'notifiers' | 'config'>,
+  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'clock' | 'logger' | 'notifiers' | 'config' | 'mailer'>,
   stripe: Stripe,
   sessionId: string,
   eventId: string,
@@ -93,6 +96,7 @@ export async function checkoutCompletedEffect(
   const now = deps.clock.now();
   const validDays = deps.catalog.packCreditsValidDays;
   const origin = chatOriginOf(session.metadata);
+  let receiptOf: string | undefined;
   return {
     userId,
     note: 'pack_credited',
@@ -126,7 +130,18 @@ export async function checkoutCompletedEffect(
       });
       await rememberCustomer(tx, userId, session.customer);
       await rewardFirstPurchaseLocked(tx, deps, { userId, paymentId: payment.id, now });
+      const isOwed = await owePaymentReceiptLocked(tx, {
+        paymentId: payment.id,
+        userId,
+        renewsAt: null,
+        now,
+        needsVerifiedEmail: false,
+      });
+      receiptOf = isOwed ? payment.id : undefined;
     },
-    ...(origin ? { afterCommit: () => announceCredits(deps, { userId, credits: pack.credits, origin }) } : {}),
+    afterCommit: async () => {
+      if (origin) await announceCredits(deps, { userId, credits: pack.credits, origin });
+      if (receiptOf) await sendReceiptAfterCommit(deps, receiptOf);
+    },
   };
 }

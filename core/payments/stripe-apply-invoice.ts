@@ -6,6 +6,8 @@ import { checkPaidPrice } from '#core/payments/check-paid-price';
 import { holdForReview } from '#core/payments/hold-payment-for-review';
 import { announceCredits, chatOriginOf } from '#core/payments/announce-card-credits';
 import { rewardFirstPurchaseLocked } from '#core/referrals/reward-first-purchase';
+import { owePaymentReceiptLocked } from '#core/payments/owe-payment-receipt';
+import { sendReceiptAfterCommit } from '#core/payments/send-payment-receipt';
 import { planOfSubscription, upsertSubscription, userIdOfSubscription } from '#core/payments/stripe-sync-subscription';
 
 /** The invoice's subscription id (Stripe moved it under `parent.subscription_details`). */
@@ -39,10 +41,11 @@ function paymentIntentOf(invoice: Stripe.Invoice): string | undefined {
  * any other amount is held for review and credits nothing. Invoices without a subscription, or
  * of a subscription without our plan or account, are not ours to credit (ignored). A
  * subscription's first invoice (`subscription_create`) that is the account's first purchase
- * rewards its invitation; renewals never do.
+ * rewards its invitation; renewals never do. Every paid invoice owes a buyer with an email
+ * address a receipt (with the plan's next renewal), sent once the credits are committed.
  */
 export async function invoicePaidEffect(
-  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger' | 'clock' | 'notifiers' | 'config'>,
+  deps: Pick<CoreDeps, 'prisma' | 'catalog' | 'logger' | 'clock' | 'notifiers' | 'config' | 'mailer'>,
   stripe: Stripe,
   invoiceId: string,
   eventId: string,
@@ -97,10 +100,14 @@ export async function invoicePaidEffect(
   const paymentIntentId = paymentIntentOf(invoice);
   // The first invoice of a plan bought through a chat's /buy link is announced there.
   const origin = invoice.billing_reason === 'subscription_create' ? chatOriginOf(subscription.metadata) : undefined;
+  let receiptOf: string | undefined;
   return {
     userId,
     note: 'plan_credited',
-    ...(origin ? { afterCommit: () => announceCredits(deps, { userId, credits: plan.monthlyCredits, origin }) } : {}),
+    afterCommit: async () => {
+      if (origin) await announceCredits(deps, { userId, credits: plan.monthlyCredits, origin });
+      if (receiptOf) await sendReceiptAfterCommit(deps, receiptOf);
+    },
     apply: async (tx) => {
       const subscriptionRowId = await upsertSubscription(tx, userId, subscription, plan);
       const externalId = paymentIntentId ?? invoice.id;
@@ -138,6 +145,15 @@ export async function invoicePaidEffect(
       });
       if (invoice.billing_reason === 'subscription_create')
         await rewardFirstPurchaseLocked(tx, deps, { userId, paymentId: payment.id, now: deps.clock.now() });
+      const isOwed = await owePaymentReceiptLocked(tx, {
+        paymentId: payment.id,
+        userId,
+        // A plan set to end with this period does not renew.
+        renewsAt: subscription.cancel_at_period_end ? null : periodEnd,
+        now: deps.clock.now(),
+        needsVerifiedEmail: false,
+      });
+      receiptOf = isOwed ? payment.id : undefined;
     },
   };
 }

@@ -64,7 +64,11 @@ export async function exportUserData(
     }),
     prisma.creditLot.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
     prisma.creditLedgerEntry.findMany({ where: { userId }, orderBy: { id: 'asc' } }),
-    prisma.payment.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
+    prisma.payment.findMany({
+      where: { userId },
+      orderBy: { createdAt: 'asc' },
+      include: { receipt: { select: { renewsAt: true, createdAt: true, sentAt: true, attempts: true } } },
+    }),
     prisma.subscription.findMany({ where: { userId } }),
     prisma.generation.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
     prisma.mediaAsset.findMany({

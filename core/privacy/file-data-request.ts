@@ -43,7 +43,7 @@ export async function fileDataRequest(
     },
     { key: `mail:ip:${input.origin.ip ?? 'unknown'}`, rule: MAIL_RULES.perIp },
   ]);
-  const user = await deps.prisma.user.findUnique({ where: { email }, select: { id: true } });
+  const user = await deps.prisma.user.findUnique({ where: { email }, select: { id: true, locale: true } });
   const now = deps.clock.now();
   const request = await deps.prisma.dataSubjectRequest.create({
     data: {
@@ -65,7 +65,8 @@ export async function fileDataRequest(
   });
   await sendAccountMail(deps, {
     to: email,
-    locale: input.locale,
+    // The account's language; the page's when the address has no account.
+    locale: user?.locale ?? input.locale,
     kind: 'data_request',
     url: `${deps.config.publicUrl}/privacy/request/${token}`,
     vars: { kind: `{web.dsr.kind.${kind}}` },

@@ -3,6 +3,7 @@ import type { CoreDeps } from '#core/core-deps';
 import { AppError } from '#core/errors/app-error';
 import { consumeOneTimeToken, peekOneTimeToken } from '#core/accounts/one-time-token';
 import { recordSecurityEvent, type RequestOrigin } from '#core/accounts/record-security-event';
+import { renderMail } from '#core/mail/render-mail';
 import { buildExportArchive, type ExportArchive } from '#core/privacy/build-export-archive';
 import { cancelStripeSubscriptions } from '#core/privacy/cancel-stripe-subscriptions';
 import { eraseAccount } from '#core/privacy/erase-account';
@@ -100,11 +101,17 @@ export async function fulfilDataRequest(
     case 'rectify': {
       await deps.prisma.dataSubjectRequest.update({ where: { id: request.id }, data: { userId: user.id } });
       try {
-        await deps.mailer.send({
-          to: deps.config.supportEmail,
+        // To the operators, who read English.
+        const mail = renderMail('en', deps.config, {
           subject: `Verified data request ${request.id} (rectify)`,
-          text: `A verified rectification request is waiting: request ${request.id}. Its message is stored with the request.`,
+          blocks: [
+            {
+              kind: 'paragraph',
+              text: `A verified rectification request is waiting: request ${request.id}. Its message is stored with the request.`,
+            },
+          ],
         });
+        await deps.mailer.send({ to: deps.config.supportEmail, ...mail });
       } catch (error) {
         deps.logger.error({ err: error, requestId: request.id }, 'support was not told of a data request');
       }

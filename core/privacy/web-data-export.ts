@@ -29,7 +29,7 @@ export async function requestDataExport(
  * request, an unknown id or an old one are all `not_found`.
  */
 export async function openDataExport(
-  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'media' | 'logger'>,
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'media' | 'logger' | 'catalog'>,
   input: { userId: string; requestId: string },
 ): Promise<ExportArchive> {
   if (!/^[0-9a-f-]{36}$/.test(input.requestId)) throw new AppError('not_found');

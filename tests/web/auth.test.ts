@@ -185,6 +185,12 @@ describe('web accounts: registration, sign-in, sessions, CSRF, throttling, verif
     expect(pageText(page.text)).toContain('Please confirm your email address');
     const { url, mail } = await lastLinkTo(h.t.dataDir, 'erin@example.com', '/verify-email/');
     expect(mail.subject).toBe('Confirm your email address');
+    expect(mail.text).toContain(`please confirm your email address for your account at`);
+    expect(mail.text).toContain(`\n\n${url}\n\n`);
+    expect(mail.html).toContain('>Imagine</div>');
+    expect(mail.html).toContain('please confirm your email address for your account at');
+    expect(mail.html).toContain(`<a href="${url}"`);
+    expect(mail.html).not.toMatch(/<(img|link|style|script)\b/i);
     const verified = await client.get(url);
     expect(verified.status).toBe(200);
     expect(pageText(verified.text)).toContain('your email address is confirmed');

@@ -113,6 +113,9 @@ describe('web: email-change links against resets, newer requests, signing out ev
     expect(mail.text).toContain('t***@example.com');
     expect(mail.text).toContain('within 7 days');
     expect(mail.text).not.toContain('thief-3@example.com');
+    expect(mail.html).toContain('t***@example.com');
+    expect(mail.html).toContain(`<a href="${url}"`);
+    expect(mail.html).not.toContain('thief-3@example.com');
     const path = new URL(url).pathname;
 
     const owner = h.client();
@@ -180,6 +183,24 @@ describe('web: email-change links against resets, newer requests, signing out ev
       (mail) => mail.to.includes('slow-new@example.com') && mail.text.includes('/undo-email-change/'),
     );
     expect(mailsToNew).toHaveLength(0);
+  });
+
+  it('writes both email-change notices in the language the account chose, whatever the browser sends', async () => {
+    const client = await register(h, 'zh-owner@example.com');
+    const userId = await userIdOf(h, 'zh-owner@example.com');
+    await h.t.database.prisma.user.update({ where: { id: userId }, data: { locale: 'zh-CN' } });
+    await client.get('/lang/en');
+    await requestChange(client, 'zh-new@example.com');
+    const confirm = await lastLinkTo(h.t.dataDir, 'zh-new@example.com', '/verify-email/');
+    expect(confirm.mail.subject).toBe('请确认你的新邮箱地址');
+    expect(confirm.mail.text).toContain('打开以下链接即可确认');
+    expect(confirm.mail.html).toContain('<html lang="zh-CN">');
+    expect(confirm.mail.html).toContain(`<a href="${confirm.url}"`);
+    expect((await client.get(new URL(confirm.url).pathname)).status).toBe(200);
+    const notice = await lastLinkTo(h.t.dataDir, 'zh-owner@example.com', '/undo-email-change/');
+    expect(notice.mail.subject).toBe('你账号的邮箱地址已更改');
+    expect(notice.mail.html).toContain('本邮件与你的账号有关');
+    expect(notice.mail.html).toContain(`<a href="${notice.url}"`);
   });
 
   it('answers a garbage undo token with the invalid-link page', async () => {

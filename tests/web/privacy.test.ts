@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '#core/catalog/catalog';
 import { renderText } from '#tests/support/chat-driver';
 import { chatUserWithImage, linkBothSides } from '#tests/web/support/chat-helpers';
-import { lastLinkTo } from '#tests/web/support/outbox';
+import { lastLinkTo, readOutbox } from '#tests/web/support/outbox';
 import { readZip } from '#tests/web/support/read-zip';
 import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
 import { pageText, type WebClient } from '#tests/web/support/web-client';
@@ -93,6 +93,57 @@ describe('privacy self-service', () => {
     const page = pageText((await client.get('/account/privacy')).text);
     expect(page).toContain('a copy of my data (download)');
     expect(page).toContain('data downloaded');
+  });
+
+  it('names purchases in the export’s README in the account’s language, never by catalog id', async () => {
+    const { client, userId } = await webUser();
+    await h.t.database.prisma.user.update({ where: { id: userId }, data: { locale: 'zh-CN' } });
+    const paidAt = new Date('2026-11-02T10:00:00Z');
+    await h.t.database.prisma.payment.createMany({
+      data: [
+        {
+          userId,
+          provider: 'stripe',
+          externalId: 'pi_export_readme_1',
+          amount: 499,
+          currency: 'usd',
+          credits: 50,
+          status: 'succeeded',
+          productId: 'starter',
+          createdAt: paidAt,
+        },
+        {
+          userId,
+          provider: 'telegram_stars',
+          externalId: 'stx_export_readme_2',
+          amount: 250,
+          currency: 'XTR',
+          credits: 50,
+          status: 'refunded',
+          productId: 'starter',
+          createdAt: paidAt,
+        },
+        {
+          userId,
+          provider: 'stripe',
+          externalId: 'pi_export_readme_3',
+          amount: 999,
+          currency: 'usd',
+          credits: 300,
+          status: 'succeeded',
+          productId: 'plus',
+          createdAt: paidAt,
+        },
+      ],
+    });
+    const readme = (await exportOf(client)).files.get('README.txt')?.toString('utf8') ?? '';
+    expect(readme).toContain('你的数据导出');
+    expect(readme).toContain('data.json');
+    expect(readme).toContain('付款记录：');
+    expect(readme).toContain('2026-11-02  50 积分包  US$4.99  积分：50  已付款');
+    expect(readme).toContain('2026-11-02  50 积分包  250 个 Telegram Stars  积分：50  已退款');
+    expect(readme).toContain('2026-11-02  进阶套餐  US$9.99  积分：300  已付款');
+    expect(readme).not.toMatch(/\b(starter|plus)\b/);
   });
 
   it('the export holds the Stripe customer id and the web sessions, and lists its own request as completed', async () => {
@@ -278,6 +329,40 @@ describe('privacy self-service', () => {
     expect(
       await h.t.database.prisma.dataSubjectRequest.count({ where: { kind: 'erase', outcome: 'erased', userId: null } }),
     ).toBeGreaterThan(0);
+  });
+
+  it('writes the confirmation of a request by email in the account’s language, else in the page’s', async () => {
+    const { userId, email } = await webUser();
+    await h.t.database.prisma.user.update({ where: { id: userId }, data: { locale: 'zh-CN' } });
+    const visitor = h.client({ 'accept-language': 'en' });
+    await visitor.get('/privacy/request');
+    await visitor.post('/privacy/request', { email, kind: 'export', message: '' });
+    const known = await lastLinkTo(h.t.dataDir, email, '/privacy/request/');
+    expect(known.mail.subject).toBe('请确认你的数据请求');
+    expect(known.mail.html).toContain('<html lang="zh-CN">');
+    expect(known.mail.html).toContain(`<a href="${known.url}"`);
+    await visitor.post('/privacy/request', { email: 'no-account-zh@example.com', kind: 'export', message: '' });
+    const unknown = await lastLinkTo(h.t.dataDir, 'no-account-zh@example.com', '/privacy/request/');
+    expect(unknown.mail.subject).toBe('Confirm your data request');
+  });
+
+  it('passes a confirmed correction request to support by a mail with text and HTML parts', async () => {
+    const { email } = await webUser();
+    const visitor = h.client();
+    await visitor.get('/privacy/request');
+    await visitor.post('/privacy/request', { email, kind: 'rectify', message: 'my name is wrong' });
+    const path = new URL((await lastLinkTo(h.t.dataDir, email, '/privacy/request/')).url).pathname;
+    await visitor.get(path);
+    expect(pageText((await visitor.post(path)).text)).toContain('passed to our support team');
+    const request = await h.t.database.prisma.dataSubjectRequest.findFirstOrThrow({
+      where: { email, kind: 'rectify' },
+    });
+    const mail = (await readOutbox(h.t.dataDir)).findLast((candidate) => candidate.subject.includes(request.id));
+    expect(mail?.to).toContain(h.t.deps.config.supportEmail);
+    expect(mail?.subject).toBe(`Verified data request ${request.id} (rectify)`);
+    expect(mail?.text).toContain(`A verified rectification request is waiting: request ${request.id}.`);
+    expect(mail?.html).toContain(`A verified rectification request is waiting: request ${request.id}.`);
+    expect(mail?.html).toContain('>Imagine</div>');
   });
 
   it('acts on a request by email only after its emailed link is opened and confirmed', async () => {

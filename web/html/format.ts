@@ -1,17 +1,6 @@
 import type { Locale } from '#core';
 
-/** An amount in a currency's minor unit as the locale writes money (e.g. `$4.99`, `US$4.99`). */
-export function formatMoney(locale: Locale, amountMinor: number, currency: string): string {
-  const code = currency.toUpperCase();
-  const digits =
-    new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: code }).format(amountMinor / 10 ** digits);
-}
-
-/** A date (UTC) as the locale writes it. */
-export function formatDate(locale: Locale, date: Date): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
-}
+export { formatDate, formatMoney } from '#core';
 
 /** A date and time (UTC) as the locale writes it. */
 export function formatDateTime(locale: Locale, date: Date): string {

@@ -41,6 +41,10 @@ th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);v
 .thumbs{display:grid;gap:.5rem;grid-template-columns:repeat(auto-fill,minmax(7rem,1fr))}
 .thumbs img{width:100%;height:auto;border-radius:.4rem;border:1px solid var(--line)}
 #job p:empty{display:none}
+.showcase figure{margin:0}
+.showcase img{width:100%;height:auto;border-radius:.4rem;border:1px solid var(--line)}
+.showcase figcaption{font-size:.9rem;color:var(--muted);margin-top:.3rem}
+.price{font-weight:600}
 .legal h2{margin-top:2rem}.legal li{margin:.2rem 0}
 .divider{display:flex;align-items:center;gap:.75rem;color:var(--muted);max-width:28rem}.divider::before,.divider::after{content:"";flex:1;border-top:1px solid var(--line)}
 .chart{margin:1.2rem 0}.chart figcaption{font-weight:600;margin-bottom:.3rem}.chart svg{max-width:100%;height:auto;background:var(--card);border:1px solid var(--line);border-radius:.4rem}

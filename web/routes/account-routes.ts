@@ -152,7 +152,6 @@ export function createAccountRoutes(site: Site): Router {
       await core.accounts.requestEmailChange({
         userId: request.user?.id ?? '',
         email: field(request, 'email'),
-        locale: request.locale,
         origin: request.origin,
       });
       response.redirect(303, '/account/settings?email=sent');

@@ -58,8 +58,26 @@ export function createSiteRoutes(site: Site, facts: LegalFacts, legalDir: string
     bonusMarkYears: String(BONUS_MARK_RETENTION_YEARS),
   };
 
-  router.get('/', (request, response) => {
-    sendPage(response, 200, homePage(viewOf(site, request)));
+  router.get('/', async (request, response) => {
+    const featured = await site.core.showcase.listFeatured();
+    sendPage(response, 200, homePage(viewOf(site, request), { featured, price: site.core.showcase.imagePrice() }));
+  });
+
+  // The home page's demo pictures: drawn once per process, the same bytes for a day.
+  router.get('/showcase/:name', (request, response) => {
+    const slug = /^([a-z]{1,32})\.png$/.exec(request.params.name)?.[1];
+    const picture = slug ? site.core.showcase.openPicture(slug) : undefined;
+    if (!picture) {
+      response.status(404).type('text/plain').send('not found');
+      return;
+    }
+    response.setHeader('Cache-Control', 'public, max-age=86400');
+    response.setHeader('ETag', `"showcase-${slug}-${picture.bytes.length}"`);
+    if (request.fresh) {
+      response.status(304).end();
+      return;
+    }
+    response.type(picture.mime).send(picture.bytes);
   });
 
   for (const document of ['privacy', 'terms'] as const) {

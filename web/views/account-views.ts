@@ -78,7 +78,7 @@ function paymentsTable(view: ViewContext, overview: AccountOverview): SafeHtml {
   const { t, locale } = view;
   if (overview.payments.length === 0) return html`<p class="muted">${t('web.account.payments_empty')}</p>`;
   return html`<div class="table-wrap"><table><thead><tr><th>${t('web.account.when')}</th><th>${t('web.account.product')}</th><th class="num">${t('web.account.amount')}</th><th class="num">${t('web.account.credits_col')}</th><th>${t('web.account.status')}</th></tr></thead><tbody>
-${overview.payments.map((payment) => html`<tr><td>${formatDate(locale, payment.at)}</td><td>${payment.productKind === 'plan' && payment.productId ? t('web.pricing.plan_title', { plan: planName(view.locale, payment.productId) }) : t('web.pricing.pack_title', { credits: payment.credits })}</td><td class="num">${payment.provider === 'telegram_stars' ? `${payment.amount} ⭐` : formatMoney(locale, payment.amount, payment.currency)}</td><td class="num">${payment.credits}</td><td>${view.tx(`web.payment_status.${payment.status}`, payment.status)}</td></tr>`)}
+${overview.payments.map((payment) => html`<tr><td>${formatDate(locale, payment.at)}</td><td>${payment.productKind === 'plan' && payment.productId ? t('product.plan', { plan: planName(view.locale, payment.productId) }) : t('product.pack', { credits: payment.credits })}</td><td class="num">${payment.provider === 'telegram_stars' ? `${payment.amount} ⭐` : formatMoney(locale, payment.amount, payment.currency)}</td><td class="num">${payment.credits}</td><td>${view.tx(`web.payment_status.${payment.status}`, payment.status)}</td></tr>`)}
 </tbody></table></div>`;
 }
 

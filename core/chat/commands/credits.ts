@@ -5,6 +5,7 @@ import { readBalanceSummary } from '#core/credits/read-balance-summary';
 import { findPack } from '#core/catalog/catalog';
 import { planName } from '#core/catalog/plan-name';
 import { AppError } from '#core/errors/app-error';
+import { catalogOf, type MessageKey } from '#core/i18n/catalog';
 import { buildResultReply } from '#core/generation/build-result-reply';
 import { createPricingToken } from '#core/payments/stripe-pricing-link';
 import { rememberChatOrigin } from '#core/payments/checkout-chat-origin';
@@ -13,6 +14,14 @@ import { inviteLinkFor } from '#core/referrals/invite-links';
 
 const HISTORY_SIZE = 5;
 const RECENT_MOVEMENTS = 5;
+
+/** Where granted credits came from, as words (`web.grant_reason.*`): packs are `pack` or `pack:<id>`, never shown. */
+function grantSourceKey(reason: string | null): MessageKey | undefined {
+  if (!reason) return undefined;
+  const source = reason.startsWith('pack') ? 'pack' : reason;
+  const key = `web.grant_reason.${source}`;
+  return Object.hasOwn(catalogOf('en'), key) ? (key as MessageKey) : undefined;
+}
 
 /** /balance: available, held, debt, next expiry, plan, the last movements (one query after the account's), and the invite link with what it earned. */
 export async function runBalance(context: ChatContext): Promise<Reply[]> {
@@ -40,14 +49,17 @@ export async function runBalance(context: ChatContext): Promise<Reply[]> {
   if (movements.length > 0) {
     lines.push({ key: 'balance.recent' });
     for (const movement of movements) {
-      lines.push({
-        key: 'balance.movement',
-        vars: {
-          date: movement.at.toISOString().slice(0, 10),
-          delta: movement.delta > 0 ? `+${movement.delta}` : String(movement.delta),
-          reason: `{ledger.${movement.kind}}`,
-        },
-      });
+      const vars = {
+        date: movement.at.toISOString().slice(0, 10),
+        delta: movement.delta > 0 ? `+${movement.delta}` : String(movement.delta),
+        reason: `{ledger.${movement.kind}}`,
+      };
+      const source = movement.kind === 'grant' ? grantSourceKey(movement.reason) : undefined;
+      lines.push(
+        source
+          ? { key: 'balance.movement_source', vars: { ...vars, source: `{${source}}` } }
+          : { key: 'balance.movement', vars },
+      );
     }
   }
   const referral = await getReferralSummary(deps, account.id, known);

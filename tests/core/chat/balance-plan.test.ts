@@ -58,4 +58,23 @@ describe('/balance and the current plan', () => {
     expect(renderText(reply)).not.toContain('Plan:');
     expect(renderText(reply).split('\n')[0]).toBe('Balance: 10 credits.');
   });
+
+  it('says in words where recent credits came from, in the chat’s language, never by ledger reason or pack id', async () => {
+    const chat = new ChatUser(t, '6201');
+    await chat.onboard();
+    const userId = await userIdOf(t.deps.prisma, '6201');
+    await t.core.payments.applyStarsPayment({
+      payload: `pack:starter:${userId}`,
+      chargeId: 'stx-balance-reasons',
+      currency: 'XTR',
+      totalAmount: 250,
+      platformUserId: '6201',
+    });
+    const text = renderText((await chat.command('balance'))[0]);
+    expect(text).toMatch(/\+50 {2}credits added \(credit pack\)/);
+    expect(text).toMatch(/\+10 {2}credits added \(welcome credits\)/);
+    expect(text).not.toMatch(/\b(starter|signup_bonus|pack:)/);
+    const zh = new ChatUser(t, '6201', 'zh-CN');
+    expect(renderText((await zh.command('balance'))[0], 'zh-CN')).toMatch(/\+50 {2}积分到账（积分包）/);
+  });
 });
