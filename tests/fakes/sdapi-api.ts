@@ -199,7 +199,7 @@ export class FakeSdApi extends FakeHttpServer {
     if (this.running) this.overlaps += 1;
     this.jobs.push(job);
     const previous = this.queue;
-    let done = () => undefined as void;
+    let done: () => void = () => undefined;
     this.queue = new Promise<void>((resolve) => {
       done = resolve;
     });
