@@ -27,6 +27,8 @@ export type FakeSdJob = {
   checkpoint: string;
   images: number;
   interrupted: boolean;
+  /** The pictures it answered with. */
+  outputs: Buffer[];
 };
 
 const DEFAULT_MODELS: FakeSdModel[] = [
@@ -259,11 +261,13 @@ export class FakeSdApi extends FakeHttpServer {
       checkpoint: this.loadedCheckpoint,
       images: count,
       interrupted: false,
+      outputs: [],
     };
     const finished = await this.runJob(job, count, (done) => done);
-    const images = Array.from({ length: finished }, (_, index) =>
-      makePng(width, height, colorForText(`${prompt}#${seed + index}`)).toString('base64'),
+    job.outputs = Array.from({ length: finished }, (_, index) =>
+      makePng(width, height, colorForText(`${prompt}#${seed + index}`)),
     );
+    const images = job.outputs.map((png) => png.toString('base64'));
     const allSeeds = Array.from({ length: count }, (_, index) => seed + index);
     const info = {
       prompt,
@@ -310,6 +314,7 @@ export class FakeSdApi extends FakeHttpServer {
       checkpoint: this.loadedCheckpoint,
       images: 1,
       interrupted: false,
+      outputs: [],
     };
     await this.runJob(job, 1, () => undefined);
     const scale = upscaler === 'None' ? 1 : resize;
@@ -320,6 +325,7 @@ export class FakeSdApi extends FakeHttpServer {
       b ?? 0,
       a ?? 255,
     ]);
+    job.outputs = [image];
     return { status: 200, body: { html_info: '', image: image.toString('base64') } };
   }
 }
