@@ -196,8 +196,13 @@ export class FakeSdApi extends FakeHttpServer {
     };
   }
 
-  /** Runs `work` under the one-job-at-a-time lock, counting an overlap when it had to wait. */
-  private async runJob<T>(job: FakeSdJob, pictures: number, work: (finished: number) => T): Promise<T> {
+  /**
+   * Runs a job of `pictures` under the one-job-at-a-time lock, counting an overlap when it had to
+   * wait. `make` paints the pictures first; the job then ends `msPerImage` per picture after it
+   * started (painting included), stepping its progress, or at the next step after an interrupt.
+   * Resolves with how many pictures were finished.
+   */
+  private async runJob(job: FakeSdJob, pictures: number, make: () => void): Promise<number> {
     if (this.running) this.overlaps += 1;
     this.jobs.push(job);
     const previous = this.queue;
@@ -210,13 +215,15 @@ export class FakeSdApi extends FakeHttpServer {
     const running = { job, step: 0, steps: pictures * STEPS_PER_IMAGE, interruptRequested: false };
     this.running = running;
     try {
+      make();
+      const stepMs = this.msPerImage / STEPS_PER_IMAGE;
       let finishedSteps = 0;
       for (; finishedSteps < running.steps && !running.interruptRequested; finishedSteps++) {
-        await this.sleep(this.msPerImage / STEPS_PER_IMAGE);
+        await this.sleep(job.startedAt + (finishedSteps + 1) * stepMs - Date.now());
         running.step = finishedSteps + 1;
       }
       job.interrupted = running.interruptRequested;
-      return work(Math.floor(finishedSteps / STEPS_PER_IMAGE));
+      return Math.floor(finishedSteps / STEPS_PER_IMAGE);
     } finally {
       job.endedAt = Date.now();
       this.running = undefined;
@@ -263,10 +270,13 @@ export class FakeSdApi extends FakeHttpServer {
       interrupted: false,
       outputs: [],
     };
-    const finished = await this.runJob(job, count, (done) => done);
-    job.outputs = Array.from({ length: finished }, (_, index) =>
-      makePng(width, height, colorForText(`${prompt}#${seed + index}`)),
-    );
+    let painted: Buffer[] = [];
+    const finished = await this.runJob(job, count, () => {
+      painted = Array.from({ length: count }, (_, index) =>
+        makePng(width, height, colorForText(`${prompt}#${seed + index}`)),
+      );
+    });
+    job.outputs = painted.slice(0, finished);
     const images = job.outputs.map((png) => png.toString('base64'));
     const allSeeds = Array.from({ length: count }, (_, index) => seed + index);
     const info = {
@@ -316,15 +326,17 @@ export class FakeSdApi extends FakeHttpServer {
       interrupted: false,
       outputs: [],
     };
-    await this.runJob(job, 1, () => undefined);
     const scale = upscaler === 'None' ? 1 : resize;
     const [r, g, b, a] = source.topLeft;
-    const image = makePng(Math.round(source.width * scale), Math.round(source.height * scale), [
-      r ?? 0,
-      g ?? 0,
-      b ?? 0,
-      a ?? 255,
-    ]);
+    let image: Buffer = Buffer.alloc(0);
+    await this.runJob(job, 1, () => {
+      image = makePng(Math.round(source.width * scale), Math.round(source.height * scale), [
+        r ?? 0,
+        g ?? 0,
+        b ?? 0,
+        a ?? 255,
+      ]);
+    });
     job.outputs = [image];
     return { status: 200, body: { html_info: '', image: image.toString('base64') } };
   }
