@@ -98,34 +98,36 @@ export function createSdApiImageProvider(options: SdApiImageProviderOptions): Sd
   /** Runs `task` on a held server; on abort or time-out interrupts it and gives it back once idle. */
   const onServer = async <T>(signal: AbortSignal | undefined, task: (held: HeldServer) => Promise<T>): Promise<T> => {
     const held = await pool.acquire(signal);
-    let isSettled = true;
     try {
-      return await task(held);
+      const result = await task(held);
+      await held.release(true).catch(() => undefined);
+      return result;
     } catch (error) {
       if (error instanceof ProviderError && error.reason === 'network') held.markDown();
       if (error instanceof ProviderError && (signal?.aborted === true || error.reason === 'timeout')) {
-        isSettled = false;
         void interruptThenRelease(held);
+      } else {
+        await held.release(false).catch(() => undefined);
       }
       throw error;
-    } finally {
-      if (isSettled) await held.release();
     }
   };
 
   const interruptThenRelease = async (held: HeldServer) => {
+    let isIdle = false;
     try {
       await callSdApi(NAME, held.server, '/sdapi/v1/interrupt', { method: 'POST', timeoutMs: 5_000 });
       const until = Date.now() + SETTLE_MS;
-      while (Date.now() < until) {
+      while (!isIdle && Date.now() < until) {
         const progress = await pool.readProgress(held.server);
-        if (!progress || (progress.state?.job_count ?? 0) === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+        if (!progress) break;
+        isIdle = (progress.state?.job_count ?? 0) === 0;
+        if (!isIdle) await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
       }
     } catch {
       // The server is gone: the hold goes back; the next job's health check finds out.
     } finally {
-      await held.release().catch(() => undefined);
+      await held.release(isIdle).catch(() => undefined);
     }
   };
 

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SdApiServer } from '#core/config/load-config';
 import type { RateLimiter, SlotHold } from '#core/infra/rate-limit/rate-limiter';
-import { sleepUntilAborted } from '#core/infra/sleep-until-aborted';
 import { abortedProviderError } from '#core/providers/map-provider-error';
 import { ProviderError } from '#core/providers/provider-error';
 import { callSdApi } from '#core/providers/sdapi/call-sdapi';
@@ -17,8 +16,11 @@ export type SdApiProgress = {
 /** A server of the pool, held by one job until `release`. */
 export type HeldServer = {
   server: SdApiServer;
-  /** Call when the server is done with the job (after an interrupt: once it is idle again). */
-  release(): Promise<void>;
+  /**
+   * Call when the server is done with the job (after an interrupt: once it is idle again);
+   * `isIdle` when it answered and is known to be idle, so this process's next job skips the check.
+   */
+  release(isIdle: boolean): Promise<void>;
   /** Call when the server failed to answer: it is skipped until a health check passes. */
   markDown(): void;
 };
@@ -31,7 +33,7 @@ export type SdApiServerPoolOptions = {
   limiter: () => RateLimiter;
   /** Time-out of a health check. Default 3 s. */
   checkTimeoutMs?: number;
-  /** Pause between two looks for a free server, jittered by ±50%. Default 40 ms. */
+  /** Pause between two looks for a free server, jittered by ±50%; a server this process gives back wakes its waiters at once. Default 25 ms. */
   retryMs?: number;
   /** Longest time a failed server is skipped before it is checked again (doubling from 1 s). Default 30 s. */
   maxDownMs?: number;
@@ -54,9 +56,13 @@ type ServerState = {
   key: string;
   downUntil: number;
   failures: number;
+  /** When this process last gave the server back after a job that ended normally: it was idle then. */
+  idleAt: number;
 };
 
 const FIRST_DOWN_MS = 1_000;
+/** A server this process gave back idle this recently needs no check before its next job. */
+const RECENTLY_IDLE_MS = 1_000;
 
 /**
  * The instance pool. Each server takes one job at a time, across every worker process: a job
@@ -68,20 +74,28 @@ const FIRST_DOWN_MS = 1_000;
  * left for later, so no server ever gets a second job while one runs. Jobs spread over the free
  * servers, each process starting its look at the next server in turn. A down server is skipped
  * for 1 s, doubling up to `maxDownMs` while its checks fail, and is used again as soon as one
- * passes. When every server is held a job looks again every `retryMs`.
+ * passes. When every server is held a job looks again every `retryMs`, or at once when this
+ * process gives one back; a server this process gave back idle within the last second is not
+ * checked again (nobody can have sent it a job since without its hold).
  */
 export function createSdApiServerPool(options: SdApiServerPoolOptions): SdApiServerPool {
   const { provider } = options;
   const checkTimeoutMs = options.checkTimeoutMs ?? 3_000;
-  const retryMs = options.retryMs ?? 40;
+  const retryMs = options.retryMs ?? 25;
   const maxDownMs = options.maxDownMs ?? 30_000;
   const states: ServerState[] = options.servers.map((server) => ({
     server,
     key: `sdapi:${createHash('sha256').update(server.baseUrl).digest('hex').slice(0, 16)}`,
     downUntil: 0,
     failures: 0,
+    idleAt: 0,
   }));
   let turn = 0;
+  /** Jobs of this process waiting for a server: woken when one is given back here. */
+  const waiters = new Set<() => void>();
+  const wakeWaiters = () => {
+    for (const wake of [...waiters]) wake();
+  };
 
   const markDown = (state: ServerState) => {
     state.failures += 1;
@@ -100,6 +114,15 @@ export function createSdApiServerPool(options: SdApiServerPoolOptions): SdApiSer
   const tryTake = async (state: ServerState, signal: AbortSignal | undefined): Promise<HeldServer | undefined> => {
     const hold: SlotHold | undefined = await options.limiter().tryHold(state.key, 1);
     if (!hold) return undefined;
+    const release = async (isIdle: boolean) => {
+      if (isIdle) state.idleAt = Date.now();
+      await hold.release();
+      wakeWaiters();
+    };
+    // Given back idle by this process just now: nobody can have sent it a job since without the hold.
+    if (Date.now() - state.idleAt < RECENTLY_IDLE_MS) {
+      return { server: state.server, release, markDown: () => markDown(state) };
+    }
     let progress: SdApiProgress | undefined;
     try {
       progress = await checkServer(state.server, signal);
@@ -117,7 +140,7 @@ export function createSdApiServerPool(options: SdApiServerPoolOptions): SdApiSer
     }
     state.failures = 0;
     state.downUntil = 0;
-    return { server: state.server, release: () => hold.release(), markDown: () => markDown(state) };
+    return { server: state.server, release, markDown: () => markDown(state) };
   };
 
   return {
@@ -137,7 +160,17 @@ export function createSdApiServerPool(options: SdApiServerPoolOptions): SdApiSer
             reason: 'network',
           });
         }
-        await sleepUntilAborted(retryMs * (0.5 + Math.random()), signal ?? new AbortController().signal);
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            waiters.delete(wake);
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, retryMs * (0.5 + Math.random()));
+          signal?.addEventListener('abort', wake, { once: true });
+          waiters.add(wake);
+        });
       }
     },
   };

@@ -61,8 +61,8 @@ describe('createProviderRegistry', () => {
       ),
     ).toEqual(['sdapi']);
     expect(() => createProviderRegistry(config, demos)).toThrow(/rate limiter/);
-    // Two servers, two calls at once, and no per-minute quota on them.
-    expect(buildLimits(config, registry)['provider:sdapi']).toEqual({ maxConcurrent: 2, slotTimeoutMs: 180_000 });
+    // Two servers: four calls under way (two waiting in the pool for a server), no per-minute quota.
+    expect(buildLimits(config, registry)['provider:sdapi']).toEqual({ maxConcurrent: 4, slotTimeoutMs: 180_000 });
     await limiter.close();
   });
 
