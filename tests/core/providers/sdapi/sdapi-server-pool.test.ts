@@ -80,6 +80,22 @@ describe('the SD server pool', () => {
     expect(sick.jobs.length).toBeGreaterThan(0);
   });
 
+  it('leaves alone a server busy with a job it did not send (a killed worker’s, its web UI’s)', async () => {
+    const provider = worker(uniquePrefix('sdpool'));
+    const [busy] = fakes as [FakeSdApi, FakeSdApi, FakeSdApi];
+    busy.msPerImage = 1_500;
+    const outside = fetch(`${busy.url}/sdapi/v1/txt2img`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'from the web UI', width: 64, height: 64 }),
+    });
+    await busy.waitForRequest((request) => request.path === '/sdapi/v1/txt2img');
+    for (let round = 0; round < 4; round++) await provider.generateImages(REQUEST);
+    expect(busy.overlaps).toBe(0);
+    expect(busy.jobs).toHaveLength(1);
+    await outside;
+  });
+
   it('fails transient, for failover, when every server is down', async () => {
     const provider = worker(uniquePrefix('sdpool'));
     for (const fake of fakes) fake.healthy = false;
