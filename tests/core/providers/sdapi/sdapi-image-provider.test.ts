@@ -161,6 +161,29 @@ describe('createSdApiImageProvider against the fake A1111 over HTTP', () => {
     expect(fake.jobs[0]?.interrupted).toBe(true);
   });
 
+  it('interrupts the server when a call times out, too', async () => {
+    fake.msPerImage = 2_000;
+    const config = loadConfig({ SDAPI_URLS: fake.urlWithAuth });
+    const hasty = createSdApiImageProvider({
+      servers: config.providers.sdapi?.servers ?? [],
+      limiter: () => limiter,
+      timeoutMs: 300,
+    });
+    const error = await providerErrorOf(
+      hasty.generateImages({
+        prompt: 'slow',
+        model: 'stable-diffusion',
+        aspectRatio: '1:1',
+        count: 1,
+        quality: 'standard',
+      }),
+    );
+    expect(error).toMatchObject({ kind: 'transient', reason: 'timeout' });
+    await waitFor(() => fake.interrupts === 1, 'the interrupt', 3_000);
+    await waitFor(() => fake.jobs[0]?.endedAt !== undefined, 'the job to stop', 3_000);
+    expect(fake.jobs[0]?.interrupted).toBe(true);
+  });
+
   it('maps failures: refused connection transient, 5xx transient, 4xx invalid, wrong password auth', async () => {
     fake.failNext('POST /sdapi/v1/txt2img', { status: 500 });
     const request = { prompt: 'x', model: 'sdxl-base', aspectRatio: '1:1', count: 1, quality: 'standard' } as const;
