@@ -26,6 +26,14 @@ const optionalUrl = (protocols: readonly string[], what: string) =>
     { message: `must be ${what}` },
   );
 
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 const httpUrl = optionalUrl(['http:', 'https:'], 'an http(s) URL');
 
 const integerInRange = (fallback: number, min: number, max: number) =>
@@ -113,6 +121,18 @@ export const EnvSchema = z.object({
   OPENROUTER_BASE_URL: httpUrl.transform((value) => value ?? 'https://openrouter.ai/api/v1'),
   GOOGLE_API_KEY: optionalText,
   GOOGLE_GENAI_BASE_URL: httpUrl,
+  SDAPI_URLS: optionalText
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .refine((items) => items.every(isHttpUrl), {
+      message: 'must be a comma-separated list of http(s) base URLs, e.g. http://user:password@gpu1:7860',
+    }),
+  SDAPI_CHECKPOINT: optionalText,
+  SDAPI_UPSCALER: optionalText.transform((value) => value ?? 'R-ESRGAN 4x+'),
 
   SMTP_URL: optionalUrl(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL'),
   MAIL_FROM: optionalText,

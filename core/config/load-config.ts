@@ -28,6 +28,8 @@ export type AppConfig = {
     openai: { apiKey: string; baseUrl: string | undefined } | undefined;
     openrouter: { apiKey: string; baseUrl: string } | undefined;
     google: { apiKey: string; baseUrl: string | undefined } | undefined;
+    /** AUTOMATIC1111-compatible servers (A1111 `--api`, Forge, SD.Next), from SDAPI_URLS; see `createSdApiImageProvider`. */
+    sdapi: SdApiConfig | undefined;
     demoLatencyMs: number;
   };
   mail: { smtpUrl: string | undefined; from: string };
@@ -78,6 +80,18 @@ export type AppConfig = {
    * (0: not held), at most `maxRequests` of them across the deployment, and admitted once it answers.
    */
   chatHold: { seconds: number; maxRequests: number };
+};
+
+/** One AUTOMATIC1111-compatible server: its base URL without credentials, and the basic-auth header the URL carried. */
+export type SdApiServer = { baseUrl: string; authorization: string | undefined };
+
+/** The Stable Diffusion servers of SDAPI_URLS and the defaults their models use until a models file names others. */
+export type SdApiConfig = {
+  servers: readonly SdApiServer[];
+  /** `override_settings.sd_model_checkpoint`; unset: whatever the server has loaded. */
+  checkpoint: string | undefined;
+  /** `upscaler_1` of upscales. */
+  upscaler: string;
 };
 
 /** The media store's settings; see `createMediaStore`. */
@@ -238,6 +252,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { apiKey: env.OPENROUTER_API_KEY, baseUrl: env.OPENROUTER_BASE_URL }
         : undefined,
       google: env.GOOGLE_API_KEY ? { apiKey: env.GOOGLE_API_KEY, baseUrl: env.GOOGLE_GENAI_BASE_URL } : undefined,
+      sdapi:
+        env.SDAPI_URLS.length > 0
+          ? {
+              servers: env.SDAPI_URLS.map(readSdApiServer),
+              checkpoint: env.SDAPI_CHECKPOINT,
+              upscaler: env.SDAPI_UPSCALER,
+            }
+          : undefined,
       demoLatencyMs: env.DEMO_PROVIDER_LATENCY_MS,
     },
     mail: {
@@ -317,6 +339,18 @@ function readModels(file: string | undefined, problems: string[]): ModelDefiniti
     return [];
   }
   return parsed.models;
+}
+
+/** Splits the credentials off a server URL into a basic-auth header, so the URL can be logged and the password cannot. */
+function readSdApiServer(value: string): SdApiServer {
+  const url = new URL(value);
+  const authorization =
+    url.username || url.password
+      ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+      : undefined;
+  url.username = '';
+  url.password = '';
+  return { baseUrl: url.toString().replace(/\/+$/, ''), authorization };
 }
 
 /** Whether a listen address reaches this machine only (127.0.0.0/8, ::1, localhost). */

@@ -28,7 +28,9 @@ export type LimitedProviders = { image: readonly { name: string }[]; video: read
  * The rate limits of a deployment: one global cap on provider calls, and per provider a cap on
  * parallel calls and on requests per minute (from PROVIDER_LIMITS, else 4 and 60); with a
  * Telegram bot, the shared pace of its messages ({@link TELEGRAM_SEND_LIMIT}). The demo
- * provider runs locally and is only held to the concurrency cap.
+ * provider runs locally and is only held to the concurrency cap; the Stable Diffusion servers of
+ * SDAPI_URLS (`sdapi`) take twice as many calls at once as there are servers (the pool gives each
+ * server one), unpaced.
  *
  * A slot is held for a whole call: an image request, or a video operation from start to done. A
  * worker killed mid-call cannot give its slot back, so the limiter frees it after `slotTimeoutMs`
@@ -56,12 +58,16 @@ export function buildLimits(config: AppConfig, providers: LimitedProviders | rea
   };
   if (config.telegram) limits[TELEGRAM_SEND_LIMIT] = { minTimeMs: TELEGRAM_SEND_SPACING_MS, slotTimeoutMs: 120_000 };
   for (const name of names) {
-    const own = { ...DEFAULT_PROVIDER_LIMIT, ...(config.providerLimits[name] ?? {}) };
+    // Own servers (SDAPI_URLS) have no quota; each takes one job, held by its pool. Twice as many calls
+    // as servers may be under way, so one is already waiting in the pool when a server frees up.
+    const servers = name === 'sdapi' ? config.providers.sdapi?.servers.length : undefined;
+    const defaults = servers === undefined ? DEFAULT_PROVIDER_LIMIT : { maxConcurrent: servers * 2 };
+    const own = { ...defaults, ...(config.providerLimits[name] ?? {}) };
     limits[providerLimitName(name)] = {
       maxConcurrent: own.maxConcurrent,
-      ...(name === 'demo' && !config.providerLimits[name]?.requestsPerMinute
+      ...((name === 'demo' || servers !== undefined) && !config.providerLimits[name]?.requestsPerMinute
         ? {}
-        : { reservoir: { amount: own.requestsPerMinute, refreshIntervalMs: 60_000 } }),
+        : { reservoir: { amount: own.requestsPerMinute ?? 60, refreshIntervalMs: 60_000 } }),
       slotTimeoutMs: makesVideo.has(name) ? videoMs : imageMs,
     };
   }

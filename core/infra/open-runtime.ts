@@ -65,6 +65,7 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
   const providers = createProviderRegistry(config, {
     demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
     demoVideo: createDemoVideoProvider(),
+    limiter: () => limiter,
   });
   const queue = createJobQueue({
     redisUrl: config.redisUrl,

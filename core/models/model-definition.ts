@@ -3,7 +3,7 @@ import { ASPECT_RATIOS } from '#core/providers/ports';
 import { VIDEO_DURATIONS } from '#core/generation/parse-generation-options';
 
 /** Provider adapters a model can name; a model of a provider this deployment has no key for is not offered. */
-export const MODEL_PROVIDERS = ['demo', 'google', 'openrouter', 'openai'] as const;
+export const MODEL_PROVIDERS = ['demo', 'google', 'openrouter', 'openai', 'sdapi', 'comfyui'] as const;
 
 /** What a model can do; admission refuses a request outside it before anything is charged. */
 const CapabilitiesSchema = z.strictObject({

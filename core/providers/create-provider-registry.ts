@@ -1,10 +1,16 @@
 import type { AppConfig } from '#core/config/load-config';
+import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
 import type { ImageProvider, VideoProvider } from '#core/providers/ports';
 import type { ProviderRegistry } from '#core/providers/route-model';
 import { createGoogleImageProvider } from '#core/providers/google/google-image-provider';
 import { createGoogleVideoProvider } from '#core/providers/google/google-video-provider';
 import { createOpenAiImageProvider } from '#core/providers/openai/openai-image-provider';
 import { createOpenRouterImageProvider } from '#core/providers/openrouter/openrouter-image-provider';
+import {
+  createSdApiImageProvider,
+  SDAPI_DEFAULT_MODEL,
+  type SdApiModelSettings,
+} from '#core/providers/sdapi/sdapi-image-provider';
 
 /** The app's name as OpenRouter shows it (`X-Title`). */
 const OPENROUTER_APP_TITLE = 'Imagine';
@@ -12,18 +18,40 @@ const OPENROUTER_APP_TITLE = 'Imagine';
 /** The demo providers, built by the caller (`createDemoImageProvider`, `createDemoVideoProvider`). */
 export type DemoProviders = { demoImage: ImageProvider; demoVideo: VideoProvider };
 
+/** What {@link createProviderRegistry} needs besides the configuration. */
+export type ProviderRegistryOptions = DemoProviders & {
+  /**
+   * The deployment's rate limiter, read when a job starts (it is built after the registry, from
+   * its provider names). Required with SDAPI_URLS: it keeps one job per server across processes.
+   */
+  limiter?: () => RateLimiter;
+};
+
 /**
  * Builds the providers of this deployment from its configuration, in fallback order: images from
- * Google, then OpenRouter, then OpenAI; videos from Google. A kind with no configured provider is
+ * the deployment's own Stable Diffusion servers (SDAPI_URLS) first, then Google, OpenRouter and
+ * OpenAI (paid per picture, so they take over only when the servers fail); videos from Google. A kind with no configured provider is
  * served by the demo provider, so the service works with no keys at all; the demo never joins
  * configured providers, so a deployment with keys never hands a paying user a placeholder.
  */
-export function createProviderRegistry(config: AppConfig, options: DemoProviders): ProviderRegistry {
-  const { google, openrouter, openai } = config.providers;
+export function createProviderRegistry(config: AppConfig, options: ProviderRegistryOptions): ProviderRegistry {
+  const { google, openrouter, openai, sdapi } = config.providers;
   const image: ImageProvider[] = [];
   const video: VideoProvider[] = [];
   // PROVIDER_CALL_TIMEOUT_SECONDS, when set, bounds each request so a hung one is retried within the job's deadline.
   const timeout = config.providerCallTimeoutMs === undefined ? {} : { timeoutMs: config.providerCallTimeoutMs };
+  if (sdapi) {
+    const limiter = options.limiter;
+    if (!limiter) throw new Error('SDAPI_URLS is set but no rate limiter was given to hold its servers');
+    image.push(
+      createSdApiImageProvider({
+        servers: sdapi.servers,
+        limiter,
+        models: sdApiModels(config, sdapi),
+        ...timeout,
+      }),
+    );
+  }
   if (google) {
     image.push(createGoogleImageProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl, ...timeout }));
     video.push(createGoogleVideoProvider({ apiKey: google.apiKey, baseUrl: google.baseUrl, ...timeout }));
@@ -44,4 +72,34 @@ export function createProviderRegistry(config: AppConfig, options: DemoProviders
     image: image.length > 0 ? image : [options.demoImage],
     video: video.length > 0 ? video : [options.demoVideo],
   };
+}
+
+/**
+ * The SD settings of every `sdapi` model of the models file, by its provider model name: the
+ * file's `settings` (checkpoint, upscaler, baseEdge, steps, cfgScale, sampler, negativePrompt),
+ * over SDAPI_CHECKPOINT and SDAPI_UPSCALER. The default model name always has an entry.
+ */
+function sdApiModels(
+  config: AppConfig,
+  sdapi: { checkpoint?: string | undefined; upscaler?: string | undefined },
+): Record<string, SdApiModelSettings> {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const count = (value: unknown) => (typeof value === 'number' ? value : undefined);
+  const models: Record<string, SdApiModelSettings> = {
+    [SDAPI_DEFAULT_MODEL]: { checkpoint: sdapi.checkpoint, upscaler: sdapi.upscaler },
+  };
+  for (const model of config.models) {
+    if (model.provider !== 'sdapi') continue;
+    const { settings } = model;
+    models[model.providerModel] = {
+      checkpoint: text(settings.checkpoint) ?? sdapi.checkpoint,
+      upscaler: text(settings.upscaler) ?? sdapi.upscaler,
+      baseEdge: count(settings.baseEdge),
+      steps: count(settings.steps),
+      cfgScale: count(settings.cfgScale),
+      sampler: text(settings.sampler),
+      negativePrompt: text(settings.negativePrompt),
+    };
+  }
+  return models;
 }

@@ -13,6 +13,8 @@ export type MediaFile = {
   mime: string;
   width?: number;
   height?: number;
+  /** The seed a provider made this picture with, when it says (Stable Diffusion backends do), so it can be made again. */
+  seed?: number;
 };
 
 /** What an image generation asks of a provider. */
@@ -66,3 +68,38 @@ export interface VideoProvider {
 
 /** One look at a video operation. */
 export type VideoPoll = { state: 'running'; progress?: number } | { state: 'done'; file: MediaFile };
+
+/** What an upscale asks of a provider. */
+export type UpscaleRequest = {
+  image: MediaFile;
+  /** How many times larger, e.g. 2. */
+  scale: number;
+  /** The model whose settings apply (its upscaler, when it names one). */
+  model?: string;
+  signal?: AbortSignal;
+};
+
+/**
+ * Makes a picture larger (the per-picture Upscale button). An optional capability of an
+ * `ImageProvider` (the `sdapi` provider has it). Throws `ProviderError` on failure.
+ */
+export interface ImageUpscaler {
+  upscaleImage(request: UpscaleRequest): Promise<MediaFile>;
+}
+
+/** How far a running image call is, as the provider reports it. */
+export type ImageProgress = {
+  /** 0..1. */
+  fraction: number;
+  /** Seconds the provider expects the call still to take, when it says. */
+  etaSeconds?: number;
+};
+
+/**
+ * Reads the progress of a running `generateImages` call, identified by the `signal` it was given,
+ * so a job runner can poll it for the status message. `undefined` when no such call runs in this
+ * process (it waits for a server, or has ended). An optional capability of an `ImageProvider`.
+ */
+export interface ImageProgressReader {
+  readProgress(signal: AbortSignal): Promise<ImageProgress | undefined>;
+}

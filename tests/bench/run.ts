@@ -22,7 +22,12 @@
  *    start (`tests/bench/lean.ts`); about 6 minutes: `npm run bench -- --only lean`. Writes the
  *    `lean` section; `--lean-updates 2000 --lean-block 100` set its size.
  *
- * Options: --only admission|workers|telegram|moderation|lean, --seconds 10, --concurrency 16, --rate 200, --users 30000,
+ * 6. SD servers: three fake AUTOMATIC1111 servers at a fixed 400 ms per picture behind two worker
+ *    processes (`tests/bench/sd-servers.ts`): throughput ≥ 90% of their ceiling, never two jobs at
+ *    once on one server, every job done and delivered once, also across a worker's SIGKILL;
+ *    about 30 s: `npm run bench -- --only sd` (`--sd-jobs 60 --sd-ms 400`).
+ *
+ * Options: --only admission|workers|telegram|moderation|lean|sd, --seconds 10, --concurrency 16, --rate 200, --users 30000,
  * --jobs 200, --limit 4, --latency-ms 200. Profile with
  * `node --cpu-prof --import tsx tests/bench/run.ts --only admission`.
  */
@@ -43,6 +48,7 @@ import { describeMachine, markdownTable, percentile, writeResultsSection } from 
 import { runTelegramLoad } from '#tests/bench/telegram-load';
 import { measureModerationQuality } from '#tests/bench/moderation-quality';
 import { runLeanBench } from '#tests/bench/lean';
+import { benchSdServers } from '#tests/bench/sd-servers';
 
 const { values: args } = parseArgs({
   options: {
@@ -56,6 +62,8 @@ const { values: args } = parseArgs({
     'latency-ms': { type: 'string', default: '200' },
     'lean-updates': { type: 'string', default: '2000' },
     'lean-block': { type: 'string', default: '100' },
+    'sd-jobs': { type: 'string', default: '60' },
+    'sd-ms': { type: 'string', default: '400' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -65,13 +73,13 @@ const USERS = Number(args.users);
 const JOBS = Number(args.jobs);
 const LIMIT = Number(args.limit);
 const LATENCY_MS = Number(args['latency-ms']);
-const PHASES = ['admission', 'workers', 'telegram', 'moderation', 'lean'] as const;
+const PHASES = ['admission', 'workers', 'telegram', 'moderation', 'lean', 'sd'] as const;
 if (args.only !== undefined && !(PHASES as readonly string[]).includes(args.only)) {
   process.stderr.write(`--only takes one of ${PHASES.join(', ')}\n`);
   process.exit(2);
 }
 const runs = (phase: (typeof PHASES)[number]) => args.only === undefined || args.only === phase;
-const needsServices = runs('admission') || runs('workers') || runs('telegram');
+const needsServices = runs('admission') || runs('workers') || runs('telegram') || runs('sd');
 
 /** Seeded Telegram user ids are `<SUBJECT_BASE + n>` (platform ids are digits). */
 const SUBJECT_BASE = 900_000_000;
@@ -409,6 +417,36 @@ try {
       });
     }
     log(`lean figures written to ${await writeResultsSection('lean', lean.markdown)}`);
+  }
+  if (runs('sd')) {
+    const sd = await benchSdServers({
+      dataDir,
+      prefix: `bench:${runId}:sd`,
+      jobs: Number(args['sd-jobs']),
+      msPerImage: Number(args['sd-ms']),
+      log,
+    });
+    const isMet =
+      sd.rate >= sd.ceiling * 0.9 &&
+      sd.overlaps === 0 &&
+      sd.succeeded === sd.jobs &&
+      sd.deliveredWrong === 0 &&
+      sd.ledgerViolations === 0;
+    rows.push({
+      phase: 'sd servers, 3 × fake A1111',
+      ops: `${sd.succeeded}/${sd.jobs}`,
+      rate: `${sd.rate.toFixed(2)} pictures/s`,
+      p50: '-',
+      p99: '-',
+      cpu: '-',
+      rss: '-',
+      target: verdict(
+        'sd servers, 3 × fake A1111',
+        '≥ 90% of ceiling, no overlap, every job once (SIGKILL too)',
+        isMet,
+      ),
+      note: `ceiling ${sd.ceiling.toFixed(2)}/s (${((sd.rate / sd.ceiling) * 100).toFixed(0)}%); overlaps ${sd.overlaps}; delivered other than once ${sd.deliveredWrong}; ledger ${sd.ledgerViolations === 0 ? 'ok' : 'BROKEN'}`,
+    });
   }
   if (runs('telegram')) {
     log('telegram: 1,000 users over the fake Bot API with flood limits (about 5 minutes)…');

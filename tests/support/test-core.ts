@@ -14,9 +14,11 @@ import { compileModerationRules } from '#core/moderation/compile-moderation-rule
 import { DEFAULT_MODERATION_RULES } from '#core/moderation/moderation-rules';
 import { createPromptModerator } from '#core/moderation/create-prompt-moderator';
 import type { PromptModerator } from '#core/moderation/prompt-moderator';
+import type { ImageProvider, VideoProvider } from '#core/providers/ports';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import type { ProviderRegistry } from '#core/providers/route-model';
+import { createProviderRegistry } from '#core/providers/create-provider-registry';
 import { createMemoryProviderCoolDown } from '#core/providers/provider-cool-down';
 import { createProviderResilience } from '#core/providers/provider-resilience';
 import { seedTemplates } from '#core/templates/seed-templates';
@@ -67,7 +69,17 @@ export async function createTestCore(
   const logger = createLogger({ level: config.logLevel, name: 'test' });
   const database = await createTestDatabase(options.database ?? 'postgres');
   await seedTemplates(database.prisma);
-  const providers = options.providers ?? { image: [createDemoImageProvider()], video: [createDemoVideoProvider()] };
+  const demos = { image: [createDemoImageProvider()], video: [createDemoVideoProvider()] };
+  // With SDAPI_URLS in `env`, the registry is built as in production: the servers first, on this core's limiter.
+  const providers =
+    options.providers ??
+    (config.providers.sdapi
+      ? createProviderRegistry(config, {
+          demoImage: demos.image[0] as ImageProvider,
+          demoVideo: demos.video[0] as VideoProvider,
+          limiter: () => limiter,
+        })
+      : demos);
   const prefix = `test:${randomBytes(4).toString('hex')}`;
   const queue =
     options.queue === 'bullmq'

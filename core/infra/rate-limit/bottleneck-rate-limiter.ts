@@ -461,6 +461,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return window.take(key, rule);
     },
 
+    tryHold(key: string, capacity: number) {
+      if (closing) return Promise.reject(new RateLimiterClosedError());
+      if (!Number.isInteger(capacity) || capacity < 1) {
+        return Promise.reject(new Error(`A hold needs a whole capacity >= 1, got ${capacity}`));
+      }
+      return leases.tryAcquire(`hold:${key}`, capacity);
+    },
+
     close(): Promise<void> {
       closing ??= (async () => {
         await Promise.all([...lanes.values()].map((lane) => lane.close()));

@@ -67,9 +67,20 @@ export interface RateLimiter {
    * configured limits; use e.g. `generate:<accountId>`.
    */
   tryTake(key: string, rule: TakeRule): Promise<TakeResult>;
+  /**
+   * Non-blocking take of one of `capacity` slots named `key`, across all processes: a hold when
+   * fewer than `capacity` are held now, `undefined` otherwise. The holder keeps it until it calls
+   * `release`; a process that dies holding it loses it after the slot lease (like the slots of
+   * `maxConcurrent`). Keys are independent of the configured limits; for resources that take a
+   * fixed number of jobs at once, e.g. one Stable Diffusion server: `sdapi:<server>` with capacity 1.
+   */
+  tryHold(key: string, capacity: number): Promise<SlotHold | undefined>;
   /** Rejects calls still waiting, waits for running ones and closes connections. */
   close(): Promise<void>;
 }
+
+/** A slot taken by {@link RateLimiter.tryHold}. `release` gives it back; calling it again does nothing. */
+export type SlotHold = { release(): Promise<void> };
 
 /** The limiter was closed (the process is shutting down): nothing more is scheduled. */
 export class RateLimiterClosedError extends Error {

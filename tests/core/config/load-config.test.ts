@@ -166,4 +166,24 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.stripe).toBeUndefined();
   });
+
+  it('reads SDAPI_URLS: credentials become a basic-auth header and leave the URL', () => {
+    const config = loadConfig({ SDAPI_URLS: ' http://painter:p%40ss@gpu1:7860/ , https://gpu2.example/sd ' });
+    expect(config.providers.sdapi).toEqual({
+      servers: [
+        { baseUrl: 'http://gpu1:7860', authorization: `Basic ${Buffer.from('painter:p@ss').toString('base64')}` },
+        { baseUrl: 'https://gpu2.example/sd', authorization: undefined },
+      ],
+      checkpoint: undefined,
+      upscaler: 'R-ESRGAN 4x+',
+    });
+    expect(JSON.stringify(config.providers.sdapi)).not.toContain('p@ss');
+    expect(loadConfig({}).providers.sdapi).toBeUndefined();
+    expect(
+      loadConfig({ SDAPI_URLS: 'http://a:1', SDAPI_UPSCALER: 'None', SDAPI_CHECKPOINT: 'x' }).providers.sdapi,
+    ).toMatchObject({ checkpoint: 'x', upscaler: 'None' });
+    expect(() => loadConfig({ SDAPI_URLS: 'http://gpu1:7860,gpu2:7860' })).toThrow(
+      /SDAPI_URLS: must be a comma-separated/,
+    );
+  });
 });

@@ -16,6 +16,7 @@ import { DEFAULT_MODERATION_RULES } from '#core/moderation/moderation-rules';
 import { createPromptModerator } from '#core/moderation/create-prompt-moderator';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
+import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
 import type { ProviderRegistry } from '#core/providers/route-model';
 import { createMemoryProviderCoolDown } from '#core/providers/provider-cool-down';
@@ -35,7 +36,8 @@ export type ProcessCoreOptions = {
   /** Extra environment, e.g. `PROVIDER_LIMITS` or `DEMO_PROVIDER_LATENCY_MS`. */
   env?: Record<string, string>;
   /** The providers; default as the product builds them from the config (the demo ones with no keys). */
-  providers?: (config: AppConfig) => ProviderRegistry;
+  /** Builds the providers; `limiter` reads this process's rate limiter once it exists (SDAPI_URLS needs it). */
+  providers?: (config: AppConfig, limiter: () => RateLimiter) => ProviderRegistry;
   notifier: Notifier;
   clock?: Clock;
   /** BullMQ stalled-job recovery, short in tests so a killed worker's job comes back quickly. */
@@ -69,10 +71,11 @@ export async function openProcessCore(options: ProcessCoreOptions): Promise<Proc
   const logger = createLogger({ level: config.logLevel, name: `process-${process.pid}` });
   const database = await createDatabase(config.database, { poolSize: options.poolSize ?? 10 });
   const providers = options.providers
-    ? options.providers(config)
+    ? options.providers(config, () => limiter)
     : createProviderRegistry(config, {
         demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
         demoVideo: createDemoVideoProvider(),
+        limiter: () => limiter,
       });
   const queue = createJobQueue({
     redisUrl: config.redisUrl,

@@ -96,10 +96,11 @@ const opened = await openProcessCore({
   ...(options.env ? { env: options.env } : {}),
   ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
   ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
-  providers: (config) => {
+  providers: (config, limiter) => {
     const registry = createProviderRegistry(config, {
       demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
       demoVideo: createDemoVideoProvider(),
+      limiter,
     });
     return {
       image: registry.image.map((provider) => instrument(provider, redis, options.concurrencyKey)),

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#core/config/load-config';
+import { buildLimits } from '#core/infra/build-limits';
+import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
@@ -7,6 +9,7 @@ import type { ImageRequest } from '#core/providers/ports';
 import { FakeGoogleGenAIApi } from '#tests/fakes/google-genai-api';
 import { FakeOpenAIApi } from '#tests/fakes/openai-api';
 import { colorForText, readPng } from '#tests/fakes/test-png';
+import { silentLogger } from '#tests/core/infra/test-kit';
 
 const demos = { demoImage: createDemoImageProvider(), demoVideo: createDemoVideoProvider() };
 const names = (providers: readonly { name: string }[]): string[] => providers.map((provider) => provider.name);
@@ -38,6 +41,29 @@ describe('createProviderRegistry', () => {
     );
     expect(names(registry.image)).toEqual(['google', 'openrouter', 'openai']);
     expect(names(registry.video)).toEqual(['google']);
+  });
+
+  it('with SDAPI_URLS: images from the SD servers first, ahead of the paid providers and instead of the demo', async () => {
+    const limiter = createRateLimiter({
+      limits: {},
+      redisUrl: undefined,
+      keyPrefix: 'registry:',
+      logger: silentLogger(),
+    });
+    const config = loadConfig({ SDAPI_URLS: 'http://gpu1:7860,http://gpu2:7860', OPENAI_API_KEY: 'oa' });
+    const registry = createProviderRegistry(config, { ...demos, limiter: () => limiter });
+    expect(names(registry.image)).toEqual(['sdapi', 'openai']);
+    expect(registry.image[0]?.capabilities).toMatchObject({ models: ['stable-diffusion'], canEdit: true });
+    expect(
+      names(
+        createProviderRegistry(loadConfig({ SDAPI_URLS: 'http://gpu1:7860' }), { ...demos, limiter: () => limiter })
+          .image,
+      ),
+    ).toEqual(['sdapi']);
+    expect(() => createProviderRegistry(config, demos)).toThrow(/rate limiter/);
+    // Two servers: four calls under way (two waiting in the pool for a server), no per-minute quota.
+    expect(buildLimits(config, registry)['provider:sdapi']).toEqual({ maxConcurrent: 4, slotTimeoutMs: 180_000 });
+    await limiter.close();
   });
 
   it('a kind no configured provider serves stays with the demo', () => {

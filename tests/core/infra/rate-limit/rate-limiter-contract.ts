@@ -158,6 +158,22 @@ export function describeRateLimiterContract(label: string, makeLimiter: MakeLimi
       expect(await limiter.tryTake('chat:tg:1', rule)).toEqual({ allowed: true });
     });
 
+    it('tryHold gives at most `capacity` holds of a key at once, and one again after a release', async () => {
+      const limiter = open({});
+      const first = await limiter.tryHold('sdapi:a', 1);
+      expect(first).toBeDefined();
+      expect(await limiter.tryHold('sdapi:a', 1)).toBeUndefined();
+      const other = await limiter.tryHold('sdapi:b', 1);
+      expect(other).toBeDefined();
+      await first?.release();
+      await first?.release();
+      const again = await limiter.tryHold('sdapi:a', 1);
+      expect(again).toBeDefined();
+      expect(await limiter.tryHold('sdapi:a', 1)).toBeUndefined();
+      await Promise.all([again?.release(), other?.release()]);
+      await expect(limiter.tryHold('sdapi:a', 0)).rejects.toThrow(/capacity/);
+    });
+
     it('close rejects calls still waiting', async () => {
       const limiter = makeLimiter({ 'provider:test': { maxConcurrent: 1 } });
       const holding = deferred<void>();

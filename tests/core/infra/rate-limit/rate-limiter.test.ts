@@ -151,6 +151,52 @@ describe('clustered limits across processes', () => {
     }
   });
 
+  it('frees a tryHold of a process killed while it held it, after the lease', { timeout: 60_000 }, async () => {
+    const keyPrefix = freshPrefix();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(import.meta.dirname, 'hold-slot-child.ts'),
+        TEST_REDIS_URL,
+        keyPrefix,
+        'sdapi:gpu1',
+        '2000',
+        'hold',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const alive = createRateLimiter({
+      limits: {},
+      redisUrl: TEST_REDIS_URL,
+      keyPrefix,
+      logger: silentLogger(),
+      slotLeaseMs: 2_000,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('holding') && resolve());
+        child.on('exit', (code) => reject(new Error(`the child exited (${code}) before holding`)));
+      });
+      // Held by a live process: renewed past its lease.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(await alive.tryHold('sdapi:gpu1', 1)).toBeUndefined();
+      child.kill('SIGKILL');
+      const started = Date.now();
+      let hold = await alive.tryHold('sdapi:gpu1', 1);
+      while (!hold && Date.now() - started < 10_000) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        hold = await alive.tryHold('sdapi:gpu1', 1);
+      }
+      expect(hold).toBeDefined();
+      await hold?.release();
+    } finally {
+      child.kill('SIGKILL');
+      await alive.close();
+    }
+  });
+
   it('keeps the slot of a live process that holds it longer than the lease lasts', async () => {
     const [holder, other] = pair({ 'provider:google': { maxConcurrent: 1 } }, 600);
     const holding = deferred<void>();

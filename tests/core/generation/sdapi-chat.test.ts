@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSdApi } from '#tests/fakes/sdapi-api';
+import { readPng } from '#tests/fakes/test-png';
+import { createTestCore, type TestCore } from '#tests/support/test-core';
+import { ChatUser } from '#tests/support/chat-driver';
+import { admit, ledgerOf, sha256, waitForMedia } from '#tests/core/generation/generation-helpers';
+
+/**
+ * With SDAPI_URLS pointing at two fake AUTOMATIC1111 servers and nothing else configured, the
+ * registry the entry point builds sends `/imagine` to them (ahead of the demo provider), and the
+ * pictures they painted reach the chat.
+ */
+describe('/imagine on AUTOMATIC1111-compatible servers', () => {
+  let servers: FakeSdApi[];
+  let t: TestCore;
+
+  beforeAll(async () => {
+    servers = [
+      await FakeSdApi.start({ msPerImage: 20, auth: { username: 'bot', password: 'hunter2' } }),
+      await FakeSdApi.start({ msPerImage: 20, auth: { username: 'bot', password: 'hunter2' } }),
+    ];
+    t = await createTestCore({
+      env: { SDAPI_URLS: servers.map((server) => server.urlWithAuth).join(','), SDAPI_CHECKPOINT: 'sd_xl_base_1.0' },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    for (const server of servers ?? []) {
+      await server.close();
+      expect(server.handlerErrors).toEqual([]);
+    }
+  });
+
+  it('delivers the 4 PNGs a server painted for `/imagine a fox --n 4`', async () => {
+    const user = new ChatUser(t, '7001');
+    await user.onboard();
+    const id = await admit(user, 'imagine', 'a fox --n 4 --ar 16:9');
+    const media = await waitForMedia(t.notifier, id);
+    expect(media.items).toHaveLength(4);
+
+    const jobs = servers.flatMap((server) => server.jobs);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({
+      kind: 'txt2img',
+      images: 4,
+      checkpoint: 'sd_xl_base_1.0.safetensors [31e35c80fc]',
+    });
+    const painted = (jobs[0]?.outputs ?? []).map(sha256);
+    const delivered = [];
+    for (const item of media.items) {
+      const bytes = await item.load();
+      expect(readPng(bytes)).toMatchObject({ width: 1344, height: 768 });
+      delivered.push(sha256(bytes));
+    }
+    expect(delivered.sort()).toEqual(painted.sort());
+    expect(new Set(delivered).size).toBe(4);
+    const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id } });
+    expect(generation).toMatchObject({ status: 'succeeded', provider: 'sdapi', model: 'stable-diffusion' });
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -generation.cost],
+      ['capture', 0],
+    ]);
+  });
+});
