@@ -30,6 +30,7 @@ const imports = Object.fromEntries(
 await writeFile(`${dist}package.json`, `${JSON.stringify({ type: 'module', private: true, imports }, null, 2)}\n`);
 
 await cp(`${root}web/legal`, `${dist}web/legal`, { recursive: true });
+await cp(`${root}core/providers/comfyui/workflows`, `${dist}core/providers/comfyui/workflows`, { recursive: true });
 await cp(`${root}prisma/migrations`, `${dist}prisma/migrations`, { recursive: true });
 await cp(`${root}prisma/functions`, `${dist}prisma/functions`, { recursive: true });
 await cp(`${root}prisma/schema.prisma`, `${dist}prisma/schema.prisma`);

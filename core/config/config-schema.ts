@@ -113,6 +113,27 @@ export const EnvSchema = z.object({
   OPENROUTER_BASE_URL: httpUrl.transform((value) => value ?? 'https://openrouter.ai/api/v1'),
   GOOGLE_API_KEY: optionalText,
   GOOGLE_GENAI_BASE_URL: httpUrl,
+  COMFYUI_URLS: optionalText
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((item) => item.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    )
+    .refine(
+      (urls) =>
+        new Set(urls).size === urls.length &&
+        urls.every((url) => {
+          try {
+            return ['http:', 'https:'].includes(new URL(url).protocol);
+          } catch {
+            return false;
+          }
+        }),
+      { message: 'must be a comma-separated list of distinct http(s) URLs, e.g. http://gpu1:8188,http://gpu2:8188' },
+    ),
+  COMFYUI_WORKFLOW: optionalText,
+  COMFYUI_EDIT_WORKFLOW: optionalText,
 
   SMTP_URL: optionalUrl(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL'),
   MAIL_FROM: optionalText,

@@ -25,6 +25,13 @@ export type AppConfig = {
     openai: { apiKey: string; baseUrl: string | undefined } | undefined;
     openrouter: { apiKey: string; baseUrl: string } | undefined;
     google: { apiKey: string; baseUrl: string | undefined } | undefined;
+    /**
+     * Self-hosted ComfyUI instances and the workflow files (API format) of its one model; unset
+     * workflows are the repository's SDXL ones; `editWorkflow` null (COMFYUI_EDIT_WORKFLOW=none) turns edits off.
+     */
+    comfyui:
+      | { urls: readonly string[]; workflow: string | undefined; editWorkflow: string | null | undefined }
+      | undefined;
     demoLatencyMs: number;
   };
   mail: { smtpUrl: string | undefined; from: string };
@@ -186,6 +193,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
 
+  if (env.COMFYUI_URLS.length === 0 && (env.COMFYUI_WORKFLOW || env.COMFYUI_EDIT_WORKFLOW)) {
+    problems.push('COMFYUI_WORKFLOW / COMFYUI_EDIT_WORKFLOW: need COMFYUI_URLS (the instances that run them)');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -228,6 +239,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { apiKey: env.OPENROUTER_API_KEY, baseUrl: env.OPENROUTER_BASE_URL }
         : undefined,
       google: env.GOOGLE_API_KEY ? { apiKey: env.GOOGLE_API_KEY, baseUrl: env.GOOGLE_GENAI_BASE_URL } : undefined,
+      comfyui:
+        env.COMFYUI_URLS.length > 0
+          ? {
+              urls: env.COMFYUI_URLS,
+              workflow: env.COMFYUI_WORKFLOW && path.resolve(env.COMFYUI_WORKFLOW),
+              editWorkflow:
+                env.COMFYUI_EDIT_WORKFLOW === 'none'
+                  ? null
+                  : env.COMFYUI_EDIT_WORKFLOW && path.resolve(env.COMFYUI_EDIT_WORKFLOW),
+            }
+          : undefined,
       demoLatencyMs: env.DEMO_PROVIDER_LATENCY_MS,
     },
     mail: {

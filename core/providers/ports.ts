@@ -13,6 +13,8 @@ export type MediaFile = {
   mime: string;
   width?: number;
   height?: number;
+  /** The seed that made this image, when the provider reports one (ComfyUI), so it can be made again. */
+  seed?: number;
 };
 
 /** What an image generation asks of a provider. */
@@ -27,6 +29,11 @@ export type ImageRequest = {
   inputImage?: MediaFile;
   seed?: number;
   signal?: AbortSignal;
+  /**
+   * The job's stable id (the generation id): adapters of self-hosted servers key what they report
+   * about a running job by it (ComfyUI's `readProgress`).
+   */
+  jobKey?: string;
 };
 
 /** What a video generation asks of a provider. */
