@@ -4,6 +4,14 @@ import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { colorForText, makePng, readPng } from '#tests/fakes/test-png';
 
 type Message = { type: string; data: Record<string, unknown> };
+type History = Record<
+  string,
+  {
+    status: { status_str: string; completed: boolean };
+    outputs: Record<string, { images: Array<Record<string, string>> }>;
+  }
+>;
+type Queue = { queue_running: unknown[][]; queue_pending: unknown[][] };
 
 function graph(overrides: { text?: string; width?: unknown; height?: unknown; batch?: unknown } = {}) {
   return {
@@ -80,9 +88,9 @@ describe('FakeComfyUiApi', () => {
     expect(done).toBeGreaterThan(executed);
     expect(messages[done]?.data.prompt_id).toBe(id);
 
-    const history = (await (await fetch(`${fake.url}/history/${id}`)).json()) as Record<string, any>;
-    expect(history[id].status).toMatchObject({ status_str: 'success', completed: true });
-    const [image] = history[id].outputs['9'].images;
+    const history = (await (await fetch(`${fake.url}/history/${id}`)).json()) as History;
+    expect(history[id]?.status).toMatchObject({ status_str: 'success', completed: true });
+    const [image] = history[id]?.outputs['9']?.images ?? [];
     expect(image).toMatchObject({ subfolder: '', type: 'output' });
     const view = await fetch(`${fake.url}/view?${new URLSearchParams(image)}`);
     expect(view.headers.get('content-type')).toBe('image/png');
@@ -126,10 +134,7 @@ describe('FakeComfyUiApi', () => {
       .prompt_id;
     const second = ((await (await post(fake, '/prompt', { prompt: graph() })).json()) as { prompt_id: string })
       .prompt_id;
-    const queue = (await (await fetch(`${fake.url}/queue`)).json()) as {
-      queue_running: any[][];
-      queue_pending: any[][];
-    };
+    const queue = (await (await fetch(`${fake.url}/queue`)).json()) as Queue;
     expect(queue.queue_running.map((entry) => entry[1])).toEqual([first]);
     expect(queue.queue_pending.map((entry) => entry[1])).toEqual([second]);
     expect((await post(fake, '/queue', { delete: [second] })).status).toBe(200);
@@ -137,8 +142,8 @@ describe('FakeComfyUiApi', () => {
     expect((await post(fake, '/interrupt', {})).status).toBe(200);
     const ended = await fake.waitForEnd(first);
     expect(ended.state).toBe('interrupted');
-    const history = (await (await fetch(`${fake.url}/history/${first}`)).json()) as Record<string, any>;
-    expect(history[first].status.status_str).toBe('error');
+    const history = (await (await fetch(`${fake.url}/history/${first}`)).json()) as History;
+    expect(history[first]?.status.status_str).toBe('error');
     expect(fake.peakQueued).toBe(2);
   });
 

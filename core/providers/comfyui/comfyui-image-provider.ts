@@ -89,6 +89,13 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const instances = new Map(options.urls.map((url) => [url, parseInstance(url)]));
   const progress = new Map<string, number>();
+  /** Failures that took their instance out of rotation: the job goes on to another instance. */
+  const instanceDown = new WeakSet<ProviderError>();
+  const down = (url: string, error: ProviderError): ProviderError => {
+    pool.markUnhealthy(url);
+    instanceDown.add(error);
+    return error;
+  };
   const pool = createInstancePool({
     name: NAME,
     urls: options.urls,
@@ -128,12 +135,17 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       });
     } catch (error) {
       if (signal?.aborted || timeout.aborted) throw abortedProviderError(NAME, signal, error);
-      pool.markUnhealthy(url);
-      throw new ProviderError(NAME, 'transient', `${NAME}: ${base.host} unreachable`, {
-        cause: error,
-        reason: 'network',
-      });
+      throw down(
+        url,
+        new ProviderError(NAME, 'transient', `${NAME}: ${base.host} unreachable`, { cause: error, reason: 'network' }),
+      );
     }
+  }
+
+  /** A non-2xx answer as a `ProviderError`; a gateway's 502/503/504 means the instance behind it is down. */
+  function httpFailure(url: string, path: string, status: number, text: string): ProviderError {
+    const error = new ProviderError(NAME, kindForHttpStatus(status), describeFailure(path, status, text), { status });
+    return [502, 503, 504].includes(status) ? down(url, error) : error;
   }
 
   /** Like {@link call}, but a non-2xx answer becomes a `ProviderError`. */
@@ -145,11 +157,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
   ): Promise<Response> {
     const response = await call(url, path, init, signal);
     if (response.ok) return response;
-    const text = await response.text().catch(() => '');
-    if ([502, 503, 504].includes(response.status)) pool.markUnhealthy(url);
-    throw new ProviderError(NAME, kindForHttpStatus(response.status), describeFailure(path, response.status, text), {
-      status: response.status,
-    });
+    throw httpFailure(url, path, response.status, await response.text().catch(() => ''));
   }
 
   async function readJson<T>(
@@ -201,17 +209,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
         status: 400,
       });
     }
-    if (!response.ok) {
-      if ([502, 503, 504].includes(response.status)) pool.markUnhealthy(url);
-      throw new ProviderError(
-        NAME,
-        kindForHttpStatus(response.status),
-        describeFailure('/prompt', response.status, text),
-        {
-          status: response.status,
-        },
-      );
-    }
+    if (!response.ok) throw httpFailure(url, '/prompt', response.status, text);
     const answer = safeJson(text) as { prompt_id?: unknown } | undefined;
     if (typeof answer?.prompt_id !== 'string') {
       throw new ProviderError(NAME, 'transient', `${NAME}: /prompt answered no prompt_id`);
@@ -398,32 +396,41 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       const report = (done: number, fraction: number) => {
         if (request.jobKey !== undefined) progress.set(request.jobKey, Math.round(((done + fraction) / runs) * 100));
       };
+      const job = async (url: string): Promise<MediaFile[]> => {
+        const inputImage = request.inputImage ? await upload(url, request.inputImage, signal) : undefined;
+        const files: MediaFile[] = [];
+        for (let run = 0; run < runs; run += 1) {
+          const runSeed = seed + run;
+          const graph = fillComfyWorkflow(workflow, {
+            prompt: request.prompt,
+            negative_prompt: options.negativePrompt ?? '',
+            seed: runSeed,
+            width,
+            height,
+            batch_size: batched ? request.count : 1,
+            ...(inputImage === undefined ? {} : { input_image: inputImage }),
+          });
+          report(run, 0);
+          const images = await runOnce(url, graph, (fraction) => report(run, fraction), signal);
+          for (const bytes of images) files.push(toMediaFile(bytes, runSeed));
+        }
+        if (files.length < request.count) {
+          throw new ProviderError(NAME, 'transient', `${NAME}: made ${files.length} of ${request.count} images`, {
+            reason: 'operation_failed',
+          });
+        }
+        return files.slice(0, request.count);
+      };
       try {
-        return await pool.run(async (url) => {
-          const inputImage = request.inputImage ? await upload(url, request.inputImage, signal) : undefined;
-          const files: MediaFile[] = [];
-          for (let run = 0; run < runs; run += 1) {
-            const runSeed = seed + run;
-            const graph = fillComfyWorkflow(workflow, {
-              prompt: request.prompt,
-              negative_prompt: options.negativePrompt ?? '',
-              seed: runSeed,
-              width,
-              height,
-              batch_size: batched ? request.count : 1,
-              ...(inputImage === undefined ? {} : { input_image: inputImage }),
-            });
-            report(run, 0);
-            const images = await runOnce(url, graph, (fraction) => report(run, fraction), signal);
-            for (const bytes of images) files.push(toMediaFile(bytes, runSeed));
+        // An instance that went down under the job hands it to the next healthy one, each instance at most once.
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            return await pool.run(job, signal);
+          } catch (error) {
+            if (!(error instanceof ProviderError && instanceDown.has(error)) || attempt >= options.urls.length)
+              throw error;
           }
-          if (files.length < request.count) {
-            throw new ProviderError(NAME, 'transient', `${NAME}: made ${files.length} of ${request.count} images`, {
-              reason: 'operation_failed',
-            });
-          }
-          return files.slice(0, request.count);
-        }, signal);
+        }
       } catch (error) {
         if (error instanceof ProviderError) throw error;
         if (error instanceof NoHealthyInstanceError) {
