@@ -76,6 +76,8 @@ export class FakeComfyUiApi extends FakeHttpServer {
   readonly deleted: string[] = [];
   /** `POST /interrupt` calls, with the prompt that was running then (if any). */
   readonly interrupts: Array<{ running: string | undefined }> = [];
+  /** The `Authorization` header of each WebSocket handshake, in order. */
+  readonly socketAuthorizations: Array<string | undefined> = [];
   /** Most prompts queued or running at once. */
   peakQueued = 0;
   steps: number;
@@ -170,6 +172,7 @@ export class FakeComfyUiApi extends FakeHttpServer {
       socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
       return;
     }
+    this.socketAuthorizations.push(req.headers.authorization);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const sid = url.searchParams.get('clientId') || randomUUID().replace(/-/g, '');
       this.sockets.get(sid)?.terminate();

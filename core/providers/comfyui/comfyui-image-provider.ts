@@ -87,7 +87,13 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
   const [defaultModel] = options.models;
   if (!defaultModel) throw new Error('ComfyUI: at least one model is needed');
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const instances = new Map(options.urls.map((url) => [url, parseInstance(url)]));
+  // Keyed by the URL without credentials: that is what lease names, logs and errors carry.
+  const instances = new Map(
+    options.urls.map((url) => {
+      const parsed = parseInstance(url);
+      return [parsed.base.href.replace(/\/$/, ''), parsed];
+    }),
+  );
   const progress = new Map<string, number>();
   /** Failures that took their instance out of rotation: the job goes on to another instance. */
   const instanceDown = new WeakSet<ProviderError>();
@@ -98,7 +104,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
   };
   const pool = createInstancePool({
     name: NAME,
-    urls: options.urls,
+    urls: [...instances.keys()],
     leases: options.leases,
     ...(options.recheckMs === undefined ? {} : { recheckMs: options.recheckMs }),
     checkHealth: async (url) => {

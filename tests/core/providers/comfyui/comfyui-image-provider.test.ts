@@ -74,7 +74,7 @@ describe('ComfyUI image provider', () => {
     expect(prompt!.clientId).toMatch(/^[0-9a-f-]{36}$/);
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'POST /prompt',
-      'GET /history/' + prompt!.id,
+      `GET /history/${prompt!.id}`,
       'GET /view',
     ]);
     await vi.waitFor(() => expect(fake.socketCount).toBe(0));
@@ -186,6 +186,21 @@ describe('ComfyUI image provider', () => {
     expect((await providerErrorOf(provider.generateImages(REQUEST))).kind).toBe('auth');
 
     expect((await providerErrorOf(provider.generateImages({ ...REQUEST, count: 5 }))).kind).toBe('invalid');
+  });
+
+  it('sends credentials in the URL as Basic auth, on HTTP and the socket, and keeps them out of lease names', async () => {
+    const names: string[] = [];
+    const memory = createMemorySlotLeases();
+    const withAuth = createComfyUiImageProvider({
+      urls: [fake.url.replace('http://', 'http://gpu:s3cret@')],
+      models: [{ name: 'comfyui', workflow: TXT2IMG }],
+      leases: { tryAcquire: (name, limit) => (names.push(name), memory.tryAcquire(name, limit)) },
+    });
+    await withAuth.generateImages(REQUEST);
+    const basic = `Basic ${Buffer.from('gpu:s3cret').toString('base64')}`;
+    expect(fake.requests.map((r) => r.headers.authorization)).toEqual(fake.requests.map(() => basic));
+    expect(fake.socketAuthorizations).toEqual([basic]);
+    expect(names).toEqual([`instance:comfyui:${fake.url}`]);
   });
 
   it('an unreachable instance is a transient network failure', async () => {
