@@ -194,7 +194,12 @@ describe('ComfyUI image provider', () => {
     const withAuth = createComfyUiImageProvider({
       urls: [fake.url.replace('http://', 'http://gpu:s3cret@')],
       models: [{ name: 'comfyui', workflow: TXT2IMG }],
-      leases: { tryAcquire: (name, limit) => (names.push(name), memory.tryAcquire(name, limit)) },
+      leases: {
+        tryAcquire(name, limit) {
+          names.push(name);
+          return memory.tryAcquire(name, limit);
+        },
+      },
     });
     await withAuth.generateImages(REQUEST);
     const basic = `Basic ${Buffer.from('gpu:s3cret').toString('base64')}`;
