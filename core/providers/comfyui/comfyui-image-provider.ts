@@ -17,6 +17,8 @@ const SOCKET_OPEN_TIMEOUT_MS = 5_000;
 /** History polls: often once the socket is gone, seldom while it reports (a safety net for a lost message). */
 const POLL_WITHOUT_SOCKET_MS = 500;
 const POLL_WITH_SOCKET_MS = 5_000;
+/** The look at `/queue` and the interrupt or delete after a cancel, together. */
+const CANCEL_TIMEOUT_MS = 5_000;
 
 /** SDXL's trained sizes (about one megapixel) for each aspect ratio we offer. */
 const SIZES: Record<AspectRatio, { width: number; height: number }> = {
@@ -225,18 +227,21 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
 
   /** Interrupts our prompt if it is running, or deletes it from the queue; best effort, the job has ended anyway. */
   async function cancel(url: string, promptId: string): Promise<void> {
+    // Bounded on its own: the job's signal has fired, and a stuck instance must not hold the job's end.
+    const signal = AbortSignal.timeout(CANCEL_TIMEOUT_MS);
     try {
       const queue = await readJson<{ queue_running?: unknown[][]; queue_pending?: unknown[][] }>(
         url,
         '/queue',
         {},
-        undefined,
+        signal,
       );
       const json = { method: 'POST', headers: { 'content-type': 'application/json' } };
+      // Newer ComfyUI interrupts only the prompt named in the body; older ones whatever runs, hence the look first.
       if (queue.queue_running?.some((entry) => entry[1] === promptId)) {
-        await callOk(url, '/interrupt', { ...json, body: JSON.stringify({ prompt_id: promptId }) }, undefined);
+        await callOk(url, '/interrupt', { ...json, body: JSON.stringify({ prompt_id: promptId }) }, signal);
       } else if (queue.queue_pending?.some((entry) => entry[1] === promptId)) {
-        await callOk(url, '/queue', { ...json, body: JSON.stringify({ delete: [promptId] }) }, undefined);
+        await callOk(url, '/queue', { ...json, body: JSON.stringify({ delete: [promptId] }) }, signal);
       }
     } catch {
       // The instance is gone or busy: the prompt ends by itself and nobody collects it.
