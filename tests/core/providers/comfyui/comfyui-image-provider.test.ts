@@ -89,7 +89,9 @@ describe('ComfyUI image provider', () => {
       if (value !== undefined) seen.add(value);
     }, 5);
     await running.finally(() => clearInterval(watcher));
-    expect([...seen].sort((a, b) => a - b)).toEqual(expect.arrayContaining([25, 50, 75, 100]));
+    // Each of the 4 sampler steps is 40 ms, so the watcher sees each step's percent.
+    expect([...seen]).toEqual(expect.arrayContaining([25, 50, 75]));
+    expect([...seen].every((value) => value >= 0 && value <= 100)).toBe(true);
     expect(provider.readProgress('job-1')).toBeUndefined();
   });
 
