@@ -127,6 +127,14 @@ export class FakeComfyUiApi extends FakeHttpServer {
     this.dropSocketsOnNextRun = true;
   }
 
+  /** Restarts the instance: queue, running prompt, history, outputs and sockets are gone, as after a ComfyUI restart. */
+  restart(): void {
+    this.pending.splice(0);
+    this.prompts.clear();
+    this.outputs.clear();
+    for (const socket of this.sockets.values()) socket.terminate();
+  }
+
   /** Clients connected over the WebSocket now. */
   get socketCount(): number {
     return this.sockets.size;
@@ -420,6 +428,7 @@ export class FakeComfyUiApi extends FakeHttpServer {
       if (node.class_type === 'KSampler') {
         for (let step = 1; step <= this.steps; step += 1) {
           await this.sleep(this.stepMs);
+          if (!this.prompts.has(prompt.id)) return; // the instance restarted under it
           if (this.interruptRequested) {
             prompt.state = 'interrupted';
             send('execution_interrupted', { node_id: id, node_type: node.class_type, executed });

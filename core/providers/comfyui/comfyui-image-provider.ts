@@ -17,6 +17,8 @@ const SOCKET_OPEN_TIMEOUT_MS = 5_000;
 /** History polls: often once the socket is gone, seldom while it reports (a safety net for a lost message). */
 const POLL_WITHOUT_SOCKET_MS = 500;
 const POLL_WITH_SOCKET_MS = 5_000;
+/** History polls in a row that may fail (unreachable, 5xx) before the job leaves the instance. */
+const MAX_FAILED_POLLS = 3;
 /** The look at `/queue` and the interrupt or delete after a cancel, together. */
 const CANCEL_TIMEOUT_MS = 5_000;
 
@@ -248,6 +250,16 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
     }
   }
 
+  async function isQueued(url: string, promptId: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const queue = await readJson<{ queue_running?: unknown[][]; queue_pending?: unknown[][] }>(
+      url,
+      '/queue',
+      {},
+      signal,
+    );
+    return [...(queue.queue_running ?? []), ...(queue.queue_pending ?? [])].some((entry) => entry[1] === promptId);
+  }
+
   async function readHistory(url: string, promptId: string, signal: AbortSignal | undefined) {
     const history = await readJson<Record<string, HistoryEntry>>(
       url,
@@ -307,10 +319,17 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
         socketUp = false;
         schedule(0);
       };
+      let failedPolls = 0;
       const poll = async () => {
         try {
-          const entry = await readHistory(url, promptId, signal);
+          let entry = await readHistory(url, promptId, signal);
+          if (!entry && !socketUp && !(await isQueued(url, promptId, signal))) {
+            // Not queued, not running: ended just now, or lost with a restart of the instance.
+            entry = await readHistory(url, promptId, signal);
+            if (!entry) return finish(lostPrompt(promptId));
+          }
           if (settled) return;
+          failedPolls = 0;
           const status = entry?.status;
           if (status?.status_str === 'success' || status?.completed === true) return finish();
           if (status?.status_str === 'error') {
@@ -320,8 +339,10 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
           }
         } catch (error) {
           if (settled) return;
-          if (!(error instanceof ProviderError) || error.kind !== 'transient' || signal?.aborted) return finish(error);
-          // A blip while polling: the next poll tries again, the job's deadline bounds the wait.
+          failedPolls += 1;
+          const isBlip = error instanceof ProviderError && error.kind === 'transient' && !signal?.aborted;
+          // A blip is polled through; an instance that stays unreachable gives the job back to the pool.
+          if (!isBlip || failedPolls >= MAX_FAILED_POLLS) return finish(error);
         }
         schedule(socketUp ? POLL_WITH_SOCKET_MS : POLL_WITHOUT_SOCKET_MS);
       };
@@ -335,6 +356,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       // Events that came while the prompt was being submitted first, then the live ones (all in this tick).
       socket?.off('message', backlog.record);
       for (const [data, isBinary] of backlog.messages.splice(0)) onMessage(data, isBinary);
+      if (settled) return;
       socket?.on('message', onMessage);
       socket?.on('close', onClose);
       schedule(socketUp ? POLL_WITH_SOCKET_MS : 0);
@@ -505,6 +527,12 @@ function toMediaFile(bytes: Buffer, seed: number): MediaFile {
   const mime =
     bytes[0] === 0xff ? 'image/jpeg' : bytes.toString('latin1', 0, 4) === 'RIFF' ? 'image/webp' : 'image/png';
   return { bytes, mime, seed, ...(size ?? {}) };
+}
+
+function lostPrompt(promptId: string): ProviderError {
+  return new ProviderError(NAME, 'transient', `${NAME}: prompt ${promptId} is neither queued nor in the history`, {
+    reason: 'operation_failed',
+  });
 }
 
 function executionFailure(type: string, body: Record<string, unknown>): ProviderError {

@@ -167,6 +167,17 @@ describe('ComfyUI image provider', () => {
     expect(fake.requests.filter((r) => r.path.startsWith('/history/')).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('gives up on a prompt the instance lost in a restart instead of waiting for the deadline', async () => {
+    fake.stepMs = 100;
+    const pending = providerErrorOf(provider.generateImages(REQUEST));
+    await fake.waitForRequest((r) => r.path === '/prompt');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    fake.restart();
+    const error = await pending;
+    expect(error).toMatchObject({ kind: 'transient', reason: 'operation_failed' });
+    expect(error.message).toContain('neither queued nor in the history');
+  });
+
   it('maps failures: node_errors are invalid, an execution error and a 5xx are transient, 401 is auth', async () => {
     const broken: ComfyWorkflow = {
       ...TXT2IMG,

@@ -87,6 +87,17 @@ describe('ComfyUI instances across worker processes', () => {
     expect(a.requests.some((request) => request.path === '/system_stats')).toBe(true);
   });
 
+  it('moves a job to the other instance when its instance dies mid-job', async () => {
+    a.stepMs = 200;
+    const provider = worker();
+    const running = provider.generateImages(REQUEST);
+    await a.waitForRequest((request) => request.path === '/prompt');
+    await a.close();
+    const [file] = await running;
+    expect(file?.bytes.length).toBeGreaterThan(0);
+    expect(b.prompts.size).toBe(1);
+  });
+
   it('with every instance down fails transient, so routing moves on to the next provider', async () => {
     a.setHealthy(false);
     b.setHealthy(false);
