@@ -31,6 +31,7 @@ await writeFile(`${dist}package.json`, `${JSON.stringify({ type: 'module', priva
 
 await cp(`${root}web/legal`, `${dist}web/legal`, { recursive: true });
 await cp(`${root}core/i18n/messages`, `${dist}core/i18n/messages`, { recursive: true });
+await cp(`${root}core/providers/comfyui/workflows`, `${dist}core/providers/comfyui/workflows`, { recursive: true });
 await cp(`${root}prisma/migrations`, `${dist}prisma/migrations`, { recursive: true });
 await cp(`${root}prisma/functions`, `${dist}prisma/functions`, { recursive: true });
 await cp(`${root}prisma/schema.prisma`, `${dist}prisma/schema.prisma`);

@@ -133,6 +133,27 @@ export const EnvSchema = z.object({
     }),
   SDAPI_CHECKPOINT: optionalText,
   SDAPI_UPSCALER: optionalText.transform((value) => value ?? 'R-ESRGAN 4x+'),
+  COMFYUI_URLS: optionalText
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((item) => item.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    )
+    .refine(
+      (urls) =>
+        new Set(urls).size === urls.length &&
+        urls.every((url) => {
+          try {
+            return ['http:', 'https:'].includes(new URL(url).protocol);
+          } catch {
+            return false;
+          }
+        }),
+      { message: 'must be a comma-separated list of distinct http(s) URLs, e.g. http://gpu1:8188,http://gpu2:8188' },
+    ),
+  COMFYUI_WORKFLOW: optionalText,
+  COMFYUI_EDIT_WORKFLOW: optionalText,
 
   SMTP_URL: optionalUrl(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL'),
   MAIL_FROM: optionalText,

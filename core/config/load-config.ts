@@ -30,6 +30,13 @@ export type AppConfig = {
     google: { apiKey: string; baseUrl: string | undefined } | undefined;
     /** AUTOMATIC1111-compatible servers (A1111 `--api`, Forge, SD.Next), from SDAPI_URLS; see `createSdApiImageProvider`. */
     sdapi: SdApiConfig | undefined;
+    /**
+     * Self-hosted ComfyUI instances and the workflow files (API format) of its one model; unset
+     * workflows are the repository's SDXL ones; `editWorkflow` null (COMFYUI_EDIT_WORKFLOW=none) turns edits off.
+     */
+    comfyui:
+      | { urls: readonly string[]; workflow: string | undefined; editWorkflow: string | null | undefined }
+      | undefined;
     demoLatencyMs: number;
   };
   mail: { smtpUrl: string | undefined; from: string };
@@ -209,6 +216,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 
   const models = readModels(env.MODELS_FILE, problems);
+  if (env.COMFYUI_URLS.length === 0 && (env.COMFYUI_WORKFLOW || env.COMFYUI_EDIT_WORKFLOW)) {
+    problems.push('COMFYUI_WORKFLOW / COMFYUI_EDIT_WORKFLOW: need COMFYUI_URLS (the instances that run them)');
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -258,6 +268,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
               servers: env.SDAPI_URLS.map(readSdApiServer),
               checkpoint: env.SDAPI_CHECKPOINT,
               upscaler: env.SDAPI_UPSCALER,
+            }
+          : undefined,
+      comfyui:
+        env.COMFYUI_URLS.length > 0
+          ? {
+              urls: env.COMFYUI_URLS,
+              workflow: env.COMFYUI_WORKFLOW && path.resolve(env.COMFYUI_WORKFLOW),
+              editWorkflow:
+                env.COMFYUI_EDIT_WORKFLOW === 'none'
+                  ? null
+                  : env.COMFYUI_EDIT_WORKFLOW && path.resolve(env.COMFYUI_EDIT_WORKFLOW),
             }
           : undefined,
       demoLatencyMs: env.DEMO_PROVIDER_LATENCY_MS,

@@ -121,6 +121,7 @@ export async function runGenerationJob(
                 ...(inputImage ? { inputImage } : {}),
                 ...(options.seed === undefined ? {} : { seed: options.seed }),
                 signal,
+                jobKey: generation.id,
               });
             },
           );

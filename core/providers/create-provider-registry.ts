@@ -1,5 +1,13 @@
+import path from 'node:path';
 import type { AppConfig } from '#core/config/load-config';
 import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
+import { createMemorySlotLeases, type SlotLeases } from '#core/infra/rate-limit/slot-leases';
+import { createComfyUiImageProvider } from '#core/providers/comfyui/comfyui-image-provider';
+import {
+  DEFAULT_IMG2IMG_WORKFLOW,
+  DEFAULT_TXT2IMG_WORKFLOW,
+  loadComfyWorkflow,
+} from '#core/providers/comfyui/comfyui-workflow';
 import type { ImageProvider, VideoProvider } from '#core/providers/ports';
 import type { ProviderRegistry } from '#core/providers/route-model';
 import { createGoogleImageProvider } from '#core/providers/google/google-image-provider';
@@ -15,8 +23,15 @@ import {
 /** The app's name as OpenRouter shows it (`X-Title`). */
 const OPENROUTER_APP_TITLE = 'Imagine';
 
-/** The demo providers, built by the caller (`createDemoImageProvider`, `createDemoVideoProvider`). */
-export type DemoProviders = { demoImage: ImageProvider; demoVideo: VideoProvider };
+/**
+ * The demo providers, built by the caller (`createDemoImageProvider`, `createDemoVideoProvider`),
+ * and the leases that count jobs per self-hosted instance across processes (`createRedisSlotLeases`
+ * with Redis; this process only when not given).
+ */
+export type DemoProviders = { demoImage: ImageProvider; demoVideo: VideoProvider; instanceLeases?: SlotLeases };
+
+/** The model name ComfyUI's workflows are offered under until the models file names them per model. */
+export const COMFYUI_MODEL = 'comfyui';
 
 /** What {@link createProviderRegistry} needs besides the configuration. */
 export type ProviderRegistryOptions = DemoProviders & {
@@ -28,9 +43,10 @@ export type ProviderRegistryOptions = DemoProviders & {
 };
 
 /**
- * Builds the providers of this deployment from its configuration, in fallback order: images from
- * the deployment's own Stable Diffusion servers (SDAPI_URLS) first, then Google, OpenRouter and
- * OpenAI (paid per picture, so they take over only when the servers fail); videos from Google. A kind with no configured provider is
+ * Builds the providers of this deployment from its configuration: images from the deployment's own
+ * Stable Diffusion servers (SDAPI_URLS) and ComfyUI (COMFYUI_URLS), Google, OpenRouter and OpenAI;
+ * videos from Google (the models file orders them). The ComfyUI workflows are read and checked
+ * here, at start-up, failing with every problem listed. A kind with no configured provider is
  * served by the demo provider, so the service works with no keys at all; the demo never joins
  * configured providers, so a deployment with keys never hands a paying user a placeholder.
  */
@@ -48,6 +64,17 @@ export function createProviderRegistry(config: AppConfig, options: ProviderRegis
         servers: sdapi.servers,
         limiter,
         models: sdApiModels(config, sdapi),
+        ...timeout,
+      }),
+    );
+  }
+  if (config.providers.comfyui) {
+    const { urls, workflow, editWorkflow } = config.providers.comfyui;
+    image.push(
+      createComfyUiImageProvider({
+        urls,
+        leases: options.instanceLeases ?? createMemorySlotLeases(),
+        models: comfyUiModels(config, { workflow, editWorkflow }),
         ...timeout,
       }),
     );
@@ -100,6 +127,42 @@ function sdApiModels(
       sampler: text(settings.sampler),
       negativePrompt: text(settings.negativePrompt),
     };
+  }
+  return models;
+}
+
+/**
+ * The ComfyUI models: the default one (COMFYUI_WORKFLOW, COMFYUI_EDIT_WORKFLOW, else the repository's
+ * SDXL workflows) and every `comfyui` model of the models file with its own `settings.workflow`
+ * and `settings.editWorkflow` (`none`: no edits), each read and checked now.
+ */
+function comfyUiModels(
+  config: AppConfig,
+  defaults: { workflow: string | undefined; editWorkflow: string | null | undefined },
+): Parameters<typeof createComfyUiImageProvider>[0]['models'] {
+  const build = (name: string, workflow: string | undefined, editWorkflow: string | null | undefined) => ({
+    name,
+    workflow: loadComfyWorkflow(workflow ?? DEFAULT_TXT2IMG_WORKFLOW, { forEdits: false }),
+    editWorkflow:
+      editWorkflow === null
+        ? undefined
+        : loadComfyWorkflow(editWorkflow ?? DEFAULT_IMG2IMG_WORKFLOW, { forEdits: true }),
+  });
+  const models = [build(COMFYUI_MODEL, defaults.workflow, defaults.editWorkflow)];
+  for (const model of config.models) {
+    if (model.provider !== 'comfyui' || model.providerModel === COMFYUI_MODEL) continue;
+    const { workflow, editWorkflow } = model.settings;
+    models.push(
+      build(
+        model.providerModel,
+        typeof workflow === 'string' ? path.resolve(workflow) : defaults.workflow,
+        editWorkflow === 'none'
+          ? null
+          : typeof editWorkflow === 'string'
+            ? path.resolve(editWorkflow)
+            : defaults.editWorkflow,
+      ),
+    );
   }
   return models;
 }

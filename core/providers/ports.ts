@@ -13,7 +13,7 @@ export type MediaFile = {
   mime: string;
   width?: number;
   height?: number;
-  /** The seed a provider made this picture with, when it says (Stable Diffusion backends do), so it can be made again. */
+  /** The seed a provider made this picture with, when it says (Stable Diffusion and ComfyUI do), so it can be made again. */
   seed?: number;
 };
 
@@ -29,6 +29,11 @@ export type ImageRequest = {
   inputImage?: MediaFile;
   seed?: number;
   signal?: AbortSignal;
+  /**
+   * The job's stable id (the generation id): adapters of self-hosted servers key what they report
+   * about a running job by it (ComfyUI's `readProgress`).
+   */
+  jobKey?: string;
 };
 
 /** What a video generation asks of a provider. */

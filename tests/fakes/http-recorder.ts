@@ -95,7 +95,8 @@ export abstract class FakeHttpServer {
   /** The most requests that were in flight at once since the fake started. */
   peakInFlight = 0;
 
-  private readonly server: Server;
+  /** The HTTP server; a subclass may attach WebSocket upgrades to it. */
+  protected readonly server: Server;
   private injections: Injection[] = [];
   private waiters: Waiter[] = [];
   private readonly held = new Set<ServerResponse>();

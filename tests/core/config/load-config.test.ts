@@ -186,4 +186,28 @@ describe('loadConfig', () => {
       /SDAPI_URLS: must be a comma-separated/,
     );
   });
+
+  it('reads ComfyUI instances and workflow files, and refuses bad URL lists and workflows without instances', () => {
+    expect(loadConfig({}).providers.comfyui).toBeUndefined();
+    expect(
+      loadConfig({
+        COMFYUI_URLS: ' http://gpu1:8188/ , https://user:pw@gpu2.example ',
+        COMFYUI_WORKFLOW: 'flows/txt.json',
+        COMFYUI_EDIT_WORKFLOW: 'none',
+      }).providers.comfyui,
+    ).toEqual({
+      urls: ['http://gpu1:8188', 'https://user:pw@gpu2.example'],
+      workflow: path.resolve('flows/txt.json'),
+      editWorkflow: null,
+    });
+    expect(loadConfig({ COMFYUI_URLS: 'http://gpu1:8188' }).providers.comfyui).toMatchObject({
+      workflow: undefined,
+      editWorkflow: undefined,
+    });
+    expect(problemsOf({ COMFYUI_URLS: 'gpu1:8188' })[0]).toMatch(/^COMFYUI_URLS: must be a comma-separated list/);
+    expect(problemsOf({ COMFYUI_URLS: 'http://a:1,http://a:1' })[0]).toMatch(/^COMFYUI_URLS:/);
+    expect(problemsOf({ COMFYUI_WORKFLOW: 'x.json' })).toEqual([
+      'COMFYUI_WORKFLOW / COMFYUI_EDIT_WORKFLOW: need COMFYUI_URLS (the instances that run them)',
+    ]);
+  });
 });

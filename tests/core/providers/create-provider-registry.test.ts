@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#core/config/load-config';
 import { buildLimits } from '#core/infra/build-limits';
@@ -6,6 +9,7 @@ import { createProviderRegistry } from '#core/providers/create-provider-registry
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import type { ImageRequest } from '#core/providers/ports';
+import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { FakeGoogleGenAIApi } from '#tests/fakes/google-genai-api';
 import { FakeOpenAIApi } from '#tests/fakes/openai-api';
 import { colorForText, readPng } from '#tests/fakes/test-png';
@@ -143,6 +147,52 @@ describe('createProviderRegistry', () => {
       );
       expect([provider.name, error?.kind, error?.reason]).toEqual([provider.name, 'transient', 'timeout']);
       expect(Date.now() - startedAt).toBeLessThan(5_000);
+    }
+  });
+
+  it('with COMFYUI_URLS, images go to ComfyUI first, ahead of the cloud providers and instead of the demo', async () => {
+    const comfy = await FakeComfyUiApi.start({ stepMs: 1 });
+    try {
+      const alone = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url }), demos);
+      expect(names(alone.image)).toEqual(['comfyui']);
+      expect(alone.image[0]?.capabilities).toEqual({ models: ['comfyui'], canEdit: true, maxCount: 4 });
+      expect(alone.video).toEqual([demos.demoVideo]);
+      const [file] =
+        (await alone.image[0]?.generateImages({
+          prompt: 'a registry fox',
+          model: 'comfyui',
+          aspectRatio: '1:1',
+          count: 1,
+          quality: 'standard',
+        })) ?? [];
+      expect(file && readPng(file.bytes)).toEqual({
+        width: 1024,
+        height: 1024,
+        topLeft: colorForText('a registry fox'),
+      });
+
+      const all = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url, OPENAI_API_KEY: 'oa' }), demos);
+      expect(names(all.image)).toEqual(['comfyui', 'openai']);
+      const noEdits = createProviderRegistry(
+        loadConfig({ COMFYUI_URLS: comfy.url, COMFYUI_EDIT_WORKFLOW: 'none' }),
+        demos,
+      );
+      expect(noEdits.image[0]?.capabilities.canEdit).toBe(false);
+    } finally {
+      await comfy.close();
+    }
+  });
+
+  it('refuses to start with a ComfyUI workflow that cannot run, naming the file and its problems', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comfyui-registry-'));
+    const file = path.join(dir, 'flow.json');
+    fs.writeFileSync(file, JSON.stringify({ '1': { class_type: 'CLIPTextEncode', inputs: { text: 'fixed' } } }));
+    try {
+      expect(() =>
+        createProviderRegistry(loadConfig({ COMFYUI_URLS: 'http://127.0.0.1:9', COMFYUI_WORKFLOW: file }), demos),
+      ).toThrow(/flow\.json is not usable:\n {2}- has no \{\{prompt\}\} placeholder\n {2}- has no output node/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

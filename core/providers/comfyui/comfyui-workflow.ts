@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * ComfyUI workflows in API format (the JSON that "Export (API)" writes, and what `POST /prompt`
+ * takes: https://docs.comfy.org/development/comfyui-server/comms_routes): an object of nodes by id,
+ * each `{ class_type, inputs }`, links written `[nodeId, outputIndex]`. Ours carry placeholders,
+ * string values that are exactly `"{{name}}"`, filled per request; numeric ones become numbers.
+ */
+
+/** Placeholders a workflow may use; `prompt` is required, the others as the graph needs them. */
+export const WORKFLOW_PLACEHOLDERS = [
+  'prompt',
+  'negative_prompt',
+  'seed',
+  'width',
+  'height',
+  'input_image',
+  'batch_size',
+] as const;
+export type WorkflowPlaceholder = (typeof WORKFLOW_PLACEHOLDERS)[number];
+
+/** Placeholders filled with numbers (ComfyUI refuses `"1024"` where an INT is wanted). */
+const NUMERIC: ReadonlySet<WorkflowPlaceholder> = new Set(['seed', 'width', 'height', 'batch_size']);
+
+/** Node classes that save images to ComfyUI's output folder, where `/history` and `/view` find them. */
+const OUTPUT_NODE_CLASSES: ReadonlySet<string> = new Set(['SaveImage', 'Image Save', 'SaveImageWebsocket']);
+
+/** One node of an API-format graph. */
+export type WorkflowNode = { class_type: string; inputs: Record<string, unknown>; _meta?: unknown };
+export type WorkflowGraph = Record<string, WorkflowNode>;
+
+/** A validated workflow and the placeholders it uses. */
+export type ComfyWorkflow = { file: string; graph: WorkflowGraph; placeholders: ReadonlySet<WorkflowPlaceholder> };
+
+/** The workflows in this repository, used unless COMFYUI_WORKFLOW / COMFYUI_EDIT_WORKFLOW name others. */
+export const DEFAULT_TXT2IMG_WORKFLOW = fileURLToPath(new URL('./workflows/sdxl-txt2img.json', import.meta.url));
+export const DEFAULT_IMG2IMG_WORKFLOW = fileURLToPath(new URL('./workflows/sdxl-img2img.json', import.meta.url));
+
+/**
+ * Reads and checks a workflow file at start-up. Throws one error listing every problem: not JSON,
+ * not API format (the UI's "Save" format has `nodes` and `links` arrays instead), an unknown
+ * `{{placeholder}}`, no `{{prompt}}`, no `SaveImage` node, and for an edit workflow no `{{input_image}}`.
+ */
+export function loadComfyWorkflow(file: string, options: { forEdits: boolean }): ComfyWorkflow {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`ComfyUI workflow ${file}: cannot be read as JSON (${(error as Error).message})`);
+  }
+  const checked = checkComfyWorkflow(parsed, options);
+  if (checked.problems.length > 0) {
+    throw new Error(`ComfyUI workflow ${file} is not usable:\n${checked.problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return { file, graph: parsed as WorkflowGraph, placeholders: checked.placeholders };
+}
+
+/** Every problem of `value` as a workflow (empty when usable), and the placeholders it uses. */
+export function checkComfyWorkflow(
+  value: unknown,
+  options: { forEdits: boolean },
+): { problems: string[]; placeholders: Set<WorkflowPlaceholder> } {
+  const problems: string[] = [];
+  const placeholders = new Set<WorkflowPlaceholder>();
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { problems: ['must be a JSON object of nodes by id (API format)'], placeholders };
+  }
+  const record = value as Record<string, unknown>;
+  if (Array.isArray(record.nodes) || Array.isArray(record.links)) {
+    problems.push('is in the UI\'s "Save" format; export it with "Export (API)" instead');
+    return { problems, placeholders };
+  }
+  if (Object.keys(record).length === 0) problems.push('has no nodes');
+  let hasOutput = false;
+  for (const [id, node] of Object.entries(record)) {
+    const candidate = node as Partial<WorkflowNode> | null;
+    if (typeof candidate !== 'object' || candidate === null || typeof candidate.class_type !== 'string') {
+      problems.push(`node "${id}" has no class_type`);
+      continue;
+    }
+    if (typeof candidate.inputs !== 'object' || candidate.inputs === null || Array.isArray(candidate.inputs)) {
+      problems.push(`node "${id}" (${candidate.class_type}) has no inputs object`);
+      continue;
+    }
+    if (OUTPUT_NODE_CLASSES.has(candidate.class_type)) hasOutput = true;
+    for (const [input, inputValue] of Object.entries(candidate.inputs)) {
+      if (Array.isArray(inputValue) && typeof inputValue[0] === 'string' && !(inputValue[0] in record)) {
+        problems.push(`node "${id}" input "${input}" links to node "${inputValue[0]}", which does not exist`);
+      }
+      if (typeof inputValue !== 'string' || !inputValue.includes('{{')) continue;
+      const name = /^\{\{(\w+)\}\}$/.exec(inputValue)?.[1];
+      if (name && (WORKFLOW_PLACEHOLDERS as readonly string[]).includes(name)) {
+        placeholders.add(name as WorkflowPlaceholder);
+      } else {
+        problems.push(
+          `node "${id}" input "${input}" holds ${JSON.stringify(inputValue)}; a placeholder is the whole value, one of ${WORKFLOW_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`,
+        );
+      }
+    }
+  }
+  if (!placeholders.has('prompt')) problems.push('has no {{prompt}} placeholder');
+  if (!hasOutput) problems.push(`has no output node (${[...OUTPUT_NODE_CLASSES].join(', ')})`);
+  if (options.forEdits && !placeholders.has('input_image')) {
+    problems.push('is the edit workflow but has no {{input_image}} placeholder (a LoadImage node)');
+  }
+  return { problems, placeholders };
+}
+
+/** The values of one run. */
+export type WorkflowValues = Partial<Record<WorkflowPlaceholder, string | number>>;
+
+/** A copy of the graph with every placeholder replaced (numeric ones by numbers); unknown ones are left. */
+export function fillComfyWorkflow(workflow: ComfyWorkflow, values: WorkflowValues): WorkflowGraph {
+  const graph: WorkflowGraph = {};
+  for (const [id, node] of Object.entries(workflow.graph)) {
+    const inputs: Record<string, unknown> = {};
+    for (const [input, value] of Object.entries(node.inputs)) {
+      const name = typeof value === 'string' ? (/^\{\{(\w+)\}\}$/.exec(value)?.[1] as WorkflowPlaceholder) : undefined;
+      const filled = name === undefined ? undefined : values[name];
+      inputs[input] =
+        filled === undefined
+          ? structuredClone(value)
+          : NUMERIC.has(name as WorkflowPlaceholder)
+            ? Number(filled)
+            : String(filled);
+    }
+    graph[id] = { ...structuredClone(node), inputs };
+  }
+  return graph;
+}

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '#core/config/load-config';
+import { createProviderRegistry } from '#core/providers/create-provider-registry';
+import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
+import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
+import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
+import { colorForText, readPng } from '#tests/fakes/test-png';
+import { ChatUser } from '#tests/support/chat-driver';
+import { createTestCore, type TestCore } from '#tests/support/test-core';
+import { admit, ledgerOf, sha256, waitForMedia } from '#tests/core/generation/generation-helpers';
+
+/** `/imagine` from chat to chat with COMFYUI_URLS pointing at the fake ComfyUI, over HTTP and WebSocket. */
+describe('generation on ComfyUI', () => {
+  let comfy: FakeComfyUiApi;
+  let t: TestCore;
+
+  beforeAll(async () => {
+    comfy = await FakeComfyUiApi.start({ steps: 3, stepMs: 10 });
+    const env = { COMFYUI_URLS: comfy.url };
+    t = await createTestCore({
+      env,
+      providers: createProviderRegistry(loadConfig(env), {
+        demoImage: createDemoImageProvider(),
+        demoVideo: createDemoVideoProvider(),
+      }),
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await comfy?.close();
+  });
+
+  it('/imagine a fox delivers the PNG ComfyUI saved, charged once', async () => {
+    const user = new ChatUser(t, '7001');
+    await user.onboard();
+    const id = await admit(user, 'imagine', 'a fox --ar 3:2');
+    const media = await waitForMedia(t.notifier, id);
+    const delivered = await media.items[0]!.load();
+
+    const [prompt] = [...comfy.prompts.values()];
+    expect(prompt?.state).toBe('success');
+    const saved = prompt!.outputs['9']!.images[0]!;
+    const view = await fetch(`${comfy.url}/view?${new URLSearchParams(saved)}`);
+    expect(sha256(delivered)).toBe(sha256(Buffer.from(await view.arrayBuffer())));
+    expect(readPng(delivered)).toEqual({ width: 1216, height: 832, topLeft: colorForText('a fox') });
+
+    const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id } });
+    expect(generation).toMatchObject({ status: 'succeeded', provider: 'comfyui', model: 'comfyui' });
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -1],
+      ['capture', 0],
+    ]);
+  });
+});
