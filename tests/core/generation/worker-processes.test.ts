@@ -56,7 +56,11 @@ describe('worker processes', () => {
       include: { media: true },
     });
     expect(generation).toMatchObject({ status: 'succeeded', attempts: 2 });
-    expect(generation.media.map((asset) => asset.sha256)).toEqual([sha256(bytes)]);
+    // The picture once, and its gallery thumbnail beside it.
+    expect(generation.media.filter((asset) => asset.role === 'output').map((asset) => asset.sha256)).toEqual([
+      sha256(bytes),
+    ]);
+    expect(generation.media.filter((asset) => asset.role === 'thumbnail')).toHaveLength(1);
     expect(await ledgerOf(cluster.database.prisma, id)).toEqual([
       ['reserve', -1],
       ['capture', 0],
