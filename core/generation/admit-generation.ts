@@ -87,6 +87,7 @@ export async function planGeneration(
     quality: options.quality,
     aspectRatio,
     durationSeconds: options.durationSeconds,
+    hasNegativePrompt: options.negativePrompt !== undefined,
   });
   const durationSeconds = options.durationSeconds ?? defaultDuration(model);
   const cost = quoteCost(
@@ -154,6 +155,7 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
     quality: options.quality,
     durationSeconds,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.negativePrompt === undefined ? {} : { negativePrompt: options.negativePrompt }),
     ...(requestedModel ? { requestedModel } : {}),
   };
   // Again under the account lock, which a concurrent admission of this user may have held until

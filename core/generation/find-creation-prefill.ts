@@ -28,6 +28,7 @@ export async function findCreationPrefill(
     count?: number;
     quality?: 'standard' | 'hd';
     requestedModel?: string;
+    negativePrompt?: string;
   };
   const fields: ImageFormFields = {
     prompt: stored.subject ?? generation.prompt ?? '',
@@ -36,6 +37,7 @@ export async function findCreationPrefill(
     aspectRatio: stored.aspectRatio ?? '',
     count: String(input.mode === 'vary' ? 1 : (stored.count ?? 1)),
     hd: stored.quality === 'hd',
+    negative: stored.negativePrompt ?? '',
   };
   if (input.mode === 'again') return { fields };
   const index = (input.image ?? 1) - 1;

@@ -13,15 +13,21 @@ export type GenerationOptions = {
   /** Undefined: the model's default length (5 s where it makes 5 s). */
   durationSeconds: number | undefined;
   seed: number | undefined;
+  /** What the picture should not show (`--no words…`); undefined when not asked. */
+  negativePrompt: string | undefined;
 };
+
+/** The longest negative prompt taken, in characters. */
+export const NEGATIVE_PROMPT_MAX_LENGTH = 500;
 
 /** Video lengths users can ask for, in seconds. */
 export const VIDEO_DURATIONS = [4, 5, 6, 8] as const;
 
 /**
  * Parses `/imagine` and `/video` arguments: the prompt with `--ar 16:9`, `--n 2`, `--hd`,
- * `--template id`, `--model name`, `--seconds 5`, `--seed 42` anywhere in it (`—` as typed by
- * phones counts as `--`). Unknown options and bad values throw naming what is allowed; nothing else is checked here.
+ * `--template id`, `--model name`, `--seconds 5`, `--seed 42` anywhere in it, and `--no words…`
+ * (every word up to the next option: what the picture should not show; `—` as typed by phones
+ * counts as `--`). Unknown options and bad values throw naming what is allowed; nothing else is checked here.
  */
 export function parseGenerationOptions(kind: 'image' | 'video', args: string): GenerationOptions {
   const tokens = args.replace(/[—–]/g, '--').split(/\s+/).filter(Boolean);
@@ -36,6 +42,7 @@ export function parseGenerationOptions(kind: 'image' | 'video', args: string): G
     model: undefined,
     durationSeconds: undefined,
     seed: undefined,
+    negativePrompt: undefined,
   };
   for (let index = 0; index < tokens.length; index += 1) {
     const token = tokens[index] ?? '';
@@ -91,12 +98,31 @@ export function parseGenerationOptions(kind: 'image' | 'video', args: string): G
         options.seed = seed;
         break;
       }
+      case 'no': {
+        const avoided: string[] = [];
+        while (index + 1 < tokens.length && !(tokens[index + 1] ?? '').startsWith('--')) {
+          index += 1;
+          avoided.push(tokens[index] ?? '');
+        }
+        options.negativePrompt = parseNegativePrompt(token, avoided.join(' '));
+        break;
+      }
       default:
         throw new AppError('unknown_option', { vars: { option: token } });
     }
   }
   options.prompt = words.join(' ');
   return options;
+}
+
+/** A negative prompt as given, trimmed; `invalid_option` when empty or longer than {@link NEGATIVE_PROMPT_MAX_LENGTH}. */
+function parseNegativePrompt(option: string, value: string): string {
+  const text = value.trim();
+  if (text === '' || text.length > NEGATIVE_PROMPT_MAX_LENGTH)
+    throw new AppError('invalid_option', {
+      vars: { option, value: text === '' ? '—' : `${text.slice(0, 20)}…`, allowed: allowedFor('no') },
+    });
+  return text;
 }
 
 /** An aspect ratio the providers know, or `invalid_option` naming `option` and the allowed ones. */
@@ -122,6 +148,8 @@ export type ImageFormFields = {
   aspectRatio: string;
   count: string;
   hd: boolean;
+  /** What the picture should not show; empty: nothing. */
+  negative: string;
 };
 
 /**
@@ -144,6 +172,7 @@ export function imageOptionsFromForm(fields: ImageFormFields): GenerationOptions
     model: model === '' ? undefined : model,
     durationSeconds: undefined,
     seed: undefined,
+    negativePrompt: fields.negative.trim() === '' ? undefined : parseNegativePrompt('negative prompt', fields.negative),
   };
 }
 
@@ -160,6 +189,8 @@ function allowedFor(name: string): string {
       return VIDEO_DURATIONS.join(', ');
     case 'seed':
       return '0-2147483648';
+    case 'no':
+      return `1-${NEGATIVE_PROMPT_MAX_LENGTH} characters`;
     case 'template':
     case 't':
       return '/templates';

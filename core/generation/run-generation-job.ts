@@ -24,6 +24,7 @@ type StoredOptions = {
   quality?: 'standard' | 'hd';
   durationSeconds?: number;
   seed?: number;
+  negativePrompt?: string;
 };
 
 /**
@@ -120,6 +121,7 @@ export async function runGenerationJob(
                 quality: options.quality ?? 'standard',
                 ...(inputImage ? { inputImage } : {}),
                 ...(options.seed === undefined ? {} : { seed: options.seed }),
+                ...(options.negativePrompt === undefined ? {} : { negativePrompt: options.negativePrompt }),
                 signal,
                 jobKey: generation.id,
               });
@@ -209,6 +211,7 @@ function planJobRoutes(
       quality: options.quality ?? 'standard',
       aspectRatio: options.aspectRatio ?? '1:1',
       durationSeconds: options.durationSeconds ?? 5,
+      hasNegativePrompt: options.negativePrompt !== undefined,
     }).routes;
   } catch {
     return [];

@@ -869,4 +869,7 @@ export type MessageVars = {
   "export.readme.payment": { amount: string | number; credits: string | number; date: string | number; product: string | number; status: string | number };
   "balance.movement_source": { date: string | number; delta: string | number; reason: string | number; source: string | number };
   "mail.layout.fact": { label: string | number; value: string | number };
+  "errors.model_no_negative_prompt": { model: string | number };
+  "web.create.negative": NoVars;
+  "web.create.negative_hint": NoVars;
 };

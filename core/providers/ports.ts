@@ -28,6 +28,8 @@ export type ImageRequest = {
   /** A photo to edit; only sent to providers whose capabilities say `canEdit`. */
   inputImage?: MediaFile;
   seed?: number;
+  /** What the picture should not show (`--no`); only sent to models whose capabilities say `negativePrompt`. */
+  negativePrompt?: string;
   signal?: AbortSignal;
   /**
    * The job's stable id (the generation id): adapters of self-hosted servers key what they report

@@ -17,6 +17,8 @@ export type ModelRequest = {
   aspectRatio: AspectRatio;
   /** Undefined: the model's default length, so no model is refused for it. */
   durationSeconds: number | undefined;
+  /** Whether the request says what the picture should not show (`--no`). */
+  hasNegativePrompt?: boolean;
 };
 
 /** One way to serve a request: our model id, its provider and the provider's name of the model. */
@@ -104,6 +106,8 @@ function refusalOf(model: ModelDefinition, request: ModelRequest): AppError | un
       vars: { ...vars, seconds: request.durationSeconds, allowed: (capabilities.durations ?? []).join(', ') },
     });
   if (request.quality === 'hd' && model.cost.hdMultiplier === null) return new AppError('model_no_hd', { vars });
+  if (request.hasNegativePrompt && !capabilities.negativePrompt)
+    return new AppError('model_no_negative_prompt', { vars });
   return undefined;
 }
 

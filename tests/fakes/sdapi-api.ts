@@ -26,6 +26,8 @@ export type FakeSdJob = {
   /** The checkpoint the job ran on (`override_settings.sd_model_checkpoint`, else the loaded one). */
   checkpoint: string;
   images: number;
+  /** `negative_prompt` as sent (empty when none). */
+  negativePrompt: string;
   interrupted: boolean;
   /** The pictures it answered with. */
   outputs: Buffer[];
@@ -267,6 +269,7 @@ export class FakeSdApi extends FakeHttpServer {
       endedAt: undefined,
       checkpoint: this.loadedCheckpoint,
       images: count,
+      negativePrompt: typeof body.negative_prompt === 'string' ? body.negative_prompt : '',
       interrupted: false,
       outputs: [],
     };
@@ -323,6 +326,7 @@ export class FakeSdApi extends FakeHttpServer {
       endedAt: undefined,
       checkpoint: this.loadedCheckpoint,
       images: 1,
+      negativePrompt: '',
       interrupted: false,
       outputs: [],
     };

@@ -193,6 +193,11 @@ describe('creating on the website', () => {
         status: 404,
         message: 'There is no model "nobody-offers-this" for this command.',
       },
+      {
+        fields: { prompt: 'a cat', negative: 'text' },
+        status: 400,
+        message: 'cannot leave things out (--no)',
+      },
       { fields: { prompt: 'blood and gore everywhere' }, status: 422, message: '' },
       {
         fields: { prompt: 'make it blue' },

@@ -38,7 +38,15 @@ const MAX_IMAGE_MB = Math.floor(MAX_INPUT_IMAGE_BYTES / 1048576);
 /** Errors the form words for the web (no chat commands in them); others use their common message. */
 const WEB_ERROR_KEYS = new Set(['prompt_empty', 'insufficient_credits', 'terms_required', 'rate_limited']);
 
-const EMPTY_FIELDS: ImageFormFields = { prompt: '', template: '', model: '', aspectRatio: '', count: '1', hd: false };
+const EMPTY_FIELDS: ImageFormFields = {
+  prompt: '',
+  template: '',
+  model: '',
+  aspectRatio: '',
+  count: '1',
+  hd: false,
+  negative: '',
+};
 
 /**
  * Creating on the website: `/create` (the form, prefilled from `again`, `vary` or `remix`),
@@ -76,6 +84,7 @@ export function createCreateRoutes(site: Site): Router {
       requestId: randomBytes(18).toString('base64url'),
       templates,
       models: core.models.list('image').map((model) => ({ id: model.id, name: model.name })),
+      canLeaveOut: core.models.list('image').some((model) => model.capabilities.negativePrompt),
       inputAssetId: input.inputAssetId,
       quote: price,
       maxImageMb: MAX_IMAGE_MB,
@@ -124,6 +133,7 @@ export function createCreateRoutes(site: Site): Router {
       aspectRatio: text('aspectRatio'),
       count: text('count') || '1',
       hd: text('hd') === 'yes',
+      negative: '',
     };
     response.setHeader('Cache-Control', 'no-store');
     try {
@@ -153,6 +163,7 @@ export function createCreateRoutes(site: Site): Router {
       aspectRatio: field(request, 'aspectRatio'),
       count: field(request, 'count'),
       hd: isChecked(request, 'hd'),
+      negative: field(request, 'negative').slice(0, 1_000),
     };
     const inputAssetId = field(request, 'inputAsset') || undefined;
     const view = viewOf(site, request);
@@ -281,6 +292,7 @@ async function findRemixableCreation(core: Core, slug: string): Promise<Creation
       aspectRatio: options.aspectRatio ?? '',
       count: String(options.count ?? 1),
       hd: options.quality === 'hd',
+      negative: '',
     },
   };
 }

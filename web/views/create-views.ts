@@ -14,6 +14,8 @@ export type CreateFormInput = {
   templates: { id: string; name: string }[];
   /** The image models a request may name, by id with their display name. */
   models: { id: string; name: string }[];
+  /** Whether an offered image model takes a negative prompt (the field is shown only then). */
+  canLeaveOut: boolean;
   /** A picture of the user's own to edit (vary). */
   inputAssetId?: string | undefined;
   /** The price of the form as shown, and the balance; absent when it cannot be priced yet. */
@@ -27,7 +29,7 @@ function option(value: string, label: string, selected: string): SafeHtml {
   return html`<option value="${value}"${value === selected ? html` selected` : ''}>${label}</option>`;
 }
 
-/** The create form: prompt, template, model, aspect ratio, count, HD and a picture to edit, with the price. */
+/** The create form: prompt, template, model, negative prompt (where a model takes one), aspect ratio, count, HD and a picture to edit, with the price. */
 export function createPage(view: ViewContext, input: CreateFormInput): SafeHtml {
   const { t } = view;
   const { fields } = input;
@@ -55,6 +57,11 @@ ${
   models.length > 1
     ? html`<label>${t('web.create.model')}<select name="model">${option('', t('web.create.model_default'), fields.model)}${models.map((model) => option(model.id, model.name, fields.model))}</select></label>`
     : html`<input type="hidden" name="model" value="${fields.model}">`
+}
+${
+  input.canLeaveOut || fields.negative
+    ? html`<label>${t('web.create.negative')}<input name="negative" maxlength="500" value="${fields.negative}" aria-describedby="negative-hint"><span id="negative-hint" class="muted">${t('web.create.negative_hint')}</span></label>`
+    : ''
 }
 <label>${t('web.create.aspect_ratio')}<select name="aspectRatio">${option('', t('web.create.aspect_default'), fields.aspectRatio)}${ASPECT_RATIOS.map((ratio) => option(ratio, ratio, fields.aspectRatio))}</select></label>
 <label>${t('web.create.count')}<select name="count">${['1', '2', '3', '4'].map((count) => option(count, count, fields.count || '1'))}</select></label>

@@ -33,6 +33,7 @@ export async function runFollowUp(
     quality?: 'standard' | 'hd';
     durationSeconds?: number;
     seed?: number;
+    negativePrompt?: string;
   };
   const options: GenerationOptions = {
     kind: parent.kind,
@@ -44,6 +45,7 @@ export async function runFollowUp(
     model: parent.model ?? undefined,
     durationSeconds: stored.durationSeconds ?? 5,
     seed: action === 'vary' && stored.seed !== undefined ? stored.seed + 1 : undefined,
+    negativePrompt: stored.negativePrompt,
   };
   if (action === 'vary' && options.seed === undefined) options.seed = Math.floor(Math.random() * 2 ** 31);
   return admit(context, options, { inputImage: undefined, eventId: `${context.request.eventId}`, parentId: parent.id });

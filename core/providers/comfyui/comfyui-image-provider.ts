@@ -436,7 +436,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
           const runSeed = seed + run;
           const graph = fillComfyWorkflow(workflow, {
             prompt: request.prompt,
-            negative_prompt: options.negativePrompt ?? '',
+            negative_prompt: [request.negativePrompt, options.negativePrompt].filter(Boolean).join(', '),
             seed: runSeed,
             width,
             height,

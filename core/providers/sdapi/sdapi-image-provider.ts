@@ -148,7 +148,7 @@ export function createSdApiImageProvider(options: SdApiImageProviderOptions): Sd
       const steps = settings.steps ?? 30;
       const body: Record<string, unknown> = {
         prompt: request.prompt,
-        negative_prompt: settings.negativePrompt ?? '',
+        negative_prompt: [request.negativePrompt, settings.negativePrompt].filter(Boolean).join(', '),
         seed: request.seed ?? -1,
         steps: request.quality === 'hd' ? Math.round(steps * 1.5) : steps,
         cfg_scale: settings.cfgScale ?? 7,

@@ -62,4 +62,17 @@ describe('/imagine on AUTOMATIC1111-compatible servers', () => {
       ['capture', 0],
     ]);
   });
+
+  it('passes `--no` as the negative prompt, and keeps it for a reroll', async () => {
+    const user = new ChatUser(t, '7002');
+    await user.onboard();
+    const before = servers.flatMap((server) => server.jobs).length;
+    const id = await admit(user, 'imagine', 'a harbour at dusk --no text, watermark --ar 3:2');
+    await waitForMedia(t.notifier, id);
+    const job = servers.flatMap((server) => server.jobs)[before];
+    expect(job).toMatchObject({ kind: 'txt2img', negativePrompt: 'text, watermark' });
+    const generation = await t.database.prisma.generation.findUniqueOrThrow({ where: { id } });
+    expect(generation.prompt).toBe('a harbour at dusk');
+    expect(generation.options).toMatchObject({ negativePrompt: 'text, watermark', aspectRatio: '3:2' });
+  });
 });

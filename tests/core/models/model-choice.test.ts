@@ -91,6 +91,12 @@ describe('models from the models file in chat', () => {
         'The model "demo-pro" cannot edit a picture. Nothing was charged. See /models.',
         photo,
       ],
+      [
+        'a cat --model demo-pro --no text',
+        'imagine',
+        'The model "demo-pro" cannot leave things out (--no). Pick one that can in /models, or drop --no. Nothing was charged.',
+      ],
+      ['a cat --no', 'imagine', 'Option --no cannot be —. Allowed: 1-500 characters.'],
     ];
     for (const [args, command, expected, attachment] of cases) {
       const replies = await user.command(command, args, attachment ? { attachments: [attachment] } : {});
