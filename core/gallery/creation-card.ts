@@ -20,6 +20,7 @@ export type CreationCard = {
   kind: GenerationKind;
   /** The words the user typed (a template's subject, or the prompt); null once retention or deletion removed them. */
   prompt: string | null;
+  /** The model's display name from the models file (its id when the file no longer has it). */
   model: string | null;
   cost: number;
   at: Date;
@@ -57,8 +58,11 @@ export const CARD_MEDIA = {
   select: { id: true, role: true, mime: true, width: true, height: true, thumbnailOfId: true },
 } satisfies Prisma.Generation$mediaArgs;
 
-/** Builds a card from a generation row with {@link CARD_MEDIA}. */
-export function toCreationCard(row: Row): CreationCard {
+/** Builds a card from a generation row with {@link CARD_MEDIA}; `models` names the model (the models file). */
+export function toCreationCard(
+  row: Row,
+  models: readonly { id: string; kind: GenerationKind; name: string }[],
+): CreationCard {
   const thumbnails = new Map(
     row.media.filter((asset) => asset.role === 'thumbnail').map((asset) => [asset.thumbnailOfId, asset.id]),
   );
@@ -77,7 +81,7 @@ export function toCreationCard(row: Row): CreationCard {
     id: row.id,
     kind: row.kind,
     prompt: typeof options.subject === 'string' ? options.subject : row.prompt,
-    model: row.model,
+    model: models.find((model) => model.id === row.model && model.kind === row.kind)?.name ?? row.model,
     cost: row.cost,
     at: row.createdAt,
     source: CREATION_SOURCES.find((source) => source === platform.platform),

@@ -38,7 +38,7 @@ export function readCreationOptions(value: unknown): CreationOptions {
  * one, or a malformed id (the web answers 404 and never says which).
  */
 export async function getCreation(
-  deps: Pick<CoreDeps, 'prisma'>,
+  deps: Pick<CoreDeps, 'prisma' | 'config'>,
   input: { userId: string; generationId: string },
 ): Promise<CreationDetail | undefined> {
   if (!UUID.test(input.generationId)) return undefined;
@@ -62,7 +62,7 @@ export async function getCreation(
   });
   if (!row) return undefined;
   return {
-    ...toCreationCard(row),
+    ...toCreationCard(row, deps.config.models),
     options: readCreationOptions(row.options),
     templateId: row.templateId,
     share: { slug: row.shareSlug, isPublished: row.publishedAt !== null, isPromptShared: row.isPromptShared },

@@ -20,7 +20,10 @@ export type GalleryPage = { items: CreationCard[]; page: number; hasNext: boolea
  * succeeded and were not deleted by their owner. A creation whose files retention removed is
  * still listed (its card says so), so the history matches the credit history.
  */
-export async function listCreations(deps: Pick<CoreDeps, 'prisma'>, query: GalleryQuery): Promise<GalleryPage> {
+export async function listCreations(
+  deps: Pick<CoreDeps, 'prisma' | 'config'>,
+  query: GalleryQuery,
+): Promise<GalleryPage> {
   const page = Math.max(1, Math.min(10_000, Math.trunc(query.page) || 1));
   const rows = await deps.prisma.generation.findMany({
     where: {
@@ -47,7 +50,7 @@ export async function listCreations(deps: Pick<CoreDeps, 'prisma'>, query: Galle
     },
   });
   return {
-    items: rows.slice(0, GALLERY_PAGE_SIZE).map(toCreationCard),
+    items: rows.slice(0, GALLERY_PAGE_SIZE).map((row) => toCreationCard(row, deps.config.models)),
     page,
     hasNext: rows.length > GALLERY_PAGE_SIZE,
   };
