@@ -54,7 +54,7 @@ describe('web gallery', () => {
     expect(page.status).toBe(200);
     const text = pageText(page.text);
     expect(text).toContain('a lighthouse in fog');
-    expect(text).toMatch(/demo\S* · .+ · cost: 1/);
+    expect(text).toMatch(/Demo pictures · .+ · cost: 1/);
     expect(page.text).toContain(`src="/gallery/thumb/${output.id}"`);
     const served = await user.client.get(`/gallery/thumb/${output.id}`);
     expect(served.status).toBe(200);
