@@ -1,22 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '#tests/web/support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
-
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const VIEWPORTS = [
   { name: 'phone', viewport: { width: 390, height: 844 } },
@@ -34,7 +23,7 @@ describe('in a real browser: create a picture on the website and watch it arrive
       startWorker: true,
       providers: { image: [createDemoImageProvider({ latencyMs: 2_500 })], video: [createDemoVideoProvider()] },
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

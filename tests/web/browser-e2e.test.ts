@@ -1,22 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '#tests/web/support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastLinkTo } from '#tests/web/support/outbox';
 import { readZip } from '#tests/web/support/read-zip';
 import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
-
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('in a real browser: register, buy on the hosted checkout, see the credits, download the data, delete the account', () => {
   let h: WebHarness;
@@ -26,7 +15,7 @@ describe('in a real browser: register, buy on the hosted checkout, see the credi
   beforeAll(async () => {
     await fs.mkdir(ARTIFACTS, { recursive: true });
     h = await startWebHarness({ stripe: true });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -139,7 +128,7 @@ describe('in a real browser: the admin dashboard draws its charts and a refund a
   beforeAll(async () => {
     await fs.mkdir(ARTIFACTS, { recursive: true });
     h = await startWebHarness({ stripe: true, env: { ADMIN_EMAILS: ADMIN_EMAIL } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,21 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '#tests/web/support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCreation } from '#tests/web/support/creations';
 import { startWebHarness, type WebHarness } from '#tests/web/support/web-harness';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Waits for the page as long as a loaded machine may need (the default is one second). */
 const POLL = { timeout: 15_000 };
 const PHONE = { width: 390, height: 844 };
@@ -29,7 +19,7 @@ describe('in a real browser: the gallery on a phone and a desktop, deleting, pub
   beforeAll(async () => {
     await fs.mkdir(ARTIFACTS, { recursive: true });
     h = await startWebHarness();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
