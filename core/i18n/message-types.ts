@@ -872,4 +872,6 @@ export type MessageVars = {
   "errors.model_no_negative_prompt": { model: string | number };
   "web.create.negative": NoVars;
   "web.create.negative_hint": NoVars;
+  "web.gallery.quality.standard": NoVars;
+  "web.gallery.quality.hd": NoVars;
 };

@@ -65,6 +65,7 @@ describe('web gallery', () => {
     expect(detail.status).toBe(200);
     const detailText = pageText(detail.text);
     expect(detailText).toMatch(/Seed\s+42/);
+    expect(detailText).toMatch(/Quality\s+Standard/);
     expect(detailText).toMatch(/Aspect ratio\s+1:1/);
     expect(detail.text).toContain(`href="/create?again=${generationId}"`);
     expect(detail.text).toContain(`href="/create?vary=${generationId}&amp;image=1"`);

@@ -282,7 +282,7 @@ export function createCreateRoutes(site: Site): Router {
  */
 async function findRemixableCreation(core: Core, slug: string): Promise<CreationPrefill | undefined> {
   const shared = await core.sharing.findRemixableCreation(slug);
-  if (!shared || shared.options.kind !== 'image') return undefined;
+  if (shared?.options.kind !== 'image') return undefined;
   const { options } = shared;
   return {
     fields: {

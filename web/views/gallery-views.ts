@@ -81,7 +81,12 @@ function optionList(view: ViewContext, creation: CreationDetail): SafeHtml {
     [t('web.gallery.option_model'), creation.model],
     [t('web.gallery.option_aspect'), options.aspectRatio],
     [t('web.gallery.option_count'), creation.kind === 'image' ? options.count : undefined],
-    [t('web.gallery.option_quality'), creation.kind === 'image' ? options.quality : undefined],
+    [
+      t('web.gallery.option_quality'),
+      creation.kind === 'image' && options.quality
+        ? view.tx(`web.gallery.quality.${options.quality}`, options.quality)
+        : undefined,
+    ],
     [t('web.gallery.option_duration'), creation.kind === 'video' ? options.durationSeconds : undefined],
     [t('web.gallery.option_seed'), options.seed ?? t('web.gallery.seed_random')],
     [t('web.gallery.option_template'), creation.templateId],

@@ -51,7 +51,12 @@ export function sharePage(view: ViewContext, input: { shared: SharedCreation; li
 <dl class="options">${[
         [t('web.gallery.option_model'), shared.model],
         [t('web.gallery.option_aspect'), shared.recipe.options.aspectRatio],
-        [t('web.gallery.option_quality'), shared.kind === 'image' ? shared.recipe.options.quality : undefined],
+        [
+          t('web.gallery.option_quality'),
+          shared.kind === 'image' && shared.recipe.options.quality
+            ? view.tx(`web.gallery.quality.${shared.recipe.options.quality}`, shared.recipe.options.quality)
+            : undefined,
+        ],
         [t('web.gallery.option_duration'), shared.kind === 'video' ? shared.recipe.options.durationSeconds : undefined],
         [t('web.gallery.option_seed'), shared.recipe.options.seed],
       ]
