@@ -87,6 +87,15 @@ async function waitForHealth(port: number, deadlineMs: number): Promise<number> 
   throw new Error(`no /healthz within ${deadlineMs} ms`);
 }
 
+/** Waits until the process has printed `text`; fails naming it after `deadlineMs`. */
+async function waitForOutput(output: () => string, text: string, deadlineMs: number): Promise<void> {
+  const started = Date.now();
+  while (!output().includes(text)) {
+    if (Date.now() - started > deadlineMs) throw new Error(`no "${text}" within ${deadlineMs} ms:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe('npm start (main.ts)', () => {
   const dirs: string[] = [];
   afterAll(async () => {
@@ -105,7 +114,8 @@ describe('npm start (main.ts)', () => {
     await waitForHealth(port, 60_000);
     const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
     expect(ready).toEqual({ isReady: true, database: true });
-    expect(first.output()).toContain(`ready: http://localhost:${port}`);
+    // The web answers as soon as it listens; "ready" is said once every role of the process has started.
+    await waitForOutput(first.output, `ready: http://localhost:${port}`, 30_000);
     expect(first.output()).toContain(
       'HOST=0.0.0.0 listens beyond this machine while SESSION_SECRET is the development value',
     );
