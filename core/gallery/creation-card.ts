@@ -1,3 +1,4 @@
+import { modelDisplayName } from '#core/models/model-display-name';
 import type { Prisma } from '#core/infra/db/create-database';
 import type { GenerationKind } from '#core/infra/db/generated/enums';
 
@@ -81,7 +82,7 @@ export function toCreationCard(
     id: row.id,
     kind: row.kind,
     prompt: typeof options.subject === 'string' ? options.subject : row.prompt,
-    model: models.find((model) => model.id === row.model && model.kind === row.kind)?.name ?? row.model,
+    model: modelDisplayName(models, row.kind, row.model),
     cost: row.cost,
     at: row.createdAt,
     source: CREATION_SOURCES.find((source) => source === platform.platform),

@@ -1,4 +1,5 @@
 import type { CoreDeps } from '#core/core-deps';
+import { modelDisplayName } from '#core/models/model-display-name';
 import { readCreationOptions, type CreationOptions } from '#core/gallery/get-creation';
 import type { GenerationKind } from '#core/infra/db/generated/enums';
 import { isShareSlugShape } from '#core/sharing/share-slug';
@@ -22,7 +23,7 @@ export type SharedCreation = {
  * erased: taking a page down needs no other step than changing one of those.
  */
 export async function findSharedCreation(
-  deps: Pick<CoreDeps, 'prisma' | 'clock'>,
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'config'>,
   slug: string,
 ): Promise<SharedCreation | undefined> {
   if (!isShareSlugShape(slug)) return undefined;
@@ -56,7 +57,7 @@ export async function findSharedCreation(
     ownerId: row.userId,
     slug,
     kind: row.kind,
-    model: row.model,
+    model: modelDisplayName(deps.config.models, row.kind, row.model),
     at: row.createdAt,
     outputs: row.media,
     recipe: row.isPromptShared && prompt ? { prompt, options: readCreationOptions(row.options) } : undefined,
@@ -72,7 +73,7 @@ export type RemixableCreation = { prompt: string; options: CreationOptions & { k
  * and the Telegram `/start r_<slug>` start from.
  */
 export async function findRemixableCreation(
-  deps: Pick<CoreDeps, 'prisma' | 'clock'>,
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'config'>,
   slug: string,
 ): Promise<RemixableCreation | undefined> {
   const shared = await findSharedCreation(deps, slug);

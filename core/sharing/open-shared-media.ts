@@ -7,7 +7,7 @@ import { findSharedCreation } from '#core/sharing/find-shared-creation';
  * only while the page itself would be shown (see `findSharedCreation`); undefined otherwise.
  */
 export async function openSharedMedia(
-  deps: Pick<CoreDeps, 'prisma' | 'media' | 'clock'>,
+  deps: Pick<CoreDeps, 'prisma' | 'media' | 'clock' | 'config'>,
   input: { slug: string; index: number },
 ): Promise<OpenedMedia | undefined> {
   const shared = await findSharedCreation(deps, input.slug);

@@ -16,7 +16,7 @@ const REPORT_RULE: TakeRule = { points: 5, perMs: 60 * 60_000 };
  * shown (unpublished, deleted, erased) is `not_found`; an empty or long reason `invalid_input`.
  */
 export async function reportSharedCreation(
-  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'limiter'>,
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'limiter' | 'config'>,
   input: { slug: string; reason: string; ip: string },
 ): Promise<void> {
   const reason = input.reason.trim();
