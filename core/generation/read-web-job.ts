@@ -35,7 +35,8 @@ export async function readWebJob(
 ): Promise<WebJob | undefined> {
   if (!/^[0-9a-f-]{36}$/.test(input.generationId)) return undefined;
   const generation = await deps.prisma.generation.findUnique({ where: { id: input.generationId } });
-  if (!generation || generation.userId !== input.userId) return undefined;
+  // Deleted from the gallery: gone for its job page too, as everywhere else.
+  if (!generation || generation.userId !== input.userId || generation.deletedAt) return undefined;
   const isOpen = (OPEN_STATUSES as readonly string[]).includes(generation.status);
   const [ahead, assets, balance] = await Promise.all([
     generation.status === 'queued'

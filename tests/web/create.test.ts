@@ -146,6 +146,11 @@ describe('creating on the website', () => {
     expect(page.text.match(/<img src="http[^"]+\/media\//g)).toHaveLength(2);
     expect(page.text).toContain(`href="/create?again=${id}"`);
     expect(page.text).toContain(`href="/create?vary=${id}&amp;image=2"`);
+
+    // Deleted from the gallery: its job page and events are gone too.
+    await h.t.core.gallery.delete({ userId, generationId: id });
+    expect((await client.get(`/create/jobs/${id}`)).status).toBe(404);
+    expect((await client.get(`/create/jobs/${id}/events`)).status).toBe(404);
   });
 
   it('prices a bad option with its message, and shows the form in Chinese', async () => {
