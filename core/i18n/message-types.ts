@@ -848,7 +848,7 @@ export type MessageVars = {
   "mail.receipt.subject": { credits: number };
   "mail.receipt.intro": NoVars;
   "mail.receipt.amount": NoVars;
-  "payment.stars": { stars: string | number };
+  "payment.stars": { stars: number };
   "mail.receipt.credits": NoVars;
   "mail.receipt.product": NoVars;
   "product.pack": { credits: number };
