@@ -1,6 +1,7 @@
 import type { CoreDeps } from '#core/core-deps';
 import { normalizeLocale } from '#core/i18n/locales';
 import { renderMail } from '#core/mail/render-mail';
+import { retryWhileDatabaseUnreachable } from '#core/infra/db/retry-while-unreachable';
 import { paymentReceiptMail } from '#core/payments/payment-receipt-mail';
 
 /**
@@ -8,6 +9,9 @@ import { paymentReceiptMail } from '#core/payments/payment-receipt-mail';
  * longer than nodemailer's time-outs, so a slow send is never doubled.
  */
 const RECEIPT_CLAIM_MS = 15 * 60_000;
+
+/** How long the mark of a sent receipt is retried while the database is away (a failed mark must not mail it again soon). */
+const MARK_SENT_RETRY_MS = 30_000;
 /** Tries of one receipt before it is given up (logged at each failure). */
 export const MAX_RECEIPT_ATTEMPTS = 8;
 const FIRST_RETRY_MS = 60_000;
@@ -46,8 +50,9 @@ export type ReceiptOutcome = 'sent' | 'dropped' | 'failed' | 'not_due';
  * claims it first (so two processes never both send it), reads the buyer's address and language
  * now, and marks it sent. A mail failure never reaches the payment: it is logged and the receipt
  * is tried again by the workers' sweep with a growing pause, at most {@link MAX_RECEIPT_ATTEMPTS}
- * times. Never throws. A sender killed between the mail server's acceptance and the mark may
- * send it twice; nothing else can.
+ * times. Never throws. Once the mail server accepted it, only the mark is retried (30 s while the
+ * database is away). A sender killed between acceptance and the mark, or a mark that still fails,
+ * may send it twice once the claim runs out; nothing else can.
  */
 export async function sendPaymentReceipt(
   deps: Pick<CoreDeps, 'prisma' | 'mailer' | 'logger' | 'clock' | 'config' | 'catalog'>,
@@ -105,12 +110,6 @@ export async function sendPaymentReceipt(
       accountUrl: `${deps.config.publicUrl}/account`,
     });
     await deps.mailer.send({ to: user.email, ...renderMail(locale, deps.config, content) });
-    await deps.prisma.paymentReceipt.update({
-      where: { paymentId },
-      data: { sentAt: deps.clock.now(), lastError: null },
-    });
-    log.info('payment receipt sent');
-    return 'sent';
   } catch (error) {
     log.error({ err: error }, 'payment receipt not sent; the sweep tries again');
     await releaseForRetry(deps, paymentId, error).catch((releaseError: unknown) =>
@@ -118,6 +117,21 @@ export async function sendPaymentReceipt(
     );
     return 'failed';
   }
+  // Sent: from here a failure must not schedule the mail again, only the mark is retried.
+  try {
+    await retryWhileDatabaseUnreachable(
+      () =>
+        deps.prisma.paymentReceipt.update({
+          where: { paymentId },
+          data: { sentAt: deps.clock.now(), lastError: null },
+        }),
+      { until: Date.now() + MARK_SENT_RETRY_MS, log, what: 'payment receipt sent mark' },
+    );
+  } catch (error) {
+    log.error({ err: error }, 'payment receipt sent but not marked; it is sent again once its claim runs out');
+  }
+  log.info('payment receipt sent');
+  return 'sent';
 }
 
 async function releaseForRetry(
