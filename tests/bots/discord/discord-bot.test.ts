@@ -347,7 +347,7 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
         locale: 'zh-TW',
       }),
     );
-    expect((await h.callback(tw)).json).toEqual({ type: 8, data: { choices: [{ name: '水墨画', value: 'ink' }] } });
+    expect((await h.callback(tw)).json).toEqual({ type: 8, data: { choices: [{ name: '水墨畫', value: 'ink' }] } });
   });
 
   it('answers errors privately in the user’s language (zh-CN), removing the public placeholder', async () => {
