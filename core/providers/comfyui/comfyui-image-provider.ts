@@ -33,6 +33,17 @@ const SIZES: Record<AspectRatio, { width: number; height: number }> = {
   '2:3': { width: 832, height: 1216 },
 };
 
+/** HD pictures are this much larger on each side (the HD price pays for more pixels, not the same picture). */
+const HD_SCALE = 1.5;
+
+/** The picture size for an aspect ratio: SDXL's ~1 megapixel sizes, HD {@link HD_SCALE} larger, in multiples of 64. */
+function sizeOf(aspectRatio: AspectRatio, quality: 'standard' | 'hd'): { width: number; height: number } {
+  const base = SIZES[aspectRatio];
+  if (quality !== 'hd') return base;
+  const scaled = (side: number) => Math.round((side * HD_SCALE) / 64) * 64;
+  return { width: scaled(base.width), height: scaled(base.height) };
+}
+
 /** A model served by ComfyUI: its name as users pick it, and the workflows that make it. */
 export type ComfyUiModel = { name: string; workflow: ComfyWorkflow; editWorkflow?: ComfyWorkflow | undefined };
 
@@ -422,7 +433,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       const workflow = request.inputImage ? model.editWorkflow : model.workflow;
       if (!workflow) throw new ProviderError(NAME, 'invalid', `${NAME}: model ${model.name} has no edit workflow`);
       const signal = request.signal;
-      const { width, height } = SIZES[request.aspectRatio];
+      const { width, height } = sizeOf(request.aspectRatio, request.quality);
       const seed = request.seed ?? randomInt(0, 2 ** 31);
       const batched = workflow.placeholders.has('batch_size');
       const runs = batched ? 1 : request.count;

@@ -52,4 +52,17 @@ describe('generation on ComfyUI', () => {
       ['capture', 0],
     ]);
   });
+
+  it('makes an HD picture larger, since HD costs more', async () => {
+    const user = new ChatUser(t, '7002');
+    await user.onboard();
+    const id = await admit(user, 'imagine', 'a fox at night --ar 3:2 --hd');
+    const media = await waitForMedia(t.notifier, id);
+    const delivered = await media.items[0]!.load();
+    expect(readPng(delivered)).toMatchObject({ width: 1856, height: 1280 });
+    expect(await ledgerOf(t.database.prisma, id)).toEqual([
+      ['reserve', -2],
+      ['capture', 0],
+    ]);
+  });
 });
