@@ -168,13 +168,16 @@ describe('worker processes', () => {
       openai.hangNext('POST /v1/images/generations');
       const first = new ChatUser(admitting, '7201');
       await first.onboard();
+      const admittedAt = Date.now();
       const lost = await admit(first, 'imagine', 'a harbour crane at dusk');
       await openai.waitForRequest((request) => request.path === '/v1/images/generations', 10_000);
       await doomed.kill();
 
-      // The only openai slot is still held by the dead worker (until its lease lapses, 15 s); the job
-      // it ran comes back to the survivor, waits for that slot, and by then is past its deadline:
-      // it ends refunded.
+      // The only openai slot stays with the dead worker until its lease lapses (6 s). The survivor
+      // starts once the lost job's deadline (6 s after admission) has passed, so that job comes back
+      // to it too late to be served, whichever of the slot and the job is recovered first: it ends
+      // refunded.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, admittedAt + 6_500 - Date.now())));
       const survivor = await cluster.openCore({ env, startWorker: { concurrency: 2 } });
       await waitForStatus(survivor.notifier, lost, 'job.timed_out', 20_000);
       expect(
@@ -188,7 +191,7 @@ describe('worker processes', () => {
       const second = new ChatUser(admitting, '7202');
       await second.onboard();
       const served = await admit(second, 'imagine', 'a harbour crane at dawn');
-      // Served once the dead worker's lease has lapsed: up to 15 s after the kill.
+      // Served once the dead worker's lease has lapsed: up to 6 s after the kill.
       await waitForMedia(survivor.notifier, served, 20_000);
       expect(await ledgerOf(cluster.database.prisma, served)).toEqual([
         ['reserve', -1],
