@@ -195,9 +195,10 @@ describe('creating on the website', () => {
       { fields: { prompt: 'a cat', aspectRatio: '7:5' }, status: 400, message: 'Option aspect ratio cannot be 7:5.' },
       {
         fields: { prompt: 'a cat', model: 'nobody-offers-this' },
-        status: 404,
+        status: 400,
         message: 'There is no model "nobody-offers-this" for this command.',
       },
+      { fields: { prompt: 'a cat', template: 'no-such-template' }, status: 400, message: 'no-such-template' },
       {
         fields: { prompt: 'a cat', negative: 'text' },
         status: 400,
