@@ -12,7 +12,7 @@ import {
   DataDirLockedError,
   createLogger,
   loadConfig,
-  openRuntime,
+  buildCoreDeps,
   runAdminCommand,
   serveAdminSocket,
   startMetricsServer,
@@ -50,9 +50,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => onStop('SIGTERM'));
   process.on('SIGINT', () => onStop('SIGINT'));
-  let runtime: Awaited<ReturnType<typeof openRuntime>>;
+  let runtime: Awaited<ReturnType<typeof buildCoreDeps>>;
   try {
-    runtime = await openRuntime(config, logger);
+    runtime = await buildCoreDeps(config, { logger });
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       process.stderr.write(`Not starting: ${error.message}\n`);
