@@ -90,7 +90,7 @@ async function main(): Promise<void> {
         logger,
         sharedPace,
       });
-      runtime.deps.notifiers.telegram = telegram.notifier;
+      core.registerNotifier('telegram', telegram.notifier);
       if (config.telegram.mode === 'webhook')
         mounts.push({ path: '/telegram/webhook', handler: telegram.webhookHandler });
       starts.push(() => telegram.start());
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
         logger,
         rememberStatusMessage: core.chat.rememberStatusMessage,
       });
-      runtime.deps.notifiers.telegram = notifier;
+      core.registerNotifier('telegram', notifier);
       stops.push(async () => notifier.close());
     }
   }
@@ -110,15 +110,18 @@ async function main(): Promise<void> {
     if (has('discord')) {
       const { createDiscordBot } = await import('#bots/discord/index');
       const discord = createDiscordBot(core, { config: discordConfig, publicUrl: config.publicUrl, logger });
-      runtime.deps.notifiers.discord = discord.notifier;
+      core.registerNotifier('discord', discord.notifier);
       starts.push(() => discord.start());
       stops.push(() => discord.stop());
     } else if (has('worker') || has('web')) {
       // discord.js (~36 MiB) is loaded with the first message this process sends to Discord.
-      runtime.deps.notifiers.discord = createLazyNotifier(async () => {
-        const { createDiscordNotifier, createDiscordRest } = await import('#bots/discord/index');
-        return createDiscordNotifier(createDiscordRest(discordConfig), { logger });
-      });
+      core.registerNotifier(
+        'discord',
+        createLazyNotifier(async () => {
+          const { createDiscordNotifier, createDiscordRest } = await import('#bots/discord/index');
+          return createDiscordNotifier(createDiscordRest(discordConfig), { logger });
+        }),
+      );
     }
   }
 

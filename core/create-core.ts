@@ -2,6 +2,8 @@ import type { MediaFile } from '#core/providers/ports';
 import { createShowcasePictures, type FeaturedPicture } from '#core/showcase/showcase-pictures';
 import { quoteImagePrice, type ImagePrice } from '#core/showcase/quote-image-price';
 import type { CoreDeps } from '#core/core-deps';
+import type { Platform } from '#core/accounts/account';
+import type { Notifier } from '#core/chat/notifier';
 import type { CommandRequest } from '#core/chat/command-request';
 import type { Reply } from '#core/chat/reply';
 import { errorReply, runChatCommand } from '#core/chat/run-chat-command';
@@ -378,6 +380,12 @@ export type Core = {
   startWorker(options: { concurrency: number }): Promise<() => Promise<void>>;
   /** Whether the database (and Redis, when configured) answer. */
   checkReadiness(): Promise<Readiness>;
+  /**
+   * Makes `notifier` the way this process writes to `platform`'s chats outside a request (job
+   * progress and results, announcements): the bot of that platform, or a sender without one in a
+   * worker. Registered once the adapter exists, which is after the core; the last one wins.
+   */
+  registerNotifier(platform: Platform, notifier: Notifier): void;
   deps: CoreDeps;
 };
 
@@ -563,6 +571,10 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     },
     startWorker: (options) => startGenerationWorker(deps, options),
     checkReadiness: () => checkReadiness(deps),
+    registerNotifier: (platform, notifier) => {
+      // The one registry every use case reads (the copies of `deps` above share it).
+      deps.notifiers[platform] = notifier;
+    },
     deps,
   };
 }
