@@ -2,6 +2,7 @@ import type { MediaFile } from '#core/providers/ports';
 import { createShowcasePictures, type FeaturedPicture } from '#core/showcase/showcase-pictures';
 import { quoteImagePrice, type ImagePrice } from '#core/showcase/quote-image-price';
 import type { CoreDeps } from '#core/core-deps';
+import { adapterSettingsOf, type AdapterSettings } from '#core/adapter-settings';
 import type { Platform } from '#core/accounts/account';
 import type { Notifier } from '#core/chat/notifier';
 import type { CommandRequest } from '#core/chat/command-request';
@@ -386,6 +387,10 @@ export type Core = {
    * worker. Registered once the adapter exists, which is after the core; the last one wins.
    */
   registerNotifier(platform: Platform, notifier: Notifier): void;
+  /** What the adapters show or need from the configuration and the catalog. */
+  settings: AdapterSettings;
+  /** The core's clock (a hand-moved one in tests): expiries the adapters compute agree with core's. */
+  now(): Date;
   deps: CoreDeps;
 };
 
@@ -575,6 +580,8 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
       // The one registry every use case reads (the copies of `deps` above share it).
       deps.notifiers[platform] = notifier;
     },
+    settings: adapterSettingsOf(deps.config, deps.catalog),
+    now: () => deps.clock.now(),
     deps,
   };
 }
