@@ -19,6 +19,7 @@ import {
   TELEGRAM_SEND_LIMIT,
   type AppConfig,
   type Core,
+  type CoreDeps,
   type Logger,
 } from '#core';
 import type { WebMount } from '#web/create-web-app';
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
     stops.unshift(() => adminSocket.close());
   }
   for (const start of starts) await start();
-  announce(logger, config, core);
+  announce(logger, config, runtime.deps.providers);
 
   let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
@@ -233,10 +234,8 @@ function scheduleStarsReconcile(core: Core, logger: Logger): Stop {
   };
 }
 
-function announce(logger: Logger, config: AppConfig, core: Core): void {
-  const providers = [
-    ...new Set([...core.deps.providers.image, ...core.deps.providers.video].map((provider) => provider.name)),
-  ];
+function announce(logger: Logger, config: AppConfig, registry: CoreDeps['providers']): void {
+  const providers = [...new Set([...registry.image, ...registry.video].map((provider) => provider.name))];
   const fields = {
     roles: config.roles,
     database: config.database.kind,

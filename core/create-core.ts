@@ -391,7 +391,6 @@ export type Core = {
   settings: AdapterSettings;
   /** The core's clock (a hand-moved one in tests): expiries the adapters compute agree with core's. */
   now(): Date;
-  deps: CoreDeps;
 };
 
 /**
@@ -582,6 +581,5 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     },
     settings: adapterSettingsOf(deps.config, deps.catalog),
     now: () => deps.clock.now(),
-    deps,
   };
 }
