@@ -12,13 +12,14 @@ import {
   DataDirLockedError,
   createLogger,
   loadConfig,
-  openRuntime,
+  buildCoreDeps,
   runAdminCommand,
   serveAdminSocket,
   startMetricsServer,
   TELEGRAM_SEND_LIMIT,
   type AppConfig,
   type Core,
+  type CoreDeps,
   type Logger,
 } from '#core';
 import type { WebMount } from '#web/create-web-app';
@@ -50,9 +51,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => onStop('SIGTERM'));
   process.on('SIGINT', () => onStop('SIGINT'));
-  let runtime: Awaited<ReturnType<typeof openRuntime>>;
+  let runtime: Awaited<ReturnType<typeof buildCoreDeps>>;
   try {
-    runtime = await openRuntime(config, logger);
+    runtime = await buildCoreDeps(config, { logger });
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       process.stderr.write(`Not starting: ${error.message}\n`);
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
         logger,
         sharedPace,
       });
-      runtime.deps.notifiers.telegram = telegram.notifier;
+      core.registerNotifier('telegram', telegram.notifier);
       if (config.telegram.mode === 'webhook')
         mounts.push({ path: '/telegram/webhook', handler: telegram.webhookHandler });
       starts.push(() => telegram.start());
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
         logger,
         rememberStatusMessage: core.chat.rememberStatusMessage,
       });
-      runtime.deps.notifiers.telegram = notifier;
+      core.registerNotifier('telegram', notifier);
       stops.push(async () => notifier.close());
     }
   }
@@ -110,15 +111,18 @@ async function main(): Promise<void> {
     if (has('discord')) {
       const { createDiscordBot } = await import('#bots/discord/index');
       const discord = createDiscordBot(core, { config: discordConfig, publicUrl: config.publicUrl, logger });
-      runtime.deps.notifiers.discord = discord.notifier;
+      core.registerNotifier('discord', discord.notifier);
       starts.push(() => discord.start());
       stops.push(() => discord.stop());
     } else if (has('worker') || has('web')) {
       // discord.js (~36 MiB) is loaded with the first message this process sends to Discord.
-      runtime.deps.notifiers.discord = createLazyNotifier(async () => {
-        const { createDiscordNotifier, createDiscordRest } = await import('#bots/discord/index');
-        return createDiscordNotifier(createDiscordRest(discordConfig), { logger });
-      });
+      core.registerNotifier(
+        'discord',
+        createLazyNotifier(async () => {
+          const { createDiscordNotifier, createDiscordRest } = await import('#bots/discord/index');
+          return createDiscordNotifier(createDiscordRest(discordConfig), { logger });
+        }),
+      );
     }
   }
 
@@ -152,7 +156,7 @@ async function main(): Promise<void> {
     stops.unshift(() => adminSocket.close());
   }
   for (const start of starts) await start();
-  announce(logger, config, core);
+  announce(logger, config, runtime.deps.providers);
 
   let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
@@ -230,10 +234,8 @@ function scheduleStarsReconcile(core: Core, logger: Logger): Stop {
   };
 }
 
-function announce(logger: Logger, config: AppConfig, core: Core): void {
-  const providers = [
-    ...new Set([...core.deps.providers.image, ...core.deps.providers.video].map((provider) => provider.name)),
-  ];
+function announce(logger: Logger, config: AppConfig, registry: CoreDeps['providers']): void {
+  const providers = [...new Set([...registry.image, ...registry.video].map((provider) => provider.name))];
   const fields = {
     roles: config.roles,
     database: config.database.kind,

@@ -16,8 +16,9 @@ import type { ProviderRegistry } from '#core/providers/route-model';
 import type { ProviderResilience } from '#core/providers/provider-resilience';
 
 /**
- * Everything core's use cases need, built once per process by the entry point
- * (`loadConfig -> createLogger -> createCore(deps)`). No use case builds a client itself.
+ * Everything core's use cases need, built once per process by `buildCoreDeps` (the entry point,
+ * the tests and the benchmarks alike: `loadConfig -> buildCoreDeps -> createCore(deps)`). No use
+ * case builds a client itself.
  */
 export type CoreDeps = {
   config: AppConfig;
@@ -33,6 +34,7 @@ export type CoreDeps = {
   /** Retry settings, provider cool-downs (shared through Redis when configured) and circuit breakers (`createProviderResilience`). */
   providerResilience: ProviderResilience;
   moderator: PromptModerator;
+  /** The notifiers of this process by platform; adapters add theirs with `Core.registerNotifier`. */
   notifiers: NotifierRegistry;
   /** Pings the shared Redis; undefined in embedded mode (no Redis). */
   pingRedis: (() => Promise<unknown>) | undefined;

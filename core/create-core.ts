@@ -2,6 +2,9 @@ import type { MediaFile } from '#core/providers/ports';
 import { createShowcasePictures, type FeaturedPicture } from '#core/showcase/showcase-pictures';
 import { quoteImagePrice, type ImagePrice } from '#core/showcase/quote-image-price';
 import type { CoreDeps } from '#core/core-deps';
+import { adapterSettingsOf, type AdapterSettings } from '#core/adapter-settings';
+import type { Platform } from '#core/accounts/account';
+import type { Notifier } from '#core/chat/notifier';
 import type { CommandRequest } from '#core/chat/command-request';
 import type { Reply } from '#core/chat/reply';
 import { errorReply, runChatCommand } from '#core/chat/run-chat-command';
@@ -378,7 +381,16 @@ export type Core = {
   startWorker(options: { concurrency: number }): Promise<() => Promise<void>>;
   /** Whether the database (and Redis, when configured) answer. */
   checkReadiness(): Promise<Readiness>;
-  deps: CoreDeps;
+  /**
+   * Makes `notifier` the way this process writes to `platform`'s chats outside a request (job
+   * progress and results, announcements): the bot of that platform, or a sender without one in a
+   * worker. Registered once the adapter exists, which is after the core; the last one wins.
+   */
+  registerNotifier(platform: Platform, notifier: Notifier): void;
+  /** What the adapters show or need from the configuration and the catalog. */
+  settings: AdapterSettings;
+  /** The core's clock (a hand-moved one in tests): expiries the adapters compute agree with core's. */
+  now(): Date;
 };
 
 /**
@@ -563,6 +575,11 @@ export function createCore(deps: CoreDeps, options: { stripe?: Stripe } = {}): C
     },
     startWorker: (options) => startGenerationWorker(deps, options),
     checkReadiness: () => checkReadiness(deps),
-    deps,
+    registerNotifier: (platform, notifier) => {
+      // The one registry every use case reads (the copies of `deps` above share it).
+      deps.notifiers[platform] = notifier;
+    },
+    settings: adapterSettingsOf(deps.config, deps.catalog),
+    now: () => deps.clock.now(),
   };
 }

@@ -6,7 +6,7 @@ export { loadConfig, ConfigError, type AppConfig } from '#core/config/load-confi
 export { ROLES, type Role } from '#core/config/config-schema';
 export { planName } from '#core/catalog/plan-name';
 export { createLogger, redactText, type Logger } from '#core/infra/logger';
-export { openRuntime, type Runtime } from '#core/infra/open-runtime';
+export { buildCoreDeps, type CoreDepsOverrides, type Runtime } from '#core/infra/open-runtime';
 export { TELEGRAM_SEND_LIMIT } from '#core/infra/build-limits';
 export { createCore, type Core } from '#core/create-core';
 export type { CoreDeps } from '#core/core-deps';

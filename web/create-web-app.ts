@@ -38,15 +38,15 @@ export function createWebApp(
   core: Core,
   options: { logger: Logger; trustProxy: boolean; mounts?: WebMount[]; legalDir?: string },
 ): Express {
-  const { config } = core.deps;
-  const isSecure = config.isProduction;
+  const { settings } = core;
+  const isSecure = settings.isProduction;
   const site: Site = {
     core,
     isSecure,
-    supportEmail: config.supportEmail,
+    supportEmail: settings.supportEmail,
     isGoogleEnabled: core.accounts.google !== undefined,
   };
-  const googleOrigin = config.googleOAuth ? [new URL(config.googleOAuth.issuer).origin] : [];
+  const googleOrigin = settings.googleIssuer ? [new URL(settings.googleIssuer).origin] : [];
 
   const app = express();
   app.disable('x-powered-by');
@@ -54,7 +54,7 @@ export function createWebApp(
   app.use(requestLogger(options.logger));
   app.use(
     securityHeaders({
-      isProduction: config.isProduction,
+      isProduction: settings.isProduction,
       formTargets: [...core.billing.hostedOrigins, ...googleOrigin],
     }),
   );
@@ -69,7 +69,7 @@ export function createWebApp(
   // The create form carries a picture: read it (and its CSRF field) before the CSRF check.
   app.use('/create', parseMultipartForm({ fileField: 'image', maxFileBytes: MAX_INPUT_IMAGE_BYTES }));
   app.use(rememberReferralCode(isSecure));
-  app.use(provideCsrfToken(config.sessionSecret));
+  app.use(provideCsrfToken(settings.sessionSecret));
   app.use(
     requireCsrfToken((request, response) => {
       const view = viewOf(site, request);
@@ -80,18 +80,18 @@ export function createWebApp(
     createSiteRoutes(
       site,
       {
-        supportEmail: config.supportEmail,
-        publicUrl: config.publicUrl,
-        retentionPromptDays: config.retention.promptDays,
-        retentionLoginDays: config.retention.loginDays,
-        signupCredits: config.signupCredits,
-        packValidDays: core.deps.catalog.packCreditsValidDays,
+        supportEmail: settings.supportEmail,
+        publicUrl: settings.publicUrl,
+        retentionPromptDays: settings.retention.promptDays,
+        retentionLoginDays: settings.retention.loginDays,
+        signupCredits: settings.signupCredits,
+        packValidDays: settings.packValidDays,
       },
       options.legalDir,
     ),
   );
   app.use(createAuthRoutes(site));
-  app.use(createGoogleRoutes(site, { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret }));
+  app.use(createGoogleRoutes(site, { publicUrl: settings.publicUrl, sessionSecret: settings.sessionSecret }));
   app.use(createLinkRoutes(site));
   app.use(createPricingRoutes(site));
   app.use(createCreateRoutes(site));

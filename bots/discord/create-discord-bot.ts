@@ -10,7 +10,7 @@ import { createPendingRenders } from '#bots/discord/pending-renders';
 export type DiscordBot = {
   /** The discord.js gateway client. */
   client: Client;
-  /** Delivers job progress and results; register it as `deps.notifiers.discord`. */
+  /** Delivers job progress and results; register it with `core.registerNotifier('discord', …)`. */
   notifier: Notifier;
   /** Logs in and resolves once the gateway session is ready. */
   start(): Promise<void>;

@@ -8,6 +8,6 @@ export function renderOptionsOf(core: Core, interaction: BaseInteraction): Rende
   return {
     locale: normalizeLocale(interaction.locale),
     attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_ATTACHMENT_SIZE_LIMIT,
-    supportEmail: core.deps.config.supportEmail,
+    supportEmail: core.settings.supportEmail,
   };
 }

@@ -22,7 +22,7 @@ import { skipRepeatedUpdates } from '#bots/telegram/skip-repeated-updates';
 /** The Telegram adapter of one process. */
 export type TelegramBot = {
   bot: Bot<BotContext>;
-  /** Delivers job progress and results; set it as `notifiers.telegram` of the core. */
+  /** Delivers job progress and results; register it with `core.registerNotifier('telegram', …)`. */
   notifier: Notifier;
   /** Telegram's side of Stars refunds, for `core.payments.refundStarsPayment`. */
   refunds: StarsRefunds;

@@ -1,5 +1,6 @@
 import { auditAdminAction, type AdminActor, type AdminDeps } from '#core/admin/admin-deps';
 import { GenerationKind, GenerationStatus, type PaymentProvider } from '#core/infra/db/generated/enums';
+import { OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
 
 /** How many days the dashboard covers, today (UTC) included. */
 export const DASHBOARD_DAYS = 30;
@@ -107,7 +108,7 @@ export async function computeDashboard(deps: AdminDeps, input: { actor: AdminAct
     prisma.$queryRaw<{ queued: number; running: number; uploading: number; oldest: Date | null }[]>`
       SELECT count(*) FILTER (WHERE status = 'queued')::int AS queued, count(*) FILTER (WHERE status = 'running')::int AS running,
              count(*) FILTER (WHERE status = 'uploading')::int AS uploading, min("createdAt") FILTER (WHERE status = 'queued') AS oldest
-      FROM generations WHERE status IN ('queued', 'running', 'uploading')`,
+      FROM generations WHERE status IN ${OPEN_STATUSES_SQL}`,
   ]);
   await auditAdminAction(prisma, { actor: input.actor, action: 'admin.dashboard' });
   const revenueKeys = [...new Set(revenue.map((row) => row.key))].sort().map((key) => {

@@ -9,6 +9,11 @@ import type { GenerationStatus } from '#core/infra/db/generated/enums';
  */
 export const OPEN_STATUSES = ['queued', 'running', 'uploading'] as const satisfies readonly GenerationStatus[];
 
+/** Whether a generation in `status` has not ended (one of {@link OPEN_STATUSES}). */
+export function isOpenStatus(status: GenerationStatus): boolean {
+  return (OPEN_STATUSES as readonly GenerationStatus[]).includes(status);
+}
+
 /** {@link OPEN_STATUSES} as an SQL list, for `status IN ${OPEN_STATUSES_SQL}` in raw queries. */
 export const OPEN_STATUSES_SQL = Prisma.raw(`(${OPEN_STATUSES.map((status) => `'${status}'`).join(', ')})`);
 

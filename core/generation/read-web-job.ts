@@ -3,7 +3,7 @@ import type { Text } from '#core/chat/reply';
 import { getBalance } from '#core/credits/get-balance';
 import { buildFinalReply } from '#core/generation/build-final-reply';
 import { mediaUrlFor } from '#core/generation/build-result-reply';
-import { OPEN_STATUSES, OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
+import { isOpenStatus, OPEN_STATUSES_SQL } from '#core/generation/open-statuses';
 
 /** A job as its owner's web page shows it. */
 export type WebJob = {
@@ -37,7 +37,7 @@ export async function readWebJob(
   const generation = await deps.prisma.generation.findUnique({ where: { id: input.generationId } });
   // Deleted from the gallery: gone for its job page too, as everywhere else.
   if (!generation || generation.userId !== input.userId || generation.deletedAt) return undefined;
-  const isOpen = (OPEN_STATUSES as readonly string[]).includes(generation.status);
+  const isOpen = isOpenStatus(generation.status);
   const [ahead, assets, balance] = await Promise.all([
     generation.status === 'queued'
       ? deps.prisma.$queryRaw<{ count: number }[]>`

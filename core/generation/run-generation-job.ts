@@ -10,7 +10,7 @@ import { assertStillRunning, GenerationEndedError } from '#core/generation/gener
 import { GLOBAL_GENERATION_LIMIT, providerLimitName } from '#core/infra/build-limits';
 import { RateLimiterClosedError } from '#core/infra/rate-limit/rate-limiter';
 import { measureProviderCall } from '#core/metrics/record-generation';
-import { OPEN_STATUSES } from '#core/generation/open-statuses';
+import { isOpenStatus, OPEN_STATUSES } from '#core/generation/open-statuses';
 import { storeMediaAsset } from '#core/generation/store-media-asset';
 import { makeThumbnail } from '#core/gallery/make-thumbnail';
 import { callProviderRoutes } from '#core/generation/call-provider-routes';
@@ -43,12 +43,7 @@ export async function runGenerationJob(
   const log = logger.child({ generationId: job.generationId });
   const generation = await prisma.generation.findUnique({ where: { id: job.generationId } });
   if (!generation) return;
-  if (
-    generation.status !== 'queued' &&
-    generation.status !== 'running' &&
-    generation.status !== 'uploading' &&
-    !generation.deliveredAt
-  ) {
+  if (!isOpenStatus(generation.status) && !generation.deliveredAt) {
     // A worker died after ending the job and before its final message went out: send it now
     // (unless another sender holds it; the sweep retries it otherwise).
     await deliverFinalMessage(deps, generation.id);

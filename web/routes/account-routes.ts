@@ -70,7 +70,7 @@ export function createAccountRoutes(site: Site): Router {
     const shown: Flash | undefined = note
       ? {
           kind: flash?.kind ?? (note === 'applied' ? 'success' : 'info'),
-          message: [flash?.message, t(`referral.${note}`, core.deps.catalog.referral)].filter(Boolean).join(' '),
+          message: [flash?.message, t(`referral.${note}`, core.settings.referral)].filter(Boolean).join(' '),
         }
       : flash;
     await showAccount(request, response, 200, shown);

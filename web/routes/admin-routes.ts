@@ -291,7 +291,7 @@ export function createAdminRoutes(site: Site): Router {
         const hours = hoursOf(request);
         const reason = reasonOf(request);
         const { user } = await core.admin.viewBalance({ ref: { kind: 'id', id: userId }, actor: actorOf(request) });
-        const until = hours === undefined ? undefined : new Date(core.deps.clock.now().getTime() + hours * 3_600_000);
+        const until = hours === undefined ? undefined : new Date(core.now().getTime() + hours * 3_600_000);
         return {
           effects: [
             until === undefined

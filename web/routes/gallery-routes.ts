@@ -28,7 +28,7 @@ function notFound(response: Response): void {
 export function createGalleryRoutes(site: Site): Router {
   const { core } = site;
   const router = Router();
-  const retentionDays = core.deps.config.retention.promptDays;
+  const retentionDays = core.settings.retention.promptDays;
   router.use('/gallery', requireUser);
 
   router.get('/gallery', async (request, response) => {
@@ -72,7 +72,7 @@ export function createGalleryRoutes(site: Site): Router {
     return UUID.test(id) ? core.gallery.get({ userId: request.user?.id ?? '', generationId: id }) : undefined;
   };
   const shareUrlOf = (creation: CreationDetail) =>
-    creation.share.slug ? `${core.deps.config.publicUrl}/s/${creation.share.slug}` : undefined;
+    creation.share.slug ? `${core.settings.publicUrl}/s/${creation.share.slug}` : undefined;
 
   router.get('/gallery/:id', async (request, response, next) => {
     const creation = await findOwn(request);

@@ -25,7 +25,7 @@ export function createGoogleRoutes(site: Site, options: { publicUrl: string; ses
   const google = core.accounts.google;
   if (!google) return router;
   const cookieName = oidcStateCookieName(site.isSecure);
-  const nowMs = () => core.deps.clock.now().getTime();
+  const nowMs = () => core.now().getTime();
 
   router.get('/auth/google', async (request, response) => {
     const { url, pending } = await google.start();

@@ -15,7 +15,7 @@ import { errorPage } from '#web/views/site-views';
 export function createShareRoutes(site: Site): Router {
   const { core } = site;
   const router = Router();
-  const base = core.deps.config.publicUrl;
+  const base = core.settings.publicUrl;
 
   const pageNotFound = (request: Parameters<typeof viewOf>[1], response: Response) => {
     const view = viewOf(site, request);

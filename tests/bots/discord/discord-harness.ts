@@ -47,7 +47,7 @@ export class DiscordHarness {
       publicUrl: t.deps.config.publicUrl,
       logger: t.deps.logger,
     });
-    t.deps.notifiers.discord = bot.notifier;
+    t.core.registerNotifier('discord', bot.notifier);
     await bot.start();
     const stopWorker = await t.core.startWorker({ concurrency: 2 });
     return new DiscordHarness(t, fake, bot, stopWorker);

@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, createLogger, loadConfig, openRuntime, translate, type Core, type Runtime } from '#core';
+import { createCore, createLogger, loadConfig, buildCoreDeps, translate, type Core, type Runtime } from '#core';
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database';
 
 /** A TCP relay to PostgreSQL that the test can cut, as a database restart or a network fault would. */
@@ -58,7 +58,7 @@ describe('a chat command while the database is unreachable', () => {
       LOG_LEVEL: 'silent',
       MODERATION_MODE: 'local-only',
     });
-    runtime = await openRuntime(config, createLogger({ level: 'silent' }));
+    runtime = await buildCoreDeps(config, { logger: createLogger({ level: 'silent' }) });
     core = createCore(runtime.deps);
     await relay.cut();
   });

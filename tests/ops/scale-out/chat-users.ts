@@ -4,7 +4,7 @@ import {
   createCore,
   createLogger,
   loadConfig,
-  openRuntime,
+  buildCoreDeps,
   type ActionName,
   type CommandRequest,
   type Core,
@@ -35,7 +35,7 @@ export async function openConsole(options: {
     MODERATION_MODE: 'local-only',
     ...options.env,
   });
-  const runtime = await openRuntime(config, createLogger({ level: 'silent' }));
+  const runtime = await buildCoreDeps(config, { logger: createLogger({ level: 'silent' }) });
   return { core: createCore(runtime.deps), prisma: runtime.deps.prisma, close: () => runtime.close() };
 }
 

@@ -79,7 +79,7 @@ export async function startTelegramHarness(options: {
     publicUrl: publicUrl ?? t.deps.config.publicUrl,
     logger: t.deps.logger,
   });
-  t.deps.notifiers.telegram = telegram.notifier;
+  t.core.registerNotifier('telegram', telegram.notifier);
   const stopWorker = await t.core.startWorker({ concurrency: 2 });
   await telegram.start();
   const bot = telegram;
