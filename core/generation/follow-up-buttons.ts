@@ -30,6 +30,16 @@ export function parseFollowUpArg(arg: string): FollowUpRef | undefined {
   return { generationId, picture: Number(picture), ...(strength ? { strength } : {}) };
 }
 
+/**
+ * Whether pressing this Upscale or Vary button asks a question (which picture, how strongly)
+ * rather than starting a job, so an adapter can show the question to the presser alone.
+ */
+export function isFollowUpQuestion(action: { name: string; arg: string }): boolean {
+  if (action.name !== 'upscale' && action.name !== 'vary') return false;
+  const ref = parseFollowUpArg(action.arg);
+  return ref !== undefined && (ref.picture === undefined || (action.name === 'vary' && ref.strength === undefined));
+}
+
 /** Which follow-ups on a picture this deployment can serve: an Upscale needs a model that upscales, a Vary one that edits. */
 export function pictureFollowUps(deps: Pick<CoreDeps, 'config' | 'providers'>): { upscale: boolean; vary: boolean } {
   const models = offeredModels(deps, 'image');
