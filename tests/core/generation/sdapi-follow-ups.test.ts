@@ -251,6 +251,44 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () 
   });
 });
 
+describe('an upscaler that does not enlarge', () => {
+  let server: FakeSdApi;
+  let t: TestCore;
+
+  beforeAll(async () => {
+    server = await FakeSdApi.start();
+    // A1111 answers the picture unchanged when the upscaler is `None`.
+    t = await createTestCore({ env: { SDAPI_URLS: server.url, SDAPI_UPSCALER: 'None' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await server?.close();
+  });
+
+  it('fails the upscale and gives the credits back rather than charge for the same picture', async () => {
+    const user = new ChatUser(t, '8301');
+    await user.onboard();
+    const id = await admit(user, 'imagine', 'a stork');
+    await waitForMedia(t.notifier, id);
+    const balance = await balanceOf(t, '8301');
+    t.clock.advance(10_000);
+    const [status] = await user.press('upscale', `${id}:1`);
+    if (status?.type !== 'status') throw new Error('not admitted');
+    await t.notifier.waitFor((delivery) =>
+      delivery.replies.some(
+        (reply) =>
+          reply.type === 'status' && reply.generationId === status.generationId && reply.text.key === 'job.failed',
+      ),
+    );
+    expect(server.jobs.at(-1)).toMatchObject({ kind: 'upscale', upscaler: 'None' });
+    expect(await ledgerOf(t.deps.prisma, status.generationId)).toEqual([
+      ['reserve', -2],
+      ['release', 2],
+    ]);
+    expect(await balanceOf(t, '8301')).toBe(balance);
+  });
+});
+
 describe('follow-up buttons where nothing can upscale', () => {
   let t: TestCore;
 
