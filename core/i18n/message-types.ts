@@ -697,6 +697,7 @@ export type MessageVars = {
   "models.line": { id: string | number; name: string | number };
   "models.line_default": { id: string | number; name: string | number };
   "models.price_image": { price: string | number };
+  "models.price_upscale": { price: number };
   "models.price_image_hd": { hd: string | number; price: string | number };
   "models.price_video": { price: string | number };
   "models.price_video_hd": { hd: string | number; price: string | number };

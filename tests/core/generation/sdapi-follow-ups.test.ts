@@ -5,7 +5,7 @@ import { grantCredits } from '#core/credits/grant-credits';
 import { FakeSdApi } from '#tests/fakes/sdapi-api';
 import { readPng } from '#tests/fakes/test-png';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
-import { ChatUser } from '#tests/support/chat-driver';
+import { ChatUser, renderText } from '#tests/support/chat-driver';
 import {
   admit,
   balanceOf,
@@ -119,6 +119,16 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () 
 
     // An upscaled picture can be varied, not upscaled or rerolled again.
     expect(labels(result.buttons)).toEqual([['job.vary_button'], ['job.as_file_button']]);
+  });
+
+  it('/models names the upscale price next to the model that upscales', async () => {
+    const user = await newUser('8107');
+    const lines = renderText((await user.command('models'))[0]).split('\n');
+    const sd = lines.indexOf('• Stable Diffusion (own servers): --model stable-diffusion (used when you name none)');
+    expect(lines.slice(sd + 1, sd + 3)).toEqual([
+      '  Credits per image: 1; HD ×2',
+      '  Upscale ×2: 2 credits per picture',
+    ]);
   });
 
   it('admits a pressed-again Upscale once, even two presses at the same moment', async () => {
