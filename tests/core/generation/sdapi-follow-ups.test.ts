@@ -296,6 +296,12 @@ describe('an upscaler that does not enlarge', () => {
       ['release', 2],
     ]);
     expect(await balanceOf(t, '8301')).toBe(balance);
+
+    // A try that made nothing does not use the button up: pressed again, it is a new job.
+    t.clock.advance(10_000);
+    const [again] = await user.press('upscale', `${id}:1`);
+    expect(again).toMatchObject({ type: 'status' });
+    expect(again?.type === 'status' && again.generationId).not.toBe(status.generationId);
   });
 });
 
