@@ -22,7 +22,10 @@ import {
  * `extra-single-image` at the models file's upscale price, a variation that sends that very
  * picture to `img2img`, and presses that must not admit twice or charge for nothing.
  */
-describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () => {
+/** Pictures are stored with thumbnails before delivery: on a loaded machine that takes seconds. */
+const SLOW_MS = 60_000;
+
+describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', { timeout: 120_000 }, () => {
   let server: FakeSdApi;
   let t: TestCore;
 
@@ -54,7 +57,7 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () 
   async function imagine(user: ChatUser, args: string): Promise<{ id: string; media: MediaReply }> {
     t.clock.advance(10_000);
     const id = await admit(user, 'imagine', args);
-    return { id, media: await waitForMedia(t.notifier, id) };
+    return { id, media: await waitForMedia(t.notifier, id, SLOW_MS) };
   }
 
   /** Presses a button and returns the job it admitted, failing with what the user read otherwise. */
@@ -95,7 +98,7 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () 
     const picture2 = await (media.items[1] as MediaReply['items'][number]).load();
     const before = await balanceOf(t, '8101');
     const upscaleId = await pressForJob(user, find(media.buttons ?? [], 'job.upscale_picture_button', 2));
-    const result = await waitForMedia(t.notifier, upscaleId);
+    const result = await waitForMedia(t.notifier, upscaleId, SLOW_MS);
     expect(result.items).toHaveLength(1);
     const delivered = await (result.items[0] as MediaReply['items'][number]).load();
     const source = readPng(picture2);
@@ -136,7 +139,7 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () 
     const { id, media } = await imagine(user, 'a hare --n 2');
     const u1 = find(media.buttons ?? [], 'job.upscale_picture_button', 1);
     const upscaleId = await pressForJob(user, u1);
-    await waitForMedia(t.notifier, upscaleId);
+    await waitForMedia(t.notifier, upscaleId, SLOW_MS);
     const balance = await balanceOf(t, '8102');
     const jobs = server.jobs.length;
 
@@ -153,7 +156,7 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () 
     const admitted = both.flat().filter((reply) => reply.type === 'status');
     expect(admitted).toHaveLength(1);
     const second = admitted[0]?.type === 'status' ? admitted[0].generationId : '';
-    await waitForMedia(t.notifier, second);
+    await waitForMedia(t.notifier, second, SLOW_MS);
     expect(await t.deps.prisma.generation.count({ where: { parentId: id } })).toBe(2);
     expect(await balanceOf(t, '8102')).toBe(balance - 2);
     expect(server.jobs.length).toBe(jobs + 1);
@@ -171,7 +174,7 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () 
 
     const before = await balanceOf(t, '8103');
     const varyId = await pressForJob(user, find(buttonsOf(question[0]), 'job.vary_strong_button'));
-    const result = await waitForMedia(t.notifier, varyId);
+    const result = await waitForMedia(t.notifier, varyId, SLOW_MS);
     const job = server.jobs.at(-1);
     expect(job).toMatchObject({ kind: 'img2img', images: 4, denoisingStrength: 0.7 });
     expect(job?.inputs).toHaveLength(1);
@@ -181,10 +184,10 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () 
 
     // The subtle one, and a reroll of a variation: picture 3 again, not a new picture from words.
     const subtleId = await pressForJob(user, find(buttonsOf(question[0]), 'job.vary_subtle_button'));
-    await waitForMedia(t.notifier, subtleId);
+    await waitForMedia(t.notifier, subtleId, SLOW_MS);
     expect(server.jobs.at(-1)).toMatchObject({ kind: 'img2img', denoisingStrength: 0.35 });
     const rerollId = await pressForJob(user, find(result.buttons ?? [], 'job.reroll_button'));
-    await waitForMedia(t.notifier, rerollId);
+    await waitForMedia(t.notifier, rerollId, SLOW_MS);
     const reroll = server.jobs.at(-1);
     expect(reroll).toMatchObject({ kind: 'img2img', denoisingStrength: 0.7 });
     expect(sha256(reroll?.inputs[0] ?? Buffer.alloc(0))).toBe(sha256(picture3));
@@ -218,7 +221,7 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () 
       label: { key: 'job.upscale_button' },
       action: { name: 'upscale', arg: one },
     });
-    const result = await waitForMedia(t.notifier, upscaleId);
+    const result = await waitForMedia(t.notifier, upscaleId, SLOW_MS);
     const source = readPng(await (media.items[0] as MediaReply['items'][number]).load());
     expect(readPng(await (result.items[0] as MediaReply['items'][number]).load())).toMatchObject({
       width: source.width * 2,
@@ -261,7 +264,7 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', () 
   });
 });
 
-describe('an upscaler that does not enlarge', () => {
+describe('an upscaler that does not enlarge', { timeout: 120_000 }, () => {
   let server: FakeSdApi;
   let t: TestCore;
 
@@ -279,7 +282,7 @@ describe('an upscaler that does not enlarge', () => {
     const user = new ChatUser(t, '8301');
     await user.onboard();
     const id = await admit(user, 'imagine', 'a stork');
-    await waitForMedia(t.notifier, id);
+    await waitForMedia(t.notifier, id, SLOW_MS);
     const balance = await balanceOf(t, '8301');
     t.clock.advance(10_000);
     const [status] = await user.press('upscale', `${id}:1`);
@@ -305,7 +308,7 @@ describe('an upscaler that does not enlarge', () => {
   });
 });
 
-describe('follow-up buttons where nothing can upscale', () => {
+describe('follow-up buttons where nothing can upscale', { timeout: 120_000 }, () => {
   let t: TestCore;
 
   beforeAll(async () => {
@@ -319,7 +322,7 @@ describe('follow-up buttons where nothing can upscale', () => {
     const user = new ChatUser(t, '8201');
     await user.onboard();
     const id = await admit(user, 'imagine', 'a fox --n 2');
-    const media = await waitForMedia(t.notifier, id);
+    const media = await waitForMedia(t.notifier, id, SLOW_MS);
     const keys = (media.buttons ?? []).flat().map((button) => button.label.key);
     expect(keys).not.toContain('job.upscale_picture_button');
     expect(keys).toContain('job.vary_picture_button');
