@@ -23,6 +23,7 @@ export {
   type InputAttachment,
 } from '#core/chat/command-request';
 export type { Reply, Text, Button, MediaItem } from '#core/chat/reply';
+export { isFollowUpQuestion } from '#core/generation/follow-up-buttons';
 export { ChatUnreachableError, type Notifier, type NotifierRegistry } from '#core/chat/notifier';
 export { createLazyNotifier } from '#core/chat/lazy-notifier';
 export type { DeliveryTarget } from '#core/generation/delivery-target';

@@ -1,4 +1,4 @@
-import type { ActionName } from '#core';
+import { isFollowUpQuestion, type ActionName } from '#core';
 import type { DiscordCommandName } from '#bots/discord/command-definitions';
 
 /**
@@ -35,12 +35,18 @@ export function acknowledgementOfCommand(name: DiscordCommandName): Acknowledgem
 }
 
 /**
- * The acknowledgement of a button press. Follow-up jobs get a public message of their own;
- * cancel leaves its message to the job's updates; re-sending from /history stays private; on a
- * private message the answer replaces it (terms, age, settings, delete); on a public one the
- * presser gets a private answer so nobody else's message changes.
+ * The acknowledgement of a button press. Follow-up jobs get a public message of their own, but
+ * the question a Vary or an old Upscale asks first (how strongly, which picture) goes to the
+ * presser alone; cancel leaves its message to the job's updates; re-sending from /history stays
+ * private; on a private message the answer replaces it (terms, age, settings, delete); on a
+ * public one the presser gets a private answer so nobody else's message changes.
  */
-export function acknowledgementOfAction(name: ActionName, isOnPrivateMessage: boolean): Acknowledgement {
+export function acknowledgementOfAction(
+  action: { name: ActionName; arg: string },
+  isOnPrivateMessage: boolean,
+): Acknowledgement {
+  const { name } = action;
+  if (isFollowUpQuestion(action)) return { defer: 'reply', isPrivate: true };
   if (NEW_MESSAGE_ACTIONS.has(name)) return { defer: 'reply', isPrivate: false };
   if (name === 'cancel_job') return { defer: 'update', isPrivate: isOnPrivateMessage };
   if (name === 'resend' || !isOnPrivateMessage) return { defer: 'reply', isPrivate: true };

@@ -21,7 +21,7 @@ export async function handleButton(interaction: ButtonInteraction, context: Inte
     });
     return;
   }
-  const acknowledgement = acknowledgementOfAction(action.name, interaction.message.flags.has(MessageFlags.Ephemeral));
+  const acknowledgement = acknowledgementOfAction(action, interaction.message.flags.has(MessageFlags.Ephemeral));
   context.log.debug({ action: action.name, acknowledgement }, 'button');
   let originalMessageId: string | undefined = interaction.message.id;
   if (acknowledgement.defer === 'update') {

@@ -4,7 +4,8 @@ import type { ChatContext } from '#core/chat/chat-context';
 import { ChatActorSchema, ChatPlaceSchema, type CommandRequest } from '#core/chat/command-request';
 import { textReply, type Reply } from '#core/chat/reply';
 import { runAcceptTerms, runConfirmAge, runHelp, runStart } from '#core/chat/commands/onboarding';
-import { runCancel, runFollowUp } from '#core/chat/commands/generate';
+import { runCancel } from '#core/chat/commands/generate';
+import { runFollowUp } from '#core/chat/commands/follow-up';
 import {
   runCancelCommand,
   runCancelInput,

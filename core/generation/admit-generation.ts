@@ -88,13 +88,16 @@ export async function planGeneration(
     aspectRatio,
     durationSeconds: options.durationSeconds,
     hasNegativePrompt: options.negativePrompt !== undefined,
+    ...(options.operation === 'upscale' ? { operation: 'upscale' as const } : {}),
   });
   const durationSeconds = options.durationSeconds ?? defaultDuration(model);
   const cost = quoteCost(
     model,
-    options.kind === 'image'
-      ? { kind: 'image', count: options.count, quality: options.quality }
-      : { kind: 'video', durationSeconds, quality: options.quality },
+    options.operation === 'upscale'
+      ? { kind: 'upscale' }
+      : options.kind === 'image'
+        ? { kind: 'image', count: options.count, quality: options.quality }
+        : { kind: 'video', durationSeconds, quality: options.quality },
   );
   return { subject, template, prompt, aspectRatio, requestedModel, model, durationSeconds, cost };
 }
@@ -157,6 +160,9 @@ export async function admitGeneration(deps: CoreDeps, input: AdmitInput): Promis
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.negativePrompt === undefined ? {} : { negativePrompt: options.negativePrompt }),
     ...(requestedModel ? { requestedModel } : {}),
+    ...(options.operation === undefined ? {} : { operation: options.operation }),
+    ...(options.strength === undefined ? {} : { strength: options.strength }),
+    ...(options.followUp === undefined ? {} : { followUp: options.followUp }),
   };
   // Again under the account lock, which a concurrent admission of this user may have held until
   // now, and the writes only if every check passes: one call (prisma/functions/admit_generation.sql).

@@ -2,6 +2,7 @@ import type { CoreDeps } from '#core/core-deps';
 import type { Reply } from '#core/chat/reply';
 import type { AppErrorCode } from '#core/errors/app-error';
 import { buildResultReply } from '#core/generation/build-result-reply';
+import { findOutputAssets } from '#core/generation/find-output-assets';
 import type { MessageKey } from '#core/i18n/catalog';
 
 /** What the final message of an ended generation is built from: its stored row. */
@@ -23,17 +24,14 @@ export type EndedGeneration = {
  * otherwise why it ended and that the credits went back (the status message is edited to it).
  */
 export async function buildFinalReply(
-  deps: Pick<CoreDeps, 'prisma' | 'config' | 'clock' | 'media'>,
+  deps: Pick<CoreDeps, 'prisma' | 'config' | 'clock' | 'media' | 'providers'>,
   generation: EndedGeneration,
 ): Promise<Reply> {
   const { id: generationId, cost } = generation;
   switch (generation.status) {
     case 'succeeded': {
-      const assets = await deps.prisma.mediaAsset.findMany({
-        where: { generationId, role: 'output' },
-        orderBy: { createdAt: 'asc' },
-      });
-      const options = (generation.options ?? {}) as { subject?: string };
+      const assets = await findOutputAssets(deps.prisma, generationId);
+      const options = (generation.options ?? {}) as { subject?: string; operation?: string };
       return buildResultReply(deps, {
         generationId,
         kind: generation.kind,
@@ -41,6 +39,7 @@ export async function buildFinalReply(
         provider: generation.provider,
         model: generation.model,
         assets,
+        operation: options.operation,
       });
     }
     case 'cancelled':

@@ -2,6 +2,7 @@ import type { CoreDeps } from '#core/core-deps';
 import type { Button, MediaItem, Reply, Text } from '#core/chat/reply';
 import { findModel } from '#core/providers/route-model';
 import { signMediaUrl } from '#core/infra/media/sign-media-url';
+import { pictureButtonRows, pictureFollowUps } from '#core/generation/follow-up-buttons';
 
 /** How long links to results stay valid. */
 export const MEDIA_LINK_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -38,9 +39,14 @@ function captionOf(
   return { key: 'job.succeeded_model', vars: { prompt, model: findModel(deps, kind, modelId)?.name ?? modelId } };
 }
 
-/** The result message of a finished generation: the media, a caption and the follow-up buttons. */
+/**
+ * The result message of a finished generation: the media, a caption and the follow-up buttons.
+ * Pictures get their own Upscale and Vary buttons (see `pictureButtonRows`), shown only where a
+ * model here can do it; the job gets Reroll and "as file". An upscaled picture is not upscaled or
+ * rerolled again (a reroll would only repeat the upscale); it can still be varied.
+ */
 export function buildResultReply(
-  deps: Pick<CoreDeps, 'config' | 'clock' | 'media'>,
+  deps: Pick<CoreDeps, 'config' | 'clock' | 'media' | 'providers'>,
   input: {
     generationId: string;
     kind: 'image' | 'video';
@@ -48,6 +54,8 @@ export function buildResultReply(
     provider: string | null;
     model: string | null;
     assets: Asset[];
+    /** The follow-up this generation was (`options.operation`), if any. */
+    operation?: string | undefined;
   },
 ): Reply {
   const items: MediaItem[] = input.assets.map((asset) => ({
@@ -64,17 +72,18 @@ export function buildResultReply(
     },
   }));
   const arg = input.generationId;
+  const isUpscaled = input.operation === 'upscale';
+  const reroll: Button = { label: { key: 'job.reroll_button' }, action: { name: 'reroll', arg } };
   const buttons: Button[][] =
     input.kind === 'image'
       ? [
-          [
-            { label: { key: 'job.reroll_button' }, action: { name: 'reroll', arg } },
-            { label: { key: 'job.vary_button' }, action: { name: 'vary', arg } },
-            { label: { key: 'job.upscale_button' }, action: { name: 'upscale', arg } },
-          ],
-          [{ label: { key: 'job.as_file_button' }, action: { name: 'as_file', arg } }],
+          ...pictureButtonRows(arg, input.assets.length, {
+            ...pictureFollowUps(deps),
+            ...(isUpscaled ? { upscale: false } : {}),
+          }),
+          [...(isUpscaled ? [] : [reroll]), { label: { key: 'job.as_file_button' }, action: { name: 'as_file', arg } }],
         ]
-      : [[{ label: { key: 'job.reroll_button' }, action: { name: 'reroll', arg } }]];
+      : [[reroll]];
   const prompt = input.prompt.length > 200 ? `${input.prompt.slice(0, 199)}…` : input.prompt;
   return {
     type: 'media',

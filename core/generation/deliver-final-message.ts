@@ -28,7 +28,7 @@ export type DeliveryOutcome =
    */
   | 'not_due';
 
-type DeliverDeps = Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'clock' | 'config' | 'media'>;
+type DeliverDeps = Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'clock' | 'config' | 'media' | 'providers'>;
 
 /**
  * The condition on a generation row that its final message is still to be sent now by a process

@@ -44,7 +44,7 @@ export async function findCreationPrefill(
   if (!Number.isInteger(index) || index < 0) return undefined;
   const assets = await deps.prisma.mediaAsset.findMany({
     where: { generationId: generation.id, role: 'output' },
-    orderBy: { createdAt: 'asc' },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     select: { id: true },
   });
   const asset = assets[index];

@@ -24,7 +24,7 @@ export const TERMINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'blocked']
  * final message, the result, is the caller's to deliver once it is stored.
  */
 export async function finishGeneration(
-  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'notifiers' | 'logger' | 'config' | 'metrics' | 'media'>,
+  deps: Pick<CoreDeps, 'prisma' | 'clock' | 'notifiers' | 'logger' | 'config' | 'metrics' | 'media' | 'providers'>,
   generationId: string,
   outcome: GenerationOutcome,
   options: { notify?: boolean } = {},

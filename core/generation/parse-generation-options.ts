@@ -15,6 +15,15 @@ export type GenerationOptions = {
   seed: number | undefined;
   /** What the picture should not show (`--no words…`); undefined when not asked. */
   negativePrompt: string | undefined;
+  /**
+   * A follow-up on one stored picture (never typed): `upscale` enlarges it, `vary` edits it at
+   * `strength`. Both take that picture as the input image.
+   */
+  operation?: 'upscale' | 'vary';
+  /** How far a `vary` may move from the picture, 0..1 (see `ImageRequest.strength`). */
+  strength?: number;
+  /** Which follow-up of which picture this is (`upscale:2`, `vary:3:subtle`): a repeated press is told apart by it. */
+  followUp?: string;
 };
 
 /** The longest negative prompt taken, in characters. */

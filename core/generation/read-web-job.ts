@@ -30,7 +30,7 @@ export type WebJob = {
  * the failure in the same words a chat gets. Undefined for a missing id or anyone else's job.
  */
 export async function readWebJob(
-  deps: Pick<CoreDeps, 'prisma' | 'config' | 'clock' | 'media'>,
+  deps: Pick<CoreDeps, 'prisma' | 'config' | 'clock' | 'media' | 'providers'>,
   input: { userId: string; generationId: string },
 ): Promise<WebJob | undefined> {
   if (!/^[0-9a-f-]{36}$/.test(input.generationId)) return undefined;

@@ -14,7 +14,7 @@ const PARALLEL = 8;
  * delivered.
  */
 export async function retryUndeliveredMessages(
-  deps: Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'clock' | 'config' | 'media'>,
+  deps: Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'clock' | 'config' | 'media' | 'providers'>,
 ): Promise<number> {
   const platforms = Object.keys(deps.notifiers);
   if (platforms.length === 0) return 0;

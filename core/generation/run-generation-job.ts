@@ -16,6 +16,7 @@ import { makeThumbnail } from '#core/gallery/make-thumbnail';
 import { callProviderRoutes } from '#core/generation/call-provider-routes';
 import { retryWhileDatabaseUnreachable } from '#core/infra/db/retry-while-unreachable';
 import { sleepUntilAborted } from '#core/infra/sleep-until-aborted';
+import { upscalePicture } from '#core/generation/upscale-picture';
 
 type StoredOptions = {
   requestedModel?: string;
@@ -25,6 +26,8 @@ type StoredOptions = {
   durationSeconds?: number;
   seed?: number;
   negativePrompt?: string;
+  operation?: 'upscale' | 'vary';
+  strength?: number;
 };
 
 /**
@@ -73,6 +76,11 @@ export async function runGenerationJob(
   let files: MediaFile[] | undefined;
   if (existing.length === 0) {
     const inputImage = generation.inputMediaId ? await loadInput(deps, generation.inputMediaId) : undefined;
+    if (options.operation !== undefined && !inputImage) {
+      // The picture to upscale or vary went (the account erased meanwhile): nothing to work on, refunded.
+      await finishGeneration(deps, generation.id, { status: 'failed', errorCode: 'invalid_input' });
+      return;
+    }
     const routes = planJobRoutes(deps, generation, options, inputImage !== undefined);
     const outcome = await callProviderRoutes(
       deps,
@@ -105,6 +113,8 @@ export async function runGenerationJob(
                   }),
                 ];
               }
+              if (options.operation === 'upscale' && inputImage)
+                return [await upscalePicture(deps, route, inputImage, signal)];
               const provider = deps.providers.image.find((candidate) => candidate.name === route.provider);
               if (!provider)
                 throw new ProviderError(route.provider, 'transient', 'provider not configured in this process');
@@ -115,6 +125,7 @@ export async function runGenerationJob(
                 count: options.count ?? 1,
                 quality: options.quality ?? 'standard',
                 ...(inputImage ? { inputImage } : {}),
+                ...(inputImage && options.strength !== undefined ? { strength: options.strength } : {}),
                 ...(options.seed === undefined ? {} : { seed: options.seed }),
                 ...(options.negativePrompt === undefined ? {} : { negativePrompt: options.negativePrompt }),
                 signal,
@@ -207,6 +218,7 @@ function planJobRoutes(
       aspectRatio: options.aspectRatio ?? '1:1',
       durationSeconds: options.durationSeconds ?? 5,
       hasNegativePrompt: options.negativePrompt !== undefined,
+      ...(options.operation === 'upscale' ? { operation: 'upscale' as const } : {}),
     }).routes;
   } catch {
     return [];

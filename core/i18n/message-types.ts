@@ -61,6 +61,13 @@ export type MessageVars = {
   "job.vary_button": NoVars;
   "job.upscale_button": NoVars;
   "job.as_file_button": NoVars;
+  "job.upscale_picture_button": { n: string | number };
+  "job.vary_picture_button": { n: string | number };
+  "job.vary_subtle_button": NoVars;
+  "job.vary_strong_button": NoVars;
+  "job.vary_choice": { n: string | number };
+  "job.pick_picture": NoVars;
+  "job.follow_up_repeated": NoVars;
   "job.nothing_to_cancel": NoVars;
   "job.cancel_requested": NoVars;
   "reason.provider_unavailable": NoVars;
@@ -154,6 +161,9 @@ export type MessageVars = {
   "errors.job_not_found": NoVars;
   "errors.not_job_owner": NoVars;
   "errors.job_not_cancellable": NoVars;
+  "errors.picture_gone": NoVars;
+  "errors.upscale_unavailable": NoVars;
+  "errors.vary_unavailable": NoVars;
   "errors.provider_unavailable": NoVars;
   "errors.moderation_unavailable": NoVars;
   "errors.generation_timeout": NoVars;
@@ -687,6 +697,7 @@ export type MessageVars = {
   "models.line": { id: string | number; name: string | number };
   "models.line_default": { id: string | number; name: string | number };
   "models.price_image": { price: string | number };
+  "models.price_upscale": { price: number };
   "models.price_image_hd": { hd: string | number; price: string | number };
   "models.price_video": { price: string | number };
   "models.price_video_hd": { hd: string | number; price: string | number };

@@ -1,6 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
 import type { ModelDefinition, ModelPrice } from '#core/models/model-definition';
-import { defaultModels, offeredModels } from '#core/providers/route-model';
+import { canUpscale, defaultModels, offeredModels } from '#core/providers/route-model';
 
 /** A model users can pick, with its price: what /models, /settings, the pricing and create pages show. */
 export type OfferedModel = {
@@ -17,7 +17,8 @@ type Deps = Pick<CoreDeps, 'config' | 'providers'>;
 
 /**
  * The models of `kind` this deployment offers (their provider is configured), in the models
- * file's order, each with its price in credits. Models of an unconfigured provider are left out.
+ * file's order, each with its price in credits (and its upscale price where it upscales here).
+ * Models of an unconfigured provider are left out.
  */
 export function listOfferedModels(deps: Deps, kind: 'image' | 'video'): OfferedModel[] {
   const first = defaultModels(deps, kind)[0];
@@ -25,7 +26,13 @@ export function listOfferedModels(deps: Deps, kind: 'image' | 'video'): OfferedM
     id: model.id,
     name: model.name,
     kind: model.kind,
-    price: { perImage: model.cost.perImage, perSecond: model.cost.perSecond, hdMultiplier: model.cost.hdMultiplier },
+    price: {
+      perImage: model.cost.perImage,
+      perSecond: model.cost.perSecond,
+      hdMultiplier: model.cost.hdMultiplier,
+      // Only where the Upscale button can reach it: the model upscales and its provider here has the call.
+      ...(canUpscale(deps, model) ? { upscale: model.cost.upscale } : {}),
+    },
     capabilities: model.capabilities,
     isDefault: model === first,
   }));

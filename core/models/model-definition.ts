@@ -34,6 +34,8 @@ const CostSchema = z.strictObject({
   perImage: z.number().int().positive().optional(),
   perSecond: z.number().int().positive().optional(),
   hdMultiplier: z.number().int().min(1).nullable().default(null),
+  /** Credits for enlarging one picture (the Upscale button); required where `capabilities.upscale`. */
+  upscale: z.number().int().positive().optional(),
 });
 
 /** One model the operator offers. */
@@ -69,7 +71,12 @@ export const ModelsFileSchema = z.strictObject({ models: z.array(ModelSchema).mi
 export type ModelDefinition = z.infer<typeof ModelSchema>;
 
 /** The price of one model in credits. */
-export type ModelPrice = { perImage?: number | undefined; perSecond?: number | undefined; hdMultiplier: number | null };
+export type ModelPrice = {
+  perImage?: number | undefined;
+  perSecond?: number | undefined;
+  hdMultiplier: number | null;
+  upscale?: number | undefined;
+};
 
 /**
  * Validates the text of a models file: JSON, the schema, then what ties models together (unique
@@ -107,12 +114,18 @@ export function parseModelsFile(text: string): { models: ModelDefinition[] } | {
       if (!model.capabilities.durations?.length) problems.push(`${where}: a video model needs durations`);
       if (model.capabilities.imagesPerRequest !== 1) problems.push(`${where}: a video model makes 1 per request`);
     }
+    if (model.capabilities.upscale && model.cost.upscale === undefined)
+      problems.push(`${where}: cost.upscale is required for a model that upscales`);
+    if (!model.capabilities.upscale && model.cost.upscale !== undefined)
+      problems.push(`${where}: cost.upscale is for models that upscale`);
     for (const fallbackId of model.fallbacks) {
       const fallback = models.find((candidate) => candidate.kind === model.kind && candidate.id === fallbackId);
       if (!fallback) problems.push(`${where}: fallback ${fallbackId} is no ${model.kind} model of this file`);
       else if (fallback === model) problems.push(`${where}: cannot be its own fallback`);
       else if (!isSamePrice(fallback.cost, model.cost))
         problems.push(`${where}: fallback ${fallbackId} has another price (users pay what they were quoted)`);
+      else if (!isSameUpscalePrice(fallback, model))
+        problems.push(`${where}: fallback ${fallbackId} upscales at another price (users pay what they were quoted)`);
     }
   }
   for (const kind of ['image', 'video'] as const) {
@@ -131,6 +144,13 @@ export function parseModelsFile(text: string): { models: ModelDefinition[] } | {
           `model ${model.id}: costs other than ${first.id}; every ${kind} model with a fallbackOrder must cost the same`,
         );
     }
+    const firstUpscaler = ordered.find((model) => model.capabilities.upscale && model.cost.upscale !== undefined);
+    for (const model of ordered) {
+      if (firstUpscaler && model.cost.upscale !== undefined && !isSameUpscalePrice(firstUpscaler, model))
+        problems.push(
+          `model ${model.id}: upscales at another price than ${firstUpscaler.id}; every ${kind} model with a fallbackOrder that upscales must charge the same`,
+        );
+    }
   }
   return problems.length > 0 ? { problems } : { models };
 }
@@ -138,6 +158,11 @@ export function parseModelsFile(text: string): { models: ModelDefinition[] } | {
 /** Whether two models charge alike (so failing over between them never changes what the user pays). */
 export function isSamePrice(a: ModelPrice, b: ModelPrice): boolean {
   return a.perImage === b.perImage && a.perSecond === b.perSecond && a.hdMultiplier === b.hdMultiplier;
+}
+
+/** Whether two models that both upscale charge alike for it (one that does not upscale is never routed an upscale). */
+function isSameUpscalePrice(a: ModelDefinition, b: ModelDefinition): boolean {
+  return !a.capabilities.upscale || !b.capabilities.upscale || a.cost.upscale === b.cost.upscale;
 }
 
 /** `models[2].cost.perImage` named by the model's id where it has one: `model gpt-image-1: cost.perImage`. */

@@ -27,6 +27,12 @@ export type ImageRequest = {
   quality: 'standard' | 'hd';
   /** A photo to edit; only sent to providers whose capabilities say `canEdit`. */
   inputImage?: MediaFile;
+  /**
+   * How far an edit may move away from `inputImage`, 0..1 (the Vary button: about 0.35 subtle,
+   * 0.7 strong). Stable Diffusion's img2img `denoising_strength`; providers with no such knob
+   * edit as they always do. Undefined: the provider's default.
+   */
+  strength?: number;
   seed?: number;
   /** What the picture should not show (`--no`); only sent to models whose capabilities say `negativePrompt`. */
   negativePrompt?: string;

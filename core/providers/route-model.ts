@@ -1,7 +1,7 @@
 import type { AppConfig } from '#core/config/load-config';
 import { AppError } from '#core/errors/app-error';
 import type { ModelDefinition } from '#core/models/model-definition';
-import type { AspectRatio, ImageProvider, VideoProvider } from '#core/providers/ports';
+import type { AspectRatio, ImageProvider, ImageUpscaler, VideoProvider } from '#core/providers/ports';
 
 /** The providers of this deployment per kind, in fallback order (first = preferred). */
 export type ProviderRegistry = { image: ImageProvider[]; video: VideoProvider[] };
@@ -19,6 +19,8 @@ export type ModelRequest = {
   durationSeconds: number | undefined;
   /** Whether the request says what the picture should not show (`--no`). */
   hasNegativePrompt?: boolean;
+  /** `upscale`: enlarge the input picture (the Upscale button), which only models that upscale do. */
+  operation?: 'upscale';
 };
 
 /** One way to serve a request: our model id, its provider and the provider's name of the model. */
@@ -68,27 +70,38 @@ export function chooseModel(deps: Models, request: ModelRequest): { model: Model
     const model = findModel(deps, request.kind, request.modelId);
     if (!model) throw new AppError('unknown_model', { vars: { model: request.modelId } });
     if (!isOffered(deps, model)) throw new AppError('model_not_offered', { vars: { model: model.id } });
-    const refusal = refusalOf(model, request);
+    const refusal = refusalOf(deps, model, request);
     if (refusal) throw refusal;
     const fallbacks = model.fallbacks
       .map((id) => findModel(deps, request.kind, id))
       .filter(
         (fallback): fallback is ModelDefinition =>
-          fallback !== undefined && isOffered(deps, fallback) && !refusalOf(fallback, request),
+          fallback !== undefined && isOffered(deps, fallback) && !refusalOf(deps, fallback, request),
       );
     return { model, routes: [model, ...fallbacks].map(routeOf) };
   }
   const chain = defaultModels(deps, request.kind);
-  const able = chain.filter((model) => !refusalOf(model, request));
+  const able = chain.filter((model) => !refusalOf(deps, model, request));
   const first = able[0];
-  if (!first) throw (chain[0] && refusalOf(chain[0], request)) ?? new AppError('provider_unavailable');
+  if (!first) throw (chain[0] && refusalOf(deps, chain[0], request)) ?? new AppError('provider_unavailable');
   return { model: first, routes: able.map(routeOf) };
 }
 
+/**
+ * Whether `model` can enlarge pictures here: the models file says it upscales and its provider
+ * has the upscale call (an `ImageUpscaler`, such as the `sdapi` provider).
+ */
+export function canUpscale(deps: Models, model: ModelDefinition): boolean {
+  if (model.kind !== 'image' || !model.capabilities.upscale) return false;
+  const provider = deps.providers.image.find((candidate) => candidate.name === model.provider);
+  return typeof (provider as Partial<ImageUpscaler> | undefined)?.upscaleImage === 'function';
+}
+
 /** Why `model` cannot serve `request`, as the refusal to answer; undefined when it can. */
-function refusalOf(model: ModelDefinition, request: ModelRequest): AppError | undefined {
+function refusalOf(deps: Models, model: ModelDefinition, request: ModelRequest): AppError | undefined {
   const { capabilities } = model;
   const vars = { model: model.id };
+  if (request.operation === 'upscale') return canUpscale(deps, model) ? undefined : new AppError('upscale_unavailable');
   if (request.hasInputImage && !capabilities.edit) return new AppError('model_cannot_edit', { vars });
   if (!request.hasInputImage && !capabilities.textToImage) return new AppError('model_needs_image', { vars });
   if (request.kind === 'image' && request.count > capabilities.imagesPerRequest)

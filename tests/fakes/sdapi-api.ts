@@ -29,6 +29,13 @@ export type FakeSdJob = {
   /** `negative_prompt` as sent (empty when none). */
   negativePrompt: string;
   interrupted: boolean;
+  /** The pictures it was given: img2img's `init_images`, an upscale's `image`. */
+  inputs: Buffer[];
+  /** img2img's `denoising_strength` as sent; undefined when none was. */
+  denoisingStrength: number | undefined;
+  /** An upscale's `upscaler_1` and `upscaling_resize` as sent. */
+  upscaler?: string;
+  upscalingResize?: number;
   /** The pictures it answered with. */
   outputs: Buffer[];
 };
@@ -271,6 +278,10 @@ export class FakeSdApi extends FakeHttpServer {
       images: count,
       negativePrompt: typeof body.negative_prompt === 'string' ? body.negative_prompt : '',
       interrupted: false,
+      inputs: Array.isArray(body.init_images)
+        ? body.init_images.map((image) => Buffer.from(String(image), 'base64'))
+        : [],
+      denoisingStrength: typeof body.denoising_strength === 'number' ? body.denoising_strength : undefined,
       outputs: [],
     };
     let painted: Buffer[] = [];
@@ -328,6 +339,10 @@ export class FakeSdApi extends FakeHttpServer {
       images: 1,
       negativePrompt: '',
       interrupted: false,
+      inputs: [Buffer.from(String(body.image ?? ''), 'base64')],
+      denoisingStrength: undefined,
+      upscaler,
+      upscalingResize: resize,
       outputs: [],
     };
     const scale = upscaler === 'None' ? 1 : resize;

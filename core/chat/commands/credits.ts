@@ -166,7 +166,7 @@ export async function runResend(context: ChatContext, generationId: string, asFi
   const generation = /^[0-9a-f-]{36}$/.test(generationId)
     ? await context.deps.prisma.generation.findUnique({
         where: { id: generationId },
-        include: { media: { where: { role: 'output' }, orderBy: { createdAt: 'asc' } } },
+        include: { media: { where: { role: 'output' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } },
       })
     : null;
   if (!generation || generation.media.length === 0) throw new AppError('job_not_found');
@@ -178,6 +178,7 @@ export async function runResend(context: ChatContext, generationId: string, asFi
     provider: generation.provider,
     model: generation.model,
     assets: generation.media,
+    operation: (generation.options as { operation?: string }).operation,
   });
   return [reply.type === 'media' ? { ...reply, asFile } : reply];
 }

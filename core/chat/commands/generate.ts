@@ -2,7 +2,7 @@ import { deliveryTargetOf, type ChatContext } from '#core/chat/chat-context';
 import { textReply, type Reply } from '#core/chat/reply';
 import { hasAcceptedTerms, termsPrompt } from '#core/chat/commands/onboarding';
 import { AppError } from '#core/errors/app-error';
-import { admitGeneration } from '#core/generation/admit-generation';
+import { admitGeneration, type Admission } from '#core/generation/admit-generation';
 import { cancelGeneration } from '#core/generation/cancel-generation';
 import { parseGenerationOptions, type GenerationOptions } from '#core/generation/parse-generation-options';
 import type { MediaFile } from '#core/providers/ports';
@@ -16,39 +16,6 @@ export async function runGenerate(context: ChatContext, kind: 'image' | 'video',
   const options = parseGenerationOptions(kind, args);
   const inputImage = await loadAttachment(context);
   return admit(context, options, { inputImage, eventId: context.request.eventId });
-}
-
-/** Reroll, vary and upscale: a new job from an earlier one of the same user. */
-export async function runFollowUp(
-  context: ChatContext,
-  action: 'reroll' | 'vary' | 'upscale',
-  generationId: string,
-): Promise<Reply[]> {
-  if (!hasAcceptedTerms(context)) return [termsPrompt(context)];
-  const parent = await findOwnGeneration(context, generationId);
-  const stored = (parent.options ?? {}) as {
-    subject?: string;
-    aspectRatio?: GenerationOptions['aspectRatio'];
-    count?: number;
-    quality?: 'standard' | 'hd';
-    durationSeconds?: number;
-    seed?: number;
-    negativePrompt?: string;
-  };
-  const options: GenerationOptions = {
-    kind: parent.kind,
-    prompt: stored.subject ?? parent.prompt ?? '',
-    aspectRatio: stored.aspectRatio,
-    count: action === 'upscale' ? 1 : (stored.count ?? 1),
-    quality: action === 'upscale' ? 'hd' : (stored.quality ?? 'standard'),
-    templateId: parent.templateId ?? undefined,
-    model: parent.model ?? undefined,
-    durationSeconds: stored.durationSeconds ?? 5,
-    seed: action === 'vary' && stored.seed !== undefined ? stored.seed + 1 : undefined,
-    negativePrompt: stored.negativePrompt,
-  };
-  if (action === 'vary' && options.seed === undefined) options.seed = Math.floor(Math.random() * 2 ** 31);
-  return admit(context, options, { inputImage: undefined, eventId: `${context.request.eventId}`, parentId: parent.id });
 }
 
 /**
@@ -77,7 +44,16 @@ async function admit(
   options: GenerationOptions,
   extra: { inputImage: MediaFile | undefined; eventId: string; parentId?: string },
 ): Promise<Reply[]> {
-  const admission = await admitGeneration(context.deps, {
+  return [statusReplyOf(await admitRequest(context, options, extra))];
+}
+
+/** Admits a generation for the user of `context`, delivered to this chat (see `admitGeneration`). */
+export async function admitRequest(
+  context: ChatContext,
+  options: GenerationOptions,
+  extra: { inputImage: MediaFile | undefined; eventId: string; parentId?: string },
+): Promise<Admission> {
+  return admitGeneration(context.deps, {
     account: context.account,
     locale: context.locale,
     options,
@@ -87,21 +63,24 @@ async function admit(
     ...(extra.parentId ? { parentId: extra.parentId } : {}),
     ...(extra.inputImage ? { inputImage: extra.inputImage } : {}),
   });
-  const position = admission.position ?? 0;
-  return [
-    {
-      type: 'status',
-      generationId: admission.generationId,
-      text:
-        position > 0
-          ? { key: 'job.queued', vars: { cost: admission.cost, position: position + 1 } }
-          : { key: 'job.queued_next', vars: { cost: admission.cost } },
-      buttons: [[{ label: { key: 'job.cancel_button' }, action: { name: 'cancel_job', arg: admission.generationId } }]],
-    },
-  ];
 }
 
-async function findOwnGeneration(context: ChatContext, generationId: string) {
+/** The status message of an admitted job: its cost, its place in the queue and a Cancel button. */
+export function statusReplyOf(admission: Admission): Reply {
+  const position = admission.position ?? 0;
+  return {
+    type: 'status',
+    generationId: admission.generationId,
+    text:
+      position > 0
+        ? { key: 'job.queued', vars: { cost: admission.cost, position: position + 1 } }
+        : { key: 'job.queued_next', vars: { cost: admission.cost } },
+    buttons: [[{ label: { key: 'job.cancel_button' }, action: { name: 'cancel_job', arg: admission.generationId } }]],
+  };
+}
+
+/** The user's own generation `generationId`; refuses one that is gone (or deleted from the gallery) or someone else's. */
+export async function findOwnGeneration(context: ChatContext, generationId: string) {
   const generation = /^[0-9a-f-]{36}$/.test(generationId)
     ? await context.deps.prisma.generation.findUnique({ where: { id: generationId } })
     : null;

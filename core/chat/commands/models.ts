@@ -5,7 +5,7 @@ import { measureModelTimes } from '#core/models/measure-model-times';
 
 /**
  * /models: every model the user can pick, images then video, each with its `--model` id, its
- * price and the median time of its generations in the last 24 hours ("no data yet" without any).
+ * price (and what enlarging a picture costs where it can) and the median time of its generations in the last 24 hours ("no data yet" without any).
  */
 export async function runModels(context: ChatContext): Promise<Reply[]> {
   const times = await measureModelTimes(context.deps);
@@ -33,6 +33,7 @@ function linesOf(model: OfferedModel, medianSeconds: number | undefined): Text[]
   return [
     { key: model.isDefault ? 'models.line_default' : 'models.line', vars: { name: model.name, id: model.id } },
     priceLine,
+    ...(price.upscale === undefined ? [] : [{ key: 'models.price_upscale' as const, vars: { price: price.upscale } }]),
     medianSeconds === undefined
       ? { key: 'models.median_none' }
       : { key: 'models.median', vars: { seconds: formatSeconds(medianSeconds) } },

@@ -10,6 +10,8 @@ import { ProviderError } from '#core/providers/provider-error';
 
 const NAME = 'comfyui';
 const MAX_COUNT = 4;
+/** `{{denoise}}` of an edit that names no strength (a photo sent with a prompt): how far the sampler may move from it. */
+const DEFAULT_EDIT_DENOISE = 0.6;
 /** One HTTP request to an instance (submit, history, view, upload); the generation itself is bounded by the job. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** How long the WebSocket may take to open before the run relies on polling `/history` alone. */
@@ -452,7 +454,9 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
             width,
             height,
             batch_size: batched ? request.count : 1,
-            ...(inputImage === undefined ? {} : { input_image: inputImage }),
+            ...(inputImage === undefined
+              ? {}
+              : { input_image: inputImage, denoise: request.strength ?? DEFAULT_EDIT_DENOISE }),
           });
           report(run, 0);
           const images = await runOnce(url, graph, (fraction) => report(run, fraction), signal);

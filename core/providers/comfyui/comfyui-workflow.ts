@@ -17,11 +17,12 @@ export const WORKFLOW_PLACEHOLDERS = [
   'height',
   'input_image',
   'batch_size',
+  'denoise',
 ] as const;
 export type WorkflowPlaceholder = (typeof WORKFLOW_PLACEHOLDERS)[number];
 
 /** Placeholders filled with numbers (ComfyUI refuses `"1024"` where an INT is wanted). */
-const NUMERIC: ReadonlySet<WorkflowPlaceholder> = new Set(['seed', 'width', 'height', 'batch_size']);
+const NUMERIC: ReadonlySet<WorkflowPlaceholder> = new Set(['seed', 'width', 'height', 'batch_size', 'denoise']);
 
 /** Node classes that save images to ComfyUI's output folder, where `/history` and `/view` find them. */
 const OUTPUT_NODE_CLASSES: ReadonlySet<string> = new Set(['SaveImage', 'Image Save', 'SaveImageWebsocket']);

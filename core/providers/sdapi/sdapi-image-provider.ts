@@ -161,6 +161,7 @@ export function createSdApiImageProvider(options: SdApiImageProviderOptions): Sd
         override_settings_restore_afterwards: false,
         ...(settings.sampler ? { sampler_name: settings.sampler } : {}),
         ...(request.inputImage ? { init_images: [request.inputImage.bytes.toString('base64')] } : {}),
+        ...(request.inputImage && request.strength !== undefined ? { denoising_strength: request.strength } : {}),
       };
       const path = request.inputImage ? '/sdapi/v1/img2img' : '/sdapi/v1/txt2img';
       const response = await onServer(request.signal, async (held) => {

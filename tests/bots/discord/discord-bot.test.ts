@@ -68,10 +68,10 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
       translate('en', 'job.succeeded_demo', { prompt: 'a red fox in the snow' }),
     );
     const actions = customIdsOf(result.json as JsonObject).map((id) => decodeAction(id));
+    // The demo pictures can be varied (its picture 1) and rerolled; nothing here upscales, so no Upscale.
     expect(actions).toEqual([
+      { name: 'vary', arg: `${generation?.id}:1` },
       { name: 'reroll', arg: generation?.id },
-      { name: 'vary', arg: generation?.id },
-      { name: 'upscale', arg: generation?.id },
     ]);
 
     // The "queued" status came first (with a cancel button) and nothing overwrote the result afterwards.
@@ -119,7 +119,7 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     expect(edits.at(-1)?.files).toHaveLength(1);
     const original = h.fake.message(h.fake.interaction(imagine.id)?.originalMessageId ?? '');
     expect(original?.content).toBe(translate('en', 'job.succeeded_demo', { prompt: 'a windmill' }));
-    expect(customIdsOf(original).map((id) => decodeAction(id)?.name)).toEqual(['reroll', 'vary', 'upscale']);
+    expect(customIdsOf(original).map((id) => decodeAction(id)?.name)).toEqual(['vary', 'reroll']);
   });
 
   it('the requester rerolls into a new job; someone else pressing the button is refused privately and nothing changes', async () => {
@@ -160,6 +160,34 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     const [bytes] = await outputBytes(jobs[1]?.id ?? '');
     expect(newResult.files[0]?.bytes.equals(bytes ?? Buffer.alloc(0))).toBe(true);
     expect(h.fake.message(resultMessageId)).toEqual(before);
+  });
+
+  it('Vary asks the presser alone how strongly; the variation then gets a public message of its own', async () => {
+    const owner: DiscordUser = { id: '300000000000000016' };
+    await h.onboard(owner);
+    const imagine = h.command(owner, 'imagine', { prompt: 'a kite over dunes' });
+    await h.originalEdit(imagine, (r) => r.files.length > 0);
+    const resultMessageId = h.fake.interaction(imagine.id)?.originalMessageId ?? '';
+
+    const asked = h.press(owner, h.buttonOn(resultMessageId, 'vary'), resultMessageId);
+    expect(await h.acknowledgement(asked)).toEqual({ type: 5, isEphemeral: true });
+    const question = await h.originalEdit(asked);
+    expect((question.json as JsonObject).content).toBe(translate('en', 'job.vary_choice', { n: 1 }));
+    expect(await generationsOf(owner)).toHaveLength(1);
+
+    h.t.clock.advance(CATALOG.freeLimits.minSpacingMs);
+    const strong = customIdsOf(question.json as JsonObject).find((id) => decodeAction(id)?.arg.endsWith(':strong'));
+    const questionId = h.fake.interaction(asked.id)?.originalMessageId ?? '';
+    const varied = h.press(owner, strong ?? '', questionId);
+    expect(await h.acknowledgement(varied)).toEqual({ type: 5, isEphemeral: false });
+    await h.originalEdit(varied, (r) => r.files.length > 0);
+    const jobs = await generationsOf(owner);
+    expect(jobs).toHaveLength(2);
+    expect(jobs[1]).toMatchObject({
+      parentId: jobs[0]?.id,
+      status: 'succeeded',
+      options: expect.objectContaining({ operation: 'vary', strength: 0.7 }),
+    });
   });
 
   it('a video finishing after the interaction token expired is posted to the channel with the bot token', async () => {

@@ -65,4 +65,35 @@ describe('generation on ComfyUI', () => {
       ['capture', 0],
     ]);
   });
+
+  it('V2 sends picture 2 itself through the edit workflow at the strength asked; nothing here upscales', async () => {
+    const user = new ChatUser(t, '7003');
+    await user.onboard();
+    t.clock.advance(10_000);
+    const id = await admit(user, 'imagine', 'a crane --n 2');
+    const media = await waitForMedia(t.notifier, id);
+    const keys = (media.buttons ?? []).flat().map((button) => `${button.label.key}${button.label.vars?.n ?? ''}`);
+    expect(keys).toEqual([
+      'job.vary_picture_button1',
+      'job.vary_picture_button2',
+      'job.reroll_button',
+      'job.as_file_button',
+    ]);
+    const picture2 = await media.items[1]!.load();
+
+    const v2 = (media.buttons ?? []).flat().find((button) => button.label.vars?.n === 2)!;
+    const [question] = await user.press('vary', v2.action!.arg);
+    const strong = (question?.type === 'message' ? question.buttons : [])!.flat()[1]!;
+    expect(strong.label.key).toBe('job.vary_strong_button');
+    t.clock.advance(10_000);
+    const [status] = await user.press('vary', strong.action!.arg);
+    if (status?.type !== 'status') throw new Error('not admitted');
+    await waitForMedia(t.notifier, status.generationId);
+
+    const edit = [...comfy.prompts.values()].at(-1)!;
+    const sampler = Object.values(edit.graph).find((node) => node.class_type === 'KSampler');
+    expect(sampler?.inputs.denoise).toBe(0.7);
+    const loaded = Object.values(edit.graph).find((node) => node.class_type === 'LoadImage');
+    expect(sha256(comfy.uploads.get(String(loaded?.inputs.image)) ?? Buffer.alloc(0))).toBe(sha256(picture2));
+  });
 });

@@ -75,6 +75,8 @@ describe('the default models file', () => {
       if (model.kind === 'image') {
         expect(quoteCost(model, { kind: 'image', count: 1, quality: 'standard' }), model.id).toBe(1);
         expect(quoteCost(model, { kind: 'image', count: 4, quality: 'hd' }), model.id).toBe(8);
+        // An upscale costs what the HD picture it replaces cost: 2 credits.
+        if (model.capabilities.upscale) expect(quoteCost(model, { kind: 'upscale' }), model.id).toBe(2);
       } else {
         expect(quoteCost(model, { kind: 'video', durationSeconds: 5, quality: 'standard' }), model.id).toBe(10);
         expect(quoteCost(model, { kind: 'video', durationSeconds: 8, quality: 'standard' }), model.id).toBe(16);
@@ -193,6 +195,74 @@ describe('MODELS_FILE', () => {
     expect(ids(IMAGE)).toEqual(['a', 'd']);
     expect(ids({ ...IMAGE, count: 2 })).toEqual(['d']);
     expect(chooseModel(deps, { ...IMAGE, count: 2 }).model.id).toBe('d');
+  });
+
+  it('prices an upscale per picture: required where a model upscales, one price along the default order', async () => {
+    const upscaler = { ...good, capabilities: { upscale: true }, cost: { perImage: 2, upscale: 3 } };
+    const problems = problemsOf({
+      MODELS_FILE: await write('upscale.json', {
+        models: [
+          { ...upscaler, id: 'a', cost: { perImage: 2 }, fallbackOrder: 1 },
+          { ...upscaler, id: 'b', fallbackOrder: 2 },
+          { ...upscaler, id: 'c', cost: { perImage: 2, upscale: 4 }, fallbackOrder: 3 },
+          { ...good, id: 'd', cost: { perImage: 2, upscale: 1 }, fallbackOrder: 4 },
+          { ...upscaler, id: 'e', cost: { perImage: 2, upscale: 5 }, fallbacks: ['b'], fallbackOrder: undefined },
+        ],
+      }),
+    });
+    expect(problems).toEqual([
+      'MODELS_FILE upscale.json: model a: cost.upscale is required for a model that upscales',
+      'MODELS_FILE upscale.json: model d: cost.upscale is for models that upscale',
+      'MODELS_FILE upscale.json: model e: fallback b upscales at another price (users pay what they were quoted)',
+      'MODELS_FILE upscale.json: model c: upscales at another price than b; every image model with a fallbackOrder that upscales must charge the same',
+    ]);
+  });
+
+  it('routes an upscale only to models that upscale, and quotes their upscale price', async () => {
+    const file = await write('upscale-routes.json', {
+      models: [
+        { ...good, id: 'painter', provider: 'sdapi', providerModel: 'stable-diffusion', fallbackOrder: 1 },
+        {
+          ...good,
+          id: 'sd',
+          provider: 'sdapi',
+          providerModel: 'stable-diffusion',
+          capabilities: { upscale: true },
+          cost: { perImage: 2, upscale: 3 },
+          fallbackOrder: 2,
+        },
+      ],
+    });
+    const upscale: ModelRequest = { ...IMAGE, operation: 'upscale' };
+    const withServers = loadConfig({ MODELS_FILE: file, SDAPI_URLS: 'http://127.0.0.1:9' });
+    // The limiter is only read when a job starts, and none starts here.
+    const limiter = () => {
+      throw new Error('no job runs in this test');
+    };
+    const deps = { config: withServers, providers: createProviderRegistry(withServers, { ...demos, limiter }) };
+    const chosen = chooseModel(deps, upscale);
+    expect(chosen.routes.map((route) => route.modelId)).toEqual(['sd']);
+    expect(quoteCost(chosen.model, { kind: 'upscale' })).toBe(3);
+    expect(chooseModel(deps, IMAGE).model.id).toBe('painter');
+    // No server to upscale on: nothing is routed, the refusal says so.
+    const without = loadConfig({
+      MODELS_FILE: await write('no-upscaler.json', {
+        models: [
+          { ...good, id: 'painter', fallbackOrder: 1 },
+          {
+            ...good,
+            id: 'sd',
+            provider: 'sdapi',
+            capabilities: { upscale: true },
+            cost: { perImage: 2, upscale: 3 },
+            fallbackOrder: 2,
+          },
+        ],
+      }),
+    });
+    expect(() => chooseModel({ config: without, providers: createProviderRegistry(without, demos) }, upscale)).toThrow(
+      expect.objectContaining({ code: 'upscale_unavailable' }),
+    );
   });
 
   it('names a file it cannot read or parse', async () => {
