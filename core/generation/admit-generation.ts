@@ -88,6 +88,7 @@ export async function planGeneration(
     aspectRatio,
     durationSeconds: options.durationSeconds,
     hasNegativePrompt: options.negativePrompt !== undefined,
+    hasSeed: options.seed !== undefined,
   });
   const durationSeconds = options.durationSeconds ?? defaultDuration(model);
   const cost = quoteCost(

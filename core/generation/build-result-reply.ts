@@ -13,6 +13,8 @@ type Asset = {
   bytes: number;
   width: number | null;
   height: number | null;
+  /** The seed the provider made it with, when it said. */
+  seed: bigint | null;
 };
 
 /** Builds the signed link to one stored asset. */
@@ -36,6 +38,18 @@ function captionOf(
   if (provider === 'demo') return { key: 'job.succeeded_demo', vars: { prompt } };
   if (!modelId) return { key: 'job.succeeded', vars: { prompt } };
   return { key: 'job.succeeded_model', vars: { prompt, model: findModel(deps, kind, modelId)?.name ?? modelId } };
+}
+
+/**
+ * "Seed 12345" when every picture says the same seed (one picture, or a provider that varies a
+ * set by position), "Seeds 1, 2, 3, 4" in picture order when they differ; nothing when a
+ * picture's seed is unknown (a model without seeds). `--seed` with it makes the picture again.
+ */
+function seedLine(seeds: (bigint | null)[]): Text[] {
+  if (seeds.length === 0 || seeds.some((seed) => seed === null)) return [];
+  const shown = seeds.map(String);
+  if (new Set(shown).size === 1) return [{ key: 'job.seed', vars: { seed: shown[0] ?? '' } }];
+  return [{ key: 'job.seeds', vars: { seeds: shown.join(', ') } }];
 }
 
 /** The result message of a finished generation: the media, a caption and the follow-up buttons. */
@@ -64,24 +78,29 @@ export function buildResultReply(
     },
   }));
   const arg = input.generationId;
+  const remix: Button = { label: { key: 'job.remix_button' }, action: { name: 'remix_job', arg } };
   const buttons: Button[][] =
     input.kind === 'image'
       ? [
           [
             { label: { key: 'job.reroll_button' }, action: { name: 'reroll', arg } },
+            remix,
             { label: { key: 'job.vary_button' }, action: { name: 'vary', arg } },
             { label: { key: 'job.upscale_button' }, action: { name: 'upscale', arg } },
           ],
           [{ label: { key: 'job.as_file_button' }, action: { name: 'as_file', arg } }],
         ]
-      : [[{ label: { key: 'job.reroll_button' }, action: { name: 'reroll', arg } }]];
+      : [[{ label: { key: 'job.reroll_button' }, action: { name: 'reroll', arg } }, remix]];
   const prompt = input.prompt.length > 200 ? `${input.prompt.slice(0, 199)}…` : input.prompt;
   return {
     type: 'media',
     generationId: input.generationId,
     kind: input.kind,
     items,
-    caption: captionOf(deps, input.kind, input.provider, input.model, prompt),
+    caption: [
+      captionOf(deps, input.kind, input.provider, input.model, prompt),
+      ...seedLine(input.assets.map((asset) => asset.seed)),
+    ],
     buttons,
   };
 }

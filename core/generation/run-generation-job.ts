@@ -212,6 +212,7 @@ function planJobRoutes(
       aspectRatio: options.aspectRatio ?? '1:1',
       durationSeconds: options.durationSeconds ?? 5,
       hasNegativePrompt: options.negativePrompt !== undefined,
+      hasSeed: options.seed !== undefined,
     }).routes;
   } catch {
     return [];
@@ -240,6 +241,7 @@ async function storeOutputs(deps: CoreDeps, userId: string, generationId: string
       role: 'output',
       width: file.width ?? null,
       height: file.height ?? null,
+      seed: file.seed ?? null,
     });
     assets.push(asset);
     await makeThumbnail(deps, asset).catch((error: unknown) =>

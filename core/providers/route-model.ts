@@ -19,6 +19,8 @@ export type ModelRequest = {
   durationSeconds: number | undefined;
   /** Whether the request says what the picture should not show (`--no`). */
   hasNegativePrompt?: boolean;
+  /** Whether the request names a seed (`--seed`). */
+  hasSeed?: boolean;
 };
 
 /** One way to serve a request: our model id, its provider and the provider's name of the model. */
@@ -108,6 +110,7 @@ function refusalOf(model: ModelDefinition, request: ModelRequest): AppError | un
   if (request.quality === 'hd' && model.cost.hdMultiplier === null) return new AppError('model_no_hd', { vars });
   if (request.hasNegativePrompt && !capabilities.negativePrompt)
     return new AppError('model_no_negative_prompt', { vars });
+  if (request.hasSeed && !capabilities.seed) return new AppError('model_no_seed', { vars });
   return undefined;
 }
 

@@ -7,6 +7,7 @@ import { cancelGeneration } from '#core/generation/cancel-generation';
 import { parseGenerationOptions, type GenerationOptions } from '#core/generation/parse-generation-options';
 import type { MediaFile } from '#core/providers/ports';
 import { assertInputImageSize, checkInputImage } from '#core/generation/check-input-image';
+import { findModel } from '#core/providers/route-model';
 
 /** /imagine and /video: parse, admit, and answer with the job's status message. */
 export async function runGenerate(context: ChatContext, kind: 'image' | 'video', args: string): Promise<Reply[]> {
@@ -47,7 +48,11 @@ export async function runFollowUp(
     seed: action === 'vary' && stored.seed !== undefined ? stored.seed + 1 : undefined,
     negativePrompt: stored.negativePrompt,
   };
-  if (action === 'vary' && options.seed === undefined) options.seed = Math.floor(Math.random() * 2 ** 31);
+  // A model without seeds refuses `seed`: its variation is a plain new draw.
+  const takesSeed =
+    options.model === undefined || findModel(context.deps, parent.kind, options.model)?.capabilities.seed;
+  if (!takesSeed) options.seed = undefined;
+  else if (action === 'vary' && options.seed === undefined) options.seed = Math.floor(Math.random() * 2 ** 31);
   return admit(context, options, { inputImage: undefined, eventId: `${context.request.eventId}`, parentId: parent.id });
 }
 
@@ -72,7 +77,8 @@ export async function runCancel(context: ChatContext, generationId: string | und
   return generationId ? [] : [textReply('job.cancel_requested')];
 }
 
-async function admit(
+/** Admits `options` for this request and answers with the job's status message (cost, queue place, Cancel). */
+export async function admit(
   context: ChatContext,
   options: GenerationOptions,
   extra: { inputImage: MediaFile | undefined; eventId: string; parentId?: string },
@@ -101,7 +107,11 @@ async function admit(
   ];
 }
 
-async function findOwnGeneration(context: ChatContext, generationId: string) {
+/**
+ * The user's own generation by id, for a button on its result: `job_not_found` when unknown or
+ * deleted in the gallery (or erased), `not_job_owner` when another user's (a shared chat).
+ */
+export async function findOwnGeneration(context: ChatContext, generationId: string) {
   const generation = /^[0-9a-f-]{36}$/.test(generationId)
     ? await context.deps.prisma.generation.findUnique({ where: { id: generationId } })
     : null;
