@@ -97,6 +97,17 @@ describe('models from the models file in chat', () => {
         'The model "demo-pro" cannot leave things out (--no). Pick one that can in /models, or drop --no. Nothing was charged.',
       ],
       ['a cat --no', 'imagine', 'Option --no cannot be —. Allowed: 1-500 characters.'],
+      [
+        'a cat --model demo-pro --seed 42',
+        'imagine',
+        'The model "demo-pro" cannot repeat a picture from a seed (--seed). Pick one that can in /models, or drop --seed. Nothing was charged.',
+      ],
+      [
+        'waves --seconds 4 --seed 42',
+        'video',
+        'The model "demo" cannot repeat a picture from a seed (--seed). Pick one that can in /models, or drop --seed. Nothing was charged.',
+      ],
+      ['a cat --seed 4294967296', 'imagine', 'Option --seed cannot be 4294967296. Allowed: 0-4294967295.'],
     ];
     for (const [args, command, expected, attachment] of cases) {
       const replies = await user.command(command, args, attachment ? { attachments: [attachment] } : {});
