@@ -117,6 +117,20 @@ describe('models from the models file in chat', () => {
     expect(await generationsOf(user)).toEqual([]);
   });
 
+  it('Vary on a model without seeds is a new draw of that model, not a refusal of the seed it would pick', async () => {
+    const user = await newUser();
+    const id = await admit(user, 'imagine', 'a red fox --model demo-pro');
+    await waitForMedia(t.notifier, id);
+    t.clock.advance(5_000);
+    const [status] = await user.press('vary', id);
+    expect(status?.type, renderText(status)).toBe('status');
+    const variation = await t.database.prisma.generation.findUniqueOrThrow({
+      where: { id: status?.type === 'status' ? status.generationId : '' },
+    });
+    expect(variation).toMatchObject({ model: 'demo-pro', parentId: id });
+    expect(variation.options).not.toHaveProperty('seed');
+  });
+
   it('makes a video of the model’s next longer length when none is asked for and the model has no 5 s', async () => {
     const user = await newUser();
     // 8 s at 2 credits a second: more than the 10 signup credits, so the quote is all that happens.
