@@ -4,6 +4,7 @@ import { acknowledgementOfAction } from '#bots/discord/acknowledgement';
 import type { InteractionContext } from '#bots/discord/interaction-context';
 import { requestBase } from '#bots/discord/interaction-request';
 import { runAndReply } from '#bots/discord/run-and-reply';
+import { handleRemixButton } from '#bots/discord/handle-remix-button';
 
 /**
  * A button press: decode the action from the custom_id, acknowledge at once (see
@@ -19,6 +20,10 @@ export async function handleButton(interaction: ButtonInteraction, context: Inte
       content: translate(normalizeLocale(interaction.locale), 'errors.invalid_input'),
       flags: MessageFlags.Ephemeral,
     });
+    return;
+  }
+  if (action.name === 'remix_job') {
+    await handleRemixButton(interaction, action, context);
     return;
   }
   const acknowledgement = acknowledgementOfAction(action, interaction.message.flags.has(MessageFlags.Ephemeral));

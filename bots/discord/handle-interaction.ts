@@ -4,6 +4,7 @@ import { normalizeLocale, translate, type Core, type Logger } from '#core';
 import { handleAutocomplete } from '#bots/discord/handle-autocomplete';
 import { handleButton } from '#bots/discord/handle-button';
 import { handleChatCommand } from '#bots/discord/handle-chat-command';
+import { handleModalSubmit } from '#bots/discord/handle-modal-submit';
 import type { PendingRenders } from '#bots/discord/pending-renders';
 
 /**
@@ -22,6 +23,7 @@ export async function handleInteraction(
     if (interaction.isChatInputCommand()) await handleChatCommand(interaction, context);
     else if (interaction.isButton()) await handleButton(interaction, context);
     else if (interaction.isAutocomplete()) await handleAutocomplete(interaction, context);
+    else if (interaction.isModalSubmit()) await handleModalSubmit(interaction, context);
     else log.debug({ type: interaction.type }, 'interaction type not handled');
   } catch (error) {
     const ref = randomBytes(4).toString('hex');

@@ -80,6 +80,9 @@ export async function renderReply(reply: Reply, options: RenderOptions): Promise
         isPrivate: reply.ephemeral === true,
         isJobMessage: false,
       });
+    case 'prompt_question':
+      // Shown as a form where Discord allows one (`handleRemixButton`); elsewhere as its text, privately.
+      return message(text(reply.text), [], [], { isPrivate: true, isJobMessage: false });
     case 'invoice':
       return message(translate(locale, 'buy.unavailable', { support: options.supportEmail ?? '' }), [], [], {
         isPrivate: true,

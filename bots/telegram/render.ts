@@ -73,6 +73,13 @@ export function createRenderer(deps: RendererDeps): Renderer {
         });
         return undefined;
       }
+      case 'prompt_question':
+        // A forced reply opens the user's reply to this question, the old prompt in the input field.
+        await api.sendMessage(chatIdOf(place), fit(textOf(locale, reply.text), MAX_TEXT), {
+          reply_markup: { force_reply: true, input_field_placeholder: reply.placeholder },
+          ...replyParametersOf(place),
+        });
+        return undefined;
       case 'status':
         return renderStatus(place, reply, options);
       case 'media':

@@ -63,7 +63,12 @@ export function intentOfMessage(input: {
     message.text ?? message.caption,
     message.text !== undefined ? message.entities : message.caption_entities,
   );
-  if (!parsed) return message.chat.type === 'private' ? privateMessageIntent(input) : { kind: 'ignore' };
+  if (!parsed) {
+    if (message.chat.type === 'private') return privateMessageIntent(input);
+    return isReplyToUs(message, input.botUsername)
+      ? privateMessageIntent(input, { textOnly: true })
+      : { kind: 'ignore' };
+  }
   const isForUs =
     parsed.mention === undefined ? true : parsed.mention.toLowerCase() === input.botUsername.toLowerCase();
   if (!isForUs) return { kind: 'ignore' };
@@ -86,14 +91,30 @@ export function intentOfMessage(input: {
   };
 }
 
-/** A private message without a command: its text or caption, and its picture (or the one it replies to). */
-function privateMessageIntent(input: { eventId: string; message: Message; files: FileSource }): MessageIntent {
+/**
+ * A text replying to a message of this bot in a group: the answer to a question the bot asked with
+ * a forced reply (a Remix's new prompt). Bots in privacy mode receive such replies too.
+ */
+function isReplyToUs(message: Message, botUsername: string): boolean {
+  const author = message.reply_to_message?.from;
+  return author?.is_bot === true && author.username?.toLowerCase() === botUsername.toLowerCase();
+}
+
+/**
+ * A message without a command: its text or caption, and its picture (or the one it replies to).
+ * `textOnly` (a group's reply to the bot): the text alone.
+ */
+function privateMessageIntent(
+  input: { eventId: string; message: Message; files: FileSource },
+  options: { textOnly?: boolean } = {},
+): MessageIntent {
   const { message } = input;
   const raw: unknown = message.text ?? message.caption ?? '';
   // Malformed updates (a number as text, a sender without a numeric id) are not worth an answer.
   if (typeof raw !== 'string' || !message.from || typeof message.from.id !== 'number') return { kind: 'ignore' };
   const text = raw.trim();
-  const attachments = attachmentsOf(message, input.files);
+  if (options.textOnly && (text === '' || message.text === undefined)) return { kind: 'ignore' };
+  const attachments = options.textOnly ? [] : attachmentsOf(message, input.files);
   const hasOwnPicture = message.photo !== undefined || message.document !== undefined;
   if (text === '' && !(hasOwnPicture && attachments.length > 0)) return { kind: 'ignore' };
   return {

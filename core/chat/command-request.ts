@@ -46,6 +46,8 @@ export const ACTION_NAMES = [
   'cancel_link',
   'cancel_input',
   'remix',
+  'remix_job',
+  'remix_submit',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 

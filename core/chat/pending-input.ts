@@ -8,9 +8,10 @@ export const PENDING_INPUT_TTL_MS = 10 * 60 * 1000;
  * What the bot waits for from one user in one chat:
  * - `photo_edit`: the instruction for a photo sent without a caption ("What should I change?");
  * - `template_subject`: the subject for a picked template;
- * - `prompt`: a prompt sent before the terms were accepted, run once they are.
+ * - `prompt`: a prompt sent before the terms were accepted, run once they are;
+ * - `remix_prompt`: the new prompt of a result's Remix (`generationId` names the result whose options it keeps).
  */
-export type PendingInputKind = 'photo_edit' | 'template_subject' | 'prompt';
+export type PendingInputKind = 'photo_edit' | 'template_subject' | 'prompt' | 'remix_prompt';
 
 /** A photo the user sent, by the platform's reference; the adapter fetches it again by `ref`. */
 export type PendingAttachment = { ref: string; mime: string; sizeBytes: number | undefined };
@@ -24,6 +25,7 @@ export type PendingInput = {
   text: string | undefined;
   mediaKind: 'image' | 'video' | undefined;
   templateId: string | undefined;
+  generationId: string | undefined;
   attachment: PendingAttachment | undefined;
   eventId: string;
   expiresAt: Date;
@@ -34,6 +36,7 @@ type Row = {
   text: string | null;
   mediaKind: string | null;
   templateId: string | null;
+  generationId: string | null;
   attachment: unknown;
   eventId: string;
   expiresAt: Date;
@@ -54,6 +57,7 @@ export async function rememberPendingInput(
     text?: string;
     mediaKind?: 'image' | 'video';
     templateId?: string;
+    generationId?: string;
     attachment?: PendingAttachment;
   },
 ): Promise<void> {
@@ -66,12 +70,12 @@ export async function rememberPendingInput(
     : null;
   const expiresAt = new Date(input.now.getTime() + PENDING_INPUT_TTL_MS);
   await deps.prisma.$executeRaw`
-    INSERT INTO chat_pending_inputs (platform, "chatId", "platformUserId", "userId", kind, text, "mediaKind", "templateId", attachment, "eventId", "expiresAt", "createdAt")
+    INSERT INTO chat_pending_inputs (platform, "chatId", "platformUserId", "userId", kind, text, "mediaKind", "templateId", "generationId", attachment, "eventId", "expiresAt", "createdAt")
     VALUES (${key.platform}, ${key.chatId}, ${key.platformUserId}, ${input.userId}::uuid, ${input.kind}, ${input.text ?? null}, ${input.mediaKind ?? null}, ${input.templateId ?? null},
-            ${attachment}::jsonb, ${input.eventId}, ${expiresAt}::timestamp(3), ${input.now}::timestamp(3))
+            ${input.generationId ?? null}::uuid, ${attachment}::jsonb, ${input.eventId}, ${expiresAt}::timestamp(3), ${input.now}::timestamp(3))
     ON CONFLICT (platform, "chatId", "platformUserId") DO UPDATE SET
       "userId" = EXCLUDED."userId", kind = EXCLUDED.kind, text = EXCLUDED.text, "mediaKind" = EXCLUDED."mediaKind", "templateId" = EXCLUDED."templateId",
-      attachment = EXCLUDED.attachment, "eventId" = EXCLUDED."eventId", "expiresAt" = EXCLUDED."expiresAt", "createdAt" = EXCLUDED."createdAt"`;
+      "generationId" = EXCLUDED."generationId", attachment = EXCLUDED.attachment, "eventId" = EXCLUDED."eventId", "expiresAt" = EXCLUDED."expiresAt", "createdAt" = EXCLUDED."createdAt"`;
 }
 
 /**
@@ -88,7 +92,7 @@ export async function takePendingInput(
   const rows = await deps.prisma.$queryRaw<Row[]>`
     DELETE FROM chat_pending_inputs
     WHERE platform = ${key.platform} AND "chatId" = ${key.chatId} AND "platformUserId" = ${key.platformUserId} AND kind IN (${Prisma.join([...kinds])})
-    RETURNING kind, text, "mediaKind", "templateId", attachment, "eventId", "expiresAt"`;
+    RETURNING kind, text, "mediaKind", "templateId", "generationId", attachment, "eventId", "expiresAt"`;
   const row = rows[0];
   if (!row || row.expiresAt.getTime() <= now.getTime()) return undefined;
   return {
@@ -96,6 +100,7 @@ export async function takePendingInput(
     text: row.text ?? undefined,
     mediaKind: row.mediaKind === 'video' ? 'video' : row.mediaKind === 'image' ? 'image' : undefined,
     templateId: row.templateId ?? undefined,
+    generationId: row.generationId ?? undefined,
     attachment: attachmentOf(row.attachment),
     eventId: row.eventId,
     expiresAt: row.expiresAt,
@@ -108,7 +113,9 @@ export async function forgetPendingInput(
   key: PendingInputKey,
   now: Date,
 ): Promise<boolean> {
-  return (await takePendingInput(deps, key, ['photo_edit', 'template_subject', 'prompt'], now)) !== undefined;
+  return (
+    (await takePendingInput(deps, key, ['photo_edit', 'template_subject', 'prompt', 'remix_prompt'], now)) !== undefined
+  );
 }
 
 /** Deletes pending inputs that expired before `now` (the retention job). */

@@ -27,6 +27,9 @@ export type MediaItem = {
  * - `media`: results; several become a media group, with buttons in a following message.
  * - `document`: a file such as the data export.
  * - `invoice`: a Telegram Stars invoice.
+ * - `prompt_question`: asks for a new prompt (a result's Remix), prefilled with the old one: Telegram
+ *   sends `text` with a forced reply, Discord opens a form whose submission runs `submit` with the
+ *   typed prompt as `CommandRequest.message`.
  */
 export type Reply = ReplyBody & {
   /** The language core chose for this user (their setting wins over the platform's); render in it. */
@@ -41,9 +44,22 @@ type ReplyBody =
       generationId: string;
       kind: 'image' | 'video';
       items: MediaItem[];
-      caption?: Text;
+      /** One line, or several (the result's line, then its seeds). */
+      caption?: Text | Text[];
       buttons?: Button[][];
       asFile?: boolean;
+    }
+  | {
+      type: 'prompt_question';
+      text: Text;
+      /** The form's title (Discord's modal, at most 45 characters). */
+      title: Text;
+      /** The old prompt to edit (Discord's form field). */
+      prefill: string;
+      /** The old prompt, shortened for Telegram's input field placeholder (at most 64 characters). */
+      placeholder: string;
+      maxLength: number;
+      submit: { name: ActionName; arg: string };
     }
   | { type: 'document'; filename: string; mime: string; bytes: Buffer; caption?: Text; ephemeral?: boolean }
   | { type: 'invoice'; packId: string; title: Text; description: Text; stars: number; payload: string };

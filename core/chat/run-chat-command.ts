@@ -23,6 +23,7 @@ import { runConfirmDelete, runDeleteMe, runMyData } from '#core/chat/commands/my
 import { runCancelLink, runConfirmLink } from '#core/chat/commands/link';
 import { runAppeal } from '#core/chat/commands/appeal';
 import { runRemix } from '#core/chat/commands/remix';
+import { runRemixForm, runRemixResult } from '#core/chat/commands/remix-result';
 import type { CoreDeps } from '#core/core-deps';
 import { AppError, isAppError } from '#core/errors/app-error';
 import { isDatabaseUnreachable } from '#core/errors/is-database-unreachable';
@@ -189,6 +190,10 @@ async function dispatch(context: ChatContext): Promise<Reply[]> {
       return runCancel(context, action.arg);
     case 'remix':
       return runRemix(context, action.arg);
+    case 'remix_job':
+      return runRemixResult(context, action.arg);
+    case 'remix_submit':
+      return runRemixForm(context, action.arg, request.message?.text ?? '');
     case 'confirm_delete':
       return runConfirmDelete(context);
     case 'abort_delete':

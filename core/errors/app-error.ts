@@ -21,6 +21,7 @@ export const APP_ERROR_STATUS = {
   model_duration_unsupported: 400,
   model_no_hd: 400,
   model_no_negative_prompt: 400,
+  model_no_seed: 400,
   unknown_command: 400,
   unknown_product: 404,
   terms_required: 403,

@@ -89,6 +89,7 @@ export async function planGeneration(
     durationSeconds: options.durationSeconds,
     hasNegativePrompt: options.negativePrompt !== undefined,
     ...(options.operation === 'upscale' ? { operation: 'upscale' as const } : {}),
+    hasSeed: options.seed !== undefined,
   });
   const durationSeconds = options.durationSeconds ?? defaultDuration(model);
   const cost = quoteCost(

@@ -14,6 +14,8 @@ type Asset = {
   bytes: number;
   width: number | null;
   height: number | null;
+  /** The seed the provider made it with, when it said. */
+  seed: bigint | null;
 };
 
 /** Builds the signed link to one stored asset. */
@@ -40,10 +42,22 @@ function captionOf(
 }
 
 /**
+ * "Seed 12345" when every picture says the same seed (one picture, or a provider that varies a
+ * set by position), "Seeds 1, 2, 3, 4" in picture order when they differ; nothing when a
+ * picture's seed is unknown (a model without seeds). `--seed` with it makes the picture again.
+ */
+function seedLine(seeds: (bigint | null)[]): Text[] {
+  if (seeds.length === 0 || seeds.some((seed) => seed === null)) return [];
+  const shown = seeds.map(String);
+  if (new Set(shown).size === 1) return [{ key: 'job.seed', vars: { seed: shown[0] ?? '' } }];
+  return [{ key: 'job.seeds', vars: { seeds: shown.join(', ') } }];
+}
+
+/**
  * The result message of a finished generation: the media, a caption and the follow-up buttons.
  * Pictures get their own Upscale and Vary buttons (see `pictureButtonRows`), shown only where a
- * model here can do it; the job gets Reroll and "as file". An upscaled picture is not upscaled or
- * rerolled again (a reroll would only repeat the upscale); it can still be varied.
+ * model here can do it; the job gets Reroll, Remix and "as file". An upscaled picture is not
+ * upscaled, rerolled or remixed again (that would only repeat the upscale); it can still be varied.
  */
 export function buildResultReply(
   deps: Pick<CoreDeps, 'config' | 'clock' | 'media' | 'providers'>,
@@ -73,6 +87,7 @@ export function buildResultReply(
   }));
   const arg = input.generationId;
   const isUpscaled = input.operation === 'upscale';
+  const remix: Button = { label: { key: 'job.remix_button' }, action: { name: 'remix_job', arg } };
   const reroll: Button = { label: { key: 'job.reroll_button' }, action: { name: 'reroll', arg } };
   const buttons: Button[][] =
     input.kind === 'image'
@@ -81,16 +96,22 @@ export function buildResultReply(
             ...pictureFollowUps(deps),
             ...(isUpscaled ? { upscale: false } : {}),
           }),
-          [...(isUpscaled ? [] : [reroll]), { label: { key: 'job.as_file_button' }, action: { name: 'as_file', arg } }],
+          [
+            ...(isUpscaled ? [] : [reroll, remix]),
+            { label: { key: 'job.as_file_button' }, action: { name: 'as_file', arg } },
+          ],
         ]
-      : [[reroll]];
+      : [[reroll, remix]];
   const prompt = input.prompt.length > 200 ? `${input.prompt.slice(0, 199)}…` : input.prompt;
   return {
     type: 'media',
     generationId: input.generationId,
     kind: input.kind,
     items,
-    caption: captionOf(deps, input.kind, input.provider, input.model, prompt),
+    caption: [
+      captionOf(deps, input.kind, input.provider, input.model, prompt),
+      ...seedLine(input.assets.map((asset) => asset.seed)),
+    ],
     buttons,
   };
 }

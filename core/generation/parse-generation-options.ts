@@ -26,6 +26,9 @@ export type GenerationOptions = {
   followUp?: string;
 };
 
+/** The largest seed taken: 32 bits unsigned, the range Stable Diffusion servers draw theirs from (so a shown seed can be typed back). */
+const SEED_MAX = 2 ** 32 - 1;
+
 /** The longest negative prompt taken, in characters. */
 export const NEGATIVE_PROMPT_MAX_LENGTH = 500;
 
@@ -102,7 +105,7 @@ export function parseGenerationOptions(kind: 'image' | 'video', args: string): G
       case 'seed': {
         const value = takeValue();
         const seed = Number(value);
-        if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31)
+        if (!Number.isInteger(seed) || seed < 0 || seed > SEED_MAX)
           throw new AppError('invalid_option', { vars: { option: token, value, allowed: allowedFor('seed') } });
         options.seed = seed;
         break;
@@ -197,7 +200,7 @@ function allowedFor(name: string): string {
     case 's':
       return VIDEO_DURATIONS.join(', ');
     case 'seed':
-      return '0-2147483648';
+      return `0-${SEED_MAX}`;
     case 'no':
       return `1-${NEGATIVE_PROMPT_MAX_LENGTH} characters`;
     case 'template':

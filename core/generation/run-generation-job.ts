@@ -219,6 +219,7 @@ function planJobRoutes(
       durationSeconds: options.durationSeconds ?? 5,
       hasNegativePrompt: options.negativePrompt !== undefined,
       ...(options.operation === 'upscale' ? { operation: 'upscale' as const } : {}),
+      hasSeed: options.seed !== undefined,
     }).routes;
   } catch {
     return [];
@@ -247,6 +248,7 @@ async function storeOutputs(deps: CoreDeps, userId: string, generationId: string
       role: 'output',
       width: file.width ?? null,
       height: file.height ?? null,
+      seed: file.seed ?? null,
     });
     assets.push(asset);
     await makeThumbnail(deps, asset).catch((error: unknown) =>

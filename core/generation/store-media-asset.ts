@@ -8,6 +8,8 @@ type AssetFields = {
   role: 'input' | 'output' | 'thumbnail';
   width?: number | null;
   height?: number | null;
+  /** The seed the provider made an output with, when it says. */
+  seed?: number | null;
   /** For a thumbnail: the asset it is a small copy of. */
   thumbnailOfId?: string;
   /** For a thumbnail: its original's, so retention removes both in the same run. */
@@ -28,7 +30,14 @@ export async function storeMediaAsset(
   const stored = await deps.media.put({ bytes: file.bytes, mime: file.mime });
   try {
     return await deps.prisma.mediaAsset.create({
-      data: { ...fields, storageKey: stored.key, mime: stored.mime, bytes: stored.bytes, sha256: stored.sha256 },
+      data: {
+        ...fields,
+        seed: fields.seed === undefined || fields.seed === null ? null : BigInt(fields.seed),
+        storageKey: stored.key,
+        mime: stored.mime,
+        bytes: stored.bytes,
+        sha256: stored.sha256,
+      },
     });
   } catch (error) {
     await deps.media

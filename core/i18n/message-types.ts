@@ -885,4 +885,11 @@ export type MessageVars = {
   "web.create.negative_hint": NoVars;
   "web.gallery.quality.standard": NoVars;
   "web.gallery.quality.hd": NoVars;
+  "errors.model_no_seed": { model: string | number };
+  "job.remix_button": NoVars;
+  "job.seed": { seed: string | number };
+  "job.seeds": { seeds: string | number };
+  "remix_result.question": { minutes: number; prompt: string | number };
+  "remix_result.title": NoVars;
+  "remix_result.field": NoVars;
 };

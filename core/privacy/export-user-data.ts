@@ -10,7 +10,7 @@ export const EXPORT_FORMAT = 'imagine-export/1';
  * last renewal and expiry; not the session id, which is a credential), data requests, the
  * invite code with who invited the account (that account's id only), whether each creation is
  * published (its public page, slug and whether the prompt shows), and what a chat waits for
- * (a prompt kept until the terms are accepted, a photo's pending instruction). Records the request (or completes
+ * (a prompt kept until the terms are accepted, a photo's pending instruction, a Remix's new prompt). Records the request (or completes
  * the already recorded `requestId`) first, so the export lists itself as completed.
  */
 export async function exportUserData(
@@ -106,6 +106,7 @@ export async function exportUserData(
         text: true,
         mediaKind: true,
         templateId: true,
+        generationId: true,
         createdAt: true,
         expiresAt: true,
       },

@@ -21,6 +21,8 @@ export type ModelRequest = {
   hasNegativePrompt?: boolean;
   /** `upscale`: enlarge the input picture (the Upscale button), which only models that upscale do. */
   operation?: 'upscale';
+  /** Whether the request names a seed (`--seed`). */
+  hasSeed?: boolean;
 };
 
 /** One way to serve a request: our model id, its provider and the provider's name of the model. */
@@ -121,6 +123,7 @@ function refusalOf(deps: Models, model: ModelDefinition, request: ModelRequest):
   if (request.quality === 'hd' && model.cost.hdMultiplier === null) return new AppError('model_no_hd', { vars });
   if (request.hasNegativePrompt && !capabilities.negativePrompt)
     return new AppError('model_no_negative_prompt', { vars });
+  if (request.hasSeed && !capabilities.seed) return new AppError('model_no_seed', { vars });
   return undefined;
 }
 

@@ -8,9 +8,13 @@ import {
   DiscordAPIError,
   Events,
   GatewayIntentBits,
+  LabelBuilder,
   MessageFlags,
+  ModalBuilder,
   REST,
   Routes,
+  TextInputBuilder,
+  TextInputStyle,
   type Interaction,
 } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -194,6 +198,61 @@ describe('fake Discord REST + gateway with the real discord.js', () => {
     const callback = await fake.waitForRequest((r) => r.path === `/interactions/${button.id}/${button.token}/callback`);
     expect(callback.json).toMatchObject({ type: 7, data: { content: `cancelled by ${USER_ID}`, components: [] } });
     expect(fake.message(messageId)).toMatchObject({ content: `cancelled by ${USER_ID}`, components: [] });
+  });
+
+  it('a modal is callback type 9 to a button; its submission is a type 5 interaction discord.js reads the field of', async () => {
+    const submitted: string[] = [];
+    await startClient(async (interaction) => {
+      if (interaction.isButton()) {
+        const modal = new ModalBuilder()
+          .setCustomId('form-1')
+          .setTitle('New prompt')
+          .addLabelComponents(
+            new LabelBuilder()
+              .setLabel('Prompt')
+              .setTextInputComponent(
+                new TextInputBuilder().setCustomId('prompt').setStyle(TextInputStyle.Paragraph).setMaxLength(10),
+              ),
+          );
+        if (interaction.customId !== 'long') return interaction.showModal(modal);
+        // Over Discord's 45 characters of a title, which the builder would not even let through.
+        await interaction.client.rest
+          .post(Routes.interactionCallback(interaction.id, interaction.token), {
+            body: { type: 9, data: { ...modal.toJSON(), title: 'x'.repeat(46) } },
+            auth: false,
+          })
+          .catch((error: unknown) => submitted.push(`refused: ${(error as DiscordAPIError).code}`));
+      } else if (interaction.isModalSubmit()) {
+        submitted.push(interaction.fields.getTextInputValue('prompt'));
+        // A form cannot answer a form: discord.js does not offer it, so straight over REST.
+        await interaction.client.rest
+          .post(Routes.interactionCallback(interaction.id, interaction.token), {
+            body: { type: 9, data: { custom_id: 'again', title: 'Again', components: [] } },
+            auth: false,
+          })
+          .catch((error: unknown) => submitted.push(`refused: ${(error as DiscordAPIError).code}`));
+      }
+    });
+    const place = { userId: USER_ID, channelId: CHANNEL_ID, guildId: GUILD_ID };
+    const button = fake.sendInteraction(fake.buttonInteraction({ customId: 'ok', messageId: '500', ...place }));
+    await fake.waitForRequest((r) => r.path === `/interactions/${button.id}/${button.token}/callback`);
+    expect(fake.interaction(button.id)).toMatchObject({
+      callbackType: 9,
+      modal: { custom_id: 'form-1', title: 'New prompt' },
+    });
+
+    const tooLong = fake.sendInteraction(fake.buttonInteraction({ customId: 'long', messageId: '501', ...place }));
+    const refused = await fake.waitForRequest(
+      (r) => r.path === `/interactions/${tooLong.id}/${tooLong.token}/callback`,
+    );
+    expect(refused.status).toBe(400);
+
+    const form = fake.sendInteraction(
+      fake.modalSubmitInteraction({ customId: 'form-1', values: { prompt: 'a fox' }, messageId: '500', ...place }),
+    );
+    await fake.waitForRequest((r) => r.path === `/interactions/${form.id}/${form.token}/callback`);
+    await Promise.allSettled(handled);
+    expect(submitted).toEqual(['refused: 50035', 'a fox', 'refused: 50035']);
   });
 
   it('deferUpdate() is callback type 6; the following editReply edits the message the button was on', async () => {

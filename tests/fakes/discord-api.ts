@@ -97,6 +97,8 @@ export type FakeInteractionState = {
   /** For component interactions, the message the component is on. */
   sourceMessageId: string | undefined;
   followupMessageIds: string[];
+  /** The form shown in answer (callback type 9, MODAL): its `data` as sent. */
+  modal: JsonObject | undefined;
 };
 
 /** A REST failure to inject with {@link FakeDiscord.failNext}. */
@@ -307,6 +309,7 @@ export class FakeDiscord {
       sourceMessageId:
         typeof data.message === 'object' && data.message !== null ? String((data.message as JsonObject).id) : undefined,
       followupMessageIds: [],
+      modal: undefined,
     });
     if (
       typeof data.message === 'object' &&
@@ -423,6 +426,31 @@ export class FakeDiscord {
       message,
       data: { custom_id: options.customId, component_type: 2 },
     } as unknown as APIMessageComponentButtonInteraction;
+  }
+
+  /**
+   * Builds a MODAL_SUBMIT (type 5) interaction: the form `customId` submitted with `values` (text
+   * input custom_id -> typed value), each in a Label (type 18) as Discord sends them. With
+   * `messageId` the form was opened from a button on that message, which the interaction carries.
+   * https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-modal-submit-data-structure
+   */
+  modalSubmitInteraction(
+    options: BaseInteractionOptions & { customId: string; values: Record<string, string>; messageId?: string },
+  ): { id: string; token: string; type: number } {
+    const base = this.interactionBase(options, 5);
+    const message = options.messageId === undefined ? undefined : this.messages.get(options.messageId);
+    return {
+      ...base,
+      ...(message ? { message } : {}),
+      data: {
+        custom_id: options.customId,
+        components: Object.entries(options.values).map(([customId, value], index) => ({
+          type: 18,
+          id: index * 2 + 1,
+          component: { type: 4, id: index * 2 + 2, custom_id: customId, value },
+        })),
+      },
+    } as unknown as { id: string; token: string; type: number };
   }
 
   /** Builds an APPLICATION_COMMAND_AUTOCOMPLETE (type 4) interaction with `focusedOption` focused. */
@@ -1031,6 +1059,11 @@ export class FakeDiscord {
       message = source;
       state.originalMessageId = source?.id as string | undefined;
     }
+    if (type === 9) {
+      const problem = modalProblem(data);
+      if (problem) return invalidForm(problem.path, 'BASE_TYPE_BAD_LENGTH', problem.message);
+      state.modal = data;
+    }
     if (type === 8) {
       const choices = Array.isArray(data.choices) ? data.choices : [];
       if (choices.length > 25)
@@ -1373,6 +1406,50 @@ function validateCommand(item: unknown, path: string): Reply | undefined {
     (typeof command.description !== 'string' || command.description.length < 1 || command.description.length > 100)
   ) {
     return invalidForm(`${path}.description`, 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+  }
+  return undefined;
+}
+
+/**
+ * What Discord refuses in a modal (callback type 9): custom_id 1-100, title 1-45, 1-5 top-level
+ * components, each a Label (type 18, label 1-45) holding a text input (type 4) or an action row
+ * (type 1) with one text input carrying its own label; a text input has a custom_id, style 1 or 2,
+ * lengths within 0-4000 and a value no longer than its max_length.
+ * https://discord.com/developers/docs/components/reference#text-input
+ */
+function modalProblem(data: JsonObject): { path: string; message: string } | undefined {
+  const customId = typeof data.custom_id === 'string' ? data.custom_id : '';
+  if (customId.length < 1 || customId.length > 100)
+    return { path: 'data.custom_id', message: 'Must be between 1 and 100 in length.' };
+  const title = typeof data.title === 'string' ? data.title : '';
+  if (title.length < 1 || title.length > 45)
+    return { path: 'data.title', message: 'Must be between 1 and 45 in length.' };
+  const components = Array.isArray(data.components) ? (data.components as JsonObject[]) : [];
+  if (components.length < 1 || components.length > 5)
+    return { path: 'data.components', message: 'Must be between 1 and 5 in length.' };
+  for (const [index, component] of components.entries()) {
+    const path = `data.components.${index}`;
+    let input: JsonObject | undefined;
+    let label: unknown;
+    if (component.type === 18) {
+      label = component.label;
+      input = component.component as JsonObject | undefined;
+    } else if (component.type === 1 && Array.isArray(component.components) && component.components.length === 1) {
+      input = component.components[0] as JsonObject;
+      label = input.label;
+    } else return { path: `${path}.type`, message: 'Component type is not allowed in a modal.' };
+    if (typeof label !== 'string' || label.length < 1 || label.length > 45)
+      return { path: `${path}.label`, message: 'Must be between 1 and 45 in length.' };
+    if (input?.type !== 4) return { path: `${path}.component.type`, message: 'Must be a text input.' };
+    if (typeof input.custom_id !== 'string' || input.custom_id.length < 1 || input.custom_id.length > 100)
+      return { path: `${path}.component.custom_id`, message: 'Must be between 1 and 100 in length.' };
+    if (input.style !== 1 && input.style !== 2) return { path: `${path}.component.style`, message: 'Invalid style.' };
+    const max = typeof input.max_length === 'number' ? input.max_length : 4000;
+    const min = typeof input.min_length === 'number' ? input.min_length : 0;
+    if (max < 1 || max > 4000 || min < 0 || min > max)
+      return { path: `${path}.component.max_length`, message: 'Must be between 1 and 4000.' };
+    if (typeof input.value === 'string' && [...input.value].length > max)
+      return { path: `${path}.component.value`, message: `Must be ${max} or fewer in length.` };
   }
   return undefined;
 }

@@ -1425,6 +1425,17 @@ function visibleLength(text: string, parseMode: unknown): number {
 function validateReplyMarkup(markup: unknown): string | undefined {
   if (markup === undefined) return undefined;
   if (!isObject(markup)) return "Bad Request: can't parse reply keyboard markup JSON object";
+  if ('force_reply' in markup) {
+    // https://core.telegram.org/bots/api#forcereply: force_reply must be True; the placeholder 1-64 characters.
+    if (markup.force_reply !== true) return "Bad Request: can't parse reply keyboard markup JSON object";
+    const placeholder = markup.input_field_placeholder;
+    if (
+      placeholder !== undefined &&
+      (typeof placeholder !== 'string' || [...placeholder].length < 1 || [...placeholder].length > 64)
+    )
+      return 'Bad Request: input field placeholder must be 1-64 characters';
+    return undefined;
+  }
   if (!('inline_keyboard' in markup)) return undefined;
   if (!Array.isArray(markup.inline_keyboard)) return 'Bad Request: inline keyboard must be an array of arrays';
   for (const row of markup.inline_keyboard) {

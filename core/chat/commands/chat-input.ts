@@ -9,8 +9,11 @@ import {
   rememberPendingInput,
   takePendingInput,
   type PendingAttachment,
+  type PendingInput,
   type PendingInputKey,
 } from '#core/chat/pending-input';
+import { runRemixSubmit } from '#core/chat/commands/remix-result';
+import { isAppError } from '#core/errors/app-error';
 import { TERMS_VERSION } from '#core/legal/terms-version';
 
 /** The pending-input row of this request's chat and user. */
@@ -34,10 +37,13 @@ export const CANCEL_INPUT_BUTTON = {
  * - text (or a photo's caption): a prompt, run as `/imagine <text>` (the photo attached); when the
  *   bot waits for an answer here (a photo's instruction, a template's subject) and the question
  *   has not expired, the text answers it, exactly once.
+ * In a group the adapter passes only replies to the bot: they answer a Remix question of this
+ * user here, and are nothing otherwise.
  */
 export async function runPlainMessage(context: ChatContext): Promise<Reply[]> {
   const { request } = context;
-  if (request.chat.type !== 'private' || !request.message) return [];
+  if (!request.message) return [];
+  if (request.chat.type !== 'private') return runRemixAnswer(context, request.message.text.trim());
   const text = request.message.text.trim();
   const photo = request.attachments?.[0];
   if (text === '') {
@@ -58,14 +64,44 @@ export async function runPlainMessage(context: ChatContext): Promise<Reply[]> {
   const pending = await takePendingInput(
     context.deps,
     pendingKeyOf(context),
-    ['photo_edit', 'template_subject'],
+    ['photo_edit', 'template_subject', 'remix_prompt'],
     context.now,
   );
+  if (pending?.kind === 'remix_prompt' && pending.generationId) return answerRemix(context, pending, text);
   if (pending?.kind === 'template_subject' && pending.templateId)
     return runGenerateOrKeep(context, 'image', `${text} --template ${pending.templateId}`);
   if (pending?.kind === 'photo_edit' && pending.attachment && !photo)
     return runGenerateOrKeep(withAttachment(context, pending.attachment), 'image', text);
   return runGenerateOrKeep(context, 'image', text);
+}
+
+/** A reply in a group: the new prompt of this user's Remix here, if one is asked for. */
+async function runRemixAnswer(context: ChatContext, text: string): Promise<Reply[]> {
+  if (text === '') return [];
+  const pending = await takePendingInput(context.deps, pendingKeyOf(context), ['remix_prompt'], context.now);
+  return pending?.generationId ? answerRemix(context, pending, text) : [];
+}
+
+/**
+ * The answer to a Remix question, exactly once. Refused for what the user wrote (empty, too long,
+ * a bad option, blocked), the question stays open for another try; refused for the result (gone,
+ * another user's), it is closed.
+ */
+async function answerRemix(context: ChatContext, pending: PendingInput, text: string): Promise<Reply[]> {
+  const generationId = pending.generationId ?? '';
+  try {
+    return await runRemixSubmit(context, generationId, text);
+  } catch (error) {
+    if (isAppError(error) && error.code !== 'job_not_found' && error.code !== 'not_job_owner')
+      await rememberPendingInput(context.deps, pendingKeyOf(context), {
+        userId: context.account.id,
+        now: context.now,
+        kind: 'remix_prompt',
+        eventId: pending.eventId,
+        generationId,
+      });
+    throw error;
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import { cancelGeneration } from '#core/generation/cancel-generation';
 import { parseGenerationOptions, type GenerationOptions } from '#core/generation/parse-generation-options';
 import type { MediaFile } from '#core/providers/ports';
 import { assertInputImageSize, checkInputImage } from '#core/generation/check-input-image';
+import { findModel } from '#core/providers/route-model';
 
 /** /imagine and /video: parse, admit, and answer with the job's status message. */
 export async function runGenerate(context: ChatContext, kind: 'image' | 'video', args: string): Promise<Reply[]> {
@@ -39,7 +40,8 @@ export async function runCancel(context: ChatContext, generationId: string | und
   return generationId ? [] : [textReply('job.cancel_requested')];
 }
 
-async function admit(
+/** Admits `options` for this request and answers with the job's status message (cost, queue place, Cancel). */
+export async function admit(
   context: ChatContext,
   options: GenerationOptions,
   extra: { inputImage: MediaFile | undefined; eventId: string; parentId?: string },

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { ImageProvider, ImageRequest, MediaFile } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
@@ -23,6 +24,9 @@ export type DemoImageProviderOptions = {
  *
  * - `count` pictures, 1..4, each different (index 0..count-1); other counts are `invalid`.
  * - `quality: 'hd'` renders a third larger on the long edge (1024 px by default).
+ * - `seed` picks the pictures: the same prompt, seed, count and size give the same bytes. Without
+ *   one a random seed is drawn; every picture reports the request's seed (a set of `count` is
+ *   made again with that seed and that count; the first picture with `count` 1).
  * - With `inputImage` it draws the framed "DEMO EDIT" variant, seeded also by the input's bytes,
  *   so different photos give different results; the photo itself is not used.
  * - `signal` is honoured before, during the artificial latency and between pictures: the call
@@ -44,19 +48,19 @@ export function createDemoImageProvider(options: DemoImageProviderOptions = {}):
       }
       await waitOrAbort(NAME, latencyMs, request.signal);
       const inputSeed = request.inputImage === undefined ? 0 : crc32(request.inputImage.bytes);
+      const seed = request.seed ?? randomInt(0, 2 ** 31);
       const files: MediaFile[] = [];
       for (let index = 0; index < request.count; index++) {
         if (index > 0) await waitOrAbort(NAME, 0, request.signal);
-        files.push(
-          renderDemoImage({
-            prompt: request.prompt,
-            aspectRatio: request.aspectRatio,
-            index,
-            seed: ((request.seed ?? 0) ^ inputSeed) >>> 0,
-            longEdge: request.quality === 'hd' ? Math.round((longEdge * 4) / 3) : longEdge,
-            isEdit: request.inputImage !== undefined,
-          }),
-        );
+        const file = renderDemoImage({
+          prompt: request.prompt,
+          aspectRatio: request.aspectRatio,
+          index,
+          seed: (seed ^ inputSeed) >>> 0,
+          longEdge: request.quality === 'hd' ? Math.round((longEdge * 4) / 3) : longEdge,
+          isEdit: request.inputImage !== undefined,
+        });
+        files.push({ ...file, seed });
       }
       return files;
     },

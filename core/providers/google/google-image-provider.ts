@@ -103,7 +103,9 @@ export function createGoogleImageProvider(options: GoogleImageProviderOptions): 
     } catch (error) {
       throw mapGoogleError(NAME, error, request.signal, failedAnswer);
     }
-    return imageFromResponse(response);
+    const file = imageFromResponse(response);
+    // The seed of each picture of a set is the request's plus its place, so `--seed` with it makes that picture again.
+    return request.seed === undefined ? file : { ...file, seed: request.seed + index };
   }
 
   return {

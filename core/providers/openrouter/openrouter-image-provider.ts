@@ -94,7 +94,9 @@ export function createOpenRouterImageProvider(options: OpenRouterImageProviderOp
     } catch (error) {
       throw mapOpenAiError(NAME, error, request.signal);
     }
-    return imageFromCompletion(completion);
+    const file = imageFromCompletion(completion);
+    // The seed of each picture of a set is the request's plus its place, so `--seed` with it makes that picture again.
+    return request.seed === undefined ? file : { ...file, seed: request.seed + index };
   }
 
   return {

@@ -37,6 +37,12 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     return Promise.all(assets.map(async (asset) => (await h.t.deps.media.get(asset.storageKey)) ?? Buffer.alloc(0)));
   }
 
+  /** The seed the demo drew the (first) picture of a generation with. */
+  async function seedOf(generationId: string): Promise<string> {
+    const asset = await h.t.database.prisma.mediaAsset.findFirst({ where: { generationId, role: 'output' } });
+    return String(asset?.seed);
+  }
+
   async function generationsOf(user: DiscordUser) {
     return h.t.database.prisma.generation.findMany({
       where: { user: { identities: { some: { provider: 'discord', subject: user.id } } } },
@@ -64,14 +70,14 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     expect(result.files[0]).toMatchObject({ field: 'files[0]', filename: 'image.png', mime: 'image/png' });
     expect(result.files[0]?.bytes.equals(bytes ?? Buffer.alloc(0))).toBe(true);
     expect(readPng(result.files[0]?.bytes ?? Buffer.alloc(0))).toMatchObject({ width: 768, height: 432 });
-    expect((result.json as JsonObject).content).toBe(
-      translate('en', 'job.succeeded_demo', { prompt: 'a red fox in the snow' }),
-    );
+    const caption = `${translate('en', 'job.succeeded_demo', { prompt: 'a red fox in the snow' })}\n${translate('en', 'job.seed', { seed: await seedOf(generation?.id ?? '') })}`;
+    expect((result.json as JsonObject).content).toBe(caption);
     const actions = customIdsOf(result.json as JsonObject).map((id) => decodeAction(id));
     // The demo pictures can be varied (its picture 1) and rerolled; nothing here upscales, so no Upscale.
     expect(actions).toEqual([
       { name: 'vary', arg: `${generation?.id}:1` },
       { name: 'reroll', arg: generation?.id },
+        { name: 'remix_job', arg: generation?.id },
     ]);
 
     // The "queued" status came first (with a cancel button) and nothing overwrote the result afterwards.
@@ -81,7 +87,7 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     expect(edits.at(-1)).toBe(result);
     const original = h.fake.message(h.fake.interaction(imagine.id)?.originalMessageId ?? '');
     expect(original).toMatchObject({
-      content: translate('en', 'job.succeeded_demo', { prompt: 'a red fox in the snow' }),
+      content: caption,
       channel_id: CHANNEL_ID,
     });
     expect((original?.attachments as unknown[]).length).toBe(1);
@@ -118,8 +124,12 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     expect((edits[0]?.json as JsonObject).content).toMatch(/^Queued/);
     expect(edits.at(-1)?.files).toHaveLength(1);
     const original = h.fake.message(h.fake.interaction(imagine.id)?.originalMessageId ?? '');
-    expect(original?.content).toBe(translate('en', 'job.succeeded_demo', { prompt: 'a windmill' }));
-    expect(customIdsOf(original).map((id) => decodeAction(id)?.name)).toEqual(['vary', 'reroll']);
+    expect(original?.content).toMatch(
+      new RegExp(
+        `^${translate('en', 'job.succeeded_demo', { prompt: 'a windmill' }).replace(/[()]/g, '\\$&')}\nSeed \\d+$`,
+      ),
+    );
+    expect(customIdsOf(original).map((id) => decodeAction(id)?.name)).toEqual(['vary', 'reroll', 'remix_job']);
   });
 
   it('the requester rerolls into a new job; someone else pressing the button is refused privately and nothing changes', async () => {
@@ -217,7 +227,7 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
       allowed_mentions: { parse: [], users: [carol.id] },
       message_reference: { message_id: originalId },
     });
-    expect(customIdsOf(posted.json as JsonObject).map((id) => decodeAction(id)?.name)).toEqual(['reroll']);
+    expect(customIdsOf(posted.json as JsonObject).map((id) => decodeAction(id)?.name)).toEqual(['reroll', 'remix_job']);
     // Progress went to the original message with the bot token; the stale token was not used after the first answer.
     const progress = h.fake.requests.filter(
       (r) => r.method === 'PATCH' && r.path === `/channels/${CHANNEL_ID}/messages/${originalId}`,

@@ -103,9 +103,9 @@ describe('Telegram bot in polling mode', () => {
     const request = sendText(fake, { fromId: user, text: '/imagine a fox' });
     const photo = await fake.waitForCall('sendPhoto', (call) => call.params.chat_id === user, 15_000);
     expect(photo.status).toBe(200);
-    expect(photo.params.caption).toBe('Done (demo provider, no AI used): a fox');
+    expect(photo.params.caption).toMatch(/^Done \(demo provider, no AI used\): a fox\nSeed \d+$/);
     // The demo provider varies but cannot enlarge a picture: no Upscale button.
-    expect(buttonsOf(photo).map((button) => button.text)).toEqual(['Vary', 'Reroll', 'Send as file']);
+    expect(buttonsOf(photo).map((button) => button.text)).toEqual(['Vary', 'Reroll', 'Remix', 'Send as file']);
     const sent = photo.files[0];
     expect(sent?.filename).toMatch(/^image-[0-9a-f]{8}\.png$/);
     expect(readPng(sent?.bytes ?? Buffer.alloc(0))).toMatchObject({ width: 768, height: 768 });

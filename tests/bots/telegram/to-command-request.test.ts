@@ -77,4 +77,31 @@ describe('Telegram updates as core requests', () => {
     expect(intentOf({ text: 42 } as unknown as Partial<Message>)).toEqual({ kind: 'ignore' });
     expect(intentOf({ text: 'hi', from: { id: 'x' } } as unknown as Partial<Message>)).toEqual({ kind: 'ignore' });
   });
+
+  it('passes a group text that replies to this bot (the answer to its forced reply), and nothing else of a group', () => {
+    const group = { id: -100, type: 'supergroup', title: 'G' } as Message['chat'];
+    const ours = {
+      message_id: 3,
+      date: 1,
+      chat: group,
+      from: { id: 7, is_bot: true, first_name: 'Bot', username: 'Imagine_Test_Bot' },
+    };
+    const answer = intentOf({ text: ' a wolf ', reply_to_message: ours } as Partial<Message>, group);
+    expect(answer.kind === 'command' && answer.request.message).toEqual({ text: 'a wolf' });
+    expect(answer.kind === 'command' && answer.request.chat).toMatchObject({ id: '-100', type: 'group' });
+    expect(answer.kind === 'command' && answer.request.chat.takesPlainMessages).toBeUndefined();
+
+    const otherBot = { ...ours, from: { ...ours.from, username: 'other_bot' } };
+    expect(intentOf({ text: 'a wolf', reply_to_message: otherBot } as Partial<Message>, group)).toEqual({
+      kind: 'ignore',
+    });
+    const person = { ...ours, from: FROM };
+    expect(intentOf({ text: 'a wolf', reply_to_message: person } as Partial<Message>, group)).toEqual({
+      kind: 'ignore',
+    });
+    const photo = [{ file_id: 'p', file_unique_id: 'p', width: 9, height: 9 }];
+    expect(intentOf({ photo, caption: 'a wolf', reply_to_message: ours } as Partial<Message>, group)).toEqual({
+      kind: 'ignore',
+    });
+  });
 });

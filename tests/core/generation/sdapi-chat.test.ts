@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSdApi } from '#tests/fakes/sdapi-api';
 import { readPng } from '#tests/fakes/test-png';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
-import { ChatUser } from '#tests/support/chat-driver';
+import { ChatUser, renderText } from '#tests/support/chat-driver';
 import { admit, ledgerOf, sha256, waitForMedia } from '#tests/core/generation/generation-helpers';
 
 /**
@@ -61,6 +61,26 @@ describe('/imagine on AUTOMATIC1111-compatible servers', () => {
       ['reserve', -generation.cost],
       ['capture', 0],
     ]);
+  });
+
+  it('shows the seed of each picture; `--seed` with one of them paints that picture again', async () => {
+    const user = new ChatUser(t, '7003');
+    await user.onboard();
+    const id = await admit(user, 'imagine', 'a fox in a meadow --n 2');
+    const media = await waitForMedia(t.notifier, id);
+    const assets = await t.database.prisma.mediaAsset.findMany({
+      where: { generationId: id, role: 'output' },
+      orderBy: { createdAt: 'asc' },
+    });
+    const seeds = assets.map((asset) => Number(asset.seed));
+    expect(seeds[1]).toBe((seeds[0] ?? 0) + 1);
+    expect(renderText(media).split('\n')[1]).toBe(`Seeds ${seeds.join(', ')}`);
+
+    t.clock.advance(5_000);
+    const again = await admit(user, 'imagine', `a fox in a meadow --seed ${seeds[1]}`);
+    const repeated = await waitForMedia(t.notifier, again);
+    expect(renderText(repeated).split('\n')[1]).toBe(`Seed ${seeds[1]}`);
+    expect(sha256(await (repeated.items[0] as { load(): Promise<Buffer> }).load())).toBe(assets[1]?.sha256);
   });
 
   it('passes `--no` as the negative prompt, and keeps it for a reroll', async () => {

@@ -97,6 +97,17 @@ describe('models from the models file in chat', () => {
         'The model "demo-pro" cannot leave things out (--no). Pick one that can in /models, or drop --no. Nothing was charged.',
       ],
       ['a cat --no', 'imagine', 'Option --no cannot be —. Allowed: 1-500 characters.'],
+      [
+        'a cat --model demo-pro --seed 42',
+        'imagine',
+        'The model "demo-pro" cannot repeat a picture from a seed (--seed). Pick one that can in /models, or drop --seed. Nothing was charged.',
+      ],
+      [
+        'waves --seconds 4 --seed 42',
+        'video',
+        'The model "demo" cannot repeat a picture from a seed (--seed). Pick one that can in /models, or drop --seed. Nothing was charged.',
+      ],
+      ['a cat --seed 4294967296', 'imagine', 'Option --seed cannot be 4294967296. Allowed: 0-4294967295.'],
     ];
     for (const [args, command, expected, attachment] of cases) {
       const replies = await user.command(command, args, attachment ? { attachments: [attachment] } : {});
@@ -104,6 +115,20 @@ describe('models from the models file in chat', () => {
     }
     expect(await balanceOf(t, user.platformUserId)).toBe(10);
     expect(await generationsOf(user)).toEqual([]);
+  });
+
+  it('Vary on a model without seeds is a new draw of that model, not a refusal of the seed it would pick', async () => {
+    const user = await newUser();
+    const id = await admit(user, 'imagine', 'a red fox --model demo-pro');
+    await waitForMedia(t.notifier, id);
+    t.clock.advance(5_000);
+    const [status] = await user.press('vary', id);
+    expect(status?.type, renderText(status)).toBe('status');
+    const variation = await t.database.prisma.generation.findUniqueOrThrow({
+      where: { id: status?.type === 'status' ? status.generationId : '' },
+    });
+    expect(variation).toMatchObject({ model: 'demo-pro', parentId: id });
+    expect(variation.options).not.toHaveProperty('seed');
   });
 
   it('makes a video of the model’s next longer length when none is asked for and the model has no 5 s', async () => {

@@ -66,6 +66,17 @@ describe('createDemoImageProvider', () => {
     expect(reseeded.map(digest)).not.toContain(digest(first[0]!));
   });
 
+  it('reports the seed of its pictures, drawn when none is asked, and the same seed makes the same bytes', async () => {
+    const provider = createDemoImageProvider();
+    const drawn = await provider.generateImages({ ...REQUEST, count: 2 });
+    const seed = drawn[0]?.seed;
+    expect(seed).toEqual(expect.any(Number));
+    expect(drawn.map((file) => file.seed)).toEqual([seed, seed]);
+    const again = await createDemoImageProvider().generateImages({ ...REQUEST, count: 2, seed: seed ?? 0 });
+    expect(again.map(digest)).toEqual(drawn.map(digest));
+    expect(again.map((file) => file.seed)).toEqual([seed, seed]);
+  });
+
   it('renders hd a third larger and honours a configured long edge', async () => {
     const [hd] = await createDemoImageProvider().generateImages({ ...REQUEST, quality: 'hd' });
     const [small] = await createDemoImageProvider({ longEdge: 256 }).generateImages({ ...REQUEST, aspectRatio: '1:1' });
@@ -82,10 +93,10 @@ describe('createDemoImageProvider', () => {
   it('draws the DEMO EDIT variant for an edit, different for different input photos', async () => {
     const provider = createDemoImageProvider();
     const photo = (byte: number): MediaFile => ({ bytes: Buffer.alloc(64, byte), mime: 'image/jpeg' });
-    const [editA] = await provider.generateImages({ ...REQUEST, inputImage: photo(1) });
-    const [editAAgain] = await provider.generateImages({ ...REQUEST, inputImage: photo(1) });
-    const [editB] = await provider.generateImages({ ...REQUEST, inputImage: photo(2) });
-    const [plain] = await provider.generateImages(REQUEST);
+    const [editA] = await provider.generateImages({ ...REQUEST, inputImage: photo(1), seed: 3 });
+    const [editAAgain] = await provider.generateImages({ ...REQUEST, inputImage: photo(1), seed: 3 });
+    const [editB] = await provider.generateImages({ ...REQUEST, inputImage: photo(2), seed: 3 });
+    const [plain] = await provider.generateImages({ ...REQUEST, seed: 3 });
     expect(digest(editAAgain!)).toBe(digest(editA!));
     expect(digest(editB!)).not.toBe(digest(editA!));
     expect(digest(plain!)).not.toBe(digest(editA!));
