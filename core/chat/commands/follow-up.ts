@@ -129,7 +129,7 @@ function varyOptions(context: ChatContext, parent: Parent, picture: number, stre
     count: stored.count ?? 1,
     quality: stored.quality ?? 'standard',
     model: model && isOffered(context.deps, model) && model.capabilities.edit ? model.id : undefined,
-    seed: Math.floor(Math.random() * 2 ** 31),
+    // No seed: each variation is a new draw, and a model without seeds would refuse one.
     negativePrompt: stored.negativePrompt,
     operation: 'vary',
     strength: VARY_STRENGTHS[strength],

@@ -77,7 +77,7 @@ describe('Discord bot end to end (discord.js against the fake Discord, real core
     expect(actions).toEqual([
       { name: 'vary', arg: `${generation?.id}:1` },
       { name: 'reroll', arg: generation?.id },
-        { name: 'remix_job', arg: generation?.id },
+      { name: 'remix_job', arg: generation?.id },
     ]);
 
     // The "queued" status came first (with a cancel button) and nothing overwrote the result afterwards.

@@ -53,6 +53,7 @@ describe('Telegram: Upscale and Vary per picture', () => {
       'V3',
       'V4',
       'Reroll',
+      'Remix',
       'Send as file',
     ]);
     for (const button of buttons) expect(Buffer.byteLength(button.callback_data ?? '')).toBeLessThanOrEqual(64);

@@ -89,7 +89,7 @@ describe('per-picture Upscale and Vary on AUTOMATIC1111-compatible servers', { t
         'job.upscale_picture_button4',
       ],
       ['job.vary_picture_button1', 'job.vary_picture_button2', 'job.vary_picture_button3', 'job.vary_picture_button4'],
-      ['job.reroll_button', 'job.as_file_button'],
+      ['job.reroll_button', 'job.remix_button', 'job.as_file_button'],
     ]);
     // Telegram's callback_data holds at most 64 bytes.
     for (const button of (media.buttons ?? []).flat())
