@@ -18,3 +18,26 @@ describe('the SDKs a process loads', () => {
     expect(s3.has('@aws-sdk/client-s3')).toBe(true);
   });
 });
+
+describe('provider SDKs', () => {
+  it('are loaded by the first call to their provider, not by the core or the registry', async () => {
+    const loaded = await packagesLoadedBy(`
+      await import('#core');
+      const { loadConfig } = await import('#core/config/load-config');
+      const { createProviderRegistry } = await import('#core/providers/create-provider-registry');
+      const config = loadConfig({ ...process.env, GOOGLE_API_KEY: 'g', OPENROUTER_API_KEY: 'o', OPENAI_API_KEY: 'k',
+        OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', DATA_DIR: '/tmp/imagine-never-written', SESSION_SECRET: 's'.repeat(32) });
+      const demo = { name: 'demo', capabilities: { models: [], canEdit: false, maxCount: 1 } };
+      createProviderRegistry(config, { demoImage: demo, demoVideo: demo });
+    `);
+    expect([...loaded].filter((name) => ['openai', '@google/genai', 'google-auth-library'].includes(name))).toEqual([]);
+
+    const called = await packagesLoadedBy(`
+      const { createOpenAiImageProvider } = await import('#core/providers/openai/openai-image-provider');
+      const provider = createOpenAiImageProvider({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9/v1', timeoutMs: 2000 });
+      const failure = await provider.generateImages({ prompt: 'a', count: 1, aspectRatio: '1:1', model: 'gpt-image-1' }).catch((error) => error);
+      if (failure?.kind !== 'transient') throw new Error('expected a transient ProviderError, got ' + failure);
+    `);
+    expect(called.has('openai')).toBe(true);
+  });
+});
