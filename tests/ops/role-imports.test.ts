@@ -41,3 +41,19 @@ describe('provider SDKs', () => {
     expect(called.has('openai')).toBe(true);
   });
 });
+
+describe('the Telegram bot', () => {
+  it('does not load express when it polls', async () => {
+    const loaded = await packagesLoadedBy(`
+      const { createTelegramBot } = await import('#bots/telegram/index');
+      const { createLogger } = await import('#core');
+      createTelegramBot({ chat: {} }, {
+        config: { token: '1:a', mode: 'polling', apiRoot: 'http://127.0.0.1:9' },
+        publicUrl: 'http://127.0.0.1:9',
+        logger: createLogger({ level: 'silent' }),
+      });
+    `);
+    expect(loaded.has('grammy')).toBe(true);
+    expect(loaded.has('express')).toBe(false);
+  });
+});
