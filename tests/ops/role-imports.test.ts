@@ -25,12 +25,14 @@ describe('provider SDKs', () => {
       await import('#core');
       const { loadConfig } = await import('#core/config/load-config');
       const { createProviderRegistry } = await import('#core/providers/create-provider-registry');
-      const config = loadConfig({ ...process.env, GOOGLE_API_KEY: 'g', OPENROUTER_API_KEY: 'o', OPENAI_API_KEY: 'k',
+      const config = loadConfig({ ...process.env, GOOGLE_API_KEY: 'g', OPENROUTER_API_KEY: 'o', COMFYUI_URLS: 'http://127.0.0.1:9', OPENAI_API_KEY: 'k',
         OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', DATA_DIR: '/tmp/imagine-never-written', SESSION_SECRET: 's'.repeat(32) });
       const demo = { name: 'demo', capabilities: { models: [], canEdit: false, maxCount: 1 } };
       createProviderRegistry(config, { demoImage: demo, demoVideo: demo });
     `);
-    expect([...loaded].filter((name) => ['openai', '@google/genai', 'google-auth-library'].includes(name))).toEqual([]);
+    expect(
+      [...loaded].filter((name) => ['openai', '@google/genai', 'google-auth-library', 'ws'].includes(name)),
+    ).toEqual([]);
 
     const called = await packagesLoadedBy(`
       const { createOpenAiImageProvider } = await import('#core/providers/openai/openai-image-provider');
