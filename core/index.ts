@@ -36,7 +36,7 @@ export {
   type Catalog,
 } from '#core/i18n/catalog';
 export { LOCALES, LOCALE_NAMES, isLocale, matchLocale, normalizeLocale, type Locale } from '#core/i18n/locales';
-export { formatDate, formatMoney } from '#core/i18n/format';
+export { dateFormatOf, formatDate, formatMoney } from '#core/i18n/format';
 export { AppError, isAppError, APP_ERROR_STATUS, type AppErrorCode } from '#core/errors/app-error';
 export { TERMS_VERSION, MINIMUM_AGE } from '#core/legal/terms-version';
 export type { Clock } from '#core/infra/clock';

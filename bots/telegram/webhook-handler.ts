@@ -1,4 +1,4 @@
-import express, { type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { webhookCallback, type Bot } from 'grammy';
 import type { BotContext } from '#bots/telegram/bot-context';
 
@@ -9,10 +9,12 @@ const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
  * (https://core.telegram.org/bots/api#setwebhook), parsed and handed to grammY's
  * `webhookCallback`, which compares the secret in constant time. Without the right secret the
  * answer is 401 and nothing runs. The bot answers at once and works on in the background, so
- * Telegram's 10 s timeout never makes it deliver the update again.
+ * Telegram's 10 s timeout never makes it deliver the update again. express (for its JSON parser)
+ * is imported with the first update: in webhook mode the web app that mounts this has loaded it
+ * already, and a polling bot process never loads it.
  */
 export function createWebhookHandler(bot: Bot<BotContext>, secretToken: string): RequestHandler {
-  const parseJson = express.json({ limit: '1mb' });
+  let parser: Promise<RequestHandler> | undefined;
   const callback = webhookCallback(bot, 'express', { secretToken, onTimeout: 'return' });
   return (request, response, next) => {
     if (request.method !== 'POST') {
@@ -23,13 +25,18 @@ export function createWebhookHandler(bot: Bot<BotContext>, secretToken: string):
       response.status(401).end();
       return;
     }
-    parseJson(request, response, (error?: unknown) => {
-      if (error || typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
-        response.status(400).end();
-        return;
-      }
-      callback(request, response).catch(next);
-    });
+    parser ??= import('express').then(({ default: express }) => express.json({ limit: '1mb' }));
+    parser.then(
+      (parseJson) =>
+        parseJson(request, response, (error?: unknown) => {
+          if (error || typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
+            response.status(400).end();
+            return;
+          }
+          callback(request, response).catch(next);
+        }),
+      next,
+    );
   };
 }
 

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import OpenAI from 'openai';
 import type { AppConfig } from '#core/config/load-config';
 import type { CoreDeps } from '#core/core-deps';
 import { CATALOG } from '#core/catalog/catalog';
@@ -219,8 +218,14 @@ async function buildModerator(config: AppConfig, logger: Logger): Promise<Prompt
         ModerationRulesOverrideSchema.parse(JSON.parse(await fs.readFile(config.moderationRulesFile, 'utf8'))),
       )
     : DEFAULT_MODERATION_RULES;
-  const openai = config.providers.openai
-    ? new OpenAI({ apiKey: config.providers.openai.apiKey, baseURL: config.providers.openai.baseUrl, maxRetries: 1 })
+  // The openai SDK is loaded only when OPENAI_API_KEY is set.
+  const openaiConfig = config.providers.openai;
+  const openai = openaiConfig
+    ? new (await import('openai')).default({
+        apiKey: openaiConfig.apiKey,
+        baseURL: openaiConfig.baseUrl,
+        maxRetries: 1,
+      })
     : undefined;
   const build = () =>
     createPromptModerator({ rules: compileModerationRules(rules), openai, mode: config.moderationMode, logger });

@@ -1,5 +1,4 @@
-import { ApiError } from '@google/genai';
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { APIError } from 'openai';
 import { ProviderError, type ProviderFailureKind } from '#core/providers/provider-error';
 import { readGoogleRetryInfo, readRetryAfterHeaders } from '#core/providers/read-retry-hint';
 
@@ -9,6 +8,15 @@ import { readGoogleRetryInfo, readRetryAfterHeaders } from '#core/providers/read
  * `failed` on `invalid`. The provider's own message goes into `message` and the SDK error into
  * `cause`, for logs only; users see a localized message chosen from `kind`.
  */
+
+/** The `openai` SDK's error classes, from the SDK module the adapter loaded (it is imported on first use). */
+export type OpenAiErrorClasses = Pick<
+  typeof import('openai'),
+  'APIError' | 'APIConnectionError' | 'APIConnectionTimeoutError' | 'APIUserAbortError'
+>;
+
+/** The `@google/genai` SDK's error class, from the SDK module the adapter loaded. */
+export type GoogleErrorClasses = Pick<typeof import('@google/genai'), 'ApiError'>;
 
 /** OpenAI error codes that mean its safety system refused the prompt or the input image. */
 const OPENAI_REFUSAL_CODES: ReadonlySet<string> = new Set(['moderation_blocked', 'content_policy_violation']);
@@ -52,7 +60,13 @@ export function abortedProviderError(provider: string, signal: AbortSignal | und
  * (platform.openai.com/docs/guides/image-generation) and OpenRouter's 403 moderation error,
  * recognised by its `metadata.reasons` / `flagged_input` (openrouter.ai/docs/api-reference/errors).
  */
-export function mapOpenAiError(provider: string, error: unknown, signal?: AbortSignal): ProviderError {
+export function mapOpenAiError(
+  sdk: OpenAiErrorClasses,
+  provider: string,
+  error: unknown,
+  signal?: AbortSignal,
+): ProviderError {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
   if (error instanceof ProviderError) return error;
   if (
     signal?.aborted === true ||
@@ -89,6 +103,7 @@ export function mapOpenAiError(provider: string, error: unknown, signal?: AbortS
  * named `AbortError`, not an `ApiError`.
  */
 export function mapGoogleError(
+  sdk: GoogleErrorClasses,
   provider: string,
   error: unknown,
   signal?: AbortSignal,
@@ -96,7 +111,7 @@ export function mapGoogleError(
 ): ProviderError {
   if (error instanceof ProviderError) return error;
   if (signal?.aborted === true || isAbortError(error)) return abortedProviderError(provider, signal, error);
-  if (!(error instanceof ApiError)) return unknownError(provider, error);
+  if (!(error instanceof sdk.ApiError)) return unknownError(provider, error);
 
   const status = error.status;
   const body = parseGoogleError(error.message);

@@ -1,8 +1,8 @@
-import type { Locale } from '#core';
+import { dateFormatOf, type Locale } from '#core';
 
 export { formatDate, formatMoney } from '#core';
 
 /** A date and time (UTC) as the locale writes it. */
 export function formatDateTime(locale: Locale, date: Date): string {
-  return `${new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(date)} UTC`;
+  return `${dateFormatOf(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(date)} UTC`;
 }

@@ -94,6 +94,12 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
   const interruptGraceMs = options.interruptGraceMs ?? JOB_QUEUE_DEFAULTS.interruptGraceMs;
 
   const queueConnection = createRedisConnection(options.redisUrl, { role: `queue:${options.queueName}`, logger });
+  // Every /imagine asks its place in line: an ioredis command sends the script's SHA (EVALSHA),
+  // and the script itself only when Redis does not have it (https://github.com/ioredis/ioredis#lua-scripting).
+  queueConnection.defineCommand('queuePosition', { numberOfKeys: 2, lua: POSITION_SCRIPT });
+  const positionConnection = queueConnection as Redis & {
+    queuePosition(waitKey: string, prioritizedKey: string, jobId: string): Promise<number>;
+  };
   const queue = new Queue<JobData, void, JobName>(options.queueName, {
     connection: queueConnection,
     prefix: options.prefix,
@@ -219,13 +225,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
 
     async positionOf(generationId: string): Promise<number | undefined> {
       const keys = queue.keys;
-      const position = (await queueConnection.eval(
-        POSITION_SCRIPT,
-        2,
-        keys.wait ?? '',
-        keys.prioritized ?? '',
-        generationId,
-      )) as number;
+      const position = await positionConnection.queuePosition(keys.wait ?? '', keys.prioritized ?? '', generationId);
       return position >= 0 ? position : undefined;
     },
 

@@ -1,5 +1,5 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { SlotLeases } from '#core/infra/rate-limit/slot-leases';
 import { fillComfyWorkflow, type ComfyWorkflow, type WorkflowGraph } from '#core/providers/comfyui/comfyui-workflow';
 import { createInstancePool, NoHealthyInstanceError } from '#core/providers/comfyui/instance-pool';
@@ -295,7 +295,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
-      let socketUp = socket?.readyState === WebSocket.OPEN;
+      let socketUp = socket?.readyState === SOCKET_OPEN;
       const finish = (error?: unknown) => {
         if (settled) return;
         settled = true;
@@ -512,8 +512,15 @@ function parseInstance(url: string): Instance {
   return { base, authorization };
 }
 
-/** Opens `/ws?clientId=`; `undefined` when it does not open in time (the run then polls `/history`). */
-function openSocket(instance: Instance, clientId: string): Promise<WebSocket | undefined> {
+/** `WebSocket.OPEN`, without importing ws where no ComfyUI run happens. */
+const SOCKET_OPEN = 1;
+
+/**
+ * Opens `/ws?clientId=`; `undefined` when it does not open in time (the run then polls `/history`).
+ * ws is imported with the first run: processes that never call ComfyUI (bots, web) do not load it.
+ */
+async function openSocket(instance: Instance, clientId: string): Promise<WebSocket | undefined> {
+  const { default: WebSocket } = await import('ws');
   const url = new URL(`ws?clientId=${encodeURIComponent(clientId)}`, instance.base);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return new Promise((resolve) => {

@@ -1,13 +1,8 @@
-import {
-  GoogleGenAI,
-  Modality,
-  type GenerateContentConfig,
-  type GenerateContentResponse,
-  type Part,
-} from '@google/genai';
+import type { GenerateContentConfig, GenerateContentResponse, Part } from '@google/genai';
 import type { ImageProvider, ImageRequest, MediaFile } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
 import { mapGoogleError } from '#core/providers/map-provider-error';
+import { loadSdkOnce } from '#core/providers/load-sdk';
 import { readImageSize } from '#core/providers/google/read-image-size';
 import { runEach } from '#core/providers/google/run-each';
 
@@ -61,19 +56,24 @@ export type GoogleImageProviderOptions = {
 export function createGoogleImageProvider(options: GoogleImageProviderOptions): ImageProvider {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const models = options.models ?? GOOGLE_IMAGE_MODELS;
-  const ai = new GoogleGenAI({
-    apiKey: options.apiKey,
-    vertexai: false,
-    // One request per call (`attempts: 1`): the job's call loop retries within its deadline,
-    // so the SDK's own retries would multiply ours.
-    httpOptions: {
-      timeout: timeoutMs,
-      retryOptions: { attempts: 1 },
-      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    },
+  const loadClient = loadSdkOnce(async () => {
+    const sdk = await import('@google/genai');
+    const ai = new sdk.GoogleGenAI({
+      apiKey: options.apiKey,
+      vertexai: false,
+      // One request per call (`attempts: 1`): the job's call loop retries within its deadline,
+      // so the SDK's own retries would multiply ours.
+      httpOptions: {
+        timeout: timeoutMs,
+        retryOptions: { attempts: 1 },
+        ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+      },
+    });
+    return { sdk, ai };
   });
 
   async function generateOne(request: ImageRequest, index: number, signal: AbortSignal): Promise<MediaFile> {
+    const { sdk, ai } = await loadClient();
     const parts: Part[] = [{ text: request.prompt }];
     if (request.inputImage) {
       parts.push({
@@ -89,7 +89,7 @@ export function createGoogleImageProvider(options: GoogleImageProviderOptions): 
     };
     const config: GenerateContentConfig = {
       httpOptions: { fetch: keepFailedHeaders },
-      responseModalities: [Modality.TEXT, Modality.IMAGE],
+      responseModalities: [sdk.Modality.TEXT, sdk.Modality.IMAGE],
       imageConfig: {
         aspectRatio: request.aspectRatio,
         ...(request.quality === 'hd' && request.model.startsWith('gemini-3') ? { imageSize: '2K' } : {}),
@@ -101,7 +101,7 @@ export function createGoogleImageProvider(options: GoogleImageProviderOptions): 
     try {
       response = await ai.models.generateContent({ model: request.model, contents: [{ role: 'user', parts }], config });
     } catch (error) {
-      throw mapGoogleError(NAME, error, request.signal, failedAnswer);
+      throw mapGoogleError(sdk, NAME, error, request.signal, failedAnswer);
     }
     const file = imageFromResponse(response);
     // The seed of each picture of a set is the request's plus its place, so `--seed` with it makes that picture again.

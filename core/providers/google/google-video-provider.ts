@@ -1,10 +1,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GenerateVideosOperation, GoogleGenAI, type Video } from '@google/genai';
+import type { GenerateVideosOperation, Video } from '@google/genai';
 import type { AspectRatio, MediaFile, VideoPoll, VideoProvider, VideoRequest } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
 import { abortedProviderError, mapGoogleError, mapGoogleOperationError } from '#core/providers/map-provider-error';
+import { loadSdkOnce } from '#core/providers/load-sdk';
 
 const NAME = 'google';
 
@@ -51,18 +52,23 @@ export type GoogleVideoProviderOptions = {
 export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): VideoProvider {
   const models = options.models ?? GOOGLE_VIDEO_MODELS;
   const downloadTimeoutMs = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
-  const ai = new GoogleGenAI({
-    apiKey: options.apiKey,
-    vertexai: false,
-    // One request per call: the job's call loop owns retries and the deadline.
-    httpOptions: {
-      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      retryOptions: { attempts: 1 },
-      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-    },
+  const loadClient = loadSdkOnce(async () => {
+    const sdk = await import('@google/genai');
+    const ai = new sdk.GoogleGenAI({
+      apiKey: options.apiKey,
+      vertexai: false,
+      // One request per call: the job's call loop owns retries and the deadline.
+      httpOptions: {
+        timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        retryOptions: { attempts: 1 },
+        ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+      },
+    });
+    return { sdk, ai };
   });
 
   async function download(video: Video, signal: AbortSignal | undefined): Promise<MediaFile> {
+    const { sdk, ai } = await loadClient();
     const directory = await mkdtemp(join(tmpdir(), 'imagine-veo-'));
     const deadline = AbortSignal.any([AbortSignal.timeout(downloadTimeoutMs), ...(signal ? [signal] : [])]);
     try {
@@ -75,7 +81,7 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
     } catch (error) {
       throw deadline.aborted && !(error instanceof ProviderError)
         ? abortedProviderError(NAME, signal, error)
-        : mapGoogleError(NAME, error, signal);
+        : mapGoogleError(sdk, NAME, error, signal);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
@@ -89,6 +95,7 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
       const image = request.inputImage
         ? { imageBytes: request.inputImage.bytes.toString('base64'), mimeType: request.inputImage.mime }
         : undefined;
+      const { sdk, ai } = await loadClient();
       try {
         const operation = await ai.models.generateVideos({
           model: request.model,
@@ -104,19 +111,20 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
           throw new ProviderError(NAME, 'transient', `${NAME}: generateVideos returned no operation name`);
         return { operation: operation.name };
       } catch (error) {
-        throw mapGoogleError(NAME, error, request.signal);
+        throw mapGoogleError(sdk, NAME, error, request.signal);
       }
     },
 
     async pollVideo(operation: string, signal?: AbortSignal): Promise<VideoPoll> {
+      const { sdk, ai } = await loadClient();
       let polled: GenerateVideosOperation;
       try {
         polled = await ai.operations.getVideosOperation({
-          operation: operationNamed(operation),
+          operation: operationNamed(sdk, operation),
           ...(signal ? { config: { abortSignal: signal } } : {}),
         });
       } catch (error) {
-        throw mapGoogleError(NAME, error, signal);
+        throw mapGoogleError(sdk, NAME, error, signal);
       }
       if (polled.done !== true) return { state: 'running' };
       if (polled.error) throw mapGoogleOperationError(NAME, polled.error);
@@ -148,8 +156,8 @@ export function createGoogleVideoProvider(options: GoogleVideoProviderOptions): 
  * `_fromAPIResponse` to parse the answer, so an empty `GenerateVideosOperation` with the name
  * set is all it needs.
  */
-function operationNamed(name: string): GenerateVideosOperation {
-  const operation = new GenerateVideosOperation();
+function operationNamed(sdk: typeof import('@google/genai'), name: string): GenerateVideosOperation {
+  const operation = new sdk.GenerateVideosOperation();
   operation.name = name;
   return operation;
 }

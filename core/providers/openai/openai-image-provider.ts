@@ -1,7 +1,8 @@
-import OpenAI, { toFile } from 'openai';
+import type OpenAI from 'openai';
 import type { AspectRatio, ImageProvider, ImageRequest, MediaFile } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
 import { mapOpenAiError } from '#core/providers/map-provider-error';
+import { loadSdkOnce } from '#core/providers/load-sdk';
 
 const NAME = 'openai';
 const MODEL = 'gpt-image-1';
@@ -34,13 +35,17 @@ export type OpenAiImageProviderOptions = {
  * `moderation_blocked` is `refused`.
  */
 export function createOpenAiImageProvider(options: OpenAiImageProviderOptions): ImageProvider {
-  const client = new OpenAI({
-    apiKey: options.apiKey,
-    organization: null,
-    project: null,
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    ...(options.baseUrl === undefined ? {} : { baseURL: options.baseUrl }),
+  const loadClient = loadSdkOnce(async () => {
+    const sdk = await import('openai');
+    const client = new sdk.default({
+      apiKey: options.apiKey,
+      organization: null,
+      project: null,
+      maxRetries: 0,
+      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(options.baseUrl === undefined ? {} : { baseURL: options.baseUrl }),
+    });
+    return { sdk, client };
   });
 
   return {
@@ -59,13 +64,14 @@ export function createOpenAiImageProvider(options: OpenAiImageProviderOptions): 
         quality: request.quality === 'hd' ? 'high' : 'medium',
       } as const;
       const requestOptions = request.signal ? { signal: request.signal } : {};
+      const { sdk, client } = await loadClient();
       let response: OpenAI.ImagesResponse;
       try {
         response = request.inputImage
           ? await client.images.edit(
               {
                 ...common,
-                image: await toFile(request.inputImage.bytes, inputFileName(request.inputImage.mime), {
+                image: await sdk.toFile(request.inputImage.bytes, inputFileName(request.inputImage.mime), {
                   type: request.inputImage.mime,
                 }),
               },
@@ -73,7 +79,7 @@ export function createOpenAiImageProvider(options: OpenAiImageProviderOptions): 
             )
           : await client.images.generate(common, requestOptions);
       } catch (error) {
-        throw mapOpenAiError(NAME, error, request.signal);
+        throw mapOpenAiError(sdk, NAME, error, request.signal);
       }
       const [width, height] = size.split('x').map(Number);
       const images = (response.data ?? []).flatMap((image) =>

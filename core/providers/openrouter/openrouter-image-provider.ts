@@ -1,7 +1,7 @@
-import OpenAI from 'openai';
 import type { ImageProvider, ImageRequest, MediaFile } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
 import { mapOpenAiError } from '#core/providers/map-provider-error';
+import { loadSdkOnce } from '#core/providers/load-sdk';
 import { readImageSize } from '#core/providers/google/read-image-size';
 import { runEach } from '#core/providers/google/run-each';
 
@@ -63,14 +63,18 @@ type OpenRouterImageCompletion = {
  */
 export function createOpenRouterImageProvider(options: OpenRouterImageProviderOptions): ImageProvider {
   const models = options.models ?? OPENROUTER_IMAGE_MODELS;
-  const client = new OpenAI({
-    apiKey: options.apiKey,
-    baseURL: options.baseUrl,
-    organization: null,
-    project: null,
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    defaultHeaders: { 'HTTP-Referer': options.referer, 'X-Title': options.title },
+  const loadClient = loadSdkOnce(async () => {
+    const sdk = await import('openai');
+    const client = new sdk.default({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl,
+      organization: null,
+      project: null,
+      maxRetries: 0,
+      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      defaultHeaders: { 'HTTP-Referer': options.referer, 'X-Title': options.title },
+    });
+    return { sdk, client };
   });
 
   async function generateOne(request: ImageRequest, index: number, signal: AbortSignal): Promise<MediaFile> {
@@ -88,11 +92,12 @@ export function createOpenRouterImageProvider(options: OpenRouterImageProviderOp
       image_config: { aspect_ratio: request.aspectRatio },
       ...(request.seed === undefined ? {} : { seed: request.seed + index }),
     };
+    const { sdk, client } = await loadClient();
     let completion: OpenRouterImageCompletion;
     try {
       completion = await client.post<OpenRouterImageCompletion>('/chat/completions', { body, signal });
     } catch (error) {
-      throw mapOpenAiError(NAME, error, request.signal);
+      throw mapOpenAiError(sdk, NAME, error, request.signal);
     }
     const file = imageFromCompletion(completion);
     // The seed of each picture of a set is the request's plus its place, so `--seed` with it makes that picture again.

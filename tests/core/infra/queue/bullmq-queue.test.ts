@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBullmqQueue, type BullmqQueueOptions } from '#core/infra/queue/bullmq-queue';
 import type { QueuedJob } from '#core/infra/queue/job-queue';
@@ -35,6 +36,28 @@ afterAll(async () => {
 });
 
 describeJobQueueContract('bullmq', (tuning) => makeQueue(tuning));
+
+describe('bullmq queue position', () => {
+  it('sends its script once and then only its SHA (EVALSHA), not the script with every ask', async () => {
+    const queue = makeQueue();
+    const client = new IORedis(TEST_REDIS_URL);
+    const monitor = await client.monitor();
+    const asks: string[] = [];
+    monitor.on('monitor', (_time: string, argv: string[]) => {
+      if (argv.some((arg) => arg.includes(`${prefix}:q${queueCounter}:wait`))) asks.push(String(argv[0]).toLowerCase());
+    });
+    try {
+      await queue.enqueue({ name: 'image', generationId: 'asked' });
+      for (let ask = 0; ask < 5; ask += 1) expect(await queue.positionOf('asked')).toBe(0);
+      // ioredis sends the script the first time (EVAL), then only its SHA.
+      await waitFor(() => asks.filter((command) => command === 'evalsha').length >= 4, 'four asks by SHA', 3_000);
+    } finally {
+      monitor.disconnect();
+      client.disconnect();
+      await queue.close();
+    }
+  });
+});
 
 /** The lines a child process prints, with a way to await one. */
 function watchOutput(child: ChildProcess): {
