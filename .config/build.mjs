@@ -1,6 +1,7 @@
 // `npm run build`: compiles the service to plain JavaScript in dist/ so production runs
 // `node dist/main.js` with no TypeScript loader. After tsc it copies the files the compiled code
 // reads at run time and writes a package.json whose subpath imports (#core/…) name .js files.
+// It also writes the migrated PGlite baseline a fresh embedded database starts from.
 // `--no-check` skips type checking, for `npm test`, which has just type-checked the whole tree.
 import { spawnSync } from 'node:child_process';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -36,3 +37,7 @@ await cp(`${root}prisma/migrations`, `${dist}prisma/migrations`, { recursive: tr
 await cp(`${root}prisma/functions`, `${dist}prisma/functions`, { recursive: true });
 await cp(`${root}prisma/schema.prisma`, `${dist}prisma/schema.prisma`);
 await cp(`${root}core/models/models.default.json`, `${dist}core/models/models.default.json`);
+
+// A migrated PGlite data directory that a fresh embedded database starts from (prisma/migrate/pglite-baseline.ts).
+const { writePgliteBaseline } = await import(`${dist}prisma/migrate/pglite-baseline.js`);
+process.stdout.write(`PGlite baseline: ${await writePgliteBaseline()}\n`);

@@ -50,7 +50,10 @@ const INSTANCE_LEASE_MS = 6_000;
 export async function openRuntime(config: AppConfig, logger: Logger): Promise<Runtime> {
   // First: a media store without credentials is a configuration error, reported before anything opens.
   const media = await createMediaStore(config.media);
-  const database = await createDatabase(config.database).catch((error: unknown) => {
+  // A fresh embedded database starts from the build's migrated baseline, when there is one for these migrations.
+  const database = await createDatabase(config.database, {
+    pgliteBaseline: async () => (await import('#prisma/migrate/index')).readPgliteBaseline(),
+  }).catch((error: unknown) => {
     media.close();
     throw error;
   });

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaClient } from '#core/infra/db/generated/client';
@@ -24,10 +25,15 @@ export type Database = {
  * never sees and lose them. So the embedded database is opened under a lock file
  * (`<dataDir>.lock`), and a second opener gets `DataDirLockedError` naming the holder.
  * PGlite and its adapter are imported only in embedded mode (they cost ~12 MiB to load).
+ * A data directory that holds no database yet starts from `pgliteBaseline` when it gives one.
  */
 export async function createDatabase(
   config: AppConfig['database'],
-  options: { poolSize?: number } = {},
+  options: {
+    poolSize?: number;
+    /** A migrated data directory (a tarball) that a PGlite data directory holding no database yet starts from. */
+    pgliteBaseline?: () => Promise<Blob | undefined>;
+  } = {},
 ): Promise<Database> {
   if (config.kind === 'postgres') {
     const adapter = new PrismaPg({ connectionString: config.url, max: options.poolSize ?? 10 });
@@ -42,7 +48,12 @@ export async function createDatabase(
   const lock = await acquireDataDirLock(embeddedLockPath(config.dataDir));
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(config.dataDir);
+    const isFresh = await fs.access(path.join(config.dataDir, 'PG_VERSION')).then(
+      () => false,
+      () => true,
+    );
+    const loadDataDir = isFresh ? await options.pgliteBaseline?.() : undefined;
+    pglite = await PGlite.create({ dataDir: config.dataDir, ...(loadDataDir ? { loadDataDir } : {}) });
   } catch (error) {
     await lock.release();
     throw error;
