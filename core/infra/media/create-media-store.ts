@@ -1,8 +1,6 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, type MediaConfig } from '#core/config/load-config';
 import { createLocalMediaStore } from '#core/infra/media/local-media-store';
 import type { MediaStore } from '#core/infra/media/media-store';
-import { createS3MediaStore } from '#core/infra/media/s3-media-store';
 
 /** Connections to the store at once per process: downloads stream through them while people watch. */
 const MAX_SOCKETS = 256;
@@ -20,10 +18,15 @@ export type OpenedMediaStore = { store: MediaStore; close(): void };
  * has no credentials at all fails at start-up with a {@link ConfigError} instead of on the first
  * picture. Requests time out (a hung store must not hold a generation or a web request forever)
  * and checksums are sent only where S3 requires them, as MinIO, Garage and R2 expect; uploads
- * carry Content-MD5, which they all check.
+ * carry Content-MD5, which they all check. The AWS SDK is imported only then (~13 of its modules
+ * and ~100 ms of a start otherwise).
  */
 export async function createMediaStore(config: MediaConfig): Promise<OpenedMediaStore> {
   if (config.kind === 'local') return { store: createLocalMediaStore({ rootDir: config.rootDir }), close: () => {} };
+  const [{ S3Client }, { createS3MediaStore }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('#core/infra/media/s3-media-store'),
+  ]);
   const client = new S3Client({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
