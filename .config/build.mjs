@@ -43,14 +43,23 @@ await cp(`${root}prisma/functions`, `${dist}prisma/functions`, { recursive: true
 await cp(`${root}prisma/schema.prisma`, `${dist}prisma/schema.prisma`);
 await cp(`${root}core/models/models.default.json`, `${dist}core/models/models.default.json`);
 
-// Packages that find files of their own beside their code (wasm, native addons, data files) or
-// that only a Discord or S3 process loads stay in node_modules.
+// Packages that find files of their own beside their code (wasm, native addons, data files),
+// grammY (bundled, the telegram role never got past its start), and those the code imports
+// lazily, which a start does not load anyway, stay in node_modules.
 const EXTERNAL = [
+  'nodemailer',
+  'openid-client',
+  'opencc-js',
+  'opencc-js/*',
+  'yazl',
+  'stripe',
   '@electric-sql/pglite',
   'pglite-prisma-adapter',
   '@prisma/schema-engine-wasm',
   'sharp',
   'msgpackr-extract',
+  'grammy',
+  '@grammyjs/*',
   'discord.js',
   '@discordjs/*',
   'zlib-sync',
