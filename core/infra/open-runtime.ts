@@ -187,7 +187,11 @@ async function openMigratedDatabase(
   logger: Logger,
   poolSize: number | undefined,
 ): Promise<Database> {
-  const database = await createDatabase(config.database, poolSize === undefined ? {} : { poolSize });
+  // A fresh embedded database starts from the build's migrated baseline, when there is one for these migrations.
+  const database = await createDatabase(config.database, {
+    ...(poolSize === undefined ? {} : { poolSize }),
+    pgliteBaseline: async () => (await import('#prisma/migrate/index')).readPgliteBaseline(),
+  });
   try {
     // The migration toolchain (the schema engine's wasm) is loaded only by a process that migrates.
     if (database.pglite) {

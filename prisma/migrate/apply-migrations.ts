@@ -1,6 +1,8 @@
-import { applyFunctionSources } from '#prisma/migrate/apply-function-sources';
-import { readCommandInputs, NO_FILTERS } from '#prisma/migrate/command-inputs';
+import { applyFunctionSources, pgliteTransactions, postgresTransactions } from '#prisma/migrate/apply-function-sources';
+import type { RunInTransaction } from '#prisma/migrate/apply-function-sources';
+import { NO_FILTERS, readDeployInputs, readSchema } from '#prisma/migrate/command-inputs';
 import { withSchemaEngine } from '#prisma/migrate/open-engine';
+import { isUpToDate } from '#prisma/migrate/pending-migrations';
 import type { MigrateOptions, MigrationTarget } from '#prisma/migrate/types';
 
 /**
@@ -15,24 +17,33 @@ import type { MigrateOptions, MigrationTarget } from '#prisma/migrate/types';
  * Then applies the files of prisma/functions that changed since they were last applied to
  * `target` (apply-function-sources.ts): `functions` names them. Every caller that migrates (the
  * CLI's deploy, the app's start, the test databases) gets both.
+ *
+ * A database that records every migration as applied (the usual start) is found so with one query
+ * and the schema engine is never loaded (pending-migrations.ts); only the function step runs.
  */
 export async function applyMigrations(
   target: MigrationTarget,
   options: MigrateOptions = {},
 ): Promise<{ applied: string[]; functions: string[] }> {
-  const { schema, migrations, functions: sources, logger } = await readCommandInputs(options);
+  const { migrations, functions: sources, logger } = await readDeployInputs(options);
   const startedAt = performance.now();
   let functions: string[] = [];
-  const applied = await withSchemaEngine(
-    target,
-    schema,
-    logger,
-    async ({ engine }) =>
-      (await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTERS })).appliedMigrationNames,
-    async (inMainTransaction) => {
-      functions = await applyFunctionSources(inMainTransaction, sources);
-    },
-  );
+  const inMainTransaction = openedTransactions(target);
+  let applied: string[] = [];
+  if (inMainTransaction && (await inMainTransaction((tx) => isUpToDate(tx, migrations)))) {
+    functions = await applyFunctionSources(inMainTransaction, sources);
+  } else {
+    applied = await withSchemaEngine(
+      target,
+      await readSchema(options),
+      logger,
+      async ({ engine }) =>
+        (await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTERS })).appliedMigrationNames,
+      async (inTransaction) => {
+        functions = await applyFunctionSources(inTransaction, sources);
+      },
+    );
+  }
   const ms = Math.round(performance.now() - startedAt);
   logger.info(
     { applied, functions, ms },
@@ -41,4 +52,14 @@ export async function applyMigrations(
       : 'no pending migrations or functions',
   );
   return { applied, functions };
+}
+
+/**
+ * Transactions on a target that needs no opening of its own: a PostgreSQL server or a PGlite the
+ * caller holds open. A PGlite data directory is opened (under its lock) by the engine's session only.
+ */
+function openedTransactions(target: MigrationTarget): RunInTransaction | undefined {
+  if (target.kind === 'postgres') return postgresTransactions(target.url);
+  const { db } = target;
+  return db ? pgliteTransactions(async () => db) : undefined;
 }

@@ -25,18 +25,22 @@ export type CommandInputs = {
 
 /** Applies the defaults (this repository's schema, migrations and function files, a silent logger) and reads them. */
 export async function readCommandInputs(options: MigrateOptions = {}): Promise<CommandInputs> {
-  const schemaPath = options.schemaPath ?? DEFAULT_SCHEMA_PATH;
+  const [schema, inputs] = await Promise.all([readSchema(options), readDeployInputs(options)]);
+  return { schema, ...inputs };
+}
+
+/** The inputs of a deploy that may find nothing to do: everything but the datamodel, which only the schema engine reads. */
+export async function readDeployInputs(options: MigrateOptions = {}): Promise<Omit<CommandInputs, 'schema'>> {
   const migrationsDir = options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
-  const [content, migrations, functions] = await Promise.all([
-    readFile(schemaPath, 'utf8'),
+  const [migrations, functions] = await Promise.all([
     readMigrationList(migrationsDir),
     readFunctionSources(options.functionsDir ?? DEFAULT_FUNCTIONS_DIR),
   ]);
-  return {
-    schema: { path: schemaPath, content },
-    migrationsDir,
-    migrations,
-    functions,
-    logger: options.logger ?? pino({ level: 'silent' }),
-  };
+  return { migrationsDir, migrations, functions, logger: options.logger ?? pino({ level: 'silent' }) };
+}
+
+/** The datamodel the schema engine starts with (prisma/schema.prisma unless `schemaPath` says otherwise). */
+export async function readSchema(options: MigrateOptions = {}): Promise<CommandInputs['schema']> {
+  const schemaPath = options.schemaPath ?? DEFAULT_SCHEMA_PATH;
+  return { path: schemaPath, content: await readFile(schemaPath, 'utf8') };
 }

@@ -38,6 +38,8 @@ const COMMANDS = ['balance', 'help', 'imagine'] as const;
 const MiB = 1024 ** 2;
 /** Updates each bot gets before measuring (one per command from users of their own), so first-use costs (Prisma's query compiler, JIT) are not counted. */
 const WARM_UP_UPDATES = 30;
+/** Embedded first starts, each on a fresh DATA_DIR; judged on their median. */
+const EMBEDDED_ROUNDS = 3;
 
 /** The issue's targets. */
 export const LEAN_TARGETS = {
@@ -338,31 +340,40 @@ export async function runLeanBench(
       note: `PostgreSQL + Redis; CPU by then: product ${median(productStart.map((start) => start.cpuMs)).toFixed(0)} ms, bare ${median(bareStart.map((start) => start.cpuMs)).toFixed(0)} ms`,
     });
 
-    // Embedded: PGlite in DATA_DIR, every role, first start migrates.
+    // Embedded: PGlite in DATA_DIR, every role, each round a first start on a fresh DATA_DIR.
     const embeddedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-lean-embedded-'));
     cleanups.push(() => fs.rm(embeddedDir, { recursive: true, force: true }));
-    const embeddedEnv = {
-      ...productEnv('web,worker,telegram,discord', { DATA_DIR: path.join(embeddedDir, 'data') }),
-    } as Record<string, string>;
-    delete embeddedEnv.DATABASE_URL;
-    delete embeddedEnv.REDIS_URL;
-    delete embeddedEnv.AUTO_MIGRATE;
-    const embedded = spawn('embedded', PRODUCT, embeddedEnv);
-    const firstStart = await timeToHealthy(embedded, `http://127.0.0.1:${webPort}/healthz`);
-    await embedded.waitUntilReady();
+    const firstStarts: { ms: number; cpuMs: number }[] = [];
     const embeddedUsers = Array.from({ length: Math.min(200, options.updates) }, (_, index) => FIRST_USER + index);
-    await cpuPerUpdate(embedded, productTelegram, 'help', embeddedUsers, options.rate);
-    const embeddedMemory = await embedded.memory();
-    await embedded.stop();
+    let embeddedMemory = { rssBytes: Number.NaN, peakRssBytes: Number.NaN };
+    for (let round = 0; round < EMBEDDED_ROUNDS; round += 1) {
+      const embeddedEnv = {
+        ...productEnv('web,worker,telegram,discord', { DATA_DIR: path.join(embeddedDir, `data-${round}`) }),
+      } as Record<string, string>;
+      delete embeddedEnv.DATABASE_URL;
+      delete embeddedEnv.REDIS_URL;
+      delete embeddedEnv.AUTO_MIGRATE;
+      const embedded = spawn('embedded', PRODUCT, embeddedEnv);
+      firstStarts.push(await timeToHealthy(embedded, `http://127.0.0.1:${webPort}/healthz`));
+      await embedded.waitUntilReady();
+      if (round === EMBEDDED_ROUNDS - 1) {
+        // The last one takes /help from new users, so its peak covers the first start and some load.
+        await cpuPerUpdate(embedded, productTelegram, 'help', embeddedUsers, options.rate);
+        embeddedMemory = await embedded.memory();
+      }
+      await embedded.stop();
+      log(`embedded first start ${round + 1}/${EMBEDDED_ROUNDS}: ${firstStarts.at(-1)?.ms.toFixed(0)} ms`);
+    }
+    const firstStartMs = median(firstStarts.map((start) => start.ms));
     rows.push({
       what: 'embedded first start (migrations)',
-      ops: '1',
-      product: `${firstStart.ms.toFixed(0)} ms`,
+      ops: String(EMBEDDED_ROUNDS),
+      product: `${firstStartMs.toFixed(0)} ms`,
       baseline: '-',
       ratio: '-',
       target: `≤ ${LEAN_TARGETS.embeddedFirstStartMs / 1000} s`,
-      isMet: firstStart.ms <= LEAN_TARGETS.embeddedFirstStartMs,
-      note: `spawn to /healthz 200 on a fresh DATA_DIR, every role; CPU by then ${firstStart.cpuMs.toFixed(0)} ms`,
+      isMet: firstStartMs <= LEAN_TARGETS.embeddedFirstStartMs,
+      note: `spawn to /healthz 200 on a fresh DATA_DIR, every role; median of ${EMBEDDED_ROUNDS} (${firstStarts.map((start) => start.ms.toFixed(0)).join(', ')} ms); CPU by then ${firstStarts.map((start) => start.cpuMs.toFixed(0)).join(', ')} ms`,
     });
     rows.push({
       what: 'embedded peak RSS, every role',

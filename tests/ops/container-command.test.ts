@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeDiscord } from '#tests/fakes/discord-api';
+import { startFakeTelegram } from '#tests/fakes/telegram-bot-api';
 import { readCompose, ROOT } from '#tests/ops/compose';
 import { execForm, healthcheckCommand, parseDockerfile } from '#tests/ops/dockerfile';
 import { postgresUrlFor, runAdminSql } from '#tests/support/postgres-admin';
@@ -106,6 +108,48 @@ describe("the image's commands, run as the container runs them", { timeout: 90_0
     expect(app.output()).toContain('"msg":"draining"');
     expect(app.output()).toContain('"msg":"stopped"');
     expect(await healthcheck()).toBe(1);
+  });
+
+  it('CMD starts each bot role of the bundled build: it gets ready and reaches its platform', async () => {
+    const database: TestDatabase = await createTestDatabase();
+    cleanups.push(() => database.close());
+    const telegram = await startFakeTelegram();
+    const discord = await startFakeDiscord({ token: 'container-command-discord-token' });
+    cleanups.push(
+      () => telegram.close(),
+      () => discord.close(),
+    );
+    const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'imagine-cmd-bots-'));
+    cleanups.push(() => fsp.rm(dataDir, { recursive: true, force: true }));
+    const env = (role: string) => ({
+      NODE_ENV: 'production',
+      DATABASE_URL: database.url ?? '',
+      ROLES: role,
+      DATA_DIR: path.join(dataDir, role),
+      AUTO_MIGRATE: 'false',
+      SESSION_SECRET: randomBytes(24).toString('hex'),
+      PUBLIC_URL: 'http://127.0.0.1:9',
+      METRICS_TOKEN: randomBytes(16).toString('hex'),
+      TELEGRAM_BOT_TOKEN: '7000000031:AAContainerCommandBotToken00001',
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+      DISCORD_TOKEN: 'container-command-discord-token',
+      DISCORD_APPLICATION_ID: discord.application.id,
+      DISCORD_API_URL: discord.restUrl,
+    });
+    for (const role of ['telegram', 'discord']) {
+      const bot = run(CMD, env(role));
+      cleanups.push(async () => {
+        if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+      });
+      const deadline = Date.now() + 45_000;
+      while (!/"msg":"ready/.test(bot.output()) && Date.now() < deadline && bot.child.exitCode === null)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(bot.output(), `${role}: ready`).toMatch(/"msg":"ready/);
+      bot.child.kill('SIGTERM');
+      expect(await bot.exited, bot.output()).toBe(0);
+    }
+    expect(telegram.calls.map((call) => call.method)).toContain('getUpdates');
+    expect(discord.requests.length).toBeGreaterThan(0);
   });
 
   it("the migrate service's command migrates an empty database", async () => {

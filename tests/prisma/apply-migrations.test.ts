@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -120,6 +120,27 @@ for (const kind of ['postgres', 'pglite'] as const) {
       expect(await applyMigrations(database.target)).toEqual({ applied: [], functions: [] });
       const rows = await database.query('SELECT count(*)::int AS n FROM _prisma_migrations');
       expect(rows[0]?.['n']).toBe((await migrationNames()).length);
+    });
+
+    it('checks an up-to-date database without the schema engine: the datamodel is not even read', async () => {
+      await applyMigrations(database.target);
+      await rm(scratch.schemaPath);
+      expect(await applyMigrations(database.target, scratch.options)).toEqual({ applied: [], functions: [] });
+    });
+
+    it('still applies a pending migration and a changed function file after an up-to-date start', async () => {
+      await applyMigrations(database.target);
+      await scratch.addMigration('99990101000000_later', 'CREATE TABLE "later" ("id" INTEGER);\n');
+      await scratch.editFunction('spendable_lots', (sql) => `${sql}\n-- edited\n`);
+      expect(await applyMigrations(database.target, scratch.options)).toEqual({
+        applied: ['99990101000000_later'],
+        functions: ['spendable_lots'],
+      });
+      await scratch.editFunction('admit_generation', (sql) => `${sql}\n-- edited\n`);
+      expect(await applyMigrations(database.target, scratch.options)).toEqual({
+        applied: [],
+        functions: ['admit_generation'],
+      });
     });
 
     it('reports every migration pending on an empty database', async () => {

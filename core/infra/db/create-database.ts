@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaClient } from '#core/infra/db/generated/client';
@@ -7,6 +8,13 @@ import type { AppConfig } from '#core/config/load-config';
 
 export type { PrismaClient } from '#core/infra/db/generated/client';
 export { Prisma } from '#core/infra/db/generated/client';
+
+/**
+ * PostgreSQL's buffer pool in the embedded database. PGlite's postgresql.conf asks for 128MB, and
+ * its wasm memory zero-fills the whole pool when the database starts: ~130 MiB of RSS at once.
+ * One process's embedded data is small and the files stay in the OS page cache anyway.
+ */
+const PGLITE_SHARED_BUFFERS = '16MB';
 
 /** The database of one process: the Prisma client and how to close it. */
 export type Database = {
@@ -24,10 +32,15 @@ export type Database = {
  * never sees and lose them. So the embedded database is opened under a lock file
  * (`<dataDir>.lock`), and a second opener gets `DataDirLockedError` naming the holder.
  * PGlite and its adapter are imported only in embedded mode (they cost ~12 MiB to load).
+ * A data directory that holds no database yet starts from `pgliteBaseline` when it gives one.
  */
 export async function createDatabase(
   config: AppConfig['database'],
-  options: { poolSize?: number } = {},
+  options: {
+    poolSize?: number;
+    /** A migrated data directory (a tarball) that a PGlite data directory holding no database yet starts from. */
+    pgliteBaseline?: () => Promise<Blob | undefined>;
+  } = {},
 ): Promise<Database> {
   if (config.kind === 'postgres') {
     const adapter = new PrismaPg({ connectionString: config.url, max: options.poolSize ?? 10 });
@@ -42,7 +55,16 @@ export async function createDatabase(
   const lock = await acquireDataDirLock(embeddedLockPath(config.dataDir));
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(config.dataDir);
+    const isFresh = await fs.access(path.join(config.dataDir, 'PG_VERSION')).then(
+      () => false,
+      () => true,
+    );
+    const loadDataDir = isFresh ? await options.pgliteBaseline?.() : undefined;
+    pglite = await PGlite.create({
+      dataDir: config.dataDir,
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+      ...(loadDataDir ? { loadDataDir } : {}),
+    });
   } catch (error) {
     await lock.release();
     throw error;

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '#core/config/load-config';
 import { createMediaStore } from '#core/infra/media/create-media-store';
@@ -55,6 +57,24 @@ describe('createMediaStore', () => {
     expect(await fs.readFile(path.join(dataDir, 'media', stored.key), 'utf8')).toBe('local');
     opened.close();
     await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('never loads the AWS SDK without S3_BUCKET', async () => {
+    // A process of its own: the SDK's CommonJS modules would be in require.cache once imported.
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'media-config-'));
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const { createMediaStore } = await import('#core/infra/media/create-media-store');",
+      "await createMediaStore({ kind: 'local', rootDir: process.argv[1] ?? '' });",
+      'const loaded = Object.keys(createRequire(import.meta.url).cache);',
+      "process.stdout.write(JSON.stringify(loaded.filter((file) => file.includes('@aws-sdk')).length));",
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script, path.join(dataDir, 'media')],
+      { cwd: path.resolve(import.meta.dirname, '../../../..') },
+    );
+    expect(stdout).toBe('0');
   });
 
   it('stores in the bucket at S3_ENDPOINT with S3_ACCESS_KEY_ID, path-style', async () => {
