@@ -41,7 +41,8 @@ type ReplyBody =
       generationId: string;
       kind: 'image' | 'video';
       items: MediaItem[];
-      caption?: Text;
+      /** Several lines when an array (the result's caption, then a note such as pictures that did not arrive). */
+      caption?: Text | Text[];
       buttons?: Button[][];
       asFile?: boolean;
     }

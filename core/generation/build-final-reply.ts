@@ -33,7 +33,8 @@ export async function buildFinalReply(
         where: { generationId, role: 'output' },
         orderBy: { createdAt: 'asc' },
       });
-      const options = (generation.options ?? {}) as { subject?: string };
+      const options = (generation.options ?? {}) as { subject?: string; count?: number };
+      const asked = generation.kind === 'image' ? (options.count ?? 1) : 1;
       return buildResultReply(deps, {
         generationId,
         kind: generation.kind,
@@ -41,6 +42,10 @@ export async function buildFinalReply(
         provider: generation.provider,
         model: generation.model,
         assets,
+        shortfall:
+          assets.length > 0 && assets.length < asked
+            ? { asked, returned: await readReturnedCredits(deps, generationId, cost) }
+            : undefined,
       });
     }
     case 'cancelled':
@@ -75,4 +80,17 @@ function reasonKey(code: AppErrorCode): MessageKey {
   if (code === 'provider_unavailable' || code === 'generation_timeout') return `reason.${code}`;
   if (code === 'invalid_input' || code === 'invalid_option') return 'reason.invalid';
   return 'reason.internal';
+}
+
+/** Credits a captured job gave back for pictures that did not arrive: what it reserved less what it cost. */
+async function readReturnedCredits(
+  deps: Pick<CoreDeps, 'prisma'>,
+  generationId: string,
+  cost: number,
+): Promise<number> {
+  const reservation = await deps.prisma.creditReservation.findUnique({
+    where: { generationId },
+    select: { amount: true },
+  });
+  return Math.max(0, (reservation?.amount ?? cost) - cost);
 }

@@ -48,6 +48,8 @@ export function buildResultReply(
     provider: string | null;
     model: string | null;
     assets: Asset[];
+    /** Pictures asked for that did not arrive, and the credits that went back for them. */
+    shortfall?: { asked: number; returned: number } | undefined;
   },
 ): Reply {
   const items: MediaItem[] = input.assets.map((asset) => ({
@@ -81,7 +83,15 @@ export function buildResultReply(
     generationId: input.generationId,
     kind: input.kind,
     items,
-    caption: captionOf(deps, input.kind, input.provider, input.model, prompt),
+    caption: input.shortfall
+      ? [
+          captionOf(deps, input.kind, input.provider, input.model, prompt),
+          {
+            key: 'job.partial_delivery',
+            vars: { arrived: input.assets.length, asked: input.shortfall.asked, returned: input.shortfall.returned },
+          },
+        ]
+      : captionOf(deps, input.kind, input.provider, input.model, prompt),
     buttons,
   };
 }

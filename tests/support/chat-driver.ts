@@ -21,7 +21,7 @@ export function renderText(reply: Reply | undefined, locale: Locale = 'en'): str
       : reply.type === 'status'
         ? [reply.text]
         : reply.type === 'media' && reply.caption
-          ? [reply.caption]
+          ? [reply.caption].flat()
           : [];
   return texts.map((text) => translate(locale, text.key, text.vars)).join('\n');
 }

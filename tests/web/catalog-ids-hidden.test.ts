@@ -20,7 +20,7 @@ function everythingRead(replies: Reply[], locale: Locale): string {
       for (const button of (reply.buttons ?? []).flat()) texts.push(button.label);
     } else if (reply.type === 'invoice') texts.push(reply.title, reply.description);
     else if (reply.type === 'status') texts.push(reply.text);
-    else if (reply.type === 'media' && reply.caption) texts.push(reply.caption);
+    else if (reply.type === 'media' && reply.caption) texts.push(...[reply.caption].flat());
   }
   return texts.map((text) => translate(locale, text.key, text.vars)).join('\n');
 }
