@@ -469,7 +469,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       const report = (done: number, fraction: number) => {
         if (request.jobKey !== undefined) progress.set(request.jobKey, Math.round(((done + fraction) / runs) * 100));
       };
-      const job = async (url: string, earlier: readonly string[] = []): Promise<MediaFile[]> => {
+      const job = async (url: string, earlier: readonly string[] = [], mayStart = true): Promise<MediaFile[]> => {
         // The prompts of this job on `url`, run by run, as stored through `onStarted`.
         const prompts: string[] = [];
         const started = async (run: number, promptId: string) => {
@@ -488,7 +488,9 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
             for (const bytes of followed) files.push(toMediaFile(bytes, runSeed));
             continue;
           }
-          // Not begun, or lost with a restart of the instance: submitted (again) once.
+          // Not begun, or lost with a restart of the instance: submitted (again) once, but only
+          // where we hold the instance's lease (else it goes to the pool as a new job).
+          if (!mayStart) throw new InstanceNotHeldError();
           if (request.inputImage && inputImage === undefined)
             inputImage = await upload(url, request.inputImage, signal);
           const graph = fillComfyWorkflow(workflow, {
@@ -520,10 +522,13 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       try {
         if (resumed) {
           try {
-            return await pool.runOn(resumed.url, (url) => job(url, resumed.prompts), signal);
+            return await pool.runOn(resumed.url, (url, hasLease) => job(url, resumed.prompts, hasLease), signal);
           } catch (error) {
-            // The instance went down with our prompt on it: the job starts afresh on a healthy one.
-            if (!(error instanceof ProviderError && instanceDown.has(error))) throw error;
+            // The instance went down with our prompt on it, or lost it while another job holds it:
+            // the job starts afresh on a free healthy instance.
+            const isStartAfresh =
+              error instanceof InstanceNotHeldError || (error instanceof ProviderError && instanceDown.has(error));
+            if (!isStartAfresh) throw error;
           }
         }
         // An instance that went down under the job hands it to the next healthy one, each instance at most once.
@@ -554,6 +559,9 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
     },
   };
 }
+
+/** A resumed job must submit anew on an instance whose lease it does not hold. */
+class InstanceNotHeldError extends Error {}
 
 /** What `onStarted` stores for a ComfyUI job: the instance, the seed of its first run, and the prompt of each run begun. */
 type ComfyJobHandle = { url: string; seed: number; prompts: string[] };

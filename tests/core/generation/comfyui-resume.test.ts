@@ -65,7 +65,7 @@ describe('ComfyUI jobs survive their worker', () => {
   }
 
   async function expectDeliveredOnce(survivor: TestCore, id: string, prompt: string) {
-    const media = await waitForMedia(survivor.notifier, id, 30_000);
+    const media = await waitForMedia(survivor.notifier, id, 60_000);
     const png = readPng(await media.items[0]!.load());
     expect(png.topLeft).toEqual(colorForText(prompt));
     const generation = await cluster.database.prisma.generation.findUniqueOrThrow({
@@ -90,7 +90,7 @@ describe('ComfyUI jobs survive their worker', () => {
     await expectDeliveredOnce(survivor, id, prompt);
     expect(submits().length - before).toBe(1);
     expect(comfy.interrupts).toEqual([]);
-  });
+  }, 90_000);
 
   it('submits once more when the instance restarted and lost the prompt', async () => {
     const prompt = 'a lamplighter on a foggy street';
@@ -100,5 +100,5 @@ describe('ComfyUI jobs survive their worker', () => {
     const survivor = await cluster.openCore({ env: { COMFYUI_URLS: comfy.url }, startWorker: { concurrency: 1 } });
     await expectDeliveredOnce(survivor, id, prompt);
     expect(submits().length - before).toBe(2);
-  });
+  }, 90_000);
 });

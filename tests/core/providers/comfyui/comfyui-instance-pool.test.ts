@@ -171,4 +171,16 @@ describe('ComfyUI instances across worker processes', () => {
     expect(b.prompts.size).toBe(1);
     expect(a.peakQueued).toBe(1);
   });
+
+  it('a resumed job whose prompt its instance lost submits anew on a free instance, not beside the holder', async () => {
+    const redis = createRedisConnection(REDIS_URL, { role: 'test-dead-worker' });
+    connections.push(redis);
+    await redis.zadd(`semaphore:${prefix}slots:instance:comfyui:${a.url}`, Date.now(), 'other');
+    const lost = JSON.stringify({ url: a.url, seed: 4, prompts: ['5b2c0c1e-0000-4000-8000-000000000000'] });
+
+    const [file] = await worker(leases(10_000)).generateImages({ ...REQUEST, resume: lost });
+    expect(file?.seed).toBe(4);
+    expect(a.prompts.size).toBe(0);
+    expect(b.prompts.size).toBe(1);
+  });
 });
