@@ -128,6 +128,7 @@ export async function runGenerationJob(
                 jobKey: generation.id,
                 ...(resume === undefined ? {} : { resume }),
                 onStarted: (handle) => rememberImageJob(deps, generation.id, route.provider, handle),
+                detach: job.signal,
               });
             },
           );

@@ -48,6 +48,12 @@ export type ImageRequest = {
    * backend job is cancelled and the call fails. Synchronous APIs never call it.
    */
   onStarted?: (handle: string) => Promise<void>;
+  /**
+   * Fires (with `signal`) when the worker lets the job go (shutdown, a lost lock) rather than
+   * because the job ended: a queued backend then leaves its job running for the attempt that
+   * resumes it, instead of cancelling it as on a deadline.
+   */
+  detach?: AbortSignal;
 };
 
 /** What a video generation asks of a provider. */

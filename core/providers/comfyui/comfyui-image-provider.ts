@@ -401,6 +401,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
     onProgress: (fraction: number) => void,
     onSubmitted: (promptId: string) => Promise<void>,
     signal: AbortSignal | undefined,
+    detach: AbortSignal | undefined,
   ): Promise<Buffer[]> {
     const clientId = randomUUID();
     const socket = await openSocket(instance(url), clientId);
@@ -417,7 +418,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       try {
         await waitForEnd(url, promptId, socket, backlog, onProgress, signal);
       } catch (error) {
-        if (signal?.aborted) await cancel(url, promptId);
+        if (signal?.aborted && !detach?.aborted) await cancel(url, promptId);
         throw error;
       }
       return await collect(url, promptId, signal);
@@ -431,13 +432,18 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
    * collects its images; `undefined` when the instance no longer knows it (restarted meanwhile) or
    * it failed there (an execution error), so the run is submitted again as any retry would be.
    */
-  async function follow(url: string, promptId: string, signal: AbortSignal | undefined): Promise<Buffer[] | undefined> {
+  async function follow(
+    url: string,
+    promptId: string,
+    signal: AbortSignal | undefined,
+    detach: AbortSignal | undefined,
+  ): Promise<Buffer[] | undefined> {
     const backlog: Backlog = { messages: [], record: () => undefined };
     try {
       await waitForEnd(url, promptId, undefined, backlog, () => undefined, signal);
     } catch (error) {
       if (error instanceof ProviderError && error.reason === 'operation_failed' && !signal?.aborted) return undefined;
-      if (signal?.aborted) await cancel(url, promptId);
+      if (signal?.aborted && !detach?.aborted) await cancel(url, promptId);
       throw error;
     }
     return collect(url, promptId, signal);
@@ -482,7 +488,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
         for (let run = 0; run < runs; run += 1) {
           const runSeed = seed + run;
           const known = earlier[run];
-          const followed = known === undefined ? undefined : await follow(url, known, signal);
+          const followed = known === undefined ? undefined : await follow(url, known, signal, request.detach);
           if (followed) {
             prompts[run] = known as string;
             for (const bytes of followed) files.push(toMediaFile(bytes, runSeed));
@@ -509,6 +515,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
             (fraction) => report(run, fraction),
             (promptId) => started(run, promptId),
             signal,
+            request.detach,
           );
           for (const bytes of images) files.push(toMediaFile(bytes, runSeed));
         }

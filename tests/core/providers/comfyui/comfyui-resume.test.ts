@@ -145,4 +145,30 @@ describe('ComfyUI backend jobs', () => {
     const [id] = [...fake.prompts.keys()];
     expect([...fake.interrupts.map((entry) => entry.running), ...fake.deleted]).toEqual([id]);
   });
+
+  it('leaves its prompt running when the worker lets the job go, for the attempt that resumes it', async () => {
+    fake.stepMs = 100;
+    const handles: string[] = [];
+    const detach = new AbortController();
+    const deadline = new AbortController();
+    const letGo = providerErrorOf(
+      build().generateImages({
+        ...REQUEST,
+        signal: AbortSignal.any([detach.signal, deadline.signal]),
+        detach: detach.signal,
+        onStarted: async (handle) => {
+          handles.push(handle);
+        },
+      }),
+    );
+    await expect.poll(() => handles.length).toBe(1);
+    detach.abort(new Error('worker shutting down'));
+    await letGo;
+    const [file] = await build().generateImages({ ...REQUEST, resume: handles[0]! });
+    expect(file!.mime).toBe('image/png');
+    expect(fake.interrupts).toEqual([]);
+    expect(fake.deleted).toEqual([]);
+    expect(submits()).toHaveLength(1);
+    expect([...fake.prompts.values()][0]!.state).toBe('success');
+  });
 });
