@@ -44,7 +44,7 @@ type ReplyBody =
       generationId: string;
       kind: 'image' | 'video';
       items: MediaItem[];
-      /** One line, or several (the result's line, then its seeds). */
+      /** One line, or several (the result's line, its seeds, then a note such as pictures that did not arrive). */
       caption?: Text | Text[];
       buttons?: Button[][];
       asFile?: boolean;

@@ -13,14 +13,23 @@ export async function captureReservation(prisma: PrismaClient, reservationId: st
   return withAccountLock(prisma, owner, (tx) => captureReservationLocked(tx, reservationId));
 }
 
-/** `captureReservation` inside a transaction holding the owner's lock. */
-export async function captureReservationLocked(tx: Tx, reservationId: string): Promise<SettleOutcome> {
+/**
+ * `captureReservation` inside a transaction holding the owner's lock. With `part` only
+ * `part.keep` credits are spent (a job that delivered fewer pictures than it reserved for): the
+ * rest goes back in the same step as a `release` entry (`part.reason`), to the lots spent last,
+ * so capture and release both happen once or not at all.
+ */
+export async function captureReservationLocked(
+  tx: Tx,
+  reservationId: string,
+  part?: { keep: number; reason: string; now: Date },
+): Promise<SettleOutcome> {
   const reservation = await tx.creditReservation.findUnique({ where: { id: reservationId } });
   if (!reservation) return 'not_found';
   if (reservation.status !== 'open') return reservation.status === 'captured' ? 'already_captured' : 'already_released';
   await tx.creditReservation.update({
     where: { id: reservationId },
-    data: { status: 'captured', settledAt: new Date() },
+    data: { status: 'captured', settledAt: part?.now ?? new Date() },
   });
   await tx.creditLedgerEntry.create({
     data: {
@@ -33,6 +42,8 @@ export async function captureReservationLocked(tx: Tx, reservationId: string): P
       generationId: reservation.generationId,
     },
   });
+  const unused = part ? reservation.amount - Math.max(0, Math.min(part.keep, reservation.amount)) : 0;
+  if (part && unused > 0) await returnUnusedLocked(tx, reservation, unused, part.reason, part.now);
   return 'captured';
 }
 
@@ -78,27 +89,83 @@ export async function releaseReservationLocked(
     },
   });
   for (const allocation of reservation.allocations) {
-    const isExpired = allocation.lot.expiresAt !== null && allocation.lot.expiresAt <= now;
-    if (isExpired) {
-      await tx.creditLedgerEntry.create({
-        data: {
-          userId: reservation.userId,
-          kind: 'expire',
-          delta: -allocation.amount,
-          idempotencyKey: `expire:${allocation.lotId}:release:${reservationId}`,
-          reason: 'expired_while_reserved',
-          lotId: allocation.lotId,
-          reservationId,
-        },
-      });
-      continue;
-    }
-    await tx.creditLot.update({
-      where: { id: allocation.lotId },
-      data: { remaining: { increment: allocation.amount } },
-    });
+    await returnToLotLocked(tx, reservation, allocation.lotId, allocation.amount, allocation.lot.expiresAt, now);
   }
   return 'released';
+}
+
+/**
+ * Gives `amount` of a reservation being captured back: a `release` entry, then the credits to the
+ * lots the reservation took last (reserving spends the soonest-expiring first, so these live
+ * longest), shrinking their allocations so the allocations add up to what was spent.
+ */
+async function returnUnusedLocked(
+  tx: Tx,
+  reservation: { id: string; userId: string; generationId: string | null },
+  amount: number,
+  reason: string,
+  now: Date,
+): Promise<void> {
+  await tx.creditLedgerEntry.create({
+    data: {
+      userId: reservation.userId,
+      kind: 'release',
+      delta: amount,
+      idempotencyKey: `release:${reservation.id}`,
+      reason,
+      reservationId: reservation.id,
+      generationId: reservation.generationId,
+    },
+  });
+  const allocations = await tx.reservationAllocation.findMany({
+    where: { reservationId: reservation.id },
+    include: { lot: { select: { expiresAt: true, createdAt: true } } },
+  });
+  // The reverse of the spending order (soonest-expiring first, never-expiring last, then oldest first).
+  const spentLastFirst = allocations.sort(
+    (a, b) =>
+      (b.lot.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) -
+        (a.lot.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) ||
+      b.lot.createdAt.getTime() - a.lot.createdAt.getTime() ||
+      b.lotId.localeCompare(a.lotId),
+  );
+  let left = amount;
+  for (const allocation of spentLastFirst) {
+    if (left === 0) break;
+    const back = Math.min(left, allocation.amount);
+    left -= back;
+    await tx.reservationAllocation.update({
+      where: { reservationId_lotId: { reservationId: reservation.id, lotId: allocation.lotId } },
+      data: { amount: { decrement: back } },
+    });
+    await returnToLotLocked(tx, reservation, allocation.lotId, back, allocation.lot.expiresAt, now);
+  }
+}
+
+/** Puts `amount` back into a lot, or expires it at once (an `expire` entry) when the lot expired meanwhile. */
+async function returnToLotLocked(
+  tx: Tx,
+  reservation: { id: string; userId: string },
+  lotId: string,
+  amount: number,
+  expiresAt: Date | null,
+  now: Date,
+): Promise<void> {
+  if (expiresAt !== null && expiresAt <= now) {
+    await tx.creditLedgerEntry.create({
+      data: {
+        userId: reservation.userId,
+        kind: 'expire',
+        delta: -amount,
+        idempotencyKey: `expire:${lotId}:release:${reservation.id}`,
+        reason: 'expired_while_reserved',
+        lotId,
+        reservationId: reservation.id,
+      },
+    });
+    return;
+  }
+  await tx.creditLot.update({ where: { id: lotId }, data: { remaining: { increment: amount } } });
 }
 
 async function findReservationOwner(prisma: PrismaClient, reservationId: string): Promise<string | undefined> {

@@ -31,7 +31,8 @@ export async function buildFinalReply(
   switch (generation.status) {
     case 'succeeded': {
       const assets = await findOutputAssets(deps.prisma, generationId);
-      const options = (generation.options ?? {}) as { subject?: string; operation?: string };
+      const options = (generation.options ?? {}) as { subject?: string; operation?: string; count?: number };
+      const asked = generation.kind === 'image' ? (options.count ?? 1) : 1;
       return buildResultReply(deps, {
         generationId,
         kind: generation.kind,
@@ -40,6 +41,10 @@ export async function buildFinalReply(
         model: generation.model,
         assets,
         operation: options.operation,
+        shortfall:
+          assets.length > 0 && assets.length < asked
+            ? { asked, returned: await readReturnedCredits(deps, generationId, cost) }
+            : undefined,
       });
     }
     case 'cancelled':
@@ -74,4 +79,17 @@ function reasonKey(code: AppErrorCode): MessageKey {
   if (code === 'provider_unavailable' || code === 'generation_timeout') return `reason.${code}`;
   if (code === 'invalid_input' || code === 'invalid_option') return 'reason.invalid';
   return 'reason.internal';
+}
+
+/** Credits a captured job gave back for pictures that did not arrive: what it reserved less what it cost. */
+async function readReturnedCredits(
+  deps: Pick<CoreDeps, 'prisma'>,
+  generationId: string,
+  cost: number,
+): Promise<number> {
+  const reservation = await deps.prisma.creditReservation.findUnique({
+    where: { generationId },
+    select: { amount: true },
+  });
+  return Math.max(0, (reservation?.amount ?? cost) - cost);
 }

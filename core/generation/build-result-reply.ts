@@ -70,6 +70,8 @@ export function buildResultReply(
     assets: Asset[];
     /** The follow-up this generation was (`options.operation`), if any. */
     operation?: string | undefined;
+    /** Pictures asked for that did not arrive, and the credits that went back for them. */
+    shortfall?: { asked: number; returned: number } | undefined;
   },
 ): Reply {
   const items: MediaItem[] = input.assets.map((asset) => ({
@@ -111,6 +113,14 @@ export function buildResultReply(
     caption: [
       captionOf(deps, input.kind, input.provider, input.model, prompt),
       ...seedLine(input.assets.map((asset) => asset.seed)),
+      ...(input.shortfall
+        ? [
+            {
+              key: 'job.partial_delivery',
+              vars: { arrived: input.assets.length, asked: input.shortfall.asked, returned: input.shortfall.returned },
+            } as Text,
+          ]
+        : []),
     ],
     buttons,
   };

@@ -1,6 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
 import { captureReservationLocked, releaseReservationLocked } from '#core/credits/settle-reservation';
-import { withAccountLock } from '#core/credits/ledger-transaction';
+import { type Tx, withAccountLock } from '#core/credits/ledger-transaction';
 import type { AppErrorCode } from '#core/errors/app-error';
 import { deliverFinalMessage } from '#core/generation/deliver-final-message';
 import { isWebDelivery } from '#core/generation/delivery-target';
@@ -35,7 +35,7 @@ export async function finishGeneration(
   const finished = await withAccountLock(deps.prisma, owner.userId, async (tx) => {
     const generation = await tx.generation.findUniqueOrThrow({
       where: { id: generationId },
-      select: { status: true, cost: true, delivery: true, kind: true, provider: true, createdAt: true },
+      select: { status: true, cost: true, delivery: true, kind: true, provider: true, createdAt: true, options: true },
     });
     if ((TERMINAL_STATUSES as readonly string[]).includes(generation.status)) return undefined;
     await tx.generation.update({
@@ -59,13 +59,22 @@ export async function finishGeneration(
       select: { id: true, amount: true },
     });
     if (!reservation) return { ...generation, settled: undefined };
-    const settled =
-      outcome.status === 'succeeded'
-        ? await captureReservationLocked(tx, reservation.id)
-        : await releaseReservationLocked(tx, reservation.id, `generation_${outcome.status}`, now);
-    return { ...generation, settled: { outcome: settled, amount: reservation.amount } };
+    if (outcome.status !== 'succeeded') {
+      const settled = await releaseReservationLocked(tx, reservation.id, `generation_${outcome.status}`, now);
+      return { ...generation, settled: { outcome: settled, amount: reservation.amount } };
+    }
+    const keep = await spentOnDelivered(tx, generationId, generation, reservation.amount);
+    if (keep === reservation.amount) {
+      const settled = await captureReservationLocked(tx, reservation.id);
+      return { ...generation, settled: { outcome: settled, amount: reservation.amount } };
+    }
+    const settled = await captureReservationLocked(tx, reservation.id, { keep, reason: 'generation_partial', now });
+    if (settled === 'captured') await tx.generation.update({ where: { id: generationId }, data: { cost: keep } });
+    return { ...generation, settled: { outcome: settled, amount: keep, returned: reservation.amount - keep } };
   });
   if (!finished) return false;
+  const returned = finished.settled?.returned;
+  if (returned) deps.metrics?.countCreditsRefunded(returned, 'generation_partial');
   recordGenerationEnd(deps.metrics, {
     kind: finished.kind,
     provider: finished.provider,
@@ -76,4 +85,23 @@ export async function finishGeneration(
   });
   if (options.notify !== false && outcome.status !== 'succeeded') await deliverFinalMessage(deps, generationId);
   return true;
+}
+
+/**
+ * What a successful job costs for the pictures that arrived: a job of N images that delivered
+ * fewer (the provider dropped or filtered some) pays `reserved × delivered / N`, the per-image
+ * price (the quote is per image × N, so this divides exactly). Videos and complete jobs pay all.
+ */
+async function spentOnDelivered(
+  tx: Tx,
+  generationId: string,
+  generation: { kind: 'image' | 'video'; options: unknown },
+  reserved: number,
+): Promise<number> {
+  if (generation.kind !== 'image') return reserved;
+  const asked = (generation.options as { count?: unknown } | null)?.count;
+  const count = typeof asked === 'number' && Number.isInteger(asked) && asked > 1 ? asked : 1;
+  const delivered = await tx.mediaAsset.count({ where: { generationId, role: 'output' } });
+  if (delivered === 0 || delivered >= count) return reserved;
+  return Math.floor((reserved * delivered) / count);
 }

@@ -6,6 +6,7 @@ import { chooseModel, type Route } from '#core/providers/route-model';
 import { ProviderError } from '#core/providers/provider-error';
 import type { AspectRatio, MediaFile } from '#core/providers/ports';
 import { generateVideoFile } from '#core/generation/generate-video-file';
+import { readStoredImageJob, rememberImageJob } from '#core/generation/image-backend-job';
 import { assertStillRunning, GenerationEndedError } from '#core/generation/generation-ended';
 import { GLOBAL_GENERATION_LIMIT, providerLimitName } from '#core/infra/build-limits';
 import { RateLimiterClosedError } from '#core/infra/rate-limit/rate-limiter';
@@ -118,6 +119,7 @@ export async function runGenerationJob(
               const provider = deps.providers.image.find((candidate) => candidate.name === route.provider);
               if (!provider)
                 throw new ProviderError(route.provider, 'transient', 'provider not configured in this process');
+              const resume = await readStoredImageJob(deps, generation.id, route.provider);
               return provider.generateImages({
                 prompt: generation.prompt ?? '',
                 model: route.model,
@@ -130,6 +132,9 @@ export async function runGenerationJob(
                 ...(options.negativePrompt === undefined ? {} : { negativePrompt: options.negativePrompt }),
                 signal,
                 jobKey: generation.id,
+                ...(resume === undefined ? {} : { resume }),
+                onStarted: (handle) => rememberImageJob(deps, generation.id, route.provider, handle),
+                detach: job.signal,
               });
             },
           );

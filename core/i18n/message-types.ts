@@ -707,6 +707,7 @@ export type MessageVars = {
   "settings.model_button": { name: string | number };
   "settings.video_model_button": { name: string | number };
   "job.succeeded_model": { model: string | number; prompt: string | number };
+  "job.partial_delivery": { arrived: string | number; asked: string | number; returned: number };
   "history.line_model": { cost: string | number; date: string | number; kind: string | number; model: string | number; prompt: string | number; status: string | number };
   "errors.unknown_model": { model: string | number };
   "errors.model_not_offered": { model: string | number };

@@ -42,6 +42,24 @@ export type ImageRequest = {
    * about a running job by it (ComfyUI's `readProgress`).
    */
   jobKey?: string;
+  /**
+   * A backend job an earlier attempt of this job started (what it passed to `onStarted`), after a
+   * worker died: a queued backend follows that job instead of submitting it again. A provider
+   * that cannot follow it (a synchronous API, an instance that lost it) runs the request anew.
+   */
+  resume?: string;
+  /**
+   * Called by a queued backend once it holds the work (ComfyUI: after `POST /prompt`), with a
+   * handle to store for `resume` and `cancelImages`; again when it starts more. When it throws, the
+   * backend job is cancelled and the call fails. Synchronous APIs never call it.
+   */
+  onStarted?: (handle: string) => Promise<void>;
+  /**
+   * Fires (with `signal`) when the worker lets the job go (shutdown, a lost lock) rather than
+   * because the job ended: a queued backend then leaves its job running for the attempt that
+   * resumes it, instead of cancelling it as on a deadline.
+   */
+  detach?: AbortSignal;
 };
 
 /** What a video generation asks of a provider. */
@@ -66,6 +84,13 @@ export interface ImageProvider {
   readonly name: string;
   readonly capabilities: ProviderCapabilities;
   generateImages(request: ImageRequest): Promise<MediaFile[]>;
+  /**
+   * Stops a backend job by the handle its `onStarted` gave, from any process (a Cancel button, a
+   * job that ended elsewhere): a queued prompt is taken off the queue, a running one interrupted.
+   * Best effort; resolves whatever the backend answers. Absent where aborting the request's
+   * `signal` is all there is to stop (synchronous APIs).
+   */
+  cancelImages?(handle: string): Promise<void>;
 }
 
 /**

@@ -30,6 +30,8 @@ export type FakeOpenAIOptions = FakeServerOptions & {
   openrouterRefusalTriggers?: string[];
   /** Default `finish_reason`. */
   openrouterRefusalMode?: OpenRouterRefusalMode;
+  /** Images each images answer leaves out of the `n` asked, as when the safety system filters some. Default 0. */
+  withheldImages?: number;
 };
 
 /** The OpenRouter answer: the OpenAI chat completion plus OpenRouter's `images` on the message. */
@@ -114,6 +116,7 @@ export class FakeOpenAIApi extends FakeHttpServer {
   imageRefusalTriggers: string[];
   openrouterRefusalTriggers: string[];
   openrouterRefusalMode: OpenRouterRefusalMode;
+  withheldImages: number;
 
   private constructor(options: FakeOpenAIOptions) {
     super(options);
@@ -123,6 +126,7 @@ export class FakeOpenAIApi extends FakeHttpServer {
     this.imageRefusalTriggers = [...(options.imageRefusalTriggers ?? [])];
     this.openrouterRefusalTriggers = [...(options.openrouterRefusalTriggers ?? [])];
     this.openrouterRefusalMode = options.openrouterRefusalMode ?? 'finish_reason';
+    this.withheldImages = options.withheldImages ?? 0;
   }
 
   /** Creates the fake and starts listening on 127.0.0.1 with a free port. */
@@ -331,7 +335,7 @@ export class FakeOpenAIApi extends FakeHttpServer {
     const response: OpenAI.ImagesResponse = {
       created: nowSeconds(),
       background: 'opaque',
-      data: Array.from({ length: n }, () => ({ b64_json: png })),
+      data: Array.from({ length: Math.max(0, n - this.withheldImages) }, () => ({ b64_json: png })),
       output_format: 'png',
       quality,
       size,

@@ -336,8 +336,9 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       const poll = async () => {
         try {
           let entry = await readHistory(url, promptId, signal);
-          if (!entry && !socketUp && !(await isQueued(url, promptId, signal))) {
-            // Not queued, not running: ended just now, or lost with a restart of the instance.
+          if (!entry && !(await isQueued(url, promptId, signal))) {
+            // Not queued, not running: ended just now, lost with a restart of the instance, or
+            // deleted from the queue by a cancel from another process (the socket says nothing then).
             entry = await readHistory(url, promptId, signal);
             if (!entry) return finish(lostPrompt(promptId));
           }
@@ -392,12 +393,17 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
     return files;
   }
 
-  /** One prompt on one instance: socket first (so no event is missed), submit, follow, collect. */
+  /**
+   * One prompt on one instance: socket first (so no event is missed), submit, tell `onSubmitted`
+   * (which stores it; if that fails the prompt is cancelled, as nobody could find it again), follow, collect.
+   */
   async function runOnce(
     url: string,
     graph: WorkflowGraph,
     onProgress: (fraction: number) => void,
+    onSubmitted: (promptId: string) => Promise<void>,
     signal: AbortSignal | undefined,
+    detach: AbortSignal | undefined,
   ): Promise<Buffer[]> {
     const clientId = randomUUID();
     const socket = await openSocket(instance(url), clientId);
@@ -406,15 +412,43 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
     try {
       const promptId = await submit(url, graph, clientId, signal);
       try {
+        await onSubmitted(promptId);
+      } catch (error) {
+        await cancel(url, promptId);
+        throw error;
+      }
+      try {
         await waitForEnd(url, promptId, socket, backlog, onProgress, signal);
       } catch (error) {
-        if (signal?.aborted) await cancel(url, promptId);
+        if (signal?.aborted && !detach?.aborted) await cancel(url, promptId);
         throw error;
       }
       return await collect(url, promptId, signal);
     } finally {
       socket?.terminate();
     }
+  }
+
+  /**
+   * Follows a prompt an earlier attempt submitted (its socket died with it, so by `/history`) and
+   * collects its images; `undefined` when the instance no longer knows it (restarted meanwhile) or
+   * it failed there (an execution error), so the run is submitted again as any retry would be.
+   */
+  async function follow(
+    url: string,
+    promptId: string,
+    signal: AbortSignal | undefined,
+    detach: AbortSignal | undefined,
+  ): Promise<Buffer[] | undefined> {
+    const backlog: Backlog = { messages: [], record: () => undefined };
+    try {
+      await waitForEnd(url, promptId, undefined, backlog, () => undefined, signal);
+    } catch (error) {
+      if (error instanceof ProviderError && error.reason === 'operation_failed' && !signal?.aborted) return undefined;
+      if (signal?.aborted && !detach?.aborted) await cancel(url, promptId);
+      throw error;
+    }
+    return collect(url, promptId, signal);
   }
 
   return {
@@ -436,17 +470,37 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       if (!workflow) throw new ProviderError(NAME, 'invalid', `${NAME}: model ${model.name} has no edit workflow`);
       const signal = request.signal;
       const { width, height } = sizeOf(request.aspectRatio, request.quality);
-      const seed = request.seed ?? randomInt(0, 2 ** 31);
+      const resumed = parseJobHandle(request.resume, instances);
+      const seed = resumed?.seed ?? request.seed ?? randomInt(0, 2 ** 31);
       const batched = workflow.placeholders.has('batch_size');
       const runs = batched ? 1 : request.count;
       const report = (done: number, fraction: number) => {
         if (request.jobKey !== undefined) progress.set(request.jobKey, Math.round(((done + fraction) / runs) * 100));
       };
-      const job = async (url: string): Promise<MediaFile[]> => {
-        const inputImage = request.inputImage ? await upload(url, request.inputImage, signal) : undefined;
+      const job = async (url: string, earlier: readonly string[] = [], mayStart = true): Promise<MediaFile[]> => {
+        // The prompts of this job on `url`, run by run, as stored through `onStarted`.
+        const prompts: string[] = [];
+        const started = async (run: number, promptId: string) => {
+          prompts.splice(run, prompts.length - run, promptId);
+          const handle: ComfyJobHandle = { url, seed, prompts };
+          await request.onStarted?.(JSON.stringify(handle));
+        };
+        let inputImage: string | undefined;
         const files: MediaFile[] = [];
         for (let run = 0; run < runs; run += 1) {
           const runSeed = seed + run;
+          const known = earlier[run];
+          const followed = known === undefined ? undefined : await follow(url, known, signal, request.detach);
+          if (followed) {
+            prompts[run] = known as string;
+            for (const bytes of followed) files.push(toMediaFile(bytes, runSeed));
+            continue;
+          }
+          // Not begun, or lost with a restart of the instance: submitted (again) once, but only
+          // where we hold the instance's lease (else it goes to the pool as a new job).
+          if (!mayStart) throw new InstanceNotHeldError();
+          if (request.inputImage && inputImage === undefined)
+            inputImage = await upload(url, request.inputImage, signal);
           const graph = fillComfyWorkflow(workflow, {
             prompt: request.prompt,
             negative_prompt: [request.negativePrompt, options.negativePrompt].filter(Boolean).join(', '),
@@ -459,7 +513,14 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
               : { input_image: inputImage, denoise: request.strength ?? DEFAULT_EDIT_DENOISE }),
           });
           report(run, 0);
-          const images = await runOnce(url, graph, (fraction) => report(run, fraction), signal);
+          const images = await runOnce(
+            url,
+            graph,
+            (fraction) => report(run, fraction),
+            (promptId) => started(run, promptId),
+            signal,
+            request.detach,
+          );
           for (const bytes of images) files.push(toMediaFile(bytes, runSeed));
         }
         if (files.length < request.count) {
@@ -470,6 +531,17 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
         return files.slice(0, request.count);
       };
       try {
+        if (resumed) {
+          try {
+            return await pool.runOn(resumed.url, (url, hasLease) => job(url, resumed.prompts, hasLease), signal);
+          } catch (error) {
+            // The instance went down with our prompt on it, or lost it while another job holds it:
+            // the job starts afresh on a free healthy instance.
+            const isStartAfresh =
+              error instanceof InstanceNotHeldError || (error instanceof ProviderError && instanceDown.has(error));
+            if (!isStartAfresh) throw error;
+          }
+        }
         // An instance that went down under the job hands it to the next healthy one, each instance at most once.
         for (let attempt = 1; ; attempt += 1) {
           try {
@@ -490,7 +562,37 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
         if (request.jobKey !== undefined) progress.delete(request.jobKey);
       }
     },
+    async cancelImages(handle) {
+      const job = parseJobHandle(handle, instances);
+      // Earlier runs have ended; only the last prompt can still be queued or running.
+      const last = job?.prompts.at(-1);
+      if (job && last !== undefined) await cancel(job.url, last);
+    },
   };
+}
+
+/** A resumed job must submit anew on an instance whose lease it does not hold. */
+class InstanceNotHeldError extends Error {}
+
+/** What `onStarted` stores for a ComfyUI job: the instance, the seed of its first run, and the prompt of each run begun. */
+type ComfyJobHandle = { url: string; seed: number; prompts: string[] };
+
+/** A stored handle of this provider's, or `undefined` for garbage or an instance no longer configured. */
+function parseJobHandle(
+  text: string | undefined,
+  instances: ReadonlyMap<string, Instance>,
+): ComfyJobHandle | undefined {
+  if (text === undefined) return undefined;
+  const value = safeJson(text) as Partial<ComfyJobHandle> | undefined;
+  if (
+    typeof value?.url !== 'string' ||
+    !instances.has(value.url) ||
+    !Number.isInteger(value.seed) ||
+    !Array.isArray(value.prompts) ||
+    !value.prompts.every((id) => typeof id === 'string')
+  )
+    return undefined;
+  return { url: value.url, seed: value.seed as number, prompts: value.prompts };
 }
 
 /** Socket messages received before the prompt's id was known. */

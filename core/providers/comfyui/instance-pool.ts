@@ -15,6 +15,14 @@ export interface InstancePool {
    * with the signal's reason when `signal` fires first.
    */
   run<T>(task: (url: string) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /**
+   * Runs `task` on `url` itself: following a job an earlier attempt left running there (a worker
+   * that died). Takes that instance's lease when it is free, so no new job is sent there while
+   * ours runs; when it is held, it is the dead attempt's lease (until it lapses) or one of a job
+   * already sent there, and the task runs without a second one rather than wait behind it
+   * (`hasLease` false: it may follow what runs there, but must not send anything new).
+   */
+  runOn<T>(url: string, task: (url: string, hasLease: boolean) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Takes `url` out of rotation until its health check passes (after a refused connection, a 5xx). */
   markUnhealthy(url: string): void;
 }
@@ -84,6 +92,15 @@ export function createInstancePool(options: InstancePoolOptions): InstancePool {
           }
         }
         await pause(retryMs * (0.5 + Math.random()), signal);
+      }
+    },
+    async runOn(url, task, signal) {
+      signal?.throwIfAborted();
+      const lease = await options.leases.tryAcquire(`instance:${options.name}:${url}`, perInstance);
+      try {
+        return await task(url, lease !== undefined);
+      } finally {
+        await lease?.release();
       }
     },
     markUnhealthy(url) {

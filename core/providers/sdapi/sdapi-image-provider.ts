@@ -167,6 +167,9 @@ export function createSdApiImageProvider(options: SdApiImageProviderOptions): Sd
       const response = await onServer(request.signal, async (held) => {
         if (request.signal) running.set(request.signal, held.server);
         try {
+          // No job id to resume by (a retry runs anew), but the server is named so a cancel from
+          // another process reaches it (`cancelImages`).
+          await request.onStarted?.(JSON.stringify({ server: held.server.baseUrl }));
           return await callSdApi<GenerationResponse>(NAME, held.server, path, {
             method: 'POST',
             body,
@@ -222,6 +225,13 @@ export function createSdApiImageProvider(options: SdApiImageProviderOptions): Sd
       return { bytes, mime: mimeOf(bytes), ...(size ? { width: size.width, height: size.height } : {}) };
     },
 
+    async cancelImages(handle: string): Promise<void> {
+      const server = findServer(options.servers, handle);
+      if (!server) return;
+      // The server runs one job at a time, held by this job until it ends: the interrupt stops ours.
+      await callSdApi(NAME, server, '/sdapi/v1/interrupt', { method: 'POST', timeoutMs: 5_000 }).catch(() => undefined);
+    },
+
     async readProgress(signal: AbortSignal): Promise<ImageProgress | undefined> {
       const server = running.get(signal);
       if (!server) return undefined;
@@ -233,6 +243,17 @@ export function createSdApiImageProvider(options: SdApiImageProviderOptions): Sd
       };
     },
   };
+}
+
+/** The configured server a stored handle names; `undefined` for garbage or a server no longer configured. */
+function findServer(servers: readonly SdApiServer[], handle: string): SdApiServer | undefined {
+  let named: unknown;
+  try {
+    named = (JSON.parse(handle) as { server?: unknown }).server;
+  } catch {
+    return undefined;
+  }
+  return servers.find((server) => server.baseUrl === named);
 }
 
 /** The seed of each picture from `info`, a JSON string with `all_seeds` (or only `seed`: the first picture's). */

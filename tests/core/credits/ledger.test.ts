@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantCredits } from '#core/credits/grant-credits';
 import { reserveCredits } from '#core/credits/reserve-credits';
-import { captureReservation, releaseReservation } from '#core/credits/settle-reservation';
+import { captureReservation, captureReservationLocked, releaseReservation } from '#core/credits/settle-reservation';
+import { withAccountLock } from '#core/credits/ledger-transaction';
 import { expireCreditLots } from '#core/credits/expire-credit-lots';
 import { clawBackCredits } from '#core/credits/claw-back-credits';
 import { getBalance } from '#core/credits/get-balance';
@@ -182,6 +183,53 @@ for (const kind of ['postgres', 'pglite'] as const) {
       expect((await getBalance(db.prisma, userId, now)).available).toBe(3);
       const kinds = (await listLedger(db.prisma, userId, { includeCaptures: true })).map((line) => line.kind);
       expect(kinds).toEqual(['capture', 'reserve', 'grant']);
+    });
+
+    it('captures part of a reservation once, giving the rest back to the lots it took last', async () => {
+      const userId = await newUser();
+      const soon = await grantCredits(db.prisma, {
+        userId,
+        amount: 3,
+        source: 'plan_period',
+        idempotencyKey: `soon:${userId}`,
+        expiresAt: new Date(now.getTime() + 2 * HOUR),
+      });
+      const late = await grantCredits(db.prisma, {
+        userId,
+        amount: 5,
+        source: 'pack',
+        idempotencyKey: `late:${userId}`,
+        expiresAt: new Date(now.getTime() + 48 * HOUR),
+      });
+      const reservation = await reserveCredits(db.prisma, {
+        userId,
+        amount: 6,
+        idempotencyKey: `r:${userId}`,
+        expiresAt: new Date(now.getTime() + HOUR),
+        now,
+      });
+      const part = { keep: 2, reason: 'generation_partial', now };
+      const capture = () =>
+        withAccountLock(db.prisma, userId, (tx) => captureReservationLocked(tx, reservation.id, part));
+      expect(await capture()).toBe('captured');
+      expect(await capture()).toBe('already_captured');
+      expect(await releaseReservation(db.prisma, reservation.id, 'failed', now)).toBe('already_captured');
+      const remaining = new Map(
+        (await db.prisma.creditLot.findMany({ where: { userId } })).map((lot) => [lot.id, lot.remaining]),
+      );
+      // 3 + 3 were taken (soonest-expiring first); 4 go back: 3 to the later lot, 1 to the sooner.
+      expect([remaining.get(soon.lotId as string), remaining.get(late.lotId as string)]).toEqual([1, 5]);
+      const entries = await db.prisma.creditLedgerEntry.findMany({
+        where: { reservationId: reservation.id },
+        orderBy: { id: 'asc' },
+      });
+      expect(entries.map((entry) => [entry.kind, entry.delta, entry.reason])).toEqual([
+        ['reserve', -6, expect.anything()],
+        ['capture', 0, 'generation'],
+        ['release', 4, 'generation_partial'],
+      ]);
+      expect((await getBalance(db.prisma, userId, now)).available).toBe(6);
+      expect(await findLedgerViolations(db.prisma)).toEqual([]);
     });
 
     it('expires lapsed lots once, and credits released into an expired lot expire too', async () => {

@@ -4,7 +4,11 @@ import { createLogger } from '#core';
 import { closeRedisConnection, createRedisConnection, type Redis } from '#core/infra/redis';
 import { createRedisSlotLeases, type SlotLeases } from '#core/infra/rate-limit/slot-leases';
 import { createComfyUiImageProvider } from '#core/providers/comfyui/comfyui-image-provider';
-import { DEFAULT_TXT2IMG_WORKFLOW, loadComfyWorkflow } from '#core/providers/comfyui/comfyui-workflow';
+import {
+  DEFAULT_TXT2IMG_WORKFLOW,
+  fillComfyWorkflow,
+  loadComfyWorkflow,
+} from '#core/providers/comfyui/comfyui-workflow';
 import type { ImageRequest } from '#core/providers/ports';
 import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { providerErrorOf } from '#tests/core/providers/provider-error-of';
@@ -120,5 +124,63 @@ describe('ComfyUI instances across worker processes', () => {
     const [file] = await worker(leases(1_000)).generateImages(REQUEST);
     expect(file?.bytes.length).toBeGreaterThan(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  /** Submits a prompt to `fake` as a worker that then died would have, and its stored handle. */
+  async function submittedByADeadWorker(fake: FakeComfyUiApi): Promise<{ id: string; handle: string }> {
+    const graph = fillComfyWorkflow(WORKFLOW, {
+      prompt: 'left behind',
+      negative_prompt: '',
+      seed: 9,
+      width: 64,
+      height: 64,
+      batch_size: 1,
+    });
+    const response = await fetch(`${fake.url}/prompt`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: graph, client_id: 'dead' }),
+    });
+    const { prompt_id: id } = (await response.json()) as { prompt_id: string };
+    return { id, handle: JSON.stringify({ url: fake.url, seed: 9, prompts: [id] }) };
+  }
+
+  it("a resumed job follows its prompt on its instance without waiting for the dead worker's lease", async () => {
+    a.stepMs = 200;
+    const { handle } = await submittedByADeadWorker(a);
+    const redis = createRedisConnection(REDIS_URL, { role: 'test-dead-worker' });
+    connections.push(redis);
+    await redis.zadd(`semaphore:${prefix}slots:instance:comfyui:${a.url}`, Date.now(), 'dead');
+
+    const started = Date.now();
+    const [file] = await worker(leases(10_000)).generateImages({ ...REQUEST, resume: handle });
+    expect(file?.bytes.length).toBeGreaterThan(0);
+    // Done when the prompt is (3 steps of 200 ms), long before the dead lease's 10 s lapse.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(a.requests.filter((request) => request.method === 'POST' && request.path === '/prompt')).toHaveLength(1);
+  });
+
+  it('a resumed job holds its free instance, so a new job goes to the other one', async () => {
+    a.stepMs = 200;
+    const { handle } = await submittedByADeadWorker(a);
+    const following = worker().generateImages({ ...REQUEST, resume: handle });
+    await a.waitForRequest((request) => request.path.startsWith('/history/'));
+    await worker().generateImages({ ...REQUEST, prompt: 'a new job' });
+    await following;
+    expect(a.prompts.size).toBe(1);
+    expect(b.prompts.size).toBe(1);
+    expect(a.peakQueued).toBe(1);
+  });
+
+  it('a resumed job whose prompt its instance lost submits anew on a free instance, not beside the holder', async () => {
+    const redis = createRedisConnection(REDIS_URL, { role: 'test-dead-worker' });
+    connections.push(redis);
+    await redis.zadd(`semaphore:${prefix}slots:instance:comfyui:${a.url}`, Date.now(), 'other');
+    const lost = JSON.stringify({ url: a.url, seed: 4, prompts: ['5b2c0c1e-0000-4000-8000-000000000000'] });
+
+    const [file] = await worker(leases(10_000)).generateImages({ ...REQUEST, resume: lost });
+    expect(file?.seed).toBe(4);
+    expect(a.prompts.size).toBe(0);
+    expect(b.prompts.size).toBe(1);
   });
 });

@@ -161,6 +161,32 @@ describe('createSdApiImageProvider against the fake A1111 over HTTP', () => {
     expect(fake.jobs[0]?.interrupted).toBe(true);
   });
 
+  it('names its server through onStarted, and a cancel by that handle from another process interrupts it', async () => {
+    fake.msPerImage = 2_000;
+    const handles: string[] = [];
+    const call = provider.generateImages({
+      prompt: 'slow',
+      model: 'sdxl-base',
+      aspectRatio: '1:1',
+      count: 1,
+      quality: 'standard',
+      onStarted: async (handle) => {
+        handles.push(handle);
+      },
+    });
+    await fake.waitForRequest((r) => r.path === '/sdapi/v1/txt2img');
+    expect(handles).toHaveLength(1);
+    // The handle names the server, never its credentials.
+    expect(handles[0]).not.toContain('p@ss');
+    const other = build(fake.urlWithAuth);
+    await other.cancelImages!('not json');
+    expect(fake.interrupts).toBe(0);
+    await other.cancelImages!(handles[0]!);
+    expect(fake.interrupts).toBe(1);
+    await call.catch(() => undefined);
+    expect(fake.jobs[0]?.interrupted).toBe(true);
+  });
+
   it('interrupts the server when a call times out, too', async () => {
     fake.msPerImage = 2_000;
     const config = loadConfig({ SDAPI_URLS: fake.urlWithAuth });
