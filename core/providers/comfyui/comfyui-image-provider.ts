@@ -5,7 +5,15 @@ import { fillComfyWorkflow, type ComfyWorkflow, type WorkflowGraph } from '#core
 import { createInstancePool, NoHealthyInstanceError } from '#core/providers/comfyui/instance-pool';
 import { readImageSize } from '#core/providers/google/read-image-size';
 import { abortedProviderError, kindForHttpStatus } from '#core/providers/map-provider-error';
-import type { AspectRatio, ImageProvider, ImageRequest, MediaFile } from '#core/providers/ports';
+import type {
+  AspectRatio,
+  ImageProgress,
+  ImageProgressReader,
+  ImageProvider,
+  ImageRequest,
+  MediaFile,
+  ProgressQuery,
+} from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
 
 const NAME = 'comfyui';
@@ -63,11 +71,8 @@ export type ComfyUiImageProviderOptions = {
   recheckMs?: number;
 };
 
-/** The ComfyUI provider, which also reports how far each running job is. */
-export type ComfyUiImageProvider = ImageProvider & {
-  /** The running job's progress, 0..100, by `ImageRequest.jobKey`; `undefined` when that job is not running here. */
-  readProgress(jobKey: string): number | undefined;
-};
+/** The ComfyUI provider, which also reports how far each running job is (by `ImageRequest.jobKey`, from the `/ws` progress events). */
+export type ComfyUiImageProvider = ImageProvider & ImageProgressReader;
 
 /** A file in ComfyUI's folders as `/history` names it. */
 type ImageRef = { filename: string; subfolder: string; type: string };
@@ -109,6 +114,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       return [parsed.base.href.replace(/\/$/, ''), parsed];
     }),
   );
+  /** How far each running job is, 0..1, by `ImageRequest.jobKey`. */
   const progress = new Map<string, number>();
   /** Failures that took their instance out of rotation: the job goes on to another instance. */
   const instanceDown = new WeakSet<ProviderError>();
@@ -422,8 +428,9 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       canEdit: options.models.some((model) => model.editWorkflow !== undefined),
       maxCount: MAX_COUNT,
     },
-    readProgress(jobKey) {
-      return progress.get(jobKey);
+    async readProgress({ jobKey }: ProgressQuery): Promise<ImageProgress | undefined> {
+      const fraction = progress.get(jobKey);
+      return fraction === undefined ? undefined : { fraction };
     },
     async generateImages(request: ImageRequest): Promise<MediaFile[]> {
       if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_COUNT) {
@@ -438,7 +445,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       const batched = workflow.placeholders.has('batch_size');
       const runs = batched ? 1 : request.count;
       const report = (done: number, fraction: number) => {
-        if (request.jobKey !== undefined) progress.set(request.jobKey, Math.round(((done + fraction) / runs) * 100));
+        if (request.jobKey !== undefined) progress.set(request.jobKey, (done + fraction) / runs);
       };
       const job = async (url: string): Promise<MediaFile[]> => {
         const inputImage = request.inputImage ? await upload(url, request.inputImage, signal) : undefined;
@@ -454,7 +461,8 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
             batch_size: batched ? request.count : 1,
             ...(inputImage === undefined ? {} : { input_image: inputImage }),
           });
-          report(run, 0);
+          // Before the first progress event nothing is known yet: no made-up 0%.
+          if (run > 0) report(run, 0);
           const images = await runOnce(url, graph, (fraction) => report(run, fraction), signal);
           for (const bytes of images) files.push(toMediaFile(bytes, runSeed));
         }

@@ -8,6 +8,7 @@ import type {
   ImageRequest,
   ImageUpscaler,
   MediaFile,
+  ProgressQuery,
   UpscaleRequest,
 } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
@@ -221,7 +222,7 @@ export function createSdApiImageProvider(options: SdApiImageProviderOptions): Sd
       return { bytes, mime: mimeOf(bytes), ...(size ? { width: size.width, height: size.height } : {}) };
     },
 
-    async readProgress(signal: AbortSignal): Promise<ImageProgress | undefined> {
+    async readProgress({ signal }: ProgressQuery): Promise<ImageProgress | undefined> {
       const server = running.get(signal);
       if (!server) return undefined;
       const progress = await pool.readProgress(server);
