@@ -4,6 +4,13 @@ import { isWebDelivery, type DeliveryTarget } from '#core/generation/delivery-ta
 
 /** How long a worker waits for the adapter to show a job's first status before updating it. */
 export const STATUS_MESSAGE_WAIT_MS = 3_000;
+/**
+ * The least time between two messages of ours to one chat (sent or edited) across processes:
+ * Telegram allows about one a second per chat
+ * (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this), and a
+ * process's own throttler only spaces its own calls.
+ */
+export const CHAT_GAP_MS = 1_100;
 const POLL_MS = 100;
 
 type NotifyDeps = Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger'>;
@@ -28,7 +35,8 @@ export async function notifyJob(deps: NotifyDeps, generationId: string, replies:
  * Reads the delivery target fresh each time, so the status message the adapter recorded
  * (`rememberStatusMessage`) is the one edited; before the first update it waits briefly for that
  * record, so a fast worker in another process cannot overwrite a result with a late "queued"
- * edit. A status message id the notifier reports is remembered.
+ * edit, and sends no sooner than {@link CHAT_GAP_MS} after the status message last changed. A
+ * status message id the notifier reports is remembered with the time.
  */
 export async function sendToChat(deps: NotifyDeps, generationId: string, replies: Reply[]): Promise<boolean> {
   let target = await readTarget(deps, generationId);
@@ -40,10 +48,14 @@ export async function sendToChat(deps: NotifyDeps, generationId: string, replies
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     target = (await readTarget(deps, generationId)) ?? target;
   }
+  // The status message was shown or edited just now, perhaps by another process: keep the chat's pace.
+  const gap = (target.statusAt ?? 0) + CHAT_GAP_MS - Date.now();
+  if (gap > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(gap, CHAT_GAP_MS)));
   const result = await notifier.send(target, replies);
-  if (result.statusMessageId && result.statusMessageId !== target.statusMessageId) {
-    await deps.prisma
-      .$executeRaw`UPDATE generations SET delivery = jsonb_set(delivery, '{statusMessageId}', to_jsonb(${result.statusMessageId}::text)) WHERE id = ${generationId}::uuid`;
+  if (result.statusMessageId) {
+    await deps.prisma.$executeRaw`UPDATE generations
+         SET delivery = delivery || jsonb_build_object('statusMessageId', ${result.statusMessageId}::text, 'statusAt', ${Date.now()}::bigint)
+       WHERE id = ${generationId}::uuid`;
   }
   return true;
 }
