@@ -14,7 +14,7 @@ export const PROGRESS_EDIT_SPACING_MS = 3_000;
 export type ProgressReply = Extract<Reply, { type: 'status' }>;
 
 /** What {@link notifyProgress} did. */
-export type ProgressOutcome = 'sent' | 'unchanged' | 'paced' | 'not_shown' | 'failed';
+export type ProgressOutcome = 'sent' | 'unchanged' | 'paced' | 'no_message' | 'not_shown' | 'failed';
 
 type ProgressDeps = Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'limiter'>;
 
@@ -25,8 +25,8 @@ type ProgressDeps = Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger' | 'limiter'
  * - the status message changed less than {@link PROGRESS_EDIT_SPACING_MS} ago, or another job of
  *   the same chat was edited that recently (a deployment-wide window per chat, through the
  *   limiter, so every worker shares it);
- * - the chat has no status message yet, the job is no longer `whileStatus`, or it was started
- *   on the website.
+ * - the job is no longer `whileStatus`, or it was started on the website; the chat has no
+ *   status message yet (`no_message`: the caller may send one through `notifyJob`).
  * A later tick sends the newest text instead: progress is best effort, so a failure is logged,
  * never thrown. The edit itself goes through the notifier, whose platform client keeps the
  * deployment's send pace (behind results).
@@ -35,7 +35,7 @@ export async function notifyProgress(
   deps: ProgressDeps,
   generationId: string,
   reply: ProgressReply,
-  whileStatus: 'queued' | 'running',
+  whileStatus: 'queued' | 'running' | 'uploading',
 ): Promise<ProgressOutcome> {
   try {
     const row = await deps.prisma.generation.findUnique({
@@ -45,7 +45,8 @@ export async function notifyProgress(
     if (!row || row.status !== whileStatus || isWebDelivery(row.delivery)) return 'not_shown';
     const target = row.delivery as DeliveryTarget;
     const notifier = deps.notifiers[target.platform];
-    if (!notifier || !target.statusMessageId) return 'not_shown';
+    if (!notifier) return 'not_shown';
+    if (!target.statusMessageId) return 'no_message';
     const signature = JSON.stringify(reply.text);
     if (target.statusText === signature) return 'unchanged';
     const shownAt = target.statusAt ?? row.createdAt.getTime();
