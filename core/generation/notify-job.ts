@@ -49,8 +49,17 @@ export async function sendToChat(deps: NotifyDeps, generationId: string, replies
     target = (await readTarget(deps, generationId)) ?? target;
   }
   // The status message was shown or edited just now, perhaps by another process: keep the chat's pace.
-  const gap = (target.statusAt ?? 0) + CHAT_GAP_MS - Date.now();
-  if (gap > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(gap, CHAT_GAP_MS)));
+  // A progress edit another process started meanwhile moves the mark: wait again (bounded).
+  for (let round = 0; round < 3; round++) {
+    const gap = (target.statusAt ?? 0) + CHAT_GAP_MS - Date.now();
+    if (gap <= 0) break;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(gap, CHAT_GAP_MS)));
+    target = (await readTarget(deps, generationId)) ?? target;
+  }
+  // Other processes' progress edits of this job keep their distance from this message, too.
+  await deps.prisma.$executeRaw`UPDATE generations
+       SET delivery = delivery || jsonb_build_object('statusAt', ${Date.now()}::bigint)
+     WHERE id = ${generationId}::uuid AND delivery ? 'statusMessageId'`;
   const result = await notifier.send(target, replies);
   if (result.statusMessageId) {
     await deps.prisma.$executeRaw`UPDATE generations

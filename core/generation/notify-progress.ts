@@ -56,13 +56,20 @@ export async function notifyProgress(
       perMs: PROGRESS_EDIT_SPACING_MS,
     });
     if (!take.allowed) return 'paced';
+    // Marked before (other senders of this job see an edit under way) and after (the pace counts
+    // from when the chat got it: an edit may wait for the send pace behind results).
+    await markShown(deps, generationId, {});
     await notifier.send(target, [{ ...reply, isProgress: true }]);
-    await deps.prisma.$executeRaw`UPDATE generations
-         SET delivery = delivery || jsonb_build_object('statusText', ${signature}::text, 'statusAt', ${Date.now()}::bigint)
-       WHERE id = ${generationId}::uuid AND status::text = ${whileStatus}`;
+    await markShown(deps, generationId, { statusText: signature });
     return 'sent';
   } catch (error) {
     deps.logger.warn({ err: error, generationId }, 'progress edit failed');
     return 'failed';
   }
+}
+
+async function markShown(deps: Pick<CoreDeps, 'prisma'>, generationId: string, extra: { statusText?: string }) {
+  const fields = JSON.stringify({ statusAt: Date.now(), ...extra });
+  await deps.prisma
+    .$executeRaw`UPDATE generations SET delivery = delivery || ${fields}::jsonb WHERE id = ${generationId}::uuid`;
 }
