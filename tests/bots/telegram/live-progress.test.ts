@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translate } from '#core';
+import { loadConfig } from '#core/config/load-config';
+import { createProviderRegistry } from '#core/providers/create-provider-registry';
+import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
+import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
+import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { FakeSdApi } from '#tests/fakes/sdapi-api';
 import {
   balanceOf,
@@ -154,6 +159,65 @@ describe('live progress in the Telegram status message', () => {
     await waitUntil(
       () => (sd.interrupts > interruptsBefore ? true : undefined),
       () => 'the server to be told to stop',
+    );
+    expect(await ledgerOf(h.t.database.prisma, generation.id)).toEqual([
+      ['reserve', -generation.cost],
+      ['release', generation.cost],
+    ]);
+  });
+});
+
+/** The same on ComfyUI: the percentages of its `/ws` progress events, and Cancel reaching `/interrupt`. */
+describe('live progress of a ComfyUI job in the Telegram status message', () => {
+  const STEPS = 8;
+  let comfy: FakeComfyUiApi;
+  let h: TelegramHarness;
+
+  beforeAll(async () => {
+    comfy = await FakeComfyUiApi.start({ steps: STEPS, stepMs: 900 });
+    const env = { COMFYUI_URLS: comfy.url };
+    h = await startTelegramHarness({
+      mode: 'polling',
+      env,
+      providers: createProviderRegistry(loadConfig(env), {
+        demoImage: createDemoImageProvider(),
+        demoVideo: createDemoVideoProvider(),
+      }),
+    });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await comfy?.close();
+  });
+
+  it('shows the sampler’s step percentages, then Cancel interrupts our prompt', { timeout: 60_000 }, async () => {
+    const chat = 5201;
+    await onboard(h.fake, chat);
+    sendText(h.fake, { fromId: chat, text: '/imagine a fox made of paper' });
+    const edit = await waitForText(h.fake, chat, PERCENT, 20_000);
+    const percent = Number(PERCENT.exec(shownText(edit))?.[1]);
+    const steps = Array.from({ length: STEPS }, (_, step) => Math.floor(((step + 1) / STEPS) * 100));
+    expect(steps).toContain(percent);
+    const generation = await h.t.database.prisma.generation.findFirstOrThrow({
+      where: { prompt: 'a fox made of paper' },
+    });
+    const [prompt] = [...comfy.prompts.values()];
+
+    const press = await pressButton(h.fake, {
+      chatId: chat,
+      fromId: chat,
+      label: translate('en', 'job.cancel_button'),
+    });
+    await waitForAnswer(h.fake, press);
+    await waitUntil(
+      () => (comfy.interrupts.length > 0 ? true : undefined),
+      () => 'ComfyUI to be told to stop',
+    );
+    expect(comfy.interrupts[0]?.running).toBe(prompt?.id);
+    await waitUntil(
+      () => (prompt?.state === 'interrupted' ? true : undefined),
+      () => 'the prompt to stop',
     );
     expect(await ledgerOf(h.t.database.prisma, generation.id)).toEqual([
       ['reserve', -generation.cost],
