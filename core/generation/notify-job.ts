@@ -1,6 +1,8 @@
 import type { CoreDeps } from '#core/core-deps';
 import type { Reply } from '#core/chat/reply';
 import { isWebDelivery, type DeliveryTarget } from '#core/generation/delivery-target';
+import { holdChat } from '#core/generation/notify-progress';
+import type { SlotHold } from '#core/infra/rate-limit/rate-limiter';
 
 /** How long a worker waits for the adapter to show a job's first status before updating it. */
 export const STATUS_MESSAGE_WAIT_MS = 3_000;
@@ -12,8 +14,11 @@ export const STATUS_MESSAGE_WAIT_MS = 3_000;
  */
 export const CHAT_GAP_MS = 1_100;
 const POLL_MS = 100;
+/** Looks for a progress edit under way in the chat to finish: up to 3 s. */
+const HOLD_TRIES = 30;
 
-type NotifyDeps = Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger'>;
+/** `limiter`, when given, keeps this message apart from progress edits of the chat in other processes. */
+type NotifyDeps = Pick<CoreDeps, 'prisma' | 'notifiers' | 'logger'> & Partial<Pick<CoreDeps, 'limiter'>>;
 
 /**
  * Sends a job's progress notice to its chat. Progress is best effort: a failure is logged, never
@@ -56,11 +61,26 @@ export async function sendToChat(deps: NotifyDeps, generationId: string, replies
     await new Promise((resolve) => setTimeout(resolve, Math.min(gap, CHAT_GAP_MS)));
     target = (await readTarget(deps, generationId)) ?? target;
   }
-  // Other processes' progress edits of this job keep their distance from this message, too.
-  await deps.prisma.$executeRaw`UPDATE generations
-       SET delivery = delivery || jsonb_build_object('statusAt', ${Date.now()}::bigint)
-     WHERE id = ${generationId}::uuid AND delivery ? 'statusMessageId'`;
-  const result = await notifier.send(target, replies);
+  // A status notice with no status message shown yet (the bot has not answered yet, under load)
+  // would start a second one next to the bot's: the next progress tick edits the bot's instead.
+  if (!target.statusMessageId && replies.every(isOpenStatus)) return true;
+  // Waits (bounded) for a progress edit of this chat under way in another process, then keeps
+  // other processes' edits away while this message goes out.
+  let hold: SlotHold | undefined;
+  const { limiter } = deps;
+  for (let tries = 0; limiter && tries < HOLD_TRIES && !hold; tries++) {
+    hold = await holdChat({ limiter }, target).catch(() => undefined);
+    if (!hold) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  let result: Awaited<ReturnType<typeof notifier.send>>;
+  try {
+    await deps.prisma.$executeRaw`UPDATE generations
+         SET delivery = delivery || jsonb_build_object('statusAt', ${Date.now()}::bigint)
+       WHERE id = ${generationId}::uuid AND delivery ? 'statusMessageId'`;
+    result = await notifier.send(target, replies);
+  } finally {
+    await hold?.release();
+  }
   if (result.statusMessageId) {
     await deps.prisma.$executeRaw`UPDATE generations
          SET delivery = delivery || jsonb_build_object('statusMessageId', ${result.statusMessageId}::text, 'statusAt', ${Date.now()}::bigint)
@@ -73,4 +93,16 @@ export async function sendToChat(deps: NotifyDeps, generationId: string, replies
 async function readTarget(deps: Pick<CoreDeps, 'prisma'>, generationId: string): Promise<DeliveryTarget | undefined> {
   const row = await deps.prisma.generation.findUnique({ where: { id: generationId }, select: { delivery: true } });
   return row && !isWebDelivery(row.delivery) ? (row.delivery as DeliveryTarget) : undefined;
+}
+
+/** A notice of a job still under way (not its final word, which is always sent). */
+function isOpenStatus(reply: Reply): boolean {
+  if (reply.type !== 'status') return false;
+  const { key } = reply.text;
+  return (
+    key.startsWith('job.running') ||
+    key.startsWith('job.queued') ||
+    key === 'job.uploading' ||
+    key === 'job.provider_busy'
+  );
 }

@@ -56,11 +56,18 @@ export async function notifyProgress(
       perMs: PROGRESS_EDIT_SPACING_MS,
     });
     if (!take.allowed) return 'paced';
-    // Marked before (other senders of this job see an edit under way) and after (the pace counts
-    // from when the chat got it: an edit may wait for the send pace behind results).
-    await markShown(deps, generationId, {});
-    await notifier.send(target, [{ ...reply, isProgress: true }]);
-    await markShown(deps, generationId, { statusText: signature });
+    // One status message change per chat at a time across processes: an edit may wait in the send
+    // pace behind results, and the next one must not overtake it.
+    const hold = await holdChat(deps, target);
+    if (!hold) return 'paced';
+    try {
+      // Marked before (other senders see an edit under way) and after (the pace counts from when the chat got it).
+      await markShown(deps, generationId, {});
+      await notifier.send(target, [{ ...reply, isProgress: true }]);
+      await markShown(deps, generationId, { statusText: signature });
+    } finally {
+      await hold.release();
+    }
     return 'sent';
   } catch (error) {
     deps.logger.warn({ err: error, generationId }, 'progress edit failed');
@@ -72,4 +79,9 @@ async function markShown(deps: Pick<CoreDeps, 'prisma'>, generationId: string, e
   const fields = JSON.stringify({ statusAt: Date.now(), ...extra });
   await deps.prisma
     .$executeRaw`UPDATE generations SET delivery = delivery || ${fields}::jsonb WHERE id = ${generationId}::uuid`;
+}
+
+/** Takes the chat's status lock: the one change of a status message under way in that chat. */
+export function holdChat(deps: Pick<CoreDeps, 'limiter'>, target: Pick<DeliveryTarget, 'platform' | 'chatId'>) {
+  return deps.limiter.tryHold(`status-change:${target.platform}:${target.chatId}`, 1);
 }
