@@ -17,9 +17,11 @@ export type ProgressEditFigures = {
   maxProgressEditsPerWindow: number;
   /** Most status edits of any kind (progress and state changes) one chat got within any 3 s. */
   maxEditsPerWindow: number;
-  /** Edits Telegram refused with 429. */
+  /** Progress edits Telegram refused with 429. */
   editsRefused: number;
-  /** Other calls refused with 429 within a second after an accepted edit in their chat. */
+  /** State-change edits ("Creating…", "sending…") Telegram refused with 429: no progress edits, reported apart. */
+  stateEditsRefused: number;
+  /** Other calls refused with 429 within a second after an accepted progress edit in their chat. */
   refusedAfterEdit: number;
   /** Every 429 by method, e.g. `sendMessage 3, editMessageText 1`. */
   refusedByMethod: string;
@@ -45,17 +47,19 @@ export function measureProgressEdits(calls: readonly TelegramCall[]): ProgressEd
     return map;
   };
   const acceptedAt = byChat(accepted);
+  const progressAt = byChat(accepted.filter(isProgress));
   const refusedAfterEdit = calls.filter((call) => {
     if (call.status !== 429 || call.method === 'editMessageText') return false;
     const chat = chatOf(call);
-    return (acceptedAt.get(chat ?? Number.NaN) ?? []).some((at) => at <= call.at && call.at - at < CHAT_SECOND_MS);
+    return (progressAt.get(chat ?? Number.NaN) ?? []).some((at) => at <= call.at && call.at - at < CHAT_SECOND_MS);
   }).length;
   return {
     edits: accepted.length,
     progressEdits: accepted.filter(isProgress).length,
     maxProgressEditsPerWindow: maxInWindow(byChat(accepted.filter(isProgress))),
     maxEditsPerWindow: maxInWindow(acceptedAt),
-    editsRefused: edits.filter((call) => call.status === 429).length,
+    editsRefused: edits.filter((call) => call.status === 429 && isProgress(call)).length,
+    stateEditsRefused: edits.filter((call) => call.status === 429 && !isProgress(call)).length,
     refusedAfterEdit,
     refusedByMethod: countByMethod(calls.filter((call) => call.status === 429)),
   };

@@ -494,7 +494,7 @@ try {
         'no 429 from progress edits, ≤ 1 progress edit per chat per 3 s, every check',
         load.problems.length === 0,
       ),
-      note: `429 on edits ${progress.editsRefused}, right after an edit ${progress.refusedAfterEdit}; max per chat per 3 s: ${progress.maxProgressEditsPerWindow} progress, ${progress.maxEditsPerWindow} any status edit; figures in ${load.file}`,
+      note: `429 on progress edits ${progress.editsRefused}, right after one ${progress.refusedAfterEdit}, on state-change edits ${progress.stateEditsRefused}; max per chat per 3 s: ${progress.maxProgressEditsPerWindow} progress, ${progress.maxEditsPerWindow} any status edit; figures in ${load.file}`,
     });
   }
 } finally {

@@ -226,7 +226,7 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
     if (options.sd) {
       if (progress.editsRefused > 0 || progress.refusedAfterEdit > 0)
         problems.push(
-          `progress edits met flood control: ${progress.editsRefused} edit(s) refused, ${progress.refusedAfterEdit} call(s) refused right after an edit in their chat`,
+          `progress edits met flood control: ${progress.editsRefused} progress edit(s) refused, ${progress.refusedAfterEdit} call(s) refused right after a progress edit in their chat`,
         );
       if (progress.maxProgressEditsPerWindow > 1)
         problems.push(`a chat got ${progress.maxProgressEditsPerWindow} progress edits within 3 s (at most 1)`);
@@ -275,7 +275,7 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
           ['Bot API calls', `${telegram.calls.length} (${telegram.tooManyRequests} answered 429 and were retried)`],
           [
             'status edits',
-            `${progress.edits} (${progress.progressEdits} progress); per chat within 3 s: progress max ${progress.maxProgressEditsPerWindow}, all status edits max ${progress.maxEditsPerWindow}; 429 on edits ${progress.editsRefused}, 429 right after an edit ${progress.refusedAfterEdit}; all 429s: ${progress.refusedByMethod}`,
+            `${progress.edits} (${progress.progressEdits} progress); per chat within 3 s: progress max ${progress.maxProgressEditsPerWindow}, all status edits max ${progress.maxEditsPerWindow}; 429 on progress edits ${progress.editsRefused} (on state-change edits ${progress.stateEditsRefused}), 429 right after a progress edit ${progress.refusedAfterEdit}; all 429s: ${progress.refusedByMethod}`,
           ],
           [
             'checks',
