@@ -82,8 +82,8 @@ async function main(): Promise<void> {
 
   if (config.telegram && (has('telegram') || has('worker') || has('web'))) {
     const { createTelegramApi, createTelegramBot, createTelegramNotifier } = await import('#bots/telegram/index');
-    const sharedPace = <T>(call: () => Promise<T>): Promise<T> =>
-      runtime.deps.limiter.schedule(TELEGRAM_SEND_LIMIT, call);
+    const sharedPace = <T>(call: () => Promise<T>, options?: { priority?: number }): Promise<T> =>
+      runtime.deps.limiter.schedule(TELEGRAM_SEND_LIMIT, call, options);
     if (has('telegram')) {
       const telegram = createTelegramBot(core, {
         config: config.telegram,

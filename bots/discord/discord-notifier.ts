@@ -117,6 +117,8 @@ async function sendWithBot(
       if (!isUnreachable(error)) throw error;
     }
   }
+  // A progress update only edits: a status message that is gone is not posted again.
+  if (reply.type === 'status' && reply.isProgress) return statusMessageId ?? ORIGINAL_MESSAGE;
   if (target.chatType !== 'private' && !message.isPrivate) {
     try {
       const mention = reply.type === 'media' ? target.platformUserId : undefined;

@@ -17,11 +17,17 @@ const UNTHROTTLED = new Set(['sendChatAction']);
 const RETRY = { maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true, rethrowInternalServerErrors: false };
 
 /**
- * Runs one message send in the deployment's shared pace (core's `TELEGRAM_SEND_LIMIT`, clustered
- * through Redis when there is one), so the bot and every worker together stay under Telegram's
- * overall limit.
+ * Runs one message send or edit in the deployment's shared pace (core's `TELEGRAM_SEND_LIMIT`,
+ * clustered through Redis when there is one), so the bot and every worker together stay under
+ * Telegram's overall limit. `priority` orders the calls waiting in this process: 0 first, 9 last.
  */
-export type SharedSendPace = <T>(call: () => Promise<T>) => Promise<T>;
+export type SharedSendPace = <T>(call: () => Promise<T>, options?: { priority?: number }) => Promise<T>;
+
+/** Sends (answers, results) go before edits (progress) when both wait for the shared pace. */
+export const SEND_PRIORITY = 4;
+export const EDIT_PRIORITY = 7;
+/** Edits of a message's text, caption or buttons: Telegram counts them against its limits too. */
+const EDIT_METHODS = new Set(['editMessageText', 'editMessageCaption', 'editMessageReplyMarkup', 'editMessageMedia']);
 
 /**
  * Installs, from the inside out: the shared pace (when given), the per-chat spacing, the
@@ -32,9 +38,12 @@ export function installApiTransformers(api: Api, options: { sharedPace?: SharedS
   const throttle = apiThrottler();
   const { sharedPace } = options;
   if (sharedPace)
-    api.config.use((prev, method, payload, signal) =>
-      isMessageSend(method, payload) ? sharedPace(() => prev(method, payload, signal)) : prev(method, payload, signal),
-    );
+    api.config.use((prev, method, payload, signal) => {
+      if (isMessageSend(method, payload))
+        return sharedPace(() => prev(method, payload, signal), { priority: SEND_PRIORITY });
+      if (EDIT_METHODS.has(method)) return sharedPace(() => prev(method, payload, signal), { priority: EDIT_PRIORITY });
+      return prev(method, payload, signal);
+    });
   api.config.use(spaceChatCalls());
   api.config.use((prev, method, payload, signal) =>
     UNTHROTTLED.has(method) ? prev(method, payload, signal) : throttle(prev, method, payload, signal),
@@ -44,8 +53,9 @@ export function installApiTransformers(api: Api, options: { sharedPace?: SharedS
 
 /**
  * A call that sends a new message to a chat: what Telegram's overall limit counts ("no more than
- * 30 messages per second"). Edits and deletions are left to each process's own throttler, so
- * progress edits never hold up answers and results; a chat action is no message.
+ * 30 messages per second"). Edits share that pace behind sends ({@link EDIT_PRIORITY}), so
+ * progress edits never hold up answers and results; deletions are left to each process's own
+ * throttler; a chat action is no message.
  */
 function isMessageSend(method: string, payload: unknown): boolean {
   return (

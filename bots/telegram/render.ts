@@ -11,10 +11,10 @@ import { isChatUnreachable, isMessageGone, isNotModified } from '#bots/telegram/
 type StatusReply = Extract<Reply, { type: 'status' }>;
 type MediaReply = Extract<Reply, { type: 'media' }>;
 
-/** Statuses while a job is waiting or working; any other status ends the job's chat action. */
-const OPEN_STATUS_KEYS = new Set(['job.queued', 'job.queued_next', 'job.running', 'job.uploading']);
+/** Statuses while a job is waiting or working (with or without a percentage and ETA); any other ends the job's chat action. */
+const isOpenStatus = (key: string) => key.startsWith('job.queued') || isWorkingStatus(key);
 /** Statuses while a provider works or the result uploads: "sending photo…" shows meanwhile. */
-const WORKING_STATUS_KEYS = new Set(['job.running', 'job.uploading']);
+const isWorkingStatus = (key: string) => key.startsWith('job.running') || key === 'job.uploading';
 /** Invoice title and description limits (https://core.telegram.org/bots/api#sendinvoice). */
 const MAX_INVOICE_TITLE = 32;
 const MAX_INVOICE_DESCRIPTION = 255;
@@ -114,8 +114,8 @@ export function createRenderer(deps: RendererDeps): Renderer {
     const { generationId } = reply;
     return statusMessages.serialize(generationId, async () => {
       if (statusMessages.isDelivered(generationId)) return statusMessages.messageIdOf(generationId);
-      if (WORKING_STATUS_KEYS.has(reply.text.key)) chatActions.keep(generationId, chatIdOf(place));
-      else if (!OPEN_STATUS_KEYS.has(reply.text.key)) chatActions.stop(generationId);
+      if (isWorkingStatus(reply.text.key)) chatActions.keep(generationId, chatIdOf(place));
+      else if (!isOpenStatus(reply.text.key)) chatActions.stop(generationId);
       const text = fit(textOf(reply.locale ?? options.locale, reply.text), MAX_TEXT);
       const keyboard = inlineKeyboardOf(reply.buttons, reply.locale ?? options.locale);
       const known = statusMessages.messageIdOf(generationId) ?? options.statusMessageId;
@@ -127,9 +127,12 @@ export function createRenderer(deps: RendererDeps): Renderer {
         } catch (error) {
           if (isNotModified(error)) return known;
           if (!isMessageGone(error)) throw error;
+          // A progress update never brings back a status message the result (or the user) removed.
+          if (reply.isProgress) return undefined;
           options.log.info({ generationId, messageId: known }, 'status message is gone; sending a new one');
         }
       }
+      if (reply.isProgress) return undefined;
       const sent = await api.sendMessage(chatIdOf(place), text, {
         ...(keyboard ? { reply_markup: keyboard } : {}),
         ...replyParametersOf(place),

@@ -23,7 +23,8 @@ export type MediaItem = {
  * What core answers, as pure data. Adapters turn each into platform calls.
  * - `message`: a text (several lines when an array) with optional buttons; `ephemeral` = only the
  *   user sees it (Discord).
- * - `status`: the one status message of a job, edited in place as the job moves on.
+ * - `status`: the one status message of a job, edited in place as the job moves on (`isProgress`:
+ *   an update that never sends a new message).
  * - `media`: results; several become a media group, with buttons in a following message.
  * - `document`: a file such as the data export.
  * - `invoice`: a Telegram Stars invoice.
@@ -38,7 +39,15 @@ export type Reply = ReplyBody & {
 
 type ReplyBody =
   | { type: 'message'; text: Text | Text[]; buttons?: Button[][]; ephemeral?: boolean }
-  | { type: 'status'; generationId: string; text: Text; buttons?: Button[][]; progress?: number }
+  | {
+      type: 'status';
+      generationId: string;
+      text: Text;
+      buttons?: Button[][];
+      progress?: number;
+      /** A progress update: it only edits the status message; when that is gone, nothing is sent. */
+      isProgress?: boolean;
+    }
   | {
       type: 'media';
       generationId: string;

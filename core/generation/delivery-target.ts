@@ -14,6 +14,10 @@ export type DeliveryTarget = {
   locale: Locale;
   replyToMessageId?: string | undefined;
   statusMessageId?: string | undefined;
+  /** When the status message was last sent or edited (epoch ms), so the next edit keeps the chat's pace (`notifyProgress`). */
+  statusAt?: number | undefined;
+  /** The last progress text shown (its key and variables as JSON): an unchanged one is not sent again. */
+  statusText?: string | undefined;
   extra?: Record<string, string> | undefined;
 };
 

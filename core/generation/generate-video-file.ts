@@ -25,6 +25,8 @@ export async function generateVideoFile(
     signal: AbortSignal;
     inputImage: MediaFile | undefined;
     pollIntervalMs?: number;
+    /** Called with the operation's progress (0..1) when the provider reports one, for the status message. */
+    onProgress?: (fraction: number) => void;
   },
 ): Promise<MediaFile> {
   const provider = deps.providers.video.find((candidate) => candidate.name === input.route.provider);
@@ -50,8 +52,9 @@ export async function generateVideoFile(
       provider.pollVideo(operation as string, input.signal),
     );
     if (poll.state === 'done') return poll.file;
+    if (poll.progress !== undefined) input.onProgress?.(poll.progress);
     await sleep(interval, input.signal);
-    await assertStillRunning(deps, input.generationId, poll.progress);
+    await assertStillRunning(deps, input.generationId, poll.progress === undefined ? undefined : poll.progress * 100);
   }
 }
 

@@ -18,6 +18,10 @@ import { callProviderRoutes } from '#core/generation/call-provider-routes';
 import { retryWhileDatabaseUnreachable } from '#core/infra/db/retry-while-unreachable';
 import { sleepUntilAborted } from '#core/infra/sleep-until-aborted';
 import { upscalePicture } from '#core/generation/upscale-picture';
+import { buildProgressStatus } from '#core/generation/build-progress-status';
+import { trackJobProgress, type ProgressTracker } from '#core/generation/track-job-progress';
+import { canReadProgress } from '#core/providers/ports';
+import type { Generation } from '#core/infra/db/generated/client';
 
 type StoredOptions = {
   requestedModel?: string;
@@ -64,13 +68,36 @@ export async function runGenerationJob(
     data: { status: 'running', startedAt: generation.startedAt ?? now, attempts: { increment: 1 } },
   });
   if (claimed.count === 0) return;
-  await notifyJob(deps, generation.id, [
-    { type: 'status', generationId: generation.id, text: { key: 'job.running', vars: { progress: 0 } } },
-  ]);
+  // No percentage yet: the backend has said nothing (the tracker shows its real one once it does).
+  await notifyJob(deps, generation.id, [buildProgressStatus(generation.id, { phase: 'running' })]);
 
   const deadlineMs =
     (generation.deadlineAt?.getTime() ?? now.getTime() + deps.config.jobTimeouts.imageSeconds * 1000) - now.getTime();
-  const signal = AbortSignal.any([job.signal, AbortSignal.timeout(Math.max(1, deadlineMs))]);
+  const tracker = trackJobProgress(deps, {
+    generationId: generation.id,
+    kind: generation.kind,
+    model: generation.model,
+    startedAt: generation.startedAt ?? now,
+  });
+  try {
+    await runProviderPart(deps, job, generation, tracker, deadlineMs, log);
+  } finally {
+    await tracker.stop();
+  }
+}
+
+/** The part of {@link runGenerationJob} from the provider call on; `tracker` reports progress meanwhile. */
+async function runProviderPart(
+  deps: CoreDeps,
+  job: { generationId: string; signal: AbortSignal },
+  generation: Generation,
+  tracker: ProgressTracker,
+  deadlineMs: number,
+  log: CoreDeps['logger'],
+): Promise<void> {
+  const { prisma } = deps;
+  // A cancel (seen by the tracker) aborts the call, so the backend is told to stop.
+  const signal = AbortSignal.any([job.signal, AbortSignal.timeout(Math.max(1, deadlineMs)), tracker.ended]);
   const options = (generation.options ?? {}) as StoredOptions;
   const existing = await findOutputs(deps, generation.id);
 
@@ -111,6 +138,7 @@ export async function runGenerationJob(
                     operation,
                     signal,
                     inputImage,
+                    onProgress: tracker.report,
                   }),
                 ];
               }
@@ -120,6 +148,7 @@ export async function runGenerationJob(
               if (!provider)
                 throw new ProviderError(route.provider, 'transient', 'provider not configured in this process');
               const resume = await readStoredImageJob(deps, generation.id, route.provider);
+              tracker.watch(canReadProgress(provider) ? provider : undefined, { signal, jobKey: generation.id });
               return provider.generateImages({
                 prompt: generation.prompt ?? '',
                 model: route.model,
@@ -141,9 +170,11 @@ export async function runGenerationJob(
         }),
     ).catch((error: unknown) => {
       if (error instanceof GenerationEndedError) return undefined; // cancelled or swept meanwhile: credits already settled
+      if (tracker.ended.aborted) return undefined;
       throw error;
     });
-    if (!outcome) return;
+    // Cancelled or swept while the provider worked: whoever ended it settled the credits.
+    if (!outcome || tracker.ended.aborted) return;
     if (outcome.kind === 'refused') {
       await recordRefusal(deps, generation.userId, generation.id, outcome.route.provider);
       await finishGeneration(deps, generation.id, { status: 'blocked', category: 'provider_safety' });
@@ -176,6 +207,7 @@ export async function runGenerationJob(
     prisma.generation.updateMany({ where: { id: generation.id, status: 'running' }, data: { status: 'uploading' } }),
   );
   if (current.count === 0) return; // cancelled or ended while the provider worked: credits already settled
+  await tracker.stop();
   await notifyJob(deps, generation.id, [
     { type: 'status', generationId: generation.id, text: { key: 'job.uploading' } },
   ]);

@@ -7,6 +7,7 @@ import { retryUndeliveredMessages } from '#core/generation/retry-undelivered-mes
 import { retryPaymentReceipts } from '#core/payments/retry-payment-receipts';
 import { retryWhileDatabaseUnreachable } from '#core/infra/db/retry-while-unreachable';
 import type { QueuedJob } from '#core/infra/queue/job-queue';
+import { announceQueuePositions, QUEUE_ANNOUNCE_INTERVAL_MS } from '#core/generation/announce-queue-positions';
 
 /**
  * Runs a job, and runs it again while it fails only because the database is away (a restart),
@@ -31,7 +32,7 @@ export const SWEEP_INTERVAL_MS = 30_000;
 /**
  * Makes this process a worker: consumes generation jobs (open ones from before a restart
  * included, and again whenever Redis reconnects, since a Redis that restarted empty lost them)
- * and periodically ends overdue jobs, sends final messages again that a chat has not accepted
+ * and periodically shows waiting jobs their place in line (`announceQueuePositions`), ends overdue jobs, sends final messages again that a chat has not accepted
  * yet, sends payment receipts whose mail failed, and expires credits. A sweep still running when the next is due is not doubled.
  * Returns a stop function that stops the sweeps.
  */
@@ -66,7 +67,22 @@ export async function startGenerationWorker(
   const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
   timer.unref();
   void sweep();
+  let isAnnouncing = false;
+  const announce = async () => {
+    if (isAnnouncing) return;
+    isAnnouncing = true;
+    try {
+      await announceQueuePositions(deps);
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'could not show waiting jobs their place in line');
+    } finally {
+      isAnnouncing = false;
+    }
+  };
+  const announcer = setInterval(() => void announce(), QUEUE_ANNOUNCE_INTERVAL_MS);
+  announcer.unref();
   return async () => {
     clearInterval(timer);
+    clearInterval(announcer);
   };
 }

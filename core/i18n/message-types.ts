@@ -47,7 +47,12 @@ export type MessageVars = {
   "video.usage": NoVars;
   "job.queued": { cost: number; position: string | number };
   "job.queued_next": { cost: number };
-  "job.running": { progress: string | number };
+  "job.queued_eta": { cost: number; minutes: number; position: string | number };
+  "job.queued_next_eta": { cost: number; minutes: number };
+  "job.running": NoVars;
+  "job.running_progress": { progress: string | number };
+  "job.running_eta": { minutes: number };
+  "job.running_progress_eta": { minutes: number; progress: string | number };
   "job.uploading": NoVars;
   "job.succeeded": { prompt: string | number };
   "job.succeeded_demo": { prompt: string | number };

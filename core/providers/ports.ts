@@ -105,6 +105,7 @@ export interface VideoProvider {
 }
 
 /** One look at a video operation. */
+/** `progress` is how far the operation is, 0..1, when the provider says (Veo does not; the demo does). */
 export type VideoPoll = { state: 'running'; progress?: number } | { state: 'done'; file: MediaFile };
 
 /** What an upscale asks of a provider. */
@@ -133,11 +134,20 @@ export type ImageProgress = {
   etaSeconds?: number;
 };
 
+/** Which running `generateImages` call a {@link ImageProgressReader} is asked about: the `signal` and `jobKey` it was given. */
+export type ProgressQuery = { signal: AbortSignal; jobKey: string };
+
 /**
- * Reads the progress of a running `generateImages` call, identified by the `signal` it was given,
- * so a job runner can poll it for the status message. `undefined` when no such call runs in this
- * process (it waits for a server, or has ended). An optional capability of an `ImageProvider`.
+ * Reads the progress of a running `generateImages` call, so a job runner can poll it for the
+ * status message. `undefined` when no such call runs in this process (it waits for a server, or
+ * has ended) or the backend does not say: never a made-up number. An optional capability of an
+ * `ImageProvider` (Stable Diffusion servers and ComfyUI have it).
  */
 export interface ImageProgressReader {
-  readProgress(signal: AbortSignal): Promise<ImageProgress | undefined>;
+  readProgress(query: ProgressQuery): Promise<ImageProgress | undefined>;
+}
+
+/** Whether `provider` can report the progress of its running calls. */
+export function canReadProgress(provider: object): provider is ImageProgressReader {
+  return typeof (provider as Partial<ImageProgressReader>).readProgress === 'function';
 }

@@ -27,7 +27,12 @@
  *    once on one server, every job done and delivered once, also across a worker's SIGKILL;
  *    about 30 s: `npm run bench -- --only sd` (`--sd-jobs 60 --sd-ms 400`).
  *
- * Options: --only admission|workers|telegram|moderation|lean|sd, --seconds 10, --concurrency 16, --rate 200, --users 30000,
+ * 7. Progress edits: the Telegram load of 3. with the jobs on 16 fake AUTOMATIC1111 servers (2 s per
+ *    picture) that report progress, the fake counting edits against Telegram's flood limits: no 429
+ *    caused by a progress edit, at most one progress edit per chat per 3 s
+ *    (`npm run bench -- --only progress`, `--progress-users 1000`). Writes `telegram-progress`.
+ *
+ * Options: --only admission|workers|telegram|moderation|lean|sd|progress, --seconds 10, --concurrency 16, --rate 200, --users 30000,
  * --jobs 200, --limit 4, --latency-ms 200. Profile with
  * `node --cpu-prof --import tsx tests/bench/run.ts --only admission`.
  */
@@ -64,6 +69,7 @@ const { values: args } = parseArgs({
     'lean-block': { type: 'string', default: '100' },
     'sd-jobs': { type: 'string', default: '60' },
     'sd-ms': { type: 'string', default: '400' },
+    'progress-users': { type: 'string', default: '1000' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -73,13 +79,13 @@ const USERS = Number(args.users);
 const JOBS = Number(args.jobs);
 const LIMIT = Number(args.limit);
 const LATENCY_MS = Number(args['latency-ms']);
-const PHASES = ['admission', 'workers', 'telegram', 'moderation', 'lean', 'sd'] as const;
+const PHASES = ['admission', 'workers', 'telegram', 'moderation', 'lean', 'sd', 'progress'] as const;
 if (args.only !== undefined && !(PHASES as readonly string[]).includes(args.only)) {
   process.stderr.write(`--only takes one of ${PHASES.join(', ')}\n`);
   process.exit(2);
 }
 const runs = (phase: (typeof PHASES)[number]) => args.only === undefined || args.only === phase;
-const needsServices = runs('admission') || runs('workers') || runs('telegram') || runs('sd');
+const needsServices = runs('admission') || runs('workers') || runs('telegram') || runs('sd') || runs('progress');
 
 /** Seeded Telegram user ids are `<SUBJECT_BASE + n>` (platform ids are digits). */
 const SUBJECT_BASE = 900_000_000;
@@ -462,6 +468,33 @@ try {
       rss: '-',
       target: verdict('telegram load', 'every check', load.problems.length === 0),
       note: `${load.problems.length === 0 ? 'all checks held' : `${load.problems.length} problem(s)`}; figures in ${load.file}`,
+    });
+  }
+  if (runs('progress')) {
+    log(
+      'progress: 1,000 users over the fake Bot API, jobs on 16 fake SD servers reporting progress (about 5 minutes)…',
+    );
+    const load = await runTelegramLoad({
+      flood: true,
+      users: Number(args['progress-users']),
+      sd: { servers: 16, msPerImage: 2_000 },
+    });
+    process.stdout.write(`\n${load.markdown}\n`);
+    const { progress } = load;
+    rows.push({
+      phase: 'progress edits under telegram load',
+      ops: `${progress.progressEdits} edits`,
+      rate: '-',
+      p50: '-',
+      p99: '-',
+      cpu: '-',
+      rss: '-',
+      target: verdict(
+        'progress edits under telegram load',
+        'no 429 from progress edits, ≤ 1 progress edit per chat per 3 s, every check',
+        load.problems.length === 0,
+      ),
+      note: `429 on progress edits ${progress.editsRefused}, right after one ${progress.refusedAfterEdit}, on state-change edits ${progress.stateEditsRefused}; max per chat per 3 s: ${progress.maxProgressEditsPerWindow} progress, ${progress.maxEditsPerWindow} any status edit; figures in ${load.file}`,
     });
   }
 } finally {

@@ -7,7 +7,9 @@
  * section of bench/results.md (between markers, so other sections stay).
  *
  * `tsx tests/bench/telegram-load.ts [--users 1000] [--rate 20] [--latency-ms 1000] [--limit 16]
- * [--worker-concurrency 16] [--flood]` (`--flood`: the fake enforces Telegram's flood limits).
+ * [--worker-concurrency 16] [--flood] [--sd-servers 16 --sd-ms 2000]` (`--flood`: the fake enforces
+ * Telegram's flood limits; `--sd-servers`: jobs on fake AUTOMATIC1111 servers that report progress,
+ * edits counted like messages, the progress edits judged).
  * From another script: `await runTelegramLoad(options)`.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,6 +20,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { applyMigrations } from '#prisma/migrate/index';
 import { startFakeTelegram } from '#tests/fakes/telegram-bot-api';
+import { FakeSdApi } from '#tests/fakes/sdapi-api';
+import { measureProgressEdits, type ProgressEditFigures } from '#tests/bench/progress-edits';
 import { ChatWatcher, onboardUsers, openConsole, outcomeOf, sendImagine } from '#tests/ops/scale-out/chat-users';
 import { Deployment } from '#tests/ops/scale-out/deployment';
 import { auditGenerations, waitUntilSettled } from '#tests/ops/scale-out/generation-audit';
@@ -50,6 +54,11 @@ export type TelegramLoadOptions = {
   flood: boolean;
   /** Longest wait for the last answer after the last update. */
   drainTimeoutMs: number;
+  /**
+   * Run the jobs on fake AUTOMATIC1111 servers that report progress (SDAPI_URLS) instead of the
+   * demo provider, and let the fake count edits against the flood limits: the progress row.
+   */
+  sd?: { servers: number; msPerImage: number } | undefined;
 };
 
 export const TELEGRAM_LOAD_DEFAULTS: TelegramLoadOptions = {
@@ -63,7 +72,13 @@ export const TELEGRAM_LOAD_DEFAULTS: TelegramLoadOptions = {
 };
 
 /** What one run measured (its Markdown section, also written to `file`); `problems` is empty when every check held. */
-export type TelegramLoadResult = { markdown: string; problems: string[]; file: string };
+export type TelegramLoadResult = {
+  markdown: string;
+  problems: string[];
+  file: string;
+  /** The status edits seen (with `sd`: progress from the servers). */
+  progress: ProgressEditFigures;
+};
 
 const BOT_TOKEN = '7000000003:AABenchTelegramLoadFakeToken1';
 const FIRST_USER = 830_000_001;
@@ -78,7 +93,8 @@ function log(message: string): void {
  */
 export async function runTelegramLoad(overrides: Partial<TelegramLoadOptions> = {}): Promise<TelegramLoadResult> {
   const measured = await measureTelegramLoad({ ...TELEGRAM_LOAD_DEFAULTS, ...overrides });
-  return { ...measured, file: await writeResultsSection('telegram-load', measured.markdown) };
+  const section = overrides.sd ? 'telegram-progress' : 'telegram-load';
+  return { ...measured, file: await writeResultsSection(section, measured.markdown) };
 }
 
 async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<TelegramLoadResult, 'file'>> {
@@ -93,8 +109,24 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
     await applyMigrations({ kind: 'postgres', url: databaseUrl });
     const redis = await startOwnRedis();
     cleanups.push(() => redis.stop());
-    const telegram = await startFakeTelegram(options.flood ? { floodLimit: true } : {});
+    const telegram = await startFakeTelegram(
+      options.flood
+        ? {
+            floodLimit: options.sd
+              ? { perChatPerSecond: 1, globalPerSecond: 30, perGroupPerMinute: 20, countEdits: true }
+              : true,
+          }
+        : {},
+    );
     cleanups.push(() => telegram.close());
+    const sdServers = options.sd
+      ? await Promise.all(
+          Array.from({ length: options.sd.servers }, () =>
+            FakeSdApi.start({ msPerImage: options.sd?.msPerImage ?? 0 }),
+          ),
+        )
+      : [];
+    cleanups.push(() => Promise.all(sdServers.map((server) => server.close())));
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'imagine-bench-tg-'));
     cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }));
 
@@ -115,6 +147,7 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
         DEMO_PROVIDER_LATENCY_MS: String(options.latencyMs),
         PROVIDER_LIMITS: JSON.stringify({ demo: { maxConcurrent: options.limit } }),
         WORKER_CONCURRENCY: String(options.workerConcurrency),
+        ...(sdServers.length > 0 ? { SDAPI_URLS: sdServers.map((server) => server.url).join(',') } : {}),
       },
     });
     cleanups.push(async () => {
@@ -189,6 +222,16 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
         : []),
     ];
 
+    const progress = measureProgressEdits(telegram.calls);
+    if (options.sd) {
+      if (progress.editsRefused > 0 || progress.refusedAfterEdit > 0)
+        problems.push(
+          `progress edits met flood control: ${progress.editsRefused} progress edit(s) refused, ${progress.refusedAfterEdit} call(s) refused right after a progress edit in their chat`,
+        );
+      if (progress.maxProgressEditsPerWindow > 1)
+        problems.push(`a chat got ${progress.maxProgressEditsPerWindow} progress edits within 3 s (at most 1)`);
+      if (progress.progressEdits === 0) problems.push('no progress edit was made: nothing was measured');
+    }
     const spanMs = lastPictureAt - firstSent;
     const processRows = [...loaded.keys()].map((process) => {
       const before = idle.get(process);
@@ -206,7 +249,7 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
       '',
       `Run ${startedAt.toISOString()} on ${machine}.`,
       '',
-      `${options.users} onboarded Telegram users each send one \`/imagine\` through the fake Bot API, ${options.rate} per second, to main.ts processes: \`ROLES=telegram\` (polling) and two \`ROLES=worker\` (WORKER_CONCURRENCY=${options.workerConcurrency}), demo provider at ${options.latencyMs} ms per call and ${options.limit} calls at once (PROVIDER_LIMITS), PostgreSQL on this machine, a redis-server of its own${options.flood ? ", the fake enforcing Telegram's flood limits (30 messages/s per bot, 1/s per chat)" : ", no flood limits in the fake (each process still throttles itself to Telegram's 30 messages/s)"}.`,
+      `${options.users} onboarded Telegram users each send one \`/imagine\` through the fake Bot API, ${options.rate} per second, to main.ts processes: \`ROLES=telegram\` (polling) and two \`ROLES=worker\` (WORKER_CONCURRENCY=${options.workerConcurrency}), ${options.sd ? `${options.sd.servers} fake AUTOMATIC1111 servers at ${options.sd.msPerImage} ms per picture reporting their progress (SDAPI_URLS), edits counted by the fake like messages` : `demo provider at ${options.latencyMs} ms per call and ${options.limit} calls at once (PROVIDER_LIMITS)`}, PostgreSQL on this machine, a redis-server of its own${options.flood ? ", the fake enforcing Telegram's flood limits (30 messages/s per bot, 1/s per chat)" : ", no flood limits in the fake (each process still throttles itself to Telegram's 30 messages/s)"}.`,
       '',
       markdownTable(
         ['measure', 'value'],
@@ -231,6 +274,10 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
           ],
           ['Bot API calls', `${telegram.calls.length} (${telegram.tooManyRequests} answered 429 and were retried)`],
           [
+            'status edits',
+            `${progress.edits} (${progress.progressEdits} progress); per chat within 3 s: progress max ${progress.maxProgressEditsPerWindow}, all status edits max ${progress.maxEditsPerWindow}; 429 on progress edits ${progress.editsRefused} (on state-change edits ${progress.stateEditsRefused}), 429 right after a progress edit ${progress.refusedAfterEdit}; all 429s: ${progress.refusedByMethod}`,
+          ],
+          [
             'checks',
             problems.length === 0
               ? 'ledger invariants hold, one reserve and one capture per job, one picture per charged job'
@@ -246,7 +293,7 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
       '',
       `Took ${formatMs(finishedAt - startedAt.getTime())} in all.`,
     ].join('\n');
-    return { markdown, problems };
+    return { markdown, problems, progress };
   } finally {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
@@ -269,6 +316,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       limit: { type: 'string' },
       'worker-concurrency': { type: 'string' },
       flood: { type: 'boolean', default: false },
+      'sd-servers': { type: 'string' },
+      'sd-ms': { type: 'string' },
     },
   });
   const number = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
@@ -279,6 +328,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     limit: number(values.limit, TELEGRAM_LOAD_DEFAULTS.limit),
     workerConcurrency: number(values['worker-concurrency'], TELEGRAM_LOAD_DEFAULTS.workerConcurrency),
     flood: values.flood,
+    ...(values['sd-servers'] === undefined
+      ? {}
+      : { sd: { servers: Number(values['sd-servers']), msPerImage: number(values['sd-ms'], 2_000) } }),
   });
   process.stdout.write(`\n${result.markdown}\n`);
   log(`written to ${result.file}`);

@@ -86,6 +86,8 @@ export class FakeSdApi extends FakeHttpServer {
   readonly upscalers: string[];
   /** Times `POST /sdapi/v1/interrupt` was called. */
   interrupts = 0;
+  /** Every `progress` (0..1) `GET /sdapi/v1/progress` answered while a job ran, in order: what a status message may show. */
+  readonly progressAnswers: number[] = [];
 
   private readonly auth: FakeSdApiOptions['auth'];
   private loadedCheckpoint: string;
@@ -181,6 +183,7 @@ export class FakeSdApi extends FakeHttpServer {
       };
     }
     const progress = running.steps === 0 ? 0 : running.step / running.steps;
+    this.progressAnswers.push(progress);
     const elapsed = (Date.now() - running.job.startedAt) / 1000;
     return {
       progress,

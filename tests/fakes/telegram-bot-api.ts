@@ -29,6 +29,8 @@ export type TelegramFloodLimit = {
   perGroupPerMinute?: number;
   /** Fixed `retry_after` in seconds; computed from the window when omitted. */
   retryAfter?: number;
+  /** Count edits (`editMessage*`) like messages, as Telegram does under load. Off by default. */
+  countEdits?: boolean;
 };
 
 /** Options for {@link startFakeTelegram}. */
@@ -210,7 +212,9 @@ export class FakeTelegram {
   private readonly blockedChats = new Set<number>();
   private readonly commands = new Map<string, unknown[]>();
   private readonly failures = new Map<string, TelegramFailure[]>();
-  private readonly flood: (Required<Omit<TelegramFloodLimit, 'retryAfter'>> & { retryAfter?: number }) | undefined;
+  private readonly flood:
+    | (Required<Omit<TelegramFloodLimit, 'retryAfter' | 'countEdits'>> & { retryAfter?: number; countEdits: boolean })
+    | undefined;
   private readonly sentAt = { global: [] as number[], perChat: new Map<number, number[]>() };
   private readonly webhookAborts = new Set<AbortController>();
   private allowedUpdates: string[] | undefined;
@@ -226,13 +230,14 @@ export class FakeTelegram {
     this.calls = this.log.items;
     this.flood =
       options.floodLimit === true
-        ? { perChatPerSecond: 1, globalPerSecond: 30, perGroupPerMinute: 20 }
+        ? { perChatPerSecond: 1, globalPerSecond: 30, perGroupPerMinute: 20, countEdits: false }
         : options.floodLimit
           ? {
               perChatPerSecond: options.floodLimit.perChatPerSecond ?? Infinity,
               globalPerSecond: options.floodLimit.globalPerSecond ?? Infinity,
               perGroupPerMinute: options.floodLimit.perGroupPerMinute ?? Infinity,
               ...(options.floodLimit.retryAfter === undefined ? {} : { retryAfter: options.floodLimit.retryAfter }),
+              countEdits: options.floodLimit.countEdits ?? false,
             }
           : undefined;
     this.registerHandlers();
@@ -611,7 +616,8 @@ export class FakeTelegram {
       });
     }
     const chatId = toChatId(call.params.chat_id);
-    if (isMessageSending(key) && chatId !== undefined) {
+    const isCounted = isMessageSending(key) || (this.flood?.countEdits === true && key.startsWith('editmessage'));
+    if (isCounted && chatId !== undefined) {
       if (this.blockedChats.has(chatId))
         return this.recordNow(call, fail(403, 'Forbidden: bot was blocked by the user'));
       const retryAfter = this.checkFlood(chatId);
@@ -638,7 +644,7 @@ export class FakeTelegram {
     } catch (error) {
       outcome = fail(400, `Bad Request: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (!('error' in outcome) && isMessageSending(key) && chatId !== undefined) this.noteSent(chatId);
+    if (!('error' in outcome) && isCounted && chatId !== undefined) this.noteSent(chatId);
     return this.recordNow(call, outcome);
   }
 

@@ -5,7 +5,15 @@ import { fillComfyWorkflow, type ComfyWorkflow, type WorkflowGraph } from '#core
 import { createInstancePool, NoHealthyInstanceError } from '#core/providers/comfyui/instance-pool';
 import { readImageSize } from '#core/providers/google/read-image-size';
 import { abortedProviderError, kindForHttpStatus } from '#core/providers/map-provider-error';
-import type { AspectRatio, ImageProvider, ImageRequest, MediaFile } from '#core/providers/ports';
+import type {
+  AspectRatio,
+  ImageProgress,
+  ImageProgressReader,
+  ImageProvider,
+  ImageRequest,
+  MediaFile,
+  ProgressQuery,
+} from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
 
 const NAME = 'comfyui';
@@ -65,11 +73,8 @@ export type ComfyUiImageProviderOptions = {
   recheckMs?: number;
 };
 
-/** The ComfyUI provider, which also reports how far each running job is. */
-export type ComfyUiImageProvider = ImageProvider & {
-  /** The running job's progress, 0..100, by `ImageRequest.jobKey`; `undefined` when that job is not running here. */
-  readProgress(jobKey: string): number | undefined;
-};
+/** The ComfyUI provider, which also reports how far each running job is (by `ImageRequest.jobKey`, from the `/ws` progress events). */
+export type ComfyUiImageProvider = ImageProvider & ImageProgressReader;
 
 /** A file in ComfyUI's folders as `/history` names it. */
 type ImageRef = { filename: string; subfolder: string; type: string };
@@ -111,6 +116,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       return [parsed.base.href.replace(/\/$/, ''), parsed];
     }),
   );
+  /** How far each running job is, 0..1, by `ImageRequest.jobKey`. */
   const progress = new Map<string, number>();
   /** Failures that took their instance out of rotation: the job goes on to another instance. */
   const instanceDown = new WeakSet<ProviderError>();
@@ -458,8 +464,9 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       canEdit: options.models.some((model) => model.editWorkflow !== undefined),
       maxCount: MAX_COUNT,
     },
-    readProgress(jobKey) {
-      return progress.get(jobKey);
+    async readProgress({ jobKey }: ProgressQuery): Promise<ImageProgress | undefined> {
+      const fraction = progress.get(jobKey);
+      return fraction === undefined ? undefined : { fraction };
     },
     async generateImages(request: ImageRequest): Promise<MediaFile[]> {
       if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_COUNT) {
@@ -475,7 +482,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       const batched = workflow.placeholders.has('batch_size');
       const runs = batched ? 1 : request.count;
       const report = (done: number, fraction: number) => {
-        if (request.jobKey !== undefined) progress.set(request.jobKey, Math.round(((done + fraction) / runs) * 100));
+        if (request.jobKey !== undefined) progress.set(request.jobKey, (done + fraction) / runs);
       };
       const job = async (url: string, earlier: readonly string[] = [], mayStart = true): Promise<MediaFile[]> => {
         // The prompts of this job on `url`, run by run, as stored through `onStarted`.
@@ -512,7 +519,8 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
               ? {}
               : { input_image: inputImage, denoise: request.strength ?? DEFAULT_EDIT_DENOISE }),
           });
-          report(run, 0);
+          // Before the first progress event nothing is known yet: no made-up 0%.
+          if (run > 0) report(run, 0);
           const images = await runOnce(
             url,
             graph,

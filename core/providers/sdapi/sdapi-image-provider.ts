@@ -8,6 +8,7 @@ import type {
   ImageRequest,
   ImageUpscaler,
   MediaFile,
+  ProgressQuery,
   UpscaleRequest,
 } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
@@ -232,7 +233,7 @@ export function createSdApiImageProvider(options: SdApiImageProviderOptions): Sd
       await callSdApi(NAME, server, '/sdapi/v1/interrupt', { method: 'POST', timeoutMs: 5_000 }).catch(() => undefined);
     },
 
-    async readProgress(signal: AbortSignal): Promise<ImageProgress | undefined> {
+    async readProgress({ signal }: ProgressQuery): Promise<ImageProgress | undefined> {
       const server = running.get(signal);
       if (!server) return undefined;
       const progress = await pool.readProgress(server);

@@ -60,7 +60,7 @@ describe('Telegram notifier (a worker that only sends)', () => {
   it('shows a job status in one message, edits it, and replaces it when it is gone', async () => {
     const generationId = randomUUID();
     const first = await notifier.send(targetFor(CHAT), [
-      { type: 'status', generationId, text: { key: 'job.running', vars: { progress: 0 } } },
+      { type: 'status', generationId, text: { key: 'job.running_progress', vars: { progress: 0 } } },
     ]);
     const created = fake.callsOf('sendMessage')[0];
     expect(created?.params.text).toBe('Creating… 0%');
@@ -176,7 +176,7 @@ describe('Telegram notifier (a worker that only sends)', () => {
     const group = -1_009_000;
     const request = fake.messageUpdate({ fromId: 9100, chatId: group, text: '/imagine a boat' });
     await notifier.send(targetFor(group, { replyToMessageId: String(request.message?.message_id) }), [
-      { type: 'status', generationId: randomUUID(), text: { key: 'job.running', vars: { progress: 50 } } },
+      { type: 'status', generationId: randomUUID(), text: { key: 'job.running_progress', vars: { progress: 50 } } },
     ]);
     expect(fake.callsOf('sendMessage')[0]?.params.reply_parameters).toEqual({
       message_id: request.message?.message_id,

@@ -84,15 +84,17 @@ describe('ComfyUI image provider', () => {
     fake.stepMs = 40;
     const seen = new Set<number>();
     const running = provider.generateImages({ ...REQUEST, jobKey: 'job-1' });
+    const query = { signal: new AbortController().signal, jobKey: 'job-1' };
     const watcher = setInterval(() => {
-      const value = provider.readProgress('job-1');
-      if (value !== undefined) seen.add(value);
+      void provider.readProgress(query).then((value) => {
+        if (value !== undefined) seen.add(Math.round(value.fraction * 100));
+      });
     }, 5);
     await running.finally(() => clearInterval(watcher));
     // Each of the 4 sampler steps is 40 ms, so the watcher sees each step's percent.
     expect([...seen]).toEqual(expect.arrayContaining([25, 50, 75]));
     expect([...seen].every((value) => value >= 0 && value <= 100)).toBe(true);
-    expect(provider.readProgress('job-1')).toBeUndefined();
+    expect(await provider.readProgress(query)).toBeUndefined();
   });
 
   it('makes count images in one batch when the workflow has {{batch_size}}, each with the seed', async () => {

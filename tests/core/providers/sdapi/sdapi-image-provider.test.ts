@@ -140,14 +140,14 @@ describe('createSdApiImageProvider against the fake A1111 over HTTP', () => {
     });
     await fake.waitForRequest((r) => r.path === '/sdapi/v1/txt2img');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const progress = await provider.readProgress(controller.signal);
+    const progress = await provider.readProgress({ signal: controller.signal, jobKey: 'job-1' });
     expect(progress?.fraction).toBeGreaterThan(0);
     expect(progress?.fraction).toBeLessThan(1);
     controller.abort();
     const error = await providerErrorOf(call);
     expect(error.kind).toBe('transient');
     await waitFor(() => fake.interrupts === 1, 'the interrupt', 3_000);
-    expect(await provider.readProgress(controller.signal)).toBeUndefined();
+    expect(await provider.readProgress({ signal: controller.signal, jobKey: 'job-1' })).toBeUndefined();
     // The next job waits for the interrupted one to stop: never two at once.
     fake.msPerImage = 10;
     await provider.generateImages({
