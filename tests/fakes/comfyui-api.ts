@@ -95,8 +95,8 @@ export class FakeComfyUiApi extends FakeHttpServer {
   readonly interrupts: Array<{ running: string | undefined }> = [];
   /** The `Authorization` header of each WebSocket handshake, in order. */
   readonly socketAuthorizations: Array<string | undefined> = [];
-  /** Files in `models/upscale_models`. */
-  readonly upscaleModels: readonly string[];
+  /** Files in `models/upscale_models`; a test may take one away, as an operator deleting it would. */
+  upscaleModels: string[];
   /** Most prompts queued or running at once. */
   peakQueued = 0;
   steps: number;
@@ -118,7 +118,7 @@ export class FakeComfyUiApi extends FakeHttpServer {
     super(options);
     this.steps = options.steps ?? 4;
     this.stepMs = options.stepMs ?? 20;
-    this.upscaleModels = options.upscaleModels ?? DEFAULT_UPSCALE_MODELS;
+    this.upscaleModels = [...(options.upscaleModels ?? DEFAULT_UPSCALE_MODELS)];
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.onUpgrade(req, socket, head),
     );
