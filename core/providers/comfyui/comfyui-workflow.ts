@@ -24,6 +24,9 @@ export type WorkflowPlaceholder = (typeof WORKFLOW_PLACEHOLDERS)[number];
 /** Placeholders filled with numbers (ComfyUI refuses `"1024"` where an INT is wanted). */
 const NUMERIC: ReadonlySet<WorkflowPlaceholder> = new Set(['seed', 'width', 'height', 'batch_size', 'denoise']);
 
+/** What an upscale is filled with: the picture and the size to reach (no prompt, no seed). */
+const UPSCALE_PLACEHOLDERS: ReadonlySet<string> = new Set(['input_image', 'width', 'height']);
+
 /** Node classes that save images to ComfyUI's output folder, where `/history` and `/view` find them. */
 const OUTPUT_NODE_CLASSES: ReadonlySet<string> = new Set(['SaveImage', 'Image Save', 'SaveImageWebsocket']);
 
@@ -103,7 +106,11 @@ export function checkComfyWorkflow(
       }
       if (typeof inputValue !== 'string' || !inputValue.includes('{{')) continue;
       const name = /^\{\{(\w+)\}\}$/.exec(inputValue)?.[1];
-      if (name && (WORKFLOW_PLACEHOLDERS as readonly string[]).includes(name)) {
+      if (name && options.purpose === 'upscale' && !UPSCALE_PLACEHOLDERS.has(name)) {
+        problems.push(
+          `node "${id}" input "${input}" holds ${JSON.stringify(inputValue)}; an upscale workflow is given {{input_image}}, {{width}} and {{height}} only`,
+        );
+      } else if (name && (WORKFLOW_PLACEHOLDERS as readonly string[]).includes(name)) {
         placeholders.add(name as WorkflowPlaceholder);
       } else {
         problems.push(

@@ -62,6 +62,18 @@ describe('ComfyUI workflows', () => {
     });
     expect(loadComfyWorkflow(good, { purpose: 'upscale' }).placeholders).toEqual(new Set(['input_image']));
     expect(problemsOf(good, 'text')).toContain('has no {{prompt}} placeholder');
+    // An upscale is filled with the picture and its size only: a {{prompt}} there would never be filled.
+    const prompted = write('prompted-upscale.json', {
+      '1': scale,
+      '2': { class_type: 'LoadImage', inputs: { image: '{{input_image}}' } },
+      '3': save,
+      '4': { class_type: 'CLIPTextEncode', inputs: { text: '{{prompt}}' } },
+      '5': { class_type: 'KSampler', inputs: { seed: '{{seed}}' } },
+    });
+    expect(problemsOf(prompted, 'upscale')).toContain(
+      'node "4" input "text" holds "{{prompt}}"; an upscale workflow is given {{input_image}}, {{width}} and {{height}} only',
+    );
+    expect(problemsOf(prompted, 'upscale')).toContain('node "5" input "seed" holds "{{seed}}"');
   });
 
   it('fills placeholders, numbers as numbers, without touching the loaded graph', () => {
