@@ -235,7 +235,7 @@ describe('createProviderRegistry', () => {
           demos,
         ),
       ).toThrow(
-        /sdxl-txt2img\.json is not usable:\n {2}- node "3" input "seed" holds "\{\{seed\}\}"; an upscale workflow is given [^]*- is the upscale workflow but has no \{\{input_image\}\} placeholder/,
+        /sdxl-txt2img\.json is not usable:\n {2}- node "3" input "seed" holds "\{\{seed\}\}"; an upscale workflow is given [\s\S]*- is the upscale workflow but has no \{\{input_image\}\} placeholder/,
       );
     } finally {
       await comfy.close();
