@@ -154,6 +154,7 @@ export const EnvSchema = z.object({
     ),
   COMFYUI_WORKFLOW: optionalText,
   COMFYUI_EDIT_WORKFLOW: optionalText,
+  COMFYUI_UPSCALE_WORKFLOW: optionalText,
 
   SMTP_URL: optionalUrl(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL'),
   MAIL_FROM: optionalText,

@@ -32,10 +32,16 @@ export type AppConfig = {
     sdapi: SdApiConfig | undefined;
     /**
      * Self-hosted ComfyUI instances and the workflow files (API format) of its one model; unset
-     * workflows are the repository's SDXL ones; `editWorkflow` null (COMFYUI_EDIT_WORKFLOW=none) turns edits off.
+     * workflows are the repository's (SDXL, and RealESRGAN for upscales); `editWorkflow` null
+     * (COMFYUI_EDIT_WORKFLOW=none) turns edits off.
      */
     comfyui:
-      | { urls: readonly string[]; workflow: string | undefined; editWorkflow: string | null | undefined }
+      | {
+          urls: readonly string[];
+          workflow: string | undefined;
+          editWorkflow: string | null | undefined;
+          upscaleWorkflow: string | undefined;
+        }
       | undefined;
     demoLatencyMs: number;
   };
@@ -216,8 +222,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 
   const models = readModels(env.MODELS_FILE, problems);
-  if (env.COMFYUI_URLS.length === 0 && (env.COMFYUI_WORKFLOW || env.COMFYUI_EDIT_WORKFLOW)) {
-    problems.push('COMFYUI_WORKFLOW / COMFYUI_EDIT_WORKFLOW: need COMFYUI_URLS (the instances that run them)');
+  if (
+    env.COMFYUI_URLS.length === 0 &&
+    (env.COMFYUI_WORKFLOW || env.COMFYUI_EDIT_WORKFLOW || env.COMFYUI_UPSCALE_WORKFLOW)
+  ) {
+    problems.push(
+      'COMFYUI_WORKFLOW / COMFYUI_EDIT_WORKFLOW / COMFYUI_UPSCALE_WORKFLOW: need COMFYUI_URLS (the instances that run them)',
+    );
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -279,6 +290,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
                 env.COMFYUI_EDIT_WORKFLOW === 'none'
                   ? null
                   : env.COMFYUI_EDIT_WORKFLOW && path.resolve(env.COMFYUI_EDIT_WORKFLOW),
+              upscaleWorkflow: env.COMFYUI_UPSCALE_WORKFLOW && path.resolve(env.COMFYUI_UPSCALE_WORKFLOW),
             }
           : undefined,
       demoLatencyMs: env.DEMO_PROVIDER_LATENCY_MS,

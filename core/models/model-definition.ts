@@ -5,6 +5,13 @@ import { VIDEO_DURATIONS } from '#core/generation/parse-generation-options';
 /** Provider adapters a model can name; a model of a provider this deployment has no key for is not offered. */
 export const MODEL_PROVIDERS = ['demo', 'google', 'openrouter', 'openai', 'sdapi', 'comfyui'] as const;
 
+/**
+ * Providers whose adapter has the upscale call (`ImageUpscaler`): Stable Diffusion's
+ * `extra-single-image` and ComfyUI's upscale workflow. A model of another provider that says it
+ * upscales is a start-up error, not a button that is silently never shown.
+ */
+export const UPSCALE_PROVIDERS: readonly string[] = ['sdapi', 'comfyui'];
+
 /** What a model can do; admission refuses a request outside it before anything is charged. */
 const CapabilitiesSchema = z.strictObject({
   /** Makes pictures from words alone; false for a model that only edits or upscales a given picture. */
@@ -114,6 +121,10 @@ export function parseModelsFile(text: string): { models: ModelDefinition[] } | {
       if (!model.capabilities.durations?.length) problems.push(`${where}: a video model needs durations`);
       if (model.capabilities.imagesPerRequest !== 1) problems.push(`${where}: a video model makes 1 per request`);
     }
+    if (model.capabilities.upscale && !UPSCALE_PROVIDERS.includes(model.provider))
+      problems.push(
+        `${where}: capabilities.upscale is true, but provider ${model.provider} has no upscale call (only ${UPSCALE_PROVIDERS.join(', ')} upscale)`,
+      );
     if (model.capabilities.upscale && model.cost.upscale === undefined)
       problems.push(`${where}: cost.upscale is required for a model that upscales`);
     if (!model.capabilities.upscale && model.cost.upscale !== undefined)

@@ -6,6 +6,7 @@ import { createComfyUiImageProvider } from '#core/providers/comfyui/comfyui-imag
 import {
   DEFAULT_IMG2IMG_WORKFLOW,
   DEFAULT_TXT2IMG_WORKFLOW,
+  DEFAULT_UPSCALE_WORKFLOW,
   loadComfyWorkflow,
 } from '#core/providers/comfyui/comfyui-workflow';
 import type { ImageProvider, VideoProvider } from '#core/providers/ports';
@@ -69,12 +70,12 @@ export function createProviderRegistry(config: AppConfig, options: ProviderRegis
     );
   }
   if (config.providers.comfyui) {
-    const { urls, workflow, editWorkflow } = config.providers.comfyui;
+    const { urls, ...workflows } = config.providers.comfyui;
     image.push(
       createComfyUiImageProvider({
         urls,
         leases: options.instanceLeases ?? createMemorySlotLeases(),
-        models: comfyUiModels(config, { workflow, editWorkflow }),
+        models: comfyUiModels(config, workflows),
         ...timeout,
       }),
     );
@@ -132,26 +133,37 @@ function sdApiModels(
 }
 
 /**
- * The ComfyUI models: the default one (COMFYUI_WORKFLOW, COMFYUI_EDIT_WORKFLOW, else the repository's
- * SDXL workflows) and every `comfyui` model of the models file with its own `settings.workflow`
- * and `settings.editWorkflow` (`none`: no edits), each read and checked now.
+ * The ComfyUI models: the default one (COMFYUI_WORKFLOW, COMFYUI_EDIT_WORKFLOW,
+ * COMFYUI_UPSCALE_WORKFLOW, else the repository's workflows) and every `comfyui` model of the
+ * models file with its own `settings.workflow`, `settings.editWorkflow` (`none`: no edits) and
+ * `settings.upscaleWorkflow`, each read and checked now.
  */
 function comfyUiModels(
   config: AppConfig,
-  defaults: { workflow: string | undefined; editWorkflow: string | null | undefined },
+  defaults: {
+    workflow: string | undefined;
+    editWorkflow: string | null | undefined;
+    upscaleWorkflow: string | undefined;
+  },
 ): Parameters<typeof createComfyUiImageProvider>[0]['models'] {
-  const build = (name: string, workflow: string | undefined, editWorkflow: string | null | undefined) => ({
+  const build = (
+    name: string,
+    workflow: string | undefined,
+    editWorkflow: string | null | undefined,
+    upscaleWorkflow: string | undefined,
+  ) => ({
     name,
-    workflow: loadComfyWorkflow(workflow ?? DEFAULT_TXT2IMG_WORKFLOW, { forEdits: false }),
+    workflow: loadComfyWorkflow(workflow ?? DEFAULT_TXT2IMG_WORKFLOW, { purpose: 'text' }),
     editWorkflow:
       editWorkflow === null
         ? undefined
-        : loadComfyWorkflow(editWorkflow ?? DEFAULT_IMG2IMG_WORKFLOW, { forEdits: true }),
+        : loadComfyWorkflow(editWorkflow ?? DEFAULT_IMG2IMG_WORKFLOW, { purpose: 'edit' }),
+    upscaleWorkflow: loadComfyWorkflow(upscaleWorkflow ?? DEFAULT_UPSCALE_WORKFLOW, { purpose: 'upscale' }),
   });
-  const models = [build(COMFYUI_MODEL, defaults.workflow, defaults.editWorkflow)];
+  const models = [build(COMFYUI_MODEL, defaults.workflow, defaults.editWorkflow, defaults.upscaleWorkflow)];
   for (const model of config.models) {
     if (model.provider !== 'comfyui' || model.providerModel === COMFYUI_MODEL) continue;
-    const { workflow, editWorkflow } = model.settings;
+    const { workflow, editWorkflow, upscaleWorkflow } = model.settings;
     models.push(
       build(
         model.providerModel,
@@ -161,6 +173,7 @@ function comfyUiModels(
           : typeof editWorkflow === 'string'
             ? path.resolve(editWorkflow)
             : defaults.editWorkflow,
+        typeof upscaleWorkflow === 'string' ? path.resolve(upscaleWorkflow) : defaults.upscaleWorkflow,
       ),
     );
   }

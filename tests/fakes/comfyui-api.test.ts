@@ -170,6 +170,61 @@ describe('FakeComfyUiApi', () => {
     expect(readPng(Buffer.from(await view.arrayBuffer()))).toMatchObject({ width: 64, height: 48 });
   });
 
+  it('runs upscale graphs as ComfyUI would: the model factor, scale_by, a set size, keeping the picture', async () => {
+    const picture = makePng(64, 48, [9, 99, 199, 255]);
+    const form = new FormData();
+    form.set('image', new Blob([new Uint8Array(picture)], { type: 'image/png' }), 'small.png');
+    await fetch(`${fake.url}/upload/image`, { method: 'POST', body: form });
+    const run = async (nodes: Record<string, unknown>) => {
+      const response = await post(fake, '/prompt', { prompt: nodes });
+      const body = (await response.json()) as { prompt_id?: string; node_errors?: Record<string, unknown> };
+      if (!body.prompt_id) return { status: response.status, errors: Object.keys(body.node_errors ?? {}) };
+      const prompt = await fake.waitForEnd(body.prompt_id);
+      const ref = prompt.outputs['9']?.images[0];
+      const view = await fetch(`${fake.url}/view?${new URLSearchParams(ref)}`);
+      return readPng(Buffer.from(await view.arrayBuffer()));
+    };
+    const load = { class_type: 'LoadImage', inputs: { image: 'small.png' } };
+    const save = { class_type: 'SaveImage', inputs: { filename_prefix: 'up', images: ['4', 0] } };
+    const withModel = (model: string, scale: Record<string, unknown>) => ({
+      '1': load,
+      '2': { class_type: 'UpscaleModelLoader', inputs: { model_name: model } },
+      '3': { class_type: 'ImageUpscaleWithModel', inputs: { upscale_model: ['2', 0], image: ['1', 0] } },
+      '4': { ...scale, inputs: { ...(scale.inputs as object), image: ['3', 0] } },
+      '9': save,
+    });
+    const by = (scale: number) => ({
+      class_type: 'ImageScaleBy',
+      inputs: { upscale_method: 'lanczos', scale_by: scale },
+    });
+    expect(await run(withModel('RealESRGAN_x4plus.pth', by(0.5)))).toEqual({
+      width: 128,
+      height: 96,
+      topLeft: [9, 99, 199, 255],
+    });
+    expect(await run(withModel('RealESRGAN_x2plus.pth', by(1)))).toMatchObject({ width: 128, height: 96 });
+    const size = (width: number, height: number) => ({
+      class_type: 'ImageScale',
+      inputs: { upscale_method: 'bicubic', width, height, crop: 'disabled' },
+    });
+    expect(await run(withModel('RealESRGAN_x4plus.pth', size(200, 0)))).toMatchObject({ width: 200, height: 150 });
+    expect(
+      await run({
+        '1': load,
+        '4': { ...size(100, 80), inputs: { ...size(100, 80).inputs, image: ['1', 0] } },
+        '9': save,
+      }),
+    ).toMatchObject({
+      width: 100,
+      height: 80,
+    });
+    // A model file the instance does not have, a method it does not know: refused before running.
+    expect(await run(withModel('4x-UltraSharp.pth', by(0.5)))).toEqual({ status: 400, errors: ['2'] });
+    expect(
+      await run(withModel('RealESRGAN_x4plus.pth', { ...by(0.5), inputs: { upscale_method: 'magic', scale_by: 0.5 } })),
+    ).toEqual({ status: 400, errors: ['4'] });
+  });
+
   it('reports an execution error, and goes unhealthy on request', async () => {
     const { messages, socket } = await connect(fake, 'c2');
     fake.failNextRun('CUDA out of memory');

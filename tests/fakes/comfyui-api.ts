@@ -10,7 +10,7 @@ import {
   type MultipartBody,
   type RecordedRequest,
 } from '#tests/fakes/http-recorder';
-import { colorForText, makePng } from '#tests/fakes/test-png';
+import { colorForText, makePng, readPng, type Rgba } from '#tests/fakes/test-png';
 
 /** One node of a ComfyUI workflow in API format (what "Save (API Format)" writes). */
 type ApiNode = { class_type: string; inputs: Record<string, unknown>; _meta?: { title?: string } };
@@ -36,6 +36,8 @@ export type FakeComfyUiOptions = FakeServerOptions & {
   steps?: number;
   /** Time per sampler step, in milliseconds; default 20. */
   stepMs?: number;
+  /** Files in `models/upscale_models` (`UpscaleModelLoader`); default RealESRGAN x4plus and x2plus. */
+  upscaleModels?: string[];
 };
 
 /** The nodes the fake knows; others are refused the way ComfyUI refuses a missing custom node. */
@@ -49,12 +51,22 @@ const KNOWN_NODES: ReadonlySet<string> = new Set([
   'LoadImage',
   'SaveImage',
   'PreviewImage',
+  'UpscaleModelLoader',
+  'ImageUpscaleWithModel',
+  'ImageScale',
+  'ImageScaleBy',
 ]);
 const OUTPUT_NODES: ReadonlySet<string> = new Set(['SaveImage', 'PreviewImage']);
 const NUMERIC_INPUTS: Readonly<Record<string, readonly string[]>> = {
   EmptyLatentImage: ['width', 'height', 'batch_size'],
   KSampler: ['seed', 'steps', 'cfg', 'denoise'],
+  ImageScale: ['width', 'height'],
+  ImageScaleBy: ['scale_by'],
 };
+/** The `upscale_method` values ComfyUI's scale nodes list. */
+const UPSCALE_METHODS: readonly string[] = ['nearest-exact', 'bilinear', 'area', 'bicubic', 'lanczos'];
+/** Files in `models/upscale_models` unless the options name others. */
+const DEFAULT_UPSCALE_MODELS = ['RealESRGAN_x4plus.pth', 'RealESRGAN_x2plus.pth'];
 
 /**
  * A local ComfyUI (github.com/comfyanonymous/ComfyUI, `server.py`) over real HTTP and WebSocket:
@@ -64,8 +76,13 @@ const NUMERIC_INPUTS: Readonly<Record<string, readonly string[]>> = {
  * `executing`, `progress`, `executed`, `execution_success` (or `execution_error`,
  * `execution_interrupted`) to the socket of its `client_id`; `GET /history/{id}`, `GET /view`,
  * `POST /upload/image`, `POST /interrupt`, `GET|POST /queue` and `GET /system_stats` answer as
- * ComfyUI does. The images are real PNGs of the graph's `EmptyLatentImage` size (or the loaded
- * image's size), coloured by the positive prompt ({@link colorForText}).
+ * ComfyUI does. The saved images are real PNGs, worked out by following the graph from each
+ * output node back to its source the way ComfyUI executes it: a sampler's latent (an
+ * `EmptyLatentImage` size, or the encoded picture's) decodes to a picture coloured by its positive
+ * prompt ({@link colorForText}); `LoadImage` gives the uploaded picture; `ImageUpscaleWithModel`
+ * multiplies its size by the model's factor (`x4` in `RealESRGAN_x4plus.pth`), `ImageScaleBy` by
+ * `scale_by`, `ImageScale` sets it (0 keeps the aspect ratio); a picture keeps its colour through
+ * the scale nodes.
  */
 export class FakeComfyUiApi extends FakeHttpServer {
   /** Every prompt received, by id, oldest first. */
@@ -78,6 +95,8 @@ export class FakeComfyUiApi extends FakeHttpServer {
   readonly interrupts: Array<{ running: string | undefined }> = [];
   /** The `Authorization` header of each WebSocket handshake, in order. */
   readonly socketAuthorizations: Array<string | undefined> = [];
+  /** Files in `models/upscale_models`; a test may take one away, as an operator deleting it would. */
+  upscaleModels: string[];
   /** Most prompts queued or running at once. */
   peakQueued = 0;
   steps: number;
@@ -99,6 +118,7 @@ export class FakeComfyUiApi extends FakeHttpServer {
     super(options);
     this.steps = options.steps ?? 4;
     this.stepMs = options.stepMs ?? 20;
+    this.upscaleModels = [...(options.upscaleModels ?? DEFAULT_UPSCALE_MODELS)];
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.onUpgrade(req, socket, head),
     );
@@ -278,6 +298,15 @@ export class FakeComfyUiApi extends FakeHttpServer {
           errors.push(inputError('value_not_in_list', 'Value not in list: an unfilled placeholder', name, value));
         }
       }
+      if (
+        ['ImageScale', 'ImageScaleBy'].includes(node.class_type) &&
+        !UPSCALE_METHODS.includes(String(node.inputs.upscale_method))
+      ) {
+        errors.push(inputError('value_not_in_list', 'Value not in list', 'upscale_method', node.inputs.upscale_method));
+      }
+      if (node.class_type === 'UpscaleModelLoader' && !this.upscaleModels.includes(String(node.inputs.model_name))) {
+        errors.push(inputError('value_not_in_list', 'Value not in list', 'model_name', node.inputs.model_name));
+      }
       if (node.class_type === 'LoadImage' && !this.uploads.has(String(node.inputs.image))) {
         errors.push(
           inputError('custom_validation_failed', `Invalid image file: ${String(node.inputs.image)}`, 'image'),
@@ -453,7 +482,23 @@ export class FakeComfyUiApi extends FakeHttpServer {
         }
       }
       if (OUTPUT_NODES.has(node.class_type)) {
-        const images = this.saveImages(prompt.graph, node);
+        let images: ComfyImageRef[];
+        try {
+          images = this.saveImages(prompt.graph, node);
+        } catch (error) {
+          prompt.state = 'error';
+          send('execution_error', {
+            node_id: id,
+            node_type: node.class_type,
+            executed,
+            exception_message: (error as Error).message,
+            exception_type: 'RuntimeError',
+            traceback: [],
+            current_inputs: {},
+            current_outputs: {},
+          });
+          return;
+        }
         prompt.outputs[id] = { images };
         send('executed', { node: id, display_node: id, output: { images } });
       }
@@ -464,15 +509,9 @@ export class FakeComfyUiApi extends FakeHttpServer {
     send('execution_success', { timestamp: Date.now() });
   }
 
-  /** Renders the images an output node saves: one per latent in the batch, at the latent's (or loaded image's) size. */
+  /** Renders the images an output node saves: what its `images` input evaluates to, one PNG per picture of the batch. */
   private saveImages(graph: ApiGraph, output: ApiNode): ComfyImageRef[] {
-    const latent = Object.values(graph).find((node) => node.class_type === 'EmptyLatentImage');
-    const loaded = Object.values(graph).find((node) => node.class_type === 'LoadImage');
-    const loadedSize = loaded ? imageSize(this.uploads.get(String(loaded.inputs.image)) ?? Buffer.alloc(0)) : undefined;
-    const width = Number(latent?.inputs.width ?? loadedSize?.width ?? 512);
-    const height = Number(latent?.inputs.height ?? loadedSize?.height ?? 512);
-    const count = Number(latent?.inputs.batch_size ?? 1);
-    const color = colorForText(positivePrompt(graph));
+    const { width, height, count, color } = this.evaluate(graph, output.inputs.images);
     const type = output.class_type === 'SaveImage' ? 'output' : 'temp';
     const prefix = String(output.inputs.filename_prefix ?? 'ComfyUI');
     const refs: ComfyImageRef[] = [];
@@ -484,7 +523,75 @@ export class FakeComfyUiApi extends FakeHttpServer {
     }
     return refs;
   }
+
+  /**
+   * What a link `[node, output]` carries, as ComfyUI would compute it: a batch of pictures (or
+   * latents, in pixels) of one size and colour, or an upscale model's factor. Throws on a node
+   * the fake cannot follow, which fails the prompt as an execution error would.
+   */
+  private evaluate(graph: ApiGraph, link: unknown): Pictures {
+    const node = Array.isArray(link) ? graph[String(link[0])] : undefined;
+    if (!node) throw new Error(`no node behind ${JSON.stringify(link)}`);
+    const { inputs } = node;
+    switch (node.class_type) {
+      case 'EmptyLatentImage':
+        return {
+          width: Number(inputs.width),
+          height: Number(inputs.height),
+          count: Number(inputs.batch_size ?? 1),
+          color: [0, 0, 0, 255],
+        };
+      case 'LoadImage': {
+        const bytes = this.uploads.get(String(inputs.image)) ?? Buffer.alloc(0);
+        const size = imageSize(bytes) ?? { width: 512, height: 512 };
+        let color: Rgba = [128, 128, 128, 255];
+        try {
+          color = readPng(bytes).topLeft;
+        } catch {
+          // A JPEG or WebP upload keeps its size; its colour does not matter to any test.
+        }
+        return { ...size, count: 1, color };
+      }
+      case 'VAEEncode':
+        return this.evaluate(graph, inputs.pixels);
+      case 'KSampler':
+        return {
+          ...this.evaluate(graph, inputs.latent_image),
+          color: colorForText(encoderText(graph, inputs.positive)),
+        };
+      case 'VAEDecode':
+        return this.evaluate(graph, inputs.samples);
+      case 'UpscaleModelLoader': {
+        const factor = /(?:^|[^0-9])([1-8])x|x([1-8])(?:[^0-9]|$)/i.exec(String(inputs.model_name));
+        return { width: 0, height: 0, count: 0, color: [0, 0, 0, 0], factor: Number(factor?.[1] ?? factor?.[2] ?? 4) };
+      }
+      case 'ImageUpscaleWithModel': {
+        const factor = this.evaluate(graph, inputs.upscale_model).factor ?? 1;
+        const image = this.evaluate(graph, inputs.image);
+        return { ...image, width: image.width * factor, height: image.height * factor };
+      }
+      case 'ImageScaleBy': {
+        const image = this.evaluate(graph, inputs.image);
+        const scale = Number(inputs.scale_by);
+        return { ...image, width: Math.round(image.width * scale), height: Math.round(image.height * scale) };
+      }
+      case 'ImageScale': {
+        const image = this.evaluate(graph, inputs.image);
+        let width = Number(inputs.width);
+        let height = Number(inputs.height);
+        if (width === 0 && height === 0) return image;
+        if (width === 0) width = Math.round((image.width * height) / image.height);
+        if (height === 0) height = Math.round((image.height * width) / image.width);
+        return { ...image, width, height };
+      }
+      default:
+        throw new Error(`the fake cannot run ${node.class_type}`);
+    }
+  }
 }
+
+/** What flows along a link in {@link FakeComfyUiApi}: pictures, or an upscale model's `factor`. */
+type Pictures = { width: number; height: number; count: number; color: Rgba; factor?: number };
 
 function inputError(type: string, message: string, name: string, value?: unknown): Record<string, unknown> {
   return { type, message, details: `${name}, ${JSON.stringify(value)}`, extra_info: { input_name: name } };
@@ -496,13 +603,9 @@ function outputNodeIds(graph: ApiGraph): string[] {
     .map(([id]) => id);
 }
 
-/** The text of the encoder wired to a sampler's `positive` input (or the first encoder's). */
-function positivePrompt(graph: ApiGraph): string {
-  const sampler = Object.values(graph).find((node) => node.class_type === 'KSampler');
-  const link = sampler?.inputs.positive;
-  const encoder = Array.isArray(link)
-    ? graph[String(link[0])]
-    : Object.values(graph).find((node) => node.class_type === 'CLIPTextEncode');
+/** The text of the encoder a sampler's `positive` input links to. */
+function encoderText(graph: ApiGraph, link: unknown): string {
+  const encoder = Array.isArray(link) ? graph[String(link[0])] : undefined;
   return String(encoder?.inputs.text ?? '');
 }
 

@@ -11,8 +11,10 @@ import type {
   ImageProgressReader,
   ImageProvider,
   ImageRequest,
+  ImageUpscaler,
   MediaFile,
   ProgressQuery,
+  UpscaleRequest,
 } from '#core/providers/ports';
 import { ProviderError } from '#core/providers/provider-error';
 
@@ -54,8 +56,16 @@ function sizeOf(aspectRatio: AspectRatio, quality: 'standard' | 'hd'): { width: 
   return { width: scaled(base.width), height: scaled(base.height) };
 }
 
-/** A model served by ComfyUI: its name as users pick it, and the workflows that make it. */
-export type ComfyUiModel = { name: string; workflow: ComfyWorkflow; editWorkflow?: ComfyWorkflow | undefined };
+/**
+ * A model served by ComfyUI: its name as users pick it, and the workflows that make it (the
+ * registry gives every model an upscale workflow, the repository's when none is named).
+ */
+export type ComfyUiModel = {
+  name: string;
+  workflow: ComfyWorkflow;
+  editWorkflow?: ComfyWorkflow | undefined;
+  upscaleWorkflow?: ComfyWorkflow | undefined;
+};
 
 /** Options of {@link createComfyUiImageProvider}. */
 export type ComfyUiImageProviderOptions = {
@@ -73,8 +83,8 @@ export type ComfyUiImageProviderOptions = {
   recheckMs?: number;
 };
 
-/** The ComfyUI provider, which also reports how far each running job is (by `ImageRequest.jobKey`, from the `/ws` progress events). */
-export type ComfyUiImageProvider = ImageProvider & ImageProgressReader;
+/** The ComfyUI provider, which also enlarges pictures and reports how far each running job is (by `ImageRequest.jobKey`, from the `/ws` progress events). */
+export type ComfyUiImageProvider = ImageProvider & ImageUpscaler & ImageProgressReader;
 
 /** A file in ComfyUI's folders as `/history` names it. */
 type ImageRef = { filename: string; subfolder: string; type: string };
@@ -103,6 +113,10 @@ type HistoryEntry = {
  * `GET /system_stats` answers. Failures: a 400 from `/prompt` (node_errors) is `invalid`; 401/403
  * (a proxy's auth) `auth`; 5xx, network errors, time-outs, an execution error and no healthy
  * instance are `transient`.
+ *
+ * An upscale uploads the picture the same way and runs the model's upscale workflow with
+ * `{{input_image}}` and the size to reach in `{{width}}` and `{{height}}`; its first saved image
+ * is the answer.
  */
 export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions): ComfyUiImageProvider {
   if (options.urls.length === 0) throw new Error('ComfyUI: at least one instance URL is needed');
@@ -576,7 +590,59 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       const last = job?.prompts.at(-1);
       if (job && last !== undefined) await cancel(job.url, last);
     },
+    async upscaleImage(request: UpscaleRequest): Promise<MediaFile> {
+      const model = options.models.find((candidate) => candidate.name === request.model) ?? defaultModel;
+      const workflow = model.upscaleWorkflow;
+      if (!workflow) throw new ProviderError(NAME, 'invalid', `${NAME}: model ${model.name} has no upscale workflow`);
+      const size = readImageSize(request.image.bytes);
+      if (!size) throw new ProviderError(NAME, 'invalid', `${NAME}: the picture to upscale has no readable size`);
+      const signal = request.signal;
+      const job = async (url: string): Promise<MediaFile> => {
+        const inputImage = await upload(url, request.image, signal);
+        const graph = fillComfyWorkflow(workflow, {
+          input_image: inputImage,
+          width: Math.round(size.width * request.scale),
+          height: Math.round(size.height * request.scale),
+        });
+        const [bytes] = await runOnce(
+          url,
+          graph,
+          () => undefined,
+          async () => undefined,
+          signal,
+          undefined,
+        );
+        if (!bytes) {
+          throw new ProviderError(NAME, 'transient', `${NAME}: the upscale workflow saved no image`, {
+            reason: 'operation_failed',
+          });
+        }
+        return toMediaFile(bytes, undefined);
+      };
+      return await runOnInstances(job, signal);
+    },
   };
+
+  /** Runs `job` on a free healthy instance; one that went down under it hands it to the next, each at most once. */
+  async function runOnInstances<T>(job: (url: string) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await pool.run(job, signal);
+        } catch (error) {
+          if (!(error instanceof ProviderError && instanceDown.has(error)) || attempt >= options.urls.length)
+            throw error;
+        }
+      }
+    } catch (error) {
+      if (error instanceof ProviderError) throw error;
+      if (error instanceof NoHealthyInstanceError) {
+        throw new ProviderError(NAME, 'transient', error.message, { cause: error, reason: 'server_error' });
+      }
+      if (signal?.aborted) throw abortedProviderError(NAME, signal, error);
+      throw new ProviderError(NAME, 'transient', `${NAME}: ${String(error)}`, { cause: error });
+    }
+  }
 }
 
 /** A resumed job must submit anew on an instance whose lease it does not hold. */
@@ -654,11 +720,11 @@ async function openSocket(instance: Instance, clientId: string): Promise<WebSock
   });
 }
 
-function toMediaFile(bytes: Buffer, seed: number): MediaFile {
+function toMediaFile(bytes: Buffer, seed: number | undefined): MediaFile {
   const size = readImageSize(bytes);
   const mime =
     bytes[0] === 0xff ? 'image/jpeg' : bytes.toString('latin1', 0, 4) === 'RIFF' ? 'image/webp' : 'image/png';
-  return { bytes, mime, seed, ...(size ?? {}) };
+  return { bytes, mime, ...(seed === undefined ? {} : { seed }), ...(size ?? {}) };
 }
 
 function lostPrompt(promptId: string): ProviderError {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  * string values that are exactly `"{{name}}"`, filled per request; numeric ones become numbers.
  */
 
-/** Placeholders a workflow may use; `prompt` is required, the others as the graph needs them. */
+/** Placeholders a workflow may use, as the graph needs them (see {@link loadComfyWorkflow} for the required ones). */
 export const WORKFLOW_PLACEHOLDERS = [
   'prompt',
   'negative_prompt',
@@ -24,6 +24,9 @@ export type WorkflowPlaceholder = (typeof WORKFLOW_PLACEHOLDERS)[number];
 /** Placeholders filled with numbers (ComfyUI refuses `"1024"` where an INT is wanted). */
 const NUMERIC: ReadonlySet<WorkflowPlaceholder> = new Set(['seed', 'width', 'height', 'batch_size', 'denoise']);
 
+/** What an upscale is filled with: the picture and the size to reach (no prompt, no seed). */
+const UPSCALE_PLACEHOLDERS: ReadonlySet<string> = new Set(['input_image', 'width', 'height']);
+
 /** Node classes that save images to ComfyUI's output folder, where `/history` and `/view` find them. */
 const OUTPUT_NODE_CLASSES: ReadonlySet<string> = new Set(['SaveImage', 'Image Save', 'SaveImageWebsocket']);
 
@@ -34,16 +37,28 @@ export type WorkflowGraph = Record<string, WorkflowNode>;
 /** A validated workflow and the placeholders it uses. */
 export type ComfyWorkflow = { file: string; graph: WorkflowGraph; placeholders: ReadonlySet<WorkflowPlaceholder> };
 
-/** The workflows in this repository, used unless COMFYUI_WORKFLOW / COMFYUI_EDIT_WORKFLOW name others. */
+/** What a workflow is for: pictures from words, an edit of a given picture, or enlarging one. */
+export type WorkflowPurpose = 'text' | 'edit' | 'upscale';
+
+/**
+ * The workflows in this repository, used unless COMFYUI_WORKFLOW / COMFYUI_EDIT_WORKFLOW /
+ * COMFYUI_UPSCALE_WORKFLOW name others. The upscale one runs `RealESRGAN_x4plus.pth` (from
+ * `models/upscale_models`) and scales its result to `{{width}}` x `{{height}}`; the plain one
+ * resamples with Lanczos and needs no model file.
+ */
 export const DEFAULT_TXT2IMG_WORKFLOW = fileURLToPath(new URL('./workflows/sdxl-txt2img.json', import.meta.url));
 export const DEFAULT_IMG2IMG_WORKFLOW = fileURLToPath(new URL('./workflows/sdxl-img2img.json', import.meta.url));
+export const DEFAULT_UPSCALE_WORKFLOW = fileURLToPath(new URL('./workflows/esrgan-upscale.json', import.meta.url));
+export const LANCZOS_UPSCALE_WORKFLOW = fileURLToPath(new URL('./workflows/lanczos-upscale.json', import.meta.url));
 
 /**
  * Reads and checks a workflow file at start-up. Throws one error listing every problem: not JSON,
  * not API format (the UI's "Save" format has `nodes` and `links` arrays instead), an unknown
- * `{{placeholder}}`, no `{{prompt}}`, no `SaveImage` node, and for an edit workflow no `{{input_image}}`.
+ * `{{placeholder}}`, no `SaveImage` node, no `{{prompt}}` (text and edit workflows), and no
+ * `{{input_image}}` (edit and upscale workflows). In an upscale workflow `{{width}}` and
+ * `{{height}}` are the size to reach.
  */
-export function loadComfyWorkflow(file: string, options: { forEdits: boolean }): ComfyWorkflow {
+export function loadComfyWorkflow(file: string, options: { purpose: WorkflowPurpose }): ComfyWorkflow {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -60,7 +75,7 @@ export function loadComfyWorkflow(file: string, options: { forEdits: boolean }):
 /** Every problem of `value` as a workflow (empty when usable), and the placeholders it uses. */
 export function checkComfyWorkflow(
   value: unknown,
-  options: { forEdits: boolean },
+  options: { purpose: WorkflowPurpose },
 ): { problems: string[]; placeholders: Set<WorkflowPlaceholder> } {
   const problems: string[] = [];
   const placeholders = new Set<WorkflowPlaceholder>();
@@ -91,7 +106,11 @@ export function checkComfyWorkflow(
       }
       if (typeof inputValue !== 'string' || !inputValue.includes('{{')) continue;
       const name = /^\{\{(\w+)\}\}$/.exec(inputValue)?.[1];
-      if (name && (WORKFLOW_PLACEHOLDERS as readonly string[]).includes(name)) {
+      if (name && options.purpose === 'upscale' && !UPSCALE_PLACEHOLDERS.has(name)) {
+        problems.push(
+          `node "${id}" input "${input}" holds ${JSON.stringify(inputValue)}; an upscale workflow is given {{input_image}}, {{width}} and {{height}} only`,
+        );
+      } else if (name && (WORKFLOW_PLACEHOLDERS as readonly string[]).includes(name)) {
         placeholders.add(name as WorkflowPlaceholder);
       } else {
         problems.push(
@@ -100,10 +119,10 @@ export function checkComfyWorkflow(
       }
     }
   }
-  if (!placeholders.has('prompt')) problems.push('has no {{prompt}} placeholder');
+  if (options.purpose !== 'upscale' && !placeholders.has('prompt')) problems.push('has no {{prompt}} placeholder');
   if (!hasOutput) problems.push(`has no output node (${[...OUTPUT_NODE_CLASSES].join(', ')})`);
-  if (options.forEdits && !placeholders.has('input_image')) {
-    problems.push('is the edit workflow but has no {{input_image}} placeholder (a LoadImage node)');
+  if (options.purpose !== 'text' && !placeholders.has('input_image')) {
+    problems.push(`is the ${options.purpose} workflow but has no {{input_image}} placeholder (a LoadImage node)`);
   }
   return { problems, placeholders };
 }

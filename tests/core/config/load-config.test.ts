@@ -194,20 +194,25 @@ describe('loadConfig', () => {
         COMFYUI_URLS: ' http://gpu1:8188/ , https://user:pw@gpu2.example ',
         COMFYUI_WORKFLOW: 'flows/txt.json',
         COMFYUI_EDIT_WORKFLOW: 'none',
+        COMFYUI_UPSCALE_WORKFLOW: 'flows/up.json',
       }).providers.comfyui,
     ).toEqual({
       urls: ['http://gpu1:8188', 'https://user:pw@gpu2.example'],
       workflow: path.resolve('flows/txt.json'),
       editWorkflow: null,
+      upscaleWorkflow: path.resolve('flows/up.json'),
     });
     expect(loadConfig({ COMFYUI_URLS: 'http://gpu1:8188' }).providers.comfyui).toMatchObject({
       workflow: undefined,
       editWorkflow: undefined,
+      upscaleWorkflow: undefined,
     });
     expect(problemsOf({ COMFYUI_URLS: 'gpu1:8188' })[0]).toMatch(/^COMFYUI_URLS: must be a comma-separated list/);
     expect(problemsOf({ COMFYUI_URLS: 'http://a:1,http://a:1' })[0]).toMatch(/^COMFYUI_URLS:/);
-    expect(problemsOf({ COMFYUI_WORKFLOW: 'x.json' })).toEqual([
-      'COMFYUI_WORKFLOW / COMFYUI_EDIT_WORKFLOW: need COMFYUI_URLS (the instances that run them)',
-    ]);
+    for (const name of ['COMFYUI_WORKFLOW', 'COMFYUI_UPSCALE_WORKFLOW']) {
+      expect(problemsOf({ [name]: 'x.json' })).toEqual([
+        'COMFYUI_WORKFLOW / COMFYUI_EDIT_WORKFLOW / COMFYUI_UPSCALE_WORKFLOW: need COMFYUI_URLS (the instances that run them)',
+      ]);
+    }
   });
 });

@@ -66,7 +66,7 @@ describe('generation on ComfyUI', () => {
     ]);
   });
 
-  it('V2 sends picture 2 itself through the edit workflow at the strength asked; nothing here upscales', async () => {
+  it('V2 sends picture 2 itself through the edit workflow at the strength asked', async () => {
     const user = new ChatUser(t, '7003');
     await user.onboard();
     t.clock.advance(10_000);
@@ -74,6 +74,8 @@ describe('generation on ComfyUI', () => {
     const media = await waitForMedia(t.notifier, id);
     const keys = (media.buttons ?? []).flat().map((button) => `${button.label.key}${button.label.vars?.n ?? ''}`);
     expect(keys).toEqual([
+      'job.upscale_picture_button1',
+      'job.upscale_picture_button2',
       'job.vary_picture_button1',
       'job.vary_picture_button2',
       'job.reroll_button',

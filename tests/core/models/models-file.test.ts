@@ -198,7 +198,12 @@ describe('MODELS_FILE', () => {
   });
 
   it('prices an upscale per picture: required where a model upscales, one price along the default order', async () => {
-    const upscaler = { ...good, capabilities: { upscale: true }, cost: { perImage: 2, upscale: 3 } };
+    const upscaler = {
+      ...good,
+      provider: 'sdapi',
+      capabilities: { upscale: true },
+      cost: { perImage: 2, upscale: 3 },
+    };
     const problems = problemsOf({
       MODELS_FILE: await write('upscale.json', {
         models: [
@@ -215,6 +220,27 @@ describe('MODELS_FILE', () => {
       'MODELS_FILE upscale.json: model d: cost.upscale is for models that upscale',
       'MODELS_FILE upscale.json: model e: fallback b upscales at another price (users pay what they were quoted)',
       'MODELS_FILE upscale.json: model c: upscales at another price than b; every image model with a fallbackOrder that upscales must charge the same',
+    ]);
+  });
+
+  it('refuses to start with a model that says it upscales on a provider with no upscale call, among the other problems', async () => {
+    const upscaler = { ...good, capabilities: { upscale: true }, cost: { perImage: 2, upscale: 2 } };
+    const problems = problemsOf({
+      MODELS_FILE: await write('upscale-providers.json', {
+        models: [
+          { ...upscaler, id: 'sd', provider: 'sdapi', fallbackOrder: 1 },
+          { ...upscaler, id: 'comfy', provider: 'comfyui', fallbackOrder: 2 },
+          { ...upscaler, id: 'gemini', provider: 'google', fallbackOrder: 3 },
+          { ...upscaler, id: 'painter', provider: 'demo', fallbackOrder: 4 },
+          { ...good, id: 'broken', cost: {}, fallbackOrder: 5 },
+        ],
+      }),
+    });
+    expect(problems).toEqual([
+      'MODELS_FILE upscale-providers.json: model gemini: capabilities.upscale is true, but provider google has no upscale call (only sdapi, comfyui upscale)',
+      'MODELS_FILE upscale-providers.json: model painter: capabilities.upscale is true, but provider demo has no upscale call (only sdapi, comfyui upscale)',
+      'MODELS_FILE upscale-providers.json: model broken: cost.perImage is required for an image model',
+      expect.stringContaining('model broken: costs other than sd'),
     ]);
   });
 

@@ -8,11 +8,13 @@ import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limite
 import { createProviderRegistry } from '#core/providers/create-provider-registry';
 import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
 import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
-import type { ImageRequest } from '#core/providers/ports';
+import { UPSCALE_PROVIDERS } from '#core/models/model-definition';
+import { DEFAULT_TXT2IMG_WORKFLOW, DEFAULT_UPSCALE_WORKFLOW } from '#core/providers/comfyui/comfyui-workflow';
+import type { ImageRequest, ImageUpscaler } from '#core/providers/ports';
 import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { FakeGoogleGenAIApi } from '#tests/fakes/google-genai-api';
 import { FakeOpenAIApi } from '#tests/fakes/openai-api';
-import { colorForText, readPng } from '#tests/fakes/test-png';
+import { colorForText, makePng, readPng } from '#tests/fakes/test-png';
 import { silentLogger } from '#tests/core/infra/test-kit';
 
 const demos = { demoImage: createDemoImageProvider(), demoVideo: createDemoVideoProvider() };
@@ -180,6 +182,64 @@ describe('createProviderRegistry', () => {
       expect(noEdits.image[0]?.capabilities.canEdit).toBe(false);
     } finally {
       await comfy.close();
+    }
+  });
+
+  it('gives exactly the providers the models file lets upscale an upscale call', () => {
+    const config = loadConfig({
+      SDAPI_URLS: 'http://127.0.0.1:9',
+      COMFYUI_URLS: 'http://127.0.0.1:9',
+      GOOGLE_API_KEY: 'g',
+      OPENROUTER_API_KEY: 'r',
+      OPENAI_API_KEY: 'o',
+    });
+    const limiter = () => {
+      throw new Error('no job runs in this test');
+    };
+    const image = [...createProviderRegistry(config, { ...demos, limiter }).image, demos.demoImage];
+    expect(names(image).sort()).toEqual(['comfyui', 'demo', 'google', 'openai', 'openrouter', 'sdapi']);
+    for (const provider of image) {
+      const upscales = typeof (provider as { upscaleImage?: unknown }).upscaleImage === 'function';
+      expect(upscales, provider.name).toBe(UPSCALE_PROVIDERS.includes(provider.name));
+    }
+  });
+
+  it('enlarges a picture on ComfyUI through COMFYUI_UPSCALE_WORKFLOW, the repository one by default', async () => {
+    const comfy = await FakeComfyUiApi.start({ stepMs: 1 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comfyui-upscale-'));
+    const own = path.join(dir, 'own-upscale.json');
+    const graph = JSON.parse(fs.readFileSync(DEFAULT_UPSCALE_WORKFLOW, 'utf8')) as Record<
+      string,
+      { inputs: Record<string, unknown> }
+    >;
+    (graph['2'] as { inputs: Record<string, unknown> }).inputs.model_name = 'RealESRGAN_x2plus.pth';
+    fs.writeFileSync(own, JSON.stringify(graph));
+    try {
+      const picture = { bytes: makePng(40, 30, [1, 2, 3, 255]), mime: 'image/png' };
+      for (const [env, model] of [
+        [{}, 'RealESRGAN_x4plus.pth'],
+        [{ COMFYUI_UPSCALE_WORKFLOW: own }, 'RealESRGAN_x2plus.pth'],
+      ] as const) {
+        const [provider] = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url, ...env }), demos).image;
+        const file = await (provider as unknown as ImageUpscaler).upscaleImage({ image: picture, scale: 2 });
+        expect(readPng(file.bytes)).toEqual({ width: 80, height: 60, topLeft: [1, 2, 3, 255] });
+        const loader = Object.values([...comfy.prompts.values()].at(-1)?.graph ?? {}).find(
+          (node) => node.class_type === 'UpscaleModelLoader',
+        );
+        expect(loader?.inputs.model_name).toBe(model);
+      }
+      // A text workflow named as the upscale one: refused at start-up with its problem.
+      expect(() =>
+        createProviderRegistry(
+          loadConfig({ COMFYUI_URLS: comfy.url, COMFYUI_UPSCALE_WORKFLOW: DEFAULT_TXT2IMG_WORKFLOW }),
+          demos,
+        ),
+      ).toThrow(
+        /sdxl-txt2img\.json is not usable:\n {2}- node "3" input "seed" holds "\{\{seed\}\}"; an upscale workflow is given [\s\S]*- is the upscale workflow but has no \{\{input_image\}\} placeholder/,
+      );
+    } finally {
+      await comfy.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -4,6 +4,7 @@ import { createComfyUiImageProvider, type ComfyUiImageProvider } from '#core/pro
 import {
   DEFAULT_IMG2IMG_WORKFLOW,
   DEFAULT_TXT2IMG_WORKFLOW,
+  DEFAULT_UPSCALE_WORKFLOW,
   loadComfyWorkflow,
   type ComfyWorkflow,
 } from '#core/providers/comfyui/comfyui-workflow';
@@ -12,8 +13,9 @@ import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { colorForText, makePng, readPng } from '#tests/fakes/test-png';
 import { providerErrorOf } from '#tests/core/providers/provider-error-of';
 
-const TXT2IMG = loadComfyWorkflow(DEFAULT_TXT2IMG_WORKFLOW, { forEdits: false });
-const IMG2IMG = loadComfyWorkflow(DEFAULT_IMG2IMG_WORKFLOW, { forEdits: true });
+const TXT2IMG = loadComfyWorkflow(DEFAULT_TXT2IMG_WORKFLOW, { purpose: 'text' });
+const IMG2IMG = loadComfyWorkflow(DEFAULT_IMG2IMG_WORKFLOW, { purpose: 'edit' });
+const UPSCALE = loadComfyWorkflow(DEFAULT_UPSCALE_WORKFLOW, { purpose: 'upscale' });
 /** The default workflow without `{{batch_size}}`, so `count` > 1 runs the graph once per image. */
 const UNBATCHED: ComfyWorkflow = {
   ...TXT2IMG,
@@ -43,7 +45,7 @@ describe('ComfyUI image provider', () => {
   function build(workflow: ComfyWorkflow = TXT2IMG, urls = [fake.url]) {
     return createComfyUiImageProvider({
       urls,
-      models: [{ name: 'comfyui', workflow, editWorkflow: IMG2IMG }],
+      models: [{ name: 'comfyui', workflow, editWorkflow: IMG2IMG, upscaleWorkflow: UPSCALE }],
       leases: createMemorySlotLeases(),
       negativePrompt: 'blurry',
     });
@@ -201,6 +203,56 @@ describe('ComfyUI image provider', () => {
     expect((await providerErrorOf(provider.generateImages(REQUEST))).kind).toBe('auth');
 
     expect((await providerErrorOf(provider.generateImages({ ...REQUEST, count: 5 }))).kind).toBe('invalid');
+  });
+
+  it('upscales by uploading the picture and running the upscale workflow to twice its size', async () => {
+    const picture = makePng(100, 60, [50, 60, 70, 255]);
+    const file = await provider.upscaleImage({
+      image: { bytes: picture, mime: 'image/png' },
+      scale: 2,
+      model: 'comfyui',
+    });
+    expect(file).toMatchObject({ mime: 'image/png', width: 200, height: 120 });
+    expect(readPng(file.bytes)).toEqual({ width: 200, height: 120, topLeft: [50, 60, 70, 255] });
+    const [name] = [...fake.uploads.keys()];
+    expect(fake.uploads.get(name!)?.equals(picture)).toBe(true);
+    const graph = [...fake.prompts.values()][0]!.graph as Graph;
+    expect(nodeOf(graph, 'LoadImage').image).toBe(name);
+    expect(nodeOf(graph, 'ImageScale')).toMatchObject({ width: 200, height: 120 });
+    expect(fake.requests.map((r) => `${r.method} ${r.path.split('/').slice(0, 2).join('/')}`)).toEqual([
+      'POST /upload',
+      'POST /prompt',
+      'GET /history',
+      'GET /view',
+    ]);
+
+    // An instance without the upscale model refuses the graph: invalid, nothing to retry.
+    const bare = await FakeComfyUiApi.start({ stepMs: 1, upscaleModels: [] });
+    try {
+      const error = await providerErrorOf(
+        build(TXT2IMG, [bare.url]).upscaleImage({ image: { bytes: picture, mime: 'image/png' }, scale: 2 }),
+      );
+      expect(error.kind).toBe('invalid');
+      expect(error.message).toContain('model_name');
+    } finally {
+      await bare.close();
+    }
+    // A model with no upscale workflow, and bytes that are no picture.
+    const noUpscale = createComfyUiImageProvider({
+      urls: [fake.url],
+      models: [{ name: 'comfyui', workflow: TXT2IMG }],
+      leases: createMemorySlotLeases(),
+    });
+    expect(
+      (await providerErrorOf(noUpscale.upscaleImage({ image: { bytes: picture, mime: 'image/png' }, scale: 2 }))).kind,
+    ).toBe('invalid');
+    expect(
+      (
+        await providerErrorOf(
+          provider.upscaleImage({ image: { bytes: Buffer.from('nope'), mime: 'image/png' }, scale: 2 }),
+        )
+      ).kind,
+    ).toBe('invalid');
   });
 
   it('sends credentials in the URL as Basic auth, on HTTP and the socket, and keeps them out of lease names', async () => {

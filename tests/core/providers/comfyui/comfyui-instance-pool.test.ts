@@ -14,7 +14,7 @@ import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { providerErrorOf } from '#tests/core/providers/provider-error-of';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const WORKFLOW = loadComfyWorkflow(DEFAULT_TXT2IMG_WORKFLOW, { forEdits: false });
+const WORKFLOW = loadComfyWorkflow(DEFAULT_TXT2IMG_WORKFLOW, { purpose: 'text' });
 const REQUEST: ImageRequest = {
   prompt: 'a lighthouse',
   model: 'comfyui',

@@ -11,7 +11,7 @@ import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { providerErrorOf } from '#tests/core/providers/provider-error-of';
 import { sha256 } from '#tests/core/generation/generation-helpers';
 
-const TXT2IMG = loadComfyWorkflow(DEFAULT_TXT2IMG_WORKFLOW, { forEdits: false });
+const TXT2IMG = loadComfyWorkflow(DEFAULT_TXT2IMG_WORKFLOW, { purpose: 'text' });
 /** The default workflow without `{{batch_size}}`, so `count` > 1 runs the graph once per image. */
 const UNBATCHED: ComfyWorkflow = {
   ...TXT2IMG,

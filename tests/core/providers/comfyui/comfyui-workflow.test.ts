@@ -5,8 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_IMG2IMG_WORKFLOW,
   DEFAULT_TXT2IMG_WORKFLOW,
+  DEFAULT_UPSCALE_WORKFLOW,
   fillComfyWorkflow,
+  LANCZOS_UPSCALE_WORKFLOW,
   loadComfyWorkflow,
+  type WorkflowPurpose,
 } from '#core/providers/comfyui/comfyui-workflow';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comfyui-workflow-'));
@@ -15,9 +18,9 @@ function write(name: string, value: unknown): string {
   fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
   return file;
 }
-function problemsOf(file: string, forEdits = false): string {
+function problemsOf(file: string, purpose: WorkflowPurpose = 'text'): string {
   try {
-    loadComfyWorkflow(file, { forEdits });
+    loadComfyWorkflow(file, { purpose });
   } catch (error) {
     return (error as Error).message;
   }
@@ -28,16 +31,53 @@ describe('ComfyUI workflows', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('loads the repository workflows with their placeholders', () => {
-    const txt2img = loadComfyWorkflow(DEFAULT_TXT2IMG_WORKFLOW, { forEdits: false });
+    const txt2img = loadComfyWorkflow(DEFAULT_TXT2IMG_WORKFLOW, { purpose: 'text' });
     expect([...txt2img.placeholders].sort()).toEqual(
       ['batch_size', 'height', 'negative_prompt', 'prompt', 'seed', 'width'].sort(),
     );
-    const img2img = loadComfyWorkflow(DEFAULT_IMG2IMG_WORKFLOW, { forEdits: true });
+    const img2img = loadComfyWorkflow(DEFAULT_IMG2IMG_WORKFLOW, { purpose: 'edit' });
     expect(img2img.placeholders.has('input_image')).toBe(true);
+    for (const file of [DEFAULT_UPSCALE_WORKFLOW, LANCZOS_UPSCALE_WORKFLOW]) {
+      const upscale = loadComfyWorkflow(file, { purpose: 'upscale' });
+      expect([...upscale.placeholders].sort()).toEqual(['height', 'input_image', 'width']);
+    }
+  });
+
+  it('takes an upscale workflow without a prompt, but not without the picture to enlarge', () => {
+    const save = { class_type: 'SaveImage', inputs: { filename_prefix: 'x', images: ['1', 0] } };
+    const scale = { class_type: 'ImageScaleBy', inputs: { upscale_method: 'lanczos', scale_by: 2, image: ['2', 0] } };
+    const fixed = write('fixed-input.json', {
+      '1': scale,
+      '2': { class_type: 'LoadImage', inputs: { image: 'example.png' } },
+      '3': save,
+    });
+    const message = problemsOf(fixed, 'upscale');
+    expect(message).toContain('is the upscale workflow but has no {{input_image}} placeholder');
+    expect(message).not.toContain('{{prompt}}');
+    // The same graph with the placeholder is an upscale workflow, not a text one.
+    const good = write('upscale.json', {
+      '1': scale,
+      '2': { class_type: 'LoadImage', inputs: { image: '{{input_image}}' } },
+      '3': save,
+    });
+    expect(loadComfyWorkflow(good, { purpose: 'upscale' }).placeholders).toEqual(new Set(['input_image']));
+    expect(problemsOf(good, 'text')).toContain('has no {{prompt}} placeholder');
+    // An upscale is filled with the picture and its size only: a {{prompt}} there would never be filled.
+    const prompted = write('prompted-upscale.json', {
+      '1': scale,
+      '2': { class_type: 'LoadImage', inputs: { image: '{{input_image}}' } },
+      '3': save,
+      '4': { class_type: 'CLIPTextEncode', inputs: { text: '{{prompt}}' } },
+      '5': { class_type: 'KSampler', inputs: { seed: '{{seed}}' } },
+    });
+    expect(problemsOf(prompted, 'upscale')).toContain(
+      'node "4" input "text" holds "{{prompt}}"; an upscale workflow is given {{input_image}}, {{width}} and {{height}} only',
+    );
+    expect(problemsOf(prompted, 'upscale')).toContain('node "5" input "seed" holds "{{seed}}"');
   });
 
   it('fills placeholders, numbers as numbers, without touching the loaded graph', () => {
-    const workflow = loadComfyWorkflow(DEFAULT_TXT2IMG_WORKFLOW, { forEdits: false });
+    const workflow = loadComfyWorkflow(DEFAULT_TXT2IMG_WORKFLOW, { purpose: 'text' });
     const graph = fillComfyWorkflow(workflow, {
       prompt: 'a "quoted" {{prompt}}',
       negative_prompt: '',
@@ -64,7 +104,7 @@ describe('ComfyUI workflows', () => {
       '2': { inputs: {} },
       '3': { class_type: 'PreviewImage' },
     });
-    const message = problemsOf(file, true);
+    const message = problemsOf(file, 'edit');
     expect(message).toContain(file);
     for (const expected of [
       'node "1" input "seed" holds "{{sede}}"',
@@ -74,7 +114,7 @@ describe('ComfyUI workflows', () => {
       'node "3" (PreviewImage) has no inputs object',
       'has no {{prompt}} placeholder',
       'has no output node',
-      'has no {{input_image}} placeholder',
+      'is the edit workflow but has no {{input_image}} placeholder',
     ]) {
       expect(message).toContain(expected);
     }
