@@ -79,6 +79,7 @@ describe('generation on ComfyUI', () => {
       'job.vary_picture_button1',
       'job.vary_picture_button2',
       'job.reroll_button',
+      'job.remix_button',
       'job.as_file_button',
     ]);
     const picture2 = await media.items[1]!.load();
