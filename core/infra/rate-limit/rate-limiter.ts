@@ -75,6 +75,13 @@ export interface RateLimiter {
    * fixed number of jobs at once, e.g. one Stable Diffusion server: `sdapi:<server>` with capacity 1.
    */
   tryHold(key: string, capacity: number): Promise<SlotHold | undefined>;
+  /**
+   * Calls `listener` whenever a hold of `key` is released, by any process sharing the limits (with
+   * Redis: announced over pub/sub, so a waiter elsewhere can ask again at once instead of polling).
+   * A hold that lapses with a dead process is not announced: waiters still ask again now and then.
+   * Returns the function that stops listening.
+   */
+  onHoldReleased(key: string, listener: () => void): () => void;
   /** Rejects calls still waiting, waits for running ones and closes connections. */
   close(): Promise<void>;
 }
