@@ -10,7 +10,6 @@ import type { Logger } from '#core/infra/logger';
 import { createJobQueue } from '#core/infra/queue/create-job-queue';
 import { createRedisChatHold } from '#core/infra/chat-hold/redis-chat-hold';
 import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
-import { createRedisSlotLeases } from '#core/infra/rate-limit/slot-leases';
 import { createMediaStore } from '#core/infra/media/create-media-store';
 import { createMailer } from '#core/infra/mail/create-mailer';
 import { closeRedisConnection, createRedisConnection } from '#core/infra/redis';
@@ -36,9 +35,6 @@ export type Runtime = { deps: CoreDeps; metrics: Metrics; close(): Promise<void>
 
 /** Key prefix of everything this product keeps in Redis. */
 export const REDIS_PREFIX = 'imagine';
-
-/** A dead worker's hold on a self-hosted instance lapses this long after its last renewal (the rate limiter's slot lease time). */
-const INSTANCE_LEASE_MS = 6_000;
 
 /**
  * Opens every client the configuration asks for: the database (migrated first in embedded
@@ -66,24 +62,10 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
   }
   await seedTemplates(database.prisma);
 
-  // One job at a time per self-hosted instance (COMFYUI_URLS) across processes: leases in Redis that lapse with their process.
-  const instanceRedis =
-    config.redisUrl && config.providers.comfyui
-      ? createRedisConnection(config.redisUrl, { role: 'instance-leases' })
-      : undefined;
   const providers = createProviderRegistry(config, {
     demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
     demoVideo: createDemoVideoProvider(),
     limiter: () => limiter,
-    ...(instanceRedis
-      ? {
-          instanceLeases: createRedisSlotLeases(instanceRedis, {
-            keyPrefix: `${REDIS_PREFIX}:instances:`,
-            leaseMs: INSTANCE_LEASE_MS,
-            logger: logger.child({ component: 'instance-leases' }),
-          }),
-        }
-      : {}),
   });
   const queue = createJobQueue({
     redisUrl: config.redisUrl,
@@ -167,7 +149,6 @@ export async function openRuntime(config: AppConfig, logger: Logger): Promise<Ru
       await limiter.close();
       if (redis) await closeRedisConnection(redis);
       if (coolDownRedis) await closeRedisConnection(coolDownRedis);
-      if (instanceRedis) await closeRedisConnection(instanceRedis);
       media.close();
       await database.close();
     },

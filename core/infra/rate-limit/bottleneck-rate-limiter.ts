@@ -476,9 +476,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         if (!lease) return undefined;
         let released: Promise<void> | undefined;
         return {
-          release: () =>
+          release: (announce = true) =>
             (released ??= lease.release().finally(() => {
-              if (!closing) announcer.announce(key);
+              if (announce && !closing) announcer.announce(key);
             })),
         };
       });

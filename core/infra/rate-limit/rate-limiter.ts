@@ -86,8 +86,13 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-/** A slot taken by {@link RateLimiter.tryHold}. `release` gives it back; calling it again does nothing. */
-export type SlotHold = { release(): Promise<void> };
+/**
+ * A slot taken by {@link RateLimiter.tryHold}. `release` gives it back; calling it again does
+ * nothing. It is announced to the key's listeners ({@link RateLimiter.onHoldReleased}) unless
+ * `announce` is false: a hold taken only to look at a resource that turned out busy, whose release
+ * would only send every waiter to look at the same busy resource again.
+ */
+export type SlotHold = { release(announce?: boolean): Promise<void> };
 
 /** The limiter was closed (the process is shutting down): nothing more is scheduled. */
 export class RateLimiterClosedError extends Error {

@@ -1,8 +1,8 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import type { SlotLeases } from '#core/infra/rate-limit/slot-leases';
+import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
 import { fillComfyWorkflow, type ComfyWorkflow, type WorkflowGraph } from '#core/providers/comfyui/comfyui-workflow';
-import { createInstancePool, NoHealthyInstanceError } from '#core/providers/comfyui/instance-pool';
+import { createInstancePool, NoHealthyInstanceError } from '#core/providers/instance-pool';
 import { readImageSize } from '#core/providers/google/read-image-size';
 import { abortedProviderError, kindForHttpStatus } from '#core/providers/map-provider-error';
 import type { AspectRatio, ImageProvider, ImageRequest, MediaFile } from '#core/providers/ports';
@@ -53,14 +53,14 @@ export type ComfyUiImageProviderOptions = {
   urls: readonly string[];
   /** First = the default model. */
   models: readonly ComfyUiModel[];
-  /** Counts jobs per instance across processes (the rate limiter's slot leases). */
-  leases: SlotLeases;
+  /** The deployment's limiter (read when a job starts): its holds keep one job per instance across processes. */
+  limiter: () => RateLimiter;
   /** Per HTTP request; default 30 s. */
   timeoutMs?: number;
   /** Text for `{{negative_prompt}}`; default empty. */
   negativePrompt?: string;
-  /** How long an unhealthy instance is skipped before it is checked again; default 5 s. */
-  recheckMs?: number;
+  /** Longest time an instance that stopped answering is skipped before it is looked at again (doubling from 1 s); default 30 s. */
+  maxDownMs?: number;
 };
 
 /** The ComfyUI provider, which also reports how far each running job is. */
@@ -92,8 +92,8 @@ type HistoryEntry = {
  * queue (`POST /queue {delete}`).
  *
  * Instances come from an {@link createInstancePool}: one job at a time per instance across every
- * worker; a refused connection or a 502/503/504 takes an instance out of rotation until
- * `GET /system_stats` answers. Failures: a 400 from `/prompt` (node_errors) is `invalid`; 401/403
+ * worker, an instance whose `GET /queue` is not empty left alone; a refused connection or a
+ * 502/503/504 takes an instance out of rotation until `/queue` answers again. Failures: a 400 from `/prompt` (node_errors) is `invalid`; 401/403
  * (a proxy's auth) `auth`; 5xx, network errors, time-outs, an execution error and no healthy
  * instance are `transient`.
  */
@@ -113,22 +113,27 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
   /** Failures that took their instance out of rotation: the job goes on to another instance. */
   const instanceDown = new WeakSet<ProviderError>();
   const down = (url: string, error: ProviderError): ProviderError => {
-    pool.markUnhealthy(url);
+    pool.markDown(url);
     instanceDown.add(error);
     return error;
   };
   const pool = createInstancePool({
     name: NAME,
     urls: [...instances.keys()],
-    leases: options.leases,
-    ...(options.recheckMs === undefined ? {} : { recheckMs: options.recheckMs }),
-    checkHealth: async (url) => {
+    limiter: options.limiter,
+    ...(options.maxDownMs === undefined ? {} : { maxDownMs: options.maxDownMs }),
+    // `/queue` lists what runs and waits there: ours, a killed worker's, or someone's on its web UI.
+    checkInstance: async (url) => {
       try {
-        const response = await call(url, '/system_stats', {}, undefined);
-        await response.arrayBuffer();
-        return response.ok;
+        const queue = await readJson<{ queue_running?: unknown[]; queue_pending?: unknown[] }>(
+          url,
+          '/queue',
+          {},
+          undefined,
+        );
+        return (queue.queue_running?.length ?? 0) + (queue.queue_pending?.length ?? 0) > 0 ? 'busy' : 'idle';
       } catch {
-        return false;
+        return 'down';
       }
     },
   });
@@ -415,6 +420,23 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
     }
   }
 
+  /**
+   * Runs `job` on an instance of the pool. An interrupted one is given back once its queue is
+   * empty, so the next job never lands behind our cancelled prompt.
+   */
+  async function runOnInstance<T>(job: (url: string) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    const held = await pool.acquire(signal);
+    try {
+      const result = await job(held.url);
+      await held.release(true).catch(() => undefined);
+      return result;
+    } catch (error) {
+      if (signal?.aborted) void held.releaseWhenIdle();
+      else await held.release(false).catch(() => undefined);
+      throw error;
+    }
+  }
+
   return {
     name: NAME,
     capabilities: {
@@ -469,7 +491,7 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
         // An instance that went down under the job hands it to the next healthy one, each instance at most once.
         for (let attempt = 1; ; attempt += 1) {
           try {
-            return await pool.run(job, signal);
+            return await runOnInstance(job, signal);
           } catch (error) {
             if (!(error instanceof ProviderError && instanceDown.has(error)) || attempt >= options.urls.length)
               throw error;

@@ -184,6 +184,8 @@ export function describeRateLimiterContract(label: string, makeLimiter: MakeLimi
       await hold?.release();
       await hold?.release();
       expect(heard).toEqual(['a']);
+      await (await limiter.tryHold('sdapi:a', 1))?.release(false);
+      expect(heard).toEqual(['a']);
       stop();
       await (await limiter.tryHold('sdapi:a', 1))?.release();
       expect(heard).toEqual(['a']);

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '#core';
 import { closeRedisConnection, createRedisConnection, type Redis } from '#core/infra/redis';
-import { createRedisSlotLeases, type SlotLeases } from '#core/infra/rate-limit/slot-leases';
+import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
+import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
 import { createComfyUiImageProvider } from '#core/providers/comfyui/comfyui-image-provider';
 import { DEFAULT_TXT2IMG_WORKFLOW, loadComfyWorkflow } from '#core/providers/comfyui/comfyui-workflow';
 import type { ImageRequest } from '#core/providers/ports';
@@ -30,18 +31,21 @@ describe('ComfyUI instances across worker processes', () => {
   const connections: Redis[] = [];
   let prefix: string;
 
-  function leases(leaseMs = 1_000): SlotLeases {
-    const redis = createRedisConnection(REDIS_URL, { role: 'test-instance-leases' });
-    connections.push(redis);
-    return createRedisSlotLeases(redis, { keyPrefix: prefix, leaseMs, logger });
+  const limiters: RateLimiter[] = [];
+
+  /** One worker process's limiter: its own Redis connections, the deployment's prefix. */
+  function limiter(slotLeaseMs = 1_000): RateLimiter {
+    const opened = createRateLimiter({ limits: {}, redisUrl: REDIS_URL, keyPrefix: prefix, logger, slotLeaseMs });
+    limiters.push(opened);
+    return opened;
   }
 
-  function worker(slotLeases = leases()) {
+  function worker(own = limiter()) {
     return createComfyUiImageProvider({
       urls: [a.url, b.url],
       models: [{ name: 'comfyui', workflow: WORKFLOW }],
-      leases: slotLeases,
-      recheckMs: 200,
+      limiter: () => own,
+      maxDownMs: 200,
     });
   }
 
@@ -52,6 +56,7 @@ describe('ComfyUI instances across worker processes', () => {
   });
 
   afterEach(async () => {
+    await Promise.all(limiters.splice(0).map((opened) => opened.close()));
     await a.close();
     await b.close();
     await Promise.all(connections.splice(0).map((redis) => closeRedisConnection(redis)));
@@ -84,7 +89,7 @@ describe('ComfyUI instances across worker processes', () => {
     await new Promise((resolve) => setTimeout(resolve, 250));
     for (let index = 0; index < 4; index += 1) await provider.generateImages(REQUEST);
     expect(a.prompts.size).toBeGreaterThan(0);
-    expect(a.requests.some((request) => request.path === '/system_stats')).toBe(true);
+    expect(a.requests.some((request) => request.path === '/queue')).toBe(true);
   });
 
   it('moves a job to the other instance when its instance dies mid-job', async () => {
@@ -113,11 +118,13 @@ describe('ComfyUI instances across worker processes', () => {
     // A worker that died holding both instances left its entries in the lease sets and renews them no more.
     const redis = createRedisConnection(REDIS_URL, { role: 'test-dead-worker' });
     connections.push(redis);
-    for (const fake of [a, b])
-      await redis.zadd(`semaphore:${prefix}slots:instance:comfyui:${fake.url}`, Date.now(), 'dead');
+    for (const fake of [a, b]) {
+      const key = `comfyui:${createHash('sha256').update(fake.url).digest('hex').slice(0, 16)}`;
+      await redis.zadd(`semaphore:${prefix}slots:hold:${key}`, Date.now(), 'dead');
+    }
 
     const started = Date.now();
-    const [file] = await worker(leases(1_000)).generateImages(REQUEST);
+    const [file] = await worker(limiter(1_000)).generateImages(REQUEST);
     expect(file?.bytes.length).toBeGreaterThan(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
