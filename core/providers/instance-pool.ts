@@ -72,6 +72,10 @@ type InstanceSlot = {
   failures: number;
   /** When this process last gave it back idle: nobody can have sent it a job since without its hold. */
   idleAt: number;
+  /** Jobs of this process it went to in a row on one hold. */
+  handoffs: number;
+  /** Until then this process leaves it to the others: it just gave it back with jobs of its own waiting. */
+  graceUntil: number;
 };
 
 type Waiter = { resolve(held: HeldInstance): void; reject(error: unknown): void };
@@ -79,6 +83,14 @@ type Waiter = { resolve(held: HeldInstance): void; reject(error: unknown): void 
 const FIRST_DOWN_MS = 1_000;
 const RECENTLY_IDLE_MS = 1_000;
 const SETTLE_POLL_MS = 100;
+/**
+ * A freed instance goes straight to the next job of the same process this many times in a row
+ * (no release and take through Redis, no look: it just finished our job); then it is released for
+ * every process, and this one leaves it to the others for {@link GRACE_MS}, so a process with
+ * a steady stream of jobs cannot keep an instance from the jobs waiting elsewhere.
+ */
+const MAX_HANDOFFS = 4;
+const GRACE_MS = 25;
 
 /**
  * The instance pool of the self-hosted backends (SDAPI_URLS, COMFYUI_URLS). Each instance takes
@@ -93,6 +105,8 @@ const SETTLE_POLL_MS = 100;
  * One loop per process hands instances to its waiting jobs in order, starting each look at the
  * next instance in turn. It looks again as soon as a hold of the pool is released anywhere
  * (`RateLimiter.onHoldReleased`, Redis pub/sub across processes), and every `retryMs` otherwise.
+ * An instance given back idle goes straight to the next job waiting in the same process, up to
+ * {@link MAX_HANDOFFS} times in a row before the other processes get their turn at it.
  */
 export function createInstancePool(options: InstancePoolOptions): InstancePool {
   if (options.urls.length === 0) throw new Error(`${options.name}: an instance pool needs at least one URL`);
@@ -106,6 +120,8 @@ export function createInstancePool(options: InstancePoolOptions): InstancePool {
     downUntil: 0,
     failures: 0,
     idleAt: 0,
+    handoffs: 0,
+    graceUntil: 0,
   }));
   const waiters: Waiter[] = [];
   let turn = 0;
@@ -132,8 +148,26 @@ export function createInstancePool(options: InstancePoolOptions): InstancePool {
   };
 
   const held = (slot: InstanceSlot, hold: SlotHold): HeldInstance => {
+    let isReleased = false;
     const release = async (isIdle: boolean) => {
+      if (isReleased) return;
+      isReleased = true;
       if (isIdle) slot.idleAt = Date.now();
+      // Known idle and a job of this process waiting: it gets the instance on the same hold, with no round trip.
+      if (isIdle && slot.handoffs < MAX_HANDOFFS) {
+        const waiter = waiters.shift();
+        if (waiter) {
+          slot.handoffs += 1;
+          waiter.resolve(held(slot, hold));
+          return;
+        }
+      }
+      slot.handoffs = 0;
+      if (waiters.length > 0) {
+        // Our own waiters look again only after the other processes had their chance at it.
+        slot.graceUntil = Date.now() + GRACE_MS;
+        setTimeout(nudge, GRACE_MS);
+      }
       await hold.release();
     };
     return {
@@ -162,6 +196,7 @@ export function createInstancePool(options: InstancePoolOptions): InstancePool {
   const tryTake = async (slot: InstanceSlot): Promise<HeldInstance | undefined> => {
     const hold = await options.limiter().tryHold(slot.key, perInstance);
     if (!hold) return undefined;
+    slot.handoffs = 0;
     if (Date.now() - slot.idleAt < RECENTLY_IDLE_MS) return held(slot, hold);
     let state: InstanceState;
     try {
@@ -184,7 +219,9 @@ export function createInstancePool(options: InstancePoolOptions): InstancePool {
   const lookOnce = async (): Promise<HeldInstance | undefined> => {
     const now = Date.now();
     const start = turn++ % slots.length;
-    const order = [...slots.slice(start), ...slots.slice(0, start)].filter((slot) => slot.downUntil <= now);
+    const order = [...slots.slice(start), ...slots.slice(0, start)].filter(
+      (slot) => slot.downUntil <= now && slot.graceUntil <= now,
+    );
     for (const slot of order) {
       const taken = await tryTake(slot);
       if (taken) return taken;

@@ -17,7 +17,7 @@ export class WorkerChild {
   private stderr = '';
 
   private constructor(options: WorkerProcessOptions) {
-    this.child = spawn(process.execPath, [...(process.env.WORKER_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.WORKER_CPU_PROF] : []), '--import', 'tsx', WORKER_SCRIPT, JSON.stringify(options)], {
+    this.child = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, JSON.stringify(options)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env },
     });

@@ -117,6 +117,30 @@ describe('the instance pool', () => {
     await Promise.all([held.release(true), other.release(true)]);
   });
 
+  it('hands a freed instance to the next job of the same process, and still lets another process in', async () => {
+    const keyPrefix = uniquePrefix('pool');
+    const one = { urls: URLS.slice(0, 1), retryMs: 5_000 };
+    const [busy, other] = [processPool(keyPrefix, one), processPool(keyPrefix, one)];
+    const order: string[] = [];
+    const job = async (pool: typeof busy, name: string) => {
+      const held = await pool.acquire();
+      order.push(name);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await held.release(true);
+    };
+    const first = await busy.acquire();
+    const jobs = Array.from({ length: 12 }, (_, index) => job(busy, `busy ${index}`));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const waitingElsewhere = job(other, 'other');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await first.release(true);
+    await Promise.all([...jobs, waitingElsewhere]);
+    // Straight on to the busy process's own jobs a few times, then the other process's turn.
+    expect(order.indexOf('other')).toBeGreaterThan(0);
+    expect(order.indexOf('other')).toBeLessThanOrEqual(5);
+    expect(order.filter((name) => name !== 'other')).toEqual(Array.from({ length: 12 }, (_, index) => `busy ${index}`));
+  });
+
   it('gives up waiting when the signal fires, and serves the next job', async () => {
     const pool = processPool(uniquePrefix('pool'));
     const [one, two] = [await pool.acquire(), await pool.acquire()];
