@@ -89,7 +89,7 @@ const SETTLE_POLL_MS = 100;
  * every process, and this one leaves it to the others for {@link GRACE_MS}, so a process with
  * a steady stream of jobs cannot keep an instance from the jobs waiting elsewhere.
  */
-const MAX_HANDOFFS = 4;
+const MAX_HANDOFFS = 8;
 const GRACE_MS = 25;
 
 /**

@@ -66,7 +66,7 @@ describe('createProviderRegistry', () => {
     ).toEqual(['sdapi']);
     expect(() => createProviderRegistry(config, demos)).toThrow(/rate limiter/);
     // Two servers: four calls under way (two waiting in the pool for a server), no per-minute quota.
-    expect(buildLimits(config, registry)['provider:sdapi']).toEqual({ maxConcurrent: 4, slotTimeoutMs: 180_000 });
+    expect(buildLimits(config, registry)['provider:sdapi']).toEqual({ maxConcurrent: 8, slotTimeoutMs: 180_000 });
     await limiter.close();
   });
 
@@ -152,8 +152,15 @@ describe('createProviderRegistry', () => {
 
   it('with COMFYUI_URLS, images go to ComfyUI first, ahead of the cloud providers and instead of the demo', async () => {
     const comfy = await FakeComfyUiApi.start({ stepMs: 1 });
+    const limiter = createRateLimiter({
+      limits: {},
+      redisUrl: undefined,
+      keyPrefix: 'registry:',
+      logger: silentLogger(),
+    });
+    const withLimiter = { ...demos, limiter: () => limiter };
     try {
-      const alone = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url }), demos);
+      const alone = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url }), withLimiter);
       expect(names(alone.image)).toEqual(['comfyui']);
       expect(alone.image[0]?.capabilities).toEqual({ models: ['comfyui'], canEdit: true, maxCount: 4 });
       expect(alone.video).toEqual([demos.demoVideo]);
@@ -171,14 +178,15 @@ describe('createProviderRegistry', () => {
         topLeft: colorForText('a registry fox'),
       });
 
-      const all = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url, OPENAI_API_KEY: 'oa' }), demos);
+      const all = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url, OPENAI_API_KEY: 'oa' }), withLimiter);
       expect(names(all.image)).toEqual(['comfyui', 'openai']);
       const noEdits = createProviderRegistry(
         loadConfig({ COMFYUI_URLS: comfy.url, COMFYUI_EDIT_WORKFLOW: 'none' }),
-        demos,
+        withLimiter,
       );
       expect(noEdits.image[0]?.capabilities.canEdit).toBe(false);
     } finally {
+      await limiter.close();
       await comfy.close();
     }
   });
@@ -189,7 +197,12 @@ describe('createProviderRegistry', () => {
     fs.writeFileSync(file, JSON.stringify({ '1': { class_type: 'CLIPTextEncode', inputs: { text: 'fixed' } } }));
     try {
       expect(() =>
-        createProviderRegistry(loadConfig({ COMFYUI_URLS: 'http://127.0.0.1:9', COMFYUI_WORKFLOW: file }), demos),
+        createProviderRegistry(loadConfig({ COMFYUI_URLS: 'http://127.0.0.1:9', COMFYUI_WORKFLOW: file }), {
+          ...demos,
+          limiter: () => {
+            throw new Error('not needed: the workflow is refused first');
+          },
+        }),
       ).toThrow(/flow\.json is not usable:\n {2}- has no \{\{prompt\}\} placeholder\n {2}- has no output node/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
