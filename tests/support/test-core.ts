@@ -70,10 +70,10 @@ export async function createTestCore(
   const database = await createTestDatabase(options.database ?? 'postgres');
   await seedTemplates(database.prisma);
   const demos = { image: [createDemoImageProvider()], video: [createDemoVideoProvider()] };
-  // With SDAPI_URLS in `env`, the registry is built as in production: the servers first, on this core's limiter.
+  // With SDAPI_URLS or COMFYUI_URLS in `env`, the registry is built as in production: the instances first, on this core's limiter.
   const providers =
     options.providers ??
-    (config.providers.sdapi
+    (config.providers.sdapi || config.providers.comfyui
       ? createProviderRegistry(config, {
           demoImage: demos.image[0] as ImageProvider,
           demoVideo: demos.video[0] as VideoProvider,

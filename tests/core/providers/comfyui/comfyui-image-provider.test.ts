@@ -250,8 +250,11 @@ describe('ComfyUI image provider', () => {
   it('gives an interrupted instance to the next job only once it has stopped', async () => {
     fake.stepMs = 150;
     const controller = new AbortController();
-    const first = providerErrorOf(provider.generateImages({ ...REQUEST, signal: controller.signal }));
-    await vi.waitFor(() => expect(fake.prompts.size).toBe(1));
+    const first = providerErrorOf(
+      provider.generateImages({ ...REQUEST, signal: controller.signal, jobKey: 'interrupted' }),
+    );
+    // Sampling: the instance stops only at its next step.
+    await vi.waitFor(() => expect(provider.readProgress('interrupted')).toBeGreaterThan(0), { timeout: 5_000 });
     controller.abort(new Error('cancelled'));
     await first;
     const [file] = await provider.generateImages({ ...REQUEST, prompt: 'the next job' });

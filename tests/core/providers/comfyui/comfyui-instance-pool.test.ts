@@ -34,7 +34,8 @@ describe('ComfyUI instances across worker processes', () => {
   const limiters: RateLimiter[] = [];
 
   /** One worker process's limiter: its own Redis connections, the deployment's prefix. */
-  function limiter(slotLeaseMs = 1_000): RateLimiter {
+  /** The product's lease by default: a shorter one can lapse under a loaded machine while its job runs. */
+  function limiter(slotLeaseMs = 6_000): RateLimiter {
     const opened = createRateLimiter({ limits: {}, redisUrl: REDIS_URL, keyPrefix: prefix, logger, slotLeaseMs });
     limiters.push(opened);
     return opened;
