@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '#core/infra/logger';
 import { closeRedisConnection, createRedisConnection, type Redis } from '#core/infra/redis';
 
@@ -45,22 +46,24 @@ export type RedisHoldAnnouncerOptions = {
   redis: Redis;
   /** To open the subscriber connection, once something listens. */
   redisUrl: string;
-  /** The channel is `<keyPrefix>hold-released`, one per deployment; the message is the hold's key. */
+  /** The channel is `<keyPrefix>hold-released`, one per deployment; a message is `<sender> <key>`. */
   keyPrefix: string;
   logger: Logger;
 };
 
 /**
  * Announcements over Redis pub/sub (https://redis.io/docs/latest/develop/interact/pubsub/): one
- * channel per deployment, each message a released hold's key. A process opens its subscriber
+ * channel per deployment, each message the announcing process's id and a released hold's key. A process opens its subscriber
  * connection only once something listens. Pub/sub delivers to whoever is subscribed at that moment
  * and keeps nothing, which suits a wake-up: a listener that missed one looks again on its own timer.
- * Listeners in this process are also called directly, without waiting for Redis (and once more
- * when Redis echoes the message: a second look costs one round trip).
+ * Listeners in this process are called directly, without waiting for Redis, and not again when
+ * Redis echoes the message back.
  */
 export function createRedisHoldAnnouncer(options: RedisHoldAnnouncerOptions): HoldAnnouncer {
   const channel = `${options.keyPrefix}hold-released`;
   const listeners: Listeners = new Map();
+  /** Names this process's announcements, so its subscriber skips them. */
+  const sender = randomUUID();
   let subscriber: Redis | undefined;
   let isClosed = false;
   const subscribe = () => {
@@ -74,13 +77,18 @@ export function createRedisHoldAnnouncer(options: RedisHoldAnnouncerOptions): Ho
     subscriber.subscribe(channel).catch((error: unknown) => {
       options.logger.warn({ err: error }, 'could not subscribe to released holds; waiters fall back to looking again');
     });
-    subscriber.on('message', (_channel: string, key: string) => dispatch(listeners, key));
+    subscriber.on('message', (_channel: string, message: string) => {
+      const space = message.indexOf(' ');
+      // Our own announcements were dispatched here already, without waiting for Redis.
+      if (space < 0 || message.slice(0, space) === sender) return;
+      dispatch(listeners, message.slice(space + 1));
+    });
   };
   return {
     announce(key) {
       if (isClosed) return;
       dispatch(listeners, key);
-      options.redis.publish(channel, key).catch((error: unknown) => {
+      options.redis.publish(channel, `${sender} ${key}`).catch((error: unknown) => {
         options.logger.warn({ err: error }, 'could not announce a released hold; waiters look again on their own');
       });
     },
