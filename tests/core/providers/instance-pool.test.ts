@@ -59,6 +59,25 @@ describe('the instance pool', () => {
     await Promise.all([handed.release(true), heldB.release(true)]);
   });
 
+  it('holds a named instance only when its hold is free, without a look, and keeps it from other jobs', async () => {
+    const keyPrefix = uniquePrefix('pool');
+    const [first, second] = [processPool(keyPrefix), processPool(keyPrefix)];
+    // Busy with the job being resumed there: a look would refuse it, the hold does not look.
+    states.set(URLS[0]!, 'busy');
+    const resumed = await first.holdIfFree(URLS[0]!);
+    expect(resumed?.url).toBe(URLS[0]);
+    expect(looks).toEqual([]);
+    expect(await second.holdIfFree(URLS[0]!)).toBeUndefined();
+    states.delete(URLS[0]!);
+    const other = await second.acquire();
+    expect(other.url).toBe(URLS[1]);
+    await resumed?.release(true);
+    const freed = await second.holdIfFree(URLS[0]!);
+    expect(freed?.url).toBe(URLS[0]);
+    await Promise.all([freed?.release(true), other.release(true)]);
+    await expect(first.holdIfFree('http://elsewhere:7860')).rejects.toThrow(/not an instance/);
+  });
+
   it('gives each instance to one job at a time across processes, and serves every job', async () => {
     const keyPrefix = uniquePrefix('pool');
     const pools = [processPool(keyPrefix), processPool(keyPrefix)];
