@@ -42,6 +42,14 @@ const integerInRange = (fallback: number, min: number, max: number) =>
     .transform((value) => (value === undefined ? fallback : Number(value)))
     .refine((value) => value >= min && value <= max, { message: `must be between ${min} and ${max}` });
 
+const optionalIntegerInRange = (min: number, max: number) =>
+  optionalText
+    .refine((value) => value === undefined || /^\d+$/.test(value), { message: 'must be a whole number' })
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .refine((value) => value === undefined || (value >= min && value <= max), {
+      message: `must be between ${min} and ${max}`,
+    });
+
 const booleanFlag = (fallback: boolean) =>
   optionalText
     .refine((value) => value === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(value.toLowerCase()), {
@@ -180,7 +188,8 @@ export const EnvSchema = z.object({
   CHAT_HOLD_MAX_REQUESTS: integerInRange(500, 1, 100_000),
   DEMO_PROVIDER_LATENCY_MS: integerInRange(0, 0, 60_000),
   TRUST_PROXY: booleanFlag(false),
-  WORKER_CONCURRENCY: integerInRange(4, 1, 256),
+  /** Unset: 4, or enough to keep every self-hosted instance busy (see `defaultWorkerConcurrency`). */
+  WORKER_CONCURRENCY: optionalIntegerInRange(1, 256),
   MODERATION_RULES_FILE: optionalText,
   MODELS_FILE: optionalText,
   PROVIDER_LIMITS: optionalText

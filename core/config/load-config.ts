@@ -56,6 +56,7 @@ export type AppConfig = {
   retention: { promptDays: number; loginDays: number };
   jobTimeouts: { imageSeconds: number; videoSeconds: number };
   trustProxy: boolean;
+  /** Jobs at once per worker process: WORKER_CONCURRENCY, else {@link defaultWorkerConcurrency}. */
   workerConcurrency: number;
   /** A JSON file that extends or replaces the local moderation lists. */
   moderationRulesFile: string | undefined;
@@ -316,7 +317,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     retention: { promptDays: env.RETENTION_PROMPT_DAYS, loginDays: env.RETENTION_LOGIN_DAYS },
     jobTimeouts: { imageSeconds: env.IMAGE_JOB_TIMEOUT_SECONDS, videoSeconds: env.VIDEO_JOB_TIMEOUT_SECONDS },
     trustProxy: env.TRUST_PROXY,
-    workerConcurrency: env.WORKER_CONCURRENCY,
+    workerConcurrency:
+      env.WORKER_CONCURRENCY ?? defaultWorkerConcurrency(env.SDAPI_URLS.length + env.COMFYUI_URLS.length),
     moderationRulesFile: env.MODERATION_RULES_FILE,
     models,
     providerLimits: env.PROVIDER_LIMITS,
@@ -394,4 +396,17 @@ function isLoopback(host: string): boolean {
 
 function hostOf(url: string | undefined): string | undefined {
   return url ? new URL(url).hostname : undefined;
+}
+
+const DEFAULT_WORKER_CONCURRENCY = 4;
+
+/**
+ * Jobs one worker process takes at once when WORKER_CONCURRENCY is unset: 4, or with `instances`
+ * self-hosted instances (SDAPI_URLS and COMFYUI_URLS, each running one job at a time) twice as
+ * many plus two, so that one worker alone keeps every instance busy: a job on each, the next one
+ * already waiting for it, and a few storing and delivering their results. Jobs waiting for an
+ * instance cost a promise each; a worker with fewer would leave instances idle between jobs.
+ */
+export function defaultWorkerConcurrency(instances: number): number {
+  return Math.max(DEFAULT_WORKER_CONCURRENCY, 2 * instances + 2);
 }

@@ -24,6 +24,14 @@ function loadSharp(): Promise<Sharp> {
   return loading;
 }
 
+/**
+ * Loads sharp now, for a process that will make thumbnails (a worker, before its first job):
+ * mapping libvips takes a moment of CPU that would otherwise stall the first results.
+ */
+export async function prepareThumbnails(): Promise<void> {
+  await loadSharp();
+}
+
 type Original = Pick<MediaAsset, 'id' | 'userId' | 'generationId' | 'storageKey' | 'mime' | 'createdAt'>;
 
 /**

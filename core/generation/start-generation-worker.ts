@@ -1,5 +1,6 @@
 import type { CoreDeps } from '#core/core-deps';
 import { expireCreditLots } from '#core/credits/expire-credit-lots';
+import { prepareThumbnails } from '#core/gallery/make-thumbnail';
 import { runGenerationJob } from '#core/generation/run-generation-job';
 import { sweepOverdueGenerations } from '#core/generation/sweep-overdue-generations';
 import { requeueOpenGenerations } from '#core/generation/requeue-open-generations';
@@ -30,7 +31,7 @@ function runThroughDatabaseOutages(deps: CoreDeps, job: QueuedJob): Promise<void
 export const SWEEP_INTERVAL_MS = 30_000;
 
 /**
- * Makes this process a worker: consumes generation jobs (open ones from before a restart
+ * Makes this process a worker (thumbnail library loaded first): consumes generation jobs (open ones from before a restart
  * included, and again whenever Redis reconnects, since a Redis that restarted empty lost them)
  * and periodically shows waiting jobs their place in line (`announceQueuePositions`), ends overdue jobs, sends final messages again that a chat has not accepted
  * yet, sends payment receipts whose mail failed, and expires credits. A sweep still running when the next is due is not doubled.
@@ -40,6 +41,10 @@ export async function startGenerationWorker(
   deps: CoreDeps,
   options: { concurrency: number; sweepIntervalMs?: number },
 ): Promise<() => Promise<void>> {
+  // A missing sharp only costs the thumbnails: the gallery makes them later.
+  await prepareThumbnails().catch((error: unknown) =>
+    deps.logger.warn({ err: error }, 'could not load the thumbnail library'),
+  );
   await deps.queue.startWorker((job) => runThroughDatabaseOutages(deps, job), { concurrency: options.concurrency });
   await requeueOpenGenerations(deps);
   // Redis back after an outage may have come back empty: offer the open jobs again at once

@@ -29,8 +29,8 @@ export type LimitedProviders = { image: readonly { name: string }[]; video: read
  * parallel calls and on requests per minute (from PROVIDER_LIMITS, else 4 and 60); with a
  * Telegram bot, the shared pace of its messages ({@link TELEGRAM_SEND_LIMIT}). The demo
  * provider runs locally and is only held to the concurrency cap; the Stable Diffusion servers of
- * SDAPI_URLS (`sdapi`) take twice as many calls at once as there are servers (the pool gives each
- * server one), unpaced.
+ * SDAPI_URLS (`sdapi`) take four times as many calls at once as there are servers (the pool gives
+ * each server one), unpaced.
  *
  * A slot is held for a whole call: an image request, or a video operation from start to done. A
  * worker killed mid-call cannot give its slot back, so the limiter frees it after `slotTimeoutMs`
@@ -58,10 +58,11 @@ export function buildLimits(config: AppConfig, providers: LimitedProviders | rea
   };
   if (config.telegram) limits[TELEGRAM_SEND_LIMIT] = { minTimeMs: TELEGRAM_SEND_SPACING_MS, slotTimeoutMs: 120_000 };
   for (const name of names) {
-    // Own servers (SDAPI_URLS) have no quota; each takes one job, held by its pool. Twice as many calls
-    // as servers may be under way, so one is already waiting in the pool when a server frees up.
+    // Own servers (SDAPI_URLS) have no quota; each takes one job, held by its pool. Four times as many
+    // calls as servers may be under way, so that each worker process has jobs waiting in the pool
+    // to hand a freed server to at once (a job waiting there costs a promise).
     const servers = name === 'sdapi' ? config.providers.sdapi?.servers.length : undefined;
-    const defaults = servers === undefined ? DEFAULT_PROVIDER_LIMIT : { maxConcurrent: servers * 2 };
+    const defaults = servers === undefined ? DEFAULT_PROVIDER_LIMIT : { maxConcurrent: servers * 4 };
     const own = { ...defaults, ...(config.providerLimits[name] ?? {}) };
     limits[providerLimitName(name)] = {
       maxConcurrent: own.maxConcurrent,

@@ -14,7 +14,6 @@ import type { PromptModerator } from '#core/moderation/prompt-moderator';
 import type { ProviderRegistry } from '#core/providers/route-model';
 import { createRedisChatHold } from '#core/infra/chat-hold/redis-chat-hold';
 import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
-import { createRedisSlotLeases } from '#core/infra/rate-limit/slot-leases';
 import { createMediaStore } from '#core/infra/media/create-media-store';
 import { createMailer } from '#core/infra/mail/create-mailer';
 import { closeRedisConnection, createRedisConnection } from '#core/infra/redis';
@@ -40,9 +39,6 @@ export type Runtime = { deps: CoreDeps; metrics: Metrics; close(): Promise<void>
 
 /** Key prefix of everything this product keeps in Redis. */
 export const REDIS_PREFIX = 'imagine';
-
-/** A dead worker's hold on a self-hosted instance lapses this long after its last renewal (the rate limiter's slot lease time). */
-const INSTANCE_LEASE_MS = 6_000;
 
 /**
  * What a caller puts in place of what {@link buildCoreDeps} would build from the configuration:
@@ -87,26 +83,12 @@ export async function buildCoreDeps(config: AppConfig, overrides: CoreDepsOverri
     }));
   await seedTemplates(database.prisma);
 
-  // One job at a time per self-hosted instance (COMFYUI_URLS) across processes: leases in Redis that lapse with their process.
-  const instanceRedis =
-    config.redisUrl && config.providers.comfyui && !overrides.providers
-      ? createRedisConnection(config.redisUrl, { role: 'instance-leases' })
-      : undefined;
   const providers = overrides.providers
     ? overrides.providers(() => limiter)
     : createProviderRegistry(config, {
         demoImage: createDemoImageProvider({ latencyMs: config.providers.demoLatencyMs }),
         demoVideo: createDemoVideoProvider(),
         limiter: () => limiter,
-        ...(instanceRedis
-          ? {
-              instanceLeases: createRedisSlotLeases(instanceRedis, {
-                keyPrefix: `${prefix}:instances:`,
-                leaseMs: INSTANCE_LEASE_MS,
-                logger: logger.child({ component: 'instance-leases' }),
-              }),
-            }
-          : {}),
       });
   const queue = createJobQueue({
     redisUrl: config.redisUrl,
@@ -174,7 +156,6 @@ export async function buildCoreDeps(config: AppConfig, overrides: CoreDepsOverri
       await limiter.close();
       if (redis) await closeRedisConnection(redis);
       if (coolDownRedis) await closeRedisConnection(coolDownRedis);
-      if (instanceRedis) await closeRedisConnection(instanceRedis);
       media.close();
       await database.close();
     },

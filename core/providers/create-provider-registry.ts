@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { AppConfig } from '#core/config/load-config';
 import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
-import { createMemorySlotLeases, type SlotLeases } from '#core/infra/rate-limit/slot-leases';
 import { createComfyUiImageProvider } from '#core/providers/comfyui/comfyui-image-provider';
 import {
   DEFAULT_IMG2IMG_WORKFLOW,
@@ -24,12 +23,8 @@ import {
 /** The app's name as OpenRouter shows it (`X-Title`). */
 const OPENROUTER_APP_TITLE = 'Imagine';
 
-/**
- * The demo providers, built by the caller (`createDemoImageProvider`, `createDemoVideoProvider`),
- * and the leases that count jobs per self-hosted instance across processes (`createRedisSlotLeases`
- * with Redis; this process only when not given).
- */
-export type DemoProviders = { demoImage: ImageProvider; demoVideo: VideoProvider; instanceLeases?: SlotLeases };
+/** The demo providers, built by the caller (`createDemoImageProvider`, `createDemoVideoProvider`). */
+export type DemoProviders = { demoImage: ImageProvider; demoVideo: VideoProvider };
 
 /** The model name ComfyUI's workflows are offered under until the models file names them per model. */
 export const COMFYUI_MODEL = 'comfyui';
@@ -38,7 +33,8 @@ export const COMFYUI_MODEL = 'comfyui';
 export type ProviderRegistryOptions = DemoProviders & {
   /**
    * The deployment's rate limiter, read when a job starts (it is built after the registry, from
-   * its provider names). Required with SDAPI_URLS: it keeps one job per server across processes.
+   * its provider names). Required with SDAPI_URLS or COMFYUI_URLS: its holds keep one job per
+   * instance across processes.
    */
   limiter?: () => RateLimiter;
 };
@@ -71,10 +67,12 @@ export function createProviderRegistry(config: AppConfig, options: ProviderRegis
   }
   if (config.providers.comfyui) {
     const { urls, ...workflows } = config.providers.comfyui;
+    const limiter = options.limiter;
+    if (!limiter) throw new Error('COMFYUI_URLS is set but no rate limiter was given to hold its instances');
     image.push(
       createComfyUiImageProvider({
         urls,
-        leases: options.instanceLeases ?? createMemorySlotLeases(),
+        limiter,
         models: comfyUiModels(config, workflows),
         ...timeout,
       }),

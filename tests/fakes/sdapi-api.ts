@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { FakeHttpServer } from '#tests/fakes/http-recorder';
 import type { FakeReply, FakeServerOptions, RecordedRequest } from '#tests/fakes/http-recorder';
-import { colorForText, makePng, readPng } from '#tests/fakes/test-png';
+import { colorForText, makeFlatPng, makePng, readPng } from '#tests/fakes/test-png';
 
 /** One checkpoint as `GET /sdapi/v1/sd-models` lists it. */
 export type FakeSdModel = { title: string; model_name: string; hash: string; sha256: string; filename: string };
@@ -290,7 +290,7 @@ export class FakeSdApi extends FakeHttpServer {
     let painted: Buffer[] = [];
     const finished = await this.runJob(job, count, () => {
       painted = Array.from({ length: count }, (_, index) =>
-        makePng(width, height, colorForText(`${prompt}#${seed + index}`)),
+        makeFlatPng(width, height, colorForText(`${prompt}#${seed + index}`)),
       );
     });
     job.outputs = painted.slice(0, finished);

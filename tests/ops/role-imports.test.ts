@@ -28,7 +28,8 @@ describe('provider SDKs', () => {
       const config = loadConfig({ ...process.env, GOOGLE_API_KEY: 'g', OPENROUTER_API_KEY: 'o', COMFYUI_URLS: 'http://127.0.0.1:9', OPENAI_API_KEY: 'k',
         OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', DATA_DIR: '/tmp/imagine-never-written', SESSION_SECRET: 's'.repeat(32) });
       const demo = { name: 'demo', capabilities: { models: [], canEdit: false, maxCount: 1 } };
-      createProviderRegistry(config, { demoImage: demo, demoVideo: demo });
+      const limiter = () => { throw new Error('no job runs here'); };
+      createProviderRegistry(config, { demoImage: demo, demoVideo: demo, limiter });
     `);
     expect(
       [...loaded].filter((name) => ['openai', '@google/genai', 'google-auth-library', 'ws'].includes(name)),

@@ -15,6 +15,7 @@ import {
   type TakeRule,
 } from '#core/infra/rate-limit/rate-limiter';
 import { createMemorySlidingWindow, createRedisSlidingWindow } from '#core/infra/rate-limit/sliding-window';
+import { createMemoryHoldAnnouncer, createRedisHoldAnnouncer } from '#core/infra/rate-limit/hold-announcer';
 import {
   createMemorySlotLeases,
   createRedisSlotLeases,
@@ -395,6 +396,7 @@ function needsPacer(config: LimitConfig): boolean {
  * - `maxConcurrent`: a counting semaphore whose leases the holder renews while its call runs
  *   ({@link createRedisSlotLeases}), so a killed process's slots come back after `slotLeaseMs`.
  * - `tryTake`: an atomic sliding window in Redis.
+ * - `tryHold`: the same leases; each release is announced over Redis pub/sub (`onHoldReleased`).
  *
  * Without `redisUrl`, the same limits hold within this process only (embedded mode).
  */
@@ -406,6 +408,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const leases = client
     ? createRedisSlotLeases(client, { keyPrefix: options.keyPrefix, leaseMs, logger })
     : createMemorySlotLeases();
+  const announcer =
+    client && options.redisUrl
+      ? createRedisHoldAnnouncer({ redis: client, redisUrl: options.redisUrl, keyPrefix: options.keyPrefix, logger })
+      : createMemoryHoldAnnouncer();
   let connection: Bottleneck.IORedisConnection | undefined;
   const bottleneckConnection = (redis: IORedis): Bottleneck.IORedisConnection => {
     if (!connection) {
@@ -466,13 +472,27 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (!Number.isInteger(capacity) || capacity < 1) {
         return Promise.reject(new Error(`A hold needs a whole capacity >= 1, got ${capacity}`));
       }
-      return leases.tryAcquire(`hold:${key}`, capacity);
+      return leases.tryAcquire(`hold:${key}`, capacity).then((lease) => {
+        if (!lease) return undefined;
+        let released: Promise<void> | undefined;
+        return {
+          release: (announce = true) =>
+            (released ??= lease.release().finally(() => {
+              if (announce && !closing) announcer.announce(key);
+            })),
+        };
+      });
+    },
+
+    onHoldReleased(key: string, listener: () => void) {
+      return announcer.listen(key, listener);
     },
 
     close(): Promise<void> {
       closing ??= (async () => {
         await Promise.all([...lanes.values()].map((lane) => lane.close()));
         window.close();
+        await announcer.close();
         if (connection) {
           // Quits our client too: Bottleneck was handed it.
           if (!(await settlesWithin(connection.disconnect(true), 2_000))) await connection.disconnect(false);

@@ -75,12 +75,24 @@ export interface RateLimiter {
    * fixed number of jobs at once, e.g. one Stable Diffusion server: `sdapi:<server>` with capacity 1.
    */
   tryHold(key: string, capacity: number): Promise<SlotHold | undefined>;
+  /**
+   * Calls `listener` whenever a hold of `key` is released, by any process sharing the limits (with
+   * Redis: announced over pub/sub, so a waiter elsewhere can ask again at once instead of polling).
+   * A hold that lapses with a dead process is not announced: waiters still ask again now and then.
+   * Returns the function that stops listening.
+   */
+  onHoldReleased(key: string, listener: () => void): () => void;
   /** Rejects calls still waiting, waits for running ones and closes connections. */
   close(): Promise<void>;
 }
 
-/** A slot taken by {@link RateLimiter.tryHold}. `release` gives it back; calling it again does nothing. */
-export type SlotHold = { release(): Promise<void> };
+/**
+ * A slot taken by {@link RateLimiter.tryHold}. `release` gives it back; calling it again does
+ * nothing. It is announced to the key's listeners ({@link RateLimiter.onHoldReleased}) unless
+ * `announce` is false: a hold taken only to look at a resource that turned out busy, whose release
+ * would only send every waiter to look at the same busy resource again.
+ */
+export type SlotHold = { release(announce?: boolean): Promise<void> };
 
 /** The limiter was closed (the process is shutting down): nothing more is scheduled. */
 export class RateLimiterClosedError extends Error {

@@ -1,8 +1,8 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
-import type { SlotLeases } from '#core/infra/rate-limit/slot-leases';
+import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
 import { fillComfyWorkflow, type ComfyWorkflow, type WorkflowGraph } from '#core/providers/comfyui/comfyui-workflow';
-import { createInstancePool, NoHealthyInstanceError } from '#core/providers/comfyui/instance-pool';
+import { createInstancePool, type HeldInstance, NoHealthyInstanceError } from '#core/providers/instance-pool';
 import { readImageSize } from '#core/providers/google/read-image-size';
 import { abortedProviderError, kindForHttpStatus } from '#core/providers/map-provider-error';
 import type {
@@ -73,14 +73,14 @@ export type ComfyUiImageProviderOptions = {
   urls: readonly string[];
   /** First = the default model. */
   models: readonly ComfyUiModel[];
-  /** Counts jobs per instance across processes (the rate limiter's slot leases). */
-  leases: SlotLeases;
+  /** The deployment's limiter (read when a job starts): its holds keep one job per instance across processes. */
+  limiter: () => RateLimiter;
   /** Per HTTP request; default 30 s. */
   timeoutMs?: number;
   /** Text for `{{negative_prompt}}`; default empty. */
   negativePrompt?: string;
-  /** How long an unhealthy instance is skipped before it is checked again; default 5 s. */
-  recheckMs?: number;
+  /** Longest time an instance that stopped answering is skipped before it is looked at again (doubling from 1 s); default 30 s. */
+  maxDownMs?: number;
 };
 
 /** The ComfyUI provider, which also enlarges pictures and reports how far each running job is (by `ImageRequest.jobKey`, from the `/ws` progress events). */
@@ -109,8 +109,8 @@ type HistoryEntry = {
  * queue (`POST /queue {delete}`).
  *
  * Instances come from an {@link createInstancePool}: one job at a time per instance across every
- * worker; a refused connection or a 502/503/504 takes an instance out of rotation until
- * `GET /system_stats` answers. Failures: a 400 from `/prompt` (node_errors) is `invalid`; 401/403
+ * worker, an instance whose `GET /queue` is not empty left alone; a refused connection or a
+ * 502/503/504 takes an instance out of rotation until `/queue` answers again. Failures: a 400 from `/prompt` (node_errors) is `invalid`; 401/403
  * (a proxy's auth) `auth`; 5xx, network errors, time-outs, an execution error and no healthy
  * instance are `transient`.
  *
@@ -135,22 +135,27 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
   /** Failures that took their instance out of rotation: the job goes on to another instance. */
   const instanceDown = new WeakSet<ProviderError>();
   const down = (url: string, error: ProviderError): ProviderError => {
-    pool.markUnhealthy(url);
+    pool.markDown(url);
     instanceDown.add(error);
     return error;
   };
   const pool = createInstancePool({
     name: NAME,
     urls: [...instances.keys()],
-    leases: options.leases,
-    ...(options.recheckMs === undefined ? {} : { recheckMs: options.recheckMs }),
-    checkHealth: async (url) => {
+    limiter: options.limiter,
+    ...(options.maxDownMs === undefined ? {} : { maxDownMs: options.maxDownMs }),
+    // `/queue` lists what runs and waits there: ours, a killed worker's, or someone's on its web UI.
+    checkInstance: async (url) => {
       try {
-        const response = await call(url, '/system_stats', {}, undefined);
-        await response.arrayBuffer();
-        return response.ok;
+        const queue = await readJson<{ queue_running?: unknown[]; queue_pending?: unknown[] }>(
+          url,
+          '/queue',
+          {},
+          undefined,
+        );
+        return (queue.queue_running?.length ?? 0) + (queue.queue_pending?.length ?? 0) > 0 ? 'busy' : 'idle';
       } catch {
-        return false;
+        return 'down';
       }
     },
   });
@@ -471,6 +476,78 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
     return collect(url, promptId, signal);
   }
 
+  /**
+   * Runs `job` on the instance it holds, then gives it back: idle after a job that ended, once its
+   * queue is empty after an interrupt (so the next job never lands behind our cancelled prompt),
+   * and at once, not idle, after a detach (our prompt runs on there for the worker that takes the
+   * job over; a look finds it busy meanwhile).
+   */
+  async function runHeld<T>(
+    held: HeldInstance,
+    job: (url: string) => Promise<T>,
+    signal: AbortSignal | undefined,
+    detach: AbortSignal | undefined,
+  ): Promise<T> {
+    try {
+      const result = await job(held.url);
+      await held.release(true).catch(() => undefined);
+      return result;
+    } catch (error) {
+      if (signal?.aborted && !detach?.aborted) void held.releaseWhenIdle();
+      else await held.release(false).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `task` on `url` itself, following a job an earlier attempt left running there (a worker
+   * that died): it takes that instance's hold when it is free, so no new job is sent there while
+   * ours runs; when it is held (the dead attempt's hold until it lapses, or another job's), the task
+   * runs without a second hold rather than wait behind it (`isHeld` false: it may follow what runs
+   * there, but must not send anything new).
+   */
+  async function resumeOn<T>(
+    url: string,
+    task: (url: string, isHeld: boolean) => Promise<T>,
+    signal: AbortSignal | undefined,
+    detach: AbortSignal | undefined,
+  ): Promise<T> {
+    signal?.throwIfAborted();
+    const held = await pool.holdIfFree(url);
+    if (!held) return await task(url, false);
+    return await runHeld(held, (heldUrl) => task(heldUrl, true), signal, detach);
+  }
+
+  /** Runs `job` on a free instance that answers; one that went down under it hands it to the next, each at most once. */
+  async function runOnInstances<T>(
+    job: (url: string) => Promise<T>,
+    signal: AbortSignal | undefined,
+    detach?: AbortSignal,
+  ): Promise<T> {
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await runHeld(await pool.acquire(signal), job, signal, detach);
+        } catch (error) {
+          if (!(error instanceof ProviderError && instanceDown.has(error)) || attempt >= options.urls.length)
+            throw error;
+        }
+      }
+    } catch (error) {
+      throw asProviderError(error, signal);
+    }
+  }
+
+  /** What a job's run threw, as the `ProviderError` the router acts on. */
+  function asProviderError(error: unknown, signal: AbortSignal | undefined): ProviderError {
+    if (error instanceof ProviderError) return error;
+    if (error instanceof NoHealthyInstanceError) {
+      return new ProviderError(NAME, 'transient', error.message, { cause: error, reason: 'server_error' });
+    }
+    if (signal?.aborted) return abortedProviderError(NAME, signal, error);
+    return new ProviderError(NAME, 'transient', `${NAME}: ${String(error)}`, { cause: error });
+  }
+
   return {
     name: NAME,
     capabilities: {
@@ -555,31 +632,21 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       try {
         if (resumed) {
           try {
-            return await pool.runOn(resumed.url, (url, hasLease) => job(url, resumed.prompts, hasLease), signal);
+            return await resumeOn(
+              resumed.url,
+              (url, isHeld) => job(url, resumed.prompts, isHeld),
+              signal,
+              request.detach,
+            );
           } catch (error) {
             // The instance went down with our prompt on it, or lost it while another job holds it:
-            // the job starts afresh on a free healthy instance.
+            // the job goes back to the pool as a fresh one.
             const isStartAfresh =
               error instanceof InstanceNotHeldError || (error instanceof ProviderError && instanceDown.has(error));
-            if (!isStartAfresh) throw error;
+            if (!isStartAfresh) throw asProviderError(error, signal);
           }
         }
-        // An instance that went down under the job hands it to the next healthy one, each instance at most once.
-        for (let attempt = 1; ; attempt += 1) {
-          try {
-            return await pool.run(job, signal);
-          } catch (error) {
-            if (!(error instanceof ProviderError && instanceDown.has(error)) || attempt >= options.urls.length)
-              throw error;
-          }
-        }
-      } catch (error) {
-        if (error instanceof ProviderError) throw error;
-        if (error instanceof NoHealthyInstanceError) {
-          throw new ProviderError(NAME, 'transient', error.message, { cause: error, reason: 'server_error' });
-        }
-        if (signal?.aborted) throw abortedProviderError(NAME, signal, error);
-        throw new ProviderError(NAME, 'transient', `${NAME}: ${String(error)}`, { cause: error });
+        return await runOnInstances(job, signal, request.detach);
       } finally {
         if (request.jobKey !== undefined) progress.delete(request.jobKey);
       }
@@ -622,27 +689,6 @@ export function createComfyUiImageProvider(options: ComfyUiImageProviderOptions)
       return await runOnInstances(job, signal);
     },
   };
-
-  /** Runs `job` on a free healthy instance; one that went down under it hands it to the next, each at most once. */
-  async function runOnInstances<T>(job: (url: string) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    try {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          return await pool.run(job, signal);
-        } catch (error) {
-          if (!(error instanceof ProviderError && instanceDown.has(error)) || attempt >= options.urls.length)
-            throw error;
-        }
-      }
-    } catch (error) {
-      if (error instanceof ProviderError) throw error;
-      if (error instanceof NoHealthyInstanceError) {
-        throw new ProviderError(NAME, 'transient', error.message, { cause: error, reason: 'server_error' });
-      }
-      if (signal?.aborted) throw abortedProviderError(NAME, signal, error);
-      throw new ProviderError(NAME, 'transient', `${NAME}: ${String(error)}`, { cause: error });
-    }
-  }
 }
 
 /** A resumed job must submit anew on an instance whose lease it does not hold. */

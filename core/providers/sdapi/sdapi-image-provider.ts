@@ -22,9 +22,6 @@ const MAX_COUNT = 4;
 export const SDAPI_DEFAULT_MODEL = 'stable-diffusion';
 /** A picture of 1024² pixels (SDXL-class) takes seconds to a minute; the job deadline is the outer bound. */
 const DEFAULT_TIMEOUT_MS = 180_000;
-/** After an interrupt, how long the server may take to stop before its hold is given back anyway. */
-const SETTLE_MS = 15_000;
-const SETTLE_POLL_MS = 100;
 
 /**
  * What one model runs with on these servers; every field optional, with the defaults of
@@ -97,6 +94,14 @@ export function createSdApiImageProvider(options: SdApiImageProviderOptions): Sd
     models[model ?? ''] ?? models[modelNames[0] ?? ''] ?? {};
 
   /** Runs `task` on a held server; on abort or time-out interrupts it and gives it back once idle. */
+  /** Tells the server to stop, and gives it back once it is idle. */
+  const interruptThenRelease = async (held: HeldServer) => {
+    await callSdApi(NAME, held.server, '/sdapi/v1/interrupt', { method: 'POST', timeoutMs: 5_000 }).catch(
+      () => undefined,
+    );
+    await held.releaseWhenIdle();
+  };
+
   const onServer = async <T>(signal: AbortSignal | undefined, task: (held: HeldServer) => Promise<T>): Promise<T> => {
     const held = await pool.acquire(signal);
     try {
@@ -111,24 +116,6 @@ export function createSdApiImageProvider(options: SdApiImageProviderOptions): Sd
         await held.release(false).catch(() => undefined);
       }
       throw error;
-    }
-  };
-
-  const interruptThenRelease = async (held: HeldServer) => {
-    let isIdle = false;
-    try {
-      await callSdApi(NAME, held.server, '/sdapi/v1/interrupt', { method: 'POST', timeoutMs: 5_000 });
-      const until = Date.now() + SETTLE_MS;
-      while (!isIdle && Date.now() < until) {
-        const progress = await pool.readProgress(held.server);
-        if (!progress) break;
-        isIdle = (progress.state?.job_count ?? 0) === 0;
-        if (!isIdle) await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
-      }
-    } catch {
-      // The server is gone: the hold goes back; the next job's health check finds out.
-    } finally {
-      await held.release(isIdle).catch(() => undefined);
     }
   };
 

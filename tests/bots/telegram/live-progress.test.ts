@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translate } from '#core';
-import { loadConfig } from '#core/config/load-config';
-import { createProviderRegistry } from '#core/providers/create-provider-registry';
-import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
-import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { FakeSdApi } from '#tests/fakes/sdapi-api';
 import {
@@ -179,10 +175,6 @@ describe('live progress of a ComfyUI job in the Telegram status message', () => 
     h = await startTelegramHarness({
       mode: 'polling',
       env,
-      providers: createProviderRegistry(loadConfig(env), {
-        demoImage: createDemoImageProvider(),
-        demoVideo: createDemoVideoProvider(),
-      }),
     });
   });
 

@@ -167,6 +167,20 @@ describe('loadConfig', () => {
     expect(config.stripe).toBeUndefined();
   });
 
+  it('takes enough jobs per worker to keep every self-hosted instance busy unless WORKER_CONCURRENCY says otherwise', () => {
+    expect(loadConfig({}).workerConcurrency).toBe(4);
+    expect(loadConfig({ SDAPI_URLS: 'http://a:1' }).workerConcurrency).toBe(4);
+    expect(loadConfig({ SDAPI_URLS: 'http://a:1,http://b:1,http://c:1' }).workerConcurrency).toBe(8);
+    expect(
+      loadConfig({ SDAPI_URLS: 'http://a:1,http://b:1,http://c:1', COMFYUI_URLS: 'http://d:1,http://e:1' })
+        .workerConcurrency,
+    ).toBe(12);
+    expect(
+      loadConfig({ SDAPI_URLS: 'http://a:1,http://b:1,http://c:1', WORKER_CONCURRENCY: '2' }).workerConcurrency,
+    ).toBe(2);
+    expect(() => loadConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY/);
+  });
+
   it('reads SDAPI_URLS: credentials become a basic-auth header and leave the URL', () => {
     const config = loadConfig({ SDAPI_URLS: ' http://painter:p%40ss@gpu1:7860/ , https://gpu2.example/sd ' });
     expect(config.providers.sdapi).toEqual({

@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '#core/config/load-config';
 import { cancelImageBackendJob } from '#core/generation/image-backend-job';
-import { createProviderRegistry } from '#core/providers/create-provider-registry';
-import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
-import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { ChatUser } from '#tests/support/chat-driver';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
@@ -19,10 +15,6 @@ describe('cancelImageBackendJob', () => {
     const env = { COMFYUI_URLS: comfy.url };
     t = await createTestCore({
       env,
-      providers: createProviderRegistry(loadConfig(env), {
-        demoImage: createDemoImageProvider(),
-        demoVideo: createDemoVideoProvider(),
-      }),
     });
   });
 

@@ -1,8 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '#core/config/load-config';
-import { createProviderRegistry } from '#core/providers/create-provider-registry';
-import { createDemoImageProvider } from '#core/providers/demo/demo-image-provider';
-import { createDemoVideoProvider } from '#core/providers/demo/demo-video-provider';
 import { FakeComfyUiApi } from '#tests/fakes/comfyui-api';
 import { colorForText, readPng } from '#tests/fakes/test-png';
 import { ChatUser } from '#tests/support/chat-driver';
@@ -17,13 +13,7 @@ describe('generation on ComfyUI', () => {
   beforeAll(async () => {
     comfy = await FakeComfyUiApi.start({ steps: 3, stepMs: 10 });
     const env = { COMFYUI_URLS: comfy.url };
-    t = await createTestCore({
-      env,
-      providers: createProviderRegistry(loadConfig(env), {
-        demoImage: createDemoImageProvider(),
-        demoVideo: createDemoVideoProvider(),
-      }),
-    });
+    t = await createTestCore({ env });
   });
 
   afterAll(async () => {

@@ -68,7 +68,7 @@ describe('createProviderRegistry', () => {
     ).toEqual(['sdapi']);
     expect(() => createProviderRegistry(config, demos)).toThrow(/rate limiter/);
     // Two servers: four calls under way (two waiting in the pool for a server), no per-minute quota.
-    expect(buildLimits(config, registry)['provider:sdapi']).toEqual({ maxConcurrent: 4, slotTimeoutMs: 180_000 });
+    expect(buildLimits(config, registry)['provider:sdapi']).toEqual({ maxConcurrent: 8, slotTimeoutMs: 180_000 });
     await limiter.close();
   });
 
@@ -154,8 +154,15 @@ describe('createProviderRegistry', () => {
 
   it('with COMFYUI_URLS, images go to ComfyUI first, ahead of the cloud providers and instead of the demo', async () => {
     const comfy = await FakeComfyUiApi.start({ stepMs: 1 });
+    const limiter = createRateLimiter({
+      limits: {},
+      redisUrl: undefined,
+      keyPrefix: 'registry:',
+      logger: silentLogger(),
+    });
+    const withLimiter = { ...demos, limiter: () => limiter };
     try {
-      const alone = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url }), demos);
+      const alone = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url }), withLimiter);
       expect(names(alone.image)).toEqual(['comfyui']);
       expect(alone.image[0]?.capabilities).toEqual({ models: ['comfyui'], canEdit: true, maxCount: 4 });
       expect(alone.video).toEqual([demos.demoVideo]);
@@ -173,14 +180,15 @@ describe('createProviderRegistry', () => {
         topLeft: colorForText('a registry fox'),
       });
 
-      const all = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url, OPENAI_API_KEY: 'oa' }), demos);
+      const all = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url, OPENAI_API_KEY: 'oa' }), withLimiter);
       expect(names(all.image)).toEqual(['comfyui', 'openai']);
       const noEdits = createProviderRegistry(
         loadConfig({ COMFYUI_URLS: comfy.url, COMFYUI_EDIT_WORKFLOW: 'none' }),
-        demos,
+        withLimiter,
       );
       expect(noEdits.image[0]?.capabilities.canEdit).toBe(false);
     } finally {
+      await limiter.close();
       await comfy.close();
     }
   });
@@ -206,6 +214,13 @@ describe('createProviderRegistry', () => {
 
   it('enlarges a picture on ComfyUI through COMFYUI_UPSCALE_WORKFLOW, the repository one by default', async () => {
     const comfy = await FakeComfyUiApi.start({ stepMs: 1 });
+    const limiter = createRateLimiter({
+      limits: {},
+      redisUrl: undefined,
+      keyPrefix: 'registry:',
+      logger: silentLogger(),
+    });
+    const withLimiter = { ...demos, limiter: () => limiter };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comfyui-upscale-'));
     const own = path.join(dir, 'own-upscale.json');
     const graph = JSON.parse(fs.readFileSync(DEFAULT_UPSCALE_WORKFLOW, 'utf8')) as Record<
@@ -220,7 +235,7 @@ describe('createProviderRegistry', () => {
         [{}, 'RealESRGAN_x4plus.pth'],
         [{ COMFYUI_UPSCALE_WORKFLOW: own }, 'RealESRGAN_x2plus.pth'],
       ] as const) {
-        const [provider] = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url, ...env }), demos).image;
+        const [provider] = createProviderRegistry(loadConfig({ COMFYUI_URLS: comfy.url, ...env }), withLimiter).image;
         const file = await (provider as unknown as ImageUpscaler).upscaleImage({ image: picture, scale: 2 });
         expect(readPng(file.bytes)).toEqual({ width: 80, height: 60, topLeft: [1, 2, 3, 255] });
         const loader = Object.values([...comfy.prompts.values()].at(-1)?.graph ?? {}).find(
@@ -232,12 +247,13 @@ describe('createProviderRegistry', () => {
       expect(() =>
         createProviderRegistry(
           loadConfig({ COMFYUI_URLS: comfy.url, COMFYUI_UPSCALE_WORKFLOW: DEFAULT_TXT2IMG_WORKFLOW }),
-          demos,
+          withLimiter,
         ),
       ).toThrow(
         /sdxl-txt2img\.json is not usable:\n {2}- node "3" input "seed" holds "\{\{seed\}\}"; an upscale workflow is given [\s\S]*- is the upscale workflow but has no \{\{input_image\}\} placeholder/,
       );
     } finally {
+      await limiter.close();
       await comfy.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -249,7 +265,12 @@ describe('createProviderRegistry', () => {
     fs.writeFileSync(file, JSON.stringify({ '1': { class_type: 'CLIPTextEncode', inputs: { text: 'fixed' } } }));
     try {
       expect(() =>
-        createProviderRegistry(loadConfig({ COMFYUI_URLS: 'http://127.0.0.1:9', COMFYUI_WORKFLOW: file }), demos),
+        createProviderRegistry(loadConfig({ COMFYUI_URLS: 'http://127.0.0.1:9', COMFYUI_WORKFLOW: file }), {
+          ...demos,
+          limiter: () => {
+            throw new Error('not needed: the workflow is refused first');
+          },
+        }),
       ).toThrow(/flow\.json is not usable:\n {2}- has no \{\{prompt\}\} placeholder\n {2}- has no output node/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

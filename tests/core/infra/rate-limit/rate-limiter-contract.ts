@@ -174,6 +174,25 @@ export function describeRateLimiterContract(label: string, makeLimiter: MakeLimi
       await expect(limiter.tryHold('sdapi:a', 0)).rejects.toThrow(/capacity/);
     });
 
+    it('onHoldReleased tells the listeners of a key each time one of its holds is released', async () => {
+      const limiter = open({});
+      const heard: string[] = [];
+      const stop = limiter.onHoldReleased('sdapi:a', () => heard.push('a'));
+      limiter.onHoldReleased('sdapi:b', () => heard.push('b'));
+      const hold = await limiter.tryHold('sdapi:a', 1);
+      expect(heard).toEqual([]);
+      await hold?.release();
+      await hold?.release();
+      // Once, also after Redis had time to echo a clustered limiter's own announcement back to it.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(heard).toEqual(['a']);
+      await (await limiter.tryHold('sdapi:a', 1))?.release(false);
+      expect(heard).toEqual(['a']);
+      stop();
+      await (await limiter.tryHold('sdapi:a', 1))?.release();
+      expect(heard).toEqual(['a']);
+    });
+
     it('close rejects calls still waiting', async () => {
       const limiter = makeLimiter({ 'provider:test': { maxConcurrent: 1 } });
       const holding = deferred<void>();

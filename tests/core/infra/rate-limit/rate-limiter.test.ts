@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
 import type { LimitsConfig } from '#core/infra/rate-limit/rate-limiter';
 import { closeRedisConnection, createRedisConnection, type Redis } from '#core/infra/redis';
@@ -237,6 +237,26 @@ describe('clustered limits across processes', () => {
       });
     } finally {
       await Promise.all(limiters.map((limiter) => limiter.close()));
+    }
+  });
+
+  it('announces a hold released in one limiter instance to the listeners of another within milliseconds', async () => {
+    const [first, second] = pair({}) as [ReturnType<typeof createRateLimiter>, ReturnType<typeof createRateLimiter>];
+    try {
+      const heard: number[] = [];
+      second.onHoldReleased('sdapi:a', () => heard.push(Date.now()));
+      // The subscription is opened with the first listener; give it its round trip.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const hold = await first.tryHold('sdapi:a', 1);
+      const releasedAt = Date.now();
+      await hold?.release();
+      await vi.waitFor(() => expect(heard).toHaveLength(1), { timeout: 1_000, interval: 5 });
+      expect((heard[0] ?? Infinity) - releasedAt).toBeLessThan(250);
+      const taken = await second.tryHold('sdapi:a', 1);
+      expect(taken).toBeDefined();
+      await taken?.release();
+    } finally {
+      await Promise.all([first.close(), second.close()]);
     }
   });
 

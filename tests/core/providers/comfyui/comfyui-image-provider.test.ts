@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemorySlotLeases } from '#core/infra/rate-limit/slot-leases';
+import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
+import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
+import { silentLogger } from '#tests/core/infra/test-kit';
 import { createComfyUiImageProvider, type ComfyUiImageProvider } from '#core/providers/comfyui/comfyui-image-provider';
 import {
   DEFAULT_IMG2IMG_WORKFLOW,
@@ -41,22 +44,30 @@ const nodeOf = (graph: Graph, classType: string) =>
 describe('ComfyUI image provider', () => {
   let fake: FakeComfyUiApi;
   let provider: ComfyUiImageProvider;
+  let limiter: RateLimiter;
 
   function build(workflow: ComfyWorkflow = TXT2IMG, urls = [fake.url]) {
     return createComfyUiImageProvider({
       urls,
       models: [{ name: 'comfyui', workflow, editWorkflow: IMG2IMG, upscaleWorkflow: UPSCALE }],
-      leases: createMemorySlotLeases(),
+      limiter: () => limiter,
       negativePrompt: 'blurry',
     });
   }
 
   beforeEach(async () => {
     fake = await FakeComfyUiApi.start({ steps: 4, stepMs: 15 });
+    limiter = createRateLimiter({
+      limits: {},
+      redisUrl: undefined,
+      keyPrefix: 'comfyui-test:',
+      logger: silentLogger(),
+    });
     provider = build();
   });
 
   afterEach(async () => {
+    await limiter.close();
     await fake.close();
   });
 
@@ -75,6 +86,7 @@ describe('ComfyUI image provider', () => {
     expect(JSON.stringify(graph)).not.toContain('{{');
     expect(prompt!.clientId).toMatch(/^[0-9a-f-]{36}$/);
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /queue',
       'POST /prompt',
       `GET /history/${prompt!.id}`,
       'GET /view',
@@ -146,14 +158,16 @@ describe('ComfyUI image provider', () => {
 
   it('deletes its prompt from the queue when the signal fires while another prompt runs', async () => {
     fake.stepMs = 100;
+    const controller = new AbortController();
+    const pending = providerErrorOf(provider.generateImages({ ...REQUEST, signal: controller.signal }));
+    // Someone on the instance's web UI queues a prompt just after our look found it idle.
+    await fake.waitForRequest((r) => r.method === 'GET' && r.path === '/queue');
     const other = await fetch(`${fake.url}/prompt`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: { ...TXT2IMG.graph, ...filledLatent() } }),
     });
     const otherId = ((await other.json()) as { prompt_id: string }).prompt_id;
-    const controller = new AbortController();
-    const pending = providerErrorOf(provider.generateImages({ ...REQUEST, signal: controller.signal }));
     await vi.waitFor(() => expect(fake.prompts.size).toBe(2));
     controller.abort(new Error('cancelled'));
     await pending;
@@ -219,7 +233,9 @@ describe('ComfyUI image provider', () => {
     const graph = [...fake.prompts.values()][0]!.graph as Graph;
     expect(nodeOf(graph, 'LoadImage').image).toBe(name);
     expect(nodeOf(graph, 'ImageScale')).toMatchObject({ width: 200, height: 120 });
+    // The look before use first: nothing runs there.
     expect(fake.requests.map((r) => `${r.method} ${r.path.split('/').slice(0, 2).join('/')}`)).toEqual([
+      'GET /queue',
       'POST /upload',
       'POST /prompt',
       'GET /history',
@@ -241,7 +257,7 @@ describe('ComfyUI image provider', () => {
     const noUpscale = createComfyUiImageProvider({
       urls: [fake.url],
       models: [{ name: 'comfyui', workflow: TXT2IMG }],
-      leases: createMemorySlotLeases(),
+      limiter: () => limiter,
     });
     expect(
       (await providerErrorOf(noUpscale.upscaleImage({ image: { bytes: picture, mime: 'image/png' }, scale: 2 }))).kind,
@@ -255,24 +271,55 @@ describe('ComfyUI image provider', () => {
     ).toBe('invalid');
   });
 
-  it('sends credentials in the URL as Basic auth, on HTTP and the socket, and keeps them out of lease names', async () => {
+  it('sends credentials in the URL as Basic auth, on HTTP and the socket, and keeps them out of hold names', async () => {
     const names: string[] = [];
-    const memory = createMemorySlotLeases();
     const withAuth = createComfyUiImageProvider({
       urls: [fake.url.replace('http://', 'http://gpu:s3cret@')],
       models: [{ name: 'comfyui', workflow: TXT2IMG }],
-      leases: {
-        tryAcquire(name, limit) {
-          names.push(name);
-          return memory.tryAcquire(name, limit);
+      limiter: () => ({
+        ...limiter,
+        tryHold(key, capacity) {
+          names.push(key);
+          return limiter.tryHold(key, capacity);
         },
-      },
+      }),
     });
     await withAuth.generateImages(REQUEST);
     const basic = `Basic ${Buffer.from('gpu:s3cret').toString('base64')}`;
     expect(fake.requests.map((r) => r.headers.authorization)).toEqual(fake.requests.map(() => basic));
     expect(fake.socketAuthorizations).toEqual([basic]);
-    expect(names).toEqual([`instance:comfyui:${fake.url}`]);
+    expect(names).toEqual([`comfyui:${createHash('sha256').update(fake.url).digest('hex').slice(0, 16)}`]);
+  });
+
+  it('leaves an instance busy with a prompt it did not send until its queue is empty', async () => {
+    fake.stepMs = 60;
+    await fetch(`${fake.url}/prompt`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: { ...TXT2IMG.graph, ...filledLatent() } }),
+    });
+    const [file] = await provider.generateImages(REQUEST);
+    expect(file?.bytes.length).toBeGreaterThan(0);
+    expect(fake.peakQueued).toBe(1);
+  });
+
+  it('gives an interrupted instance to the next job only once it has stopped', async () => {
+    fake.stepMs = 150;
+    const controller = new AbortController();
+    const first = providerErrorOf(
+      provider.generateImages({ ...REQUEST, signal: controller.signal, jobKey: 'interrupted' }),
+    );
+    // Sampling: the instance stops only at its next step.
+    const query = { signal: new AbortController().signal, jobKey: 'interrupted' };
+    await vi.waitFor(async () => expect((await provider.readProgress(query))?.fraction).toBeGreaterThan(0), {
+      timeout: 5_000,
+    });
+    controller.abort(new Error('cancelled'));
+    await first;
+    const [file] = await provider.generateImages({ ...REQUEST, prompt: 'the next job' });
+    expect(file?.bytes.length).toBeGreaterThan(0);
+    expect(fake.interrupts).toHaveLength(1);
+    expect(fake.peakQueued).toBe(1);
   });
 
   it('an unreachable instance is a transient network failure', async () => {

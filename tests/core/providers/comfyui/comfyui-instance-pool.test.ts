@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '#core';
 import { closeRedisConnection, createRedisConnection, type Redis } from '#core/infra/redis';
-import { createRedisSlotLeases, type SlotLeases } from '#core/infra/rate-limit/slot-leases';
+import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
+import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
 import { createComfyUiImageProvider } from '#core/providers/comfyui/comfyui-image-provider';
 import {
   DEFAULT_TXT2IMG_WORKFLOW,
@@ -34,18 +35,27 @@ describe('ComfyUI instances across worker processes', () => {
   const connections: Redis[] = [];
   let prefix: string;
 
-  function leases(leaseMs = 1_000): SlotLeases {
-    const redis = createRedisConnection(REDIS_URL, { role: 'test-instance-leases' });
-    connections.push(redis);
-    return createRedisSlotLeases(redis, { keyPrefix: prefix, leaseMs, logger });
+  const limiters: RateLimiter[] = [];
+
+  /** One worker process's limiter: its own Redis connections, the deployment's prefix. */
+  /** The product's lease by default: a shorter one can lapse under a loaded machine while its job runs. */
+  function limiter(slotLeaseMs = 6_000): RateLimiter {
+    const opened = createRateLimiter({ limits: {}, redisUrl: REDIS_URL, keyPrefix: prefix, logger, slotLeaseMs });
+    limiters.push(opened);
+    return opened;
   }
 
-  function worker(slotLeases = leases()) {
+  /** The Redis set of an instance's hold, as a limiter of this deployment keeps it. */
+  function holdKey(url: string): string {
+    return `semaphore:${prefix}slots:hold:comfyui:${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
+  }
+
+  function worker(own = limiter()) {
     return createComfyUiImageProvider({
       urls: [a.url, b.url],
       models: [{ name: 'comfyui', workflow: WORKFLOW }],
-      leases: slotLeases,
-      recheckMs: 200,
+      limiter: () => own,
+      maxDownMs: 200,
     });
   }
 
@@ -56,6 +66,7 @@ describe('ComfyUI instances across worker processes', () => {
   });
 
   afterEach(async () => {
+    await Promise.all(limiters.splice(0).map((opened) => opened.close()));
     await a.close();
     await b.close();
     await Promise.all(connections.splice(0).map((redis) => closeRedisConnection(redis)));
@@ -88,7 +99,7 @@ describe('ComfyUI instances across worker processes', () => {
     await new Promise((resolve) => setTimeout(resolve, 250));
     for (let index = 0; index < 4; index += 1) await provider.generateImages(REQUEST);
     expect(a.prompts.size).toBeGreaterThan(0);
-    expect(a.requests.some((request) => request.path === '/system_stats')).toBe(true);
+    expect(a.requests.some((request) => request.path === '/queue')).toBe(true);
   });
 
   it('moves a job to the other instance when its instance dies mid-job', async () => {
@@ -117,11 +128,10 @@ describe('ComfyUI instances across worker processes', () => {
     // A worker that died holding both instances left its entries in the lease sets and renews them no more.
     const redis = createRedisConnection(REDIS_URL, { role: 'test-dead-worker' });
     connections.push(redis);
-    for (const fake of [a, b])
-      await redis.zadd(`semaphore:${prefix}slots:instance:comfyui:${fake.url}`, Date.now(), 'dead');
+    for (const fake of [a, b]) await redis.zadd(holdKey(fake.url), Date.now(), 'dead');
 
     const started = Date.now();
-    const [file] = await worker(leases(1_000)).generateImages(REQUEST);
+    const [file] = await worker(limiter(1_000)).generateImages(REQUEST);
     expect(file?.bytes.length).toBeGreaterThan(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
@@ -145,15 +155,15 @@ describe('ComfyUI instances across worker processes', () => {
     return { id, handle: JSON.stringify({ url: fake.url, seed: 9, prompts: [id] }) };
   }
 
-  it("a resumed job follows its prompt on its instance without waiting for the dead worker's lease", async () => {
+  it("a resumed job follows its prompt on its instance without waiting for the dead worker's hold", async () => {
     a.stepMs = 200;
     const { handle } = await submittedByADeadWorker(a);
     const redis = createRedisConnection(REDIS_URL, { role: 'test-dead-worker' });
     connections.push(redis);
-    await redis.zadd(`semaphore:${prefix}slots:instance:comfyui:${a.url}`, Date.now(), 'dead');
+    await redis.zadd(holdKey(a.url), Date.now(), 'dead');
 
     const started = Date.now();
-    const [file] = await worker(leases(10_000)).generateImages({ ...REQUEST, resume: handle });
+    const [file] = await worker(limiter(10_000)).generateImages({ ...REQUEST, resume: handle });
     expect(file?.bytes.length).toBeGreaterThan(0);
     // Done when the prompt is (3 steps of 200 ms), long before the dead lease's 10 s lapse.
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -175,10 +185,10 @@ describe('ComfyUI instances across worker processes', () => {
   it('a resumed job whose prompt its instance lost submits anew on a free instance, not beside the holder', async () => {
     const redis = createRedisConnection(REDIS_URL, { role: 'test-dead-worker' });
     connections.push(redis);
-    await redis.zadd(`semaphore:${prefix}slots:instance:comfyui:${a.url}`, Date.now(), 'other');
+    await redis.zadd(holdKey(a.url), Date.now(), 'other');
     const lost = JSON.stringify({ url: a.url, seed: 4, prompts: ['5b2c0c1e-0000-4000-8000-000000000000'] });
 
-    const [file] = await worker(leases(10_000)).generateImages({ ...REQUEST, resume: lost });
+    const [file] = await worker(limiter(10_000)).generateImages({ ...REQUEST, resume: lost });
     expect(file?.seed).toBe(4);
     expect(a.prompts.size).toBe(0);
     expect(b.prompts.size).toBe(1);

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemorySlotLeases } from '#core/infra/rate-limit/slot-leases';
+import { createLogger } from '#core';
+import { createRateLimiter } from '#core/infra/rate-limit/bottleneck-rate-limiter';
+import type { RateLimiter } from '#core/infra/rate-limit/rate-limiter';
 import { createComfyUiImageProvider } from '#core/providers/comfyui/comfyui-image-provider';
 import {
   DEFAULT_TXT2IMG_WORKFLOW,
@@ -22,6 +24,7 @@ const UNBATCHED: ComfyWorkflow = {
   placeholders: new Set([...TXT2IMG.placeholders].filter((name) => name !== 'batch_size')),
 };
 
+const logger = createLogger({ level: 'silent', name: 'test' });
 const REQUEST: ImageRequest = {
   prompt: 'a heron in the reeds',
   model: 'comfyui',
@@ -40,9 +43,14 @@ type Handle = { url: string; seed: number; prompts: string[] };
 describe('ComfyUI backend jobs', () => {
   let fake: FakeComfyUiApi;
 
-  /** A provider as one worker process builds it (its own leases and health). */
-  const build = (workflow: ComfyWorkflow = TXT2IMG, urls = [fake.url]) =>
-    createComfyUiImageProvider({ urls, models: [{ name: 'comfyui', workflow }], leases: createMemorySlotLeases() });
+  const limiters: RateLimiter[] = [];
+
+  /** A provider as one worker process builds it (its own in-process limiter and view of the instances). */
+  const build = (workflow: ComfyWorkflow = TXT2IMG, urls = [fake.url]) => {
+    const limiter = createRateLimiter({ limits: {}, redisUrl: undefined, keyPrefix: 'comfyui-resume:', logger });
+    limiters.push(limiter);
+    return createComfyUiImageProvider({ urls, models: [{ name: 'comfyui', workflow }], limiter: () => limiter });
+  };
   const submits = () => fake.requests.filter((request) => request.method === 'POST' && request.path === '/prompt');
 
   beforeEach(async () => {
@@ -50,6 +58,7 @@ describe('ComfyUI backend jobs', () => {
   });
 
   afterEach(async () => {
+    await Promise.all(limiters.splice(0).map((limiter) => limiter.close()));
     await fake.close();
   });
 
