@@ -16,6 +16,12 @@ export type RedisConnectionOptions = {
   maxRetriesPerRequest?: number | null;
   /** Receives connection errors and reconnects; without it they are only seen by the commands that fail. */
   logger?: Logger;
+  /**
+   * Whether ioredis subscribes again by itself after a reconnect (default true). Its own
+   * resubscribe leaves the command's promise unhandled when the connection drops again meanwhile;
+   * a subscriber that subscribes on each `ready` itself, with a catch, turns this off.
+   */
+  autoResubscribe?: boolean;
 };
 
 const MAX_RECONNECT_DELAY_MS = 5_000;
@@ -45,6 +51,7 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
     maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? 20 : options.maxRetriesPerRequest,
     retryStrategy: reconnectDelayMs,
     reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
+    autoResubscribe: options.autoResubscribe ?? true,
   });
   const logger = options.logger?.child({ redis: role });
   // An ioredis client without an 'error' listener prints to the console; always attach one.

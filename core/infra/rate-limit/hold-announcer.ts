@@ -72,10 +72,15 @@ export function createRedisHoldAnnouncer(options: RedisHoldAnnouncerOptions): Ho
       role: 'hold-released',
       maxRetriesPerRequest: null,
       logger: options.logger,
+      autoResubscribe: false,
     });
-    // ioredis subscribes again by itself after a reconnect.
-    subscriber.subscribe(channel).catch((error: unknown) => {
-      options.logger.warn({ err: error }, 'could not subscribe to released holds; waiters fall back to looking again');
+    // Subscribed on every connect (the first and each reconnect), with the failure caught: a Redis
+    // restart during ioredis's own resubscribe left an unhandled rejection.
+    const connection = subscriber;
+    connection.on('ready', () => {
+      connection.subscribe(channel).catch((error: unknown) => {
+        options.logger.warn({ err: error }, 'could not subscribe to released holds; waiters fall back to looking again');
+      });
     });
     subscriber.on('message', (_channel: string, message: string) => {
       const space = message.indexOf(' ');
