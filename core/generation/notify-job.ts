@@ -74,10 +74,12 @@ export async function sendToChat(deps: NotifyDeps, generationId: string, replies
   }
   let result: Awaited<ReturnType<typeof notifier.send>>;
   try {
-    await deps.prisma.$executeRaw`UPDATE generations
-         SET delivery = delivery || jsonb_build_object('statusAt', ${Date.now()}::bigint)
-       WHERE id = ${generationId}::uuid AND delivery ? 'statusMessageId'`;
+    // The edit this hold waited for has just reached the chat: keep its pace from then.
+    if (hold) target = await waitForChatGap(deps, generationId, target);
+    await markStatusChange(deps, generationId);
     result = await notifier.send(target, replies);
+    // Counted from when the chat got it: a send may have waited long in the shared pace.
+    await markStatusChange(deps, generationId);
   } finally {
     await hold?.release();
   }
@@ -87,6 +89,25 @@ export async function sendToChat(deps: NotifyDeps, generationId: string, replies
        WHERE id = ${generationId}::uuid`;
   }
   return true;
+}
+
+/** Waits until {@link CHAT_GAP_MS} have passed since the job's status message last changed; returns the target read last. */
+async function waitForChatGap(
+  deps: Pick<CoreDeps, 'prisma'>,
+  generationId: string,
+  target: DeliveryTarget,
+): Promise<DeliveryTarget> {
+  const fresh = (await readTarget(deps, generationId)) ?? target;
+  const gap = (fresh.statusAt ?? 0) + CHAT_GAP_MS - Date.now();
+  if (gap > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(gap, CHAT_GAP_MS)));
+  return fresh;
+}
+
+/** Records that the job's status message changes now (where it has one): progress edits keep their distance. */
+async function markStatusChange(deps: Pick<CoreDeps, 'prisma'>, generationId: string): Promise<void> {
+  await deps.prisma.$executeRaw`UPDATE generations
+       SET delivery = delivery || jsonb_build_object('statusAt', ${Date.now()}::bigint)
+     WHERE id = ${generationId}::uuid AND delivery ? 'statusMessageId'`;
 }
 
 /** The chat a job reports to; undefined when the job is gone or was started on the website (no chat). */

@@ -61,6 +61,14 @@ export async function notifyProgress(
     const hold = await holdChat(deps, target);
     if (!hold) return 'paced';
     try {
+      // Another process may have changed the status message between the read above and this hold.
+      const held = await deps.prisma.generation.findUnique({
+        where: { id: generationId },
+        select: { status: true, delivery: true },
+      });
+      if (held?.status !== whileStatus) return 'not_shown';
+      const heldAt = (held.delivery as DeliveryTarget).statusAt ?? shownAt;
+      if (Date.now() - heldAt < PROGRESS_EDIT_SPACING_MS) return 'paced';
       // Marked before (other senders see an edit under way) and after (the pace counts from when the chat got it).
       await markShown(deps, generationId, {});
       await notifier.send(target, [{ ...reply, isProgress: true }]);

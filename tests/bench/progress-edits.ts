@@ -19,6 +19,8 @@ export type ProgressEditFigures = {
   maxEditsPerWindow: number;
   /** Progress edits Telegram refused with 429. */
   editsRefused: number;
+  /** Of {@link editsRefused}, those with no other call of their chat in the second before: Telegram's overall limit, not the chat's. */
+  editsRefusedOverall: number;
   /** State-change edits ("Creating…", "sending…") Telegram refused with 429: no progress edits, reported apart. */
   stateEditsRefused: number;
   /** Other calls refused with 429 within a second after an accepted progress edit in their chat. */
@@ -53,12 +55,21 @@ export function measureProgressEdits(calls: readonly TelegramCall[]): ProgressEd
     const chat = chatOf(call);
     return (progressAt.get(chat ?? Number.NaN) ?? []).some((at) => at <= call.at && call.at - at < CHAT_SECOND_MS);
   }).length;
+  const countedAt = byChat(
+    calls.filter((call) => call.status === 200 && /^(send(?!ChatAction)|copy|forward|edit)/.test(call.method)),
+  );
+  const refusedProgress = edits.filter((call) => call.status === 429 && isProgress(call));
+  const editsRefusedOverall = refusedProgress.filter((call) => {
+    const chat = chatOf(call);
+    return !(countedAt.get(chat ?? Number.NaN) ?? []).some((at) => at <= call.at && call.at - at < CHAT_SECOND_MS);
+  }).length;
   return {
     edits: accepted.length,
     progressEdits: accepted.filter(isProgress).length,
     maxProgressEditsPerWindow: maxInWindow(byChat(accepted.filter(isProgress))),
     maxEditsPerWindow: maxInWindow(acceptedAt),
-    editsRefused: edits.filter((call) => call.status === 429 && isProgress(call)).length,
+    editsRefused: refusedProgress.length,
+    editsRefusedOverall,
     stateEditsRefused: edits.filter((call) => call.status === 429 && !isProgress(call)).length,
     refusedAfterEdit,
     refusedByMethod: countByMethod(calls.filter((call) => call.status === 429)),

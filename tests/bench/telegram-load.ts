@@ -191,6 +191,7 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
     const statusMs: number[] = [];
     const pictureMs: number[] = [];
     let ended = 0;
+    const endedKeys = new Map<string, number>();
     let silent = 0;
     let lastPictureAt = firstSent;
     for (const userId of users) {
@@ -202,7 +203,11 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
       else if (outcomeOf(end)?.kind === 'picture') {
         pictureMs.push(end.at - since);
         lastPictureAt = Math.max(lastPictureAt, end.at);
-      } else ended += 1;
+      } else {
+        ended += 1;
+        const key = outcomeOf(end)?.key ?? 'unknown';
+        endedKeys.set(key, (endedKeys.get(key) ?? 0) + 1);
+      }
     }
     // Final messages Telegram refused are sent again by the workers' sweep (up to a few minutes).
     const open = await waitUntilSettled(operator.prisma, 180_000);
@@ -222,6 +227,14 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
         : []),
     ];
 
+    const endings = await operator.prisma.generation.groupBy({
+      by: ['status', 'errorCode'],
+      where: { status: { not: 'succeeded' } },
+      _count: { _all: true },
+    });
+    const endedBy =
+      endings.map((row) => `${row.status}${row.errorCode ? ` ${row.errorCode}` : ''} ${row._count._all}`).join(', ') ||
+      'none';
     const progress = measureProgressEdits(telegram.calls);
     if (options.sd) {
       if (progress.editsRefused > 0 || progress.refusedAfterEdit > 0)
@@ -255,7 +268,11 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
         ['measure', 'value'],
         [
           ['updates sent', `${users.length} in ${formatMs(lastSent - firstSent)}`],
-          ['pictures delivered', `${pictureMs.length} (${ended} ended without a picture, ${silent} unanswered)`],
+          [
+            'pictures delivered',
+            `${pictureMs.length} (${ended} ended without a picture${ended > 0 ? `: ${[...endedKeys].map(([key, count]) => `${key} ${count}`).join(', ')}` : ''}, ${silent} unanswered)`,
+          ],
+          ['jobs not succeeded', endedBy],
           [
             'throughput',
             `${((pictureMs.length / Math.max(1, spanMs)) * 1000).toFixed(1)} pictures/s (first update to last picture: ${formatMs(spanMs)})`,
@@ -275,7 +292,7 @@ async function measureTelegramLoad(options: TelegramLoadOptions): Promise<Omit<T
           ['Bot API calls', `${telegram.calls.length} (${telegram.tooManyRequests} answered 429 and were retried)`],
           [
             'status edits',
-            `${progress.edits} (${progress.progressEdits} progress); per chat within 3 s: progress max ${progress.maxProgressEditsPerWindow}, all status edits max ${progress.maxEditsPerWindow}; 429 on progress edits ${progress.editsRefused} (on state-change edits ${progress.stateEditsRefused}), 429 right after a progress edit ${progress.refusedAfterEdit}; all 429s: ${progress.refusedByMethod}`,
+            `${progress.edits} (${progress.progressEdits} progress); per chat within 3 s: progress max ${progress.maxProgressEditsPerWindow}, all status edits max ${progress.maxEditsPerWindow}; 429 on progress edits ${progress.editsRefused} (${progress.editsRefusedOverall} of them at the overall limit; on state-change edits ${progress.stateEditsRefused}), 429 right after a progress edit ${progress.refusedAfterEdit}; all 429s: ${progress.refusedByMethod}`,
           ],
           [
             'checks',
