@@ -7,7 +7,6 @@ import { cancelGeneration } from '#core/generation/cancel-generation';
 import { parseGenerationOptions, type GenerationOptions } from '#core/generation/parse-generation-options';
 import type { MediaFile } from '#core/providers/ports';
 import { assertInputImageSize, checkInputImage } from '#core/generation/check-input-image';
-import { findModel } from '#core/providers/route-model';
 
 /** /imagine and /video: parse, admit, and answer with the job's status message. */
 export async function runGenerate(context: ChatContext, kind: 'image' | 'video', args: string): Promise<Reply[]> {

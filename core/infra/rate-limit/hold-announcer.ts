@@ -79,7 +79,10 @@ export function createRedisHoldAnnouncer(options: RedisHoldAnnouncerOptions): Ho
     const connection = subscriber;
     connection.on('ready', () => {
       connection.subscribe(channel).catch((error: unknown) => {
-        options.logger.warn({ err: error }, 'could not subscribe to released holds; waiters fall back to looking again');
+        options.logger.warn(
+          { err: error },
+          'could not subscribe to released holds; waiters fall back to looking again',
+        );
       });
     });
     subscriber.on('message', (_channel: string, message: string) => {
