@@ -2,7 +2,7 @@ import type { CoreDeps } from '#core/core-deps';
 import { buildProgressStatus } from '#core/generation/build-progress-status';
 import { estimateQueuedSeconds } from '#core/generation/estimate-seconds-left';
 import { notifyProgress } from '#core/generation/notify-progress';
-import { measureModelTimes } from '#core/models/measure-model-times';
+import { measureModelTimesCached } from '#core/models/measure-model-times';
 
 /** How often waiting jobs are shown their place in line. */
 export const QUEUE_ANNOUNCE_INTERVAL_MS = 3_000;
@@ -29,7 +29,7 @@ export async function announceQueuePositions(deps: CoreDeps): Promise<number> {
        WHERE status = 'queued' AND delivery->>'platform' <> 'web' AND delivery ? 'statusMessageId'
        ORDER BY "createdAt" ASC LIMIT ${MAX_PER_ROUND}`;
     if (waiting.length === 0) return 0;
-    const medians = await measureModelTimes(deps);
+    const medians = await measureModelTimesCached(deps);
     let sent = 0;
     for (let index = 0; index < waiting.length; index += PARALLEL_EDITS) {
       const outcomes = await Promise.all(

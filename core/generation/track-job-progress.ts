@@ -3,7 +3,7 @@ import { buildProgressStatus } from '#core/generation/build-progress-status';
 import { estimateRunningSeconds } from '#core/generation/estimate-seconds-left';
 import { GenerationEndedError } from '#core/generation/generation-ended';
 import { notifyProgress } from '#core/generation/notify-progress';
-import { measureModelTimes } from '#core/models/measure-model-times';
+import { measureModelTimesCached } from '#core/models/measure-model-times';
 import type { ImageProgress, ImageProgressReader, ProgressQuery } from '#core/providers/ports';
 
 /** How often a running job looks at its backend's progress and at its own row (a cancel from another process). */
@@ -41,7 +41,7 @@ export function trackJobProgress(
   let reported: number | undefined;
   let isStopped = false;
   let tick: Promise<unknown> = Promise.resolve();
-  const median = measureModelTimes(deps)
+  const median = measureModelTimesCached(deps)
     .then((times) => (job.model ? times.get(`${job.kind}/${job.model}`) : undefined))
     .catch(() => undefined);
 

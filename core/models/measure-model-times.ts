@@ -20,3 +20,26 @@ export async function measureModelTimes(deps: Pick<CoreDeps, 'prisma' | 'clock'>
      GROUP BY kind, model`;
   return new Map(rows.map((row) => [`${row.kind}/${row.model}`, Number(row.median)]));
 }
+
+/** How long a running job or the queue announcer reuses the medians before asking the database again. */
+export const MODEL_TIMES_CACHE_MS = 60_000;
+
+const cachedTimes = new WeakMap<object, { at: number; times: Promise<Map<string, number>> }>();
+
+/**
+ * {@link measureModelTimes}, at most {@link MODEL_TIMES_CACHE_MS} old, per database client: for the
+ * paths that run per job (progress of each running job, the queue announcer every 3 s), where one
+ * percentile over a day of generations each time would cost more than the estimate is worth.
+ * A failed query is not kept.
+ */
+export function measureModelTimesCached(deps: Pick<CoreDeps, 'prisma' | 'clock'>): Promise<Map<string, number>> {
+  const now = deps.clock.now().getTime();
+  const cached = cachedTimes.get(deps.prisma);
+  if (cached && now - cached.at < MODEL_TIMES_CACHE_MS) return cached.times;
+  const times = measureModelTimes(deps);
+  cachedTimes.set(deps.prisma, { at: now, times });
+  times.catch(() => {
+    if (cachedTimes.get(deps.prisma)?.times === times) cachedTimes.delete(deps.prisma);
+  });
+  return times;
+}

@@ -6,6 +6,7 @@ import { admit, balanceOf, ledgerOf, userIdOf, waitForMedia } from '#tests/core/
 import { ChatUser, renderText } from '#tests/support/chat-driver';
 import { createTestCore, type TestCore } from '#tests/support/test-core';
 import { writeTestModelsFile } from '#tests/support/test-models-file';
+import { MODEL_TIMES_CACHE_MS, measureModelTimesCached } from '#core/models/measure-model-times';
 
 const PHOTO = makePng(40, 30, [200, 30, 30, 255]);
 const photo: InputAttachment = { mime: 'image/png', sizeBytes: PHOTO.length, ref: 'p', fetch: async () => PHOTO };
@@ -201,5 +202,33 @@ describe('models from the models file in chat', () => {
     expect(text).toContain(
       '• Demo video: --model demo (used when you name none)\n  Credits per second: 2; no HD\n  Median time in the last 24 h: 4.0 s',
     );
+  });
+
+  it('reuses the medians for running jobs for a minute, then measures again', async () => {
+    const user = await newUser();
+    const userId = await userIdOf(t.database.prisma, user.platformUserId);
+    const made = (seconds: number) => {
+      const createdAt = new Date(t.clock.now().getTime() - 60_000);
+      return {
+        userId,
+        kind: 'video' as const,
+        model: 'cache-probe',
+        provider: 'demo',
+        status: 'succeeded' as const,
+        cost: 0,
+        createdAt,
+        startedAt: createdAt,
+        finishedAt: new Date(createdAt.getTime() + seconds * 1000),
+      };
+    };
+    await t.database.prisma.generation.create({ data: made(10) });
+    // Earlier jobs of this file filled the cache: a minute on, it is measured anew.
+    t.clock.advance(MODEL_TIMES_CACHE_MS);
+    expect((await measureModelTimesCached(t.deps)).get('video/cache-probe')).toBe(10);
+    await t.database.prisma.generation.createMany({ data: [made(20), made(30)] });
+    // Within the minute: the same figure, no new query.
+    expect((await measureModelTimesCached(t.deps)).get('video/cache-probe')).toBe(10);
+    t.clock.advance(MODEL_TIMES_CACHE_MS);
+    expect((await measureModelTimesCached(t.deps)).get('video/cache-probe')).toBe(20);
   });
 });
